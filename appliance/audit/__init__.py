@@ -1,0 +1,1 @@
+"""The audit log: every request leaves a begin and an end record."""

@@ -1,0 +1,256 @@
+"""The ``appliance`` command. Thin: parses arguments and calls into the modules.
+
+Exit codes: 0 success, 1 a request or verification failed, 2 usage or configuration error.
+Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from appliance import __version__
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _die(message: str, code: int) -> int:
+    print(f"appliance: {message}", file=sys.stderr)
+    return code
+
+
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default="127.0.0.1:50051",
+                   help="daemon address, HOST:PORT or unix:///PATH (default %(default)s)")
+    p.add_argument("--timeout", type=float, default=120.0, help="deadline in seconds")
+    p.add_argument("--token", help="bearer token")
+    p.add_argument("--token-file", type=Path, help="file holding the bearer token")
+    p.add_argument("--ca", type=Path, help="CA certificate (PEM): use TLS")
+    p.add_argument("--cert", type=Path, help="client certificate (PEM) for mutual TLS")
+    p.add_argument("--key", type=Path, help="client private key (PEM) for mutual TLS")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="appliance", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"llm-appliance {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="run the daemon in the foreground")
+    p.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
+
+    p = sub.add_parser("health", help="gRPC health check; exit 0 only when SERVING")
+    _add_target(p)
+    p.set_defaults(timeout=5.0)
+
+    p = sub.add_parser("ask", help="send one request")
+    _add_target(p)
+    p.add_argument("--model", default="", help="v3, r1 or auto (default: the server's default)")
+    p.add_argument("--max-tokens", type=int, default=0, help="0 = the server's default")
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--top-p", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
+    p.add_argument("--system", help="system message (chat mode)")
+    p.add_argument("--raw", action="store_true",
+                   help="send PROMPT as a raw completion prompt instead of a chat message")
+    p.add_argument("--stream", action="store_true", help="print text as it is generated")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("prompt", metavar="PROMPT", help="the prompt; - reads it from stdin")
+
+    p = sub.add_parser("models", help="list tiers and their models")
+    _add_target(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("status", help="daemon status (Admin.GetStatus)")
+    _add_target(p)
+
+    p = sub.add_parser("config", help="check a config or print an example")
+    csub = p.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
+    c = csub.add_parser("check", help="validate a config and name every problem by key")
+    c.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
+    csub.add_parser("example", help="print a commented example config")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
+               "status": cmd_status, "config": cmd_config}[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load_config(path: Path | None) -> Any:
+    from appliance import config  # noqa: PLC0415 - keep client commands light
+
+    return config.embedded_default() if path is None else config.load(path)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from appliance.errors import ConfigError, DefaultModelMissing, ModelError  # noqa: PLC0415
+    from appliance.observability import logging as applog  # noqa: PLC0415
+
+    try:
+        cfg = _load_config(args.config)
+    except ConfigError as exc:
+        return _die(f"configuration error:\n{exc}" if "\n" in str(exc) else str(exc), EXIT_USAGE)
+    applog.configure(cfg.logging.format, cfg.logging.level)
+    from appliance.server.app import serve  # noqa: PLC0415 - after logging is configured
+
+    log = applog.get_logger("appliance.cli")
+    if cfg.source is None:
+        log.warning("embedded_default_config",
+                    detail="no --config: serving the embedded default model on loopback; "
+                           "for development only", state_dir=str(cfg.state_dir))
+    else:
+        log.info("config_loaded", file=str(cfg.source), state_dir=str(cfg.state_dir))
+    try:
+        return asyncio.run(serve(cfg))
+    except (ConfigError, DefaultModelMissing) as exc:
+        return _die(str(exc), EXIT_USAGE)
+    except ModelError as exc:
+        return _die(str(exc), EXIT_FAIL)
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from appliance.client import Client, Credentials  # noqa: PLC0415
+
+    creds = Credentials.from_files(token_file=args.token_file, ca=args.ca, cert=args.cert,
+                                   key=args.key, token=args.token)
+    return Client(args.target, credentials=creds, timeout=args.timeout)
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from appliance.client import RpcError  # noqa: PLC0415
+
+    try:
+        with _client(args) as c:
+            status = c.health(timeout=args.timeout)
+    except RpcError as exc:
+        return _die(f"{args.target}: {exc.code.name}: {exc.message}", EXIT_FAIL)
+    print(status)
+    return EXIT_OK if status == "SERVING" else EXIT_FAIL
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from appliance.client import RpcError  # noqa: PLC0415
+
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    kwargs: dict[str, Any] = {
+        "model": args.model, "max_tokens": args.max_tokens, "temperature": args.temperature,
+        "top_p": args.top_p, "seed": args.seed, "stop": args.stop,
+    }
+    if args.raw:
+        if args.system:
+            return _die("--system needs chat mode; drop --raw", EXIT_USAGE)
+        kwargs["prompt"] = prompt
+    else:
+        messages = [{"role": "system", "content": args.system}] if args.system else []
+        messages.append({"role": "user", "content": prompt})
+        kwargs["messages"] = messages
+    try:
+        with _client(args) as c:
+            if args.stream:
+                result = _ask_stream(c, kwargs, echo=not args.json)
+            else:
+                result = c.generate(**kwargs).to_dict()
+                if not args.json:
+                    print(result["text"])
+    except RpcError as exc:
+        rid = f" (request {exc.request_id})" if exc.request_id else ""
+        return _die(f"{exc.code.name}: {exc.message}{rid}", EXIT_FAIL)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _ask_stream(c: Any, kwargs: dict[str, Any], echo: bool) -> dict[str, Any]:
+    text: list[str] = []
+    reasoning: list[str] = []
+    result: dict[str, Any] = {"served_by": "", "model": "", "request_id": "",
+                              "finish_reason": "", "usage": {}, "route_reason": "", "pii": {}}
+    for chunk in c.stream(**kwargs):
+        if chunk.request_id:
+            result.update(request_id=chunk.request_id, model=chunk.model,
+                          served_by=chunk.served_by, route_reason=chunk.route_reason)
+        text.append(chunk.text)
+        reasoning.append(chunk.reasoning)
+        if echo and chunk.text:
+            sys.stdout.write(chunk.text)
+            sys.stdout.flush()
+        if chunk.finish_reason:
+            u = chunk.usage
+            result.update(finish_reason=chunk.finish_reason,
+                          usage={"prompt_tokens": u.prompt_tokens,
+                                 "completion_tokens": u.completion_tokens,
+                                 "total_tokens": u.total_tokens},
+                          pii={p.entity_type: p.count for p in chunk.pii})
+    if echo:
+        sys.stdout.write("\n")
+    result.update(text="".join(text), reasoning="".join(reasoning))
+    return result
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from appliance.client import RpcError  # noqa: PLC0415
+
+    try:
+        with _client(args) as c:
+            models = c.list_models()
+    except RpcError as exc:
+        return _die(f"{exc.code.name}: {exc.message}", EXIT_FAIL)
+    rows = [{"tier": m.tier, "file": m.file_name, "sha256": m.sha256,
+             "architecture": m.architecture, "quantization": m.quantization,
+             "context": m.context_length, "trained_context": m.trained_context_length,
+             "state": m.state, "slots": m.slots, "free_slots": m.free_slots} for m in models]
+    if args.json:
+        print(json.dumps(rows))
+        return EXIT_OK
+    print(f"{'TIER':<5} {'STATE':<8} {'FREE':>4}/{'SLOTS':<5} {'QUANT':<7} {'CTX':>6}  "
+          f"{'FILE':<28} SHA256")
+    for r in rows:
+        print(f"{r['tier']:<5} {r['state']:<8} {r['free_slots']:>4}/{r['slots']:<5} "
+              f"{r['quantization']:<7} {r['context']:>6}  {r['file']:<28} {r['sha256']}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from google.protobuf import json_format  # noqa: PLC0415
+
+    from appliance.client import RpcError  # noqa: PLC0415
+
+    try:
+        with _client(args) as c:
+            status = c.status()
+    except RpcError as exc:
+        return _die(f"{exc.code.name}: {exc.message}", EXIT_FAIL)
+    print(json.dumps(json_format.MessageToDict(status), indent=2))
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from appliance import config  # noqa: PLC0415
+    from appliance.errors import ConfigError  # noqa: PLC0415
+
+    if args.config_command == "example":
+        print(config.EXAMPLE, end="")
+        return EXIT_OK
+    try:
+        cfg = _load_config(args.config)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    problems = config.check_files(cfg)
+    for problem in problems:
+        print(str(problem), file=sys.stderr)
+    if problems:
+        return EXIT_USAGE
+    print(f"OK: {cfg.source or 'embedded default'}")
+    return EXIT_OK

@@ -1,0 +1,341 @@
+"""The Python SDK internal applications use to call the appliance.
+
+::
+
+    from appliance.client import Client
+
+    with Client("127.0.0.1:50051") as c:
+        print(c.generate("The capital of France is", max_tokens=16).text)
+        for chunk in c.stream(messages=[{"role": "user", "content": "Hi"}]):
+            print(chunk.text, end="")
+
+:class:`AsyncClient` offers the same calls for asyncio. Both retry ``UNAVAILABLE`` and
+``RESOURCE_EXHAUSTED`` with exponential backoff and full jitter, waiting at least the server's
+``retry-after``; a stream is retried only if it failed before its first chunk, so no text is ever
+delivered twice. Every call has a deadline (``timeout``). Errors surface as :class:`RpcError` with
+the status code, the server's message and the request id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from grpc import aio
+
+from appliance.v1 import appliance_pb2 as pb
+from appliance.v1 import appliance_pb2_grpc as pb_grpc
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    initial_backoff: float = 0.2
+    max_backoff: float = 10.0
+    multiplier: float = 2.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: Callable[[], float]) -> float:
+        """Seconds to wait before try ``attempt + 1`` (attempt counts from 1)."""
+        cap = min(self.max_backoff, self.initial_backoff * self.multiplier ** (attempt - 1))
+        wait = cap * rng()  # full jitter
+        return max(wait, retry_after or 0.0)
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+class RpcError(Exception):
+    """A call failed. ``code`` is the gRPC status; ``message`` the server's one line."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, request_id: str | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(f"{code.name}: {message}")
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+    @classmethod
+    def from_grpc(cls, error: grpc.RpcError | aio.AioRpcError) -> RpcError:
+        meta: dict[str, str] = {}
+        trailing = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
+        for key, value in trailing or ():
+            meta[key] = value if isinstance(value, str) else value.decode()
+        retry_after = None
+        if "retry-after" in meta:
+            try:
+                retry_after = float(meta["retry-after"])
+            except ValueError:
+                retry_after = None
+        return cls(error.code(), error.details() or "", meta.get("request-id"), retry_after)
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Result:
+    text: str
+    reasoning: str
+    model: str
+    served_by: str
+    finish_reason: str
+    usage: Usage
+    request_id: str
+    route_reason: str = ""
+    pii: Mapping[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "reasoning": self.reasoning, "model": self.model,
+                "served_by": self.served_by, "finish_reason": self.finish_reason,
+                "usage": self.usage.__dict__.copy(), "request_id": self.request_id,
+                "route_reason": self.route_reason, "pii": dict(self.pii)}
+
+
+def _usage(u: pb.Usage) -> Usage:
+    return Usage(u.prompt_tokens, u.completion_tokens, u.total_tokens)
+
+
+def _result(r: pb.GenerateResponse) -> Result:
+    return Result(text=r.text, reasoning=r.reasoning, model=r.model, served_by=r.served_by,
+                  finish_reason=r.finish_reason, usage=_usage(r.usage),
+                  request_id=r.request_id, route_reason=r.route_reason,
+                  pii={p.entity_type: p.count for p in r.pii})
+
+
+Messages = Sequence[Mapping[str, str] | tuple[str, str]]
+
+
+def build_request(prompt: str | None = None, *, messages: Messages | None = None,
+                  model: str = "", max_tokens: int = 0, temperature: float | None = None,
+                  top_p: float | None = None, stop: Sequence[str] = (), seed: int | None = None,
+                  task_type: str = "", include_reasoning: bool | None = None,
+                  allow_fallback: bool | None = None, priority: int = 0) -> pb.GenerateRequest:
+    req = pb.GenerateRequest(prompt=prompt or "", model=model, max_tokens=max_tokens,
+                             stop=list(stop), task_type=task_type, priority=priority)
+    for m in messages or ():
+        role, content = (m["role"], m["content"]) if isinstance(m, Mapping) else m
+        req.messages.add(role=role, content=content)
+    if temperature is not None:
+        req.temperature = temperature
+    if top_p is not None:
+        req.top_p = top_p
+    if seed is not None:
+        req.seed = seed
+    if include_reasoning is not None:
+        req.include_reasoning = include_reasoning
+    if allow_fallback is not None:
+        req.allow_fallback = allow_fallback
+    return req
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Transport and caller credentials. All optional; TLS is used when ``ca`` is given."""
+
+    token: str | None = None
+    ca: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
+
+    @classmethod
+    def from_files(cls, token_file: str | Path | None = None, ca: str | Path | None = None,
+                   cert: str | Path | None = None, key: str | Path | None = None,
+                   token: str | None = None) -> Credentials:
+        if token_file is not None:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        return cls(token=token, ca=Path(ca) if ca else None, cert=Path(cert) if cert else None,
+                   key=Path(key) if key else None)
+
+    @property
+    def tls(self) -> bool:
+        return self.ca is not None
+
+    def channel_credentials(self) -> grpc.ChannelCredentials:
+        return grpc.ssl_channel_credentials(
+            root_certificates=self.ca.read_bytes() if self.ca else None,
+            private_key=self.key.read_bytes() if self.key else None,
+            certificate_chain=self.cert.read_bytes() if self.cert else None)
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return (("authorization", f"Bearer {self.token}"),) if self.token else ()
+
+
+_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+
+
+class Client:
+    """Blocking client. Thread-safe: one channel, many calls."""
+
+    def __init__(self, target: str = DEFAULT_TARGET, *, credentials: Credentials | None = None,
+                 timeout: float = 120.0, retry: RetryPolicy = RetryPolicy(),
+                 sleep: Callable[[float], None] = time.sleep,
+                 rng: Callable[[], float] = random.random) -> None:
+        self.credentials = credentials or Credentials()
+        self._channel = (grpc.secure_channel(target, self.credentials.channel_credentials(),
+                                             options=_CHANNEL_OPTIONS)
+                         if self.credentials.tls
+                         else grpc.insecure_channel(target, options=_CHANNEL_OPTIONS))
+        self._inference = pb_grpc.InferenceStub(self._channel)
+        self._admin = pb_grpc.AdminStub(self._channel)
+        self.timeout = timeout
+        self.retry = retry
+        self._sleep = sleep
+        self._rng = rng
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def _call(self, fn: Callable[..., Any], request: Any, timeout: float | None) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return fn(request, timeout=timeout or self.timeout,
+                          metadata=self.credentials.metadata())
+            except grpc.RpcError as exc:
+                err = RpcError.from_grpc(exc)
+                if err.code not in RETRYABLE or attempt >= self.retry.max_attempts:
+                    raise err from None
+                self._sleep(self.retry.delay(attempt, err.retry_after, self._rng))
+
+    def generate(self, prompt: str | None = None, *, timeout: float | None = None,
+                 **kwargs: Any) -> Result:
+        """One request; returns the whole answer. Keyword arguments as :func:`build_request`."""
+        req = build_request(prompt, **kwargs)
+        return _result(self._call(self._inference.Generate, req, timeout))
+
+    def stream(self, prompt: str | None = None, *, timeout: float | None = None,
+               **kwargs: Any) -> Iterator[pb.GenerateChunk]:
+        """Yield chunks as they are generated. Breaking out of the loop cancels the request."""
+        req = build_request(prompt, **kwargs)
+        attempt = 0
+        while True:
+            attempt += 1
+            call = self._inference.GenerateStream(req, timeout=timeout or self.timeout,
+                                                  metadata=self.credentials.metadata())
+            started = False
+            try:
+                for chunk in call:
+                    started = True
+                    yield chunk
+                return
+            except grpc.RpcError as exc:
+                err = RpcError.from_grpc(exc)
+                if started or err.code not in RETRYABLE or attempt >= self.retry.max_attempts:
+                    raise err from None
+                self._sleep(self.retry.delay(attempt, err.retry_after, self._rng))
+            finally:
+                call.cancel()
+
+    def list_models(self, timeout: float | None = None) -> list[pb.ModelInfo]:
+        return list(self._call(self._inference.ListModels, pb.ListModelsRequest(),
+                               timeout).models)
+
+    def status(self, timeout: float | None = None) -> pb.GetStatusResponse:
+        return self._call(self._admin.GetStatus, pb.GetStatusRequest(), timeout)  # type: ignore[no-any-return]
+
+    def health(self, service: str = "", timeout: float | None = 5.0) -> str:
+        """The health status name (``SERVING``, ``NOT_SERVING``...). Not retried."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: PLC0415
+
+        stub = health_pb2_grpc.HealthStub(self._channel)
+        try:
+            resp = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout,
+                              metadata=self.credentials.metadata())
+        except grpc.RpcError as exc:
+            raise RpcError.from_grpc(exc) from None
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(resp.status)  # type: ignore[no-any-return]
+
+
+class AsyncClient:
+    """asyncio client with the same calls as :class:`Client`."""
+
+    def __init__(self, target: str = DEFAULT_TARGET, *, credentials: Credentials | None = None,
+                 timeout: float = 120.0, retry: RetryPolicy = RetryPolicy(),
+                 rng: Callable[[], float] = random.random) -> None:
+        self.credentials = credentials or Credentials()
+        self._channel = (aio.secure_channel(target, self.credentials.channel_credentials(),
+                                            options=_CHANNEL_OPTIONS)
+                         if self.credentials.tls
+                         else aio.insecure_channel(target, options=_CHANNEL_OPTIONS))
+        self._inference = pb_grpc.InferenceStub(self._channel)
+        self._admin = pb_grpc.AdminStub(self._channel)
+        self.timeout = timeout
+        self.retry = retry
+        self._rng = rng
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def _call(self, fn: Callable[..., Any], request: Any, timeout: float | None) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await fn(request, timeout=timeout or self.timeout,
+                                metadata=self.credentials.metadata())
+            except aio.AioRpcError as exc:
+                err = RpcError.from_grpc(exc)
+                if err.code not in RETRYABLE or attempt >= self.retry.max_attempts:
+                    raise err from None
+                await asyncio.sleep(self.retry.delay(attempt, err.retry_after, self._rng))
+
+    async def generate(self, prompt: str | None = None, *, timeout: float | None = None,
+                       **kwargs: Any) -> Result:
+        req = build_request(prompt, **kwargs)
+        return _result(await self._call(self._inference.Generate, req, timeout))
+
+    async def stream(self, prompt: str | None = None, *, timeout: float | None = None,
+                     **kwargs: Any) -> AsyncIterator[pb.GenerateChunk]:
+        req = build_request(prompt, **kwargs)
+        attempt = 0
+        while True:
+            attempt += 1
+            call = self._inference.GenerateStream(req, timeout=timeout or self.timeout,
+                                                  metadata=self.credentials.metadata())
+            started = False
+            try:
+                async for chunk in call:
+                    started = True
+                    yield chunk
+                return
+            except aio.AioRpcError as exc:
+                err = RpcError.from_grpc(exc)
+                if started or err.code not in RETRYABLE or attempt >= self.retry.max_attempts:
+                    raise err from None
+                await asyncio.sleep(self.retry.delay(attempt, err.retry_after, self._rng))
+            finally:
+                call.cancel()
+
+    async def list_models(self, timeout: float | None = None) -> list[pb.ModelInfo]:
+        resp = await self._call(self._inference.ListModels, pb.ListModelsRequest(), timeout)
+        return list(resp.models)
+
+    async def status(self, timeout: float | None = None) -> pb.GetStatusResponse:
+        return await self._call(self._admin.GetStatus, pb.GetStatusRequest(), timeout)  # type: ignore[no-any-return]

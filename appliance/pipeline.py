@@ -1,0 +1,253 @@
+"""The request path of ARCHITECTURE.md, as plain async code, one explicit stage per step::
+
+    validate ─► PII mask ─► route ─► prepare prompt ─► audit begin
+             ─► generate ─► split reasoning ─► restore ─► audit end
+
+The gRPC layer (``appliance.server``) turns protobuf messages into :class:`GenerateParams` and
+:class:`Chunk` back into protobuf; nothing here knows about gRPC except through the error tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import math
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import structlog
+
+from appliance.audit.stage import AuditStage
+from appliance.config import TIERS, Config, LimitsConfig
+from appliance.engine.chat import ROLES, Message
+from appliance.engine.llama_engine import Finished, SamplingParams, TextPiece
+from appliance.engine.registry import ModelRegistry
+from appliance.errors import (
+    ApplianceError,
+    Cancelled,
+    DeadlineExceeded,
+    InvalidArgument,
+    Unavailable,
+)
+from appliance.privacy.stage import PrivacyStage
+
+log = structlog.get_logger("appliance.pipeline")
+
+DEFAULT_TEMPERATURE = 0.8
+MAX_SEED = 2**32 - 2  # llama.cpp reserves 0xFFFFFFFF for "random"
+MAX_PRIORITY = 9
+MAX_TASK_TYPE_CHARS = 64
+
+
+@dataclass(frozen=True)
+class GenerateParams:
+    """A request as the caller sent it (decoded from protobuf, not yet validated)."""
+
+    prompt: str = ""
+    messages: tuple[Message, ...] = ()
+    model: str = ""
+    max_tokens: int = 0
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    task_type: str = ""
+    include_reasoning: bool = True
+    allow_fallback: bool = True
+    priority: int = 0
+
+
+@dataclass
+class RequestInfo:
+    """What is known about one request; filled in as it moves through the pipeline.
+
+    The interceptor logs it as the canonical line; the audit stage records it. It never holds a
+    prompt, an answer or a PII value.
+    """
+
+    request_id: str
+    method: str
+    client: str
+    started: float = field(default_factory=time.monotonic)
+    tier: str | None = None
+    route: str | None = None
+    route_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str | None = None
+    pii_counts: dict[str, int] = field(default_factory=dict)
+    outcome: str = "ok"
+    status: str = "OK"
+
+
+#: The request being served in this task, for the interceptor's log line.
+current_request: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar(
+    "current_request", default=None)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str = ""
+    reasoning: str = ""
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Pipeline:
+    def __init__(self, config: Config, registry: ModelRegistry, privacy: PrivacyStage,
+                 audit: AuditStage, accepting: Callable[[], str | None]) -> None:
+        self._config = config
+        self._registry = registry
+        self._privacy = privacy
+        self._audit = audit
+        #: Returns None while requests are accepted, else why not ("starting", "draining").
+        self._accepting = accepting
+
+    @property
+    def pass_through_stages(self) -> list[str]:
+        stages = []
+        if self._privacy.pass_through:
+            stages.append("pii")
+        if self._audit.pass_through:
+            stages.append("audit")
+        return stages
+
+    async def run(self, params: GenerateParams, info: RequestInfo,
+                  deadline: float | None) -> AsyncIterator[Chunk]:
+        """Serve one request, yielding chunks of the answer; the last one has finish_reason."""
+        refusal = self._accepting()
+        if refusal is not None:
+            info.outcome = "rejected"
+            raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlineExceeded("deadline passed before the request was admitted")
+
+        sampling = validate(params, self._config.limits)
+
+        # PII: every text that can reach a model is masked before anything else sees it.
+        texts = [params.prompt] if params.prompt else [m.content for m in params.messages]
+        masked = await self._privacy.mask(texts)
+        info.pii_counts = dict(masked.entity_counts)
+
+        tier, reason = self._route(params)
+        info.tier, info.route, info.route_reason = tier, "local", reason
+        engine = self._registry.engine_for(tier)
+        engine.check_ready()
+
+        if params.prompt:
+            tokens = await asyncio.to_thread(engine.tokenize_prompt, masked.texts[0])
+            what = "prompt"
+        else:
+            msgs = [Message(m.role, t) for m, t in zip(params.messages, masked.texts, strict=True)]
+            tokens = await asyncio.to_thread(engine.tokenize_chat, msgs)
+            what = "messages"
+        info.prompt_tokens = len(tokens)
+        if len(tokens) + sampling.max_tokens > engine.n_ctx:
+            raise InvalidArgument(
+                f"{what}: {len(tokens)} prompt tokens plus max_tokens {sampling.max_tokens} "
+                f"exceed model {tier}'s context of {engine.n_ctx} tokens "
+                f"(at most {max(engine.n_ctx - sampling.max_tokens, 0)} prompt tokens allowed "
+                f"with this max_tokens)", field=what)
+
+        await self._audit.begin(info)
+        restorer = masked.restorer()
+        try:
+            async for event in engine.generate(tokens, sampling, deadline):
+                if isinstance(event, TextPiece):
+                    text = restorer.feed(event.text)
+                    if text:
+                        yield Chunk(text=text)
+                elif isinstance(event, Finished):
+                    info.finish_reason = event.finish_reason
+                    info.completion_tokens = event.completion_tokens
+                    tail = restorer.flush()
+                    yield Chunk(text=tail, finish_reason=event.finish_reason,
+                                prompt_tokens=event.prompt_tokens,
+                                completion_tokens=event.completion_tokens)
+        except (asyncio.CancelledError, GeneratorExit, Cancelled):
+            info.outcome = "cancelled"
+            raise
+        except ApplianceError:
+            info.outcome = "error"
+            raise
+        finally:
+            await self._audit.end(info)
+
+    def _route(self, params: GenerateParams) -> tuple[str, str]:
+        """Tier and the reason for it. ``auto`` rules arrive with the routing issue (#5)."""
+        if params.model in TIERS:
+            return params.model, "explicit"
+        if params.model in ("", "auto"):
+            return self._config.routing.default_tier, "default"
+        raise InvalidArgument(
+            f"model: unknown tier {params.model!r}; use one of {', '.join(TIERS)} or auto",
+            field="model")
+
+
+def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:
+    """Check every field against its limit; the first problem raises InvalidArgument."""
+    if p.prompt and p.messages:
+        raise InvalidArgument("prompt and messages are mutually exclusive: set exactly one",
+                              field="prompt")
+    if not p.prompt and not p.messages:
+        raise InvalidArgument("prompt: one of prompt or messages is required and must not be "
+                              "empty", field="prompt")
+    if p.messages:
+        if len(p.messages) > limits.max_messages:
+            raise InvalidArgument(f"messages: {len(p.messages)} messages exceed the limit of "
+                                  f"{limits.max_messages}", field="messages")
+        for i, m in enumerate(p.messages):
+            if m.role not in ROLES:
+                raise InvalidArgument(f"messages[{i}].role: must be one of {', '.join(ROLES)}, "
+                                      f"got {m.role[:32]!r}", field="messages")
+            if not m.content:
+                raise InvalidArgument(f"messages[{i}].content: must not be empty",
+                                      field="messages")
+        if p.messages[-1].role == "assistant":
+            raise InvalidArgument("messages: the last message must not be from the assistant",
+                                  field="messages")
+    size = len(p.prompt) if p.prompt else sum(len(m.content) for m in p.messages)
+    if size > limits.max_prompt_chars:
+        what = "prompt" if p.prompt else "messages"
+        raise InvalidArgument(f"{what}: {size} characters exceed the limit of "
+                              f"{limits.max_prompt_chars}", field=what)
+
+    if p.max_tokens < 0:
+        raise InvalidArgument(f"max_tokens: must be positive (or 0 for the default "
+                              f"{limits.default_max_tokens}), got {p.max_tokens}",
+                              field="max_tokens")
+    if p.max_tokens > limits.max_tokens:
+        raise InvalidArgument(f"max_tokens: {p.max_tokens} exceeds the limit of "
+                              f"{limits.max_tokens}", field="max_tokens")
+    temperature = DEFAULT_TEMPERATURE if p.temperature is None else p.temperature
+    if not (math.isfinite(temperature) and 0.0 <= temperature <= 2.0):
+        raise InvalidArgument(f"temperature: must be between 0 and 2, got {temperature}",
+                              field="temperature")
+    top_p = 1.0 if p.top_p is None else p.top_p
+    if not (math.isfinite(top_p) and 0.0 < top_p <= 1.0):
+        raise InvalidArgument(f"top_p: must be greater than 0 and at most 1, got {top_p}",
+                              field="top_p")
+    if len(p.stop) > limits.max_stop_strings:
+        raise InvalidArgument(f"stop: {len(p.stop)} stop strings exceed the limit of "
+                              f"{limits.max_stop_strings}", field="stop")
+    for i, s in enumerate(p.stop):
+        if not s:
+            raise InvalidArgument(f"stop[{i}]: must not be empty", field="stop")
+        if len(s.encode("utf-8")) > limits.max_stop_string_bytes:
+            raise InvalidArgument(f"stop[{i}]: longer than {limits.max_stop_string_bytes} bytes",
+                                  field="stop")
+    if p.seed is not None and not 0 <= p.seed <= MAX_SEED:
+        raise InvalidArgument(f"seed: must be between 0 and {MAX_SEED}, got {p.seed}",
+                              field="seed")
+    if not 0 <= p.priority <= MAX_PRIORITY:
+        raise InvalidArgument(f"priority: must be between 0 and {MAX_PRIORITY}, got "
+                              f"{p.priority}", field="priority")
+    if len(p.task_type) > MAX_TASK_TYPE_CHARS:
+        raise InvalidArgument(f"task_type: longer than {MAX_TASK_TYPE_CHARS} characters",
+                              field="task_type")
+    return SamplingParams(
+        max_tokens=p.max_tokens or limits.default_max_tokens,
+        temperature=temperature, top_p=top_p, seed=p.seed, stop=tuple(p.stop),
+    )

@@ -1,0 +1,187 @@
+"""Server construction and lifecycle.
+
+Start-up: bind the port and answer health (NOT_SERVING) at once, then load and warm up every
+model (``STATUS=`` progress to systemd), then SERVING and ``READY=1``.
+
+Shutdown (SIGTERM/SIGINT): ``STOPPING=1``, health NOT_SERVING, new inference requests get
+UNAVAILABLE while in-flight ones finish within ``server.shutdown_grace_seconds``; then the gRPC
+server stops, the engines close, and the process exits 0. The listener stays open during the
+drain so probes see NOT_SERVING rather than a refused connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from pathlib import Path
+
+import structlog
+from grpc import aio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+
+from appliance.audit.stage import AuditStage, PassThroughAudit
+from appliance.config import Config
+from appliance.engine.registry import ModelRegistry
+from appliance.errors import ApplianceError, ConfigError
+from appliance.observability.systemd import SystemdNotifier
+from appliance.pipeline import Pipeline
+from appliance.privacy.stage import PassThroughPrivacy, PrivacyStage
+from appliance.server.interceptors import InFlight, ServingInterceptor
+from appliance.server.servicers import AdminServicer, InferenceServicer
+from appliance.v1 import appliance_pb2 as pb
+from appliance.v1 import appliance_pb2_grpc as pb_grpc
+
+log = structlog.get_logger("appliance.server")
+
+SERVICES = (
+    pb.DESCRIPTOR.services_by_name["Inference"].full_name,
+    pb.DESCRIPTOR.services_by_name["Admin"].full_name,
+)
+
+
+class ApplianceServer:
+    """The gRPC server with everything it serves; see the module docstring for the lifecycle."""
+
+    def __init__(self, config: Config, server: aio.Server, address: str,
+                 registry: ModelRegistry, health_servicer: health_aio.HealthServicer,
+                 in_flight: InFlight, notifier: SystemdNotifier) -> None:
+        self.config = config
+        self.grpc = server
+        self.address = address
+        self.registry = registry
+        self.health = health_servicer
+        self.in_flight = in_flight
+        self.notifier = notifier
+        self.state = "starting"
+
+    def accepting(self) -> str | None:
+        return None if self.state == "serving" else self.state
+
+    async def _set_health(self, status: int) -> None:
+        for name in ("", *SERVICES):
+            await self.health.set(name, status)
+
+    async def start(self) -> None:
+        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.grpc.start()
+        log.info("listening", address=self.address)
+
+    async def load_models(self) -> None:
+        self.notifier.status("loading models")
+        await self.registry.load()
+        self.state = "serving"
+        await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+        self.notifier.ready(f"serving on {self.address}")
+        log.info("ready", address=self.address, tiers=sorted(self.registry.tiers))
+
+    async def drain_and_stop(self) -> None:
+        grace = self.config.server.shutdown_grace_seconds
+        self.state = "draining"
+        self.notifier.stopping()
+        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        log.info("draining", in_flight=self.in_flight.count, grace_s=grace)
+        drained = await self.in_flight.wait_idle(grace)
+        if not drained:
+            log.warning("drain_timeout", in_flight=self.in_flight.count, grace_s=grace)
+        await self.grpc.stop(grace=1.0)
+        await self.registry.close()
+        self.state = "stopped"
+        log.info("stopped", drained=drained)
+
+
+def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
+                 privacy: PrivacyStage | None = None,
+                 audit: AuditStage | None = None) -> tuple[ApplianceServer, int]:
+    """Construct the server and bind its listener; returns it and the bound TCP port (0 for
+    a unix socket). Models are loaded by :meth:`ApplianceServer.load_models`."""
+    notifier = notifier or SystemdNotifier()
+    in_flight = InFlight()
+    server = aio.server(
+        interceptors=[ServingInterceptor(in_flight)],
+        options=[
+            ("grpc.max_receive_message_length", config.server.max_message_bytes),
+            # Never share a port with another daemon that happens to be running.
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    registry = ModelRegistry(config, progress=notifier.status)
+    health_servicer = health_aio.HealthServicer()
+    app_holder: list[ApplianceServer] = []
+
+    def accepting() -> str | None:
+        return app_holder[0].accepting() if app_holder else "starting"
+
+    pipeline = Pipeline(config, registry, privacy or PassThroughPrivacy(),
+                        audit or PassThroughAudit(), accepting)
+    started = time.monotonic()
+    pb_grpc.add_InferenceServicer_to_server(InferenceServicer(pipeline, registry), server)
+    pb_grpc.add_AdminServicer_to_server(
+        AdminServicer(pipeline, registry, in_flight,
+                      lambda: app_holder[0].state if app_holder else "starting", started),
+        server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+         reflection.SERVICE_NAME), server)
+
+    listen = config.server.listen
+    port = _bind(server, listen, config)
+    address = listen if listen.startswith("unix://") else f"{listen.rpartition(':')[0]}:{port}"
+    app = ApplianceServer(config, server, address, registry, health_servicer, in_flight,
+                          notifier)
+    app_holder.append(app)
+    return app, port
+
+
+def _bind(server: aio.Server, listen: str, config: Config) -> int:
+    if listen.startswith("unix://"):
+        path = Path(listen[len("unix://"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        port: int = server.add_insecure_port(listen)
+    except RuntimeError as exc:  # grpc raises RuntimeError when it cannot bind
+        raise ConfigError(f"cannot listen on {listen}: address in use or not permitted",
+                          file=str(config.source) if config.source else None,
+                          key="server.listen") from exc
+    return 0 if listen.startswith("unix://") else port
+
+
+async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
+    """Run the daemon until SIGTERM/SIGINT; returns the process exit code."""
+    notifier = notifier or SystemdNotifier()
+    app, _port = build_server(config, notifier=notifier)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    watchdog = asyncio.create_task(notifier.watchdog_loop(lambda: app.state != "failed"))
+    loading = asyncio.create_task(app.load_models())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({loading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if loading.done() and loading.exception() is not None:
+            exc = loading.exception()
+            app.state = "failed"
+            notifier.status(f"failed: {exc}")
+            await app.grpc.stop(grace=0)
+            if isinstance(exc, ApplianceError):
+                raise exc
+            raise RuntimeError("model loading failed") from exc
+        if not loading.done():
+            log.info("stopping_during_startup")
+            loading.cancel()
+            await app.grpc.stop(grace=0)
+            # An engine thread still loading is a daemon thread: it ends with the process.
+            return 0
+        await stopping
+        await app.drain_and_stop()
+    finally:
+        watchdog.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watchdog
+    return 0

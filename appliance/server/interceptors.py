@@ -1,0 +1,161 @@
+"""The one server interceptor: request id, the canonical log line, and error -> status.
+
+For every ``appliance.v1`` RPC it assigns a request id (returned as ``request-id`` trailing
+metadata), binds it to structlog's contextvars, counts the request as in flight, turns an
+:class:`ApplianceError` into its status code through :func:`appliance.errors.grpc_status` (the
+only place that mapping happens), and logs one line when the RPC ends. Health checks and
+reflection pass through untouched, so probes do not flood the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+import structlog
+from grpc import aio
+
+from appliance.errors import ApplianceError, Overloaded, client_message, grpc_status
+from appliance.pipeline import RequestInfo, current_request
+
+log = structlog.get_logger("appliance.rpc")
+
+SERVICE_PREFIX = "/appliance.v1."
+
+
+class InFlight:
+    """Counts RPCs being served, so shutdown can wait for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[misc]
+    def __init__(self, in_flight: InFlight) -> None:
+        self._in_flight = in_flight
+
+    async def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(details)
+        method: str = details.method
+        if handler is None or not method.startswith(SERVICE_PREFIX):
+            return handler
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap_unary(method, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(method, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+        return handler
+
+    def _begin(self, method: str, context: aio.ServicerContext) -> RequestInfo:
+        info = RequestInfo(request_id=uuid.uuid4().hex, method=method.rsplit("/", 1)[-1],
+                           client=context.peer() or "unknown")
+        current_request.set(info)
+        structlog.contextvars.bind_contextvars(request_id=info.request_id)
+        context.set_trailing_metadata((("request-id", info.request_id),))
+        self._in_flight.enter()
+        return info
+
+    def _end(self, info: RequestInfo) -> None:
+        self._in_flight.leave()
+        log.info(
+            "rpc", method=info.method, client=info.client, status=info.status,
+            outcome=info.outcome, model=info.tier, route=info.route,
+            route_reason=info.route_reason, prompt_tokens=info.prompt_tokens,
+            completion_tokens=info.completion_tokens, finish_reason=info.finish_reason,
+            latency_ms=round((time.monotonic() - info.started) * 1000, 1),
+            pii=info.pii_counts or None,
+        )
+        structlog.contextvars.unbind_contextvars("request_id")
+
+    async def _fail(self, info: RequestInfo, context: aio.ServicerContext,
+                    error: BaseException) -> None:
+        code = grpc_status(error)
+        info.status = code.name
+        if info.outcome == "ok":
+            info.outcome = "error"
+        metadata = [("request-id", info.request_id)]
+        if isinstance(error, Overloaded):
+            info.outcome = "rejected"
+            metadata.append(("retry-after", f"{max(error.retry_after, 0.1):.1f}"))
+        if isinstance(error, ApplianceError):
+            log.warning("rpc_error", error_type=type(error).__name__, detail=error.message,
+                        **{k: v for k, v in error.context.items() if v is not None})
+        else:
+            log.error("rpc_unexpected_error", error_type=type(error).__name__,
+                      exc_info=error)
+        context.set_trailing_metadata(tuple(metadata))
+        await context.abort(code, client_message(error))
+
+    def _cancelled(self, info: RequestInfo, context: aio.ServicerContext) -> None:
+        remaining = context.time_remaining()
+        expired = remaining is not None and remaining <= 0
+        info.status = "DEADLINE_EXCEEDED" if expired else "CANCELLED"
+        info.outcome = "error" if expired else "cancelled"
+
+    def _wrap_unary(self, method: str, behavior: Callable[..., Awaitable[Any]]
+                    ) -> Callable[[Any, aio.ServicerContext], Awaitable[Any]]:
+        async def unary(request: Any, context: aio.ServicerContext) -> Any:
+            info = self._begin(method, context)
+            try:
+                return await behavior(request, context)
+            except asyncio.CancelledError:
+                self._cancelled(info, context)
+                raise
+            except aio.AbortError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+                await self._fail(info, context, exc)
+            finally:
+                self._end(info)
+            return None  # unreachable: _fail aborts
+
+        return unary
+
+    def _wrap_stream(self, method: str, behavior: Callable[..., AsyncIterator[Any]]
+                     ) -> Callable[[Any, aio.ServicerContext], AsyncIterator[Any]]:
+        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+            info = self._begin(method, context)
+            try:
+                async for item in behavior(request, context):
+                    yield item
+            except (asyncio.CancelledError, GeneratorExit):
+                self._cancelled(info, context)
+                raise
+            except aio.AbortError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+                await self._fail(info, context, exc)
+            finally:
+                self._end(info)
+
+        return stream

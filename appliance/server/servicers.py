@@ -1,0 +1,139 @@
+"""gRPC servicers: protobuf in, :mod:`appliance.pipeline` call, protobuf out. Nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+
+from grpc import aio
+
+from appliance import __version__
+from appliance.engine.chat import Message
+from appliance.engine.registry import ModelRegistry
+from appliance.errors import InternalError
+from appliance.pipeline import Chunk, GenerateParams, Pipeline, RequestInfo, current_request
+from appliance.server.interceptors import InFlight
+from appliance.v1 import appliance_pb2 as pb
+from appliance.v1 import appliance_pb2_grpc as pb_grpc
+
+
+def params_from_proto(req: pb.GenerateRequest) -> GenerateParams:
+    return GenerateParams(
+        prompt=req.prompt,
+        messages=tuple(Message(m.role, m.content) for m in req.messages),
+        model=req.model,
+        max_tokens=req.max_tokens,
+        temperature=req.temperature if req.HasField("temperature") else None,
+        top_p=req.top_p if req.HasField("top_p") else None,
+        stop=tuple(req.stop),
+        seed=req.seed if req.HasField("seed") else None,
+        task_type=req.task_type,
+        include_reasoning=req.include_reasoning if req.HasField("include_reasoning") else True,
+        allow_fallback=req.allow_fallback if req.HasField("allow_fallback") else True,
+        priority=req.priority,
+    )
+
+
+def _deadline(context: aio.ServicerContext) -> float | None:
+    remaining = context.time_remaining()
+    return None if remaining is None else time.monotonic() + remaining
+
+
+def _info() -> RequestInfo:
+    info = current_request.get()
+    if info is None:  # the interceptor always sets it; a missing one is a wiring bug
+        raise InternalError("request context missing")
+    return info
+
+
+def _pii(info: RequestInfo) -> list[pb.PiiEntityCount]:
+    return [pb.PiiEntityCount(entity_type=k, count=v) for k, v in sorted(info.pii_counts.items())]
+
+
+def _usage(chunk: Chunk) -> pb.Usage:
+    return pb.Usage(prompt_tokens=chunk.prompt_tokens, completion_tokens=chunk.completion_tokens,
+                    total_tokens=chunk.prompt_tokens + chunk.completion_tokens)
+
+
+class InferenceServicer(pb_grpc.InferenceServicer):
+    def __init__(self, pipeline: Pipeline, registry: ModelRegistry) -> None:
+        self._pipeline = pipeline
+        self._registry = registry
+
+    async def Generate(self, request: pb.GenerateRequest,  # noqa: N802 - gRPC method name
+                       context: aio.ServicerContext) -> pb.GenerateResponse:
+        info = _info()
+        texts: list[str] = []
+        last = Chunk()
+        async for chunk in self._pipeline.run(params_from_proto(request), info,
+                                              _deadline(context)):
+            texts.append(chunk.text)
+            last = chunk
+        return pb.GenerateResponse(
+            text="".join(texts), model=info.tier or "", served_by=info.route or "",
+            finish_reason=last.finish_reason or "", usage=_usage(last), pii=_pii(info),
+            request_id=info.request_id, route_reason=info.route_reason or "")
+
+    async def GenerateStream(self, request: pb.GenerateRequest,  # noqa: N802
+                             context: aio.ServicerContext) -> AsyncIterator[pb.GenerateChunk]:
+        info = _info()
+        first = True
+        async for chunk in self._pipeline.run(params_from_proto(request), info,
+                                              _deadline(context)):
+            out = pb.GenerateChunk(text=chunk.text, reasoning=chunk.reasoning)
+            if first:
+                out.request_id = info.request_id
+                out.model = info.tier or ""
+                out.served_by = info.route or ""
+                out.route_reason = info.route_reason or ""
+                first = False
+            if chunk.finish_reason is not None:
+                out.finish_reason = chunk.finish_reason
+                out.usage.CopyFrom(_usage(chunk))
+                out.pii.extend(_pii(info))
+            yield out
+
+    async def ListModels(self, request: pb.ListModelsRequest,  # noqa: N802
+                         context: aio.ServicerContext) -> pb.ListModelsResponse:
+        out = pb.ListModelsResponse()
+        for tier, engine in sorted(self._registry.tiers.items()):
+            info = pb.ModelInfo(tier=tier, state=engine.state, slots=engine.spec.slots,
+                                free_slots=engine.free_slots,
+                                context_length=engine.spec.n_ctx,
+                                file_name=engine.path.name)
+            if engine.facts is not None:
+                f = engine.facts
+                info.sha256 = f.sha256
+                info.architecture = f.architecture
+                info.quantization = f.quantization
+                info.trained_context_length = f.trained_context
+                info.has_chat_template = f.chat_template is not None
+                info.size_bytes = f.size_bytes
+            out.models.append(info)
+        return out
+
+
+class AdminServicer(pb_grpc.AdminServicer):
+    def __init__(self, pipeline: Pipeline, registry: ModelRegistry, in_flight: InFlight,
+                 state: Callable[[], str], started: float) -> None:
+        self._pipeline = pipeline
+        self._registry = registry
+        self._in_flight = in_flight
+        self._state = state
+        self._started = started
+
+    async def GetStatus(self, request: pb.GetStatusRequest,  # noqa: N802
+                        context: aio.ServicerContext) -> pb.GetStatusResponse:
+        out = pb.GetStatusResponse(
+            state=self._state(), version=__version__,
+            uptime_seconds=time.monotonic() - self._started,
+            # This RPC itself is in flight; report the others.
+            in_flight_requests=max(self._in_flight.count - 1, 0),
+            pass_through_stages=self._pipeline.pass_through_stages)
+        for e in self._registry.engines:
+            out.engines.append(pb.EngineStatus(
+                tiers=list(e.tiers), file_name=e.path.name, state=e.state,
+                active_jobs=e.active_jobs, queued_jobs=e.queued_jobs,
+                tokens_generated_total=e.tokens_generated_total,
+                requests_total=e.requests_total))
+        return out
