@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the daemon in the foreground")
     p.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
+    p.add_argument("--listen", help="override [server] listen, e.g. 127.0.0.1:0 for a free port")
 
     p = sub.add_parser("health", help="gRPC health check; exit 0 only when SERVING")
     _add_target(p)
@@ -94,11 +95,14 @@ def _load_config(path: Path | None) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from appliance import config  # noqa: PLC0415
     from appliance.errors import ConfigError, DefaultModelMissing, ModelError  # noqa: PLC0415
     from appliance.observability import logging as applog  # noqa: PLC0415
 
     try:
         cfg = _load_config(args.config)
+        if args.listen:
+            cfg = config.with_listen(cfg, args.listen)
     except ConfigError as exc:
         return _die(f"configuration error:\n{exc}" if "\n" in str(exc) else str(exc), EXIT_USAGE)
     applog.configure(cfg.logging.format, cfg.logging.level)

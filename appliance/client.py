@@ -68,8 +68,9 @@ class RpcError(Exception):
     def from_grpc(cls, error: grpc.RpcError | aio.AioRpcError) -> RpcError:
         meta: dict[str, str] = {}
         trailing = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
-        for key, value in trailing or ():
-            meta[key] = value if isinstance(value, str) else value.decode()
+        for item in trailing or ():
+            key, value = item[0], item[1]  # type: ignore[index]
+            meta[str(key)] = value if isinstance(value, str) else bytes(value).decode()
         retry_after = None
         if "retry-after" in meta:
             try:
@@ -189,8 +190,8 @@ class Client:
                                              options=_CHANNEL_OPTIONS)
                          if self.credentials.tls
                          else grpc.insecure_channel(target, options=_CHANNEL_OPTIONS))
-        self._inference = pb_grpc.InferenceStub(self._channel)
-        self._admin = pb_grpc.AdminStub(self._channel)
+        self._inference = pb_grpc.InferenceStub(self._channel)  # type: ignore[no-untyped-call]
+        self._admin = pb_grpc.AdminStub(self._channel)  # type: ignore[no-untyped-call]
         self.timeout = timeout
         self.retry = retry
         self._sleep = sleep
@@ -278,8 +279,8 @@ class AsyncClient:
                                             options=_CHANNEL_OPTIONS)
                          if self.credentials.tls
                          else aio.insecure_channel(target, options=_CHANNEL_OPTIONS))
-        self._inference = pb_grpc.InferenceStub(self._channel)
-        self._admin = pb_grpc.AdminStub(self._channel)
+        self._inference = pb_grpc.InferenceStub(self._channel)  # type: ignore[no-untyped-call]
+        self._admin = pb_grpc.AdminStub(self._channel)  # type: ignore[no-untyped-call]
         self.timeout = timeout
         self.retry = retry
         self._rng = rng
@@ -291,7 +292,7 @@ class AsyncClient:
         await self.close()
 
     async def close(self) -> None:
-        await self._channel.close()
+        await self._channel.close(None)
 
     async def _call(self, fn: Callable[..., Any], request: Any, timeout: float | None) -> Any:
         attempt = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -253,7 +253,8 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     r.unknown(rt, {"default_tier"}, "routing.")
     default_tier = r.get(rt, "default_tier", str, "v3", "routing.")
     if default_tier not in TIERS:
-        r.problem("routing.default_tier", f"must be one of {', '.join(TIERS)}, got {default_tier!r}")
+        r.problem("routing.default_tier",
+                  f"must be one of {', '.join(TIERS)}, got {default_tier!r}")
 
     a = r.table(data, "audit")
     r.unknown(a, {"dir", "officer_public_key"}, "audit.")
@@ -415,6 +416,15 @@ n_ctx = 4096
 format = "auto"            # auto: JSON lines unless stdout is a terminal; json; console
 level = "info"             # debug, info, warning, error
 '''
+
+
+def with_listen(cfg: Config, listen: str) -> Config:
+    """``cfg`` listening on ``listen`` instead (the ``serve --listen`` override)."""
+    r = _Reader(Path("--listen"))
+    _check_listen(r, listen)
+    if r.problems:
+        raise ConfigError(r.problems[0].message, key="--listen")
+    return replace(cfg, server=replace(cfg.server, listen=listen))
 
 
 def check_files(cfg: Config) -> list[ConfigError]:

@@ -134,7 +134,7 @@ _STATUS: dict[type[RequestError], grpc.StatusCode] = {
 def grpc_status(error: BaseException) -> grpc.StatusCode:
     """The status code for ``error``: its class's entry, or INTERNAL for anything unknown."""
     for cls in type(error).__mro__:
-        code = _STATUS.get(cls)  # type: ignore[call-overload]
+        code = _STATUS.get(cls)
         if code is not None:
             return code
     return grpc.StatusCode.INTERNAL

@@ -21,7 +21,7 @@ from typing import NoReturn
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from appliance.errors import InvalidArgument
+from appliance.errors import EngineFailure, InvalidArgument
 
 ROLES = ("system", "user", "assistant")
 
@@ -91,6 +91,9 @@ class ChatRenderer:
             # e.g. Gemma's template rejects roles that do not alternate user/assistant.
             raise InvalidArgument(f"messages: the model's chat template rejects them: {exc}",
                                   field="messages") from exc
+        except jinja2.TemplateError as exc:
+            # A broken (or hostile) template in the model file: the sandbox stopped it.
+            raise EngineFailure("chat template failed", cause=repr(exc)) from exc
 
 
 def plain_fallback(messages: Sequence[Message]) -> str:

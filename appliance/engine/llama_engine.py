@@ -232,7 +232,7 @@ class LlamaEngine:
             started = time.monotonic()
             try:
                 self._serve(job)
-            except BaseException as exc:  # noqa: BLE001 - translated at this boundary
+            except BaseException as exc:
                 log.exception("engine_failure", engine=self.name)
                 job.emit(EngineFailure("generation failed", engine=self.name, cause=repr(exc)))
             finally:
@@ -273,9 +273,9 @@ class LlamaEngine:
         self.facts = ModelFacts(
             path=self.path, sha256=sha, size_bytes=self.path.stat().st_size, architecture=arch,
             quantization=quantization_name(md.get("general.file_type")),
-            trained_context=int(self._llm._model.n_ctx_train()),  # noqa: SLF001
+            trained_context=int(self._llm._model.n_ctx_train()),
             context_length=self.spec.n_ctx, chat_template=template,
-            description=str(self._llm._model.desc()),  # noqa: SLF001
+            description=str(self._llm._model.desc()),
         )
         self._progress(f"warming up {self.name}")
         warm = _Job(tokens=self.tokenize_prompt(_WARMUP_PROMPT),
@@ -317,7 +317,7 @@ class LlamaEngine:
             job.emit(Cancelled("cancelled before start"))
             return
         llm = self._llm
-        vocab = llm._model.vocab  # noqa: SLF001
+        vocab = llm._model.vocab
         llm.set_seed(p.seed if p.seed is not None else secrets.randbits(31))
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         stops = StopMatcher(p.stop)

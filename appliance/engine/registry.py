@@ -46,7 +46,7 @@ class ModelRegistry:
 
     async def load(self) -> None:
         """Resolve files (assembling the default model if needed), then load every engine."""
-        default: tuple[Path, str] | None = None
+        default: tuple[Path, str | None] | None = None
         groups: dict[tuple[object, ...], list[ModelConfig]] = {}
         for spec in self._config.models.values():
             groups.setdefault(spec.engine_key(), []).append(spec)
@@ -59,7 +59,8 @@ class ModelRegistry:
                 path, expected = default
             else:
                 path, expected = spec.path, spec.sha256
-            engine = LlamaEngine(spec, path, [s.tier for s in specs], expected_sha256=expected,
+            expected_sha: str | None = expected
+            engine = LlamaEngine(spec, path, [s.tier for s in specs], expected_sha256=expected_sha,
                                  progress=self._progress)
             self.engines.append(engine)
             for s in specs:

@@ -20,7 +20,7 @@ from pathlib import Path
 import structlog
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1.health import aio as health_aio
+from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
 from appliance.audit.stage import AuditStage, PassThroughAudit
@@ -118,8 +118,9 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     pipeline = Pipeline(config, registry, privacy or PassThroughPrivacy(),
                         audit or PassThroughAudit(), accepting)
     started = time.monotonic()
-    pb_grpc.add_InferenceServicer_to_server(InferenceServicer(pipeline, registry), server)
-    pb_grpc.add_AdminServicer_to_server(
+    pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
+        InferenceServicer(pipeline, registry), server)
+    pb_grpc.add_AdminServicer_to_server(  # type: ignore[no-untyped-call]
         AdminServicer(pipeline, registry, in_flight,
                       lambda: app_holder[0].state if app_holder else "starting", started),
         server)

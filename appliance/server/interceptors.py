@@ -13,7 +13,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 import structlog
@@ -21,6 +21,8 @@ from grpc import aio
 
 from appliance.errors import ApplianceError, Overloaded, client_message, grpc_status
 from appliance.pipeline import RequestInfo, current_request
+
+Context: TypeAlias = "aio.ServicerContext[Any, Any]"
 
 log = structlog.get_logger("appliance.rpc")
 
@@ -52,7 +54,7 @@ class InFlight:
         return True
 
 
-class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[misc]
+class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
     def __init__(self, in_flight: InFlight) -> None:
         self._in_flight = in_flight
 
@@ -76,7 +78,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[misc]
                 response_serializer=handler.response_serializer)
         return handler
 
-    def _begin(self, method: str, context: aio.ServicerContext) -> RequestInfo:
+    def _begin(self, method: str, context: Context) -> RequestInfo:
         info = RequestInfo(request_id=uuid.uuid4().hex, method=method.rsplit("/", 1)[-1],
                            client=context.peer() or "unknown")
         current_request.set(info)
@@ -97,7 +99,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[misc]
         )
         structlog.contextvars.unbind_contextvars("request_id")
 
-    async def _fail(self, info: RequestInfo, context: aio.ServicerContext,
+    async def _fail(self, info: RequestInfo, context: Context,
                     error: BaseException) -> None:
         code = grpc_status(error)
         info.status = code.name
@@ -116,15 +118,15 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[misc]
         context.set_trailing_metadata(tuple(metadata))
         await context.abort(code, client_message(error))
 
-    def _cancelled(self, info: RequestInfo, context: aio.ServicerContext) -> None:
+    def _cancelled(self, info: RequestInfo, context: Context) -> None:
         remaining = context.time_remaining()
         expired = remaining is not None and remaining <= 0
         info.status = "DEADLINE_EXCEEDED" if expired else "CANCELLED"
         info.outcome = "error" if expired else "cancelled"
 
     def _wrap_unary(self, method: str, behavior: Callable[..., Awaitable[Any]]
-                    ) -> Callable[[Any, aio.ServicerContext], Awaitable[Any]]:
-        async def unary(request: Any, context: aio.ServicerContext) -> Any:
+                    ) -> Callable[[Any, Context], Awaitable[Any]]:
+        async def unary(request: Any, context: Context) -> Any:
             info = self._begin(method, context)
             try:
                 return await behavior(request, context)
@@ -142,8 +144,8 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[misc]
         return unary
 
     def _wrap_stream(self, method: str, behavior: Callable[..., AsyncIterator[Any]]
-                     ) -> Callable[[Any, aio.ServicerContext], AsyncIterator[Any]]:
-        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+                     ) -> Callable[[Any, Context], AsyncIterator[Any]]:
+        async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
             info = self._begin(method, context)
             try:
                 async for item in behavior(request, context):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeAlias
 
 from grpc import aio
 
@@ -15,6 +16,8 @@ from appliance.pipeline import Chunk, GenerateParams, Pipeline, RequestInfo, cur
 from appliance.server.interceptors import InFlight
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
+
+Context: TypeAlias = "aio.ServicerContext[Any, Any]"
 
 
 def params_from_proto(req: pb.GenerateRequest) -> GenerateParams:
@@ -34,7 +37,7 @@ def params_from_proto(req: pb.GenerateRequest) -> GenerateParams:
     )
 
 
-def _deadline(context: aio.ServicerContext) -> float | None:
+def _deadline(context: Context) -> float | None:
     remaining = context.time_remaining()
     return None if remaining is None else time.monotonic() + remaining
 
@@ -61,7 +64,7 @@ class InferenceServicer(pb_grpc.InferenceServicer):
         self._registry = registry
 
     async def Generate(self, request: pb.GenerateRequest,  # noqa: N802 - gRPC method name
-                       context: aio.ServicerContext) -> pb.GenerateResponse:
+                       context: Context) -> pb.GenerateResponse:
         info = _info()
         texts: list[str] = []
         last = Chunk()
@@ -75,7 +78,7 @@ class InferenceServicer(pb_grpc.InferenceServicer):
             request_id=info.request_id, route_reason=info.route_reason or "")
 
     async def GenerateStream(self, request: pb.GenerateRequest,  # noqa: N802
-                             context: aio.ServicerContext) -> AsyncIterator[pb.GenerateChunk]:
+                             context: Context) -> AsyncIterator[pb.GenerateChunk]:
         info = _info()
         first = True
         async for chunk in self._pipeline.run(params_from_proto(request), info,
@@ -94,7 +97,7 @@ class InferenceServicer(pb_grpc.InferenceServicer):
             yield out
 
     async def ListModels(self, request: pb.ListModelsRequest,  # noqa: N802
-                         context: aio.ServicerContext) -> pb.ListModelsResponse:
+                         context: Context) -> pb.ListModelsResponse:
         out = pb.ListModelsResponse()
         for tier, engine in sorted(self._registry.tiers.items()):
             info = pb.ModelInfo(tier=tier, state=engine.state, slots=engine.spec.slots,
@@ -123,7 +126,7 @@ class AdminServicer(pb_grpc.AdminServicer):
         self._started = started
 
     async def GetStatus(self, request: pb.GetStatusRequest,  # noqa: N802
-                        context: aio.ServicerContext) -> pb.GetStatusResponse:
+                        context: Context) -> pb.GetStatusResponse:
         out = pb.GetStatusResponse(
             state=self._state(), version=__version__,
             uptime_seconds=time.monotonic() - self._started,

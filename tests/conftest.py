@@ -1,0 +1,39 @@
+"""Shared fixtures: the real default model, assembled once, and one real daemon per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from appliance.client import Client
+from appliance.engine.default_model import ensure_default_model
+from tests.daemon import Daemon, write_config
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded default GGUF (Gemma 3 270M Q4_K_M), assembled and SHA-256 verified."""
+    path, _sha = ensure_default_model(tmp_path_factory.mktemp("models"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def daemon(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Daemon]:
+    """One real daemon for the session, on a free loopback port, serving the real model."""
+    work = tmp_path_factory.mktemp("daemon")
+    d = Daemon(work, write_config(work / "appliance.toml", model_path))
+    try:
+        d.wait_for("ready")
+        yield d
+    finally:
+        code = d.stop()
+        assert code == 0, d.log_path.read_text()[-3000:]
+
+
+@pytest.fixture
+def client(daemon: Daemon) -> Iterator[Client]:
+    assert daemon.address is not None
+    with Client(daemon.address, timeout=120.0) as c:
+        yield c

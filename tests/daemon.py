@@ -1,0 +1,83 @@
+"""Runs the real daemon as a subprocess for tests and benchmarks.
+
+The daemon is started with ``--listen 127.0.0.1:0``; its JSON log goes to a file, from which the
+bound address is read (the ``listening`` event) and readiness seen (the ``ready`` event).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+class Daemon:
+    def __init__(self, workdir: Path, config: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.workdir = workdir
+        self.log_path = workdir / "daemon.log"
+        cmd = [sys.executable, "-m", "appliance", "serve", "--listen", "127.0.0.1:0"]
+        if config is not None:
+            cmd += ["--config", str(config)]
+        full_env = {**os.environ, **(env or {})}
+        full_env.pop("NOTIFY_SOCKET", None)
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     cwd=workdir, env=full_env)
+        self.address: str | None = None
+
+    def events(self) -> list[dict[str, Any]]:
+        out = []
+        for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return out
+
+    def wait_for(self, event: str, timeout: float = 180.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for e in self.events():
+                if e.get("event") == event:
+                    if "address" in e:
+                        self.address = e["address"]
+                    return e
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"daemon exited with {self.proc.returncode} before "
+                                   f"{event!r}:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.02)
+        raise TimeoutError(f"no {event!r} event within {timeout}s:\n"
+                           f"{self.log_path.read_text()[-3000:]}")
+
+    def terminate(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = 60.0) -> int:
+        self.terminate()
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+        finally:
+            self._log.close()
+
+
+def write_config(path: Path, model: Path, **extra: str) -> Path:
+    """A test config serving ``model`` on both tiers with 2 threads."""
+    lines = [f'state_dir = "{path.parent / "state"}"', "", "[logging]", 'format = "json"', ""]
+    for tier in ("v3", "r1"):
+        lines += [f"[models.{tier}]", f'path = "{model}"', "n_threads = 2", "n_ctx = 2048",
+                  'chat_template = "gemma"', ""]
+    for section, body in extra.items():
+        lines += [f"[{section}]", body, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

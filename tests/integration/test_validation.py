@@ -1,0 +1,57 @@
+"""Every invalid input gets INVALID_ARGUMENT with a message naming the field and the limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+import pytest
+
+from appliance.client import NO_RETRY, Client, RpcError
+from tests.daemon import Daemon
+
+USER = [{"role": "user", "content": "hi"}]
+
+CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("empty prompt", {"prompt": ""}, "prompt: one of prompt or messages is required"),
+    ("both prompt and messages", {"prompt": "x", "messages": USER}, "mutually exclusive"),
+    ("negative max_tokens", {"prompt": "x", "max_tokens": -1}, "max_tokens: must be positive"),
+    ("max_tokens above cap", {"prompt": "x", "max_tokens": 2049},
+     "max_tokens: 2049 exceeds the limit of 2048"),
+    ("temperature too high", {"prompt": "x", "temperature": 2.5},
+     "temperature: must be between 0 and 2"),
+    ("negative temperature", {"prompt": "x", "temperature": -0.1}, "temperature: must be"),
+    ("NaN temperature", {"prompt": "x", "temperature": float("nan")}, "temperature: must be"),
+    ("top_p zero", {"prompt": "x", "top_p": 0.0}, "top_p: must be greater than 0"),
+    ("top_p above one", {"prompt": "x", "top_p": 1.5}, "top_p: must be greater than 0"),
+    ("unknown tier", {"prompt": "x", "model": "gpt5"}, "model: unknown tier 'gpt5'"),
+    ("prompt longer than context", {"prompt": "hello " * 3000, "max_tokens": 16},
+     "prompt tokens plus max_tokens 16 exceed model v3's context of 2048 tokens"),
+    ("prompt over the character limit", {"prompt": "a" * 100_001},
+     "prompt: 100001 characters exceed the limit of 100000"),
+    ("too many messages", {"messages": USER * 257}, "messages: 257 messages exceed the limit"),
+    ("unknown role", {"messages": [{"role": "robot", "content": "x"}]},
+     "messages[0].role: must be one of"),
+    ("empty message", {"messages": [{"role": "user", "content": ""}]},
+     "messages[0].content: must not be empty"),
+    ("too many stop strings", {"prompt": "x", "stop": ["a"] * 9},
+     "stop: 9 stop strings exceed the limit of 8"),
+    ("stop string too long", {"prompt": "x", "stop": ["a" * 65]}, "stop[0]: longer than 64"),
+    ("seed out of range", {"prompt": "x", "seed": 2**32 - 1}, "seed: must be between 0 and"),
+    ("priority out of range", {"prompt": "x", "priority": 10}, "priority: must be between 0"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_invalid_input_is_rejected_with_its_field(daemon: Daemon, kwargs: dict[str, Any],
+                                                   message: str) -> None:
+    """The request is refused with INVALID_ARGUMENT and a message naming field and limit."""
+    assert daemon.address is not None
+    with Client(daemon.address, retry=NO_RETRY) as c:
+        for call in (c.generate, lambda **kw: list(c.stream(**kw))):
+            with pytest.raises(RpcError) as info:
+                call(**kwargs)
+            assert grpc.StatusCode.INVALID_ARGUMENT == info.value.code
+            assert message in info.value.message
+            assert info.value.request_id

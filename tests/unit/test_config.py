@@ -1,0 +1,88 @@
+"""Config loading: defaults, relative paths, and every problem named by file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from appliance import config
+from appliance.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "appliance.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_embedded_default_serves_default_model_on_both_tiers(tmp_path: Path) -> None:
+    """No config: both tiers use the default model, loopback listener, XDG state dir."""
+    cfg = config.embedded_default({"XDG_STATE_HOME": str(tmp_path)})
+    assert {"v3", "r1"} == set(cfg.models)
+    assert all(m.path is None for m in cfg.models.values())
+    assert "127.0.0.1:50051" == cfg.server.listen
+    assert tmp_path / "llm-appliance" == cfg.state_dir
+
+
+def test_config_without_models_section_uses_default_model(tmp_path: Path) -> None:
+    """A config with no [models] serves the embedded default exactly as with no config."""
+    cfg = config.load(write(tmp_path, 'state_dir = "s"\n'))
+    assert config.embedded_default().models == cfg.models
+
+
+def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    """state_dir and model paths resolve against the config file's directory."""
+    sub = tmp_path / "etc"
+    sub.mkdir()
+    cfg = config.load(write(sub, 'state_dir = "../state"\n[models.v3]\npath = "m/v3.gguf"\n'))
+    assert (tmp_path / "state").resolve() == cfg.state_dir
+    assert (sub / "m" / "v3.gguf").resolve() == cfg.models["v3"].path
+    assert cfg.models["r1"].path is None
+
+
+def test_every_problem_is_reported_by_key(tmp_path: Path) -> None:
+    """All problems come back at once, each with the file and the dotted key."""
+    p = write(tmp_path, '\n'.join([
+        'colour = "blue"',
+        '[server]', 'listen = "localhost"',
+        '[models.v3]', 'n_ctx = "big"', 'slots = 0', 'sha256 = "abc"',
+        '[limits]', 'max_tokens = -5',
+    ]))
+    with pytest.raises(config.ConfigErrors) as info:
+        config.load(p)
+    by_key = {problem.key: str(problem) for problem in info.value}
+    assert {"colour", "server.listen", "models.v3.n_ctx", "models.v3.slots",
+            "models.v3.sha256", "limits.max_tokens"} == set(by_key)
+    assert by_key["models.v3.n_ctx"] == f"{p.resolve()}: models.v3.n_ctx: must be int, not a string"
+    assert "unknown key" in by_key["colour"]
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    """A syntax error is one ConfigError naming the file and the TOML position."""
+    p = write(tmp_path, "[server\nlisten = 1")
+    with pytest.raises(ConfigError) as info:
+        config.load(p)
+    assert str(p) in str(info.value)
+    assert "not valid TOML" in str(info.value)
+
+
+def test_example_config_is_valid(tmp_path: Path) -> None:
+    """`appliance config example` prints a config that the loader accepts."""
+    cfg = config.load(write(tmp_path, config.EXAMPLE))
+    assert 4096 == cfg.models["r1"].n_ctx
+
+
+def test_check_files_reports_missing_model(tmp_path: Path) -> None:
+    """A valid config whose model file does not exist is a problem for `config check`."""
+    cfg = config.load(write(tmp_path, '[models.v3]\npath = "nope.gguf"\n'))
+    problems = config.check_files(cfg)
+    assert ["models.v3.path"] == [p.key for p in problems]
+
+
+def test_listen_override_is_validated() -> None:
+    """`serve --listen` rejects a malformed address."""
+    cfg = config.embedded_default()
+    assert "127.0.0.1:0" == config.with_listen(cfg, "127.0.0.1:0").server.listen
+    with pytest.raises(ConfigError):
+        config.with_listen(cfg, "no-port")
