@@ -20,7 +20,9 @@ Notifier = Callable[[str], object]
 def _default_notifier() -> Notifier | None:
     if not os.environ.get("NOTIFY_SOCKET"):
         return None
-    from systemd import daemon  # noqa: PLC0415 - only importable where libsystemd exists
+    # mypy resolves `systemd` to this repository's systemd/ folder (a namespace package);
+    # at run time the installed regular package wins.
+    from systemd import daemon  # type: ignore[attr-defined]  # noqa: PLC0415
 
     return daemon.notify  # type: ignore[no-any-return]
 
