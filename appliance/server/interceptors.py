@@ -95,7 +95,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
             route_reason=info.route_reason, prompt_tokens=info.prompt_tokens,
             completion_tokens=info.completion_tokens, finish_reason=info.finish_reason,
             latency_ms=round((time.monotonic() - info.started) * 1000, 1),
-            pii=info.pii_counts or None,
+            pii=info.pii_counts or None, output_pii=info.output_pii_counts or None,
         )
         structlog.contextvars.unbind_contextvars("request_id")
 
@@ -111,7 +111,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
             metadata.append(("retry-after", f"{max(error.retry_after, 0.1):.1f}"))
         if isinstance(error, ApplianceError):
             log.warning("rpc_error", error_type=type(error).__name__, detail=error.message,
-                        **{k: v for k, v in error.context.items() if v is not None})
+                        context={k: v for k, v in error.context.items() if v is not None})
         else:
             log.error("rpc_unexpected_error", error_type=type(error).__name__,
                       exc_info=error)

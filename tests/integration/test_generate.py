@@ -124,21 +124,22 @@ def _wait_idle(client: Client, timeout: float = 30.0) -> int:
 
 
 def test_cancelled_stream_stops_generating(client: Client) -> None:
-    """Closing a stream stops generation within a token or two: the engine's token counter
-    moves by the tokens received plus at most a small in-flight margin, not by max_tokens."""
+    """Closing a stream stops generation within a couple of tokens: the engine's token counter
+    barely moves after the cancel, and stays far below max_tokens."""
     before = _wait_idle(client)
     stream = client.stream(PROMPT, max_tokens=500, **GREEDY)
     received = 0
     for chunk in stream:
         received += 1 if chunk.text else 0
-        if received >= 5:
+        if received >= 2:
             break
     stream.close()  # cancels the RPC
+    at_cancel = client.status().engines[0].tokens_generated_total
     after = _wait_idle(client)
-    generated = after - before
-    print(f"cancel: received {received} chunks, engine generated {generated} tokens")
-    assert generated < received + 10
-    assert generated < 500
+    print(f"cancel: {at_cancel - before} tokens generated when cancelled, "
+          f"{after - at_cancel} after")
+    assert after - at_cancel <= 3
+    assert after - before < 500
 
 
 def test_deadline_exceeded_stops_generation(client: Client) -> None:
@@ -182,7 +183,7 @@ def test_health_and_reflection_are_on(daemon: Daemon) -> None:
 
 
 def test_status_reports_pass_through_stages(client: Client) -> None:
-    """Until masking and audit land, the daemon says those stages pass data through."""
+    """Until the audit log lands, the daemon says that stage passes data through."""
     s = client.status()
     assert "serving" == s.state
-    assert ["pii", "audit"] == list(s.pass_through_stages)
+    assert ["audit"] == list(s.pass_through_stages)

@@ -1,0 +1,166 @@
+"""Presidio, set up to run offline, with our recognizers and the site's policy.
+
+- spaCy: the configured model package is loaded with ``spacy.load`` and only the components NER
+  needs; a model that is not installed is an error, never a download (Presidio's own
+  ``SpacyNlpEngine.load`` would call ``spacy.cli.download``).
+- tldextract: Presidio's email recognizer calls ``tldextract.extract``, whose default extractor
+  fetches the public suffix list over the network on first use. We replace that extractor with
+  one that reads only the snapshot bundled in the package (``suffix_list_urls=()``, no cache).
+- Languages: one English pass. Pattern recognizers (ours for Chinese identifiers included) run
+  on all text; English NER findings that contain CJK characters are dropped (the English model
+  cannot read Chinese), and Chinese names come from :class:`CnPersonRecognizer`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from appliance.config import PiiConfig
+from appliance.errors import ConfigError
+from appliance.privacy.recognizers_zh import CnPersonRecognizer, chinese_recognizers
+
+log = structlog.get_logger("appliance.privacy")
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# CJK characters and CJK/full-width punctuation, blanked out for the English NER pass.
+_CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_NER_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
+_NER_RECOGNIZER = "SpacyRecognizer"
+
+
+def use_bundled_suffix_list() -> None:
+    """Make every ``tldextract.extract`` call use the bundled public suffix list, offline."""
+    import tldextract  # noqa: PLC0415
+    import tldextract.tldextract as impl  # noqa: PLC0415
+
+    if getattr(impl.TLD_EXTRACTOR, "suffix_list_urls", None) == ():
+        return
+    impl.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                               fallback_to_snapshot=True)
+
+
+@dataclass(frozen=True)
+class Span:
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+
+def _nlp_engine(policy: PiiConfig, max_chars: int) -> Any:
+    import spacy  # noqa: PLC0415
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine  # noqa: PLC0415
+
+    class OfflineSpacyNlpEngine(SpacyNlpEngine):
+        """Presidio's spaCy engine without its download path, loading only what NER needs."""
+
+        def load(self) -> None:
+            if not spacy.util.is_package(policy.spacy_model):
+                raise ConfigError(
+                    f"spaCy model package {policy.spacy_model!r} is not installed; install it "
+                    f"with pip (it is never downloaded at run time)", key="pii.spacy_model")
+            nlp = spacy.load(policy.spacy_model, exclude=list(policy.spacy_exclude))
+            if "ner" not in nlp.pipe_names:
+                raise ConfigError(f"spaCy model {policy.spacy_model!r} has no ner component "
+                                  f"(or pii.spacy_exclude removes it)", key="pii.spacy_model")
+            nlp.max_length = max(nlp.max_length, max_chars + 1)
+            self.nlp = {"en": nlp}  # type: ignore[assignment]
+
+        def _doc_to_nlp_artifact(self, doc: Any, language: str) -> Any:
+            artifacts = super()._doc_to_nlp_artifact(doc, language)
+            # Without the lemmatizer, lemma_ is empty; context words then match the lower form.
+            artifacts.lemmas = [t.lemma_ or t.lower_ for t in doc]
+            return artifacts
+
+    engine = OfflineSpacyNlpEngine(models=[{"lang_code": "en",
+                                            "model_name": policy.spacy_model}])
+    engine.load()
+    return engine
+
+
+class Analyzer:
+    """Finds PII spans in text according to the policy. Thread-safe after construction."""
+
+    def __init__(self, policy: PiiConfig, max_chars: int = 100_000) -> None:
+        from presidio_analyzer import (  # noqa: PLC0415
+            AnalyzerEngine,
+            PatternRecognizer,
+            RecognizerRegistry,
+        )
+        from presidio_analyzer.predefined_recognizers import PhoneRecognizer  # noqa: PLC0415
+
+        use_bundled_suffix_list()
+        self.policy = policy
+        wanted = set(policy.entities) | ({"DENY_LIST"} if policy.deny_list else set())
+        registry = RecognizerRegistry(supported_languages=["en"])
+        registry.load_predefined_recognizers(languages=["en"])
+        registry.recognizers = [
+            r for r in registry.recognizers
+            if set(r.supported_entities) & wanted and not isinstance(r, PhoneRecognizer)]
+        if "PHONE_NUMBER" in wanted:
+            registry.add_recognizer(PhoneRecognizer(supported_regions=list(policy.phone_regions)))
+        for rec in chinese_recognizers("en"):
+            if set(rec.supported_entities) & wanted:
+                registry.add_recognizer(rec)
+        if policy.deny_list:
+            registry.add_recognizer(PatternRecognizer(supported_entity="DENY_LIST",
+                                                      deny_list=list(policy.deny_list)))
+        self._entities = sorted(wanted)
+        self._floor = min([policy.score_threshold, *policy.thresholds.values()])
+        self._engine = AnalyzerEngine(registry=registry,
+                                      nlp_engine=_nlp_engine(policy, max_chars),
+                                      supported_languages=["en"])
+        self.recognizer_names: list[str] = sorted(
+            str(getattr(r, "name", type(r).__name__)) for r in registry.recognizers)
+        log.info("pii_analyzer_loaded", spacy_model=policy.spacy_model,
+                 entities=self._entities, recognizers=self.recognizer_names)
+
+    def find(self, text: str, lang: str = "auto") -> list[Span]:
+        """Non-overlapping PII spans in ``text``, in order. ``lang``: auto, en or zh."""
+        if not text:
+            return []
+        results = self._engine.analyze(
+            text=text, language="en", entities=self._entities,
+            allow_list=list(self.policy.allow_list) or None, score_threshold=self._floor)
+        spans = []
+        for r in results:
+            if r.score < self.policy.thresholds.get(r.entity_type, self.policy.score_threshold):
+                continue
+            recognizer = (r.recognition_metadata or {}).get("recognizer_name", "")
+            if recognizer == _NER_RECOGNIZER and (lang == "zh" or _CJK.search(text,
+                                                                              r.start, r.end)):
+                continue
+            if recognizer == CnPersonRecognizer.__name__ and lang == "en":
+                continue
+            spans.append(Span(r.entity_type, r.start, r.end, r.score))
+        if lang != "zh" and _CJK.search(text):
+            spans += self._latin_ner(text)
+        return _non_overlapping(spans)
+
+    def _latin_ner(self, text: str) -> list[Span]:
+        """English NER over the Latin parts of mixed text: CJK is blanked to spaces (offsets
+        stay the same), so the English model sees only what it can read."""
+        ner_entities = [e for e in self._entities if e in _NER_ENTITIES]
+        if not ner_entities:
+            return []
+        blanked = _CJK_TEXT.sub(" ", text)
+        results = self._engine.analyze(text=blanked, language="en", entities=ner_entities,
+                                       score_threshold=self._floor)
+        return [Span(r.entity_type, r.start, r.end, r.score) for r in results
+                if (r.recognition_metadata or {}).get("recognizer_name") == _NER_RECOGNIZER
+                and r.score >= self.policy.thresholds.get(r.entity_type,
+                                                          self.policy.score_threshold)
+                and text[r.start:r.end] not in self.policy.allow_list]
+
+
+def _non_overlapping(spans: list[Span]) -> list[Span]:
+    """Highest score first, then longest; a span overlapping an accepted one is dropped."""
+    taken: list[Span] = []
+    for s in sorted(spans, key=lambda s: (-s.score, -(s.end - s.start), s.start)):
+        if all(s.end <= t.start or s.start >= t.end for t in taken):
+            taken.append(s)
+    return sorted(taken, key=lambda s: s.start)

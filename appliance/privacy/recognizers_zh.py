@@ -1,0 +1,175 @@
+"""Recognizers for Chinese identifiers, which Presidio does not ship.
+
+- ``CN_RESIDENT_ID``: 居民身份证号码. 18 digits (the last may be X) with the GB 11643-1999 check
+  digit and a valid birth date; the legacy 15-digit form with a valid 19YYMMDD birth date.
+- ``CN_MOBILE``: mainland mobile numbers, 1[3-9]X XXXX XXXX, with or without +86 / 0086 and with
+  spaces or hyphens as separators.
+- ``CN_BANK_CARD``: UnionPay and other bank cards, 16-19 digits passing the Luhn check; cards
+  starting with 62 (UnionPay's IIN range) score higher.
+- ``PERSON`` (Chinese): a common surname plus one or two characters, only where the text says a
+  name follows or precedes (我叫, 姓名, 联系人, 先生, 女士...): without a Chinese NER model, context
+  is what tells 王伟 the person from 王国 the kingdom.
+
+All digits are matched as ASCII ``[0-9]``: ``\\d`` would also match full-width and other
+Unicode digits, which the validators below do not understand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def _valid_date(year: int, month: int, day: int, today: dt.date) -> bool:
+    try:
+        born = dt.date(year, month, day)
+    except ValueError:
+        return False
+    return dt.date(1900, 1, 1) <= born <= today
+
+
+def resident_id_valid(text: str, today: dt.date | None = None) -> bool:
+    """True for a well-formed 18-digit ID with the right check digit, or a 15-digit legacy ID."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    s = text.upper()
+    if len(s) == 18 and s[:17].isascii() and s[:17].isdigit():
+        if s[0] == "0" or not _valid_date(int(s[6:10]), int(s[10:12]), int(s[12:14]), today):
+            return False
+        total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS, strict=True))
+        return _ID_CHECK[total % 11] == s[17]
+    if len(s) == 15 and s.isascii() and s.isdigit():
+        return s[0] != "0" and _valid_date(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12]),
+                                           today)
+    return False
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+class _RegexRecognizer(EntityRecognizer):
+    """A recognizer from one regex, a validator, and a score (Presidio's PatternRecognizer
+    scores a whole match; these need a capture group and validators that see the digits)."""
+
+    ENTITY = ""
+    REGEX: re.Pattern[str]
+    SCORE = 0.85
+
+    def __init__(self, language: str = "en") -> None:
+        super().__init__(supported_entities=[self.ENTITY], supported_language=language,
+                         name=type(self).__name__)
+
+    def load(self) -> None:
+        return None
+
+    def accept(self, match: re.Match[str]) -> float | None:
+        """The score for ``match``, or None to drop it."""
+        return self.SCORE
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in self.REGEX.finditer(text):
+            score = self.accept(m)
+            if score is not None:
+                start, end = m.span("v")
+                out.append(RecognizerResult(self.ENTITY, start, end, score))
+        return out
+
+
+class CnResidentIdRecognizer(_RegexRecognizer):
+    ENTITY = "CN_RESIDENT_ID"
+    REGEX = re.compile(r"(?<![0-9A-Za-z])(?P<v>[1-9][0-9]{16}[0-9Xx]|[1-9][0-9]{14})"
+                       r"(?![0-9A-Za-z])")
+    SCORE = 1.0
+
+    def __init__(self, language: str = "en", today: Callable[[], dt.date] | None = None) -> None:
+        super().__init__(language)
+        self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
+
+    def accept(self, match: re.Match[str]) -> float | None:
+        return self.SCORE if resident_id_valid(match.group("v"), self._today()) else None
+
+
+class CnMobileRecognizer(_RegexRecognizer):
+    ENTITY = "CN_MOBILE"
+    REGEX = re.compile(
+        r"(?<![0-9+])(?P<v>(?:(?:\+|00)86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})(?![0-9])")
+    SCORE = 0.85
+
+
+class CnBankCardRecognizer(_RegexRecognizer):
+    ENTITY = "CN_BANK_CARD"
+    REGEX = re.compile(r"(?<![0-9])(?P<v>[0-9](?:[ -]?[0-9]){15,18})(?![0-9])")
+
+    def accept(self, match: re.Match[str]) -> float | None:
+        digits = re.sub(r"[ -]", "", match.group("v"))
+        if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
+            return None
+        return 0.95 if digits.startswith("62") else 0.7
+
+
+# The most common Chinese surnames (covering the large majority of the population), single and
+# compound.
+_SURNAMES = (
+    "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|"
+    "王|李|张|刘|陈|杨|黄|赵|吴|周|徐|孙|马|朱|胡|郭|何|高|林|罗|郑|梁|谢|宋|唐|许|韩|冯|邓|曹|"
+    "彭|曾|肖|田|董|袁|潘|于|蒋|蔡|余|杜|叶|程|苏|魏|吕|丁|任|沈|姚|卢|姜|崔|钟|谭|陆|汪|范|金|"
+    "石|廖|贾|夏|韦|付|方|白|邹|孟|熊|秦|邱|江|尹|薛|闫|段|雷|侯|龙|史|陶|黎|贺|顾|毛|郝|龚|邵|"
+    "万|钱|严|覃|武|戴|莫|孔|向|汤|常|温|康|施|文|牛|樊|葛|邢|安|齐|易|乔|伍|庞|颜|倪|庄|聂|章|"
+    "鲁|岳|翟|殷|詹|申|欧|耿|关|兰|焦|俞|左|柳|甘|祝|包|宁|尚|符|舒|阮|柯|纪|梅|童|凌|毕|单|季|"
+    "裴|霍|涂|成|苗|谷|盛|曲|翁|冉|骆|蓝|路|游|辛|靳|管|柴|蒙|鲍|华|喻|祁|蒲|房|滕|屈|饶|解|牟|"
+    "艾|尤|阳|时|穆|农|司|卓|古|吉|缪|简|车|项|连|芦|麦|褚|娄|窦|戚|岑|景|党|宫|费|卜|冷|晏|席|"
+    "卫|米|柏|宗|瞿|桂|全|佟|应|臧|闵|苟|邬|边|卞|姬|师|和|仇|栾|隋|商|刁|沙|荣|巫|寇|桑|郎|甄|"
+    "丛|仲|虞|敖|巩|明|佘|池|查|麻|苑|迟|邝"
+)
+_CJK = r"[\u4e00-\u9fff]"
+_BEFORE = r"(?:我叫|我是|名叫|姓名[:：]?\s*|名字[是叫:：]\s*|联系人[:：]?\s*|患者[:：]?\s*|" \
+          r"客户[:：]?\s*|申请人[:：]?\s*|收件人[:：]?\s*|持卡人[:：]?\s*)"
+_NAME_END = (r"[的是在和与跟说来去已于等电手身卡住今昨明要想，。、,.;；：:！!？?\s（(]"
+             r"|[^\u4e00-\u9fff]")
+_AFTER = r"(?=先生|女士|小姐|同志|老师|医生|教授|经理|同学)"
+
+
+class CnPersonRecognizer(_RegexRecognizer):
+    ENTITY = "PERSON"
+    # After a cue the name is surname + one or two characters, ending where a particle, a
+    # verb that usually follows a name, punctuation or non-CJK text begins.
+    REGEX = re.compile(
+        rf"{_BEFORE}(?P<v>(?:{_SURNAMES}){_CJK}{{1,2}}?)(?={_NAME_END}|$)"
+        rf"|(?P<w>(?:{_SURNAMES}){_CJK}{{0,2}}?){_AFTER}"
+    )
+    SCORE = 0.85
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in self.REGEX.finditer(text):
+            group = "v" if m.group("v") else "w"
+            if not m.group(group):
+                continue
+            start, end = m.span(group)
+            out.append(RecognizerResult(self.ENTITY, start, end, self.SCORE))
+        return out
+
+
+def chinese_recognizers(language: str = "en") -> list[EntityRecognizer]:
+    return [CnResidentIdRecognizer(language), CnMobileRecognizer(language),
+            CnBankCardRecognizer(language), CnPersonRecognizer(language)]
