@@ -37,3 +37,12 @@ def client(daemon: Daemon) -> Iterator[Client]:
     assert daemon.address is not None
     with Client(daemon.address, timeout=120.0) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """The real Presidio analyzer with the default policy and the real spaCy model."""
+    from appliance.config import PiiConfig
+    from appliance.privacy.analyzer import Analyzer
+
+    return Analyzer(PiiConfig())

@@ -29,6 +29,29 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # CJK characters and CJK/full-width punctuation, blanked out for the English NER pass.
 _CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _NER_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
+# Four or more dot-separated number groups read as a version or build number, not a phone.
+_VERSION_LIKE = re.compile(r"\+?[0-9]+(?:\.[0-9]+){3,}")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: str) -> bool:
+    """Findings that are really part of a version, ticket or order number.
+
+    Only the loosely matched types are filtered: checksummed identifiers (cards, IBANs, CN
+    resident IDs) and e-mail addresses are always kept, since a leak costs more than a
+    false positive."""
+    value = text[start:end]
+    if recognizer == _NER_RECOGNIZER:
+        # The small English model tags things like "v2.14.3" as names; names have no digits.
+        return entity_type == "PERSON" and _DIGIT.search(value) is not None
+    if entity_type != "PHONE_NUMBER":
+        return False
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    # A "phone number" glued to letters or joined by -_/. is a piece of some other identifier.
+    glued = (before.isascii() and (before.isalnum() or before in "-_/.")) or \
+            (after.isascii() and (after.isalnum() or after in "-_/"))
+    return glued or _VERSION_LIKE.fullmatch(value) is not None
 _NER_RECOGNIZER = "SpacyRecognizer"
 
 
@@ -136,6 +159,8 @@ class Analyzer:
                 continue
             if recognizer == CnPersonRecognizer.__name__ and lang == "en":
                 continue
+            if _distractor(text, r.entity_type, r.start, r.end, recognizer):
+                continue
             spans.append(Span(r.entity_type, r.start, r.end, r.score))
         if lang != "zh" and _CJK.search(text):
             spans += self._latin_ner(text)
@@ -154,7 +179,8 @@ class Analyzer:
                 if (r.recognition_metadata or {}).get("recognizer_name") == _NER_RECOGNIZER
                 and r.score >= self.policy.thresholds.get(r.entity_type,
                                                           self.policy.score_threshold)
-                and text[r.start:r.end] not in self.policy.allow_list]
+                and text[r.start:r.end] not in self.policy.allow_list
+                and not _distractor(text, r.entity_type, r.start, r.end, _NER_RECOGNIZER)]
 
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:
