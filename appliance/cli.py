@@ -70,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="daemon status (Admin.GetStatus)")
     _add_target(p)
 
+    p = sub.add_parser("pii", help="PII tools using the daemon's engine and policy")
+    psub = p.add_subparsers(dest="pii_command", required=True, metavar="SUBCOMMAND")
+    m = psub.add_parser("mask", help="mask text from stdin")
+    m.add_argument("--config", type=Path, help="TOML config whose [pii] policy applies")
+    m.add_argument("--jsonl", action="store_true",
+                   help='each input line {"text": ...} gives one output line '
+                        '{"masked": ..., "entities": [...]}')
+    m.add_argument("--lang", choices=("auto", "en", "zh"), default="auto",
+                   help="en: no Chinese name rules; zh: no English NER; auto: both")
+
     p = sub.add_parser("config", help="check a config or print an example")
     csub = p.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
     c = csub.add_parser("check", help="validate a config and name every problem by key")
@@ -81,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
-               "status": cmd_status, "config": cmd_config}[args.command]
+               "status": cmd_status, "config": cmd_config, "pii": cmd_pii}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -258,3 +268,45 @@ def cmd_config(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(f"OK: {cfg.source or 'embedded default'}")
     return EXIT_OK
+
+
+def cmd_pii(args: argparse.Namespace) -> int:
+    from appliance.errors import ConfigError  # noqa: PLC0415
+    from appliance.observability import logging as applog  # noqa: PLC0415
+
+    applog.configure("console", "warning", stream=sys.stderr)  # stdout carries only results
+    try:
+        cfg = _load_config(args.config)
+        from appliance.privacy.analyzer import Analyzer  # noqa: PLC0415
+        from appliance.privacy.masker import mask_texts  # noqa: PLC0415
+
+        analyzer = Analyzer(cfg.pii, cfg.limits.max_prompt_chars)
+    except ConfigError as exc:
+        return _die(str(exc), EXIT_USAGE)
+    if not args.jsonl:
+        masked = mask_texts(analyzer, [sys.stdin.read()], args.lang, restore=False)
+        sys.stdout.write(masked.texts[0])
+        return EXIT_OK
+    status = EXIT_OK
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        text = _jsonl_text(line)
+        if text is None:
+            print(json.dumps({"error": f'line {n}: expected a JSON object with a string "text"'}))
+            status = EXIT_FAIL
+            continue
+        m = mask_texts(analyzer, [text], args.lang, restore=False)
+        entities = [{"type": f.entity_type, "start": f.start, "end": f.end,
+                     "placeholder": f.placeholder} for f in m.findings[0]]
+        print(json.dumps({"masked": m.texts[0], "entities": entities}, ensure_ascii=False))
+    return status
+
+
+def _jsonl_text(line: str) -> str | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    text = record.get("text") if isinstance(record, dict) else None
+    return text if isinstance(text, str) else None

@@ -6,13 +6,14 @@
 - tldextract: Presidio's email recognizer calls ``tldextract.extract``, whose default extractor
   fetches the public suffix list over the network on first use. We replace that extractor with
   one that reads only the snapshot bundled in the package (``suffix_list_urls=()``, no cache).
-- Languages: one English pass. Pattern recognizers (ours for Chinese identifiers included) run
-  on all text; English NER findings that contain CJK characters are dropped (the English model
-  cannot read Chinese), and Chinese names come from :class:`CnPersonRecognizer`.
+- Languages: pattern recognizers (ours for Chinese identifiers included) run on all text; the
+  English NER model reads only the Latin parts (CJK is blanked out for it), and Chinese names
+  come from :class:`CnPersonRecognizer`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,6 @@ log = structlog.get_logger("appliance.privacy")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # CJK characters and CJK/full-width punctuation, blanked out for the English NER pass.
 _CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_NER_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
 # Four or more dot-separated number groups read as a version or build number, not a phone.
 _VERSION_LIKE = re.compile(r"\+?[0-9]+(?:\.[0-9]+){3,}")
 _DIGIT = re.compile(r"[0-9]")
@@ -53,6 +53,11 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
             (after.isascii() and (after.isalnum() or after in "-_/"))
     return glued or _VERSION_LIKE.fullmatch(value) is not None
 _NER_RECOGNIZER = "SpacyRecognizer"
+
+
+def quiet_presidio() -> None:
+    """Presidio logs through the standard library; keep it to errors, which never quote text."""
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
 
 
 def use_bundled_suffix_list() -> None:
@@ -117,6 +122,7 @@ class Analyzer:
         from presidio_analyzer.predefined_recognizers import PhoneRecognizer  # noqa: PLC0415
 
         use_bundled_suffix_list()
+        quiet_presidio()
         self.policy = policy
         wanted = set(policy.entities) | ({"DENY_LIST"} if policy.deny_list else set())
         registry = RecognizerRegistry(supported_languages=["en"])
@@ -134,8 +140,8 @@ class Analyzer:
                                                       deny_list=list(policy.deny_list)))
         self._entities = sorted(wanted)
         self._floor = min([policy.score_threshold, *policy.thresholds.values()])
-        self._engine = AnalyzerEngine(registry=registry,
-                                      nlp_engine=_nlp_engine(policy, max_chars),
+        self._nlp = _nlp_engine(policy, max_chars)
+        self._engine = AnalyzerEngine(registry=registry, nlp_engine=self._nlp,
                                       supported_languages=["en"])
         self.recognizer_names: list[str] = sorted(
             str(getattr(r, "name", type(r).__name__)) for r in registry.recognizers)
@@ -146,47 +152,42 @@ class Analyzer:
         """Non-overlapping PII spans in ``text``, in order. ``lang``: auto, en or zh."""
         if not text:
             return []
+        artifacts = None
+        if _CJK.search(text):
+            # The English model cannot read Chinese (it tags whole Chinese sentences as one
+            # PERSON). It gets the text with CJK blanked to spaces: offsets stay the same, so
+            # its findings line up with the original, which pattern recognizers still see.
+            artifacts = self._nlp.process_text(_CJK_TEXT.sub(" ", text), "en")
         results = self._engine.analyze(
-            text=text, language="en", entities=self._entities,
+            text=text, language="en", entities=self._entities, nlp_artifacts=artifacts,
             allow_list=list(self.policy.allow_list) or None, score_threshold=self._floor)
         spans = []
         for r in results:
             if r.score < self.policy.thresholds.get(r.entity_type, self.policy.score_threshold):
                 continue
             recognizer = (r.recognition_metadata or {}).get("recognizer_name", "")
-            if recognizer == _NER_RECOGNIZER and (lang == "zh" or _CJK.search(text,
-                                                                              r.start, r.end)):
+            if recognizer == _NER_RECOGNIZER and lang == "zh":
                 continue
             if recognizer == CnPersonRecognizer.__name__ and lang == "en":
                 continue
             if _distractor(text, r.entity_type, r.start, r.end, recognizer):
                 continue
             spans.append(Span(r.entity_type, r.start, r.end, r.score))
-        if lang != "zh" and _CJK.search(text):
-            spans += self._latin_ner(text)
         return _non_overlapping(spans)
-
-    def _latin_ner(self, text: str) -> list[Span]:
-        """English NER over the Latin parts of mixed text: CJK is blanked to spaces (offsets
-        stay the same), so the English model sees only what it can read."""
-        ner_entities = [e for e in self._entities if e in _NER_ENTITIES]
-        if not ner_entities:
-            return []
-        blanked = _CJK_TEXT.sub(" ", text)
-        results = self._engine.analyze(text=blanked, language="en", entities=ner_entities,
-                                       score_threshold=self._floor)
-        return [Span(r.entity_type, r.start, r.end, r.score) for r in results
-                if (r.recognition_metadata or {}).get("recognizer_name") == _NER_RECOGNIZER
-                and r.score >= self.policy.thresholds.get(r.entity_type,
-                                                          self.policy.score_threshold)
-                and text[r.start:r.end] not in self.policy.allow_list
-                and not _distractor(text, r.entity_type, r.start, r.end, _NER_RECOGNIZER)]
 
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:
-    """Highest score first, then longest; a span overlapping an accepted one is dropped."""
-    taken: list[Span] = []
-    for s in sorted(spans, key=lambda s: (-s.score, -(s.end - s.start), s.start)):
-        if all(s.end <= t.start or s.start >= t.end for t in taken):
-            taken.append(s)
-    return sorted(taken, key=lambda s: s.start)
+    """Overlapping findings merge into one span covering all of them, typed by the most
+    confident. Keeping only one would leave the rest of the other in clear text (a 16-digit
+    card found inside a 19-digit UnionPay number would leave 3 digits)."""
+    merged: list[Span] = []
+    for s in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if merged and s.start < merged[-1].end:
+            last = merged[-1]
+            best = last if (last.score, last.end - last.start) >= (s.score, s.end - s.start) \
+                else s
+            merged[-1] = Span(best.entity_type, last.start, max(last.end, s.end),
+                              max(last.score, s.score))
+        else:
+            merged.append(s)
+    return merged

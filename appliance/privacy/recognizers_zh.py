@@ -140,8 +140,9 @@ _SURNAMES = (
 )
 _CJK = r"[\u4e00-\u9fff]"
 _BEFORE = r"(?:我叫|我是|名叫|姓名[:：]?\s*|名字[是叫:：]\s*|联系人[:：]?\s*|患者[:：]?\s*|" \
-          r"客户[:：]?\s*|申请人[:：]?\s*|收件人[:：]?\s*|持卡人[:：]?\s*)"
-_NAME_END = (r"[的是在和与跟说来去已于等电手身卡住今昨明要想，。、,.;；：:！!？?\s（(]"
+          r"客户[:：]?\s*|用户[:：]?\s*|申请人[:：]?\s*|收件人[:：]?\s*|持卡人[:：]?\s*|" \
+          r"寄件人[:：]?\s*|员工[:：]?\s*|乘客[:：]?\s*)"
+_NAME_END = (r"[的是在和与跟说来去已于等电手身卡住今昨要想，。、,.;；：:！!？?\s（(]"
              r"|[^\u4e00-\u9fff]")
 _AFTER = r"(?=先生|女士|小姐|同志|老师|医生|教授|经理|同学)"
 
@@ -151,7 +152,7 @@ class CnPersonRecognizer(_RegexRecognizer):
     # After a cue the name is surname + one or two characters, ending where a particle, a
     # verb that usually follows a name, punctuation or non-CJK text begins.
     REGEX = re.compile(
-        rf"{_BEFORE}(?P<v>(?:{_SURNAMES}){_CJK}{{1,2}}?)(?={_NAME_END}|$)"
+        rf"{_BEFORE}(?P<v>(?:{_SURNAMES}){_CJK}{{1,2}})(?={_NAME_END}|$)"
         rf"|(?P<w>(?:{_SURNAMES}){_CJK}{{0,2}}?){_AFTER}"
     )
     SCORE = 0.85
