@@ -132,6 +132,11 @@ class PiiConfig:
     #: "mask": PII the model writes on its own is masked before it leaves (streams are then
     #: released a sentence at a time); "off": not scanned.
     output_scan: str = "mask"
+    #: Entity types the output scan looks for. Default: the structured ones of ``entities``
+    #: (names in an answer are usually public figures or fiction; masking them garbles it).
+    #: Adding PERSON switches streams to sentence-at-a-time scanning with NER.
+    output_scan_entities: tuple[str, ...] = tuple(
+        e for e in DEFAULT_PII_ENTITIES if e != "PERSON")
     #: Threads analysing text in parallel.
     workers: int = 2
 
@@ -339,16 +344,22 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     )
 
 
+def _entity_list(r: _Reader, t: Mapping[str, Any], key: str, default: tuple[str, ...],
+                 p: str) -> tuple[str, ...]:
+    names = r.str_list(t, key, default, p)
+    for name in names:
+        if name not in KNOWN_PII_ENTITIES:
+            r.problem(p + key, f"unknown entity type {name!r} (known: "
+                      f"{', '.join(sorted(KNOWN_PII_ENTITIES))})")
+    return names
+
+
 def _load_pii(r: _Reader, data: Mapping[str, Any]) -> PiiConfig:
     d = PiiConfig()
     t = r.table(data, "pii")
     p = "pii."
     r.unknown(t, {f.name for f in PiiConfig.__dataclass_fields__.values()}, p)
-    entities = r.str_list(t, "entities", d.entities, p)
-    for name in entities:
-        if name not in KNOWN_PII_ENTITIES:
-            r.problem(p + "entities", f"unknown entity type {name!r} (known: "
-                      f"{', '.join(sorted(KNOWN_PII_ENTITIES))})")
+    entities = _entity_list(r, t, "entities", d.entities, p)
     threshold = r.get(t, "score_threshold", float, d.score_threshold, p)
     if not 0.0 <= threshold <= 1.0:
         r.problem(p + "score_threshold", f"must be between 0 and 1, got {threshold}")
@@ -368,6 +379,12 @@ def _load_pii(r: _Reader, data: Mapping[str, Any]) -> PiiConfig:
     restore = r.get(t, "restore", str, d.restore, p)
     if restore not in ("restore", "keep_masked"):
         r.problem(p + "restore", f"must be restore or keep_masked, got {restore!r}")
+    scan_entities = _entity_list(r, t, "output_scan_entities", d.output_scan_entities, p)
+    if "entities" in t or "output_scan_entities" in t:
+        for name in scan_entities:
+            if name not in entities:
+                r.problem(p + "output_scan_entities",
+                          f"{name} is not in pii.entities, so nothing can detect it")
     output_scan = r.get(t, "output_scan", str, d.output_scan, p)
     if output_scan not in ("mask", "off"):
         r.problem(p + "output_scan", f"must be mask or off, got {output_scan!r}")
@@ -379,6 +396,7 @@ def _load_pii(r: _Reader, data: Mapping[str, Any]) -> PiiConfig:
         allow_list=r.str_list(t, "allow_list", d.allow_list, p),
         deny_list=r.str_list(t, "deny_list", d.deny_list, p),
         restore=restore, output_scan=output_scan,
+        output_scan_entities=scan_entities,
         workers=r.int_in(t, "workers", d.workers, 1, 64, p),
     )
 
@@ -523,9 +541,13 @@ allow_list = []            # terms never masked (exact match)
 deny_list = []             # terms always masked, as DENY_LIST
 restore = "restore"        # restore: the caller gets its values back; keep_masked: it does not
 # mask: PII the model writes on its own (never the caller's: the model only sees
-# placeholders) is replaced by <TYPE> before it leaves; streams are then released a sentence
-# at a time. off: output is not scanned.
+# placeholders) is replaced by <TYPE> before it leaves. off: output is not scanned.
 output_scan = "mask"
+# What the output scan looks for. Structured identifiers are scanned a word at a time, so a
+# stream is held back by at most one word; adding PERSON (NER) holds it a sentence at a time.
+output_scan_entities = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE",
+                        "IP_ADDRESS", "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE",
+                        "CN_BANK_CARD"]
 workers = 2                # threads analysing text
 
 [pii.thresholds]           # per entity type, overriding score_threshold

@@ -201,6 +201,8 @@ class Analyzer:
             registry.add_recognizer(PatternRecognizer(supported_entity="DENY_LIST",
                                                       deny_list=list(policy.deny_list)))
         self._entities = sorted(wanted)
+        self._patterns = [r for r in registry.recognizers
+                          if getattr(r, "name", "") != _NER_RECOGNIZER]
         self._floor = min([policy.score_threshold, *policy.thresholds.values()])
         self._nlp = _nlp_engine(policy, max_chars)
         self._engine = AnalyzerEngine(registry=registry, nlp_engine=self._nlp,
@@ -236,6 +238,23 @@ class Analyzer:
             if _distractor(text, r.entity_type, r.start, r.end, recognizer):
                 continue
             spans.append(Span(r.entity_type, r.start, r.end, r.score))
+        return _non_overlapping(spans)
+
+
+    def find_patterns(self, text: str, entities: frozenset[str]) -> list[Span]:
+        """Like :meth:`find`, with pattern recognizers only (no NER, no context): cheap enough
+        to run on every few tokens of a stream."""
+        spans = []
+        for rec in self._patterns:
+            if not entities.intersection(rec.supported_entities):
+                continue
+            for r in rec.analyze(text, list(entities), None) or ():  # type: ignore[arg-type]
+                if r.entity_type not in entities or r.score < self.policy.thresholds.get(
+                        r.entity_type, self.policy.score_threshold):
+                    continue
+                if _distractor(text, r.entity_type, r.start, r.end, ""):
+                    continue
+                spans.append(Span(r.entity_type, r.start, r.end, r.score))
         return _non_overlapping(spans)
 
 

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import structlog
 
 from appliance.config import PiiConfig
 from appliance.errors import PrivacyFailure
 from appliance.privacy.analyzer import Analyzer
-from appliance.privacy.output_scan import Segmenter, scan_output
+from appliance.privacy.output_scan import (
+    MAX_HOLD,
+    NER_TYPES,
+    Segmenter,
+    needs_scan,
+    scan_output,
+    scan_words,
+    word_cut,
+)
 from appliance.privacy.stage import Finding, MaskedRequest, OutputFilter, Restorer
 from appliance.privacy.vault import Vault
 
 log = structlog.get_logger("appliance.privacy")
+T = TypeVar("T")
 
 
 def mask_texts(analyzer: Analyzer, texts: Sequence[str], lang: str = "auto",
@@ -69,12 +79,15 @@ class PiiMasker:
             raise PrivacyFailure("PII analysis failed", error_type=type(exc).__name__) from exc
 
     def output(self, masked: MaskedRequest) -> OutputFilter:
-        return _Output(self, masked.restorer(), scan=self._policy.output_scan == "mask")
+        entities = (frozenset(self._policy.output_scan_entities)
+                    if self._policy.output_scan == "mask" else frozenset())
+        return _Output(self, masked.restorer(), entities)
 
-    async def scan(self, text: str) -> tuple[str, dict[str, int]]:
+    async def run(self, fn: Callable[..., T], text: str, *args: object) -> T:
+        """Run an output-scan step on the PII pool; a failure fails the request closed."""
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, scan_output, self._analyzer, text)
+            return await loop.run_in_executor(self._pool, fn, self._analyzer, text, *args)
         except Exception as exc:
             log.error("pii_output_scan_failed",  # noqa: TRY400 - as above
                       error_type=type(exc).__name__, chars=len(text))
@@ -86,31 +99,47 @@ class PiiMasker:
 
 
 class _Output:
-    """Segment, scan, restore: the model's text on its way to the caller."""
+    """Scan, then restore: the model's text on its way to the caller (see output_scan)."""
 
-    def __init__(self, masker: PiiMasker, restorer: Restorer, scan: bool) -> None:
+    def __init__(self, masker: PiiMasker, restorer: Restorer, entities: frozenset[str]) -> None:
         self._masker = masker
         self._restorer = restorer
-        self._segmenter = Segmenter() if scan else None
+        self._entities = entities
+        self._sentences = Segmenter() if entities & NER_TYPES else None
+        self._held = ""
         self.masked_counts: dict[str, int] = {}
 
-    async def _scanned(self, segment: str) -> str:
-        text, counts = await self._masker.scan(segment)
+    def _count(self, counts: dict[str, int]) -> None:
         for k, v in counts.items():
             self.masked_counts[k] = self.masked_counts.get(k, 0) + v
-        return text
+
+    async def _step(self, text: str, final: bool) -> str:
+        if not self._entities:
+            return self._restorer.feed(text)
+        if self._sentences is not None:
+            segments = self._sentences.feed(text)
+            if final:
+                segments.append(self._sentences.flush())
+            out = []
+            for seg in segments:
+                if seg:
+                    masked, counts = await self._masker.run(scan_output, seg, self._entities)
+                    self._count(counts)
+                    out.append(self._restorer.feed(masked))
+            return "".join(out)
+        buf = self._held + text
+        cut = len(buf) if final else word_cut(buf)
+        if len(buf) - cut <= MAX_HOLD and not needs_scan(buf[:cut], self._entities):
+            # Nothing scannable: release without leaving the event loop.
+            self._held = buf[cut:]
+            return self._restorer.feed(buf[:cut])
+        released, self._held, counts = await self._masker.run(
+            scan_words, buf, self._entities, final)
+        self._count(counts)
+        return self._restorer.feed(released)
 
     async def feed(self, text: str) -> str:
-        if self._segmenter is None:
-            return self._restorer.feed(text)
-        out = [self._restorer.feed(await self._scanned(seg))
-               for seg in self._segmenter.feed(text)]
-        return "".join(out)
+        return await self._step(text, final=False)
 
     async def flush(self) -> str:
-        tail = ""
-        if self._segmenter is not None:
-            rest = self._segmenter.flush()
-            if rest:
-                tail = self._restorer.feed(await self._scanned(rest))
-        return tail + self._restorer.flush()
+        return await self._step("", final=True) + self._restorer.flush()

@@ -4,25 +4,63 @@ The model only ever sees placeholders, so any PII in its output was invented or 
 from training data, never the caller's. It is replaced by an unnumbered placeholder of its type
 (``<EMAIL_ADDRESS>``), which restore leaves alone. Placeholders from the request are skipped.
 
-In a stream, text is scanned a sentence at a time: :class:`Segmenter` holds text until a sentence
-or line ends, or until it is long, then cuts at a space that does not sit between digits (so a
-phone number written with spaces is not split). This delays streamed text by up to a sentence;
-it is the price of scanning what leaves, and ``pii.output_scan = "off"`` turns it off.
+Streams are scanned as they go, in one of two modes:
+
+- **word** (the default, ``pii.output_scan_entities`` without NER types): pattern recognizers
+  only. :func:`word_cut` holds back the last word, and the words before it while they contain
+  digits (phone numbers, cards and IBANs are written in digit groups), so an identifier is
+  always scanned whole; everything before that is released. A stream lags by about one word.
+- **sentence** (``PERSON`` or another NER type in ``output_scan_entities``): NER needs context,
+  so :class:`Segmenter` holds text until a sentence or line ends.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from appliance.privacy.analyzer import Analyzer
+from appliance.privacy.analyzer import Analyzer, Span
 from appliance.privacy.restore import PLACEHOLDER
+
+NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
+#: Types whose every value contains a digit or an "@": text with neither cannot hold one, and
+#: need not be scanned at all (most of a typical answer).
+CLUED_TYPES = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE",
+                         "IP_ADDRESS", "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE",
+                         "CN_BANK_CARD", "US_BANK_NUMBER", "US_ITIN", "US_PASSPORT", "UK_NHS",
+                         "MAC_ADDRESS"})
+_CLUE = re.compile(r"[0-9@]")
 
 _BOUNDARY = re.compile(r"(?:[.!?](?=\s)|[。！？]|\n)")
 _SAFE_SPACE = re.compile(r"(?<![0-9])\s|\s(?![0-9+(])")
+_WORD = re.compile(r"\S+")
+_DIGITISH = re.compile(r"[0-9]|^[+(]+$")
 MAX_SEGMENT = 240
+#: A held-back run longer than this is released anyway (no identifier is this long), keeping
+#: the last MAX_IDENTIFIER characters back.
+MAX_HOLD = 256
+MAX_IDENTIFIER = 64
+
+
+def word_cut(buf: str) -> int:
+    """How much of ``buf`` can be scanned and released now (see the module docstring)."""
+    words = list(_WORD.finditer(buf))
+    if not words:
+        return len(buf)
+    cut = len(buf)
+    last = words[-1]
+    if last.end() == len(buf) or _DIGITISH.search(last.group(0)):
+        cut = last.start()
+        for w in reversed(words[:-1]):
+            if not _DIGITISH.search(w.group(0)):
+                break
+            cut = w.start()
+    return cut
 
 
 class Segmenter:
+    """Sentence mode: releases text a sentence (or line) at a time."""
+
     def __init__(self, max_segment: int = MAX_SEGMENT) -> None:
         self._buf = ""
         self._max = max_segment
@@ -41,9 +79,8 @@ class Segmenter:
                 break
             out.append(self._buf[:cut])
             self._buf = self._buf[cut:]
-            if not ends:
-                continue
-            break
+            if ends:
+                break
         return out
 
     def flush(self) -> str:
@@ -51,19 +88,51 @@ class Segmenter:
         return out
 
 
-def scan_output(analyzer: Analyzer, text: str) -> tuple[str, dict[str, int]]:
-    """``text`` with PII that is not a request placeholder masked; and counts by type."""
-    if not text.strip():
-        return text, {}
+def find_output_pii(analyzer: Analyzer, text: str, entities: frozenset[str]) -> list[Span]:
+    if entities & NER_TYPES:
+        return [s for s in analyzer.find(text) if s.entity_type in entities]
+    return analyzer.find_patterns(text, entities)
+
+
+def mask_spans(text: str, spans: Iterable[Span]) -> tuple[str, dict[str, int]]:
     keep = [m.span() for m in PLACEHOLDER.finditer(text)]
     parts: list[str] = []
     counts: dict[str, int] = {}
     pos = 0
-    for s in analyzer.find(text):
-        if any(s.start < e and s.end > b for b, e in keep):
+    for s in spans:
+        if s.start < pos or any(s.start < e and s.end > b for b, e in keep):
             continue
         parts += [text[pos:s.start], f"<{s.entity_type}>"]
         counts[s.entity_type] = counts.get(s.entity_type, 0) + 1
         pos = s.end
     parts.append(text[pos:])
     return "".join(parts), counts
+
+
+def scan_output(analyzer: Analyzer, text: str,
+                entities: frozenset[str] | None = None) -> tuple[str, dict[str, int]]:
+    """``text`` with PII that is not a request placeholder masked; and counts by type."""
+    if not text.strip():
+        return text, {}
+    wanted = entities if entities is not None else frozenset(analyzer.policy.output_scan_entities)
+    return mask_spans(text, find_output_pii(analyzer, text, wanted))
+
+
+def needs_scan(text: str, entities: frozenset[str]) -> bool:
+    """False when ``text`` cannot contain any of ``entities`` (no digit, no @)."""
+    return not entities <= CLUED_TYPES or _CLUE.search(text) is not None
+
+
+def scan_words(analyzer: Analyzer, buf: str, entities: frozenset[str],
+               final: bool) -> tuple[str, str, dict[str, int]]:
+    """Word mode, one step: (released and masked text, text still held, counts)."""
+    cut = len(buf) if final else word_cut(buf)
+    if not final and len(buf) - cut > MAX_HOLD:
+        cut = len(buf) - MAX_IDENTIFIER
+        for s in analyzer.find_patterns(buf, entities):
+            if s.start < cut < s.end:
+                cut = s.start
+    if cut <= 0:
+        return "", buf, {}
+    out, counts = scan_output(analyzer, buf[:cut], entities)
+    return out, buf[cut:], counts
