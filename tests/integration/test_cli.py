@@ -80,3 +80,31 @@ def test_config_check_and_example(tmp_path: Path) -> None:
     p = appliance("config", "check", "--config", str(ex_file))
     assert 2 == p.returncode  # the example's model paths do not exist here
     assert "models.v3.path: model file not found" in p.stderr
+
+
+def test_pii_mask_plain_and_jsonl(tmp_path: Path) -> None:
+    """`pii mask` masks stdin with the daemon's engine; --jsonl keeps one line per input,
+    with entity positions in the original text, and flags bad lines without stopping."""
+    plain = appliance("pii", "mask", stdin="Mail ann.lee@example.com or call 138 0013 8000.")
+    assert (0, "Mail <EMAIL_ADDRESS_1> or call <CN_MOBILE_1>.") == (plain.returncode,
+                                                                    plain.stdout)
+    lines = '{"text": "我叫王伟，邮箱 wei@example.com"}\nnot json\n{"text": "no pii here"}\n'
+    p = appliance("pii", "mask", "--jsonl", stdin=lines)
+    assert 1 == p.returncode  # the bad line
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    assert 3 == len(out)
+    assert "我叫<PERSON_1>，邮箱 <EMAIL_ADDRESS_1>" == out[0]["masked"]
+    assert [{"type": "PERSON", "start": 2, "end": 4, "placeholder": "<PERSON_1>"},
+            {"type": "EMAIL_ADDRESS", "start": 8, "end": 23,
+             "placeholder": "<EMAIL_ADDRESS_1>"}] == out[0]["entities"]
+    assert "error" in out[1]
+    assert {"masked": "no pii here", "entities": []} == out[2]
+    en = appliance("pii", "mask", "--lang", "en", stdin="我叫王伟")
+    assert "我叫王伟" == en.stdout  # --lang en: no Chinese name rules
+
+
+def test_pii_mask_uses_the_config_policy(tmp_path: Path) -> None:
+    cfg = tmp_path / "a.toml"
+    cfg.write_text('[pii]\nallow_list = ["ann.lee@example.com"]\n')
+    p = appliance("pii", "mask", "--config", str(cfg), stdin="Mail ann.lee@example.com")
+    assert "Mail ann.lee@example.com" == p.stdout

@@ -106,3 +106,17 @@ def test_analysis_failure_fails_closed(tmp_path: Path, model_path: Path) -> None
     finally:
         server.stop()
     assert [] == received
+
+
+def test_keep_masked_policy_returns_placeholders(tmp_path: Path, model_path: Path) -> None:
+    """With restore = "keep_masked" the caller sees the placeholders the model wrote."""
+    cfg = _config(tmp_path, model_path)
+    cfg = replace(cfg, pii=replace(cfg.pii, restore="keep_masked"))
+    server = InProcessServer(cfg)
+    try:
+        with Client(server.address) as c:
+            r = c.generate(PROMPT, max_tokens=8, temperature=0.0)
+    finally:
+        server.stop()
+    assert "<EMAIL_ADDRESS_1>" in r.text
+    assert VALUES["EMAIL_ADDRESS"] not in r.text

@@ -86,3 +86,22 @@ def test_listen_override_is_validated() -> None:
     assert "127.0.0.1:0" == config.with_listen(cfg, "127.0.0.1:0").server.listen
     with pytest.raises(ConfigError):
         config.with_listen(cfg, "no-port")
+
+
+def test_pii_policy_is_read_and_validated(tmp_path: Path) -> None:
+    """[pii] keys are typed and checked by name; unknown entity types are named."""
+    cfg = config.load(write(tmp_path, '\n'.join([
+        '[pii]', 'entities = ["EMAIL_ADDRESS", "CN_MOBILE"]', 'score_threshold = 0.6',
+        'phone_regions = ["US"]', 'restore = "keep_masked"', 'allow_list = ["ops@example.com"]',
+        'output_scan_entities = ["EMAIL_ADDRESS"]', '[pii.thresholds]', 'CN_MOBILE = 0.9'])))
+    assert ("EMAIL_ADDRESS", "CN_MOBILE") == cfg.pii.entities
+    assert {"CN_MOBILE": 0.9} == dict(cfg.pii.thresholds)
+    assert "keep_masked" == cfg.pii.restore
+    with pytest.raises(config.ConfigErrors) as info:
+        config.load(write(tmp_path, '\n'.join([
+            '[pii]', 'entities = ["EMAIL", "PERSON"]', 'restore = "maybe"',
+            'phone_regions = ["usa"]', 'output_scan_entities = ["CN_MOBILE"]',
+            'score_threshold = 2'])))
+    keys = sorted(p.key or "" for p in info.value)
+    assert ["pii.entities", "pii.output_scan_entities", "pii.phone_regions", "pii.restore",
+            "pii.score_threshold"] == keys
