@@ -46,3 +46,15 @@ def analyzer():
     from appliance.privacy.analyzer import Analyzer
 
     return Analyzer(PiiConfig())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """llama_cpp._utils opens os.devnull twice at import and never closes it; with warnings
+    as errors, interpreter exit then prints ResourceWarnings after pytest's summary line."""
+    import sys
+
+    utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        f = getattr(utils, name, None)
+        if f is not None:
+            f.close()
