@@ -23,7 +23,11 @@ import structlog
 
 from appliance.config import PiiConfig
 from appliance.errors import ConfigError
-from appliance.privacy.recognizers_zh import CnPersonRecognizer, chinese_recognizers
+from appliance.privacy.recognizers_zh import (
+    CnBankCardRecognizer,
+    CnPersonRecognizer,
+    chinese_recognizers,
+)
 
 log = structlog.get_logger("appliance.privacy")
 
@@ -193,7 +197,13 @@ class Analyzer:
             r for r in registry.recognizers
             if set(r.supported_entities) & wanted and not isinstance(r, PhoneRecognizer)]
         if "PHONE_NUMBER" in wanted:
-            registry.add_recognizer(FastPhoneRecognizer(policy.phone_regions))
+            registry.add_recognizer(FastPhoneRecognizer(
+                policy.phone_regions,
+                # Only when those recognizers are on and their scores pass the policy.
+                skip_cards="CN_BANK_CARD" in wanted
+                and policy.thresholds.get("CN_BANK_CARD", policy.score_threshold)
+                <= CnBankCardRecognizer.OTHER_CARD_SCORE,
+                skip_resident_ids="CN_RESIDENT_ID" in wanted))
         for rec in chinese_recognizers("en"):
             if set(rec.supported_entities) & wanted:
                 registry.add_recognizer(rec)

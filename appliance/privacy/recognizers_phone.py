@@ -17,8 +17,11 @@ import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from appliance.privacy.recognizers_zh import luhn_valid, resident_id_valid
+
 _CANDIDATE = re.compile(r"(?<![0-9A-Za-z+])(?:\+|00)?\(?[0-9][0-9 ().\-]{5,24}[0-9]\)?")
 _MARGIN = 3
+_CARD_FORM = re.compile(r"[0-9](?:[ -]?[0-9])+")
 # No region's numbers are shorter (phonenumbers' own minimum for a valid number).
 _MIN_DIGITS = 7
 _VALID = phonenumbers.Leniency.VALID
@@ -29,13 +32,27 @@ class FastPhoneRecognizer(EntityRecognizer):
     CONTEXT = ("phone", "number", "telephone", "cell", "cellphone", "mobile", "call", "tel")
 
     def __init__(self, supported_regions: tuple[str, ...] | list[str],
-                 supported_language: str = "en") -> None:
+                 supported_language: str = "en", skip_cards: bool = False,
+                 skip_resident_ids: bool = False) -> None:
         self.regions = tuple(supported_regions)
+        # A run that is, as a whole, a valid card number or CN resident ID is masked by that
+        # recognizer anyway; matching it against every region's phone plan only costs time.
+        self._skip_cards = skip_cards
+        self._skip_ids = skip_resident_ids
         super().__init__(supported_entities=["PHONE_NUMBER"], name="PhoneRecognizer",
                          supported_language=supported_language, context=list(self.CONTEXT))
 
     def load(self) -> None:
         return None
+
+    def _masked_anyway(self, run: str, digits: str) -> bool:
+        """The run is exactly what CnBankCardRecognizer (any Luhn-valid 16-19 digits, spaces
+        or hyphens between) or CnResidentIdRecognizer (contiguous digits) will mask."""
+        if self._skip_cards and 16 <= len(digits) <= 19 and _CARD_FORM.fullmatch(run) \
+                and luhn_valid(digits):
+            return True
+        return self._skip_ids and run == digits and len(digits) in (15, 18) \
+            and resident_id_valid(digits)
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
@@ -44,7 +61,8 @@ class FastPhoneRecognizer(EntityRecognizer):
         found: dict[tuple[int, int], RecognizerResult] = {}
         for m in _CANDIDATE.finditer(text):
             run = m.group(0)
-            if sum(c.isdigit() for c in run) < _MIN_DIGITS:
+            digits = "".join(c for c in run if c.isdigit())
+            if len(digits) < _MIN_DIGITS or self._masked_anyway(run.strip(), digits):
                 continue
             lo, hi = max(m.start() - _MARGIN, 0), min(m.end() + _MARGIN, len(text))
             window = text[lo:hi]

@@ -115,13 +115,14 @@ class CnMobileRecognizer(_RegexRecognizer):
 
 class CnBankCardRecognizer(_RegexRecognizer):
     ENTITY = "CN_BANK_CARD"
+    OTHER_CARD_SCORE = 0.7
     REGEX = re.compile(r"(?<![0-9])(?P<v>[0-9](?:[ -]?[0-9]){15,18})(?![0-9])")
 
     def accept(self, match: re.Match[str]) -> float | None:
         digits = re.sub(r"[ -]", "", match.group("v"))
         if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
             return None
-        return 0.95 if digits.startswith("62") else 0.7
+        return 0.95 if digits.startswith("62") else self.OTHER_CARD_SCORE
 
 
 # The most common Chinese surnames (covering the large majority of the population), single and
