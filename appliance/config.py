@@ -60,8 +60,10 @@ class ModelConfig:
     #: Layers offloaded to a GPU (0 = CPU only, -1 = all).
     n_gpu_layers: int = 0
     n_batch: int = 512
-    #: Requests served at once by this tier's engine.
-    slots: int = 1
+    #: Prompt tokens evaluated per engine step, so long prompts do not stall running streams.
+    prefill_chunk: int = 256
+    #: Requests generated at once by this tier's engine (sequences batched in one context).
+    slots: int = 4
     #: Requests that may wait for a slot; beyond that RESOURCE_EXHAUSTED.
     queue_limit: int = 16
     #: How chat messages become a prompt: "auto" (the GGUF's template, else the plain
@@ -71,7 +73,8 @@ class ModelConfig:
     def engine_key(self) -> tuple[object, ...]:
         """Tiers with equal keys share one loaded model."""
         return (self.path, self.sha256, self.n_ctx, self.n_threads, self.n_gpu_layers,
-                self.n_batch, self.slots, self.queue_limit, self.chat_template)
+                self.n_batch, self.prefill_chunk, self.slots, self.queue_limit,
+                self.chat_template)
 
     def resolved_threads(self) -> int:
         return self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
@@ -440,7 +443,8 @@ def _load_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
             n_threads=threads or None,
             n_gpu_layers=r.int_in(t, "n_gpu_layers", 0, -1, 100_000, p),
             n_batch=r.int_in(t, "n_batch", 512, 1, 65_536, p),
-            slots=r.int_in(t, "slots", 1, 1, 1, p),
+            prefill_chunk=r.int_in(t, "prefill_chunk", 256, 1, 65_536, p),
+            slots=r.int_in(t, "slots", 4, 1, 256, p),
             queue_limit=r.int_in(t, "queue_limit", 16, 0, 100_000, p),
         )
     return models
@@ -508,8 +512,10 @@ path = "/var/lib/llm-appliance/models/v3.gguf"
 n_ctx = 2048               # context length served (prompt + answer)
 # n_threads = 2            # default: every core of this machine
 n_gpu_layers = 0           # layers offloaded to the GPU; -1 = all
-n_batch = 512              # prompt tokens evaluated per step
-slots = 1                  # requests generated at once
+n_batch = 512              # most tokens in one llama_decode call (all sequences together)
+prefill_chunk = 256        # prompt tokens per step, so long prompts do not stall streams
+slots = 4                  # requests generated at once, batched in one context; the KV
+                           # cache is slots x n_ctx tokens and must fit in memory
 queue_limit = 16           # requests that may wait; beyond that RESOURCE_EXHAUSTED
 # How chat messages become a prompt: "auto" = the GGUF's own template (plain fallback if it
 # has none), "plain", "gemma", or a path to a Jinja2 template file. The embedded default

@@ -76,6 +76,7 @@ def write_config(path: Path, model: Path, **extra: str) -> Path:
     lines = [f'state_dir = "{path.parent / "state"}"', "", "[logging]", 'format = "json"', ""]
     for tier in ("v3", "r1"):
         lines += [f"[models.{tier}]", f'path = "{model}"', "n_threads = 2", "n_ctx = 2048",
+                  "slots = 8",
                   'chat_template = "gemma"', ""]
     for section, body in extra.items():
         lines += [f"[{section}]", body, ""]

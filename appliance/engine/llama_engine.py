@@ -1,16 +1,22 @@
-"""One llama.cpp model instance, owned by one worker thread.
+"""One loaded model serving many sequences at once: continuous batching on llama.cpp.
 
-A llama.cpp context is not thread-safe, so every call that touches it (load, warm-up, prompt
-evaluation, sampling) runs on this engine's own thread. Requests reach the thread as jobs on a
-bounded queue; text comes back to the asyncio loop through ``call_soon_threadsafe`` into a
-per-job ``asyncio.Queue``. Cancellation (client gone, deadline passed) sets a flag the worker
-checks before every token, so generation stops within one token.
+A llama.cpp context is not thread-safe, so every call that touches it runs on this engine's own
+thread. That thread runs one loop (the same shape as llama-server's):
 
-Tokenizing only reads the vocabulary, which llama.cpp allows from any thread (llama-server
-tokenizes on its HTTP threads); the pipeline does it in a thread pool, never on the loop.
+1. admit waiting requests into free sequence slots (``models.<tier>.slots``);
+2. build one batch: the next token of every decoding sequence, then prompt tokens of sequences
+   still prefilling, chunked under a per-step budget (``prefill_chunk``) so a long prompt does
+   not stall the streams already running;
+3. one ``llama_decode`` for the whole batch;
+4. sample each sequence that produced logits with its own sampler chain (temperature, top-p,
+   seed), detokenize incrementally (never splitting a UTF-8 character), apply stop strings and
+   max_tokens, and stream the text to its caller;
+5. a finished or cancelled sequence frees its KV cells at once (``llama_memory_seq_rm``) and
+   its slot goes to the next waiting request.
 
-This one-job-at-a-time loop is shaped so a continuous-batching scheduler (several sequences in
-one context) can replace ``_run`` without changing ``generate``'s callers.
+Callers see :meth:`LlamaEngine.generate`, an async iterator; text reaches the asyncio loop
+through ``call_soon_threadsafe``. Cancellation (client gone, deadline) sets a flag checked before
+every step, so a sequence stops within one token.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import structlog
 
@@ -32,10 +37,12 @@ from appliance.config import ModelConfig
 from appliance.engine.chat import BUILTIN_TEMPLATES, ChatRenderer, Message
 from appliance.engine.default_model import sha256_file
 from appliance.engine.facts import ModelFacts, quantization_name
+from appliance.engine.lowlevel import Context, Model, Sampler
 from appliance.engine.stops import StopMatcher
 from appliance.errors import (
     ApplianceError,
     Cancelled,
+    ConfigError,
     DeadlineExceeded,
     EngineFailure,
     ModelError,
@@ -45,10 +52,9 @@ from appliance.errors import (
 
 log = structlog.get_logger("appliance.engine")
 
-# llama.cpp's own defaults for the samplers we do not expose.
-_TOP_K = 40
-_MIN_P = 0.05
 _WARMUP_PROMPT = "Hello"
+# Compute buffers and allocator slack on top of weights and KV cache, as a share of the sum.
+_MEMORY_MARGIN = 1.25
 
 
 @dataclass(frozen=True)
@@ -80,16 +86,35 @@ class _Job:
     tokens: list[int]
     params: SamplingParams
     deadline: float | None  # time.monotonic() value
-    loop: asyncio.AbstractEventLoop
+    loop: asyncio.AbstractEventLoop | None
     events: asyncio.Queue[Event | BaseException] = field(default_factory=asyncio.Queue)
     cancel: threading.Event = field(default_factory=threading.Event)
-    sampled: int = 0
 
     def emit(self, item: Event | BaseException) -> None:
-        self.loop.call_soon_threadsafe(self.events.put_nowait, item)
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.events.put_nowait, item)
 
 
-_STOP_WORKER = object()
+@dataclass
+class _Seq:
+    """A job occupying a sequence slot of the context."""
+
+    job: _Job
+    seq_id: int
+    sampler: Sampler
+    limit: int
+    started: float
+    prefilled: int = 0
+    pos: int = 0
+    last: int = -1  # the last sampled token, decoded in the next step
+    generated: int = 0
+    decoder: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
+    stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
+
+    @property
+    def prefilling(self) -> bool:
+        return self.prefilled < len(self.job.tokens)
 
 
 class LlamaEngine:
@@ -106,14 +131,16 @@ class LlamaEngine:
         self.state = "loading"
         self.facts: ModelFacts | None = None
         self._progress = progress or (lambda _m: None)
-        self._llm: Any = None
+        self._model: Model | None = None
+        self._ctx: Context | None = None
         self._renderer: ChatRenderer | None = None
-        self._add_bos = True
         self._bos_text = ""
-        self._jobs: deque[_Job | object] = deque()
+        self._pending: deque[_Job] = deque()
+        self._running: list[_Seq] = []
+        self._free_ids = list(range(spec.slots))
+        self._stopping = False
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._active = 0
         self.tokens_generated_total = 0
         self.requests_total = 0
         self._service_ewma_s = 1.0
@@ -140,7 +167,7 @@ class LlamaEngine:
 
     async def close(self) -> None:
         with self._cv:
-            self._jobs.append(_STOP_WORKER)
+            self._stopping = True
             self._cv.notify()
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join)
@@ -148,33 +175,36 @@ class LlamaEngine:
 
     @property
     def active_jobs(self) -> int:
-        return self._active
+        return len(self._running)
 
     @property
     def queued_jobs(self) -> int:
-        return sum(1 for j in self._jobs if isinstance(j, _Job))
+        return len(self._pending)
 
     @property
     def free_slots(self) -> int:
-        return max(self.spec.slots - self._active, 0) if self.state == "ready" else 0
+        return max(self.spec.slots - len(self._running), 0) if self.state == "ready" else 0
 
     # ------------------------------------------------------------------ prompt preparation
 
     @property
     def n_ctx(self) -> int:
+        """Context of one sequence: prompt plus answer."""
         return self.spec.n_ctx
 
     def tokenize_prompt(self, prompt: str) -> list[int]:
         """Raw completion: special-token text in the prompt stays literal text."""
-        return list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=self._add_bos,
-                                       special=False))
+        assert self._model is not None  # noqa: S101 - set before state becomes ready
+        return self._model.tokenize(prompt, add_bos=self._model.add_bos, special=False)
 
     def tokenize_chat(self, messages: Sequence[Message]) -> list[int]:
-        assert self._renderer is not None  # noqa: S101 - set before state becomes ready
+        assert self._model is not None  # noqa: S101 - set before state becomes ready
+        assert self._renderer is not None  # noqa: S101
         text = self._renderer.render(messages)
-        add_bos = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
+        add_bos = self._model.add_bos and not (self._bos_text and
+                                               text.startswith(self._bos_text))
         # The rendered template carries control tokens (<start_of_turn>...), so parse them.
-        return list(self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True))
+        return self._model.tokenize(text, add_bos=add_bos, special=True)
 
     # ------------------------------------------------------------------ generation
 
@@ -189,13 +219,15 @@ class LlamaEngine:
         job = _Job(tokens=tokens, params=params, deadline=deadline,
                    loop=asyncio.get_running_loop())
         with self._cv:
-            waiting = self.queued_jobs
-            if waiting >= self.spec.queue_limit + max(self.spec.slots - self._active, 0):
+            waiting = len(self._pending)
+            free = self.spec.slots - len(self._running)
+            if waiting >= self.spec.queue_limit + max(free, 0):
                 raise Overloaded(
-                    f"model {self.name} is busy: {waiting} requests waiting "
-                    f"(queue_limit {self.spec.queue_limit})",
-                    retry_after=round(self._service_ewma_s * (waiting + 1), 1))
-            self._jobs.append(job)
+                    f"model {self.name} is busy: {len(self._running)} running, {waiting} "
+                    f"waiting (queue_limit {self.spec.queue_limit})",
+                    retry_after=round(self._service_ewma_s * (waiting + 1)
+                                      / self.spec.slots, 1))
+            self._pending.append(job)
             self._cv.notify()
         try:
             while True:
@@ -207,6 +239,10 @@ class LlamaEngine:
                     return
         finally:
             job.cancel.set()
+            with self._cv:
+                self._cv.notify()
+
+    # ------------------------------------------------------------------ the engine thread
 
     def _run(self, loop: asyncio.AbstractEventLoop,
              report: Callable[[BaseException | None], None]) -> None:
@@ -216,36 +252,125 @@ class LlamaEngine:
             self.state = "failed"
             error = exc if isinstance(exc, ApplianceError) else ModelError(
                 f"cannot load {self.path}: {exc}", path=str(self.path))
+            self._unload()
             loop.call_soon_threadsafe(report, error)
             return
         self.state = "ready"
         loop.call_soon_threadsafe(report, None)
-        while True:
-            with self._cv:
-                while not self._jobs:
-                    self._cv.wait()
-                job = self._jobs.popleft()
-                if job is _STOP_WORKER:
-                    break
-                assert isinstance(job, _Job)  # noqa: S101 - only jobs and the sentinel queue
-                self._active += 1
-            started = time.monotonic()
-            try:
-                self._serve(job)
-            except BaseException as exc:
-                log.exception("engine_failure", engine=self.name)
-                job.emit(EngineFailure("generation failed", engine=self.name, cause=repr(exc)))
-            finally:
-                with self._cv:
-                    self._active -= 1
-                self.requests_total += 1
-                elapsed = time.monotonic() - started
-                self._service_ewma_s = 0.8 * self._service_ewma_s + 0.2 * elapsed
-        self._unload()
+        try:
+            while self._next_step():
+                try:
+                    self._step()
+                except BaseException as exc:
+                    log.exception("engine_failure", engine=self.name)
+                    for s in list(self._running):
+                        self._finish(s, EngineFailure("generation failed", engine=self.name,
+                                                      cause=repr(exc)))
+        finally:
+            for s in list(self._running):
+                self._finish(s, Unavailable("engine stopped"))
+            self._unload()
+
+    def _next_step(self) -> bool:
+        """Admit waiting jobs into free slots; block while there is nothing to do."""
+        with self._cv:
+            while not self._stopping and not self._running and not self._pending:
+                self._cv.wait()
+            if self._stopping and not self._running:
+                return False
+            while self._pending and self._free_ids:
+                job = self._pending.popleft()
+                if job.cancel.is_set():
+                    job.emit(Cancelled("cancelled while waiting"))
+                    continue
+                self._admit(job, self._free_ids.pop())
+            return True
+
+    def _admit(self, job: _Job, seq_id: int) -> None:
+        p = job.params
+        seed = p.seed if p.seed is not None else secrets.randbits(31)
+        self._running.append(_Seq(
+            job=job, seq_id=seq_id, sampler=Sampler.create(p.temperature, p.top_p, seed),
+            limit=min(p.max_tokens, self.spec.n_ctx - len(job.tokens)),
+            started=time.monotonic(), stops=StopMatcher(p.stop)))
+
+    def _step(self) -> None:
+        ctx = self._ctx
+        assert ctx is not None  # noqa: S101 - loaded before the loop starts
+        now = time.monotonic()
+        for s in list(self._running):
+            if s.job.cancel.is_set():
+                self._finish(s, Cancelled("client cancelled"))
+            elif s.job.deadline is not None and now >= s.job.deadline:
+                self._finish(s, DeadlineExceeded("deadline passed during generation"))
+        if not self._running:
+            return
+        ctx.clear_batch()
+        outputs: list[tuple[_Seq, int]] = []
+        for s in self._running:
+            if not s.prefilling:
+                outputs.append((s, ctx.add(s.last, s.pos, s.seq_id, logits=True)))
+                s.pos += 1
+        budget = min(ctx.n_batch - ctx.batch_size, self.spec.prefill_chunk)
+        for s in self._running:
+            if budget <= 0:
+                break
+            if not s.prefilling:
+                continue
+            prompt = s.job.tokens
+            take = min(budget, len(prompt) - s.prefilled)
+            for k in range(take):
+                last = s.prefilled + k == len(prompt) - 1
+                index = ctx.add(prompt[s.prefilled + k], s.pos, s.seq_id, logits=last)
+                s.pos += 1
+                if last:
+                    outputs.append((s, index))
+            s.prefilled += take
+            budget -= take
+        ctx.decode()
+        for s, index in outputs:
+            self._advance(s, s.sampler.sample(ctx, index))
+
+    def _advance(self, s: _Seq, token: int) -> None:
+        """Handle one sampled token of ``s``: emit its text or finish the sequence."""
+        model = self._model
+        assert model is not None  # noqa: S101
+        self.tokens_generated_total += 1
+        if model.is_eog(token):
+            self._finish(s, "stop")
+            return
+        s.generated += 1
+        s.last = token
+        text = s.stops.feed(s.decoder.decode(model.piece(token)))
+        if text:
+            s.job.emit(TextPiece(text))
+        if s.stops.stopped:
+            self._finish(s, "stop")
+        elif s.generated >= s.limit:
+            self._finish(s, "length")
+
+    def _finish(self, s: _Seq, outcome: str | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            s.job.emit(outcome)
+        else:
+            tail = s.stops.feed(s.decoder.decode(b"", final=True)) + s.stops.flush()
+            if tail:
+                s.job.emit(TextPiece(tail))
+            s.job.emit(Finished(outcome, prompt_tokens=len(s.job.tokens),
+                                completion_tokens=s.generated))
+        assert self._ctx is not None  # noqa: S101
+        self._ctx.free_seq(s.seq_id)
+        s.sampler.close()
+        self._running.remove(s)
+        self.requests_total += 1
+        elapsed = time.monotonic() - s.started
+        self._service_ewma_s = 0.8 * self._service_ewma_s + 0.2 * elapsed
+        with self._cv:
+            self._free_ids.append(s.seq_id)
+
+    # ------------------------------------------------------------------ loading
 
     def _load(self) -> None:
-        from llama_cpp import Llama  # noqa: PLC0415 - heavy import, only on the engine thread
-
         if not self.path.is_file():
             raise ModelError(f"model file not found: {self.path}", path=str(self.path))
         self._progress(f"hashing {self.path.name}")
@@ -255,37 +380,49 @@ class LlamaEngine:
                 f"{self.path} has SHA-256 {sha}, the configuration pins {self.expected_sha256}",
                 path=str(self.path))
         self._progress(f"loading {self.path.name} for {self.name}")
-        threads = self.spec.resolved_threads()
-        self._llm = Llama(
-            model_path=str(self.path), n_ctx=self.spec.n_ctx, n_threads=threads,
-            n_threads_batch=threads, n_gpu_layers=self.spec.n_gpu_layers,
-            n_batch=self.spec.n_batch, verbose=False,
-        )
-        md: dict[str, str] = dict(self._llm.metadata)
-        arch = md.get("general.architecture", "unknown")
-        template = self._chat_template(md.get("tokenizer.chat_template"))
-        bos = self._llm.token_bos()
-        eos = self._llm.token_eos()
-        self._bos_text = self._token_text(bos) if bos >= 0 else ""
-        self._add_bos = md.get("tokenizer.ggml.add_bos_token", "true") != "false"
-        self._renderer = ChatRenderer(template, bos_token=self._bos_text,
-                                      eos_token=self._token_text(eos) if eos >= 0 else "")
+        spec = self.spec
+        model = self._model = Model(self.path, spec.n_gpu_layers)
+        self._check_memory(model)
+        threads = spec.resolved_threads()
+        self._ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads)
+        arch = model.meta("general.architecture") or "unknown"
+        template = self._chat_template(model.meta("tokenizer.chat_template"))
+        self._bos_text = model.piece(model.bos, special=True).decode("utf-8", "replace") \
+            if model.bos >= 0 else ""
+        eos_text = model.piece(model.eos, special=True).decode("utf-8", "replace") \
+            if model.eos >= 0 else ""
+        self._renderer = ChatRenderer(template, bos_token=self._bos_text, eos_token=eos_text)
         self.facts = ModelFacts(
             path=self.path, sha256=sha, size_bytes=self.path.stat().st_size, architecture=arch,
-            quantization=quantization_name(md.get("general.file_type")),
-            trained_context=int(self._llm._model.n_ctx_train()),
-            context_length=self.spec.n_ctx, chat_template=template,
-            description=str(self._llm._model.desc()),
+            quantization=quantization_name(model.meta("general.file_type")),
+            trained_context=model.n_ctx_train, context_length=spec.n_ctx,
+            chat_template=template, description=model.desc(),
         )
         self._progress(f"warming up {self.name}")
         warm = _Job(tokens=self.tokenize_prompt(_WARMUP_PROMPT),
                     params=SamplingParams(max_tokens=2, temperature=0.0), deadline=None,
-                    loop=_NullLoop())  # type: ignore[arg-type]
-        self._serve(warm)
+                    loop=None)
+        self._admit(warm, self._free_ids.pop())
+        while self._running:
+            self._step()
         log.info("model_loaded", engine=self.name, file=self.path.name, sha256=sha,
-                 architecture=arch, quantization=self.facts.quantization,
-                 n_ctx=self.spec.n_ctx, n_threads=threads, n_gpu_layers=self.spec.n_gpu_layers,
-                 chat_template=template is not None)
+                 architecture=arch, quantization=self.facts.quantization, slots=spec.slots,
+                 n_ctx_per_slot=spec.n_ctx, n_threads=threads,
+                 n_gpu_layers=spec.n_gpu_layers, chat_template=template is not None)
+
+    def _check_memory(self, model: Model) -> None:
+        """Refuse a context whose KV cache cannot fit in this machine's memory."""
+        spec = self.spec
+        kv = model.kv_bytes_per_token() * spec.n_ctx * spec.slots
+        need = int((self.path.stat().st_size + kv) * _MEMORY_MARGIN)
+        available = _available_memory()
+        if spec.n_gpu_layers == 0 and available is not None and need > available:
+            tier = self.tiers[0]
+            raise ConfigError(
+                f"slots {spec.slots} x n_ctx {spec.n_ctx} needs about {need >> 20} MiB "
+                f"(weights {self.path.stat().st_size >> 20} MiB + KV cache {kv >> 20} MiB "
+                f"+ 25%), but only {available >> 20} MiB is available; lower "
+                f"models.{tier}.slots or models.{tier}.n_ctx", key=f"models.{tier}.slots")
 
     def _chat_template(self, from_gguf: str | None) -> str | None:
         choice = self.spec.chat_template
@@ -301,64 +438,22 @@ class LlamaEngine:
             raise ModelError(f"cannot read chat template {choice}: {exc.strerror}",
                              path=choice) from exc
 
-    def _token_text(self, token: int) -> str:
-        return bytes(self._llm.detokenize([token], special=True)).decode("utf-8", "replace")
-
     def _unload(self) -> None:
-        if self._llm is not None:
-            self._llm.close()
-            self._llm = None
-
-    def _serve(self, job: _Job) -> None:
-        from llama_cpp import llama_vocab_is_eog  # noqa: PLC0415
-
-        p = job.params
-        if job.cancel.is_set():
-            job.emit(Cancelled("cancelled before start"))
-            return
-        llm = self._llm
-        vocab = llm._model.vocab
-        llm.set_seed(p.seed if p.seed is not None else secrets.randbits(31))
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        stops = StopMatcher(p.stop)
-        room = self.spec.n_ctx - len(job.tokens)
-        limit = min(p.max_tokens, room)
-        finish = "length"
-        n = 0
-        gen = llm.generate(job.tokens, top_k=_TOP_K, top_p=p.top_p, min_p=_MIN_P,
-                           temp=p.temperature, repeat_penalty=1.0)
-        try:
-            for token in gen:
-                if job.cancel.is_set():
-                    job.emit(Cancelled("client cancelled"))
-                    return
-                if job.deadline is not None and time.monotonic() >= job.deadline:
-                    job.emit(DeadlineExceeded("deadline passed during generation"))
-                    return
-                if llama_vocab_is_eog(vocab, token):
-                    finish = "stop"
-                    break
-                n += 1
-                job.sampled = n
-                self.tokens_generated_total += 1
-                text = stops.feed(decoder.decode(bytes(llm.detokenize([token]))))
-                if text:
-                    job.emit(TextPiece(text))
-                if stops.stopped:
-                    finish = "stop"
-                    break
-                if n >= limit:
-                    break
-        finally:
-            gen.close()
-        tail = stops.feed(decoder.decode(b"", final=True)) + stops.flush()
-        if tail:
-            job.emit(TextPiece(tail))
-        job.emit(Finished(finish, prompt_tokens=len(job.tokens), completion_tokens=n))
+        if self._ctx is not None:
+            self._ctx.close()
+            self._ctx = None
+        if self._model is not None:
+            self._model.close()
+            self._model = None
 
 
-class _NullLoop:
-    """Event sink for the warm-up job, which runs before any caller exists."""
-
-    def call_soon_threadsafe(self, *_args: object) -> None:
+def _available_memory() -> int | None:
+    """MemAvailable from /proc/meminfo, in bytes (None where there is no such file)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:  # noqa: PTH123
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
         return None
+    return None

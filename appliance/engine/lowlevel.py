@@ -1,0 +1,193 @@
+"""Thin, typed wrappers over llama-cpp-python's low-level ctypes bindings (``llama_cpp``).
+
+Only the engine thread touches a :class:`Context`; :meth:`Model.tokenize` and
+:meth:`Model.piece` read the vocabulary only, which llama.cpp allows from any thread.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import llama_cpp as ll
+
+from appliance.errors import EngineFailure, ModelError
+
+_backend_lock = threading.Lock()
+_backend_ready = False
+
+
+def _backend() -> None:
+    global _backend_ready  # noqa: PLW0603 - llama_backend_init must run once per process
+    with _backend_lock:
+        if not _backend_ready:
+            ll.llama_backend_init()
+            _backend_ready = True
+
+
+class Model:
+    def __init__(self, path: Path, n_gpu_layers: int) -> None:
+        _backend()
+        params = ll.llama_model_default_params()
+        # -1 means "all layers"; llama.cpp clamps any count above the model's layer count.
+        params.n_gpu_layers = 2**31 - 1 if n_gpu_layers < 0 else n_gpu_layers
+        self.ptr = ll.llama_model_load_from_file(str(path).encode(), params)
+        if not self.ptr:
+            raise ModelError(f"llama.cpp could not load {path} (not a GGUF it can read?)",
+                             path=str(path))
+        self.vocab = ll.llama_model_get_vocab(self.ptr)
+        self.bos = int(ll.llama_vocab_bos(self.vocab))
+        self.eos = int(ll.llama_vocab_eos(self.vocab))
+        self.add_bos = bool(ll.llama_vocab_get_add_bos(self.vocab))
+
+    def close(self) -> None:
+        if self.ptr:
+            ll.llama_model_free(self.ptr)
+            self.ptr = None
+
+    def meta(self, key: str) -> str | None:
+        buf = ctypes.create_string_buffer(1 << 16)
+        n = ll.llama_model_meta_val_str(self.ptr, key.encode(), buf, len(buf))
+        if n < 0:
+            return None
+        if n >= len(buf):  # a long chat template: ask again with room for all of it
+            buf = ctypes.create_string_buffer(n + 1)
+            ll.llama_model_meta_val_str(self.ptr, key.encode(), buf, len(buf))
+        return buf.value.decode("utf-8", "replace")
+
+    def desc(self) -> str:
+        buf = ctypes.create_string_buffer(256)
+        ll.llama_model_desc(self.ptr, buf, len(buf))
+        return buf.value.decode("utf-8", "replace")
+
+    @property
+    def n_ctx_train(self) -> int:
+        return int(ll.llama_model_n_ctx_train(self.ptr))
+
+    @property
+    def n_layer(self) -> int:
+        return int(ll.llama_model_n_layer(self.ptr))
+
+    def kv_bytes_per_token(self) -> int:
+        """K and V cache bytes for one token of one sequence (f16 cache, all layers)."""
+        arch = self.meta("general.architecture") or ""
+        n_embd = int(ll.llama_model_n_embd(self.ptr))
+        n_head = max(int(ll.llama_model_n_head(self.ptr)), 1)
+        n_head_kv = max(int(ll.llama_model_n_head_kv(self.ptr)), 1)
+        k_len = int(self.meta(f"{arch}.attention.key_length") or n_embd // n_head)
+        v_len = int(self.meta(f"{arch}.attention.value_length") or n_embd // n_head)
+        return self.n_layer * n_head_kv * (k_len + v_len) * 2
+
+    def tokenize(self, text: str, add_bos: bool, special: bool) -> list[int]:
+        data = text.encode("utf-8")
+        cap = len(data) + 8
+        arr = (ll.llama_token * cap)()
+        n = ll.llama_tokenize(self.vocab, data, len(data), arr, cap, add_bos, special)
+        if n < 0:
+            cap = -n
+            arr = (ll.llama_token * cap)()
+            n = ll.llama_tokenize(self.vocab, data, len(data), arr, cap, add_bos, special)
+        if n < 0:
+            raise EngineFailure("tokenization failed")
+        return list(arr[:n])
+
+    def piece(self, token: int, special: bool = False) -> bytes:
+        buf = ctypes.create_string_buffer(64)
+        n = ll.llama_token_to_piece(self.vocab, token, buf, len(buf), 0, special)
+        if n < 0:
+            buf = ctypes.create_string_buffer(-n)
+            n = ll.llama_token_to_piece(self.vocab, token, buf, len(buf), 0, special)
+        return buf.raw[:n]
+
+    def is_eog(self, token: int) -> bool:
+        return bool(ll.llama_vocab_is_eog(self.vocab, token))
+
+
+class Context:
+    """One llama.cpp context holding ``n_seq`` independent sequences of ``n_ctx_seq`` cells."""
+
+    def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,
+                 n_threads: int) -> None:
+        params = ll.llama_context_default_params()
+        params.n_ctx = n_seq * n_ctx_seq
+        params.n_batch = n_batch
+        params.n_ubatch = n_batch
+        params.n_seq_max = n_seq
+        params.n_threads = n_threads
+        params.n_threads_batch = n_threads
+        # Separate KV per sequence (n_ctx / n_seq_max cells each): requests share no prefix.
+        params.kv_unified = False
+        params.no_perf = True
+        self.ptr = ll.llama_init_from_model(model.ptr, params)
+        if not self.ptr:
+            raise ModelError("llama.cpp could not create a context (out of memory?)")
+        self.n_batch = n_batch
+        self._mem = ll.llama_get_memory(self.ptr)
+        self._batch = ll.llama_batch_init(n_batch, 0, 1)
+        self._n = 0
+
+    def close(self) -> None:
+        if self.ptr:
+            ll.llama_batch_free(self._batch)
+            ll.llama_free(self.ptr)
+            self.ptr = None
+
+    def clear_batch(self) -> None:
+        self._n = 0
+
+    def add(self, token: int, pos: int, seq: int, logits: bool) -> int:
+        """Append a token to the batch; returns its index (for sampling when ``logits``)."""
+        b, i = self._batch, self._n
+        b.token[i] = token
+        b.pos[i] = pos
+        b.n_seq_id[i] = 1
+        b.seq_id[i][0] = seq
+        b.logits[i] = 1 if logits else 0
+        self._n += 1
+        return i
+
+    @property
+    def batch_size(self) -> int:
+        return self._n
+
+    def decode(self) -> None:
+        self._batch.n_tokens = self._n
+        rc = ll.llama_decode(self.ptr, self._batch)
+        if rc != 0:
+            raise EngineFailure("llama_decode failed", rc=rc, n_tokens=self._n)
+
+    def free_seq(self, seq: int) -> None:
+        ll.llama_memory_seq_rm(self._mem, seq, -1, -1)
+
+
+@dataclass
+class Sampler:
+    """A per-sequence sampler chain, the same chain llama-cpp-python builds: greedy at
+    temperature 0, else top-k 40, top-p, min-p 0.05, temperature, seeded distribution."""
+
+    ptr: Any
+
+    @classmethod
+    def create(cls, temperature: float, top_p: float, seed: int) -> Sampler:
+        chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
+        if temperature == 0.0:
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_greedy())
+        else:
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_k(40))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_p(top_p, 1))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_min_p(0.05, 1))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_temp(temperature))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(seed))
+        return cls(chain)
+
+    def sample(self, ctx: Context, index: int) -> int:
+        """Sample from the logits at batch ``index`` (the chain also accepts the token)."""
+        return int(ll.llama_sampler_sample(self.ptr, ctx.ptr, index))
+
+    def close(self) -> None:
+        if self.ptr:
+            ll.llama_sampler_free(self.ptr)
+            self.ptr = None
