@@ -1,0 +1,107 @@
+"""Continuous batching through the real daemon: many sequences in one context."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from appliance.client import Client
+from tests.daemon import Daemon, write_config
+
+PROMPTS = [
+    "The capital of France is", "Water boils at", "The largest planet is",
+    "Python is a programming language that", "Once upon a time, a dragon",
+    "The recipe for pancakes needs", "In 1969, astronauts", "The stock market today",
+]
+GREEDY = {"temperature": 0.0}
+
+
+def _stream(address: str, prompt: str, max_tokens: int, out: dict, stamps: dict) -> None:
+    with Client(address) as c:
+        chunks = list(c.stream(prompt, max_tokens=max_tokens, **GREEDY))
+    out[prompt] = chunks
+    stamps[prompt] = time.monotonic()
+
+
+def test_eight_concurrent_streams_get_their_own_answers(daemon: Daemon) -> None:
+    """8 distinct prompts at once: each stream's text is the one it gets alone (no cross-talk)
+    and it has the token count it asked for; the engine ran them together."""
+    assert daemon.address is not None
+    with Client(daemon.address) as c:
+        alone = {p: c.generate(p, max_tokens=24, **GREEDY).text for p in PROMPTS}
+        out: dict = {}
+        stamps: dict = {}
+        threads = [threading.Thread(target=_stream, args=(daemon.address, p, 24, out, stamps))
+                   for p in PROMPTS]
+        for t in threads:
+            t.start()
+        peak = 0
+        while any(t.is_alive() for t in threads):
+            peak = max(peak, c.status().engines[0].active_jobs)
+            time.sleep(0.01)
+        for t in threads:
+            t.join()
+    for p in PROMPTS:
+        chunks = out[p]
+        assert alone[p] == "".join(ch.text for ch in chunks), p
+        assert 24 == chunks[-1].usage.completion_tokens
+    assert peak >= 4  # they really ran side by side, not one after another
+
+
+def test_cancel_one_of_four_others_unaffected_and_slot_reused(tmp_path: Path,
+                                                               model_path: Path) -> None:
+    """With 4 slots: cancel one of 4 running streams; the other 3 finish with their full
+    answers, and a 5th request is admitted into the freed slot while they still run."""
+    cfg = write_config(tmp_path / "a.toml", model_path)
+    cfg.write_text(cfg.read_text().replace("slots = 8", "slots = 4"))
+    d = Daemon(tmp_path, cfg)
+    try:
+        d.wait_for("ready")
+        assert d.address is not None
+        address = d.address
+        with Client(address) as c:
+            alone = {p: c.generate(p, max_tokens=60, **GREEDY).text for p in PROMPTS[:3]}
+            out: dict = {}
+            stamps: dict = {}
+            runners = [threading.Thread(target=_stream, args=(address, p, 60, out, stamps))
+                       for p in PROMPTS[:3]]
+            for t in runners:
+                t.start()
+            victim = c.stream(PROMPTS[3], max_tokens=400, **GREEDY)
+            next(iter(victim))
+            while c.status().engines[0].active_jobs < 4:
+                time.sleep(0.01)
+            victim.close()  # cancel
+            fifth = c.stream(PROMPTS[4], max_tokens=4, **GREEDY)
+            first = next(iter(fifth))
+            admitted_while_busy = any(t.is_alive() for t in runners)
+            rest = list(fifth)
+            for t in runners:
+                t.join(120)
+            status = c.status().engines[0]
+        for p in PROMPTS[:3]:
+            assert alone[p] == "".join(ch.text for ch in out[p])
+            assert 60 == out[p][-1].usage.completion_tokens
+        assert first.request_id
+        assert 4 == rest[-1].usage.completion_tokens
+        assert admitted_while_busy
+        assert 0 == status.active_jobs
+    finally:
+        assert 0 == d.stop()
+
+
+def test_kv_cache_that_cannot_fit_is_a_config_error(tmp_path: Path, model_path: Path) -> None:
+    """slots x n_ctx beyond this machine's memory: exit 2, naming the key and the MiB."""
+    cfg = write_config(tmp_path / "big.toml", model_path)
+    cfg.write_text(cfg.read_text().replace("slots = 8", "slots = 256")
+                   .replace("n_ctx = 2048", "n_ctx = 1048576"))
+    proc = subprocess.run([sys.executable, "-m", "appliance", "serve", "--config", str(cfg),
+                           "--listen", "127.0.0.1:0"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert 2 == proc.returncode, proc.stderr[-2000:]
+    assert "models.v3.slots" in proc.stderr
+    assert "MiB" in proc.stderr
+    assert "Traceback" not in proc.stderr
