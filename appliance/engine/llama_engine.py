@@ -307,15 +307,18 @@ class LlamaEngine:
             return
         ctx.clear_batch()
         outputs: list[tuple[_Seq, int]] = []
-        for s in self._running:
+        # Tokens go in ascending sequence order: with a KV stream per sequence, llama.cpp
+        # splits an out-of-order batch into one micro-batch per sequence, and the step costs
+        # as much as decoding them one by one (measured: 48 vs 112 tok/s at 8 streams).
+        running = sorted(self._running, key=lambda s: s.seq_id)
+        decoding = sum(1 for s in running if not s.prefilling)
+        budget = min(ctx.n_batch - decoding, self.spec.prefill_chunk)
+        for s in running:
             if not s.prefilling:
                 outputs.append((s, ctx.add(s.last, s.pos, s.seq_id, logits=True)))
                 s.pos += 1
-        budget = min(ctx.n_batch - ctx.batch_size, self.spec.prefill_chunk)
-        for s in self._running:
+                continue
             if budget <= 0:
-                break
-            if not s.prefilling:
                 continue
             prompt = s.job.tokens
             take = min(budget, len(prompt) - s.prefilled)

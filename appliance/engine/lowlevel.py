@@ -13,17 +13,33 @@ from pathlib import Path
 from typing import Any
 
 import llama_cpp as ll
+import structlog
 
 from appliance.errors import EngineFailure, ModelError
 
+log = structlog.get_logger("appliance.llama")
+
 _backend_lock = threading.Lock()
 _backend_ready = False
+# enum ggml_log_level in the bundled ggml: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5
+# (llama_cpp/_logger.py still documents the older order). Only WARN and ERROR are kept:
+# without a callback llama.cpp prints hundreds of lines per model load to stderr.
+_WARN, _ERROR = 3, 4
+
+
+@ll.llama_log_callback  # type: ignore[untyped-decorator]
+def _log_callback(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
+    if level in (_WARN, _ERROR):
+        message = text.decode("utf-8", "replace").strip()
+        if message:
+            (log.error if level == _ERROR else log.warning)("llama_cpp", message=message)
 
 
 def _backend() -> None:
     global _backend_ready  # noqa: PLW0603 - llama_backend_init must run once per process
     with _backend_lock:
         if not _backend_ready:
+            ll.llama_log_set(_log_callback, ctypes.c_void_p(0))
             ll.llama_backend_init()
             _backend_ready = True
 
