@@ -56,7 +56,7 @@ def bare_loop(model_path: Path, prompts: list[str], max_tokens: int, threads: in
     cparams.n_batch = cparams.n_ubatch = 512
     cparams.n_seq_max = len(prompts)
     cparams.n_threads = cparams.n_threads_batch = threads
-    cparams.kv_unified = False
+    cparams.kv_unified = True  # the same KV layout as the daemon's context
     ctx = ll.llama_init_from_model(model, cparams)
     batch = ll.llama_batch_init(512, 0, 1)
     samplers = []

@@ -134,8 +134,12 @@ class Context:
         params.n_seq_max = n_seq
         params.n_threads = n_threads
         params.n_threads_batch = n_threads
-        # Separate KV per sequence (n_ctx / n_seq_max cells each): requests share no prefix.
-        params.kv_unified = False
+        # One KV buffer shared by all sequences. With a stream per sequence (kv_unified false)
+        # llama.cpp batches only sequences with contiguous ids and decodes any other set one
+        # micro-batch per sequence: 4 streams on ids {0,2,4,6} ran at 54 tok/s against 85 on
+        # {0,1,2,3}; unified runs both at 88 (Gemma 3 270M, 2 threads). Each sequence is
+        # still limited to n_ctx_seq by the pipeline's prompt + max_tokens check.
+        params.kv_unified = True
         params.no_perf = True
         self.ptr = ll.llama_init_from_model(model.ptr, params)
         if not self.ptr:
