@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-tokens", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--n-ctx", type=int, default=2048)
+    ap.add_argument("--output-scan", choices=("mask", "off"), default="mask",
+                    help="the daemon's [pii] output_scan (mask is the default policy)")
     args = ap.parse_args(argv)
 
     from llama_cpp import Llama
@@ -85,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench-overhead-"))
     model, sha = ensure_default_model(work / "models")
-    cfg = write_config(work / "appliance.toml", model)
+    cfg = write_config(work / "appliance.toml", model,
+                       pii=f'output_scan = "{args.output_scan}"')
     cfg.write_text(cfg.read_text().replace("n_threads = 2", f"n_threads = {args.threads}")
                    .replace("n_ctx = 2048", f"n_ctx = {args.n_ctx}"))
     daemon = Daemon(work, cfg)
@@ -123,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": {"file": model.name, "sha256": sha},
         "settings": {"reps": args.reps, "max_tokens": args.max_tokens, "threads": args.threads,
                      "n_ctx": args.n_ctx, "temperature": 0.0, "seed": 42,
+                     "output_scan": args.output_scan,
                      "prompt_chars": len(prompt_for(0))},
         "raw_llama_cpp_python": {"decode_tokens_per_s": raw_tps, "ttft_ms": raw_ttft,
                                  "completion_tokens": [r["tokens"] for r in raw]},
