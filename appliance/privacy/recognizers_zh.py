@@ -79,6 +79,10 @@ class _RegexRecognizer(EntityRecognizer):
         """The score for ``match``, or None to drop it."""
         return self.SCORE
 
+    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
+        """Where the value is within ``match`` (the ``v`` group)."""
+        return match.span("v")
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
@@ -87,7 +91,7 @@ class _RegexRecognizer(EntityRecognizer):
         for m in self.REGEX.finditer(text):
             score = self.accept(m)
             if score is not None:
-                start, end = m.span("v")
+                start, end = self.value_span(m)
                 out.append(RecognizerResult(self.ENTITY, start, end, score))
         return out
 
@@ -158,18 +162,9 @@ class CnPersonRecognizer(_RegexRecognizer):
     )
     SCORE = 0.85
 
-    def analyze(self, text: str, entities: list[str],
-                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if self.ENTITY not in entities:
-            return []
-        out = []
-        for m in self.REGEX.finditer(text):
-            group = "v" if m.group("v") else "w"
-            if not m.group(group):
-                continue
-            start, end = m.span(group)
-            out.append(RecognizerResult(self.ENTITY, start, end, self.SCORE))
-        return out
+    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
+        # "v": the name after a cue (我叫王伟); "w": the name before one (李明先生).
+        return match.span("v" if match.group("v") else "w")
 
 
 def chinese_recognizers(language: str = "en") -> list[EntityRecognizer]:
