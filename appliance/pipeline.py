@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import structlog
 
 from appliance.audit.stage import AuditStage
-from appliance.config import TIERS, Config, LimitsConfig
+from appliance.config import Config, LimitsConfig
 from appliance.engine.chat import ROLES, Message
-from appliance.engine.llama_engine import Finished, SamplingParams, TextPiece
+from appliance.engine.llama_engine import Finished, LlamaEngine, SamplingParams, TextPiece
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import (
     ApplianceError,
@@ -31,6 +31,8 @@ from appliance.errors import (
     Unavailable,
 )
 from appliance.privacy.stage import PrivacyStage
+from appliance.routing.reasoning import ReasoningSplitter
+from appliance.routing.router import choose_tier, reroute_for_length
 
 log = structlog.get_logger("appliance.pipeline")
 
@@ -137,18 +139,19 @@ class Pipeline:
         masked = await privacy.mask(texts)
         info.pii_counts = dict(masked.entity_counts)
 
-        tier, reason = self._route(params)
-        info.tier, info.route, info.route_reason = tier, "local", reason
-        engine = self._registry.engine_for(tier)
+        route = choose_tier(params.model, params.task_type, self._config.routing)
+        engine = self._registry.engine_for(route.tier)
         engine.check_ready()
-
-        if params.prompt:
-            tokens = await asyncio.to_thread(engine.tokenize_prompt, masked.texts[0])
-            what = "prompt"
-        else:
-            msgs = [Message(m.role, t) for m, t in zip(params.messages, masked.texts, strict=True)]
-            tokens = await asyncio.to_thread(engine.tokenize_chat, msgs)
-            what = "messages"
+        tokens, what = await self._tokenize(engine, params, masked.texts)
+        contexts = {t: e.n_ctx for t, e in self._registry.tiers.items()}
+        rerouted = reroute_for_length(route, len(tokens) + sampling.max_tokens, contexts)
+        if rerouted.tier != route.tier:
+            engine = self._registry.engine_for(rerouted.tier)
+            engine.check_ready()
+            tokens, what = await self._tokenize(engine, params, masked.texts)
+        route = rerouted
+        tier = route.tier
+        info.tier, info.route, info.route_reason = tier, "local", route.reason
         info.prompt_tokens = len(tokens)
         if len(tokens) + sampling.max_tokens > engine.n_ctx:
             raise InvalidArgument(
@@ -158,19 +161,35 @@ class Pipeline:
                 f"with this max_tokens)", field=what)
 
         await self._audit.begin(info)
+        # Answer and reasoning each get their own scan-and-restore, as they stream separately.
         output = privacy.output(masked)
+        thoughts = privacy.output(masked) if params.include_reasoning else None
+        style = self._config.models[tier].reasoning
+        splitter = ReasoningSplitter(starts_open=style == "think_tags_open") \
+            if style != "none" else None
         try:
             async for event in engine.generate(tokens, sampling, deadline):
                 if isinstance(event, TextPiece):
-                    text = await output.feed(event.text)
-                    if text:
-                        yield Chunk(text=text)
+                    reasoning, answer = splitter.feed(event.text) if splitter \
+                        else ("", event.text)
+                    chunk = Chunk(text=await output.feed(answer) if answer else "",
+                                  reasoning=await thoughts.feed(reasoning)
+                                  if thoughts and reasoning else "")
+                    if chunk.text or chunk.reasoning:
+                        yield chunk
                 elif isinstance(event, Finished):
                     info.finish_reason = event.finish_reason
                     info.completion_tokens = event.completion_tokens
-                    tail = await output.flush()
+                    reasoning, answer = splitter.flush() if splitter else ("", "")
+                    tail = await output.feed(answer) + await output.flush()
+                    thought_tail = (await thoughts.feed(reasoning) + await thoughts.flush()
+                                    if thoughts else "")
                     info.output_pii_counts = dict(output.masked_counts)
-                    yield Chunk(text=tail, finish_reason=event.finish_reason,
+                    if thoughts:
+                        for k, v in thoughts.masked_counts.items():
+                            info.output_pii_counts[k] = info.output_pii_counts.get(k, 0) + v
+                    yield Chunk(text=tail, reasoning=thought_tail,
+                                finish_reason=event.finish_reason,
                                 prompt_tokens=event.prompt_tokens,
                                 completion_tokens=event.completion_tokens)
         except (asyncio.CancelledError, GeneratorExit, Cancelled):
@@ -182,15 +201,13 @@ class Pipeline:
         finally:
             await self._audit.end(info)
 
-    def _route(self, params: GenerateParams) -> tuple[str, str]:
-        """Tier and the reason for it. ``auto`` rules arrive with the routing issue (#5)."""
-        if params.model in TIERS:
-            return params.model, "explicit"
-        if params.model in ("", "auto"):
-            return self._config.routing.default_tier, "default"
-        raise InvalidArgument(
-            f"model: unknown tier {params.model!r}; use one of {', '.join(TIERS)} or auto",
-            field="model")
+    @staticmethod
+    async def _tokenize(engine: LlamaEngine, params: GenerateParams,
+                        texts: tuple[str, ...]) -> tuple[list[int], str]:
+        if params.prompt:
+            return await asyncio.to_thread(engine.tokenize_prompt, texts[0]), "prompt"
+        msgs = [Message(m.role, t) for m, t in zip(params.messages, texts, strict=True)]
+        return await asyncio.to_thread(engine.tokenize_chat, msgs), "messages"
 
 
 def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:

@@ -67,13 +67,16 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                        context: Context) -> pb.GenerateResponse:
         info = _info()
         texts: list[str] = []
+        reasoning: list[str] = []
         last = Chunk()
         async for chunk in self._pipeline.run(params_from_proto(request), info,
                                               _deadline(context)):
             texts.append(chunk.text)
+            reasoning.append(chunk.reasoning)
             last = chunk
         return pb.GenerateResponse(
-            text="".join(texts), model=info.tier or "", served_by=info.route or "",
+            text="".join(texts), reasoning="".join(reasoning), model=info.tier or "",
+            served_by=info.route or "",
             finish_reason=last.finish_reason or "", usage=_usage(last), pii=_pii(info),
             request_id=info.request_id, route_reason=info.route_reason or "")
 

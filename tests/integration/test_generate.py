@@ -189,3 +189,11 @@ def test_status_reports_pass_through_stages(client: Client) -> None:
     s = client.status()
     assert "serving" == s.state
     assert ["audit"] == list(s.pass_through_stages)
+
+
+def test_auto_routes_by_task_type(client: Client) -> None:
+    """model auto + task_type math goes to r1, and the response says why."""
+    r = client.generate(PROMPT, model="auto", task_type="math", max_tokens=4, **GREEDY)
+    assert ("r1", "task_type:math") == (r.model, r.route_reason)
+    r = client.generate(PROMPT, model="auto", task_type="translation", max_tokens=4, **GREEDY)
+    assert ("v3", "task_type:translation") == (r.model, r.route_reason)

@@ -1,0 +1,1 @@
+"""Routing: which tier serves a request, and splitting a reasoning model's output."""

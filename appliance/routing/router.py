@@ -1,0 +1,48 @@
+"""Choosing the tier for a request.
+
+An explicit tier (``v3``, ``r1``) wins. An empty model field gets ``routing.default_tier``.
+``auto`` applies the rule table: the request's ``task_type`` through ``routing.task_types``
+(code_generation, math... → r1; chat, translation... → v3), else the default tier; then, once
+the prompt is tokenized, a prompt too long for the chosen tier's context moves to the other
+tier if that one holds it (:func:`reroute_for_length`). Every decision carries its reason,
+which the response reports as ``route_reason``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from appliance.config import TIERS, RoutingConfig
+from appliance.errors import InvalidArgument
+
+
+@dataclass(frozen=True)
+class Route:
+    tier: str
+    reason: str
+    auto: bool = False
+
+
+def choose_tier(model: str, task_type: str, routing: RoutingConfig) -> Route:
+    if model in TIERS:
+        return Route(model, "explicit")
+    if model == "":
+        return Route(routing.default_tier, "default")
+    if model == "auto":
+        tier = routing.task_types.get(task_type)
+        if tier is not None:
+            return Route(tier, f"task_type:{task_type}", auto=True)
+        return Route(routing.default_tier, "auto:default", auto=True)
+    raise InvalidArgument(
+        f"model: unknown tier {model!r}; use one of {', '.join(TIERS)} or auto", field="model")
+
+
+def reroute_for_length(route: Route, needed: int, contexts: dict[str, int]) -> Route:
+    """For ``auto``: move to another tier whose context holds ``needed`` tokens when the
+    chosen one cannot. Explicit choices are never moved (the caller gets the length error)."""
+    if not route.auto or needed <= contexts[route.tier]:
+        return route
+    for tier in TIERS:
+        if tier != route.tier and needed <= contexts.get(tier, 0):
+            return Route(tier, f"prompt_too_long_for_{route.tier}", auto=True)
+    return route
