@@ -168,7 +168,7 @@ class Pipeline:
         splitter = ReasoningSplitter(starts_open=style == "think_tags_open") \
             if style != "none" else None
         try:
-            async for event in engine.generate(tokens, sampling, deadline):
+            async for event in engine.generate(tokens, sampling, deadline, params.priority):
                 if isinstance(event, TextPiece):
                     reasoning, answer = splitter.feed(event.text) if splitter \
                         else ("", event.text)

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import heapq
+import itertools
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,8 @@ class _Job:
     params: SamplingParams
     deadline: float | None  # time.monotonic() value
     loop: asyncio.AbstractEventLoop | None
+    #: 0 = interactive; higher waits behind lower. FIFO within one priority.
+    priority: int = 0
     events: asyncio.Queue[Event | BaseException] = field(default_factory=asyncio.Queue)
     cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -135,7 +138,9 @@ class LlamaEngine:
         self._ctx: Context | None = None
         self._renderer: ChatRenderer | None = None
         self._bos_text = ""
-        self._pending: deque[_Job] = deque()
+        # Waiting requests as a heap of (priority, arrival, job): interactive before batch.
+        self._pending: list[tuple[int, int, _Job]] = []
+        self._arrivals = itertools.count()
         self._running: list[_Seq] = []
         self._free_ids = list(range(spec.slots))
         self._stopping = False
@@ -213,11 +218,12 @@ class LlamaEngine:
             raise Unavailable(f"model {self.name} is {self.state}", tiers=self.tiers)
 
     async def generate(self, tokens: list[int], params: SamplingParams,
-                       deadline: float | None = None) -> AsyncIterator[Event]:
+                       deadline: float | None = None,
+                       priority: int = 0) -> AsyncIterator[Event]:
         """Stream text pieces, then one :class:`Finished`. Closing the iterator cancels."""
         self.check_ready()
         job = _Job(tokens=tokens, params=params, deadline=deadline,
-                   loop=asyncio.get_running_loop())
+                   loop=asyncio.get_running_loop(), priority=priority)
         with self._cv:
             waiting = len(self._pending)
             free = self.spec.slots - len(self._running)
@@ -227,7 +233,7 @@ class LlamaEngine:
                     f"waiting (queue_limit {self.spec.queue_limit})",
                     retry_after=round(self._service_ewma_s * (waiting + 1)
                                       / self.spec.slots, 1))
-            self._pending.append(job)
+            heapq.heappush(self._pending, (priority, next(self._arrivals), job))
             self._cv.notify()
         try:
             while True:
@@ -278,13 +284,15 @@ class LlamaEngine:
                 self._cv.wait()
             if self._stopping and not self._running:
                 return False
-            if any(job.cancel.is_set() for job in self._pending):
+            if any(job.cancel.is_set() for _, _, job in self._pending):
                 # Requests abandoned while waiting leave the queue now, not when a slot frees.
-                for job in [j for j in self._pending if j.cancel.is_set()]:
-                    self._pending.remove(job)
-                    job.emit(Cancelled("cancelled while waiting"))
+                for _, _, job in self._pending:
+                    if job.cancel.is_set():
+                        job.emit(Cancelled("cancelled while waiting"))
+                self._pending = [e for e in self._pending if not e[2].cancel.is_set()]
+                heapq.heapify(self._pending)
             while self._pending and self._free_ids:
-                job = self._pending.popleft()
+                _, _, job = heapq.heappop(self._pending)
                 if job.cancel.is_set():
                     job.emit(Cancelled("cancelled while waiting"))
                     continue

@@ -36,8 +36,8 @@ class ScriptedEngine:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def generate(self, tokens: list[int], params: Any,
-                       deadline: float | None = None) -> AsyncIterator[Any]:
+    async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
+                       priority: int = 0) -> AsyncIterator[Any]:
         for piece in SCRIPT:
             yield TextPiece(piece)
         yield Finished("stop", prompt_tokens=len(tokens), completion_tokens=len(SCRIPT))
