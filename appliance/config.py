@@ -107,7 +107,28 @@ class AuditConfig:
 
 @dataclass(frozen=True)
 class FallbackConfig:
+    """The central cluster (OpenAI-compatible). Absent url: no fallback."""
+
     url: str | None = None
+    enabled: bool = True
+    #: File holding a bearer token for the cluster.
+    api_key_file: Path | None = None
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    timeout_seconds: float = 120.0
+    connect_timeout_seconds: float = 2.0
+    max_retries: int = 2
+    backoff_initial_ms: int = 100
+    breaker_failures: int = 3
+    breaker_cooldown_seconds: float = 30.0
+    #: Overflow to the cluster when a local request would wait longer than this.
+    max_local_wait_ms: int = 2000
+    #: Entity types whose (masked) requests may leave the site at all. Default: none, so a
+    #: request in which PII was found is served locally or refused, never sent.
+    allowed_pii_types: tuple[str, ...] = ()
+    #: Remote model name per tier (default: the tier name).
+    models: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Entity types masked unless [pii] entities says otherwise.
@@ -348,10 +369,36 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
                         officer_public_key=r.path(a, "officer_public_key", "audit."))
 
     fb = r.table(data, "fallback")
-    r.unknown(fb, {"url"}, "fallback.")
-    url = r.get(fb, "url", str, "", "fallback.") or None
+    f = "fallback."
+    r.unknown(fb, {x.name for x in FallbackConfig.__dataclass_fields__.values()}, f)
+    url = r.get(fb, "url", str, "", f) or None
     if url is not None and not url.startswith(("http://", "https://")):
         r.problem("fallback.url", f"must be an http:// or https:// URL, got {url!r}")
+    fb_models: dict[str, str] = {}
+    for tier, name in r.table(fb, "models", f).items():
+        if tier not in TIERS or not isinstance(name, str):
+            r.problem(f"fallback.models.{tier}", "must map v3/r1 to a remote model name")
+        else:
+            fb_models[tier] = name
+    d_fb = FallbackConfig()
+    fallback = FallbackConfig(
+        url=url, enabled=r.get(fb, "enabled", bool, True, f),
+        api_key_file=r.path(fb, "api_key_file", f), ca_file=r.path(fb, "ca_file", f),
+        client_cert=r.path(fb, "client_cert", f), client_key=r.path(fb, "client_key", f),
+        timeout_seconds=r.get(fb, "timeout_seconds", float, d_fb.timeout_seconds, f),
+        connect_timeout_seconds=r.get(fb, "connect_timeout_seconds", float,
+                                      d_fb.connect_timeout_seconds, f),
+        max_retries=r.int_in(fb, "max_retries", d_fb.max_retries, 0, 10, f),
+        backoff_initial_ms=r.int_in(fb, "backoff_initial_ms", d_fb.backoff_initial_ms, 1,
+                                    60_000, f),
+        breaker_failures=r.int_in(fb, "breaker_failures", d_fb.breaker_failures, 1, 1000, f),
+        breaker_cooldown_seconds=r.get(fb, "breaker_cooldown_seconds", float,
+                                       d_fb.breaker_cooldown_seconds, f),
+        max_local_wait_ms=r.int_in(fb, "max_local_wait_ms", d_fb.max_local_wait_ms, 0,
+                                   3_600_000, f),
+        allowed_pii_types=_entity_list(r, fb, "allowed_pii_types", (), f),
+        models=fb_models,
+    )
 
     lg = r.table(data, "logging")
     r.unknown(lg, {"format", "level"}, "logging.")
@@ -369,7 +416,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     return Config(
         state_dir=state_dir, server=server, limits=limits, models=models,
         routing=RoutingConfig(default_tier=default_tier, task_types=task_types), audit=audit,
-        fallback=FallbackConfig(url=url), logging=LoggingConfig(format=fmt, level=level),
+        fallback=fallback, logging=LoggingConfig(format=fmt, level=level),
         pii=pii, source=file.resolve(),
     )
 
@@ -581,8 +628,24 @@ reasoning = "think_tags"
 # dir = "/var/lib/llm-appliance/audit"
 # officer_public_key = "/etc/llm-appliance/officer.pub"
 
-[fallback]                 # leave out: no central cluster
-# url = "https://central.example:8443/v1"
+[fallback]                 # leave out (or no url): no central cluster
+# url = "https://central.example:8443/v1"   # OpenAI-compatible base URL
+# enabled = true
+# api_key_file = "/etc/llm-appliance/central.token"   # bearer token
+# ca_file = "/etc/llm-appliance/central-ca.pem"        # TLS trust for the cluster
+# client_cert = "/etc/llm-appliance/client.pem"        # mutual TLS
+# client_key = "/etc/llm-appliance/client.key"
+# timeout_seconds = 120.0
+# connect_timeout_seconds = 2.0
+# max_retries = 2          # before the first byte only; backoff doubles with full jitter
+# backoff_initial_ms = 100
+# breaker_failures = 3     # consecutive failures that open the circuit breaker
+# breaker_cooldown_seconds = 30.0
+# max_local_wait_ms = 2000 # overflow when a local request would wait longer than this
+# allowed_pii_types = []   # entity types whose masked requests may leave; none by default
+# [fallback.models]        # remote model name per tier
+# v3 = "deepseek-v3"
+# r1 = "deepseek-r1"
 
 [pii]
 # Every prompt is masked before any model sees it; this section tunes what counts as PII.

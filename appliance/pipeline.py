@@ -21,16 +21,24 @@ import structlog
 from appliance.audit.stage import AuditStage
 from appliance.config import Config, LimitsConfig
 from appliance.engine.chat import ROLES, Message
-from appliance.engine.llama_engine import Finished, LlamaEngine, SamplingParams, TextPiece
+from appliance.engine.llama_engine import (
+    Event,
+    Finished,
+    LlamaEngine,
+    SamplingParams,
+    TextPiece,
+)
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import (
     ApplianceError,
     Cancelled,
     DeadlineExceeded,
     InvalidArgument,
+    Overloaded,
     Unavailable,
 )
-from appliance.privacy.stage import PrivacyStage
+from appliance.privacy.stage import MaskedRequest, PrivacyStage
+from appliance.routing.central import CentralClient
 from appliance.routing.reasoning import ReasoningSplitter
 from appliance.routing.router import choose_tier, reroute_for_length
 
@@ -101,9 +109,11 @@ class Chunk:
 
 class Pipeline:
     def __init__(self, config: Config, registry: ModelRegistry, privacy: PrivacyStage | None,
-                 audit: AuditStage, accepting: Callable[[], str | None]) -> None:
+                 audit: AuditStage, accepting: Callable[[], str | None],
+                 central: CentralClient | None = None) -> None:
         self._config = config
         self._registry = registry
+        self.central = central
         #: Set once the analyzer has loaded (start-up); requests are refused until then.
         self.privacy = privacy
         self._audit = audit
@@ -160,6 +170,8 @@ class Pipeline:
                 f"(at most {max(engine.n_ctx - sampling.max_tokens, 0)} prompt tokens allowed "
                 f"with this max_tokens)", field=what)
 
+        events = self._place(engine, params, masked, sampling, deadline, info)
+
         await self._audit.begin(info)
         # Answer and reasoning each get their own scan-and-restore, as they stream separately.
         output = privacy.output(masked)
@@ -168,7 +180,7 @@ class Pipeline:
         splitter = ReasoningSplitter(starts_open=style == "think_tags_open") \
             if style != "none" else None
         try:
-            async for event in engine.generate(tokens, sampling, deadline, params.priority):
+            async for event in events(tokens):
                 if isinstance(event, TextPiece):
                     reasoning, answer = splitter.feed(event.text) if splitter \
                         else ("", event.text)
@@ -200,6 +212,44 @@ class Pipeline:
             raise
         finally:
             await self._audit.end(info)
+
+    def _place(self, engine: LlamaEngine, params: GenerateParams, masked: MaskedRequest,
+               sampling: SamplingParams, deadline: float | None,
+               info: RequestInfo) -> Callable[[list[int]], AsyncIterator[Event]]:
+        """Local or central: overflow to the cluster when the tier's queue is full or the
+        predicted wait is too long, if the request, the config and the PII policy let it
+        leave; otherwise local, or RESOURCE_EXHAUSTED when local cannot take it."""
+        full, wait = engine.admission()
+        fb = self._config.fallback
+        reason = "queue_full" if full else \
+            "predicted_wait" if wait * 1000 > fb.max_local_wait_ms else None
+        central = self.central
+        if reason is not None and central is not None and params.allow_fallback \
+                and set(masked.entity_counts) <= set(fb.allowed_pii_types) \
+                and central.available():
+            info.route, info.route_reason = "central", f"fallback:{reason}"
+            messages = [Message("user", masked.texts[0])] if params.prompt else [
+                Message(m.role, t) for m, t in zip(params.messages, masked.texts, strict=True)]
+            tier = info.tier or ""
+
+            async def overflow(_tokens: list[int]) -> AsyncIterator[Event]:
+                started = False
+                try:
+                    async for event in central.generate(messages, sampling, tier):
+                        started = True
+                        yield event
+                except Unavailable:
+                    if started or not full:
+                        raise
+                    # Neither place can take it: the caller should come back later.
+                    raise Overloaded("local capacity is full and the central cluster failed",
+                                     retry_after=round(max(wait, 1.0), 1)) from None
+
+            return overflow
+        if full:
+            raise Overloaded(f"model {info.tier} is busy and the request cannot overflow "
+                             f"to a central cluster", retry_after=round(max(wait, 0.5), 1))
+        return lambda tokens: engine.generate(tokens, sampling, deadline, params.priority)
 
     @staticmethod
     async def _tokenize(engine: LlamaEngine, params: GenerateParams,

@@ -60,3 +60,6 @@ class InProcessServer:
         asyncio.run_coroutine_threadsafe(self.app.drain_and_stop(), self.loop).result(60)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
+        # Closing the loop closes its self-pipe; left open, pytest reports the sockets as
+        # unraisable ResourceWarnings at exit and fails the run.
+        self.loop.close()

@@ -213,6 +213,17 @@ class LlamaEngine:
 
     # ------------------------------------------------------------------ generation
 
+    def admission(self) -> tuple[bool, float]:
+        """(queue full, predicted wait in seconds) for a request arriving now; the wait is
+        estimated from the EWMA of service times, spread over the slots."""
+        with self._cv:
+            free = self.spec.slots - len(self._running)
+            waiting = len(self._pending)
+            full = waiting >= self.spec.queue_limit + max(free, 0)
+            ahead = waiting - free + 1
+            wait = 0.0 if ahead <= 0 else self._service_ewma_s * ahead / self.spec.slots
+        return full, wait
+
     def check_ready(self) -> None:
         if self.state != "ready":
             raise Unavailable(f"model {self.name} is {self.state}", tiers=self.tiers)

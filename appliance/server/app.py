@@ -31,6 +31,7 @@ from appliance.observability.systemd import SystemdNotifier
 from appliance.pipeline import Pipeline
 from appliance.privacy.masker import PiiMasker
 from appliance.privacy.stage import PrivacyStage
+from appliance.routing.central import CentralClient
 from appliance.server.interceptors import InFlight, ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.v1 import appliance_pb2 as pb
@@ -96,6 +97,8 @@ class ApplianceServer:
             log.warning("drain_timeout", in_flight=self.in_flight.count, grace_s=grace)
         await self.grpc.stop(grace=1.0)
         await self.registry.close()
+        if self.pipeline.central is not None:
+            await self.pipeline.central.close()
         self.state = "stopped"
         log.info("stopped", drained=drained)
 
@@ -123,7 +126,9 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     def accepting() -> str | None:
         return app_holder[0].accepting() if app_holder else "starting"
 
-    pipeline = Pipeline(config, registry, privacy, audit or PassThroughAudit(), accepting)
+    central = CentralClient(config.fallback) if config.fallback.url else None
+    pipeline = Pipeline(config, registry, privacy, audit or PassThroughAudit(), accepting,
+                        central)
     started = time.monotonic()
     pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
         InferenceServicer(pipeline, registry), server)

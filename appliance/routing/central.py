@@ -1,0 +1,159 @@
+"""The central inference cluster: an OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+vLLM, SGLang, TGI, llama.cpp's llama-server, Ray Serve LLM and KServe all expose it. Only masked
+text is sent (the pipeline masks before routing). Retries with exponential backoff and full
+jitter happen only before the first byte of an answer arrives, so nothing is ever delivered
+twice. A circuit breaker stops sending after ``breaker_failures`` consecutive failures, for
+``breaker_cooldown_seconds``; then one probe request is let through (half-open), and its
+outcome closes or re-opens the breaker. While open, :meth:`CentralClient.available` is False
+and the pipeline does not even try, so a dead cluster adds no latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import httpx
+import structlog
+
+from appliance.config import FallbackConfig
+from appliance.engine.chat import Message
+from appliance.engine.llama_engine import Event, Finished, SamplingParams, TextPiece
+from appliance.errors import Unavailable
+
+log = structlog.get_logger("appliance.central")
+
+
+class CircuitBreaker:
+    def __init__(self, failures: int, cooldown_s: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._threshold = failures
+        self._cooldown = cooldown_s
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def state(self) -> str:
+        if self._opened_at is None:
+            return "closed"
+        if self._clock() - self._opened_at >= self._cooldown:
+            return "half_open"
+        return "open"
+
+    def allow(self) -> bool:
+        state = self.state
+        if state == "closed":
+            return True
+        if state == "half_open" and not self._probing:
+            self._probing = True
+            return True
+        return False
+
+    def success(self) -> None:
+        if self._opened_at is not None:
+            log.info("central_breaker_closed")
+        self._failures = 0
+        self._opened_at = None
+        self._probing = False
+
+    def failure(self) -> None:
+        self._failures += 1
+        self._probing = False
+        if self._opened_at is not None or self._failures >= self._threshold:
+            self._opened_at = self._clock()
+            log.warning("central_breaker_open", failures=self._failures,
+                        cooldown_s=self._cooldown)
+
+
+class CentralClient:
+    def __init__(self, config: FallbackConfig, rng: Callable[[], float] = random.random) -> None:
+        if config.url is None:
+            raise ValueError("no fallback url")
+        self.config = config
+        self._rng = rng
+        self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_seconds)
+        headers = {}
+        if config.api_key_file is not None:
+            token = config.api_key_file.read_text(encoding="utf-8").strip()
+            headers["Authorization"] = f"Bearer {token}"
+        cert = (str(config.client_cert), str(config.client_key)) \
+            if config.client_cert and config.client_key else None
+        self._http = httpx.AsyncClient(
+            base_url=config.url.rstrip("/"), headers=headers,
+            verify=str(config.ca_file) if config.ca_file else True, cert=cert,
+            timeout=httpx.Timeout(config.timeout_seconds, connect=config.connect_timeout_seconds),
+            trust_env=False)
+
+    def available(self) -> bool:
+        return self.config.enabled and self.breaker.state != "open"
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    def _body(self, messages: Sequence[Message], params: SamplingParams,
+              tier: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.config.models.get(tier, tier),
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": params.max_tokens, "temperature": params.temperature,
+            "top_p": params.top_p, "stream": True,
+        }
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if params.seed is not None:
+            body["seed"] = params.seed
+        return body
+
+    async def generate(self, messages: Sequence[Message], params: SamplingParams,
+                       tier: str) -> AsyncIterator[Event]:
+        """Stream the cluster's answer as engine events; raises Unavailable on failure."""
+        if not self.breaker.allow():
+            raise Unavailable("central cluster unavailable (circuit open)")
+        body = self._body(messages, params, tier)
+        attempt = 0
+        while True:
+            attempt += 1
+            started = False
+            n = 0
+            try:
+                async with self._http.stream("POST", "/chat/completions", json=body) as resp:
+                    if resp.status_code >= 500 or resp.status_code == 429:
+                        raise httpx.HTTPStatusError("retryable", request=resp.request,
+                                                    response=resp)
+                    if resp.status_code != 200:
+                        self.breaker.failure()
+                        raise Unavailable(f"central cluster answered HTTP {resp.status_code}")
+                    finish = "stop"
+                    async for line in resp.aiter_lines():
+                        if not line.startswith("data:"):
+                            continue
+                        data = line[5:].strip()
+                        if data == "[DONE]":
+                            break
+                        choice = json.loads(data)["choices"][0]
+                        text = (choice.get("delta") or {}).get("content") or ""
+                        if text:
+                            started = True
+                            n += 1
+                            yield TextPiece(text)
+                        finish = choice.get("finish_reason") or finish
+                self.breaker.success()
+                yield Finished("length" if finish == "length" else "stop", prompt_tokens=0,
+                               completion_tokens=n)
+                return
+            except (httpx.HTTPError, json.JSONDecodeError, KeyError, IndexError) as exc:
+                self.breaker.failure()
+                log.warning("central_request_failed", attempt=attempt,
+                            error_type=type(exc).__name__, started=started)
+                if started or attempt > self.config.max_retries \
+                        or not self.breaker.allow():
+                    raise Unavailable("central cluster request failed") from exc
+                cap = self.config.backoff_initial_ms / 1000 * 2 ** (attempt - 1)
+                await asyncio.sleep(cap * self._rng())

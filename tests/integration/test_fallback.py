@@ -1,0 +1,160 @@
+"""Overflow to a real central cluster: llama-cpp-python's OpenAI-compatible server on loopback,
+serving the same small model (the test's stand-in for vLLM / llama-server / TGI)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+
+from appliance import config as cfgmod
+from appliance.client import NO_RETRY, Client, RpcError
+from appliance.config import FallbackConfig, ModelConfig
+from tests.inprocess import InProcessServer
+
+EMAIL = "ann.lee@example.com"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def cluster(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("cluster") / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path),
+         "--chat_format", "gemma", "--host", "127.0.0.1", "--port", str(port),
+         "--n_threads", "1", "--n_ctx", "2048"], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("llama_cpp.server did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+
+
+class RecordingCentral:
+    """Wraps the real central client and records the messages it sends to the cluster."""
+
+    def __init__(self, inner: Any, sent: list[str]) -> None:
+        self._inner = inner
+        self.sent = sent
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def generate(self, messages: Any, params: Any, tier: str) -> Any:
+        self.sent.extend(m.content for m in messages)
+        return self._inner.generate(messages, params, tier)
+
+
+def _config(tmp: Path, model: Path, fallback: FallbackConfig) -> cfgmod.Config:
+    models = {t: ModelConfig(tier=t, path=model, n_threads=1, chat_template="gemma", slots=1,
+                             queue_limit=1) for t in cfgmod.TIERS}
+    return replace(cfgmod.embedded_default(), state_dir=tmp, models=models, fallback=fallback,
+                   server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"))
+
+
+def _burst(address: str, n: int, prompt: str) -> list[Any]:
+    results: list[Any] = [None] * n
+
+    def ask(i: int) -> None:
+        with Client(address, retry=NO_RETRY) as c:
+            try:
+                results[i] = c.generate(prompt, max_tokens=24, temperature=0.0)
+            except RpcError as exc:
+                results[i] = exc
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+def test_overflow_goes_central_with_only_placeholders(cluster: str, tmp_path: Path,
+                                                      model_path: Path) -> None:
+    """1 slot + queue 1 locally, 6 concurrent requests: all succeed, some served centrally,
+    and the cluster received placeholders, never the e-mail address."""
+    sent: list[str] = []
+    fb = FallbackConfig(url=cluster, allowed_pii_types=("EMAIL_ADDRESS",),
+                        max_local_wait_ms=60_000)
+    server = InProcessServer(_config(tmp_path, model_path, fb))
+    server.app.pipeline.central = RecordingCentral(server.app.pipeline.central, sent)
+    try:
+        results = _burst(server.address, 6, f"Write to {EMAIL} about the meeting.")
+    finally:
+        server.stop()
+    assert all(not isinstance(r, RpcError) for r in results), results
+    places = [r.served_by for r in results]
+    assert "central" in places
+    assert "local" in places
+    assert all(r.route_reason == "fallback:queue_full" for r in results
+               if r.served_by == "central")
+    assert sent
+    assert all(EMAIL not in s and "<EMAIL_ADDRESS_1>" in s for s in sent)
+
+
+def test_pii_policy_keeps_requests_local(cluster: str, tmp_path: Path,
+                                         model_path: Path) -> None:
+    """With no PII types allowed to leave (the default), a request with an e-mail is never
+    sent: beyond local capacity it gets RESOURCE_EXHAUSTED with retry-after."""
+    sent: list[str] = []
+    server = InProcessServer(_config(tmp_path, model_path, FallbackConfig(url=cluster)))
+    server.app.pipeline.central = RecordingCentral(server.app.pipeline.central, sent)
+    try:
+        results = _burst(server.address, 5, f"Write to {EMAIL} about the meeting.")
+    finally:
+        server.stop()
+    assert [] == sent
+    refused = [r for r in results if isinstance(r, RpcError)]
+    assert refused
+    assert all(r.code == grpc.StatusCode.RESOURCE_EXHAUSTED and r.retry_after for r in refused)
+
+
+def test_dead_cluster_opens_the_breaker_and_fails_fast(tmp_path: Path,
+                                                       model_path: Path) -> None:
+    """Nothing listens at the cluster address: overflow attempts fail as RESOURCE_EXHAUSTED
+    with retry-after, the breaker opens, and later refusals do not wait on the cluster."""
+    fb = FallbackConfig(url=f"http://127.0.0.1:{_free_port()}/v1", max_retries=0,
+                        breaker_failures=2, breaker_cooldown_seconds=600)
+    server = InProcessServer(_config(tmp_path, model_path, fb))
+    try:
+        results = _burst(server.address, 6, "Tell me about the meeting.")
+        breaker = server.app.pipeline.central.breaker.state
+        started = time.monotonic()
+        late = _burst(server.address, 4, "Tell me about the meeting.")
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    refused = [r for r in results + late if isinstance(r, RpcError)]
+    assert refused
+    assert all(r.code == grpc.StatusCode.RESOURCE_EXHAUSTED and r.retry_after for r in refused)
+    assert "open" == breaker
+    assert elapsed < 60
