@@ -135,11 +135,13 @@ class AdminServicer(pb_grpc.AdminServicer):
             uptime_seconds=time.monotonic() - self._started,
             # This RPC itself is in flight; report the others.
             in_flight_requests=max(self._in_flight.count - 1, 0),
-            pass_through_stages=self._pipeline.pass_through_stages)
+            pass_through_stages=self._pipeline.pass_through_stages,
+            central_breaker_state=self._pipeline.central.breaker.state
+            if self._pipeline.central is not None else "")
         for e in self._registry.engines:
             out.engines.append(pb.EngineStatus(
                 tiers=list(e.tiers), file_name=e.path.name, state=e.state,
                 active_jobs=e.active_jobs, queued_jobs=e.queued_jobs,
                 tokens_generated_total=e.tokens_generated_total,
-                requests_total=e.requests_total))
+                requests_total=e.requests_total, slots=e.spec.slots, free_slots=e.free_slots))
         return out

@@ -147,7 +147,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class EngineStatus(_message.Message):
-    __slots__ = ("tiers", "file_name", "state", "active_jobs", "queued_jobs", "tokens_generated_total", "requests_total")
+    __slots__ = ("tiers", "file_name", "state", "active_jobs", "queued_jobs", "tokens_generated_total", "requests_total", "slots", "free_slots")
     TIERS_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -155,6 +155,8 @@ class EngineStatus(_message.Message):
     QUEUED_JOBS_FIELD_NUMBER: _ClassVar[int]
     TOKENS_GENERATED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    FREE_SLOTS_FIELD_NUMBER: _ClassVar[int]
     tiers: _containers.RepeatedScalarFieldContainer[str]
     file_name: str
     state: str
@@ -162,20 +164,24 @@ class EngineStatus(_message.Message):
     queued_jobs: int
     tokens_generated_total: int
     requests_total: int
-    def __init__(self, tiers: _Optional[_Iterable[str]] = ..., file_name: _Optional[str] = ..., state: _Optional[str] = ..., active_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., tokens_generated_total: _Optional[int] = ..., requests_total: _Optional[int] = ...) -> None: ...
+    slots: int
+    free_slots: int
+    def __init__(self, tiers: _Optional[_Iterable[str]] = ..., file_name: _Optional[str] = ..., state: _Optional[str] = ..., active_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., tokens_generated_total: _Optional[int] = ..., requests_total: _Optional[int] = ..., slots: _Optional[int] = ..., free_slots: _Optional[int] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("state", "version", "uptime_seconds", "in_flight_requests", "engines", "pass_through_stages")
+    __slots__ = ("state", "version", "uptime_seconds", "in_flight_requests", "engines", "pass_through_stages", "central_breaker_state")
     STATE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     UPTIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
     IN_FLIGHT_REQUESTS_FIELD_NUMBER: _ClassVar[int]
     ENGINES_FIELD_NUMBER: _ClassVar[int]
     PASS_THROUGH_STAGES_FIELD_NUMBER: _ClassVar[int]
+    CENTRAL_BREAKER_STATE_FIELD_NUMBER: _ClassVar[int]
     state: str
     version: str
     uptime_seconds: float
     in_flight_requests: int
     engines: _containers.RepeatedCompositeFieldContainer[EngineStatus]
     pass_through_stages: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., in_flight_requests: _Optional[int] = ..., engines: _Optional[_Iterable[_Union[EngineStatus, _Mapping]]] = ..., pass_through_stages: _Optional[_Iterable[str]] = ...) -> None: ...
+    central_breaker_state: str
+    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., in_flight_requests: _Optional[int] = ..., engines: _Optional[_Iterable[_Union[EngineStatus, _Mapping]]] = ..., pass_through_stages: _Optional[_Iterable[str]] = ..., central_breaker_state: _Optional[str] = ...) -> None: ...

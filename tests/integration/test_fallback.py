@@ -147,7 +147,8 @@ def test_dead_cluster_opens_the_breaker_and_fails_fast(tmp_path: Path,
     server = InProcessServer(_config(tmp_path, model_path, fb))
     try:
         results = _burst(server.address, 6, "Tell me about the meeting.")
-        breaker = server.app.pipeline.central.breaker.state
+        with Client(server.address) as c:
+            breaker = c.status().central_breaker_state
         started = time.monotonic()
         late = _burst(server.address, 4, "Tell me about the meeting.")
         elapsed = time.monotonic() - started
