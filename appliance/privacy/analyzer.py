@@ -2,7 +2,7 @@
 
 - spaCy: the configured model package is loaded with ``spacy.load`` and only the components NER
   needs; a model that is not installed is an error, never a download (Presidio's own
-  ``SpacyNlpEngine.load`` would call ``spacy.cli.download``).
+  ``SpacyNlpEngine.load`` would download it through the spaCy command line).
 - tldextract: Presidio's email recognizer calls ``tldextract.extract``, whose default extractor
   fetches the public suffix list over the network on first use. We replace that extractor with
   one that reads only the snapshot bundled in the package (``suffix_list_urls=()``, no cache).
