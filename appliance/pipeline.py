@@ -202,7 +202,8 @@ class Pipeline:
                             info.output_pii_counts[k] = info.output_pii_counts.get(k, 0) + v
                     yield Chunk(text=tail, reasoning=thought_tail,
                                 finish_reason=event.finish_reason,
-                                prompt_tokens=event.prompt_tokens,
+                                # The cluster does not report our prompt tokens; ours counted.
+                                prompt_tokens=event.prompt_tokens or info.prompt_tokens,
                                 completion_tokens=event.completion_tokens)
         except (asyncio.CancelledError, GeneratorExit, Cancelled):
             info.outcome = "cancelled"
