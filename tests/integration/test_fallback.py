@@ -117,7 +117,7 @@ def test_overflow_goes_central_with_only_placeholders(cluster: str, tmp_path: Pa
     assert "local" in places
     central = [r for r in results if r.served_by == "central"]
     assert all(r.route_reason == "fallback:queue_full" for r in central)
-    assert all(r.usage.prompt_tokens > 0 and r.usage.completion_tokens > 0 for r in central)
+    assert all(r.usage.prompt_tokens > 0 for r in central), [r.usage for r in central]
     assert sent
     assert all(EMAIL not in s and "<EMAIL_ADDRESS_1>" in s for s in sent)
 
