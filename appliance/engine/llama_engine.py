@@ -376,6 +376,17 @@ class LlamaEngine:
             self._finish(s, "length")
 
     def _finish(self, s: _Seq, outcome: str | BaseException) -> None:
+        # Free the slot before telling the caller, so a caller that has its last chunk never
+        # sees its own request still counted as running.
+        assert self._ctx is not None  # noqa: S101
+        self._ctx.free_seq(s.seq_id)
+        s.sampler.close()
+        self.requests_total += 1
+        elapsed = time.monotonic() - s.started
+        self._service_ewma_s = 0.8 * self._service_ewma_s + 0.2 * elapsed
+        with self._cv:
+            self._running.remove(s)
+            self._free_ids.append(s.seq_id)
         if isinstance(outcome, BaseException):
             s.job.emit(outcome)
         else:
@@ -384,15 +395,6 @@ class LlamaEngine:
                 s.job.emit(TextPiece(tail))
             s.job.emit(Finished(outcome, prompt_tokens=len(s.job.tokens),
                                 completion_tokens=s.generated))
-        assert self._ctx is not None  # noqa: S101
-        self._ctx.free_seq(s.seq_id)
-        s.sampler.close()
-        self._running.remove(s)
-        self.requests_total += 1
-        elapsed = time.monotonic() - s.started
-        self._service_ewma_s = 0.8 * self._service_ewma_s + 0.2 * elapsed
-        with self._cv:
-            self._free_ids.append(s.seq_id)
 
     # ------------------------------------------------------------------ loading
 

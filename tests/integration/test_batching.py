@@ -83,6 +83,9 @@ def test_cancel_one_of_four_others_unaffected_and_slot_reused(tmp_path: Path,
             rest = list(fifth)
             for t in runners:
                 t.join(120)
+            deadline = time.monotonic() + 10
+            while c.status().engines[0].active_jobs and time.monotonic() < deadline:
+                time.sleep(0.05)
             status = c.status().engines[0]
         for p in PROMPTS[:3]:
             assert_own_answer(p, "".join(ch.text for ch in out[p]), alone)
