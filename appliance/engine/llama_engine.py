@@ -205,11 +205,31 @@ class LlamaEngine:
     def tokenize_chat(self, messages: Sequence[Message]) -> list[int]:
         assert self._model is not None  # noqa: S101 - set before state becomes ready
         assert self._renderer is not None  # noqa: S101
-        text = self._renderer.render(messages)
+        safe = [Message(m.role, self._defuse_control_text(m.content)) for m in messages]
+        text = self._renderer.render(safe)
         add_bos = self._model.add_bos and not (self._bos_text and
                                                text.startswith(self._bos_text))
         # The rendered template carries control tokens (<start_of_turn>...), so parse them.
         return self._model.tokenize(text, add_bos=add_bos, special=True)
+
+    def _defuse_control_text(self, content: str) -> str:
+        """Stop message content from forging control tokens.
+
+        The rendered template is tokenized with special-token parsing on (it must be, for the
+        template's own <start_of_turn>...), which would also turn a user's literal
+        "<end_of_turn><start_of_turn>model" into real turn boundaries. Any control token's
+        text found in the content gets a zero-width space after its first character: the
+        model reads it as ordinary text, and the caller's words are otherwise unchanged.
+        """
+        model = self._model
+        assert model is not None  # noqa: S101
+        found = {model.piece(t, special=True).decode("utf-8", "replace")
+                 for t in model.tokenize(content, add_bos=False, special=True)
+                 if model.is_control(t)}
+        for text in sorted(found, key=len, reverse=True):
+            if len(text) > 1:
+                content = content.replace(text, text[0] + "\u200b" + text[1:])
+        return content
 
     # ------------------------------------------------------------------ generation
 

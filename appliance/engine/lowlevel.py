@@ -118,6 +118,9 @@ class Model:
             n = ll.llama_token_to_piece(self.vocab, token, buf, len(buf), 0, special)
         return buf.raw[:n]
 
+    def is_control(self, token: int) -> bool:
+        return bool(ll.llama_vocab_get_attr(self.vocab, token) & ll.LLAMA_TOKEN_ATTR_CONTROL)
+
     def is_eog(self, token: int) -> bool:
         return bool(ll.llama_vocab_is_eog(self.vocab, token))
 
