@@ -178,6 +178,14 @@ class Credentials:
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
 
 
+def _open_channel(api: Any, target: str, credentials: Credentials) -> Any:
+    """A channel from ``api`` (``grpc`` or ``grpc.aio``, which share these two calls)."""
+    if credentials.tls:
+        return api.secure_channel(target, credentials.channel_credentials(),
+                                  options=_CHANNEL_OPTIONS)
+    return api.insecure_channel(target, options=_CHANNEL_OPTIONS)
+
+
 class Client:
     """Blocking client. Thread-safe: one channel, many calls."""
 
@@ -186,10 +194,7 @@ class Client:
                  sleep: Callable[[float], None] = time.sleep,
                  rng: Callable[[], float] = random.random) -> None:
         self.credentials = credentials or Credentials()
-        self._channel = (grpc.secure_channel(target, self.credentials.channel_credentials(),
-                                             options=_CHANNEL_OPTIONS)
-                         if self.credentials.tls
-                         else grpc.insecure_channel(target, options=_CHANNEL_OPTIONS))
+        self._channel = _open_channel(grpc, target, self.credentials)
         self._inference = pb_grpc.InferenceStub(self._channel)  # type: ignore[no-untyped-call]
         self._admin = pb_grpc.AdminStub(self._channel)  # type: ignore[no-untyped-call]
         self.timeout = timeout
@@ -275,10 +280,7 @@ class AsyncClient:
                  timeout: float = 120.0, retry: RetryPolicy = RetryPolicy(),
                  rng: Callable[[], float] = random.random) -> None:
         self.credentials = credentials or Credentials()
-        self._channel = (aio.secure_channel(target, self.credentials.channel_credentials(),
-                                            options=_CHANNEL_OPTIONS)
-                         if self.credentials.tls
-                         else aio.insecure_channel(target, options=_CHANNEL_OPTIONS))
+        self._channel = _open_channel(aio, target, self.credentials)
         self._inference = pb_grpc.InferenceStub(self._channel)  # type: ignore[no-untyped-call]
         self._admin = pb_grpc.AdminStub(self._channel)  # type: ignore[no-untyped-call]
         self.timeout = timeout

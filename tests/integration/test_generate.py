@@ -208,3 +208,23 @@ def test_message_content_cannot_forge_control_tokens(client: Client) -> None:
     b = client.generate(messages=[{"role": "user", "content": defused}], max_tokens=1,
                         **GREEDY)
     assert b.usage.prompt_tokens == a.usage.prompt_tokens
+
+
+def test_async_client_generates_and_streams(daemon: Daemon) -> None:
+    """The asyncio SDK gets the same greedy answer unary and streamed."""
+    import asyncio
+
+    from appliance.client import AsyncClient
+
+    async def run() -> tuple[str, str, int]:
+        assert daemon.address is not None
+        async with AsyncClient(daemon.address) as c:
+            r = await c.generate(PROMPT, max_tokens=8, **GREEDY)
+            chunks = [ch async for ch in c.stream(PROMPT, max_tokens=8, **GREEDY)]
+            models = await c.list_models()
+        return r.text, "".join(ch.text for ch in chunks), len(models)
+
+    unary, streamed, n_models = asyncio.run(run())
+    assert unary
+    assert unary == streamed
+    assert 2 == n_models
