@@ -1,0 +1,615 @@
+"""The audit writer: one thread, group commit, forward-secure sealing, checkpoints, rotation,
+retention, crash recovery and fail-closed suspension.
+
+Callers hand :meth:`AuditWriter.append` a record (bytes of canonical JSON) and get a
+:class:`concurrent.futures.Future` that resolves once the record is durable (``sync``: after the
+``fdatasync`` of the group it was written in) or written to the kernel (``batch``: synced within
+``batch_interval``). If it cannot be written, the future fails with :class:`AuditUnavailable`
+and the writer is *suspended*: every append fails at once until writing works again.
+
+All file and key state is owned by the writer thread; the public methods only enqueue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from appliance.audit import format as fmt
+from appliance.audit.keys import SignerState, fsync_dir, load_signer, save_signer
+from appliance.errors import Unavailable
+
+log = structlog.get_logger("appliance.audit")
+
+#: Steps the recovering writer ratchets its persisted signing seed forward to find the key the
+#: log's last signed frame certified (a crash between the checkpoint and the seed save).
+MAX_SIGNER_CATCH_UP = 4
+
+
+class AuditUnavailable(Unavailable):
+    """The audit log cannot be written; the appliance refuses requests until it can."""
+
+
+@dataclass(frozen=True)
+class WriterSettings:
+    dir: Path
+    officer: X25519PublicKey
+    device: Ed25519PrivateKey
+    signer_path: Path
+    durability: str = "sync"          # "sync" | "batch"
+    batch_interval: float = 0.2       # seconds; batch mode syncs at least this often
+    checkpoint_records: int = 256     # frames between checkpoints
+    checkpoint_seconds: float = 10.0  # and at most this long between them (when there is news)
+    segment_max_bytes: int = 64 * 1024 * 1024
+    segment_max_age: float = 86400.0
+    retention_days: float = 90.0      # 0 keeps everything
+    free_warn_bytes: int = 1024 * 1024 * 1024
+    free_refuse_bytes: int = 256 * 1024 * 1024
+    sink: str = ""                    # "" none, "syslog", or a file path
+    retry_interval: float = 1.0       # while suspended, how often writing is tried again
+
+
+_STOP = object()
+
+
+class AuditWriter:
+    def __init__(self, settings: WriterSettings,
+                 on_state: Callable[[bool, str], None] | None = None) -> None:
+        self.s = settings
+        self.appliance_id = fmt.fingerprint(settings.device.public_key())
+        self.officer_fp = fmt.fingerprint(settings.officer)
+        self._on_state = on_state
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.suspended: str | None = None  # why, while appends fail
+        self._suspended_at = 0.0
+        self._refused = 0
+        self._low_space_warned = False
+        # Segment state, owned by the writer thread once started.
+        self._fd = -1
+        self.segment = 0
+        self._seq = 0
+        self._head = b""
+        self._chain = b""
+        self._offset = 0
+        self._signer: SignerState | None = None
+        self._since_checkpoint = 0
+        self._last_checkpoint = 0.0
+        self._opened = 0.0
+        self._unsynced = False
+        self._last_sync = 0.0
+        self._retention: dict[str, Any] | None = None
+        self._committed: tuple[int, int, bytes, bytes, SignerState | None, int] | None = None
+        self._pending_anchor: tuple[dict[str, Any], bytes] = ({}, b"")
+        self._abandon = False
+        self._last_retry = 0.0
+        self._pending_link: dict[str, Any] | None = None
+        self._open_signer: SignerState | None = None
+        # Figures for status and metrics.
+        self.appended = 0
+        self.bytes_written = 0
+        self.last_append_seconds = 0.0
+
+    # ---- public API (any thread) -------------------------------------------------------------
+
+    def open(self) -> None:
+        """Recover what a crash left, open a new segment and start the writer thread."""
+        self.s.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        recovery = self._recover()
+        self._open_segment(recovery)
+        self._apply_retention()
+        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+        self._thread.start()
+        log.info("audit_open", dir=str(self.s.dir), segment=self.segment,
+                 appliance_id=self.appliance_id, officer_key=self.officer_fp,
+                 durability=self.s.durability)
+
+    def append(self, record: bytes) -> Future[None]:
+        fut: Future[None] = Future()
+        if self.suspended is not None:
+            self._refused += 1
+            fut.set_exception(AuditUnavailable(f"audit log unavailable: {self.suspended}",
+                                               state="audit_unavailable"))
+            return fut
+        self._queue.put((record, fut))
+        return fut
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Write a final checkpoint, close the segment and stop the thread."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        self._thread = None
+
+    # ---- writer thread ----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            item = self._next_item()
+            batch: list[tuple[bytes, Future[None]]] = []
+            stop = False
+            while item is not None:
+                if item is _STOP:
+                    stop = True
+                else:
+                    batch.append(item)
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    item = None
+            try:
+                self._step(batch)
+            except Exception as exc:  # fail closed on anything, and keep the thread
+                log.error("audit_writer_error", error_type=type(exc).__name__, exc_info=exc)
+                self._fail(batch, exc)
+            if stop:
+                self._shutdown()
+                return
+
+    def _next_item(self) -> Any:
+        now = time.monotonic()
+        waits = [self._last_checkpoint + self.s.checkpoint_seconds - now
+                 if self._since_checkpoint else 3600.0]
+        if self._unsynced:
+            waits.append(self._last_sync + self.s.batch_interval - now)
+        if self.suspended is not None:
+            waits.append(self.s.retry_interval)
+        try:
+            return self._queue.get(timeout=max(min(waits), 0.0))
+        except queue.Empty:
+            return None
+
+    def _step(self, batch: list[tuple[bytes, Future[None]]]) -> None:
+        if self.suspended is not None:
+            self._try_resume()
+        if self.suspended is None:
+            self._check_space()
+        if self.suspended is not None:
+            self._refuse(batch)
+            return
+        if batch:
+            started = time.monotonic()
+            data = bytearray()
+            for record, _fut in batch:
+                data += self._frame(fmt.RECORD, record)
+            checkpoint = self._since_checkpoint >= self.s.checkpoint_records
+            if checkpoint:
+                data += self._checkpoint_frame(final=False)
+            self._write(bytes(data), sync=self.s.durability == "sync" or checkpoint)
+            if checkpoint:
+                self._after_checkpoint()
+            for _record, fut in batch:
+                fut.set_result(None)
+            self.appended += len(batch)
+            self.last_append_seconds = time.monotonic() - started
+        now = time.monotonic()
+        if self._unsynced and now - self._last_sync >= self.s.batch_interval:
+            self._sync()
+        if self._since_checkpoint and now - self._last_checkpoint >= self.s.checkpoint_seconds:
+            self._checkpoint(final=False)
+        if self._offset >= self.s.segment_max_bytes or now - self._opened >= self.s.segment_max_age:
+            self._rotate()
+
+    # ---- frames ------------------------------------------------------------------------------
+
+    def _frame(self, ftype: bytes, payload: bytes) -> bytes:
+        """Encode the next frame and advance seq, chain head and record key (not yet written)."""
+        seq = self._seq + 1
+        if ftype == fmt.RECORD:
+            aad = fmt.record_aad(self.appliance_id, self.segment, seq, self._head)
+            payload = fmt.encrypt_record(self._chain, payload, aad)
+        body = fmt.SEQ.pack(seq) + payload
+        self._seq = seq
+        self._head = fmt.chain_next(self._head, ftype, body)
+        self._chain = fmt.next_chain(self._chain)
+        self._since_checkpoint += 1
+        return fmt.encode_frame(ftype, body)
+
+    def _signed_frame(self, ftype: bytes, doc: dict[str, Any], seq: int,
+                      device: bool = False) -> bytes:
+        if self._signer is None:
+            raise RuntimeError("audit signer not initialised")
+        nxt = fmt.next_signer(self._signer.seed)
+        doc = {**doc, "signer_pub": self._signer.public_hex,
+               "next_pub": fmt.raw_public(fmt.signer_key(nxt).public_key()).hex()}
+        body = fmt.signed_body(seq, doc, fmt.signer_key(self._signer.seed),
+                               self.s.device if device else None)
+        self._signer = SignerState(self.appliance_id, nxt, self._signer.index + 1)
+        return body
+
+    def _checkpoint_frame(self, final: bool, **extra: Any) -> bytes:
+        seq = self._seq + 1
+        doc = {"type": "checkpoint", "appliance_id": self.appliance_id, "segment": self.segment,
+               "seq": seq, "head": self._head.hex(), "time": time.time(), "final": final,
+               **extra}
+        body = self._signed_frame(fmt.CHECKPOINT, doc, seq)
+        self._seq = seq
+        self._head = fmt.chain_next(self._head, fmt.CHECKPOINT, body)
+        self._chain = fmt.next_chain(self._chain)
+        self._since_checkpoint = 0
+        self._last_checkpoint = time.monotonic()
+        self._pending_anchor = (doc, body)
+        return fmt.encode_frame(fmt.CHECKPOINT, body)
+
+    def _system(self, event: str, **fields: Any) -> bytes:
+        return self._frame(fmt.SYSTEM, fmt.canonical(
+            {"type": "system", "event": event, "time": time.time(), **fields}))
+
+    def _checkpoint(self, final: bool, **extra: Any) -> None:
+        self._write(self._checkpoint_frame(final, **extra), sync=True)
+        self._after_checkpoint()
+
+    def _after_checkpoint(self) -> None:
+        """The checkpoint is durable: only now forget the key that signed it."""
+        if self._signer is None:
+            raise RuntimeError("audit signer not initialised")
+        save_signer(self.s.signer_path, self._signer)
+        doc, body = self._pending_anchor
+        self._anchor(doc, body)
+
+    def _anchor(self, doc: dict[str, Any], body: bytes) -> None:
+        if not self.s.sink:
+            return
+        line = fmt.canonical({"appliance_id": self.appliance_id, "segment": doc["segment"],
+                              "seq": doc["seq"], "time": doc["time"], "final": doc["final"],
+                              "checkpoint": fmt.b64(body)}).decode()
+        try:
+            if self.s.sink == "syslog":
+                import syslog  # noqa: PLC0415
+
+                syslog.openlog("llm-appliance-audit", 0, syslog.LOG_AUTHPRIV)
+                syslog.syslog(syslog.LOG_NOTICE, "AUDIT_CHECKPOINT " + line)
+            else:
+                fd = os.open(self.s.sink, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                try:
+                    os.write(fd, (line + "\n").encode())
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        except OSError as exc:
+            # The log itself is durable; only the external anchor is missing. Loud, not fatal.
+            log.error("audit_anchor_failed", sink=self.s.sink, error=exc.strerror)
+
+    # ---- I/O ---------------------------------------------------------------------------------
+
+    def _write(self, data: bytes, sync: bool) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            if n <= 0:
+                raise OSError(errno.EIO, "short write")
+            view = view[n:]
+        self._offset += len(data)
+        self.bytes_written += len(data)
+        if sync:
+            self._sync()
+        else:
+            self._unsynced = True
+        self._committed = (self._offset, self._seq, self._head, self._chain, self._signer,
+                           self._since_checkpoint)
+
+    def _rollback(self) -> None:
+        """Cut off whatever the failed write left and return to the last committed frame."""
+        if self._committed is None or self._fd < 0:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, self._committed[0])
+        (self._offset, self._seq, self._head, self._chain, self._signer,
+         self._since_checkpoint) = self._committed
+
+    def _sync(self) -> None:
+        os.fdatasync(self._fd)
+        self._unsynced = False
+        self._last_sync = time.monotonic()
+
+    # ---- segments ----------------------------------------------------------------------------
+
+    def _segments(self) -> list[int]:
+        return sorted(n for n, _ in fmt.iter_segments([p.name for p in self.s.dir.iterdir()]))
+
+    def _path(self, number: int) -> Path:
+        return self.s.dir / fmt.segment_name(number)
+
+    def _open_segment(self, notes: dict[str, Any]) -> None:
+        """Start segment ``last + 1``: header, a start (or resume) event, a checkpoint."""
+        existing = self._segments()
+        number = (existing[-1] if existing else 0) + 1
+        prev = notes.pop("_prev", None)
+        self._open_signer = self._signer
+        if self._signer is None:
+            self._signer = SignerState(self.appliance_id, secrets.token_bytes(32), 0)
+        seed = secrets.token_bytes(32)
+        self.segment = number
+        header = {"type": "header", "version": fmt.VERSION, "suite": fmt.SUITE_NAME,
+                  "appliance_id": self.appliance_id,
+                  "device_pub": fmt.raw_public(self.s.device.public_key()).hex(),
+                  "officer_key": self.officer_fp, "segment": number, "time": time.time(),
+                  "sealed_seed": fmt.b64(fmt.seal_seed(seed, self.s.officer, self.appliance_id,
+                                                       number)),
+                  "prev": prev, "retention": self._retention}
+        body = self._signed_frame(fmt.HEADER, header, 0, device=True)
+        path = self._path(number)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o640)
+        self._fd = fd
+        self._committed = None
+        self._offset = 0
+        self._seq = 0
+        self._head = fmt.chain_start(body)
+        self._chain = fmt.next_chain(fmt.first_chain(seed))  # c_1: the key for seq 1
+        del seed
+        self._since_checkpoint = 0
+        self._opened = time.monotonic()
+        try:
+            self._write(fmt.encode_frame(fmt.HEADER, body), sync=True)
+            fsync_dir(self.s.dir)
+            event = notes.pop("_event", "start")
+            data = self._system(event, **notes) + self._checkpoint_frame(final=False)
+            self._write(data, sync=True)
+        except OSError:
+            # Nothing in it was acknowledged: remove the half-made segment, keep the link.
+            os.close(fd)
+            self._fd = -1
+            with contextlib.suppress(OSError):
+                path.unlink()
+            self._pending_link = prev
+            raise
+        self._pending_link = None
+        self._after_checkpoint()
+
+    def _close_segment(self, **extra: Any) -> dict[str, Any]:
+        """Final checkpoint; returns the link the next segment's header carries."""
+        self._checkpoint(final=True, **extra)
+        link = {"segment": self.segment, "hash": self._head.hex()}
+        os.close(self._fd)
+        self._fd = -1
+        return link
+
+    def _rotate(self) -> None:
+        link = self._close_segment()
+        self._apply_retention()
+        self._open_segment({"_prev": link, "_event": "rotate"})
+        log.info("audit_rotated", segment=self.segment)
+
+    def _shutdown(self) -> None:
+        if self.suspended is None and self._fd >= 0:
+            try:
+                self._close_segment()
+            except OSError as exc:
+                log.error("audit_close_failed", error=exc.strerror)
+        elif self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        log.info("audit_closed", segment=self.segment, appended=self.appended)
+
+    # ---- retention ---------------------------------------------------------------------------
+
+    def _apply_retention(self) -> None:
+        if self.s.retention_days <= 0:
+            return
+        cutoff = time.time() - self.s.retention_days * 86400
+        deleted: list[int] = []
+        link: dict[str, Any] | None = None
+        for number in self._segments():
+            if number >= self.segment:
+                break
+            info = segment_close(self._path(number))
+            if info is None or info["time"] > cutoff:
+                break  # only a prefix of closed, expired segments goes
+            self._path(number).unlink()
+            deleted.append(number)
+            link = {"deleted_upto": number, "hash": info["hash"], "closed": info["time"]}
+        if not deleted:
+            return
+        fsync_dir(self.s.dir)
+        self._retention = link
+        self._write(self._frame(fmt.TOMBSTONE, fmt.canonical(
+            {"type": "tombstone", "segments": deleted, "time": time.time(), **(link or {})})),
+            sync=True)
+        log.info("audit_retention_deleted", segments=deleted,
+                 retention_days=self.s.retention_days)
+
+    # ---- recovery ----------------------------------------------------------------------------
+
+    def _recover(self) -> dict[str, Any]:
+        """Make the newest segment whole again after a crash; returns notes for the start event.
+
+        A torn tail (the file ends inside a frame) is cut off; the segment is then closed with a
+        checkpoint marked ``recovered`` by the key its last signed frame certified. A segment
+        that is corrupt rather than torn is left exactly as found, for the officer to examine.
+        """
+        existing = self._segments()
+        self._retention = None
+        state = load_signer(self.s.signer_path)
+        if not existing:
+            return {}
+        number = existing[-1]
+        path = self._path(number)
+        data = path.read_bytes()
+        result = fmt.scan(data)
+        notes: dict[str, Any] = {}
+        frames = result.frames
+        if not frames or frames[0].ftype != fmt.HEADER:
+            notes = {"_event": "recovery", "problem": "newest segment has no header",
+                     "segment": number}
+            log.error("audit_recovery_unusable_segment", segment=number)
+            return notes
+        header = fmt.parse_signed(frames[0], with_device=True)
+        self._retention = header.doc.get("retention") if header else None
+        head = fmt.chain_start(frames[0].body)
+        next_pub = header.doc.get("next_pub") if header else None
+        closed = False
+        for f in frames[1:]:
+            head = fmt.chain_next(head, f.ftype, f.body)
+            if f.ftype == fmt.CHECKPOINT:
+                cp = fmt.parse_signed(f, with_device=False)
+                if cp:
+                    next_pub = cp.doc.get("next_pub")
+                    closed = bool(cp.doc.get("final"))
+            elif f.ftype == fmt.TOMBSTONE:
+                doc = fmt.parse_json_payload(f)
+                if doc and "deleted_upto" in doc:
+                    self._retention = {k: doc[k] for k in ("deleted_upto", "hash", "closed")
+                                       if k in doc}
+        self._signer = self._catch_up(state, next_pub)
+        if self._signer is None:
+            log.error("audit_signer_chain_broken", segment=number,
+                      detail="the persisted signing key does not continue the log; a new "
+                             "chain starts and verify will report the break")
+            notes["signer_chain_broken"] = True
+        if result.state == "corrupt":
+            log.error("audit_recovery_corrupt_segment", segment=number, problem=result.problem)
+            notes.update(_event="recovery", problem="corrupt", segment=number)
+            return notes
+        if closed and result.state == "ok":
+            notes["_prev"] = {"segment": number, "hash": head.hex()}
+            return notes
+        truncated = result.size - result.good_end
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            if truncated:
+                os.ftruncate(fd, result.good_end)
+                os.fsync(fd)
+            self._fd, self.segment, self._offset = fd, number, result.good_end
+            self._seq, self._head = frames[-1].seq, head
+            self._chain = b"\0" * 32  # no records are written to a recovered segment
+            if self._signer is not None:
+                self._checkpoint(final=True, recovered=True)
+                notes["_prev"] = {"segment": number, "hash": self._head.hex()}
+        finally:
+            os.close(fd)
+            self._fd = -1
+        log.warning("audit_recovered", segment=number, truncated_bytes=truncated,
+                    torn=result.state == "torn")
+        notes.update(_event="recovery", segment=number, truncated_bytes=truncated,
+                     torn_tail=result.problem if result.state == "torn" else None)
+        return notes
+
+    def _catch_up(self, state: SignerState | None, want: str | None) -> SignerState | None:
+        if state is None or want is None or state.appliance_id != self.appliance_id:
+            return None
+        for _ in range(MAX_SIGNER_CATCH_UP + 1):
+            if state.public_hex == want:
+                return state
+            state = SignerState(state.appliance_id, fmt.next_signer(state.seed), state.index + 1)
+        return None
+
+    # ---- failure, suspension, free space -----------------------------------------------------
+
+    def _fail(self, batch: list[tuple[bytes, Future[None]]], exc: BaseException) -> None:
+        """A write or sync failed: nothing in this batch is acknowledged, the torn part is cut
+        off, and appends fail until the log can be written again."""
+        if isinstance(exc, OSError):
+            reason = "disk_full" if exc.errno == errno.ENOSPC else f"io_error:{exc.strerror}"
+        else:
+            reason = f"error:{type(exc).__name__}"
+        self._suspend(reason, abandon=True)
+        self._refuse(batch)
+
+    def _suspend(self, reason: str, abandon: bool) -> None:
+        first = self.suspended is None
+        self.suspended = reason
+        if first:
+            self._suspended_at = time.time()
+            self._abandon = abandon
+            self._last_retry = time.time()
+            log.error("audit_suspended", reason=reason,
+                      detail="requests get UNAVAILABLE until the audit log can be written")
+            if self._on_state:
+                self._on_state(False, reason)
+        if abandon:
+            self._abandon = True
+            self._rollback()
+
+    def _refuse(self, batch: list[tuple[bytes, Future[None]]]) -> None:
+        for _record, fut in batch:
+            if not fut.done():
+                self._refused += 1
+                fut.set_exception(AuditUnavailable(
+                    f"audit log unavailable: {self.suspended}", state="audit_unavailable"))
+
+    def _free(self) -> int:
+        st = os.statvfs(self.s.dir)
+        return st.f_bavail * st.f_frsize
+
+    def _check_space(self) -> None:
+        free = self._free()
+        if free < self.s.free_refuse_bytes:
+            log.error("audit_disk_space_refuse", free_bytes=free,
+                      threshold=self.s.free_refuse_bytes)
+            self._write(self._system("suspended", reason="disk_space", free_bytes=free),
+                        sync=True)
+            self._checkpoint(final=False)
+            self._suspend("disk_space", abandon=False)
+        elif free < self.s.free_warn_bytes:
+            if not self._low_space_warned:
+                log.warning("audit_disk_space_low", free_bytes=free,
+                            threshold=self.s.free_warn_bytes)
+                self._low_space_warned = True
+        else:
+            self._low_space_warned = False
+
+    def _try_resume(self) -> None:
+        now = time.time()
+        if now - self._last_retry < self.s.retry_interval:
+            return
+        self._last_retry = now
+        try:
+            if self._free() < self.s.free_refuse_bytes:
+                return
+            notes = {"reason": self.suspended, "suspended_at": self._suspended_at,
+                     "refused_requests": self._refused}
+            if self._abandon:
+                # Keys of frames that never became durable must not be used again: close
+                # this segment at its last durable point and start a fresh one.
+                if self._fd >= 0:
+                    self._pending_link = self._close_segment(suspended=True)
+                else:  # closed on an earlier try; the new segment could not be made
+                    self._signer = self._open_signer
+                self._open_segment({"_prev": self._pending_link, "_event": "resumed", **notes})
+            else:
+                self._write(self._system("resumed", **notes), sync=True)
+                self._checkpoint(final=False)
+        except OSError as exc:
+            log.warning("audit_still_unavailable", error=exc.strerror)
+            self._abandon = True
+            self._rollback()
+            return
+        log.warning("audit_resumed", refused_requests=self._refused)
+        self.suspended = None
+        self._refused = 0
+        if self._on_state:
+            self._on_state(True, "")
+
+
+def segment_close(path: Path) -> dict[str, Any] | None:
+    """The final checkpoint of a closed segment: its time and the chain head after it."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    result = fmt.scan(data)
+    if result.state != "ok" or len(result.frames) < 2:
+        return None
+    head = fmt.chain_start(result.frames[0].body)
+    for f in result.frames[1:]:
+        head = fmt.chain_next(head, f.ftype, f.body)
+    last = result.frames[-1]
+    cp = fmt.parse_signed(last, with_device=False) if last.ftype == fmt.CHECKPOINT else None
+    if cp is None or not cp.doc.get("final"):
+        return None
+    return {"time": float(cp.doc.get("time", 0)), "hash": head.hex()}
