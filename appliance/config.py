@@ -101,8 +101,40 @@ class RoutingConfig:
 
 @dataclass(frozen=True)
 class AuditConfig:
+    """The encrypted audit log (see security/AUDIT_FORMAT.md)."""
+
+    #: Default: state_dir/audit.
     dir: Path | None = None
+    #: The compliance officer's X25519 public key (appliance audit keygen). Required in a config
+    #: file unless ``dev_officer_key`` is set.
     officer_public_key: Path | None = None
+    #: No officer key: generate a development key pair under state_dir (loud warning).
+    dev_officer_key: bool = False
+    #: "masked": records hold the masked prompt and answer; "none": metadata only.
+    content: str = "masked"
+    #: "sync": a response completes after its end record is fdatasync'ed; "batch": within
+    #: batch_interval_ms.
+    durability: str = "sync"
+    batch_interval_ms: int = 200
+    checkpoint_every_records: int = 256
+    checkpoint_every_seconds: float = 10.0
+    #: Where checkpoints are also written: a file path, "syslog", or "none".
+    #: Default: state_dir/audit-anchors.jsonl (point it at another disk or host in production).
+    checkpoint_sink: str = ""
+    segment_max_mb: int = 64
+    segment_max_age_hours: float = 24.0
+    #: Closed segments older than this are deleted, leaving a signed tombstone; 0 keeps all.
+    retention_days: float = 90.0
+    free_space_warn_mb: int = 1024
+    free_space_refuse_mb: int = 256
+
+    def resolved_dir(self, state_dir: Path) -> Path:
+        return self.dir or state_dir / "audit"
+
+    def sink(self, state_dir: Path) -> str:
+        if self.checkpoint_sink == "none":
+            return ""
+        return self.checkpoint_sink or str(state_dir / "audit-anchors.jsonl")
 
 
 @dataclass(frozen=True)
@@ -363,10 +395,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         else:
             task_types[name] = tier
 
-    a = r.table(data, "audit")
-    r.unknown(a, {"dir", "officer_public_key"}, "audit.")
-    audit = AuditConfig(dir=r.path(a, "dir", "audit."),
-                        officer_public_key=r.path(a, "officer_public_key", "audit."))
+    audit = _load_audit(r, data)
 
     fb = r.table(data, "fallback")
     f = "fallback."
@@ -419,6 +448,52 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         fallback=fallback, logging=LoggingConfig(format=fmt, level=level),
         pii=pii, source=file.resolve(),
     )
+
+
+def _load_audit(r: _Reader, data: Mapping[str, Any]) -> AuditConfig:
+    d, p = AuditConfig(), "audit."
+    a = r.table(data, "audit")
+    r.unknown(a, {f.name for f in AuditConfig.__dataclass_fields__.values()}, p)
+    key = r.path(a, "officer_public_key", p)
+    dev = r.get(a, "dev_officer_key", bool, False, p)
+    if key is None and not dev:
+        r.problem(p + "officer_public_key", "required: the compliance officer's public key "
+                  "(create one with: appliance audit keygen --out DIR), or set "
+                  "dev_officer_key = true for a development install")
+    content = r.get(a, "content", str, d.content, p)
+    if content not in ("masked", "none"):
+        r.problem(p + "content", f"must be masked or none, got {content!r}")
+    durability = r.get(a, "durability", str, d.durability, p)
+    if durability not in ("sync", "batch"):
+        r.problem(p + "durability", f"must be sync or batch, got {durability!r}")
+    sink = r.get(a, "checkpoint_sink", str, d.checkpoint_sink, p)
+    if sink not in ("", "none", "syslog"):
+        sink_path = r.path(a, "checkpoint_sink", p)
+        sink = str(sink_path) if sink_path else ""
+    every_s = r.get(a, "checkpoint_every_seconds", float, d.checkpoint_every_seconds, p)
+    if not 0.1 <= every_s <= 3600:
+        r.problem(p + "checkpoint_every_seconds", f"must be between 0.1 and 3600, got {every_s}")
+    age = r.get(a, "segment_max_age_hours", float, d.segment_max_age_hours, p)
+    if not 0.01 <= age <= 24 * 366:
+        r.problem(p + "segment_max_age_hours", f"must be between 0.01 and 8784, got {age}")
+    retention = r.get(a, "retention_days", float, d.retention_days, p)
+    if not 0 <= retention <= 36600:
+        r.problem(p + "retention_days", f"must be between 0 and 36600, got {retention}")
+    warn = r.int_in(a, "free_space_warn_mb", d.free_space_warn_mb, 0, 1 << 30, p)
+    refuse = r.int_in(a, "free_space_refuse_mb", d.free_space_refuse_mb, 0, 1 << 30, p)
+    if refuse > warn:
+        r.problem(p + "free_space_refuse_mb", f"({refuse}) must not exceed free_space_warn_mb "
+                  f"({warn})")
+    return AuditConfig(
+        dir=r.path(a, "dir", p), officer_public_key=key, dev_officer_key=dev, content=content,
+        durability=durability,
+        batch_interval_ms=r.int_in(a, "batch_interval_ms", d.batch_interval_ms, 1, 60000, p),
+        checkpoint_every_records=r.int_in(a, "checkpoint_every_records",
+                                          d.checkpoint_every_records, 1, 1 << 20, p),
+        checkpoint_every_seconds=every_s, checkpoint_sink=sink,
+        segment_max_mb=r.int_in(a, "segment_max_mb", d.segment_max_mb, 1, 1 << 20, p),
+        segment_max_age_hours=age, retention_days=retention, free_space_warn_mb=warn,
+        free_space_refuse_mb=refuse)
 
 
 def _entity_list(r: _Reader, t: Mapping[str, Any], key: str, default: tuple[str, ...],
@@ -625,8 +700,27 @@ n_ctx = 4096
 reasoning = "think_tags"
 
 [audit]
-# dir = "/var/lib/llm-appliance/audit"
-# officer_public_key = "/etc/llm-appliance/officer.pub"
+# Every request leaves a begin and an end record, encrypted to the compliance officer and
+# signed so that edits, deletions and truncation are detectable (security/AUDIT_FORMAT.md).
+# dir = "/var/lib/llm-appliance/audit"          # default: state_dir/audit
+# The officer's X25519 public key (appliance audit keygen --out DIR). Required in a config
+# file; the private key stays with the officer, never on this machine.
+officer_public_key = "/etc/llm-appliance/officer.pub"
+# dev_officer_key = false  # true: no officer key; generate a development pair (never in production)
+content = "masked"         # "masked": masked prompt and answer in the record; "none": metadata only
+durability = "sync"        # "sync": a response completes after its end record is on disk;
+                           # "batch": within batch_interval_ms
+batch_interval_ms = 200
+checkpoint_every_records = 256   # signed checkpoints every N records ...
+checkpoint_every_seconds = 10.0  # ... or T seconds, and when a segment closes
+# Checkpoints also go here, so truncating the log is detectable: a file (best on another
+# disk or host), "syslog", or "none". Default: state_dir/audit-anchors.jsonl
+# checkpoint_sink = "/var/log/llm-appliance/audit-anchors.jsonl"
+segment_max_mb = 64
+segment_max_age_hours = 24.0
+retention_days = 90.0      # closed segments older than this go (signed tombstone); 0 = keep all
+free_space_warn_mb = 1024  # below this: a warning
+free_space_refuse_mb = 256 # below this: requests are refused (UNAVAILABLE) until space returns
 
 [fallback]                 # leave out (or no url): no central cluster
 # url = "https://central.example:8443/v1"   # OpenAI-compatible base URL
@@ -707,4 +801,11 @@ def check_files(cfg: Config) -> list[ConfigError]:
         elif not os.access(spec.path, os.R_OK):
             problems.append(ConfigError(f"model file not readable: {spec.path}", file=file,
                                         key=f"models.{tier}.path"))
+    if cfg.audit.officer_public_key is not None:
+        from appliance.audit.keys import load_officer_public  # noqa: PLC0415
+
+        try:
+            load_officer_public(cfg.audit.officer_public_key)
+        except ConfigError as exc:
+            problems.append(ConfigError(exc.message, file=file, key=exc.key))
     return problems

@@ -36,6 +36,7 @@ from appliance.errors import (
     InvalidArgument,
     Overloaded,
     Unavailable,
+    grpc_status,
 )
 from appliance.privacy.stage import MaskedRequest, PrivacyStage
 from appliance.routing.central import CentralClient
@@ -91,6 +92,12 @@ class RequestInfo:
     output_pii_counts: dict[str, int] = field(default_factory=dict)
     outcome: str = "ok"
     status: str = "OK"
+    wall_started: float = field(default_factory=time.time)
+    model_sha256: str | None = None
+    # For the audit record only, never logged: masked text, placeholders instead of PII.
+    masked_prompt: tuple[str, ...] | None = field(default=None, repr=False)
+    masked_answer: str | None = field(default=None, repr=False)
+    masked_reasoning: str | None = field(default=None, repr=False)
 
 
 #: The request being served in this task, for the interceptor's log line.
@@ -116,7 +123,7 @@ class Pipeline:
         self.central = central
         #: Set once the analyzer has loaded (start-up); requests are refused until then.
         self.privacy = privacy
-        self._audit = audit
+        self.audit = audit
         #: Returns None while requests are accepted, else why not ("starting", "draining").
         self._accepting = accepting
 
@@ -125,17 +132,53 @@ class Pipeline:
         stages = []
         if self.privacy is None or self.privacy.pass_through:
             stages.append("pii")
-        if self._audit.pass_through:
+        if self.audit.pass_through:
             stages.append("audit")
         return stages
 
     async def run(self, params: GenerateParams, info: RequestInfo,
                   deadline: float | None) -> AsyncIterator[Chunk]:
-        """Serve one request, yielding chunks of the answer; the last one has finish_reason."""
+        """Serve one request, yielding chunks of the answer; the last one has finish_reason.
+
+        Every request that gets here leaves a ``begin`` and an ``end`` audit record, rejected
+        and failed ones too; ``end`` is durable before the last chunk is handed back."""
         refusal = self._accepting()
         if refusal is not None:
-            info.outcome = "rejected"
+            # Not admitted: the appliance is starting, draining or cannot audit. Such refusals
+            # are logged, not audited (the audit log may be closed or unwritable).
+            info.outcome, info.status = "rejected", "UNAVAILABLE"
             raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
+        audit = _AuditPair(self.audit, info)
+        failed = True
+        try:
+            async for chunk in self._run(params, info, deadline, audit):
+                yield chunk
+            failed = False
+        except (asyncio.CancelledError, GeneratorExit, Cancelled):
+            info.outcome, info.status = "cancelled", "CANCELLED"
+            raise
+        except ApplianceError as exc:
+            info.status = grpc_status(exc).name
+            info.outcome = "rejected" if isinstance(exc, Overloaded) or (
+                isinstance(exc, Unavailable) and not audit.begun) else "error"
+            raise
+        except Exception:
+            info.outcome, info.status = "error", "INTERNAL"
+            raise
+        finally:
+            try:
+                await audit.finish()
+            except ApplianceError as exc:
+                if not failed:
+                    raise
+                # The request already failed and the caller gets that error; the audit
+                # failure itself is logged here and suspends the appliance in the writer.
+                log.error(  # noqa: TRY400 - the writer logged the cause; no traceback here
+                    "audit_end_failed", error_type=type(exc).__name__,
+                    request_outcome=info.outcome)
+
+    async def _run(self, params: GenerateParams, info: RequestInfo, deadline: float | None,
+                   audit: _AuditPair) -> AsyncIterator[Chunk]:
         if deadline is not None and time.monotonic() >= deadline:
             raise DeadlineExceeded("deadline passed before the request was admitted")
 
@@ -148,6 +191,7 @@ class Pipeline:
         privacy = self.privacy
         masked = await privacy.mask(texts)
         info.pii_counts = dict(masked.entity_counts)
+        info.masked_prompt = masked.texts
 
         route = choose_tier(params.model, params.task_type, self._config.routing)
         engine = self._registry.engine_for(route.tier)
@@ -162,6 +206,7 @@ class Pipeline:
         route = rerouted
         tier = route.tier
         info.tier, info.route, info.route_reason = tier, "local", route.reason
+        info.model_sha256 = engine.facts.sha256 if engine.facts else None
         info.prompt_tokens = len(tokens)
         if len(tokens) + sampling.max_tokens > engine.n_ctx:
             raise InvalidArgument(
@@ -172,7 +217,7 @@ class Pipeline:
 
         events = self._place(engine, params, masked, sampling, deadline, info)
 
-        await self._audit.begin(info)
+        await audit.begin()
         # Answer and reasoning each get their own scan-and-restore, as they stream separately.
         output = privacy.output(masked)
         thoughts = privacy.output(masked) if params.include_reasoning else None
@@ -200,19 +245,18 @@ class Pipeline:
                     if thoughts:
                         for k, v in thoughts.masked_counts.items():
                             info.output_pii_counts[k] = info.output_pii_counts.get(k, 0) + v
+                    # The end record is durable before the caller sees the end of the answer.
+                    info.masked_answer = output.masked_text
+                    info.masked_reasoning = thoughts.masked_text if thoughts else None
+                    await audit.finish()
                     yield Chunk(text=tail, reasoning=thought_tail,
                                 finish_reason=event.finish_reason,
                                 # The cluster does not report our prompt tokens; ours counted.
                                 prompt_tokens=event.prompt_tokens or info.prompt_tokens,
                                 completion_tokens=event.completion_tokens)
-        except (asyncio.CancelledError, GeneratorExit, Cancelled):
-            info.outcome = "cancelled"
-            raise
-        except ApplianceError:
-            info.outcome = "error"
-            raise
         finally:
-            await self._audit.end(info)
+            info.masked_answer = output.masked_text
+            info.masked_reasoning = thoughts.masked_text if thoughts else None
 
     def _place(self, engine: LlamaEngine, params: GenerateParams, masked: MaskedRequest,
                sampling: SamplingParams, deadline: float | None,
@@ -259,6 +303,31 @@ class Pipeline:
             return await asyncio.to_thread(engine.tokenize_prompt, texts[0]), "prompt"
         msgs = [Message(m.role, t) for m, t in zip(params.messages, texts, strict=True)]
         return await asyncio.to_thread(engine.tokenize_chat, msgs), "messages"
+
+
+class _AuditPair:
+    """Writes a request's begin record (once) and its end record (once), in that order."""
+
+    def __init__(self, stage: AuditStage, info: RequestInfo) -> None:
+        self._stage = stage
+        self._info = info
+        self.begun = False
+        self.ended = False
+
+    async def begin(self) -> None:
+        if not self.begun:
+            self.begun = True
+            await self._stage.begin(self._info)
+
+    async def finish(self) -> None:
+        """Write the end record (and the begin record, if the request never got that far)."""
+        if self.ended:
+            return
+        self.ended = True
+        if not self.begun:
+            self.begun = True
+            await self._stage.begin(self._info)
+        await self._stage.end(self._info)
 
 
 def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:

@@ -71,9 +71,23 @@ class Daemon:
             self._log.close()
 
 
+def officer_keys(directory: Path) -> tuple[Path, Path]:
+    """The compliance officer's key pair for a test install: (private, public), made once."""
+    from appliance.audit.keys import OFFICER_PRIVATE, OFFICER_PUBLIC, generate_officer_key
+
+    if not (directory / OFFICER_PUBLIC).exists():
+        generate_officer_key(directory)
+    return directory / OFFICER_PRIVATE, directory / OFFICER_PUBLIC
+
+
 def write_config(path: Path, model: Path, **extra: str) -> Path:
-    """A test config serving ``model`` on both tiers with 2 threads."""
+    """A test config serving ``model`` on both tiers with 2 threads; the officer's key pair
+    is in ``officer/`` beside it."""
     lines = [f'state_dir = "{path.parent / "state"}"', "", "[logging]", 'format = "json"', ""]
+    if "audit" not in extra:
+        _private, public = officer_keys(path.parent / "officer")
+        extra = {**extra, "audit": f'officer_public_key = "{public}"\n'
+                                   "checkpoint_every_seconds = 1.0"}
     for tier in ("v3", "r1"):
         lines += [f"[models.{tier}]", f'path = "{model}"', "n_threads = 2", "n_ctx = 2048",
                   "slots = 8",

@@ -1,17 +1,33 @@
-"""The audit stage's interface, and the pass-through that stands in until the audit log lands.
+"""The audit stage: what the pipeline calls, and the encrypted log behind it.
 
 The pipeline calls :meth:`AuditStage.begin` once a request is admitted and :meth:`AuditStage.end`
-with its outcome, and the response completes only after ``end`` returns. An implementation that
-cannot write raises :class:`appliance.errors.Unavailable`, so the appliance never serves unaudited.
+with its outcome; the response completes only after ``end`` returns. An implementation that
+cannot write raises :class:`appliance.errors.Unavailable`, so the appliance never serves
+unaudited.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
+from appliance.audit import format as fmt
+from appliance.audit.keys import (
+    OFFICER_PUBLIC,
+    generate_officer_key,
+    load_officer_public,
+    load_or_create_device_key,
+)
+from appliance.audit.writer import AuditWriter, WriterSettings
+
 if TYPE_CHECKING:
+    from appliance.config import Config
     from appliance.pipeline import RequestInfo
 
 log = structlog.get_logger("appliance.audit")
@@ -26,16 +42,110 @@ class AuditStage(Protocol):
 
 
 class PassThroughAudit:
-    """Records nothing. Stands in for the encrypted audit log until it is built (issue #4)."""
+    """Records nothing. Only for tests of other stages that say so; the daemon never uses it."""
 
     pass_through = True
 
     def __init__(self) -> None:
         log.warning("audit_stage_pass_through",
-                    detail="the audit log is not implemented yet: requests are not recorded")
+                    detail="the audit log is disabled: requests are not recorded")
 
     async def begin(self, info: RequestInfo) -> None:
         return None
 
     async def end(self, info: RequestInfo) -> None:
         return None
+
+
+def _iso(wall: float) -> str:
+    return dt.datetime.fromtimestamp(wall, dt.UTC).isoformat(timespec="milliseconds")
+
+
+def begin_record(info: RequestInfo, content: str) -> dict[str, Any]:
+    """The ``begin`` record: who asked what of which model, and where it was sent."""
+    rec: dict[str, Any] = {
+        "type": "begin", "request_id": info.request_id, "time": _iso(info.wall_started),
+        "client": info.client, "method": info.method, "tier": info.tier,
+        "model_sha256": info.model_sha256, "route": info.route, "route_reason": info.route_reason,
+        "pii": dict(info.pii_counts), "prompt_tokens": info.prompt_tokens,
+    }
+    if content == "masked" and info.masked_prompt is not None:
+        rec["prompt"] = list(info.masked_prompt)
+    return rec
+
+
+def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
+    """The ``end`` record: the outcome, usage, latency and (masked) answer."""
+    rec: dict[str, Any] = {
+        "type": "end", "request_id": info.request_id, "time": _iso(time.time()),
+        "client": info.client, "method": info.method, "tier": info.tier,
+        "model_sha256": info.model_sha256, "route": info.route, "route_reason": info.route_reason,
+        "outcome": info.outcome, "status": info.status, "finish_reason": info.finish_reason,
+        "pii": dict(info.pii_counts), "output_pii": dict(info.output_pii_counts),
+        "prompt_tokens": info.prompt_tokens, "completion_tokens": info.completion_tokens,
+        "latency_ms": round((time.monotonic() - info.started) * 1000, 1),
+    }
+    if content == "masked":
+        if info.masked_answer is not None:
+            rec["answer"] = info.masked_answer
+        if info.masked_reasoning:
+            rec["reasoning"] = info.masked_reasoning
+    return rec
+
+
+class AuditLog:
+    """The audit stage backed by :class:`AuditWriter`."""
+
+    pass_through = False
+
+    def __init__(self, writer: AuditWriter, content: str) -> None:
+        self.writer = writer
+        self._content = content
+
+    async def _append(self, rec: dict[str, Any]) -> None:
+        await asyncio.wrap_future(self.writer.append(fmt.canonical(rec)))
+
+    async def begin(self, info: RequestInfo) -> None:
+        await self._append(begin_record(info, self._content))
+
+    async def end(self, info: RequestInfo) -> None:
+        await self._append(end_record(info, self._content))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def officer_key_path(config: Config) -> Path:
+    """The configured officer key, or the development one (created on first use, loudly)."""
+    if config.audit.officer_public_key is not None:
+        return config.audit.officer_public_key
+    dev_dir = config.state_dir / "dev-officer"
+    if not (dev_dir / OFFICER_PUBLIC).exists():
+        generate_officer_key(dev_dir)
+    log.warning("audit_development_officer_key", dir=str(dev_dir),
+                detail="NOT FOR PRODUCTION: the officer's private key for this audit log lies on "
+                       "this machine. Create a real one with appliance audit keygen on the "
+                       "officer's machine and set audit.officer_public_key")
+    return dev_dir / OFFICER_PUBLIC
+
+
+def open_audit(config: Config,
+               on_state: Callable[[bool, str], None] | None = None) -> AuditLog:
+    """Load the keys, recover the log after a crash, and start the writer."""
+    a = config.audit
+    officer = load_officer_public(officer_key_path(config))
+    keys = config.state_dir / "keys"
+    device = load_or_create_device_key(keys / "device-ed25519.pem")
+    settings = WriterSettings(
+        dir=a.resolved_dir(config.state_dir), officer=officer, device=device,
+        signer_path=keys / "audit-signer.json", durability=a.durability,
+        batch_interval=a.batch_interval_ms / 1000, checkpoint_records=a.checkpoint_every_records,
+        checkpoint_seconds=a.checkpoint_every_seconds,
+        segment_max_bytes=a.segment_max_mb * 1024 * 1024,
+        segment_max_age=a.segment_max_age_hours * 3600, retention_days=a.retention_days,
+        free_warn_bytes=a.free_space_warn_mb * 1024 * 1024,
+        free_refuse_bytes=a.free_space_refuse_mb * 1024 * 1024,
+        sink=a.sink(config.state_dir))
+    writer = AuditWriter(settings, on_state)
+    writer.open()
+    return AuditLog(writer, a.content)

@@ -92,7 +92,8 @@ RecordSink = Callable[[dict[str, Any]], None]
 
 def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,
                anchors: Path | None = None, on_record: RecordSink | None = None,
-               appliance_id: str | None = None) -> Report:
+               appliance_id: str | None = None,
+               on_segment: Callable[[SegmentReport], None] | None = None) -> Report:
     """Check every segment in ``directory``; decrypted records go to ``on_record`` in order."""
     names = [p.name for p in directory.iterdir()]
     segs: dict[int, _Parsed] = {}
@@ -131,6 +132,8 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,
         _check(p, rep, prev, number == last, appliance_id, officer, on_record,
                deleted_upto, deleted_hash, seen_headers)
         report.segments.append(rep)
+        if on_segment is not None:
+            on_segment(rep)
         prev = p
     if anchors is not None:
         report.anchors_checked = _check_anchors(anchors, segs, report, appliance_id,

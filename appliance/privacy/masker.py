@@ -108,6 +108,16 @@ class _Output:
         self._sentences = Segmenter() if entities & NER_TYPES else None
         self._held = ""
         self.masked_counts: dict[str, int] = {}
+        #: What the caller was sent, before placeholders were restored: for the audit record.
+        self._masked: list[str] = []
+
+    @property
+    def masked_text(self) -> str:
+        return "".join(self._masked)
+
+    def _restore(self, masked: str) -> str:
+        self._masked.append(masked)
+        return self._restorer.feed(masked)
 
     def _count(self, counts: dict[str, int]) -> None:
         for k, v in counts.items():
@@ -115,7 +125,7 @@ class _Output:
 
     async def _step(self, text: str, final: bool) -> str:
         if not self._entities:
-            return self._restorer.feed(text)
+            return self._restore(text)
         if self._sentences is not None:
             segments = self._sentences.feed(text)
             if final:
@@ -125,18 +135,18 @@ class _Output:
                 if seg:
                     masked, counts = await self._masker.run(scan_output, seg, self._entities)
                     self._count(counts)
-                    out.append(self._restorer.feed(masked))
+                    out.append(self._restore(masked))
             return "".join(out)
         buf = self._held + text
         cut = len(buf) if final else word_cut(buf)
         if len(buf) - cut <= MAX_HOLD and not needs_scan(buf[:cut], self._entities):
             # Nothing scannable: release without leaving the event loop.
             self._held = buf[cut:]
-            return self._restorer.feed(buf[:cut])
+            return self._restore(buf[:cut])
         released, self._held, counts = await self._masker.run(
             scan_words, buf, self._entities, final)
         self._count(counts)
-        return self._restorer.feed(released)
+        return self._restore(released)
 
     async def feed(self, text: str) -> str:
         return await self._step(text, final=False)

@@ -70,6 +70,11 @@ class OutputFilter(Protocol):
     #: PII the model wrote on its own and the filter masked, by type.
     masked_counts: dict[str, int]
 
+    @property
+    def masked_text(self) -> str:
+        """Everything released so far, as masked text (before restore): what the audit keeps."""
+        ...
+
     async def feed(self, text: str) -> str: ...
 
     async def flush(self) -> str: ...

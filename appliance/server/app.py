@@ -23,10 +23,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
-from appliance.audit.stage import AuditStage, PassThroughAudit
+from appliance.audit.stage import AuditLog, AuditStage, open_audit
 from appliance.config import Config
 from appliance.engine.registry import ModelRegistry
-from appliance.errors import ApplianceError, ConfigError
+from appliance.errors import ApplianceError, ConfigError, Unavailable
 from appliance.observability.systemd import SystemdNotifier
 from appliance.pipeline import Pipeline
 from appliance.privacy.masker import PiiMasker
@@ -60,9 +60,32 @@ class ApplianceServer:
         self.in_flight = in_flight
         self.notifier = notifier
         self.state = "starting"
+        #: Why the audit log cannot be written, while it cannot (requests are refused).
+        self.audit_down: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def accepting(self) -> str | None:
-        return None if self.state == "serving" else self.state
+        if self.state != "serving":
+            return self.state
+        return "unable to write the audit log" if self.audit_down is not None else None
+
+    def _audit_state(self, ok: bool, reason: str) -> None:
+        """Called by the audit writer thread when writing fails or works again."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._audit_changed, ok, reason)
+
+    def _audit_changed(self, ok: bool, reason: str) -> None:
+        self.audit_down = None if ok else reason
+        if self.state != "serving":
+            return
+        status = health_pb2.HealthCheckResponse.SERVING if ok else \
+            health_pb2.HealthCheckResponse.NOT_SERVING
+        self.notifier.status(f"serving on {self.address}" if ok else
+                             f"refusing requests: audit log unavailable ({reason})")
+        task = asyncio.create_task(self._set_health(status))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _set_health(self, status: int) -> None:
         for name in ("", *SERVICES):
@@ -74,7 +97,13 @@ class ApplianceServer:
         log.info("listening", address=self.address)
 
     async def load_models(self) -> None:
-        """Load the PII analyzer and every model; SERVING only when all are ready."""
+        """Open the audit log, load the PII analyzer and every model; SERVING only when all
+        are ready."""
+        self._loop = asyncio.get_running_loop()
+        if self.pipeline.audit is _NO_AUDIT:
+            self.notifier.status("opening the audit log")
+            self.pipeline.audit = await asyncio.to_thread(open_audit, self.config,
+                                                          self._audit_state)
         if self.pipeline.privacy is None:
             self.notifier.status("loading PII analyzer")
             self.pipeline.privacy = await asyncio.to_thread(
@@ -96,11 +125,32 @@ class ApplianceServer:
         if not drained:
             log.warning("drain_timeout", in_flight=self.in_flight.count, grace_s=grace)
         await self.grpc.stop(grace=1.0)
+        await self.close_audit()
         await self.registry.close()
         if self.pipeline.central is not None:
             await self.pipeline.central.close()
         self.state = "stopped"
         log.info("stopped", drained=drained)
+
+    async def close_audit(self) -> None:
+        """Close the segment with its final checkpoint (after the last request ended)."""
+        if isinstance(self.pipeline.audit, AuditLog):
+            await asyncio.to_thread(self.pipeline.audit.close)
+
+
+class _NotOpen:
+    """The audit stage before the log is opened: refuses, so nothing is served unaudited."""
+
+    pass_through = False
+
+    async def begin(self, info: object) -> None:
+        raise Unavailable("audit log not open yet")
+
+    async def end(self, info: object) -> None:
+        raise Unavailable("audit log not open yet")
+
+
+_NO_AUDIT = _NotOpen()
 
 
 def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
@@ -127,8 +177,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
         return app_holder[0].accepting() if app_holder else "starting"
 
     central = CentralClient(config.fallback) if config.fallback.url else None
-    pipeline = Pipeline(config, registry, privacy, audit or PassThroughAudit(), accepting,
-                        central)
+    pipeline = Pipeline(config, registry, privacy, audit or _NO_AUDIT, accepting, central)
     started = time.monotonic()
     pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
         InferenceServicer(pipeline, registry), server)
@@ -182,6 +231,7 @@ async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
             app.state = "failed"
             notifier.status(f"failed: {exc}")
             await app.grpc.stop(grace=0)
+            await app.close_audit()
             if isinstance(exc, ApplianceError):
                 raise exc
             raise RuntimeError("model loading failed") from exc

@@ -68,13 +68,20 @@ def test_config_check_and_example(tmp_path: Path) -> None:
     ex = appliance("config", "example")
     assert 0 == ex.returncode
     good = tmp_path / "good.toml"
-    good.write_text('state_dir = "s"\n')
+    good.write_text('state_dir = "s"\n[audit]\ndev_officer_key = true\n')
     assert 0 == appliance("config", "check", "--config", str(good)).returncode
     bad = tmp_path / "bad.toml"
     bad.write_text('[models.v3]\npath = "missing.gguf"\n[limits]\nmax_tokens = 0\n')
     p = appliance("config", "check", "--config", str(bad))
     assert 2 == p.returncode
     assert "limits.max_tokens: must be between 1 and" in p.stderr
+    # A config file without the officer's key is an error, not a silent development key.
+    assert "audit.officer_public_key: required" in p.stderr
+    nokey = tmp_path / "nokey.toml"
+    nokey.write_text(f'[audit]\nofficer_public_key = "{tmp_path / "absent.pub"}"\n')
+    p = appliance("config", "check", "--config", str(nokey))
+    assert 2 == p.returncode
+    assert "audit.officer_public_key: cannot read the officer's public key" in p.stderr
     ex_file = tmp_path / "example.toml"
     ex_file.write_text(ex.stdout)
     p = appliance("config", "check", "--config", str(ex_file))
@@ -105,6 +112,6 @@ def test_pii_mask_plain_and_jsonl(tmp_path: Path) -> None:
 
 def test_pii_mask_uses_the_config_policy(tmp_path: Path) -> None:
     cfg = tmp_path / "a.toml"
-    cfg.write_text('[pii]\nallow_list = ["ann.lee@example.com"]\n')
+    cfg.write_text('[pii]\nallow_list = ["ann.lee@example.com"]\n[audit]\ndev_officer_key = true\n')
     p = appliance("pii", "mask", "--config", str(cfg), stdin="Mail ann.lee@example.com")
     assert "Mail ann.lee@example.com" == p.stdout

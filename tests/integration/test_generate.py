@@ -184,11 +184,11 @@ def test_health_and_reflection_are_on(daemon: Daemon) -> None:
     assert {"appliance.v1.Inference", "appliance.v1.Admin", "grpc.health.v1.Health"} <= names
 
 
-def test_status_reports_pass_through_stages(client: Client) -> None:
-    """Until the audit log lands, the daemon says that stage passes data through."""
+def test_status_reports_no_pass_through_stages(client: Client) -> None:
+    """PII masking and the audit log both run: no stage passes data through."""
     s = client.status()
     assert "serving" == s.state
-    assert ["audit"] == list(s.pass_through_stages)
+    assert [] == list(s.pass_through_stages)
 
 
 def test_auto_routes_by_task_type(client: Client) -> None:
