@@ -216,8 +216,9 @@ class Pipeline:
                 f"with this max_tokens)", field=what)
 
         events = self._place(engine, params, masked, sampling, deadline, info)
-
-        await audit.begin()
+        # The begin record is written while the model starts (no await between admission
+        # and the engine's queue), and is durable before the caller sees any of the answer.
+        audit.start_begin()
         # Answer and reasoning each get their own scan-and-restore, as they stream separately.
         output = privacy.output(masked)
         thoughts = privacy.output(masked) if params.include_reasoning else None
@@ -233,6 +234,7 @@ class Pipeline:
                                   reasoning=await thoughts.feed(reasoning)
                                   if thoughts and reasoning else "")
                     if chunk.text or chunk.reasoning:
+                        await audit.begin()
                         yield chunk
                 elif isinstance(event, Finished):
                     info.finish_reason = event.finish_reason
@@ -311,22 +313,29 @@ class _AuditPair:
     def __init__(self, stage: AuditStage, info: RequestInfo) -> None:
         self._stage = stage
         self._info = info
+        self._writing: asyncio.Task[None] | None = None
         self.begun = False
         self.ended = False
 
-    async def begin(self) -> None:
+    def start_begin(self) -> None:
+        """Start writing the begin record without waiting for it."""
         if not self.begun:
             self.begun = True
-            await self._stage.begin(self._info)
+            self._writing = asyncio.ensure_future(self._stage.begin(self._info))
+
+    async def begin(self) -> None:
+        """Wait until the begin record is durable (writing it first if not started)."""
+        self.start_begin()
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
 
     async def finish(self) -> None:
         """Write the end record (and the begin record, if the request never got that far)."""
         if self.ended:
             return
         self.ended = True
-        if not self.begun:
-            self.begun = True
-            await self._stage.begin(self._info)
+        await self.begin()
         await self._stage.end(self._info)
 
 

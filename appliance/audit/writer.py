@@ -96,9 +96,13 @@ class AuditWriter:
         self._committed: tuple[int, int, bytes, bytes, SignerState | None, int] | None = None
         self._pending_anchor: tuple[dict[str, Any], bytes] = ({}, b"")
         self._abandon = False
+        self._halt = False
         self._last_retry = 0.0
         self._pending_link: dict[str, Any] | None = None
         self._open_signer: SignerState | None = None
+        # The system calls that touch the disk; tests swap them to inject faults (ENOSPC, EIO).
+        self.os_write: Callable[[int, memoryview], int] = os.write
+        self.os_fdatasync: Callable[[int], None] = os.fdatasync
         # Figures for status and metrics.
         self.appended = 0
         self.bytes_written = 0
@@ -136,6 +140,14 @@ class AuditWriter:
         self._thread.join(timeout)
         self._thread = None
 
+    def halt_as_if_crashed(self) -> None:
+        """Tests only: stop the thread without the final checkpoint, like a crash would."""
+        self._halt = True
+        self.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
     # ---- writer thread ----------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -158,7 +170,8 @@ class AuditWriter:
                 log.error("audit_writer_error", error_type=type(exc).__name__, exc_info=exc)
                 self._fail(batch, exc)
             if stop:
-                self._shutdown()
+                if not self._halt:
+                    self._shutdown()
                 return
 
     def _next_item(self) -> Any:
@@ -290,7 +303,7 @@ class AuditWriter:
     def _write(self, data: bytes, sync: bool) -> None:
         view = memoryview(data)
         while view:
-            n = os.write(self._fd, view)
+            n = self.os_write(self._fd, view)
             if n <= 0:
                 raise OSError(errno.EIO, "short write")
             view = view[n:]
@@ -313,7 +326,7 @@ class AuditWriter:
          self._since_checkpoint) = self._committed
 
     def _sync(self) -> None:
-        os.fdatasync(self._fd)
+        self.os_fdatasync(self._fd)
         self._unsynced = False
         self._last_sync = time.monotonic()
 
