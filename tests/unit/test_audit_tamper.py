@@ -7,7 +7,6 @@ attacks the bytes on disk, and runs the officer's verifier.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
