@@ -99,10 +99,10 @@ def test_requests_leave_begin_end_pairs_that_verify_and_export(
         assert manifest["integrity"]["ok"]
         outputs[fmt_name] = out
     lines = [json.loads(x) for x in outputs["jsonl"].read_text().splitlines()]
-    assert {rid for rid in ids} <= {x["request_id"] for x in lines}
+    assert set(ids) <= {x["request_id"] for x in lines}
     assert all(x["integrity"] == "VALID" for x in lines if x["request_id"] in ids)
     rows = list(csv.DictReader(io.StringIO(outputs["csv"].read_text(encoding="utf-8"))))
-    assert {rid for rid in ids} <= {r["request_id"] for r in rows}
+    assert set(ids) <= {r["request_id"] for r in rows}
     events = json.loads(outputs["ocsf"].read_text())
     mine = [e for e in events if e["api"]["request"]["uid"] in ids]
     assert len(ids) == len(mine)
@@ -136,7 +136,7 @@ def test_requests_leave_begin_end_pairs_that_verify_and_export(
 def test_verify_cli_exit_code_reports_tampering(daemon: Daemon, client: Client,
                                                 tmp_path: Path) -> None:
     client.generate(PROMPT, **GREEDY)
-    audit, _key, anchors = _audit_files(daemon)
+    audit, _key, _anchors = _audit_files(daemon)
     copy = tmp_path / "audit"
     copy.mkdir()
     first = sorted(audit.iterdir())[0]
