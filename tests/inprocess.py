@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from appliance.audit.stage import AuditStage
 from appliance.config import Config
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.privacy.stage import PrivacyStage
@@ -36,17 +37,20 @@ class RecordingEngine:
 
 class InProcessServer:
     def __init__(self, config: Config, privacy: PrivacyStage | None = None,
-                 wrap: Callable[[LlamaEngine], Any] | None = None) -> None:
+                 wrap: Callable[[LlamaEngine], Any] | None = None,
+                 audit: AuditStage | None = None) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
         self.app: ApplianceServer
         self.port = 0
-        asyncio.run_coroutine_threadsafe(self._start(config, privacy, wrap), self.loop).result(180)
+        asyncio.run_coroutine_threadsafe(self._start(config, privacy, wrap, audit),
+                                         self.loop).result(180)
 
     async def _start(self, config: Config, privacy: PrivacyStage | None,
-                     wrap: Callable[[LlamaEngine], Any] | None) -> None:
-        self.app, self.port = build_server(config, privacy=privacy)
+                     wrap: Callable[[LlamaEngine], Any] | None,
+                     audit: AuditStage | None) -> None:
+        self.app, self.port = build_server(config, privacy=privacy, audit=audit)
         await self.app.start()
         await self.app.load_models()
         if wrap is not None:
