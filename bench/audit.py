@@ -37,6 +37,7 @@ from appliance.audit.writer import AuditWriter, WriterSettings  # noqa: E402
 from appliance.client import Client  # noqa: E402
 from appliance.config import ModelConfig  # noqa: E402
 from appliance.engine.default_model import ensure_default_model  # noqa: E402
+from appliance.observability import logging as applog  # noqa: E402
 from tests.inprocess import InProcessServer  # noqa: E402
 
 RECORD = fmt.canonical({"type": "end", "request_id": "0" * 32, "client": "ipv4:127.0.0.1:1",
@@ -101,12 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-tokens", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
+    applog.configure("console", "warning", stream=sys.stderr)  # stdout is for the JSON only
     out: dict[str, Any] = {"bench": "audit"}
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         root = Path(tmp)
         for mode in ("sync", "batch"):
             out[f"writer_{mode}"] = writer_figures(root, mode, args.appends)
-        model = ensure_default_model(root / "models")
+        model, _sha = ensure_default_model(root / "models")
         models = {t: ModelConfig(tier=t, path=model, n_threads=args.threads,
                                  chat_template="gemma") for t in ("v3", "r1")}
         servers = {}
