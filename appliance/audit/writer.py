@@ -559,6 +559,13 @@ class AuditWriter:
         st = os.statvfs(self.s.dir)
         return st.f_bavail * st.f_frsize
 
+    def free_bytes(self) -> int:
+        """Free space on the audit file system (any thread); 0 when it cannot be read."""
+        try:
+            return self._free()
+        except OSError:
+            return 0
+
     def _check_space(self) -> None:
         free = self._free()
         if free < self.s.free_refuse_bytes:

@@ -138,6 +138,14 @@ class AdminServicer(pb_grpc.AdminServicer):
             pass_through_stages=self._pipeline.pass_through_stages,
             central_breaker_state=self._pipeline.central.breaker.state
             if self._pipeline.central is not None else "")
+        writer = getattr(self._pipeline.audit, "writer", None)
+        if writer is not None:
+            out.audit.CopyFrom(pb.AuditStatus(
+                state="ok" if writer.suspended is None else "suspended",
+                reason=writer.suspended or "", appliance_id=writer.appliance_id,
+                officer_key=writer.officer_fp, segment=writer.segment,
+                records_appended=writer.appended, bytes_written=writer.bytes_written,
+                free_bytes=writer.free_bytes()))
         for e in self._registry.engines:
             out.engines.append(pb.EngineStatus(
                 tiers=list(e.tiers), file_name=e.path.name, state=e.state,

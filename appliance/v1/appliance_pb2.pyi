@@ -169,7 +169,7 @@ class EngineStatus(_message.Message):
     def __init__(self, tiers: _Optional[_Iterable[str]] = ..., file_name: _Optional[str] = ..., state: _Optional[str] = ..., active_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., tokens_generated_total: _Optional[int] = ..., requests_total: _Optional[int] = ..., slots: _Optional[int] = ..., free_slots: _Optional[int] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("state", "version", "uptime_seconds", "in_flight_requests", "engines", "pass_through_stages", "central_breaker_state")
+    __slots__ = ("state", "version", "uptime_seconds", "in_flight_requests", "engines", "pass_through_stages", "central_breaker_state", "audit")
     STATE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     UPTIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
@@ -177,6 +177,7 @@ class GetStatusResponse(_message.Message):
     ENGINES_FIELD_NUMBER: _ClassVar[int]
     PASS_THROUGH_STAGES_FIELD_NUMBER: _ClassVar[int]
     CENTRAL_BREAKER_STATE_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
     state: str
     version: str
     uptime_seconds: float
@@ -184,4 +185,25 @@ class GetStatusResponse(_message.Message):
     engines: _containers.RepeatedCompositeFieldContainer[EngineStatus]
     pass_through_stages: _containers.RepeatedScalarFieldContainer[str]
     central_breaker_state: str
-    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., in_flight_requests: _Optional[int] = ..., engines: _Optional[_Iterable[_Union[EngineStatus, _Mapping]]] = ..., pass_through_stages: _Optional[_Iterable[str]] = ..., central_breaker_state: _Optional[str] = ...) -> None: ...
+    audit: AuditStatus
+    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., in_flight_requests: _Optional[int] = ..., engines: _Optional[_Iterable[_Union[EngineStatus, _Mapping]]] = ..., pass_through_stages: _Optional[_Iterable[str]] = ..., central_breaker_state: _Optional[str] = ..., audit: _Optional[_Union[AuditStatus, _Mapping]] = ...) -> None: ...
+
+class AuditStatus(_message.Message):
+    __slots__ = ("state", "reason", "appliance_id", "officer_key", "segment", "records_appended", "bytes_written", "free_bytes")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    APPLIANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICER_KEY_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_APPENDED_FIELD_NUMBER: _ClassVar[int]
+    BYTES_WRITTEN_FIELD_NUMBER: _ClassVar[int]
+    FREE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    state: str
+    reason: str
+    appliance_id: str
+    officer_key: str
+    segment: int
+    records_appended: int
+    bytes_written: int
+    free_bytes: int
+    def __init__(self, state: _Optional[str] = ..., reason: _Optional[str] = ..., appliance_id: _Optional[str] = ..., officer_key: _Optional[str] = ..., segment: _Optional[int] = ..., records_appended: _Optional[int] = ..., bytes_written: _Optional[int] = ..., free_bytes: _Optional[int] = ...) -> None: ...

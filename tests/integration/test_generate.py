@@ -189,6 +189,10 @@ def test_status_reports_no_pass_through_stages(client: Client) -> None:
     s = client.status()
     assert "serving" == s.state
     assert [] == list(s.pass_through_stages)
+    assert ("ok", "") == (s.audit.state, s.audit.reason)
+    assert s.audit.segment >= 1
+    assert 32 == len(s.audit.appliance_id)
+    assert s.audit.free_bytes > 0
 
 
 def test_auto_routes_by_task_type(client: Client) -> None:
