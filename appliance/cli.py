@@ -86,6 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
     csub.add_parser("example", help="print a commented example config")
 
+    p = sub.add_parser("token", help="manage bearer tokens ([auth] tokens_file)")
+    tsub = p.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+    t = tsub.add_parser("create", help="create a token; its secret is printed once")
+    t.add_argument("--name", required=True)
+    t.add_argument("--role", required=True, choices=("client", "admin", "auditor"))
+    t.add_argument("--out", type=Path, help="write the secret to this file (0600) instead "
+                                            "of stdout")
+    tl = tsub.add_parser("list", help="names, roles, creation and revocation times")
+    tl.add_argument("--json", action="store_true")
+    tr = tsub.add_parser("revoke", help="revoke a token (effective at once, no restart)")
+    tr.add_argument("--name", required=True)
+    for q in (t, tl, tr):
+        q.add_argument("--config", type=Path, help="TOML config (default: embedded default)")
+
     p = sub.add_parser("audit", help="the compliance officer's tools for the audit log")
     asub = p.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
     k = asub.add_parser("keygen", help="create the officer's X25519 key pair")
@@ -118,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
                "status": cmd_status, "config": cmd_config, "pii": cmd_pii,
-               "audit": cmd_audit}[args.command]
+               "audit": cmd_audit, "token": cmd_token}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -400,3 +414,37 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return _die(str(exc), EXIT_USAGE)
     except OSError as exc:
         return _die(f"{exc.filename or ''}: {exc.strerror}", EXIT_FAIL)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from appliance.audit.keys import write_atomic  # noqa: PLC0415
+    from appliance.errors import ConfigError  # noqa: PLC0415
+    from appliance.server.auth import TokenStore  # noqa: PLC0415
+
+    try:
+        cfg = _load_config(args.config)
+        store = TokenStore(cfg.auth.tokens_path(cfg.state_dir))
+        if args.subcommand == "create":
+            secret = store.create(args.name, args.role)
+            if args.out:
+                write_atomic(args.out, (secret + "\n").encode())
+                print(f"token {args.name} ({args.role}) written to {args.out}", file=sys.stderr)
+            else:
+                print(secret)
+                print(f"token {args.name} ({args.role}): shown once, only its hash is stored in "
+                      f"{store.path}", file=sys.stderr)
+        elif args.subcommand == "revoke":
+            store.revoke(args.name)
+            print(f"revoked {args.name}", file=sys.stderr)
+        else:
+            tokens = store.list()
+            if args.json:
+                print(json.dumps(tokens, indent=2))
+            for t in [] if args.json else tokens:
+                state = f"revoked {t['revoked']}" if t["revoked"] else "live"
+                print(f"{t['name']:<24} {t['role']:<8} created {t['created']}  {state}")
+    except ConfigError as exc:
+        return _die(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        return _die(f"{exc.filename or ''}: {exc.strerror}", EXIT_FAIL)
+    return EXIT_OK

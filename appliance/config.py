@@ -31,6 +31,60 @@ class ServerConfig:
     shutdown_grace_seconds: float = 30.0
     #: Largest request message gRPC accepts, in bytes.
     max_message_bytes: int = 4 * 1024 * 1024
+    #: TLS: server certificate chain and key (PEM). Both or neither.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    #: Mutual TLS: clients must present a certificate signed by this CA (PEM).
+    client_ca: Path | None = None
+    #: unix:// listener: file mode (octal string) and group of the socket.
+    socket_mode: str = "0660"
+    socket_group: str = ""
+    #: HTTP/2 streams one connection may have open at once.
+    max_concurrent_streams: int = 64
+    #: Connections are closed (gracefully) after this long, so load rebalances; 0 = never.
+    max_connection_age_seconds: float = 3600.0
+    #: Clients pinging more often than this (without calls) are disconnected.
+    keepalive_min_interval_seconds: float = 60.0
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+
+ROLES = ("client", "admin", "auditor")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What one identity may do. ``[auth.default]`` for everyone without their own table."""
+
+    tiers: tuple[str, ...] = ("v3", "r1")
+    #: The most urgent priority it may ask for (0 = interactive; higher numbers wait longer).
+    highest_priority: int = 0
+    allow_fallback: bool = True
+    #: Token buckets per minute; 0 = unlimited.
+    requests_per_minute: int = 600
+    tokens_per_minute: int = 0
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    #: Every RPC (except health checks) needs a valid identity. Default: true in a config file,
+    #: false in the embedded default (which listens on loopback only).
+    required: bool = False
+    #: Hashes of bearer tokens (appliance token create). Default: state_dir/tokens.json.
+    tokens_file: Path | None = None
+    #: Client-certificate identities (subject CN or first SAN) and their role.
+    certificate_roles: Mapping[str, str] = field(default_factory=dict)
+    default: Policy = field(default_factory=Policy)
+    #: Per-identity policy, by token name or certificate identity.
+    identities: Mapping[str, Policy] = field(default_factory=dict)
+
+    def tokens_path(self, state_dir: Path) -> Path:
+        return self.tokens_file or state_dir / "tokens.json"
+
+    def policy(self, name: str) -> Policy:
+        return self.identities.get(name, self.default)
 
 
 @dataclass(frozen=True)
@@ -228,6 +282,7 @@ class Config:
     fallback: FallbackConfig = field(default_factory=FallbackConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     pii: PiiConfig = field(default_factory=PiiConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
     #: The file this came from; None for the embedded default.
     source: Path | None = None
 
@@ -348,22 +403,10 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
 
     r = _Reader(file.resolve())
     r.unknown(data, {"state_dir", "server", "limits", "models", "routing", "audit", "fallback",
-                     "logging", "pii"}, "")
+                     "logging", "pii", "auth"}, "")
     state_dir = r.path(data, "state_dir", "") or default_state_dir(env)
 
-    s = r.table(data, "server")
-    r.unknown(s, {"listen", "shutdown_grace_seconds", "max_message_bytes"}, "server.")
-    listen = r.get(s, "listen", str, DEFAULT_LISTEN, "server.")
-    _check_listen(r, listen)
-    grace = r.get(s, "shutdown_grace_seconds", float, 30.0, "server.")
-    if not 0 <= grace <= 3600:
-        r.problem("server.shutdown_grace_seconds", f"must be between 0 and 3600, got {grace}")
-    server = ServerConfig(
-        listen=listen,
-        shutdown_grace_seconds=grace,
-        max_message_bytes=r.int_in(s, "max_message_bytes", 4 * 1024 * 1024, 1024,
-                                   256 * 1024 * 1024, "server."),
-    )
+    server = _load_server(r, data)
 
     lt = r.table(data, "limits")
     r.unknown(lt, {f.name for f in LimitsConfig.__dataclass_fields__.values()}, "limits.")
@@ -439,6 +482,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         r.problem("logging.level", f"must be debug, info, warning or error, got {level!r}")
 
     pii = _load_pii(r, data)
+    auth = _load_auth(r, data, server)
 
     if r.problems:
         raise ConfigErrors(r.problems)
@@ -446,8 +490,92 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         state_dir=state_dir, server=server, limits=limits, models=models,
         routing=RoutingConfig(default_tier=default_tier, task_types=task_types), audit=audit,
         fallback=fallback, logging=LoggingConfig(format=fmt, level=level),
-        pii=pii, source=file.resolve(),
+        pii=pii, auth=auth, source=file.resolve(),
     )
+
+
+def _load_server(r: _Reader, data: Mapping[str, Any]) -> ServerConfig:
+    d, p = ServerConfig(), "server."
+    s = r.table(data, "server")
+    r.unknown(s, {f.name for f in ServerConfig.__dataclass_fields__.values()}, p)
+    listen = r.get(s, "listen", str, DEFAULT_LISTEN, p)
+    _check_listen(r, listen)
+    grace = r.get(s, "shutdown_grace_seconds", float, 30.0, p)
+    if not 0 <= grace <= 3600:
+        r.problem(p + "shutdown_grace_seconds", f"must be between 0 and 3600, got {grace}")
+    cert, key, ca = (r.path(s, k, p) for k in ("tls_cert", "tls_key", "client_ca"))
+    if (cert is None) != (key is None):
+        r.problem(p + "tls_cert", "tls_cert and tls_key go together: set both or neither")
+    if ca is not None and cert is None:
+        r.problem(p + "client_ca", "mutual TLS needs TLS: set tls_cert and tls_key too")
+    if (cert is not None) and listen.startswith("unix://"):
+        r.problem(p + "tls_cert", "TLS is for TCP listeners; a unix socket is protected by "
+                  "its file mode and group")
+    mode = r.get(s, "socket_mode", str, d.socket_mode, p)
+    if not (len(mode) in (3, 4) and all(c in "01234567" for c in mode)):
+        r.problem(p + "socket_mode", f"must be an octal file mode like \"0660\", got {mode!r}")
+    age = r.get(s, "max_connection_age_seconds", float, d.max_connection_age_seconds, p)
+    if not 0 <= age <= 30 * 86400:
+        r.problem(p + "max_connection_age_seconds", f"must be between 0 and 2592000, got {age}")
+    ping = r.get(s, "keepalive_min_interval_seconds", float,
+                 d.keepalive_min_interval_seconds, p)
+    if not 1 <= ping <= 86400:
+        r.problem(p + "keepalive_min_interval_seconds", f"must be between 1 and 86400, "
+                  f"got {ping}")
+    return ServerConfig(
+        listen=listen, shutdown_grace_seconds=grace,
+        max_message_bytes=r.int_in(s, "max_message_bytes", 4 * 1024 * 1024, 1024,
+                                   256 * 1024 * 1024, p),
+        tls_cert=cert, tls_key=key, client_ca=ca, socket_mode=mode,
+        socket_group=r.get(s, "socket_group", str, "", p),
+        max_concurrent_streams=r.int_in(s, "max_concurrent_streams", d.max_concurrent_streams,
+                                        1, 100_000, p),
+        max_connection_age_seconds=age, keepalive_min_interval_seconds=ping)
+
+
+def _is_local(listen: str) -> bool:
+    if listen.startswith("unix://"):
+        return True
+    host = listen.rpartition(":")[0].strip("[]")
+    return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
+
+
+def _load_policy(r: _Reader, t: Mapping[str, Any], p: str, d: Policy) -> Policy:
+    r.unknown(t, {f.name for f in Policy.__dataclass_fields__.values()}, p)
+    tiers = r.str_list(t, "tiers", d.tiers, p)
+    for tier in tiers:
+        if tier not in TIERS:
+            r.problem(p + "tiers", f"unknown tier {tier!r} (one of {', '.join(TIERS)})")
+    return Policy(
+        tiers=tiers, highest_priority=r.int_in(t, "highest_priority", d.highest_priority, 0, 9, p),
+        allow_fallback=r.get(t, "allow_fallback", bool, d.allow_fallback, p),
+        requests_per_minute=r.int_in(t, "requests_per_minute", d.requests_per_minute, 0,
+                                     10_000_000, p),
+        tokens_per_minute=r.int_in(t, "tokens_per_minute", d.tokens_per_minute, 0,
+                                   1_000_000_000, p))
+
+
+def _load_auth(r: _Reader, data: Mapping[str, Any], server: ServerConfig) -> AuthConfig:
+    p = "auth."
+    a = r.table(data, "auth")
+    r.unknown(a, {"required", "tokens_file", "certificate_roles", "default", "identities"}, p)
+    required = r.get(a, "required", bool, True, p)
+    if not required and not _is_local(server.listen):
+        r.problem(p + "required", f"may be false only on a loopback or unix listener; "
+                  f"server.listen is {server.listen}")
+    roles: dict[str, str] = {}
+    for name, role in r.table(a, "certificate_roles", p).items():
+        if role not in ROLES:
+            r.problem(f"{p}certificate_roles.{name}", f"must be one of {', '.join(ROLES)}, "
+                      f"got {role!r}")
+        else:
+            roles[name] = role
+    default = _load_policy(r, r.table(a, "default", p), p + "default.", Policy())
+    identities = {name: _load_policy(r, t if isinstance(t, dict) else {},
+                                     f"{p}identities.{name}.", default)
+                  for name, t in r.table(a, "identities", p).items()}
+    return AuthConfig(required=required, tokens_file=r.path(a, "tokens_file", p),
+                      certificate_roles=roles, default=default, identities=identities)
 
 
 def _load_audit(r: _Reader, data: Mapping[str, Any]) -> AuditConfig:
@@ -645,6 +773,15 @@ listen = "127.0.0.1:50051"
 shutdown_grace_seconds = 30.0
 # Largest request message accepted, in bytes.
 max_message_bytes = 4194304
+# TLS (PEM files); with client_ca, clients must present a certificate from that CA (mTLS).
+# tls_cert = "/etc/llm-appliance/tls/server.pem"
+# tls_key = "/etc/llm-appliance/tls/server.key"
+# client_ca = "/etc/llm-appliance/tls/clients-ca.pem"
+socket_mode = "0660"           # unix:// listener: the socket's file mode ...
+socket_group = ""              # ... and group ("" = the daemon's)
+max_concurrent_streams = 64    # per connection
+max_connection_age_seconds = 3600.0   # 0 = connections live forever
+keepalive_min_interval_seconds = 60.0 # clients pinging more often are disconnected
 
 [limits]
 max_tokens = 2048          # a request's max_tokens may not exceed this
@@ -721,6 +858,32 @@ segment_max_age_hours = 24.0
 retention_days = 90.0      # closed segments older than this go (signed tombstone); 0 = keep all
 free_space_warn_mb = 1024  # below this: a warning
 free_space_refuse_mb = 256 # below this: requests are refused (UNAVAILABLE) until space returns
+
+[auth]
+# Every RPC except health checks needs an identity: a bearer token (appliance token create)
+# or, with server.client_ca, a client certificate. Default true in a config file; false is
+# allowed only on a loopback or unix listener. The embedded default (no config) is false.
+required = true
+# tokens_file = "/var/lib/llm-appliance/tokens.json"   # hashes only; default state_dir/tokens.json
+# Roles: client (Inference), admin (Admin), auditor (Admin.GetStatus only).
+# Tokens carry their role; certificate identities (subject CN, else first DNS SAN) get theirs here:
+[auth.certificate_roles]
+# "app1.example.internal" = "client"
+
+# What each identity may do; [auth.default] for all without their own table.
+[auth.default]
+tiers = ["v3", "r1"]
+highest_priority = 0       # the most urgent priority it may ask for (0 = interactive)
+allow_fallback = true      # may its requests go to the central cluster
+requests_per_minute = 600  # token bucket; 0 = unlimited
+tokens_per_minute = 0      # prompt + generated tokens; 0 = unlimited
+
+# [auth.identities.batch-jobs]
+# tiers = ["r1"]
+# highest_priority = 5
+# allow_fallback = false
+# requests_per_minute = 60
+# tokens_per_minute = 200000
 
 [fallback]                 # leave out (or no url): no central cluster
 # url = "https://central.example:8443/v1"   # OpenAI-compatible base URL

@@ -15,11 +15,12 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import structlog
 
 from appliance.audit.stage import AuditStage
-from appliance.config import Config, LimitsConfig
+from appliance.config import Config, LimitsConfig, Policy
 from appliance.engine.chat import ROLES, Message
 from appliance.engine.llama_engine import (
     Event,
@@ -35,6 +36,7 @@ from appliance.errors import (
     DeadlineExceeded,
     InvalidArgument,
     Overloaded,
+    PermissionDenied,
     Unavailable,
     grpc_status,
 )
@@ -42,6 +44,9 @@ from appliance.privacy.stage import MaskedRequest, PrivacyStage
 from appliance.routing.central import CentralClient
 from appliance.routing.reasoning import ReasoningSplitter
 from appliance.routing.router import choose_tier, reroute_for_length
+
+if TYPE_CHECKING:
+    from appliance.server.auth import RateLimits
 
 log = structlog.get_logger("appliance.pipeline")
 
@@ -93,6 +98,13 @@ class RequestInfo:
     outcome: str = "ok"
     status: str = "OK"
     wall_started: float = field(default_factory=time.time)
+    #: The transport peer ("ipv4:127.0.0.1:5555"); ``client`` is the authenticated identity.
+    peer: str = ""
+    role: str = ""
+    #: What this identity may do; None when authentication is off and nothing was presented.
+    policy: Policy | None = field(default=None, repr=False)
+    #: True once authentication and authorization passed (refusals before are audited apart).
+    auth_checked: bool = True
     model_sha256: str | None = None
     # For the audit record only, never logged: masked text, placeholders instead of PII.
     masked_prompt: tuple[str, ...] | None = field(default=None, repr=False)
@@ -124,6 +136,8 @@ class Pipeline:
         #: Set once the analyzer has loaded (start-up); requests are refused until then.
         self.privacy = privacy
         self.audit = audit
+        #: Per-identity rate limits (set by the server when authentication is configured).
+        self.limits: RateLimits | None = None
         #: Returns None while requests are accepted, else why not ("starting", "draining").
         self._accepting = accepting
 
@@ -166,6 +180,9 @@ class Pipeline:
             info.outcome, info.status = "error", "INTERNAL"
             raise
         finally:
+            if info.policy is not None and self.limits is not None:
+                self.limits.charge(info.client, info.policy,
+                                   info.prompt_tokens + info.completion_tokens)
             try:
                 await audit.finish()
             except ApplianceError as exc:
@@ -177,12 +194,29 @@ class Pipeline:
                     "audit_end_failed", error_type=type(exc).__name__,
                     request_outcome=info.outcome)
 
+    async def audit_refusal(self, info: RequestInfo) -> None:
+        """Record a call refused before the pipeline (authentication, authorization)."""
+        if self._accepting() is not None:
+            return
+        try:
+            await _AuditPair(self.audit, info).finish()
+        except ApplianceError as exc:
+            log.error("audit_refusal_failed", error_type=type(exc).__name__)  # noqa: TRY400
+
     async def _run(self, params: GenerateParams, info: RequestInfo, deadline: float | None,
                    audit: _AuditPair) -> AsyncIterator[Chunk]:
         if deadline is not None and time.monotonic() >= deadline:
             raise DeadlineExceeded("deadline passed before the request was admitted")
 
         sampling = validate(params, self._config.limits)
+        policy = info.policy
+        if policy is not None:
+            if params.priority < policy.highest_priority:
+                raise PermissionDenied(f"priority {params.priority} is more urgent than "
+                                       f"identity {info.client}'s cap of "
+                                       f"{policy.highest_priority}", identity=info.client)
+            if self.limits is not None:
+                self.limits.admit(info.client, policy)
 
         # PII: every text that can reach a model is masked before anything else sees it.
         texts = [params.prompt] if params.prompt else [m.content for m in params.messages]
@@ -205,6 +239,9 @@ class Pipeline:
             tokens, what = await self._tokenize(engine, params, masked.texts)
         route = rerouted
         tier = route.tier
+        if policy is not None and tier not in policy.tiers:
+            raise PermissionDenied(f"identity {info.client} may not use tier {tier}",
+                                   identity=info.client)
         info.tier, info.route, info.route_reason = tier, "local", route.reason
         info.model_sha256 = engine.facts.sha256 if engine.facts else None
         info.prompt_tokens = len(tokens)
@@ -271,7 +308,8 @@ class Pipeline:
         reason = "queue_full" if full else \
             "predicted_wait" if wait * 1000 > fb.max_local_wait_ms else None
         central = self.central
-        if reason is not None and central is not None and params.allow_fallback \
+        may_leave = params.allow_fallback and (info.policy is None or info.policy.allow_fallback)
+        if reason is not None and central is not None and may_leave \
                 and set(masked.entity_counts) <= set(fb.allowed_pii_types) \
                 and central.available():
             info.route, info.route_reason = "central", f"fallback:{reason}"

@@ -88,6 +88,8 @@ def write_config(path: Path, model: Path, **extra: str) -> Path:
         _private, public = officer_keys(path.parent / "officer")
         extra = {**extra, "audit": f'officer_public_key = "{public}"\n'
                                    "checkpoint_every_seconds = 1.0"}
+    if "auth" not in extra:  # loopback test daemons; test_access_control turns it on
+        extra = {**extra, "auth": "required = false"}
     for tier in ("v3", "r1"):
         lines += [f"[models.{tier}]", f'path = "{model}"', "n_threads = 2", "n_ctx = 2048",
                   "slots = 8",

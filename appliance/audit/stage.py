@@ -65,7 +65,8 @@ def begin_record(info: RequestInfo, content: str) -> dict[str, Any]:
     """The ``begin`` record: who asked what of which model, and where it was sent."""
     rec: dict[str, Any] = {
         "type": "begin", "request_id": info.request_id, "time": _iso(info.wall_started),
-        "client": info.client, "method": info.method, "tier": info.tier,
+        "client": info.client, "role": info.role, "peer": info.peer, "method": info.method,
+        "tier": info.tier,
         "model_sha256": info.model_sha256, "route": info.route, "route_reason": info.route_reason,
         "pii": dict(info.pii_counts), "prompt_tokens": info.prompt_tokens,
     }
@@ -78,7 +79,8 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
     """The ``end`` record: the outcome, usage, latency and (masked) answer."""
     rec: dict[str, Any] = {
         "type": "end", "request_id": info.request_id, "time": _iso(time.time()),
-        "client": info.client, "method": info.method, "tier": info.tier,
+        "client": info.client, "role": info.role, "peer": info.peer, "method": info.method,
+        "tier": info.tier,
         "model_sha256": info.model_sha256, "route": info.route, "route_reason": info.route_reason,
         "outcome": info.outcome, "status": info.status, "finish_reason": info.finish_reason,
         "pii": dict(info.pii_counts), "output_pii": dict(info.output_pii_counts),

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+import grpc
 import structlog
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -28,10 +32,11 @@ from appliance.config import Config
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import ApplianceError, ConfigError, Unavailable
 from appliance.observability.systemd import SystemdNotifier
-from appliance.pipeline import Pipeline
+from appliance.pipeline import Pipeline, RequestInfo
 from appliance.privacy.masker import PiiMasker
 from appliance.privacy.stage import PrivacyStage
 from appliance.routing.central import CentralClient
+from appliance.server.auth import Authenticator
 from appliance.server.interceptors import InFlight, ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.v1 import appliance_pb2 as pb
@@ -94,7 +99,24 @@ class ApplianceServer:
     async def start(self) -> None:
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.grpc.start()
-        log.info("listening", address=self.address)
+        listen = self.config.server.listen
+        if listen.startswith("unix://"):
+            self._secure_socket(Path(listen[len("unix://"):]))
+        log.info("listening", address=self.address, tls=self.config.server.tls,
+                 mtls=self.config.server.client_ca is not None,
+                 auth_required=self.config.auth.required)
+
+    def _secure_socket(self, path: Path) -> None:
+        """Give the unix socket the configured mode and group (same-host callers)."""
+        sc = self.config.server
+        try:
+            if sc.socket_group:
+                shutil.chown(path, group=sc.socket_group)
+            path.chmod(int(sc.socket_mode, 8))
+        except (OSError, LookupError) as exc:
+            raise ConfigError(f"cannot set mode {sc.socket_mode} / group "
+                              f"{sc.socket_group or '-'} on {path}: {exc}",
+                              key="server.socket_mode") from exc
 
     async def load_models(self) -> None:
         """Open the audit log, load the PII analyzer and every model; SERVING only when all
@@ -161,13 +183,34 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     :meth:`ApplianceServer.load_models`."""
     notifier = notifier or SystemdNotifier()
     in_flight = InFlight()
+    sc = config.server
+    auth = Authenticator(config.auth, config.auth.tokens_path(config.state_dir),
+                         mtls=sc.client_ca is not None)
+    refusals: list[Callable[[RequestInfo], Awaitable[None]]] = []
+
+    async def audit_refusal(info: RequestInfo) -> None:
+        for f in refusals:
+            await f(info)
+
+    options: list[tuple[str, Any]] = [
+        ("grpc.max_receive_message_length", sc.max_message_bytes),
+        # Never share a port with another daemon that happens to be running.
+        ("grpc.so_reuseport", 0),
+        ("grpc.max_concurrent_streams", sc.max_concurrent_streams),
+        # Keepalive enforcement: clients pinging more often than this are cut off.
+        ("grpc.http2.min_ping_interval_without_data_ms",
+         int(sc.keepalive_min_interval_seconds * 1000)),
+        ("grpc.keepalive_permit_without_calls", 0),
+        ("grpc.http2.max_ping_strikes", 2),
+    ]
+    if sc.max_connection_age_seconds:
+        options += [("grpc.max_connection_age_ms", int(sc.max_connection_age_seconds * 1000)),
+                    ("grpc.max_connection_age_grace_ms",
+                     int((sc.shutdown_grace_seconds + 5) * 1000))]
     server = aio.server(
-        interceptors=[ServingInterceptor(in_flight)],
-        options=[
-            ("grpc.max_receive_message_length", config.server.max_message_bytes),
-            # Never share a port with another daemon that happens to be running.
-            ("grpc.so_reuseport", 0),
-        ],
+        interceptors=[ServingInterceptor(in_flight, auth, audit_refusal)],
+        options=options,
+        maximum_concurrent_rpcs=None,
     )
     registry = ModelRegistry(config, progress=notifier.status)
     health_servicer = health_aio.HealthServicer()
@@ -178,6 +221,8 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
 
     central = CentralClient(config.fallback) if config.fallback.url else None
     pipeline = Pipeline(config, registry, privacy, audit or _NO_AUDIT, accepting, central)
+    pipeline.limits = auth.limits
+    refusals.append(pipeline.audit_refusal)
     started = time.monotonic()
     pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
         InferenceServicer(pipeline, registry), server)
@@ -200,11 +245,24 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
 
 
 def _bind(server: aio.Server, listen: str, config: Config) -> int:
+    sc = config.server
     if listen.startswith("unix://"):
         path = Path(listen[len("unix://"):])
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        port: int = server.add_insecure_port(listen)
+        if sc.tls_cert is not None and sc.tls_key is not None:
+            try:
+                creds = grpc.ssl_server_credentials(
+                    [(sc.tls_key.read_bytes(), sc.tls_cert.read_bytes())],
+                    root_certificates=sc.client_ca.read_bytes() if sc.client_ca else None,
+                    require_client_auth=sc.client_ca is not None)
+            except OSError as exc:
+                raise ConfigError(f"cannot read TLS material: {exc.filename}: {exc.strerror}",
+                                  file=str(config.source) if config.source else None,
+                                  key="server.tls_cert") from exc
+            port: int = server.add_secure_port(listen, creds)
+        else:
+            port = server.add_insecure_port(listen)
     except RuntimeError as exc:  # grpc raises RuntimeError when it cannot bind
         raise ConfigError(f"cannot listen on {listen}: address in use or not permitted",
                           file=str(config.source) if config.source else None,

@@ -19,14 +19,24 @@ import grpc
 import structlog
 from grpc import aio
 
-from appliance.errors import ApplianceError, Overloaded, client_message, grpc_status
+from appliance.errors import (
+    ApplianceError,
+    Overloaded,
+    PermissionDenied,
+    Unauthenticated,
+    client_message,
+    grpc_status,
+)
 from appliance.pipeline import RequestInfo, current_request
+from appliance.server.auth import Authenticator
 
 Context: TypeAlias = "aio.ServicerContext[Any, Any]"
 
 log = structlog.get_logger("appliance.rpc")
 
 SERVICE_PREFIX = "/appliance.v1."
+#: Refused calls to these are audited (the inference RPCs the audit log is about).
+AUDITED_METHODS = frozenset({"Generate", "GenerateStream"})
 
 
 class InFlight:
@@ -55,7 +65,10 @@ class InFlight:
 
 
 class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
-    def __init__(self, in_flight: InFlight) -> None:
+    def __init__(self, in_flight: InFlight, auth: Authenticator | None = None,
+                 audit_refusal: Callable[[RequestInfo], Awaitable[None]] | None = None) -> None:
+        self._auth = auth
+        self._audit_refusal = audit_refusal
         self._in_flight = in_flight
 
     async def intercept_service(
@@ -81,11 +94,25 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
     def _begin(self, method: str, context: Context) -> RequestInfo:
         info = RequestInfo(request_id=uuid.uuid4().hex, method=method.rsplit("/", 1)[-1],
                            client=context.peer() or "unknown")
+        info.peer = info.client
         current_request.set(info)
         structlog.contextvars.bind_contextvars(request_id=info.request_id)
         context.set_trailing_metadata((("request-id", info.request_id),))
         self._in_flight.enter()
         return info
+
+    def _authenticate(self, method: str, info: RequestInfo, context: Context) -> None:
+        """Who is calling and may they call this; raises Unauthenticated/PermissionDenied."""
+        if self._auth is None:
+            return
+        info.auth_checked = False
+        identity = self._auth.identify(context.invocation_metadata(), context.auth_context(),
+                                       info.peer)
+        info.client, info.role = identity.name, identity.role
+        self._auth.authorize(identity, method)
+        if identity.source != "anonymous":
+            info.policy = self._auth.policy(identity)
+        info.auth_checked = True
 
     def _end(self, info: RequestInfo) -> None:
         self._in_flight.leave()
@@ -109,6 +136,10 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
         if isinstance(error, Overloaded):
             info.outcome = "rejected"
             metadata.append(("retry-after", f"{max(error.retry_after, 0.1):.1f}"))
+        if isinstance(error, Unauthenticated | PermissionDenied) and not info.auth_checked:
+            info.outcome = "rejected"
+            if self._audit_refusal is not None and info.method in AUDITED_METHODS:
+                await self._audit_refusal(info)
         if isinstance(error, ApplianceError):
             log.warning("rpc_error", error_type=type(error).__name__, detail=error.message,
                         context={k: v for k, v in error.context.items() if v is not None})
@@ -129,6 +160,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
         async def unary(request: Any, context: Context) -> Any:
             info = self._begin(method, context)
             try:
+                self._authenticate(method, info, context)
                 return await behavior(request, context)
             except asyncio.CancelledError:
                 self._cancelled(info, context)
@@ -148,6 +180,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
         async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
             info = self._begin(method, context)
             try:
+                self._authenticate(method, info, context)
                 async for item in behavior(request, context):
                     yield item
             except (asyncio.CancelledError, GeneratorExit):

@@ -1,0 +1,262 @@
+"""Who is calling, and what they may do: bearer tokens, client certificates, roles, per-identity
+policy and rate limits.
+
+Identity comes from an ``authorization: Bearer <token>`` header (checked against the SHA-256
+hashes in ``[auth] tokens_file``, re-read whenever the file changes, so a revocation takes effect
+on the next call) or from a client certificate verified by mutual TLS (subject CN, else the
+first SAN, with its role from ``[auth.certificate_roles]``). Failures reach the caller as
+UNAUTHENTICATED or PERMISSION_DENIED with one generic message; the reason goes to the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from appliance.audit.keys import write_atomic
+from appliance.config import ROLES, AuthConfig, Policy
+from appliance.errors import ConfigError, Overloaded, PermissionDenied, Unauthenticated
+
+TOKEN_PREFIX = "llma_"  # noqa: S105 - a marker so leaked tokens are easy to find, not a secret
+MAX_NAME = 64
+
+#: Which roles may call which RPC (full method names); anything not listed is denied.
+ACCESS: Mapping[str, frozenset[str]] = {
+    "/appliance.v1.Inference/Generate": frozenset({"client"}),
+    "/appliance.v1.Inference/GenerateStream": frozenset({"client"}),
+    "/appliance.v1.Inference/ListModels": frozenset({"client", "admin", "auditor"}),
+    "/appliance.v1.Admin/GetStatus": frozenset({"admin", "auditor"}),
+}
+ADMIN_PREFIX = "/appliance.v1.Admin/"
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    #: "client", "admin", "auditor", or "any" when authentication is not required and the
+    #: caller presented nothing.
+    role: str
+    #: "token", "certificate" or "anonymous".
+    source: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > MAX_NAME or not all(c.isalnum() or c in "-_.@" for c in name):
+        raise ConfigError(f"token name {name[:MAX_NAME]!r}: use 1-{MAX_NAME} letters, digits, "
+                          f"'-', '_', '.', '@'")
+
+
+class TokenStore:
+    """The tokens file: names, roles and SHA-256 hashes; never a secret."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int, int] | None = None
+        self._by_hash: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    # -- reading (daemon) --
+
+    def _entries(self) -> list[dict[str, Any]]:
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{self.path}: unreadable tokens file ({exc})",
+                              key="auth.tokens_file") from exc
+        tokens = doc.get("tokens", []) if isinstance(doc, dict) else []
+        return [t for t in tokens if isinstance(t, dict)]
+
+    def lookup(self, token: str) -> dict[str, Any] | None:
+        """The live (not revoked) entry for ``token``; re-reads the file when it changed."""
+        try:
+            st = self.path.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except FileNotFoundError:
+            stamp = (0, 0, 0)
+        with self._lock:
+            if stamp != self._stamp:
+                self._by_hash = {str(t.get("sha256")): t for t in self._entries()
+                                 if not t.get("revoked")}
+                self._stamp = stamp
+            digest = hash_token(token)
+            entry = self._by_hash.get(digest)
+        if entry is None or not hmac.compare_digest(str(entry.get("sha256")), digest):
+            return None
+        return entry
+
+    # -- managing (CLI) --
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[list[dict[str, Any]]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            entries = self._entries()
+            yield entries
+            write_atomic(self.path, (json.dumps({"version": 1, "tokens": entries}, indent=2)
+                                     + "\n").encode())
+        finally:
+            os.close(fd)
+
+    def create(self, name: str, role: str) -> str:
+        """A new token; the secret is returned once and only its hash is stored."""
+        _check_name(name)
+        if role not in ROLES:
+            raise ConfigError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self._locked() as entries:
+            if any(t.get("name") == name and not t.get("revoked") for t in entries):
+                raise ConfigError(f"a token named {name!r} exists; revoke it first")
+            entries.append({"name": name, "role": role, "sha256": hash_token(token),
+                            "created": _now(), "revoked": None})
+        return token
+
+    def revoke(self, name: str) -> int:
+        with self._locked() as entries:
+            n = 0
+            for t in entries:
+                if t.get("name") == name and not t.get("revoked"):
+                    t["revoked"] = _now()
+                    n += 1
+        if not n:
+            raise ConfigError(f"no live token named {name!r}")
+        return n
+
+    def list(self) -> list[dict[str, Any]]:
+        return [{k: t.get(k) for k in ("name", "role", "created", "revoked")}
+                for t in self._entries()]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class TokenBucket:
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self.level = float(per_minute)
+        self.stamp = time.monotonic()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def wait_for(self, amount: float) -> float:
+        """Seconds until ``amount`` is available (0: available now, and nothing is taken)."""
+        self._refill()
+        need = min(amount, self.capacity) - self.level
+        return 0.0 if need <= 0 else need / self.rate
+
+    def take(self, amount: float) -> None:
+        self._refill()
+        self.level -= amount  # may go negative: a large answer is paid for by later calls
+
+
+class RateLimits:
+    """Per identity: requests per minute (checked and taken at admission) and tokens per
+    minute (checked at admission, charged with the real count when the request ends)."""
+
+    def __init__(self) -> None:
+        self._requests: dict[str, TokenBucket] = {}
+        self._tokens: dict[str, TokenBucket] = {}
+
+    def _bucket(self, table: dict[str, TokenBucket], name: str, rate: int) -> TokenBucket:
+        bucket = table.get(name)
+        if bucket is None or bucket.capacity != rate:
+            bucket = table[name] = TokenBucket(rate)
+        return bucket
+
+    def admit(self, name: str, policy: Policy) -> None:
+        waits = []
+        req = self._bucket(self._requests, name, policy.requests_per_minute) \
+            if policy.requests_per_minute else None
+        tok = self._bucket(self._tokens, name, policy.tokens_per_minute) \
+            if policy.tokens_per_minute else None
+        if req is not None:
+            waits.append(req.wait_for(1))
+        if tok is not None:
+            waits.append(tok.wait_for(1))
+        wait = max(waits, default=0.0)
+        if wait > 0:
+            raise Overloaded(f"rate limit of identity {name!r} reached",
+                             retry_after=round(max(wait, 0.1), 1), identity=name)
+        if req is not None:
+            req.take(1)
+
+    def charge(self, name: str, policy: Policy, tokens: int) -> None:
+        if policy.tokens_per_minute and tokens > 0:
+            self._bucket(self._tokens, name, policy.tokens_per_minute).take(tokens)
+
+
+def _peer_identity(auth_context: Mapping[str, Iterable[bytes]]) -> str | None:
+    for key in ("x509_common_name", "x509_subject_alternative_name"):
+        for value in auth_context.get(key) or ():
+            return value.decode("utf-8", "replace")
+    return None
+
+
+class Authenticator:
+    def __init__(self, auth: AuthConfig, tokens_path: Path, mtls: bool) -> None:
+        self.config = auth
+        self.tokens = TokenStore(tokens_path)
+        self.mtls = mtls
+        self.limits = RateLimits()
+
+    def identify(self, metadata: Iterable[tuple[str, str | bytes]] | None,
+                 auth_context: Mapping[str, Iterable[bytes]], peer: str) -> Identity:
+        header = next((v for k, v in metadata or () if k == "authorization"), None)
+        if header is not None:
+            text = header.decode("utf-8", "replace") if isinstance(header, bytes) else header
+            scheme, _, token = text.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("authorization header is not 'Bearer <token>'",
+                                      peer=peer)
+            entry = self.tokens.lookup(token.strip())
+            if entry is None:
+                raise Unauthenticated("unknown or revoked token", peer=peer)
+            return Identity(str(entry.get("name")), str(entry.get("role")), "token")
+        name = _peer_identity(auth_context) if self.mtls else None
+        if name is not None:
+            role = self.config.certificate_roles.get(name)
+            if role is None:
+                raise PermissionDenied(f"certificate identity {name!r} has no role in "
+                                       f"[auth.certificate_roles]", identity=name)
+            return Identity(name, role, "certificate")
+        if self.config.required:
+            raise Unauthenticated("no credentials", peer=peer)
+        return Identity(peer, "any", "anonymous")
+
+    @staticmethod
+    def authorize(identity: Identity, method: str) -> None:
+        if identity.role == "any":
+            return
+        allowed = ACCESS.get(method, frozenset({"admin"}) if method.startswith(ADMIN_PREFIX)
+                             else frozenset())
+        if identity.role not in allowed:
+            raise PermissionDenied(f"role {identity.role} may not call {method}",
+                                   identity=identity.name)
+
+    def policy(self, identity: Identity) -> Policy:
+        return self.config.policy(identity.name)
