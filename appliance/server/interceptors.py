@@ -21,6 +21,7 @@ from grpc import aio
 
 from appliance.errors import (
     ApplianceError,
+    InvalidArgument,
     Overloaded,
     PermissionDenied,
     Unauthenticated,
@@ -37,6 +38,33 @@ log = structlog.get_logger("appliance.rpc")
 SERVICE_PREFIX = "/appliance.v1."
 #: Refused calls to these are audited (the inference RPCs the audit log is about).
 AUDITED_METHODS = frozenset({"Generate", "GenerateStream"})
+
+
+class _Undecodable:
+    """Stands in for a request whose bytes are not a valid message (e.g. invalid UTF-8)."""
+
+
+UNDECODABLE = _Undecodable()
+
+
+def _lenient(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """grpc answers INTERNAL when a request does not parse; we answer INVALID_ARGUMENT."""
+    if deserialize is None:
+        return None
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except Exception:  # noqa: BLE001 - protobuf raises DecodeError and others
+            return UNDECODABLE
+
+    return parse
+
+
+def _check_decoded(request: Any) -> None:
+    if request is UNDECODABLE:
+        raise InvalidArgument("request: not a valid appliance.v1 message (bad wire format or "
+                              "invalid UTF-8 in a string field)", field="request")
 
 
 class InFlight:
@@ -82,12 +110,12 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(method, handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_lenient(handler.request_deserializer),
                 response_serializer=handler.response_serializer)
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
                 self._wrap_stream(method, handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_lenient(handler.request_deserializer),
                 response_serializer=handler.response_serializer)
         return handler
 
@@ -161,6 +189,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
             info = self._begin(method, context)
             try:
                 self._authenticate(method, info, context)
+                _check_decoded(request)
                 return await behavior(request, context)
             except asyncio.CancelledError:
                 self._cancelled(info, context)
@@ -181,6 +210,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
             info = self._begin(method, context)
             try:
                 self._authenticate(method, info, context)
+                _check_decoded(request)
                 async for item in behavior(request, context):
                     yield item
             except (asyncio.CancelledError, GeneratorExit):
