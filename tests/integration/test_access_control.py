@@ -96,6 +96,16 @@ def test_right_credentials_succeed(site: Site) -> None:
     with site.client("batch") as c:
         r = c.generate("Hello", model="r1", priority=5, **GEN)
         assert "r1" == r.model
+    # The CLI passes TLS material and the token too.
+    assert site.daemon.address is not None
+    p = appliance("ask", "--target", site.daemon.address, "--ca", str(site.ca.path),
+                  "--token-file", str(site.tokens["app"]), "--max-tokens", "2", "--json",
+                  "Hello")
+    assert 0 == p.returncode, p.stderr
+    p = appliance("status", "--target", site.daemon.address, "--ca", str(site.ca.path),
+                  "--token-file", str(site.tokens["app"]))
+    assert 1 == p.returncode
+    assert "PERMISSION_DENIED" in p.stderr
 
 
 def test_negative_matrix(site: Site) -> None:
