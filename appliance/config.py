@@ -65,6 +65,8 @@ class Policy:
     #: Token buckets per minute; 0 = unlimited.
     requests_per_minute: int = 600
     tokens_per_minute: int = 0
+    #: A [pii.profiles.NAME] to mask this identity's requests with; "" = the [pii] policy.
+    pii_profile: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,9 @@ class PiiConfig:
         e for e in DEFAULT_PII_ENTITIES if e != "PERSON")
     #: Threads analysing text in parallel.
     workers: int = 2
+    #: Named variants of this policy ([pii.profiles.NAME]: any key above except spacy_model,
+    #: spacy_exclude and workers), chosen per identity by [auth.*] pii_profile.
+    profiles: Mapping[str, PiiConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -483,6 +488,10 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
 
     pii = _load_pii(r, data)
     auth = _load_auth(r, data, server)
+    for who, pol in [("default", auth.default), *auth.identities.items()]:
+        if pol.pii_profile and pol.pii_profile not in pii.profiles:
+            where = "auth.default" if who == "default" else f"auth.identities.{who}"
+            r.problem(f"{where}.pii_profile", f"no [pii.profiles.{pol.pii_profile}] table")
 
     if r.problems:
         raise ConfigErrors(r.problems)
@@ -552,7 +561,8 @@ def _load_policy(r: _Reader, t: Mapping[str, Any], p: str, d: Policy) -> Policy:
         requests_per_minute=r.int_in(t, "requests_per_minute", d.requests_per_minute, 0,
                                      10_000_000, p),
         tokens_per_minute=r.int_in(t, "tokens_per_minute", d.tokens_per_minute, 0,
-                                   1_000_000_000, p))
+                                   1_000_000_000, p),
+        pii_profile=r.get(t, "pii_profile", str, d.pii_profile, p))
 
 
 def _load_auth(r: _Reader, data: Mapping[str, Any], server: ServerConfig) -> AuthConfig:
@@ -634,11 +644,29 @@ def _entity_list(r: _Reader, t: Mapping[str, Any], key: str, default: tuple[str,
     return names
 
 
+PROFILE_FIXED = ("spacy_model", "spacy_exclude", "workers")
+
+
 def _load_pii(r: _Reader, data: Mapping[str, Any]) -> PiiConfig:
-    d = PiiConfig()
     t = r.table(data, "pii")
-    p = "pii."
-    r.unknown(t, {f.name for f in PiiConfig.__dataclass_fields__.values()}, p)
+    base = _load_pii_table(r, {k: v for k, v in t.items() if k != "profiles"}, "pii.")
+    profiles = {}
+    for name, table in r.table(t, "profiles", "pii.").items():
+        p = f"pii.profiles.{name}."
+        if not isinstance(table, Mapping):
+            r.problem(p[:-1], "must be a table")
+            continue
+        for key in PROFILE_FIXED:
+            if key in table:
+                r.problem(p + key, "is shared by every profile; set it in [pii]")
+        merged = {**{k: v for k, v in t.items() if k != "profiles"}, **table}
+        profiles[name] = _load_pii_table(r, merged, p)
+    return replace(base, profiles=profiles)
+
+
+def _load_pii_table(r: _Reader, t: Mapping[str, Any], p: str) -> PiiConfig:
+    d = PiiConfig()
+    r.unknown(t, {f.name for f in PiiConfig.__dataclass_fields__.values()} - {"profiles"}, p)
     entities = _entity_list(r, t, "entities", d.entities, p)
     threshold = r.get(t, "score_threshold", float, d.score_threshold, p)
     if not 0.0 <= threshold <= 1.0:
@@ -878,6 +906,8 @@ allow_fallback = true      # may its requests go to the central cluster
 requests_per_minute = 600  # token bucket; 0 = unlimited
 tokens_per_minute = 0      # prompt + generated tokens; 0 = unlimited
 
+# pii_profile = ""         # a [pii.profiles.NAME] to mask this identity's requests with
+
 # [auth.identities.batch-jobs]
 # tiers = ["r1"]
 # highest_priority = 5
@@ -929,6 +959,12 @@ workers = 2                # threads analysing text
 
 [pii.thresholds]           # per entity type, overriding score_threshold
 # PERSON = 0.6
+
+# Named variants of this policy for particular callers ([auth.identities.NAME] pii_profile):
+# any [pii] key except spacy_model, spacy_exclude and workers; the rest is inherited.
+# [pii.profiles.strict]
+# allow_list = []
+# restore = "keep_masked"
 
 [logging]
 format = "auto"            # auto: JSON lines unless stdout is a terminal; json; console

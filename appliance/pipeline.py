@@ -135,6 +135,8 @@ class Pipeline:
         self.central = central
         #: Set once the analyzer has loaded (start-up); requests are refused until then.
         self.privacy = privacy
+        #: [pii.profiles.NAME] stages, for identities whose policy names one.
+        self.pii_profiles: dict[str, PrivacyStage] = {}
         self.audit = audit
         #: Per-identity rate limits (set by the server when authentication is configured).
         self.limits: RateLimits | None = None
@@ -220,9 +222,11 @@ class Pipeline:
 
         # PII: every text that can reach a model is masked before anything else sees it.
         texts = [params.prompt] if params.prompt else [m.content for m in params.messages]
-        if self.privacy is None:  # cannot happen while accepting; never serve unmasked
-            raise Unavailable("PII stage not loaded")
         privacy = self.privacy
+        if policy is not None and policy.pii_profile:
+            privacy = self.pii_profiles.get(policy.pii_profile)
+        if privacy is None:  # cannot happen while accepting; never serve unmasked
+            raise Unavailable("PII stage not loaded")
         masked = await privacy.mask(texts)
         info.pii_counts = dict(masked.entity_counts)
         info.masked_prompt = masked.texts

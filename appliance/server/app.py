@@ -130,6 +130,11 @@ class ApplianceServer:
             self.notifier.status("loading PII analyzer")
             self.pipeline.privacy = await asyncio.to_thread(
                 PiiMasker.load, self.config.pii, self.config.limits.max_prompt_chars)
+        for name, profile in sorted(self.config.pii.profiles.items()):
+            if name not in self.pipeline.pii_profiles:
+                self.notifier.status(f"loading PII profile {name}")
+                self.pipeline.pii_profiles[name] = await asyncio.to_thread(
+                    PiiMasker.load, profile, self.config.limits.max_prompt_chars)
         self.notifier.status("loading models")
         await self.registry.load()
         self.state = "serving"

@@ -19,7 +19,7 @@ from tests.daemon import Daemon, write_config
 GEN = {"temperature": 0.0, "max_tokens": 1}
 NO_RETRY = RetryPolicy(max_attempts=1)
 ROLES = {"app": "client", "limited": "client", "batch": "client", "ops": "admin",
-         "aud": "auditor", "gone": "client"}
+         "aud": "auditor", "gone": "client", "strict": "client"}
 
 
 def appliance(*args: str) -> subprocess.CompletedProcess[str]:
@@ -51,7 +51,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator
         work / "appliance.toml", model_path,
         server=f'tls_cert = "{cert}"\ntls_key = "{key}"',
         auth="required = true\n\n[auth.identities.limited]\nrequests_per_minute = 3\n\n"
-             '[auth.identities.batch]\ntiers = ["r1"]\nhighest_priority = 5')
+             '[auth.identities.batch]\ntiers = ["r1"]\nhighest_priority = 5\n\n'
+             '[auth.identities.strict]\npii_profile = "strict"',
+        pii='allow_list = ["ann@example.com"]\n\n[pii.profiles.strict]\nallow_list = []')
     tokens = {}
     for name, role in ROLES.items():
         out = work / f"{name}.token"
@@ -140,6 +142,16 @@ def test_negative_matrix(site: Site) -> None:
     for reason in ("no credentials", "unknown or revoked token", "may not call",
                    "may not use tier", "more urgent than"):
         assert reason in details, reason
+
+
+def test_pii_profile_per_identity(site: Site) -> None:
+    """The site policy allows one address through unmasked; the identity with the strict
+    profile gets it masked."""
+    prompt = "Please write to ann@example.com today."
+    with site.client("app") as c:
+        assert {} == c.generate(prompt, **GEN).pii
+    with site.client("strict") as c:
+        assert {"EMAIL_ADDRESS": 1} == c.generate(prompt, **GEN).pii
 
 
 def test_revocation_takes_effect_without_restart(site: Site) -> None:

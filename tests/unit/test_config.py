@@ -108,3 +108,30 @@ def test_pii_policy_is_read_and_validated(tmp_path: Path) -> None:
     keys = sorted(p.key or "" for p in info.value)
     assert ["pii.entities", "pii.output_scan_entities", "pii.phone_regions", "pii.restore",
             "pii.score_threshold"] == keys
+
+
+def test_pii_profiles_and_auth_policy(tmp_path: Path) -> None:
+    """Profiles inherit [pii] and override it; identities name them; mistakes are named by key."""
+    cfg = config.load(write(tmp_path, "\n".join([
+        "[pii]", 'allow_list = ["a@b.example"]', 'restore = "restore"',
+        "[pii.profiles.strict]", "allow_list = []", 'restore = "keep_masked"',
+        "[auth.identities.vault]", 'pii_profile = "strict"', "highest_priority = 3",
+    ])))
+    strict = cfg.pii.profiles["strict"]
+    assert ((), "keep_masked") == (strict.allow_list, strict.restore)
+    assert cfg.pii.entities == strict.entities  # inherited
+    assert "strict" == cfg.auth.policy("vault").pii_profile
+    assert 3 == cfg.auth.policy("vault").highest_priority
+    assert "" == cfg.auth.policy("someone-else").pii_profile
+    assert cfg.auth.required  # a config file requires authentication
+    with pytest.raises(config.ConfigErrors) as err:
+        config.load(write(tmp_path, "\n".join([
+            "[server]", 'listen = "0.0.0.0:50051"',
+            "[pii.profiles.p]", 'spacy_model = "x"',
+            "[auth]", "required = false",
+            "[auth.identities.x]", 'pii_profile = "nope"', 'tiers = ["v9"]',
+        ])))
+    text = str(err.value)
+    for key in ("pii.profiles.p.spacy_model", "auth.required", "auth.identities.x.pii_profile",
+                "auth.identities.x.tiers"):
+        assert key in text, key
