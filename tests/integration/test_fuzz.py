@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from appliance.client import build_request
 from appliance.v1 import appliance_pb2 as pb
 from tests.audit_helpers import full_count
 from tests.daemon import Daemon, write_config
@@ -68,25 +69,8 @@ def _raw_call(channel: grpc.Channel, payload: bytes, stream: bool) -> grpc.Statu
     return grpc.StatusCode.OK
 
 
-def _request(prompt: str, messages: list[tuple[str, str]], model: str, max_tokens: int,
-             temperature: float | None, top_p: float | None, stop: list[str],
-             seed: int | None, task: str, inc: bool | None, fb: bool | None,
-             prio: int) -> bytes:
-    r = pb.GenerateRequest(prompt=prompt, model=model, max_tokens=max_tokens, stop=stop,
-                           task_type=task, priority=prio)
-    for role, content in messages:
-        r.messages.add(role=role, content=content)
-    if temperature is not None:
-        r.temperature = temperature
-    if top_p is not None:
-        r.top_p = top_p
-    if seed is not None:
-        r.seed = seed
-    if inc is not None:
-        r.include_reasoning = inc
-    if fb is not None:
-        r.allow_fallback = fb
-    return r.SerializeToString()
+def _request(**fields: object) -> bytes:
+    return build_request(**fields).SerializeToString()  # type: ignore[arg-type]
 
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=200)
@@ -101,10 +85,10 @@ requests = st.builds(
     top_p=st.one_of(st.none(), st.floats(width=32)),
     stop=st.lists(TEXT, max_size=12),
     seed=st.one_of(st.none(), st.integers(0, 2**64 - 1)),
-    task=st.one_of(TEXT, st.text(min_size=60, max_size=100)),
-    inc=st.one_of(st.none(), st.booleans()),
-    fb=st.one_of(st.none(), st.booleans()),
-    prio=st.integers(-(2**31), 2**31 - 1),
+    task_type=st.one_of(TEXT, st.text(min_size=60, max_size=100)),
+    include_reasoning=st.one_of(st.none(), st.booleans()),
+    allow_fallback=st.one_of(st.none(), st.booleans()),
+    priority=st.integers(-(2**31), 2**31 - 1),
 )
 
 
