@@ -260,6 +260,18 @@ class Client:
     def status(self, timeout: float | None = None) -> pb.GetStatusResponse:
         return self._call(self._admin.GetStatus, pb.GetStatusRequest(), timeout)  # type: ignore[no-any-return]
 
+    def reload_models(self, timeout: float | None = None) -> pb.ReloadModelsResponse:
+        """Admin: load the models again and swap them in; in-flight requests finish first."""
+        return self._call(self._admin.ReloadModels, pb.ReloadModelsRequest(), timeout)  # type: ignore[no-any-return]
+
+    def drain(self, wait_seconds: float = 0.0, timeout: float | None = None) -> pb.DrainResponse:
+        """Admin: stop admitting requests and wait up to ``wait_seconds`` for in-flight ones."""
+        return self._call(self._admin.Drain, pb.DrainRequest(timeout_seconds=wait_seconds),  # type: ignore[no-any-return]
+                          timeout)
+
+    def resume(self, timeout: float | None = None) -> pb.ResumeResponse:
+        return self._call(self._admin.Resume, pb.ResumeRequest(), timeout)  # type: ignore[no-any-return]
+
     def health(self, service: str = "", timeout: float | None = 5.0) -> str:
         """The health status name (``SERVING``, ``NOT_SERVING``...). Not retried."""
         from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: PLC0415

@@ -143,6 +143,10 @@ class Pipeline:
         #: Returns None while requests are accepted, else why not ("starting", "draining").
         self._accepting = accepting
 
+    def set_config(self, config: Config) -> None:
+        """After a model reload: the new [models] (reasoning style per tier)."""
+        self._config = config
+
     @property
     def pass_through_stages(self) -> list[str]:
         stages = []
@@ -165,9 +169,10 @@ class Pipeline:
             info.outcome, info.status = "rejected", "UNAVAILABLE"
             raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
         audit = _AuditPair(self.audit, info)
+        leases: list[LlamaEngine] = []
         failed = True
         try:
-            async for chunk in self._run(params, info, deadline, audit):
+            async for chunk in self._run(params, info, deadline, audit, leases):
                 yield chunk
             failed = False
         except (asyncio.CancelledError, GeneratorExit, Cancelled):
@@ -182,6 +187,8 @@ class Pipeline:
             info.outcome, info.status = "error", "INTERNAL"
             raise
         finally:
+            for engine in leases:
+                engine.release()
             if info.policy is not None and self.limits is not None:
                 self.limits.charge(info.client, info.policy,
                                    info.prompt_tokens + info.completion_tokens)
@@ -206,7 +213,7 @@ class Pipeline:
             log.error("audit_refusal_failed", error_type=type(exc).__name__)  # noqa: TRY400
 
     async def _run(self, params: GenerateParams, info: RequestInfo, deadline: float | None,
-                   audit: _AuditPair) -> AsyncIterator[Chunk]:
+                   audit: _AuditPair, leases: list[LlamaEngine]) -> AsyncIterator[Chunk]:
         if deadline is not None and time.monotonic() >= deadline:
             raise DeadlineExceeded("deadline passed before the request was admitted")
 
@@ -234,12 +241,16 @@ class Pipeline:
         route = choose_tier(params.model, params.task_type, self._config.routing)
         engine = self._registry.engine_for(route.tier)
         engine.check_ready()
+        engine.acquire()
+        leases.append(engine)
         tokens, what = await self._tokenize(engine, params, masked.texts)
         contexts = {t: e.n_ctx for t, e in self._registry.tiers.items()}
         rerouted = reroute_for_length(route, len(tokens) + sampling.max_tokens, contexts)
         if rerouted.tier != route.tier:
             engine = self._registry.engine_for(rerouted.tier)
             engine.check_ready()
+            engine.acquire()
+            leases.append(engine)
             tokens, what = await self._tokenize(engine, params, masked.texts)
         route = rerouted
         tier = route.tier

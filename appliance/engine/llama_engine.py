@@ -149,8 +149,28 @@ class LlamaEngine:
         self.tokens_generated_total = 0
         self.requests_total = 0
         self._service_ewma_s = 1.0
+        #: Requests holding this engine (from routing to their end); a reload retires the old
+        #: engine only when none is left, so in-flight requests finish on the model they began.
+        self._leases = 0
+        self._released: asyncio.Event | None = None
 
     # ------------------------------------------------------------------ lifecycle
+
+    def acquire(self) -> None:
+        """A request starts using this engine (event loop thread only)."""
+        self._leases += 1
+
+    def release(self) -> None:
+        self._leases -= 1
+        if self._leases == 0 and self._released is not None:
+            self._released.set()
+
+    async def retire(self) -> None:
+        """Stop after every request holding this engine has ended, then unload it."""
+        if self._leases:
+            self._released = asyncio.Event()
+            await self._released.wait()
+        await self.close()
 
     async def start(self) -> None:
         """Load the model and warm it up on the engine thread; return when ready."""
@@ -313,7 +333,7 @@ class LlamaEngine:
         with self._cv:
             while not self._stopping and not self._running and not self._pending:
                 self._cv.wait()
-            if self._stopping and not self._running:
+            if self._stopping and not self._running and not self._pending:
                 return False
             if any(job.cancel.is_set() for _, _, job in self._pending):
                 # Requests abandoned while waiting leave the queue now, not when a slot frees.

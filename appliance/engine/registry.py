@@ -26,6 +26,10 @@ class ModelRegistry:
         self._progress = progress or (lambda _m: None)
         self._by_tier: dict[str, LlamaEngine] = {}
         self.engines: list[LlamaEngine] = []
+        self._retiring: set[asyncio.Task[None]] = set()
+
+    def set_config(self, config: Config) -> None:
+        self._config = config
 
     @property
     def tiers(self) -> Mapping[str, LlamaEngine]:
@@ -50,10 +54,16 @@ class ModelRegistry:
 
     async def load(self) -> None:
         """Resolve files (assembling the default model if needed), then load every engine."""
+        self._by_tier, self.engines = await self._build(self._config.models)
+
+    async def _build(self, models: Mapping[str, ModelConfig]
+                     ) -> tuple[dict[str, LlamaEngine], list[LlamaEngine]]:
         default: tuple[Path, str | None] | None = None
         groups: dict[tuple[object, ...], list[ModelConfig]] = {}
-        for spec in self._config.models.values():
+        for spec in models.values():
             groups.setdefault(spec.engine_key(), []).append(spec)
+        by_tier: dict[str, LlamaEngine] = {}
+        engines: list[LlamaEngine] = []
         for specs in groups.values():
             spec = specs[0]
             if spec.path is None:
@@ -66,15 +76,39 @@ class ModelRegistry:
             expected_sha: str | None = expected
             engine = LlamaEngine(spec, path, [s.tier for s in specs], expected_sha256=expected_sha,
                                  progress=self._progress)
-            self.engines.append(engine)
+            engines.append(engine)
             for s in specs:
-                self._by_tier[s.tier] = engine
+                by_tier[s.tier] = engine
         # One at a time: loading is I/O and CPU bound, and parallel loads on a small box only
         # make each slower to become ready.
-        for engine in self.engines:
-            await engine.start()
+        try:
+            for engine in engines:
+                await engine.start()
+        except BaseException:
+            for engine in engines:
+                if engine.state == "ready":
+                    await engine.close()
+            raise
+        return by_tier, engines
+
+    async def reload(self, models: Mapping[str, ModelConfig]) -> list[LlamaEngine]:
+        """Load and warm up ``models`` beside the running ones, swap them in at once, and
+        retire the old engines once the requests holding them have ended. If anything fails
+        to load, the old engines keep serving and the error is raised."""
+        by_tier, engines = await self._build(models)
+        old = self.engines
+        self._by_tier, self.engines = by_tier, engines
+        log.info("models_swapped", tiers=sorted(by_tier),
+                 files=[e.path.name for e in engines])
+        for engine in old:
+            task = asyncio.create_task(engine.retire())
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
+        return engines
 
     async def close(self) -> None:
+        for task in list(self._retiring):
+            await task
         for engine in self.engines:
             if engine.state == "ready":
                 await engine.close()

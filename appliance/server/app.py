@@ -17,6 +17,7 @@ import shutil
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ from grpc_reflection.v1alpha import reflection
 
 from appliance.audit.stage import AuditLog, AuditStage, open_audit
 from appliance.config import Config
+from appliance.config import load as config_load
 from appliance.engine.registry import ModelRegistry
-from appliance.errors import ApplianceError, ConfigError, Unavailable
+from appliance.errors import ApplianceError, ConfigError, InvalidArgument, Unavailable
 from appliance.observability.systemd import SystemdNotifier
 from appliance.pipeline import Pipeline, RequestInfo
 from appliance.privacy.masker import PiiMasker
@@ -69,6 +71,8 @@ class ApplianceServer:
         self.audit_down: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._reload_lock = asyncio.Lock()
+        self._drained_by_admin = False
 
     def accepting(self) -> str | None:
         if self.state != "serving":
@@ -141,6 +145,61 @@ class ApplianceServer:
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
         self.notifier.ready(f"serving on {self.address}")
         log.info("ready", address=self.address, tiers=sorted(self.registry.tiers))
+
+    async def reload_models(self) -> float:
+        """Load the models again (the config file's [models] re-read), warm them up, swap;
+        requests in flight finish on the old ones. Returns the seconds it took."""
+        async with self._reload_lock:
+            started = time.monotonic()
+            cfg = self.config
+            try:
+                if cfg.source is not None:
+                    fresh = await asyncio.to_thread(config_load, cfg.source)
+                    cfg = replace(cfg, models=fresh.models)
+                self.notifier.status("reloading models")
+                await self.registry.reload(cfg.models)
+            except (ApplianceError, OSError) as exc:
+                log.error("reload_failed", error_type=type(exc).__name__,  # noqa: TRY400
+                          detail=str(exc))
+                self.notifier.status(f"serving on {self.address} (reload failed)")
+                raise InvalidArgument(f"reload failed, still serving the old models: {exc}",
+                                      field="models") from exc
+            self.config = cfg
+            self.pipeline.set_config(cfg)
+            self.registry.set_config(cfg)
+            seconds = time.monotonic() - started
+            self.notifier.status(f"serving on {self.address}")
+            log.info("reloaded", seconds=round(seconds, 2),
+                     sha256={e.name: e.facts.sha256 if e.facts else None
+                             for e in self.registry.engines})
+            return seconds
+
+    async def reload_logged(self) -> None:
+        """SIGHUP: reload, and only log a failure (there is no caller to tell)."""
+        with contextlib.suppress(InvalidArgument):
+            await self.reload_models()
+
+    async def drain(self, timeout: float) -> tuple[bool, int]:
+        """Admin.Drain: stop admitting, wait for in-flight requests (not counting this one)."""
+        if self.state == "serving":
+            self.state = "draining"
+            self._drained_by_admin = True
+            await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+            self.notifier.status("draining (Admin.Drain)")
+            log.info("admin_drain", in_flight=self.in_flight.count - 1)
+        await self.in_flight.wait_at_most(1, timeout or self.config.server.shutdown_grace_seconds)
+        left = max(self.in_flight.count - 1, 0)
+        return left == 0, left
+
+    async def resume(self) -> str:
+        if self.state == "draining" and self._drained_by_admin:
+            self.state = "serving"
+            self._drained_by_admin = False
+            if self.audit_down is None:
+                await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+            self.notifier.status(f"serving on {self.address}")
+            log.info("admin_resume")
+        return self.state
 
     async def drain_and_stop(self) -> None:
         grace = self.config.server.shutdown_grace_seconds
@@ -233,7 +292,8 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
         InferenceServicer(pipeline, registry), server)
     pb_grpc.add_AdminServicer_to_server(  # type: ignore[no-untyped-call]
         AdminServicer(pipeline, registry, in_flight,
-                      lambda: app_holder[0].state if app_holder else "starting", started),
+                      lambda: app_holder[0].state if app_holder else "starting", started,
+                      lambda: app_holder[0] if app_holder else None),
         server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -283,6 +343,15 @@ async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    reloads: set[asyncio.Task[None]] = set()
+
+    def on_sighup() -> None:
+        if app.state in ("serving", "draining"):
+            task = asyncio.create_task(app.reload_logged())
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_sighup)
     await app.start()
     watchdog = asyncio.create_task(notifier.watchdog_loop(lambda: app.state != "failed"))
     loading = asyncio.create_task(app.load_models())

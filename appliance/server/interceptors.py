@@ -10,6 +10,7 @@ reflection pass through untouched, so probes do not flood the log.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -74,6 +75,7 @@ class InFlight:
         self.count = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._waiters: set[asyncio.Event] = set()
 
     def enter(self) -> None:
         self.count += 1
@@ -83,6 +85,25 @@ class InFlight:
         self.count -= 1
         if self.count == 0:
             self._idle.set()
+        for waiter in self._waiters:
+            waiter.set()
+
+    async def wait_at_most(self, n: int, timeout: float) -> bool:
+        """Wait until at most ``n`` RPCs are in flight (the caller's own one, for Drain)."""
+        deadline = time.monotonic() + timeout
+        changed = asyncio.Event()
+        self._waiters.add(changed)
+        try:
+            while self.count > n:
+                changed.clear()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), remaining)
+            return True
+        finally:
+            self._waiters.discard(changed)
 
     async def wait_idle(self, timeout: float) -> bool:
         try:

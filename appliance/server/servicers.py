@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from grpc import aio
 
 from appliance import __version__
 from appliance.engine.chat import Message
+from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.registry import ModelRegistry
-from appliance.errors import InternalError
+from appliance.errors import InternalError, InvalidArgument, Unavailable
 from appliance.pipeline import Chunk, GenerateParams, Pipeline, RequestInfo, current_request
 from appliance.server.interceptors import InFlight
 from appliance.v1 import appliance_pb2 as pb
@@ -119,14 +121,58 @@ class InferenceServicer(pb_grpc.InferenceServicer):
         return out
 
 
+class Controls(Protocol):
+    """What the Admin service asks of the running server."""
+
+    async def reload_models(self) -> float: ...
+
+    async def drain(self, timeout: float) -> tuple[bool, int]: ...
+
+    async def resume(self) -> str: ...
+
+
+def _engine_status(e: LlamaEngine) -> pb.EngineStatus:
+    return pb.EngineStatus(
+        tiers=list(e.tiers), file_name=e.path.name, state=e.state,
+        active_jobs=e.active_jobs, queued_jobs=e.queued_jobs,
+        tokens_generated_total=e.tokens_generated_total,
+        requests_total=e.requests_total, slots=e.spec.slots, free_slots=e.free_slots)
+
+
 class AdminServicer(pb_grpc.AdminServicer):
     def __init__(self, pipeline: Pipeline, registry: ModelRegistry, in_flight: InFlight,
-                 state: Callable[[], str], started: float) -> None:
+                 state: Callable[[], str], started: float,
+                 controls: Callable[[], Controls | None] = lambda: None) -> None:
         self._pipeline = pipeline
         self._registry = registry
         self._in_flight = in_flight
         self._state = state
         self._started = started
+        self._controls = controls
+
+    def _ctl(self) -> Controls:
+        ctl = self._controls()
+        if ctl is None:
+            raise Unavailable("the server is starting")
+        return ctl
+
+    async def ReloadModels(self, request: pb.ReloadModelsRequest,  # noqa: N802
+                           context: Context) -> pb.ReloadModelsResponse:
+        seconds = await self._ctl().reload_models()
+        return pb.ReloadModelsResponse(
+            engines=[_engine_status(e) for e in self._registry.engines], seconds=seconds)
+
+    async def Drain(self, request: pb.DrainRequest,  # noqa: N802
+                    context: Context) -> pb.DrainResponse:
+        if not (math.isfinite(request.timeout_seconds) and 0 <= request.timeout_seconds <= 3600):
+            raise InvalidArgument("timeout_seconds: must be between 0 and 3600",
+                                  field="timeout_seconds")
+        drained, left = await self._ctl().drain(request.timeout_seconds)
+        return pb.DrainResponse(drained=drained, in_flight_requests=left)
+
+    async def Resume(self, request: pb.ResumeRequest,  # noqa: N802
+                     context: Context) -> pb.ResumeResponse:
+        return pb.ResumeResponse(state=await self._ctl().resume())
 
     async def GetStatus(self, request: pb.GetStatusRequest,  # noqa: N802
                         context: Context) -> pb.GetStatusResponse:
@@ -147,9 +193,5 @@ class AdminServicer(pb_grpc.AdminServicer):
                 records_appended=writer.appended, bytes_written=writer.bytes_written,
                 free_bytes=writer.free_bytes()))
         for e in self._registry.engines:
-            out.engines.append(pb.EngineStatus(
-                tiers=list(e.tiers), file_name=e.path.name, state=e.state,
-                active_jobs=e.active_jobs, queued_jobs=e.queued_jobs,
-                tokens_generated_total=e.tokens_generated_total,
-                requests_total=e.requests_total, slots=e.spec.slots, free_slots=e.free_slots))
+            out.engines.append(_engine_status(e))
         return out

@@ -197,6 +197,21 @@ class AdminStub:
                 request_serializer=appliance_dot_v1_dot_appliance__pb2.GetStatusRequest.SerializeToString,
                 response_deserializer=appliance_dot_v1_dot_appliance__pb2.GetStatusResponse.FromString,
                 _registered_method=True)
+        self.ReloadModels = channel.unary_unary(
+                '/appliance.v1.Admin/ReloadModels',
+                request_serializer=appliance_dot_v1_dot_appliance__pb2.ReloadModelsRequest.SerializeToString,
+                response_deserializer=appliance_dot_v1_dot_appliance__pb2.ReloadModelsResponse.FromString,
+                _registered_method=True)
+        self.Drain = channel.unary_unary(
+                '/appliance.v1.Admin/Drain',
+                request_serializer=appliance_dot_v1_dot_appliance__pb2.DrainRequest.SerializeToString,
+                response_deserializer=appliance_dot_v1_dot_appliance__pb2.DrainResponse.FromString,
+                _registered_method=True)
+        self.Resume = channel.unary_unary(
+                '/appliance.v1.Admin/Resume',
+                request_serializer=appliance_dot_v1_dot_appliance__pb2.ResumeRequest.SerializeToString,
+                response_deserializer=appliance_dot_v1_dot_appliance__pb2.ResumeResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -208,6 +223,28 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReloadModels(self, request, context):
+        """Load the configured model files again (the config file's [models] is re-read), warm
+        them up, swap atomically; requests in flight finish on the old models. SIGHUP does the same.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Drain(self, request, context):
+        """Stop admitting requests (UNAVAILABLE, health NOT_SERVING) and wait for in-flight ones.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Resume(self, request, context):
+        """Admit requests again after Drain.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -215,6 +252,21 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.GetStatus,
                     request_deserializer=appliance_dot_v1_dot_appliance__pb2.GetStatusRequest.FromString,
                     response_serializer=appliance_dot_v1_dot_appliance__pb2.GetStatusResponse.SerializeToString,
+            ),
+            'ReloadModels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReloadModels,
+                    request_deserializer=appliance_dot_v1_dot_appliance__pb2.ReloadModelsRequest.FromString,
+                    response_serializer=appliance_dot_v1_dot_appliance__pb2.ReloadModelsResponse.SerializeToString,
+            ),
+            'Drain': grpc.unary_unary_rpc_method_handler(
+                    servicer.Drain,
+                    request_deserializer=appliance_dot_v1_dot_appliance__pb2.DrainRequest.FromString,
+                    response_serializer=appliance_dot_v1_dot_appliance__pb2.DrainResponse.SerializeToString,
+            ),
+            'Resume': grpc.unary_unary_rpc_method_handler(
+                    servicer.Resume,
+                    request_deserializer=appliance_dot_v1_dot_appliance__pb2.ResumeRequest.FromString,
+                    response_serializer=appliance_dot_v1_dot_appliance__pb2.ResumeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -244,6 +296,87 @@ class Admin:
             '/appliance.v1.Admin/GetStatus',
             appliance_dot_v1_dot_appliance__pb2.GetStatusRequest.SerializeToString,
             appliance_dot_v1_dot_appliance__pb2.GetStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReloadModels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/appliance.v1.Admin/ReloadModels',
+            appliance_dot_v1_dot_appliance__pb2.ReloadModelsRequest.SerializeToString,
+            appliance_dot_v1_dot_appliance__pb2.ReloadModelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Drain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/appliance.v1.Admin/Drain',
+            appliance_dot_v1_dot_appliance__pb2.DrainRequest.SerializeToString,
+            appliance_dot_v1_dot_appliance__pb2.DrainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Resume(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/appliance.v1.Admin/Resume',
+            appliance_dot_v1_dot_appliance__pb2.ResumeRequest.SerializeToString,
+            appliance_dot_v1_dot_appliance__pb2.ResumeResponse.FromString,
             options,
             channel_credentials,
             insecure,
