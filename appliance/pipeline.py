@@ -34,6 +34,7 @@ from appliance.errors import (
     ApplianceError,
     Cancelled,
     DeadlineExceeded,
+    EngineFailure,
     InvalidArgument,
     Overloaded,
     PermissionDenied,
@@ -240,34 +241,47 @@ class Pipeline:
 
         route = choose_tier(params.model, params.task_type, self._config.routing)
         engine = self._registry.engine_for(route.tier)
-        engine.check_ready()
-        engine.acquire()
-        leases.append(engine)
-        tokens, what = await self._tokenize(engine, params, masked.texts)
-        contexts = {t: e.n_ctx for t, e in self._registry.tiers.items()}
-        rerouted = reroute_for_length(route, len(tokens) + sampling.max_tokens, contexts)
-        if rerouted.tier != route.tier:
-            engine = self._registry.engine_for(rerouted.tier)
-            engine.check_ready()
+        central = self._central_for(params, masked, info) if engine.state != "ready" else None
+        if engine.state != "ready" and central is None:
+            engine.check_ready()  # raises UNAVAILABLE (loading, failed)
+        tokens: list[int] = []
+        if central is not None:
+            # The tier is loading (start-up, reload) or failed: the cluster takes the request.
+            tier = route.tier
+            if policy is not None and tier not in policy.tiers:
+                raise PermissionDenied(f"identity {info.client} may not use tier {tier}",
+                                       identity=info.client)
+            info.tier, info.route = tier, "central"
+            info.route_reason = f"fallback:local_{engine.state}"
+            events = self._on_cluster(central, self._messages(params, masked), sampling, tier)
+        else:
             engine.acquire()
             leases.append(engine)
             tokens, what = await self._tokenize(engine, params, masked.texts)
-        route = rerouted
-        tier = route.tier
-        if policy is not None and tier not in policy.tiers:
-            raise PermissionDenied(f"identity {info.client} may not use tier {tier}",
-                                   identity=info.client)
-        info.tier, info.route, info.route_reason = tier, "local", route.reason
-        info.model_sha256 = engine.facts.sha256 if engine.facts else None
-        info.prompt_tokens = len(tokens)
-        if len(tokens) + sampling.max_tokens > engine.n_ctx:
-            raise InvalidArgument(
-                f"{what}: {len(tokens)} prompt tokens plus max_tokens {sampling.max_tokens} "
-                f"exceed model {tier}'s context of {engine.n_ctx} tokens "
-                f"(at most {max(engine.n_ctx - sampling.max_tokens, 0)} prompt tokens allowed "
-                f"with this max_tokens)", field=what)
+            contexts = {t: e.n_ctx for t, e in self._registry.tiers.items()}
+            rerouted = reroute_for_length(route, len(tokens) + sampling.max_tokens, contexts)
+            if rerouted.tier != route.tier:
+                engine = self._registry.engine_for(rerouted.tier)
+                engine.check_ready()
+                engine.acquire()
+                leases.append(engine)
+                tokens, what = await self._tokenize(engine, params, masked.texts)
+            route = rerouted
+            tier = route.tier
+            if policy is not None and tier not in policy.tiers:
+                raise PermissionDenied(f"identity {info.client} may not use tier {tier}",
+                                       identity=info.client)
+            info.tier, info.route, info.route_reason = tier, "local", route.reason
+            info.model_sha256 = engine.facts.sha256 if engine.facts else None
+            info.prompt_tokens = len(tokens)
+            if len(tokens) + sampling.max_tokens > engine.n_ctx:
+                raise InvalidArgument(
+                    f"{what}: {len(tokens)} prompt tokens plus max_tokens "
+                    f"{sampling.max_tokens} exceed model {tier}'s context of {engine.n_ctx} "
+                    f"tokens (at most {max(engine.n_ctx - sampling.max_tokens, 0)} prompt "
+                    f"tokens allowed with this max_tokens)", field=what)
+            events = self._place(engine, params, masked, sampling, deadline, info)
 
-        events = self._place(engine, params, masked, sampling, deadline, info)
         # The begin record is written while the model starts (no await between admission
         # and the engine's queue), and is durable before the caller sees any of the answer.
         audit.start_begin()
@@ -312,25 +326,47 @@ class Pipeline:
             info.masked_answer = output.masked_text
             info.masked_reasoning = thoughts.masked_text if thoughts else None
 
+    def _central_for(self, params: GenerateParams, masked: MaskedRequest,
+                     info: RequestInfo) -> CentralClient | None:
+        """The cluster, if this request may go there: configured and healthy, allowed by the
+        request, the identity's policy and the PII policy (only allowed entity types leave)."""
+        central = self.central
+        may_leave = params.allow_fallback and (info.policy is None or info.policy.allow_fallback)
+        if central is None or not may_leave or not central.available() \
+                or not set(masked.entity_counts) <= set(self._config.fallback.allowed_pii_types):
+            return None
+        return central
+
+    @staticmethod
+    def _on_cluster(central: CentralClient, messages: list[Message], sampling: SamplingParams,
+                    tier: str) -> Callable[[list[int]], AsyncIterator[Event]]:
+        def events(_tokens: list[int]) -> AsyncIterator[Event]:
+            return central.generate(messages, sampling, tier)
+
+        return events
+
+    @staticmethod
+    def _messages(params: GenerateParams, masked: MaskedRequest) -> list[Message]:
+        if params.prompt:
+            return [Message("user", masked.texts[0])]
+        return [Message(m.role, t) for m, t in zip(params.messages, masked.texts, strict=True)]
+
     def _place(self, engine: LlamaEngine, params: GenerateParams, masked: MaskedRequest,
                sampling: SamplingParams, deadline: float | None,
                info: RequestInfo) -> Callable[[list[int]], AsyncIterator[Event]]:
         """Local or central: overflow to the cluster when the tier's queue is full or the
         predicted wait is too long, if the request, the config and the PII policy let it
-        leave; otherwise local, or RESOURCE_EXHAUSTED when local cannot take it."""
+        leave; otherwise local, or RESOURCE_EXHAUSTED when local cannot take it. A local
+        engine failure before the first token also moves the request to the cluster."""
         full, wait = engine.admission()
         fb = self._config.fallback
         reason = "queue_full" if full else \
             "predicted_wait" if wait * 1000 > fb.max_local_wait_ms else None
-        central = self.central
-        may_leave = params.allow_fallback and (info.policy is None or info.policy.allow_fallback)
-        if reason is not None and central is not None and may_leave \
-                and set(masked.entity_counts) <= set(fb.allowed_pii_types) \
-                and central.available():
+        central = self._central_for(params, masked, info)
+        tier = info.tier or ""
+        if reason is not None and central is not None:
             info.route, info.route_reason = "central", f"fallback:{reason}"
-            messages = [Message("user", masked.texts[0])] if params.prompt else [
-                Message(m.role, t) for m, t in zip(params.messages, masked.texts, strict=True)]
-            tier = info.tier or ""
+            messages = self._messages(params, masked)
 
             async def overflow(_tokens: list[int]) -> AsyncIterator[Event]:
                 started = False
@@ -349,7 +385,23 @@ class Pipeline:
         if full:
             raise Overloaded(f"model {info.tier} is busy and the request cannot overflow "
                              f"to a central cluster", retry_after=round(max(wait, 0.5), 1))
-        return lambda tokens: engine.generate(tokens, sampling, deadline, params.priority)
+
+        async def local(tokens: list[int]) -> AsyncIterator[Event]:
+            started = False
+            try:
+                async for event in engine.generate(tokens, sampling, deadline, params.priority):
+                    started = True
+                    yield event
+            except EngineFailure:
+                if started or central is None:
+                    raise
+                log.warning("local_failure_fallback", tier=tier)
+                info.route, info.route_reason = "central", "fallback:local_failure"
+                async for event in central.generate(self._messages(params, masked),
+                                                    sampling, tier):
+                    yield event
+
+        return local
 
     @staticmethod
     async def _tokenize(engine: LlamaEngine, params: GenerateParams,

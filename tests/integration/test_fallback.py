@@ -20,6 +20,7 @@ import pytest
 from appliance import config as cfgmod
 from appliance.client import NO_RETRY, Client, RpcError
 from appliance.config import FallbackConfig, ModelConfig
+from appliance.errors import EngineFailure, Unavailable
 from tests.inprocess import InProcessServer
 
 EMAIL = "ann.lee@example.com"
@@ -160,3 +161,57 @@ def test_dead_cluster_opens_the_breaker_and_fails_fast(tmp_path: Path,
     assert all(r.code == grpc.StatusCode.RESOURCE_EXHAUSTED and r.retry_after for r in refused)
     assert "open" == breaker
     assert elapsed < 60
+
+
+class FailingEngine:
+    """A fake engine: the real one, except that every generation fails before its first token
+    the way a llama.cpp decode error does (EngineFailure)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def generate(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise EngineFailure("injected decode failure", engine="fake")
+        yield  # an async generator, like the real one
+
+
+class LoadingEngine:
+    """A fake engine that is still loading (as during start-up or a reload)."""
+
+    state = "loading"
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def check_ready(self) -> None:
+        raise Unavailable("model v3+r1 is loading")
+
+
+@pytest.mark.parametrize(("fake", "reason", "without"), [
+    (FailingEngine, "fallback:local_failure", grpc.StatusCode.INTERNAL),
+    (LoadingEngine, "fallback:local_loading", grpc.StatusCode.UNAVAILABLE),
+])
+def test_local_failure_or_loading_goes_central(cluster: str, tmp_path: Path, model_path: Path,
+                                               fake: Any, reason: str,
+                                               without: grpc.StatusCode) -> None:
+    """A local engine that fails before its first token, or is not loaded yet: the request
+    is served by the cluster and says why; when it may not leave, the local error stands."""
+    server = InProcessServer(_config(tmp_path, model_path, FallbackConfig(url=cluster)),
+                             wrap=fake)
+    try:
+        with Client(server.address, timeout=120, retry=NO_RETRY) as c:
+            r = c.generate(messages=[("user", "Say hello.")], max_tokens=8, temperature=0.0)
+            assert ("central", reason) == (r.served_by, r.route_reason)
+            assert r.finish_reason
+            with pytest.raises(RpcError) as err:
+                c.generate(messages=[("user", "Say hello.")], max_tokens=8,
+                           allow_fallback=False)
+            assert without == err.value.code
+    finally:
+        server.stop()
