@@ -153,6 +153,9 @@ class RoutingConfig:
     #: applies.
     default_tier: str = "v3"
     task_types: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TASK_TYPES))
+    #: A/B split of requests that would go to the default tier: tier -> percent (sum 100),
+    #: sticky per client identity. Empty: no split.
+    split: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,9 @@ class FallbackConfig:
     backoff_initial_ms: int = 100
     breaker_failures: int = 3
     breaker_cooldown_seconds: float = 30.0
+    #: GET /models on the cluster this often, so a dead one opens the breaker before requests
+    #: meet it and a recovered one closes it without waiting for traffic; 0 = no probe.
+    probe_interval_seconds: float = 10.0
     #: Overflow to the cluster when a local request would wait longer than this.
     max_local_wait_ms: int = 2000
     #: Entity types whose (masked) requests may leave the site at all. Default: none, so a
@@ -430,7 +436,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     models = _load_models(r, data)
 
     rt = r.table(data, "routing")
-    r.unknown(rt, {"default_tier", "task_types"}, "routing.")
+    r.unknown(rt, {"default_tier", "task_types", "split"}, "routing.")
     default_tier = r.get(rt, "default_tier", str, "v3", "routing.")
     if default_tier not in TIERS:
         r.problem("routing.default_tier",
@@ -442,6 +448,16 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
                       f"must be one of {', '.join(TIERS)}, got {tier!r}")
         else:
             task_types[name] = tier
+    split: dict[str, int] = {}
+    for tier, pct in r.table(rt, "split", "routing.").items():
+        if tier not in TIERS:
+            r.problem(f"routing.split.{tier}", f"unknown tier (one of {', '.join(TIERS)})")
+        elif isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= 100:
+            r.problem(f"routing.split.{tier}", f"must be a percentage 0-100, got {pct!r}")
+        else:
+            split[tier] = pct
+    if split and sum(split.values()) != 100:
+        r.problem("routing.split", f"percentages must add up to 100, got {sum(split.values())}")
 
     audit = _load_audit(r, data)
 
@@ -471,6 +487,8 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         breaker_failures=r.int_in(fb, "breaker_failures", d_fb.breaker_failures, 1, 1000, f),
         breaker_cooldown_seconds=r.get(fb, "breaker_cooldown_seconds", float,
                                        d_fb.breaker_cooldown_seconds, f),
+        probe_interval_seconds=r.get(fb, "probe_interval_seconds", float,
+                                     d_fb.probe_interval_seconds, f),
         max_local_wait_ms=r.int_in(fb, "max_local_wait_ms", d_fb.max_local_wait_ms, 0,
                                    3_600_000, f),
         allowed_pii_types=_entity_list(r, fb, "allowed_pii_types", (), f),
@@ -497,7 +515,8 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         raise ConfigErrors(r.problems)
     return Config(
         state_dir=state_dir, server=server, limits=limits, models=models,
-        routing=RoutingConfig(default_tier=default_tier, task_types=task_types), audit=audit,
+        routing=RoutingConfig(default_tier=default_tier, task_types=task_types, split=split),
+        audit=audit,
         fallback=fallback, logging=LoggingConfig(format=fmt, level=level),
         pii=pii, auth=auth, source=file.resolve(),
     )
@@ -824,6 +843,12 @@ default_tier = "v3"        # tier for an empty model field, and for "auto" when 
 
 # model = "auto": the request's task_type picks the tier (defaults shown; add your own).
 # A prompt too long for v3's context goes to r1 when r1's context holds it.
+# A/B split of requests that would go to the default tier, sticky per client identity
+# (percentages adding up to 100); leave out for no split.
+# [routing.split]
+# v3 = 90
+# r1 = 10
+
 [routing.task_types]
 code_generation = "r1"
 legal_analysis = "r1"
@@ -928,6 +953,7 @@ tokens_per_minute = 0      # prompt + generated tokens; 0 = unlimited
 # backoff_initial_ms = 100
 # breaker_failures = 3     # consecutive failures that open the circuit breaker
 # breaker_cooldown_seconds = 30.0
+# probe_interval_seconds = 10.0   # GET /models this often (0 = never) to open/close the breaker
 # max_local_wait_ms = 2000 # overflow when a local request would wait longer than this
 # allowed_pii_types = []   # entity types whose masked requests may leave; none by default
 # [fallback.models]        # remote model name per tier

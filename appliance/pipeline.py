@@ -239,7 +239,7 @@ class Pipeline:
         info.pii_counts = dict(masked.entity_counts)
         info.masked_prompt = masked.texts
 
-        route = choose_tier(params.model, params.task_type, self._config.routing)
+        route = choose_tier(params.model, params.task_type, self._config.routing, info.client)
         engine = self._registry.engine_for(route.tier)
         central = self._central_for(params, masked, info) if engine.state != "ready" else None
         if engine.state != "ready" and central is None:

@@ -97,6 +97,29 @@ class CentralClient:
     async def close(self) -> None:
         await self._http.aclose()
 
+    async def probe(self) -> bool:
+        """GET /models: the health probe. Feeds the breaker, so a dead cluster is known dead
+        before a request needs it, and a recovered one is used again without waiting."""
+        try:
+            resp = await self._http.get("/models", timeout=self.config.connect_timeout_seconds
+                                        + 1.0)
+            ok = resp.status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        if ok:
+            self.breaker.success()
+        elif self.breaker.state != "open":
+            self.breaker.failure()
+        return ok
+
+    async def probe_loop(self) -> None:
+        interval = self.config.probe_interval_seconds
+        if interval <= 0 or not self.config.enabled:
+            return
+        while True:
+            await self.probe()
+            await asyncio.sleep(interval)
+
     def _body(self, messages: Sequence[Message], params: SamplingParams,
               tier: str) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -10,6 +10,8 @@ which the response reports as ``route_reason``.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from appliance.config import TIERS, RoutingConfig
@@ -23,15 +25,34 @@ class Route:
     auto: bool = False
 
 
-def choose_tier(model: str, task_type: str, routing: RoutingConfig) -> Route:
+def split_tier(split: Mapping[str, int], client: str) -> str | None:
+    """The A/B tier for ``client``: a stable hash of the identity picks a percentile bucket,
+    so one client always lands on the same side."""
+    if not split:
+        return None
+    bucket = int.from_bytes(hashlib.sha256(client.encode("utf-8", "replace")).digest()[:8],
+                            "big") % 100
+    edge = 0
+    for tier in sorted(split):
+        edge += split[tier]
+        if bucket < edge:
+            return tier
+    return None
+
+
+def choose_tier(model: str, task_type: str, routing: RoutingConfig, client: str = "") -> Route:
     if model in TIERS:
         return Route(model, "explicit")
     if model == "":
-        return Route(routing.default_tier, "default")
+        tier = split_tier(routing.split, client)
+        return Route(tier, f"split:{tier}") if tier else Route(routing.default_tier, "default")
     if model == "auto":
         tier = routing.task_types.get(task_type)
         if tier is not None:
             return Route(tier, f"task_type:{task_type}", auto=True)
+        split = split_tier(routing.split, client)
+        if split is not None:
+            return Route(split, f"split:{split}", auto=True)
         return Route(routing.default_tier, "auto:default", auto=True)
     raise InvalidArgument(
         f"model: unknown tier {model!r}; use one of {', '.join(TIERS)} or auto", field="model")

@@ -141,6 +141,10 @@ class ApplianceServer:
                     PiiMasker.load, profile, self.config.limits.max_prompt_chars)
         self.notifier.status("loading models")
         await self.registry.load()
+        if self.pipeline.central is not None:
+            probe = asyncio.create_task(self.pipeline.central.probe_loop())
+            self._tasks.add(probe)
+            probe.add_done_callback(self._tasks.discard)
         self.state = "serving"
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
         self.notifier.ready(f"serving on {self.address}")
@@ -211,6 +215,8 @@ class ApplianceServer:
         if not drained:
             log.warning("drain_timeout", in_flight=self.in_flight.count, grace_s=grace)
         await self.grpc.stop(grace=1.0)
+        for task in list(self._tasks):
+            task.cancel()
         await self.close_audit()
         await self.registry.close()
         if self.pipeline.central is not None:

@@ -215,3 +215,32 @@ def test_local_failure_or_loading_goes_central(cluster: str, tmp_path: Path, mod
             assert without == err.value.code
     finally:
         server.stop()
+
+
+def test_health_probe_opens_and_closes_the_breaker(cluster: str) -> None:
+    """GET /models probes: a dead address opens the breaker without any request paying for
+    it; the live cluster closes it again."""
+    import asyncio
+
+    from appliance.routing.central import CentralClient
+
+    async def run() -> tuple[list[bool], str, bool, str]:
+        dead = CentralClient(FallbackConfig(url=f"http://127.0.0.1:{_free_port()}/v1",
+                                            breaker_failures=2, connect_timeout_seconds=0.5))
+        results = [await dead.probe() for _ in range(3)]
+        dead_state = dead.breaker.state
+        await dead.close()
+        live = CentralClient(FallbackConfig(url=cluster, breaker_failures=2))
+        live.breaker.failure()
+        live.breaker.failure()
+        assert "open" == live.breaker.state
+        ok = await live.probe()
+        state = live.breaker.state
+        await live.close()
+        return results, dead_state, ok, state
+
+    results, dead_state, ok, state = asyncio.run(run())
+    assert [False, False, False] == results
+    assert "open" == dead_state
+    assert ok
+    assert "closed" == state

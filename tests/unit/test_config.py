@@ -135,3 +135,15 @@ def test_pii_profiles_and_auth_policy(tmp_path: Path) -> None:
     for key in ("pii.profiles.p.spacy_model", "auth.required", "auth.identities.x.pii_profile",
                 "auth.identities.x.tiers"):
         assert key in text, key
+
+
+def test_routing_split_and_probe_keys(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, "[routing.split]\nv3 = 90\nr1 = 10\n"
+                                      '[fallback]\nurl = "http://127.0.0.1:9/v1"\n'
+                                      "probe_interval_seconds = 0\n"))
+    assert {"v3": 90, "r1": 10} == dict(cfg.routing.split)
+    assert 0 == cfg.fallback.probe_interval_seconds
+    with pytest.raises(config.ConfigErrors) as err:
+        config.load(write(tmp_path, "[routing.split]\nv3 = 90\nr9 = 5\n"))
+    assert "routing.split.r9" in str(err.value)
+    assert "routing.split: percentages must add up to 100" in str(err.value)

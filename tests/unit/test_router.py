@@ -47,3 +47,21 @@ def test_long_prompt_moves_auto_requests_to_the_larger_context() -> None:
     assert auto == reroute_for_length(auto, 9000, contexts)  # fits nowhere: stays, errors later
     explicit = Route("v3", "explicit")
     assert explicit == reroute_for_length(explicit, 5000, contexts)
+
+
+def test_ab_split_is_sticky_and_proportional() -> None:
+    from appliance.config import RoutingConfig
+    from appliance.routing.router import choose_tier
+
+    routing = RoutingConfig(split={"v3": 80, "r1": 20})
+    clients = [f"app-{i}" for i in range(2000)]
+    first = {c: choose_tier("", "", routing, c).tier for c in clients}
+    assert first == {c: choose_tier("", "", routing, c).tier for c in clients}  # sticky
+    share = sum(1 for t in first.values() if t == "r1") / len(clients)
+    assert 0.16 < share < 0.24
+    r = choose_tier("", "", routing, "app-1")
+    assert r.reason == f"split:{r.tier}"
+    # Explicit tiers and task-type rules are not split.
+    assert "explicit" == choose_tier("v3", "", routing, "app-1").reason
+    assert "task_type:math" == choose_tier("auto", "math", routing, "app-1").reason
+    assert "default" == choose_tier("", "", RoutingConfig(), "app-1").reason
