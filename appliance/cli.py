@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the daemon in the foreground")
     p.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
     p.add_argument("--listen", help="override [server] listen, e.g. 127.0.0.1:0 for a free port")
+    p.add_argument("--metrics-listen",
+                   help="override [metrics] listen (\"\" turns the metrics listener off)")
 
     p = sub.add_parser("health", help="gRPC health check; exit 0 only when SERVING")
     _add_target(p)
@@ -154,6 +156,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cfg = _load_config(args.config)
         if args.listen:
             cfg = config.with_listen(cfg, args.listen)
+        if args.metrics_listen is not None:
+            cfg = config.with_metrics_listen(cfg, args.metrics_listen)
     except ConfigError as exc:
         return _die(f"configuration error:\n{exc}" if "\n" in str(exc) else str(exc), EXIT_USAGE)
     applog.configure(cfg.logging.format, cfg.logging.level)

@@ -283,6 +283,21 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    #: Prometheus text over HTTP at HOST:PORT/metrics; "" turns the listener off.
+    listen: str = "127.0.0.1:9464"
+    #: The listener has no authentication: a non-loopback address must be allowed explicitly.
+    allow_non_loopback: bool = False
+
+    @property
+    def host_port(self) -> tuple[str, int] | None:
+        if not self.listen:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+@dataclass(frozen=True)
 class Config:
     state_dir: Path
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -294,6 +309,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     pii: PiiConfig = field(default_factory=PiiConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     #: The file this came from; None for the embedded default.
     source: Path | None = None
 
@@ -414,7 +430,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
 
     r = _Reader(file.resolve())
     r.unknown(data, {"state_dir", "server", "limits", "models", "routing", "audit", "fallback",
-                     "logging", "pii", "auth"}, "")
+                     "logging", "pii", "auth", "metrics"}, "")
     state_dir = r.path(data, "state_dir", "") or default_state_dir(env)
 
     server = _load_server(r, data)
@@ -506,6 +522,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
 
     pii = _load_pii(r, data)
     auth = _load_auth(r, data, server)
+    metrics = _load_metrics(r, data)
     for who, pol in [("default", auth.default), *auth.identities.items()]:
         if pol.pii_profile and pol.pii_profile not in pii.profiles:
             where = "auth.default" if who == "default" else f"auth.identities.{who}"
@@ -518,8 +535,35 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         routing=RoutingConfig(default_tier=default_tier, task_types=task_types, split=split),
         audit=audit,
         fallback=fallback, logging=LoggingConfig(format=fmt, level=level),
-        pii=pii, auth=auth, source=file.resolve(),
+        pii=pii, auth=auth, metrics=metrics, source=file.resolve(),
     )
+
+
+def _load_metrics(r: _Reader, data: Mapping[str, Any]) -> MetricsConfig:
+    mt = r.table(data, "metrics")
+    r.unknown(mt, {"listen", "allow_non_loopback"}, "metrics.")
+    d = MetricsConfig()
+    m = MetricsConfig(listen=r.get(mt, "listen", str, d.listen, "metrics."),
+                      allow_non_loopback=r.get(mt, "allow_non_loopback", bool, False,
+                                               "metrics."))
+    problem = metrics_listen_problem(m.listen, m.allow_non_loopback)
+    if problem:
+        r.problem("metrics.listen", problem)
+    return m
+
+
+def metrics_listen_problem(listen: str, allow_non_loopback: bool) -> str | None:
+    """Why ``listen`` cannot be the metrics address, or None."""
+    if not listen:
+        return None
+    host, sep, port = listen.rpartition(":")
+    if listen.startswith("unix://") or not sep or not host or not port.isdigit() \
+            or not 0 <= int(port) <= 65535:
+        return f"must be HOST:PORT (port 0-65535) or \"\" to turn metrics off, got {listen!r}"
+    if not allow_non_loopback and not _is_local(listen):
+        return (f"{listen} is not a loopback address; the metrics listener has no "
+                "authentication (set metrics.allow_non_loopback = true to expose it anyway)")
+    return None
 
 
 def _load_server(r: _Reader, data: Mapping[str, Any]) -> ServerConfig:
@@ -960,6 +1004,13 @@ tokens_per_minute = 0      # prompt + generated tokens; 0 = unlimited
 # v3 = "deepseek-v3"
 # r1 = "deepseek-r1"
 
+[metrics]
+# Prometheus text at http://HOST:PORT/metrics, on its own listener. No authentication, so
+# loopback only unless allow_non_loopback = true. "" turns it off. Labels never carry PII,
+# prompts or client identities.
+listen = "127.0.0.1:9464"
+# allow_non_loopback = false
+
 [pii]
 # Every prompt is masked before any model sees it; this section tunes what counts as PII.
 # spaCy model package for English names (installed, never downloaded), and the pipeline
@@ -996,6 +1047,14 @@ workers = 2                # threads analysing text
 format = "auto"            # auto: JSON lines unless stdout is a terminal; json; console
 level = "info"             # debug, info, warning, error
 '''
+
+
+def with_metrics_listen(cfg: Config, listen: str) -> Config:
+    """``cfg`` serving metrics on ``listen`` instead (the ``serve --metrics-listen`` override)."""
+    problem = metrics_listen_problem(listen, cfg.metrics.allow_non_loopback)
+    if problem:
+        raise ConfigError(problem, key="--metrics-listen")
+    return replace(cfg, metrics=replace(cfg.metrics, listen=listen))
 
 
 def with_listen(cfg: Config, listen: str) -> Config:

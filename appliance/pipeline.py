@@ -107,10 +107,18 @@ class RequestInfo:
     #: True once authentication and authorization passed (refusals before are audited apart).
     auth_checked: bool = True
     model_sha256: str | None = None
+    #: time.monotonic() when the first chunk of the answer was handed back.
+    first_output_at: float | None = None
+    #: How long a local request waited for a slot (None: it never reached a local engine).
+    queue_wait_s: float | None = None
     # For the audit record only, never logged: masked text, placeholders instead of PII.
     masked_prompt: tuple[str, ...] | None = field(default=None, repr=False)
     masked_answer: str | None = field(default=None, repr=False)
     masked_reasoning: str | None = field(default=None, repr=False)
+
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
 
 
 #: The request being served in this task, for the interceptor's log line.
@@ -301,10 +309,14 @@ class Pipeline:
                                   if thoughts and reasoning else "")
                     if chunk.text or chunk.reasoning:
                         await audit.begin()
+                        if info.first_output_at is None:
+                            info.first_output_at = time.monotonic()
                         yield chunk
                 elif isinstance(event, Finished):
                     info.finish_reason = event.finish_reason
                     info.completion_tokens = event.completion_tokens
+                    if event.queue_wait_s is not None:
+                        info.queue_wait_s = event.queue_wait_s
                     reasoning, answer = splitter.flush() if splitter else ("", "")
                     tail = await output.feed(answer) + await output.flush()
                     thought_tail = (await thoughts.feed(reasoning) + await thoughts.flush()
@@ -317,6 +329,8 @@ class Pipeline:
                     info.masked_answer = output.masked_text
                     info.masked_reasoning = thoughts.masked_text if thoughts else None
                     await audit.finish()
+                    if info.first_output_at is None:
+                        info.first_output_at = time.monotonic()
                     yield Chunk(text=tail, reasoning=thought_tail,
                                 finish_reason=event.finish_reason,
                                 # The cluster does not report our prompt tokens; ours counted.

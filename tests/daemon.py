@@ -21,7 +21,8 @@ class Daemon:
                  env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
         self.log_path = workdir / "daemon.log"
-        cmd = [sys.executable, "-m", "appliance", "serve", "--listen", "127.0.0.1:0"]
+        cmd = [sys.executable, "-m", "appliance", "serve", "--listen", "127.0.0.1:0",
+               "--metrics-listen", "127.0.0.1:0"]
         if config is not None:
             cmd += ["--config", str(config)]
         full_env = {**os.environ, **(env or {})}
@@ -46,7 +47,7 @@ class Daemon:
         while time.monotonic() < deadline:
             for e in self.events():
                 if e.get("event") == event:
-                    if "address" in e:
+                    if "address" in e and event != "metrics_listening":
                         self.address = e["address"]
                     return e
             if self.proc.poll() is not None:
@@ -55,6 +56,14 @@ class Daemon:
             time.sleep(0.02)
         raise TimeoutError(f"no {event!r} event within {timeout}s:\n"
                            f"{self.log_path.read_text()[-3000:]}")
+
+    @property
+    def metrics_url(self) -> str:
+        """http://HOST:PORT/metrics of the daemon's metrics listener."""
+        for e in self.events():
+            if e.get("event") == "metrics_listening":
+                return str(e["url"])
+        raise RuntimeError("the daemon logged no metrics_listening event")
 
     def terminate(self) -> None:
         if self.proc.poll() is None:

@@ -28,6 +28,7 @@ from appliance.audit.writer import AuditWriter, WriterSettings
 
 if TYPE_CHECKING:
     from appliance.config import Config
+    from appliance.observability.metrics import Metrics
     from appliance.pipeline import RequestInfo
 
 log = structlog.get_logger("appliance.audit")
@@ -87,6 +88,8 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
         "prompt_tokens": info.prompt_tokens, "completion_tokens": info.completion_tokens,
         "latency_ms": round((time.monotonic() - info.started) * 1000, 1),
     }
+    if info.queue_wait_s is not None:
+        rec["queue_wait_ms"] = round(info.queue_wait_s * 1000, 1)
     if content == "masked":
         if info.masked_answer is not None:
             rec["answer"] = info.masked_answer
@@ -103,9 +106,19 @@ class AuditLog:
     def __init__(self, writer: AuditWriter, content: str) -> None:
         self.writer = writer
         self._content = content
+        #: Set by the server: the append-latency histogram and failure counter.
+        self.metrics: Metrics | None = None
 
     async def _append(self, rec: dict[str, Any]) -> None:
-        await asyncio.wrap_future(self.writer.append(fmt.canonical(rec)))
+        started = time.monotonic()
+        try:
+            await asyncio.wrap_future(self.writer.append(fmt.canonical(rec)))
+        except BaseException:
+            if self.metrics is not None:
+                self.metrics.audit_failures.inc()
+            raise
+        if self.metrics is not None:
+            self.metrics.audit_append.labels(rec["type"]).observe(time.monotonic() - started)
 
     async def begin(self, info: RequestInfo) -> None:
         await self._append(begin_record(info, self._content))

@@ -77,6 +77,8 @@ class Finished:
     finish_reason: str  # "stop" or "length"
     prompt_tokens: int
     completion_tokens: int
+    #: Seconds the request waited for a slot (local engines only).
+    queue_wait_s: float | None = None
 
 
 Event = TextPiece | Finished
@@ -92,6 +94,7 @@ class _Job:
     priority: int = 0
     events: asyncio.Queue[Event | BaseException] = field(default_factory=asyncio.Queue)
     cancel: threading.Event = field(default_factory=threading.Event)
+    queued_at: float = field(default_factory=time.monotonic)
 
     def emit(self, item: Event | BaseException) -> None:
         if self.loop is not None:
@@ -434,7 +437,8 @@ class LlamaEngine:
             if tail:
                 s.job.emit(TextPiece(tail))
             s.job.emit(Finished(outcome, prompt_tokens=len(s.job.tokens),
-                                completion_tokens=s.generated))
+                                completion_tokens=s.generated,
+                                queue_wait_s=s.started - s.job.queued_at))
 
     # ------------------------------------------------------------------ loading
 

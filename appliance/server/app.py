@@ -33,6 +33,7 @@ from appliance.config import Config
 from appliance.config import load as config_load
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import ApplianceError, ConfigError, InvalidArgument, Unavailable
+from appliance.observability.metrics import Metrics
 from appliance.observability.systemd import SystemdNotifier
 from appliance.pipeline import Pipeline, RequestInfo
 from appliance.privacy.masker import PiiMasker
@@ -73,6 +74,16 @@ class ApplianceServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._reload_lock = asyncio.Lock()
         self._drained_by_admin = False
+        self.metrics = Metrics()
+        src = self.metrics.sources
+        src.engines = lambda: list(self.registry.engines)
+        src.breaker_state = lambda: (self.pipeline.central.breaker.state
+                                     if self.pipeline.central is not None else None)
+        src.audit_writer = lambda: getattr(self.pipeline.audit, "writer", None)
+        src.state = lambda: self.state
+        src.in_flight = lambda: self.in_flight.count
+        #: The bound metrics address, once listening.
+        self.metrics_address: str | None = None
 
     def accepting(self) -> str | None:
         if self.state != "serving":
@@ -109,6 +120,23 @@ class ApplianceServer:
         log.info("listening", address=self.address, tls=self.config.server.tls,
                  mtls=self.config.server.client_ca is not None,
                  auth_required=self.config.auth.required)
+        self._start_metrics()
+
+    def _start_metrics(self) -> None:
+        hp = self.config.metrics.host_port
+        if hp is None:
+            log.info("metrics_off")
+            return
+        try:
+            host, port = self.metrics.serve(*hp)
+        except OSError as exc:
+            raise ConfigError(f"cannot serve metrics on {self.config.metrics.listen}: "
+                              f"{exc.strerror or exc}",
+                              file=str(self.config.source) if self.config.source else None,
+                              key="metrics.listen") from exc
+        self.metrics_address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        log.info("metrics_listening", address=self.metrics_address,
+                 url=f"http://{self.metrics_address}/metrics")
 
     def _secure_socket(self, path: Path) -> None:
         """Give the unix socket the configured mode and group (same-host callers)."""
@@ -130,6 +158,8 @@ class ApplianceServer:
             self.notifier.status("opening the audit log")
             self.pipeline.audit = await asyncio.to_thread(open_audit, self.config,
                                                           self._audit_state)
+        if isinstance(self.pipeline.audit, AuditLog):
+            self.pipeline.audit.metrics = self.metrics
         if self.pipeline.privacy is None:
             self.notifier.status("loading PII analyzer")
             self.pipeline.privacy = await asyncio.to_thread(
@@ -218,6 +248,7 @@ class ApplianceServer:
         for task in list(self._tasks):
             task.cancel()
         await self.close_audit()
+        self.metrics.close()
         await self.registry.close()
         if self.pipeline.central is not None:
             await self.pipeline.central.close()
@@ -277,8 +308,9 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
         options += [("grpc.max_connection_age_ms", int(sc.max_connection_age_seconds * 1000)),
                     ("grpc.max_connection_age_grace_ms",
                      int((sc.shutdown_grace_seconds + 5) * 1000))]
+    interceptor = ServingInterceptor(in_flight, auth, audit_refusal)
     server = aio.server(
-        interceptors=[ServingInterceptor(in_flight, auth, audit_refusal)],
+        interceptors=[interceptor],
         options=options,
         maximum_concurrent_rpcs=None,
     )
@@ -312,6 +344,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     app = ApplianceServer(config, server, address, registry, health_servicer, in_flight,
                           notifier, pipeline)
     app_holder.append(app)
+    interceptor.metrics = app.metrics
     return app, port
 
 

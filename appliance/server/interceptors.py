@@ -14,7 +14,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import grpc
 import structlog
@@ -31,6 +31,9 @@ from appliance.errors import (
 )
 from appliance.pipeline import RequestInfo, current_request
 from appliance.server.auth import Authenticator
+
+if TYPE_CHECKING:
+    from appliance.observability.metrics import Metrics
 
 Context: TypeAlias = "aio.ServicerContext[Any, Any]"
 
@@ -119,6 +122,8 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
         self._auth = auth
         self._audit_refusal = audit_refusal
         self._in_flight = in_flight
+        #: Per-request counters and histograms (set by the server).
+        self.metrics: Metrics | None = None
 
     async def intercept_service(
         self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
@@ -171,8 +176,12 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
             route_reason=info.route_reason, prompt_tokens=info.prompt_tokens,
             completion_tokens=info.completion_tokens, finish_reason=info.finish_reason,
             latency_ms=round((time.monotonic() - info.started) * 1000, 1),
+            queue_wait_ms=round(info.queue_wait_s * 1000, 1)
+            if info.queue_wait_s is not None else None,
             pii=info.pii_counts or None, output_pii=info.output_pii_counts or None,
         )
+        if self.metrics is not None and info.method in AUDITED_METHODS:
+            self.metrics.observe_request(info)
         structlog.contextvars.unbind_contextvars("request_id")
 
     async def _fail(self, info: RequestInfo, context: Context,

@@ -1,0 +1,180 @@
+"""Prometheus metrics, served as text on their own loopback HTTP listener (``[metrics] listen``).
+
+Labels carry only values the appliance itself chose: tier names from the config, routes, gRPC
+status names, fallback reasons, PII entity types. Never a prompt, an answer, a PII value, a
+client identity or a token, so the label sets stay small and nothing sensitive is scraped.
+
+Counters and histograms are updated once per request, when the interceptor ends it
+(:meth:`Metrics.observe_request`). Gauges (queue depth, busy slots, breaker state, audit
+bytes and free space) are read from the live objects at scrape time by :class:`_LiveCollector`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, Info
+from prometheus_client.core import GaugeMetricFamily, StateSetMetricFamily
+from prometheus_client.exposition import start_http_server
+from prometheus_client.registry import Collector
+
+from appliance import __version__
+
+if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
+    from appliance.pipeline import RequestInfo
+
+#: Request latency buckets (seconds): from a cached short answer to a long reasoning run.
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+TTFT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+#: Audit appends are an fdatasync each (group-committed): sub-millisecond to a slow disk.
+AUDIT_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
+                 1.0)
+BREAKER_STATES = ("closed", "half_open", "open")
+AUDIT_STATES = ("ok", "suspended")
+
+
+def _label(value: str | None) -> str:
+    return value or "none"
+
+
+@dataclass
+class LiveSources:
+    """Where the scrape-time gauges come from; set by the server once the objects exist."""
+
+    engines: Callable[[], list[Any]] = field(default=lambda: [])
+    breaker_state: Callable[[], str | None] = field(default=lambda: None)
+    audit_writer: Callable[[], Any] = field(default=lambda: None)
+    state: Callable[[], str] = field(default=lambda: "starting")
+    in_flight: Callable[[], int] = field(default=lambda: 0)
+
+
+class _LiveCollector(Collector):
+    def __init__(self, sources: LiveSources) -> None:
+        self.sources = sources
+
+    def collect(self) -> Iterator[Any]:
+        s = self.sources
+        depth = GaugeMetricFamily("appliance_queue_depth",
+                                  "Requests waiting for a slot, per tier", labels=["tier"])
+        busy = GaugeMetricFamily("appliance_slots_busy",
+                                 "Slots generating now, per tier", labels=["tier"])
+        slots = GaugeMetricFamily("appliance_slots", "Configured slots, per tier",
+                                  labels=["tier"])
+        ready = GaugeMetricFamily("appliance_model_ready",
+                                  "1 when the tier's model is loaded and serving",
+                                  labels=["tier"])
+        for engine in s.engines():
+            for tier in engine.tiers:
+                depth.add_metric([tier], engine.queued_jobs)
+                busy.add_metric([tier], engine.active_jobs)
+                slots.add_metric([tier], engine.spec.slots)
+                ready.add_metric([tier], 1.0 if engine.state == "ready" else 0.0)
+        yield from (depth, busy, slots, ready)
+        yield GaugeMetricFamily("appliance_in_flight_requests",
+                                "RPCs being served now", value=s.in_flight())
+        state = s.state()
+        yield StateSetMetricFamily(
+            "appliance_state", "Daemon state",
+            value={k: k == state for k in ("starting", "serving", "draining", "stopping",
+                                           "failed")})
+        breaker = s.breaker_state()
+        if breaker is not None:
+            yield StateSetMetricFamily(
+                "appliance_central_breaker", "Central-cluster circuit breaker state",
+                value={k: k == breaker for k in BREAKER_STATES})
+        writer = s.audit_writer()
+        if writer is not None:
+            yield StateSetMetricFamily(
+                "appliance_audit", "Audit log state (suspended: requests are refused)",
+                value={"ok": writer.suspended is None, "suspended": writer.suspended is not None})
+            yield GaugeMetricFamily("appliance_audit_free_bytes",
+                                    "Free bytes on the audit log's filesystem",
+                                    value=writer.free_bytes())
+            bytes_ = GaugeMetricFamily("appliance_audit_written_bytes",
+                                       "Bytes appended to the audit log since start",
+                                       value=writer.bytes_written)
+            yield bytes_
+            yield GaugeMetricFamily("appliance_audit_records",
+                                    "Frames appended to the audit log since start",
+                                    value=writer.appended)
+
+
+class Metrics:
+    """The daemon's metrics, in a registry of their own (nothing global)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.sources = LiveSources()
+        r.register(_LiveCollector(self.sources))
+        Info("appliance_build", "Version of the running daemon", registry=r).info(
+            {"version": __version__})
+        self.requests = Counter(
+            "appliance_requests", "Generate/GenerateStream requests by tier, route and status",
+            ["method", "tier", "route", "status"], registry=r)
+        self.latency = Histogram(
+            "appliance_request_duration_seconds", "Request latency, admission to last chunk",
+            ["tier", "route"], buckets=LATENCY_BUCKETS, registry=r)
+        self.ttft = Histogram(
+            "appliance_time_to_first_token_seconds", "Time to the first chunk of an answer",
+            ["tier", "route"], buckets=TTFT_BUCKETS, registry=r)
+        self.queue_wait = Histogram(
+            "appliance_queue_wait_seconds", "Time a local request waited for a slot",
+            ["tier"], buckets=TTFT_BUCKETS, registry=r)
+        self.generated = Counter(
+            "appliance_generated_tokens", "Completion tokens generated", ["tier", "route"],
+            registry=r)
+        self.prompt_tokens = Counter(
+            "appliance_prompt_tokens", "Prompt tokens evaluated (local) or sent (central)",
+            ["tier", "route"], registry=r)
+        self.fallbacks = Counter(
+            "appliance_fallbacks", "Requests sent to the central cluster, by reason",
+            ["reason"], registry=r)
+        self.pii = Counter(
+            "appliance_pii_entities_masked", "PII entities masked, by type and where found "
+            "(prompt, or output the model wrote)", ["entity_type", "where"], registry=r)
+        self.audit_append = Histogram(
+            "appliance_audit_append_seconds", "Time until an audit record was durable",
+            ["record"], buckets=AUDIT_BUCKETS, registry=r)
+        self.audit_failures = Counter(
+            "appliance_audit_append_failures", "Audit appends that failed (request refused)",
+            registry=r)
+        self._server: WSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def observe_request(self, info: RequestInfo) -> None:
+        """Count one finished Generate/GenerateStream call."""
+        tier, route = _label(info.tier), _label(info.route)
+        self.requests.labels(info.method, tier, route, info.status).inc()
+        self.latency.labels(tier, route).observe(info.elapsed())
+        if info.first_output_at is not None:
+            self.ttft.labels(tier, route).observe(info.first_output_at - info.started)
+        if info.queue_wait_s is not None:
+            self.queue_wait.labels(tier).observe(info.queue_wait_s)
+        if info.completion_tokens:
+            self.generated.labels(tier, route).inc(info.completion_tokens)
+        if info.prompt_tokens:
+            self.prompt_tokens.labels(tier, route).inc(info.prompt_tokens)
+        if info.route == "central" and info.route_reason:
+            self.fallbacks.labels(info.route_reason.removeprefix("fallback:")).inc()
+        for kind, n in info.pii_counts.items():
+            self.pii.labels(kind, "prompt").inc(n)
+        for kind, n in info.output_pii_counts.items():
+            self.pii.labels(kind, "output").inc(n)
+
+    def serve(self, host: str, port: int) -> tuple[str, int]:
+        """Start the HTTP listener (a daemon thread); returns the bound address."""
+        self._server, self._thread = start_http_server(port, addr=host, registry=self.registry)
+        bound = self._server.server_address
+        return str(bound[0]), int(bound[1])
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
