@@ -277,7 +277,8 @@ class PiiConfig:
 
 @dataclass(frozen=True)
 class LoggingConfig:
-    #: "auto" (JSON when stdout is not a TTY), "json" or "console".
+    #: "auto" (journald's native protocol when stdout is the journal stream, else JSON when
+    #: stdout is not a TTY, else console), "json", "console" or "journald".
     format: str = "auto"
     level: str = "info"
 
@@ -514,8 +515,8 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     lg = r.table(data, "logging")
     r.unknown(lg, {"format", "level"}, "logging.")
     fmt = r.get(lg, "format", str, "auto", "logging.")
-    if fmt not in ("auto", "json", "console"):
-        r.problem("logging.format", f"must be auto, json or console, got {fmt!r}")
+    if fmt not in ("auto", "json", "console", "journald"):
+        r.problem("logging.format", f"must be auto, json, console or journald, got {fmt!r}")
     level = r.get(lg, "level", str, "info", "logging.")
     if level not in ("debug", "info", "warning", "error"):
         r.problem("logging.level", f"must be debug, info, warning or error, got {level!r}")
@@ -1044,7 +1045,10 @@ workers = 2                # threads analysing text
 # restore = "keep_masked"
 
 [logging]
-format = "auto"            # auto: JSON lines unless stdout is a terminal; json; console
+# auto: under systemd, journald entries with REQUEST_ID/CLIENT/TIER/ROUTE/STATUS fields
+# (journalctl -u llm-appliance REQUEST_ID=...); else JSON lines unless stdout is a terminal.
+# Or one of json, console, journald.
+format = "auto"
 level = "info"             # debug, info, warning, error
 '''
 

@@ -43,9 +43,9 @@ def test_metrics_count_real_requests_and_carry_no_pii(daemon: Daemon, client: Cl
     assert err.value.code.name == "INVALID_ARGUMENT"
 
     text, after = scrape(daemon)
-    ok_unary = dict(method="Generate", tier="v3", route="local", status="OK")
-    ok_stream = dict(method="GenerateStream", tier="v3", route="local", status="OK")
-    bad = dict(method="Generate", tier="none", route="none", status="INVALID_ARGUMENT")
+    ok_unary = {"method": "Generate", "tier": "v3", "route": "local", "status": "OK"}
+    ok_stream = {"method": "GenerateStream", "tier": "v3", "route": "local", "status": "OK"}
+    bad = {"method": "Generate", "tier": "none", "route": "none", "status": "INVALID_ARGUMENT"}
     for labels in (ok_unary, ok_stream, bad):
         assert value(after, "appliance_requests_total", **labels) \
             == value(before, "appliance_requests_total", **labels) + 1, labels
