@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     for q in (t, tl, tr):
         q.add_argument("--config", type=Path, help="TOML config (default: embedded default)")
 
+    p = sub.add_parser("doctor", help="check an installation and say what to fix")
+    p.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
+    p.add_argument("--json", action="store_true", help="findings as one JSON object")
+    p.add_argument("--no-hash", action="store_true",
+                   help="skip hashing model files (fast; pins are not checked)")
+
     p = sub.add_parser("audit", help="the compliance officer's tools for the audit log")
     asub = p.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
     k = asub.add_parser("keygen", help="create the officer's X25519 key pair")
@@ -134,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
                "status": cmd_status, "config": cmd_config, "pii": cmd_pii,
-               "audit": cmd_audit, "token": cmd_token}[args.command]
+               "audit": cmd_audit, "token": cmd_token, "doctor": cmd_doctor}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -313,6 +319,31 @@ def cmd_config(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(f"OK: {cfg.source or 'embedded default'}")
     return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Exit 0 when nothing failed (warnings allowed), 1 when a check failed, 2 when the
+    config itself does not load."""
+    from appliance import doctor  # noqa: PLC0415
+
+    if not args.json:
+        print(f"checking {args.config or 'the embedded default config'}"
+              f"{'' if args.no_hash else ' (hashing model files)'}...", file=sys.stderr)
+    cfg, findings = doctor.run(args.config, hash_models=not args.no_hash)
+    failed = sum(f.level == doctor.FAIL for f in findings)
+    warned = sum(f.level == doctor.WARN for f in findings)
+    if args.json:
+        print(json.dumps({"ok": failed == 0, "failed": failed, "warnings": warned,
+                          "findings": [f.as_dict() for f in findings]}, indent=2))
+    else:
+        for f in findings:
+            print(f"{f.level:<5} {f.check}: {f.message}")
+            if f.fix and f.level != doctor.OK:
+                print(f"      fix: {f.fix}")
+        print(f"{failed} failed, {warned} warning(s)")
+    if cfg is None:
+        return EXIT_USAGE
+    return EXIT_FAIL if failed else EXIT_OK
 
 
 def cmd_pii(args: argparse.Namespace) -> int:
