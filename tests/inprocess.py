@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance.audit.stage import AuditStage
-from appliance.config import Config
+from appliance.config import Config, with_metrics_listen
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.privacy.stage import PrivacyStage
 from appliance.server.app import ApplianceServer, build_server
@@ -50,6 +50,9 @@ class InProcessServer:
     async def _start(self, config: Config, privacy: PrivacyStage | None,
                      wrap: Callable[[LlamaEngine], Any] | None,
                      audit: AuditStage | None) -> None:
+        # Several servers may live in one test session (and a real daemon may hold the default
+        # port on a developer's machine): metrics on an ephemeral loopback port.
+        config = with_metrics_listen(config, "127.0.0.1:0")
         self.app, self.port = build_server(config, privacy=privacy, audit=audit)
         await self.app.start()
         await self.app.load_models()

@@ -456,6 +456,20 @@ class AuditWriter:
         result = fmt.scan(data)
         notes: dict[str, Any] = {}
         frames = result.frames
+        if not frames and result.state in ("ok", "torn"):
+            # A crash between creating the segment and its header reaching the disk: empty, or
+            # a header cut short (or zero-filled). Nothing in it was acknowledged (the header
+            # is synced before any record), so it goes and its number is used again; the
+            # recovery event of the next segment says so. Anything else without a header is
+            # corruption, left alone below for the officer.
+            path.unlink()
+            fsync_dir(self.s.dir)
+            log.warning("audit_recovery_discarded_torn_segment", segment=number,
+                        size_bytes=result.size)
+            notes = self._recover()
+            notes.update(_event="recovery", discarded_torn_segment=number,
+                         discarded_bytes=result.size)
+            return notes
         if not frames or frames[0].ftype != fmt.HEADER:
             notes = {"_event": "recovery", "problem": "newest segment has no header",
                      "segment": number}

@@ -144,3 +144,34 @@ def test_low_free_space_refuses_before_the_disk_is_full(tmp_path: Path) -> None:
     events = report.segments[0].events
     assert any(e.startswith("suspended") for e in events)
     assert any(e.startswith("resumed") for e in events)
+
+
+@pytest.mark.parametrize("leftover", [b"", b"AL", b"\0" * 4096], ids=["empty", "torn", "zeros"])
+def test_segment_torn_before_its_header_is_discarded_and_reused(tmp_path: Path,
+                                                                 leftover: bytes) -> None:
+    """A crash between creating a segment and syncing its header leaves an empty or cut-short
+    file. The next start removes it and uses its number again; the log verifies whole, with
+    the discard noted, and later segments are not flagged."""
+    log = new_log(tmp_path)
+    log.write_session(3, tag="a")
+    log.segment(2).write_bytes(leftover)
+    log.write_session(3, tag="b")
+    log.write_session(1, tag="c")
+    report = log.verify()
+    assert report.ok, [s for s in report.segments if s.status != "VALID"]
+    assert [1, 2, 3] == [s.segment for s in report.segments]
+    assert {"a0", "a1", "a2", "b0", "b1", "b2", "c0"} == {
+        str(r["request_id"]) for r in log.records()}
+
+
+def test_headerless_garbage_segment_is_left_for_the_officer(tmp_path: Path) -> None:
+    """A newest segment without a header that is not a torn write (garbage) is not removed:
+    the writer starts a new segment and verify reports the bad one."""
+    log = new_log(tmp_path)
+    log.write_session(2, tag="a")
+    log.segment(2).write_bytes(b"this is not an audit segment")
+    log.write_session(1, tag="b")
+    assert log.segment(2).read_bytes() == b"this is not an audit segment"
+    report = log.verify()
+    assert not report.ok
+    assert ["TAMPERED"] == [s.status for s in report.segments if s.segment == 2]
