@@ -124,7 +124,8 @@ def build_request(prompt: str | None = None, *, messages: Messages | None = None
                   model: str = "", max_tokens: int = 0, temperature: float | None = None,
                   top_p: float | None = None, stop: Sequence[str] = (), seed: int | None = None,
                   task_type: str = "", include_reasoning: bool | None = None,
-                  allow_fallback: bool | None = None, priority: int = 0) -> pb.GenerateRequest:
+                  allow_fallback: bool | None = None, priority: int = 0,
+                  allow_escalation: bool | None = None) -> pb.GenerateRequest:
     req = pb.GenerateRequest(prompt=prompt or "", model=model, max_tokens=max_tokens,
                              stop=list(stop), task_type=task_type, priority=priority)
     for m in messages or ():
@@ -140,6 +141,8 @@ def build_request(prompt: str | None = None, *, messages: Messages | None = None
         req.include_reasoning = include_reasoning
     if allow_fallback is not None:
         req.allow_fallback = allow_fallback
+    if allow_escalation is not None:
+        req.allow_escalation = allow_escalation
     return req
 
 

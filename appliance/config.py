@@ -148,6 +148,19 @@ DEFAULT_TASK_TYPES: Mapping[str, str] = {
 
 
 @dataclass(frozen=True)
+class EscalationConfig:
+    """v3 -> r1 escalation of weak answers, for unary ``auto`` requests that allow it."""
+
+    enabled: bool = True
+    #: An answer whose mean token log-probability is below this is weak.
+    min_mean_logprob: float = -1.5
+    #: An empty answer is weak.
+    on_empty: bool = True
+    #: An answer cut off by max_tokens (finish_reason "length") is weak.
+    on_cut_off: bool = True
+
+
+@dataclass(frozen=True)
 class RoutingConfig:
     #: Tier used when a request names none (empty model field), and for "auto" when no rule
     #: applies.
@@ -156,6 +169,7 @@ class RoutingConfig:
     #: A/B split of requests that would go to the default tier: tier -> percent (sum 100),
     #: sticky per client identity. Empty: no split.
     split: Mapping[str, int] = field(default_factory=dict)
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
 
 
 @dataclass(frozen=True)
@@ -453,7 +467,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     models = _load_models(r, data)
 
     rt = r.table(data, "routing")
-    r.unknown(rt, {"default_tier", "task_types", "split"}, "routing.")
+    r.unknown(rt, {"default_tier", "task_types", "split", "escalation"}, "routing.")
     default_tier = r.get(rt, "default_tier", str, "v3", "routing.")
     if default_tier not in TIERS:
         r.problem("routing.default_tier",
@@ -475,6 +489,19 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
             split[tier] = pct
     if split and sum(split.values()) != 100:
         r.problem("routing.split", f"percentages must add up to 100, got {sum(split.values())}")
+    et = r.table(rt, "escalation", "routing.")
+    r.unknown(et, {"enabled", "min_mean_logprob", "on_empty", "on_cut_off"},
+              "routing.escalation.")
+    ed = EscalationConfig()
+    escalation = EscalationConfig(
+        enabled=r.get(et, "enabled", bool, ed.enabled, "routing.escalation."),
+        min_mean_logprob=r.get(et, "min_mean_logprob", float, ed.min_mean_logprob,
+                               "routing.escalation."),
+        on_empty=r.get(et, "on_empty", bool, ed.on_empty, "routing.escalation."),
+        on_cut_off=r.get(et, "on_cut_off", bool, ed.on_cut_off, "routing.escalation."))
+    if escalation.min_mean_logprob > 0:
+        r.problem("routing.escalation.min_mean_logprob",
+                  f"a log-probability is at most 0, got {escalation.min_mean_logprob}")
 
     audit = _load_audit(r, data)
 
@@ -533,7 +560,8 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
         raise ConfigErrors(r.problems)
     return Config(
         state_dir=state_dir, server=server, limits=limits, models=models,
-        routing=RoutingConfig(default_tier=default_tier, task_types=task_types, split=split),
+        routing=RoutingConfig(default_tier=default_tier, task_types=task_types, split=split,
+                              escalation=escalation),
         audit=audit,
         fallback=fallback, logging=LoggingConfig(format=fmt, level=level),
         pii=pii, auth=auth, metrics=metrics, source=file.resolve(),
@@ -893,6 +921,16 @@ default_tier = "v3"        # tier for an empty model field, and for "auto" when 
 # [routing.split]
 # v3 = 90
 # r1 = 10
+
+# model = "auto" and a unary call: when v3's answer is weak, r1 answers instead and the
+# response says route_reason = "escalated:<why>" (low_confidence, empty, cut_off). The caller
+# sees only r1's answer; v3's is audited as the escalated-from attempt (metadata only).
+# A request opts out with allow_escalation = false. Streams are never escalated.
+[routing.escalation]
+enabled = true
+min_mean_logprob = -1.5    # weak: mean log-probability per generated token below this
+on_empty = true            # weak: no text at all
+on_cut_off = true          # weak: stopped by max_tokens
 
 [routing.task_types]
 code_generation = "r1"

@@ -14,13 +14,13 @@ import contextvars
 import math
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from appliance.audit.stage import AuditStage
-from appliance.config import Config, LimitsConfig, Policy
+from appliance.config import Config, EscalationConfig, LimitsConfig, Policy
 from appliance.engine.chat import ROLES, Message
 from appliance.engine.llama_engine import (
     Event,
@@ -44,7 +44,7 @@ from appliance.errors import (
 from appliance.privacy.stage import MaskedRequest, PrivacyStage
 from appliance.routing.central import CentralClient
 from appliance.routing.reasoning import ReasoningSplitter
-from appliance.routing.router import choose_tier, reroute_for_length
+from appliance.routing.router import Route, choose_tier, reroute_for_length
 
 if TYPE_CHECKING:
     from appliance.server.auth import RateLimits
@@ -73,6 +73,10 @@ class GenerateParams:
     include_reasoning: bool = True
     allow_fallback: bool = True
     priority: int = 0
+    allow_escalation: bool = True
+    #: Set by the unary Generate servicer: the whole answer is returned at once, so a weak v3
+    #: answer can still be replaced (escalation). Streams are never escalated.
+    unary: bool = False
 
 
 @dataclass
@@ -111,6 +115,9 @@ class RequestInfo:
     first_output_at: float | None = None
     #: How long a local request waited for a slot (None: it never reached a local engine).
     queue_wait_s: float | None = None
+    #: The weak v3 attempt an escalated request replaced: tier, reason, mean_logprob,
+    #: completion_tokens, finish_reason (metadata only, never its text).
+    escalated_from: dict[str, Any] | None = None
     # For the audit record only, never logged: masked text, placeholders instead of PII.
     masked_prompt: tuple[str, ...] | None = field(default=None, repr=False)
     masked_answer: str | None = field(default=None, repr=False)
@@ -288,7 +295,17 @@ class Pipeline:
                     f"{sampling.max_tokens} exceed model {tier}'s context of {engine.n_ctx} "
                     f"tokens (at most {max(engine.n_ctx - sampling.max_tokens, 0)} prompt "
                     f"tokens allowed with this max_tokens)", field=what)
+            escalate = self._may_escalate(params, route, policy)
+            if escalate:
+                sampling = replace(sampling, logprobs=True)
             events = self._place(engine, params, masked, sampling, deadline, info)
+            if escalate:
+                # The begin record names the request as first routed; the end record says
+                # whether r1 took over and why.
+                audit.start_begin()
+                events, tier, tokens = await self._escalation(
+                    events(tokens), tokens, params, masked, replace(sampling, logprobs=False),
+                    deadline, info, leases)
 
         # The begin record is written while the model starts (no await between admission
         # and the engine's queue), and is durable before the caller sees any of the answer.
@@ -417,6 +434,54 @@ class Pipeline:
 
         return local
 
+    def _may_escalate(self, params: GenerateParams, route: Route, policy: Policy | None) -> bool:
+        """v3 -> r1 escalation applies to unary ``auto`` requests routed to v3 that allow it,
+        when escalation is on and the identity may use r1."""
+        return (self._config.routing.escalation.enabled and params.unary
+                and params.allow_escalation and params.model == "auto" and route.tier == "v3"
+                and "r1" in self._config.models
+                and (policy is None or "r1" in policy.tiers))
+
+    async def _escalation(self, first: AsyncIterator[Event], tokens: list[int],
+                          params: GenerateParams, masked: MaskedRequest,
+                          sampling: SamplingParams, deadline: float | None, info: RequestInfo,
+                          leases: list[LlamaEngine],
+                          ) -> tuple[Callable[[list[int]], AsyncIterator[Event]], str, list[int]]:
+        """Run v3 to the end without showing it; if its answer is weak, r1 answers instead.
+        Returns the events to serve, their tier and their prompt tokens."""
+        collected = [event async for event in first]
+
+        async def replay(_tokens: list[int]) -> AsyncIterator[Event]:
+            for event in collected:
+                yield event
+
+        finished = next((e for e in collected if isinstance(e, Finished)), None)
+        if finished is None or info.route != "local":
+            return replay, "v3", tokens  # went to the cluster: no log-probabilities to judge
+        text = "".join(e.text for e in collected if isinstance(e, TextPiece))
+        why = weakness(text, finished, self._config.routing.escalation)
+        if why is None:
+            return replay, "v3", tokens
+        r1 = self._registry.engine_for("r1")
+        if r1.state != "ready":
+            log.info("escalation_skipped", reason=why, r1_state=r1.state)
+            return replay, "v3", tokens
+        r1.acquire()
+        leases.append(r1)
+        r1_tokens, _what = await self._tokenize(r1, params, masked.texts)
+        if len(r1_tokens) + sampling.max_tokens > r1.n_ctx:
+            log.info("escalation_skipped", reason=why, r1_state="context_too_small")
+            return replay, "v3", tokens
+        info.escalated_from = {
+            "tier": "v3", "reason": why, "finish_reason": finished.finish_reason,
+            "completion_tokens": finished.completion_tokens,
+            "mean_logprob": None if finished.mean_logprob is None
+            else round(finished.mean_logprob, 3)}
+        info.tier, info.route_reason = "r1", f"escalated:{why}"
+        info.model_sha256 = r1.facts.sha256 if r1.facts else None
+        info.prompt_tokens = len(r1_tokens)
+        return self._place(r1, params, masked, sampling, deadline, info), "r1", r1_tokens
+
     @staticmethod
     async def _tokenize(engine: LlamaEngine, params: GenerateParams,
                         texts: tuple[str, ...]) -> tuple[list[int], str]:
@@ -456,6 +521,18 @@ class _AuditPair:
         self.ended = True
         await self.begin()
         await self._stage.end(self._info)
+
+
+def weakness(text: str, finished: Finished, esc: EscalationConfig) -> str | None:
+    """Why an answer is too weak to serve (``empty``, ``cut_off``, ``low_confidence``), or
+    None when it is good enough."""
+    if esc.on_empty and not text.strip():
+        return "empty"
+    if esc.on_cut_off and finished.finish_reason == "length":
+        return "cut_off"
+    if finished.mean_logprob is not None and finished.mean_logprob < esc.min_mean_logprob:
+        return "low_confidence"
+    return None
 
 
 def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:

@@ -90,6 +90,8 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
     }
     if info.queue_wait_s is not None:
         rec["queue_wait_ms"] = round(info.queue_wait_s * 1000, 1)
+    if info.escalated_from is not None:
+        rec["escalated_from"] = info.escalated_from
     if content == "masked":
         if info.masked_answer is not None:
             rec["answer"] = info.masked_answer

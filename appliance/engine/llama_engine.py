@@ -65,6 +65,9 @@ class SamplingParams:
     top_p: float = 1.0
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    #: Track the mean log-probability of the generated tokens (for escalation); costs a
+    #: softmax over the vocabulary per token.
+    logprobs: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class Finished:
     completion_tokens: int
     #: Seconds the request waited for a slot (local engines only).
     queue_wait_s: float | None = None
+    #: Mean log-probability of the generated tokens, when asked for (local engines only).
+    mean_logprob: float | None = None
 
 
 Event = TextPiece | Finished
@@ -114,6 +119,8 @@ class _Seq:
     pos: int = 0
     last: int = -1  # the last sampled token, decoded in the next step
     generated: int = 0
+    logprob_sum: float = 0.0
+    logprob_n: int = 0
     decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
     stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
@@ -398,7 +405,11 @@ class LlamaEngine:
             budget -= take
         ctx.decode()
         for s, index in outputs:
-            self._advance(s, s.sampler.sample(ctx, index))
+            token = s.sampler.sample(ctx, index)
+            if s.job.params.logprobs:
+                s.logprob_sum += ctx.token_logprob(index, token)
+                s.logprob_n += 1
+            self._advance(s, token)
 
     def _advance(self, s: _Seq, token: int) -> None:
         """Handle one sampled token of ``s``: emit its text or finish the sequence."""
@@ -438,7 +449,9 @@ class LlamaEngine:
                 s.job.emit(TextPiece(tail))
             s.job.emit(Finished(outcome, prompt_tokens=len(s.job.tokens),
                                 completion_tokens=s.generated,
-                                queue_wait_s=s.started - s.job.queued_at))
+                                queue_wait_s=s.started - s.job.queued_at,
+                                mean_logprob=s.logprob_sum / s.logprob_n
+                                if s.logprob_n else None))
 
     # ------------------------------------------------------------------ loading
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import llama_cpp as ll
+import numpy as np
 import structlog
 
 from appliance.errors import EngineFailure, ModelError
@@ -58,6 +59,7 @@ class Model:
         self.bos = int(ll.llama_vocab_bos(self.vocab))
         self.eos = int(ll.llama_vocab_eos(self.vocab))
         self.add_bos = bool(ll.llama_vocab_get_add_bos(self.vocab))
+        self.n_vocab = int(ll.llama_vocab_n_tokens(self.vocab))
 
     def close(self) -> None:
         if self.ptr:
@@ -148,6 +150,7 @@ class Context:
         if not self.ptr:
             raise ModelError("llama.cpp could not create a context (out of memory?)")
         self.n_batch = n_batch
+        self.n_vocab = model.n_vocab
         self._mem = ll.llama_get_memory(self.ptr)
         self._batch = ll.llama_batch_init(n_batch, 0, 1)
         self._n = 0
@@ -181,6 +184,16 @@ class Context:
         rc = ll.llama_decode(self.ptr, self._batch)
         if rc != 0:
             raise EngineFailure("llama_decode failed", rc=rc, n_tokens=self._n)
+
+    def token_logprob(self, index: int, token: int) -> float:
+        """log p(token) under the model's own distribution (softmax of the raw logits at
+        batch ``index``, temperature 1, before any sampler), as OpenAI-style logprobs report."""
+        ptr = ll.llama_get_logits_ith(self.ptr, index)
+        if not ptr:
+            raise EngineFailure("llama.cpp has no logits for this batch index", index=index)
+        logits = np.ctypeslib.as_array(ptr, shape=(self.n_vocab,))
+        top = float(logits.max())
+        return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
 
     def free_seq(self, seq: int) -> None:
         ll.llama_memory_seq_rm(self._mem, seq, -1, -1)

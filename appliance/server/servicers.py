@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any, Protocol, TypeAlias
 
 from grpc import aio
@@ -36,6 +37,7 @@ def params_from_proto(req: pb.GenerateRequest) -> GenerateParams:
         include_reasoning=req.include_reasoning if req.HasField("include_reasoning") else True,
         allow_fallback=req.allow_fallback if req.HasField("allow_fallback") else True,
         priority=req.priority,
+        allow_escalation=req.allow_escalation if req.HasField("allow_escalation") else True,
     )
 
 
@@ -71,8 +73,8 @@ class InferenceServicer(pb_grpc.InferenceServicer):
         texts: list[str] = []
         reasoning: list[str] = []
         last = Chunk()
-        async for chunk in self._pipeline.run(params_from_proto(request), info,
-                                              _deadline(context)):
+        params = replace(params_from_proto(request), unary=True)
+        async for chunk in self._pipeline.run(params, info, _deadline(context)):
             texts.append(chunk.text)
             reasoning.append(chunk.reasoning)
             last = chunk

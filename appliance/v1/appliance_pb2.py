@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61ppliance/v1/appliance.proto\x12\x0c\x61ppliance.v1\",\n\x0b\x43hatMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xee\x02\n\x0fGenerateRequest\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12+\n\x08messages\x18\x02 \x03(\x0b\x32\x19.appliance.v1.ChatMessage\x12\r\n\x05model\x18\x03 \x01(\t\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x18\n\x0btemperature\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x12\n\x05top_p\x18\x06 \x01(\x02H\x01\x88\x01\x01\x12\x0c\n\x04stop\x18\x07 \x03(\t\x12\x11\n\x04seed\x18\x08 \x01(\x04H\x02\x88\x01\x01\x12\x11\n\ttask_type\x18\t \x01(\t\x12\x1e\n\x11include_reasoning\x18\n \x01(\x08H\x03\x88\x01\x01\x12\x1b\n\x0e\x61llow_fallback\x18\x0b \x01(\x08H\x04\x88\x01\x01\x12\x10\n\x08priority\x18\x0c \x01(\x05\x42\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\x07\n\x05_seedB\x14\n\x12_include_reasoningB\x11\n\x0f_allow_fallback\"O\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x05\"4\n\x0ePiiEntityCount\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"\xe5\x01\n\x10GenerateResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\treasoning\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tserved_by\x18\x04 \x01(\t\x12\x15\n\rfinish_reason\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.appliance.v1.Usage\x12)\n\x03pii\x18\x07 \x03(\x0b\x32\x1c.appliance.v1.PiiEntityCount\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x14\n\x0croute_reason\x18\t \x01(\t\"\xe2\x01\n\rGenerateChunk\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\treasoning\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tserved_by\x18\x04 \x01(\t\x12\x15\n\rfinish_reason\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.appliance.v1.Usage\x12)\n\x03pii\x18\x07 \x03(\x0b\x32\x1c.appliance.v1.PiiEntityCount\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x14\n\x0croute_reason\x18\t \x01(\t\"\x13\n\x11ListModelsRequest\"\x81\x02\n\tModelInfo\x12\x0c\n\x04tier\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x04 \x01(\t\x12\x14\n\x0cquantization\x18\x05 \x01(\t\x12\x16\n\x0e\x63ontext_length\x18\x06 \x01(\x05\x12\x1e\n\x16trained_context_length\x18\x07 \x01(\x05\x12\r\n\x05state\x18\x08 \x01(\t\x12\r\n\x05slots\x18\t \x01(\x05\x12\x12\n\nfree_slots\x18\n \x01(\x05\x12\x19\n\x11has_chat_template\x18\x0b \x01(\x08\x12\x12\n\nsize_bytes\x18\x0c \x01(\x03\"=\n\x12ListModelsResponse\x12\'\n\x06models\x18\x01 \x03(\x0b\x32\x17.appliance.v1.ModelInfo\"\x12\n\x10GetStatusRequest\"\xc4\x01\n\x0c\x45ngineStatus\x12\r\n\x05tiers\x18\x01 \x03(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tive_jobs\x18\x04 \x01(\x05\x12\x13\n\x0bqueued_jobs\x18\x05 \x01(\x05\x12\x1e\n\x16tokens_generated_total\x18\x06 \x01(\x03\x12\x16\n\x0erequests_total\x18\x07 \x01(\x03\x12\r\n\x05slots\x18\x08 \x01(\x05\x12\x12\n\nfree_slots\x18\t \x01(\x05\"\xfa\x01\n\x11GetStatusResponse\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x16\n\x0euptime_seconds\x18\x03 \x01(\x01\x12\x1a\n\x12in_flight_requests\x18\x04 \x01(\x05\x12+\n\x07\x65ngines\x18\x05 \x03(\x0b\x32\x1a.appliance.v1.EngineStatus\x12\x1b\n\x13pass_through_stages\x18\x06 \x03(\t\x12\x1d\n\x15\x63\x65ntral_breaker_state\x18\x07 \x01(\t\x12(\n\x05\x61udit\x18\x08 \x01(\x0b\x32\x19.appliance.v1.AuditStatus\"\xad\x01\n\x0b\x41uditStatus\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x14\n\x0c\x61ppliance_id\x18\x03 \x01(\t\x12\x13\n\x0bofficer_key\x18\x04 \x01(\t\x12\x0f\n\x07segment\x18\x05 \x01(\r\x12\x18\n\x10records_appended\x18\x06 \x01(\x04\x12\x15\n\rbytes_written\x18\x07 \x01(\x04\x12\x12\n\nfree_bytes\x18\x08 \x01(\x04\"\x15\n\x13ReloadModelsRequest\"T\n\x14ReloadModelsResponse\x12+\n\x07\x65ngines\x18\x01 \x03(\x0b\x32\x1a.appliance.v1.EngineStatus\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\"\'\n\x0c\x44rainRequest\x12\x17\n\x0ftimeout_seconds\x18\x01 \x01(\x01\"<\n\rDrainResponse\x12\x0f\n\x07\x64rained\x18\x01 \x01(\x08\x12\x1a\n\x12in_flight_requests\x18\x02 \x01(\x05\"\x0f\n\rResumeRequest\"\x1f\n\x0eResumeResponse\x12\r\n\x05state\x18\x01 \x01(\t2\xf7\x01\n\tInference\x12I\n\x08Generate\x12\x1d.appliance.v1.GenerateRequest\x1a\x1e.appliance.v1.GenerateResponse\x12N\n\x0eGenerateStream\x12\x1d.appliance.v1.GenerateRequest\x1a\x1b.appliance.v1.GenerateChunk0\x01\x12O\n\nListModels\x12\x1f.appliance.v1.ListModelsRequest\x1a .appliance.v1.ListModelsResponse2\xb3\x02\n\x05\x41\x64min\x12L\n\tGetStatus\x12\x1e.appliance.v1.GetStatusRequest\x1a\x1f.appliance.v1.GetStatusResponse\x12U\n\x0cReloadModels\x12!.appliance.v1.ReloadModelsRequest\x1a\".appliance.v1.ReloadModelsResponse\x12@\n\x05\x44rain\x12\x1a.appliance.v1.DrainRequest\x1a\x1b.appliance.v1.DrainResponse\x12\x43\n\x06Resume\x12\x1b.appliance.v1.ResumeRequest\x1a\x1c.appliance.v1.ResumeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61ppliance/v1/appliance.proto\x12\x0c\x61ppliance.v1\",\n\x0b\x43hatMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xa2\x03\n\x0fGenerateRequest\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12+\n\x08messages\x18\x02 \x03(\x0b\x32\x19.appliance.v1.ChatMessage\x12\r\n\x05model\x18\x03 \x01(\t\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x18\n\x0btemperature\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x12\n\x05top_p\x18\x06 \x01(\x02H\x01\x88\x01\x01\x12\x0c\n\x04stop\x18\x07 \x03(\t\x12\x11\n\x04seed\x18\x08 \x01(\x04H\x02\x88\x01\x01\x12\x11\n\ttask_type\x18\t \x01(\t\x12\x1e\n\x11include_reasoning\x18\n \x01(\x08H\x03\x88\x01\x01\x12\x1b\n\x0e\x61llow_fallback\x18\x0b \x01(\x08H\x04\x88\x01\x01\x12\x10\n\x08priority\x18\x0c \x01(\x05\x12\x1d\n\x10\x61llow_escalation\x18\r \x01(\x08H\x05\x88\x01\x01\x42\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\x07\n\x05_seedB\x14\n\x12_include_reasoningB\x11\n\x0f_allow_fallbackB\x13\n\x11_allow_escalation\"O\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x05\"4\n\x0ePiiEntityCount\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"\xe5\x01\n\x10GenerateResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\treasoning\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tserved_by\x18\x04 \x01(\t\x12\x15\n\rfinish_reason\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.appliance.v1.Usage\x12)\n\x03pii\x18\x07 \x03(\x0b\x32\x1c.appliance.v1.PiiEntityCount\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x14\n\x0croute_reason\x18\t \x01(\t\"\xe2\x01\n\rGenerateChunk\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\treasoning\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tserved_by\x18\x04 \x01(\t\x12\x15\n\rfinish_reason\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.appliance.v1.Usage\x12)\n\x03pii\x18\x07 \x03(\x0b\x32\x1c.appliance.v1.PiiEntityCount\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x14\n\x0croute_reason\x18\t \x01(\t\"\x13\n\x11ListModelsRequest\"\x81\x02\n\tModelInfo\x12\x0c\n\x04tier\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x04 \x01(\t\x12\x14\n\x0cquantization\x18\x05 \x01(\t\x12\x16\n\x0e\x63ontext_length\x18\x06 \x01(\x05\x12\x1e\n\x16trained_context_length\x18\x07 \x01(\x05\x12\r\n\x05state\x18\x08 \x01(\t\x12\r\n\x05slots\x18\t \x01(\x05\x12\x12\n\nfree_slots\x18\n \x01(\x05\x12\x19\n\x11has_chat_template\x18\x0b \x01(\x08\x12\x12\n\nsize_bytes\x18\x0c \x01(\x03\"=\n\x12ListModelsResponse\x12\'\n\x06models\x18\x01 \x03(\x0b\x32\x17.appliance.v1.ModelInfo\"\x12\n\x10GetStatusRequest\"\xc4\x01\n\x0c\x45ngineStatus\x12\r\n\x05tiers\x18\x01 \x03(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tive_jobs\x18\x04 \x01(\x05\x12\x13\n\x0bqueued_jobs\x18\x05 \x01(\x05\x12\x1e\n\x16tokens_generated_total\x18\x06 \x01(\x03\x12\x16\n\x0erequests_total\x18\x07 \x01(\x03\x12\r\n\x05slots\x18\x08 \x01(\x05\x12\x12\n\nfree_slots\x18\t \x01(\x05\"\xfa\x01\n\x11GetStatusResponse\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x16\n\x0euptime_seconds\x18\x03 \x01(\x01\x12\x1a\n\x12in_flight_requests\x18\x04 \x01(\x05\x12+\n\x07\x65ngines\x18\x05 \x03(\x0b\x32\x1a.appliance.v1.EngineStatus\x12\x1b\n\x13pass_through_stages\x18\x06 \x03(\t\x12\x1d\n\x15\x63\x65ntral_breaker_state\x18\x07 \x01(\t\x12(\n\x05\x61udit\x18\x08 \x01(\x0b\x32\x19.appliance.v1.AuditStatus\"\xad\x01\n\x0b\x41uditStatus\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x14\n\x0c\x61ppliance_id\x18\x03 \x01(\t\x12\x13\n\x0bofficer_key\x18\x04 \x01(\t\x12\x0f\n\x07segment\x18\x05 \x01(\r\x12\x18\n\x10records_appended\x18\x06 \x01(\x04\x12\x15\n\rbytes_written\x18\x07 \x01(\x04\x12\x12\n\nfree_bytes\x18\x08 \x01(\x04\"\x15\n\x13ReloadModelsRequest\"T\n\x14ReloadModelsResponse\x12+\n\x07\x65ngines\x18\x01 \x03(\x0b\x32\x1a.appliance.v1.EngineStatus\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\"\'\n\x0c\x44rainRequest\x12\x17\n\x0ftimeout_seconds\x18\x01 \x01(\x01\"<\n\rDrainResponse\x12\x0f\n\x07\x64rained\x18\x01 \x01(\x08\x12\x1a\n\x12in_flight_requests\x18\x02 \x01(\x05\"\x0f\n\rResumeRequest\"\x1f\n\x0eResumeResponse\x12\r\n\x05state\x18\x01 \x01(\t2\xf7\x01\n\tInference\x12I\n\x08Generate\x12\x1d.appliance.v1.GenerateRequest\x1a\x1e.appliance.v1.GenerateResponse\x12N\n\x0eGenerateStream\x12\x1d.appliance.v1.GenerateRequest\x1a\x1b.appliance.v1.GenerateChunk0\x01\x12O\n\nListModels\x12\x1f.appliance.v1.ListModelsRequest\x1a .appliance.v1.ListModelsResponse2\xb3\x02\n\x05\x41\x64min\x12L\n\tGetStatus\x12\x1e.appliance.v1.GetStatusRequest\x1a\x1f.appliance.v1.GetStatusResponse\x12U\n\x0cReloadModels\x12!.appliance.v1.ReloadModelsRequest\x1a\".appliance.v1.ReloadModelsResponse\x12@\n\x05\x44rain\x12\x1a.appliance.v1.DrainRequest\x1a\x1b.appliance.v1.DrainResponse\x12\x43\n\x06Resume\x12\x1b.appliance.v1.ResumeRequest\x1a\x1c.appliance.v1.ResumeResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,43 +34,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATMESSAGE']._serialized_start=46
   _globals['_CHATMESSAGE']._serialized_end=90
   _globals['_GENERATEREQUEST']._serialized_start=93
-  _globals['_GENERATEREQUEST']._serialized_end=459
-  _globals['_USAGE']._serialized_start=461
-  _globals['_USAGE']._serialized_end=540
-  _globals['_PIIENTITYCOUNT']._serialized_start=542
-  _globals['_PIIENTITYCOUNT']._serialized_end=594
-  _globals['_GENERATERESPONSE']._serialized_start=597
-  _globals['_GENERATERESPONSE']._serialized_end=826
-  _globals['_GENERATECHUNK']._serialized_start=829
-  _globals['_GENERATECHUNK']._serialized_end=1055
-  _globals['_LISTMODELSREQUEST']._serialized_start=1057
-  _globals['_LISTMODELSREQUEST']._serialized_end=1076
-  _globals['_MODELINFO']._serialized_start=1079
-  _globals['_MODELINFO']._serialized_end=1336
-  _globals['_LISTMODELSRESPONSE']._serialized_start=1338
-  _globals['_LISTMODELSRESPONSE']._serialized_end=1399
-  _globals['_GETSTATUSREQUEST']._serialized_start=1401
-  _globals['_GETSTATUSREQUEST']._serialized_end=1419
-  _globals['_ENGINESTATUS']._serialized_start=1422
-  _globals['_ENGINESTATUS']._serialized_end=1618
-  _globals['_GETSTATUSRESPONSE']._serialized_start=1621
-  _globals['_GETSTATUSRESPONSE']._serialized_end=1871
-  _globals['_AUDITSTATUS']._serialized_start=1874
-  _globals['_AUDITSTATUS']._serialized_end=2047
-  _globals['_RELOADMODELSREQUEST']._serialized_start=2049
-  _globals['_RELOADMODELSREQUEST']._serialized_end=2070
-  _globals['_RELOADMODELSRESPONSE']._serialized_start=2072
-  _globals['_RELOADMODELSRESPONSE']._serialized_end=2156
-  _globals['_DRAINREQUEST']._serialized_start=2158
-  _globals['_DRAINREQUEST']._serialized_end=2197
-  _globals['_DRAINRESPONSE']._serialized_start=2199
-  _globals['_DRAINRESPONSE']._serialized_end=2259
-  _globals['_RESUMEREQUEST']._serialized_start=2261
-  _globals['_RESUMEREQUEST']._serialized_end=2276
-  _globals['_RESUMERESPONSE']._serialized_start=2278
-  _globals['_RESUMERESPONSE']._serialized_end=2309
-  _globals['_INFERENCE']._serialized_start=2312
-  _globals['_INFERENCE']._serialized_end=2559
-  _globals['_ADMIN']._serialized_start=2562
-  _globals['_ADMIN']._serialized_end=2869
+  _globals['_GENERATEREQUEST']._serialized_end=511
+  _globals['_USAGE']._serialized_start=513
+  _globals['_USAGE']._serialized_end=592
+  _globals['_PIIENTITYCOUNT']._serialized_start=594
+  _globals['_PIIENTITYCOUNT']._serialized_end=646
+  _globals['_GENERATERESPONSE']._serialized_start=649
+  _globals['_GENERATERESPONSE']._serialized_end=878
+  _globals['_GENERATECHUNK']._serialized_start=881
+  _globals['_GENERATECHUNK']._serialized_end=1107
+  _globals['_LISTMODELSREQUEST']._serialized_start=1109
+  _globals['_LISTMODELSREQUEST']._serialized_end=1128
+  _globals['_MODELINFO']._serialized_start=1131
+  _globals['_MODELINFO']._serialized_end=1388
+  _globals['_LISTMODELSRESPONSE']._serialized_start=1390
+  _globals['_LISTMODELSRESPONSE']._serialized_end=1451
+  _globals['_GETSTATUSREQUEST']._serialized_start=1453
+  _globals['_GETSTATUSREQUEST']._serialized_end=1471
+  _globals['_ENGINESTATUS']._serialized_start=1474
+  _globals['_ENGINESTATUS']._serialized_end=1670
+  _globals['_GETSTATUSRESPONSE']._serialized_start=1673
+  _globals['_GETSTATUSRESPONSE']._serialized_end=1923
+  _globals['_AUDITSTATUS']._serialized_start=1926
+  _globals['_AUDITSTATUS']._serialized_end=2099
+  _globals['_RELOADMODELSREQUEST']._serialized_start=2101
+  _globals['_RELOADMODELSREQUEST']._serialized_end=2122
+  _globals['_RELOADMODELSRESPONSE']._serialized_start=2124
+  _globals['_RELOADMODELSRESPONSE']._serialized_end=2208
+  _globals['_DRAINREQUEST']._serialized_start=2210
+  _globals['_DRAINREQUEST']._serialized_end=2249
+  _globals['_DRAINRESPONSE']._serialized_start=2251
+  _globals['_DRAINRESPONSE']._serialized_end=2311
+  _globals['_RESUMEREQUEST']._serialized_start=2313
+  _globals['_RESUMEREQUEST']._serialized_end=2328
+  _globals['_RESUMERESPONSE']._serialized_start=2330
+  _globals['_RESUMERESPONSE']._serialized_end=2361
+  _globals['_INFERENCE']._serialized_start=2364
+  _globals['_INFERENCE']._serialized_end=2611
+  _globals['_ADMIN']._serialized_start=2614
+  _globals['_ADMIN']._serialized_end=2921
 # @@protoc_insertion_point(module_scope)

@@ -15,7 +15,7 @@ class ChatMessage(_message.Message):
     def __init__(self, role: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
 
 class GenerateRequest(_message.Message):
-    __slots__ = ("prompt", "messages", "model", "max_tokens", "temperature", "top_p", "stop", "seed", "task_type", "include_reasoning", "allow_fallback", "priority")
+    __slots__ = ("prompt", "messages", "model", "max_tokens", "temperature", "top_p", "stop", "seed", "task_type", "include_reasoning", "allow_fallback", "priority", "allow_escalation")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,7 @@ class GenerateRequest(_message.Message):
     INCLUDE_REASONING_FIELD_NUMBER: _ClassVar[int]
     ALLOW_FALLBACK_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_ESCALATION_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     messages: _containers.RepeatedCompositeFieldContainer[ChatMessage]
     model: str
@@ -40,7 +41,8 @@ class GenerateRequest(_message.Message):
     include_reasoning: bool
     allow_fallback: bool
     priority: int
-    def __init__(self, prompt: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[ChatMessage, _Mapping]]] = ..., model: _Optional[str] = ..., max_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., top_p: _Optional[float] = ..., stop: _Optional[_Iterable[str]] = ..., seed: _Optional[int] = ..., task_type: _Optional[str] = ..., include_reasoning: _Optional[bool] = ..., allow_fallback: _Optional[bool] = ..., priority: _Optional[int] = ...) -> None: ...
+    allow_escalation: bool
+    def __init__(self, prompt: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[ChatMessage, _Mapping]]] = ..., model: _Optional[str] = ..., max_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., top_p: _Optional[float] = ..., stop: _Optional[_Iterable[str]] = ..., seed: _Optional[int] = ..., task_type: _Optional[str] = ..., include_reasoning: _Optional[bool] = ..., allow_fallback: _Optional[bool] = ..., priority: _Optional[int] = ..., allow_escalation: _Optional[bool] = ...) -> None: ...
 
 class Usage(_message.Message):
     __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens")
