@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-done
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: setup serve test test-full lint proto lock clean
+.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools clean
 
 setup: $(STAMP)
 
@@ -28,7 +28,7 @@ serve: setup
 	$(VENV)/bin/appliance serve
 
 # pytest exits 5 when it collects no tests: that is a failure here, never a silent pass.
-test: setup
+test: setup deb-tools
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run"; exit 1; fi; \
 	exit $$rc
@@ -53,3 +53,35 @@ lock: setup
 	{ echo "# Pinned versions of every dependency, so builds repeat. Regenerate after changing"; \
 	  echo "# pyproject.toml with: make lock"; \
 	  $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
+
+# ---- packaging ---------------------------------------------------------------------------
+DEB_TOOLS := dpkg-dev fakeroot python3-venv python3-dev libsystemd-dev pkg-config cmake g++
+
+# Build tools for the .deb, from Debian (skipped when all are installed).
+deb-tools:
+	@missing=$$(for p in $(DEB_TOOLS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing .deb build tools: $$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# dist/llm-appliance_<version>-1_<arch>.deb (packaging/build-deb.sh says what it does).
+deb: setup deb-only
+
+# The same without the development venv (the Dockerfile's build stage): build-deb.sh then
+# makes a small build-tools venv of its own.
+deb-only: deb-tools
+	packaging/build-deb.sh
+
+# Re-pin the .deb's runtime dependencies, with hashes, after changing pyproject/constraints.
+deb-lock: setup
+	$(PY) packaging/lock.py
+
+# Slow: install the .deb into a Debian 12 root made with debootstrap (fetches Debian packages
+# from the mirror at test time), config check, run the daemon there and ask it a question.
+test-deb-install: deb
+	@if ! command -v debootstrap >/dev/null; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq debootstrap; fi
+	APPLIANCE_DEB_INSTALL_TEST=1 $(PY) -m pytest -m deb_install tests/packaging $(PYTEST_ARGS)
