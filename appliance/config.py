@@ -128,6 +128,9 @@ class ModelConfig:
     #: How the model marks its reasoning: "none", "think_tags" (output may open with
     #: <think>...</think>), "think_tags_open" (the template opened <think> in the prompt).
     reasoning: str = "none"
+    #: Most tokens the model may spend inside <think>...</think>; then the engine closes the
+    #: reasoning itself and the model goes on to the answer. 0: only max_tokens limits it.
+    reasoning_budget: int = 0
 
     def engine_key(self) -> tuple[object, ...]:
         """Tiers with equal keys share one loaded model."""
@@ -841,6 +844,7 @@ def _load_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
                       f"must be one of {', '.join(REASONING_FORMATS)}, got {reasoning!r}")
         models[tier] = ModelConfig(
             tier=tier, path=path, sha256=sha, chat_template=template, reasoning=reasoning,
+            reasoning_budget=r.int_in(t, "reasoning_budget", 0, 0, 1_048_576, p),
             n_ctx=r.int_in(t, "n_ctx", 2048, 64, 1_048_576, p),
             n_threads=threads or None,
             n_gpu_layers=r.int_in(t, "n_gpu_layers", 0, -1, 100_000, p),
@@ -971,6 +975,9 @@ n_ctx = 4096
 # <think> itself, as the DeepSeek-R1 distills' do). Reasoning goes to the response's
 # reasoning field, the rest to text.
 reasoning = "think_tags"
+# Most tokens spent inside <think>...</think> before the appliance closes the reasoning and
+# the model must answer; 0 = only max_tokens limits it.
+reasoning_budget = 0
 
 [audit]
 # Every request leaves a begin and an end record, encrypted to the compliance officer and

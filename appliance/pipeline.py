@@ -417,10 +417,15 @@ class Pipeline:
             raise Overloaded(f"model {info.tier} is busy and the request cannot overflow "
                              f"to a central cluster", retry_after=round(max(wait, 0.5), 1))
 
+        spec = self._config.models.get(tier)
+        local_sampling = sampling if spec is None or spec.reasoning == "none" else replace(
+            sampling, reasoning=spec.reasoning, reasoning_budget=spec.reasoning_budget)
+
         async def local(tokens: list[int]) -> AsyncIterator[Event]:
             started = False
             try:
-                async for event in engine.generate(tokens, sampling, deadline, params.priority):
+                async for event in engine.generate(tokens, local_sampling, deadline,
+                                                   params.priority):
                     started = True
                     yield event
             except EngineFailure:

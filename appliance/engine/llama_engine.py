@@ -68,6 +68,15 @@ class SamplingParams:
     #: Track the mean log-probability of the generated tokens (for escalation); costs a
     #: softmax over the vocabulary per token.
     logprobs: bool = False
+    #: How the model marks reasoning ("none", "think_tags", "think_tags_open") and the most
+    #: tokens it may spend on it (0: no budget). Over budget, the engine writes the closing
+    #: tag itself and the model continues with the answer.
+    reasoning: str = "none"
+    reasoning_budget: int = 0
+
+
+#: What the engine appends when a reasoning budget runs out.
+CLOSE_REASONING = "\n</think>\n\n"
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,12 @@ class _Seq:
     generated: int = 0
     logprob_sum: float = 0.0
     logprob_n: int = 0
+    #: Reasoning budget tracking: "before" (the answer may still open <think>), "inside",
+    #: "done"; tokens spent inside; recent raw text; tokens the engine feeds instead of sampling.
+    think: str = "done"
+    think_tokens: int = 0
+    think_text: str = ""
+    forced: list[int] = field(default_factory=list)
     decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
     stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
@@ -363,10 +378,12 @@ class LlamaEngine:
     def _admit(self, job: _Job, seq_id: int) -> None:
         p = job.params
         seed = p.seed if p.seed is not None else secrets.randbits(31)
+        think = "done" if p.reasoning_budget <= 0 or p.reasoning == "none" else \
+            "inside" if p.reasoning == "think_tags_open" else "before"
         self._running.append(_Seq(
             job=job, seq_id=seq_id, sampler=Sampler.create(p.temperature, p.top_p, seed),
             limit=min(p.max_tokens, self.spec.n_ctx - len(job.tokens)),
-            started=time.monotonic(), stops=StopMatcher(p.stop)))
+            started=time.monotonic(), stops=StopMatcher(p.stop), think=think))
 
     def _step(self) -> None:
         ctx = self._ctx
@@ -405,6 +422,9 @@ class LlamaEngine:
             budget -= take
         ctx.decode()
         for s, index in outputs:
+            if s.forced:
+                self._advance_forced(s)
+                continue
             token = s.sampler.sample(ctx, index)
             if s.job.params.logprobs:
                 s.logprob_sum += ctx.token_logprob(index, token)
@@ -421,12 +441,44 @@ class LlamaEngine:
             return
         s.generated += 1
         s.last = token
-        text = s.stops.feed(s.decoder.decode(model.piece(token)))
+        raw = s.decoder.decode(model.piece(token))
+        if s.think != "done":
+            raw = self._track_reasoning(s, raw)
+        text = s.stops.feed(raw)
         if text:
             s.job.emit(TextPiece(text))
         if s.stops.stopped:
             self._finish(s, "stop")
         elif s.generated >= s.limit:
+            self._finish(s, "length")
+
+    def _track_reasoning(self, s: _Seq, raw: str) -> str:
+        """Follow ``s`` into and out of <think>...</think>; when its reasoning budget is spent,
+        append the closing tag to ``raw`` and queue its tokens to be fed instead of sampled."""
+        s.think_text = (s.think_text + raw)[-64:]
+        if s.think == "before":
+            head = s.think_text.lstrip()
+            if head.startswith("<think>"):
+                s.think, s.think_text = "inside", head[len("<think>"):]
+            elif head and not "<think>".startswith(head[:7]):
+                s.think = "done"  # the answer does not open with reasoning
+            return raw
+        if "</think>" in s.think_text:
+            s.think = "done"
+            return raw
+        s.think_tokens += 1
+        if s.think_tokens < s.job.params.reasoning_budget:
+            return raw
+        assert self._model is not None  # noqa: S101
+        s.think = "done"
+        s.forced = self._model.tokenize(CLOSE_REASONING, add_bos=False, special=True)
+        return raw + CLOSE_REASONING
+
+    def _advance_forced(self, s: _Seq) -> None:
+        """Feed the next forced token (its text was already emitted) instead of a sample."""
+        s.last = s.forced.pop(0)
+        s.generated += 1
+        if s.generated >= s.limit:
             self._finish(s, "length")
 
     def _finish(self, s: _Seq, outcome: str | BaseException) -> None:
