@@ -55,7 +55,7 @@ lock: setup
 	  $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
 
 # ---- packaging ---------------------------------------------------------------------------
-DEB_TOOLS := dpkg-dev fakeroot python3-venv python3-dev libsystemd-dev pkg-config cmake g++
+DEB_TOOLS := dpkg-dev fakeroot lintian python3-venv python3-dev libsystemd-dev pkg-config cmake g++
 
 # Build tools for the .deb, from Debian (skipped when all are installed).
 deb-tools:
