@@ -22,8 +22,8 @@ in_root apt-get install -y -qq /tmp/llm-appliance.deb > "$T/install.log" 2>&1 \
     && echo 0 > "$T/install.rc" || { echo $? > "$T/install.rc"; exit 1; }
 in_root appliance config check --config $CONF > "$T/check-fresh.log" 2>&1 \
     && echo 0 > "$T/check-fresh.rc" || echo $? > "$T/check-fresh.rc"
-stat -c '%U:%G %a %n' "$R/etc/llm-appliance" "$R$CONF" "$R/var/lib/llm-appliance" \
-    "$R/var/lib/llm-appliance/audit" "$R/var/lib/llm-appliance/models" > "$T/modes.txt"
+in_root stat -c '%U:%G %a %n' /etc/llm-appliance $CONF /var/lib/llm-appliance \
+    /var/lib/llm-appliance/audit /var/lib/llm-appliance/models > "$T/modes.txt"
 
 # What docs/operations.md tells the operator to do.
 in_root appliance audit keygen --out /root/officer > "$T/keygen.log" 2>&1
@@ -41,7 +41,10 @@ as_daemon appliance config check --config $CONF > "$T/check-ready.log" 2>&1 \
     && echo 0 > "$T/check-ready.rc" || echo $? > "$T/check-ready.rc"
 
 # The daemon, as the unit would run it (its user, its config), without systemd.
-as_daemon appliance serve --config $CONF > "$T/serve.log" 2>&1 &
+# A simple command, not a function: $! must be the daemon itself, not a subshell.
+chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root \
+    setpriv --reuid=llm-appliance --regid=llm-appliance --init-groups -- \
+    appliance serve --config $CONF > "$T/serve.log" 2>&1 &
 SERVE=$!
 i=0
 until in_root appliance health --target "127.0.0.1:$PORT" > /dev/null 2>&1; do

@@ -28,6 +28,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.timeout(3600)
 def test_install_configure_serve_upgrade_remove_purge(deb: Deb, tmp_path: Path,
                                                        model_path: Path) -> None:
     if os.geteuid() != 0 or shutil.which("debootstrap") is None or shutil.which("unshare") is None:
@@ -56,17 +57,22 @@ def test_install_configure_serve_upgrade_remove_purge(deb: Deb, tmp_path: Path,
     install = out("install.log")
     lines = [ln for ln in install.splitlines() if ln.startswith("llm-appliance: ")]
     assert 1 == len(lines), install[-3000:]
-    assert "not started" in lines[0] and "audit.officer_public_key" in lines[0], lines[0]
+    assert "not started" in lines[0] and "(and 2 more: run appliance config check)" in lines[0]
     assert "2" == out("check-fresh.rc").strip()
+    fresh = out("check-fresh.log")
+    for key in ("models.v3.path", "models.r1.path", "audit.officer_public_key"):
+        assert key in fresh, fresh
     modes = out("modes.txt")
-    assert "root:llm-appliance 750 " in modes and "root:llm-appliance 640 " in modes, modes
-    assert "llm-appliance:llm-appliance 700 " in modes, modes
+    assert "root:llm-appliance 750 /etc/llm-appliance\n" in modes, modes
+    assert "root:llm-appliance 640 /etc/llm-appliance/appliance.toml\n" in modes, modes
+    assert "llm-appliance:llm-appliance 700 /var/lib/llm-appliance/audit\n" in modes, modes
 
     # Configured as operations.md says: config check passes, the daemon answers.
     assert "0" == out("check-ready.rc").strip(), out("check-ready.log")
-    answer = json.loads(out("ask.json") or "{}") if (t / "ask.json").stat().st_size else {}
+    answer = json.loads(out("ask.json").strip() or "{}")
     assert answer.get("text"), out("ask.err") + out("serve.log")[-3000:]
     assert "local" == answer["served_by"]
+    assert "Paris" in answer["text"]  # the pinned default model, greedy
     assert "appliance_requests_total" in out("metrics.txt")
     assert "0" == out("serve.rc").strip(), out("serve.log")[-3000:]
     assert "0" == out("verify.rc").strip(), out("verify.log")
