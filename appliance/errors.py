@@ -93,6 +93,11 @@ class Overloaded(RequestError):
         self.retry_after = retry_after
 
 
+class QueueTimeout(Overloaded):
+    """A local request waited its whole allowance for a slot (it never started); the pipeline
+    moves it to the central cluster. Only requests that may overflow carry an allowance."""
+
+
 class DeadlineExceeded(RequestError):
     pass
 

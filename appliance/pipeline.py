@@ -38,6 +38,7 @@ from appliance.errors import (
     InvalidArgument,
     Overloaded,
     PermissionDenied,
+    QueueTimeout,
     Unavailable,
     grpc_status,
 )
@@ -421,18 +422,24 @@ class Pipeline:
         local_sampling = sampling if spec is None or spec.reasoning == "none" else replace(
             sampling, reasoning=spec.reasoning, reasoning_budget=spec.reasoning_budget)
 
+        # With a cluster to go to, a request that is still waiting for a slot after
+        # max_local_wait_ms leaves the queue for the cluster: the prediction above is an
+        # estimate, this is the bound.
+        allowance = fb.max_local_wait_ms / 1000 if central is not None else None
+
         async def local(tokens: list[int]) -> AsyncIterator[Event]:
             started = False
             try:
                 async for event in engine.generate(tokens, local_sampling, deadline,
-                                                   params.priority):
+                                                   params.priority, allowance):
                     started = True
                     yield event
-            except EngineFailure:
+            except (EngineFailure, QueueTimeout) as exc:
                 if started or central is None:
                     raise
-                log.warning("local_failure_fallback", tier=tier)
-                info.route, info.route_reason = "central", "fallback:local_failure"
+                why = "queue_timeout" if isinstance(exc, QueueTimeout) else "local_failure"
+                log.warning("local_fallback", tier=tier, reason=why)
+                info.route, info.route_reason = "central", f"fallback:{why}"
                 async for event in central.generate(self._messages(params, masked),
                                                     sampling, tier):
                     yield event

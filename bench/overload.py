@@ -153,7 +153,12 @@ def queue_waits(state_dir: Path, limit_ms: int) -> dict[str, Any]:
     verify_dir(state_dir / "audit", key, None, records.append)
     waits = [float(r["queue_wait_ms"]) for r in records
              if r.get("type") == "end" and r.get("route") == "local" and "queue_wait_ms" in r]
-    return {"local_queue_wait_ms_p50": pct(waits, 0.5), "local_queue_wait_ms_p99":
+    reasons: dict[str, int] = {}
+    for r in records:
+        if r.get("type") == "end" and r.get("route") == "central":
+            reasons[str(r.get("route_reason"))] = reasons.get(str(r.get("route_reason")), 0) + 1
+    return {"central_reasons": reasons,
+            "local_queue_wait_ms_p50": pct(waits, 0.5), "local_queue_wait_ms_p99":
             pct(waits, 0.99), "local_queue_wait_ms_max": max(waits, default=None),
             "local_requests_waiting_over_max_local_wait": sum(w > limit_ms for w in waits)}
 

@@ -49,6 +49,7 @@ from appliance.errors import (
     EngineFailure,
     ModelError,
     Overloaded,
+    QueueTimeout,
     Unavailable,
 )
 
@@ -110,6 +111,8 @@ class _Job:
     events: asyncio.Queue[Event | BaseException] = field(default_factory=asyncio.Queue)
     cancel: threading.Event = field(default_factory=threading.Event)
     queued_at: float = field(default_factory=time.monotonic)
+    #: time.monotonic() by which the job must have a slot, else QueueTimeout (None: no limit).
+    queue_deadline: float | None = None
 
     def emit(self, item: Event | BaseException) -> None:
         if self.loop is not None:
@@ -315,12 +318,16 @@ class LlamaEngine:
             raise Unavailable(f"model {self.name} is {self.state}", tiers=self.tiers)
 
     async def generate(self, tokens: list[int], params: SamplingParams,
-                       deadline: float | None = None,
-                       priority: int = 0) -> AsyncIterator[Event]:
-        """Stream text pieces, then one :class:`Finished`. Closing the iterator cancels."""
+                       deadline: float | None = None, priority: int = 0,
+                       max_queue_wait: float | None = None) -> AsyncIterator[Event]:
+        """Stream text pieces, then one :class:`Finished`. Closing the iterator cancels.
+        ``max_queue_wait``: seconds the request may wait for a slot before
+        :class:`QueueTimeout` (it has not started then; the caller may send it elsewhere)."""
         self.check_ready()
         job = _Job(tokens=tokens, params=params, deadline=deadline,
                    loop=asyncio.get_running_loop(), priority=priority)
+        if max_queue_wait is not None:
+            job.queue_deadline = job.queued_at + max_queue_wait
         with self._cv:
             waiting = len(self._pending)
             free = self.spec.slots - len(self._running)
@@ -381,12 +388,25 @@ class LlamaEngine:
                 self._cv.wait()
             if self._stopping and not self._running and not self._pending:
                 return False
-            if any(job.cancel.is_set() for _, _, job in self._pending):
-                # Requests abandoned while waiting leave the queue now, not when a slot frees.
-                for _, _, job in self._pending:
+            now = time.monotonic()
+            if any(job.cancel.is_set() or (job.queue_deadline is not None
+                                           and now >= job.queue_deadline)
+                   for _, _, job in self._pending):
+                # Requests abandoned while waiting, or out of queue allowance, leave the queue
+                # now, not when a slot frees.
+                kept = []
+                for entry in self._pending:
+                    job = entry[2]
                     if job.cancel.is_set():
                         job.emit(Cancelled("cancelled while waiting"))
-                self._pending = [e for e in self._pending if not e[2].cancel.is_set()]
+                    elif job.queue_deadline is not None and now >= job.queue_deadline:
+                        job.cancel.set()
+                        job.emit(QueueTimeout(
+                            f"model {self.name}: no slot within "
+                            f"{now - job.queued_at:.1f} s", retry_after=1.0))
+                    else:
+                        kept.append(entry)
+                self._pending = kept
                 heapq.heapify(self._pending)
             while self._pending and self._free_ids:
                 _, _, job = heapq.heappop(self._pending)

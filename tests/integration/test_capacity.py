@@ -63,3 +63,50 @@ def test_priority_queue_and_overload(tmp_path: Path, model_path: Path) -> None:
         assert done["interactive"] < done["batch"]
     finally:
         assert 0 == d.stop()
+
+
+def test_queue_allowance_expires_a_waiting_request_only(model_path: Path) -> None:
+    """The engine itself: with its one slot busy, a request allowed 0.3 s in the queue gets
+    QueueTimeout after about that long (so the pipeline can send it to the cluster), while
+    the running request finishes normally and the queue is empty afterwards."""
+    import asyncio
+
+    from appliance.config import ModelConfig
+    from appliance.engine.llama_engine import Finished, LlamaEngine, SamplingParams
+    from appliance.errors import QueueTimeout
+
+    async def main() -> tuple[float, str]:
+        spec = ModelConfig(tier="v3", path=model_path, n_threads=2, slots=1, n_ctx=256,
+                           chat_template="gemma")
+        engine = LlamaEngine(spec, model_path, ["v3"])
+        await engine.start()
+        try:
+            tokens = engine.tokenize_prompt("Count: one, two,")
+
+            busy = engine.generate(tokens, SamplingParams(48, temperature=0.0))
+            await anext(busy)  # its first piece: the long request holds the one slot
+
+            async def rest() -> str:
+                async for ev in busy:
+                    if isinstance(ev, Finished):
+                        return ev.finish_reason
+                return "none"
+
+            running = asyncio.create_task(rest())
+            start = time.monotonic()
+            with pytest.raises(QueueTimeout):
+                async for _ in engine.generate(tokens, SamplingParams(4, temperature=0.0),
+                                               max_queue_wait=0.3):
+                    pass
+            waited = time.monotonic() - start
+            # expired by its allowance while the long request still held the slot
+            assert not running.done()
+            reason = await running
+            assert 0 == engine.queued_jobs
+            return waited, reason
+        finally:
+            await engine.close()
+
+    waited, reason = asyncio.run(main())
+    assert waited >= 0.3
+    assert reason in ("length", "stop")
