@@ -317,15 +317,15 @@ def _probe_health(address: str) -> str | None:
 
 
 def _probe_metrics(address: str) -> str | None:
-    """'serving metrics' when an appliance's metrics listener answers there, else None."""
-    import urllib.request  # noqa: PLC0415
+    """'serving metrics' when an appliance's metrics listener answers there, else None.
+    Only the configured metrics address is asked (loopback unless the site opened it)."""
+    import httpx  # noqa: PLC0415
 
     host, _, port = address.rpartition(":")
     try:
-        with urllib.request.urlopen(f"http://{host}:{port}/metrics",
-                                    timeout=2) as resp:
-            body = resp.read(1 << 20).decode("utf-8", "replace")
-    except (OSError, ValueError):
+        body = httpx.get(f"http://{host}:{port}/metrics", timeout=2.0,
+                         trust_env=False).text[:1 << 20]  # never through a proxy
+    except (httpx.HTTPError, OSError, ValueError):
         return None
     return "serving metrics" if "appliance_build_info" in body else None
 

@@ -69,7 +69,8 @@ class JournalLogger:
         try:
             self._send(message, **fields)
         except OSError:
-            print(message, file=self._stream, flush=True)
+            self._stream.write(message + "\n")
+            self._stream.flush()
 
     log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
