@@ -81,7 +81,8 @@ deb-lock: setup
 
 # Slow: install the .deb into a Debian 12 root made with debootstrap (fetches Debian packages
 # from the mirror at test time), config check, run the daemon there and ask it a question.
-test-deb-install: deb
+# The test builds the .deb itself (tests/packaging/conftest.py).
+test-deb-install: setup deb-tools
 	@if ! command -v debootstrap >/dev/null; then \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq debootstrap; fi
 	APPLIANCE_DEB_INSTALL_TEST=1 $(PY) -m pytest -m deb_install tests/packaging $(PYTEST_ARGS)

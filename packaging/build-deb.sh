@@ -70,14 +70,10 @@ mkdir -p "$STAGE" "$BUILD/wheels" "$OUT"
 "$TARGET_PYTHON" -m venv --without-pip "$VENV"
 
 # The lock without llama-cpp-python (built below from its verified sdist) and with it alone.
-awk -v want=llama '
-    /^[^ #]/ { is_llama = ($0 ~ /^llama[-_]cpp[-_]python==/) }
+awk -v llama="$BUILD/llama.lock" -v deps="$BUILD/deps.lock" '
     /^#/ { next }
-    (want == "llama") == is_llama { print }' "$LOCK" > "$BUILD/llama.lock"
-awk '
-    /^[^ #]/ { is_llama = ($0 ~ /^llama[-_]cpp[-_]python==/) }
-    /^#/ { next }
-    !is_llama { print }' "$LOCK" > "$BUILD/deps.lock"
+    /^[^ ]/ { is_llama = ($0 ~ /^llama[-_]cpp[-_]python==/) }
+    { print > (is_llama ? llama : deps) }' "$LOCK"
 grep -q '^llama' "$BUILD/llama.lock" || die "no llama-cpp-python in $LOCK"
 
 key=$( { cat "$BUILD/llama.lock"; echo "$LLAMA_CMAKE_ARGS"; "$TARGET_PYTHON" -VV; } \
