@@ -16,9 +16,9 @@
 #   OUT               output directory (default dist)
 #   BUILD_DIR         scratch directory (default build/deb; emptied first)
 #
-# The compiled llama-cpp-python wheel is cached under ~/.cache/llm-appliance/wheels, keyed by
-# the sdist's SHA-256, the CMake arguments and the target Python, so rebuilds take a minute
-# instead of the compile's seven or more.
+# The compiled llama-cpp-python wheel comes from packaging/llama-wheel.sh, cached under
+# ~/.cache/llm-appliance/wheels and shared with the development venv, so a machine compiles
+# llama.cpp once (about 6 minutes on 2 cores) and a rebuild of the package takes two or three.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +28,6 @@ DEB_REVISION=${DEB_REVISION:-1}
 DEB_MAINTAINER=${DEB_MAINTAINER:-llm-appliance developers <llm-appliance-dev@example.org>}
 OUT=${OUT:-$ROOT/dist}
 LLAMA_CMAKE_ARGS=${LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON}
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/llm-appliance/wheels
 PREFIX=/opt/llm-appliance
 BUILD=${BUILD_DIR:-$ROOT/build/deb}
 STAGE=$BUILD/root
@@ -69,32 +68,17 @@ rm -rf "$BUILD"
 mkdir -p "$STAGE" "$BUILD/wheels" "$OUT"
 "$TARGET_PYTHON" -m venv --without-pip "$VENV"
 
-# The lock without llama-cpp-python (built below from its verified sdist) and with it alone.
-awk -v llama="$BUILD/llama.lock" -v deps="$BUILD/deps.lock" '
+# The lock without llama-cpp-python (compiled from its verified sdist by llama-wheel.sh).
+awk -v deps="$BUILD/deps.lock" '
     /^#/ { next }
     /^[^ ]/ { is_llama = ($0 ~ /^llama[-_]cpp[-_]python==/) }
-    { print > (is_llama ? llama : deps) }' "$LOCK"
-grep -q '^llama' "$BUILD/llama.lock" || die "no llama-cpp-python in $LOCK"
-
-key=$( { cat "$BUILD/llama.lock"; echo "$LLAMA_CMAKE_ARGS"; "$TARGET_PYTHON" -VV; } \
-       | sha256sum | cut -c1-16)
-if ! ls "$CACHE/$key"/llama_cpp_python-*.whl >/dev/null 2>&1; then
-    step "llama-cpp-python: verifying the sdist against the lock, compiling ($LLAMA_CMAKE_ARGS)"
-    rm -rf "$BUILD/sdist" "$CACHE/$key.tmp"
-    pip_target download --quiet --no-deps --require-hashes --no-binary :all: \
-        --requirement "$BUILD/llama.lock" --dest "$BUILD/sdist"
-    # --no-cache-dir: pip's wheel cache would hand back a wheel built with other flags.
-    CMAKE_ARGS=$LLAMA_CMAKE_ARGS CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
-        pip_target wheel --quiet --no-deps --no-cache-dir --wheel-dir "$CACHE/$key.tmp" \
-        "$BUILD"/sdist/llama_cpp_python-*.tar.gz
-    mv "$CACHE/$key.tmp" "$CACHE/$key"
-else
-    step "llama-cpp-python: cached build $CACHE/$key"
-fi
+    !is_llama { print > deps }' "$LOCK"
+# The same compiled wheel as the development venv's (make setup): compiled once per machine.
+llama_wheels=$(PYTHON=$HOST_PYTHON LLAMA_CMAKE_ARGS=$LLAMA_CMAKE_ARGS "$ROOT/packaging/llama-wheel.sh")
 
 step "installing the locked dependencies (pip --require-hashes)"
 pip_target install --quiet --no-deps --no-compile --require-hashes --requirement "$BUILD/deps.lock"
-pip_target install --quiet --no-deps --no-compile "$CACHE/$key"/llama_cpp_python-*.whl
+pip_target install --quiet --no-deps --no-compile "$llama_wheels"/llama_cpp_python-*.whl
 
 # llama-cpp-python's wheel also puts llama.cpp's headers, CMake files and a second copy of its
 # libraries at the top of site-packages, with libllama-common (llama.cpp's model downloader,
