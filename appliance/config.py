@@ -245,11 +245,12 @@ class FallbackConfig:
 #: Entity types masked unless [pii] entities says otherwise.
 DEFAULT_PII_ENTITIES = (
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-    "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE", "CN_BANK_CARD",
+    "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE", "CN_BANK_CARD", "HK_ID", "MO_ID",
+    "TW_ID", "CN_PASSPORT", "CN_TRAVEL_PERMIT", "MAC_ADDRESS", "DATE_OF_BIRTH",
 )
 #: Entity types the analyzer can find (Presidio's predefined set plus ours).
 KNOWN_PII_ENTITIES = frozenset({
-    *DEFAULT_PII_ENTITIES, "LOCATION", "NRP", "DATE_TIME", "URL", "MAC_ADDRESS", "US_PASSPORT",
+    *DEFAULT_PII_ENTITIES, "LOCATION", "NRP", "DATE_TIME", "URL", "US_PASSPORT",
     "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_ITIN", "UK_NHS", "UK_NINO", "MEDICAL_LICENSE",
     "DENY_LIST",
 })

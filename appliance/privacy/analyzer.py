@@ -23,11 +23,15 @@ import structlog
 
 from appliance.config import PiiConfig
 from appliance.errors import ConfigError
+from appliance.privacy.normalize import normalize
+from appliance.privacy.recognizers_ids import id_recognizers
+from appliance.privacy.recognizers_names import name_recognizers, widen_names
 from appliance.privacy.recognizers_zh import (
     CnBankCardRecognizer,
     CnPersonRecognizer,
     chinese_recognizers,
 )
+from appliance.privacy.recognizers_zh_names import CnNameSegmentRecognizer
 
 log = structlog.get_logger("appliance.privacy")
 
@@ -47,8 +51,10 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
     false positive."""
     value = text[start:end]
     if recognizer == _NER_RECOGNIZER:
-        # The small English model tags things like "v2.14.3" as names; names have no digits.
-        return entity_type == "PERSON" and _DIGIT.search(value) is not None
+        # The small English model tags things like "v2.14.3" as names; names have no digits,
+        # and it reads short acronyms (GB, HR) as names too.
+        return entity_type == "PERSON" and (_DIGIT.search(value) is not None
+                                            or (len(value) <= 3 and value.isupper()))
     if entity_type != "PHONE_NUMBER":
         return False
     before = text[start - 1] if start > 0 else " "
@@ -58,6 +64,9 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
             (after.isascii() and (after.isalnum() or after in "-_/"))
     return glued or _VERSION_LIKE.fullmatch(value) is not None
 _NER_RECOGNIZER = "SpacyRecognizer"
+_EN_NAME_RECOGNIZERS = frozenset({_NER_RECOGNIZER, "GazetteerNameRecognizer",
+                                  "CuedNameRecognizer"})
+_ZH_NAME_RECOGNIZERS = frozenset({CnPersonRecognizer.__name__, CnNameSegmentRecognizer.__name__})
 
 
 def quiet_presidio() -> None:
@@ -165,7 +174,11 @@ def _nlp_engine(policy: PiiConfig, max_chars: int) -> Any:
         def _doc_to_nlp_artifact(self, doc: Any, language: str) -> Any:
             artifacts = super()._doc_to_nlp_artifact(doc, language)
             # Without the lemmatizer, lemma_ is empty; context words then match the lower form.
+            # Presidio derives its context keywords from the lemmas in the artifacts'
+            # constructor, so they must be derived again: without this every keyword is ""
+            # and no context word ever raises a score.
             artifacts.lemmas = [t.lemma_ or t.lower_ for t in doc]
+            artifacts.keywords = artifacts.set_keywords(self, artifacts.lemmas, language)
             return artifacts
 
     engine = OfflineSpacyNlpEngine(models=[{"lang_code": "en",
@@ -204,7 +217,8 @@ class Analyzer:
                 and policy.thresholds.get("CN_BANK_CARD", policy.score_threshold)
                 <= CnBankCardRecognizer.OTHER_CARD_SCORE,
                 skip_resident_ids="CN_RESIDENT_ID" in wanted))
-        for rec in chinese_recognizers("en"):
+        for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
+                    *id_recognizers("en"), *name_recognizers("en")]:
             if set(rec.supported_entities) & wanted:
                 registry.add_recognizer(rec)
         if policy.deny_list:
@@ -224,17 +238,22 @@ class Analyzer:
                  entities=self._entities, recognizers=self.recognizer_names)
 
     def find(self, text: str, lang: str = "auto") -> list[Span]:
-        """Non-overlapping PII spans in ``text``, in order. ``lang``: auto, en or zh."""
+        """Non-overlapping PII spans in ``text``, in order. ``lang``: auto, en or zh.
+
+        The recognizers read a normalised view of the text (see :mod:`normalize`); the spans
+        returned are positions in ``text`` itself."""
         if not text:
             return []
+        view = normalize(text)
+        seen = view.text
         artifacts = None
-        if _CJK.search(text):
+        if _CJK.search(seen):
             # The English model cannot read Chinese (it tags whole Chinese sentences as one
             # PERSON). It gets the text with CJK blanked to spaces: offsets stay the same, so
             # its findings line up with the original, which pattern recognizers still see.
-            artifacts = self._nlp.process_text(_CJK_TEXT.sub(" ", text), "en")
+            artifacts = self._nlp.process_text(_CJK_TEXT.sub(" ", seen), "en")
         results = self._engine.analyze(
-            text=text, language="en", entities=self._entities, nlp_artifacts=artifacts,
+            text=seen, language="en", entities=self._entities, nlp_artifacts=artifacts,
             allow_list=list(self.policy.allow_list) or None, score_threshold=self._floor)
         spans = []
         for r in results:
@@ -243,28 +262,32 @@ class Analyzer:
             recognizer = (r.recognition_metadata or {}).get("recognizer_name", "")
             if recognizer == _NER_RECOGNIZER and lang == "zh":
                 continue
-            if recognizer == CnPersonRecognizer.__name__ and lang == "en":
+            if recognizer in _ZH_NAME_RECOGNIZERS and lang == "en":
                 continue
-            if _distractor(text, r.entity_type, r.start, r.end, recognizer):
+            if _distractor(seen, r.entity_type, r.start, r.end, recognizer):
                 continue
-            spans.append(Span(r.entity_type, r.start, r.end, r.score))
+            start, end = r.start, r.end
+            if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
+                start, end = widen_names(seen, start, end)
+            spans.append(Span(r.entity_type, *view.span(start, end), r.score))
         return _non_overlapping(spans)
-
 
     def find_patterns(self, text: str, entities: frozenset[str]) -> list[Span]:
         """Like :meth:`find`, with pattern recognizers only (no NER, no context): cheap enough
         to run on every few tokens of a stream."""
+        view = normalize(text)
+        seen = view.text
         spans = []
         for rec in self._patterns:
             if not entities.intersection(rec.supported_entities):
                 continue
-            for r in rec.analyze(text, list(entities), None) or ():  # type: ignore[arg-type]
+            for r in rec.analyze(seen, list(entities), None) or ():  # type: ignore[arg-type]
                 if r.entity_type not in entities or r.score < self.policy.thresholds.get(
                         r.entity_type, self.policy.score_threshold):
                     continue
-                if _distractor(text, r.entity_type, r.start, r.end, ""):
+                if _distractor(seen, r.entity_type, r.start, r.end, ""):
                     continue
-                spans.append(Span(r.entity_type, r.start, r.end, r.score))
+                spans.append(Span(r.entity_type, *view.span(r.start, r.end), r.score))
         return _non_overlapping(spans)
 
 

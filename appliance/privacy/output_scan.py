@@ -28,7 +28,8 @@ NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
 CLUED_TYPES = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE",
                          "IP_ADDRESS", "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE",
                          "CN_BANK_CARD", "US_BANK_NUMBER", "US_ITIN", "US_PASSPORT", "UK_NHS",
-                         "MAC_ADDRESS"})
+                         "MAC_ADDRESS", "HK_ID", "MO_ID", "TW_ID", "CN_PASSPORT",
+                         "CN_TRAVEL_PERMIT", "DATE_OF_BIRTH"})
 _CLUE = re.compile(r"[0-9@]")
 
 _BOUNDARY = re.compile(r"(?:[.!?](?=\s)|[。！？]|\n)")

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from appliance.privacy.recognizer_base import CUED_NEAR_MISS_SCORE, cue_before, make_result
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -67,6 +69,8 @@ class _RegexRecognizer(EntityRecognizer):
     ENTITY = ""
     REGEX: re.Pattern[str]
     SCORE = 0.85
+    #: Cue words before a value that lift a near miss (see :meth:`accept`).
+    CUES: re.Pattern[str] = re.compile(r"(?!)")
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(supported_entities=[self.ENTITY], supported_language=language,
@@ -75,9 +79,9 @@ class _RegexRecognizer(EntityRecognizer):
     def load(self) -> None:
         return None
 
-    def accept(self, match: re.Match[str]) -> float | None:
-        """The score for ``match``, or None to drop it."""
-        return self.SCORE
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        """The score for ``match`` and why, or None to drop it."""
+        return self.SCORE, "pattern"
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
         """Where the value is within ``match`` (the ``v`` group)."""
@@ -89,50 +93,101 @@ class _RegexRecognizer(EntityRecognizer):
             return []
         out = []
         for m in self.REGEX.finditer(text):
-            score = self.accept(m)
-            if score is not None:
+            cued = cue_before(self.CUES, text, m.start())
+            accepted = self.accept(m, cued)
+            if accepted is not None:
                 start, end = self.value_span(m)
-                out.append(RecognizerResult(self.ENTITY, start, end, score))
+                score, why = accepted
+                out.append(make_result(self, self.ENTITY, start, end, score, why, cued))
         return out
+
+
+_SEP = r"[ .\-]"
 
 
 class CnResidentIdRecognizer(_RegexRecognizer):
     ENTITY = "CN_RESIDENT_ID"
-    REGEX = re.compile(r"(?<![0-9A-Za-z])(?P<v>[1-9][0-9]{16}[0-9Xx]|[1-9][0-9]{14})"
-                       r"(?![0-9A-Za-z])")
+    # 18 digits (last may be X), also grouped 6-8-4 as people copy them off the card; 15 digits.
+    REGEX = re.compile(r"(?<![0-9A-Za-z])(?P<v>[1-9][0-9]{5}[ \-]?[0-9]{8}[ \-]?[0-9]{3}[0-9Xx]"
+                       r"|[1-9][0-9]{14})(?![0-9A-Za-z])")
+    CUES = re.compile(r"(?i)身份[证證]|[证證]件|公民身份|居民身份|id\s*(?:card|no|number|#)|"
+                      r"identity|resident\s*id")
     SCORE = 1.0
 
     def __init__(self, language: str = "en", today: Callable[[], dt.date] | None = None) -> None:
         super().__init__(language)
         self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
 
-    def accept(self, match: re.Match[str]) -> float | None:
-        return self.SCORE if resident_id_valid(match.group("v"), self._today()) else None
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        value = re.sub(r"[ \-]", "", match.group("v"))
+        if resident_id_valid(value, self._today()):
+            return self.SCORE, "check digit and birth date valid"
+        if cued and len(value) == 18:
+            # One mistyped digit next to 身份证号 is still somebody's ID number.
+            return CUED_NEAR_MISS_SCORE, "check failed, cue word"
+        return None
 
 
 class CnMobileRecognizer(_RegexRecognizer):
     ENTITY = "CN_MOBILE"
+    # 1[3-9]X XXXX XXXX, with any single separator (space, dot, hyphen) between any digits.
     REGEX = re.compile(
-        r"(?<![0-9+])(?P<v>(?:(?:\+|00)86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})(?![0-9])")
+        rf"(?<![0-9A-Za-z+])(?P<v>(?:(?:\+|00)86{_SEP}?)?(?:\(\+?86\){_SEP}?)?"
+        rf"1{_SEP}?[3-9](?:{_SEP}?[0-9]){{9}})(?!{_SEP}?[0-9])(?![A-Za-z])")
     SCORE = 0.85
+    _VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){3,}")
+
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        # Four or more dot-separated groups read as a version or build number (1.38.0013.8000).
+        if self._VERSION.fullmatch(match.group("v")):
+            return None
+        return self.SCORE, "mobile number form"
+
+
+class CnLandlineRecognizer(_RegexRecognizer):
+    """Mainland fixed lines: 0 + area code (10, 2X, or three digits) + a 7-8 digit number,
+    as 010-12345678, (0755) 1234 5678, +86 21 1234 5678, with an optional extension."""
+
+    ENTITY = "PHONE_NUMBER"
+    REGEX = re.compile(
+        r"(?<![0-9A-Za-z+])(?P<v>(?:(?:\+|00)86[ \-]?(?P<i>10|2[0-9]|[3-9][0-9]{2})"
+        r"|\((?P<p>0(?:10|2[0-9]|[3-9][0-9]{2}))\)|(?P<a>0(?:10|2[0-9]|[3-9][0-9]{2})))"
+        r"(?P<s>[ \-]?)[2-9][0-9]{2,3}[ \-]?[0-9]{4}(?:\s?(?:转|轉|ext\.?|x)\s?[0-9]{1,5})?)"
+        r"(?![0-9A-Za-z])")
+    CUES = re.compile(r"(?i)电话|電話|座机|固话|传真|傳真|联系|聯繫|致电|拨打|tel|phone|fax|call")
+    SCORE = 0.6
+
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        if cued:
+            return 0.85, "landline form, cue word"
+        if match.group("i") or match.group("p") or match.group("s"):
+            return self.SCORE, "landline form with area code set apart"
+        return 0.3, "contiguous digits in landline form"  # context may lift it
 
 
 class CnBankCardRecognizer(_RegexRecognizer):
     ENTITY = "CN_BANK_CARD"
     OTHER_CARD_SCORE = 0.7
-    REGEX = re.compile(r"(?<![0-9])(?P<v>[0-9](?:[ -]?[0-9]){15,18})(?![0-9])")
+    REGEX = re.compile(r"(?<![0-9])(?P<v>[0-9](?:[ \-]?[0-9]){15,18})(?![0-9])")
+    CUES = re.compile(r"(?i)卡号|卡號|银行卡|銀行卡|账号|帳號|账户|信用卡|储蓄卡|card|account")
 
-    def accept(self, match: re.Match[str]) -> float | None:
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
         digits = re.sub(r"[ -]", "", match.group("v"))
-        if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
+        if not 16 <= len(digits) <= 19:
             return None
-        return 0.95 if digits.startswith("62") else self.OTHER_CARD_SCORE
+        if not luhn_valid(digits):
+            return (CUED_NEAR_MISS_SCORE, "Luhn failed, cue word") if cued else None
+        return (0.95 if digits.startswith("62") else self.OTHER_CARD_SCORE), "Luhn valid"
 
 
 # The most common Chinese surnames (covering the large majority of the population), single and
-# compound.
+# compound, and rarer ones from the Hundred Family Surnames that are not everyday characters.
 _SURNAMES = (
-    "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|"
+    "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|夏侯|长孙|宇文|轩辕|钟离|闻人|澹台|公冶|"
+    "宗政|濮阳|淳于|单于|太叔|申屠|赫连|独孤|南宫|西门|呼延|万俟|端木|百里|东郭|司徒|司空|"
+    "晁|蔺|邸|阎|廉|储|郜|揭|厉|戎|祖|伏|奚|湛|禹|狄|贝|谈|茅|昝|裘|郁|杭|嵇|钮|荀|芮|"
+    "羿|邴|糜|隗|宓|郗|钭|幸|韶|蓟|邰|鄂|索|赖|胥|莘|逄|扈|郏|茹|宦|庾|暨|阙|蔚|夔|訾|阚|鞠|"
+    "蒯|竺|逯|萧|傅|"
     "王|李|张|刘|陈|杨|黄|赵|吴|周|徐|孙|马|朱|胡|郭|何|高|林|罗|郑|梁|谢|宋|唐|许|韩|冯|邓|曹|"
     "彭|曾|肖|田|董|袁|潘|于|蒋|蔡|余|杜|叶|程|苏|魏|吕|丁|任|沈|姚|卢|姜|崔|钟|谭|陆|汪|范|金|"
     "石|廖|贾|夏|韦|付|方|白|邹|孟|熊|秦|邱|江|尹|薛|闫|段|雷|侯|龙|史|陶|黎|贺|顾|毛|郝|龚|邵|"
@@ -143,6 +198,7 @@ _SURNAMES = (
     "卫|米|柏|宗|瞿|桂|全|佟|应|臧|闵|苟|邬|边|卞|姬|师|和|仇|栾|隋|商|刁|沙|荣|巫|寇|桑|郎|甄|"
     "丛|仲|虞|敖|巩|明|佘|池|查|麻|苑|迟|邝"
 )
+SURNAMES: tuple[str, ...] = tuple(_SURNAMES.split("|"))
 _CJK = r"[\u4e00-\u9fff]"
 _BEFORE = r"(?:我叫|我是|名叫|姓名[:：]?\s*|名字[是叫:：]\s*|联系人[:：]?\s*|患者[:：]?\s*|" \
           r"客户[:：]?\s*|用户[:：]?\s*|申请人[:：]?\s*|收件人[:：]?\s*|持卡人[:：]?\s*|" \
@@ -169,4 +225,5 @@ class CnPersonRecognizer(_RegexRecognizer):
 
 def chinese_recognizers(language: str = "en") -> list[EntityRecognizer]:
     return [CnResidentIdRecognizer(language), CnMobileRecognizer(language),
-            CnBankCardRecognizer(language), CnPersonRecognizer(language)]
+            CnLandlineRecognizer(language), CnBankCardRecognizer(language),
+            CnPersonRecognizer(language)]

@@ -1,0 +1,288 @@
+"""Names the small English NER model misses, from signals beside it.
+
+spaCy's ``en_core_web_sm`` finds "John Smith" in a sentence, but misses or half-masks names
+written the way records and people write them: lower case or ALL CAPS, "Smith, John", a name
+alone on a signature line, a CSV column, a JSON value. Three recognizers add what it misses:
+
+- :class:`GazetteerNameRecognizer`: a first name followed by a surname (optionally with a
+  middle initial), or "Surname, First", from the US Census Bureau's 1990 name lists (88,799
+  surnames, 5,494 first names; public domain, shipped in the ``names`` package's wheel). Case
+  does not matter, but lower-case pairs must not contain an English stop word ("will young").
+- :class:`CuedNameRecognizer`: the words after "name:", "contact:", "Dear", "Hi", "Attn:",
+  "From:", and on the line after a sign-off ("Regards,", "Thanks,", "Best,", "Sincerely,").
+- :class:`StructuredNameRecognizer`: values of name-like keys in JSON, YAML or key=value text
+  (``"name": "…"``, ``contact=…``, ``"姓名": "…"``) and cells of name-like columns in CSV/TSV
+  tables (a header row naming the column).
+
+:func:`widen_names` also grows a name found by NER over adjacent name tokens, so "Maria" of
+"Maria Gonzalez-Ruiz" does not leave the surname in clear text.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from importlib import resources
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from appliance.privacy.recognizer_base import make_result
+
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
+_lock = threading.Lock()
+_first: frozenset[str] = frozenset()
+_last: frozenset[str] = frozenset()
+
+
+def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames), upper case, read once from the ``names`` package."""
+    global _first, _last  # noqa: PLW0603 - one process-wide table, read once
+    with _lock:
+        if not _last:
+            def read(name: str) -> set[str]:
+                text = resources.files("names").joinpath(name).read_text(encoding="ascii")
+                return {line.split()[0] for line in text.splitlines() if line.strip()}
+
+            _first = frozenset(read("dist.male.first") | read("dist.female.first"))
+            _last = frozenset(read("dist.all.last"))
+        return _first, _last
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # noqa: PLC0415
+
+    return frozenset(STOP_WORDS)
+
+
+class _NameRecognizer(EntityRecognizer):
+    ENTITY = "PERSON"
+
+    def __init__(self, language: str = "en") -> None:
+        super().__init__(supported_entities=[self.ENTITY], supported_language=language,
+                         name=type(self).__name__)
+
+    def load(self) -> None:
+        gazetteer()
+
+
+def _shape(word: str) -> str:
+    if word.isupper() and len(word) > 1:
+        return "upper"
+    if word[:1].isupper():
+        return "title"
+    return "lower"
+
+
+class GazetteerNameRecognizer(_NameRecognizer):
+    TITLE = 0.7
+    UPPER = 0.6
+    LOWER = 0.5
+    _PAIR = re.compile(
+        r"(?<![A-Za-z'’\-])(?P<f>[A-Za-zÀ-ÿ][a-zà-ÿA-Z'’\-]+)"
+        r"(?P<mid>\s+[A-Za-z]\.?)?\s+(?P<l>[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]+)(?![A-Za-z])")
+    _REVERSED = re.compile(
+        r"(?<![A-Za-z'’\-])(?P<l>[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]+),\s?(?P<f>[A-Za-zÀ-ÿ][a-zà-ÿA-Z'’\-]+)"
+        r"(?![A-Za-z])")
+
+    def __init__(self, language: str = "en") -> None:
+        super().__init__(language)
+        self._stop = _stop_words()
+
+    def _score(self, first: str, last: str, reversed_order: bool) -> float | None:
+        firsts, lasts = gazetteer()
+        surname = last.upper().replace("’", "'")
+        if first.upper() not in firsts or (surname not in lasts
+                                           and surname.split("-", 1)[0] not in lasts):
+            return None
+        shapes = {_shape(first), _shape(last)}
+        if shapes == {"title"}:
+            return self.TITLE
+        if shapes == {"upper"}:
+            return self.UPPER
+        if reversed_order or len(shapes) > 1:
+            return None  # "Paris, france", "John smith" are not how either is written
+        if first.lower() in self._stop or last.lower() in self._stop:
+            return None
+        return self.LOWER
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for regex, rev in ((self._PAIR, False), (self._REVERSED, True)):
+            pos = 0
+            while (m := regex.search(text, pos)) is not None:
+                score = self._score(m.group("f"), m.group("l"), rev)
+                if score is None:
+                    # Overlapping pairs: "Dr Mary Jones" must still try "Mary Jones".
+                    pos = m.start() + max(1, len(m.group("f" if not rev else "l")))
+                    continue
+                out.append(make_result(self, self.ENTITY, m.start(), m.end(), score,
+                                       "census first name + surname"))
+                pos = m.end()
+        return out
+
+
+_NAME_TOKENS = r"(?:[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)(?:[ \t]+[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?){0,3}"
+_CJK_NAME = r"[\u4e00-\u9fff]{2,4}"
+
+
+class CuedNameRecognizer(_NameRecognizer):
+    SCORE = 0.75
+    _KEYED = re.compile(
+        r"(?im)(?:^|(?<=[\s,;(]))(?:full\s+name|first\s+name|last\s+name|surname|name|"
+        r"contact(?:\s+person)?|attn|attention|from|signed|patient|customer|client|employee|"
+        r"applicant|recipient|cardholder|account\s+holder|passenger|guest|reported\s+by|"
+        rf"assigned\s+to|owner)\s*[:=\-–]\s*(?P<v>{_NAME_TOKENS})")
+    _GREETING = re.compile(
+        r"(?m)(?:^|(?<=[\s,]))(?:Dear|Hi|Hello|Hey|Thanks|Thank\s+you|Cheers)[ \t]+"
+        r"(?P<v>[A-ZÀ-Þ][A-Za-zà-ÿ'’\-]+(?:[ \t]+[A-ZÀ-Þ][A-Za-zà-ÿ'’\-]+)?)(?=\s*[,!.:\n]|$)")
+    _SIGNOFF = re.compile(
+        r"(?im)^[ \t]*(?:best(?:\s+regards)?|kind\s+regards|regards|warm\s+regards|thanks|"
+        r"thank\s+you|many\s+thanks|cheers|sincerely(?:\s+yours)?|yours(?:\s+truly)?|"
+        r"respectfully|--|—|-)[ \t]*,?[ \t]*\r?\n[ \t]*(?:[-—~]+[ \t]*)?"
+        r"(?P<v>[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]+(?:[ \t]+[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-.]+){0,2})"
+        r"[ \t]*$")
+
+    def __init__(self, language: str = "en") -> None:
+        super().__init__(language)
+        self._stop = _stop_words()
+
+    def _plausible(self, value: str) -> tuple[int, int] | None:
+        """The part of ``value`` that reads as a name: leading words not stop words."""
+        words = list(_WORD.finditer(value))
+        keep = []
+        for w in words:
+            if w.group(0).lower() in self._stop:
+                break
+            keep.append(w)
+        if not keep:
+            return None
+        return keep[0].start(), keep[-1].end()
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for regex, why in ((self._KEYED, "after a name key"), (self._GREETING, "greeting"),
+                           (self._SIGNOFF, "signature line")):
+            for m in regex.finditer(text):
+                part = self._plausible(m.group("v"))
+                if part is None or _inside_identifier(text, m.start("v") + part[1]):
+                    continue
+                start = m.start("v") + part[0]
+                out.append(make_result(self, self.ENTITY, start, m.start("v") + part[1],
+                                       self.SCORE, why, cued=True))
+        return out
+
+
+def _inside_identifier(text: str, end: int) -> bool:
+    """The words run on into a file name, address or handle (report.pdf, j.doe@…, a/b)."""
+    nxt = text[end:end + 2]
+    return nxt[:1] in ("@", "/", "_", "\\") or (nxt[:1] == "." and nxt[1:].isalnum())
+
+
+_NAME_KEYS = (r"(?:full[_\- ]?name|first[_\- ]?name|last[_\- ]?name|given[_\- ]?name|"
+              r"family[_\- ]?name|sur[_\- ]?name|display[_\- ]?name|contact(?:[_\- ]?name)?|"
+              r"customer(?:[_\- ]?name)?|client(?:[_\- ]?name)?|patient(?:[_\- ]?name)?|"
+              r"employee(?:[_\- ]?name)?|owner(?:[_\- ]?name)?|author|assignee|reporter|"
+              r"recipient|sender|holder(?:[_\- ]?name)?|applicant|passenger|guest|name|"
+              r"姓名|名字|联系人|聯繫人|客户(?:姓名)?|客戶(?:姓名)?|收件人|寄件人|申请人|持卡人|"
+              r"患者(?:姓名)?|员工(?:姓名)?|负责人|经办人)")
+
+
+class StructuredNameRecognizer(_NameRecognizer):
+    SCORE = 0.8
+    _JSON = re.compile(
+        rf"(?i)[\"']{_NAME_KEYS}[\"']\s*:\s*[\"'](?P<v>[^\"'\n\\\\]{{1,60}})[\"']")
+    _PAIR = re.compile(
+        rf"(?im)(?:^|(?<=[\s,;&?{{]))(?<![A-Za-z_\-]){_NAME_KEYS}\s*[=:]\s*"
+        r"(?P<v>[^\s,;&\"'{}=:][^,;&\"'{}=:\n]{0,59})")
+    _DELIMITERS = (",", "\t", ";", "|")
+    _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?{_NAME_KEYS}[\"']?\s*$")
+
+    def _name_like(self, value: str) -> bool:
+        value = value.strip()
+        if not value or any(c.isdigit() for c in value) or "@" in value:
+            return False
+        if re.fullmatch(_CJK_NAME, value):
+            return True
+        words = value.split()
+        return 1 <= len(words) <= 4 and all(_WORD.fullmatch(w.rstrip(".")) for w in words)
+
+    def _tables(self, text: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\r\n]+", text)]
+        for i, (_pos, header) in enumerate(lines):
+            for delim in self._DELIMITERS:
+                cells = header.split(delim)
+                if len(cells) < 2:
+                    continue
+                columns = [k for k, c in enumerate(cells) if self._HEADER_KEY.match(c)]
+                if not columns:
+                    continue
+                for pos, row in lines[i + 1:]:
+                    row_cells = row.split(delim)
+                    if len(row_cells) != len(cells):
+                        break
+                    offset = 0
+                    for k, cell in enumerate(row_cells):
+                        if k in columns and self._name_like(cell.strip(" \"'")):
+                            inner = cell.strip()
+                            lead = cell.index(inner) + (1 if inner[:1] in "\"'" else 0)
+                            value = inner.strip("\"'")
+                            spans.append((pos + offset + lead, pos + offset + lead + len(value)))
+                        offset += len(cell) + len(delim)
+                break
+        return spans
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        spans = []
+        for regex in (self._JSON, self._PAIR):
+            for m in regex.finditer(text):
+                value = m.group("v").rstrip()
+                if self._name_like(value):
+                    spans.append((m.start("v"), m.start("v") + len(value)))
+        spans += self._tables(text)
+        return [make_result(self, self.ENTITY, s, e, self.SCORE, "value of a name field",
+                            cued=True) for s, e in spans]
+
+
+def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a PERSON span over adjacent words that are census names or initials, so a name
+    is never half masked ("Maria" found, "Gonzalez-Ruiz" left)."""
+    firsts, lasts = gazetteer()
+    stop = _stop_words()
+
+    def name_word(w: str) -> bool:
+        if re.fullmatch(r"[A-Z]\.", w):
+            return True
+        core = w.rstrip(".")
+        if not core[:1].isupper() or core.lower() in stop:
+            return False
+        key = core.upper().replace("’", "'")
+        return key in firsts or key in lasts or key.split("-")[0] in lasts
+
+    while (m := _NEXT_WORD.match(text, end)) is not None and name_word(m.group(1)):
+        end = m.end()
+    while (m := _PREV_WORD.search(text[max(0, start - 40):start])) is not None \
+            and name_word(m.group(1)):
+        start -= len(m.group(0))
+    return start, end
+
+
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)(?![A-Za-z])")
+_PREV_WORD = re.compile(r"(?<![A-Za-z])([A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)[ \t]+$")
+
+
+def name_recognizers(language: str = "en") -> list[EntityRecognizer]:
+    return [GazetteerNameRecognizer(language), CuedNameRecognizer(language),
+            StructuredNameRecognizer(language)]
