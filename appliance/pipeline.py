@@ -244,14 +244,19 @@ class Pipeline:
             if self.limits is not None:
                 self.limits.admit(info.client, policy)
 
-        # PII: every text that can reach a model is masked before anything else sees it.
+        # PII: every text that can reach a model or leave the site is masked before anything
+        # else sees it: the prompt or each message's content, and the stop strings (sent to
+        # the cluster; matched against the model's output, which holds placeholders too).
+        # Roles are one of ROLES (validated); model and task_type only pick a tier locally.
         texts = [params.prompt] if params.prompt else [m.content for m in params.messages]
         privacy = self.privacy
         if policy is not None and policy.pii_profile:
             privacy = self.pii_profiles.get(policy.pii_profile)
         if privacy is None:  # cannot happen while accepting; never serve unmasked
             raise Unavailable("PII stage not loaded")
-        masked = await privacy.mask(texts)
+        masked = (await privacy.mask([*texts, *params.stop])).split_stop(len(texts))
+        if params.stop:
+            sampling = replace(sampling, stop=masked.stop)
         info.pii_counts = dict(masked.entity_counts)
         info.masked_prompt = masked.texts
 

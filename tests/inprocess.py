@@ -34,6 +34,11 @@ class RecordingEngine:
         self.received.extend(m.content for m in messages)
         return self._inner.tokenize_chat(messages)
 
+    def generate(self, tokens: list[int], params: Any, *args: Any, **kwargs: Any) -> Any:
+        # Stop strings reach the engine too (it matches them against the model's output).
+        self.received.extend(f"stop:{s}" for s in params.stop)
+        return self._inner.generate(tokens, params, *args, **kwargs)
+
 
 class InProcessServer:
     def __init__(self, config: Config, privacy: PrivacyStage | None = None,

@@ -7,7 +7,7 @@ routing, and :meth:`MaskedRequest.restorer` to map placeholders back in the outp
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from appliance.privacy.restore import PlaceholderRestorer
@@ -50,6 +50,15 @@ class MaskedRequest:
     vault: Vault = field(default_factory=Vault, repr=False)
     #: Whether the caller gets its values back in the answer (policy ``restore``).
     restore: bool = True
+    #: The request's stop strings, masked with the same vault as the texts.
+    stop: tuple[str, ...] = ()
+
+    def split_stop(self, n_texts: int) -> MaskedRequest:
+        """The first ``n_texts`` texts stay texts; the rest were the stop strings, masked in
+        the same call so a value has one placeholder in both."""
+        if n_texts >= len(self.texts):
+            return self
+        return replace(self, texts=self.texts[:n_texts], stop=self.texts[n_texts:])
 
     @property
     def entity_counts(self) -> Mapping[str, int]:
