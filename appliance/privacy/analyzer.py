@@ -41,6 +41,10 @@ _CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u
 # Four or more dot-separated number groups read as a version or build number, not a phone.
 _VERSION_LIKE = re.compile(r"\+?[0-9]+(?:\.[0-9]+){3,}")
 _DIGIT = re.compile(r"[0-9]")
+#: Three or more capitalised words in a row: text the NER model reads as shouting, not names.
+_SHOUTED = re.compile(r"(?<![A-Za-z])[A-Z][A-Z'\-]+(?:[ \t]+[A-Z][A-Z'\-]+){2,}(?![A-Za-z])")
+#: Score of a name found in the title-cased copy of ALL-CAPS text.
+SHOUTED_NAME_SCORE = 0.6
 
 
 def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: str) -> bool:
@@ -270,7 +274,31 @@ class Analyzer:
             if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
                 start, end = widen_names(seen, start, end)
             spans.append(Span(r.entity_type, *view.span(start, end), r.score))
+        if lang != "zh" and "PERSON" in self._entities and _SHOUTED.search(seen):
+            spans += [Span("PERSON", *view.span(s, e), score)
+                      for s, e, score in self._shouted_names(seen)]
         return _non_overlapping(spans)
+
+    def _shouted_names(self, seen: str) -> list[tuple[int, int, float]]:
+        """Names in ALL-CAPS text, which the NER model cannot read: it runs again over a copy
+        with the capitalised runs in title case (same length, so offsets hold)."""
+        runs = list(_SHOUTED.finditer(seen))
+        titled = _SHOUTED.sub(lambda m: m.group(0).title(), seen)
+        if len(titled) != len(seen):
+            return []
+        score = SHOUTED_NAME_SCORE
+        if score < self.policy.thresholds.get("PERSON", self.policy.score_threshold):
+            return []
+        artifacts = self._nlp.process_text(_CJK_TEXT.sub(" ", titled), "en")
+        found = []
+        for ent in artifacts.entities:
+            start, end = ent.start_char, ent.end_char
+            if ent.label_ == "PERSON" and any(m.start() <= start and end <= m.end()
+                                              for m in runs):
+                if self.policy.allow_list and seen[start:end] in self.policy.allow_list:
+                    continue
+                found.append((start, end, score))
+        return found
 
     def find_patterns(self, text: str, entities: frozenset[str]) -> list[Span]:
         """Like :meth:`find`, with pattern recognizers only (no NER, no context): cheap enough

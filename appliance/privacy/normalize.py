@@ -12,7 +12,8 @@ recognizers read a normalised view instead:
 - every other kind of space (Zs, tabs) folded to an ASCII space;
 - a line break between two digits (``138\\n0013 8000``) folded to a space;
 - percent-encoded letters, digits and ``@.+-_`` decoded (``john%40example.com`` in a URL's
-  query string is an e-mail address).
+  query string is an e-mail address), and JSON's ``\\uXXXX`` escapes decoded (a serialiser
+  that escapes non-ASCII writes 张伟 as ``\\u5f20\\u4f1f``).
 
 :class:`Normalized` keeps, for every character of the view, the span of original characters it
 came from, so a finding in the view maps back to the original span that produced it —
@@ -30,6 +31,7 @@ from functools import lru_cache
 _LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 _PERCENT = {f"{ord(c):02X}": c for c in
             "@.+-_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+_HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 _WRAPPED_DIGITS = re.compile(r"[0-9][ \t]*[\n\r\x0b\x0c][ \t]*[0-9]")
 
 
@@ -75,7 +77,7 @@ class Normalized:
 
 def normalize(text: str) -> Normalized:
     """The recognizers' view of ``text`` (see the module docstring)."""
-    if text.isascii() and "\t" not in text and "%" not in text \
+    if text.isascii() and "\t" not in text and "%" not in text and "\\u" not in text \
             and not _has_wrapped_digits(text):
         return Normalized(text, text, (), ())
     out: list[str] = []
@@ -100,6 +102,15 @@ def normalize(text: str) -> Normalized:
             ends.append(i + 1)
             i += 1
             continue
+        if ch == "\\" and text.startswith("u", i + 1) and i + 5 < n \
+                and _HEX4.fullmatch(text, i + 2, i + 6):
+            code = int(text[i + 2:i + 6], 16)
+            if not 0xD800 <= code <= 0xDFFF:  # surrogate pairs stay as written
+                out.append(_fold(chr(code)) or " ")
+                starts.append(i)
+                ends.append(i + 6)
+                i += 6
+                continue
         if ch == "%" and i + 2 < n:
             decoded = _PERCENT.get(text[i + 1:i + 3].upper())
             if decoded is not None:

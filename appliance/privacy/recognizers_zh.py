@@ -135,11 +135,14 @@ class CnMobileRecognizer(_RegexRecognizer):
         rf"(?<![0-9A-Za-z+])(?P<v>(?:(?:\+|00)86{_SEP}?)?(?:\(\+?86\){_SEP}?)?"
         rf"1{_SEP}?[3-9](?:{_SEP}?[0-9]){{9}})(?!{_SEP}?[0-9])(?![A-Za-z])")
     SCORE = 0.85
+    CUES = re.compile(r"(?i)手机|手機|电话|電話|联系|聯繫|致电|拨打|微信|"
+                      r"mobile|phone|cell|tel|call")
     _VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){3,}")
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
-        # Four or more dot-separated groups read as a version or build number (1.38.0013.8000).
-        if self._VERSION.fullmatch(match.group("v")):
+        # Four or more dot-separated groups read as a version or build number (1.38.0013.8000),
+        # unless a cue word says it is a phone number.
+        if self._VERSION.fullmatch(match.group("v")) and not cued:
             return None
         return self.SCORE, "mobile number form"
 

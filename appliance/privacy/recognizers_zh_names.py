@@ -34,6 +34,9 @@ from appliance.privacy.recognizers_zh import SURNAMES
 
 #: Dictionary "names" at least this frequent in jieba's dictionary are ordinary words.
 COMMON_WORD_FREQ = 100
+#: Dictionary words rarer than this are as good as unknown (许子: 2).
+RARE_WORD_FREQ = 5
+_JOINERS = frozenset(("和", "与", "跟", "及", "、", "或", "同"))
 #: 小/老 + surname pairs that jieba's dictionary gives an ordinary meaning.
 XIAO_LAO_WORDS = frozenset((
     "小时", "老师", "小麦", "小于", "小康", "小孔", "小路", "小米", "小马", "小牛", "小车", "小农",
@@ -111,6 +114,63 @@ class CnNameSegmentRecognizer(EntityRecognizer):
             return self.DICTIONARY_NAME, "rare dictionary name"
         return None
 
+    def _names(self, words: list[str]) -> list[tuple[int, int, float, str]]:
+        """(start, end, score, why) of each name in the run ``words`` was cut from;
+        offsets are characters into the run."""
+        starts = [0]
+        for w in words:
+            starts.append(starts[-1] + len(w))
+        names: list[tuple[int, int, float, str]] = []
+        taken: set[int] = set()  # token indices inside a name
+
+        def add(first: int, last: int, start: int, end: int, score: float, why: str) -> None:
+            names.append((start, end, score, why))
+            taken.update(range(first, last + 1))
+
+        i, n = 0, len(words)
+        while i < n:
+            word = words[i]
+            nxt = words[i + 1] if i + 1 < n else ""
+            at = starts[i]
+            if word in ("小", "老") and nxt[:1] in _SINGLE \
+                    and word + nxt[:1] not in XIAO_LAO_WORDS and set(nxt[1:]) <= NOT_IN_GIVEN_NAMES:
+                add(i, i + 1, at, at + 2, self.XIAO_LAO, "小/老 + surname")  # 老 曹说
+                i += 2
+                continue
+            if len(word) > 2 and word[0] in "小老" and word[1] in _SINGLE \
+                    and word[:2] not in XIAO_LAO_WORDS and set(word[2:]) <= NOT_IN_GIVEN_NAMES:
+                add(i, i, at, at + 2, self.XIAO_LAO, "小/老 + surname")  # 小罗说
+                i += 1
+                continue
+            if word in _COMPOUND and _given_name(nxt):
+                add(i, i + 1, at, starts[i + 2], self.SCORE, "compound surname + given name")
+                i += 2
+                continue
+            if len(word) == 2 and _surname_start(word) and _freq.get(word, 0) < RARE_WORD_FREQ \
+                    and _tags.get(word) not in _NAME_TAGS and len(nxt) == 1 \
+                    and _given_name(nxt):
+                # An unknown three-character name whose first two characters happen to be a
+                # rare dictionary word: jieba splits it 2 + 1 (许子 志).
+                add(i, i + 1, at, starts[i + 2], self.DICTIONARY_NAME, "rare word + one character")
+                i += 2
+                continue
+            found = self._judge(word)
+            if found is not None:
+                add(i, i, at, starts[i + 1], *found)
+            i += 1
+        # Names listed together: 罗海和徐娜, 张伟、李娜 — a surname-initial word joined to a name
+        # by a conjunction is a name too.
+        for k, word in enumerate(words):
+            if k in taken or not 2 <= len(word) <= 3 or not _surname_start(word) \
+                    or not _given_name(word[1:]):
+                continue
+            joined = any(0 <= j < n and words[j] in _JOINERS and o in taken
+                         for j, o in ((k + 1, k + 2), (k - 1, k - 2)))
+            if joined:
+                names.append((starts[k], starts[k + 1], self.DICTIONARY_NAME,
+                              "listed with a name"))
+        return names
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities or _CJK_RUN.search(text) is None:
@@ -118,23 +178,20 @@ class CnNameSegmentRecognizer(EntityRecognizer):
         seg = load_segmenter()
         out = []
         for run in _CJK_RUN.finditer(text):
-            pos = run.start()
-            words = list(seg.cut(run.group(0)))
-            for i, word in enumerate(words):
-                start, pos = pos, pos + len(word)
-                found = self._judge(word)
-                end = pos
-                if found is None and word in _COMPOUND and i + 1 < len(words):
-                    given = words[i + 1]
-                    if 1 <= len(given) <= 2 and (_tags.get(given) in _NAME_TAGS
-                                                 or not _freq.get(given)):
-                        found, end = (self.SCORE, "compound surname + given name"), \
-                            pos + len(given)
-                if found is None:
-                    continue
-                score, why = found
+            for rel_start, rel_end, base, reason in self._names(list(seg.cut(run.group(0)))):
+                start = run.start() + rel_start
                 cued = cue_before(_CUES, text, start, window=8)
-                if cued:
-                    score, why = self.CUED, why + ", cue word"
-                out.append(make_result(self, self.ENTITY, start, end, score, why, cued))
+                score, why = (self.CUED, reason + ", cue word") if cued else (base, reason)
+                out.append(make_result(self, self.ENTITY, start, run.start() + rel_end, score,
+                                       why, cued))
         return out
+
+
+def _given_name(token: str) -> bool:
+    """``token`` can be a given name: one or two CJK characters, none of a function word,
+    and not a frequent word of its own."""
+    if not 1 <= len(token) <= 2 or _CJK_RUN.fullmatch(token) is None \
+            or NOT_IN_GIVEN_NAMES.intersection(token):
+        return False
+    return len(token) == 1 or _tags.get(token) in _NAME_TAGS \
+        or _freq.get(token, 0) < COMMON_WORD_FREQ

@@ -1,0 +1,50 @@
+"""The recognizers' normalised view and its way back to the original characters."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.privacy.normalize import normalize
+
+
+@pytest.mark.parametrize(("text", "view"), [
+    ("１３８ ００１３ ８０００", "138 0013 8000"),                 # full-width digits
+    ("ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ", "john@example.com"),       # full-width letters
+    ("13\u200b8\u200d0013\u20608000", "13800138000"),             # zero-width characters
+    ("ex\u00adample", "example"),                                 # soft hyphen
+    ("138\u00a00013\u202f8000\u30001", "138 0013 8000 1"),        # NBSP, narrow NBSP, ideographic
+    ("138\n0013\r\n8000", "138 0013 8000"),                       # a number wrapped over lines
+    ("jane%40example.org", "jane@example.org"),                   # percent-encoded
+    ('{"n": "\\u5f20\\u4f1f"}', '{"n": "张伟"}'),                 # JSON escapes
+    ("line one\nline two", "line one\nline two"),                 # ordinary breaks stay
+])
+def test_view(text: str, view: str) -> None:
+    assert view == normalize(text).text
+
+
+def test_plain_ascii_is_its_own_view() -> None:
+    n = normalize("Write to ann@example.com")
+    assert n.identity
+    assert (9, 24) == n.span(9, 24)
+
+
+def test_spans_map_back_to_every_original_character_they_came_from() -> None:
+    """A finding in the view replaces the original characters that produced it, obfuscation
+    included, and nothing around it."""
+    text = "tel: 1\u200b3８ 0013\n8000 ok"
+    n = normalize(text)
+    start = n.text.index("138")
+    end = start + len("138 0013 8000")
+    assert "138 0013 8000" == n.text[start:end]
+    s, e = n.span(start, end)
+    assert "1\u200b3８ 0013\n8000" == text[s:e]
+    assert "tel: " == text[:s]
+    assert " ok" == text[e:]
+
+
+def test_percent_and_escape_spans_cover_the_encoded_form() -> None:
+    text = "u?email=jane%40example.org&x=1"
+    n = normalize(text)
+    start = n.text.index("jane")
+    s, e = n.span(start, start + len("jane@example.org"))
+    assert "jane%40example.org" == text[s:e]

@@ -1,0 +1,166 @@
+"""Masking on text written the way people and systems write it (second wave).
+
+Each test names one class of failure seen on held-out corpora: context scoring, phone numbers
+that a strict validity check rejects, Chinese landlines, checksum near misses next to cue
+words, identifiers that had no recognizer, Chinese and English names without the cues the
+first wave needed, and over-masking of things that only look like identifiers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.privacy.masker import mask_texts
+from appliance.privacy.recognizers_ids import hkid_valid, id_recognizers, tw_id_valid
+from appliance.privacy.recognizers_names import name_recognizers
+from appliance.privacy.recognizers_phone import FastPhoneRecognizer
+from appliance.privacy.recognizers_zh import chinese_recognizers
+from appliance.privacy.recognizers_zh_names import CnNameSegmentRecognizer
+
+
+def masked(analyzer, text: str) -> str:
+    return mask_texts(analyzer, [text]).texts[0]
+
+
+def test_context_words_raise_scores(analyzer) -> None:
+    """Regression: Presidio built its context keywords from empty lemmas, so no context word
+    ever counted. An undashed SSN scores 0.05 alone and passes the threshold only with one."""
+    assert "My SSN is <US_SSN_1>." == masked(analyzer, "My SSN is 536228726.")
+    assert "Reference 536228726 attached." == masked(analyzer, "Reference 536228726 attached.")
+
+
+def test_every_result_of_our_recognizers_is_explained() -> None:
+    """Presidio's context enhancer writes into ``analysis_explanation``; a result without
+    one crashes it, and a crash fails the request closed."""
+    text = ("Call +1 415 555 0132 or 010-65123456. 身份证号 11010519491231002X 手机 13800138000 "
+            "卡号 6222021234567890128. HKID A123456(3) 护照 E12345678 DOB: 1985-03-14. "
+            "张敏和刘洋 came. Regards,\nJohn Smith\nname,city\nAnn Lee,Leeds")
+    recognizers = [FastPhoneRecognizer(("US", "CN")), *chinese_recognizers(),
+                   CnNameSegmentRecognizer(), *id_recognizers(), *name_recognizers()]
+    seen = 0
+    for rec in recognizers:
+        rec.load()
+        for r in rec.analyze(text, rec.supported_entities):
+            seen += 1
+            assert r.analysis_explanation is not None, rec.name
+            assert rec.id == r.recognition_metadata["recognizer_identifier"]
+    assert seen >= 12
+
+
+@pytest.mark.parametrize("text", [
+    "my cell is +1 555 201 4477",          # an area code libphonenumber calls unassigned
+    "call (555) 201-4477 tomorrow",
+    "Phone: +1-929-555-0199",
+    "Tel +44 20 7946 0958",
+    "office 010-65123456",                 # Beijing landline
+    "深圳座机 (0755) 8601 2345",
+    "请致电 +86 21 6234 5678",
+    "拨打 4155550132 找我",                 # contiguous digits after a cue
+])
+def test_phone_numbers_written_as_phone_numbers(analyzer, text: str) -> None:
+    out = masked(analyzer, text)
+    assert "<PHONE_NUMBER_1>" in out or "<CN_MOBILE_1>" in out, out
+    assert not any(run in out for run in ("4477", "2345", "5678", "0132", "0958", "0199",
+                                          "6512"))
+
+
+@pytest.mark.parametrize("text", [
+    "Epoch 1700000000 seconds", "order 4155550132 shipped", "热线 400-810-8888",
+    "Upgrade to v2.14.3", "build 1.38.0013.8000", "SF123456789012 in transit",
+    "commit 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f", "price $1,299.00 or ¥3,800",
+    "uuid 6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f",
+])
+def test_things_that_only_look_like_identifiers_stay(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "placeholder"), [
+    ("身份证号 110105194912310021", "<CN_RESIDENT_ID_1>"),   # check digit mistyped
+    ("卡号 6222 0212 3456 7890 127", "<CN_BANK_CARD_1>"),    # Luhn fails
+    ("HKID A123456(4)", "<HK_ID_1>"),                        # wrong check digit
+    ("台湾身分证 A123456780", "<TW_ID_1>"),
+])
+def test_near_misses_next_to_a_cue_word_are_masked(analyzer, text: str,
+                                                   placeholder: str) -> None:
+    assert placeholder in masked(analyzer, text)
+
+
+def test_check_digits() -> None:
+    assert hkid_valid("A123456(3)")
+    assert not hkid_valid("A123456(4)")
+    assert tw_id_valid("A123456789")
+    assert not tw_id_valid("A123456780")
+
+
+@pytest.mark.parametrize(("text", "placeholder"), [
+    ("HKID A123456(3) on file", "<HK_ID_1>"),
+    ("澳门身份证 1234567(8)", "<MO_ID_1>"),
+    ("Taiwan ID A123456789", "<TW_ID_1>"),
+    ("护照号码：E12345678", "<CN_PASSPORT_1>"),
+    ("港澳通行证 C12345678", "<CN_TRAVEL_PERMIT_1>"),
+    ("Device 00:1a:2b:3c:4d:5e joined", "<MAC_ADDRESS_1>"),
+    ("DOB: 14/03/1985", "<DATE_OF_BIRTH_1>"),
+    ("born on March 3, 1985", "<DATE_OF_BIRTH_1>"),
+    ("出生日期：1985年3月14日", "<DATE_OF_BIRTH_1>"),
+    ("see https://crm.example.com/c?email=jane.doe%40example.org&src=x", "<EMAIL_ADDRESS_1>"),
+])
+def test_identifiers_with_their_own_recognizers(analyzer, text: str, placeholder: str) -> None:
+    assert placeholder in masked(analyzer, text)
+
+
+def test_passport_form_without_a_cue_is_not_a_passport(analyzer) -> None:
+    assert "error E12345678 in module" == masked(analyzer, "error E12345678 in module")
+
+
+def test_email_in_a_url_keeps_the_url_around_it(analyzer) -> None:
+    out = masked(analyzer, "https://crm.example.com/c?email=jane.doe@example.org&src=x")
+    assert out.startswith("https://crm.example.com/") or "<EMAIL_ADDRESS_1>" in out
+    assert "jane" not in out
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("张敏和刘洋下周去上海出差", "<PERSON_1>和<PERSON_2>下周去上海出差"),
+    ("小王说老李明天来", "<PERSON_1>说<PERSON_2>明天来"),
+    ("请把文件发给欧阳娜娜", "请把文件发给<PERSON_1>"),
+    ('{"姓名": "黄晓明", "部门": "财务"}', '{"姓名": "<PERSON_1>", "部门": "财务"}'),
+    ('{"name": "\\u5f20\\u4f1f"}', '{"name": "<PERSON_1>"}'),  # ASCII-escaped JSON
+])
+def test_chinese_names_without_a_cue(analyzer, text: str, expected: str) -> None:
+    assert expected == masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "我们的老师很好", "王国很大", "他很高兴", "马上出发", "于是他走了", "白天很热",
+    "今天有小时工", "数量小于十", "黄金价格上涨",
+])
+def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("contact john smith about it", "contact <PERSON_1> about it"),
+    ("PASSENGER HIROSHI TANAKA BOARDED", "PASSENGER <PERSON_1> BOARDED"),
+    ("Smith, John was here", "<PERSON_1> was here"),
+    ("Thanks,\nKwame", "Thanks,\n<PERSON_1>"),
+    ("Regards,\nPriya Raman", "Regards,\n<PERSON_1>"),
+    ('{"customer_name": "Mateo Fern\\u00e1ndez"}', '{"customer_name": "<PERSON_1>"}'),
+    ("name,team\nAdeyemi Okafor,Finance", "name,team\n<PERSON_1>,Finance"),
+    ("Name: ahmed hassan", "Name: <PERSON_1>"),
+    ("Maria Gonzalez-Ruiz signed", "<PERSON_1> signed"),
+])
+def test_english_names_the_small_model_misses(analyzer, text: str, expected: str) -> None:
+    assert expected == masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "I will mark it done", "GB is a unit", "PLEASE CALL ME TOMORROW AT NOON",
+    "The file name: report.pdf", "Dear team,\nThe release is postponed.",
+])
+def test_ordinary_english_is_not_a_name(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)
+
+
+def test_obfuscated_identifiers_are_replaced_with_their_obfuscation(analyzer) -> None:
+    """The original characters are replaced, zero-width ones and full-width ones included."""
+    out = masked(analyzer, "Mail ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ or call 1\u200b38 0013 8000 now")
+    assert "Mail <EMAIL_ADDRESS_1> or call <CN_MOBILE_1> now" == out
