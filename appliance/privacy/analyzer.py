@@ -112,6 +112,25 @@ def _context_enhancer() -> Any:
         that window are the same.
         """
 
+        def enhance_using_context(self, text: str, raw_results: list[Any],
+                                  nlp_artifacts: Any, recognizers: list[Any],
+                                  context: list[str] | None = None) -> list[Any]:
+            # Upstream deep-copies every result first; only those it may change need it:
+            # from a recognizer with context words, not already raised by its own cue check.
+            with_context = {r.id for r in recognizers if r.context}
+            todo, done = [], []
+            for r in raw_results:
+                meta = r.recognition_metadata or {}
+                if meta.get("recognizer_identifier") in with_context \
+                        and not meta.get("is_score_enhanced_by_context"):
+                    todo.append(r)
+                else:
+                    done.append(r)
+            if not todo:
+                return done
+            return done + list(super().enhance_using_context(
+                text, todo, nlp_artifacts, recognizers, context))
+
         @staticmethod
         def _add_n_words(index: int, n_words: int, lemmas: list[str],
                          lemmatized_filtered_keywords: list[str],
