@@ -59,22 +59,26 @@ _CUES = re.compile(r"我叫|我是|名叫|姓名|名字|联系人|聯繫人|患�
 _lock = threading.Lock()
 _tokenizer: Any = None
 _freq: dict[str, int] = {}
-_tags: dict[str, str] = {}
+_dictionary_names: frozenset[str] = frozenset()
 
 
 def load_segmenter() -> Any:
-    """jieba's segmenter and its dictionary's tags, initialised once (about 1 s)."""
-    global _tokenizer, _freq, _tags  # noqa: PLW0603 - one process-wide dictionary, built once
+    """jieba's segmenter and the dictionary's person names, initialised once (about 1 s)."""
+    global _tokenizer, _freq, _dictionary_names  # noqa: PLW0603 - built once per process
     with _lock:
         if _tokenizer is None:
             import jieba  # noqa: PLC0415
-            import jieba.posseg  # noqa: PLC0415
 
             jieba.setLogLevel(logging.ERROR)
             jieba.initialize()
+            # The dictionary's lines are "word frequency tag"; only the person-name tags are
+            # kept (jieba.posseg would load its whole HMM to read the same file).
+            with jieba.get_dict_file() as f:
+                names = {parts[0] for line in f
+                         if len(parts := line.decode("utf-8").split()) == 3
+                         and parts[2] in _NAME_TAGS}
             _freq = jieba.dt.FREQ
-            # The dictionary's part-of-speech tags (posseg reads them from the same file).
-            _tags = jieba.posseg.dt.word_tag_tab
+            _dictionary_names = frozenset(names)
             _tokenizer = jieba.dt
         return _tokenizer
 
@@ -110,7 +114,7 @@ class CnNameSegmentRecognizer(EntityRecognizer):
             if NOT_IN_GIVEN_NAMES.intersection(given):
                 return None
             return self.SCORE, "segmented as a new word starting with a surname"
-        if _tags.get(word) in _NAME_TAGS and freq < COMMON_WORD_FREQ:
+        if word in _dictionary_names and freq < COMMON_WORD_FREQ:
             return self.DICTIONARY_NAME, "rare dictionary name"
         return None
 
@@ -147,7 +151,7 @@ class CnNameSegmentRecognizer(EntityRecognizer):
                 i += 2
                 continue
             if len(word) == 2 and _surname_start(word) and _freq.get(word, 0) < RARE_WORD_FREQ \
-                    and _tags.get(word) not in _NAME_TAGS and len(nxt) == 1 \
+                    and word not in _dictionary_names and len(nxt) == 1 \
                     and _given_name(nxt):
                 # An unknown three-character name whose first two characters happen to be a
                 # rare dictionary word: jieba splits it 2 + 1 (许子 志).
@@ -193,5 +197,5 @@ def _given_name(token: str) -> bool:
     if not 1 <= len(token) <= 2 or _CJK_RUN.fullmatch(token) is None \
             or NOT_IN_GIVEN_NAMES.intersection(token):
         return False
-    return len(token) == 1 or _tags.get(token) in _NAME_TAGS \
+    return len(token) == 1 or token in _dictionary_names \
         or _freq.get(token, 0) < COMMON_WORD_FREQ
