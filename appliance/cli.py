@@ -56,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-tokens", type=int, default=0, help="0 = the server's default")
     p.add_argument("--temperature", type=float)
     p.add_argument("--top-p", type=float)
+    p.add_argument("--top-k", type=int, help="candidates kept, 0 = off")
+    p.add_argument("--min-p", type=float)
+    p.add_argument("--repetition-penalty", type=float, help="1 = off; 1.1-1.3 discourages loops")
+    p.add_argument("--frequency-penalty", type=float)
+    p.add_argument("--presence-penalty", type=float)
+    p.add_argument("--response-format", choices=["text", "json_object"],
+                   help="json_object: the answer is one JSON object")
+    p.add_argument("--json-schema", metavar="FILE",
+                   help="the answer validates against this JSON Schema (file, or - for stdin)")
     p.add_argument("--seed", type=int)
     p.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
     p.add_argument("--system", help="system message (chat mode)")
@@ -210,8 +219,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     kwargs: dict[str, Any] = {
         "model": args.model, "max_tokens": args.max_tokens, "temperature": args.temperature,
-        "top_p": args.top_p, "seed": args.seed, "stop": args.stop,
+        "top_p": args.top_p, "seed": args.seed, "stop": args.stop, "top_k": args.top_k,
+        "min_p": args.min_p, "repetition_penalty": args.repetition_penalty,
+        "frequency_penalty": args.frequency_penalty, "presence_penalty": args.presence_penalty,
+        "response_format": args.response_format,
     }
+    if args.json_schema:
+        if args.prompt == "-" and args.json_schema == "-":
+            return _die("--json-schema - and PROMPT - cannot both read stdin", EXIT_USAGE)
+        try:
+            kwargs["json_schema"] = sys.stdin.read() if args.json_schema == "-" else \
+                Path(args.json_schema).read_text(encoding="utf-8")
+        except OSError as exc:
+            return _die(f"{args.json_schema}: {exc.strerror}", EXIT_USAGE)
     if args.raw:
         if args.system:
             return _die("--system needs chat mode; drop --raw", EXIT_USAGE)

@@ -19,6 +19,7 @@ the status code, the server's message and the request id.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -125,9 +126,31 @@ def build_request(prompt: str | None = None, *, messages: Messages | None = None
                   top_p: float | None = None, stop: Sequence[str] = (), seed: int | None = None,
                   task_type: str = "", include_reasoning: bool | None = None,
                   allow_fallback: bool | None = None, priority: int = 0,
-                  allow_escalation: bool | None = None) -> pb.GenerateRequest:
+                  allow_escalation: bool | None = None, top_k: int | None = None,
+                  min_p: float | None = None, repetition_penalty: float | None = None,
+                  frequency_penalty: float | None = None,
+                  presence_penalty: float | None = None,
+                  logit_bias: Mapping[int, float] | None = None,
+                  response_format: str | None = None,
+                  json_schema: Mapping[str, Any] | str | None = None) -> pb.GenerateRequest:
+    """``response_format``: "text", "json_object" or "json_schema"; ``json_schema`` (a dict or
+    JSON text) alone implies "json_schema"."""
     req = pb.GenerateRequest(prompt=prompt or "", model=model, max_tokens=max_tokens,
                              stop=list(stop), task_type=task_type, priority=priority)
+    for name, value in (("top_k", top_k), ("min_p", min_p),
+                        ("repetition_penalty", repetition_penalty),
+                        ("frequency_penalty", frequency_penalty),
+                        ("presence_penalty", presence_penalty)):
+        if value is not None:
+            setattr(req, name, value)
+    for token, bias in (logit_bias or {}).items():
+        req.logit_bias[int(token)] = bias
+    if json_schema is not None:
+        req.response_format.type = response_format or "json_schema"
+        req.response_format.json_schema = json_schema if isinstance(json_schema, str) \
+            else json.dumps(json_schema)
+    elif response_format is not None:
+        req.response_format.type = response_format
     for m in messages or ():
         role, content = (m["role"], m["content"]) if isinstance(m, Mapping) else m
         req.messages.add(role=role, content=content)

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from appliance.engine.chat import BUILTIN_TEMPLATES
+from appliance.engine.sampling import GENERATION_FIELDS
+from appliance.engine.sampling import problem as generation_problem
 from appliance.errors import ConfigError
 
 TIERS = ("v3", "r1")
@@ -131,6 +133,26 @@ class ModelConfig:
     #: Most tokens the model may spend inside <think>...</think>; then the engine closes the
     #: reasoning itself and the model goes on to the answer. 0: only max_tokens limits it.
     reasoning_budget: int = 0
+    #: Generation defaults for requests that leave a field unset (None: the engine's own,
+    #: appliance.engine.sampling.ENGINE_DEFAULTS). Not part of the engine key: tiers that
+    #: share a loaded model may sample differently.
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    repetition_penalty: float | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    #: How many of the latest tokens the penalties look at.
+    penalty_last_n: int = 64
+    #: Stop strings added to every chat request of this tier; None: the template's own
+    #: (the next turn of a transcript: "\nUser:").
+    stop: tuple[str, ...] | None = None
+
+    def generation_defaults(self) -> dict[str, float]:
+        """The generation fields this tier sets."""
+        return {name: value for name in GENERATION_FIELDS
+                if (value := getattr(self, name)) is not None}
 
     def engine_key(self) -> tuple[object, ...]:
         """Tiers with equal keys share one loaded model."""
@@ -240,6 +262,10 @@ class FallbackConfig:
     allowed_pii_types: tuple[str, ...] = ()
     #: Remote model name per tier (default: the tier name).
     models: Mapping[str, str] = field(default_factory=dict)
+    #: How a JSON Schema response format is sent: "openai" ({"type": "json_schema",
+    #: "json_schema": {...}}: vLLM, SGLang, llama-server, OpenAI) or "json_object_schema"
+    #: ({"type": "json_object", "schema": ...}: llama-cpp-python's server, Anyscale).
+    response_format_style: str = "openai"
 
 
 #: Entity types masked unless [pii] entities says otherwise.
@@ -355,13 +381,20 @@ def _default_reasoning(tier: str) -> str:
     return "think_tags" if tier == "r1" else "none"
 
 
-#: The embedded default model is Gemma 3 270M, whose GGUF carries no chat template.
-DEFAULT_MODEL_CHAT_TEMPLATE = "gemma"
+#: The embedded default model is Gemma 3 270M, a base model whose GGUF carries no chat
+#: template: it follows a plain "User: ...\nAssistant:" transcript, not Gemma's turn markers.
+DEFAULT_MODEL_CHAT_TEMPLATE = "transcript"
+
+
+def _default_temperature(tier: str) -> float | None:
+    """r1 samples at 0.6 unless told otherwise (DeepSeek's recommendation for R1 models)."""
+    return 0.6 if tier == "r1" else None
 
 
 def _default_models() -> dict[str, ModelConfig]:
     return {tier: ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE,
-                              reasoning=_default_reasoning(tier)) for tier in TIERS}
+                              reasoning=_default_reasoning(tier),
+                              temperature=_default_temperature(tier)) for tier in TIERS}
 
 
 def embedded_default(env: Mapping[str, str] | None = None) -> Config:
@@ -541,6 +574,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
                                    3_600_000, f),
         allowed_pii_types=_entity_list(r, fb, "allowed_pii_types", (), f),
         models=fb_models,
+        response_format_style=_one_of(r, fb, "response_format_style", RESPONSE_FORMAT_STYLES, f),
     )
 
     lg = r.table(data, "logging")
@@ -805,6 +839,18 @@ def _load_pii_table(r: _Reader, t: Mapping[str, Any], p: str) -> PiiConfig:
     )
 
 
+RESPONSE_FORMAT_STYLES = ("openai", "json_object_schema")
+
+
+def _one_of(r: _Reader, t: Mapping[str, Any], key: str, choices: tuple[str, ...],
+            prefix: str) -> str:
+    value = r.get(t, key, str, choices[0], prefix)
+    if value not in choices:
+        r.problem(prefix + key, f"must be one of {', '.join(choices)}, got {value!r}")
+        return choices[0]
+    return value
+
+
 def _load_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
     if "models" not in data:
         return _default_models()
@@ -816,7 +862,8 @@ def _load_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
         t = r.table(m, tier, "models.")
         if tier not in m:
             models[tier] = ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE,
-                                       reasoning=_default_reasoning(tier))
+                                       reasoning=_default_reasoning(tier),
+                                       temperature=_default_temperature(tier))
             continue
         r.unknown(t, {f.name for f in ModelConfig.__dataclass_fields__.values()} - {"tier"},
                   p)
@@ -853,8 +900,37 @@ def _load_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
             prefill_chunk=r.int_in(t, "prefill_chunk", 256, 1, 65_536, p),
             slots=r.int_in(t, "slots", 4, 1, 256, p),
             queue_limit=r.int_in(t, "queue_limit", 16, 0, 100_000, p),
+            penalty_last_n=r.int_in(t, "penalty_last_n", 64, 0, 65_536, p),
+            stop=_stops(r, t, p),
+            **_generation(r, t, p, tier),
         )
     return models
+
+
+def _generation(r: _Reader, t: Mapping[str, Any], p: str, tier: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"temperature": _default_temperature(tier)}
+    for name in GENERATION_FIELDS:
+        if name not in t:
+            continue
+        kind: type[Any] = int if name == "top_k" else float
+        value = r.get(t, name, kind, None, p)
+        if value is None:
+            continue
+        why = generation_problem(name, float(value))
+        if why is not None:
+            r.problem(p + name, why)
+            continue
+        out[name] = value
+    return out
+
+
+def _stops(r: _Reader, t: Mapping[str, Any], p: str) -> tuple[str, ...] | None:
+    if "stop" not in t:
+        return None
+    stops = r.str_list(t, "stop", (), p)
+    if any(not s for s in stops) or len(stops) > 8:
+        r.problem(p + "stop", "must be at most 8 non-empty strings")
+    return stops
 
 
 def _check_listen(r: _Reader, listen: str) -> None:
@@ -964,9 +1040,21 @@ slots = 4                  # requests generated at once, batched in one context;
                            # cache is slots x n_ctx tokens and must fit in memory
 queue_limit = 16           # requests that may wait; beyond that RESOURCE_EXHAUSTED
 # How chat messages become a prompt: "auto" = the GGUF's own template (plain fallback if it
-# has none), "plain", "gemma", or a path to a Jinja2 template file. The embedded default
-# model uses "gemma".
+# has none), "plain", "transcript" (the same "User: ...\\nAssistant:" lines as a named
+# template), "gemma", or a path to a Jinja2 template file. The embedded default model, a
+# base model, uses "transcript". Transcript chats stop at the next "\\nUser:".
 chat_template = "auto"
+# stop = ["\\nUser:"]       # added to every chat request; default: the template's own
+# Generation defaults for requests that leave the field unset (unset here: temperature 0.8,
+# top_p 1, top_k 40, min_p 0.05, no penalties). Requests may set each one too.
+# temperature = 0.8        # 0-2, 0 = greedy
+# top_p = 1.0              # (0, 1]
+# top_k = 40               # 0-1000, 0 = off
+# min_p = 0.05             # 0-1, 0 = off
+# repetition_penalty = 1.0 # (0, 2], 1 = off; 1.1-1.3 discourages loops in small models
+# frequency_penalty = 0.0  # -2..2, OpenAI's meaning
+# presence_penalty = 0.0   # -2..2
+penalty_last_n = 64        # how many recent tokens the penalties look at
 
 [models.r1]
 path = "/var/lib/llm-appliance/models/r1.gguf"
@@ -979,6 +1067,8 @@ reasoning = "think_tags"
 # Most tokens spent inside <think>...</think> before the appliance closes the reasoning and
 # the model must answer; 0 = only max_tokens limits it.
 reasoning_budget = 0
+temperature = 0.6          # r1's default (DeepSeek's recommendation for R1-style models)
+penalty_last_n = 64
 
 [audit]
 # Every request leaves a begin and an end record, encrypted to the compliance officer and
@@ -1047,6 +1137,10 @@ tokens_per_minute = 0      # prompt + generated tokens; 0 = unlimited
 # probe_interval_seconds = 10.0   # GET /models this often (0 = never) to open/close the breaker
 # max_local_wait_ms = 2000 # overflow when a local request would wait longer than this
 # allowed_pii_types = []   # entity types whose masked requests may leave; none by default
+# JSON Schema output sent as OpenAI's {"type": "json_schema", ...} ("openai": vLLM, SGLang,
+# llama-server) or as {"type": "json_object", "schema": ...} ("json_object_schema":
+# llama-cpp-python's server)
+# response_format_style = "openai"
 # [fallback.models]        # remote model name per tier
 # v3 = "deepseek-v3"
 # r1 = "deepseek-r1"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from appliance.audit.stage import AuditStage
-from appliance.config import Config, EscalationConfig, LimitsConfig, Policy
+from appliance.config import Config, EscalationConfig, LimitsConfig, ModelConfig, Policy
 from appliance.engine.chat import ROLES, Message
 from appliance.engine.llama_engine import (
     Event,
@@ -30,6 +30,14 @@ from appliance.engine.llama_engine import (
     TextPiece,
 )
 from appliance.engine.registry import ModelRegistry
+from appliance.engine.sampling import (
+    ENGINE_DEFAULTS,
+    GENERATION_FIELDS,
+    LOGIT_BIAS_RANGE,
+    MAX_LOGIT_BIAS,
+)
+from appliance.engine.sampling import problem as generation_problem
+from appliance.engine.structured import ResponseFormat, grammar_for
 from appliance.errors import (
     ApplianceError,
     Cancelled,
@@ -52,7 +60,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("appliance.pipeline")
 
-DEFAULT_TEMPERATURE = 0.8
 MAX_SEED = 2**32 - 2  # llama.cpp reserves 0xFFFFFFFF for "random"
 MAX_PRIORITY = 9
 MAX_TASK_TYPE_CHARS = 64
@@ -75,6 +82,13 @@ class GenerateParams:
     allow_fallback: bool = True
     priority: int = 0
     allow_escalation: bool = True
+    top_k: int | None = None
+    min_p: float | None = None
+    repetition_penalty: float | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    logit_bias: tuple[tuple[int, float], ...] = ()
+    response_format: ResponseFormat = field(default_factory=ResponseFormat)
     #: Set by the unary Generate servicer: the whole answer is returned at once, so a weak v3
     #: answer can still be replaced (escalation). Streams are never escalated.
     unary: bool = False
@@ -257,6 +271,14 @@ class Pipeline:
         masked = (await privacy.mask([*texts, *params.stop])).split_stop(len(texts))
         if params.stop:
             sampling = replace(sampling, stop=masked.stop)
+        if params.response_format.schema:
+            # A schema leaves the site with an overflowing request and shapes the answer: it
+            # must not carry personal data (refused rather than masked, which would change it).
+            found = (await privacy.mask([params.response_format.schema])).entity_counts
+            if found:
+                raise InvalidArgument(f"response_format.json_schema: contains PII "
+                                      f"({', '.join(sorted(found))}); a schema must not carry "
+                                      f"personal data", field="response_format")
         info.pii_counts = dict(masked.entity_counts)
         info.masked_prompt = masked.texts
 
@@ -274,7 +296,9 @@ class Pipeline:
                                        identity=info.client)
             info.tier, info.route = tier, "central"
             info.route_reason = f"fallback:local_{engine.state}"
-            events = self._on_cluster(central, self._messages(params, masked), sampling, tier)
+            events = self._on_cluster(central, self._messages(params, masked),
+                                      with_tier_defaults(sampling, self._config.models.get(tier)),
+                                      tier)
         else:
             engine.acquire()
             leases.append(engine)
@@ -317,7 +341,7 @@ class Pipeline:
         # and the engine's queue), and is durable before the caller sees any of the answer.
         audit.start_begin()
         # Answer and reasoning each get their own scan-and-restore, as they stream separately.
-        output = privacy.output(masked)
+        output = privacy.output(replace(masked, json_output=sampling.response_format.json))
         thoughts = privacy.output(masked) if params.include_reasoning else None
         style = self._config.models[tier].reasoning
         splitter = ReasoningSplitter(starts_open=style == "think_tags_open") \
@@ -401,6 +425,8 @@ class Pipeline:
             "predicted_wait" if wait * 1000 > fb.max_local_wait_ms else None
         central = self._central_for(params, masked, info)
         tier = info.tier or ""
+        spec = self._config.models.get(tier)
+        sampling = with_tier_defaults(sampling, spec)
         if reason is not None and central is not None:
             info.route, info.route_reason = "central", f"fallback:{reason}"
             messages = self._messages(params, masked)
@@ -423,9 +449,16 @@ class Pipeline:
             raise Overloaded(f"model {info.tier} is busy and the request cannot overflow "
                              f"to a central cluster", retry_after=round(max(wait, 0.5), 1))
 
-        spec = self._config.models.get(tier)
         local_sampling = sampling if spec is None or spec.reasoning == "none" else replace(
             sampling, reasoning=spec.reasoning, reasoning_budget=spec.reasoning_budget)
+        if params.messages and not sampling.grammar:
+            # A transcript-style template's next turn ("\nUser:") ends the answer (a grammar
+            # ends a structured answer itself, and must not be cut inside the reasoning).
+            extra = tuple(s for s in engine.chat_stops if s not in local_sampling.stop)
+            local_sampling = replace(local_sampling, stop=local_sampling.stop + extra)
+        if any(token >= engine.n_vocab for token, _bias in sampling.logit_bias):
+            raise InvalidArgument(f"logit_bias: token ids must be below model {tier}'s "
+                                  f"vocabulary size {engine.n_vocab}", field="logit_bias")
 
         # With a cluster to go to, a request that is still waiting for a slot after
         # max_local_wait_ms leaves the queue for the cluster: the prediction above is an
@@ -587,14 +620,24 @@ def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:
     if p.max_tokens > limits.max_tokens:
         raise InvalidArgument(f"max_tokens: {p.max_tokens} exceeds the limit of "
                               f"{limits.max_tokens}", field="max_tokens")
-    temperature = DEFAULT_TEMPERATURE if p.temperature is None else p.temperature
-    if not (math.isfinite(temperature) and 0.0 <= temperature <= 2.0):
-        raise InvalidArgument(f"temperature: must be between 0 and 2, got {temperature}",
-                              field="temperature")
-    top_p = 1.0 if p.top_p is None else p.top_p
-    if not (math.isfinite(top_p) and 0.0 < top_p <= 1.0):
-        raise InvalidArgument(f"top_p: must be greater than 0 and at most 1, got {top_p}",
-                              field="top_p")
+    generation: dict[str, Any] = {}
+    for name in GENERATION_FIELDS:
+        value = getattr(p, name)
+        if value is None:
+            continue
+        why = generation_problem(name, float(value))
+        if why is not None:
+            raise InvalidArgument(f"{name}: {why}", field=name)
+        generation[name] = value
+    if len(p.logit_bias) > MAX_LOGIT_BIAS:
+        raise InvalidArgument(f"logit_bias: {len(p.logit_bias)} entries exceed the limit of "
+                              f"{MAX_LOGIT_BIAS}", field="logit_bias")
+    for token, bias in p.logit_bias:
+        if token < 0 or not (math.isfinite(bias) and abs(bias) <= LOGIT_BIAS_RANGE):
+            raise InvalidArgument(f"logit_bias[{token}]: token ids are 0 or more and biases "
+                                  f"between -{LOGIT_BIAS_RANGE:g} and {LOGIT_BIAS_RANGE:g}, "
+                                  f"got {bias:g}", field="logit_bias")
+    grammar = grammar_for(p.response_format)
     if len(p.stop) > limits.max_stop_strings:
         raise InvalidArgument(f"stop: {len(p.stop)} stop strings exceed the limit of "
                               f"{limits.max_stop_strings}", field="stop")
@@ -614,6 +657,18 @@ def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:
         raise InvalidArgument(f"task_type: longer than {MAX_TASK_TYPE_CHARS} characters",
                               field="task_type")
     return SamplingParams(
-        max_tokens=p.max_tokens or limits.default_max_tokens,
-        temperature=temperature, top_p=top_p, seed=p.seed, stop=tuple(p.stop),
+        max_tokens=p.max_tokens or limits.default_max_tokens, seed=p.seed, stop=tuple(p.stop),
+        **{name: generation.get(name, ENGINE_DEFAULTS[name]) for name in GENERATION_FIELDS},
+        unset=frozenset(GENERATION_FIELDS) - set(generation), logit_bias=p.logit_bias,
+        grammar=grammar, response_format=p.response_format,
     )
+
+
+def with_tier_defaults(sampling: SamplingParams, spec: ModelConfig | None) -> SamplingParams:
+    """The tier's generation defaults for the fields the request left unset."""
+    if spec is None:
+        return sampling
+    defaults: dict[str, Any] = {k: v for k, v in spec.generation_defaults().items()
+                                if k in sampling.unset}
+    return replace(sampling, **defaults, unset=sampling.unset - set(defaults),
+                   penalty_last_n=spec.penalty_last_n)

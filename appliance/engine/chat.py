@@ -9,7 +9,11 @@ A model without a template gets the documented plain fallback::
     Assistant: <content>
     Assistant:
 
-one line per message (role capitalised), then ``Assistant:`` for the answer.
+one line per message (role capitalised), then ``Assistant:`` for the answer. Generation of a
+chat stops at the next turn marker (:data:`TRANSCRIPT_STOPS`), which a base model will
+otherwise write as it goes on imagining the conversation. The built-in ``transcript`` template
+is the same format as a named template: small *base* models (the embedded default, Gemma 3 270M)
+follow it, where they ignore turn markers such as Gemma's ``<start_of_turn>``.
 """
 
 from __future__ import annotations
@@ -24,11 +28,19 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from appliance.errors import EngineFailure, InvalidArgument
 
 ROLES = ("system", "user", "assistant")
+#: Where a transcript-style chat answer ends: the model starting the next turn.
+TRANSCRIPT_STOPS = ("\nUser:", "\nSystem:")
 
 #: Templates for models whose GGUF carries none, chosen with ``models.<tier>.chat_template``.
 #: "gemma" follows Gemma's turn format; Gemma has no system role, so system text is prepended to
 #: the next user turn, as Gemma's own template does.
 BUILTIN_TEMPLATES = {
+    "transcript": (
+        "{%- for m in messages -%}"
+        "{{ m['role'] | capitalize + ': ' + m['content'] + '\\n' }}"
+        "{%- endfor -%}"
+        "{%- if add_generation_prompt -%}{{ 'Assistant:' }}{%- endif -%}"
+    ),
     "gemma": (
         "{{ bos_token }}"
         "{%- set ns = namespace(system='') -%}"
@@ -76,6 +88,13 @@ class ChatRenderer:
     @property
     def has_template(self) -> bool:
         return self._template is not None
+
+    @property
+    def stops(self) -> tuple[str, ...]:
+        """Stop strings every chat answer gets: the next turn of a transcript."""
+        if self._template is None or self.template_source == BUILTIN_TEMPLATES["transcript"]:
+            return TRANSCRIPT_STOPS
+        return ()
 
     def render(self, messages: Sequence[Message]) -> str:
         if self._template is None:

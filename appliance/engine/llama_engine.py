@@ -39,8 +39,9 @@ from appliance.config import ModelConfig
 from appliance.engine.chat import BUILTIN_TEMPLATES, ChatRenderer, Message
 from appliance.engine.default_model import sha256_file
 from appliance.engine.facts import ModelFacts, quantization_name
-from appliance.engine.lowlevel import Context, Model, Sampler
+from appliance.engine.lowlevel import Context, Model, Sampler, SamplerSpec
 from appliance.engine.stops import StopMatcher
+from appliance.engine.structured import ResponseFormat, with_reasoning
 from appliance.errors import (
     ApplianceError,
     Cancelled,
@@ -67,6 +68,21 @@ class SamplingParams:
     top_p: float = 1.0
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    top_k: int = 40
+    min_p: float = 0.05
+    repetition_penalty: float = 1.0
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
+    penalty_last_n: int = 64
+    #: (token id, bias) pairs added to the logits.
+    logit_bias: tuple[tuple[int, float], ...] = ()
+    #: Generation fields the request left unset: the tier's defaults fill them
+    #: (appliance.engine.sampling.GENERATION_FIELDS).
+    unset: frozenset[str] = frozenset()
+    #: Structured output: the GBNF grammar the answer must follow ("" = free text) and the
+    #: format it came from (sent as such to a central cluster).
+    grammar: str = ""
+    response_format: ResponseFormat = field(default_factory=ResponseFormat)
     #: Track the mean log-probability of the generated tokens (for escalation); costs a
     #: softmax over the vocabulary per token.
     logprobs: bool = False
@@ -248,6 +264,19 @@ class LlamaEngine:
         """Context of one sequence: prompt plus answer."""
         return self.spec.n_ctx
 
+    @property
+    def n_vocab(self) -> int:
+        """Tokens in the model's vocabulary (token ids are below this)."""
+        assert self._model is not None  # noqa: S101 - set before state becomes ready
+        return self._model.n_vocab
+
+    @property
+    def chat_stops(self) -> tuple[str, ...]:
+        """Stop strings every chat request gets: models.<tier>.stop, else the template's."""
+        if self.spec.stop is not None:
+            return self.spec.stop
+        return self._renderer.stops if self._renderer is not None else ()
+
     def tokenize_prompt(self, prompt: str) -> list[int]:
         """Raw completion: special-token text in the prompt stays literal text."""
         assert self._model is not None  # noqa: S101 - set before state becomes ready
@@ -421,8 +450,22 @@ class LlamaEngine:
         seed = p.seed if p.seed is not None else secrets.randbits(31)
         think = "done" if p.reasoning_budget <= 0 or p.reasoning == "none" else \
             "inside" if p.reasoning == "think_tags_open" else "before"
+        model = self._model
+        assert model is not None  # noqa: S101
+        spec = SamplerSpec(
+            temperature=p.temperature, top_p=p.top_p, top_k=p.top_k, min_p=p.min_p,
+            repetition_penalty=p.repetition_penalty, frequency_penalty=p.frequency_penalty,
+            presence_penalty=p.presence_penalty, penalty_last_n=p.penalty_last_n,
+            logit_bias=p.logit_bias, grammar=with_reasoning(p.grammar, p.reasoning))
+        try:
+            sampler = Sampler(spec, seed, model.vocab, model.n_vocab)
+        except EngineFailure as exc:
+            with self._cv:
+                self._free_ids.append(seq_id)
+            job.emit(exc)
+            return
         self._running.append(_Seq(
-            job=job, seq_id=seq_id, sampler=Sampler.create(p.temperature, p.top_p, seed),
+            job=job, seq_id=seq_id, sampler=sampler,
             limit=min(p.max_tokens, self.spec.n_ctx - len(job.tokens)),
             started=time.monotonic(), stops=StopMatcher(p.stop), think=think))
 
@@ -518,6 +561,10 @@ class LlamaEngine:
     def _advance_forced(self, s: _Seq) -> None:
         """Feed the next forced token (its text was already emitted) instead of a sample."""
         s.last = s.forced.pop(0)
+        if not s.sampler.accept(s.last):
+            self._finish(s, EngineFailure("the output grammar rejects the closing reasoning "
+                                          "tag the budget forced"))
+            return
         s.generated += 1
         if s.generated >= s.limit:
             self._finish(s, "length")

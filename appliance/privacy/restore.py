@@ -8,6 +8,7 @@ request never had (small models invent ``<PERSON_3>``) stay as they are: they ca
 
 from __future__ import annotations
 
+import json
 import re
 
 from appliance.privacy.vault import Vault
@@ -18,9 +19,14 @@ _MAX_PLACEHOLDER = 48
 
 
 class PlaceholderRestorer:
-    def __init__(self, vault: Vault) -> None:
+    """``json_strings``: the output is JSON (structured output), so a placeholder can only
+    stand inside a string; its value is escaped for one (quotes, backslashes, control
+    characters), and the answer stays valid JSON."""
+
+    def __init__(self, vault: Vault, json_strings: bool = False) -> None:
         self._vault = vault
         self._pending = ""
+        self._json = json_strings
 
     def feed(self, text: str) -> str:
         buf = self._pending + text
@@ -38,4 +44,10 @@ class PlaceholderRestorer:
     def _substitute(self, text: str) -> str:
         if "<" not in text:
             return text
-        return PLACEHOLDER.sub(lambda m: self._vault.value_of(m.group(0)) or m.group(0), text)
+        return PLACEHOLDER.sub(self._value, text)
+
+    def _value(self, m: re.Match[str]) -> str:
+        value = self._vault.value_of(m.group(0))
+        if value is None:
+            return m.group(0)
+        return json.dumps(value, ensure_ascii=False)[1:-1] if self._json else value

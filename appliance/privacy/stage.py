@@ -52,6 +52,8 @@ class MaskedRequest:
     restore: bool = True
     #: The request's stop strings, masked with the same vault as the texts.
     stop: tuple[str, ...] = ()
+    #: The answer is JSON (structured output): restored values are escaped for JSON strings.
+    json_output: bool = False
 
     def split_stop(self, n_texts: int) -> MaskedRequest:
         """The first ``n_texts`` texts stay texts; the rest were the stop strings, masked in
@@ -70,7 +72,9 @@ class MaskedRequest:
         return {k: len(v) for k, v in sorted(seen.items())}
 
     def restorer(self) -> Restorer:
-        return PlaceholderRestorer(self.vault) if self.restore and len(self.vault) else _Identity()
+        if self.restore and len(self.vault):
+            return PlaceholderRestorer(self.vault, json_strings=self.json_output)
+        return _Identity()
 
 
 class OutputFilter(Protocol):

@@ -132,6 +132,16 @@ class CentralClient:
             body["stop"] = list(params.stop)
         if params.seed is not None:
             body["seed"] = params.seed
+        # OpenAI's penalties, and the extra sampling fields vLLM, SGLang and llama-server take,
+        # when the request or the tier set them (token ids of a logit_bias are this
+        # appliance's model's, so it is not sent).
+        for name in ("frequency_penalty", "presence_penalty", "top_k", "min_p",
+                     "repetition_penalty"):
+            if name not in params.unset:
+                body[name] = getattr(params, name)
+        response_format = params.response_format.openai(self.config.response_format_style)
+        if response_format is not None:
+            body["response_format"] = response_format
         return body
 
     async def generate(self, messages: Sequence[Message], params: SamplingParams,

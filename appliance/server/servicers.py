@@ -14,6 +14,7 @@ from appliance import __version__
 from appliance.engine.chat import Message
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.registry import ModelRegistry
+from appliance.engine.structured import ResponseFormat
 from appliance.errors import InternalError, InvalidArgument, Unavailable
 from appliance.pipeline import Chunk, GenerateParams, Pipeline, RequestInfo, current_request
 from appliance.server.interceptors import InFlight
@@ -38,6 +39,15 @@ def params_from_proto(req: pb.GenerateRequest) -> GenerateParams:
         allow_fallback=req.allow_fallback if req.HasField("allow_fallback") else True,
         priority=req.priority,
         allow_escalation=req.allow_escalation if req.HasField("allow_escalation") else True,
+        top_k=req.top_k if req.HasField("top_k") else None,
+        min_p=req.min_p if req.HasField("min_p") else None,
+        repetition_penalty=req.repetition_penalty if req.HasField("repetition_penalty")
+        else None,
+        frequency_penalty=req.frequency_penalty if req.HasField("frequency_penalty") else None,
+        presence_penalty=req.presence_penalty if req.HasField("presence_penalty") else None,
+        logit_bias=tuple(sorted(req.logit_bias.items())),
+        response_format=ResponseFormat(req.response_format.type,
+                                       req.response_format.json_schema),
     )
 
 

@@ -24,53 +24,59 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61ppliance/v1/appliance.proto\x12\x0c\x61ppliance.v1\",\n\x0b\x43hatMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xa2\x03\n\x0fGenerateRequest\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12+\n\x08messages\x18\x02 \x03(\x0b\x32\x19.appliance.v1.ChatMessage\x12\r\n\x05model\x18\x03 \x01(\t\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x18\n\x0btemperature\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x12\n\x05top_p\x18\x06 \x01(\x02H\x01\x88\x01\x01\x12\x0c\n\x04stop\x18\x07 \x03(\t\x12\x11\n\x04seed\x18\x08 \x01(\x04H\x02\x88\x01\x01\x12\x11\n\ttask_type\x18\t \x01(\t\x12\x1e\n\x11include_reasoning\x18\n \x01(\x08H\x03\x88\x01\x01\x12\x1b\n\x0e\x61llow_fallback\x18\x0b \x01(\x08H\x04\x88\x01\x01\x12\x10\n\x08priority\x18\x0c \x01(\x05\x12\x1d\n\x10\x61llow_escalation\x18\r \x01(\x08H\x05\x88\x01\x01\x42\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\x07\n\x05_seedB\x14\n\x12_include_reasoningB\x11\n\x0f_allow_fallbackB\x13\n\x11_allow_escalation\"O\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x05\"4\n\x0ePiiEntityCount\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"\xe5\x01\n\x10GenerateResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\treasoning\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tserved_by\x18\x04 \x01(\t\x12\x15\n\rfinish_reason\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.appliance.v1.Usage\x12)\n\x03pii\x18\x07 \x03(\x0b\x32\x1c.appliance.v1.PiiEntityCount\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x14\n\x0croute_reason\x18\t \x01(\t\"\xe2\x01\n\rGenerateChunk\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\treasoning\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tserved_by\x18\x04 \x01(\t\x12\x15\n\rfinish_reason\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.appliance.v1.Usage\x12)\n\x03pii\x18\x07 \x03(\x0b\x32\x1c.appliance.v1.PiiEntityCount\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x14\n\x0croute_reason\x18\t \x01(\t\"\x13\n\x11ListModelsRequest\"\x81\x02\n\tModelInfo\x12\x0c\n\x04tier\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x04 \x01(\t\x12\x14\n\x0cquantization\x18\x05 \x01(\t\x12\x16\n\x0e\x63ontext_length\x18\x06 \x01(\x05\x12\x1e\n\x16trained_context_length\x18\x07 \x01(\x05\x12\r\n\x05state\x18\x08 \x01(\t\x12\r\n\x05slots\x18\t \x01(\x05\x12\x12\n\nfree_slots\x18\n \x01(\x05\x12\x19\n\x11has_chat_template\x18\x0b \x01(\x08\x12\x12\n\nsize_bytes\x18\x0c \x01(\x03\"=\n\x12ListModelsResponse\x12\'\n\x06models\x18\x01 \x03(\x0b\x32\x17.appliance.v1.ModelInfo\"\x12\n\x10GetStatusRequest\"\xc4\x01\n\x0c\x45ngineStatus\x12\r\n\x05tiers\x18\x01 \x03(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tive_jobs\x18\x04 \x01(\x05\x12\x13\n\x0bqueued_jobs\x18\x05 \x01(\x05\x12\x1e\n\x16tokens_generated_total\x18\x06 \x01(\x03\x12\x16\n\x0erequests_total\x18\x07 \x01(\x03\x12\r\n\x05slots\x18\x08 \x01(\x05\x12\x12\n\nfree_slots\x18\t \x01(\x05\"\xfa\x01\n\x11GetStatusResponse\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x16\n\x0euptime_seconds\x18\x03 \x01(\x01\x12\x1a\n\x12in_flight_requests\x18\x04 \x01(\x05\x12+\n\x07\x65ngines\x18\x05 \x03(\x0b\x32\x1a.appliance.v1.EngineStatus\x12\x1b\n\x13pass_through_stages\x18\x06 \x03(\t\x12\x1d\n\x15\x63\x65ntral_breaker_state\x18\x07 \x01(\t\x12(\n\x05\x61udit\x18\x08 \x01(\x0b\x32\x19.appliance.v1.AuditStatus\"\xad\x01\n\x0b\x41uditStatus\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x14\n\x0c\x61ppliance_id\x18\x03 \x01(\t\x12\x13\n\x0bofficer_key\x18\x04 \x01(\t\x12\x0f\n\x07segment\x18\x05 \x01(\r\x12\x18\n\x10records_appended\x18\x06 \x01(\x04\x12\x15\n\rbytes_written\x18\x07 \x01(\x04\x12\x12\n\nfree_bytes\x18\x08 \x01(\x04\"\x15\n\x13ReloadModelsRequest\"T\n\x14ReloadModelsResponse\x12+\n\x07\x65ngines\x18\x01 \x03(\x0b\x32\x1a.appliance.v1.EngineStatus\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\"\'\n\x0c\x44rainRequest\x12\x17\n\x0ftimeout_seconds\x18\x01 \x01(\x01\"<\n\rDrainResponse\x12\x0f\n\x07\x64rained\x18\x01 \x01(\x08\x12\x1a\n\x12in_flight_requests\x18\x02 \x01(\x05\"\x0f\n\rResumeRequest\"\x1f\n\x0eResumeResponse\x12\r\n\x05state\x18\x01 \x01(\t2\xf7\x01\n\tInference\x12I\n\x08Generate\x12\x1d.appliance.v1.GenerateRequest\x1a\x1e.appliance.v1.GenerateResponse\x12N\n\x0eGenerateStream\x12\x1d.appliance.v1.GenerateRequest\x1a\x1b.appliance.v1.GenerateChunk0\x01\x12O\n\nListModels\x12\x1f.appliance.v1.ListModelsRequest\x1a .appliance.v1.ListModelsResponse2\xb3\x02\n\x05\x41\x64min\x12L\n\tGetStatus\x12\x1e.appliance.v1.GetStatusRequest\x1a\x1f.appliance.v1.GetStatusResponse\x12U\n\x0cReloadModels\x12!.appliance.v1.ReloadModelsRequest\x1a\".appliance.v1.ReloadModelsResponse\x12@\n\x05\x44rain\x12\x1a.appliance.v1.DrainRequest\x1a\x1b.appliance.v1.DrainResponse\x12\x43\n\x06Resume\x12\x1b.appliance.v1.ResumeRequest\x1a\x1c.appliance.v1.ResumeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61ppliance/v1/appliance.proto\x12\x0c\x61ppliance.v1\",\n\x0b\x43hatMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xab\x06\n\x0fGenerateRequest\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12+\n\x08messages\x18\x02 \x03(\x0b\x32\x19.appliance.v1.ChatMessage\x12\r\n\x05model\x18\x03 \x01(\t\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x18\n\x0btemperature\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x12\n\x05top_p\x18\x06 \x01(\x02H\x01\x88\x01\x01\x12\x0c\n\x04stop\x18\x07 \x03(\t\x12\x11\n\x04seed\x18\x08 \x01(\x04H\x02\x88\x01\x01\x12\x11\n\ttask_type\x18\t \x01(\t\x12\x1e\n\x11include_reasoning\x18\n \x01(\x08H\x03\x88\x01\x01\x12\x1b\n\x0e\x61llow_fallback\x18\x0b \x01(\x08H\x04\x88\x01\x01\x12\x10\n\x08priority\x18\x0c \x01(\x05\x12\x1d\n\x10\x61llow_escalation\x18\r \x01(\x08H\x05\x88\x01\x01\x12\x12\n\x05top_k\x18\x0e \x01(\x05H\x06\x88\x01\x01\x12\x12\n\x05min_p\x18\x0f \x01(\x02H\x07\x88\x01\x01\x12\x1f\n\x12repetition_penalty\x18\x10 \x01(\x02H\x08\x88\x01\x01\x12\x1e\n\x11\x66requency_penalty\x18\x11 \x01(\x02H\t\x88\x01\x01\x12\x1d\n\x10presence_penalty\x18\x12 \x01(\x02H\n\x88\x01\x01\x12@\n\nlogit_bias\x18\x13 \x03(\x0b\x32,.appliance.v1.GenerateRequest.LogitBiasEntry\x12\x35\n\x0fresponse_format\x18\x14 \x01(\x0b\x32\x1c.appliance.v1.ResponseFormat\x1a\x30\n\x0eLogitBiasEntry\x12\x0b\n\x03key\x18\x01 \x01(\x05\x12\r\n\x05value\x18\x02 \x01(\x02:\x02\x38\x01\x42\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\x07\n\x05_seedB\x14\n\x12_include_reasoningB\x11\n\x0f_allow_fallbackB\x13\n\x11_allow_escalationB\x08\n\x06_top_kB\x08\n\x06_min_pB\x15\n\x13_repetition_penaltyB\x14\n\x12_frequency_penaltyB\x13\n\x11_presence_penalty\"3\n\x0eResponseFormat\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x13\n\x0bjson_schema\x18\x02 \x01(\t\"O\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x05\"4\n\x0ePiiEntityCount\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"\xe5\x01\n\x10GenerateResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\treasoning\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tserved_by\x18\x04 \x01(\t\x12\x15\n\rfinish_reason\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.appliance.v1.Usage\x12)\n\x03pii\x18\x07 \x03(\x0b\x32\x1c.appliance.v1.PiiEntityCount\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x14\n\x0croute_reason\x18\t \x01(\t\"\xe2\x01\n\rGenerateChunk\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\treasoning\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tserved_by\x18\x04 \x01(\t\x12\x15\n\rfinish_reason\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.appliance.v1.Usage\x12)\n\x03pii\x18\x07 \x03(\x0b\x32\x1c.appliance.v1.PiiEntityCount\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x14\n\x0croute_reason\x18\t \x01(\t\"\x13\n\x11ListModelsRequest\"\x81\x02\n\tModelInfo\x12\x0c\n\x04tier\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x04 \x01(\t\x12\x14\n\x0cquantization\x18\x05 \x01(\t\x12\x16\n\x0e\x63ontext_length\x18\x06 \x01(\x05\x12\x1e\n\x16trained_context_length\x18\x07 \x01(\x05\x12\r\n\x05state\x18\x08 \x01(\t\x12\r\n\x05slots\x18\t \x01(\x05\x12\x12\n\nfree_slots\x18\n \x01(\x05\x12\x19\n\x11has_chat_template\x18\x0b \x01(\x08\x12\x12\n\nsize_bytes\x18\x0c \x01(\x03\"=\n\x12ListModelsResponse\x12\'\n\x06models\x18\x01 \x03(\x0b\x32\x17.appliance.v1.ModelInfo\"\x12\n\x10GetStatusRequest\"\xc4\x01\n\x0c\x45ngineStatus\x12\r\n\x05tiers\x18\x01 \x03(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tive_jobs\x18\x04 \x01(\x05\x12\x13\n\x0bqueued_jobs\x18\x05 \x01(\x05\x12\x1e\n\x16tokens_generated_total\x18\x06 \x01(\x03\x12\x16\n\x0erequests_total\x18\x07 \x01(\x03\x12\r\n\x05slots\x18\x08 \x01(\x05\x12\x12\n\nfree_slots\x18\t \x01(\x05\"\xfa\x01\n\x11GetStatusResponse\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x16\n\x0euptime_seconds\x18\x03 \x01(\x01\x12\x1a\n\x12in_flight_requests\x18\x04 \x01(\x05\x12+\n\x07\x65ngines\x18\x05 \x03(\x0b\x32\x1a.appliance.v1.EngineStatus\x12\x1b\n\x13pass_through_stages\x18\x06 \x03(\t\x12\x1d\n\x15\x63\x65ntral_breaker_state\x18\x07 \x01(\t\x12(\n\x05\x61udit\x18\x08 \x01(\x0b\x32\x19.appliance.v1.AuditStatus\"\xad\x01\n\x0b\x41uditStatus\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x14\n\x0c\x61ppliance_id\x18\x03 \x01(\t\x12\x13\n\x0bofficer_key\x18\x04 \x01(\t\x12\x0f\n\x07segment\x18\x05 \x01(\r\x12\x18\n\x10records_appended\x18\x06 \x01(\x04\x12\x15\n\rbytes_written\x18\x07 \x01(\x04\x12\x12\n\nfree_bytes\x18\x08 \x01(\x04\"\x15\n\x13ReloadModelsRequest\"T\n\x14ReloadModelsResponse\x12+\n\x07\x65ngines\x18\x01 \x03(\x0b\x32\x1a.appliance.v1.EngineStatus\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\"\'\n\x0c\x44rainRequest\x12\x17\n\x0ftimeout_seconds\x18\x01 \x01(\x01\"<\n\rDrainResponse\x12\x0f\n\x07\x64rained\x18\x01 \x01(\x08\x12\x1a\n\x12in_flight_requests\x18\x02 \x01(\x05\"\x0f\n\rResumeRequest\"\x1f\n\x0eResumeResponse\x12\r\n\x05state\x18\x01 \x01(\t2\xf7\x01\n\tInference\x12I\n\x08Generate\x12\x1d.appliance.v1.GenerateRequest\x1a\x1e.appliance.v1.GenerateResponse\x12N\n\x0eGenerateStream\x12\x1d.appliance.v1.GenerateRequest\x1a\x1b.appliance.v1.GenerateChunk0\x01\x12O\n\nListModels\x12\x1f.appliance.v1.ListModelsRequest\x1a .appliance.v1.ListModelsResponse2\xb3\x02\n\x05\x41\x64min\x12L\n\tGetStatus\x12\x1e.appliance.v1.GetStatusRequest\x1a\x1f.appliance.v1.GetStatusResponse\x12U\n\x0cReloadModels\x12!.appliance.v1.ReloadModelsRequest\x1a\".appliance.v1.ReloadModelsResponse\x12@\n\x05\x44rain\x12\x1a.appliance.v1.DrainRequest\x1a\x1b.appliance.v1.DrainResponse\x12\x43\n\x06Resume\x12\x1b.appliance.v1.ResumeRequest\x1a\x1c.appliance.v1.ResumeResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'appliance.v1.appliance_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_GENERATEREQUEST_LOGITBIASENTRY']._loaded_options = None
+  _globals['_GENERATEREQUEST_LOGITBIASENTRY']._serialized_options = b'8\001'
   _globals['_CHATMESSAGE']._serialized_start=46
   _globals['_CHATMESSAGE']._serialized_end=90
   _globals['_GENERATEREQUEST']._serialized_start=93
-  _globals['_GENERATEREQUEST']._serialized_end=511
-  _globals['_USAGE']._serialized_start=513
-  _globals['_USAGE']._serialized_end=592
-  _globals['_PIIENTITYCOUNT']._serialized_start=594
-  _globals['_PIIENTITYCOUNT']._serialized_end=646
-  _globals['_GENERATERESPONSE']._serialized_start=649
-  _globals['_GENERATERESPONSE']._serialized_end=878
-  _globals['_GENERATECHUNK']._serialized_start=881
-  _globals['_GENERATECHUNK']._serialized_end=1107
-  _globals['_LISTMODELSREQUEST']._serialized_start=1109
-  _globals['_LISTMODELSREQUEST']._serialized_end=1128
-  _globals['_MODELINFO']._serialized_start=1131
-  _globals['_MODELINFO']._serialized_end=1388
-  _globals['_LISTMODELSRESPONSE']._serialized_start=1390
-  _globals['_LISTMODELSRESPONSE']._serialized_end=1451
-  _globals['_GETSTATUSREQUEST']._serialized_start=1453
-  _globals['_GETSTATUSREQUEST']._serialized_end=1471
-  _globals['_ENGINESTATUS']._serialized_start=1474
-  _globals['_ENGINESTATUS']._serialized_end=1670
-  _globals['_GETSTATUSRESPONSE']._serialized_start=1673
-  _globals['_GETSTATUSRESPONSE']._serialized_end=1923
-  _globals['_AUDITSTATUS']._serialized_start=1926
-  _globals['_AUDITSTATUS']._serialized_end=2099
-  _globals['_RELOADMODELSREQUEST']._serialized_start=2101
-  _globals['_RELOADMODELSREQUEST']._serialized_end=2122
-  _globals['_RELOADMODELSRESPONSE']._serialized_start=2124
-  _globals['_RELOADMODELSRESPONSE']._serialized_end=2208
-  _globals['_DRAINREQUEST']._serialized_start=2210
-  _globals['_DRAINREQUEST']._serialized_end=2249
-  _globals['_DRAINRESPONSE']._serialized_start=2251
-  _globals['_DRAINRESPONSE']._serialized_end=2311
-  _globals['_RESUMEREQUEST']._serialized_start=2313
-  _globals['_RESUMEREQUEST']._serialized_end=2328
-  _globals['_RESUMERESPONSE']._serialized_start=2330
-  _globals['_RESUMERESPONSE']._serialized_end=2361
-  _globals['_INFERENCE']._serialized_start=2364
-  _globals['_INFERENCE']._serialized_end=2611
-  _globals['_ADMIN']._serialized_start=2614
-  _globals['_ADMIN']._serialized_end=2921
+  _globals['_GENERATEREQUEST']._serialized_end=904
+  _globals['_GENERATEREQUEST_LOGITBIASENTRY']._serialized_start=673
+  _globals['_GENERATEREQUEST_LOGITBIASENTRY']._serialized_end=721
+  _globals['_RESPONSEFORMAT']._serialized_start=906
+  _globals['_RESPONSEFORMAT']._serialized_end=957
+  _globals['_USAGE']._serialized_start=959
+  _globals['_USAGE']._serialized_end=1038
+  _globals['_PIIENTITYCOUNT']._serialized_start=1040
+  _globals['_PIIENTITYCOUNT']._serialized_end=1092
+  _globals['_GENERATERESPONSE']._serialized_start=1095
+  _globals['_GENERATERESPONSE']._serialized_end=1324
+  _globals['_GENERATECHUNK']._serialized_start=1327
+  _globals['_GENERATECHUNK']._serialized_end=1553
+  _globals['_LISTMODELSREQUEST']._serialized_start=1555
+  _globals['_LISTMODELSREQUEST']._serialized_end=1574
+  _globals['_MODELINFO']._serialized_start=1577
+  _globals['_MODELINFO']._serialized_end=1834
+  _globals['_LISTMODELSRESPONSE']._serialized_start=1836
+  _globals['_LISTMODELSRESPONSE']._serialized_end=1897
+  _globals['_GETSTATUSREQUEST']._serialized_start=1899
+  _globals['_GETSTATUSREQUEST']._serialized_end=1917
+  _globals['_ENGINESTATUS']._serialized_start=1920
+  _globals['_ENGINESTATUS']._serialized_end=2116
+  _globals['_GETSTATUSRESPONSE']._serialized_start=2119
+  _globals['_GETSTATUSRESPONSE']._serialized_end=2369
+  _globals['_AUDITSTATUS']._serialized_start=2372
+  _globals['_AUDITSTATUS']._serialized_end=2545
+  _globals['_RELOADMODELSREQUEST']._serialized_start=2547
+  _globals['_RELOADMODELSREQUEST']._serialized_end=2568
+  _globals['_RELOADMODELSRESPONSE']._serialized_start=2570
+  _globals['_RELOADMODELSRESPONSE']._serialized_end=2654
+  _globals['_DRAINREQUEST']._serialized_start=2656
+  _globals['_DRAINREQUEST']._serialized_end=2695
+  _globals['_DRAINRESPONSE']._serialized_start=2697
+  _globals['_DRAINRESPONSE']._serialized_end=2757
+  _globals['_RESUMEREQUEST']._serialized_start=2759
+  _globals['_RESUMEREQUEST']._serialized_end=2774
+  _globals['_RESUMERESPONSE']._serialized_start=2776
+  _globals['_RESUMERESPONSE']._serialized_end=2807
+  _globals['_INFERENCE']._serialized_start=2810
+  _globals['_INFERENCE']._serialized_end=3057
+  _globals['_ADMIN']._serialized_start=3060
+  _globals['_ADMIN']._serialized_end=3367
 # @@protoc_insertion_point(module_scope)

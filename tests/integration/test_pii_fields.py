@@ -37,7 +37,14 @@ NOT_SENT = {
     "max_tokens": "a number", "temperature": "a number", "top_p": "a number",
     "seed": "a number", "priority": "a number",
     "include_reasoning": "a flag", "allow_fallback": "a flag", "allow_escalation": "a flag",
+    "top_k": "a number", "min_p": "a number", "repetition_penalty": "a number",
+    "frequency_penalty": "a number", "presence_penalty": "a number",
+    "logit_bias.key": "a token id", "logit_bias.value": "a number",
+    "response_format.type": "one of text/json_object/json_schema (validated)",
 }
+#: Text fields that reach a model or leave the site and are refused, not masked, when they
+#: carry PII (masking would change their meaning). Tested in test_validation.py.
+REFUSED_WITH_PII = {"response_format.json_schema"}
 
 EMAIL = "ann.lee@example.com"
 CN_ID = "11010519491231002X"
@@ -64,8 +71,9 @@ def _fields(descriptor: Any, prefix: str = "") -> Iterator[str]:
 
 def test_every_request_field_is_classified() -> None:
     fields = set(_fields(pb.GenerateRequest.DESCRIPTOR))
-    assert set() == fields - MASKED - set(NOT_SENT), "classify the new field here"
-    assert set() == (MASKED | set(NOT_SENT)) - fields, "a classified field no longer exists"
+    classified = MASKED | set(NOT_SENT) | REFUSED_WITH_PII
+    assert set() == fields - classified, "classify the new field here"
+    assert set() == classified - fields, "a classified field no longer exists"
     assert {f.split("[")[0] for f in REQUESTS} == MASKED  # every masked field has a test
 
 
@@ -93,7 +101,8 @@ def central(cluster: str, tmp_path_factory: pytest.TempPathFactory,
     """The local tier reports itself loading, so every request goes to the real cluster;
     every PII type may leave (masked), and every HTTP body sent is recorded."""
     sent: list[str] = []
-    fb = FallbackConfig(url=cluster, allowed_pii_types=tuple(cfgmod.KNOWN_PII_ENTITIES))
+    fb = FallbackConfig(url=cluster, allowed_pii_types=tuple(cfgmod.KNOWN_PII_ENTITIES),
+                        response_format_style="json_object_schema")  # llama_cpp.server's
     server = InProcessServer(_config(tmp_path_factory.mktemp("central"), model_path, fb),
                              wrap=LoadingEngine)
 
@@ -133,3 +142,20 @@ def test_field_leaves_for_the_cluster_masked(central, field: str) -> None:
     assert "<EMAIL_ADDRESS_1>" in wire
     if field == "stop":
         assert "Bye <EMAIL_ADDRESS_1>" in payload["stop"]
+
+
+def test_structured_output_is_sent_to_the_cluster(central) -> None:
+    """An overflowing JSON Schema request asks the cluster for the same format, and the
+    cluster's answer (llama_cpp.server enforces it with its own grammar) parses."""
+    server, sent = central
+    sent.clear()
+    schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}},
+              "required": ["city"]}
+    with Client(server.address, timeout=120, retry=NO_RETRY) as c:
+        r = c.generate(messages=[("user", "Name a city as JSON.")], max_tokens=40,
+                       temperature=0.0, json_schema=schema)
+    assert "central" == r.served_by
+    (body,) = sent
+    assert {"type": "json_object", "schema": schema} == json.loads(body)["response_format"]
+    if r.finish_reason == "stop":
+        assert "city" in json.loads(r.text)

@@ -39,6 +39,27 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("stop string too long", {"prompt": "x", "stop": ["a" * 65]}, "stop[0]: longer than 64"),
     ("seed out of range", {"prompt": "x", "seed": 2**32 - 1}, "seed: must be between 0 and"),
     ("priority out of range", {"prompt": "x", "priority": 10}, "priority: must be between 0"),
+    ("negative top_k", {"prompt": "x", "top_k": -1}, "top_k: must be between 0 and 1000"),
+    ("min_p above one", {"prompt": "x", "min_p": 1.5}, "min_p: must be between 0 and 1"),
+    ("repetition_penalty zero", {"prompt": "x", "repetition_penalty": 0.0},
+     "repetition_penalty: must be greater than 0 and at most 2"),
+    ("frequency_penalty too high", {"prompt": "x", "frequency_penalty": 3.0},
+     "frequency_penalty: must be between -2 and 2"),
+    ("presence_penalty too low", {"prompt": "x", "presence_penalty": -2.5},
+     "presence_penalty: must be between -2 and 2"),
+    ("logit_bias out of range", {"prompt": "x", "logit_bias": {5: 250.0}},
+     "logit_bias[5]: token ids are 0 or more and biases between -100 and 100"),
+    ("logit_bias token outside the vocabulary", {"prompt": "x", "logit_bias": {10**9: 1.0}},
+     "logit_bias: token ids must be below model v3's vocabulary size 262144"),
+    ("unknown response_format", {"prompt": "x", "response_format": "yaml"},
+     "response_format.type: must be one of text, json_object, json_schema"),
+    ("schema that is not JSON", {"prompt": "x", "json_schema": "{nope"},
+     "response_format.json_schema: not JSON"),
+    ("invalid JSON Schema", {"prompt": "x", "json_schema": {"type": "strnig"}},
+     "response_format.json_schema: invalid JSON Schema at type"),
+    ("schema with PII", {"prompt": "x", "json_schema": {
+        "type": "object", "description": "Contact ann.lee@example.com for changes"}},
+     "response_format.json_schema: contains PII (EMAIL_ADDRESS)"),
 ]
 
 
