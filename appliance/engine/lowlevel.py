@@ -199,6 +199,8 @@ class Context:
         ll.llama_memory_seq_rm(self._mem, seq, -1, -1)
 
 
+#: How many of the most likely tokens the grammar checks before it checks them all.
+GRAMMAR_SHORTLIST = 256
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])
 
 
@@ -225,9 +227,10 @@ class Sampler:
     chain, with each stage configurable and left out when off).
 
     A grammar is applied the way llama.cpp's own common sampler does: sample with the chain,
-    check the one token against the grammar, and only when it is rejected apply the grammar to
-    the whole vocabulary and sample again. The grammar never sees most of the vocabulary, which
-    is what makes it cheap (262,144 tokens for Gemma 3).
+    check the one token against the grammar, and only when it is rejected sample again among
+    the tokens the grammar allows — first among the most likely few hundred, the whole
+    vocabulary (262,144 tokens for Gemma 3) only when none of those fit. The grammar rarely
+    sees most of the vocabulary, which is what makes it cheap.
     """
 
     def __init__(self, spec: SamplerSpec, seed: int, vocab: Any, n_vocab: int) -> None:
@@ -239,8 +242,10 @@ class Sampler:
             arr = (ll.llama_logit_bias * len(spec.logit_bias))(
                 *(ll.llama_logit_bias(token, bias) for token, bias in spec.logit_bias))
             add(self.ptr, ll.llama_sampler_init_logit_bias(n_vocab, len(spec.logit_bias), arr))
-        if (spec.repetition_penalty != 1.0 or spec.frequency_penalty != 0.0
-                or spec.presence_penalty != 0.0) and spec.penalty_last_n != 0:
+        #: Whether the chain keeps state from the tokens it accepts (the penalties' window).
+        self._stateful = (spec.repetition_penalty != 1.0 or spec.frequency_penalty != 0.0
+                          or spec.presence_penalty != 0.0) and spec.penalty_last_n != 0
+        if self._stateful:
             add(self.ptr, ll.llama_sampler_init_penalties(
                 n_vocab, spec.penalty_last_n, spec.repetition_penalty, spec.frequency_penalty,
                 spec.presence_penalty))
@@ -287,21 +292,44 @@ class Sampler:
         if not ptr:
             raise EngineFailure("llama.cpp has no logits for this batch index", index=index)
         logits = np.ctypeslib.as_array(ptr, shape=(self.n_vocab,))
+        if not self._stateful:
+            # Nothing in the chain remembers accepted tokens: llama.cpp's own fast path may
+            # accept a token the grammar then rejects.
+            token = int(ll.llama_sampler_sample(self.ptr, ctx.ptr, index))
+            if not self.allows(token):
+                token = self._resample(logits)
+            ll.llama_sampler_accept(self.grammar, token)
+            return token
         buf = self._all
         buf["logit"] = logits
         buf["id"] = np.arange(self.n_vocab, dtype=np.int32)
         token = int(buf[self._apply(self.ptr, buf)]["id"])
         if not self.allows(token):
+            token = self._resample(logits)
+        ll.llama_sampler_accept(self.grammar, token)
+        ll.llama_sampler_accept(self.ptr, token)
+        return token
+
+    def _resample(self, logits: np.ndarray) -> int:
+        """The sampled token broke the grammar: sample again among the tokens it allows.
+        The grammar first sees only the most likely :data:`GRAMMAR_SHORTLIST` tokens (the
+        chain's top-k keeps fewer anyway); the whole vocabulary only when none of those fit."""
+        top = np.argpartition(logits, -GRAMMAR_SHORTLIST)[-GRAMMAR_SHORTLIST:]
+        short = np.zeros(len(top), dtype=_TOKEN_DATA)
+        short["id"], short["logit"] = top, logits[top]
+        self._apply(self.grammar, short)
+        if np.isfinite(short["logit"]).any():
+            buf = short
+        else:
+            buf = self._all
             buf["logit"] = logits
             buf["id"] = np.arange(self.n_vocab, dtype=np.int32)
             self._apply(self.grammar, buf)
             if not np.isfinite(buf["logit"]).any():
                 raise EngineFailure("the output grammar allows no token here")
-            token = int(buf[self._apply(self.ptr, buf)]["id"])
-            if not self.allows(token):
-                raise EngineFailure("sampled a token the output grammar rejects")
-        ll.llama_sampler_accept(self.grammar, token)
-        ll.llama_sampler_accept(self.ptr, token)
+        token = int(buf[self._apply(self.ptr, buf)]["id"])
+        if not self.allows(token):
+            raise EngineFailure("sampled a token the output grammar rejects")
         return token
 
     def accept(self, token: int) -> bool:
