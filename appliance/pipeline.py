@@ -599,8 +599,8 @@ def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:
                                   f"{limits.max_messages}", field="messages")
         for i, m in enumerate(p.messages):
             if m.role not in ROLES:
-                raise InvalidArgument(f"messages[{i}].role: must be one of {', '.join(ROLES)}, "
-                                      f"got {m.role[:32]!r}", field="messages")
+                raise InvalidArgument(f"messages[{i}].role: must be one of {', '.join(ROLES)}",
+                                      field="messages")
             if not m.content:
                 raise InvalidArgument(f"messages[{i}].content: must not be empty",
                                       field="messages")

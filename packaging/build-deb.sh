@@ -96,10 +96,15 @@ pip_target install --quiet --no-deps --no-compile "$BUILD"/wheels/llm_appliance-
 rm -rf "$ROOT/build/lib" "$ROOT/build/bdist".*
 
 step "relocating the environment to $PREFIX"
-grep -rlF "$VENV" "$VENV" | while read -r f; do sed -i "s#$VENV#$PREFIX#g" "$f"; done
+# Text files only (grep -I): a path inside a binary file (byte code, ELF) cannot be replaced
+# by a shorter one without corrupting it. Byte code written while pip ran the target
+# interpreter (site-packages' .pth imports) names the staging path: it is deleted and compiled
+# again below, for /opt; a binary file still naming the build directory fails the check after.
+grep -rlIF "$VENV" "$VENV" | while read -r f; do sed -i "s#$VENV#$PREFIX#g" "$f"; done
+find "$VENV" -name __pycache__ -type d -prune -exec rm -rf {} +
 # PEP 610 records of where a wheel came from name build-host paths; nothing reads them.
 find "$VENV" -name direct_url.json -delete
-"$VENV/bin/python" -m compileall -q -j 0 --invalidation-mode checked-hash -s "$STAGE" -p / \
+"$VENV/bin/python" -m compileall -q -f -j 0 --invalidation-mode checked-hash -s "$STAGE" -p / \
     "$VENV/lib" >/dev/null
 if grep -rlF "$BUILD" "$STAGE" >/dev/null; then
     die "build paths left in: $(grep -rlF "$BUILD" "$STAGE" | head -5 | tr '\n' ' ')"
@@ -116,7 +121,7 @@ ln -s /opt/llm-appliance/bin/appliance "$STAGE/usr/bin/appliance"
     echo "# place the officer's public key and the model files first, see"
     echo "# /usr/share/doc/llm-appliance/operations.md. Then: systemctl start llm-appliance"
     echo "#"
-    "$VENV/bin/python" -m appliance config example
+    PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" -m appliance config example
 } > "$STAGE/etc/llm-appliance/appliance.toml"
 install -m 0644 "$ROOT/systemd/llm-appliance.service" "$STAGE/lib/systemd/system/"
 install -m 0644 "$ROOT/systemd/llm-appliance.sysusers" "$STAGE/usr/lib/sysusers.d/llm-appliance.conf"

@@ -40,7 +40,7 @@ class ModelRegistry:
             return self._by_tier[tier]
         except KeyError:
             raise InvalidArgument(
-                f"model: unknown tier {tier!r}; this appliance serves "
+                f"model: unknown tier; this appliance serves "
                 f"{', '.join(sorted(self._config.models))} (or auto)",
                 field="model") from None
 

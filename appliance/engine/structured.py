@@ -57,8 +57,8 @@ def grammar_for(fmt: ResponseFormat) -> str:
     from llama_cpp import llama_grammar  # noqa: PLC0415 - loads the native library
 
     if fmt.type not in FORMATS:
-        raise InvalidArgument(f"response_format.type: must be one of text, json_object, "
-                              f"json_schema, got {fmt.type[:32]!r}", field="response_format")
+        raise InvalidArgument("response_format.type: must be one of text, json_object, "
+                              "json_schema", field="response_format")
     if fmt.type == "json_object":
         if fmt.schema:
             raise InvalidArgument("response_format.json_schema: only with type json_schema",

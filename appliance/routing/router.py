@@ -55,7 +55,9 @@ def choose_tier(model: str, task_type: str, routing: RoutingConfig, client: str 
             return Route(split, f"split:{split}", auto=True)
         return Route(routing.default_tier, "auto:default", auto=True)
     raise InvalidArgument(
-        f"model: unknown tier {model!r}; use one of {', '.join(TIERS)} or auto", field="model")
+        # The value itself is never echoed: it reaches logs, and a caller may put PII anywhere.
+        f"model: unknown tier; use one of {', '.join(TIERS)}, auto, or empty for the default "
+        f"({len(model)} characters given)", field="model")
 
 
 def reroute_for_length(route: Route, needed: int, contexts: dict[str, int]) -> Route:

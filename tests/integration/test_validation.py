@@ -24,7 +24,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("NaN temperature", {"prompt": "x", "temperature": float("nan")}, "temperature: must be"),
     ("top_p zero", {"prompt": "x", "top_p": 0.0}, "top_p: must be greater than 0"),
     ("top_p above one", {"prompt": "x", "top_p": 1.5}, "top_p: must be greater than 0"),
-    ("unknown tier", {"prompt": "x", "model": "gpt5"}, "model: unknown tier 'gpt5'"),
+    ("unknown tier", {"prompt": "x", "model": "gpt5"}, "model: unknown tier; use one of v3"),
     ("prompt longer than context", {"prompt": "hello " * 3000, "max_tokens": 16},
      "prompt tokens plus max_tokens 16 exceed model v3's context of 2048 tokens"),
     ("prompt over the character limit", {"prompt": "a" * 100_001},
@@ -76,3 +76,27 @@ def test_invalid_input_is_rejected_with_its_field(daemon: Daemon, kwargs: dict[s
             assert grpc.StatusCode.INVALID_ARGUMENT == info.value.code
             assert message in info.value.message
             assert info.value.request_id
+
+
+SECRET = "ann.lee@example.com"
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"prompt": "x", "model": SECRET},
+    {"messages": [{"role": SECRET, "content": "x"}]},
+    {"prompt": "x", "response_format": SECRET},
+    {"prompt": "x", "task_type": SECRET * 10},
+    {"prompt": "x", "stop": [SECRET * 4]},
+    {"prompt": "x", "json_schema": {"type": "object", "description": SECRET}},
+], ids=["model", "role", "response_format", "task_type", "stop", "json_schema"])
+def test_no_request_value_in_errors_or_logs(daemon: Daemon, kwargs: dict[str, Any]) -> None:
+    """A caller may put PII in any field: a refusal names the field and the limit, never the
+    value, in the message and in the daemon's log."""
+    assert daemon.address is not None
+    with Client(daemon.address, retry=NO_RETRY) as c, pytest.raises(RpcError) as info:
+        c.generate(**kwargs)
+    assert grpc.StatusCode.INVALID_ARGUMENT == info.value.code
+    assert SECRET not in info.value.message
+    log = daemon.log_path.read_text(encoding="utf-8", errors="replace")
+    assert info.value.request_id in log
+    assert SECRET not in log

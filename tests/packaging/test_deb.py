@@ -136,3 +136,26 @@ def test_build_script_never_compiles_for_the_build_host() -> None:
     script = (ROOT / "packaging/build-deb.sh").read_text()
     assert "-DGGML_NATIVE=OFF" in script
     assert "--require-hashes" in script
+
+
+def test_installed_commands_print_nothing_on_stderr(deb: Deb) -> None:
+    """Relocation once corrupted byte code (a shorter path sed'ed into .pyc files), so every
+    command printed 'bad marshal data' tracebacks from a .pth file."""
+    python = deb.root / PREFIX / "bin/python"
+    version = _run(python, "-m", "appliance", "--version")
+    assert 0 == version.returncode, version.stderr
+    assert "" == version.stderr
+    assert version.stdout.startswith("llm-appliance ")
+
+
+def test_every_byte_code_file_loads(deb: Deb) -> None:
+    import marshal
+
+    bad = []
+    for pyc in (deb.root / PREFIX).rglob("*.pyc"):
+        data = pyc.read_bytes()
+        try:
+            marshal.loads(data[16:])  # noqa: S302 - our own package's byte code
+        except (ValueError, EOFError, TypeError):
+            bad.append(str(pyc))
+    assert [] == bad
