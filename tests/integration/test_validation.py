@@ -78,16 +78,16 @@ def test_invalid_input_is_rejected_with_its_field(daemon: Daemon, kwargs: dict[s
             assert info.value.request_id
 
 
-SECRET = "ann.lee@example.com"
+PII_VALUE = "ann.lee@example.com"
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"prompt": "x", "model": SECRET},
-    {"messages": [{"role": SECRET, "content": "x"}]},
-    {"prompt": "x", "response_format": SECRET},
-    {"prompt": "x", "task_type": SECRET * 10},
-    {"prompt": "x", "stop": [SECRET * 4]},
-    {"prompt": "x", "json_schema": {"type": "object", "description": SECRET}},
+    {"prompt": "x", "model": PII_VALUE},
+    {"messages": [{"role": PII_VALUE, "content": "x"}]},
+    {"prompt": "x", "response_format": PII_VALUE},
+    {"prompt": "x", "task_type": PII_VALUE * 10},
+    {"prompt": "x", "stop": [PII_VALUE * 4]},
+    {"prompt": "x", "json_schema": {"type": "object", "description": PII_VALUE}},
 ], ids=["model", "role", "response_format", "task_type", "stop", "json_schema"])
 def test_no_request_value_in_errors_or_logs(daemon: Daemon, kwargs: dict[str, Any]) -> None:
     """A caller may put PII in any field: a refusal names the field and the limit, never the
@@ -96,7 +96,7 @@ def test_no_request_value_in_errors_or_logs(daemon: Daemon, kwargs: dict[str, An
     with Client(daemon.address, retry=NO_RETRY) as c, pytest.raises(RpcError) as info:
         c.generate(**kwargs)
     assert grpc.StatusCode.INVALID_ARGUMENT == info.value.code
-    assert SECRET not in info.value.message
+    assert PII_VALUE not in info.value.message
     log = daemon.log_path.read_text(encoding="utf-8", errors="replace")
     assert info.value.request_id in log
-    assert SECRET not in log
+    assert PII_VALUE not in log
