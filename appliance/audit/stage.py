@@ -24,6 +24,7 @@ from appliance.audit.keys import (
     load_officer_public,
     load_or_create_device_key,
 )
+from appliance.audit.lock import DirectoryLock
 from appliance.audit.writer import AuditWriter, WriterSettings
 
 if TYPE_CHECKING:
@@ -105,9 +106,11 @@ class AuditLog:
 
     pass_through = False
 
-    def __init__(self, writer: AuditWriter, content: str) -> None:
+    def __init__(self, writer: AuditWriter, content: str,
+                 state_lock: DirectoryLock | None = None) -> None:
         self.writer = writer
         self._content = content
+        self._state_lock = state_lock
         #: Set by the server: the append-latency histogram and failure counter.
         self.metrics: Metrics | None = None
 
@@ -130,6 +133,8 @@ class AuditLog:
 
     def close(self) -> None:
         self.writer.close()
+        if self._state_lock is not None:
+            self._state_lock.release()
 
 
 def officer_key_path(config: Config) -> Path:
@@ -148,7 +153,19 @@ def officer_key_path(config: Config) -> Path:
 
 def open_audit(config: Config,
                on_state: Callable[[bool, str], None] | None = None) -> AuditLog:
-    """Load the keys, recover the log after a crash, and start the writer."""
+    """Lock the state directory, load the keys, recover the log after a crash (the writer
+    locks the audit directory first), and start the writer."""
+    state_lock = DirectoryLock(config.state_dir, "state directory", ".state.lock")
+    state_lock.acquire()
+    try:
+        return _open_audit(config, on_state, state_lock)
+    except BaseException:
+        state_lock.release()
+        raise
+
+
+def _open_audit(config: Config, on_state: Callable[[bool, str], None] | None,
+                state_lock: DirectoryLock) -> AuditLog:
     a = config.audit
     officer = load_officer_public(officer_key_path(config))
     keys = config.state_dir / "keys"
@@ -165,4 +182,4 @@ def open_audit(config: Config,
         sink=a.sink(config.state_dir))
     writer = AuditWriter(settings, on_state)
     writer.open()
-    return AuditLog(writer, a.content)
+    return AuditLog(writer, a.content, state_lock)

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from appliance.audit import format as fmt
 from appliance.audit.keys import SignerState, fsync_dir, load_signer, save_signer
+from appliance.audit.lock import DirectoryLock
 from appliance.errors import Unavailable
 
 log = structlog.get_logger("appliance.audit")
@@ -73,6 +74,7 @@ class AuditWriter:
         self.appliance_id = fmt.fingerprint(settings.device.public_key())
         self.officer_fp = fmt.fingerprint(settings.officer)
         self._on_state = on_state
+        self._lock = DirectoryLock(settings.dir, "audit directory", ".audit.lock")
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.suspended: str | None = None  # why, while appends fail
@@ -111,11 +113,17 @@ class AuditWriter:
     # ---- public API (any thread) -------------------------------------------------------------
 
     def open(self) -> None:
-        """Recover what a crash left, open a new segment and start the writer thread."""
+        """Take the directory's lock, recover what a crash left, open a new segment and start
+        the writer thread."""
         self.s.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        recovery = self._recover()
-        self._open_segment(recovery)
-        self._apply_retention()
+        self._lock.acquire()
+        try:
+            recovery = self._recover()
+            self._open_segment(recovery)
+            self._apply_retention()
+        except BaseException:
+            self._lock.release()
+            raise
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
         log.info("audit_open", dir=str(self.s.dir), segment=self.segment,
@@ -139,6 +147,7 @@ class AuditWriter:
         self._queue.put(_STOP)
         self._thread.join(timeout)
         self._thread = None
+        self._lock.release()
 
     def halt_as_if_crashed(self) -> None:
         """Tests only: stop the thread without the final checkpoint, like a crash would."""
