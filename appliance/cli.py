@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="run the daemon in the foreground")
-    p.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
+    p.add_argument("--config", type=Path, help="TOML config (default: $APPLIANCE_CONFIG, else "
+                   "/etc/llm-appliance/appliance.toml if it exists, else the embedded default)")
     p.add_argument("--listen", help="override [server] listen, e.g. 127.0.0.1:0 for a free port")
     p.add_argument("--metrics-listen",
                    help="override [metrics] listen (\"\" turns the metrics listener off)")
@@ -94,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="check a config or print an example")
     csub = p.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
     c = csub.add_parser("check", help="validate a config and name every problem by key")
-    c.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
+    c.add_argument("--config", type=Path, help="TOML config (default: $APPLIANCE_CONFIG, else "
+                   "/etc/llm-appliance/appliance.toml if it exists, else the embedded default)")
     csub.add_parser("example", help="print a commented example config")
 
     p = sub.add_parser("token", help="manage bearer tokens ([auth] tokens_file)")
@@ -109,10 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr = tsub.add_parser("revoke", help="revoke a token (effective at once, no restart)")
     tr.add_argument("--name", required=True)
     for q in (t, tl, tr):
-        q.add_argument("--config", type=Path, help="TOML config (default: embedded default)")
+        q.add_argument("--config", type=Path, help="TOML config (default: as for serve)")
 
     p = sub.add_parser("doctor", help="check an installation and say what to fix")
-    p.add_argument("--config", type=Path, help="TOML config (default: the embedded default)")
+    p.add_argument("--config", type=Path, help="TOML config (default: $APPLIANCE_CONFIG, else "
+                   "/etc/llm-appliance/appliance.toml if it exists, else the embedded default)")
     p.add_argument("--json", action="store_true", help="findings as one JSON object")
     p.add_argument("--no-hash", action="store_true",
                    help="skip hashing model files (fast; pins are not checked)")
@@ -156,9 +160,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+#: The installed package's configuration (a conffile of the .deb).
+SYSTEM_CONFIG = Path("/etc/llm-appliance/appliance.toml")
+
+
+def config_path(given: Path | None) -> Path | None:
+    """Which config a command uses: ``--config FILE``; else ``$APPLIANCE_CONFIG`` (empty: the
+    embedded default); else /etc/llm-appliance/appliance.toml when it exists (an installed
+    box); else None, the embedded default (a development checkout)."""
+    if given is not None:
+        return given
+    env = os.environ.get("APPLIANCE_CONFIG")
+    if env is not None:
+        return Path(env) if env else None
+    return SYSTEM_CONFIG if SYSTEM_CONFIG.is_file() else None
+
+
 def _load_config(path: Path | None) -> Any:
     from appliance import config  # noqa: PLC0415 - keep client commands light
 
+    path = config_path(path)
     return config.embedded_default() if path is None else config.load(path)
 
 
@@ -346,10 +367,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     config itself does not load."""
     from appliance import doctor  # noqa: PLC0415
 
+    path = config_path(args.config)
     if not args.json:
-        print(f"checking {args.config or 'the embedded default config'}"
+        print(f"checking {path or 'the embedded default config'}"
               f"{'' if args.no_hash else ' (hashing model files)'}...", file=sys.stderr)
-    cfg, findings = doctor.run(args.config, hash_models=not args.no_hash)
+    cfg, findings = doctor.run(path, hash_models=not args.no_hash)
     failed = sum(f.level == doctor.FAIL for f in findings)
     warned = sum(f.level == doctor.WARN for f in findings)
     if args.json:

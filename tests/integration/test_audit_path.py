@@ -139,7 +139,7 @@ def test_verify_cli_exit_code_reports_tampering(daemon: Daemon, client: Client,
     audit, _key, _anchors = _audit_files(daemon)
     copy = tmp_path / "audit"
     copy.mkdir()
-    first = sorted(audit.iterdir())[0]
+    first = sorted(audit.glob("seg-*.alog"))[0]
     data = bytearray(first.read_bytes())
     data[len(data) // 2] ^= 0x10
     (copy / first.name).write_bytes(bytes(data))
