@@ -30,7 +30,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
@@ -62,26 +62,17 @@ _MEMORY_MARGIN = 1.25
 
 
 @dataclass(frozen=True)
-class SamplingParams:
+class SamplingParams(SamplerSpec):
+    """One request's generation: the sampler chain (temperature, top_p, top_k, min_p,
+    penalties, logit_bias, grammar: keyword-only, from SamplerSpec) and the rest."""
+
     max_tokens: int
-    temperature: float = 0.8
-    top_p: float = 1.0
     seed: int | None = None
     stop: tuple[str, ...] = ()
-    top_k: int = 40
-    min_p: float = 0.05
-    repetition_penalty: float = 1.0
-    frequency_penalty: float = 0.0
-    presence_penalty: float = 0.0
-    penalty_last_n: int = 64
-    #: (token id, bias) pairs added to the logits.
-    logit_bias: tuple[tuple[int, float], ...] = ()
     #: Generation fields the request left unset: the tier's defaults fill them
     #: (appliance.engine.sampling.GENERATION_FIELDS).
     unset: frozenset[str] = frozenset()
-    #: Structured output: the GBNF grammar the answer must follow ("" = free text) and the
-    #: format it came from (sent as such to a central cluster).
-    grammar: str = ""
+    #: Structured output: the format ``grammar`` came from (sent as such to a cluster).
     response_format: ResponseFormat = field(default_factory=ResponseFormat)
     #: Track the mean log-probability of the generated tokens (for escalation); costs a
     #: softmax over the vocabulary per token.
@@ -452,13 +443,9 @@ class LlamaEngine:
             "inside" if p.reasoning == "think_tags_open" else "before"
         model = self._model
         assert model is not None  # noqa: S101
-        spec = SamplerSpec(
-            temperature=p.temperature, top_p=p.top_p, top_k=p.top_k, min_p=p.min_p,
-            repetition_penalty=p.repetition_penalty, frequency_penalty=p.frequency_penalty,
-            presence_penalty=p.presence_penalty, penalty_last_n=p.penalty_last_n,
-            logit_bias=p.logit_bias, grammar=with_reasoning(p.grammar, p.reasoning))
         try:
-            sampler = Sampler(spec, seed, model.vocab, model.n_vocab)
+            sampler = Sampler(replace(p, grammar=with_reasoning(p.grammar, p.reasoning)), seed,
+                              model.vocab, model.n_vocab)
         except EngineFailure as exc:
             with self._cv:
                 self._free_ids.append(seq_id)

@@ -204,11 +204,11 @@ GRAMMAR_SHORTLIST = 256
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SamplerSpec:
-    """What one sequence's sampler chain does (resolved: no field is "unset" here)."""
+    """What one sequence's sampler chain does (the engine's SamplingParams extend it)."""
 
-    temperature: float
+    temperature: float = 0.8
     top_p: float = 1.0
     top_k: int = 40
     min_p: float = 0.05

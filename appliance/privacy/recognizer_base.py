@@ -34,17 +34,10 @@ def cue_before(cues: re.Pattern[str], text: str, start: int, window: int = CUE_W
     return cues.search(text, max(0, start - window), start) is not None
 
 
-class CuedRecognizer(EntityRecognizer):
-    """One regex (value in group ``v``), a validator, and cue words that lift a near miss."""
+class OwnRecognizer(EntityRecognizer):
+    """One of ours: one entity type, named after its class, nothing to load (unless it says)."""
 
     ENTITY = ""
-    REGEX: re.Pattern[str]
-    CUES: re.Pattern[str] = re.compile(r"(?!)")
-    #: Score when valid; valid and cued; invalid but cued (None: dropped); neither.
-    VALID = 0.85
-    VALID_CUED = 1.0
-    NEAR_MISS_CUED: float | None = CUED_NEAR_MISS_SCORE
-    UNCUED_INVALID: float | None = None
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(supported_entities=[self.ENTITY], supported_language=language,
@@ -53,8 +46,24 @@ class CuedRecognizer(EntityRecognizer):
     def load(self) -> None:
         return None
 
-    def valid(self, value: str) -> bool:
-        return True
+
+class RegexRecognizer(OwnRecognizer):
+    """A recognizer from one regex (the value in group ``v``), cue words before it, and
+    :meth:`accept`, which scores a match or drops it. Presidio's PatternRecognizer scores a
+    whole match; these need a capture group and validators that see the digits."""
+
+    REGEX: re.Pattern[str]
+    SCORE = 0.85
+    #: Cue words before a value that lift it (a near miss, a weak form).
+    CUES: re.Pattern[str] = re.compile(r"(?!)")
+
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        """The score for ``match`` and why, or None to drop it."""
+        return self.SCORE, "pattern"
+
+    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
+        """Where the value is within ``match`` (the ``v`` group)."""
+        return match.span("v")
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
@@ -62,17 +71,33 @@ class CuedRecognizer(EntityRecognizer):
             return []
         out = []
         for m in self.REGEX.finditer(text):
-            start, end = m.span("v")
             cued = cue_before(self.CUES, text, m.start())
-            ok = self.valid(m.group("v"))
-            if ok:
-                score, why = (self.VALID_CUED, "valid, cue word") if cued else (self.VALID,
-                                                                                 "valid")
-            elif cued and self.NEAR_MISS_CUED is not None:
-                score, why = self.NEAR_MISS_CUED, "check failed, cue word"
-            elif self.UNCUED_INVALID is not None:
-                score, why = self.UNCUED_INVALID, "form only"
-            else:
-                continue
-            out.append(make_result(self, self.ENTITY, start, end, score, why, cued))
+            accepted = self.accept(m, cued)
+            if accepted is not None:
+                start, end = self.value_span(m)
+                score, why = accepted
+                out.append(make_result(self, self.ENTITY, start, end, score, why, cued))
         return out
+
+
+class CuedRecognizer(RegexRecognizer):
+    """A regex recognizer with a validator (a check digit) and a score table: cue words lift
+    a near miss."""
+
+    #: Score when valid; valid and cued; invalid but cued (None: dropped); neither.
+    VALID = 0.85
+    VALID_CUED = 1.0
+    NEAR_MISS_CUED: float | None = CUED_NEAR_MISS_SCORE
+    UNCUED_INVALID: float | None = None
+
+    def valid(self, value: str) -> bool:
+        return True
+
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        if self.valid(match.group("v")):
+            return (self.VALID_CUED, "valid, cue word") if cued else (self.VALID, "valid")
+        if cued and self.NEAR_MISS_CUED is not None:
+            return self.NEAR_MISS_CUED, "check failed, cue word"
+        if self.UNCUED_INVALID is not None:
+            return self.UNCUED_INVALID, "form only"
+        return None

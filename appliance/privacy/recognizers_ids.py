@@ -26,7 +26,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from appliance.privacy.recognizer_base import CuedRecognizer, make_result
+from appliance.privacy.recognizer_base import CuedRecognizer, RegexRecognizer
 
 # ---- Hong Kong -------------------------------------------------------------------------------
 
@@ -128,25 +128,14 @@ _DOB_CUE = (r"(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*date|birthday|born
             r"出生(?:日期|年月日|于|於)?|生日|出生年月)")
 
 
-class DateOfBirthRecognizer(EntityRecognizer):
+class DateOfBirthRecognizer(RegexRecognizer):
     ENTITY = "DATE_OF_BIRTH"
     REGEX = re.compile(rf"(?i){_DOB_CUE}[\s:：=,;是为為\-]*(?:(?:on|is|was)\s+)?(?P<v>{_DATE})"
                        r"(?![0-9])")
     SCORE = 0.85
 
-    def __init__(self, language: str = "en") -> None:
-        super().__init__(supported_entities=[self.ENTITY], supported_language=language,
-                         name=type(self).__name__)
-
-    def load(self) -> None:
-        return None
-
-    def analyze(self, text: str, entities: list[str],
-                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if self.ENTITY not in entities:
-            return []
-        return [make_result(self, self.ENTITY, *m.span("v"), self.SCORE, "date after a "
-                            "birth cue", cued=True) for m in self.REGEX.finditer(text)]
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        return self.SCORE, "date after a birth cue"
 
 
 def id_recognizers(language: str = "en") -> list[EntityRecognizer]:

@@ -28,7 +28,7 @@ from importlib import resources
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from appliance.privacy.recognizer_base import make_result
+from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
 _lock = threading.Lock()
@@ -57,12 +57,8 @@ def _stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS)
 
 
-class _NameRecognizer(EntityRecognizer):
+class _NameRecognizer(OwnRecognizer):
     ENTITY = "PERSON"
-
-    def __init__(self, language: str = "en") -> None:
-        super().__init__(supported_entities=[self.ENTITY], supported_language=language,
-                         name=type(self).__name__)
 
     def load(self) -> None:
         gazetteer()

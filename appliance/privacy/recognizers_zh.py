@@ -20,10 +20,9 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer import EntityRecognizer
 
-from appliance.privacy.recognizer_base import CUED_NEAR_MISS_SCORE, cue_before, make_result
+from appliance.privacy.recognizer_base import CUED_NEAR_MISS_SCORE, RegexRecognizer
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -62,50 +61,10 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-class _RegexRecognizer(EntityRecognizer):
-    """A recognizer from one regex, a validator, and a score (Presidio's PatternRecognizer
-    scores a whole match; these need a capture group and validators that see the digits)."""
-
-    ENTITY = ""
-    REGEX: re.Pattern[str]
-    SCORE = 0.85
-    #: Cue words before a value that lift a near miss (see :meth:`accept`).
-    CUES: re.Pattern[str] = re.compile(r"(?!)")
-
-    def __init__(self, language: str = "en") -> None:
-        super().__init__(supported_entities=[self.ENTITY], supported_language=language,
-                         name=type(self).__name__)
-
-    def load(self) -> None:
-        return None
-
-    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
-        """The score for ``match`` and why, or None to drop it."""
-        return self.SCORE, "pattern"
-
-    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        """Where the value is within ``match`` (the ``v`` group)."""
-        return match.span("v")
-
-    def analyze(self, text: str, entities: list[str],
-                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if self.ENTITY not in entities:
-            return []
-        out = []
-        for m in self.REGEX.finditer(text):
-            cued = cue_before(self.CUES, text, m.start())
-            accepted = self.accept(m, cued)
-            if accepted is not None:
-                start, end = self.value_span(m)
-                score, why = accepted
-                out.append(make_result(self, self.ENTITY, start, end, score, why, cued))
-        return out
-
-
 _SEP = r"[ .\-]"
 
 
-class CnResidentIdRecognizer(_RegexRecognizer):
+class CnResidentIdRecognizer(RegexRecognizer):
     ENTITY = "CN_RESIDENT_ID"
     # 18 digits (last may be X), also grouped 6-8-4 as people copy them off the card; 15 digits.
     REGEX = re.compile(r"(?<![0-9A-Za-z])(?P<v>[1-9][0-9]{5}[ \-]?[0-9]{8}[ \-]?[0-9]{3}[0-9Xx]"
@@ -128,7 +87,7 @@ class CnResidentIdRecognizer(_RegexRecognizer):
         return None
 
 
-class CnMobileRecognizer(_RegexRecognizer):
+class CnMobileRecognizer(RegexRecognizer):
     ENTITY = "CN_MOBILE"
     # 1[3-9]X XXXX XXXX, with any single separator (space, dot, hyphen) between any digits.
     REGEX = re.compile(
@@ -147,7 +106,7 @@ class CnMobileRecognizer(_RegexRecognizer):
         return self.SCORE, "mobile number form"
 
 
-class CnLandlineRecognizer(_RegexRecognizer):
+class CnLandlineRecognizer(RegexRecognizer):
     """Mainland fixed lines: 0 + area code (10, 2X, or three digits) + a 7-8 digit number,
     as 010-12345678, (0755) 1234 5678, +86 21 1234 5678, with an optional extension."""
 
@@ -168,7 +127,7 @@ class CnLandlineRecognizer(_RegexRecognizer):
         return 0.3, "contiguous digits in landline form"  # context may lift it
 
 
-class CnBankCardRecognizer(_RegexRecognizer):
+class CnBankCardRecognizer(RegexRecognizer):
     ENTITY = "CN_BANK_CARD"
     OTHER_CARD_SCORE = 0.7
     REGEX = re.compile(r"(?<![0-9])(?P<v>[0-9](?:[ \-]?[0-9]){15,18})(?![0-9])")
@@ -211,7 +170,7 @@ _NAME_END = (r"[的是在和与跟说来去已于等电手身卡住今昨要想�
 _AFTER = r"(?=先生|女士|小姐|同志|老师|医生|教授|经理|同学)"
 
 
-class CnPersonRecognizer(_RegexRecognizer):
+class CnPersonRecognizer(RegexRecognizer):
     ENTITY = "PERSON"
     # After a cue the name is surname + one or two characters, ending where a particle, a
     # verb that usually follows a name, punctuation or non-CJK text begins.

@@ -26,10 +26,10 @@ import re
 import threading
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from appliance.privacy.recognizer_base import cue_before, make_result
+from appliance.privacy.recognizer_base import OwnRecognizer, cue_before, make_result
 from appliance.privacy.recognizers_zh import SURNAMES
 
 #: Dictionary "names" at least this frequent in jieba's dictionary are ordinary words.
@@ -87,16 +87,12 @@ def _surname_start(word: str) -> bool:
     return word[:2] in _COMPOUND or word[:1] in _SINGLE
 
 
-class CnNameSegmentRecognizer(EntityRecognizer):
+class CnNameSegmentRecognizer(OwnRecognizer):
     ENTITY = "PERSON"
     SCORE = 0.65
     DICTIONARY_NAME = 0.5
     XIAO_LAO = 0.55
     CUED = 0.85
-
-    def __init__(self, language: str = "en") -> None:
-        super().__init__(supported_entities=[self.ENTITY], supported_language=language,
-                         name=type(self).__name__)
 
     def load(self) -> None:
         load_segmenter()
