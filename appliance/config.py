@@ -31,6 +31,10 @@ class ServerConfig:
     listen: str = DEFAULT_LISTEN
     #: Seconds in-flight requests get to finish after SIGTERM before they are cut off.
     shutdown_grace_seconds: float = 30.0
+    #: A model's decode step or an audit write+fdatasync still running after this many
+    #: seconds is a hang: health NOT_SERVING, requests UNAVAILABLE, the systemd watchdog is
+    #: no longer pinged (systemd restarts the unit). 0 turns the check off.
+    hang_seconds: float = 60.0
     #: Largest request message gRPC accepts, in bytes.
     max_message_bytes: int = 4 * 1024 * 1024
     #: TLS: server certificate chain and key (PEM). Both or neither.
@@ -661,8 +665,11 @@ def _load_server(r: _Reader, data: Mapping[str, Any]) -> ServerConfig:
     if not 1 <= ping <= 86400:
         r.problem(p + "keepalive_min_interval_seconds", f"must be between 1 and 86400, "
                   f"got {ping}")
+    hang = r.get(s, "hang_seconds", float, d.hang_seconds, p)
+    if not 0 <= hang <= 86400:
+        r.problem(p + "hang_seconds", f"must be between 0 and 86400, got {hang}")
     return ServerConfig(
-        listen=listen, shutdown_grace_seconds=grace,
+        listen=listen, shutdown_grace_seconds=grace, hang_seconds=hang,
         max_message_bytes=r.int_in(s, "max_message_bytes", 4 * 1024 * 1024, 1024,
                                    256 * 1024 * 1024, p),
         tls_cert=cert, tls_key=key, client_ca=ca, socket_mode=mode,
@@ -972,6 +979,10 @@ listen = "127.0.0.1:50051"
 # After SIGTERM: health goes NOT_SERVING, new requests get UNAVAILABLE, and in-flight
 # requests get this many seconds to finish before they are cancelled.
 shutdown_grace_seconds = 30.0
+# A decode step or an audit write+fdatasync running longer than this is a hang: health goes
+# NOT_SERVING, requests get UNAVAILABLE, the log names what hung, and the systemd watchdog
+# stops being pinged, so systemd restarts the daemon. 0 = off.
+hang_seconds = 60.0
 # Largest request message accepted, in bytes.
 max_message_bytes = 4194304
 # TLS (PEM files); with client_ca, clients must present a certificate from that CA (mTLS).

@@ -103,6 +103,8 @@ class AuditWriter:
         self._pending_link: dict[str, Any] | None = None
         self._open_signer: SignerState | None = None
         # The system calls that touch the disk; tests swap them to inject faults (ENOSPC, EIO).
+        #: time.monotonic() when the running write (and fdatasync) began, None when idle.
+        self.io_started: float | None = None
         self.os_write: Callable[[int, memoryview], int] = os.write
         self.os_fdatasync: Callable[[int], None] = os.fdatasync
         # Figures for status and metrics.
@@ -310,6 +312,13 @@ class AuditWriter:
     # ---- I/O ---------------------------------------------------------------------------------
 
     def _write(self, data: bytes, sync: bool) -> None:
+        self.io_started = time.monotonic()
+        try:
+            self._write_sync(data, sync)
+        finally:
+            self.io_started = None
+
+    def _write_sync(self, data: bytes, sync: bool) -> None:
         view = memoryview(data)
         while view:
             n = self.os_write(self._fd, view)
@@ -335,7 +344,12 @@ class AuditWriter:
          self._since_checkpoint) = self._committed
 
     def _sync(self) -> None:
-        self.os_fdatasync(self._fd)
+        outer = self.io_started
+        self.io_started = outer or time.monotonic()
+        try:
+            self.os_fdatasync(self._fd)
+        finally:
+            self.io_started = outer
         self._unsynced = False
         self._last_sync = time.monotonic()
 

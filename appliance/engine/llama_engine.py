@@ -181,6 +181,9 @@ class LlamaEngine:
         self._free_ids = list(range(spec.slots))
         self._stopping = False
         self._cv = threading.Condition()
+        #: time.monotonic() when the running engine step began (None between steps): a step
+        #: that never returns (a hung decode) is what the server's hang check sees.
+        self.step_started: float | None = None
         self._thread: threading.Thread | None = None
         self.tokens_generated_total = 0
         self.requests_total = 0
@@ -390,12 +393,15 @@ class LlamaEngine:
         try:
             while self._next_step():
                 try:
+                    self.step_started = time.monotonic()
                     self._step()
                 except BaseException as exc:
                     log.exception("engine_failure", engine=self.name)
                     for s in list(self._running):
                         self._finish(s, EngineFailure("generation failed", engine=self.name,
                                                       cause=repr(exc)))
+                finally:
+                    self.step_started = None
         finally:
             for s in list(self._running):
                 self._finish(s, Unavailable("engine stopped"))

@@ -70,6 +70,8 @@ class ApplianceServer:
         self.state = "starting"
         #: Why the audit log cannot be written, while it cannot (requests are refused).
         self.audit_down: str | None = None
+        #: What stopped making progress, while it has not (see :meth:`hung`).
+        self.hang: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._reload_lock = asyncio.Lock()
@@ -88,7 +90,51 @@ class ApplianceServer:
     def accepting(self) -> str | None:
         if self.state != "serving":
             return self.state
+        if self.hang is not None:
+            return "a component stopped making progress"
         return "unable to write the audit log" if self.audit_down is not None else None
+
+    def hung(self, now: float | None = None) -> str | None:
+        """What has stopped making progress (a decode step or an audit write/fdatasync
+        running past ``[server] hang_seconds``), or None."""
+        limit = self.config.server.hang_seconds
+        if limit <= 0:
+            return None
+        now = time.monotonic() if now is None else now
+        for engine in self.registry.engines:
+            started = getattr(engine, "step_started", None)
+            if started is not None and now - started > limit:
+                return f"model {engine.name}: a decode step has run for {now - started:.0f} s"
+        started = getattr(getattr(self.pipeline.audit, "writer", None), "io_started", None)
+        if started is not None and now - started > limit:
+            return f"audit log: a write or fdatasync has run for {now - started:.0f} s"
+        return None
+
+    async def _watch_progress(self) -> None:
+        """Health and the watchdog follow progress, not only the state: checked every second
+        (or a quarter of hang_seconds, when that is shorter)."""
+        interval = min(1.0, max(self.config.server.hang_seconds / 4, 0.05))
+        while True:
+            await asyncio.sleep(interval)
+            why = self.hung()
+            if why == self.hang:
+                continue
+            self.hang = why
+            if why is not None:
+                log.error("hang_detected", what=why)
+                self.notifier.status(f"not serving: {why}")
+            else:
+                log.warning("hang_cleared")
+            if self.state == "serving":
+                ok = why is None and self.audit_down is None
+                await self._set_health(health_pb2.HealthCheckResponse.SERVING if ok else
+                                       health_pb2.HealthCheckResponse.NOT_SERVING)
+                if ok:
+                    self.notifier.status(f"serving on {self.address}")
+
+    def watchdog_healthy(self) -> bool:
+        """Whether the systemd watchdog gets its ping: not failed, and nothing hung."""
+        return self.state != "failed" and self.hang is None
 
     def _audit_state(self, ok: bool, reason: str) -> None:
         """Called by the audit writer thread when writing fails or works again."""
@@ -97,7 +143,7 @@ class ApplianceServer:
 
     def _audit_changed(self, ok: bool, reason: str) -> None:
         self.audit_down = None if ok else reason
-        if self.state != "serving":
+        if self.state != "serving" or self.hang is not None:
             return
         status = health_pb2.HealthCheckResponse.SERVING if ok else \
             health_pb2.HealthCheckResponse.NOT_SERVING
@@ -114,6 +160,10 @@ class ApplianceServer:
     async def start(self) -> None:
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.grpc.start()
+        if self.config.server.hang_seconds > 0:
+            watch = asyncio.create_task(self._watch_progress())
+            self._tasks.add(watch)
+            watch.add_done_callback(self._tasks.discard)
         listen = self.config.server.listen
         if listen.startswith("unix://"):
             self._secure_socket(Path(listen[len("unix://"):]))
@@ -392,7 +442,7 @@ async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
 
     loop.add_signal_handler(signal.SIGHUP, on_sighup)
     await app.start()
-    watchdog = asyncio.create_task(notifier.watchdog_loop(lambda: app.state != "failed"))
+    watchdog = asyncio.create_task(notifier.watchdog_loop(app.watchdog_healthy))
     loading = asyncio.create_task(app.load_models())
     stopping = asyncio.create_task(stop.wait())
     try:
