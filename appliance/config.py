@@ -47,6 +47,9 @@ class ServerConfig:
     socket_group: str = ""
     #: HTTP/2 streams one connection may have open at once.
     max_concurrent_streams: int = 64
+    #: RPCs the daemon handles at once, over all connections; beyond it RESOURCE_EXHAUSTED
+    #: at the door, so handlers (and their memory) cannot pile up without bound.
+    max_concurrent_rpcs: int = 1024
     #: Connections are closed (gracefully) after this long, so load rebalances; 0 = never.
     max_connection_age_seconds: float = 3600.0
     #: Clients pinging more often than this (without calls) are disconnected.
@@ -676,6 +679,8 @@ def _load_server(r: _Reader, data: Mapping[str, Any]) -> ServerConfig:
         socket_group=r.get(s, "socket_group", str, "", p),
         max_concurrent_streams=r.int_in(s, "max_concurrent_streams", d.max_concurrent_streams,
                                         1, 100_000, p),
+        max_concurrent_rpcs=r.int_in(s, "max_concurrent_rpcs", d.max_concurrent_rpcs,
+                                     1, 1_000_000, p),
         max_connection_age_seconds=age, keepalive_min_interval_seconds=ping)
 
 
@@ -992,6 +997,7 @@ max_message_bytes = 4194304
 socket_mode = "0660"           # unix:// listener: the socket's file mode ...
 socket_group = ""              # ... and group ("" = the daemon's)
 max_concurrent_streams = 64    # per connection
+max_concurrent_rpcs = 1024     # over all connections; beyond it RESOURCE_EXHAUSTED
 max_connection_age_seconds = 3600.0   # 0 = connections live forever
 keepalive_min_interval_seconds = 60.0 # clients pinging more often are disconnected
 

@@ -362,7 +362,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     server = aio.server(
         interceptors=[interceptor],
         options=options,
-        maximum_concurrent_rpcs=None,
+        maximum_concurrent_rpcs=sc.max_concurrent_rpcs,
     )
     registry = ModelRegistry(config, progress=notifier.status)
     health_servicer = health_aio.HealthServicer()

@@ -112,3 +112,44 @@ def test_an_fdatasync_that_does_not_return(server: InProcessServer) -> None:
     finally:
         writer.os_fdatasync = os.fdatasync
     print(f"fdatasync hang detected after {seconds:.1f} s (hang_seconds {HANG_SECONDS})")
+
+
+def test_handlers_are_bounded(tmp_path: Path, model_path: Path) -> None:
+    """[server] max_concurrent_rpcs: past it, RESOURCE_EXHAUSTED at the door (a hung decode
+    once let handlers pile up without bound)."""
+    models = {t: ModelConfig(tier=t, path=model_path, n_threads=2, chat_template="transcript")
+              for t in cfgmod.TIERS}
+    config = replace(cfgmod.embedded_default(), state_dir=tmp_path, models=models,
+                     server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0",
+                                    max_concurrent_rpcs=2, shutdown_grace_seconds=2.0))
+    server = InProcessServer(config)
+    ctx = server.app.registry.engines[0]._ctx
+    decode, release = ctx.decode, threading.Event()
+
+    def stuck() -> None:
+        release.wait(60)
+        decode()
+
+    ctx.decode = stuck
+    done: list[Any] = []
+
+    def ask() -> None:
+        with Client(server.address, timeout=120, retry=NO_RETRY) as c:
+            done.append(c.generate(prompt="Once upon a time", max_tokens=2))
+
+    askers = [threading.Thread(target=ask) for _ in range(2)]
+    try:
+        for t in askers:
+            t.start()
+        _until(lambda: server.app.in_flight.count >= 2, 30)
+        with Client(server.address, timeout=10, retry=NO_RETRY) as c, \
+                pytest.raises(RpcError) as info:
+            c.generate(prompt="Hi", max_tokens=2)
+        assert grpc.StatusCode.RESOURCE_EXHAUSTED == info.value.code
+    finally:
+        release.set()
+        for t in askers:
+            t.join(60)
+        ctx.decode = decode
+        server.stop()
+    assert 2 == len(done)
