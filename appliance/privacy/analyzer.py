@@ -26,6 +26,7 @@ from appliance.errors import ConfigError
 from appliance.privacy.normalize import normalize
 from appliance.privacy.recognizers_ids import id_recognizers
 from appliance.privacy.recognizers_names import name_recognizers, widen_names
+from appliance.privacy.recognizers_phone import VERSION_LIKE, FastPhoneRecognizer, glued
 from appliance.privacy.recognizers_zh import (
     CnBankCardRecognizer,
     CnPersonRecognizer,
@@ -38,8 +39,6 @@ log = structlog.get_logger("appliance.privacy")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # CJK characters and CJK/full-width punctuation, blanked out for the English NER pass.
 _CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-# Four or more dot-separated number groups read as a version or build number, not a phone.
-_VERSION_LIKE = re.compile(r"\+?[0-9]+(?:\.[0-9]+){3,}")
 _DIGIT = re.compile(r"[0-9]")
 #: Three or more capitalised words in a row: text the NER model reads as shouting, not names.
 _SHOUTED = re.compile(r"(?<![A-Za-z])[A-Z][A-Z'\-]+(?:[ \t]+[A-Z][A-Z'\-]+){2,}(?![A-Za-z])")
@@ -61,12 +60,7 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
                                             or (len(value) <= 3 and value.isupper()))
     if entity_type != "PHONE_NUMBER":
         return False
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    # A "phone number" glued to letters or joined by -_/. is a piece of some other identifier.
-    glued = (before.isascii() and (before.isalnum() or before in "-_/.")) or \
-            (after.isascii() and (after.isalnum() or after in "-_/"))
-    return glued or _VERSION_LIKE.fullmatch(value) is not None
+    return glued(text, start, end) or VERSION_LIKE.fullmatch(value) is not None
 _NER_RECOGNIZER = "SpacyRecognizer"
 _EN_NAME_RECOGNIZERS = frozenset({_NER_RECOGNIZER, "GazetteerNameRecognizer",
                                   "CuedNameRecognizer"})
@@ -220,8 +214,6 @@ class Analyzer:
             RecognizerRegistry,
         )
         from presidio_analyzer.predefined_recognizers import PhoneRecognizer  # noqa: PLC0415
-
-        from appliance.privacy.recognizers_phone import FastPhoneRecognizer  # noqa: PLC0415
 
         use_bundled_suffix_list()
         quiet_presidio()

@@ -40,10 +40,11 @@ _SEPARATED = re.compile(r"[0-9][ ().\-]+[0-9]")
 _BUSINESS = re.compile(r"^(?:400|800)[0-9]{7}$")
 
 
-_VERSION_LIKE = re.compile(r"\+?[0-9]+(?:\.[0-9]+){3,}")
+#: Four or more dot-separated number groups read as a version or build number, not a phone.
+VERSION_LIKE = re.compile(r"\+?[0-9]+(?:\.[0-9]+){3,}")
 
 
-def _glued(text: str, start: int, end: int) -> bool:
+def glued(text: str, start: int, end: int) -> bool:
     """Digits joined to letters or by -_/. to something else: part of another identifier."""
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
@@ -140,7 +141,7 @@ class FastPhoneRecognizer(EntityRecognizer):
                 continue
             if _BUSINESS.match(digits) and not run.startswith("+"):
                 continue
-            if _glued(text, m.start(), m.end()) or _VERSION_LIKE.fullmatch(run):
+            if glued(text, m.start(), m.end()) or VERSION_LIKE.fullmatch(run):
                 continue  # a piece of another identifier; the analyzer would drop it anyway
             lo, hi = max(m.start() - _MARGIN, 0), min(m.end() + _MARGIN, len(text))
             separated = _SEPARATED.search(run) is not None
