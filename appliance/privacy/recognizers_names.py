@@ -39,6 +39,8 @@ _last: frozenset[str] = frozenset()
 def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     """(first names, surnames), upper case, read once from the ``names`` package."""
     global _first, _last  # noqa: PLW0603 - one process-wide table, read once
+    if _last:  # built: read-only from here on, no lock on the hot path
+        return _first, _last
     with _lock:
         if not _last:
             def read(name: str) -> set[str]:

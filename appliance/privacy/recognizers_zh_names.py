@@ -65,6 +65,8 @@ _dictionary_names: frozenset[str] = frozenset()
 def load_segmenter() -> Any:
     """jieba's segmenter and the dictionary's person names, initialised once (about 1 s)."""
     global _tokenizer, _freq, _dictionary_names  # noqa: PLW0603 - built once per process
+    if _tokenizer is not None:  # built: read-only from here on, no lock on the hot path
+        return _tokenizer
     with _lock:
         if _tokenizer is None:
             import jieba  # noqa: PLC0415
