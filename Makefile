@@ -66,6 +66,7 @@ test-full: setup
 lint: setup
 	$(VENV)/bin/ruff check appliance tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 proto: setup
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. --grpc_python_out=. \

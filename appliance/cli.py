@@ -13,9 +13,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appliance import __version__
+
+if TYPE_CHECKING:
+    from appliance.config import Config
+    from appliance.errors import ConfigError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -353,13 +357,28 @@ def cmd_config(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    problems = config.check_files(cfg)
+    problems = config.check_files(cfg) + _officer_key_problems(cfg)
     for problem in problems:
         print(str(problem), file=sys.stderr)
     if problems:
         return EXIT_USAGE
     print(f"OK: {cfg.source or 'embedded default'}")
     return EXIT_OK
+
+
+def _officer_key_problems(cfg: Config) -> list[ConfigError]:
+    """The configured officer public key must load (the audit log is sealed to it)."""
+    if cfg.audit.officer_public_key is None:
+        return []
+    from appliance.audit.keys import load_officer_public  # noqa: PLC0415
+    from appliance.errors import ConfigError  # noqa: PLC0415
+
+    try:
+        load_officer_public(cfg.audit.officer_public_key)
+    except ConfigError as exc:
+        return [ConfigError(exc.message, file=str(cfg.source or "embedded default"),
+                            key=exc.key)]
+    return []
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -494,9 +513,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    from appliance.access import TokenStore  # noqa: PLC0415
     from appliance.audit.keys import write_atomic  # noqa: PLC0415
     from appliance.errors import ConfigError  # noqa: PLC0415
-    from appliance.server.auth import TokenStore  # noqa: PLC0415
 
     try:
         cfg = _load_config(args.config)

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from appliance.engine.chat import BUILTIN_TEMPLATES
-from appliance.engine.sampling import GENERATION_FIELDS
-from appliance.engine.sampling import problem as generation_problem
 from appliance.errors import ConfigError
+from appliance.generation import BUILTIN_TEMPLATES, GENERATION_FIELDS
+from appliance.generation import problem as generation_problem
 
 TIERS = ("v3", "r1")
 DEFAULT_LISTEN = "127.0.0.1:50051"
@@ -141,7 +140,7 @@ class ModelConfig:
     #: reasoning itself and the model goes on to the answer. 0: only max_tokens limits it.
     reasoning_budget: int = 0
     #: Generation defaults for requests that leave a field unset (None: the engine's own,
-    #: appliance.engine.sampling.ENGINE_DEFAULTS). Not part of the engine key: tiers that
+    #: appliance.generation.ENGINE_DEFAULTS). Not part of the engine key: tiers that
     #: share a loaded model may sample differently.
     temperature: float | None = None
     top_p: float | None = None
@@ -1260,11 +1259,4 @@ def check_files(cfg: Config) -> list[ConfigError]:
         elif not os.access(spec.path, os.R_OK):
             problems.append(ConfigError(f"model file not readable: {spec.path}", file=file,
                                         key=f"models.{tier}.path"))
-    if cfg.audit.officer_public_key is not None:
-        from appliance.audit.keys import load_officer_public  # noqa: PLC0415
-
-        try:
-            load_officer_public(cfg.audit.officer_public_key)
-        except ConfigError as exc:
-            problems.append(ConfigError(exc.message, file=file, key=exc.key))
     return problems

@@ -30,7 +30,7 @@ from appliance.audit.writer import AuditWriter, WriterSettings
 if TYPE_CHECKING:
     from appliance.config import Config
     from appliance.observability.metrics import Metrics
-    from appliance.pipeline import RequestInfo
+    from appliance.request import RequestInfo
 
 log = structlog.get_logger("appliance.audit")
 
@@ -84,7 +84,7 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
         "client": info.client, "role": info.role, "peer": info.peer, "method": info.method,
         "tier": info.tier,
         "model_sha256": info.model_sha256, "route": info.route, "route_reason": info.route_reason,
-        "outcome": info.outcome, "status": info.status, "finish_reason": info.finish_reason,
+        "outcome": str(info.outcome), "status": info.status, "finish_reason": info.finish_reason,
         "pii": dict(info.pii_counts), "output_pii": dict(info.output_pii_counts),
         "prompt_tokens": info.prompt_tokens, "completion_tokens": info.completion_tokens,
         "latency_ms": round((time.monotonic() - info.started) * 1000, 1),

@@ -19,50 +19,13 @@ follow it, where they ignore turn markers such as Gemma's ``<start_of_turn>``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NoReturn
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from appliance.errors import EngineFailure, InvalidArgument
-
-ROLES = ("system", "user", "assistant")
-#: Where a transcript-style chat answer ends: the model starting the next turn.
-TRANSCRIPT_STOPS = ("\nUser:", "\nSystem:")
-
-#: Templates for models whose GGUF carries none, chosen with ``models.<tier>.chat_template``.
-#: "gemma" follows Gemma's turn format; Gemma has no system role, so system text is prepended to
-#: the next user turn, as Gemma's own template does.
-BUILTIN_TEMPLATES = {
-    "transcript": (
-        "{%- for m in messages -%}"
-        "{{ m['role'] | capitalize + ': ' + m['content'] + '\\n' }}"
-        "{%- endfor -%}"
-        "{%- if add_generation_prompt -%}{{ 'Assistant:' }}{%- endif -%}"
-    ),
-    "gemma": (
-        "{{ bos_token }}"
-        "{%- set ns = namespace(system='') -%}"
-        "{%- for m in messages -%}"
-        "{%- if m['role'] == 'system' -%}"
-        "{%- set ns.system = ns.system + m['content'] + '\n\n' -%}"
-        "{%- elif m['role'] == 'user' -%}"
-        "{{ '<start_of_turn>user\n' + ns.system + m['content'] + '<end_of_turn>\n' }}"
-        "{%- set ns.system = '' -%}"
-        "{%- else -%}"
-        "{{ '<start_of_turn>model\n' + m['content'] + '<end_of_turn>\n' }}"
-        "{%- endif -%}"
-        "{%- endfor -%}"
-        "{%- if add_generation_prompt -%}{{ '<start_of_turn>model\n' }}{%- endif -%}"
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Message:
-    role: str
-    content: str
+from appliance.generation import BUILTIN_TEMPLATES, TRANSCRIPT_STOPS, Message
 
 
 def _raise(message: str) -> NoReturn:

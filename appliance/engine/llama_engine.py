@@ -36,12 +36,19 @@ from pathlib import Path
 import structlog
 
 from appliance.config import ModelConfig
-from appliance.engine.chat import BUILTIN_TEMPLATES, ChatRenderer, Message
+from appliance.engine.chat import ChatRenderer
 from appliance.engine.default_model import sha256_file
 from appliance.engine.facts import ModelFacts, quantization_name
-from appliance.engine.lowlevel import Context, Model, Sampler, SamplerSpec
+from appliance.engine.lowlevel import Context, Model, Sampler
 from appliance.engine.stops import StopMatcher
-from appliance.engine.structured import ResponseFormat, with_reasoning
+from appliance.engine.structured import with_reasoning
+from appliance.engine.types import (
+    EngineState,
+    Event,
+    Finished,
+    SamplingParams,
+    TextPiece,
+)
 from appliance.errors import (
     ApplianceError,
     Cancelled,
@@ -53,6 +60,7 @@ from appliance.errors import (
     QueueTimeout,
     Unavailable,
 )
+from appliance.generation import BUILTIN_TEMPLATES, Message
 
 log = structlog.get_logger("appliance.engine")
 
@@ -61,50 +69,8 @@ _WARMUP_PROMPT = "Hello"
 _MEMORY_MARGIN = 1.25
 
 
-@dataclass(frozen=True)
-class SamplingParams(SamplerSpec):
-    """One request's generation: the sampler chain (temperature, top_p, top_k, min_p,
-    penalties, logit_bias, grammar: keyword-only, from SamplerSpec) and the rest."""
-
-    max_tokens: int
-    seed: int | None = None
-    stop: tuple[str, ...] = ()
-    #: Generation fields the request left unset: the tier's defaults fill them
-    #: (appliance.engine.sampling.GENERATION_FIELDS).
-    unset: frozenset[str] = frozenset()
-    #: Structured output: the format ``grammar`` came from (sent as such to a cluster).
-    response_format: ResponseFormat = field(default_factory=ResponseFormat)
-    #: Track the mean log-probability of the generated tokens (for escalation); costs a
-    #: softmax over the vocabulary per token.
-    logprobs: bool = False
-    #: How the model marks reasoning ("none", "think_tags", "think_tags_open") and the most
-    #: tokens it may spend on it (0: no budget). Over budget, the engine writes the closing
-    #: tag itself and the model continues with the answer.
-    reasoning: str = "none"
-    reasoning_budget: int = 0
-
-
 #: What the engine appends when a reasoning budget runs out.
 CLOSE_REASONING = "\n</think>\n\n"
-
-
-@dataclass(frozen=True)
-class TextPiece:
-    text: str
-
-
-@dataclass(frozen=True)
-class Finished:
-    finish_reason: str  # "stop" or "length"
-    prompt_tokens: int
-    completion_tokens: int
-    #: Seconds the request waited for a slot (local engines only).
-    queue_wait_s: float | None = None
-    #: Mean log-probability of the generated tokens, when asked for (local engines only).
-    mean_logprob: float | None = None
-
-
-Event = TextPiece | Finished
 
 
 @dataclass
@@ -167,7 +133,7 @@ class LlamaEngine:
         self.tiers = tuple(tiers)
         self.name = "+".join(self.tiers)
         self.expected_sha256 = expected_sha256
-        self.state = "loading"
+        self.state = EngineState.LOADING
         self.facts: ModelFacts | None = None
         self._progress = progress or (lambda _m: None)
         self._model: Model | None = None
@@ -237,7 +203,7 @@ class LlamaEngine:
             self._cv.notify()
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join)
-        self.state = "stopped"
+        self.state = EngineState.STOPPED
 
     @property
     def active_jobs(self) -> int:
@@ -249,7 +215,9 @@ class LlamaEngine:
 
     @property
     def free_slots(self) -> int:
-        return max(self.spec.slots - len(self._running), 0) if self.state == "ready" else 0
+        if self.state is not EngineState.READY:
+            return 0
+        return max(self.spec.slots - len(self._running), 0)
 
     # ------------------------------------------------------------------ prompt preparation
 
@@ -337,7 +305,7 @@ class LlamaEngine:
         return full, wait
 
     def check_ready(self) -> None:
-        if self.state != "ready":
+        if self.state is not EngineState.READY:
             raise Unavailable(f"model {self.name} is {self.state}", tiers=self.tiers)
 
     async def generate(self, tokens: list[int], params: SamplingParams,
@@ -382,13 +350,13 @@ class LlamaEngine:
         try:
             self._load()
         except BaseException as exc:  # noqa: BLE001 - reported to the awaiting coroutine
-            self.state = "failed"
+            self.state = EngineState.FAILED
             error = exc if isinstance(exc, ApplianceError) else ModelError(
                 f"cannot load {self.path}: {exc}", path=str(self.path))
             self._unload()
             loop.call_soon_threadsafe(report, error)
             return
-        self.state = "ready"
+        self.state = EngineState.READY
         loop.call_soon_threadsafe(report, None)
         try:
             while self._next_step():

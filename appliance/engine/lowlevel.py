@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import llama_cpp as ll
 import numpy as np
 import structlog
 
+from appliance.engine.types import SamplerSpec
 from appliance.errors import EngineFailure, ModelError
 
 log = structlog.get_logger("appliance.llama")
@@ -202,23 +202,6 @@ class Context:
 #: How many of the most likely tokens the grammar checks before it checks them all.
 GRAMMAR_SHORTLIST = 256
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])
-
-
-@dataclass(frozen=True, kw_only=True)
-class SamplerSpec:
-    """What one sequence's sampler chain does (the engine's SamplingParams extend it)."""
-
-    temperature: float = 0.8
-    top_p: float = 1.0
-    top_k: int = 40
-    min_p: float = 0.05
-    repetition_penalty: float = 1.0
-    frequency_penalty: float = 0.0
-    presence_penalty: float = 0.0
-    penalty_last_n: int = 64
-    logit_bias: tuple[tuple[int, float], ...] = ()
-    #: A GBNF grammar the output must follow ("" = none), rooted at ``root``.
-    grammar: str = ""
 
 
 class Sampler:

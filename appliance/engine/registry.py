@@ -15,6 +15,7 @@ import structlog
 from appliance.config import Config, ModelConfig
 from appliance.engine.default_model import ensure_default_model
 from appliance.engine.llama_engine import LlamaEngine
+from appliance.engine.types import EngineState
 from appliance.errors import InvalidArgument
 
 log = structlog.get_logger("appliance.registry")
@@ -50,7 +51,7 @@ class ModelRegistry:
 
     @property
     def ready(self) -> bool:
-        return bool(self.engines) and all(e.state == "ready" for e in self.engines)
+        return bool(self.engines) and all(e.state is EngineState.READY for e in self.engines)
 
     async def load(self) -> None:
         """Resolve files (assembling the default model if needed), then load every engine."""
@@ -86,7 +87,7 @@ class ModelRegistry:
                 await engine.start()
         except BaseException:
             for engine in engines:
-                if engine.state == "ready":
+                if engine.state is EngineState.READY:
                     await engine.close()
             raise
         return by_tier, engines
@@ -110,5 +111,5 @@ class ModelRegistry:
         for task in list(self._retiring):
             await task
         for engine in self.engines:
-            if engine.state == "ready":
+            if engine.state is EngineState.READY:
                 await engine.close()

@@ -15,41 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from appliance.errors import InvalidArgument
+from appliance.generation import FORMATS, ResponseFormat
 
-FORMATS = ("", "text", "json_object", "json_schema")
 #: Largest schema accepted, in bytes of JSON text.
 MAX_SCHEMA_BYTES = 64 * 1024
 _STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F] | "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})'
 _LOOSE_CHAR = re.compile(r"^char ::= .*$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class ResponseFormat:
-    type: str = ""
-    #: With json_schema: the schema, as the caller sent it (JSON text).
-    schema: str = ""
-
-    @property
-    def json(self) -> bool:
-        return self.type in ("json_object", "json_schema")
-
-    def openai(self, style: str = "openai") -> dict[str, Any] | None:
-        """The same format in an OpenAI-compatible request body (for the central cluster).
-        ``style`` "json_object_schema": the schema inside a json_object format, as
-        llama-cpp-python's server takes it."""
-        if self.type == "json_object":
-            return {"type": "json_object"}
-        if self.type == "json_schema":
-            schema = json.loads(self.schema)
-            if style == "json_object_schema":
-                return {"type": "json_object", "schema": schema}
-            return {"type": "json_schema",
-                    "json_schema": {"name": "response", "schema": schema, "strict": True}}
-        return None
 
 
 def grammar_for(fmt: ResponseFormat) -> str:

@@ -26,7 +26,7 @@ from appliance import __version__
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
-    from appliance.pipeline import RequestInfo
+    from appliance.request import RequestInfo
 
 #: Request latency buckets (seconds): from a cached short answer to a long reasoning run.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)

@@ -22,9 +22,9 @@ import httpx
 import structlog
 
 from appliance.config import FallbackConfig
-from appliance.engine.chat import Message
-from appliance.engine.llama_engine import Event, Finished, SamplingParams, TextPiece
+from appliance.engine.types import Event, Finished, SamplingParams, TextPiece
 from appliance.errors import Unavailable
+from appliance.generation import Message
 
 log = structlog.get_logger("appliance.central")
 

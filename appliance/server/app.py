@@ -28,6 +28,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
+from appliance.access import Authenticator
 from appliance.audit.stage import AuditLog, AuditStage, open_audit
 from appliance.config import Config
 from appliance.config import load as config_load
@@ -35,11 +36,11 @@ from appliance.engine.registry import ModelRegistry
 from appliance.errors import ApplianceError, ConfigError, InvalidArgument, Unavailable
 from appliance.observability.metrics import Metrics
 from appliance.observability.systemd import SystemdNotifier
-from appliance.pipeline import Pipeline, RequestInfo
+from appliance.pipeline import Pipeline
 from appliance.privacy.masker import PiiMasker
 from appliance.privacy.stage import PrivacyStage
+from appliance.request import RequestInfo
 from appliance.routing.central import CentralClient
-from appliance.server.auth import Authenticator
 from appliance.server.interceptors import InFlight, ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.v1 import appliance_pb2 as pb

@@ -20,17 +20,15 @@ import grpc
 import structlog
 from grpc import aio
 
+from appliance.access import Authenticator
 from appliance.errors import (
     ApplianceError,
     InvalidArgument,
     Overloaded,
-    PermissionDenied,
-    Unauthenticated,
     client_message,
     grpc_status,
 )
-from appliance.pipeline import RequestInfo, current_request
-from appliance.server.auth import Authenticator
+from appliance.request import Outcome, RequestInfo, current_request, settle
 
 if TYPE_CHECKING:
     from appliance.observability.metrics import Metrics
@@ -172,7 +170,7 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
         self._in_flight.leave()
         log.info(
             "rpc", method=info.method, client=info.client, status=info.status,
-            outcome=info.outcome, model=info.tier, route=info.route,
+            outcome=str(info.outcome), model=info.tier, route=info.route,
             route_reason=info.route_reason, prompt_tokens=info.prompt_tokens,
             completion_tokens=info.completion_tokens, finish_reason=info.finish_reason,
             latency_ms=round((time.monotonic() - info.started) * 1000, 1),
@@ -187,17 +185,15 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
     async def _fail(self, info: RequestInfo, context: Context,
                     error: BaseException) -> None:
         code = grpc_status(error)
+        if info.outcome is Outcome.OK:  # not settled by the pipeline: failed before it
+            settle(info, error)
         info.status = code.name
-        if info.outcome == "ok":
-            info.outcome = "error"
         metadata = [("request-id", info.request_id)]
         if isinstance(error, Overloaded):
-            info.outcome = "rejected"
             metadata.append(("retry-after", f"{max(error.retry_after, 0.1):.1f}"))
-        if isinstance(error, Unauthenticated | PermissionDenied) and not info.auth_checked:
-            info.outcome = "rejected"
-            if self._audit_refusal is not None and info.method in AUDITED_METHODS:
-                await self._audit_refusal(info)
+        if info.outcome is Outcome.REJECTED and not info.auth_checked \
+                and self._audit_refusal is not None and info.method in AUDITED_METHODS:
+            await self._audit_refusal(info)
         if isinstance(error, ApplianceError):
             log.warning("rpc_error", error_type=type(error).__name__, detail=error.message,
                         context={k: v for k, v in error.context.items() if v is not None})
@@ -209,9 +205,8 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
 
     def _cancelled(self, info: RequestInfo, context: Context) -> None:
         remaining = context.time_remaining()
-        expired = remaining is not None and remaining <= 0
-        info.status = "DEADLINE_EXCEEDED" if expired else "CANCELLED"
-        info.outcome = "error" if expired else "cancelled"
+        settle(info, asyncio.CancelledError(),
+               deadline_passed=remaining is not None and remaining <= 0)
 
     def _wrap_unary(self, method: str, behavior: Callable[..., Awaitable[Any]]
                     ) -> Callable[[Any, Context], Awaitable[Any]]:

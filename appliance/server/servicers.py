@@ -11,12 +11,12 @@ from typing import Any, Protocol, TypeAlias
 from grpc import aio
 
 from appliance import __version__
-from appliance.engine.chat import Message
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.registry import ModelRegistry
-from appliance.engine.structured import ResponseFormat
 from appliance.errors import InternalError, InvalidArgument, Unavailable
-from appliance.pipeline import Chunk, GenerateParams, Pipeline, RequestInfo, current_request
+from appliance.generation import Message, ResponseFormat
+from appliance.pipeline import Pipeline
+from appliance.request import Chunk, GenerateParams, RequestInfo, current_request
 from appliance.server.interceptors import InFlight
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc

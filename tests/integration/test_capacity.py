@@ -72,7 +72,8 @@ def test_queue_allowance_expires_a_waiting_request_only(model_path: Path) -> Non
     import asyncio
 
     from appliance.config import ModelConfig
-    from appliance.engine.llama_engine import Finished, LlamaEngine, SamplingParams
+    from appliance.engine.llama_engine import LlamaEngine
+    from appliance.engine.types import Finished, SamplingParams
     from appliance.errors import QueueTimeout
 
     async def main() -> tuple[float, str]:

@@ -14,8 +14,8 @@ from appliance.audit.keys import generate_officer_key, load_officer_private
 from appliance.audit.verify import verify_dir
 from appliance.client import Client
 from appliance.config import EscalationConfig, ModelConfig
-from appliance.engine.llama_engine import Finished
-from appliance.pipeline import weakness
+from appliance.engine.types import Finished
+from appliance.stages.escalate import weakness
 from tests.inprocess import InProcessServer
 
 PROMPT = "The capital of France is"

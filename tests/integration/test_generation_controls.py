@@ -157,7 +157,7 @@ def test_repetition_penalty_reduces_repeated_ngrams(server: InProcessServer) -> 
 
 def test_logit_bias_bans_a_token(server: InProcessServer) -> None:
     """A bias of -100 on the token greedy decoding picks first makes it pick another."""
-    engine = server.app.pipeline._registry.engine_for("v3")
+    engine = server.app.registry.engine_for("v3")
     prompt = "The capital of France is"
     with Client(server.address, timeout=120) as c:
         free = c.generate(prompt=prompt, temperature=0.0, max_tokens=3)

@@ -15,7 +15,8 @@ import pytest
 from appliance import config as cfgmod
 from appliance.client import Client
 from appliance.config import ModelConfig
-from appliance.engine.llama_engine import CLOSE_REASONING, LlamaEngine, SamplingParams
+from appliance.engine.llama_engine import CLOSE_REASONING, LlamaEngine
+from appliance.engine.types import SamplingParams
 from tests.inprocess import InProcessServer
 
 PROMPT = "The capital of France is"

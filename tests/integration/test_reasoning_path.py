@@ -18,7 +18,7 @@ import pytest
 from appliance import config as cfgmod
 from appliance.client import Client
 from appliance.config import ModelConfig
-from appliance.engine.llama_engine import Finished, TextPiece
+from appliance.engine.types import Finished, TextPiece
 from tests.inprocess import InProcessServer
 
 SCRIPT = ["<thi", "nk>The user <EMA", "IL_ADDRESS_1> asks for a sum. 2+2", "=4.</th",

@@ -14,7 +14,7 @@ from appliance.audit import format as fmt
 from appliance.audit.keys import load_officer_private, load_signer
 from appliance.audit.stage import begin_record, end_record
 from appliance.errors import ConfigError
-from appliance.pipeline import RequestInfo
+from appliance.request import RequestInfo
 from tests.audit_helpers import new_log
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.engine.chat import BUILTIN_TEMPLATES, ChatRenderer, Message
+from appliance.engine.chat import ChatRenderer
 from appliance.errors import EngineFailure, InvalidArgument
+from appliance.generation import BUILTIN_TEMPLATES, Message
 
 
 def test_gemma_template_folds_system_into_first_user_turn() -> None:

@@ -9,12 +9,14 @@ import pytest
 
 from appliance import config as cfgmod
 from appliance.config import ConfigErrors, ModelConfig, load
-from appliance.engine.chat import BUILTIN_TEMPLATES, TRANSCRIPT_STOPS, ChatRenderer, Message
-from appliance.engine.structured import ResponseFormat, grammar_for, with_reasoning
+from appliance.engine.chat import ChatRenderer
+from appliance.engine.structured import grammar_for, with_reasoning
 from appliance.errors import InvalidArgument
-from appliance.pipeline import GenerateParams, validate, with_tier_defaults
+from appliance.generation import BUILTIN_TEMPLATES, TRANSCRIPT_STOPS, Message, ResponseFormat
 from appliance.privacy.restore import PlaceholderRestorer
 from appliance.privacy.vault import Vault
+from appliance.request import GenerateParams
+from appliance.stages.validate import validate, with_tier_defaults
 
 LIMITS = cfgmod.LimitsConfig()
 

@@ -1,0 +1,53 @@
+"""PII masking of a request: every text that can reach a model or leave the site is masked
+before anything else sees it — the prompt or each message's content, and the stop strings
+(sent to the cluster; matched against the model's output, which holds placeholders too).
+Roles are one of ROLES (validated); ``model`` and ``task_type`` only pick a tier locally."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from appliance.config import Policy
+from appliance.engine.types import SamplingParams
+from appliance.errors import InvalidArgument, Unavailable
+from appliance.generation import Message
+from appliance.privacy.stage import MaskedRequest, PrivacyStage
+from appliance.request import GenerateParams
+
+
+def privacy_for(policy: Policy | None, default: PrivacyStage | None,
+                profiles: Mapping[str, PrivacyStage]) -> PrivacyStage:
+    """The PII stage for this identity: its policy's profile, else the default one."""
+    privacy = default
+    if policy is not None and policy.pii_profile:
+        privacy = profiles.get(policy.pii_profile)
+    if privacy is None:  # cannot happen while accepting; never serve unmasked
+        raise Unavailable("PII stage not loaded")
+    return privacy
+
+
+async def mask_request(privacy: PrivacyStage, params: GenerateParams,
+                       sampling: SamplingParams) -> tuple[MaskedRequest, SamplingParams]:
+    """The masked texts (and stop strings, masked in the same vault) and the sampling
+    parameters with the masked stop strings. A JSON schema carrying PII is refused."""
+    texts = [params.prompt] if params.prompt else [m.content for m in params.messages]
+    masked = (await privacy.mask([*texts, *params.stop])).split_stop(len(texts))
+    if params.stop:
+        sampling = replace(sampling, stop=masked.stop)
+    if params.response_format.schema:
+        # A schema leaves the site with an overflowing request and shapes the answer: it
+        # must not carry personal data (refused rather than masked, which would change it).
+        found = (await privacy.mask([params.response_format.schema])).entity_counts
+        if found:
+            raise InvalidArgument(f"response_format.json_schema: contains PII "
+                                  f"({', '.join(sorted(found))}); a schema must not carry "
+                                  f"personal data", field="response_format")
+    return masked, sampling
+
+
+def masked_messages(params: GenerateParams, masked: MaskedRequest) -> tuple[Message, ...]:
+    """The request as chat messages of masked text (a raw prompt is one user message)."""
+    if params.prompt:
+        return (Message("user", masked.texts[0]),)
+    return tuple(Message(m.role, t) for m, t in zip(params.messages, masked.texts, strict=True))

@@ -1,0 +1,89 @@
+"""The answer on its way out: reasoning split from the answer, each scanned for PII the model
+wrote and restored (placeholders back to the caller's values), and the audit records written
+so that nothing reaches the caller before its record is durable."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+from appliance.engine.types import Event, Finished, TextPiece
+from appliance.privacy.stage import MaskedRequest, OutputFilter, PrivacyStage
+from appliance.request import Chunk, RequestInfo
+from appliance.routing.reasoning import ReasoningSplitter
+from appliance.stages.records import RequestRecords
+
+
+class Answer:
+    """One request's output: text pieces in, chunks for the caller out."""
+
+    def __init__(self, privacy: PrivacyStage, masked: MaskedRequest, *, json_output: bool,
+                 include_reasoning: bool, reasoning_style: str) -> None:
+        # Answer and reasoning each get their own scan-and-restore, as they stream separately.
+        self.output: OutputFilter = privacy.output(replace(masked, json_output=json_output))
+        self.thoughts: OutputFilter | None = privacy.output(masked) if include_reasoning \
+            else None
+        self.splitter = ReasoningSplitter(starts_open=reasoning_style == "think_tags_open") \
+            if reasoning_style != "none" else None
+
+    async def piece(self, text: str) -> Chunk:
+        reasoning, answer = self.splitter.feed(text) if self.splitter else ("", text)
+        return Chunk(text=await self.output.feed(answer) if answer else "",
+                     reasoning=await self.thoughts.feed(reasoning)
+                     if self.thoughts and reasoning else "")
+
+    async def tail(self) -> Chunk:
+        """What is still held back (a partial placeholder, a partial tag), released."""
+        reasoning, answer = self.splitter.flush() if self.splitter else ("", "")
+        text = await self.output.feed(answer) + await self.output.flush()
+        thoughts = self.thoughts
+        return Chunk(text=text, reasoning=await thoughts.feed(reasoning) + await thoughts.flush()
+                     if thoughts else "")
+
+    def record(self, info: RequestInfo) -> None:
+        """The masked answer and reasoning, and the PII the model wrote, into the record."""
+        info.output_pii_counts = dict(self.output.masked_counts)
+        if self.thoughts:
+            for k, v in self.thoughts.masked_counts.items():
+                info.output_pii_counts[k] = info.output_pii_counts.get(k, 0) + v
+        info.masked_answer = self.output.masked_text
+        info.masked_reasoning = self.thoughts.masked_text if self.thoughts else None
+
+
+async def stream(source: AsyncIterator[Event], answer: Answer, info: RequestInfo,
+                 records: RequestRecords) -> AsyncIterator[Chunk]:
+    """Chunks for the caller, the last with finish_reason and usage. The begin record is
+    durable before the first chunk, the end record before the last."""
+    try:
+        async for event in source:
+            if isinstance(event, TextPiece):
+                chunk = await answer.piece(event.text)
+                if chunk.text or chunk.reasoning:
+                    await records.begin()
+                    if info.first_output_at is None:
+                        info.first_output_at = time.monotonic()
+                    yield chunk
+            elif isinstance(event, Finished):
+                yield await _last(event, answer, info, records)
+    finally:
+        info.masked_answer = answer.output.masked_text
+        info.masked_reasoning = answer.thoughts.masked_text if answer.thoughts else None
+
+
+async def _last(event: Finished, answer: Answer, info: RequestInfo,
+                records: RequestRecords) -> Chunk:
+    info.finish_reason = event.finish_reason
+    info.completion_tokens = event.completion_tokens
+    if event.queue_wait_s is not None:
+        info.queue_wait_s = event.queue_wait_s
+    tail = await answer.tail()
+    answer.record(info)
+    # The end record is durable before the caller sees the end of the answer.
+    await records.finish()
+    if info.first_output_at is None:
+        info.first_output_at = time.monotonic()
+    return replace(tail, finish_reason=event.finish_reason,
+                   # The cluster does not report our prompt tokens; ours counted.
+                   prompt_tokens=event.prompt_tokens or info.prompt_tokens,
+                   completion_tokens=event.completion_tokens)

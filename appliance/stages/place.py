@@ -1,0 +1,247 @@
+"""Placement: where a request runs, decided before any of it runs.
+
+The tier comes from the router; the prompt is tokenized on that tier's engine (an ``auto``
+request too long for it moves to a tier that holds it); then local or central: the request
+overflows to the cluster when the tier's queue is full or the predicted wait is too long, if
+the request, the identity's policy and the PII policy let it leave; otherwise it runs locally,
+or gets RESOURCE_EXHAUSTED when local cannot take it. A tier that is loading or failed sends
+the request to the cluster, or refuses it with UNAVAILABLE.
+
+The result is a :class:`Placement` value; :func:`events` runs it. A local engine failure (or a
+queue wait past ``max_local_wait_ms``) before the first token still moves it to the cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import structlog
+
+from appliance.config import Config, Policy
+from appliance.engine.types import (
+    Cluster,
+    Engine,
+    EngineState,
+    Event,
+    Registry,
+    SamplingParams,
+)
+from appliance.errors import EngineFailure, InvalidArgument, Overloaded, QueueTimeout, Unavailable
+from appliance.generation import Message
+from appliance.privacy.stage import MaskedRequest
+from appliance.request import GenerateParams, RequestInfo
+from appliance.routing.router import choose_tier, reroute_for_length
+from appliance.stages.mask import masked_messages
+from appliance.stages.validate import check_tier, with_tier_defaults
+
+log = structlog.get_logger("appliance.pipeline")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one request runs and with what; :func:`events` runs it."""
+
+    tier: str
+    route: Literal["local", "central"]
+    reason: str
+    #: The sampling parameters with the tier's defaults (what the cluster is sent).
+    sampling: SamplingParams
+    #: The masked request as chat messages (for the cluster).
+    messages: tuple[Message, ...]
+    #: The local engine and the prompt's tokens on it (None: the cluster answers).
+    engine: Engine | None = None
+    tokens: tuple[int, ...] = ()
+    #: What the local engine runs: ``sampling`` plus the tier's reasoning and chat stops.
+    local_sampling: SamplingParams | None = None
+    #: The cluster: where a central placement goes, or where a local one may still go.
+    central: Cluster | None = None
+    #: Local: seconds the request may wait for a slot before it leaves for the cluster.
+    max_queue_wait: float | None = None
+    #: Overflow from a full queue: a cluster failure before the first byte is then
+    #: RESOURCE_EXHAUSTED with this retry-after (neither place can take it).
+    overflow_retry_after: float | None = None
+    model_sha256: str | None = None
+    #: Events already produced (an escalation's first answer, served as it was).
+    replay: tuple[Event, ...] | None = None
+
+    def record(self, info: RequestInfo) -> None:
+        """Write where the request runs into its record (the log line, the audit)."""
+        info.tier, info.route, info.route_reason = self.tier, self.route, self.reason
+        if self.tokens:
+            info.model_sha256, info.prompt_tokens = self.model_sha256, len(self.tokens)
+
+    def with_logprobs(self) -> Placement:
+        if self.local_sampling is None:
+            return self
+        return replace(self, local_sampling=replace(self.local_sampling, logprobs=True))
+
+
+class Placer:
+    """Decides placements from the config, the tiers' engines and the cluster's health."""
+
+    def __init__(self, config: Config, registry: Registry, central: Cluster | None) -> None:
+        self.config = config
+        self.registry = registry
+        self.central = central
+
+    async def place(self, params: GenerateParams, masked: MaskedRequest,
+                    sampling: SamplingParams, info: RequestInfo,
+                    leases: list[Engine]) -> Placement:
+        """Route, tokenize and place; every engine the request holds is added to ``leases``
+        (the caller releases them when the request ends)."""
+        route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
+        engine = self.registry.engine_for(route.tier)
+        if engine.state is not EngineState.READY:
+            return self._while_not_ready(engine, route.tier, params, masked, sampling, info)
+        engine.acquire()
+        leases.append(engine)
+        tokens, what = await tokenize(engine, params, masked.texts)
+        contexts = {t: e.n_ctx for t, e in self.registry.tiers.items()}
+        rerouted = reroute_for_length(route, len(tokens) + sampling.max_tokens, contexts)
+        if rerouted.tier != route.tier:
+            engine = self.registry.engine_for(rerouted.tier)
+            engine.check_ready()
+            engine.acquire()
+            leases.append(engine)
+            tokens, what = await tokenize(engine, params, masked.texts)
+        route = rerouted
+        check_tier(info.policy, route.tier, info.client)
+        # Recorded before the rest is decided: a request refused from here on (context too
+        # small, queue full) names the tier and model it was refused on.
+        Placement(tier=route.tier, route="local", reason=route.reason, sampling=sampling,
+                  messages=(), tokens=tuple(tokens),
+                  model_sha256=engine.facts.sha256 if engine.facts else None).record(info)
+        check_context(engine, route.tier, len(tokens), sampling.max_tokens, what)
+        return self.on_engine(engine, route.tier, route.reason, tokens, params, masked,
+                              sampling, info.policy)
+
+    def _while_not_ready(self, engine: Engine, tier: str, params: GenerateParams,
+                         masked: MaskedRequest, sampling: SamplingParams,
+                         info: RequestInfo) -> Placement:
+        """The tier is loading (start-up, reload) or failed: the cluster takes the request,
+        or it is refused with UNAVAILABLE."""
+        central = self.central_for(params, masked, info.policy)
+        if central is None:
+            engine.check_ready()  # raises UNAVAILABLE (loading, failed)
+        check_tier(info.policy, tier, info.client)
+        return Placement(tier=tier, route="central", reason=f"fallback:local_{engine.state}",
+                         sampling=with_tier_defaults(sampling, self.config.models.get(tier)),
+                         messages=masked_messages(params, masked), central=central)
+
+    def on_engine(self, engine: Engine, tier: str, reason: str, tokens: list[int],
+                  params: GenerateParams, masked: MaskedRequest, sampling: SamplingParams,
+                  policy: Policy | None) -> Placement:
+        """Local on ``engine``, or overflow to the cluster when its queue cannot take the
+        request soon enough; RESOURCE_EXHAUSTED when neither can."""
+        full, wait = engine.admission()
+        fb = self.config.fallback
+        overflow = "queue_full" if full else \
+            "predicted_wait" if wait * 1000 > fb.max_local_wait_ms else None
+        central = self.central_for(params, masked, policy)
+        spec = self.config.models.get(tier)
+        sampling = with_tier_defaults(sampling, spec)
+        placed = Placement(tier=tier, route="local", reason=reason, sampling=sampling,
+                           messages=masked_messages(params, masked), engine=engine,
+                           tokens=tuple(tokens), central=central,
+                           model_sha256=engine.facts.sha256 if engine.facts else None)
+        if overflow is not None and central is not None:
+            return replace(placed, route="central", reason=f"fallback:{overflow}", engine=None,
+                           overflow_retry_after=round(max(wait, 1.0), 1) if full else None)
+        if full:
+            raise Overloaded(f"model {tier} is busy and the request cannot overflow to a "
+                             f"central cluster", retry_after=round(max(wait, 0.5), 1))
+        local = sampling if spec is None or spec.reasoning == "none" else replace(
+            sampling, reasoning=spec.reasoning, reasoning_budget=spec.reasoning_budget)
+        if params.messages and not sampling.grammar:
+            # A transcript-style template's next turn ("\nUser:") ends the answer (a grammar
+            # ends a structured answer itself, and must not be cut inside the reasoning).
+            extra = tuple(s for s in engine.chat_stops if s not in local.stop)
+            local = replace(local, stop=local.stop + extra)
+        if any(token >= engine.n_vocab for token, _bias in sampling.logit_bias):
+            raise InvalidArgument(f"logit_bias: token ids must be below model {tier}'s "
+                                  f"vocabulary size {engine.n_vocab}", field="logit_bias")
+        # With a cluster to go to, a request still waiting for a slot after max_local_wait_ms
+        # leaves the queue for the cluster: the prediction above is an estimate, this is the
+        # bound.
+        return replace(placed, local_sampling=local,
+                       max_queue_wait=fb.max_local_wait_ms / 1000 if central else None)
+
+    def central_for(self, params: GenerateParams, masked: MaskedRequest,
+                    policy: Policy | None) -> Cluster | None:
+        """The cluster, if this request may go there: configured and healthy, allowed by the
+        request, the identity's policy and the PII policy (only allowed entity types leave)."""
+        central = self.central
+        may_leave = params.allow_fallback and (policy is None or policy.allow_fallback)
+        if central is None or not may_leave or not central.available() \
+                or not set(masked.entity_counts) <= set(self.config.fallback.allowed_pii_types):
+            return None
+        return central
+
+
+def check_context(engine: Engine, tier: str, n_tokens: int, max_tokens: int, what: str) -> None:
+    if n_tokens + max_tokens > engine.n_ctx:
+        raise InvalidArgument(
+            f"{what}: {n_tokens} prompt tokens plus max_tokens {max_tokens} exceed model "
+            f"{tier}'s context of {engine.n_ctx} tokens (at most "
+            f"{max(engine.n_ctx - max_tokens, 0)} prompt tokens allowed with this max_tokens)",
+            field=what)
+
+
+async def tokenize(engine: Engine, params: GenerateParams,
+                   texts: tuple[str, ...]) -> tuple[list[int], str]:
+    """The masked prompt's tokens on ``engine``, and which field they came from."""
+    if params.prompt:
+        return await asyncio.to_thread(engine.tokenize_prompt, texts[0]), "prompt"
+    msgs = [Message(m.role, t) for m, t in zip(params.messages, texts, strict=True)]
+    return await asyncio.to_thread(engine.tokenize_chat, msgs), "messages"
+
+
+async def events(placement: Placement, info: RequestInfo, deadline: float | None,
+                 priority: int) -> AsyncIterator[Event]:
+    """Run a placement: the engine's (or the cluster's) events, text pieces then Finished."""
+    if placement.replay is not None:
+        for event in placement.replay:
+            yield event
+    elif placement.engine is None:
+        async for event in _on_cluster(placement):
+            yield event
+    else:
+        async for event in _local(placement, placement.engine, info, deadline, priority):
+            yield event
+
+
+async def _on_cluster(p: Placement) -> AsyncIterator[Event]:
+    if p.central is None:  # a central placement always names its cluster
+        raise Unavailable("no central cluster for this request")
+    started = False
+    try:
+        async for event in p.central.generate(p.messages, p.sampling, p.tier):
+            started = True
+            yield event
+    except Unavailable:
+        if started or p.overflow_retry_after is None:
+            raise
+        # Neither place can take it: the caller should come back later.
+        raise Overloaded("local capacity is full and the central cluster failed",
+                         retry_after=p.overflow_retry_after) from None
+
+
+async def _local(p: Placement, engine: Engine, info: RequestInfo, deadline: float | None,
+                 priority: int) -> AsyncIterator[Event]:
+    started = False
+    try:
+        async for event in engine.generate(list(p.tokens), p.local_sampling or p.sampling,
+                                           deadline, priority, p.max_queue_wait):
+            started = True
+            yield event
+    except (EngineFailure, QueueTimeout) as exc:
+        if started or p.central is None:
+            raise
+        why = "queue_timeout" if isinstance(exc, QueueTimeout) else "local_failure"
+        log.warning("local_fallback", tier=p.tier, reason=why)
+        info.route, info.route_reason = "central", f"fallback:{why}"
+        async for event in p.central.generate(p.messages, p.sampling, p.tier):
+            yield event
