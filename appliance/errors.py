@@ -14,6 +14,8 @@
         ├── DeadlineExceeded     DEADLINE_EXCEEDED
         ├── Cancelled            CANCELLED
         ├── Unavailable          UNAVAILABLE        loading, draining, audit log down
+        ├── FailedPrecondition   FAILED_PRECONDITION an admin operation cannot run as things
+        │                                           are (a reload whose config or model fails)
         └── InternalError        INTERNAL           opaque; detail only in the log
             ├── EngineFailure    llama.cpp failed while generating
             └── PrivacyFailure   PII analysis failed (fail closed)
@@ -110,6 +112,11 @@ class Unavailable(RequestError):
     pass
 
 
+class FailedPrecondition(RequestError):
+    """An admin operation was refused because of the appliance's own state or files (a model
+    reload whose config or model file fails); the request itself was well-formed."""
+
+
 class InternalError(RequestError):
     opaque = True
     public_message = "internal error"
@@ -132,6 +139,7 @@ _STATUS: dict[type[RequestError], grpc.StatusCode] = {
     DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
     Cancelled: grpc.StatusCode.CANCELLED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
+    FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
     InternalError: grpc.StatusCode.INTERNAL,
 }
 

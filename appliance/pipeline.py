@@ -10,7 +10,8 @@ turns its messages into :class:`~appliance.request.GenerateParams` and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 
 import structlog
 
@@ -32,40 +33,38 @@ from appliance.stages.validate import admit, check_deadline, validate
 log = structlog.get_logger("appliance.pipeline")
 
 
+@dataclass(frozen=True)
+class Services:
+    """What the pipeline serves with, all open (:func:`appliance.services.open_services`)."""
+
+    config: Config
+    registry: Registry
+    privacy: PrivacyStage
+    #: [pii.profiles.NAME] stages, for identities whose policy names one.
+    pii_profiles: Mapping[str, PrivacyStage]
+    audit: AuditStage
+    #: The central cluster (None: not configured).
+    central: CentralClient | None
+    #: Per-identity rate limits (charged for identities with a policy).
+    limits: RateLimits
+
+
 class Pipeline:
-    def __init__(self, config: Config, registry: Registry, privacy: PrivacyStage | None,
-                 audit: AuditStage, accepting: Callable[[], str | None],
-                 central: CentralClient | None = None) -> None:
-        self._config = config
-        self._placer = Placer(config, registry, central)
-        self._central = central
-        #: Set once the analyzer has loaded (start-up); requests are refused until then.
-        self.privacy = privacy
-        #: [pii.profiles.NAME] stages, for identities whose policy names one.
-        self.pii_profiles: dict[str, PrivacyStage] = {}
-        self.audit = audit
-        #: Per-identity rate limits (set by the server when authentication is configured).
-        self.limits: RateLimits | None = None
-        #: Returns None while requests are accepted, else why not ("starting", "draining").
+    def __init__(self, services: Services, accepting: Callable[[], str | None]) -> None:
+        self.services = services
+        self._config = services.config
+        self._placer = Placer(services.config, services.registry, services.central)
+        self.privacy = services.privacy
+        self.pii_profiles = services.pii_profiles
+        self.audit = services.audit
+        self.limits = services.limits
+        #: Returns None while requests are accepted, else why not ("draining", ...).
         self._accepting = accepting
-
-    @property
-    def central(self) -> CentralClient | None:
-        return self._central
-
-    @central.setter
-    def central(self, central: CentralClient | None) -> None:
-        self._central = self._placer.central = central
-
-    def set_config(self, config: Config) -> None:
-        """After a model reload: the new [models] (reasoning style per tier)."""
-        self._config = config
-        self._placer.config = config
 
     @property
     def pass_through_stages(self) -> list[str]:
         stages = []
-        if self.privacy is None or self.privacy.pass_through:
+        if self.privacy.pass_through:
             stages.append("pii")
         if self.audit.pass_through:
             stages.append("audit")
@@ -129,7 +128,7 @@ class Pipeline:
         """Release the engines, charge the tokens, and write the end record."""
         for engine in leases:
             engine.release()
-        if info.policy is not None and self.limits is not None:
+        if info.policy is not None:
             self.limits.charge(info.client, info.policy,
                                info.prompt_tokens + info.completion_tokens)
         try:

@@ -43,22 +43,23 @@ class RecordingEngine:
 class InProcessServer:
     def __init__(self, config: Config, privacy: PrivacyStage | None = None,
                  wrap: Callable[[LlamaEngine], Any] | None = None,
-                 audit: AuditStage | None = None) -> None:
+                 audit: AuditStage | None = None, central: Any = None) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
         self.app: ApplianceServer
         self.port = 0
-        asyncio.run_coroutine_threadsafe(self._start(config, privacy, wrap, audit),
+        asyncio.run_coroutine_threadsafe(self._start(config, privacy, wrap, audit, central),
                                          self.loop).result(180)
 
     async def _start(self, config: Config, privacy: PrivacyStage | None,
                      wrap: Callable[[LlamaEngine], Any] | None,
-                     audit: AuditStage | None) -> None:
+                     audit: AuditStage | None, central: Any) -> None:
         # Several servers may live in one test session (and a real daemon may hold the default
         # port on a developer's machine): metrics on an ephemeral loopback port.
         config = with_metrics_listen(config, "127.0.0.1:0")
-        self.app, self.port = build_server(config, privacy=privacy, audit=audit)
+        self.app, self.port = build_server(config, privacy=privacy, audit=audit,
+                                           central=central)
         await self.app.start()
         await self.app.load_models()
         if wrap is not None:

@@ -107,12 +107,12 @@ class AuditLog:
     pass_through = False
 
     def __init__(self, writer: AuditWriter, content: str,
-                 state_lock: DirectoryLock | None = None) -> None:
+                 state_lock: DirectoryLock | None = None, metrics: Metrics | None = None) -> None:
         self.writer = writer
         self._content = content
         self._state_lock = state_lock
-        #: Set by the server: the append-latency histogram and failure counter.
-        self.metrics: Metrics | None = None
+        #: The append-latency histogram and failure counter.
+        self.metrics = metrics
 
     async def _append(self, rec: dict[str, Any]) -> None:
         started = time.monotonic()
@@ -151,21 +151,21 @@ def officer_key_path(config: Config) -> Path:
     return dev_dir / OFFICER_PUBLIC
 
 
-def open_audit(config: Config,
-               on_state: Callable[[bool, str], None] | None = None) -> AuditLog:
+def open_audit(config: Config, on_state: Callable[[bool, str], None] | None = None,
+               metrics: Metrics | None = None) -> AuditLog:
     """Lock the state directory, load the keys, recover the log after a crash (the writer
     locks the audit directory first), and start the writer."""
     state_lock = DirectoryLock(config.state_dir, "state directory", ".state.lock")
     state_lock.acquire()
     try:
-        return _open_audit(config, on_state, state_lock)
+        return _open_audit(config, on_state, state_lock, metrics)
     except BaseException:
         state_lock.release()
         raise
 
 
 def _open_audit(config: Config, on_state: Callable[[bool, str], None] | None,
-                state_lock: DirectoryLock) -> AuditLog:
+                state_lock: DirectoryLock, metrics: Metrics | None) -> AuditLog:
     a = config.audit
     officer = load_officer_public(officer_key_path(config))
     keys = config.state_dir / "keys"
@@ -182,4 +182,4 @@ def _open_audit(config: Config, on_state: Callable[[bool, str], None] | None,
         sink=a.sink(config.state_dir))
     writer = AuditWriter(settings, on_state)
     writer.open()
-    return AuditLog(writer, a.content, state_lock)
+    return AuditLog(writer, a.content, state_lock, metrics)

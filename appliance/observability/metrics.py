@@ -22,6 +22,7 @@ from prometheus_client.exposition import start_http_server
 from prometheus_client.registry import Collector
 
 from appliance import __version__
+from appliance.lifecycle import ServiceState
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
@@ -80,8 +81,7 @@ class _LiveCollector(Collector):
         state = s.state()
         yield StateSetMetricFamily(
             "appliance_state", "Daemon state",
-            value={k: k == state for k in ("starting", "serving", "draining", "stopping",
-                                           "failed")})
+            value={str(k): k == state for k in ServiceState})
         breaker = s.breaker_state()
         if breaker is not None:
             yield StateSetMetricFamily(

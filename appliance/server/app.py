@@ -16,8 +16,7 @@ import contextlib
 import shutil
 import signal
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +27,21 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
-from appliance.access import Authenticator
-from appliance.audit.stage import AuditLog, AuditStage, open_audit
-from appliance.config import Config
+from appliance.access import Authenticator, RateLimits
+from appliance.audit.stage import AuditStage
+from appliance.config import Config, ServerConfig
 from appliance.config import load as config_load
 from appliance.engine.registry import ModelRegistry
-from appliance.errors import ApplianceError, ConfigError, InvalidArgument, Unavailable
+from appliance.errors import ApplianceError, ConfigError, FailedPrecondition
+from appliance.lifecycle import ServiceState
 from appliance.observability.metrics import Metrics
 from appliance.observability.systemd import SystemdNotifier
-from appliance.pipeline import Pipeline
-from appliance.privacy.masker import PiiMasker
+from appliance.pipeline import Services
 from appliance.privacy.stage import PrivacyStage
-from appliance.request import RequestInfo
 from appliance.routing.central import CentralClient
 from appliance.server.interceptors import InFlight, ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
+from appliance.services import Gate, open_services
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
 
@@ -59,38 +58,53 @@ class ApplianceServer:
 
     def __init__(self, config: Config, server: aio.Server, address: str,
                  registry: ModelRegistry, health_servicer: health_aio.HealthServicer,
-                 in_flight: InFlight, notifier: SystemdNotifier, pipeline: Pipeline) -> None:
-        self.config = config
-        self.pipeline = pipeline
+                 in_flight: InFlight, notifier: SystemdNotifier, gate: Gate, metrics: Metrics,
+                 limits: RateLimits, given: _Given) -> None:
+        self._config = config
+        self.gate = gate
         self.grpc = server
         self.address = address
         self.registry = registry
         self.health = health_servicer
         self.in_flight = in_flight
         self.notifier = notifier
-        self.state = "starting"
+        self.metrics = metrics
+        self.state = ServiceState.STARTING
         #: Why the audit log cannot be written, while it cannot (requests are refused).
         self.audit_down: str | None = None
         #: What stopped making progress, while it has not (see :meth:`hung`).
         self.hang: str | None = None
+        self._limits = limits
+        self._given = given
+        self._services = contextlib.AsyncExitStack()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._reload_lock = asyncio.Lock()
         self._drained_by_admin = False
-        self.metrics = Metrics()
         src = self.metrics.sources
         src.engines = lambda: list(self.registry.engines)
-        src.breaker_state = lambda: (self.pipeline.central.breaker.state
-                                     if self.pipeline.central is not None else None)
-        src.audit_writer = lambda: getattr(self.pipeline.audit, "writer", None)
+        src.breaker_state = lambda: (self.services.central.breaker.state
+                                     if self.services and self.services.central else None)
+        src.audit_writer = lambda: getattr(self.services.audit if self.services else None,
+                                           "writer", None)
         src.state = lambda: self.state
         src.in_flight = lambda: self.in_flight.count
         #: The bound metrics address, once listening.
         self.metrics_address: str | None = None
 
+    @property
+    def config(self) -> Config:
+        """The running config (the services', once open: a reload replaces its [models])."""
+        services = self.gate.services
+        return services.config if services is not None else self._config
+
+    @property
+    def services(self) -> Services | None:
+        return self.gate.services
+
     def accepting(self) -> str | None:
-        if self.state != "serving":
-            return self.state
+        if self.state is not ServiceState.SERVING:
+            return str(self.state)
         if self.hang is not None:
             return "a component stopped making progress"
         return "unable to write the audit log" if self.audit_down is not None else None
@@ -106,7 +120,8 @@ class ApplianceServer:
             started = getattr(engine, "step_started", None)
             if started is not None and now - started > limit:
                 return f"model {engine.name}: a decode step has run for {now - started:.0f} s"
-        started = getattr(getattr(self.pipeline.audit, "writer", None), "io_started", None)
+        audit = self.services.audit if self.services else None
+        started = getattr(getattr(audit, "writer", None), "io_started", None)
         if started is not None and now - started > limit:
             return f"audit log: a write or fdatasync has run for {now - started:.0f} s"
         return None
@@ -126,7 +141,7 @@ class ApplianceServer:
                 self.notifier.status(f"not serving: {why}")
             else:
                 log.warning("hang_cleared")
-            if self.state == "serving":
+            if self.state is ServiceState.SERVING:
                 ok = why is None and self.audit_down is None
                 await self._set_health(health_pb2.HealthCheckResponse.SERVING if ok else
                                        health_pb2.HealthCheckResponse.NOT_SERVING)
@@ -135,7 +150,7 @@ class ApplianceServer:
 
     def watchdog_healthy(self) -> bool:
         """Whether the systemd watchdog gets its ping: not failed, and nothing hung."""
-        return self.state != "failed" and self.hang is None
+        return self.state is not ServiceState.FAILED and self.hang is None
 
     def _audit_state(self, ok: bool, reason: str) -> None:
         """Called by the audit writer thread when writing fails or works again."""
@@ -144,7 +159,7 @@ class ApplianceServer:
 
     def _audit_changed(self, ok: bool, reason: str) -> None:
         self.audit_down = None if ok else reason
-        if self.state != "serving" or self.hang is not None:
+        if self.state is not ServiceState.SERVING or self.hang is not None:
             return
         status = health_pb2.HealthCheckResponse.SERVING if ok else \
             health_pb2.HealthCheckResponse.NOT_SERVING
@@ -202,31 +217,20 @@ class ApplianceServer:
                               key="server.socket_mode") from exc
 
     async def load_models(self) -> None:
-        """Open the audit log, load the PII analyzer and every model; SERVING only when all
-        are ready."""
+        """Open the services (audit log, PII analyzer, every model, the central client);
+        SERVING only when all are ready."""
         self._loop = asyncio.get_running_loop()
-        if self.pipeline.audit is _NO_AUDIT:
-            self.notifier.status("opening the audit log")
-            self.pipeline.audit = await asyncio.to_thread(open_audit, self.config,
-                                                          self._audit_state)
-        if isinstance(self.pipeline.audit, AuditLog):
-            self.pipeline.audit.metrics = self.metrics
-        if self.pipeline.privacy is None:
-            self.notifier.status("loading PII analyzer")
-            self.pipeline.privacy = await asyncio.to_thread(
-                PiiMasker.load, self.config.pii, self.config.limits.max_prompt_chars)
-        for name, profile in sorted(self.config.pii.profiles.items()):
-            if name not in self.pipeline.pii_profiles:
-                self.notifier.status(f"loading PII profile {name}")
-                self.pipeline.pii_profiles[name] = await asyncio.to_thread(
-                    PiiMasker.load, profile, self.config.limits.max_prompt_chars)
-        self.notifier.status("loading models")
-        await self.registry.load()
-        if self.pipeline.central is not None:
-            probe = asyncio.create_task(self.pipeline.central.probe_loop())
+        given = self._given
+        services = await self._services.enter_async_context(open_services(
+            self._config, self.registry, self._limits, progress=self.notifier.status,
+            on_audit_state=self._audit_state, metrics=self.metrics, privacy=given.privacy,
+            audit=given.audit, central=given.central))
+        self.gate.open(services)
+        if services.central is not None:
+            probe = asyncio.create_task(services.central.probe_loop())
             self._tasks.add(probe)
             probe.add_done_callback(self._tasks.discard)
-        self.state = "serving"
+        self.state = ServiceState.SERVING
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
         self.notifier.ready(f"serving on {self.address}")
         log.info("ready", address=self.address, tiers=sorted(self.registry.tiers))
@@ -247,11 +251,10 @@ class ApplianceServer:
                 log.error("reload_failed", error_type=type(exc).__name__,  # noqa: TRY400
                           detail=str(exc))
                 self.notifier.status(f"serving on {self.address} (reload failed)")
-                raise InvalidArgument(f"reload failed, still serving the old models: {exc}",
-                                      field="models") from exc
-            self.config = cfg
-            self.pipeline.set_config(cfg)
+                raise FailedPrecondition(f"reload failed, still serving the old models: {exc}",
+                                         operation="reload") from exc
             self.registry.set_config(cfg)
+            self.gate.reconfigure(cfg)
             seconds = time.monotonic() - started
             self.notifier.status(f"serving on {self.address}")
             log.info("reloaded", seconds=round(seconds, 2),
@@ -261,13 +264,13 @@ class ApplianceServer:
 
     async def reload_logged(self) -> None:
         """SIGHUP: reload, and only log a failure (there is no caller to tell)."""
-        with contextlib.suppress(InvalidArgument):
+        with contextlib.suppress(FailedPrecondition):
             await self.reload_models()
 
     async def drain(self, timeout: float) -> tuple[bool, int]:
         """Admin.Drain: stop admitting, wait for in-flight requests (not counting this one)."""
-        if self.state == "serving":
-            self.state = "draining"
+        if self.state is ServiceState.SERVING:
+            self.state = ServiceState.DRAINING
             self._drained_by_admin = True
             await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
             self.notifier.status("draining (Admin.Drain)")
@@ -277,73 +280,85 @@ class ApplianceServer:
         return left == 0, left
 
     async def resume(self) -> str:
-        if self.state == "draining" and self._drained_by_admin:
-            self.state = "serving"
+        if self.state is ServiceState.DRAINING and self._drained_by_admin:
+            self.state = ServiceState.SERVING
             self._drained_by_admin = False
             if self.audit_down is None:
                 await self._set_health(health_pb2.HealthCheckResponse.SERVING)
             self.notifier.status(f"serving on {self.address}")
             log.info("admin_resume")
-        return self.state
+        return str(self.state)
 
     async def drain_and_stop(self) -> None:
         grace = self.config.server.shutdown_grace_seconds
-        self.state = "draining"
+        self.state = ServiceState.DRAINING
         self.notifier.stopping()
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         log.info("draining", in_flight=self.in_flight.count, grace_s=grace)
         drained = await self.in_flight.wait_idle(grace)
         if not drained:
             log.warning("drain_timeout", in_flight=self.in_flight.count, grace_s=grace)
+        self.state = ServiceState.STOPPING
         await self.grpc.stop(grace=1.0)
         for task in list(self._tasks):
             task.cancel()
-        await self.close_audit()
         self.metrics.close()
-        await self.registry.close()
-        if self.pipeline.central is not None:
-            await self.pipeline.central.close()
-        self.state = "stopped"
+        await self.close_services()
+        self.state = ServiceState.STOPPED
         log.info("stopped", drained=drained)
 
-    async def close_audit(self) -> None:
-        """Close the segment with its final checkpoint (after the last request ended)."""
-        if isinstance(self.pipeline.audit, AuditLog):
-            await asyncio.to_thread(self.pipeline.audit.close)
+    async def close_services(self) -> None:
+        """Close the central client, the models and the audit log (its segment with a final
+        checkpoint, after the last request ended), in that order."""
+        await self._services.aclose()
 
 
-class _NotOpen:
-    """The audit stage before the log is opened: refuses, so nothing is served unaudited."""
+@dataclass(frozen=True)
+class _Given:
+    """Services a test hands in instead of the ones the daemon opens itself."""
 
-    pass_through = False
-
-    async def begin(self, info: object) -> None:
-        raise Unavailable("audit log not open yet")
-
-    async def end(self, info: object) -> None:
-        raise Unavailable("audit log not open yet")
-
-
-_NO_AUDIT = _NotOpen()
+    privacy: PrivacyStage | None = None
+    audit: AuditStage | None = None
+    central: CentralClient | None = None
 
 
 def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
-                 privacy: PrivacyStage | None = None,
-                 audit: AuditStage | None = None) -> tuple[ApplianceServer, int]:
+                 privacy: PrivacyStage | None = None, audit: AuditStage | None = None,
+                 central: CentralClient | None = None) -> tuple[ApplianceServer, int]:
     """Construct the server and bind its listener; returns it and the bound TCP port (0 for
-    a unix socket). Models and the PII analyzer (unless ``privacy`` is given) are loaded by
-    :meth:`ApplianceServer.load_models`."""
+    a unix socket). The services (audit log, PII analyzer, models, central client; tests may
+    give the first and the last) are opened by :meth:`ApplianceServer.load_models`."""
     notifier = notifier or SystemdNotifier()
     in_flight = InFlight()
     sc = config.server
     auth = Authenticator(config.auth, config.auth.tokens_path(config.state_dir),
                          mtls=sc.client_ca is not None)
-    refusals: list[Callable[[RequestInfo], Awaitable[None]]] = []
+    metrics = Metrics()
+    holder: list[ApplianceServer] = []
+    gate = Gate(lambda: holder[0].accepting() if holder else "starting")
+    server = aio.server(
+        interceptors=[ServingInterceptor(in_flight, metrics, auth, gate.audit_refusal)],
+        options=_grpc_options(sc), maximum_concurrent_rpcs=sc.max_concurrent_rpcs)
+    listen = config.server.listen
+    port = _bind(server, listen, config)
+    address = listen if listen.startswith("unix://") else f"{listen.rpartition(':')[0]}:{port}"
+    registry = ModelRegistry(config, progress=notifier.status)
+    health_servicer = health_aio.HealthServicer()
+    app = ApplianceServer(config, server, address, registry, health_servicer, in_flight,
+                          notifier, gate, metrics, auth.limits, _Given(privacy, audit, central))
+    holder.append(app)
+    pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
+        InferenceServicer(gate, registry), server)
+    pb_grpc.add_AdminServicer_to_server(  # type: ignore[no-untyped-call]
+        AdminServicer(gate, registry, in_flight, app, time.monotonic()), server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+         reflection.SERVICE_NAME), server)
+    return app, port
 
-    async def audit_refusal(info: RequestInfo) -> None:
-        for f in refusals:
-            await f(info)
 
+def _grpc_options(sc: ServerConfig) -> list[tuple[str, Any]]:
     options: list[tuple[str, Any]] = [
         ("grpc.max_receive_message_length", sc.max_message_bytes),
         # Never share a port with another daemon that happens to be running.
@@ -359,44 +374,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
         options += [("grpc.max_connection_age_ms", int(sc.max_connection_age_seconds * 1000)),
                     ("grpc.max_connection_age_grace_ms",
                      int((sc.shutdown_grace_seconds + 5) * 1000))]
-    interceptor = ServingInterceptor(in_flight, auth, audit_refusal)
-    server = aio.server(
-        interceptors=[interceptor],
-        options=options,
-        maximum_concurrent_rpcs=sc.max_concurrent_rpcs,
-    )
-    registry = ModelRegistry(config, progress=notifier.status)
-    health_servicer = health_aio.HealthServicer()
-    app_holder: list[ApplianceServer] = []
-
-    def accepting() -> str | None:
-        return app_holder[0].accepting() if app_holder else "starting"
-
-    central = CentralClient(config.fallback) if config.fallback.url else None
-    pipeline = Pipeline(config, registry, privacy, audit or _NO_AUDIT, accepting, central)
-    pipeline.limits = auth.limits
-    refusals.append(pipeline.audit_refusal)
-    started = time.monotonic()
-    pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
-        InferenceServicer(pipeline, registry), server)
-    pb_grpc.add_AdminServicer_to_server(  # type: ignore[no-untyped-call]
-        AdminServicer(pipeline, registry, in_flight,
-                      lambda: app_holder[0].state if app_holder else "starting", started,
-                      lambda: app_holder[0] if app_holder else None),
-        server)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-         reflection.SERVICE_NAME), server)
-
-    listen = config.server.listen
-    port = _bind(server, listen, config)
-    address = listen if listen.startswith("unix://") else f"{listen.rpartition(':')[0]}:{port}"
-    app = ApplianceServer(config, server, address, registry, health_servicer, in_flight,
-                          notifier, pipeline)
-    app_holder.append(app)
-    interceptor.metrics = app.metrics
-    return app, port
+    return options
 
 
 def _bind(server: aio.Server, listen: str, config: Config) -> int:
@@ -436,7 +414,7 @@ async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
     reloads: set[asyncio.Task[None]] = set()
 
     def on_sighup() -> None:
-        if app.state in ("serving", "draining"):
+        if app.state in (ServiceState.SERVING, ServiceState.DRAINING):
             task = asyncio.create_task(app.reload_logged())
             reloads.add(task)
             task.add_done_callback(reloads.discard)
@@ -450,10 +428,10 @@ async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
         await asyncio.wait({loading, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if loading.done() and loading.exception() is not None:
             exc = loading.exception()
-            app.state = "failed"
+            app.state = ServiceState.FAILED
             notifier.status(f"failed: {exc}")
             await app.grpc.stop(grace=0)
-            await app.close_audit()
+            await app.close_services()
             if isinstance(exc, ApplianceError):
                 raise exc
             raise RuntimeError("model loading failed") from exc

@@ -14,7 +14,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 import structlog
@@ -28,10 +28,8 @@ from appliance.errors import (
     client_message,
     grpc_status,
 )
+from appliance.observability.metrics import Metrics
 from appliance.request import Outcome, RequestInfo, current_request, settle
-
-if TYPE_CHECKING:
-    from appliance.observability.metrics import Metrics
 
 Context: TypeAlias = "aio.ServicerContext[Any, Any]"
 
@@ -115,13 +113,13 @@ class InFlight:
 
 
 class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
-    def __init__(self, in_flight: InFlight, auth: Authenticator | None = None,
+    def __init__(self, in_flight: InFlight, metrics: Metrics, auth: Authenticator | None = None,
                  audit_refusal: Callable[[RequestInfo], Awaitable[None]] | None = None) -> None:
         self._auth = auth
         self._audit_refusal = audit_refusal
         self._in_flight = in_flight
-        #: Per-request counters and histograms (set by the server).
-        self.metrics: Metrics | None = None
+        #: Per-request counters and histograms.
+        self.metrics = metrics
 
     async def intercept_service(
         self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
@@ -178,15 +176,15 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
             if info.queue_wait_s is not None else None,
             pii=info.pii_counts or None, output_pii=info.output_pii_counts or None,
         )
-        if self.metrics is not None and info.method in AUDITED_METHODS:
+        if info.method in AUDITED_METHODS:
             self.metrics.observe_request(info)
         structlog.contextvars.unbind_contextvars("request_id")
 
     async def _fail(self, info: RequestInfo, context: Context,
                     error: BaseException) -> None:
         code = grpc_status(error)
-        if info.outcome is Outcome.OK:  # not settled by the pipeline: failed before it
-            settle(info, error)
+        if info.outcome is Outcome.OK:  # not settled by the pipeline: refused before it
+            settle(info, error, begun=False)
         info.status = code.name
         metadata = [("request-id", info.request_id)]
         if isinstance(error, Overloaded):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any, Protocol, TypeAlias
 
@@ -13,11 +13,12 @@ from grpc import aio
 from appliance import __version__
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.registry import ModelRegistry
-from appliance.errors import InternalError, InvalidArgument, Unavailable
+from appliance.errors import InternalError, InvalidArgument
 from appliance.generation import Message, ResponseFormat
-from appliance.pipeline import Pipeline
+from appliance.lifecycle import ServiceState
 from appliance.request import Chunk, GenerateParams, RequestInfo, current_request
 from appliance.server.interceptors import InFlight
+from appliance.services import Gate
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
 
@@ -73,8 +74,8 @@ def _usage(chunk: Chunk) -> pb.Usage:
 
 
 class InferenceServicer(pb_grpc.InferenceServicer):
-    def __init__(self, pipeline: Pipeline, registry: ModelRegistry) -> None:
-        self._pipeline = pipeline
+    def __init__(self, gate: Gate, registry: ModelRegistry) -> None:
+        self._gate = gate
         self._registry = registry
 
     async def Generate(self, request: pb.GenerateRequest,  # noqa: N802 - gRPC method name
@@ -84,7 +85,7 @@ class InferenceServicer(pb_grpc.InferenceServicer):
         reasoning: list[str] = []
         last = Chunk()
         params = replace(params_from_proto(request), unary=True)
-        async for chunk in self._pipeline.run(params, info, _deadline(context)):
+        async for chunk in self._gate.pipeline(info).run(params, info, _deadline(context)):
             texts.append(chunk.text)
             reasoning.append(chunk.reasoning)
             last = chunk
@@ -98,8 +99,8 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                              context: Context) -> AsyncIterator[pb.GenerateChunk]:
         info = _info()
         first = True
-        async for chunk in self._pipeline.run(params_from_proto(request), info,
-                                              _deadline(context)):
+        async for chunk in self._gate.pipeline(info).run(params_from_proto(request), info,
+                                                         _deadline(context)):
             out = pb.GenerateChunk(text=chunk.text, reasoning=chunk.reasoning)
             if first:
                 out.request_id = info.request_id
@@ -136,6 +137,9 @@ class InferenceServicer(pb_grpc.InferenceServicer):
 class Controls(Protocol):
     """What the Admin service asks of the running server."""
 
+    @property
+    def state(self) -> ServiceState: ...
+
     async def reload_models(self) -> float: ...
 
     async def drain(self, timeout: float) -> tuple[bool, int]: ...
@@ -152,25 +156,17 @@ def _engine_status(e: LlamaEngine) -> pb.EngineStatus:
 
 
 class AdminServicer(pb_grpc.AdminServicer):
-    def __init__(self, pipeline: Pipeline, registry: ModelRegistry, in_flight: InFlight,
-                 state: Callable[[], str], started: float,
-                 controls: Callable[[], Controls | None] = lambda: None) -> None:
-        self._pipeline = pipeline
+    def __init__(self, gate: Gate, registry: ModelRegistry, in_flight: InFlight,
+                 controls: Controls, started: float) -> None:
+        self._gate = gate
         self._registry = registry
         self._in_flight = in_flight
-        self._state = state
+        self._ctl = controls
         self._started = started
-        self._controls = controls
-
-    def _ctl(self) -> Controls:
-        ctl = self._controls()
-        if ctl is None:
-            raise Unavailable("the server is starting")
-        return ctl
 
     async def ReloadModels(self, request: pb.ReloadModelsRequest,  # noqa: N802
                            context: Context) -> pb.ReloadModelsResponse:
-        seconds = await self._ctl().reload_models()
+        seconds = await self._ctl.reload_models()
         return pb.ReloadModelsResponse(
             engines=[_engine_status(e) for e in self._registry.engines], seconds=seconds)
 
@@ -179,24 +175,26 @@ class AdminServicer(pb_grpc.AdminServicer):
         if not (math.isfinite(request.timeout_seconds) and 0 <= request.timeout_seconds <= 3600):
             raise InvalidArgument("timeout_seconds: must be between 0 and 3600",
                                   field="timeout_seconds")
-        drained, left = await self._ctl().drain(request.timeout_seconds)
+        drained, left = await self._ctl.drain(request.timeout_seconds)
         return pb.DrainResponse(drained=drained, in_flight_requests=left)
 
     async def Resume(self, request: pb.ResumeRequest,  # noqa: N802
                      context: Context) -> pb.ResumeResponse:
-        return pb.ResumeResponse(state=await self._ctl().resume())
+        return pb.ResumeResponse(state=await self._ctl.resume())
 
     async def GetStatus(self, request: pb.GetStatusRequest,  # noqa: N802
                         context: Context) -> pb.GetStatusResponse:
+        services = self._gate.services
+        pipeline_stages = self._gate.pass_through_stages()
+        central = services.central if services is not None else None
         out = pb.GetStatusResponse(
-            state=self._state(), version=__version__,
+            state=str(self._ctl.state), version=__version__,
             uptime_seconds=time.monotonic() - self._started,
             # This RPC itself is in flight; report the others.
             in_flight_requests=max(self._in_flight.count - 1, 0),
-            pass_through_stages=self._pipeline.pass_through_stages,
-            central_breaker_state=self._pipeline.central.breaker.state
-            if self._pipeline.central is not None else "")
-        writer = getattr(self._pipeline.audit, "writer", None)
+            pass_through_stages=pipeline_stages,
+            central_breaker_state=central.breaker.state if central is not None else "")
+        writer = getattr(services.audit if services is not None else None, "writer", None)
         if writer is not None:
             out.audit.CopyFrom(pb.AuditStatus(
                 state="ok" if writer.suspended is None else "suspended",

@@ -159,7 +159,7 @@ def test_audit_failure_refuses_requests_until_writing_works(tmp_path: Path,
     cfg = replace(cfgmod.Config(state_dir=tmp_path / "state"), models=models,
                   server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"))
     server = InProcessServer(cfg)
-    writer = server.app.pipeline.audit.writer  # type: ignore[attr-defined]
+    writer = server.app.services.audit.writer  # type: ignore[attr-defined]
     real = writer.os_write
 
     def broken(fd: int, data: memoryview) -> int:

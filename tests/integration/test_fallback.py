@@ -21,6 +21,7 @@ from appliance import config as cfgmod
 from appliance.client import NO_RETRY, Client, RpcError
 from appliance.config import FallbackConfig, ModelConfig
 from appliance.errors import EngineFailure, Unavailable
+from appliance.routing.central import CentralClient
 from tests.inprocess import InProcessServer
 
 EMAIL = "ann.lee@example.com"
@@ -106,8 +107,8 @@ def test_overflow_goes_central_with_only_placeholders(cluster: str, tmp_path: Pa
     sent: list[str] = []
     fb = FallbackConfig(url=cluster, allowed_pii_types=("EMAIL_ADDRESS",),
                         max_local_wait_ms=60_000)
-    server = InProcessServer(_config(tmp_path, model_path, fb))
-    server.app.pipeline.central = RecordingCentral(server.app.pipeline.central, sent)
+    server = InProcessServer(_config(tmp_path, model_path, fb),
+                             central=RecordingCentral(CentralClient(fb), sent))
     try:
         results = _burst(server.address, 6, f"Write to {EMAIL} about the meeting.")
     finally:
@@ -128,8 +129,9 @@ def test_pii_policy_keeps_requests_local(cluster: str, tmp_path: Path,
     """With no PII types allowed to leave (the default), a request with an e-mail is never
     sent: beyond local capacity it gets RESOURCE_EXHAUSTED with retry-after."""
     sent: list[str] = []
-    server = InProcessServer(_config(tmp_path, model_path, FallbackConfig(url=cluster)))
-    server.app.pipeline.central = RecordingCentral(server.app.pipeline.central, sent)
+    fb = FallbackConfig(url=cluster)
+    server = InProcessServer(_config(tmp_path, model_path, fb),
+                             central=RecordingCentral(CentralClient(fb), sent))
     try:
         results = _burst(server.address, 5, f"Write to {EMAIL} about the meeting.")
     finally:

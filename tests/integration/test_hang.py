@@ -105,7 +105,7 @@ def test_a_decode_step_that_does_not_return(server: InProcessServer) -> None:
 
 
 def test_an_fdatasync_that_does_not_return(server: InProcessServer) -> None:
-    writer = server.app.pipeline.audit.writer
+    writer = server.app.services.audit.writer
     sync = writer.os_fdatasync
 
     def block(release: threading.Event) -> None:

@@ -110,7 +110,7 @@ def central(cluster: str, tmp_path_factory: pytest.TempPathFactory,
         if request.method == "POST":
             sent.append(request.content.decode())
 
-    server.app.pipeline.central._http.event_hooks["request"].append(record)
+    server.app.services.central._http.event_hooks["request"].append(record)
     yield server, sent
     server.stop()
 

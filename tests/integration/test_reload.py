@@ -90,7 +90,7 @@ def test_reload_under_load_and_drain(tmp_path: Path, model_path: Path) -> None:
             cfg.write_text(text.replace(str(copy), str(tmp_path / "missing.gguf")))
             with pytest.raises(RpcError) as err:
                 c.reload_models()
-            assert grpc.StatusCode.INVALID_ARGUMENT == err.value.code
+            assert grpc.StatusCode.FAILED_PRECONDITION == err.value.code
             assert "still serving the old models" in err.value.message
             assert c.generate("Hello", **GEN).finish_reason
     finally:

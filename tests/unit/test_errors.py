@@ -16,6 +16,7 @@ from appliance import errors as e
     (e.DeadlineExceeded("late"), grpc.StatusCode.DEADLINE_EXCEEDED),
     (e.Cancelled("gone"), grpc.StatusCode.CANCELLED),
     (e.Unavailable("draining"), grpc.StatusCode.UNAVAILABLE),
+    (e.FailedPrecondition("reload failed"), grpc.StatusCode.FAILED_PRECONDITION),
     (e.EngineFailure("boom"), grpc.StatusCode.INTERNAL),
     (e.PrivacyFailure("analyzer"), grpc.StatusCode.INTERNAL),
     (ValueError("foreign"), grpc.StatusCode.INTERNAL),

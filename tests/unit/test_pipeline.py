@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from appliance.access import RateLimits
 from appliance.config import Config, ModelConfig, Policy, embedded_default
 from appliance.engine.facts import ModelFacts
 from appliance.engine.types import (
@@ -35,7 +36,7 @@ from appliance.errors import (
     Unavailable,
 )
 from appliance.generation import Message
-from appliance.pipeline import Pipeline
+from appliance.pipeline import Pipeline, Services
 from appliance.privacy.stage import Finding, MaskedRequest
 from appliance.privacy.vault import Vault
 from appliance.request import Chunk, GenerateParams, Outcome, RequestInfo
@@ -219,11 +220,11 @@ def rig(v3: Sequence[str] = ("Hello ", "Ada", "."), r1: Sequence[str] = ("deep",
     cfg = replace(base, models=models)
     engines = {"v3": ScriptedEngine("v3", v3), "r1": ScriptedEngine("r1", r1)}
     audit = RecordingAudit()
-    pipeline = Pipeline(cfg, FakeRegistry(engines), LiteralPrivacy("Ada"), audit,
-                        lambda: None, None)
-    if cluster is not None:
-        pipeline._placer.central = cluster
-    return Rig(pipeline, engines, audit, cluster)
+    services = Services(config=cfg, registry=FakeRegistry(engines),
+                        privacy=LiteralPrivacy("Ada"), pii_profiles={}, audit=audit,
+                        central=cluster,  # type: ignore[arg-type]  # a fake cluster
+                        limits=RateLimits())
+    return Rig(Pipeline(services, lambda: None), engines, audit, cluster)
 
 
 def info(policy: Policy | None = None) -> RequestInfo:

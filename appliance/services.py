@@ -1,0 +1,106 @@
+"""Everything a request needs, opened in one place and closed in reverse order.
+
+:func:`open_services` opens the audit log (recovering it after a crash), the PII stages, every
+model, and the central-cluster client; leaving it closes them the other way round. While it
+has not finished, the :class:`Gate` refuses requests with UNAVAILABLE ("starting"); once it
+has, the gate holds the :class:`~appliance.pipeline.Pipeline` built on them. A reload swaps
+the pipeline in the gate (requests in flight finish on the one they began with). Transports
+(gRPC today) serve through the gate and know nothing of how the services are made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+
+import structlog
+
+from appliance.access import RateLimits
+from appliance.audit.stage import AuditStage, open_audit
+from appliance.config import Config
+from appliance.engine.registry import ModelRegistry
+from appliance.errors import Unavailable
+from appliance.observability.metrics import Metrics
+from appliance.pipeline import Pipeline, Services
+from appliance.privacy.masker import PiiMasker
+from appliance.privacy.stage import PrivacyStage
+from appliance.request import Outcome, RequestInfo
+from appliance.routing.central import CentralClient
+
+log = structlog.get_logger("appliance.server")
+
+
+@contextlib.asynccontextmanager
+async def open_services(config: Config, registry: ModelRegistry, limits: RateLimits, *,
+                        progress: Callable[[str], None],
+                        on_audit_state: Callable[[bool, str], None] | None = None,
+                        metrics: Metrics | None = None, privacy: PrivacyStage | None = None,
+                        audit: AuditStage | None = None,
+                        central: CentralClient | None = None) -> AsyncIterator[Services]:
+    """Open every service (``privacy``, ``audit`` and ``central`` may be given instead:
+    tests); yields them once all are ready, closes them in reverse order on the way out."""
+    async with contextlib.AsyncExitStack() as stack:
+        if audit is None:
+            progress("opening the audit log")
+            opened = await asyncio.to_thread(open_audit, config, on_audit_state, metrics)
+            stack.push_async_callback(asyncio.to_thread, opened.close)
+            audit = opened
+        if privacy is None:
+            progress("loading PII analyzer")
+            privacy = await asyncio.to_thread(PiiMasker.load, config.pii,
+                                              config.limits.max_prompt_chars)
+        profiles: dict[str, PrivacyStage] = {}
+        for name, profile in sorted(config.pii.profiles.items()):
+            progress(f"loading PII profile {name}")
+            profiles[name] = await asyncio.to_thread(PiiMasker.load, profile,
+                                                     config.limits.max_prompt_chars)
+        progress("loading models")
+        stack.push_async_callback(registry.close)
+        await registry.load()
+        if central is None and config.fallback.url:
+            central = CentralClient(config.fallback)
+        if central is not None:
+            stack.push_async_callback(central.close)
+        yield Services(config=config, registry=registry, privacy=privacy,
+                       pii_profiles=profiles, audit=audit, central=central, limits=limits)
+
+
+class Gate:
+    """Readiness, as the transports see it: the pipeline once the services are open."""
+
+    def __init__(self, accepting: Callable[[], str | None]) -> None:
+        self._accepting = accepting
+        self._pipeline: Pipeline | None = None
+
+    def open(self, services: Services) -> None:
+        """Serve through a pipeline on ``services`` from now on (start-up, reload)."""
+        self._pipeline = Pipeline(services, self._accepting)
+
+    def reconfigure(self, config: Config) -> None:
+        """After a model reload: the same services with the new config."""
+        if self._pipeline is not None:
+            self.open(replace(self._pipeline.services, config=config))
+
+    @property
+    def services(self) -> Services | None:
+        return self._pipeline.services if self._pipeline is not None else None
+
+    def pass_through_stages(self) -> list[str]:
+        """Stages that do not do their job (none in the daemon; tests may give such)."""
+        return self._pipeline.pass_through_stages if self._pipeline is not None else []
+
+    def pipeline(self, info: RequestInfo) -> Pipeline:
+        """The pipeline, or UNAVAILABLE (a refusal at the door) while starting."""
+        if self._pipeline is None:
+            info.outcome, info.status = Outcome.REJECTED, "UNAVAILABLE"
+            raise Unavailable("appliance is starting; not accepting requests", state="starting")
+        return self._pipeline
+
+    async def audit_refusal(self, info: RequestInfo) -> None:
+        """Record a call refused before the pipeline (authentication, authorization)."""
+        if self._pipeline is not None:
+            await self._pipeline.audit_refusal(info)
+
+
