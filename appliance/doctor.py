@@ -22,6 +22,7 @@ from pathlib import Path
 from appliance import config as config_mod
 from appliance.config import Config
 from appliance.errors import ConfigError
+from appliance.listen import ListenAddress
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 GGUF_MAGIC = b"GGUF"
@@ -241,7 +242,7 @@ def _tls(cfg: Config) -> Iterator[Finding]:
             yield Finding(WARN, key, f"{p} is readable by others", f"chmod 0600 {p}")
         else:
             yield Finding(OK, key, f"{p} readable")
-    if not sc.tls and not config_mod._is_local(sc.listen):
+    if not sc.tls and not sc.address.is_loopback:
         yield Finding(WARN, "server.tls_cert", f"{sc.listen} is not loopback and has no TLS: "
                       "tokens and prompts cross the network in clear",
                       "set server.tls_cert and server.tls_key")
@@ -321,9 +322,8 @@ def _probe_metrics(address: str) -> str | None:
     Only the configured metrics address is asked (loopback unless the site opened it)."""
     import httpx  # noqa: PLC0415
 
-    host, _, port = address.rpartition(":")
     try:
-        body = httpx.get(f"http://{host}:{port}/metrics", timeout=2.0,
+        body = httpx.get(f"http://{ListenAddress.parse(address)}/metrics", timeout=2.0,
                          trust_env=False).text[:1 << 20]  # never through a proxy
     except (httpx.HTTPError, OSError, ValueError):
         return None
@@ -341,9 +341,9 @@ def _bindable(host: str, port: int) -> str | None:
 
 
 def _ports(cfg: Config, probe: Callable[[str], str | None]) -> Iterator[Finding]:
-    listen = cfg.server.listen
-    if listen.startswith("unix://"):
-        path = Path(listen[len("unix://"):])
+    listen, address = cfg.server.listen, cfg.server.address
+    if address.path is not None:
+        path = address.path
         if path.exists():
             state = probe(listen)
             if state:
@@ -354,8 +354,7 @@ def _ports(cfg: Config, probe: Callable[[str], str | None]) -> Iterator[Finding]
         else:
             yield from _writable("server.listen", path.parent)
     else:
-        host, _, port = listen.rpartition(":")
-        yield from _port("server.listen", host.strip("[]"), int(port), listen, probe)
+        yield from _port("server.listen", address.host, address.port, listen, probe)
     hp = cfg.metrics.host_port
     if hp is not None:
         yield from _port("metrics.listen", hp[0], hp[1], cfg.metrics.listen, _probe_metrics)

@@ -34,6 +34,7 @@ from appliance.config import load as config_load
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import ApplianceError, ConfigError, FailedPrecondition
 from appliance.lifecycle import ServiceState
+from appliance.listen import ListenAddress
 from appliance.observability.metrics import Metrics
 from appliance.observability.systemd import SystemdNotifier
 from appliance.pipeline import Services
@@ -180,9 +181,9 @@ class ApplianceServer:
             watch = asyncio.create_task(self._watch_progress())
             self._tasks.add(watch)
             watch.add_done_callback(self._tasks.discard)
-        listen = self.config.server.listen
-        if listen.startswith("unix://"):
-            self._secure_socket(Path(listen[len("unix://"):]))
+        socket_path = self.config.server.address.path
+        if socket_path is not None:
+            self._secure_socket(socket_path)
         log.info("listening", address=self.address, tls=self.config.server.tls,
                  mtls=self.config.server.client_ca is not None,
                  auth_required=self.config.auth.required)
@@ -200,7 +201,7 @@ class ApplianceServer:
                               f"{exc.strerror or exc}",
                               file=str(self.config.source) if self.config.source else None,
                               key="metrics.listen") from exc
-        self.metrics_address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.metrics_address = str(ListenAddress(host, port))
         log.info("metrics_listening", address=self.metrics_address,
                  url=f"http://{self.metrics_address}/metrics")
 
@@ -339,9 +340,9 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     server = aio.server(
         interceptors=[ServingInterceptor(in_flight, metrics, auth, gate.audit_refusal)],
         options=_grpc_options(sc), maximum_concurrent_rpcs=sc.max_concurrent_rpcs)
-    listen = config.server.listen
-    port = _bind(server, listen, config)
-    address = listen if listen.startswith("unix://") else f"{listen.rpartition(':')[0]}:{port}"
+    port = _bind(server, config)
+    bound = config.server.address
+    address = str(bound if bound.is_unix else bound.with_port(port))
     registry = ModelRegistry(config, progress=notifier.status)
     health_servicer = health_aio.HealthServicer()
     app = ApplianceServer(config, server, address, registry, health_servicer, in_flight,
@@ -377,10 +378,10 @@ def _grpc_options(sc: ServerConfig) -> list[tuple[str, Any]]:
     return options
 
 
-def _bind(server: aio.Server, listen: str, config: Config) -> int:
+def _bind(server: aio.Server, config: Config) -> int:
     sc = config.server
-    if listen.startswith("unix://"):
-        path = Path(listen[len("unix://"):])
+    listen, path = sc.listen, sc.address.path
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if sc.tls_cert is not None and sc.tls_key is not None:
@@ -400,7 +401,7 @@ def _bind(server: aio.Server, listen: str, config: Config) -> int:
         raise ConfigError(f"cannot listen on {listen}: address in use or not permitted",
                           file=str(config.source) if config.source else None,
                           key="server.listen") from exc
-    return 0 if listen.startswith("unix://") else port
+    return 0 if path is not None else port
 
 
 async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:

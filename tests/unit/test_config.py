@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -147,3 +150,49 @@ def test_routing_split_and_probe_keys(tmp_path: Path) -> None:
         config.load(write(tmp_path, "[routing.split]\nv3 = 90\nr9 = 5\n"))
     assert "routing.split.r9" in str(err.value)
     assert "routing.split: percentages must add up to 100" in str(err.value)
+
+
+#: Keys `config example` sets to something other than the declared default, and why.
+EXAMPLE_NOT_DEFAULT = {
+    "state_dir": "the packaged layout, not the development ./var",
+    "models.v3.path": "a file of the site's own instead of the embedded default model",
+    "models.r1.path": "as models.v3.path",
+    "models.r1.n_ctx": "shows a longer context for the reasoning tier",
+    "audit.officer_public_key": "a config file must name the officer's key",
+    "auth.required": "true is the default in a config file (false only in the embedded one)",
+}
+
+
+def _leaves(table: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out += _leaves(value, f"{prefix}{key}.")
+        else:
+            out.append((prefix + key, value))
+    return out
+
+
+def _declared(cfg: object, dotted: str) -> object:
+    value = cfg
+    for part in dotted.split("."):
+        value = value[part] if isinstance(value, Mapping) else getattr(value, part)
+    return value
+
+
+def test_example_shows_the_declared_defaults() -> None:
+    """Every key `config example` sets has the value its declaration gives it (the loader's
+    default), except the few it sets on purpose; a default changed in one place only fails."""
+    defaults = replace(config.embedded_default(), models={
+        tier: replace(config.default_model(tier), chat_template="auto")
+        for tier in config.TIERS})
+    shown = _leaves(tomllib.loads(config.EXAMPLE))
+    assert len(shown) > 70  # the example is the whole reference, not a sample
+    for key, value in shown:
+        if key in EXAMPLE_NOT_DEFAULT:
+            continue
+        declared = _declared(defaults, key)
+        if isinstance(declared, tuple):
+            declared = list(declared)
+        assert value == declared, f"{key}: example shows {value!r}, declared {declared!r}"
+    assert set(EXAMPLE_NOT_DEFAULT) <= {k for k, _v in shown}

