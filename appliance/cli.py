@@ -40,14 +40,27 @@ def _add_target(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", type=Path, help="client private key (PEM) for mutual TLS")
 
 
+CONFIG_HELP = ("TOML config (default: $APPLIANCE_CONFIG, else /etc/llm-appliance/appliance.toml "
+               "if it exists, else the embedded default)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="appliance", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"llm-appliance {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_daemon_commands(sub)
+    _add_ask(sub)
+    _add_admin_commands(sub)
+    _add_audit(sub)
+    return parser
 
+
+Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
+
+
+def _add_daemon_commands(sub: Subparsers) -> None:
     p = sub.add_parser("serve", help="run the daemon in the foreground")
-    p.add_argument("--config", type=Path, help="TOML config (default: $APPLIANCE_CONFIG, else "
-                   "/etc/llm-appliance/appliance.toml if it exists, else the embedded default)")
+    p.add_argument("--config", type=Path, help=CONFIG_HELP)
     p.add_argument("--listen", help="override [server] listen, e.g. 127.0.0.1:0 for a free port")
     p.add_argument("--metrics-listen",
                    help="override [metrics] listen (\"\" turns the metrics listener off)")
@@ -56,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(p)
     p.set_defaults(timeout=5.0)
 
+    p = sub.add_parser("models", help="list tiers and their models")
+    _add_target(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("status", help="daemon status (Admin.GetStatus)")
+    _add_target(p)
+
+
+def _add_ask(sub: Subparsers) -> None:
     p = sub.add_parser("ask", help="send one request")
     _add_target(p)
     p.add_argument("--model", default="", help="v3, r1 or auto (default: the server's default)")
@@ -80,13 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("prompt", metavar="PROMPT", help="the prompt; - reads it from stdin")
 
-    p = sub.add_parser("models", help="list tiers and their models")
-    _add_target(p)
-    p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("status", help="daemon status (Admin.GetStatus)")
-    _add_target(p)
-
+def _add_admin_commands(sub: Subparsers) -> None:
     p = sub.add_parser("pii", help="PII tools using the daemon's engine and policy")
     psub = p.add_subparsers(dest="pii_command", required=True, metavar="SUBCOMMAND")
     m = psub.add_parser("mask", help="mask text from stdin")
@@ -100,8 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="check a config or print an example")
     csub = p.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
     c = csub.add_parser("check", help="validate a config and name every problem by key")
-    c.add_argument("--config", type=Path, help="TOML config (default: $APPLIANCE_CONFIG, else "
-                   "/etc/llm-appliance/appliance.toml if it exists, else the embedded default)")
+    c.add_argument("--config", type=Path, help=CONFIG_HELP)
     csub.add_parser("example", help="print a commented example config")
 
     p = sub.add_parser("token", help="manage bearer tokens ([auth] tokens_file)")
@@ -119,12 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--config", type=Path, help="TOML config (default: as for serve)")
 
     p = sub.add_parser("doctor", help="check an installation and say what to fix")
-    p.add_argument("--config", type=Path, help="TOML config (default: $APPLIANCE_CONFIG, else "
-                   "/etc/llm-appliance/appliance.toml if it exists, else the embedded default)")
+    p.add_argument("--config", type=Path, help=CONFIG_HELP)
     p.add_argument("--json", action="store_true", help="findings as one JSON object")
     p.add_argument("--no-hash", action="store_true",
                    help="skip hashing model files (fast; pins are not checked)")
 
+
+def _add_audit(sub: Subparsers) -> None:
     p = sub.add_parser("audit", help="the compliance officer's tools for the audit log")
     asub = p.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
     k = asub.add_parser("keygen", help="create the officer's X25519 key pair")
@@ -150,7 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", help="only this tier (v3, r1) or model SHA-256")
     e.add_argument("--out", type=Path, required=True, help="export file")
     e.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -380,3 +380,28 @@ class AsyncClient:
 
     async def status(self, timeout: float | None = None) -> pb.GetStatusResponse:
         return await self._call(self._admin.GetStatus, pb.GetStatusRequest(), timeout)  # type: ignore[no-any-return]
+
+    async def reload_models(self, timeout: float | None = None) -> pb.ReloadModelsResponse:
+        """Admin: load the models again and swap them in; in-flight requests finish first."""
+        return await self._call(self._admin.ReloadModels, pb.ReloadModelsRequest(), timeout)  # type: ignore[no-any-return]
+
+    async def drain(self, wait_seconds: float = 0.0,
+                    timeout: float | None = None) -> pb.DrainResponse:
+        """Admin: stop admitting requests and wait up to ``wait_seconds`` for in-flight ones."""
+        return await self._call(self._admin.Drain,  # type: ignore[no-any-return]
+                                pb.DrainRequest(timeout_seconds=wait_seconds), timeout)
+
+    async def resume(self, timeout: float | None = None) -> pb.ResumeResponse:
+        return await self._call(self._admin.Resume, pb.ResumeRequest(), timeout)  # type: ignore[no-any-return]
+
+    async def health(self, service: str = "", timeout: float | None = 5.0) -> str:
+        """The health status name (``SERVING``, ``NOT_SERVING``...). Not retried."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: PLC0415
+
+        stub = health_pb2_grpc.HealthStub(self._channel)
+        try:
+            resp = await stub.Check(health_pb2.HealthCheckRequest(service=service),
+                                    timeout=timeout, metadata=self.credentials.metadata())
+        except aio.AioRpcError as exc:
+            raise RpcError.from_grpc(exc) from None
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(resp.status)  # type: ignore[no-any-return]

@@ -31,7 +31,7 @@ import hashlib
 import json
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -299,3 +299,51 @@ def iter_segments(names: list[str]) -> Iterator[tuple[int, str]]:
         number = parse_segment_name(name)
         if number is not None:
             yield number, name
+
+
+def walk(frames: Sequence[Frame]) -> Iterator[tuple[int, Frame, bytes]]:
+    """The frames after the header (``frames[0]``), each with its index and the chain head
+    *before* it: what its checkpoint signs and its record's AAD binds. The one walk of the
+    hash chain that recovery, retention and verify all use."""
+    head = chain_start(frames[0].body)
+    for i, f in enumerate(frames[1:], start=1):
+        yield i, f, head
+        head = chain_next(head, f.ftype, f.body)
+
+
+@dataclass
+class SegmentEnd:
+    """What a segment's own frames say about how it ends (trusted by the writer, which wrote
+    them; verify checks every signature instead)."""
+
+    #: The chain head after the last frame.
+    head: bytes
+    #: The signer key the last signature (header or checkpoint) certified.
+    next_pub: str | None
+    #: The last checkpoint is a final one: the segment was closed.
+    closed: bool
+    #: That final checkpoint's time.
+    closed_at: float | None
+    #: The newest retention link (from the header, or a tombstone after it).
+    retention: dict[str, Any] | None
+
+
+def segment_end(frames: Sequence[Frame]) -> SegmentEnd:
+    header = parse_signed(frames[0], with_device=True)
+    doc = header.doc if header else {}
+    end = SegmentEnd(head=chain_start(frames[0].body), next_pub=doc.get("next_pub"),
+                     closed=False, closed_at=None, retention=doc.get("retention"))
+    for _i, f, before in walk(frames):
+        end.head = chain_next(before, f.ftype, f.body)
+        if f.ftype == CHECKPOINT:
+            cp = parse_signed(f, with_device=False)
+            if cp:
+                end.next_pub = cp.doc.get("next_pub")
+                end.closed = bool(cp.doc.get("final"))
+                end.closed_at = float(cp.doc.get("time", 0)) if end.closed else None
+        elif f.ftype == TOMBSTONE:
+            tomb = parse_json_payload(f)
+            if tomb and "deleted_upto" in tomb:
+                end.retention = {k: tomb[k] for k in ("deleted_upto", "hash", "closed")
+                                 if k in tomb}
+    return end

@@ -114,7 +114,7 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,
     if not segs:
         return report
     last = max(segs)
-    seen_headers: dict[bytes, int] = {}
+    log = _Log(appliance_id, officer, on_record, deleted_upto, deleted_hash)
     prev: _Parsed | None = None
     for number in range(1, last + 1):
         if number not in segs:
@@ -129,8 +129,7 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,
             continue
         p = segs[number]
         rep = SegmentReport(number, file=p.path.name)
-        _check(p, rep, prev, number == last, appliance_id, officer, on_record,
-               deleted_upto, deleted_hash, seen_headers)
+        _check(p, rep, prev, number == last, log)
         report.segments.append(rep)
         if on_segment is not None:
             on_segment(rep)
@@ -161,157 +160,216 @@ def _pub(hex_key: Any) -> Ed25519PublicKey | None:
         return None
 
 
+@dataclass
+class _Log:
+    """What checking one segment needs to know about the whole log."""
+
+    appliance_id: str | None
+    officer: X25519PrivateKey | None
+    on_record: RecordSink | None
+    deleted_upto: int | None
+    deleted_hash: str | None
+    #: Signed header bytes seen so far -> the segment they were found in (replays).
+    seen_headers: dict[bytes, int] = field(default_factory=dict)
+
+
 def _check(p: _Parsed, rep: SegmentReport, prev: _Parsed | None, is_last: bool,
-           appliance_id: str | None, officer: X25519PrivateKey | None,
-           on_record: RecordSink | None, deleted_upto: int | None,
-           deleted_hash: str | None, seen_headers: dict[bytes, int]) -> None:
-    frames = p.result.frames
+           log: _Log) -> None:
+    """One segment: its header, its link to the one before, then every frame in order."""
     if p.header is None:
-        if not frames and p.result.state == "torn" and is_last:
+        if not p.result.frames and p.result.state == "torn" and is_last:
             rep.flag("TORN_TAIL", "crash before the header was complete", 0)
         else:
             rep.flag("TAMPERED", "no valid segment header", 0)
         return
-    h = p.header.doc
+    header = p.header
+    if not _check_header(p, header, rep, log):
+        return
+    _check_link(p, header.doc, rep, prev, log)
+    walk = _Walk(p, header.doc, rep, log, _record_chain(p, header.doc, rep, log))
+    for i, f, head in fmt.walk(p.result.frames):
+        if not walk.frame(i, f, head):
+            break
+    p.end_hash = walk.end_head.hex()
+    rep.closed = walk.closed
+    _check_end(p, rep, walk, is_last, log)
+
+
+def _check_header(p: _Parsed, header: fmt.Signed, rep: SegmentReport, log: _Log) -> bool:
+    """The header: signed by the device and by the segment's first one-time key, for this
+    appliance, not a replay of another segment's."""
+    h = header.doc
     device = _pub(h.get("device_pub"))
     if device is None or fmt.fingerprint(device) != h.get("appliance_id") \
-            or not p.header.verify_device(device):
+            or not header.verify_device(device):
         rep.flag("TAMPERED", "segment header's device signature does not verify", 0)
-        return
-    if h.get("appliance_id") != appliance_id:
+        return False
+    if h.get("appliance_id") != log.appliance_id:
         rep.flag("KEY_MISMATCH", f"segment was written by appliance {h.get('appliance_id')}, "
-                 f"not {appliance_id}", 0)
-        return
-    signed_bytes = p.header.signed
-    if signed_bytes in seen_headers or h.get("segment") != p.number:
-        other = seen_headers.get(signed_bytes, h.get("segment"))
+                 f"not {log.appliance_id}", 0)
+        return False
+    signed_bytes = header.signed
+    if signed_bytes in log.seen_headers or h.get("segment") != p.number:
+        other = log.seen_headers.get(signed_bytes, h.get("segment"))
         if isinstance(other, int) and other < p.number:
             rep.flag("ROLLBACK", f"file holds segment {other} again (an old segment replayed)",
                      0)
         else:
             rep.flag("TAMPERED", f"header names segment {h.get('segment')}", 0)
-        return
-    seen_headers[signed_bytes] = p.number
-    signer = h.get("signer_pub")
-    key = _pub(signer)
-    if key is None or not p.header.verify(key):
+        return False
+    log.seen_headers[signed_bytes] = p.number
+    key = _pub(h.get("signer_pub"))
+    if key is None or not header.verify(key):
         rep.flag("TAMPERED", "segment header's one-time signature does not verify", 0)
-        return
-    # The link to the segment before: its end hash, and the key its last signature certified.
-    link = h.get("prev")
+        return False
+    return True
+
+
+def _check_link(p: _Parsed, h: dict[str, Any], rep: SegmentReport, prev: _Parsed | None,
+                log: _Log) -> None:
+    """The link to the segment before: its end hash, and the key its last signature
+    certified (or, after retention, the hash the tombstone vouches for)."""
+    link, signer = h.get("prev"), h.get("signer_pub")
     if prev is not None:
         if not isinstance(link, dict) or link.get("segment") != p.number - 1 \
                 or link.get("hash") != prev.end_hash or signer != prev.final_next:
             rep.flag("TAMPERED", f"does not continue segment {p.number - 1} (chain or signing "
                      f"key differ: rewritten, or the chain restarted)", 0)
     elif p.number > 1:
-        if deleted_upto == p.number - 1:
-            if not isinstance(link, dict) or link.get("hash") != deleted_hash:
-                rep.flag("TAMPERED", "does not continue the segment retention deleted", 0)
-        elif deleted_upto is None or deleted_upto < p.number - 1:
-            pass  # the segment before is reported MISSING
+        # With a gap before it, the segment before is reported MISSING instead.
+        if log.deleted_upto == p.number - 1 and (
+                not isinstance(link, dict) or link.get("hash") != log.deleted_hash):
+            rep.flag("TAMPERED", "does not continue the segment retention deleted", 0)
     elif link is not None:
         rep.flag("TAMPERED", "first segment claims a predecessor", 0)
 
-    seed_chain: bytes | None = None
-    if officer is not None:
-        if h.get("officer_key") != fmt.fingerprint(officer.public_key()):
-            rep.flag("KEY_MISMATCH", f"sealed to officer key {h.get('officer_key')}, not to "
-                     f"{fmt.fingerprint(officer.public_key())}", 0)
-            officer = None
-        else:
-            try:
-                sealed = fmt.unb64(h.get("sealed_seed", ""))
-            except ValueError:
-                sealed = b""
-            seed = fmt.open_seed(sealed, officer, h["appliance_id"],
-                                 p.number)
-            if seed is None:
-                rep.flag("KEY_MISMATCH", "the segment seed does not open with this key", 0)
-                officer = None
-            else:
-                seed_chain = fmt.first_chain(seed)
 
-    head = fmt.chain_start(frames[0].body)
-    expected = h.get("next_pub")
-    p.final_next = expected
-    last_anchor = 0
-    closed = False
-    chain = seed_chain
-    if chain is not None:
-        chain = fmt.next_chain(chain)
-    pending: list[dict[str, Any]] = []
-    for i, f in enumerate(frames[1:], start=1):
-        if closed:
+def _record_chain(p: _Parsed, h: dict[str, Any], rep: SegmentReport,
+                  log: _Log) -> bytes | None:
+    """With the officer's key: the chain key of the segment's first record (None without
+    the key, or when the seed is not sealed to it)."""
+    officer = log.officer
+    if officer is None:
+        return None
+    if h.get("officer_key") != fmt.fingerprint(officer.public_key()):
+        rep.flag("KEY_MISMATCH", f"sealed to officer key {h.get('officer_key')}, not to "
+                 f"{fmt.fingerprint(officer.public_key())}", 0)
+        return None
+    try:
+        sealed = fmt.unb64(h.get("sealed_seed", ""))
+    except ValueError:
+        sealed = b""
+    seed = fmt.open_seed(sealed, officer, h["appliance_id"], p.number)
+    if seed is None:
+        rep.flag("KEY_MISMATCH", "the segment seed does not open with this key", 0)
+        return None
+    return fmt.next_chain(fmt.first_chain(seed))
+
+
+class _Walk:
+    """The frames of one segment in order: sequence numbers, checkpoints signed by the key
+    the previous signature certified, records that decrypt and authenticate."""
+
+    def __init__(self, p: _Parsed, h: dict[str, Any], rep: SegmentReport, log: _Log,
+                 chain: bytes | None) -> None:
+        self.p, self.rep, self.log, self.chain = p, rep, log, chain
+        self.expected = h.get("next_pub")
+        p.final_next = self.expected
+        self.end_head = fmt.chain_start(p.result.frames[0].body)
+        self.last_anchor = 0
+        self.closed = False
+        #: Decrypted records not yet covered by a checkpoint.
+        self.pending: list[dict[str, Any]] = []
+
+    def frame(self, i: int, f: fmt.Frame, head: bytes) -> bool:
+        """Check frame ``i`` (``head``: the chain before it); False stops the walk."""
+        rep = self.rep
+        self.end_head = head
+        if self.closed:
             rep.flag("TAMPERED", "frames after the segment's final checkpoint", f.seq)
-            break
+            return False
         if f.seq != i:
             rep.flag("TAMPERED", f"frame {i} carries sequence number {f.seq} (records "
                      f"reordered, duplicated or removed)", i)
-            break
+            return False
         if f.ftype == fmt.HEADER:
             rep.flag("TAMPERED", "a second header inside the segment", i)
-            break
-        if f.ftype == fmt.CHECKPOINT:
-            cp = fmt.parse_signed(f, with_device=False)
-            ck = _pub(expected)
-            if cp is None or ck is None or cp.doc.get("signer_pub") != expected \
-                    or not cp.verify(ck):
-                rep.flag("TAMPERED", "checkpoint not signed by the key the previous signature "
-                         "certified (re-signed or forged)", i)
-                break
-            d = cp.doc
-            if d.get("seq") != i or d.get("head") != head.hex() or d.get("segment") != p.number \
-                    or d.get("appliance_id") != appliance_id:
-                rep.flag("TAMPERED", "checkpoint does not match the records before it", i)
-                break
-            expected = d.get("next_pub")
-            p.final_next = expected
-            p.checkpoints[i] = f.body
-            rep.checkpoints += 1
-            last_anchor = i
-            t = d.get("time")
-            if isinstance(t, int | float):
-                rep.first_time = rep.first_time if rep.first_time is not None else float(t)
-                rep.last_time = float(t)
-            closed = bool(d.get("final"))
-            if d.get("recovered"):
-                rep.events.append(f"closed by crash recovery at seq {i}")
-            if on_record is not None:
-                for r in pending:
-                    on_record(r)
-                pending.clear()
-        elif f.ftype == fmt.RECORD:
-            rep.records += 1
-            if chain is not None:
-                aad = fmt.record_aad(appliance_id or "", p.number, i, head)
-                plain = fmt.decrypt_record(chain, f.payload, aad)
-                if plain is None:
-                    rep.flag("TAMPERED", "record does not decrypt or authenticate", i)
-                    break
-                try:
-                    doc = json.loads(plain)
-                except (UnicodeDecodeError, json.JSONDecodeError):
-                    rep.flag("TAMPERED", "record is not JSON", i)
-                    break
-                doc["_segment"], doc["_seq"] = p.number, i
-                pending.append(doc)
-        else:
-            doc = fmt.parse_json_payload(f)
-            if doc is None:
-                rep.flag("TAMPERED", "system event or tombstone is not JSON", i)
-                break
-            if f.ftype == fmt.SYSTEM:
-                rep.events.append(f"{doc.get('event')} at seq {i}")
-        head = fmt.chain_next(head, f.ftype, f.body)
-        if chain is not None:
-            chain = fmt.next_chain(chain)
-    p.end_hash = head.hex()
-    rep.closed = closed
-    if on_record is not None and pending and rep.status in OK_VERDICTS:
-        for r in pending:  # decrypted and authenticated, but after the last checkpoint
+            return False
+        ok = self._checkpoint(i, f, head) if f.ftype == fmt.CHECKPOINT else \
+            self._record(i, f, head) if f.ftype == fmt.RECORD else self._event(i, f)
+        if ok:
+            self.end_head = fmt.chain_next(head, f.ftype, f.body)
+            if self.chain is not None:
+                self.chain = fmt.next_chain(self.chain)
+        return ok
+
+    def _checkpoint(self, i: int, f: fmt.Frame, head: bytes) -> bool:
+        rep, p = self.rep, self.p
+        cp = fmt.parse_signed(f, with_device=False)
+        ck = _pub(self.expected)
+        if cp is None or ck is None or cp.doc.get("signer_pub") != self.expected \
+                or not cp.verify(ck):
+            rep.flag("TAMPERED", "checkpoint not signed by the key the previous signature "
+                     "certified (re-signed or forged)", i)
+            return False
+        d = cp.doc
+        if d.get("seq") != i or d.get("head") != head.hex() or d.get("segment") != p.number \
+                or d.get("appliance_id") != self.log.appliance_id:
+            rep.flag("TAMPERED", "checkpoint does not match the records before it", i)
+            return False
+        self.expected = p.final_next = d.get("next_pub")
+        p.checkpoints[i] = f.body
+        rep.checkpoints += 1
+        self.last_anchor = i
+        t = d.get("time")
+        if isinstance(t, int | float):
+            rep.first_time = rep.first_time if rep.first_time is not None else float(t)
+            rep.last_time = float(t)
+        self.closed = bool(d.get("final"))
+        if d.get("recovered"):
+            rep.events.append(f"closed by crash recovery at seq {i}")
+        if self.log.on_record is not None:
+            for r in self.pending:
+                self.log.on_record(r)
+            self.pending.clear()
+        return True
+
+    def _record(self, i: int, f: fmt.Frame, head: bytes) -> bool:
+        self.rep.records += 1
+        if self.chain is None:
+            return True
+        aad = fmt.record_aad(self.log.appliance_id or "", self.p.number, i, head)
+        plain = fmt.decrypt_record(self.chain, f.payload, aad)
+        if plain is None:
+            self.rep.flag("TAMPERED", "record does not decrypt or authenticate", i)
+            return False
+        try:
+            doc = json.loads(plain)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            self.rep.flag("TAMPERED", "record is not JSON", i)
+            return False
+        doc["_segment"], doc["_seq"] = self.p.number, i
+        self.pending.append(doc)
+        return True
+
+    def _event(self, i: int, f: fmt.Frame) -> bool:
+        doc = fmt.parse_json_payload(f)
+        if doc is None:
+            self.rep.flag("TAMPERED", "system event or tombstone is not JSON", i)
+            return False
+        if f.ftype == fmt.SYSTEM:
+            self.rep.events.append(f"{doc.get('event')} at seq {i}")
+        return True
+
+
+def _check_end(p: _Parsed, rep: SegmentReport, walk: _Walk, is_last: bool, log: _Log) -> None:
+    """How the segment ends: records after the last checkpoint, a torn or corrupt tail, a
+    missing final checkpoint."""
+    frames = p.result.frames
+    if log.on_record is not None and walk.pending and rep.status in OK_VERDICTS:
+        for r in walk.pending:  # decrypted and authenticated, but after the last checkpoint
             r["_unanchored"] = True
-            on_record(r)
+            log.on_record(r)
     if p.result.state == "corrupt":
         rep.flag("TAMPERED", p.result.problem, len(frames))
     elif p.result.state == "torn":
@@ -320,14 +378,14 @@ def _check(p: _Parsed, rep: SegmentReport, prev: _Parsed | None, is_last: bool,
                      f"notes a recovery on its next start)", len(frames))
         else:
             rep.flag("TAMPERED", f"segment cut short: {p.result.problem}", len(frames))
-    if not closed and rep.status == "VALID":
-        after = len(frames) - 1 - last_anchor
+    if not walk.closed and rep.status == "VALID":
+        after = len(frames) - 1 - walk.last_anchor
         if not is_last:
             rep.flag("TAMPERED", "segment has no final checkpoint but a newer segment exists "
                      "(truncated)", len(frames))
         elif after:
             rep.flag("UNANCHORED_TAIL", f"{after} frames after the last checkpoint (seq "
-                     f"{last_anchor}) are not yet signed", last_anchor + 1)
+                     f"{walk.last_anchor}) are not yet signed", walk.last_anchor + 1)
 
 
 def _check_anchors(path: Path, segs: dict[int, _Parsed], report: Report,

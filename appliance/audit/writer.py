@@ -475,47 +475,18 @@ class AuditWriter:
             return {}
         number = existing[-1]
         path = self._path(number)
-        data = path.read_bytes()
-        result = fmt.scan(data)
-        notes: dict[str, Any] = {}
+        result = fmt.scan(path.read_bytes())
         frames = result.frames
         if not frames and result.state in ("ok", "torn"):
-            # A crash between creating the segment and its header reaching the disk: empty, or
-            # a header cut short (or zero-filled). Nothing in it was acknowledged (the header
-            # is synced before any record), so it goes and its number is used again; the
-            # recovery event of the next segment says so. Anything else without a header is
-            # corruption, left alone below for the officer.
-            path.unlink()
-            fsync_dir(self.s.dir)
-            log.warning("audit_recovery_discarded_torn_segment", segment=number,
-                        size_bytes=result.size)
-            notes = self._recover()
-            notes.update(_event="recovery", discarded_torn_segment=number,
-                         discarded_bytes=result.size)
-            return notes
+            return self._discard_torn_segment(path, number, result.size)
         if not frames or frames[0].ftype != fmt.HEADER:
-            notes = {"_event": "recovery", "problem": "newest segment has no header",
-                     "segment": number}
             log.error("audit_recovery_unusable_segment", segment=number)
-            return notes
-        header = fmt.parse_signed(frames[0], with_device=True)
-        self._retention = header.doc.get("retention") if header else None
-        head = fmt.chain_start(frames[0].body)
-        next_pub = header.doc.get("next_pub") if header else None
-        closed = False
-        for f in frames[1:]:
-            head = fmt.chain_next(head, f.ftype, f.body)
-            if f.ftype == fmt.CHECKPOINT:
-                cp = fmt.parse_signed(f, with_device=False)
-                if cp:
-                    next_pub = cp.doc.get("next_pub")
-                    closed = bool(cp.doc.get("final"))
-            elif f.ftype == fmt.TOMBSTONE:
-                doc = fmt.parse_json_payload(f)
-                if doc and "deleted_upto" in doc:
-                    self._retention = {k: doc[k] for k in ("deleted_upto", "hash", "closed")
-                                       if k in doc}
-        self._signer = self._catch_up(state, next_pub)
+            return {"_event": "recovery", "problem": "newest segment has no header",
+                    "segment": number}
+        end = fmt.segment_end(frames)
+        self._retention = end.retention
+        notes: dict[str, Any] = {}
+        self._signer = self._catch_up(state, end.next_pub)
         if self._signer is None:
             log.error("audit_signer_chain_broken", segment=number,
                       detail="the persisted signing key does not continue the log; a new "
@@ -525,9 +496,27 @@ class AuditWriter:
             log.error("audit_recovery_corrupt_segment", segment=number, problem=result.problem)
             notes.update(_event="recovery", problem="corrupt", segment=number)
             return notes
-        if closed and result.state == "ok":
-            notes["_prev"] = {"segment": number, "hash": head.hex()}
+        if end.closed and result.state == "ok":
+            notes["_prev"] = {"segment": number, "hash": end.head.hex()}
             return notes
+        return self._close_recovered(path, number, result, end.head, notes)
+
+    def _discard_torn_segment(self, path: Path, number: int, size: int) -> dict[str, Any]:
+        """A crash between creating the segment and its header reaching the disk: empty, or a
+        header cut short (or zero-filled). Nothing in it was acknowledged (the header is
+        synced before any record), so it goes and its number is used again; the recovery
+        event of the next segment says so. Anything else without a header is corruption, left
+        alone for the officer."""
+        path.unlink()
+        fsync_dir(self.s.dir)
+        log.warning("audit_recovery_discarded_torn_segment", segment=number, size_bytes=size)
+        notes = self._recover()
+        notes.update(_event="recovery", discarded_torn_segment=number, discarded_bytes=size)
+        return notes
+
+    def _close_recovered(self, path: Path, number: int, result: fmt.ScanResult, head: bytes,
+                         notes: dict[str, Any]) -> dict[str, Any]:
+        """Cut a torn tail off and close the segment with a ``recovered`` checkpoint."""
         truncated = result.size - result.good_end
         fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         try:
@@ -535,7 +524,7 @@ class AuditWriter:
                 os.ftruncate(fd, result.good_end)
                 os.fsync(fd)
             self._fd, self.segment, self._offset = fd, number, result.good_end
-            self._seq, self._head = frames[-1].seq, head
+            self._seq, self._head = result.frames[-1].seq, head
             self._chain = b"\0" * 32  # no records are written to a recovered segment
             if self._signer is not None:
                 self._checkpoint(final=True, recovered=True)
@@ -660,13 +649,10 @@ def segment_close(path: Path) -> dict[str, Any] | None:
     except OSError:
         return None
     result = fmt.scan(data)
-    if result.state != "ok" or len(result.frames) < 2:
+    if result.state != "ok" or len(result.frames) < 2 \
+            or result.frames[-1].ftype != fmt.CHECKPOINT:
         return None
-    head = fmt.chain_start(result.frames[0].body)
-    for f in result.frames[1:]:
-        head = fmt.chain_next(head, f.ftype, f.body)
-    last = result.frames[-1]
-    cp = fmt.parse_signed(last, with_device=False) if last.ftype == fmt.CHECKPOINT else None
+    cp = fmt.parse_signed(result.frames[-1], with_device=False)
     if cp is None or not cp.doc.get("final"):
         return None
-    return {"time": float(cp.doc.get("time", 0)), "hash": head.hex()}
+    return {"time": float(cp.doc.get("time", 0)), "hash": fmt.segment_end(result.frames).head.hex()}

@@ -74,8 +74,9 @@ class PiiMasker:
         except Exception as exc:
             # Fail closed: nothing reaches a model. Log the kind of failure, never the text.
             # Not log.exception: a traceback can quote the text being analysed.
-            log.error("pii_analysis_failed",  # noqa: TRY400 error_type=type(exc).__name__,
-                      texts=len(texts), chars=sum(len(t) for t in texts))
+            log.error("pii_analysis_failed",  # noqa: TRY400 - no traceback, see above
+                      error_type=type(exc).__name__, texts=len(texts),
+                      chars=sum(len(t) for t in texts))
             raise PrivacyFailure("PII analysis failed", error_type=type(exc).__name__) from exc
 
     def output(self, masked: MaskedRequest) -> OutputFilter:

@@ -72,6 +72,22 @@ class CircuitBreaker:
                         cooldown_s=self._cooldown)
 
 
+class _Retryable(Exception):
+    """The cluster answered 5xx or 429: worth another try before the first byte."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+class _Progress:
+    """How far one attempt got: text already streamed is never retried."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.pieces = 0
+
+
 class CentralClient:
     def __init__(self, config: FallbackConfig, rng: Callable[[], float] = random.random) -> None:
         if config.url is None:
@@ -146,47 +162,52 @@ class CentralClient:
 
     async def generate(self, messages: Sequence[Message], params: SamplingParams,
                        tier: str) -> AsyncIterator[Event]:
-        """Stream the cluster's answer as engine events; raises Unavailable on failure."""
+        """Stream the cluster's answer as engine events; raises Unavailable on failure.
+        A failure before the first text is retried (bounded, with jittered backoff)."""
         if not self.breaker.allow():
             raise Unavailable("central cluster unavailable (circuit open)")
         body = self._body(messages, params, tier)
         attempt = 0
         while True:
             attempt += 1
-            started = False
-            n = 0
+            progress = _Progress()
             try:
-                async with self._http.stream("POST", "/chat/completions", json=body) as resp:
-                    if resp.status_code >= 500 or resp.status_code == 429:
-                        raise httpx.HTTPStatusError("retryable", request=resp.request,
-                                                    response=resp)
-                    if resp.status_code != 200:
-                        self.breaker.failure()
-                        raise Unavailable(f"central cluster answered HTTP {resp.status_code}")
-                    finish = "stop"
-                    async for line in resp.aiter_lines():
-                        if not line.startswith("data:"):
-                            continue
-                        data = line[5:].strip()
-                        if data == "[DONE]":
-                            break
-                        choice = json.loads(data)["choices"][0]
-                        text = (choice.get("delta") or {}).get("content") or ""
-                        if text:
-                            started = True
-                            n += 1
-                            yield TextPiece(text)
-                        finish = choice.get("finish_reason") or finish
-                self.breaker.success()
-                yield Finished("length" if finish == "length" else "stop", prompt_tokens=0,
-                               completion_tokens=n)
+                async for event in self._attempt(body, progress):
+                    yield event
                 return
-            except (httpx.HTTPError, json.JSONDecodeError, KeyError, IndexError) as exc:
+            except (httpx.HTTPError, _Retryable, json.JSONDecodeError, KeyError,
+                    IndexError) as exc:
                 self.breaker.failure()
                 log.warning("central_request_failed", attempt=attempt,
-                            error_type=type(exc).__name__, started=started)
-                if started or attempt > self.config.max_retries \
+                            error_type=type(exc).__name__, started=progress.started)
+                if progress.started or attempt > self.config.max_retries \
                         or not self.breaker.allow():
                     raise Unavailable("central cluster request failed") from exc
                 cap = self.config.backoff_initial_ms / 1000 * 2 ** (attempt - 1)
                 await asyncio.sleep(cap * self._rng())
+
+    async def _attempt(self, body: dict[str, Any], progress: _Progress) -> AsyncIterator[Event]:
+        """One POST /chat/completions, streamed: text pieces, then Finished."""
+        async with self._http.stream("POST", "/chat/completions", json=body) as resp:
+            if resp.status_code >= 500 or resp.status_code == 429:
+                raise _Retryable(resp.status_code)
+            if resp.status_code != 200:
+                self.breaker.failure()
+                raise Unavailable(f"central cluster answered HTTP {resp.status_code}")
+            finish = "stop"
+            async for line in resp.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                choice = json.loads(data)["choices"][0]
+                text = (choice.get("delta") or {}).get("content") or ""
+                if text:
+                    progress.started = True
+                    progress.pieces += 1
+                    yield TextPiece(text)
+                finish = choice.get("finish_reason") or finish
+        self.breaker.success()
+        yield Finished("length" if finish == "length" else "stop", prompt_tokens=0,
+                       completion_tokens=progress.pieces)

@@ -234,3 +234,26 @@ def test_async_client_generates_and_streams(daemon: Daemon) -> None:
     assert unary
     assert unary == streamed
     assert 2 == n_models
+
+
+def test_async_client_has_the_admin_calls_too(daemon: Daemon) -> None:
+    """AsyncClient: health, drain, resume and reload, as the blocking Client has them."""
+    import asyncio
+
+    from appliance.client import AsyncClient
+
+    async def run() -> tuple[str, bool, str, str, str, int]:
+        assert daemon.address is not None
+        async with AsyncClient(daemon.address) as c:
+            before = await c.health()
+            drained = await c.drain(wait_seconds=5.0)
+            during = await c.health()
+            resumed = (await c.resume()).state
+            after = await c.health()
+            reloaded = await c.reload_models(timeout=300)
+        return before, drained.drained, during, resumed, after, len(reloaded.engines)
+
+    before, drained, during, resumed, after, engines = asyncio.run(run())
+    assert ("SERVING", True, "NOT_SERVING") == (before, drained, during)
+    assert ("serving", "SERVING") == (resumed, after)
+    assert engines >= 1
