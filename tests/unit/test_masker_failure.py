@@ -21,11 +21,11 @@ class BrokenAnalyzer:
 
 def test_an_analysis_failure_fails_the_request_and_logs_its_type_only() -> None:
     masker = PiiMasker(PiiConfig(), BrokenAnalyzer())  # type: ignore[arg-type]
-    secret = "Call Ada Lovelace on 415-555-0100"
+    personal = "Call Ada Lovelace on 415-555-0100"
     with structlog.testing.capture_logs() as logs, pytest.raises(PrivacyFailure):
-        asyncio.run(masker.mask([secret]))
+        asyncio.run(masker.mask([personal]))
     failed = [e for e in logs if e["event"] == "pii_analysis_failed"]
     assert 1 == len(failed)
     assert "MemoryError" == failed[0]["error_type"]
-    assert (1, len(secret)) == (failed[0]["texts"], failed[0]["chars"])
-    assert all(secret not in str(e) and "Lovelace" not in str(e) for e in logs)
+    assert (1, len(personal)) == (failed[0]["texts"], failed[0]["chars"])
+    assert all(personal not in str(e) and "Lovelace" not in str(e) for e in logs)
