@@ -62,6 +62,9 @@ class WriterSettings:
     free_refuse_bytes: int = 256 * 1024 * 1024
     sink: str = ""                    # "" none, "syslog", or a file path
     retry_interval: float = 1.0       # while suspended, how often writing is tried again
+    #: Wall-clock time (seconds since the epoch) for record and checkpoint times, retention
+    #: and suspension; durations between writes use time.monotonic().
+    clock: Callable[[], float] = time.time
 
 
 _STOP = object()
@@ -259,7 +262,7 @@ class AuditWriter:
     def _checkpoint_frame(self, final: bool, **extra: Any) -> bytes:
         seq = self._seq + 1
         doc = {"type": "checkpoint", "appliance_id": self.appliance_id, "segment": self.segment,
-               "seq": seq, "head": self._head.hex(), "time": time.time(), "final": final,
+               "seq": seq, "head": self._head.hex(), "time": self.s.clock(), "final": final,
                **extra}
         body = self._signed_frame(fmt.CHECKPOINT, doc, seq)
         self._seq = seq
@@ -272,7 +275,7 @@ class AuditWriter:
 
     def _system(self, event: str, **fields: Any) -> bytes:
         return self._frame(fmt.SYSTEM, fmt.canonical(
-            {"type": "system", "event": event, "time": time.time(), **fields}))
+            {"type": "system", "event": event, "time": self.s.clock(), **fields}))
 
     def _checkpoint(self, final: bool, **extra: Any) -> None:
         self._write(self._checkpoint_frame(final, **extra), sync=True)
@@ -374,7 +377,7 @@ class AuditWriter:
         header = {"type": "header", "version": fmt.VERSION, "suite": fmt.SUITE_NAME,
                   "appliance_id": self.appliance_id,
                   "device_pub": fmt.raw_public(self.s.device.public_key()).hex(),
-                  "officer_key": self.officer_fp, "segment": number, "time": time.time(),
+                  "officer_key": self.officer_fp, "segment": number, "time": self.s.clock(),
                   "sealed_seed": fmt.b64(fmt.seal_seed(seed, self.s.officer, self.appliance_id,
                                                        number)),
                   "prev": prev, "retention": self._retention}
@@ -437,7 +440,7 @@ class AuditWriter:
     def _apply_retention(self) -> None:
         if self.s.retention_days <= 0:
             return
-        cutoff = time.time() - self.s.retention_days * 86400
+        cutoff = self.s.clock() - self.s.retention_days * 86400
         deleted: list[int] = []
         link: dict[str, Any] | None = None
         for number in self._segments():
@@ -454,7 +457,7 @@ class AuditWriter:
         fsync_dir(self.s.dir)
         self._retention = link
         self._write(self._frame(fmt.TOMBSTONE, fmt.canonical(
-            {"type": "tombstone", "segments": deleted, "time": time.time(), **(link or {})})),
+            {"type": "tombstone", "segments": deleted, "time": self.s.clock(), **(link or {})})),
             sync=True)
         log.info("audit_retention_deleted", segments=deleted,
                  retention_days=self.s.retention_days)
@@ -563,9 +566,9 @@ class AuditWriter:
         first = self.suspended is None
         self.suspended = reason
         if first:
-            self._suspended_at = time.time()
+            self._suspended_at = self.s.clock()
             self._abandon = abandon
-            self._last_retry = time.time()
+            self._last_retry = self.s.clock()
             log.error("audit_suspended", reason=reason,
                       detail="requests get UNAVAILABLE until the audit log can be written")
             if self._on_state:
@@ -610,7 +613,7 @@ class AuditWriter:
             self._low_space_warned = False
 
     def _try_resume(self) -> None:
-        now = time.time()
+        now = self.s.clock()
         if now - self._last_retry < self.s.retry_interval:
             return
         self._last_retry = now

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -277,12 +278,17 @@ def test_retention_leaves_signed_tombstones(tmp_path: Path) -> None:
     log = new_log(tmp_path / "log")
     for s in range(3):
         log.write_session(5, tag=f"s{s}-")
-    # Retention runs when a writer opens and at rotation; by the signed close times, every
-    # closed segment is older than a retention of ~0.1 ms.
-    log.writer(retention_days=1e-9).close()
+    # Retention runs when a writer opens and at rotation: a writer whose clock reads 91 days
+    # later finds every closed segment past a 90-day retention.
+    sooner = time.time() + 89 * 86400
+    log.writer(retention_days=90, clock=lambda: sooner).close()
+    assert all(log.segment(n).exists() for n in (1, 2, 3))  # 89 days: all kept
+    later = time.time() + 91 * 86400
+    log.writer(retention_days=90, clock=lambda: later).close()
     report = log.verify(anchors=True)
     got = statuses(report)
-    assert ["DELETED_BY_RETENTION"] * 3 + ["VALID"] == [got[n] for n in (1, 2, 3, 4)]
+    # 4: the 89-day writer's own segment, closed 2 days before the 91-day one looked.
+    assert ["DELETED_BY_RETENTION"] * 3 + ["VALID"] * 2 == [got[n] for n in (1, 2, 3, 4, 5)]
     assert report.ok, report.as_dict()
     assert not log.segment(1).exists()
     log.write_session(2)
