@@ -18,7 +18,7 @@ import structlog
 from appliance.access import RateLimits
 from appliance.audit.stage import AuditStage
 from appliance.config import Config
-from appliance.engine.types import Engine, Registry
+from appliance.engine.types import Registry
 from appliance.errors import ApplianceError, Unavailable
 from appliance.privacy.stage import PrivacyStage
 from appliance.request import Chunk, GenerateParams, Outcome, RequestInfo, settle
@@ -26,7 +26,7 @@ from appliance.routing.central import CentralClient
 from appliance.stages.escalate import escalate, may_escalate
 from appliance.stages.mask import mask_request, privacy_for
 from appliance.stages.output import Answer, stream
-from appliance.stages.place import Placer, events
+from appliance.stages.place import Flight, Placer, Prepared, events
 from appliance.stages.records import RequestRecords
 from appliance.stages.validate import admit, check_deadline, validate
 
@@ -83,35 +83,36 @@ class Pipeline:
             info.outcome, info.status = Outcome.REJECTED, "UNAVAILABLE"
             raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
         records = RequestRecords(self.audit, info)
-        leases: list[Engine] = []
+        flight = Flight(info, deadline)
         failed = True
         try:
-            async for chunk in self._serve(params, info, deadline, records, leases):
+            async for chunk in self._serve(params, flight, records):
                 yield chunk
             failed = False
         except BaseException as exc:
             settle(info, exc, begun=records.begun)
             raise
         finally:
-            await self._end(info, records, leases, failed=failed)
+            await self._end(flight, records, failed=failed)
 
-    async def _serve(self, params: GenerateParams, info: RequestInfo, deadline: float | None,
-                     records: RequestRecords, leases: list[Engine]) -> AsyncIterator[Chunk]:
-        check_deadline(deadline)
+    async def _serve(self, params: GenerateParams, flight: Flight,
+                     records: RequestRecords) -> AsyncIterator[Chunk]:
+        info = flight.info
+        check_deadline(flight.deadline)
         sampling = validate(params, self._config.limits)
         admit(params, info, self.limits)
         privacy = privacy_for(info.policy, self.privacy, self.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts
+        prep = Prepared(params, masked, sampling)
 
-        placement = await self._placer.place(params, masked, sampling, info, leases)
+        placement = await self._placer.place(prep, flight)
         placement.record(info)
         if may_escalate(self._config, params, placement, info):
             # The begin record names the request as first placed; the end record says
             # whether r1 took over and why.
             records.start_begin()
-            placement = await escalate(placement.with_logprobs(), self._placer, params, masked,
-                                       sampling, info, deadline, leases)
+            placement = await escalate(placement.with_logprobs(), self._placer, prep, flight)
 
         # The begin record is written while the model starts (no await between admission
         # and the engine's queue), and is durable before the caller sees any of the answer.
@@ -119,14 +120,14 @@ class Pipeline:
         answer = Answer(privacy, masked, json_output=sampling.response_format.json,
                         include_reasoning=params.include_reasoning,
                         reasoning_style=self._config.models[placement.tier].reasoning)
-        source = events(placement, info, deadline, params.priority)
+        source = events(placement, flight, params.priority)
         async for chunk in stream(source, answer, info, records):
             yield chunk
 
-    async def _end(self, info: RequestInfo, records: RequestRecords, leases: list[Engine], *,
-                   failed: bool) -> None:
+    async def _end(self, flight: Flight, records: RequestRecords, *, failed: bool) -> None:
         """Release the engines, charge the tokens, and write the end record."""
-        for engine in leases:
+        info = flight.info
+        for engine in flight.leases:
             engine.release()
         if info.policy is not None:
             self.limits.charge(info.client, info.policy,

@@ -33,7 +33,7 @@ log = structlog.get_logger("appliance.server")
 
 
 @contextlib.asynccontextmanager
-async def open_services(config: Config, registry: ModelRegistry, limits: RateLimits, *,
+async def open_services(config: Config, registry: ModelRegistry, limits: RateLimits, *,  # noqa: PLR0913 - tests give parts
                         progress: Callable[[str], None],
                         on_audit_state: Callable[[bool, str], None] | None = None,
                         metrics: Metrics | None = None, privacy: PrivacyStage | None = None,

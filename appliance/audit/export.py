@@ -170,7 +170,7 @@ class _Writer:
             self.out.write("\n]\n")
 
 
-def export(directory: Path, key: X25519PrivateKey, out: Path, fmt: str,
+def export(directory: Path, key: X25519PrivateKey, out: Path, fmt: str,  # noqa: PLR0913, PLR0917 - CLI options
            filters: Filters, anchors: Path | None = None,
            progress: Callable[[str], None] | None = None) -> ExportResult:
     """Verify and decrypt ``directory``, write the matching records to ``out`` in ``fmt``."""

@@ -263,7 +263,7 @@ class ScanResult:
     problem: str = ""
 
 
-def scan(data: bytes) -> ScanResult:
+def scan(data: bytes) -> ScanResult:  # noqa: PLR0911 - one return per way a file ends
     """Split a segment into frames, telling a torn tail from corruption.
 
     A crash can only leave the end of the file short, or filled with zeros the file system

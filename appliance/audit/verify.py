@@ -90,7 +90,7 @@ class _Parsed:
 RecordSink = Callable[[dict[str, Any]], None]
 
 
-def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,
+def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa: PLR0913, PLR0917 - optional views
                anchors: Path | None = None, on_record: RecordSink | None = None,
                appliance_id: str | None = None,
                on_segment: Callable[[SegmentReport], None] | None = None) -> Report:

@@ -85,7 +85,8 @@ class _Reader:
             return _BAD
         return value
 
-    def typed(self, hint: Any, raw: Any, key: str, meta: Mapping[str, Any]) -> Any:
+    def typed(self, hint: Any, raw: Any, key: str,  # noqa: PLR0911 - a return per kind
+              meta: Mapping[str, Any]) -> Any:
         origin, args = typing.get_origin(hint), typing.get_args(hint)
         if origin in (types.UnionType, typing.Union):  # X | None
             inner = next(a for a in args if a is not type(None))
@@ -271,14 +272,7 @@ def _template(r: _Reader, t: Mapping[str, Any], p: str, default: str) -> str:
 
 def _check(r: _Reader, cfg: Config) -> None:
     """What a single key cannot say: keys that go together or depend on another."""
-    s, a = cfg.server, cfg.audit
-    if (s.tls_cert is None) != (s.tls_key is None):
-        r.problem("server.tls_cert", "tls_cert and tls_key go together: set both or neither")
-    if s.client_ca is not None and s.tls_cert is None:
-        r.problem("server.client_ca", "mutual TLS needs TLS: set tls_cert and tls_key too")
-    if s.tls_cert is not None and s.listen.startswith("unix://"):
-        r.problem("server.tls_cert", "TLS is for TCP listeners; a unix socket is protected by "
-                  "its file mode and group")
+    _check_server(r, cfg)
     if cfg.limits.default_max_tokens > cfg.limits.max_tokens:
         r.problem("limits.default_max_tokens",
                   f"must not exceed limits.max_tokens ({cfg.limits.max_tokens})")
@@ -289,6 +283,7 @@ def _check(r: _Reader, cfg: Config) -> None:
         r.problem(f"routing.split.{tier}", f"unknown tier (one of {', '.join(TIERS)})")
     for tier in sorted(set(cfg.fallback.models) - set(TIERS)):
         r.problem(f"fallback.models.{tier}", "must map v3/r1 to a remote model name")
+    a = cfg.audit
     if a.officer_public_key is None and not a.dev_officer_key:
         r.problem("audit.officer_public_key", "required: the compliance officer's public key "
                   "(create one with: appliance audit keygen --out DIR), or set "
@@ -296,9 +291,28 @@ def _check(r: _Reader, cfg: Config) -> None:
     if a.free_space_refuse_mb > a.free_space_warn_mb:
         r.problem("audit.free_space_refuse_mb", f"({a.free_space_refuse_mb}) must not exceed "
                   f"free_space_warn_mb ({a.free_space_warn_mb})")
-    if not cfg.auth.required and s.listen and not _loopback(s.listen):
+    _check_access(r, cfg)
+
+
+def _check_server(r: _Reader, cfg: Config) -> None:
+    s = cfg.server
+    if (s.tls_cert is None) != (s.tls_key is None):
+        r.problem("server.tls_cert", "tls_cert and tls_key go together: set both or neither")
+    if s.client_ca is not None and s.tls_cert is None:
+        r.problem("server.client_ca", "mutual TLS needs TLS: set tls_cert and tls_key too")
+    if s.tls_cert is not None and s.listen.startswith("unix://"):
+        r.problem("server.tls_cert", "TLS is for TCP listeners; a unix socket is protected by "
+                  "its file mode and group")
+    problem = metrics_listen_problem(cfg.metrics.listen, cfg.metrics.allow_non_loopback)
+    if problem:
+        r.problem("metrics.listen", problem)
+
+
+def _check_access(r: _Reader, cfg: Config) -> None:
+    """Who may call without authentication, and the PII profiles identities name."""
+    if not cfg.auth.required and cfg.server.listen and not _loopback(cfg.server.listen):
         r.problem("auth.required", f"may be false only on a loopback or unix listener; "
-                  f"server.listen is {s.listen}")
+                  f"server.listen is {cfg.server.listen}")
     for who, pol in [("default", cfg.auth.default), *cfg.auth.identities.items()]:
         if pol.pii_profile and pol.pii_profile not in cfg.pii.profiles:
             where = "auth.default" if who == "default" else f"auth.identities.{who}"
@@ -307,9 +321,6 @@ def _check(r: _Reader, cfg: Config) -> None:
                                           for n, p in cfg.pii.profiles.items())]:
         for entity in sorted(set(pii.thresholds) - KNOWN_PII_ENTITIES):
             r.problem(f"{name}.thresholds.{entity}", "unknown entity type")
-    problem = metrics_listen_problem(cfg.metrics.listen, cfg.metrics.allow_non_loopback)
-    if problem:
-        r.problem("metrics.listen", problem)
 
 
 def _loopback(listen: str) -> bool:

@@ -45,7 +45,7 @@ DEFAULT_TASK_TYPES: Mapping[str, str] = {
 Check = Callable[[Any], str | None]
 
 
-def setting(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None,
+def setting(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None,  # noqa: PLR0913 - a field's declared limits
             lo: float | None = None, hi: float | None = None,
             choices: tuple[str, ...] | None = None, check: Check | None = None,
             read: bool = True) -> Any:

@@ -13,7 +13,7 @@ CUED_NEAR_MISS_SCORE = 0.6
 CUE_WINDOW = 32
 
 
-def make_result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float,
+def make_result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float,  # noqa: PLR0913, PLR0917 - a result's fields
                 why: str, cued: bool = False) -> RecognizerResult:
     """A result with the explanation and metadata Presidio's engine and enhancer expect."""
     name = str(getattr(recognizer, "name", type(recognizer).__name__))

@@ -125,7 +125,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         names: list[tuple[int, int, float, str]] = []
         taken: set[int] = set()  # token indices inside a name
 
-        def add(first: int, last: int, start: int, end: int, score: float, why: str) -> None:
+        def add(first: int, last: int, start: int, end: int, score: float, why: str) -> None:  # noqa: PLR0913, PLR0917 - a span
             names.append((start, end, score, why))
             taken.update(range(first, last + 1))
 

@@ -57,7 +57,7 @@ SERVICES = (
 class ApplianceServer:
     """The gRPC server with everything it serves; see the module docstring for the lifecycle."""
 
-    def __init__(self, config: Config, server: aio.Server, address: str,
+    def __init__(self, config: Config, server: aio.Server, address: str,  # noqa: PLR0913, PLR0917 - only build_server calls it
                  registry: ModelRegistry, health_servicer: health_aio.HealthServicer,
                  in_flight: InFlight, notifier: SystemdNotifier, gate: Gate, metrics: Metrics,
                  limits: RateLimits, given: _Given) -> None:

@@ -9,10 +9,18 @@ from dataclasses import replace
 import structlog
 
 from appliance.config import Config, EscalationConfig
-from appliance.engine.types import Engine, EngineState, Finished, SamplingParams, TextPiece
-from appliance.privacy.stage import MaskedRequest
+from appliance.engine.types import EngineState, Finished, TextPiece
 from appliance.request import GenerateParams, RequestInfo
-from appliance.stages.place import Placement, Placer, events, tokenize
+from appliance.stages.place import (
+    Fit,
+    Flight,
+    Placement,
+    Placer,
+    Prepared,
+    events,
+    provisional,
+    tokenize,
+)
 
 log = structlog.get_logger("appliance.pipeline")
 
@@ -27,13 +35,12 @@ def may_escalate(config: Config, params: GenerateParams, placement: Placement,
             and (policy is None or "r1" in policy.tiers))
 
 
-async def escalate(first: Placement, placer: Placer, params: GenerateParams,
-                   masked: MaskedRequest, sampling: SamplingParams, info: RequestInfo,
-                   deadline: float | None, leases: list[Engine]) -> Placement:
+async def escalate(first: Placement, placer: Placer, prep: Prepared,
+                   flight: Flight) -> Placement:
     """Run v3 to the end without showing it; if its answer is weak and r1 can take the
-    request, the r1 placement (recorded in ``info``), else v3's answer to replay.
-    ``sampling``: the request's own (before any tier's defaults)."""
-    collected = [event async for event in events(first, info, deadline, params.priority)]
+    request, the r1 placement (recorded in the flight's info), else v3's answer to replay."""
+    info = flight.info
+    collected = [event async for event in events(first, flight, prep.params.priority)]
     replay = replace(first, replay=tuple(collected))
     finished = next((e for e in collected if isinstance(e, Finished)), None)
     if finished is None or info.route != "local":
@@ -46,10 +53,9 @@ async def escalate(first: Placement, placer: Placer, params: GenerateParams,
     if r1.state is not EngineState.READY:
         log.info("escalation_skipped", reason=why, r1_state=r1.state)
         return replay
-    r1.acquire()
-    leases.append(r1)
-    r1_tokens, _what = await tokenize(r1, params, masked.texts)
-    if len(r1_tokens) + sampling.max_tokens > r1.n_ctx:
+    flight.hold(r1)
+    r1_tokens, _what = await tokenize(r1, prep.params, prep.masked.texts)
+    if len(r1_tokens) + prep.sampling.max_tokens > r1.n_ctx:
         log.info("escalation_skipped", reason=why, r1_state="context_too_small")
         return replay
     info.escalated_from = {
@@ -57,12 +63,9 @@ async def escalate(first: Placement, placer: Placer, params: GenerateParams,
         "completion_tokens": finished.completion_tokens,
         "mean_logprob": None if finished.mean_logprob is None
         else round(finished.mean_logprob, 3)}
-    placed = Placement(tier="r1", route="local", reason=f"escalated:{why}", sampling=sampling,
-                       messages=(), tokens=tuple(r1_tokens),
-                       model_sha256=r1.facts.sha256 if r1.facts else None)
-    placed.record(info)
-    placed = placer.on_engine(r1, "r1", f"escalated:{why}", r1_tokens, params, masked,
-                              sampling, info.policy)
+    fit = Fit(r1, "r1", f"escalated:{why}", r1_tokens)
+    provisional(fit, prep.sampling).record(info)
+    placed = placer.on_engine(fit, prep, info.policy)
     placed.record(info)
     return placed
 

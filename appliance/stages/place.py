@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import structlog
@@ -38,6 +38,40 @@ from appliance.stages.mask import masked_messages
 from appliance.stages.validate import check_tier, with_tier_defaults
 
 log = structlog.get_logger("appliance.pipeline")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request after validation and masking: what placement and escalation work from."""
+
+    params: GenerateParams
+    masked: MaskedRequest
+    #: The request's own sampling parameters (before any tier's defaults).
+    sampling: SamplingParams
+
+
+@dataclass
+class Flight:
+    """One request in flight: its record, its deadline, and the engines it holds (released
+    by the pipeline when the request ends)."""
+
+    info: RequestInfo
+    deadline: float | None = None
+    leases: list[Engine] = field(default_factory=list)
+
+    def hold(self, engine: Engine) -> None:
+        engine.acquire()
+        self.leases.append(engine)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The engine a request's prompt fits on, the tier and why, and its tokens there."""
+
+    engine: Engine
+    tier: str
+    reason: str
+    tokens: list[int]
 
 
 @dataclass(frozen=True)
@@ -87,65 +121,57 @@ class Placer:
         self.registry = registry
         self.central = central
 
-    async def place(self, params: GenerateParams, masked: MaskedRequest,
-                    sampling: SamplingParams, info: RequestInfo,
-                    leases: list[Engine]) -> Placement:
-        """Route, tokenize and place; every engine the request holds is added to ``leases``
-        (the caller releases them when the request ends)."""
+    async def place(self, prep: Prepared, flight: Flight) -> Placement:
+        """Route, tokenize and place; every engine the request holds goes to the flight's
+        leases."""
+        info, params = flight.info, prep.params
         route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
         engine = self.registry.engine_for(route.tier)
         if engine.state is not EngineState.READY:
-            return self._while_not_ready(engine, route.tier, params, masked, sampling, info)
-        engine.acquire()
-        leases.append(engine)
-        tokens, what = await tokenize(engine, params, masked.texts)
+            return self._while_not_ready(engine, route.tier, prep, info)
+        flight.hold(engine)
+        tokens, what = await tokenize(engine, params, prep.masked.texts)
         contexts = {t: e.n_ctx for t, e in self.registry.tiers.items()}
-        rerouted = reroute_for_length(route, len(tokens) + sampling.max_tokens, contexts)
+        rerouted = reroute_for_length(route, len(tokens) + prep.sampling.max_tokens, contexts)
         if rerouted.tier != route.tier:
             engine = self.registry.engine_for(rerouted.tier)
             engine.check_ready()
-            engine.acquire()
-            leases.append(engine)
-            tokens, what = await tokenize(engine, params, masked.texts)
-        route = rerouted
-        check_tier(info.policy, route.tier, info.client)
+            flight.hold(engine)
+            tokens, what = await tokenize(engine, params, prep.masked.texts)
+        fit = Fit(engine, rerouted.tier, rerouted.reason, tokens)
+        check_tier(info.policy, fit.tier, info.client)
         # Recorded before the rest is decided: a request refused from here on (context too
         # small, queue full) names the tier and model it was refused on.
-        Placement(tier=route.tier, route="local", reason=route.reason, sampling=sampling,
-                  messages=(), tokens=tuple(tokens),
-                  model_sha256=engine.facts.sha256 if engine.facts else None).record(info)
-        check_context(engine, route.tier, len(tokens), sampling.max_tokens, what)
-        return self.on_engine(engine, route.tier, route.reason, tokens, params, masked,
-                              sampling, info.policy)
+        provisional(fit, prep.sampling).record(info)
+        check_context(engine, fit.tier, len(tokens), prep.sampling.max_tokens, what)
+        return self.on_engine(fit, prep, info.policy)
 
-    def _while_not_ready(self, engine: Engine, tier: str, params: GenerateParams,
-                         masked: MaskedRequest, sampling: SamplingParams,
+    def _while_not_ready(self, engine: Engine, tier: str, prep: Prepared,
                          info: RequestInfo) -> Placement:
         """The tier is loading (start-up, reload) or failed: the cluster takes the request,
         or it is refused with UNAVAILABLE."""
-        central = self.central_for(params, masked, info.policy)
+        central = self.central_for(prep, info.policy)
         if central is None:
             engine.check_ready()  # raises UNAVAILABLE (loading, failed)
         check_tier(info.policy, tier, info.client)
         return Placement(tier=tier, route="central", reason=f"fallback:local_{engine.state}",
-                         sampling=with_tier_defaults(sampling, self.config.models.get(tier)),
-                         messages=masked_messages(params, masked), central=central)
+                         sampling=with_tier_defaults(prep.sampling, self.config.models.get(tier)),
+                         messages=masked_messages(prep.params, prep.masked), central=central)
 
-    def on_engine(self, engine: Engine, tier: str, reason: str, tokens: list[int],
-                  params: GenerateParams, masked: MaskedRequest, sampling: SamplingParams,
-                  policy: Policy | None) -> Placement:
-        """Local on ``engine``, or overflow to the cluster when its queue cannot take the
-        request soon enough; RESOURCE_EXHAUSTED when neither can."""
+    def on_engine(self, fit: Fit, prep: Prepared, policy: Policy | None) -> Placement:
+        """Local on the fitted engine, or overflow to the cluster when its queue cannot take
+        the request soon enough; RESOURCE_EXHAUSTED when neither can."""
+        engine, tier, params = fit.engine, fit.tier, prep.params
         full, wait = engine.admission()
         fb = self.config.fallback
         overflow = "queue_full" if full else \
             "predicted_wait" if wait * 1000 > fb.max_local_wait_ms else None
-        central = self.central_for(params, masked, policy)
+        central = self.central_for(prep, policy)
         spec = self.config.models.get(tier)
-        sampling = with_tier_defaults(sampling, spec)
-        placed = Placement(tier=tier, route="local", reason=reason, sampling=sampling,
-                           messages=masked_messages(params, masked), engine=engine,
-                           tokens=tuple(tokens), central=central,
+        sampling = with_tier_defaults(prep.sampling, spec)
+        placed = Placement(tier=tier, route="local", reason=fit.reason, sampling=sampling,
+                           messages=masked_messages(params, prep.masked), engine=engine,
+                           tokens=tuple(fit.tokens), central=central,
                            model_sha256=engine.facts.sha256 if engine.facts else None)
         if overflow is not None and central is not None:
             return replace(placed, route="central", reason=f"fallback:{overflow}", engine=None,
@@ -169,16 +195,23 @@ class Placer:
         return replace(placed, local_sampling=local,
                        max_queue_wait=fb.max_local_wait_ms / 1000 if central else None)
 
-    def central_for(self, params: GenerateParams, masked: MaskedRequest,
-                    policy: Policy | None) -> Cluster | None:
+    def central_for(self, prep: Prepared, policy: Policy | None) -> Cluster | None:
         """The cluster, if this request may go there: configured and healthy, allowed by the
         request, the identity's policy and the PII policy (only allowed entity types leave)."""
         central = self.central
-        may_leave = params.allow_fallback and (policy is None or policy.allow_fallback)
+        may_leave = prep.params.allow_fallback and (policy is None or policy.allow_fallback)
+        allowed = set(self.config.fallback.allowed_pii_types)
         if central is None or not may_leave or not central.available() \
-                or not set(masked.entity_counts) <= set(self.config.fallback.allowed_pii_types):
+                or not set(prep.masked.entity_counts) <= allowed:
             return None
         return central
+
+
+def provisional(fit: Fit, sampling: SamplingParams) -> Placement:
+    """Where the request is about to run, before it is decided whether it can."""
+    return Placement(tier=fit.tier, route="local", reason=fit.reason, sampling=sampling,
+                     messages=(), tokens=tuple(fit.tokens),
+                     model_sha256=fit.engine.facts.sha256 if fit.engine.facts else None)
 
 
 def check_context(engine: Engine, tier: str, n_tokens: int, max_tokens: int, what: str) -> None:
@@ -199,8 +232,7 @@ async def tokenize(engine: Engine, params: GenerateParams,
     return await asyncio.to_thread(engine.tokenize_chat, msgs), "messages"
 
 
-async def events(placement: Placement, info: RequestInfo, deadline: float | None,
-                 priority: int) -> AsyncIterator[Event]:
+async def events(placement: Placement, flight: Flight, priority: int) -> AsyncIterator[Event]:
     """Run a placement: the engine's (or the cluster's) events, text pieces then Finished."""
     if placement.replay is not None:
         for event in placement.replay:
@@ -209,7 +241,7 @@ async def events(placement: Placement, info: RequestInfo, deadline: float | None
         async for event in _on_cluster(placement):
             yield event
     else:
-        async for event in _local(placement, placement.engine, info, deadline, priority):
+        async for event in _local(placement, placement.engine, flight, priority):
             yield event
 
 
@@ -229,12 +261,12 @@ async def _on_cluster(p: Placement) -> AsyncIterator[Event]:
                          retry_after=p.overflow_retry_after) from None
 
 
-async def _local(p: Placement, engine: Engine, info: RequestInfo, deadline: float | None,
+async def _local(p: Placement, engine: Engine, flight: Flight,
                  priority: int) -> AsyncIterator[Event]:
     started = False
     try:
         async for event in engine.generate(list(p.tokens), p.local_sampling or p.sampling,
-                                           deadline, priority, p.max_queue_wait):
+                                           flight.deadline, priority, p.max_queue_wait):
             started = True
             yield event
     except (EngineFailure, QueueTimeout) as exc:
@@ -242,6 +274,6 @@ async def _local(p: Placement, engine: Engine, info: RequestInfo, deadline: floa
             raise
         why = "queue_timeout" if isinstance(exc, QueueTimeout) else "local_failure"
         log.warning("local_fallback", tier=p.tier, reason=why)
-        info.route, info.route_reason = "central", f"fallback:{why}"
+        flight.info.route, flight.info.route_reason = "central", f"fallback:{why}"
         async for event in p.central.generate(p.messages, p.sampling, p.tier):
             yield event
