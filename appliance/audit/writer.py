@@ -211,6 +211,10 @@ class AuditWriter:
             return
         if batch:
             started = time.monotonic()
+            # From here a caller can no longer cancel its future (it may have given up, e.g.
+            # a client that went away): the record is written all the same, and only those
+            # still waiting are told.
+            waiting = [fut for _record, fut in batch if fut.set_running_or_notify_cancel()]
             data = bytearray()
             for record, _fut in batch:
                 data += self._frame(fmt.RECORD, record)
@@ -220,7 +224,7 @@ class AuditWriter:
             self._write(bytes(data), sync=self.s.durability == "sync" or checkpoint)
             if checkpoint:
                 self._after_checkpoint()
-            for _record, fut in batch:
+            for fut in waiting:
                 fut.set_result(None)
             self.appended += len(batch)
             self.last_append_seconds = time.monotonic() - started

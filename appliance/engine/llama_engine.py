@@ -17,18 +17,20 @@ thread. That thread runs one loop (the same shape as llama-server's):
 Callers see :meth:`LlamaEngine.generate`, an async iterator; text reaches the asyncio loop
 through ``call_soon_threadsafe``. Cancellation (client gone, deadline) sets a flag checked before
 every step, so a sequence stops within one token.
+
+The jobs around it live in their own modules: the waiting queue and admission estimate in
+:mod:`~appliance.engine.scheduler`, loading in :mod:`~appliance.engine.loading`, the sampler
+chain and grammar in :mod:`~appliance.engine.lowlevel`, the reasoning budget in
+:mod:`~appliance.engine.budget`; this module is the thread, the batch step and the sequences.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
-import heapq
-import itertools
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,10 +38,12 @@ from pathlib import Path
 import structlog
 
 from appliance.config import ModelConfig
+from appliance.engine.budget import CLOSE_REASONING, ReasoningBudget
 from appliance.engine.chat import ChatRenderer
-from appliance.engine.default_model import sha256_file
-from appliance.engine.facts import ModelFacts, quantization_name
+from appliance.engine.facts import ModelFacts
+from appliance.engine.loading import load_model
 from appliance.engine.lowlevel import Context, Model, Sampler
+from appliance.engine.scheduler import Job, Scheduler
 from appliance.engine.stops import StopMatcher
 from appliance.engine.structured import with_reasoning
 from appliance.engine.types import (
@@ -52,51 +56,23 @@ from appliance.engine.types import (
 from appliance.errors import (
     ApplianceError,
     Cancelled,
-    ConfigError,
     DeadlineExceeded,
     EngineFailure,
     ModelError,
-    Overloaded,
-    QueueTimeout,
     Unavailable,
 )
-from appliance.generation import BUILTIN_TEMPLATES, Message
+from appliance.generation import Message
 
 log = structlog.get_logger("appliance.engine")
 
 _WARMUP_PROMPT = "Hello"
-# Compute buffers and allocator slack on top of weights and KV cache, as a share of the sum.
-_MEMORY_MARGIN = 1.25
-
-
-#: What the engine appends when a reasoning budget runs out.
-CLOSE_REASONING = "\n</think>\n\n"
-
-
-@dataclass
-class _Job:
-    tokens: list[int]
-    params: SamplingParams
-    deadline: float | None  # time.monotonic() value
-    loop: asyncio.AbstractEventLoop | None
-    #: 0 = interactive; higher waits behind lower. FIFO within one priority.
-    priority: int = 0
-    events: asyncio.Queue[Event | BaseException] = field(default_factory=asyncio.Queue)
-    cancel: threading.Event = field(default_factory=threading.Event)
-    queued_at: float = field(default_factory=time.monotonic)
-    #: time.monotonic() by which the job must have a slot, else QueueTimeout (None: no limit).
-    queue_deadline: float | None = None
-
-    def emit(self, item: Event | BaseException) -> None:
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.events.put_nowait, item)
 
 
 @dataclass
 class _Seq:
     """A job occupying a sequence slot of the context."""
 
-    job: _Job
+    job: Job
     seq_id: int
     sampler: Sampler
     limit: int
@@ -107,11 +83,8 @@ class _Seq:
     generated: int = 0
     logprob_sum: float = 0.0
     logprob_n: int = 0
-    #: Reasoning budget tracking: "before" (the answer may still open <think>), "inside",
-    #: "done"; tokens spent inside; recent raw text; tokens the engine feeds instead of sampling.
-    think: str = "done"
-    think_tokens: int = 0
-    think_text: str = ""
+    think: ReasoningBudget = field(default_factory=ReasoningBudget)
+    #: Tokens the engine feeds instead of sampling (the closing tag a spent budget forces).
     forced: list[int] = field(default_factory=list)
     decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
@@ -140,9 +113,8 @@ class LlamaEngine:
         self._ctx: Context | None = None
         self._renderer: ChatRenderer | None = None
         self._bos_text = ""
-        # Waiting requests as a heap of (priority, arrival, job): interactive before batch.
-        self._pending: list[tuple[int, int, _Job]] = []
-        self._arrivals = itertools.count()
+        #: Waiting requests and the admission estimate: interactive before batch.
+        self._queue = Scheduler(self.name, spec.slots, spec.queue_limit)
         self._running: list[_Seq] = []
         self._free_ids = list(range(spec.slots))
         self._stopping = False
@@ -153,9 +125,6 @@ class LlamaEngine:
         self._thread: threading.Thread | None = None
         self.tokens_generated_total = 0
         self.requests_total = 0
-        self._service_ewma_s = 1.0
-        #: The last service times, for the admission's tail estimate.
-        self._service_recent: deque[float] = deque(maxlen=32)
         #: Requests holding this engine (from routing to their end); a reload retires the old
         #: engine only when none is left, so in-flight requests finish on the model they began.
         self._leases = 0
@@ -211,7 +180,7 @@ class LlamaEngine:
 
     @property
     def queued_jobs(self) -> int:
-        return len(self._pending)
+        return len(self._queue)
 
     @property
     def free_slots(self) -> int:
@@ -276,33 +245,10 @@ class LlamaEngine:
     # ------------------------------------------------------------------ generation
 
     def admission(self) -> tuple[bool, float]:
-        """(queue full, predicted wait in seconds) for a request arriving now.
-
-        Each running sequence is expected to finish one service time after it started (never
-        below zero); waiting requests take the slots in that order, and every further round
-        adds a service time. A request therefore waits for the slot that frees
-        ``waiting + 1``-th, not for an average share of the slots. The service time is the
-        90th percentile of the last 32 (or the EWMA, if higher): fallback.max_local_wait_ms
-        is a bound for the tail, and with the mean a quarter of the locally admitted requests
-        waited past it under overload (bench/overload.py).
-        """
-        now = time.monotonic()
+        """(queue full, predicted wait in seconds) for a request arriving now
+        (:meth:`appliance.engine.scheduler.Scheduler.admission`)."""
         with self._cv:
-            slots = self.spec.slots
-            free = slots - len(self._running)
-            waiting = len(self._pending)
-            full = waiting >= self.spec.queue_limit + max(free, 0)
-            ahead = waiting - free  # requests that start before this one, beyond free slots
-            if ahead < 0:
-                return full, 0.0
-            recent = sorted(self._service_recent)
-            service = max(self._service_ewma_s,
-                          recent[int(0.9 * (len(recent) - 1))] if recent else 0.0)
-            frees = sorted([max(service - (now - r.started), 0.0) for r in self._running]
-                           + [0.0] * max(free, 0))
-            rounds, index = divmod(ahead, slots)
-            wait = frees[index] + rounds * service
-        return full, wait
+            return self._queue.admission([s.started for s in self._running])
 
     def check_ready(self) -> None:
         if self.state is not EngineState.READY:
@@ -315,20 +261,13 @@ class LlamaEngine:
         ``max_queue_wait``: seconds the request may wait for a slot before
         :class:`QueueTimeout` (it has not started then; the caller may send it elsewhere)."""
         self.check_ready()
-        job = _Job(tokens=tokens, params=params, deadline=deadline,
-                   loop=asyncio.get_running_loop(), priority=priority)
+        job = Job(tokens=tokens, params=params, deadline=deadline,
+                  loop=asyncio.get_running_loop(), priority=priority,
+                  queued_at=self._queue.clock())
         if max_queue_wait is not None:
             job.queue_deadline = job.queued_at + max_queue_wait
         with self._cv:
-            waiting = len(self._pending)
-            free = self.spec.slots - len(self._running)
-            if waiting >= self.spec.queue_limit + max(free, 0):
-                raise Overloaded(
-                    f"model {self.name} is busy: {len(self._running)} running, {waiting} "
-                    f"waiting (queue_limit {self.spec.queue_limit})",
-                    retry_after=round(self._service_ewma_s * (waiting + 1)
-                                      / self.spec.slots, 1))
-            heapq.heappush(self._pending, (priority, next(self._arrivals), job))
+            self._queue.push(job, len(self._running))
             self._cv.notify()
         try:
             while True:
@@ -378,43 +317,18 @@ class LlamaEngine:
     def _next_step(self) -> bool:
         """Admit waiting jobs into free slots; block while there is nothing to do."""
         with self._cv:
-            while not self._stopping and not self._running and not self._pending:
+            while not self._stopping and not self._running and not len(self._queue):
                 self._cv.wait()
-            if self._stopping and not self._running and not self._pending:
+            if self._stopping and not self._running and not len(self._queue):
                 return False
-            now = time.monotonic()
-            if any(job.cancel.is_set() or (job.queue_deadline is not None
-                                           and now >= job.queue_deadline)
-                   for _, _, job in self._pending):
-                # Requests abandoned while waiting, or out of queue allowance, leave the queue
-                # now, not when a slot frees.
-                kept = []
-                for entry in self._pending:
-                    job = entry[2]
-                    if job.cancel.is_set():
-                        job.emit(Cancelled("cancelled while waiting"))
-                    elif job.queue_deadline is not None and now >= job.queue_deadline:
-                        job.cancel.set()
-                        job.emit(QueueTimeout(
-                            f"model {self.name}: no slot within "
-                            f"{now - job.queued_at:.1f} s", retry_after=1.0))
-                    else:
-                        kept.append(entry)
-                self._pending = kept
-                heapq.heapify(self._pending)
-            while self._pending and self._free_ids:
-                _, _, job = heapq.heappop(self._pending)
-                if job.cancel.is_set():
-                    job.emit(Cancelled("cancelled while waiting"))
-                    continue
+            self._queue.expire()
+            while self._free_ids and (job := self._queue.pop()) is not None:
                 self._admit(job, self._free_ids.pop())
             return True
 
-    def _admit(self, job: _Job, seq_id: int) -> None:
+    def _admit(self, job: Job, seq_id: int) -> None:
         p = job.params
         seed = p.seed if p.seed is not None else secrets.randbits(31)
-        think = "done" if p.reasoning_budget <= 0 or p.reasoning == "none" else \
-            "inside" if p.reasoning == "think_tags_open" else "before"
         model = self._model
         assert model is not None  # noqa: S101
         try:
@@ -428,9 +342,12 @@ class LlamaEngine:
         self._running.append(_Seq(
             job=job, seq_id=seq_id, sampler=sampler,
             limit=min(p.max_tokens, self.spec.n_ctx - len(job.tokens)),
-            started=time.monotonic(), stops=StopMatcher(p.stop), think=think))
+            started=time.monotonic(), stops=StopMatcher(p.stop),
+            think=ReasoningBudget.of(p)))
 
     def _step(self) -> None:
+        """One engine step: end cancelled and expired sequences, decode one batch, and
+        sample every sequence that produced logits."""
         ctx = self._ctx
         assert ctx is not None  # noqa: S101 - loaded before the loop starts
         now = time.monotonic()
@@ -441,6 +358,22 @@ class LlamaEngine:
                 self._finish(s, DeadlineExceeded("deadline passed during generation"))
         if not self._running:
             return
+        outputs = self._fill_batch(ctx)
+        ctx.decode()
+        for s, index in outputs:
+            if s.forced:
+                self._advance_forced(s)
+                continue
+            token = s.sampler.sample(ctx, index)
+            if s.job.params.logprobs:
+                s.logprob_sum += ctx.token_logprob(index, token)
+                s.logprob_n += 1
+            self._advance(s, token)
+
+    def _fill_batch(self, ctx: Context) -> list[tuple[_Seq, int]]:
+        """The next token of every decoding sequence, then prompt tokens of the ones still
+        prefilling, under the step's prefill budget; returns (sequence, logits index) for
+        each sequence that will have logits to sample."""
         ctx.clear_batch()
         outputs: list[tuple[_Seq, int]] = []
         # Tokens go in ascending sequence order, the order llama.cpp's batch splitter expects
@@ -465,16 +398,7 @@ class LlamaEngine:
                     outputs.append((s, index))
             s.prefilled += take
             budget -= take
-        ctx.decode()
-        for s, index in outputs:
-            if s.forced:
-                self._advance_forced(s)
-                continue
-            token = s.sampler.sample(ctx, index)
-            if s.job.params.logprobs:
-                s.logprob_sum += ctx.token_logprob(index, token)
-                s.logprob_n += 1
-            self._advance(s, token)
+        return outputs
 
     def _advance(self, s: _Seq, token: int) -> None:
         """Handle one sampled token of ``s``: emit its text or finish the sequence."""
@@ -487,8 +411,11 @@ class LlamaEngine:
         s.generated += 1
         s.last = token
         raw = s.decoder.decode(model.piece(token))
-        if s.think != "done":
-            raw = self._track_reasoning(s, raw)
+        if s.think.active and s.think.spend(raw):
+            # The budget is spent: the engine writes the closing tag and feeds its tokens
+            # instead of sampling, so the model goes on to the answer.
+            s.forced = model.tokenize(CLOSE_REASONING, add_bos=False, special=True)
+            raw += CLOSE_REASONING
         text = s.stops.feed(raw)
         if text:
             s.job.emit(TextPiece(text))
@@ -496,28 +423,6 @@ class LlamaEngine:
             self._finish(s, "stop")
         elif s.generated >= s.limit:
             self._finish(s, "length")
-
-    def _track_reasoning(self, s: _Seq, raw: str) -> str:
-        """Follow ``s`` into and out of <think>...</think>; when its reasoning budget is spent,
-        append the closing tag to ``raw`` and queue its tokens to be fed instead of sampled."""
-        s.think_text = (s.think_text + raw)[-64:]
-        if s.think == "before":
-            head = s.think_text.lstrip()
-            if head.startswith("<think>"):
-                s.think, s.think_text = "inside", head[len("<think>"):]
-            elif head and not "<think>".startswith(head[:7]):
-                s.think = "done"  # the answer does not open with reasoning
-            return raw
-        if "</think>" in s.think_text:
-            s.think = "done"
-            return raw
-        s.think_tokens += 1
-        if s.think_tokens < s.job.params.reasoning_budget:
-            return raw
-        assert self._model is not None  # noqa: S101
-        s.think = "done"
-        s.forced = self._model.tokenize(CLOSE_REASONING, add_bos=False, special=True)
-        return raw + CLOSE_REASONING
 
     def _advance_forced(self, s: _Seq) -> None:
         """Feed the next forced token (its text was already emitted) instead of a sample."""
@@ -537,10 +442,8 @@ class LlamaEngine:
         self._ctx.free_seq(s.seq_id)
         s.sampler.close()
         self.requests_total += 1
-        elapsed = time.monotonic() - s.started
-        self._service_ewma_s = 0.8 * self._service_ewma_s + 0.2 * elapsed
-        self._service_recent.append(elapsed)
         with self._cv:
+            self._queue.finished(time.monotonic() - s.started)
             self._running.remove(s)
             self._free_ids.append(s.seq_id)
         if isinstance(outcome, BaseException):
@@ -558,72 +461,23 @@ class LlamaEngine:
     # ------------------------------------------------------------------ loading
 
     def _load(self) -> None:
-        if not self.path.is_file():
-            raise ModelError(f"model file not found: {self.path}", path=str(self.path))
-        self._progress(f"hashing {self.path.name}")
-        sha = sha256_file(self.path)
-        if self.expected_sha256 and sha != self.expected_sha256:
-            raise ModelError(
-                f"{self.path} has SHA-256 {sha}, the configuration pins {self.expected_sha256}",
-                path=str(self.path))
-        self._progress(f"loading {self.path.name} for {self.name}")
-        spec = self.spec
-        model = self._model = Model(self.path, spec.n_gpu_layers)
-        self._check_memory(model)
-        threads = spec.resolved_threads()
-        self._ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads)
-        arch = model.meta("general.architecture") or "unknown"
-        template = self._chat_template(model.meta("tokenizer.chat_template"))
-        self._bos_text = model.piece(model.bos, special=True).decode("utf-8", "replace") \
-            if model.bos >= 0 else ""
-        eos_text = model.piece(model.eos, special=True).decode("utf-8", "replace") \
-            if model.eos >= 0 else ""
-        self._renderer = ChatRenderer(template, bos_token=self._bos_text, eos_token=eos_text)
-        self.facts = ModelFacts(
-            path=self.path, sha256=sha, size_bytes=self.path.stat().st_size, architecture=arch,
-            quantization=quantization_name(model.meta("general.file_type")),
-            trained_context=model.n_ctx_train, context_length=spec.n_ctx,
-            chat_template=template, description=model.desc(),
-        )
+        loaded = load_model(self.spec, self.path, self.tiers, self.expected_sha256,
+                            self._progress)
+        self._model, self._ctx, self._renderer = loaded.model, loaded.ctx, loaded.renderer
+        self._bos_text, self.facts = loaded.bos_text, loaded.facts
         self._progress(f"warming up {self.name}")
-        warm = _Job(tokens=self.tokenize_prompt(_WARMUP_PROMPT),
-                    params=SamplingParams(max_tokens=2, temperature=0.0), deadline=None,
-                    loop=None)
+        warm = Job(tokens=self.tokenize_prompt(_WARMUP_PROMPT),
+                   params=SamplingParams(max_tokens=2, temperature=0.0), deadline=None,
+                   loop=None)
         self._admit(warm, self._free_ids.pop())
         while self._running:
             self._step()
-        log.info("model_loaded", engine=self.name, file=self.path.name, sha256=sha,
-                 architecture=arch, quantization=self.facts.quantization, slots=spec.slots,
-                 n_ctx_per_slot=spec.n_ctx, n_threads=threads,
-                 n_gpu_layers=spec.n_gpu_layers, chat_template=template is not None)
-
-    def _check_memory(self, model: Model) -> None:
-        """Refuse a context whose KV cache cannot fit in this machine's memory."""
-        spec = self.spec
-        kv = model.kv_bytes_per_token() * spec.n_ctx * spec.slots
-        need = int((self.path.stat().st_size + kv) * _MEMORY_MARGIN)
-        available = _available_memory()
-        if spec.n_gpu_layers == 0 and available is not None and need > available:
-            tier = self.tiers[0]
-            raise ConfigError(
-                f"slots {spec.slots} x n_ctx {spec.n_ctx} needs about {need >> 20} MiB "
-                f"(weights {self.path.stat().st_size >> 20} MiB + KV cache {kv >> 20} MiB "
-                f"+ 25%), but only {available >> 20} MiB is available; lower "
-                f"models.{tier}.slots or models.{tier}.n_ctx", key=f"models.{tier}.slots")
-
-    def _chat_template(self, from_gguf: str | None) -> str | None:
-        choice = self.spec.chat_template
-        if choice == "auto":
-            return from_gguf
-        if choice == "plain":
-            return None
-        if choice in BUILTIN_TEMPLATES:
-            return BUILTIN_TEMPLATES[choice]
-        try:
-            return Path(choice).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ModelError(f"cannot read chat template {choice}: {exc.strerror}",
-                             path=choice) from exc
+        f = loaded.facts
+        log.info("model_loaded", engine=self.name, file=self.path.name, sha256=f.sha256,
+                 architecture=f.architecture, quantization=f.quantization,
+                 slots=self.spec.slots, n_ctx_per_slot=self.spec.n_ctx,
+                 n_threads=loaded.threads, n_gpu_layers=self.spec.n_gpu_layers,
+                 chat_template=f.chat_template is not None)
 
     def _unload(self) -> None:
         if self._ctx is not None:
@@ -632,15 +486,3 @@ class LlamaEngine:
         if self._model is not None:
             self._model.close()
             self._model = None
-
-
-def _available_memory() -> int | None:
-    """MemAvailable from /proc/meminfo, in bytes (None where there is no such file)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:  # noqa: PTH123
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None

@@ -7,15 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
 from appliance import config as cfgmod
 from appliance.client import Client
 from appliance.config import ModelConfig
-from appliance.engine.llama_engine import CLOSE_REASONING, LlamaEngine
+from appliance.engine.budget import ReasoningBudget
 from appliance.engine.types import SamplingParams
 from tests.inprocess import InProcessServer
 
@@ -68,31 +66,18 @@ def test_without_a_budget_the_open_reasoning_never_closes(tmp_path: Path,
     assert "" == r.text.strip()
 
 
-class _FakeModel:
-    """A named fake vocabulary: the state machine only needs the closing tag tokenized."""
-
-    def tokenize(self, text: str, add_bos: bool, special: bool) -> list[int]:
-        assert CLOSE_REASONING == text
-        return [7, 8, 9]
-
-
 @pytest.mark.parametrize(("pieces", "forced_after"), [
     (["<th", "ink>", "a", "b", "c", "d"], 5),       # tag split across tokens, then 3 inside
     (["  <think>", "a", "</think>", "x", "y"], None),  # closed in time: nothing forced
     (["Hello", "<think>", "a", "b", "c"], None),      # answer does not open with reasoning
 ])
 def test_reasoning_state_machine(pieces: list[str], forced_after: int | None) -> None:
-    engine: Any = SimpleNamespace(_model=_FakeModel())
-    seq: Any = SimpleNamespace(think="before", think_tokens=0, think_text="", forced=[],
-                               job=SimpleNamespace(params=SamplingParams(
-                                   max_tokens=50, reasoning="think_tags", reasoning_budget=3)))
-    out = []
+    budget = ReasoningBudget.of(SamplingParams(max_tokens=50, reasoning="think_tags",
+                                               reasoning_budget=3))
     for i, piece in enumerate(pieces):
-        if seq.think == "done":  # the engine stops tracking then
+        if not budget.active:  # the engine stops tracking then
             break
-        out.append(LlamaEngine._track_reasoning(engine, seq, piece))
-        if seq.forced:
+        if budget.spend(piece):  # the engine now writes CLOSE_REASONING itself
             assert forced_after == i + 1
-            assert out[-1].endswith(CLOSE_REASONING)
             return
     assert forced_after is None

@@ -97,3 +97,21 @@ def test_keygen_cli_with_passphrase(tmp_path: Path) -> None:
                             str(out)], capture_output=True, text=True, timeout=60, check=False)
     assert 2 == again.returncode
     assert "refusing to overwrite" in again.stderr
+
+
+def test_a_caller_that_gives_up_neither_loses_its_record_nor_suspends_the_log(
+        tmp_path: Path) -> None:
+    """A request whose client goes away cancels its wait for the record (asyncio cancels the
+    wrapped future); the writer still writes the record and keeps serving. It used to fail
+    the whole batch with InvalidStateError and suspend the audit log for everyone."""
+    log = new_log(tmp_path / "log", checkpoint_records=1000)
+    w = log.writer()
+    futures = [w.append(fmt.canonical({"type": "begin", "request_id": f"r{i}"}))
+               for i in range(200)]
+    cancelled = sum(f.cancel() for f in futures)
+    w.append(fmt.canonical({"type": "begin", "request_id": "after"})).result(10)
+    assert w.suspended is None
+    w.close()
+    assert cancelled > 0  # some were still queued when their callers gave up
+    ids = [r["request_id"] for r in log.records()]
+    assert [f"r{i}" for i in range(200)] + ["after"] == ids

@@ -1,0 +1,113 @@
+"""Loading a GGUF file for an engine: hash check, weights, the context for its slots (refused
+when the KV cache cannot fit in memory), the chat template, and what the file says it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from appliance.config import ModelConfig
+from appliance.engine.chat import ChatRenderer
+from appliance.engine.default_model import sha256_file
+from appliance.engine.facts import ModelFacts, quantization_name
+from appliance.engine.lowlevel import Context, Model
+from appliance.errors import ConfigError, ModelError
+from appliance.generation import BUILTIN_TEMPLATES
+
+# Compute buffers and allocator slack on top of weights and KV cache, as a share of the sum.
+_MEMORY_MARGIN = 1.25
+
+
+@dataclass
+class Loaded:
+    model: Model
+    ctx: Context
+    renderer: ChatRenderer
+    #: The BOS token's text (a chat template's bos_token).
+    bos_text: str
+    facts: ModelFacts
+    threads: int
+
+
+def load_model(spec: ModelConfig, path: Path, tiers: Sequence[str],
+               expected_sha256: str | None, progress: Callable[[str], None]) -> Loaded:
+    """Load ``path`` as ``spec`` says; ModelError or ConfigError naming what is wrong."""
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}", path=str(path))
+    progress(f"hashing {path.name}")
+    sha = sha256_file(path)
+    if expected_sha256 and sha != expected_sha256:
+        raise ModelError(f"{path} has SHA-256 {sha}, the configuration pins {expected_sha256}",
+                         path=str(path))
+    progress(f"loading {path.name} for {'+'.join(tiers)}")
+    model = Model(path, spec.n_gpu_layers)
+    ctx: Context | None = None
+    try:
+        _check_memory(model, spec, path, tiers[0])
+        threads = spec.resolved_threads()
+        ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads)
+        renderer, bos_text, facts = _describe(model, spec, path, sha)
+        return Loaded(model, ctx, renderer, bos_text, facts, threads)
+    except BaseException:
+        if ctx is not None:
+            ctx.close()
+        model.close()
+        raise
+
+
+def _describe(model: Model, spec: ModelConfig, path: Path,
+              sha: str) -> tuple[ChatRenderer, str, ModelFacts]:
+    """The model's chat renderer, its BOS text, and what the file says it is."""
+    template = _chat_template(spec.chat_template, model.meta("tokenizer.chat_template"))
+    bos_text = model.piece(model.bos, special=True).decode("utf-8", "replace") \
+        if model.bos >= 0 else ""
+    eos_text = model.piece(model.eos, special=True).decode("utf-8", "replace") \
+        if model.eos >= 0 else ""
+    facts = ModelFacts(
+        path=path, sha256=sha, size_bytes=path.stat().st_size,
+        architecture=model.meta("general.architecture") or "unknown",
+        quantization=quantization_name(model.meta("general.file_type")),
+        trained_context=model.n_ctx_train, context_length=spec.n_ctx,
+        chat_template=template, description=model.desc(),
+    )
+    return ChatRenderer(template, bos_token=bos_text, eos_token=eos_text), bos_text, facts
+
+
+def _check_memory(model: Model, spec: ModelConfig, path: Path, tier: str) -> None:
+    """Refuse a context whose KV cache cannot fit in this machine's memory."""
+    kv = model.kv_bytes_per_token() * spec.n_ctx * spec.slots
+    need = int((path.stat().st_size + kv) * _MEMORY_MARGIN)
+    available = available_memory()
+    if spec.n_gpu_layers == 0 and available is not None and need > available:
+        raise ConfigError(
+            f"slots {spec.slots} x n_ctx {spec.n_ctx} needs about {need >> 20} MiB "
+            f"(weights {path.stat().st_size >> 20} MiB + KV cache {kv >> 20} MiB "
+            f"+ 25%), but only {available >> 20} MiB is available; lower "
+            f"models.{tier}.slots or models.{tier}.n_ctx", key=f"models.{tier}.slots")
+
+
+def _chat_template(choice: str, from_gguf: str | None) -> str | None:
+    if choice == "auto":
+        return from_gguf
+    if choice == "plain":
+        return None
+    if choice in BUILTIN_TEMPLATES:
+        return BUILTIN_TEMPLATES[choice]
+    try:
+        return Path(choice).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ModelError(f"cannot read chat template {choice}: {exc.strerror}",
+                         path=choice) from exc
+
+
+def available_memory() -> int | None:
+    """MemAvailable from /proc/meminfo, in bytes (None where there is no such file)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:  # noqa: PTH123
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None

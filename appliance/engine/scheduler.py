@@ -1,0 +1,141 @@
+"""Admission and the waiting queue of one engine: who waits for a slot, in what order, how
+long a new request would wait, and which waiting requests leave before they start.
+
+Interactive work (priority 0) goes before batch work, first come first served within one
+priority. The clock is injected (``time.monotonic`` in the daemon), so queue timeouts and
+the wait prediction can be tested without waiting. Not thread-safe on its own: the engine
+calls it under its lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from appliance.engine.types import Event, SamplingParams
+from appliance.errors import Cancelled, Overloaded, QueueTimeout
+
+Clock = Callable[[], float]
+
+
+@dataclass
+class Job:
+    """One request on its way through the engine."""
+
+    tokens: list[int]
+    params: SamplingParams
+    deadline: float | None  # clock() value
+    loop: asyncio.AbstractEventLoop | None
+    #: 0 = interactive; higher waits behind lower. FIFO within one priority.
+    priority: int = 0
+    events: asyncio.Queue[Event | BaseException] = field(default_factory=asyncio.Queue)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    queued_at: float = field(default_factory=time.monotonic)
+    #: clock() by which the job must have a slot, else QueueTimeout (None: no limit).
+    queue_deadline: float | None = None
+
+    def emit(self, item: Event | BaseException) -> None:
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.events.put_nowait, item)
+
+
+class Scheduler:
+    """The waiting queue and the admission estimate of an engine with ``slots`` slots."""
+
+    def __init__(self, name: str, slots: int, queue_limit: int,
+                 clock: Clock = time.monotonic) -> None:
+        self.name = name
+        self.slots = slots
+        self.queue_limit = queue_limit
+        self.clock = clock
+        self._pending: list[tuple[int, int, Job]] = []
+        self._arrivals = itertools.count()
+        #: Service time (admission to end) of recent requests: an EWMA and the last 32.
+        self.service_ewma_s = 1.0
+        self._recent: deque[float] = deque(maxlen=32)
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def full(self, running: int) -> bool:
+        return len(self._pending) >= self.queue_limit + max(self.slots - running, 0)
+
+    def push(self, job: Job, running: int) -> None:
+        """Queue ``job``, or RESOURCE_EXHAUSTED when the queue is full."""
+        waiting = len(self._pending)
+        if self.full(running):
+            raise Overloaded(
+                f"model {self.name} is busy: {running} running, {waiting} waiting "
+                f"(queue_limit {self.queue_limit})",
+                retry_after=round(self.service_ewma_s * (waiting + 1) / self.slots, 1))
+        heapq.heappush(self._pending, (job.priority, next(self._arrivals), job))
+
+    def expire(self) -> None:
+        """Requests abandoned while waiting, or out of queue allowance, leave the queue now,
+        not when a slot frees."""
+        now = self.clock()
+        if not any(job.cancel.is_set() or _timed_out(job, now) for _, _, job in self._pending):
+            return
+        kept = []
+        for entry in self._pending:
+            job = entry[2]
+            if job.cancel.is_set():
+                job.emit(Cancelled("cancelled while waiting"))
+            elif _timed_out(job, now):
+                job.cancel.set()
+                job.emit(QueueTimeout(f"model {self.name}: no slot within "
+                                      f"{now - job.queued_at:.1f} s", retry_after=1.0))
+            else:
+                kept.append(entry)
+        self._pending = kept
+        heapq.heapify(self._pending)
+
+    def pop(self) -> Job | None:
+        """The next job to start (cancelled ones are told so and skipped), or None."""
+        while self._pending:
+            _, _, job = heapq.heappop(self._pending)
+            if not job.cancel.is_set():
+                return job
+            job.emit(Cancelled("cancelled while waiting"))
+        return None
+
+    def finished(self, elapsed: float) -> None:
+        """A request held its slot for ``elapsed`` seconds."""
+        self.service_ewma_s = 0.8 * self.service_ewma_s + 0.2 * elapsed
+        self._recent.append(elapsed)
+
+    def admission(self, running_since: Sequence[float]) -> tuple[bool, float]:
+        """Whether the queue is full, and the seconds until a new request would get a slot.
+
+        Each running sequence is expected to finish one service time after it started (never
+        below zero); waiting requests take the slots in that order, and every further round
+        adds a service time. A request therefore waits for the slot that frees
+        ``waiting + 1``-th, not for an average share of the slots. The service time is the
+        90th percentile of the last 32 (or the EWMA, if higher): fallback.max_local_wait_ms
+        is a bound for the tail, and with the mean a quarter of the locally admitted requests
+        waited past it under overload (bench/overload.py).
+        """
+        now = self.clock()
+        free = self.slots - len(running_since)
+        waiting = len(self._pending)
+        full = self.full(len(running_since))
+        ahead = waiting - free  # requests that start before this one, beyond free slots
+        if ahead < 0:
+            return full, 0.0
+        recent = sorted(self._recent)
+        service = max(self.service_ewma_s,
+                      recent[int(0.9 * (len(recent) - 1))] if recent else 0.0)
+        frees = sorted([max(service - (now - started), 0.0) for started in running_since]
+                       + [0.0] * max(free, 0))
+        rounds, index = divmod(ahead, self.slots)
+        return full, frees[index] + rounds * service
+
+
+def _timed_out(job: Job, now: float) -> bool:
+    return job.queue_deadline is not None and now >= job.queue_deadline
