@@ -29,6 +29,7 @@ from grpc_reflection.v1alpha import reflection
 
 from appliance.access import Authenticator, RateLimits
 from appliance.audit.stage import AuditStage
+from appliance.calls import Calls, InFlight
 from appliance.config import Config, ServerConfig
 from appliance.config import load as config_load
 from appliance.engine.registry import ModelRegistry
@@ -40,7 +41,7 @@ from appliance.observability.systemd import SystemdNotifier
 from appliance.pipeline import Services
 from appliance.privacy.stage import PrivacyStage
 from appliance.routing.central import CentralClient
-from appliance.server.interceptors import InFlight, ServingInterceptor
+from appliance.server.interceptors import ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.services import Gate, open_services
 from appliance.v1 import appliance_pb2 as pb
@@ -338,7 +339,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     holder: list[ApplianceServer] = []
     gate = Gate(lambda: holder[0].accepting() if holder else "starting")
     server = aio.server(
-        interceptors=[ServingInterceptor(in_flight, metrics, auth, gate.audit_refusal)],
+        interceptors=[ServingInterceptor(Calls(in_flight, metrics, auth, gate.audit_refusal))],
         options=_grpc_options(sc), maximum_concurrent_rpcs=sc.max_concurrent_rpcs)
     port = _bind(server, config)
     bound = config.server.address

@@ -11,13 +11,13 @@ from typing import Any, Protocol, TypeAlias
 from grpc import aio
 
 from appliance import __version__
+from appliance.calls import InFlight
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import InternalError, InvalidArgument
 from appliance.generation import Message, ResponseFormat
 from appliance.lifecycle import ServiceState
 from appliance.request import Chunk, GenerateParams, RequestInfo, current_request
-from appliance.server.interceptors import InFlight
 from appliance.services import Gate
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc

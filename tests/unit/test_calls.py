@@ -1,0 +1,73 @@
+"""What every transport does around a call, without one: the real authenticator and token
+file, real metrics; the audit stage is a list (a fake, named so)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import structlog
+
+from appliance.access import Authenticator
+from appliance.calls import Calls, InFlight
+from appliance.config import AuthConfig
+from appliance.errors import Overloaded, Unauthenticated
+from appliance.observability.metrics import Metrics
+from appliance.request import Outcome, RequestInfo
+
+GENERATE = "/appliance.v1.Inference/Generate"
+
+
+def calls(tmp_path: Path) -> tuple[Calls, list[RequestInfo], str]:
+    auth = Authenticator(AuthConfig(required=True), tmp_path / "tokens.json", mtls=False)
+    token = auth.tokens.create("app1", "client")
+    refused: list[RequestInfo] = []
+
+    async def audit_refusal(info: RequestInfo) -> None:  # the fake audit stage
+        refused.append(info)
+
+    return Calls(InFlight(), Metrics(), auth, audit_refusal), refused, token
+
+
+def test_an_authenticated_call_is_counted_logged_and_measured(tmp_path: Path) -> None:
+    c, refused, token = calls(tmp_path)
+    info = c.begin("Generate", "ipv4:127.0.0.1:5000")
+    assert 1 == c.in_flight.count
+    c.authenticate(info, GENERATE, [("authorization", f"Bearer {token}")], {})
+    assert ("app1", "client", True) == (info.client, info.role, info.auth_checked)
+    assert info.policy is not None
+    with structlog.testing.capture_logs() as logs:
+        c.end(info)
+    assert 0 == c.in_flight.count
+    line = next(e for e in logs if e["event"] == "rpc")
+    assert ("Generate", "app1", "ok") == (line["method"], line["client"], line["outcome"])
+    assert 1.0 == c.metrics.registry.get_sample_value(
+        "appliance_requests_total",
+        {"method": "Generate", "tier": "none", "route": "none", "status": "OK"})
+    assert [] == refused
+
+
+def test_a_refusal_at_the_door_is_rejected_and_audited(tmp_path: Path) -> None:
+    c, refused, _token = calls(tmp_path)
+    info = c.begin("Generate", "ipv4:127.0.0.1:5000")
+    with pytest.raises(Unauthenticated) as err:
+        c.authenticate(info, GENERATE, [("authorization", "Bearer wrong")], {})
+    asyncio.run(c.failed(info, err.value, "UNAUTHENTICATED"))
+    assert (Outcome.REJECTED, "UNAUTHENTICATED") == (info.outcome, info.status)
+    assert [info] == refused
+    c.end(info)
+
+
+def test_an_error_the_pipeline_settled_keeps_its_outcome(tmp_path: Path) -> None:
+    c, refused, token = calls(tmp_path)
+    info = c.begin("GenerateStream", "ipv4:127.0.0.1:5000")
+    c.authenticate(info, "/appliance.v1.Inference/GenerateStream",
+                   [("authorization", f"Bearer {token}")], {})
+    info.outcome = Outcome.REJECTED  # as the pipeline settles a full queue
+    asyncio.run(c.failed(info, Overloaded("busy", retry_after=1.0), "RESOURCE_EXHAUSTED"))
+    assert (Outcome.REJECTED, "RESOURCE_EXHAUSTED") == (info.outcome, info.status)
+    assert [] == refused  # authenticated: the pipeline audited it
+    c.cancelled(info, deadline_passed=True)
+    assert (Outcome.ERROR, "DEADLINE_EXCEEDED") == (info.outcome, info.status)
+    c.end(info)
