@@ -181,6 +181,8 @@ class RateLimits:
     def __init__(self) -> None:
         self._requests: dict[str, TokenBucket] = {}
         self._tokens: dict[str, TokenBucket] = {}
+        #: Requests each identity has in flight (admitted, not yet ended).
+        self._running: dict[str, int] = {}
 
     def _bucket(self, table: dict[str, TokenBucket], name: str, rate: int) -> TokenBucket:
         bucket = table.get(name)
@@ -189,6 +191,12 @@ class RateLimits:
         return bucket
 
     def admit(self, name: str, policy: Policy) -> None:
+        """Admit one request of ``name`` or raise Overloaded; an admitted request must be
+        released (:meth:`release`) when it ends."""
+        running = self._running.get(name, 0)
+        if policy.max_concurrent and running >= policy.max_concurrent:
+            raise Overloaded(f"identity {name!r} has {running} requests in flight (its limit "
+                             f"is {policy.max_concurrent})", retry_after=1.0, identity=name)
         waits = []
         req = self._bucket(self._requests, name, policy.requests_per_minute) \
             if policy.requests_per_minute else None
@@ -204,6 +212,18 @@ class RateLimits:
                              retry_after=round(max(wait, 0.1), 1), identity=name)
         if req is not None:
             req.take(1)
+        self._running[name] = running + 1
+
+    def release(self, name: str) -> None:
+        """An admitted request of ``name`` ended."""
+        left = self._running.get(name, 0) - 1
+        if left > 0:
+            self._running[name] = left
+        else:
+            self._running.pop(name, None)
+
+    def in_flight(self, name: str) -> int:
+        return self._running.get(name, 0)
 
     def charge(self, name: str, policy: Policy, tokens: int) -> None:
         if policy.tokens_per_minute and tokens > 0:

@@ -100,7 +100,7 @@ class Pipeline:
         info = flight.info
         check_deadline(flight.deadline)
         sampling = validate(params, self._config.limits)
-        admit(params, info, self.limits)
+        flight.counted = admit(params, info, self.limits)
         privacy = privacy_for(info.policy, self.privacy, self.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts
@@ -129,6 +129,8 @@ class Pipeline:
         info = flight.info
         for engine in flight.leases:
             engine.release()
+        if flight.counted:
+            self.limits.release(info.client)
         if info.policy is not None:
             self.limits.charge(info.client, info.policy,
                                info.prompt_tokens + info.completion_tokens)

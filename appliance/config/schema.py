@@ -138,6 +138,9 @@ class Policy:
     #: Token buckets per minute; 0 = unlimited.
     requests_per_minute: int = setting(600, lo=0, hi=10_000_000)
     tokens_per_minute: int = setting(0, lo=0, hi=1_000_000_000)
+    #: Requests (unary or streams) it may have in flight at once, so one caller cannot hold
+    #: every slot and queue place; beyond it RESOURCE_EXHAUSTED. 0 = unlimited.
+    max_concurrent: int = setting(32, lo=0, hi=1_000_000)
     #: A [pii.profiles.NAME] to mask this identity's requests with; "" = the [pii] policy.
     pii_profile: str = ""
 

@@ -58,6 +58,8 @@ class Flight:
     info: RequestInfo
     deadline: float | None = None
     leases: list[Engine] = field(default_factory=list)
+    #: Counted against the identity's concurrency limit (released when it ends).
+    counted: bool = False
 
     def hold(self, engine: Engine) -> None:
         engine.acquire()

@@ -33,17 +33,21 @@ def check_deadline(deadline: float | None) -> None:
         raise DeadlineExceeded("deadline passed before the request was admitted")
 
 
-def admit(params: GenerateParams, info: RequestInfo, limits: RateLimits | None) -> None:
-    """The identity's priority cap and per-minute request limit (nothing without a policy)."""
+def admit(params: GenerateParams, info: RequestInfo, limits: RateLimits | None) -> bool:
+    """The identity's priority cap, concurrency and per-minute limits (nothing without a
+    policy). True when the request now counts against the identity's limits (the caller
+    releases it when the request ends)."""
     policy = info.policy
     if policy is None:
-        return
+        return False
     if params.priority < policy.highest_priority:
         raise PermissionDenied(f"priority {params.priority} is more urgent than identity "
                                f"{info.client}'s cap of {policy.highest_priority}",
                                identity=info.client)
-    if limits is not None:
-        limits.admit(info.client, policy)
+    if limits is None:
+        return False
+    limits.admit(info.client, policy)
+    return True
 
 
 def check_tier(policy: Policy | None, tier: str, client: str) -> None:

@@ -12,6 +12,7 @@ model, Presidio and the encrypted log is in tests/integration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -429,3 +430,30 @@ def test_not_accepting_refuses_before_anything_runs() -> None:
     with pytest.raises(Unavailable):
         run(collect(r, GenerateParams(prompt="x"), ri))
     assert (Outcome.REJECTED, []) == (ri.outcome, r.audit.records)
+
+
+def test_an_identity_cannot_hold_more_requests_than_its_concurrency_limit() -> None:
+    """One caller opening streams gets RESOURCE_EXHAUSTED past its max_concurrent; another
+    identity is not affected, and the count goes down when a request ends."""
+    r = rig(v3=["a", "b", "c"])
+    capped = Policy(max_concurrent=1)
+
+    def ask(client: str) -> RequestInfo:
+        return RequestInfo(request_id=f"r-{client}", method="GenerateStream", client=client,
+                           policy=capped)
+
+    async def scenario() -> tuple[str, str, str]:
+        first = r.pipeline.run(GenerateParams(prompt="x", model="v3"), ask("flood"), None)
+        await first.__anext__()  # holding its slot, mid-answer
+        refused = ask("flood")
+        with contextlib.suppress(Overloaded):
+            await collect(r, GenerateParams(prompt="x", model="v3"), refused)
+        other = ask("someone-else")
+        await collect(r, GenerateParams(prompt="x", model="v3"), other)
+        await first.aclose()
+        again = ask("flood")
+        await collect(r, GenerateParams(prompt="x", model="v3"), again)
+        return refused.status, other.status, again.status
+
+    assert ("RESOURCE_EXHAUSTED", "OK", "OK") == run(scenario())
+    assert 0 == r.pipeline.limits.in_flight("flood")
