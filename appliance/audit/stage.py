@@ -26,6 +26,7 @@ from appliance.audit.keys import (
 )
 from appliance.audit.lock import DirectoryLock
 from appliance.audit.writer import AuditWriter, WriterSettings
+from appliance.errors import Unavailable
 
 if TYPE_CHECKING:
     from appliance.config import Config
@@ -107,17 +108,28 @@ class AuditLog:
     pass_through = False
 
     def __init__(self, writer: AuditWriter, content: str,
-                 state_lock: DirectoryLock | None = None, metrics: Metrics | None = None) -> None:
+                 state_lock: DirectoryLock | None = None, metrics: Metrics | None = None,
+                 append_timeout: float | None = None) -> None:
         self.writer = writer
         self._content = content
         self._state_lock = state_lock
         #: The append-latency histogram and failure counter.
         self.metrics = metrics
+        #: Seconds a record may take to become durable before its request fails closed.
+        self.append_timeout = append_timeout
 
     async def _append(self, rec: dict[str, Any]) -> None:
         started = time.monotonic()
         try:
-            await asyncio.wrap_future(self.writer.append(fmt.canonical(rec)))
+            durable = asyncio.wrap_future(self.writer.append(fmt.canonical(rec)))
+            await asyncio.wait_for(asyncio.shield(durable), self.append_timeout)
+        except TimeoutError:
+            if self.metrics is not None:
+                self.metrics.audit_failures.inc()
+            log.error("audit_append_timeout", record=rec["type"], seconds=self.append_timeout)
+            raise Unavailable(f"audit log: the {rec['type']} record was not durable within "
+                              f"{self.append_timeout:g} s; not serving unaudited",
+                              state="audit_timeout") from None
         except BaseException:
             if self.metrics is not None:
                 self.metrics.audit_failures.inc()
@@ -182,4 +194,4 @@ def _open_audit(config: Config, on_state: Callable[[bool, str], None] | None,
         sink=a.sink(config.state_dir))
     writer = AuditWriter(settings, on_state)
     writer.open()
-    return AuditLog(writer, a.content, state_lock, metrics)
+    return AuditLog(writer, a.content, state_lock, metrics, a.append_timeout_seconds or None)

@@ -295,6 +295,9 @@ class AuditConfig:
     retention_days: float = setting(90.0, lo=0, hi=36600)
     free_space_warn_mb: int = setting(1024, lo=0, hi=1 << 30)
     free_space_refuse_mb: int = setting(256, lo=0, hi=1 << 30)
+    #: A record not durable within this many seconds fails its request closed (UNAVAILABLE):
+    #: a disk that hangs costs callers this long, not their whole deadline. 0 = no bound.
+    append_timeout_seconds: float = setting(10.0, lo=0, hi=3600)
 
     def resolved_dir(self, state_dir: Path) -> Path:
         return self.dir or state_dir / "audit"

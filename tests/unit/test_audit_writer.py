@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
 import subprocess
 import sys
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from appliance.audit import format as fmt
 from appliance.audit.keys import load_officer_private, load_signer
-from appliance.audit.stage import begin_record, end_record
-from appliance.errors import ConfigError
+from appliance.audit.stage import AuditLog, begin_record, end_record
+from appliance.errors import ConfigError, Unavailable
 from appliance.request import RequestInfo
 from tests.audit_helpers import new_log
 
@@ -115,3 +117,22 @@ def test_a_caller_that_gives_up_neither_loses_its_record_nor_suspends_the_log(
     assert cancelled > 0  # some were still queued when their callers gave up
     ids = [r["request_id"] for r in log.records()]
     assert [f"r{i}" for i in range(200)] + ["after"] == ids
+
+
+class StuckWriter:
+    """A fake writer whose disk never answers (a hung fdatasync)."""
+
+    def append(self, record: bytes) -> Future[None]:
+        return Future()
+
+
+def test_a_record_not_durable_in_time_fails_its_request_closed() -> None:
+    """An audit append that does not finish within append_timeout_seconds fails the request
+    with UNAVAILABLE instead of holding it for its whole deadline."""
+    stage = AuditLog(StuckWriter(), "masked", append_timeout=0.2)  # type: ignore[arg-type]
+    info = RequestInfo(request_id="r", method="Generate", client="c")
+    started = time.monotonic()
+    with pytest.raises(Unavailable) as err:
+        asyncio.run(stage.begin(info))
+    assert time.monotonic() - started < 5
+    assert "not durable within 0.2 s" in err.value.message
