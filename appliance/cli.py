@@ -497,6 +497,9 @@ def cmd_audit(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit statu
                     detail = f": {seg.detail}{where}" if seg.detail else ""
                     print(f"segment {seg.segment:>6}  {seg.status:<20} {seg.records:>7} "
                           f"records{detail}")
+                for u in report.unexplained[:20]:
+                    print(f"request {u['request_id']} (segment {u['segment']}) began without "
+                          f"an end record, and the log does not say why")
                 print(report.summary + ("" if key else " (signatures and chain only; give "
                                         "--key to decrypt and authenticate every record)"))
             return EXIT_OK if report.ok else EXIT_FAIL

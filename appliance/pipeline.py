@@ -81,6 +81,7 @@ class Pipeline:
             # Not admitted: the appliance is starting, draining or cannot audit. Such refusals
             # are logged, not audited (the audit log may be closed or unwritable).
             info.outcome, info.status = Outcome.REJECTED, "UNAVAILABLE"
+            self.audit.count_refusal()  # counted in the log's resumed event, if suspended
             raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
         records = RequestRecords(self.audit, info)
         flight = Flight(info, deadline)

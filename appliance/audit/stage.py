@@ -25,7 +25,7 @@ from appliance.audit.keys import (
     load_or_create_device_key,
 )
 from appliance.audit.lock import DirectoryLock
-from appliance.audit.writer import AuditWriter, WriterSettings
+from appliance.audit.writer import AuditUnavailable, AuditWriter, WriterSettings
 from appliance.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -43,6 +43,9 @@ class AuditStage(Protocol):
 
     async def end(self, info: RequestInfo) -> None: ...
 
+    def count_refusal(self) -> None:
+        """A request refused at the door because the log cannot be written."""
+
 
 class PassThroughAudit:
     """Records nothing. Only for tests of other stages that say so; the daemon never uses it."""
@@ -57,6 +60,9 @@ class PassThroughAudit:
         return None
 
     async def end(self, info: RequestInfo) -> None:
+        return None
+
+    def count_refusal(self) -> None:
         return None
 
 
@@ -141,7 +147,20 @@ class AuditLog:
         await self._append(begin_record(info, self._content))
 
     async def end(self, info: RequestInfo) -> None:
-        await self._append(end_record(info, self._content))
+        rec = end_record(info, self._content)
+        try:
+            await self._append(rec)
+        except AuditUnavailable:
+            # The request began on the record; its end is owed, and written (marked late)
+            # as soon as the log works again. The caller still gets the failure now.
+            late = {**rec, "late": "the audit log was unavailable when the request ended"}
+            if not self.writer.owe(fmt.canonical(late)):
+                log.error("audit_end_record_dropped", request_id=info.request_id)
+            raise
+
+    def count_refusal(self) -> None:
+        if self.writer.suspended is not None:
+            self.writer.count_refusal()
 
     def close(self) -> None:
         self.writer.close()

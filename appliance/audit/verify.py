@@ -59,21 +59,34 @@ class Report:
     decrypted: bool
     anchors_checked: int = 0
     segments: list[SegmentReport] = field(default_factory=list)
+    #: With the officer's key: requests whose begin record has no end record, each with its
+    #: segment and why, when the log says why ("in_flight": its segment is still open;
+    #: "crash": its segment was closed by crash recovery; "" : nothing explains it).
+    unended: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return bool(self.segments) and all(s.status in OK_VERDICTS for s in self.segments)
 
     @property
+    def unexplained(self) -> list[dict[str, Any]]:
+        return [u for u in self.unended if not u["why"]]
+
+    @property
     def summary(self) -> str:
         counts = Counter(s.status for s in self.segments)
         verdict = "VALID" if self.ok else "NOT VALID"
-        return f"{verdict}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        text = f"{verdict}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        if self.unended:
+            text += (f"; {len(self.unended)} requests began without an end record "
+                     f"({len(self.unexplained)} unexplained)")
+        return text
 
     def as_dict(self) -> dict[str, Any]:
         return {"dir": self.dir, "appliance_id": self.appliance_id, "ok": self.ok,
                 "decrypted": self.decrypted, "anchors_checked": self.anchors_checked,
-                "summary": self.summary, "segments": [asdict(s) for s in self.segments]}
+                "summary": self.summary, "segments": [asdict(s) for s in self.segments],
+                "unended": self.unended}
 
 
 @dataclass
@@ -114,7 +127,9 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa
     if not segs:
         return report
     last = max(segs)
-    log = _Log(appliance_id, officer, on_record, deleted_upto, deleted_hash)
+    ends = _Ends(on_record)
+    log = _Log(appliance_id, officer, ends if officer is not None else on_record,
+               deleted_upto, deleted_hash)
     prev: _Parsed | None = None
     for number in range(1, last + 1):
         if number not in segs:
@@ -137,7 +152,39 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa
     if anchors is not None:
         report.anchors_checked = _check_anchors(anchors, segs, report, appliance_id,
                                                 deleted_upto)
+    report.unended = ends.report(report.segments, last)
     return report
+
+
+class _Ends:
+    """Passes decrypted records on, keeping the begin records no end record has closed."""
+
+    def __init__(self, sink: RecordSink | None) -> None:
+        self._sink = sink
+        self._open: dict[str, int] = {}
+
+    def __call__(self, rec: dict[str, Any]) -> None:
+        rid = rec.get("request_id")
+        if isinstance(rid, str):
+            if rec.get("type") == "begin":
+                self._open[rid] = int(rec["_segment"])
+            elif rec.get("type") == "end":
+                self._open.pop(rid, None)
+        if self._sink is not None:
+            self._sink(rec)
+
+    def report(self, segments: list[SegmentReport], last: int) -> list[dict[str, Any]]:
+        by_number = {s.segment: s for s in segments}
+        out = []
+        for rid, number in self._open.items():
+            seg = by_number.get(number)
+            why = ""
+            if seg is not None and number == last and not seg.closed:
+                why = "in_flight"
+            elif seg is not None and any("crash recovery" in e for e in seg.events):
+                why = "crash"
+            out.append({"request_id": rid, "segment": number, "why": why})
+        return out
 
 
 def _retention(segs: dict[int, _Parsed]) -> tuple[int | None, str | None]:

@@ -19,6 +19,7 @@ import queue
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ class WriterSettings:
 
 
 _STOP = object()
+#: End records owed while the log is suspended, kept in memory until it works again.
+MAX_OWED = 10_000
 
 
 class AuditWriter:
@@ -83,6 +86,10 @@ class AuditWriter:
         self.suspended: str | None = None  # why, while appends fail
         self._suspended_at = 0.0
         self._refused = 0
+        self._counts = threading.Lock()
+        #: Records refused while suspended that must still be written (end records of
+        #: requests that began): written first once the log works again.
+        self._owed: deque[bytes] = deque()
         self._low_space_warned = False
         # Segment state, owned by the writer thread once started.
         self._fd = -1
@@ -138,12 +145,28 @@ class AuditWriter:
     def append(self, record: bytes) -> Future[None]:
         fut: Future[None] = Future()
         if self.suspended is not None:
-            self._refused += 1
+            self.count_refusal()
             fut.set_exception(AuditUnavailable(f"audit log unavailable: {self.suspended}",
                                                state="audit_unavailable"))
             return fut
         self._queue.put((record, fut))
         return fut
+
+    def owe(self, record: bytes) -> bool:
+        """Keep ``record`` (refused while suspended) to write as soon as the log works again;
+        False when too many are owed already (the officer sees the count in the resumed
+        event)."""
+        with self._counts:
+            if len(self._owed) >= MAX_OWED:
+                return False
+            self._owed.append(record)
+            return True
+
+    def count_refusal(self) -> None:
+        """A request refused at the door while the log is suspended (counted in the resumed
+        event with the ones the writer refused itself)."""
+        with self._counts:
+            self._refused += 1
 
     def close(self, timeout: float = 30.0) -> None:
         """Write a final checkpoint, close the segment and stop the thread."""
@@ -209,6 +232,9 @@ class AuditWriter:
         if self.suspended is not None:
             self._refuse(batch)
             return
+        with self._counts:
+            owed, self._owed = list(self._owed), deque()
+        batch = [(record, Future()) for record in owed] + batch
         if batch:
             started = time.monotonic()
             # From here a caller can no longer cancel its future (it may have given up, e.g.
@@ -584,7 +610,7 @@ class AuditWriter:
     def _refuse(self, batch: list[tuple[bytes, Future[None]]]) -> None:
         for _record, fut in batch:
             if not fut.done():
-                self._refused += 1
+                self.count_refusal()
                 fut.set_exception(AuditUnavailable(
                     f"audit log unavailable: {self.suspended}", state="audit_unavailable"))
 
@@ -624,8 +650,9 @@ class AuditWriter:
         try:
             if self._free() < self.s.free_refuse_bytes:
                 return
-            notes = {"reason": self.suspended, "suspended_at": self._suspended_at,
-                     "refused_requests": self._refused}
+            with self._counts:
+                notes = {"reason": self.suspended, "suspended_at": self._suspended_at,
+                         "refused_requests": self._refused, "late_records": len(self._owed)}
             if self._abandon:
                 # Keys of frames that never became durable must not be used again: close
                 # this segment at its last durable point and start a fresh one.
@@ -642,9 +669,11 @@ class AuditWriter:
             self._abandon = True
             self._rollback()
             return
-        log.warning("audit_resumed", refused_requests=self._refused)
+        log.warning("audit_resumed", refused_requests=notes["refused_requests"],
+                    late_records=notes["late_records"])
         self.suspended = None
-        self._refused = 0
+        with self._counts:
+            self._refused = 0
         if self._on_state:
             self._on_state(True, "")
 

@@ -49,6 +49,9 @@ from appliance.v1 import appliance_pb2_grpc as pb_grpc
 
 log = structlog.get_logger("appliance.server")
 
+#: After the listener stops: how long cut-off calls get to write their end records.
+END_RECORDS_GRACE_S = 10.0
+
 SERVICES = (
     pb.DESCRIPTOR.services_by_name["Inference"].full_name,
     pb.DESCRIPTOR.services_by_name["Admin"].full_name,
@@ -302,6 +305,11 @@ class ApplianceServer:
             log.warning("drain_timeout", in_flight=self.in_flight.count, grace_s=grace)
         self.state = ServiceState.STOPPING
         await self.grpc.stop(grace=1.0)
+        # Calls still open (a client that stopped reading, past the grace) were cancelled by
+        # the stop; let their pipelines write the end records before the audit log closes.
+        if not await self.in_flight.wait_idle(END_RECORDS_GRACE_S):
+            log.error("shutdown_calls_left", in_flight=self.in_flight.count,
+                      detail="their end records may be missing; verify reports them")
         for task in list(self._tasks):
             task.cancel()
         self.metrics.close()

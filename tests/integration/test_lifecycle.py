@@ -73,3 +73,35 @@ def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     assert "server.listen" in proc.stderr
     assert "models.v3.n_ctx: must be int, not a string" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_stream_cut_off_at_shutdown_still_gets_its_end_record(tmp_path: Path) -> None:
+    """A stream still generating when the shutdown grace runs out is cancelled by the stop,
+    and its end record (outcome cancelled) is durable before the audit log closes. (Passes on
+    the old code too: a reader that blocks the server on flow control, issue 20's case, is
+    not reproducible with answers this small; the shutdown now waits for such calls.)"""
+    from appliance.audit.keys import load_officer_private
+    from appliance.audit.verify import verify_dir
+
+    cfg = tmp_path / "appliance.toml"
+    cfg.write_text('state_dir = "state"\n[server]\nshutdown_grace_seconds = 0.5\n'
+                   '[audit]\ndev_officer_key = true\n[auth]\nrequired = false\n')
+    d = Daemon(tmp_path, config=cfg)
+    try:
+        d.wait_for("ready")
+        assert d.address is not None
+        with Client(d.address, retry=NO_RETRY) as c:
+            stream = c.stream("Write a very long story about the sea.", max_tokens=1500,
+                              temperature=0.8)
+            request_id = next(iter(stream)).request_id  # then this client stops reading
+            d.terminate()
+            code = d.proc.wait(60)
+    finally:
+        d.stop()
+    assert 0 == code
+    records: list[dict[str, object]] = []
+    verify_dir(tmp_path / "state" / "audit",
+               load_officer_private(tmp_path / "state" / "dev-officer" / "officer.key"),
+               None, records.append)
+    mine = [(r["type"], r.get("outcome")) for r in records if r.get("request_id") == request_id]
+    assert [("begin", None), ("end", "cancelled")] == mine

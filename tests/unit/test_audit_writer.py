@@ -136,3 +136,81 @@ def test_a_record_not_durable_in_time_fails_its_request_closed() -> None:
         asyncio.run(stage.begin(info))
     assert time.monotonic() - started < 5
     assert "not durable within 0.2 s" in err.value.message
+
+
+def _system_events(log_dir: Path) -> list[dict[str, object]]:
+    events = []
+    for path in sorted(log_dir.glob("*.seg")) or sorted(log_dir.iterdir()):
+        if path.name.startswith("."):
+            continue
+        for f in fmt.scan(path.read_bytes()).frames:
+            if f.ftype == fmt.SYSTEM:
+                doc = fmt.parse_json_payload(f)
+                if doc is not None:
+                    events.append(doc)
+    return events
+
+
+def test_an_end_record_refused_while_suspended_is_written_late_when_the_log_returns(
+        tmp_path: Path) -> None:
+    """A request that began on the record and ended while the disk failed gets its end
+    record once writing works again, marked late; the resumed event counts the late records
+    and every refusal, those at the door included."""
+    import errno
+
+    log = new_log(tmp_path / "log")
+    w = log.writer()
+    stage = AuditLog(w, "masked")
+    info = RequestInfo(request_id="began-then-disk-failed", method="GenerateStream",
+                       client="app1")
+    asyncio.run(stage.begin(info))
+    real = w.os_write
+
+    def broken(fd: int, data: memoryview) -> int:
+        raise OSError(errno.EIO, "Input/output error")
+
+    w.os_write = broken
+    with pytest.raises(Unavailable):
+        asyncio.run(stage.begin(RequestInfo(request_id="x", method="Generate", client="c")))
+    assert w.suspended is not None
+    with pytest.raises(Unavailable):
+        asyncio.run(stage.end(info))  # refused: owed
+    for _ in range(3):
+        stage.count_refusal()  # requests the daemon refused at the door meanwhile
+    w.os_write = real
+    deadline = time.monotonic() + 10
+    while w.suspended is not None and time.monotonic() < deadline:
+        w.append(fmt.canonical({"type": "probe"}))
+        time.sleep(0.05)
+    assert w.suspended is None
+    w.close()
+    ends = [r for r in log.records() if r.get("type") == "end"]
+    assert ["began-then-disk-failed"] == [r["request_id"] for r in ends]
+    assert "unavailable" in str(ends[0]["late"])
+    resumed = next(e for e in _system_events(log.dir) if e.get("event") == "resumed")
+    assert 1 == resumed["late_records"]
+    assert int(str(resumed["refused_requests"])) >= 5  # the begin, the end, 3 at the door
+
+
+def test_verify_names_begins_without_an_end_and_what_explains_them(tmp_path: Path) -> None:
+    """With the officer's key, verify reports every begin record that no end record closes:
+    unexplained in a closed segment, "in_flight" in the open newest one."""
+    log = new_log(tmp_path / "log")
+    stage_w = log.writer()
+    stage = AuditLog(stage_w, "masked")
+    done = RequestInfo(request_id="done", method="Generate", client="c")
+    asyncio.run(stage.begin(done))
+    asyncio.run(stage.end(done))
+    asyncio.run(stage.begin(RequestInfo(request_id="lost", method="Generate", client="c")))
+    stage_w.close()
+    w = log.writer()  # the next segment, still open
+    w.append(fmt.canonical({"type": "begin", "request_id": "running"})).result(5)
+    w.append(fmt.canonical({"type": "begin", "request_id": "pad"})).result(5)
+    w.append(fmt.canonical({"type": "end", "request_id": "pad"})).result(5)
+    w.append(fmt.canonical({"type": "end", "request_id": "pad2"})).result(5)  # anchors them
+    report = log.verify()
+    whys = {u["request_id"]: u["why"] for u in report.unended}
+    assert {"lost": "", "running": "in_flight"} == whys
+    assert ["lost"] == [u["request_id"] for u in report.unexplained]
+    assert "2 requests began without an end record (1 unexplained)" in report.summary
+    w.close()

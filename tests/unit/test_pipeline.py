@@ -203,6 +203,9 @@ class RecordingAudit:
     async def end(self, info: RequestInfo) -> None:
         self.records.append(("end", info.request_id, str(info.outcome)))
 
+    def count_refusal(self) -> None:
+        self.records.append(("refused", "", ""))
+
 
 @dataclass
 class Rig:
@@ -429,7 +432,8 @@ def test_not_accepting_refuses_before_anything_runs() -> None:
     ri = info()
     with pytest.raises(Unavailable):
         run(collect(r, GenerateParams(prompt="x"), ri))
-    assert (Outcome.REJECTED, []) == (ri.outcome, r.audit.records)
+    assert Outcome.REJECTED == ri.outcome
+    assert [("refused", "", "")] == r.audit.records  # counted, not recorded
 
 
 def test_an_identity_cannot_hold_more_requests_than_its_concurrency_limit() -> None:
