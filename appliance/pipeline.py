@@ -102,6 +102,7 @@ class Pipeline:
         check_deadline(flight.deadline)
         sampling = validate(params, self._config.limits)
         flight.counted = admit(params, info, self.limits)
+        self._placer.precheck(params, info)
         privacy = privacy_for(info.policy, self.privacy, self.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts

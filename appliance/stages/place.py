@@ -123,6 +123,25 @@ class Placer:
         self.registry = registry
         self.central = central
 
+    def precheck(self, params: GenerateParams, info: RequestInfo) -> None:
+        """Before masking (the costly step): a request for a tier whose queue is full, and
+        that cannot go anywhere else, is refused now. Only explicit and default routes (an
+        ``auto`` one may still move to another tier once its length is known)."""
+        route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
+        engine = self.registry.engine_for(route.tier)
+        if route.auto or engine.state is not EngineState.READY:
+            return
+        policy = info.policy
+        may_leave = params.allow_fallback and (policy is None or policy.allow_fallback)
+        if may_leave and self.central is not None and self.central.available():
+            return
+        full, wait = engine.admission()
+        if full:
+            info.tier, info.route, info.route_reason = route.tier, "local", route.reason
+            info.model_sha256 = engine.facts.sha256 if engine.facts else None
+            raise Overloaded(f"model {route.tier} is busy and the request cannot overflow "
+                             f"to a central cluster", retry_after=round(max(wait, 0.5), 1))
+
     async def place(self, prep: Prepared, flight: Flight) -> Placement:
         """Route, tokenize and place; every engine the request holds goes to the flight's
         leases."""

@@ -32,9 +32,33 @@ class RequestRecords:
             await writing
 
     async def finish(self) -> None:
-        """Write the end record (and the begin record, if the request never got that far)."""
+        """Write the end record (and the begin record, if the request never got that far:
+        then with at most REFUSED_PROMPT_CHARS of its masked prompt, so a refused request
+        costs the log a bounded number of bytes)."""
         if self.ended:
             return
         self.ended = True
+        if not self.begun:
+            self._info.masked_prompt = bounded(self._info.masked_prompt)
         await self.begin()
         await self._stage.end(self._info)
+
+
+#: How much masked prompt the records of a request that never started keep.
+REFUSED_PROMPT_CHARS = 2000
+
+
+def bounded(texts: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``texts`` cut to REFUSED_PROMPT_CHARS in all, with a marker saying how much went."""
+    if texts is None or sum(len(t) for t in texts) <= REFUSED_PROMPT_CHARS:
+        return texts
+    out: list[str] = []
+    left = REFUSED_PROMPT_CHARS
+    for text in texts:
+        if left <= 0:
+            break
+        out.append(text[:left])
+        left -= len(out[-1])
+    dropped = sum(len(t) for t in texts) - REFUSED_PROMPT_CHARS
+    out.append(f"[{dropped} more characters not recorded: the request was refused]")
+    return tuple(out)

@@ -165,8 +165,10 @@ class LiteralPrivacy:
 
     def __init__(self, *values: str) -> None:
         self.values = values
+        self.calls = 0
 
     async def mask(self, texts: Sequence[str]) -> MaskedRequest:
+        self.calls += 1
         vault = Vault()
         out: list[str] = []
         findings: list[tuple[Finding, ...]] = []
@@ -193,12 +195,15 @@ class RecordingAudit:
 
     pass_through: bool = False
     records: list[tuple[str, str, str]] = field(default_factory=list)
+    #: The masked prompt each begin record would hold.
+    prompts: list[tuple[str, ...] | None] = field(default_factory=list)
     fail: bool = False
 
     async def begin(self, info: RequestInfo) -> None:
         if self.fail:
             raise Unavailable("audit log down")
         self.records.append(("begin", info.request_id, ""))
+        self.prompts.append(info.masked_prompt)
 
     async def end(self, info: RequestInfo) -> None:
         self.records.append(("end", info.request_id, str(info.outcome)))
@@ -461,3 +466,30 @@ def test_an_identity_cannot_hold_more_requests_than_its_concurrency_limit() -> N
 
     assert ("RESOURCE_EXHAUSTED", "OK", "OK") == run(scenario())
     assert 0 == r.pipeline.limits.in_flight("flood")
+
+
+def test_a_full_queue_refuses_before_the_prompt_is_masked() -> None:
+    """With nowhere else to go, a request for a full tier is refused before the costly PII
+    analysis, and its records hold no prompt."""
+    r = rig()
+    r.engines["v3"].full = True
+    privacy = r.pipeline.privacy
+    assert isinstance(privacy, LiteralPrivacy)
+    with pytest.raises(Overloaded):
+        run(collect(r, GenerateParams(prompt="Ada " * 5000, model="v3"), info()))
+    assert 0 == privacy.calls
+    assert [None] == r.audit.prompts
+
+
+def test_a_refused_request_records_a_bounded_prompt() -> None:
+    """A request refused after masking (here: too long for the context) costs the audit log
+    at most 2,000 characters of its masked prompt, with a note of how much was left out."""
+    r = rig()
+    r.engines["v3"]._n_ctx = 512
+    ri = info()
+    with pytest.raises(InvalidArgument):
+        run(collect(r, GenerateParams(prompt="word " * 20_000, model="v3"), ri))
+    recorded = r.audit.prompts[0]
+    assert recorded is not None
+    assert sum(len(t) for t in recorded[:-1]) == 2000
+    assert recorded[-1].startswith("[98000 more characters not recorded")
