@@ -18,13 +18,14 @@ from typing import Any
 
 class Daemon:
     def __init__(self, workdir: Path, config: Path | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, wrap: list[str] | None = None) -> None:
         self.workdir = workdir
         self.log_path = workdir / "daemon.log"
         cmd = [sys.executable, "-m", "appliance", "serve", "--listen", "127.0.0.1:0",
                "--metrics-listen", "127.0.0.1:0"]
         if config is not None:
             cmd += ["--config", str(config)]
+        cmd = [*(wrap or ()), *cmd]  # e.g. run it inside a private mount namespace
         full_env = {**os.environ, **(env or {})}
         full_env.pop("NOTIFY_SOCKET", None)
         self._log = self.log_path.open("wb")
