@@ -52,14 +52,25 @@ class Services:
 class Pipeline:
     def __init__(self, services: Services, accepting: Callable[[], str | None]) -> None:
         self.services = services
-        self._config = services.config
         self._placer = Placer(services.config, services.registry, services.central)
-        self.privacy = services.privacy
-        self.pii_profiles = services.pii_profiles
-        self.audit = services.audit
-        self.limits = services.limits
         #: Returns None while requests are accepted, else why not ("draining", ...).
         self._accepting = accepting
+
+    @property
+    def _config(self) -> Config:
+        return self.services.config
+
+    @property
+    def privacy(self) -> PrivacyStage:
+        return self.services.privacy
+
+    @property
+    def audit(self) -> AuditStage:
+        return self.services.audit
+
+    @property
+    def limits(self) -> RateLimits:
+        return self.services.limits
 
     @property
     def pass_through_stages(self) -> list[str]:
@@ -103,7 +114,7 @@ class Pipeline:
         sampling = validate(params, self._config.limits)
         flight.counted = admit(params, info, self.limits)
         self._placer.precheck(params, info)
-        privacy = privacy_for(info.policy, self.privacy, self.pii_profiles)
+        privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts
         prep = Prepared(params, masked, sampling)
