@@ -40,6 +40,7 @@ def _load(address: str, stop: threading.Event, acked: list[str], rng: random.Ran
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # the full count (make test-full) takes about 27 minutes here
 def test_sigkill_under_load_loses_no_acknowledged_request(tmp_path: Path) -> None:
     runs = full_count(3, 200)
     cfg = tmp_path / "appliance.toml"
