@@ -2,9 +2,9 @@
 
 The appliance runs in process with authentication on and two token identities. ``quiet``
 sends one short greedy stream at a time; ``flood`` keeps ``--streams`` long streams open at
-once. Measured in one run, three phases: ``quiet`` alone (the baseline), then with the flood
-under ``max_concurrent = --limit`` (the default policy), then with the flood unlimited
-(``max_concurrent = 0``, as before the limit existed). Reported per phase: the quiet
+once (waiting the retry-after it is told when refused). Measured in one run, three phases:
+``quiet`` alone (the baseline), then with the flood under ``max_concurrent = --limit``, then
+with the flood unlimited (``max_concurrent = 0``). Reported per phase: the quiet
 identity's latency and time to first token (p50/p95), and how many of the flood's requests
 got RESOURCE_EXHAUSTED.
 
@@ -70,9 +70,9 @@ def flood(address: str, token: str, streams: int, stop: threading.Event,
                                            max_tokens=200, temperature=0.8):
                         if stop.is_set():
                             break
-                except RpcError:
+                except RpcError as exc:  # a well-behaved client waits as it is told
                     refused.append(1)
-                    time.sleep(0.2)
+                    time.sleep(exc.retry_after or 1.0)
 
     threads = [threading.Thread(target=one, daemon=True) for _ in range(streams)]
     for t in threads:

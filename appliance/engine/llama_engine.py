@@ -254,20 +254,23 @@ class LlamaEngine:
         if self.state is not EngineState.READY:
             raise Unavailable(f"model {self.name} is {self.state}", tiers=self.tiers)
 
-    async def generate(self, tokens: list[int], params: SamplingParams,
+    async def generate(self, tokens: list[int], params: SamplingParams,  # noqa: PLR0913 - queue options
                        deadline: float | None = None, priority: int = 0,
-                       max_queue_wait: float | None = None) -> AsyncIterator[Event]:
+                       max_queue_wait: float | None = None, *,
+                       owner: str = "") -> AsyncIterator[Event]:
         """Stream text pieces, then one :class:`Finished`. Closing the iterator cancels.
         ``max_queue_wait``: seconds the request may wait for a slot before
-        :class:`QueueTimeout` (it has not started then; the caller may send it elsewhere)."""
+        :class:`QueueTimeout` (it has not started then; the caller may send it elsewhere).
+        ``owner``: the identity asking (the queue is fair across identities)."""
         self.check_ready()
         job = Job(tokens=tokens, params=params, deadline=deadline,
-                  loop=asyncio.get_running_loop(), priority=priority,
+                  loop=asyncio.get_running_loop(), priority=priority, owner=owner,
                   queued_at=self._queue.clock())
         if max_queue_wait is not None:
             job.queue_deadline = job.queued_at + max_queue_wait
         with self._cv:
-            self._queue.push(job, len(self._running))
+            self._queue.push(job, len(self._running),
+                             sum(1 for s in self._running if s.job.owner == owner))
             self._cv.notify()
         try:
             while True:

@@ -1,10 +1,12 @@
 """Admission and the waiting queue of one engine: who waits for a slot, in what order, how
 long a new request would wait, and which waiting requests leave before they start.
 
-Interactive work (priority 0) goes before batch work, first come first served within one
-priority. The clock is injected (``time.monotonic`` in the daemon), so queue timeouts and
-the wait prediction can be tested without waiting. Not thread-safe on its own: the engine
-calls it under its lock.
+Interactive work (priority 0) goes before batch work. Within one priority the queue is fair
+across callers: a request ranks by how many requests its caller already has running or
+waiting, so one caller's flood queues behind everyone else's first request instead of in
+front of it; first come first served among equal ranks. The clock is injected
+(``time.monotonic`` in the daemon), so queue timeouts and the wait prediction can be tested
+without waiting. Not thread-safe on its own: the engine calls it under its lock.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ class Job:
     params: SamplingParams
     deadline: float | None  # clock() value
     loop: asyncio.AbstractEventLoop | None
-    #: 0 = interactive; higher waits behind lower. FIFO within one priority.
+    #: 0 = interactive; higher waits behind lower.
     priority: int = 0
+    #: Who asked (the identity): the queue is fair across owners within a priority.
+    owner: str = ""
     events: asyncio.Queue[Event | BaseException] = field(default_factory=asyncio.Queue)
     cancel: threading.Event = field(default_factory=threading.Event)
     queued_at: float = field(default_factory=time.monotonic)
@@ -54,7 +58,8 @@ class Scheduler:
         self.slots = slots
         self.queue_limit = queue_limit
         self.clock = clock
-        self._pending: list[tuple[int, int, Job]] = []
+        #: (priority, the owner's requests ahead of it, arrival, job)
+        self._pending: list[tuple[int, int, int, Job]] = []
         self._arrivals = itertools.count()
         #: Service time (admission to end) of recent requests: an EWMA and the last 32.
         self.service_ewma_s = 1.0
@@ -66,25 +71,28 @@ class Scheduler:
     def full(self, running: int) -> bool:
         return len(self._pending) >= self.queue_limit + max(self.slots - running, 0)
 
-    def push(self, job: Job, running: int) -> None:
-        """Queue ``job``, or RESOURCE_EXHAUSTED when the queue is full."""
+    def push(self, job: Job, running: int, owner_running: int = 0) -> None:
+        """Queue ``job``, or RESOURCE_EXHAUSTED when the queue is full. ``owner_running``:
+        how many of its owner's requests hold a slot now."""
         waiting = len(self._pending)
         if self.full(running):
             raise Overloaded(
                 f"model {self.name} is busy: {running} running, {waiting} waiting "
                 f"(queue_limit {self.queue_limit})",
                 retry_after=round(self.service_ewma_s * (waiting + 1) / self.slots, 1))
-        heapq.heappush(self._pending, (job.priority, next(self._arrivals), job))
+        owned = owner_running + sum(1 for _p, _r, _a, j in self._pending if j.owner == job.owner)
+        heapq.heappush(self._pending, (job.priority, owned, next(self._arrivals), job))
 
     def expire(self) -> None:
         """Requests abandoned while waiting, or out of queue allowance, leave the queue now,
         not when a slot frees."""
         now = self.clock()
-        if not any(job.cancel.is_set() or _timed_out(job, now) for _, _, job in self._pending):
+        if not any(job.cancel.is_set() or _timed_out(job, now)
+                   for *_key, job in self._pending):
             return
         kept = []
         for entry in self._pending:
-            job = entry[2]
+            job = entry[3]
             if job.cancel.is_set():
                 job.emit(Cancelled("cancelled while waiting"))
             elif _timed_out(job, now):
@@ -99,7 +107,7 @@ class Scheduler:
     def pop(self) -> Job | None:
         """The next job to start (cancelled ones are told so and skipped), or None."""
         while self._pending:
-            _, _, job = heapq.heappop(self._pending)
+            job = heapq.heappop(self._pending)[3]
             if not job.cancel.is_set():
                 return job
             job.emit(Cancelled("cancelled while waiting"))

@@ -116,10 +116,12 @@ class Engine(Protocol):
     def admission(self) -> tuple[bool, float]:
         """(queue full, predicted seconds until a slot)."""
 
-    def generate(self, tokens: list[int], params: SamplingParams,
+    def generate(self, tokens: list[int], params: SamplingParams,  # noqa: PLR0913 - queue options
                  deadline: float | None = None, priority: int = 0,
-                 max_queue_wait: float | None = None) -> AsyncIterator[Event]:
-        """Stream text pieces, then one :class:`Finished`."""
+                 max_queue_wait: float | None = None, *,
+                 owner: str = "") -> AsyncIterator[Event]:
+        """Stream text pieces, then one :class:`Finished`; ``owner`` is the identity asking
+        (the engine's queue is fair across identities)."""
 
 
 class Registry(Protocol):

@@ -287,7 +287,8 @@ async def _local(p: Placement, engine: Engine, flight: Flight,
     started = False
     try:
         async for event in engine.generate(list(p.tokens), p.local_sampling or p.sampling,
-                                           flight.deadline, priority, p.max_queue_wait):
+                                           flight.deadline, priority, p.max_queue_wait,
+                                           owner=flight.info.client):
             started = True
             yield event
     except (EngineFailure, QueueTimeout) as exc:

@@ -96,7 +96,8 @@ class ScriptedEngine:
 
     async def generate(self, tokens: list[int], params: SamplingParams,
                        deadline: float | None = None, priority: int = 0,
-                       max_queue_wait: float | None = None) -> AsyncIterator[Event]:
+                       max_queue_wait: float | None = None, *,
+                       owner: str = "") -> AsyncIterator[Event]:
         self.sampling.append(params)
         if self.fail_before_first_token:
             raise EngineFailure("scripted failure")

@@ -115,3 +115,23 @@ def test_an_answer_without_reasoning_spends_nothing() -> None:
     assert not budget.spend("Paris")
     assert not budget.active
     assert not ReasoningBudget.of(SamplingParams(max_tokens=9)).active
+
+
+def test_a_flooding_owner_queues_behind_everyone_elses_first_request() -> None:
+    """Within one priority, a request ranks by how many requests its owner already has
+    running or waiting: the quiet caller's one request goes before the flood's backlog."""
+    clock = FakeClock()
+    q = Scheduler("t", slots=2, queue_limit=16, clock=clock)
+
+    def owned(owner: str) -> Job:
+        j = job(clock)
+        j.owner = owner
+        return j
+
+    flood = [owned("flood") for _ in range(5)]
+    for j in flood:
+        q.push(j, running=2, owner_running=2)  # the flood holds both slots already
+    quiet = owned("quiet")
+    q.push(quiet, running=2, owner_running=0)
+    assert quiet is q.pop()
+    assert flood == [q.pop() for _ in range(5)]
