@@ -37,8 +37,8 @@ class ScriptedEngine:
         return getattr(self._inner, name)
 
     async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
-                       priority: int = 0,
-                       max_queue_wait: float | None = None) -> AsyncIterator[Any]:
+                       priority: int = 0, max_queue_wait: float | None = None, *,
+                       owner: str = "") -> AsyncIterator[Any]:
         for piece in SCRIPT:
             yield TextPiece(piece)
         yield Finished("stop", prompt_tokens=len(tokens), completion_tokens=len(SCRIPT))
