@@ -108,6 +108,10 @@ class Cancelled(RequestError):
     pass
 
 
+class ReaderStalled(Cancelled):
+    """The caller stopped taking a stream's chunks: the write waited past its bound."""
+
+
 class Unavailable(RequestError):
     pass
 

@@ -10,7 +10,7 @@ turns its messages into :class:`~appliance.request.GenerateParams` and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -82,7 +82,7 @@ class Pipeline:
         return stages
 
     async def run(self, params: GenerateParams, info: RequestInfo,
-                  deadline: float | None) -> AsyncIterator[Chunk]:
+                  deadline: float | None) -> AsyncGenerator[Chunk, None]:
         """Serve one request, yielding chunks of the answer; the last one has finish_reason.
 
         Every request that gets here leaves a ``begin`` and an ``end`` audit record, rejected

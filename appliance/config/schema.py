@@ -97,6 +97,10 @@ class ServerConfig:
     #: seconds is a hang: health NOT_SERVING, requests UNAVAILABLE, the systemd watchdog is
     #: no longer pinged (systemd restarts the unit). 0 turns the check off.
     hang_seconds: float = setting(60.0, lo=0, hi=86400)
+    #: A stream whose client has not taken the next chunk after this many seconds is
+    #: cancelled (its reader stalled; HTTP/2 flow control holds the write): the request is
+    #: audited as CANCELLED and its slot freed. 0 = wait as long as the connection lives.
+    stream_write_timeout_seconds: float = setting(30.0, lo=0, hi=86400)
     #: Largest request message gRPC accepts, in bytes.
     max_message_bytes: int = setting(4 * 1024 * 1024, lo=1024, hi=256 * 1024 * 1024)
     #: TLS: server certificate chain and key (PEM). Both or neither.

@@ -347,7 +347,9 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     holder: list[ApplianceServer] = []
     gate = Gate(lambda: holder[0].accepting() if holder else "starting")
     server = aio.server(
-        interceptors=[ServingInterceptor(Calls(in_flight, metrics, auth, gate.audit_refusal))],
+        interceptors=[ServingInterceptor(
+            Calls(in_flight, metrics, auth, gate.audit_refusal),
+            write_timeout=config.server.stream_write_timeout_seconds)],
         options=_grpc_options(sc), maximum_concurrent_rpcs=sc.max_concurrent_rpcs)
     port = _bind(server, config)
     bound = config.server.address

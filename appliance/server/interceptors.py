@@ -10,12 +10,14 @@ Health checks and reflection pass through untouched, so probes do not flood the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeAlias
 
 import grpc
 from grpc import aio
 
+from appliance import errors
 from appliance.calls import Calls
 from appliance.errors import InvalidArgument, Overloaded, client_message, grpc_status
 from appliance.request import RequestInfo
@@ -52,9 +54,25 @@ def _check_decoded(request: Any) -> None:
                               "invalid UTF-8 in a string field)", field="request")
 
 
+async def _write(context: Context, item: Any, timeout: float) -> None:
+    """Send one message of a stream. A reader that stops reading holds the write (HTTP/2 flow
+    control) for as long as its connection lives; past ``timeout`` seconds the call ends."""
+    if timeout <= 0:
+        await context.write(item)
+        return
+    try:
+        await asyncio.wait_for(context.write(item), timeout)
+    except TimeoutError:
+        raise errors.ReaderStalled(f"the client took no data for {timeout:g} s; stream cancelled "
+                            "([server] stream_write_timeout_seconds)",
+                            timeout_s=timeout) from None
+
+
 class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
-    def __init__(self, calls: Calls) -> None:
+    def __init__(self, calls: Calls, *, write_timeout: float = 0.0) -> None:
         self.calls = calls
+        #: Seconds one streamed message may wait for the reader (0 = no bound).
+        self.write_timeout = write_timeout
 
     async def intercept_service(
         self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
@@ -119,15 +137,20 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
 
         return unary
 
-    def _wrap_stream(self, method: str, behavior: Callable[..., AsyncIterator[Any]]
-                     ) -> Callable[[Any, Context], AsyncIterator[Any]]:
-        async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
+    def _wrap_stream(self, method: str, behavior: Callable[..., AsyncGenerator[Any, None]]
+                     ) -> Callable[[Any, Context], Awaitable[None]]:
+        async def stream(request: Any, context: Context) -> None:
             info = self._begin(method, context)
             try:
                 self._admit(method, info, request, context)
-                async for item in behavior(request, context):
-                    yield item
-            except (asyncio.CancelledError, GeneratorExit):
+                # A coroutine handler (grpc's reader/writer API), so each write can time out;
+                # a yielded message would wait for a stalled reader without bound. Closing
+                # the servicer's generator closes the pipeline's, which audits the request
+                # as cancelled and frees its slot.
+                async with contextlib.aclosing(behavior(request, context)) as items:
+                    async for item in items:
+                        await _write(context, item, self.write_timeout)
+            except asyncio.CancelledError:
                 self._cancelled(info, context)
                 raise
             except aio.AbortError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import AsyncIterator
@@ -99,20 +100,23 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                              context: Context) -> AsyncIterator[pb.GenerateChunk]:
         info = _info()
         first = True
-        async for chunk in self._gate.pipeline(info).run(params_from_proto(request), info,
-                                                         _deadline(context)):
-            out = pb.GenerateChunk(text=chunk.text, reasoning=chunk.reasoning)
-            if first:
-                out.request_id = info.request_id
-                out.model = info.tier or ""
-                out.served_by = info.route or ""
-                out.route_reason = info.route_reason or ""
-                first = False
-            if chunk.finish_reason is not None:
-                out.finish_reason = chunk.finish_reason
-                out.usage.CopyFrom(_usage(chunk))
-                out.pii.extend(_pii(info))
-            yield out
+        run = self._gate.pipeline(info).run(params_from_proto(request), info, _deadline(context))
+        # Closed here, not left to the garbage collector, when the caller stops taking chunks:
+        # the pipeline then writes the end record before the call's status goes out.
+        async with contextlib.aclosing(run) as chunks:
+            async for chunk in chunks:
+                out = pb.GenerateChunk(text=chunk.text, reasoning=chunk.reasoning)
+                if first:
+                    out.request_id = info.request_id
+                    out.model = info.tier or ""
+                    out.served_by = info.route or ""
+                    out.route_reason = info.route_reason or ""
+                    first = False
+                if chunk.finish_reason is not None:
+                    out.finish_reason = chunk.finish_reason
+                    out.usage.CopyFrom(_usage(chunk))
+                    out.pii.extend(_pii(info))
+                yield out
 
     async def ListModels(self, request: pb.ListModelsRequest,  # noqa: N802
                          context: Context) -> pb.ListModelsResponse:
