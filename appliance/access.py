@@ -250,13 +250,16 @@ class Authenticator:
         if header is not None:
             text = header.decode("utf-8", "replace") if isinstance(header, bytes) else header
             scheme, _, token = text.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthenticated("authorization header is not 'Bearer <token>'",
-                                      peer=peer)
-            entry = self.tokens.lookup(token.strip())
-            if entry is None:
+            entry = self.tokens.lookup(token.strip()) if token.strip() else None
+            if entry is not None and scheme.lower() == "bearer":
+                return Identity(str(entry.get("name")), str(entry.get("role")), "token")
+            # Without required authentication a token we do not know is no credential at all:
+            # OpenAI SDKs always send one ("sk-no-key-required"), and anyone may call anyway.
+            if self.config.required:
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise Unauthenticated("authorization header is not 'Bearer <token>'",
+                                          peer=peer)
                 raise Unauthenticated("unknown or revoked token", peer=peer)
-            return Identity(str(entry.get("name")), str(entry.get("role")), "token")
         name = _peer_identity(auth_context) if self.mtls else None
         if name is not None:
             role = self.config.certificate_roles.get(name)

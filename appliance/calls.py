@@ -26,7 +26,8 @@ from appliance.request import Outcome, RequestInfo, current_request, settle
 log = structlog.get_logger("appliance.rpc")
 
 #: Refused calls to these are audited (the inference calls the audit log is about).
-AUDITED_METHODS = frozenset({"Generate", "GenerateStream"})
+AUDITED_METHODS = frozenset({"Generate", "GenerateStream", "http:/v1/chat/completions",
+                             "http:/v1/completions"})
 
 
 class InFlight:

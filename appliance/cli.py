@@ -64,6 +64,9 @@ def _add_daemon_commands(sub: Subparsers) -> None:
     p.add_argument("--listen", help="override [server] listen, e.g. 127.0.0.1:0 for a free port")
     p.add_argument("--metrics-listen",
                    help="override [metrics] listen (\"\" turns the metrics listener off)")
+    p.add_argument("--http-listen",
+                   help="override [http] listen, the OpenAI-compatible HTTP API "
+                        "(\"\" turns it off)")
 
     p = sub.add_parser("health", help="gRPC health check; exit 0 only when SERVING")
     _add_target(p)
@@ -214,6 +217,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             cfg = config.with_listen(cfg, args.listen)
         if args.metrics_listen is not None:
             cfg = config.with_metrics_listen(cfg, args.metrics_listen)
+        if args.http_listen is not None:
+            cfg = config.with_http_listen(cfg, args.http_listen)
     except ConfigError as exc:
         return _die(f"configuration error:\n{exc}" if "\n" in str(exc) else str(exc), EXIT_USAGE)
     applog.configure(cfg.logging.format, cfg.logging.level)

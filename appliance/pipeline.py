@@ -24,7 +24,7 @@ from appliance.privacy.stage import PrivacyStage
 from appliance.request import Chunk, GenerateParams, Outcome, RequestInfo, settle
 from appliance.routing.central import CentralClient
 from appliance.stages.escalate import escalate, may_escalate
-from appliance.stages.mask import mask_request, privacy_for
+from appliance.stages.mask import mask_end_user, mask_request, privacy_for
 from appliance.stages.output import Answer, stream
 from appliance.stages.place import Flight, Placer, Prepared, events
 from appliance.stages.records import RequestRecords
@@ -117,6 +117,7 @@ class Pipeline:
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts
+        info.end_user = await mask_end_user(privacy, params)
         prep = Prepared(params, masked, sampling)
 
         placement = await self._placer.place(prep, flight)

@@ -68,6 +68,9 @@ class GenerateParams:
     #: Set by the unary Generate servicer: the whole answer is returned at once, so a weak v3
     #: answer can still be replaced (escalation). Streams are never escalated.
     unary: bool = False
+    #: Who the calling application acts for (OpenAI's ``user``); masked before it is
+    #: recorded, since it is often an e-mail address. Never sent to a model.
+    end_user: str = ""
 
 
 @dataclass
@@ -113,6 +116,8 @@ class RequestInfo:
     masked_prompt: tuple[str, ...] | None = field(default=None, repr=False)
     masked_answer: str | None = field(default=None, repr=False)
     masked_reasoning: str | None = field(default=None, repr=False)
+    #: The caller's end user (GenerateParams.end_user), masked.
+    end_user: str | None = field(default=None, repr=False)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -78,6 +78,10 @@ class Gate:
         """Serve through a pipeline on ``services`` from now on (start-up, reload)."""
         self._pipeline = Pipeline(services, self._accepting)
 
+    def accepting(self) -> str | None:
+        """Why requests are refused now ("starting", "draining", ...), or None."""
+        return self._accepting() if self._pipeline is not None else "starting"
+
     def reconfigure(self, config: Config) -> None:
         """After a model reload: the same services with the new config."""
         if self._pipeline is not None:

@@ -22,7 +22,7 @@ class Daemon:
         self.workdir = workdir
         self.log_path = workdir / "daemon.log"
         cmd = [sys.executable, "-m", "appliance", "serve", "--listen", "127.0.0.1:0",
-               "--metrics-listen", "127.0.0.1:0"]
+               "--metrics-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"]
         if config is not None:
             cmd += ["--config", str(config)]
         cmd = [*(wrap or ()), *cmd]  # e.g. run it inside a private mount namespace
@@ -57,6 +57,14 @@ class Daemon:
             time.sleep(0.02)
         raise TimeoutError(f"no {event!r} event within {timeout}s:\n"
                            f"{self.log_path.read_text()[-3000:]}")
+
+    @property
+    def http_url(self) -> str:
+        """http://HOST:PORT/v1 of the daemon's OpenAI-compatible HTTP API."""
+        for e in self.events():
+            if e.get("event") == "http_listening":
+                return str(e["url"])
+        raise RuntimeError("the daemon logged no http_listening event")
 
     @property
     def metrics_url(self) -> str:

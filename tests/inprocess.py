@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance.audit.stage import AuditStage
-from appliance.config import Config, with_metrics_listen
+from appliance.config import Config, with_http_listen, with_metrics_listen
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.privacy.stage import PrivacyStage
 from appliance.server.app import ApplianceServer, build_server
@@ -58,6 +58,8 @@ class InProcessServer:
         # Several servers may live in one test session (and a real daemon may hold the default
         # port on a developer's machine): metrics on an ephemeral loopback port.
         config = with_metrics_listen(config, "127.0.0.1:0")
+        if config.http.listen:
+            config = with_http_listen(config, "127.0.0.1:0")
         self.app, self.port = build_server(config, privacy=privacy, audit=audit,
                                            central=central)
         await self.app.start()

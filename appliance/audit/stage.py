@@ -79,6 +79,8 @@ def begin_record(info: RequestInfo, content: str) -> dict[str, Any]:
         "model_sha256": info.model_sha256, "route": info.route, "route_reason": info.route_reason,
         "pii": dict(info.pii_counts), "prompt_tokens": info.prompt_tokens,
     }
+    if info.end_user is not None:  # masked: placeholders, never a PII value
+        rec["end_user"] = info.end_user
     if content == "masked" and info.masked_prompt is not None:
         rec["prompt"] = list(info.masked_prompt)
     return rec

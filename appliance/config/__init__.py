@@ -21,6 +21,7 @@ from appliance.config.reader import (
     check_files,
     load,
     metrics_listen_problem,
+    with_http_listen,
     with_listen,
     with_metrics_listen,
 )
@@ -39,6 +40,7 @@ from appliance.config.schema import (
     Config,
     EscalationConfig,
     FallbackConfig,
+    HttpConfig,
     LimitsConfig,
     LoggingConfig,
     MetricsConfig,
@@ -57,8 +59,8 @@ __all__ = [
     "DEFAULT_LISTEN", "DEFAULT_MODEL_CHAT_TEMPLATE", "DEFAULT_PII_ENTITIES", "DEFAULT_TASK_TYPES",
     "EXAMPLE", "KNOWN_PII_ENTITIES", "REASONING_FORMATS", "RESPONSE_FORMAT_STYLES", "ROLES",
     "TIERS", "AuditConfig", "AuthConfig", "Config", "ConfigErrors", "EscalationConfig",
-    "FallbackConfig", "LimitsConfig", "LoggingConfig", "MetricsConfig", "ModelConfig",
+    "FallbackConfig", "HttpConfig", "LimitsConfig", "LoggingConfig", "MetricsConfig", "ModelConfig",
     "PiiConfig", "Policy", "RoutingConfig", "ServerConfig", "check_files", "default_model",
     "default_state_dir", "embedded_default", "load", "metrics_listen_problem", "setting",
-    "with_listen", "with_metrics_listen",
+    "with_http_listen", "with_listen", "with_metrics_listen",
 ]

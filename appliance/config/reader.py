@@ -306,6 +306,11 @@ def _check_server(r: _Reader, cfg: Config) -> None:
     problem = metrics_listen_problem(cfg.metrics.listen, cfg.metrics.allow_non_loopback)
     if problem:
         r.problem("metrics.listen", problem)
+    h = cfg.http
+    if (h.tls_cert is None) != (h.tls_key is None):
+        r.problem("http.tls_cert", "tls_cert and tls_key go together: set both or neither")
+    if h.client_ca is not None and h.tls_cert is None:
+        r.problem("http.client_ca", "mutual TLS needs TLS: set http.tls_cert and tls_key too")
 
 
 def _check_access(r: _Reader, cfg: Config) -> None:
@@ -313,6 +318,9 @@ def _check_access(r: _Reader, cfg: Config) -> None:
     if not cfg.auth.required and cfg.server.listen and not _loopback(cfg.server.listen):
         r.problem("auth.required", f"may be false only on a loopback or unix listener; "
                   f"server.listen is {cfg.server.listen}")
+    if not cfg.auth.required and cfg.http.listen and not _loopback(cfg.http.listen):
+        r.problem("auth.required", f"may be false only on loopback listeners; "
+                  f"http.listen is {cfg.http.listen}")
     for who, pol in [("default", cfg.auth.default), *cfg.auth.identities.items()]:
         if pol.pii_profile and pol.pii_profile not in cfg.pii.profiles:
             where = "auth.default" if who == "default" else f"auth.identities.{who}"
@@ -369,6 +377,20 @@ def with_metrics_listen(cfg: Config, listen: str) -> Config:
     if problem:
         raise ConfigError(problem, key="--metrics-listen")
     return replace(cfg, metrics=replace(cfg.metrics, listen=listen))
+
+
+def with_http_listen(cfg: Config, listen: str) -> Config:
+    """``cfg`` serving the HTTP API on ``listen`` ("" = off; ``serve --http-listen``)."""
+    if listen:
+        try:
+            ListenAddress.parse(listen, allow_unix=False)
+        except ValueError as exc:
+            raise ConfigError(f"{exc}, or \"\" to turn the HTTP API off",
+                              key="--http-listen") from exc
+    if not cfg.auth.required and listen and not ListenAddress.parse(listen).is_loopback:
+        raise ConfigError(f"{listen} is not a loopback address and [auth] required is false",
+                          key="--http-listen")
+    return replace(cfg, http=replace(cfg.http, listen=listen))
 
 
 def with_listen(cfg: Config, listen: str) -> Config:

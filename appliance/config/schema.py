@@ -409,6 +409,58 @@ class MetricsConfig:
         return address.host, address.port
 
 
+#: Where the embedded default (no config file) serves the HTTP API.
+EMBEDDED_HTTP_LISTEN = "127.0.0.1:8080"
+
+
+def _http_listen(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        ListenAddress.parse(text, allow_unix=False)
+    except ValueError as exc:
+        return f"{exc}, or \"\" to turn the HTTP API off"
+    return None
+
+
+#: OpenAI/DeepSeek model names the HTTP API accepts besides the tier names and "auto".
+DEFAULT_MODEL_ALIASES: Mapping[str, str] = {"deepseek-chat": "v3", "deepseek-reasoner": "r1"}
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """The OpenAI/DeepSeek-compatible HTTP API: a second front door to the same pipeline."""
+
+    #: "HOST:PORT" of the HTTP listener; "" turns it off (the default in a config file; the
+    #: embedded default listens on 127.0.0.1:8080).
+    listen: str = setting("", check=_http_listen)
+    #: TLS for the HTTP listener (PEM). Unset: [server] tls_cert / tls_key / client_ca apply.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    client_ca: Path | None = None
+    #: Largest request body accepted, in bytes (413 beyond it).
+    max_body_bytes: int = setting(4 * 1024 * 1024, lo=1024, hi=256 * 1024 * 1024)
+    #: A client has this long to send a request's body (408 after it).
+    body_timeout_seconds: float = setting(30.0, lo=0.1, hi=3600)
+    #: An idle keep-alive connection is closed after this many seconds.
+    keep_alive_seconds: float = setting(5.0, lo=0.1, hi=3600)
+    #: Connections the listener keeps open at once; beyond it new ones get 503.
+    max_connections: int = setting(1024, lo=1, hi=1_000_000)
+    #: More model names mapped to a tier, besides the tier names, "auto" and the DeepSeek
+    #: API names (DEFAULT_MODEL_ALIASES, which an entry here may point elsewhere).
+    model_aliases: Mapping[str, str] = setting(factory=dict, choices=TIERS)
+
+    @property
+    def aliases(self) -> Mapping[str, str]:
+        return {**DEFAULT_MODEL_ALIASES, **self.model_aliases}
+
+    def tls_files(self, server: ServerConfig) -> tuple[Path | None, Path | None, Path | None]:
+        """(certificate, key, client CA) for the HTTP listener: its own, else [server]'s."""
+        if self.tls_cert is not None:
+            return self.tls_cert, self.tls_key, self.client_ca
+        return server.tls_cert, server.tls_key, server.client_ca
+
+
 @dataclass(frozen=True)
 class Config:
     state_dir: Path = setting(read=False)
@@ -422,6 +474,7 @@ class Config:
     pii: PiiConfig = field(default_factory=PiiConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
     #: The file this came from; None for the embedded default.
     source: Path | None = setting(None, read=False)
 
@@ -453,4 +506,5 @@ def default_model(tier: str) -> ModelConfig:
 def embedded_default(env: Mapping[str, str] | None = None) -> Config:
     """The configuration used with no file: default model on both tiers, loopback listener."""
     return Config(state_dir=default_state_dir(env),
-                  models={tier: default_model(tier) for tier in TIERS})
+                  models={tier: default_model(tier) for tier in TIERS},
+                  http=HttpConfig(listen=EMBEDDED_HTTP_LISTEN))

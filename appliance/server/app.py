@@ -18,7 +18,7 @@ import signal
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import structlog
@@ -46,6 +46,9 @@ from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.services import Gate, open_services
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    from appliance.httpapi.listener import HttpListener
 
 log = structlog.get_logger("appliance.server")
 
@@ -96,6 +99,8 @@ class ApplianceServer:
         src.in_flight = lambda: self.in_flight.count
         #: The bound metrics address, once listening.
         self.metrics_address: str | None = None
+        #: The OpenAI-compatible HTTP API, when [http] listen is set.
+        self.http: HttpListener | None = None
 
     @property
     def config(self) -> Config:
@@ -191,6 +196,11 @@ class ApplianceServer:
         log.info("listening", address=self.address, tls=self.config.server.tls,
                  mtls=self.config.server.client_ca is not None,
                  auth_required=self.config.auth.required)
+        if self.http is not None:
+            http_address = await self.http.start()
+            log.info("http_listening", address=http_address, tls=self.http.tls,
+                     mtls=self.http.mtls, url=f"{'https' if self.http.tls else 'http'}://"
+                                             f"{http_address}/v1")
         self._start_metrics()
 
     def _start_metrics(self) -> None:
@@ -304,7 +314,10 @@ class ApplianceServer:
         if not drained:
             log.warning("drain_timeout", in_flight=self.in_flight.count, grace_s=grace)
         self.state = ServiceState.STOPPING
-        await self.grpc.stop(grace=1.0)
+        stops = [self.grpc.stop(grace=1.0)]
+        if self.http is not None:
+            stops.append(self.http.stop())
+        await asyncio.gather(*stops)
         # Calls still open (a client that stopped reading, past the grace) were cancelled by
         # the stop; let their pipelines write the end records before the audit log closes.
         if not await self.in_flight.wait_idle(END_RECORDS_GRACE_S):
@@ -346,10 +359,10 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     metrics = Metrics()
     holder: list[ApplianceServer] = []
     gate = Gate(lambda: holder[0].accepting() if holder else "starting")
+    calls = Calls(in_flight, metrics, auth, gate.audit_refusal)
     server = aio.server(
         interceptors=[ServingInterceptor(
-            Calls(in_flight, metrics, auth, gate.audit_refusal),
-            write_timeout=config.server.stream_write_timeout_seconds)],
+            calls, write_timeout=config.server.stream_write_timeout_seconds)],
         options=_grpc_options(sc), maximum_concurrent_rpcs=sc.max_concurrent_rpcs)
     port = _bind(server, config)
     bound = config.server.address
@@ -359,6 +372,13 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     app = ApplianceServer(config, server, address, registry, health_servicer, in_flight,
                           notifier, gate, metrics, auth.limits, _Given(privacy, audit, central))
     holder.append(app)
+    if config.http.listen:  # starlette and uvicorn are imported only when they serve
+        from appliance.httpapi.app import HttpApi  # noqa: PLC0415
+        from appliance.httpapi.listener import HttpListener  # noqa: PLC0415
+
+        api = HttpApi(calls, gate, registry, config.http,
+                      write_timeout=config.server.stream_write_timeout_seconds)
+        app.http = HttpListener(api.app, config.http, config.server)
     pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
         InferenceServicer(gate, registry), server)
     pb_grpc.add_AdminServicer_to_server(  # type: ignore[no-untyped-call]

@@ -46,6 +46,13 @@ async def mask_request(privacy: PrivacyStage, params: GenerateParams,
     return masked, sampling
 
 
+async def mask_end_user(privacy: PrivacyStage, params: GenerateParams) -> str | None:
+    """The end user the caller named, masked for the audit record (None if none)."""
+    if not params.end_user:
+        return None
+    return (await privacy.mask([params.end_user])).texts[0]
+
+
 def masked_messages(params: GenerateParams, masked: MaskedRequest) -> tuple[Message, ...]:
     """The request as chat messages of masked text (a raw prompt is one user message)."""
     if params.prompt:

@@ -1,0 +1,316 @@
+"""The OpenAI/DeepSeek-compatible HTTP API: a Starlette app in front of the same pipeline.
+
+Every call goes through :class:`appliance.calls.Calls` exactly as a gRPC call does (request
+id, in-flight count, identity and role from the same tokens file or client certificate, the
+canonical log line, the metrics, the audit record of a refusal), then through the gate's
+pipeline (validation, admission, PII masking, audit, placement, output scan and restore).
+Only the wire format differs: :mod:`appliance.httpapi.openai` translates it.
+
+    POST /v1/chat/completions   chat (streamed as server-sent events with "stream": true)
+    POST /v1/completions        raw prompt
+    GET  /v1/models             tiers and model names
+    GET  /health                200 when serving, 503 otherwise (no authentication)
+
+Access is checked as for the gRPC method it stands for (``/appliance.v1.Inference/Generate``,
+``.../ListModels``); the call is logged, counted and audited as ``http:<path>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any
+
+import structlog
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from appliance.calls import Calls
+from appliance.config import HttpConfig
+from appliance.engine.registry import ModelRegistry
+from appliance.errors import Overloaded, ReaderStalled
+from appliance.httpapi import openai
+from appliance.httpapi.openai import BodyError
+from appliance.request import Chunk, RequestInfo
+from appliance.services import Gate
+
+log = structlog.get_logger("appliance.http")
+
+GENERATE = "/appliance.v1.Inference/Generate"
+LIST_MODELS = "/appliance.v1.Inference/ListModels"
+#: Scope key the listener's protocol sets: the verified client certificate (mutual TLS).
+CERTIFICATE = "appliance.peer_certificate"
+
+
+def _peer(scope: Scope) -> str:
+    client = scope.get("client")
+    if not client:
+        return "unknown"
+    host, port = client[0], client[1]
+    return f"ipv6:[{host}]:{port}" if ":" in str(host) else f"ipv4:{host}:{port}"
+
+
+def _certificate(scope: Scope) -> Mapping[str, Iterable[bytes]]:
+    """The client certificate's names in the shape of gRPC's auth context."""
+    cert = scope.get("state", {}).get(CERTIFICATE)
+    if not cert:
+        return {}
+    out: dict[str, list[bytes]] = {}
+    for rdn in cert.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                out.setdefault("x509_common_name", []).append(value.encode())
+    for kind, value in cert.get("subjectAltName", ()):
+        if kind in ("DNS", "IP Address", "email", "URI"):
+            out.setdefault("x509_subject_alternative_name", []).append(value.encode())
+    return out
+
+
+class HttpApi:
+    """The routes, on the daemon's calls, gate and registry."""
+
+    def __init__(self, calls: Calls, gate: Gate, registry: ModelRegistry, config: HttpConfig,
+                 *, write_timeout: float) -> None:
+        self.calls = calls
+        self.gate = gate
+        self.registry = registry
+        self.config = config
+        self.write_timeout = write_timeout
+        self.app = Starlette(routes=[
+            Route("/v1/chat/completions", self.chat, methods=["POST"]),
+            Route("/v1/completions", self.completions, methods=["POST"]),
+            Route("/v1/models", self.models, methods=["GET"]),
+            Route("/health", self.health, methods=["GET"]),
+        ])
+
+    # -- endpoints --
+
+    async def health(self, request: Request) -> Response:
+        refusal = self.gate.accepting()
+        if refusal is None:
+            return JSONResponse({"status": "SERVING"})
+        return JSONResponse({"status": "NOT_SERVING", "reason": refusal}, status_code=503)
+
+    async def models(self, request: Request) -> Response:
+        info = self.calls.begin("http:/v1/models", _peer(request.scope))
+        try:
+            self._authenticate(info, request, LIST_MODELS)
+            data = []
+            for tier, engine in sorted(self.registry.tiers.items()):
+                facts = engine.facts
+                data.append({"id": tier, "object": "model", "created": 0,
+                             "owned_by": "llm-appliance",
+                             "appliance": {"file_name": engine.path.name,
+                                           "sha256": facts.sha256 if facts else None,
+                                           "context_length": engine.spec.n_ctx}})
+            for alias, tier in sorted(self.config.aliases.items()):
+                if tier in self.registry.tiers:
+                    data.append({"id": alias, "object": "model", "created": 0,
+                                 "owned_by": "llm-appliance", "appliance": {"tier": tier}})
+            return self._json(info, {"object": "list", "data": data})
+        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+            return await self.failed(info, exc)
+        finally:
+            self.calls.end(info)
+
+    async def chat(self, request: Request) -> Response:
+        return await self._generate(request, chat=True)
+
+    async def completions(self, request: Request) -> Response:
+        return await self._generate(request, chat=False)
+
+    # -- one generation call --
+
+    async def _generate(self, request: Request, *, chat: bool) -> Response:
+        path = "/v1/chat/completions" if chat else "/v1/completions"
+        info = self.calls.begin(f"http:{path}", _peer(request.scope))
+        streaming = False
+        try:
+            self._authenticate(info, request, GENERATE)
+            body = await self._body(request)
+            params, opts = openai.parse(body, chat=chat, aliases=self.config.aliases)
+            writer = openai.Writer(info, opts, chat=chat)
+            run = self.gate.pipeline(info).run(params, info, None)
+            if opts.stream:
+                streaming = True  # the stream's response ends the call
+                return EventStream(self, info, writer, run)
+            return await self._whole(info, writer, run)
+        except asyncio.CancelledError:
+            self.calls.cancelled(info, deadline_passed=False)
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+            return await self.failed(info, exc)
+        finally:
+            if not streaming:
+                self.calls.end(info)
+
+    async def _whole(self, info: RequestInfo, writer: openai.Writer,
+                     run: AsyncIterator[Chunk]) -> Response:
+        texts: list[str] = []
+        reasoning: list[str] = []
+        last = Chunk()
+        async with contextlib.aclosing(run) as chunks:  # type: ignore[type-var]
+            async for chunk in chunks:
+                texts.append(chunk.text)
+                reasoning.append(chunk.reasoning)
+                last = chunk
+        return self._json(info, writer.whole("".join(texts), "".join(reasoning), last))
+
+    # -- helpers --
+
+    def _authenticate(self, info: RequestInfo, request: Request, operation: str) -> None:
+        self.calls.authenticate(info, operation, request.headers.items(),
+                                _certificate(request.scope))
+
+    async def _body(self, request: Request) -> Any:
+        """The JSON body: at most ``max_body_bytes``, within ``body_timeout_seconds``."""
+        limit = self.config.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise BodyError(f"body: larger than {limit} bytes", status=413)
+
+        async def read() -> bytes:
+            data = bytearray()
+            async for part in request.stream():
+                data += part
+                if len(data) > limit:
+                    raise BodyError(f"body: larger than {limit} bytes", status=413)
+            return bytes(data)
+
+        try:
+            raw = await asyncio.wait_for(read(), self.config.body_timeout_seconds)
+        except TimeoutError:
+            raise BodyError(f"body: not received within {self.config.body_timeout_seconds:g} s",
+                            status=408) from None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BodyError("body: not valid JSON", status=400) from None
+
+    @staticmethod
+    def _json(info: RequestInfo, content: Any, status: int = 200,
+              headers: Mapping[str, str] | None = None) -> Response:
+        return JSONResponse(content, status_code=status,
+                            headers={"x-request-id": info.request_id, **(headers or {})})
+
+    async def failed(self, info: RequestInfo, error: BaseException) -> Response:
+        status, body = openai.http_error(error, info.request_id)
+        await self.calls.failed(info, error, _grpc_name(error))
+        headers = {}
+        if isinstance(error, Overloaded):
+            wait = max(error.retry_after, 0.1)
+            headers = {"retry-after": str(math.ceil(wait)),
+                       "retry-after-ms": str(round(wait * 1000))}
+        return self._json(info, body, status, headers)
+
+
+def _grpc_name(error: BaseException) -> str:
+    """The status name the log, metrics and audit use on every transport."""
+    from appliance.errors import grpc_status  # noqa: PLC0415
+
+    return grpc_status(error).name
+
+
+class EventStream(Response):
+    """A streamed answer as server-sent events, OpenAI's way: ``data: {chunk}`` lines, then
+    ``data: [DONE]``. A failure after the first byte is an ``error`` event, not a silent cut.
+    Each write waits at most ``stream_write_timeout_seconds`` for a reader that stopped
+    reading; a client that goes away cancels the request (both audited as CANCELLED)."""
+
+    def __init__(self, api: HttpApi, info: RequestInfo, writer: openai.Writer,
+                 run: AsyncIterator[Chunk]) -> None:  # no super().__init__: no body
+        self.api = api
+        self.info = info
+        self.writer = writer
+        self.run = run
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            serve = asyncio.ensure_future(self._serve(send))
+            watch = asyncio.ensure_future(self._disconnected(receive))
+            done, _ = await asyncio.wait({serve, watch}, return_when=asyncio.FIRST_COMPLETED)
+            if serve not in done:  # the client went away first
+                serve.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await serve
+            watch.cancel()
+            if serve.done() and not serve.cancelled():
+                serve.result()
+        finally:
+            self.api.calls.end(self.info)
+
+    @staticmethod
+    async def _disconnected(receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    async def _send(self, send: Send, message: dict[str, Any]) -> None:
+        timeout = self.api.write_timeout
+        if timeout <= 0:
+            await send(message)
+            return
+        try:
+            await asyncio.wait_for(send(message), timeout)
+        except TimeoutError:
+            raise ReaderStalled(f"the client took no data for {timeout:g} s; stream cancelled "
+                                "([server] stream_write_timeout_seconds)") from None
+
+    async def _event(self, send: Send, data: str) -> None:
+        await self._send(send, {"type": "http.response.body",
+                                "body": f"data: {data}\n\n".encode(), "more_body": True})
+
+    async def _serve(self, send: Send) -> None:
+        info, writer = self.info, self.writer
+        started = False
+        try:
+            async with contextlib.aclosing(self.run) as chunks:  # type: ignore[type-var]
+                first, last = True, Chunk()
+                async for chunk in chunks:
+                    if not started:
+                        await self._start(send)
+                        started = True
+                    await self._event(send, json.dumps(writer.chunk(chunk, first=first)))
+                    first, last = False, chunk
+            if not started:
+                await self._start(send)
+                started = True
+            if writer.opts.include_usage:
+                await self._event(send, json.dumps(writer.usage_chunk(last)))
+            await self._event(send, "[DONE]")
+            await self._send(send, {"type": "http.response.body", "body": b""})
+        except asyncio.CancelledError:
+            self.api.calls.cancelled(info, deadline_passed=False)
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+            await self._fail(send, exc, started=started)
+
+    async def _start(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no"),
+            (b"x-request-id", self.info.request_id.encode())]})
+
+    async def _fail(self, send: Send, error: BaseException, *, started: bool) -> None:
+        info = self.info
+        if not started:  # nothing sent yet: an ordinary error response
+            response = await self.api.failed(info, error)
+            await response({"type": "http"}, _no_receive, send)
+            return
+        _, body = openai.http_error(error, info.request_id)
+        await self.api.calls.failed(info, error, _grpc_name(error))
+        if isinstance(error, ReaderStalled):
+            return  # the reader is not reading: nothing more can reach it
+        with contextlib.suppress(Exception):
+            await self._event(send, json.dumps(body))
+            await self._send(send, {"type": "http.response.body", "body": b""})
+
+
+async def _no_receive() -> dict[str, Any]:
+    return {"type": "http.disconnect"}
+

@@ -1,0 +1,400 @@
+"""The OpenAI/DeepSeek chat API's wire format, translated to and from the request model.
+
+Request bodies become :class:`~appliance.request.GenerateParams` (the same the gRPC servicers
+build), answers become OpenAI's response, chunk and error objects. Nothing here serves: the
+transport (:mod:`appliance.httpapi.app`) reads bodies and writes responses.
+
+Like OpenAI's own API, a field this API does not know is refused (400 naming it), and so is a
+feature the appliance does not offer (tools, several choices, log probabilities, audio, images):
+a client is never answered as if it had been honoured. Error messages name the field and the
+rule, never the value sent (it may be personal data).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.errors import (
+    ApplianceError,
+    Cancelled,
+    DeadlineExceeded,
+    FailedPrecondition,
+    InvalidArgument,
+    Overloaded,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    client_message,
+)
+from appliance.generation import ResponseFormat
+from appliance.request import Chunk, GenerateParams, RequestInfo
+
+#: Fields of OpenAI's API the appliance does not offer: refused by name, never ignored.
+UNSUPPORTED = {
+    "tools": "tool calling is not supported",
+    "tool_choice": "tool calling is not supported",
+    "functions": "function calling is not supported",
+    "function_call": "function calling is not supported",
+    "audio": "audio output is not supported",
+    "modalities": "only text output is supported",
+    "prediction": "predicted outputs are not supported",
+    "web_search_options": "web search is not supported",
+    "top_logprobs": "log probabilities are not supported",
+    "best_of": "best_of is not supported",
+    "echo": "echo is not supported",
+    "suffix": "suffix (insertion) is not supported",
+}
+#: Accepted and without effect on the answer (OpenAI-side storage and billing hints).
+NO_EFFECT = frozenset({"store", "metadata", "service_tier", "parallel_tool_calls"})
+
+#: Body fields shared by both endpoints (the appliance's own extras at the end).
+_COMMON = frozenset({
+    "model", "stream", "stream_options", "max_tokens", "temperature", "top_p", "stop", "seed",
+    "n", "user", "frequency_penalty", "presence_penalty", "logit_bias", "logprobs",
+    "top_k", "min_p", "repetition_penalty",
+    "task_type", "priority", "allow_fallback", "include_reasoning", "allow_escalation",
+})
+CHAT_FIELDS = _COMMON | {"messages", "max_completion_tokens", "response_format"}
+COMPLETION_FIELDS = _COMMON | {"prompt"}
+
+#: What the appliance's finish reasons are called in OpenAI's API.
+_FINISH = {"stop": "stop", "length": "length"}
+MAX_USER_CHARS = 256
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to answer, beside what to generate."""
+
+    model: str
+    stream: bool
+    include_usage: bool
+
+
+# -- reading a request ----------------------------------------------------------------------
+
+
+def _bad(field: str, rule: str) -> InvalidArgument:
+    return InvalidArgument(f"{field}: {rule}", field=field)
+
+
+def _typed(body: Mapping[str, Any], field: str, kind: type | tuple[type, ...],
+           what: str) -> Any:
+    value = body.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise _bad(field, f"must be {what}")
+    if not isinstance(value, kind):
+        raise _bad(field, f"must be {what}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _bad(field, f"must be {what}")
+    return value
+
+
+def _number(body: Mapping[str, Any], field: str) -> float | None:
+    value = _typed(body, field, (int, float), "a number")
+    return None if value is None else float(value)
+
+
+def _integer(body: Mapping[str, Any], field: str) -> int | None:
+    value = _typed(body, field, int, "an integer")
+    return None if value is None else int(value)
+
+
+def _flag(body: Mapping[str, Any], field: str, default: bool) -> bool:
+    value = _typed(body, field, bool, "true or false")
+    return default if value is None else bool(value)
+
+
+def _check_fields(body: Mapping[str, Any], known: frozenset[str]) -> None:
+    for field in body:
+        if field in UNSUPPORTED:
+            raise _bad(field, UNSUPPORTED[field])
+        if field not in known and field not in NO_EFFECT:
+            raise _bad(field, "unrecognized request argument")
+    n = _integer(body, "n")
+    if n is not None and n != 1:
+        raise _bad("n", "only one choice per request is supported (n = 1)")
+    if _typed(body, "logprobs", (bool, int), "true or false"):
+        raise _bad("logprobs", "log probabilities are not supported")
+
+
+def _stop(body: Mapping[str, Any]) -> tuple[str, ...]:
+    value = body.get("stop")
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(s, str) for s in value):
+        return tuple(value)
+    raise _bad("stop", "must be a string or a list of strings")
+
+
+def _logit_bias(body: Mapping[str, Any]) -> tuple[tuple[int, float], ...]:
+    value = body.get("logit_bias")
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise _bad("logit_bias", "must be an object of token id to bias")
+    out = []
+    for key, bias in value.items():
+        if not (isinstance(key, str) and key.isdigit()) or isinstance(bias, bool) \
+                or not isinstance(bias, int | float) or not math.isfinite(bias):
+            raise _bad("logit_bias", "keys must be token ids, values numbers")
+        out.append((int(key), float(bias)))
+    return tuple(sorted(out))
+
+
+def _content(message: Mapping[str, Any], i: int) -> str:
+    content = message.get("content")
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise _bad(f"messages[{i}].content", "must be a string or a list of text parts")
+    texts = []
+    for part in content:
+        if not isinstance(part, dict) or part.get("type") != "text" \
+                or not isinstance(part.get("text"), str):
+            raise _bad(f"messages[{i}].content", "only text parts are supported "
+                       "(no images, audio or files)")
+        texts.append(part["text"])
+    return "".join(texts)
+
+
+def _messages(body: Mapping[str, Any]) -> tuple[Any, ...]:
+    from appliance.generation import Message  # noqa: PLC0415 - beside its only use
+
+    value = body.get("messages")
+    if not isinstance(value, list) or not value:
+        raise _bad("messages", "required: a non-empty list of {role, content} objects")
+    out = []
+    for i, m in enumerate(value):
+        if not isinstance(m, dict):
+            raise _bad(f"messages[{i}]", "must be an object with role and content")
+        for field in m:
+            if field in ("tool_calls", "function_call", "tool_call_id", "audio"):
+                raise _bad(f"messages[{i}].{field}", "tool and audio messages are not supported")
+        role = m.get("role")
+        if not isinstance(role, str):
+            raise _bad(f"messages[{i}].role", "must be a string")
+        if role == "developer":  # OpenAI's newer name for the system role
+            role = "system"
+        out.append(Message(role, _content(m, i)))
+    return tuple(out)
+
+
+def _response_format(body: Mapping[str, Any]) -> ResponseFormat:
+    value = body.get("response_format")
+    if value is None:
+        return ResponseFormat()
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind in ("text", "json_object"):
+        return ResponseFormat(kind)
+    if kind == "json_schema":
+        spec = value.get("json_schema")
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        if not isinstance(schema, dict):
+            raise _bad("response_format.json_schema.schema", "required: a JSON Schema object")
+        return ResponseFormat("json_schema", json.dumps(schema))
+    raise _bad("response_format.type", "must be text, json_object or json_schema")
+
+
+def _model(body: Mapping[str, Any], aliases: Mapping[str, str]) -> tuple[str, str]:
+    """(the name the caller used, what the pipeline takes: a tier, "auto" or "")."""
+    name = _typed(body, "model", str, "a string") or ""
+    return name, aliases.get(name, name)
+
+
+def _user(body: Mapping[str, Any]) -> str:
+    user = _typed(body, "user", str, "a string") or ""
+    if len(user) > MAX_USER_CHARS:
+        raise _bad("user", f"longer than {MAX_USER_CHARS} characters")
+    return user
+
+
+def _stream(body: Mapping[str, Any]) -> tuple[bool, bool]:
+    stream = _flag(body, "stream", default=False)
+    options = body.get("stream_options")
+    include_usage = False
+    if options is not None:
+        if not isinstance(options, dict) or set(options) - {"include_usage"}:
+            raise _bad("stream_options", "only include_usage is supported")
+        include_usage = _flag(options, "include_usage", default=False)
+    return stream, include_usage
+
+
+def parse(body: Any, *, chat: bool, aliases: Mapping[str, str]) -> tuple[GenerateParams, Options]:
+    """A chat (``chat``) or completion request body as the request model, and how to answer.
+    Raises InvalidArgument naming the first field that is wrong."""
+    if not isinstance(body, dict):
+        raise _bad("body", "must be a JSON object")
+    _check_fields(body, CHAT_FIELDS if chat else COMPLETION_FIELDS)
+    shown, model = _model(body, aliases)
+    stream, include_usage = _stream(body)
+    max_tokens = _integer(body, "max_completion_tokens") if chat else None
+    if max_tokens is None:
+        max_tokens = _integer(body, "max_tokens")
+    if chat:
+        texts: dict[str, Any] = {"messages": _messages(body)}
+    else:
+        prompt = body.get("prompt")
+        if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
+            prompt = prompt[0]
+        if not isinstance(prompt, str) or not prompt:
+            raise _bad("prompt", "required: a non-empty string (one prompt per request)")
+        texts = {"prompt": prompt}
+    params = GenerateParams(
+        **texts, model=model, max_tokens=max_tokens or 0,
+        temperature=_number(body, "temperature"), top_p=_number(body, "top_p"),
+        stop=_stop(body), seed=_integer(body, "seed"),
+        task_type=_typed(body, "task_type", str, "a string") or "",
+        include_reasoning=_flag(body, "include_reasoning", default=True),
+        allow_fallback=_flag(body, "allow_fallback", default=True),
+        allow_escalation=_flag(body, "allow_escalation", default=True),
+        priority=_integer(body, "priority") or 0,
+        top_k=_integer(body, "top_k"), min_p=_number(body, "min_p"),
+        repetition_penalty=_number(body, "repetition_penalty"),
+        frequency_penalty=_number(body, "frequency_penalty"),
+        presence_penalty=_number(body, "presence_penalty"),
+        logit_bias=_logit_bias(body),
+        response_format=_response_format(body) if chat else ResponseFormat(),
+        end_user=_user(body), unary=not stream)
+    return params, Options(model=shown, stream=stream, include_usage=include_usage)
+
+
+# -- writing an answer ----------------------------------------------------------------------
+
+
+def extras(info: RequestInfo) -> dict[str, Any]:
+    """The appliance's own fields on a response (clients ignore what they do not know)."""
+    return {"request_id": info.request_id, "served_by": info.route or "",
+            "tier": info.tier or "", "route_reason": info.route_reason or "",
+            "pii": dict(sorted(info.pii_counts.items()))}
+
+
+def usage(chunk: Chunk) -> dict[str, int]:
+    return {"prompt_tokens": chunk.prompt_tokens, "completion_tokens": chunk.completion_tokens,
+            "total_tokens": chunk.prompt_tokens + chunk.completion_tokens}
+
+
+def finish_reason(chunk: Chunk) -> str | None:
+    if chunk.finish_reason is None:
+        return None
+    return _FINISH.get(chunk.finish_reason, chunk.finish_reason)
+
+
+def _model_name(opts: Options, info: RequestInfo) -> str:
+    return opts.model or info.tier or ""
+
+
+class Writer:
+    """Builds one request's response objects (ids and creation time fixed per request)."""
+
+    def __init__(self, info: RequestInfo, opts: Options, *, chat: bool,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.info = info
+        self.opts = opts
+        self.chat = chat
+        self.created = int(clock())
+        self.id = ("chatcmpl-" if chat else "cmpl-") + info.request_id
+
+    def _head(self, kind: str) -> dict[str, Any]:
+        return {"id": self.id, "object": kind, "created": self.created,
+                "model": _model_name(self.opts, self.info), "system_fingerprint": None}
+
+    def whole(self, text: str, reasoning: str, last: Chunk) -> dict[str, Any]:
+        """The non-streamed answer."""
+        if self.chat:
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            if reasoning:
+                message["reasoning_content"] = reasoning
+            choice: dict[str, Any] = {"index": 0, "message": message, "logprobs": None,
+                                      "finish_reason": finish_reason(last)}
+            out = self._head("chat.completion")
+        else:
+            choice = {"index": 0, "text": text, "logprobs": None,
+                      "finish_reason": finish_reason(last)}
+            out = self._head("text_completion")
+        return {**out, "choices": [choice], "usage": usage(last), "appliance": extras(self.info)}
+
+    def chunk(self, piece: Chunk, *, first: bool) -> dict[str, Any]:
+        """One streamed chunk (the first carries the role; the last the finish reason)."""
+        if self.chat:
+            delta: dict[str, Any] = {}
+            if first:
+                delta["role"] = "assistant"
+            if piece.reasoning:
+                delta["reasoning_content"] = piece.reasoning
+            if piece.text or first or not piece.reasoning:
+                delta["content"] = piece.text
+            choice: dict[str, Any] = {"index": 0, "delta": delta, "logprobs": None,
+                                      "finish_reason": finish_reason(piece)}
+            out = self._head("chat.completion.chunk")
+        else:
+            choice = {"index": 0, "text": piece.text, "logprobs": None,
+                      "finish_reason": finish_reason(piece)}
+            out = self._head("text_completion")
+        out["choices"] = [choice]
+        if self.opts.include_usage:  # as OpenAI: null on every chunk but the usage chunk
+            out["usage"] = None
+        if first or piece.finish_reason is not None:
+            out["appliance"] = extras(self.info)
+        return out
+
+    def usage_chunk(self, last: Chunk) -> dict[str, Any]:
+        """``stream_options.include_usage``: a last chunk with no choices and the usage."""
+        kind = "chat.completion.chunk" if self.chat else "text_completion"
+        return {**self._head(kind), "choices": [], "usage": usage(last)}
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+#: Error class -> (HTTP status, OpenAI error type, code).
+_HTTP: list[tuple[type[ApplianceError], int, str, str | None]] = [
+    (Unauthenticated, 401, "authentication_error", "invalid_api_key"),
+    (PermissionDenied, 403, "permission_error", "permission_denied"),
+    (Overloaded, 429, "rate_limit_error", "rate_limit_exceeded"),
+    (DeadlineExceeded, 504, "timeout_error", "deadline_exceeded"),
+    (Cancelled, 499, "cancelled", "cancelled"),
+    (Unavailable, 503, "service_unavailable", "unavailable"),
+    (FailedPrecondition, 409, "invalid_request_error", "failed_precondition"),
+    (InvalidArgument, 400, "invalid_request_error", None),
+]
+
+
+class BodyError(InvalidArgument):
+    """The body itself: too large (413), not JSON (400), not sent in time (408)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message, field="body")
+        self.status = status
+
+
+def http_error(error: BaseException, request_id: str) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, OpenAI error object) for ``error``: the one error tree, mapped."""
+    if isinstance(error, BodyError):
+        body_code = {413: "request_too_large", 408: "request_timeout"}.get(error.status,
+                                                                           "invalid_json")
+        return error.status, _error(client_message(error), "invalid_request_error", "body",
+                                    body_code)
+    for cls, status, kind, code in _HTTP:
+        if isinstance(error, cls):
+            param = error.context.get("field") if isinstance(error, InvalidArgument) else None
+            if isinstance(error, InvalidArgument) and param == "model":
+                return 404, _error(client_message(error), "invalid_request_error", "model",
+                                   "model_not_found")
+            return status, _error(client_message(error), kind, param, code)
+    return 500, _error(f"internal error (request id {request_id})", "internal_error", None,
+                       "internal_error")
+
+
+def _error(message: str, kind: str, param: str | None, code: str | None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
