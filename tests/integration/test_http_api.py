@@ -1,0 +1,336 @@
+"""The OpenAI-compatible HTTP API, called with the official ``openai`` package (sync and async)
+against the real daemon: the same pipeline as gRPC behind a second front door.
+
+Three servers: the session daemon (real model, no authentication) for answers and streams; an
+in-process server whose v3 engine records what the model receives and whose r1 engine is a
+named fake (``ScriptedReasoning``: the small model never writes <think> tags) for masking and
+reasoning; a daemon with required tokens for the refusals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from appliance import config as cfgmod
+from appliance.config import ModelConfig
+from appliance.engine.types import Finished, TextPiece
+from tests.daemon import Daemon, write_config
+from tests.inprocess import InProcessServer, RecordingEngine
+
+EMAIL = "jane.roe@example.org"
+RESIDENT_ID = "11010519491231002X"  # checksum-valid 居民身份证号码 (the standard's example)
+QUESTION = "What is the capital of France?"
+
+
+def _client(base_url: str, key: str = "sk-no-key-required") -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url, api_key=key, max_retries=0, timeout=120)
+
+
+# -- the session daemon: real model, real answers ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def api(daemon: Daemon) -> Iterator[openai.OpenAI]:
+    with _client(daemon.http_url) as c:
+        yield c
+
+
+def test_chat_answer_with_request_id_and_appliance_fields(api: openai.OpenAI) -> None:
+    raw = api.chat.completions.with_raw_response.create(
+        model="v3", messages=[{"role": "user", "content": QUESTION}], max_tokens=12,
+        temperature=0)
+    r = raw.parse()
+    assert r.object == "chat.completion"
+    assert r.choices[0].message.role == "assistant"
+    assert r.choices[0].message.content
+    assert r.choices[0].finish_reason in ("stop", "length")
+    assert r.usage is not None and 0 < r.usage.completion_tokens <= 12
+    assert r.usage.total_tokens == r.usage.prompt_tokens + r.usage.completion_tokens
+    extra = (r.model_extra or {})["appliance"]
+    assert raw.headers["x-request-id"] == extra["request_id"]
+    assert r.id == "chatcmpl-" + extra["request_id"]
+    assert {"served_by": "local", "tier": "v3"} == {k: extra[k] for k in ("served_by", "tier")}
+    assert "v3" == r.model
+
+
+def test_stream_assembled_equals_the_unary_answer(api: openai.OpenAI) -> None:
+    ask = {"model": "deepseek-chat", "messages": [{"role": "user", "content": QUESTION}],
+           "max_tokens": 24, "temperature": 0, "seed": 7}
+    whole = api.chat.completions.create(**ask)
+    chunks = list(api.chat.completions.create(**ask, stream=True,
+                                              stream_options={"include_usage": True}))
+    text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
+    assert whole.choices[0].message.content == text
+    assert "deepseek-chat" == whole.model == chunks[0].model
+    assert "assistant" == chunks[0].choices[0].delta.role
+    finals = [ch.choices[0].finish_reason for ch in chunks if ch.choices]
+    assert [whole.choices[0].finish_reason] == [f for f in finals if f is not None]
+    usage_chunk = chunks[-1]
+    assert [] == usage_chunk.choices
+    assert whole.usage == usage_chunk.usage
+    assert all(ch.usage is None for ch in chunks[:-1])
+
+
+def test_completions_stream_and_unary_agree(api: openai.OpenAI) -> None:
+    ask = {"model": "v3", "prompt": "Once upon a time", "max_tokens": 16, "temperature": 0}
+    whole = api.completions.create(**ask)
+    streamed = "".join(ch.choices[0].text for ch in api.completions.create(**ask, stream=True))
+    assert whole.choices[0].text == streamed
+    assert "text_completion" == whole.object
+    assert 16 == whole.usage.completion_tokens  # type: ignore[union-attr]
+
+
+def test_async_client_streams(daemon: Daemon) -> None:
+    async def ask() -> tuple[str, str]:
+        async with openai.AsyncOpenAI(base_url=daemon.http_url, api_key="x",
+                                      max_retries=0) as c:
+            ask = {"model": "v3", "messages": [{"role": "user", "content": QUESTION}],
+                   "max_tokens": 10, "temperature": 0}
+            whole = await c.chat.completions.create(**ask)
+            stream = await c.chat.completions.create(**ask, stream=True)
+            parts = [ch.choices[0].delta.content or "" async for ch in stream]
+            return whole.choices[0].message.content or "", "".join(parts)
+
+    whole, streamed = asyncio.run(ask())
+    assert whole and whole == streamed
+
+
+def test_models_lists_tiers_and_deepseek_names(api: openai.OpenAI) -> None:
+    ids = [m.id for m in api.models.list().data]
+    assert {"v3", "r1", "deepseek-chat", "deepseek-reasoner"} <= set(ids)
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
+    ({"n": 2}, "n"),
+    ({"logprobs": True}, "logprobs"),
+    ({"audio": {"voice": "alloy", "format": "wav"}}, "audio"),
+    ({"frobnicate": 1}, "frobnicate"),
+])
+def test_unsupported_features_are_refused_by_name(api: openai.OpenAI, extra: dict[str, Any],
+                                                  field: str) -> None:
+    with pytest.raises(openai.BadRequestError) as err:
+        api.chat.completions.create(model="v3", messages=[{"role": "user", "content": "Hi"}],
+                                    extra_body=extra)
+    assert field == err.value.param
+    assert field in err.value.message
+
+
+def test_image_parts_are_refused(api: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as err:
+        api.chat.completions.create(model="v3", messages=[{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}])
+    assert "messages[0].content" == err.value.param
+
+
+def test_unknown_model_is_404_and_names_no_value(api: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as err:
+        api.chat.completions.create(model=EMAIL, messages=[{"role": "user", "content": "Hi"}])
+    assert "model" == err.value.param
+    assert EMAIL not in err.value.message
+
+
+def test_body_errors(daemon: Daemon) -> None:
+    url = daemon.http_url + "/chat/completions"
+    bad = httpx.post(url, content=b"{not json", headers={"content-type": "application/json"})
+    assert 400 == bad.status_code
+    assert "body" == bad.json()["error"]["param"]
+    big = httpx.post(url, content=b" " * (5 * 1024 * 1024),
+                     headers={"content-type": "application/json"})
+    assert 413 == big.status_code
+    assert "request_too_large" == big.json()["error"]["code"]
+    health = httpx.get(daemon.http_url.removesuffix("/v1") + "/health")
+    assert (200, "SERVING") == (health.status_code, health.json()["status"])
+
+
+# -- masking and reasoning: recorded and scripted engines ----------------------------------
+
+ANSWER = ["<thi", "nk>The user <EMAIL_", "ADDRESS_1> asks.</th", "ink>Your ID <CN_RESIDENT",
+          "_ID_1> is noted."]
+
+
+class ScriptedReasoning:
+    """A fake r1 output in a reasoning model's shape; tokenizer and the rest are real."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
+                       priority: int = 0, max_queue_wait: float | None = None, *,
+                       owner: str = "") -> AsyncIterator[Any]:
+        for piece in ANSWER:
+            yield TextPiece(piece)
+        yield Finished("stop", prompt_tokens=len(tokens), completion_tokens=len(ANSWER))
+
+
+class Site:
+    def __init__(self, server: InProcessServer, received: list[str]) -> None:
+        self.server = server
+        self.received = received
+        assert server.app.http is not None
+        self.url = f"http://{server.app.http.address}/v1"
+        self.stopped = False
+
+    def stop(self) -> None:
+        if not self.stopped:
+            self.stopped = True
+            self.server.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Site]:
+    received: list[str] = []
+    models = {
+        "v3": ModelConfig(tier="v3", path=model_path, n_threads=2, chat_template="transcript"),
+        # slots differ, so r1 is an engine of its own (the one the fake wraps)
+        "r1": ModelConfig(tier="r1", path=model_path, n_threads=2, chat_template="transcript",
+                          reasoning="think_tags", slots=2)}
+    state = tmp_path_factory.mktemp("http")
+    cfg = replace(cfgmod.embedded_default(), state_dir=state, models=models,
+                  server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"),
+                  audit=replace(cfgmod.AuditConfig(), dev_officer_key=True))
+
+    def wrap(engine: Any) -> Any:
+        return ScriptedReasoning(engine) if engine.name == "r1" else \
+            RecordingEngine(engine, received)
+
+    site = Site(InProcessServer(cfg, wrap=wrap), received)
+    yield site
+    site.stop()
+
+
+def test_pii_reaches_the_model_only_as_placeholders(site: Site) -> None:
+    with _client(site.url) as c:
+        r = c.chat.completions.create(
+            model="v3", max_tokens=4, temperature=0, user=EMAIL,
+            messages=[{"role": "system", "content": "You are terse."},
+                      {"role": "user", "content": f"Mail {EMAIL}, 身份证号 {RESIDENT_ID}."}])
+    seen = "\n".join(site.received)
+    assert EMAIL not in seen and RESIDENT_ID not in seen
+    assert "<EMAIL_ADDRESS_1>" in seen and "<CN_RESIDENT_ID_1>" in seen
+    pii = (r.model_extra or {})["appliance"]["pii"]
+    assert {"EMAIL_ADDRESS": 1, "CN_RESIDENT_ID": 1} == pii
+
+
+def test_reasoner_streams_reasoning_content_apart_and_restored(site: Site) -> None:
+    prompt = f"I am {EMAIL}, 身份证号 {RESIDENT_ID}. Note it."
+    with _client(site.url) as c:
+        chunks = list(c.chat.completions.create(
+            model="deepseek-reasoner", stream=True,
+            messages=[{"role": "user", "content": prompt}]))
+        whole = c.chat.completions.create(model="deepseek-reasoner",
+                                          messages=[{"role": "user", "content": prompt}])
+    deltas = [ch.choices[0].delta for ch in chunks if ch.choices]
+    reasoning = "".join((d.model_extra or {}).get("reasoning_content") or "" for d in deltas)
+    content = "".join(d.content or "" for d in deltas)
+    assert f"The user {EMAIL} asks." == reasoning
+    assert f"Your ID {RESIDENT_ID} is noted." == content
+    message = whole.choices[0].message
+    assert reasoning == (message.model_extra or {})["reasoning_content"]
+    assert content == message.content
+
+
+def test_audit_log_holds_http_requests_without_pii(site: Site) -> None:
+    """Last in this part: stops the server, so the log is complete, then verifies it."""
+    from appliance.audit.keys import load_officer_private
+    from appliance.audit.verify import verify_dir
+
+    with _client(site.url) as c:
+        c.chat.completions.create(model="v3", max_tokens=2, user=EMAIL,
+                                  messages=[{"role": "user", "content": f"Hi, {EMAIL}"}])
+    state = site.server.app.config.state_dir
+    site.stop()
+    records: list[dict[str, Any]] = []
+    report = verify_dir(state / "audit", load_officer_private(
+        state / "dev-officer" / "officer.key"), None, records.append)
+    assert report.ok, report.summary()
+    http = [r for r in records if str(r.get("method", "")).startswith("http:")]
+    assert {"http:/v1/chat/completions"} == {r["method"] for r in http}
+    assert {"begin", "end"} == {r["type"] for r in http}
+    assert "<EMAIL_ADDRESS_1>" in {r.get("end_user") for r in http if r["type"] == "begin"}
+    dumped = json.dumps(records, ensure_ascii=False)
+    assert EMAIL not in dumped and RESIDENT_ID not in dumped
+
+
+# -- refusals: a daemon that requires tokens -----------------------------------------------
+
+
+def _token(cfg: Path, name: str, role: str, out: Path) -> str:
+    p = subprocess.run([sys.executable, "-m", "appliance", "token", "create", "--config",
+                        str(cfg), "--name", name, "--role", role, "--out", str(out)],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert 0 == p.returncode, p.stderr
+    return out.read_text().strip()
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory,
+            model_path: Path) -> Iterator[tuple[Daemon, dict[str, str], Path]]:
+    work = tmp_path_factory.mktemp("http-auth")
+    cfg = write_config(work / "appliance.toml", model_path,
+                       auth="required = true\n\n[auth.identities.limited]\n"
+                            "requests_per_minute = 2\n\n"
+                            '[auth.identities.batch]\ntiers = ["r1"]')
+    tokens = {name: _token(cfg, name, role, work / f"{name}.token") for name, role in
+              [("app", "client"), ("limited", "client"), ("batch", "client"),
+               ("gone", "client"), ("aud", "auditor")]}
+    d = Daemon(work, cfg)
+    try:
+        d.wait_for("ready")
+        yield d, tokens, cfg
+    finally:
+        assert 0 == d.stop()
+
+
+def _ask(c: openai.OpenAI, model: str = "v3") -> Any:
+    return c.chat.completions.create(model=model, max_tokens=1,
+                                     messages=[{"role": "user", "content": "Hi"}])
+
+
+def test_refusals_in_openai_terms(secured: tuple[Daemon, dict[str, str], Path]) -> None:
+    d, tokens, cfg = secured
+    with _client(d.http_url, tokens["app"]) as c:
+        assert _ask(c).choices[0].finish_reason
+    with _client(d.http_url, "llma_not-a-token") as c, \
+            pytest.raises(openai.AuthenticationError):
+        _ask(c)
+    plain = httpx.post(d.http_url + "/chat/completions", json={"model": "v3", "messages": []})
+    assert 401 == plain.status_code
+    assert "authentication_error" == plain.json()["error"]["type"]
+    with _client(d.http_url, tokens["batch"]) as c, pytest.raises(openai.PermissionDeniedError):
+        _ask(c, "v3")  # batch may use r1 only
+    with _client(d.http_url, tokens["aud"]) as c:
+        with pytest.raises(openai.PermissionDeniedError):
+            _ask(c)  # an auditor may list models, not generate
+        assert [m.id for m in c.models.list().data]
+    with _client(d.http_url, tokens["limited"]) as c:
+        _ask(c)
+        _ask(c)
+        with pytest.raises(openai.RateLimitError) as err:
+            _ask(c)
+    assert float(err.value.response.headers["retry-after"]) > 0
+    # Revoked: refused on the next call.
+    p = subprocess.run([sys.executable, "-m", "appliance", "token", "revoke", "--config",
+                        str(cfg), "--name", "gone"], capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert 0 == p.returncode, p.stderr
+    with _client(d.http_url, tokens["gone"]) as c, pytest.raises(openai.AuthenticationError):
+        _ask(c)
+    rpc = [e for e in d.events() if e.get("event") == "rpc"
+           and str(e.get("method")).startswith("http:")]
+    assert {"UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "OK"} <= \
+        {e["status"] for e in rpc}
