@@ -4,7 +4,7 @@
 # unprivileged user, and keeps configuration and state in volumes.
 #
 #   docker build -t llm-appliance .
-#   docker run -d --name llm -p 50051:50051 \
+#   docker run -d --name llm -p 50051:50051 -p 8080:8080 \
 #       -v llm-etc:/etc/llm-appliance -v llm-state:/var/lib/llm-appliance llm-appliance
 #
 # Before it serves, put the officer's public key in /etc/llm-appliance/officer.pub and the
@@ -43,11 +43,12 @@ VOLUME ["/etc/llm-appliance", "/var/lib/llm-appliance"]
 USER llm-appliance
 WORKDIR /var/lib/llm-appliance
 ENV PYTHONUNBUFFERED=1
-# gRPC on every interface of the container (authentication stays required); metrics stay on
-# the container's loopback unless [metrics] says otherwise.
-EXPOSE 50051
+# gRPC and the OpenAI-compatible HTTP API on every interface of the container (authentication
+# stays required); metrics stay on the container's loopback unless [metrics] says otherwise.
+EXPOSE 50051 8080
 HEALTHCHECK --interval=30s --timeout=10s --start-period=300s --retries=3 \
     CMD ["appliance", "health", "--target", "127.0.0.1:50051"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["appliance"]
-CMD ["serve", "--config", "/etc/llm-appliance/appliance.toml", "--listen", "0.0.0.0:50051"]
+CMD ["serve", "--config", "/etc/llm-appliance/appliance.toml", "--listen", "0.0.0.0:50051", \
+     "--http-listen", "0.0.0.0:8080"]

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-done
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools clean ci-fresh
+.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container clean ci-fresh
 
 setup: $(STAMP)
 
@@ -105,6 +105,20 @@ deb-only: deb-tools
 # Re-pin the .deb's runtime dependencies, with hashes, after changing pyproject/constraints.
 deb-lock: setup
 	$(PY) packaging/lock.py
+
+# The container image, built from the Dockerfile with buildah (no Docker engine; root, chroot
+# isolation, a debootstrap'ed bookworm as the base image): packaging/container.sh says how.
+CONTAINER_TAG ?= llm-appliance:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+container-tools:
+	@if ! command -v buildah >/dev/null || ! command -v debootstrap >/dev/null; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq buildah debootstrap; fi
+
+container: container-tools
+	packaging/container.sh $(CONTAINER_TAG)
+
+# Slow: build the image, run the CLI in it and the daemon in a derived test image.
+test-container: setup container-tools
+	$(PY) -m pytest -m container tests/packaging $(PYTEST_ARGS)
 
 # Slow: install the .deb into a Debian 12 root made with debootstrap (fetches Debian packages
 # from the mirror at test time), config check, run the daemon there and ask it a question.

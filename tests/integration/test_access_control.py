@@ -224,5 +224,30 @@ def test_mutual_tls(tmp_path: Path, model_path: Path) -> None:
             assert grpc.StatusCode.UNAVAILABLE == _code(lambda: c.generate("Hi", **GEN))
         with Client(d.address, timeout=30, retry=NO_RETRY, credentials=Credentials(ca=ca.path)) as c:
             assert grpc.StatusCode.UNAVAILABLE == _code(lambda: c.generate("Hi", **GEN))
+        _http_mtls(d.http_url, ca.path, good, nobody, foreign)
     finally:
         assert 0 == d.stop()
+
+
+def _http_mtls(url: str, ca: Path, good: tuple[Path, Path], nobody: tuple[Path, Path],
+               foreign: tuple[Path, Path]) -> None:
+    """The HTTP API on the same [server] TLS files: the certificate is the identity there too."""
+    import ssl
+
+    import httpx
+
+    assert url.startswith("https://")
+    body = {"model": "v3", "max_tokens": 1, "messages": [{"role": "user", "content": "Hi"}]}
+
+    def post(pair: tuple[Path, Path] | None) -> int:
+        context = ssl.create_default_context(cafile=str(ca))
+        if pair is not None:
+            context.load_cert_chain(str(pair[0]), str(pair[1]))
+        with httpx.Client(verify=context, timeout=60) as h:
+            return h.post(url + "/chat/completions", json=body).status_code
+
+    assert 200 == post(good)
+    assert 403 == post(nobody)
+    for refused in (foreign, None):  # the TLS handshake fails
+        with pytest.raises(httpx.HTTPError):
+            post(refused)

@@ -13,6 +13,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -281,7 +282,7 @@ def _token(cfg: Path, name: str, role: str, out: Path) -> str:
 def secured(tmp_path_factory: pytest.TempPathFactory,
             model_path: Path) -> Iterator[tuple[Daemon, dict[str, str], Path]]:
     work = tmp_path_factory.mktemp("http-auth")
-    cfg = write_config(work / "appliance.toml", model_path,
+    cfg = write_config(work / "appliance.toml", model_path, http="body_timeout_seconds = 1.0",
                        auth="required = true\n\n[auth.identities.limited]\n"
                             "requests_per_minute = 2\n\n"
                             '[auth.identities.batch]\ntiers = ["r1"]')
@@ -334,3 +335,25 @@ def test_refusals_in_openai_terms(secured: tuple[Daemon, dict[str, str], Path]) 
            and str(e.get("method")).startswith("http:")]
     assert {"UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "OK"} <= \
         {e["status"] for e in rpc}
+
+
+def test_slow_clients_are_cut_off(secured: tuple[Daemon, dict[str, str], Path]) -> None:
+    """Headers not sent, or a body not sent, within [http] body_timeout_seconds (1 s here)."""
+    import socket
+
+    d, tokens, _cfg = secured
+    host, port = d.http_url.removeprefix("http://").removesuffix("/v1").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as idle:
+        idle.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")  # and no more
+        started = time.monotonic()
+        assert b"" == idle.recv(4096)  # closed by the daemon
+        assert time.monotonic() - started < 20
+    with socket.create_connection((host, int(port)), timeout=30) as slow:
+        slow.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 100\r\n"
+                     b"Authorization: Bearer " + tokens["app"].encode() + b"\r\n\r\n{")
+        answer = b""
+        while b"request_timeout" not in answer and (part := slow.recv(65536)):
+            answer += part
+    assert answer.decode().startswith("HTTP/1.1 408"), answer[:200]
+    assert b'"code":"request_timeout"' in answer
