@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ _COMMON = frozenset({
 })
 CHAT_FIELDS = _COMMON | {"messages", "max_completion_tokens", "response_format"}
 COMPLETION_FIELDS = _COMMON | {"prompt"}
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 #: What the appliance's finish reasons are called in OpenAI's API.
 _FINISH = {"stop": "stop", "length": "length"}
@@ -117,7 +120,10 @@ def _check_fields(body: Mapping[str, Any], known: frozenset[str]) -> None:
         if field in UNSUPPORTED:
             raise _bad(field, UNSUPPORTED[field])
         if field not in known and field not in NO_EFFECT:
-            raise _bad(field, "unrecognized request argument")
+            # Named, as OpenAI names it, only when it looks like a field name: a caller's
+            # key may be anything, personal data included, and errors never echo values.
+            shown = field if _IDENTIFIER.fullmatch(field) else "(a key that is not a name)"
+            raise _bad(shown, "unrecognized request argument")
     n = _integer(body, "n")
     if n is not None and n != 1:
         raise _bad("n", "only one choice per request is supported (n = 1)")

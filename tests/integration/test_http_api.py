@@ -26,6 +26,7 @@ import pytest
 from appliance import config as cfgmod
 from appliance.config import ModelConfig
 from appliance.engine.types import Finished, TextPiece
+from appliance.errors import EngineFailure
 from tests.daemon import Daemon, write_config
 from tests.inprocess import InProcessServer, RecordingEngine
 
@@ -161,6 +162,10 @@ ANSWER = ["<thi", "nk>The user <EMAIL_", "ADDRESS_1> asks.</th", "ink>Your ID <C
           "_ID_1> is noted."]
 
 
+#: A request with this max_tokens makes the fake fail after its first pieces.
+FAIL_AT_MAX_TOKENS = 13
+
+
 class ScriptedReasoning:
     """A fake r1 output in a reasoning model's shape; tokenizer and the rest are real."""
 
@@ -173,7 +178,9 @@ class ScriptedReasoning:
     async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
                        priority: int = 0, max_queue_wait: float | None = None, *,
                        owner: str = "") -> AsyncIterator[Any]:
-        for piece in ANSWER:
+        for i, piece in enumerate(ANSWER):
+            if i == 4 and params.max_tokens == FAIL_AT_MAX_TOKENS:
+                raise EngineFailure("scripted failure in the middle of a stream")
             yield TextPiece(piece)
         yield Finished("stop", prompt_tokens=len(tokens), completion_tokens=len(ANSWER))
 
@@ -245,6 +252,24 @@ def test_reasoner_streams_reasoning_content_apart_and_restored(site: Site) -> No
     assert content == message.content
 
 
+def test_a_stream_failing_midway_ends_with_an_error_event(site: Site) -> None:
+    with _client(site.url) as c:
+        stream = c.chat.completions.create(
+            model="deepseek-reasoner", stream=True, max_tokens=FAIL_AT_MAX_TOKENS,
+            messages=[{"role": "user", "content": "Go."}])
+        seen = []
+        with pytest.raises(openai.APIError) as err:
+            seen.extend(stream)
+    assert seen  # the failure came after chunks had been sent
+    assert "internal error (request id " in err.value.message
+
+
+def test_http_calls_are_counted_with_their_method(site: Site) -> None:
+    address = site.server.app.metrics_address
+    text = httpx.get(f"http://{address}/metrics", timeout=30).text
+    assert 'method="http:/v1/chat/completions"' in text
+
+
 def test_audit_log_holds_http_requests_without_pii(site: Site) -> None:
     """Last in this part: stops the server, so the log is complete, then verifies it."""
     from appliance.audit.keys import load_officer_private
@@ -265,6 +290,16 @@ def test_audit_log_holds_http_requests_without_pii(site: Site) -> None:
     assert "<EMAIL_ADDRESS_1>" in {r.get("end_user") for r in http if r["type"] == "begin"}
     dumped = json.dumps(records, ensure_ascii=False)
     assert EMAIL not in dumped and RESIDENT_ID not in dumped
+    out = state / "export.jsonl"
+    export = subprocess.run(
+        [sys.executable, "-m", "appliance", "audit", "export", "--dir", str(state / "audit"),
+         "--key", str(state / "dev-officer" / "officer.key"), "--format", "jsonl",
+         "--out", str(out), "--quiet"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert 0 == export.returncode, export.stderr
+    exported = out.read_text(encoding="utf-8")
+    assert "http:/v1/chat/completions" in exported
+    assert EMAIL not in exported and RESIDENT_ID not in exported
 
 
 # -- refusals: a daemon that requires tokens -----------------------------------------------

@@ -100,3 +100,30 @@ def test_no_request_value_in_errors_or_logs(daemon: Daemon, kwargs: dict[str, An
     log = daemon.log_path.read_text(encoding="utf-8", errors="replace")
     assert info.value.request_id in log
     assert PII_VALUE not in log
+
+
+@pytest.mark.parametrize("body", [
+    {"model": PII_VALUE, "messages": [{"role": "user", "content": "x"}]},
+    {"messages": [{"role": PII_VALUE, "content": "x"}]},
+    {"messages": [{"role": "user", "content": "x"}], "response_format": {"type": PII_VALUE}},
+    {"messages": [{"role": "user", "content": "x"}], "task_type": PII_VALUE * 10},
+    {"messages": [{"role": "user", "content": "x"}], "stop": [PII_VALUE * 4]},
+    {"messages": [{"role": "user", "content": "x"}], "user": PII_VALUE * 20},
+    {"messages": [{"role": "user", "content": "x"}], PII_VALUE: 1},
+    {"messages": [{"role": "user", "content": "x"}], "response_format": {
+        "type": "json_schema", "json_schema": {"name": "s", "schema": {
+            "type": "object", "description": PII_VALUE}}}},
+    {"messages": [{"role": "user", "content": PII_VALUE}], "temperature": PII_VALUE},
+], ids=["model", "role", "response_format", "task_type", "stop", "user", "field_name",
+        "json_schema", "temperature"])
+def test_no_request_value_in_http_errors_or_logs(daemon: Daemon, body: dict[str, Any]) -> None:
+    """The same over the HTTP API: the error object names the field, never the value."""
+    import httpx
+
+    r = httpx.post(daemon.http_url + "/chat/completions", json=body, timeout=60)
+    assert r.status_code in (400, 404)
+    assert PII_VALUE not in r.text
+    assert r.json()["error"]["param"]
+    log = daemon.log_path.read_text(encoding="utf-8", errors="replace")
+    assert r.headers["x-request-id"] in log
+    assert PII_VALUE not in log
