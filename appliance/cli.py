@@ -168,7 +168,15 @@ def _add_audit(sub: Subparsers) -> None:
     e.add_argument("--to", dest="end", help="only records before (ISO 8601)")
     e.add_argument("--user", help="only this client identity")
     e.add_argument("--model", help="only this tier (v3, r1) or model SHA-256")
-    e.add_argument("--out", type=Path, required=True, help="export file")
+    e.add_argument("--out", type=Path, required=True,
+                   help="export file ('-' with --follow: standard output)")
+    e.add_argument("--follow", action="store_true",
+                   help="keep running: write records as checkpoints cover them (jsonl, csv, "
+                        "ocsf), resuming after a restart from --cursor")
+    e.add_argument("--cursor", type=Path,
+                   help="with --follow: where the position is kept (default OUT.cursor.json)")
+    e.add_argument("--interval", type=float, default=2.0,
+                   help="with --follow: seconds between polls (default 2)")
     e.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -491,23 +499,7 @@ def cmd_audit(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit statu
             return _die(f"{args.dir}: not a directory", EXIT_USAGE)
         key = keys.load_officer_private(args.key, passphrase) if args.key else None
         if args.audit_command == "verify":
-            from appliance.audit.verify import verify_dir  # noqa: PLC0415
-
-            report = verify_dir(args.dir, key, args.anchors)
-            if args.json:
-                print(json.dumps(report.as_dict(), indent=2))
-            else:
-                for seg in report.segments:
-                    where = f" at seq {seg.seq}" if seg.seq is not None else ""
-                    detail = f": {seg.detail}{where}" if seg.detail else ""
-                    print(f"segment {seg.segment:>6}  {seg.status:<20} {seg.records:>7} "
-                          f"records{detail}")
-                for u in report.unexplained[:20]:
-                    print(f"request {u['request_id']} (segment {u['segment']}) began without "
-                          f"an end record, and the log does not say why")
-                print(report.summary + ("" if key else " (signatures and chain only; give "
-                                        "--key to decrypt and authenticate every record)"))
-            return EXIT_OK if report.ok else EXIT_FAIL
+            return _verify(args, key)
         from appliance.audit.export import (  # noqa: PLC0415
             Filters,
             export,
@@ -523,9 +515,11 @@ def cmd_audit(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit statu
             if text and t is None:
                 return _die(f"{flag}: not an ISO 8601 time: {text!r}", EXIT_USAGE)
             bounds.append(t)
+        filters = Filters(bounds[0], bounds[1], args.user, args.model)
+        if args.follow:
+            return _follow(args, key, filters)
         result = export(args.dir, key, args.out, args.format,  # type: ignore[arg-type]
-                        Filters(bounds[0], bounds[1], args.user, args.model), args.anchors,
-                        None if args.quiet else stderr_progress)
+                        filters, args.anchors, None if args.quiet else stderr_progress)
         print(f"exported {result.exported} records to {result.path} "
               f"({result.filtered_out} left out by the filters); integrity: "
               f"{result.report.summary}; manifest: {result.manifest}", file=sys.stderr)
@@ -534,6 +528,53 @@ def cmd_audit(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit statu
         return _die(str(exc), EXIT_USAGE)
     except OSError as exc:
         return _die(f"{exc.filename or ''}: {exc.strerror}", EXIT_FAIL)
+
+
+def _verify(args: argparse.Namespace, key: Any) -> int:
+    from appliance.audit.verify import verify_dir  # noqa: PLC0415
+
+    report = verify_dir(args.dir, key, args.anchors)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        for seg in report.segments:
+            where = f" at seq {seg.seq}" if seg.seq is not None else ""
+            detail = f": {seg.detail}{where}" if seg.detail else ""
+            print(f"segment {seg.segment:>6}  {seg.status:<20} {seg.records:>7} "
+                  f"records{detail}")
+        for u in report.unexplained[:20]:
+            print(f"request {u['request_id']} (segment {u['segment']}) began without "
+                  f"an end record, and the log does not say why")
+        print(report.summary + ("" if key else " (signatures and chain only; give "
+                                "--key to decrypt and authenticate every record)"))
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def _follow(args: argparse.Namespace, key: Any, filters: Any) -> int:
+    """``audit export --follow``: until SIGTERM or SIGINT, then exit 0 with the cursor saved."""
+    import signal  # noqa: PLC0415
+
+    from appliance.audit.follow import follow  # noqa: PLC0415
+
+    if key is None:
+        return _die("--follow needs --key", EXIT_USAGE)
+    out = None if str(args.out) == "-" else args.out
+    cursor = args.cursor or (Path(f"{args.out}.cursor.json") if out is not None else None)
+    if cursor is None:
+        return _die("--follow to standard output needs --cursor FILE", EXIT_USAGE)
+    stopping: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: stopping.append(signum))
+
+    def report(message: str) -> None:
+        print(f"export: {message}", file=sys.stderr, flush=True)
+
+    final = follow(args.dir, key, out, args.format, filters, cursor,
+                   interval=max(args.interval, 0.1), anchors=args.anchors,
+                   stop=lambda: bool(stopping), report=report)
+    print(f"export: stopped after {final.written} records written; cursor at segment "
+          f"{final.segment} seq {final.seq} ({cursor})", file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_token(args: argparse.Namespace) -> int:

@@ -18,15 +18,18 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from appliance import __version__
+from appliance.audit import ocsf
 from appliance.audit.verify import Report, SegmentReport, verify_dir
 from appliance.errors import ConfigError
 
 FORMATS = ("jsonl", "csv", "ocsf", "parquet")
+#: The CSV and Parquet columns, in this order (docs/audit-exports.md describes each). New
+#: columns are only ever added at the end.
 CSV_COLUMNS = ("segment", "seq", "integrity", "type", "time", "request_id", "client", "method",
                "tier", "model_sha256", "route", "route_reason", "outcome", "status",
                "finish_reason", "prompt_tokens", "completion_tokens", "latency_ms", "pii",
-               "output_pii", "prompt", "answer", "reasoning")
+               "output_pii", "prompt", "answer", "reasoning", "role", "peer", "queue_wait_ms",
+               "end_user", "late", "escalated_from")
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class ExportResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _row(rec: dict[str, Any], verdict: str) -> dict[str, Any]:
+def row(rec: dict[str, Any], verdict: str) -> dict[str, Any]:
     out = {"segment": rec.get("_segment"), "seq": rec.get("_seq"), "integrity": verdict}
     if rec.get("_unanchored"):
         out["integrity"] = "UNANCHORED_TAIL"
@@ -81,93 +84,51 @@ def _row(rec: dict[str, Any], verdict: str) -> dict[str, Any]:
     return out
 
 
-def _epoch_ms(text: Any) -> int | None:
-    t = parse_time(str(text)) if text else None
-    return int(t.timestamp() * 1000) if t else None
+class Writer:
+    """Writes rows in one format (Parquet: collects them for the columnar file)."""
 
-
-def ocsf_event(begin: dict[str, Any] | None, end: dict[str, Any] | None) -> dict[str, Any]:
-    """One request as an OCSF 1.1 API Activity event (class 6003)."""
-    rec = end or begin or {}
-    ok = end is not None and end.get("status") == "OK"
-    peer = str(rec.get("client", ""))
-    endpoint: dict[str, Any] = {}
-    if peer.startswith(("ipv4:", "ipv6:")):
-        host, _, port = peer.split(":", 1)[1].rpartition(":")
-        endpoint = {"ip": host.strip("[]"), "port": int(port) if port.isdigit() else None}
-    unmapped = {k: rec.get(k) for k in ("tier", "model_sha256", "route", "route_reason",
-                                        "outcome", "finish_reason", "pii", "output_pii",
-                                        "prompt_tokens", "completion_tokens", "latency_ms")}
-    unmapped["integrity"] = rec.get("integrity")
-    if begin is not None and "prompt" in begin:
-        unmapped["prompt"] = begin["prompt"]
-    if end is not None and "answer" in end:
-        unmapped["answer"] = end["answer"]
-    return {
-        "category_uid": 6, "category_name": "Application Activity",
-        "class_uid": 6003, "class_name": "API Activity",
-        "activity_id": 99, "activity_name": str(rec.get("method", "Other")),
-        "type_uid": 600399, "type_name": "API Activity: Other",
-        "severity_id": 1, "severity": "Informational",
-        "time": _epoch_ms(rec.get("time")),
-        "start_time": _epoch_ms(begin.get("time")) if begin else None,
-        "end_time": _epoch_ms(end.get("time")) if end else None,
-        "status_id": 1 if ok else (2 if end is not None else 0),
-        "status": "Success" if ok else ("Failure" if end is not None else "Unknown"),
-        "status_code": rec.get("status") if end is not None else None,
-        "duration": rec.get("latency_ms"),
-        "actor": {"user": {"uid": peer, "name": peer}},
-        "src_endpoint": endpoint,
-        "api": {"operation": rec.get("method"), "service": {"name": "appliance.v1.Inference"},
-                "request": {"uid": rec.get("request_id")},
-                "response": {"code": rec.get("status")} if end is not None else {}},
-        "metadata": {"version": "1.1.0", "uid": rec.get("request_id"), "log_name": "audit",
-                     "product": {"name": "llm-appliance", "vendor_name": "llm-appliance",
-                                 "version": __version__}},
-        "unmapped": unmapped,
-    }
-
-
-class _Writer:
-    def __init__(self, fmt: str, out: IO[str] | None) -> None:
+    def __init__(self, fmt: str, out: IO[str] | None, *, header: bool = True) -> None:
         self.fmt = fmt
         self.out = out
         self.rows: list[dict[str, Any]] = []  # parquet only
         self._csv = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore") \
             if fmt == "csv" and out is not None else None
-        if self._csv:
+        if self._csv and header:
             self._csv.writeheader()
         self._open: dict[str, dict[str, Any]] = {}
-        self._first_ocsf = True
-        if fmt == "ocsf" and out is not None:
-            out.write("[\n")
 
-    def write(self, row: dict[str, Any]) -> None:
+    def write(self, rec: dict[str, Any]) -> None:
         if self.fmt == "jsonl" and self.out is not None:
-            self.out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+            self.out.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
         elif self._csv is not None:
             self._csv.writerow({k: json.dumps(v, ensure_ascii=False)
-                                if isinstance(v, dict | list) else v for k, v in row.items()})
+                                if isinstance(v, dict | list) else v for k, v in rec.items()})
         elif self.fmt == "ocsf":
-            rid = str(row.get("request_id"))
-            if row.get("type") == "begin":
-                self._open[rid] = row
+            rid = str(rec.get("request_id"))
+            if rec.get("type") == "begin":
+                self._open[rid] = rec
             else:
-                self._event(ocsf_event(self._open.pop(rid, None), row))
+                self.write_pair(self._open.pop(rid, None), rec)
         else:
-            self.rows.append(row)
+            self.rows.append(rec)
+
+    def write_pair(self, begin: dict[str, Any] | None, end: dict[str, Any]) -> None:
+        """OCSF: the event of one request, its begin row given (None if never seen)."""
+        self._event(ocsf.event(begin, end))
+
+    def write_unended(self, begin: dict[str, Any]) -> None:
+        """OCSF: a request that began and has no end record (a crash cut it off)."""
+        self._event(ocsf.event(begin, None))
 
     def _event(self, event: dict[str, Any]) -> None:
-        if self.out is None:
-            return
-        self.out.write(("" if self._first_ocsf else ",\n") + json.dumps(event, ensure_ascii=False))
-        self._first_ocsf = False
+        """One OCSF event per line (NDJSON, what SIEM collectors ingest)."""
+        if self.out is not None:
+            self.out.write(json.dumps(event, ensure_ascii=False) + "\n")
 
     def finish(self) -> None:
         if self.fmt == "ocsf" and self.out is not None:
             for begin in self._open.values():  # begun, never ended (a crash)
-                self._event(ocsf_event(begin, None))
-            self.out.write("\n]\n")
+                self._event(ocsf.event(begin, None))
 
 
 def export(directory: Path, key: X25519PrivateKey, out: Path, fmt: str,  # noqa: PLR0913, PLR0917 - CLI options
@@ -186,12 +147,12 @@ def export(directory: Path, key: X25519PrivateKey, out: Path, fmt: str,  # noqa:
     counts = {"exported": 0, "filtered_out": 0, "segments": 0}
     buffer: list[dict[str, Any]] = []
     with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = _Writer(fmt, fh if fmt != "parquet" else None)
+        writer = Writer(fmt, fh if fmt != "parquet" else None)
 
         def flush(rep: SegmentReport) -> None:
             for rec in buffer:
                 if filters.match(rec):
-                    writer.write(_row(rec, rep.status))
+                    writer.write(row(rec, rep.status))
                     counts["exported"] += 1
                 else:
                     counts["filtered_out"] += 1
@@ -216,17 +177,50 @@ def export(directory: Path, key: X25519PrivateKey, out: Path, fmt: str,  # noqa:
     return ExportResult(report, counts["exported"], counts["filtered_out"], out, manifest)
 
 
+def parquet_schema() -> Any:
+    """The Parquet export's typed schema (docs/audit-exports.md)."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    text, count = pa.string(), pa.int64()
+    category = pa.dictionary(pa.int32(), pa.string())
+    counts = pa.map_(pa.string(), pa.int64())
+    types = {"segment": count, "seq": count, "integrity": category, "type": category,
+             "time": pa.timestamp("ms", tz="UTC"), "request_id": text, "client": text,
+             "method": category, "tier": category, "model_sha256": text, "route": category,
+             "route_reason": text, "outcome": category, "status": category,
+             "finish_reason": category, "prompt_tokens": count, "completion_tokens": count,
+             "latency_ms": pa.float64(), "pii": counts, "output_pii": counts,
+             "prompt": pa.list_(text), "answer": text, "reasoning": text, "role": category,
+             "peer": text, "queue_wait_ms": pa.float64(), "end_user": text, "late": text,
+             "escalated_from": text}
+    return pa.schema([(c, types[c]) for c in CSV_COLUMNS])
+
+
+def _parquet_value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column == "time":
+        return parse_time(str(value))
+    if column in ("pii", "output_pii"):
+        return sorted((str(k), int(v)) for k, v in dict(value).items())
+    if column == "prompt":
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if column == "escalated_from":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
 def _write_parquet(rows: Iterable[dict[str, Any]], path: Path, report: Report) -> None:
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.parquet as pq  # noqa: PLC0415
 
+    schema = parquet_schema()
     cols: dict[str, list[Any]] = {c: [] for c in CSV_COLUMNS}
     for row in rows:
         for c in CSV_COLUMNS:
-            v = row.get(c)
-            cols[c].append(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list)
-                           else (None if v is None else str(v)))
-    table = pa.table({c: pa.array(v, type=pa.string()) for c, v in cols.items()})
+            cols[c].append(_parquet_value(c, row.get(c)))
+    table = pa.table({c: pa.array(cols[c], type=schema.field(c).type) for c in CSV_COLUMNS},
+                     schema=schema)
     table = table.replace_schema_metadata({"llm-appliance.integrity": report.summary,
                                            "llm-appliance.ok": str(report.ok)})
     pq.write_table(table, path)

@@ -93,11 +93,19 @@ class Report:
 class _Parsed:
     number: int
     path: Path
-    result: fmt.ScanResult
+    #: The segment's frames, while it is being checked (one segment in memory at a time).
+    result: fmt.ScanResult | None
     header: fmt.Signed | None
     end_hash: str | None = None     # chain head after the last frame
     final_next: str | None = None   # next_pub of the last signed frame
     checkpoints: dict[int, bytes] = field(default_factory=dict)
+    tombstones: list[Any] = field(default_factory=list)
+
+    @property
+    def frames(self) -> fmt.ScanResult:
+        if self.result is None:  # a wiring bug: frames are read while the segment is checked
+            raise RuntimeError(f"segment {self.number} is not loaded")
+        return self.result
 
 
 RecordSink = Callable[[dict[str, Any]], None]
@@ -107,17 +115,12 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa
                anchors: Path | None = None, on_record: RecordSink | None = None,
                appliance_id: str | None = None,
                on_segment: Callable[[SegmentReport], None] | None = None) -> Report:
-    """Check every segment in ``directory``; decrypted records go to ``on_record`` in order."""
-    names = [p.name for p in directory.iterdir()]
-    segs: dict[int, _Parsed] = {}
-    for number, name in fmt.iter_segments(names):
-        path = directory / name
-        result = fmt.scan(path.read_bytes())
-        header = None
-        if result.frames and result.frames[0].ftype == fmt.HEADER:
-            header = fmt.parse_signed(result.frames[0], with_device=True)
-        segs[number] = _Parsed(number, path, result, header)
+    """Check every segment in ``directory``; decrypted records go to ``on_record`` in order.
 
+    Memory holds one segment's frames at a time (and the small facts kept of each: header,
+    tombstones, checkpoints): a first pass reads the headers and retention tombstones, the
+    second checks each segment in order and lets its frames go."""
+    segs = _read_headers(directory)
     if appliance_id is None:
         ids = Counter(p.header.doc.get("appliance_id") for p in segs.values() if p.header)
         appliance_id = ids.most_common(1)[0][0] if ids else None
@@ -144,7 +147,15 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa
             continue
         p = segs[number]
         rep = SegmentReport(number, file=p.path.name)
+        try:
+            p.result = fmt.scan(p.path.read_bytes())
+        except FileNotFoundError:
+            rep.flag("MISSING", "segment file disappeared while it was being verified")
+            report.segments.append(rep)
+            prev = None
+            continue
         _check(p, rep, prev, number == last, log)
+        p.result = None
         report.segments.append(rep)
         if on_segment is not None:
             on_segment(rep)
@@ -154,6 +165,25 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa
                                                 deleted_upto)
     report.unended = ends.report(report.segments, last)
     return report
+
+
+def _read_headers(directory: Path) -> dict[int, _Parsed]:
+    """The first pass: each segment's header and retention tombstones (frames let go)."""
+    names = [p.name for p in directory.iterdir()]
+    segs: dict[int, _Parsed] = {}
+    for number, name in fmt.iter_segments(names):
+        path = directory / name
+        try:
+            result = fmt.scan(path.read_bytes())
+        except FileNotFoundError:  # deleted by retention while we listed the directory
+            continue
+        header = None
+        if result.frames and result.frames[0].ftype == fmt.HEADER:
+            header = fmt.parse_signed(result.frames[0], with_device=True)
+        tombstones = [fmt.parse_json_payload(f) for f in result.frames
+                      if f.ftype == fmt.TOMBSTONE]
+        segs[number] = _Parsed(number, path, None, header, tombstones=tombstones)
+    return segs
 
 
 class _Ends:
@@ -192,7 +222,7 @@ def _retention(segs: dict[int, _Parsed]) -> tuple[int | None, str | None]:
     best: tuple[int | None, str | None] = (None, None)
     for p in segs.values():
         docs = [p.header.doc.get("retention")] if p.header else []
-        docs += [fmt.parse_json_payload(f) for f in p.result.frames if f.ftype == fmt.TOMBSTONE]
+        docs += p.tombstones
         for doc in docs:
             if isinstance(doc, dict) and isinstance(doc.get("deleted_upto"), int) \
                     and (best[0] is None or doc["deleted_upto"] > best[0]):
@@ -224,7 +254,7 @@ def _check(p: _Parsed, rep: SegmentReport, prev: _Parsed | None, is_last: bool,
            log: _Log) -> None:
     """One segment: its header, its link to the one before, then every frame in order."""
     if p.header is None:
-        if not p.result.frames and p.result.state == "torn" and is_last:
+        if not p.frames.frames and p.frames.state == "torn" and is_last:
             rep.flag("TORN_TAIL", "crash before the header was complete", 0)
         else:
             rep.flag("TAMPERED", "no valid segment header", 0)
@@ -234,7 +264,7 @@ def _check(p: _Parsed, rep: SegmentReport, prev: _Parsed | None, is_last: bool,
         return
     _check_link(p, header.doc, rep, prev, log)
     walk = _Walk(p, header.doc, rep, log, _record_chain(p, header.doc, rep, log))
-    for i, f, head in fmt.walk(p.result.frames):
+    for i, f, head in fmt.walk(p.frames.frames):
         if not walk.frame(i, f, head):
             break
     p.end_hash = walk.end_head.hex()
@@ -322,7 +352,7 @@ class _Walk:
         self.p, self.rep, self.log, self.chain = p, rep, log, chain
         self.expected = h.get("next_pub")
         p.final_next = self.expected
-        self.end_head = fmt.chain_start(p.result.frames[0].body)
+        self.end_head = fmt.chain_start(p.frames.frames[0].body)
         self.last_anchor = 0
         self.closed = False
         #: Decrypted records not yet covered by a checkpoint.
@@ -412,19 +442,20 @@ class _Walk:
 def _check_end(p: _Parsed, rep: SegmentReport, walk: _Walk, is_last: bool, log: _Log) -> None:
     """How the segment ends: records after the last checkpoint, a torn or corrupt tail, a
     missing final checkpoint."""
-    frames = p.result.frames
+    frames = p.frames.frames
     if log.on_record is not None and walk.pending and rep.status in OK_VERDICTS:
         for r in walk.pending:  # decrypted and authenticated, but after the last checkpoint
             r["_unanchored"] = True
             log.on_record(r)
-    if p.result.state == "corrupt":
-        rep.flag("TAMPERED", p.result.problem, len(frames))
-    elif p.result.state == "torn":
+    scanned = p.frames
+    if scanned.state == "corrupt":
+        rep.flag("TAMPERED", scanned.problem, len(frames))
+    elif scanned.state == "torn":
         if is_last:
-            rep.flag("TORN_TAIL", f"{p.result.problem} (a crash; the daemon cuts it off and "
+            rep.flag("TORN_TAIL", f"{scanned.problem} (a crash; the daemon cuts it off and "
                      f"notes a recovery on its next start)", len(frames))
         else:
-            rep.flag("TAMPERED", f"segment cut short: {p.result.problem}", len(frames))
+            rep.flag("TAMPERED", f"segment cut short: {scanned.problem}", len(frames))
     if not walk.closed and rep.status == "VALID":
         after = len(frames) - 1 - walk.last_anchor
         if not is_last:

@@ -23,6 +23,8 @@ from appliance.config import ModelConfig
 from tests.daemon import Daemon
 from tests.inprocess import InProcessServer
 
+ROOT = Path(__file__).resolve().parents[2]
+
 EMAIL = "ann.lee@example.com"
 PHONE = "138 0013 8000"
 PROMPT = f"Write a short note to {EMAIL} (phone {PHONE}) about the meeting."
@@ -103,15 +105,30 @@ def test_requests_leave_begin_end_pairs_that_verify_and_export(
     assert all(x["integrity"] == "VALID" for x in lines if x["request_id"] in ids)
     rows = list(csv.DictReader(io.StringIO(outputs["csv"].read_text(encoding="utf-8"))))
     assert set(ids) <= {r["request_id"] for r in rows}
-    events = json.loads(outputs["ocsf"].read_text())
+    events = [json.loads(x) for x in outputs["ocsf"].read_text().splitlines()]  # NDJSON
     mine = [e for e in events if e["api"]["request"]["uid"] in ids]
     assert len(ids) == len(mine)
     assert all(e["class_uid"] == 6003 and e["type_uid"] == 600399 for e in mine)
     assert {"Success", "Failure"} == {e["status"] for e in mine}
+    from tests.unit.test_ocsf import _validator
+
+    for e in events:  # every event of a real log, not only the ones built in the unit test
+        assert [] == [err.message for err in _validator().iter_errors(e)]
+    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from appliance.audit.export import parquet_schema
 
     table = pq.read_table(outputs["parquet"])
     assert set(ids) <= set(table.column("request_id").to_pylist())
+    assert table.schema.remove_metadata().equals(parquet_schema())  # typed, not strings
+    assert pa.types.is_timestamp(table.schema.field("time").type)
+    assert pa.types.is_integer(table.schema.field("completion_tokens").type)
+    jsonl_schema = json.loads((ROOT / "docs/schemas/audit-record.schema.json").read_text())
+    import jsonschema
+
+    for x in lines:
+        jsonschema.validate(x, jsonl_schema)
 
     # A filter leaves records out, and the manifest says how many.
     out = tmp_path / "v3only.jsonl"

@@ -9,6 +9,7 @@ debootstrap, and the Debian and PyPI mirrors for the build (nothing at run time)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -57,6 +58,20 @@ def container(image: str) -> Iterator[str]:
     ctr = made.stdout.strip()
     yield ctr
     _buildah("rm", ctr)
+
+
+def _daemon_pids() -> list[int]:
+    """The daemon process(es) buildah runs for this test (not buildah itself)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"/srv/test/appliance.toml" in cmd and b"serve" in cmd \
+                and not any(b"buildah" in part for part in cmd):
+            pids.append(int(proc.name))
+    return pids
 
 
 def _run(ctr: str, *cmd: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -121,9 +136,15 @@ def test_the_daemon_serves_grpc_and_http_in_a_derived_image(container: str, mode
         assert 200 == r.status_code, r.text
         assert "chat.completion" == r.json()["object"]
     finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        code = serve.wait(120)
-        log.close()
+        # To the daemon itself: buildah answers a SIGTERM by killing its child outright.
+        for pid in _daemon_pids():
+            os.kill(pid, signal.SIGTERM)
+        try:
+            code = serve.wait(120)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(serve.pid, signal.SIGKILL)
+            log.close()
     events = [json.loads(line) for line in (tmp_path / "serve.log").read_text().splitlines()
               if line.startswith("{")]
     assert "stopped" in {e.get("event") for e in events}
