@@ -73,6 +73,33 @@ _STOP = object()
 MAX_OWED = 10_000
 
 
+#: The local syslog socket ("syslog" sink); "syslog:/path" names another (rsyslog imuxsock).
+DEV_LOG = "/dev/log"
+#: <PRI> of the anchor lines: facility authpriv (10), severity notice (5).
+_SYSLOG_PRI = 10 * 8 + 5
+
+
+def send_syslog(path: str, message: str) -> None:
+    """One message to the syslog socket at ``path``, raising OSError when it cannot be
+    delivered (no socket, no listener, a full queue): Python's ``syslog`` module drops such
+    messages silently, and a missing anchor must be loud."""
+    import socket  # noqa: PLC0415
+
+    data = f"<{_SYSLOG_PRI}>llm-appliance-audit[{os.getpid()}]: {message}".encode()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(1.0)
+        try:
+            sock.sendto(data, path)
+        except OSError as exc:
+            if exc.errno != errno.EPROTOTYPE:
+                raise
+            # A stream socket (some syslog daemons): a NUL-terminated message.
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stream:
+                stream.settimeout(1.0)
+                stream.connect(path)
+                stream.sendall(data + b"\0")
+
+
 class AuditWriter:
     def __init__(self, settings: WriterSettings,
                  on_state: Callable[[bool, str], None] | None = None) -> None:
@@ -326,11 +353,9 @@ class AuditWriter:
                               "seq": doc["seq"], "time": doc["time"], "final": doc["final"],
                               "checkpoint": fmt.b64(body)}).decode()
         try:
-            if self.s.sink == "syslog":
-                import syslog  # noqa: PLC0415
-
-                syslog.openlog("llm-appliance-audit", 0, syslog.LOG_AUTHPRIV)
-                syslog.syslog(syslog.LOG_NOTICE, "AUDIT_CHECKPOINT " + line)
+            if self.s.sink == "syslog" or self.s.sink.startswith("syslog:"):
+                send_syslog(self.s.sink.removeprefix("syslog").removeprefix(":") or DEV_LOG,
+                            "AUDIT_CHECKPOINT " + line)
             else:
                 fd = os.open(self.s.sink, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
                 try:

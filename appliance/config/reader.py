@@ -183,7 +183,10 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
                     models=_read_models(r, data), pii=_read_pii(r, r.table(data, "pii")),
                     auth=_read_auth(r, r.table(data, "auth")), source=file.resolve())
     sink = cfg.audit.checkpoint_sink
-    if sink not in ("", "none", "syslog"):  # a file, relative to this one
+    if sink.startswith("syslog:") and not Path(sink.removeprefix("syslog:")).is_absolute():
+        r.problem("audit.checkpoint_sink", "syslog:PATH needs an absolute socket path")
+    elif sink not in ("", "none", "syslog") and not sink.startswith("syslog:"):
+        # a file, relative to this one
         path = r.typed(Path, sink, "audit.checkpoint_sink", {})
         cfg = replace(cfg, audit=replace(cfg.audit, checkpoint_sink=str(path)))
     _check(r, cfg)

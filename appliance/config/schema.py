@@ -290,7 +290,8 @@ class AuditConfig:
     batch_interval_ms: int = setting(200, lo=1, hi=60000)
     checkpoint_every_records: int = setting(256, lo=1, hi=1 << 20)
     checkpoint_every_seconds: float = setting(10.0, lo=0.1, hi=3600)
-    #: Where checkpoints are also written: a file path, "syslog", or "none".
+    #: Where checkpoints are also written: a file path, "syslog" (the /dev/log socket),
+    #: "syslog:/path/to/socket", or "none".
     #: Default: state_dir/audit-anchors.jsonl (point it at another disk or host in production).
     checkpoint_sink: str = ""
     segment_max_mb: int = setting(64, lo=1, hi=1 << 20)
