@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,8 +147,10 @@ def export(directory: Path, key: X25519PrivateKey, out: Path, fmt: str,  # noqa:
     tmp = out.with_name(f".{out.name}.partial")
     counts = {"exported": 0, "filtered_out": 0, "segments": 0}
     buffer: list[dict[str, Any]] = []
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = Writer(fmt, fh if fmt != "parquet" else None)
+    parquet = _ParquetSink(tmp) if fmt == "parquet" else None
+    with (open(os.devnull, "w") if parquet else tmp.open("w", encoding="utf-8", newline="")) \
+            as fh:  # noqa: PTH123 - devnull is not a path of ours
+        writer = Writer(fmt, None if parquet else fh)
 
         def flush(rep: SegmentReport) -> None:
             for rec in buffer:
@@ -157,6 +160,9 @@ def export(directory: Path, key: X25519PrivateKey, out: Path, fmt: str,  # noqa:
                 else:
                     counts["filtered_out"] += 1
             buffer.clear()
+            if parquet is not None:  # one row group per segment: memory stays bounded
+                parquet.add(writer.rows)
+                writer.rows.clear()
             counts["segments"] += 1
             if progress:
                 progress(f"segment {rep.segment}: {rep.status}, {rep.records} records "
@@ -164,10 +170,10 @@ def export(directory: Path, key: X25519PrivateKey, out: Path, fmt: str,  # noqa:
 
         report = verify_dir(directory, key, anchors, on_record=buffer.append, on_segment=flush)
         writer.finish()
-    if fmt == "parquet":
-        _write_parquet(writer.rows, tmp, report)
+    if parquet is not None:
+        parquet.close(report)
     tmp.replace(out)
-    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    digest = _sha256(out)
     manifest = out.with_name(out.name + ".manifest.json")
     doc = {"export": out.name, "format": fmt, "sha256": digest,
            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -210,17 +216,36 @@ def _parquet_value(column: str, value: Any) -> Any:
     return value
 
 
-def _write_parquet(rows: Iterable[dict[str, Any]], path: Path, report: Report) -> None:
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.parquet as pq  # noqa: PLC0415
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
-    schema = parquet_schema()
-    cols: dict[str, list[Any]] = {c: [] for c in CSV_COLUMNS}
-    for row in rows:
-        for c in CSV_COLUMNS:
-            cols[c].append(_parquet_value(c, row.get(c)))
-    table = pa.table({c: pa.array(cols[c], type=schema.field(c).type) for c in CSV_COLUMNS},
-                     schema=schema)
-    table = table.replace_schema_metadata({"llm-appliance.integrity": report.summary,
-                                           "llm-appliance.ok": str(report.ok)})
-    pq.write_table(table, path)
+
+class _ParquetSink:
+    """The typed Parquet file, written a row group at a time."""
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        self.schema = parquet_schema()
+        self._writer = pq.ParquetWriter(str(path), self.schema)
+
+    def add(self, rows: Iterable[dict[str, Any]]) -> None:
+        import pyarrow as pa  # noqa: PLC0415
+
+        cols: dict[str, list[Any]] = {c: [] for c in CSV_COLUMNS}
+        for rec in rows:
+            for c in CSV_COLUMNS:
+                cols[c].append(_parquet_value(c, rec.get(c)))
+        if cols["segment"]:
+            self._writer.write_table(pa.table(
+                {c: pa.array(cols[c], type=self.schema.field(c).type) for c in CSV_COLUMNS},
+                schema=self.schema))
+
+    def close(self, report: Report) -> None:
+        self._writer.add_key_value_metadata({"llm-appliance.integrity": report.summary,
+                                             "llm-appliance.ok": str(report.ok)})
+        self._writer.close()
