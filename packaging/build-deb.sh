@@ -128,7 +128,9 @@ install -m 0644 "$ROOT/systemd/llm-appliance.sysusers" "$STAGE/usr/lib/sysusers.
 install -m 0644 "$ROOT/systemd/llm-appliance.tmpfiles" "$STAGE/usr/lib/tmpfiles.d/llm-appliance.conf"
 install -m 0644 "$ROOT/systemd/gpu-nvidia.conf" "$STAGE/usr/share/llm-appliance/systemd/"
 install -m 0644 "$ROOT/README.md" "$ROOT/docs/operations.md" "$ROOT/security/AUDIT_FORMAT.md" \
-    "$STAGE/usr/share/doc/llm-appliance/"
+    "$ROOT/docs/audit-exports.md" "$STAGE/usr/share/doc/llm-appliance/"
+install -D -m 0644 "$ROOT/docs/schemas/audit-record.schema.json" \
+    "$STAGE/usr/share/doc/llm-appliance/schemas/audit-record.schema.json"
 install -m 0644 "$ROOT/packaging/debian/copyright" "$STAGE/usr/share/doc/llm-appliance/"
 printf 'llm-appliance (%s-%s) stable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \
     "$VERSION" "$DEB_REVISION" "$VERSION" "$DEB_MAINTAINER" "$(date -R -d "@$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)")" \

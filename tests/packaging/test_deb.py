@@ -45,6 +45,8 @@ def test_contents(deb: Deb) -> None:
                  "usr/lib/tmpfiles.d/llm-appliance.conf",
                  "usr/share/llm-appliance/systemd/gpu-nvidia.conf",
                  "usr/share/doc/llm-appliance/operations.md",
+                 "usr/share/doc/llm-appliance/audit-exports.md",
+                 "usr/share/doc/llm-appliance/schemas/audit-record.schema.json",
                  "usr/share/doc/llm-appliance/copyright",
                  "usr/share/doc/llm-appliance/changelog.Debian.gz"):
         assert path in entries, path
