@@ -129,6 +129,14 @@ def test_unsupported_features_are_refused_by_name(api: openai.OpenAI, extra: dic
     assert field in err.value.message
 
 
+def test_a_stream_refused_before_its_first_chunk_is_an_ordinary_error(
+        api: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as err:
+        list(api.chat.completions.create(model="v3", temperature=9.0, stream=True,
+                                         messages=[{"role": "user", "content": "Hi"}]))
+    assert "temperature" == err.value.param
+
+
 def test_image_parts_are_refused(api: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as err:
         api.chat.completions.create(model="v3", messages=[{"role": "user", "content": [
