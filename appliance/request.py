@@ -109,6 +109,8 @@ class RequestInfo:
     first_output_at: float | None = None
     #: How long a local request waited for a slot (None: it never reached a local engine).
     queue_wait_s: float | None = None
+    #: Prompt tokens served from the prefix cache instead of prefilled.
+    cached_tokens: int = 0
     #: The weak v3 attempt an escalated request replaced: tier, reason, mean_logprob,
     #: completion_tokens, finish_reason (metadata only, never its text).
     escalated_from: dict[str, Any] | None = None
@@ -118,6 +120,17 @@ class RequestInfo:
     masked_reasoning: str | None = field(default=None, repr=False)
     #: The caller's end user (GenerateParams.end_user), masked.
     end_user: str | None = field(default=None, repr=False)
+
+    @property
+    def cache_namespace(self) -> str:
+        """Whose cached prompt prefixes this request may reuse: its identity's (or the
+        namespace its policy names); callers without credentials share "anonymous" (only
+        possible where authentication is not required: loopback)."""
+        if self.policy is None:
+            return "anonymous"
+        if self.policy.prefix_cache_namespace:
+            return f"ns:{self.policy.prefix_cache_namespace}"
+        return f"id:{self.client}"
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -100,6 +100,8 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
     }
     if info.queue_wait_s is not None:
         rec["queue_wait_ms"] = round(info.queue_wait_s * 1000, 1)
+    if info.cached_tokens:
+        rec["cached_prompt_tokens"] = info.cached_tokens
     if info.escalated_from is not None:
         rec["escalated_from"] = info.escalated_from
     if content == "masked":

@@ -147,6 +147,9 @@ class Policy:
     max_concurrent: int = setting(32, lo=0, hi=1_000_000)
     #: A [pii.profiles.NAME] to mask this identity's requests with; "" = the [pii] policy.
     pii_profile: str = ""
+    #: Identities with the same namespace share cached prompt prefixes (KV cells); "" = its
+    #: own (a cache hit is a timing side channel: only share what is not secret).
+    prefix_cache_namespace: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,12 @@ class ModelConfig:
     slots: int = setting(4, lo=1, hi=256)
     #: Requests that may wait for a slot; beyond that RESOURCE_EXHAUSTED.
     queue_limit: int = setting(16, lo=0, hi=100_000)
+    #: KV cells kept for finished sequences' prompts and answers, so a request repeating a
+    #: cached prefix (same identity or namespace) prefills only the rest; in addition to the
+    #: slots' own cells (running work never waits for the cache). 0 turns the cache off.
+    prefix_cache_cells: int = setting(4096, lo=0, hi=16_777_216)
+    #: Cached prefixes kept at once (each is a llama.cpp sequence: slots + this <= 256).
+    prefix_cache_entries: int = setting(16, lo=1, hi=250)
     #: How chat messages become a prompt: "auto" (the GGUF's template, else the plain
     #: fallback), "plain", a built-in name ("gemma"), or a path to a Jinja2 template file.
     chat_template: str = setting("auto", read=False)
@@ -238,7 +247,7 @@ class ModelConfig:
         """Tiers with equal keys share one loaded model."""
         return (self.path, self.sha256, self.n_ctx, self.n_threads, self.n_gpu_layers,
                 self.n_batch, self.prefill_chunk, self.slots, self.queue_limit,
-                self.chat_template)
+                self.chat_template, self.prefix_cache_cells, self.prefix_cache_entries)
 
     def resolved_threads(self) -> int:
         return self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)

@@ -11,8 +11,11 @@ thread. That thread runs one loop (the same shape as llama-server's):
 4. sample each sequence that produced logits with its own sampler chain (temperature, top-p,
    seed), detokenize incrementally (never splitting a UTF-8 character), apply stop strings and
    max_tokens, and stream the text to its caller;
-5. a finished or cancelled sequence frees its KV cells at once (``llama_memory_seq_rm``) and
-   its slot goes to the next waiting request.
+5. a finished or cancelled sequence frees its slot for the next waiting request; its KV cells
+   (prompt and answer) move to the prefix cache (:mod:`~appliance.engine.prefix_cache`) under
+   its namespace, and a later prompt of the same namespace that starts with the same tokens
+   shares those cells and prefills only the rest. The cache has cells of its own on top of
+   the slots', so running work never waits for it.
 
 Callers see :meth:`LlamaEngine.generate`, an async iterator; text reaches the asyncio loop
 through ``call_soon_threadsafe``. Cancellation (client gone, deadline) sets a flag checked before
@@ -43,6 +46,7 @@ from appliance.engine.chat import ChatRenderer
 from appliance.engine.facts import ModelFacts
 from appliance.engine.loading import load_model
 from appliance.engine.lowlevel import Context, Model, Sampler
+from appliance.engine.prefix_cache import PrefixCache
 from appliance.engine.scheduler import Job, Scheduler
 from appliance.engine.stops import StopMatcher
 from appliance.engine.structured import with_reasoning
@@ -89,6 +93,11 @@ class _Seq:
     decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
     stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
+    #: Tokens fed after the prompt (sampled or forced), in KV order: with the prompt, what
+    #: the sequence's cells hold, for the prefix cache.
+    fed: list[int] = field(default_factory=list)
+    #: Prompt tokens whose cells came from the prefix cache.
+    cached: int = 0
 
     @property
     def prefilling(self) -> bool:
@@ -125,6 +134,10 @@ class LlamaEngine:
         self._thread: threading.Thread | None = None
         self.tokens_generated_total = 0
         self.requests_total = 0
+        cache_ids = list(range(spec.slots, spec.slots + spec.prefix_cache_entries))
+        #: Finished sequences' KV cells, by namespace (empty for a new or reloaded model).
+        self.prefix_cache = PrefixCache(cache_ids if spec.prefix_cache_cells else [],
+                                        spec.prefix_cache_cells)
         #: Requests holding this engine (from routing to their end); a reload retires the old
         #: engine only when none is left, so in-flight requests finish on the model they began.
         self._leases = 0
@@ -257,15 +270,16 @@ class LlamaEngine:
     async def generate(self, tokens: list[int], params: SamplingParams,  # noqa: PLR0913 - queue options
                        deadline: float | None = None, priority: int = 0,
                        max_queue_wait: float | None = None, *,
-                       owner: str = "") -> AsyncIterator[Event]:
+                       owner: str = "", cache_namespace: str = "") -> AsyncIterator[Event]:
         """Stream text pieces, then one :class:`Finished`. Closing the iterator cancels.
         ``max_queue_wait``: seconds the request may wait for a slot before
         :class:`QueueTimeout` (it has not started then; the caller may send it elsewhere).
-        ``owner``: the identity asking (the queue is fair across identities)."""
+        ``owner``: the identity asking (the queue is fair across identities);
+        ``cache_namespace``: whose cached prefixes it may reuse and add to ("" = none)."""
         self.check_ready()
         job = Job(tokens=tokens, params=params, deadline=deadline,
                   loop=asyncio.get_running_loop(), priority=priority, owner=owner,
-                  queued_at=self._queue.clock())
+                  cache_namespace=cache_namespace, queued_at=self._queue.clock())
         if max_queue_wait is not None:
             job.queue_deadline = job.queued_at + max_queue_wait
         with self._cv:
@@ -342,11 +356,42 @@ class LlamaEngine:
                 self._free_ids.append(seq_id)
             job.emit(exc)
             return
-        self._running.append(_Seq(
-            job=job, seq_id=seq_id, sampler=sampler,
-            limit=min(p.max_tokens, self.spec.n_ctx - len(job.tokens)),
-            started=time.monotonic(), stops=StopMatcher(p.stop),
-            think=ReasoningBudget.of(p)))
+        s = _Seq(job=job, seq_id=seq_id, sampler=sampler,
+                 limit=min(p.max_tokens, self.spec.n_ctx - len(job.tokens)),
+                 started=time.monotonic(), stops=StopMatcher(p.stop),
+                 think=ReasoningBudget.of(p))
+        self._reuse(s)
+        self._running.append(s)
+
+    def _reuse(self, s: _Seq) -> None:
+        """Start ``s`` on a cached prefix of its prompt, when its namespace has one (at
+        least the last prompt token is prefilled: its logits give the first sample)."""
+        ns = s.job.cache_namespace
+        if not ns or not self.prefix_cache.max_cells:
+            return
+        hit = self.prefix_cache.lookup(ns, s.job.tokens)
+        if hit is None:
+            return
+        length = min(hit.length, len(s.job.tokens) - 1)
+        if length < self.prefix_cache.min_tokens:
+            return
+        assert self._ctx is not None  # noqa: S101
+        self._ctx.copy_seq(hit.entry.seq_id, s.seq_id, length)
+        s.prefilled = s.pos = s.cached = length
+        self.prefix_cache.count_reuse(length)
+
+    def _keep(self, s: _Seq) -> None:
+        """Move the cells of a finished sequence into the prefix cache (or let them go)."""
+        ns = s.job.cache_namespace
+        assert self._ctx is not None  # noqa: S101
+        if not ns or not self.prefix_cache.max_cells or s.pos == 0:
+            return
+        tokens = (*s.job.tokens, *s.fed)[:s.pos]
+        dst, evicted = self.prefix_cache.store(ns, tokens)
+        for seq in evicted:
+            self._ctx.free_seq(seq)
+        if dst is not None:
+            self._ctx.copy_seq(s.seq_id, dst, len(tokens))
 
     def _step(self) -> None:
         """One engine step: end cancelled and expired sequences, decode one batch, and
@@ -387,6 +432,7 @@ class LlamaEngine:
         for s in running:
             if not s.prefilling:
                 outputs.append((s, ctx.add(s.last, s.pos, s.seq_id, logits=True)))
+                s.fed.append(s.last)
                 s.pos += 1
                 continue
             if budget <= 0:
@@ -442,6 +488,8 @@ class LlamaEngine:
         # Free the slot before telling the caller, so a caller that has its last chunk never
         # sees its own request still counted as running.
         assert self._ctx is not None  # noqa: S101
+        if not isinstance(outcome, EngineFailure):  # after a failed decode the cells are suspect
+            self._keep(s)
         self._ctx.free_seq(s.seq_id)
         s.sampler.close()
         self.requests_total += 1
@@ -459,7 +507,7 @@ class LlamaEngine:
                                 completion_tokens=s.generated,
                                 queue_wait_s=s.started - s.job.queued_at,
                                 mean_logprob=s.logprob_sum / s.logprob_n
-                                if s.logprob_n else None))
+                                if s.logprob_n else None, cached_tokens=s.cached))
 
     # ------------------------------------------------------------------ loading
 

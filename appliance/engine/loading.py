@@ -46,7 +46,9 @@ def load_model(spec: ModelConfig, path: Path, tiers: Sequence[str],
     try:
         _check_memory(model, spec, path, tiers[0])
         threads = spec.resolved_threads()
-        ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads)
+        cells = spec.prefix_cache_cells
+        ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads,
+                      extra_seq=spec.prefix_cache_entries if cells else 0, extra_cells=cells)
         renderer, bos_text, facts = _describe(model, spec, path, sha)
         return Loaded(model, ctx, renderer, bos_text, facts, threads)
     except BaseException:
@@ -76,7 +78,7 @@ def _describe(model: Model, spec: ModelConfig, path: Path,
 
 def _check_memory(model: Model, spec: ModelConfig, path: Path, tier: str) -> None:
     """Refuse a context whose KV cache cannot fit in this machine's memory."""
-    kv = model.kv_bytes_per_token() * spec.n_ctx * spec.slots
+    kv = model.kv_bytes_per_token() * (spec.n_ctx * spec.slots + spec.prefix_cache_cells)
     need = int((path.stat().st_size + kv) * _MEMORY_MARGIN)
     available = available_memory()
     if spec.n_gpu_layers == 0 and available is not None and need > available:

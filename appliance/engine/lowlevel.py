@@ -130,13 +130,15 @@ class Model:
 class Context:
     """One llama.cpp context holding ``n_seq`` independent sequences of ``n_ctx_seq`` cells."""
 
-    def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,
-                 n_threads: int) -> None:
+    def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,  # noqa: PLR0913, PLR0917 - llama.cpp's own parameters
+                 n_threads: int, extra_seq: int = 0, extra_cells: int = 0) -> None:
+        """``extra_seq`` sequences more (the prefix cache's) sharing ``extra_cells`` cells
+        on top of the ``n_seq`` x ``n_ctx_seq`` the running sequences may fill."""
         params = ll.llama_context_default_params()
-        params.n_ctx = n_seq * n_ctx_seq
+        params.n_ctx = n_seq * n_ctx_seq + extra_cells
         params.n_batch = n_batch
         params.n_ubatch = n_batch
-        params.n_seq_max = n_seq
+        params.n_seq_max = n_seq + extra_seq
         params.n_threads = n_threads
         params.n_threads_batch = n_threads
         # One KV buffer shared by all sequences. With a stream per sequence (kv_unified false)
@@ -197,6 +199,11 @@ class Context:
 
     def free_seq(self, seq: int) -> None:
         ll.llama_memory_seq_rm(self._mem, seq, -1, -1)
+
+    def copy_seq(self, src: int, dst: int, length: int) -> None:
+        """Positions [0, length) of ``src`` also belong to ``dst`` (cells shared, not
+        copied, in the unified KV cache)."""
+        ll.llama_memory_seq_cp(self._mem, src, dst, 0, length)
 
 
 #: How many of the most likely tokens the grammar checks before it checks them all.

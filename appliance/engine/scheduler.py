@@ -38,6 +38,8 @@ class Job:
     priority: int = 0
     #: Who asked (the identity): the queue is fair across owners within a priority.
     owner: str = ""
+    #: Whose cached prefixes it may reuse and add to (the prefix cache's namespace).
+    cache_namespace: str = ""
     events: asyncio.Queue[Event | BaseException] = field(default_factory=asyncio.Queue)
     cancel: threading.Event = field(default_factory=threading.Event)
     queued_at: float = field(default_factory=time.monotonic)

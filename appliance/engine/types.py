@@ -80,6 +80,8 @@ class Finished:
     queue_wait_s: float | None = None
     #: Mean log-probability of the generated tokens, when asked for (local engines only).
     mean_logprob: float | None = None
+    #: Prompt tokens whose KV cells came from the prefix cache (not prefilled again).
+    cached_tokens: int = 0
 
 
 Event = TextPiece | Finished
@@ -119,9 +121,10 @@ class Engine(Protocol):
     def generate(self, tokens: list[int], params: SamplingParams,  # noqa: PLR0913 - queue options
                  deadline: float | None = None, priority: int = 0,
                  max_queue_wait: float | None = None, *,
-                 owner: str = "") -> AsyncIterator[Event]:
+                 owner: str = "", cache_namespace: str = "") -> AsyncIterator[Event]:
         """Stream text pieces, then one :class:`Finished`; ``owner`` is the identity asking
-        (the engine's queue is fair across identities)."""
+        (the engine's queue is fair across identities), ``cache_namespace`` whose cached
+        prompt prefixes it may reuse ("" = none)."""
 
 
 class Registry(Protocol):

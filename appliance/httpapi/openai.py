@@ -329,7 +329,13 @@ class Writer:
             choice = {"index": 0, "text": text, "logprobs": None,
                       "finish_reason": finish_reason(last)}
             out = self._head("text_completion")
-        return {**out, "choices": [choice], "usage": usage(last), "appliance": extras(self.info)}
+        return {**out, "choices": [choice], "usage": self._usage(last),
+                "appliance": extras(self.info)}
+
+    def _usage(self, last: Chunk) -> dict[str, Any]:
+        """OpenAI's usage, with the prompt tokens the prefix cache served."""
+        return {**usage(last),
+                "prompt_tokens_details": {"cached_tokens": self.info.cached_tokens}}
 
     def chunk(self, piece: Chunk, *, first: bool) -> dict[str, Any]:
         """One streamed chunk (the first carries the role; the last the finish reason)."""
@@ -358,7 +364,7 @@ class Writer:
     def usage_chunk(self, last: Chunk) -> dict[str, Any]:
         """``stream_options.include_usage``: a last chunk with no choices and the usage."""
         kind = "chat.completion.chunk" if self.chat else "text_completion"
-        return {**self._head(kind), "choices": [], "usage": usage(last)}
+        return {**self._head(kind), "choices": [], "usage": self._usage(last)}
 
 
 # -- errors ---------------------------------------------------------------------------------

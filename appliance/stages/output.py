@@ -77,6 +77,7 @@ async def _last(event: Finished, answer: Answer, info: RequestInfo,
     info.completion_tokens = event.completion_tokens
     if event.queue_wait_s is not None:
         info.queue_wait_s = event.queue_wait_s
+    info.cached_tokens = event.cached_tokens
     tail = await answer.tail()
     answer.record(info)
     # The end record is durable before the caller sees the end of the answer.

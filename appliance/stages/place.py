@@ -288,7 +288,8 @@ async def _local(p: Placement, engine: Engine, flight: Flight,
     try:
         async for event in engine.generate(list(p.tokens), p.local_sampling or p.sampling,
                                            flight.deadline, priority, p.max_queue_wait,
-                                           owner=flight.info.client):
+                                           owner=flight.info.client,
+                                           cache_namespace=flight.info.cache_namespace):
             started = True
             yield event
     except (EngineFailure, QueueTimeout) as exc:

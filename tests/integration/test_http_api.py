@@ -185,7 +185,7 @@ class ScriptedReasoning:
 
     async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
                        priority: int = 0, max_queue_wait: float | None = None, *,
-                       owner: str = "") -> AsyncIterator[Any]:
+                       owner: str = "", cache_namespace: str = "") -> AsyncIterator[Any]:
         for i, piece in enumerate(ANSWER):
             if i == 4 and params.max_tokens == FAIL_AT_MAX_TOKENS:
                 raise EngineFailure("scripted failure in the middle of a stream")

@@ -38,7 +38,7 @@ class ScriptedEngine:
 
     async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
                        priority: int = 0, max_queue_wait: float | None = None, *,
-                       owner: str = "") -> AsyncIterator[Any]:
+                       owner: str = "", cache_namespace: str = "") -> AsyncIterator[Any]:
         for piece in SCRIPT:
             yield TextPiece(piece)
         yield Finished("stop", prompt_tokens=len(tokens), completion_tokens=len(SCRIPT))
