@@ -17,7 +17,6 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -62,7 +61,7 @@ def _records(i: int, rng: random.Random, t0: float) -> tuple[dict[str, Any], dic
 
 def generate(root: Path, requests: int, segment_mb: int) -> tuple[Path, Path]:
     private, public, _fp = generate_officer_key(root / "officer")
-    from appliance.audit.keys import load_officer_public  # noqa: PLC0415
+    from appliance.audit.keys import load_officer_public
 
     settings = WriterSettings(
         dir=root / "audit", officer=load_officer_public(public),
@@ -94,7 +93,7 @@ def run(cmd: list[str]) -> dict[str, float]:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        os.execv(cmd[0], cmd)
+        os.execv(cmd[0], cmd)  # noqa: S606 - our own interpreter, fixed arguments
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise RuntimeError(f"{cmd} failed: {status}")

@@ -1,0 +1,134 @@
+"""Time to first token with the prefix cache, through the daemon, in one run. Prints JSON.
+
+Two daemons on the same model, threads and slots, one with the cache off
+(``prefix_cache_cells = 0``) and one with its default; both require tokens, and two identities
+call them:
+
+- a shared ~1,000-token system prompt, a different question each time: TTFT of the first
+  request and the median of the next ``--reps`` (same identity), and of another identity's
+  first request with the same system prompt (isolation: no reuse, so uncached speed);
+- a 10-turn chat (each turn resends the whole history with the previous answers): TTFT at
+  turns 1, 5 and 10.
+
+    .venv/bin/python -m bench.prefix_cache [--reps 4]
+
+The comparison with llama.cpp's own llama-server and its prompt cache (issue 16's
+bench/vs_llama_server.py) is not here yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from appliance.client import NO_RETRY, Client, Credentials  # noqa: E402
+from appliance.engine.default_model import ensure_default_model  # noqa: E402
+from appliance.observability import logging as applog  # noqa: E402
+from tests.daemon import Daemon, write_config  # noqa: E402
+
+SYSTEM = " ".join(f"Policy {i}: the assistant answers support questions politely, quotes the "
+                  f"relevant section, and never reveals account data." for i in range(55))
+
+
+def ttft(client: Client, messages: list[dict[str, str]]) -> tuple[float, str]:
+    started = time.perf_counter()
+    first = None
+    text = []
+    for chunk in client.stream(messages=messages, model="v3", max_tokens=24,
+                               temperature=0.0):
+        if first is None and (chunk.text or chunk.finish_reason):
+            first = time.perf_counter() - started
+        text.append(chunk.text)
+    if first is None:
+        raise RuntimeError("the stream ended without a chunk")
+    return first * 1000, "".join(text)
+
+
+def measure(daemon: Daemon, tokens: dict[str, str], reps: int) -> dict[str, Any]:
+    if daemon.address is None:
+        raise RuntimeError("the daemon has no address")
+    out: dict[str, Any] = {}
+    with Client(daemon.address, timeout=300, retry=NO_RETRY,
+                credentials=Credentials(token=tokens["a"])) as a, \
+            Client(daemon.address, timeout=300, retry=NO_RETRY,
+                   credentials=Credentials(token=tokens["b"])) as b:
+        def ask(c: Client, q: str) -> float:
+            return ttft(c, [{"role": "system", "content": SYSTEM},
+                            {"role": "user", "content": q}])[0]
+
+        out["shared_prefix_first_ms"] = round(ask(a, "How do I reset my password?"), 1)
+        later = [ask(a, f"Question {i}: where is my invoice?") for i in range(reps)]
+        out["shared_prefix_next_ms_p50"] = round(statistics.median(later), 1)
+        out["other_identity_first_ms"] = round(ask(b, "How do I reset my password?"), 1)
+        history: list[dict[str, str]] = [{"role": "system", "content": "You are brief."}]
+        turns = {}
+        for turn in range(1, 11):
+            history.append({"role": "user", "content": f"Tell me fact number {turn} about "
+                                                       f"the sea."})
+            ms, answer = ttft(a, history)
+            history.append({"role": "assistant", "content": answer})
+            if turn in (1, 5, 10):
+                turns[str(turn)] = round(ms, 1)
+        out["chat_ttft_ms_by_turn"] = turns
+    return out
+
+
+def _daemon(work: Path, model: Path, cells: int | None) -> tuple[Daemon, dict[str, str]]:
+    work.mkdir(parents=True)
+    cfg = write_config(work / "appliance.toml", model, auth="required = true")
+    if cells is not None:
+        cfg.write_text(cfg.read_text().replace("slots = 8", f"slots = 8\nprefix_cache_cells = "
+                                                            f"{cells}"))
+    tokens = {}
+    for name in ("a", "b"):
+        p = subprocess.run([sys.executable, "-m", "appliance", "token", "create", "--config",
+                            str(cfg), "--name", name, "--role", "client"],
+                           capture_output=True, text=True, check=True)
+        tokens[name] = p.stdout.strip()
+    d = Daemon(work, cfg)
+    d.wait_for("ready")
+    return d, tokens
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=4)
+    args = ap.parse_args(argv)
+    applog.configure("console", "warning", stream=sys.stderr)
+    root = Path(tempfile.mkdtemp(prefix="bench-prefix-"))
+    model, _sha = ensure_default_model(root / "models")
+    results = {}
+    for name, cells in (("cache_off", 0), ("cache_on", None)):
+        d, tokens = _daemon(root / name, model, cells)
+        try:
+            results[name] = measure(d, tokens, args.reps)
+        finally:
+            d.stop()
+    on, off = results["cache_on"], results["cache_off"]
+    results["ratios"] = {
+        "shared_prefix_next_vs_uncached": round(on["shared_prefix_next_ms_p50"]
+                                                / off["shared_prefix_next_ms_p50"], 3),
+        "other_identity_vs_uncached": round(on["other_identity_first_ms"]
+                                            / off["other_identity_first_ms"], 3),
+        "chat_turn10_vs_turn1": round(on["chat_ttft_ms_by_turn"]["10"]
+                                      / on["chat_ttft_ms_by_turn"]["1"], 3),
+        "chat_turn10_vs_uncached_turn10": round(on["chat_ttft_ms_by_turn"]["10"]
+                                                / off["chat_ttft_ms_by_turn"]["10"], 3)}
+    results["config"] = {"model": model.name, "threads": 2, "slots": 8,
+                         "system_prompt_chars": len(SYSTEM), "reps": args.reps}
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
