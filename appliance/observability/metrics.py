@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info
-from prometheus_client.core import GaugeMetricFamily, StateSetMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, StateSetMetricFamily
 from prometheus_client.exposition import start_http_server
 from prometheus_client.registry import Collector
 
@@ -69,13 +69,26 @@ class _LiveCollector(Collector):
         ready = GaugeMetricFamily("appliance_model_ready",
                                   "1 when the tier's model is loaded and serving",
                                   labels=["tier"])
+        cache = {name: CounterMetricFamily(f"appliance_prefix_cache_{name}", help_,
+                                           labels=["engine"])
+                 for name, help_ in (("hits", "Prompts that reused a cached prefix"),
+                                     ("misses", "Prompts that found no cached prefix"),
+                                     ("reused_tokens", "Prompt tokens served from the cache"),
+                                     ("evictions", "Cached prefixes evicted for room"))}
+        cells = GaugeMetricFamily("appliance_prefix_cache_cells",
+                                  "KV cells the prefix cache holds", labels=["engine"])
         for engine in s.engines():
             for tier in engine.tiers:
                 depth.add_metric([tier], engine.queued_jobs)
                 busy.add_metric([tier], engine.active_jobs)
                 slots.add_metric([tier], engine.spec.slots)
                 ready.add_metric([tier], 1.0 if engine.state == "ready" else 0.0)
-        yield from (depth, busy, slots, ready)
+            pc = getattr(engine, "prefix_cache", None)
+            if pc is not None:
+                for name, family in cache.items():
+                    family.add_metric([engine.name], getattr(pc, name))
+                cells.add_metric([engine.name], pc.cells)
+        yield from (depth, busy, slots, ready, *cache.values(), cells)
         yield GaugeMetricFamily("appliance_in_flight_requests",
                                 "RPCs being served now", value=s.in_flight())
         state = s.state()

@@ -72,6 +72,12 @@ def test_a_repeated_prefix_is_reused_and_answers_the_same(
     other = _ask(server, tokens["alice"], "Where is my invoice?")  # same system prompt
     assert cache.reused_tokens - before - reused > 400
     assert other.finish_reason
+    import httpx
+
+    text = httpx.get(f"http://{server.app.metrics_address}/metrics", timeout=30).text
+    line = next(x for x in text.splitlines()
+                if x.startswith("appliance_prefix_cache_reused_tokens_total{"))
+    assert float(line.rsplit(" ", 1)[1]) >= cache.reused_tokens - before
 
 
 def test_another_identity_never_reuses_the_prefix(
