@@ -152,11 +152,15 @@ class Controls(Protocol):
 
 
 def _engine_status(e: LlamaEngine) -> pb.EngineStatus:
+    pc = e.prefix_cache
     return pb.EngineStatus(
         tiers=list(e.tiers), file_name=e.path.name, state=e.state,
         active_jobs=e.active_jobs, queued_jobs=e.queued_jobs,
         tokens_generated_total=e.tokens_generated_total,
-        requests_total=e.requests_total, slots=e.spec.slots, free_slots=e.free_slots)
+        requests_total=e.requests_total, slots=e.spec.slots, free_slots=e.free_slots,
+        prefix_cache=pb.PrefixCacheStatus(
+            max_cells=pc.max_cells, cells=pc.cells, entries=len(pc), hits=pc.hits,
+            misses=pc.misses, reused_tokens=pc.reused_tokens, evictions=pc.evictions))
 
 
 class AdminServicer(pb_grpc.AdminServicer):

@@ -178,7 +178,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class EngineStatus(_message.Message):
-    __slots__ = ("tiers", "file_name", "state", "active_jobs", "queued_jobs", "tokens_generated_total", "requests_total", "slots", "free_slots")
+    __slots__ = ("tiers", "file_name", "state", "active_jobs", "queued_jobs", "tokens_generated_total", "requests_total", "slots", "free_slots", "prefix_cache")
     TIERS_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -188,6 +188,7 @@ class EngineStatus(_message.Message):
     REQUESTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     SLOTS_FIELD_NUMBER: _ClassVar[int]
     FREE_SLOTS_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_CACHE_FIELD_NUMBER: _ClassVar[int]
     tiers: _containers.RepeatedScalarFieldContainer[str]
     file_name: str
     state: str
@@ -197,7 +198,26 @@ class EngineStatus(_message.Message):
     requests_total: int
     slots: int
     free_slots: int
-    def __init__(self, tiers: _Optional[_Iterable[str]] = ..., file_name: _Optional[str] = ..., state: _Optional[str] = ..., active_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., tokens_generated_total: _Optional[int] = ..., requests_total: _Optional[int] = ..., slots: _Optional[int] = ..., free_slots: _Optional[int] = ...) -> None: ...
+    prefix_cache: PrefixCacheStatus
+    def __init__(self, tiers: _Optional[_Iterable[str]] = ..., file_name: _Optional[str] = ..., state: _Optional[str] = ..., active_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., tokens_generated_total: _Optional[int] = ..., requests_total: _Optional[int] = ..., slots: _Optional[int] = ..., free_slots: _Optional[int] = ..., prefix_cache: _Optional[_Union[PrefixCacheStatus, _Mapping]] = ...) -> None: ...
+
+class PrefixCacheStatus(_message.Message):
+    __slots__ = ("max_cells", "cells", "entries", "hits", "misses", "reused_tokens", "evictions")
+    MAX_CELLS_FIELD_NUMBER: _ClassVar[int]
+    CELLS_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    MISSES_FIELD_NUMBER: _ClassVar[int]
+    REUSED_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    EVICTIONS_FIELD_NUMBER: _ClassVar[int]
+    max_cells: int
+    cells: int
+    entries: int
+    hits: int
+    misses: int
+    reused_tokens: int
+    evictions: int
+    def __init__(self, max_cells: _Optional[int] = ..., cells: _Optional[int] = ..., entries: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., reused_tokens: _Optional[int] = ..., evictions: _Optional[int] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
     __slots__ = ("state", "version", "uptime_seconds", "in_flight_requests", "engines", "pass_through_stages", "central_breaker_state", "audit")

@@ -40,6 +40,7 @@ def site(tmp_path_factory: pytest.TempPathFactory,
     tmp = tmp_path_factory.mktemp("prefix")
     store = TokenStore(tmp / "tokens.json")
     tokens = {name: store.create(name, "client") for name in ("alice", "bob")}
+    tokens["ops"] = store.create("ops", "admin")
     server = _server(tmp, model_path)
     yield server, tokens
     server.stop()
@@ -78,6 +79,10 @@ def test_a_repeated_prefix_is_reused_and_answers_the_same(
     line = next(x for x in text.splitlines()
                 if x.startswith("appliance_prefix_cache_reused_tokens_total{"))
     assert float(line.rsplit(" ", 1)[1]) >= cache.reused_tokens - before
+    with Client(server.address, timeout=30, credentials=Credentials(token=tokens["ops"])) as c:
+        (engine,) = c.status().engines
+    assert engine.prefix_cache.reused_tokens == cache.reused_tokens > 0
+    assert engine.prefix_cache.entries == len(cache) and engine.prefix_cache.max_cells == 4096
 
 
 def test_another_identity_never_reuses_the_prefix(
