@@ -147,6 +147,10 @@ class Context:
         # {0,1,2,3}; unified runs both at 88 (Gemma 3 270M, 2 threads). Each sequence is
         # still limited to n_ctx_seq by the pipeline's prompt + max_tokens check.
         params.kv_unified = True
+        # Sliding-window layers (Gemma 3) keep every cell, not only the window: the prefix
+        # cache shares any prefix of a finished sequence, and a shorter prefix needs the
+        # cells a window cache would already have dropped.
+        params.swa_full = True
         params.no_perf = True
         self.ptr = ll.llama_init_from_model(model.ptr, params)
         if not self.ptr:
