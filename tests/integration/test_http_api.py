@@ -3,7 +3,7 @@ against the real daemon: the same pipeline as gRPC behind a second front door.
 
 Three servers: the session daemon (real model, no authentication) for answers and streams; an
 in-process server whose v3 engine records what the model receives and whose r1 engine is a
-named fake (``ScriptedReasoning``: the small model never writes <think> tags) for masking and
+named fake (``tests.scripted.ScriptedEngine``: the small model never writes <think> tags) for masking and
 reasoning; a daemon with required tokens for the refusals.
 """
 
@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,10 +25,9 @@ import pytest
 
 from appliance import config as cfgmod
 from appliance.config import ModelConfig
-from appliance.engine.types import Finished, TextPiece
-from appliance.errors import EngineFailure
 from tests.daemon import Daemon, write_config
 from tests.inprocess import InProcessServer, RecordingEngine
+from tests.scripted import ScriptedEngine
 
 EMAIL = "jane.roe@example.org"
 RESIDENT_ID = "11010519491231002X"  # checksum-valid 居民身份证号码 (the standard's example)
@@ -174,25 +173,6 @@ ANSWER = ["<thi", "nk>The user <EMAIL_", "ADDRESS_1> asks.</th", "ink>Your ID <C
 FAIL_AT_MAX_TOKENS = 13
 
 
-class ScriptedReasoning:
-    """A fake r1 output in a reasoning model's shape; tokenizer and the rest are real."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
-                       priority: int = 0, max_queue_wait: float | None = None, *,
-                       owner: str = "", cache_namespace: str = "") -> AsyncIterator[Any]:
-        for i, piece in enumerate(ANSWER):
-            if i == 4 and params.max_tokens == FAIL_AT_MAX_TOKENS:
-                raise EngineFailure("scripted failure in the middle of a stream")
-            yield TextPiece(piece)
-        yield Finished("stop", prompt_tokens=len(tokens), completion_tokens=len(ANSWER))
-
-
 class Site:
     def __init__(self, server: InProcessServer, received: list[str]) -> None:
         self.server = server
@@ -221,8 +201,10 @@ def site(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator
                   audit=replace(cfgmod.AuditConfig(), dev_officer_key=True))
 
     def wrap(engine: Any) -> Any:
-        return ScriptedReasoning(engine) if engine.name == "r1" else \
-            RecordingEngine(engine, received)
+        if engine.name == "r1":
+            return ScriptedEngine(engine, ANSWER, fail_at=4,
+                                  fail_when_max_tokens=FAIL_AT_MAX_TOKENS)
+        return RecordingEngine(engine, received)
 
     site = Site(InProcessServer(cfg, wrap=wrap), received)
     yield site

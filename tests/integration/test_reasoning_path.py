@@ -8,40 +8,21 @@ is the real path.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from appliance import config as cfgmod
 from appliance.client import Client
 from appliance.config import ModelConfig
-from appliance.engine.types import Finished, TextPiece
 from tests.inprocess import InProcessServer
+from tests.scripted import ScriptedEngine
 
 SCRIPT = ["<thi", "nk>The user <EMA", "IL_ADDRESS_1> asks for a sum. 2+2", "=4.</th",
           "ink>\n", "Send it to <EMAIL_", "ADDRESS_1>: 4."]
 EMAIL = "ann.lee@example.com"
-
-
-class ScriptedEngine:
-    """A fake engine output (the small model cannot produce <think> tags); the rest of the
-    engine (tokenizer, facts, status) is the real one."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
-                       priority: int = 0, max_queue_wait: float | None = None, *,
-                       owner: str = "", cache_namespace: str = "") -> AsyncIterator[Any]:
-        for piece in SCRIPT:
-            yield TextPiece(piece)
-        yield Finished("stop", prompt_tokens=len(tokens), completion_tokens=len(SCRIPT))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterat
               for t in cfgmod.TIERS}
     cfg = replace(cfgmod.embedded_default(), state_dir=tmp_path_factory.mktemp("r"),
                   models=models, server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"))
-    s = InProcessServer(cfg, wrap=ScriptedEngine)
+    s = InProcessServer(cfg, wrap=lambda e: ScriptedEngine(e, SCRIPT))
     yield s
     s.stop()
 
