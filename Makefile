@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-done
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container clean ci-fresh
+.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container llama-server clean ci-fresh
 
 setup: $(STAMP)
 
@@ -105,6 +105,11 @@ deb-only: deb-tools
 # Re-pin the .deb's runtime dependencies, with hashes, after changing pyproject/constraints.
 deb-lock: setup
 	$(PY) packaging/lock.py
+
+# llama.cpp's own llama-server from the same vendored sources (the serving baseline of
+# bench/vs_llama_server.py); cached under build/llama-server/.
+llama-server: deb-tools
+	@PYTHON=$(PY) packaging/llama-server.sh
 
 # The container image, built from the Dockerfile with buildah (no Docker engine; root, chroot
 # isolation, a debootstrap'ed bookworm as the base image): packaging/container.sh says how.

@@ -1,0 +1,207 @@
+"""The daemon against llama.cpp's own llama-server, same GGUF, threads and slots, in one run.
+Prints JSON with both sides and the ratios (daemon / llama-server).
+
+llama-server is built by ``make llama-server`` from the llama.cpp sources the pinned
+llama-cpp-python sdist vendors. Both serve raw prompts (llama-server ``/completion``, the
+daemon's ``GenerateStream`` with ``prompt``), greedy, repetitions interleaved:
+
+- aggregate decode tokens/s at 1, 2, 4 and 8 concurrent streams;
+- uncached prefill: a ~1,000-token prompt that nothing shares (a unique first line), one token
+  generated: prompt tokens / time to first token (llama-server with ``cache_prompt`` off);
+- shared prefix: the same ~1,000-token prefix with a different question each time: time to
+  first token of the requests after the first (llama-server with ``cache_prompt`` on, the
+  daemon with its prefix cache);
+- a 10-turn transcript chat, each turn resending the history: TTFT at turns 1, 5 and 10.
+
+    make llama-server && .venv/bin/python -m bench.vs_llama_server [--reps 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from appliance.client import NO_RETRY, Client  # noqa: E402
+from appliance.engine.default_model import ensure_default_model  # noqa: E402
+from appliance.observability import logging as applog  # noqa: E402
+from tests.daemon import Daemon, write_config  # noqa: E402
+
+SLOTS, N_CTX, THREADS = 8, 2048, 2
+PREFIX = "\n".join(f"Policy {i}: support answers are polite, cite section {i}, and never "
+                   f"reveal account data." for i in range(60))
+STORIES = ["Tell a long story about a lighthouse keeper.", "Describe a journey across a desert.",
+           "Write about a city under the sea.", "Explain how a clock works, at length.",
+           "Tell the history of an old library.", "Describe a storm at sea in detail.",
+           "Write a fable about a fox and a crow.", "Describe a market on a busy morning."]
+
+Stream = Callable[[str, int, bool], tuple[float, int, int]]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def daemon_stream(address: str) -> Stream:
+    def run(prompt: str, n: int, _cache: bool) -> tuple[float, int, int]:
+        with Client(address, timeout=600, retry=NO_RETRY) as c:
+            started, first, usage = time.perf_counter(), None, (0, 0)
+            for chunk in c.stream(prompt, model="v3", max_tokens=n, temperature=0.0):
+                if first is None:
+                    first = time.perf_counter() - started
+                if chunk.finish_reason:
+                    usage = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+        return (first or 0.0) * 1000, *usage
+
+    return run
+
+
+def server_stream(url: str) -> Stream:
+    def run(prompt: str, n: int, cache: bool) -> tuple[float, int, int]:
+        body = {"prompt": prompt, "n_predict": n, "temperature": 0, "stream": True,
+                "cache_prompt": cache}
+        started, first, usage = time.perf_counter(), None, (0, 0)
+        with httpx.stream("POST", f"{url}/completion", json=body, timeout=600) as r:
+            for line in r.iter_lines():
+                if not line.startswith("data: "):
+                    continue
+                if first is None:
+                    first = time.perf_counter() - started
+                doc = json.loads(line[6:])
+                if doc.get("stop"):
+                    t = doc.get("timings", {})
+                    usage = (int(t.get("prompt_n", 0)) + int(t.get("cache_n", 0)),
+                             int(doc.get("tokens_predicted", 0)))
+        return (first or 0.0) * 1000, *usage
+
+    return run
+
+
+def aggregate(stream: Stream, n_streams: int, max_tokens: int, tag: str) -> float:
+    tokens: list[int] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        _ttft, _p, c = stream(f"{STORIES[i]} ({tag})", max_tokens, False)
+        with lock:
+            tokens.append(c)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n_streams)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(tokens) / (time.perf_counter() - started)
+
+
+def chat(stream: Stream, tag: str) -> dict[str, float]:
+    history = f"System: You are brief. ({tag})\n"
+    out = {}
+    for turn in range(1, 11):
+        history += f"User: Tell me fact number {turn} about the sea.\nAssistant:"
+        ttft, _p, _c = stream(history, 24, True)
+        history += " A fact.\n"  # the same history on both sides, whatever they answered
+        if turn in (1, 5, 10):
+            out[str(turn)] = ttft
+    return out
+
+
+def measure(stream: Stream, rep: int, max_tokens: int) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for n in (1, 2, 4, 8):
+        row[f"aggregate_{n}"] = aggregate(stream, n, max_tokens, f"r{rep}")
+    ttft, prompt_n, _ = stream(f"Ticket {rep}-{time.time()}\n{PREFIX}\nQuestion: hi?", 1, False)
+    row["prefill_tokens_per_s"] = prompt_n / (ttft / 1000)
+    stream(f"{PREFIX}\nQuestion: first ({rep})?", 1, True)
+    row["shared_prefix_ttft_ms"] = statistics.median(
+        stream(f"{PREFIX}\nQuestion: number {q} ({rep})?", 1, True)[0] for q in range(3))
+    row["chat_ttft_ms"] = chat(stream, f"r{rep}")
+    return row
+
+
+def _start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port),
+         "-np", str(SLOTS), "-c", str(SLOTS * N_CTX), "-t", str(THREADS), "-tb", str(THREADS),
+         "--no-webui"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("llama-server did not become healthy")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--max-tokens", type=int, default=64)
+    args = ap.parse_args(argv)
+    applog.configure("console", "warning", stream=sys.stderr)
+    binary = Path(subprocess.run([str(ROOT / "packaging/llama-server.sh")], check=True,
+                                 capture_output=True, text=True).stdout.strip())
+    work = Path(tempfile.mkdtemp(prefix="bench-vs-llama-server-"))
+    model, _sha = ensure_default_model(work / "models")
+    daemon = Daemon(work, write_config(work / "appliance.toml", model))
+    daemon.wait_for("ready")
+    port = _port()
+    server = _start_server(binary, model, port)
+    sides: dict[str, Stream] = {"daemon": daemon_stream(daemon.address or ""),
+                                "llama_server": server_stream(f"http://127.0.0.1:{port}")}
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
+    try:
+        for side in sides.values():  # warm-up
+            side("Hello", 4, False)
+        for rep in range(args.reps):
+            for name in (list(sides) if rep % 2 == 0 else list(reversed(sides))):
+                rows[name].append(measure(sides[name], rep, args.max_tokens))
+    finally:
+        server.terminate()
+        server.wait(30)
+        daemon.stop()
+
+    def med(name: str, key: str, sub: str | None = None) -> float:
+        values = [r[key][sub] if sub else r[key] for r in rows[name]]
+        return round(statistics.median(values), 1)
+
+    out: dict[str, Any] = {}
+    keys = [*(f"aggregate_{n}" for n in (1, 2, 4, 8)), "prefill_tokens_per_s",
+            "shared_prefix_ttft_ms"]
+    for name in sides:
+        out[name] = {k: med(name, k) for k in keys}
+        out[name]["chat_ttft_ms"] = {t: med(name, "chat_ttft_ms", t) for t in ("1", "5", "10")}
+    d, s = out["daemon"], out["llama_server"]
+    out["daemon_vs_llama_server"] = {
+        **{k: round(d[k] / s[k], 3) for k in keys},
+        **{f"chat_turn_{t}": round(d["chat_ttft_ms"][t] / s["chat_ttft_ms"][t], 3)
+           for t in ("1", "5", "10")}}
+    out["config"] = {"model": model.name, "slots": SLOTS, "n_ctx_per_slot": N_CTX,
+                     "threads": THREADS, "reps": args.reps, "max_tokens": args.max_tokens,
+                     "llama_server": str(binary)}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
