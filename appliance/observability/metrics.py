@@ -69,14 +69,15 @@ class _LiveCollector(Collector):
         ready = GaugeMetricFamily("appliance_model_ready",
                                   "1 when the tier's model is loaded and serving",
                                   labels=["tier"])
+        # Per tier like the other engine figures (tiers sharing a model show its numbers).
         cache = {name: CounterMetricFamily(f"appliance_prefix_cache_{name}", help_,
-                                           labels=["engine"])
+                                           labels=["tier"])
                  for name, help_ in (("hits", "Prompts that reused a cached prefix"),
                                      ("misses", "Prompts that found no cached prefix"),
                                      ("reused_tokens", "Prompt tokens served from the cache"),
                                      ("evictions", "Cached prefixes evicted for room"))}
         cells = GaugeMetricFamily("appliance_prefix_cache_cells",
-                                  "KV cells the prefix cache holds", labels=["engine"])
+                                  "KV cells the prefix cache holds", labels=["tier"])
         for engine in s.engines():
             for tier in engine.tiers:
                 depth.add_metric([tier], engine.queued_jobs)
@@ -84,10 +85,12 @@ class _LiveCollector(Collector):
                 slots.add_metric([tier], engine.spec.slots)
                 ready.add_metric([tier], 1.0 if engine.state == "ready" else 0.0)
             pc = getattr(engine, "prefix_cache", None)
-            if pc is not None:
+            if pc is None:
+                continue
+            for tier in engine.tiers:
                 for name, family in cache.items():
-                    family.add_metric([engine.name], getattr(pc, name))
-                cells.add_metric([engine.name], pc.cells)
+                    family.add_metric([tier], getattr(pc, name))
+                cells.add_metric([tier], pc.cells)
         yield from (depth, busy, slots, ready, *cache.values(), cells)
         yield GaugeMetricFamily("appliance_in_flight_requests",
                                 "RPCs being served now", value=s.in_flight())
