@@ -428,7 +428,11 @@ class LlamaEngine:
         # (see lowlevel.Context for the KV layout that lets any set of sequences batch).
         running = sorted(self._running, key=lambda s: s.seq_id)
         decoding = sum(1 for s in running if not s.prefilling)
-        budget = min(ctx.n_batch - decoding, self.spec.prefill_chunk)
+        # prefill_chunk keeps a long prompt from stalling running streams; with none
+        # decoding there is nothing to stall, and a whole batch per step prefills faster
+        # (fewer llama_decode calls for the same tokens).
+        budget = min(ctx.n_batch - decoding,
+                     self.spec.prefill_chunk if decoding else ctx.n_batch)
         for s in running:
             if not s.prefilling:
                 outputs.append((s, ctx.add(s.last, s.pos, s.seq_id, logits=True)))
