@@ -60,10 +60,6 @@ class PrefixCache:
         self.reused_tokens = 0
         self.evictions = 0
 
-    @property
-    def enabled(self) -> bool:
-        return self.max_cells > 0 and bool(self._free or self._entries)
-
     def __len__(self) -> int:
         return len(self._entries)
 
