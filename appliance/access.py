@@ -196,7 +196,8 @@ class RateLimits:
         running = self._running.get(name, 0)
         if policy.max_concurrent and running >= policy.max_concurrent:
             raise Overloaded(f"identity {name!r} has {running} requests in flight (its limit "
-                             f"is {policy.max_concurrent})", retry_after=1.0, identity=name)
+                             f"is {policy.max_concurrent})", retry_after=1.0,
+                             reason="concurrency_limit", identity=name)
         waits = []
         req = self._bucket(self._requests, name, policy.requests_per_minute) \
             if policy.requests_per_minute else None
@@ -209,7 +210,8 @@ class RateLimits:
         wait = max(waits, default=0.0)
         if wait > 0:
             raise Overloaded(f"rate limit of identity {name!r} reached",
-                             retry_after=round(max(wait, 0.1), 1), identity=name)
+                             retry_after=round(max(wait, 0.1), 1), reason="rate_limit",
+                             identity=name)
         if req is not None:
             req.take(1)
         self._running[name] = running + 1

@@ -178,6 +178,44 @@ def _add_audit(sub: Subparsers) -> None:
     e.add_argument("--interval", type=float, default=2.0,
                    help="with --follow: seconds between polls (default 2)")
     e.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _add_audit_reading(asub)
+
+
+def _add_audit_reading(asub: Subparsers) -> None:
+    """report, show, search: what the officer reads (all verify the whole log as they go)."""
+    r = asub.add_parser("report", help="the officer's report: integrity verdict, charts, "
+                                       "tables; one self-contained HTML (or PDF) file")
+    sh = asub.add_parser("show", help="one request's records, decrypted, with their verdict")
+    se = asub.add_parser("search", help="a compact table of the requests that match")
+    for q in (r, sh, se):
+        q.add_argument("--dir", type=Path, required=True, help="the audit directory")
+        q.add_argument("--key", type=Path, required=True, help="officer private key")
+        q.add_argument("--anchors", type=Path,
+                       help="the checkpoint sink file (audit.checkpoint_sink): detects a "
+                            "truncated or rolled-back log")
+        q.add_argument("--passphrase-file", type=Path, help="passphrase of the private key")
+        q.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    for q in (r, se):
+        q.add_argument("--from", dest="start", help="only records at or after (ISO 8601)")
+        q.add_argument("--to", dest="end", help="only records before (ISO 8601)")
+        q.add_argument("--user", help="only this client identity")
+        q.add_argument("--model", help="only this tier (v3, r1) or model SHA-256")
+    r.add_argument("--format", choices=("html", "pdf"), default="html",
+                   help="html (default), or pdf printed by a local Chromium/Chrome")
+    r.add_argument("--browser", help="with --format pdf: the Chromium/Chrome to print with")
+    r.add_argument("--out", type=Path, required=True, help="the report file")
+    sh.add_argument("request_id", metavar="REQUEST_ID",
+                    help="a request id (as the caller got it), or its first 8+ characters")
+    sh.add_argument("--json", action="store_true", help="the records as one JSON array")
+    se.add_argument("--status", help="only these status codes (comma-separated: "
+                                     "RESOURCE_EXHAUSTED,UNAUTHENTICATED)")
+    se.add_argument("--outcome", choices=("ok", "error", "rejected", "cancelled"))
+    se.add_argument("--route", choices=("local", "central"))
+    se.add_argument("--entity", help="only requests where this PII type was masked "
+                                     "(EMAIL_ADDRESS, PHONE_NUMBER, ...)")
+    se.add_argument("--limit", type=int, default=1000,
+                    help="at most this many rows (default 1000; 0: all)")
+    se.add_argument("--format", choices=("table", "jsonl"), default="table")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -500,22 +538,14 @@ def cmd_audit(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit statu
         key = keys.load_officer_private(args.key, passphrase) if args.key else None
         if args.audit_command == "verify":
             return _verify(args, key)
-        from appliance.audit.export import (  # noqa: PLC0415
-            Filters,
-            export,
-            parse_time,
-        )
+        if args.audit_command in ("report", "show", "search"):
+            return _audit_reading(args, key)
+        from appliance.audit.export import export  # noqa: PLC0415
 
         def stderr_progress(message: str) -> None:
             print(f"export: {message}", file=sys.stderr, flush=True)
 
-        bounds = []
-        for flag, text in (("--from", args.start), ("--to", args.end)):
-            t = parse_time(text) if text else None
-            if text and t is None:
-                return _die(f"{flag}: not an ISO 8601 time: {text!r}", EXIT_USAGE)
-            bounds.append(t)
-        filters = Filters(bounds[0], bounds[1], args.user, args.model)
+        filters = _filters(args)
         if args.follow:
             return _follow(args, key, filters)
         result = export(args.dir, key, args.out, args.format,  # type: ignore[arg-type]
@@ -528,6 +558,68 @@ def cmd_audit(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit statu
         return _die(str(exc), EXIT_USAGE)
     except OSError as exc:
         return _die(f"{exc.filename or ''}: {exc.strerror}", EXIT_FAIL)
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    """The --from/--to/--user/--model filters (ConfigError for a time that does not parse)."""
+    from appliance.audit.export import Filters, parse_time  # noqa: PLC0415
+    from appliance.errors import ConfigError  # noqa: PLC0415
+
+    bounds = []
+    for flag, text in (("--from", args.start), ("--to", args.end)):
+        t = parse_time(text) if text else None
+        if text and t is None:
+            raise ConfigError(f"{flag}: not an ISO 8601 time: {text!r}")
+        bounds.append(t)
+    return Filters(bounds[0], bounds[1], args.user, args.model)
+
+
+def _audit_reading(args: argparse.Namespace, key: Any) -> int:
+    """report, show, search. Exit 0: done and the log verified (show: the request was found);
+    1: the log did not verify (the output says so) or nothing was found; 2: bad usage."""
+    from appliance.audit import lookup  # noqa: PLC0415
+
+    def progress(message: str) -> None:
+        print(f"{args.audit_command}: {message}", file=sys.stderr, flush=True)
+
+    quiet = None if args.quiet else progress
+    if args.audit_command == "report":
+        from appliance.audit.report import build  # noqa: PLC0415
+
+        result = build(args.dir, key, args.out, _filters(args), args.anchors, args.format,
+                       quiet, args.browser)
+        print(f"report: {result.path} ({result.aggregates.ends} requests in the period, "
+              f"{result.records} records read); integrity: {result.report.summary}",
+              file=sys.stderr)
+        return EXIT_OK if result.report.ok else EXIT_FAIL
+    if args.audit_command == "show":
+        shown = lookup.show(args.dir, key, args.request_id, args.anchors, quiet)
+        if shown.ambiguous:
+            return _die(f"{args.request_id!r} is the start of {len(shown.ambiguous)} request "
+                        f"ids: {', '.join(shown.ambiguous[:10])}", EXIT_FAIL)
+        if not shown.records:
+            return _die(f"no record of request {args.request_id!r} in {args.dir} "
+                        f"(integrity: {shown.report.summary})", EXIT_FAIL)
+        if args.json:
+            print(json.dumps(shown.records, indent=2, ensure_ascii=False))
+        else:
+            lookup.print_shown(shown, sys.stdout)
+        print(f"integrity of the whole log: {shown.report.summary}", file=sys.stderr)
+        return EXIT_OK
+    statuses = frozenset(s.strip().upper() for s in (args.status or "").split(",") if s.strip())
+    filters = lookup.SearchFilters(_filters(args), statuses, args.route, args.entity,
+                                   args.outcome)
+    found = lookup.search(args.dir, key, filters, anchors=args.anchors,
+                          limit=args.limit or None, progress=quiet)
+    if args.format == "jsonl":
+        for rec in found.rows:
+            print(json.dumps(rec, ensure_ascii=False, sort_keys=True))
+    else:
+        lookup.table(found.rows, sys.stdout)
+    more = f", {found.more} more not shown (--limit)" if found.more else ""
+    print(f"search: {len(found.rows)} requests{more}; integrity: {found.report.summary}",
+          file=sys.stderr)
+    return EXIT_OK if found.report.ok else EXIT_FAIL
 
 
 def _verify(args: argparse.Namespace, key: Any) -> int:

@@ -68,70 +68,89 @@ class RequestError(ApplianceError):
     #: Security failures set this: the caller sees only the class's generic message.
     opaque: bool = False
     public_message: str = "request failed"
+    #: Why, in one stable word: the audit end record's ``error_reason`` (docs/audit-exports.md).
+    reason: str = "error"
 
     def client_message(self) -> str:
         return self.public_message if self.opaque else self.message
 
 
 class InvalidArgument(RequestError):
+    reason = "invalid_argument"
+
     def __init__(self, message: str, *, field: str, **context: Any) -> None:
         super().__init__(message, field=field, **context)
         self.field = field
 
 
 class Unauthenticated(RequestError):
+    reason = "unauthenticated"
     opaque = True
     public_message = "authentication failed"
 
 
 class PermissionDenied(RequestError):
+    reason = "permission_denied"
     opaque = True
     public_message = "permission denied"
 
 
 class Overloaded(RequestError):
-    def __init__(self, message: str, *, retry_after: float, **context: Any) -> None:
+    """RESOURCE_EXHAUSTED. ``reason``: ``capacity`` (no slot and nowhere to overflow),
+    ``queue_full``, ``rate_limit``, ``concurrency_limit``, ``central_failed``."""
+
+    def __init__(self, message: str, *, retry_after: float, reason: str = "capacity",
+                 **context: Any) -> None:
         super().__init__(message, retry_after=retry_after, **context)
         self.retry_after = retry_after
+        self.reason = reason
 
 
 class QueueTimeout(Overloaded):
     """A local request waited its whole allowance for a slot (it never started); the pipeline
     moves it to the central cluster. Only requests that may overflow carry an allowance."""
 
+    def __init__(self, message: str, *, retry_after: float, **context: Any) -> None:
+        super().__init__(message, retry_after=retry_after, reason="queue_timeout", **context)
+
 
 class DeadlineExceeded(RequestError):
-    pass
+    reason = "deadline"
 
 
 class Cancelled(RequestError):
-    pass
+    reason = "cancelled"
 
 
 class ReaderStalled(Cancelled):
     """The caller stopped taking a stream's chunks: the write waited past its bound."""
 
+    reason = "reader_stalled"
+
 
 class Unavailable(RequestError):
-    pass
+    reason = "unavailable"
 
 
 class FailedPrecondition(RequestError):
     """An admin operation was refused because of the appliance's own state or files (a model
     reload whose config or model file fails); the request itself was well-formed."""
 
+    reason = "failed_precondition"
+
 
 class InternalError(RequestError):
+    reason = "internal"
     opaque = True
     public_message = "internal error"
 
 
 class EngineFailure(InternalError):
-    pass
+    reason = "engine_failure"
 
 
 class PrivacyFailure(InternalError):
-    pass
+    reason = "privacy_failure"
 
 
 # Ordered most specific first is not needed: lookup walks the exception's MRO.

@@ -96,6 +96,8 @@ class RequestInfo:
     output_pii_counts: dict[str, int] = field(default_factory=dict)
     outcome: Outcome = Outcome.OK
     status: str = "OK"
+    #: Why a request did not succeed, one stable word (RequestError.reason); None when OK.
+    error_reason: str | None = None
     wall_started: float = field(default_factory=time.time)
     #: The transport peer ("ipv4:127.0.0.1:5555"); ``client`` is the authenticated identity.
     peer: str = ""
@@ -158,6 +160,18 @@ def settle(info: RequestInfo, error: BaseException, *, begun: bool = True,
     cancellation then counts as DEADLINE_EXCEEDED)."""
     info.outcome, info.status = classify(error, begun=begun, auth_checked=info.auth_checked,
                                          deadline_passed=deadline_passed)
+    info.error_reason = reason_of(error, info.status)
+
+
+def reason_of(error: BaseException, status: str) -> str:
+    """The stable word for why ``error`` ended a request (the audit record's error_reason)."""
+    if status == "DEADLINE_EXCEEDED":
+        return "deadline"
+    if isinstance(error, ApplianceError):
+        return getattr(error, "reason", "error")
+    if isinstance(error, asyncio.CancelledError | GeneratorExit):
+        return "cancelled"
+    return "internal"
 
 
 def classify(error: BaseException, *, begun: bool = True, auth_checked: bool = True,

@@ -20,6 +20,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,14 @@ def _records(i: int, rng: random.Random, t0: float) -> tuple[dict[str, Any], dic
     return begin, end
 
 
-def generate(root: Path, requests: int, segment_mb: int) -> tuple[Path, Path]:
+Records = Callable[[int, random.Random, float], tuple[dict[str, Any], dict[str, Any]]]
+
+
+def generate(root: Path, requests: int, segment_mb: int, records: Records | None = None,
+             span_s: float | None = None) -> tuple[Path, Path]:
+    """Write ``requests`` begin/end pairs made by ``records`` (default: this bench's) with the
+    real writer, the first ``span_s`` seconds ago (default: ``requests`` seconds)."""
+    records = records or _records
     private, public, _fp = generate_officer_key(root / "officer")
     from appliance.audit.keys import load_officer_public
 
@@ -71,10 +79,10 @@ def generate(root: Path, requests: int, segment_mb: int) -> tuple[Path, Path]:
     w = AuditWriter(settings)
     w.open()
     rng = random.Random(7)
-    t0 = time.time() - requests
+    t0 = time.time() - (span_s if span_s is not None else requests)
     pending: list[Future[Any]] = []
     for i in range(requests):
-        for rec in _records(i, rng, t0):
+        for rec in records(i, rng, t0):
             pending.append(w.append(fmt.canonical(rec)))
         if len(pending) >= 512:
             for f in pending:

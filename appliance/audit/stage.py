@@ -98,6 +98,8 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
         "prompt_tokens": info.prompt_tokens, "completion_tokens": info.completion_tokens,
         "latency_ms": round((time.monotonic() - info.started) * 1000, 1),
     }
+    if info.error_reason is not None and info.status != "OK":
+        rec["error_reason"] = info.error_reason
     if info.queue_wait_s is not None:
         rec["queue_wait_ms"] = round(info.queue_wait_s * 1000, 1)
     if info.cached_tokens:

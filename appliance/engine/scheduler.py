@@ -81,7 +81,8 @@ class Scheduler:
             raise Overloaded(
                 f"model {self.name} is busy: {running} running, {waiting} waiting "
                 f"(queue_limit {self.queue_limit})",
-                retry_after=round(self.service_ewma_s * (waiting + 1) / self.slots, 1))
+                retry_after=round(self.service_ewma_s * (waiting + 1) / self.slots, 1),
+                reason="queue_full")
         owned = owner_running + sum(1 for _p, _r, _a, j in self._pending if j.owner == job.owner)
         heapq.heappush(self._pending, (job.priority, owned, next(self._arrivals), job))
 

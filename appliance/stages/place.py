@@ -279,7 +279,7 @@ async def _on_cluster(p: Placement) -> AsyncIterator[Event]:
             raise
         # Neither place can take it: the caller should come back later.
         raise Overloaded("local capacity is full and the central cluster failed",
-                         retry_after=p.overflow_retry_after) from None
+                         retry_after=p.overflow_retry_after, reason="central_failed") from None
 
 
 async def _local(p: Placement, engine: Engine, flight: Flight,
