@@ -98,9 +98,9 @@ def officer_keys(directory: Path) -> tuple[Path, Path]:
     return directory / OFFICER_PRIVATE, directory / OFFICER_PUBLIC
 
 
-def write_config(path: Path, model: Path, **extra: str) -> Path:
-    """A test config serving ``model`` on both tiers with 2 threads; the officer's key pair
-    is in ``officer/`` beside it."""
+def write_config(path: Path, model: Path, models: str = "slots = 8", **extra: str) -> Path:
+    """A test config serving ``model`` on both tiers with 2 threads (``models``: more lines
+    for both tiers); the officer's key pair is in ``officer/`` beside it."""
     lines = [f'state_dir = "{path.parent / "state"}"', "", "[logging]", 'format = "json"', ""]
     if "audit" not in extra:
         _private, public = officer_keys(path.parent / "officer")
@@ -110,8 +110,7 @@ def write_config(path: Path, model: Path, **extra: str) -> Path:
         extra = {**extra, "auth": "required = false"}
     for tier in ("v3", "r1"):
         lines += [f"[models.{tier}]", f'path = "{model}"', "n_threads = 2", "n_ctx = 2048",
-                  "slots = 8",
-                  'chat_template = "gemma"', ""]
+                  models, 'chat_template = "gemma"', ""]
     for section, body in extra.items():
         lines += [f"[{section}]", body, ""]
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -31,11 +31,19 @@ REFUSAL_LABELS = {
     "UNAVAILABLE": "unavailable",
 }
 QUANTILES = (0.5, 0.95, 0.99)
+#: A request was *refused* (not served, through no fault of the model) when it was rejected at
+#: the door or in admission, or ended with one of these: authentication, permission (a tier or
+#: priority the identity may not use is refused inside the pipeline), rate or capacity limits.
+REFUSAL_STATUSES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"})
 
 
 def day_of(rec: dict[str, Any]) -> str:
     """The UTC day of a record (its time is ISO 8601 UTC, written by the appliance)."""
     return str(rec.get("time") or "")[:10] or "unknown"
+
+
+def is_refusal(rec: dict[str, Any]) -> bool:
+    return rec.get("outcome") == "rejected" or rec.get("status") in REFUSAL_STATUSES
 
 
 def refusal_label(rec: dict[str, Any]) -> str:
@@ -168,13 +176,15 @@ class Aggregates:
             who.ok += 1
             if rec.get("latency_ms") is not None:
                 self.latency[day].add(float(rec["latency_ms"]))
-        elif outcome == "rejected":
+        elif is_refusal(rec):
             who.refused += 1
+            self.totals["refused"] += 1
             label = refusal_label(rec)
             who.refusals[label] += 1
             self.refusals[label, client].add(when)
         else:
             who.failed += 1
+            self.totals["failed"] += 1
         if outcome != "ok":
             self.errors[status, str(rec.get("error_reason") or "")].add(when)
         if rec.get("queue_wait_ms") is not None:

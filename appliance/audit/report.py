@@ -367,6 +367,7 @@ def summary(report: Report, agg: Aggregates, filters: Filters) -> dict[str, Any]
         "period": {"first": agg.first_time or None, "last": agg.last_time or None},
         "requests": agg.ends, "begins": agg.begins,
         "outcomes": {o: t[o] for o in (*OUTCOMES, "unknown") if t[o]},
+        "refused": t["refused"],
         "prompt_tokens": t["prompt_tokens"], "completion_tokens": t["completion_tokens"],
         "pii_masked": t["pii"], "central": t["central"], "escalated": t["escalated"],
         "per_day": {d: dict(sorted((o, n) for (day, o), n in agg.outcome.items() if day == d))
@@ -394,7 +395,7 @@ def _by_key(counts: Counter[tuple[str, str]]) -> dict[str, int]:
 def _tables(agg: Aggregates) -> str:
     ids = sorted(agg.identities.items(), key=lambda kv: (-kv[1].requests, kv[0]))
     identities = _table(
-        ("identity", "requests", "ok", "refused", "failed", "prompt tokens",
+        ("identity", "requests", "ok", "refused", "failed or cancelled", "prompt tokens",
          "completion tokens", "PII masked", "sent central"),
         ([w, i.requests, i.ok, i.refused, i.failed, i.prompt_tokens, i.completion_tokens,
           i.pii, i.central] for w, i in ids[:100]), "no requests in this period")
@@ -433,8 +434,8 @@ def _tables(agg: Aggregates) -> str:
 
 def _cards(report: Report, agg: Aggregates) -> str:
     t = agg.totals
-    cards = [("requests", agg.ends), ("succeeded", t["ok"]), ("failed", t["error"]),
-             ("refused", t["rejected"]), ("cancelled", t["cancelled"]),
+    cards = [("requests", agg.ends), ("succeeded", t["ok"]), ("refused", t["refused"]),
+             ("failed or cancelled", t["failed"]),
              ("prompt tokens", t["prompt_tokens"]), ("completion tokens", t["completion_tokens"]),
              ("PII values masked", t["pii"]), ("sent central", t["central"]),
              ("escalated", t["escalated"]), ("identities", len(agg.identities)),
@@ -537,7 +538,7 @@ code { font-size: .9em; }
 _JS = """
 (function () {
   var figs = JSON.parse(document.getElementById("figures").textContent);
-  var config = {displaylogo: false, responsive: true};
+  var config = {displaylogo: false, displayModeBar: false, responsive: true};
   var plots = Object.keys(figs).map(function (id) {
     var f = figs[id], div = document.getElementById("chart-" + id);
     var empty = !f.data.some(function (t) {
