@@ -18,12 +18,18 @@ $(STAMP): pyproject.toml constraints.txt packaging/requirements.lock
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsystemd-dev pkg-config; \
 	fi
+	@# The tests open the officer's report in a real browser (Debian's headless Chromium).
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium (the report's browser test)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+	fi
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# llama.cpp is compiled once, portable (packaging/llama-wheel.sh), for this venv and the .deb.
 	wheels=$$(PYTHON=$(PY) packaging/llama-wheel.sh) && \
 	$(PY) -m pip install --quiet --find-links "$$wheels" --only-binary llama-cpp-python \
-		--constraint constraints.txt --editable '.[dev,default-model,parquet]'
+		--constraint constraints.txt --editable '.[dev,default-model,parquet,report]'
 	@touch $(STAMP)
 
 serve: setup

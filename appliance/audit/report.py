@@ -212,6 +212,8 @@ def _segment_findings(report: Report) -> list[tuple[str, str]]:
             if len(numbers) > 12:
                 shown += f" and {len(numbers) - 12} more"
             findings.append((_LEVEL.get(status, "bad"), text.format(shown)))
+    for status in sorted(set(by) - set(_EXPLAIN) - OK_VERDICTS):  # a verdict new to this page
+        findings.append(("bad", f"{status}: segment(s) {', '.join(map(str, by[status]))}"))
     return findings
 
 
@@ -234,9 +236,11 @@ def integrity(report: Report, anchors: Path | None) -> dict[str, Any]:
                                  f"({anchors.name})"))
     if not report.decrypted:
         findings.append(("warn", "records not decrypted (no officer key)"))
+    # A live log's newest records wait seconds for their checkpoint: a warning, not a breach
+    # (the command still exits 1, as audit verify does, until they are signed).
     if not report.segments:
         level, headline = "bad", "NO LOG: the directory holds no audit segment"
-    elif not report.ok or report.unexplained:
+    elif any(f[0] == "bad" for f in findings):
         level, headline = "bad", "LOG NOT INTACT: " + report.summary
     elif any(f[0] == "warn" for f in findings):
         level, headline = "warn", "Log intact, with warnings: " + report.summary
