@@ -28,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import structlog  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from appliance.audit import format as fmt  # noqa: E402
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=100_000)
     ap.add_argument("--segment-mb", type=int, default=8)
     args = ap.parse_args(argv)
+    # the writer's log lines go to stderr: stdout is the JSON
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     root = Path(tempfile.mkdtemp(prefix="bench-export-"))
     t = time.perf_counter()
     audit, key = generate(root, args.requests, args.segment_mb)
