@@ -133,7 +133,8 @@ def measure(requests: int, days: float, segment_mb: int,
     common = ["--dir", str(audit), "--key", str(key)]
     out["verify_baseline"] = run([*base, "verify", *common])
     report = root / "report.html"
-    out["report"] = run([*base, "report", *common, "--out", str(report), "--quiet"])
+    out["report"] = run([*base, "report", *common, "--anchors", str(root / "anchors.jsonl"),
+                         "--out", str(report), "--quiet"])
     out["report"]["output_mb"] = round(report.stat().st_size / 2**20, 1)
     if png is not None:
         screenshot(report, png)

@@ -285,10 +285,15 @@ def _plotly() -> Any:
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "title": {"text": title, "font": {"size": 15}}, "template": "plotly_white",
-        "height": 320, "margin": {"l": 60, "r": 20, "t": 48, "b": 48},
-        "legend": {"orientation": "h", "y": -0.2}, "font": {"family": "sans-serif"}}
+        "height": 340, "margin": {"l": 60, "r": 20, "t": 48, "b": 40},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.14},
+        "font": {"family": "sans-serif"}}
     layout.update(extra)
     return layout
+
+
+#: The x axis of the per-day charts: UTC days (ISO dates), one tick label per day or week.
+_DAYS = {"type": "date", "tickformat": "%b %d", "automargin": True}
 
 
 def _stacked(title: str, days: list[str], counts: Counter[tuple[str, str]],
@@ -298,7 +303,7 @@ def _stacked(title: str, days: list[str], counts: Counter[tuple[str, str]],
     keys += sorted({key for _, key in counts} - set(keys))
     bars = [go.Bar(name=k, x=days, y=[counts.get((d, k), 0) for d in days],
                    marker_color=(colours or {}).get(k)) for k in keys]
-    return go.Figure(bars, _layout(title, barmode="stack", xaxis={"type": "category"}))
+    return go.Figure(bars, _layout(title, barmode="stack", xaxis=_DAYS))
 
 
 def _hbar(title: str, labels: list[str], series: dict[str, list[int]]) -> Any:
@@ -315,7 +320,7 @@ def _lines(title: str, days: list[str], series: dict[str, list[float | None]],
     go = _plotly()
     traces = [go.Scatter(name=name, x=days, y=values, mode="lines+markers")
               for name, values in series.items()]
-    return go.Figure(traces, _layout(title, xaxis={"type": "category"},
+    return go.Figure(traces, _layout(title, xaxis=_DAYS,
                                      yaxis={"title": {"text": unit}, "rangemode": "tozero"}))
 
 
