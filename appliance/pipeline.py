@@ -115,7 +115,7 @@ class Pipeline:
         flight.counted = admit(params, info, self.limits)
         self._placer.precheck(params, info)
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
-        masked, sampling = await mask_request(privacy, params, sampling)
+        masked, sampling = await mask_request(privacy, params, sampling, info.cache_namespace)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts
         info.end_user = await mask_end_user(privacy, params)
         prep = Prepared(params, masked, sampling)

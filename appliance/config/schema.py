@@ -391,6 +391,12 @@ class PiiConfig:
         tuple(e for e in DEFAULT_PII_ENTITIES if e != "PERSON"), check=_entities)
     #: Threads analysing text in parallel.
     workers: int = setting(2, lo=1, hi=64)
+    #: Analyses of long texts (a system prompt, earlier chat turns) remembered per identity,
+    #: so they are not analysed again on every request: offsets and entity types only, in
+    #: memory (appliance/privacy/span_cache.py). 0 = off.
+    analysis_cache_entries: int = setting(512, lo=0, hi=1_000_000)
+    #: Texts shorter than this are always analysed afresh.
+    analysis_cache_min_chars: int = setting(256, lo=1, hi=10_000_000)
     #: Named variants of this policy ([pii.profiles.NAME]: any key above except spacy_model,
     #: spacy_exclude and workers), chosen per identity by [auth.*] pii_profile.
     profiles: Mapping[str, PiiConfig] = setting(factory=dict, read=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -21,6 +22,7 @@ from appliance.privacy.output_scan import (
     scan_words,
     word_cut,
 )
+from appliance.privacy.span_cache import SpanCache
 from appliance.privacy.stage import Finding, MaskedRequest, OutputFilter, Restorer
 from appliance.privacy.vault import Vault
 
@@ -28,14 +30,17 @@ log = structlog.get_logger("appliance.privacy")
 T = TypeVar("T")
 
 
-def mask_texts(analyzer: Analyzer, texts: Sequence[str], lang: str = "auto",
-               restore: bool = True) -> MaskedRequest:
-    """Mask ``texts`` with one vault, so a value gets one placeholder across all of them."""
+def mask_texts(analyzer: Analyzer, texts: Sequence[str], lang: str = "auto",  # noqa: PLR0913 - the cache is optional
+               restore: bool = True, *, cache: SpanCache | None = None,
+               namespace: str = "") -> MaskedRequest:
+    """Mask ``texts`` with one vault, so a value gets one placeholder across all of them.
+    ``cache``: analyses of long texts remembered per ``namespace`` (see span_cache)."""
     vault = Vault()
     masked: list[str] = []
     findings: list[tuple[Finding, ...]] = []
     for text in texts:
-        spans = analyzer.find(text, lang)
+        spans = analyzer.find(text, lang) if cache is None else cache.find(
+            namespace, text, lang, analyzer.find)
         parts: list[str] = []
         found: list[Finding] = []
         pos = 0
@@ -60,17 +65,19 @@ class PiiMasker:
         self._policy = policy
         self._analyzer = analyzer
         self._pool = ThreadPoolExecutor(max_workers=policy.workers, thread_name_prefix="pii")
+        self.cache = SpanCache(policy.analysis_cache_entries, policy.analysis_cache_min_chars)
 
     @classmethod
     def load(cls, policy: PiiConfig, max_chars: int) -> PiiMasker:
         return cls(policy, Analyzer(policy, max_chars))
 
-    async def mask(self, texts: Sequence[str]) -> MaskedRequest:
+    async def mask(self, texts: Sequence[str], namespace: str | None = None) -> MaskedRequest:
         loop = asyncio.get_running_loop()
+        task = functools.partial(
+            mask_texts, self._analyzer, list(texts), "auto", self._policy.restore == "restore",
+            cache=self.cache if namespace is not None else None, namespace=namespace or "")
         try:
-            return await loop.run_in_executor(
-                self._pool, mask_texts, self._analyzer, list(texts), "auto",
-                self._policy.restore == "restore")
+            return await loop.run_in_executor(self._pool, task)
         except Exception as exc:
             # Fail closed: nothing reaches a model. Log the kind of failure, never the text.
             # Not log.exception: a traceback can quote the text being analysed.

@@ -97,6 +97,8 @@ class PrivacyStage(Protocol):
     #: True while this stage does not mask anything (reported by Admin.GetStatus).
     pass_through: bool
 
-    async def mask(self, texts: Sequence[str]) -> MaskedRequest: ...
+    async def mask(self, texts: Sequence[str], namespace: str | None = None) -> MaskedRequest:
+        """Mask ``texts`` in one vault. ``namespace``: whose remembered analyses of long
+        texts may be reused (the request's cache namespace); None: none are."""
 
     def output(self, masked: MaskedRequest) -> OutputFilter: ...

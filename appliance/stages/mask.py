@@ -28,11 +28,13 @@ def privacy_for(policy: Policy | None, default: PrivacyStage | None,
 
 
 async def mask_request(privacy: PrivacyStage, params: GenerateParams,
-                       sampling: SamplingParams) -> tuple[MaskedRequest, SamplingParams]:
+                       sampling: SamplingParams, namespace: str | None = None,
+                       ) -> tuple[MaskedRequest, SamplingParams]:
     """The masked texts (and stop strings, masked in the same vault) and the sampling
-    parameters with the masked stop strings. A JSON schema carrying PII is refused."""
+    parameters with the masked stop strings. A JSON schema carrying PII is refused.
+    ``namespace``: the request's cache namespace (analyses of its long texts are reused)."""
     texts = [params.prompt] if params.prompt else [m.content for m in params.messages]
-    masked = (await privacy.mask([*texts, *params.stop])).split_stop(len(texts))
+    masked = (await privacy.mask([*texts, *params.stop], namespace)).split_stop(len(texts))
     if params.stop:
         sampling = replace(sampling, stop=masked.stop)
     if params.response_format.schema:

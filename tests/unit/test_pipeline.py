@@ -168,7 +168,7 @@ class LiteralPrivacy:
         self.values = values
         self.calls = 0
 
-    async def mask(self, texts: Sequence[str]) -> MaskedRequest:
+    async def mask(self, texts: Sequence[str], namespace: str | None = None) -> MaskedRequest:
         self.calls += 1
         vault = Vault()
         out: list[str] = []
