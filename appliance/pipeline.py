@@ -133,7 +133,8 @@ class Pipeline:
         records.start_begin()
         answer = Answer(privacy, masked, json_output=sampling.response_format.json,
                         include_reasoning=params.include_reasoning,
-                        reasoning_style=self._config.models[placement.tier].reasoning)
+                        reasoning_style=self._config.models[placement.tier].reasoning,
+                        route=placement.route)
         source = events(placement, flight, params.priority)
         async for chunk in stream(source, answer, info, records):
             yield chunk

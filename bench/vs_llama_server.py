@@ -11,7 +11,11 @@ daemon's ``GenerateStream`` with ``prompt``), greedy, repetitions interleaved:
 - shared prefix: the same ~1,000-token prefix with a different question each time: time to
   first token of the requests after the first (llama-server with ``cache_prompt`` on, the
   daemon with its prefix cache);
-- a 10-turn transcript chat, each turn resending the history: TTFT at turns 1, 5 and 10.
+- a 10-turn transcript chat, each turn resending the history: TTFT at turns 1, 5 and 10;
+- the same two as chat *messages* (how OpenAI-style apps send them: the ~1,000-token prefix as
+  the system message, the history as messages; llama-server's ``/v1/chat/completions`` with
+  ``cache_prompt``, the daemon's ``GenerateStream`` with ``messages``), where the daemon's PII
+  analysis cache applies per message; plus the daemon's own uncached TTFT for that request.
 
     make llama-server && .venv/bin/python -m bench.vs_llama_server [--reps 2]
 """
@@ -50,6 +54,8 @@ STORIES = ["Tell a long story about a lighthouse keeper.", "Describe a journey a
            "Write a fable about a fox and a crow.", "Describe a market on a busy morning."]
 
 Stream = Callable[[str, int, bool], tuple[float, int, int]]
+#: (messages as (role, content), max_tokens) -> time to first token, ms
+Chat = Callable[[list[tuple[str, str]], int], float]
 
 
 def _port() -> int:
@@ -91,6 +97,52 @@ def server_stream(url: str) -> Stream:
         return (first or 0.0) * 1000, *usage
 
     return run
+
+
+def daemon_chat(address: str) -> Chat:
+    def run(messages: list[tuple[str, str]], n: int) -> float:
+        with Client(address, timeout=600, retry=NO_RETRY) as c:
+            started = time.perf_counter()
+            for _chunk in c.stream(messages=messages, model="v3", max_tokens=n,
+                                   temperature=0.0):
+                return (time.perf_counter() - started) * 1000
+        return 0.0
+
+    return run
+
+
+def server_chat(url: str) -> Chat:
+    def run(messages: list[tuple[str, str]], n: int) -> float:
+        body = {"messages": [{"role": r, "content": c} for r, c in messages], "max_tokens": n,
+                "temperature": 0, "stream": True, "cache_prompt": True}
+        started = time.perf_counter()
+        with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=600) as r:
+            for line in r.iter_lines():
+                if line.startswith("data: "):
+                    return (time.perf_counter() - started) * 1000
+        return 0.0
+
+    return run
+
+
+def measure_messages(chat_stream: Chat, rep: int) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    row["messages_uncached_ttft_ms"] = chat_stream(
+        [("system", f"Ticket {rep}-{time.time()}\n{PREFIX}"), ("user", "hi?")], 1)
+    chat_stream([("system", PREFIX), ("user", f"first ({rep})?")], 1)
+    row["messages_shared_system_ttft_ms"] = statistics.median(
+        chat_stream([("system", PREFIX), ("user", f"Question number {q} ({rep})?")], 1)
+        for q in range(3))
+    history: list[tuple[str, str]] = [("system", f"You are brief. ({rep}) {PREFIX[:600]}")]
+    turns = {}
+    for turn in range(1, 11):
+        history.append(("user", f"Tell me fact number {turn} about the sea."))
+        ttft = chat_stream(history, 8)
+        history.append(("assistant", f"Fact {turn}: the sea is deep and wide in places."))
+        if turn in (1, 5, 10):
+            turns[str(turn)] = ttft
+    row["messages_chat_ttft_ms"] = turns
+    return row
 
 
 def aggregate(stream: Stream, n_streams: int, max_tokens: int, tag: str) -> float:
@@ -157,25 +209,34 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--max-tokens", type=int, default=64)
+    ap.add_argument("--only-messages", action="store_true",
+                    help="only the chat-message measurements (minutes instead of tens)")
+    ap.add_argument("--analysis-cache", type=int, default=None, metavar="ENTRIES",
+                    help="the daemon's pii.analysis_cache_entries (0: off; default: its own)")
     args = ap.parse_args(argv)
     applog.configure("console", "warning", stream=sys.stderr)
     binary = Path(subprocess.run([str(ROOT / "packaging/llama-server.sh")], check=True,
                                  capture_output=True, text=True).stdout.strip())
     work = Path(tempfile.mkdtemp(prefix="bench-vs-llama-server-"))
     model, _sha = ensure_default_model(work / "models")
-    daemon = Daemon(work, write_config(work / "appliance.toml", model))
+    pii = {} if args.analysis_cache is None else {
+        "pii": f"analysis_cache_entries = {args.analysis_cache}"}
+    daemon = Daemon(work, write_config(work / "appliance.toml", model, **pii))
     daemon.wait_for("ready")
     port = _port()
     server = _start_server(binary, model, port)
     sides: dict[str, Stream] = {"daemon": daemon_stream(daemon.address or ""),
                                 "llama_server": server_stream(f"http://127.0.0.1:{port}")}
+    chats: dict[str, Chat] = {"daemon": daemon_chat(daemon.address or ""),
+                              "llama_server": server_chat(f"http://127.0.0.1:{port}")}
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
     try:
         for side in sides.values():  # warm-up
             side("Hello", 4, False)
         for rep in range(args.reps):
             for name in (list(sides) if rep % 2 == 0 else list(reversed(sides))):
-                rows[name].append(measure(sides[name], rep, args.max_tokens))
+                row = {} if args.only_messages else measure(sides[name], rep, args.max_tokens)
+                rows[name].append({**row, **measure_messages(chats[name], rep)})
     finally:
         server.terminate()
         server.wait(30)
@@ -186,16 +247,25 @@ def main(argv: list[str] | None = None) -> int:
         return round(statistics.median(values), 1)
 
     out: dict[str, Any] = {}
-    keys = [*(f"aggregate_{n}" for n in (1, 2, 4, 8)), "prefill_tokens_per_s",
-            "shared_prefix_ttft_ms"]
+    keys = [] if args.only_messages else [
+        *(f"aggregate_{n}" for n in (1, 2, 4, 8)), "prefill_tokens_per_s",
+        "shared_prefix_ttft_ms"]
+    keys += ["messages_uncached_ttft_ms", "messages_shared_system_ttft_ms"]
+    chats = ["messages_chat_ttft_ms"] + ([] if args.only_messages else ["chat_ttft_ms"])
     for name in sides:
         out[name] = {k: med(name, k) for k in keys}
-        out[name]["chat_ttft_ms"] = {t: med(name, "chat_ttft_ms", t) for t in ("1", "5", "10")}
+        for c in chats:
+            out[name][c] = {t: med(name, c, t) for t in ("1", "5", "10")}
     d, s = out["daemon"], out["llama_server"]
     out["daemon_vs_llama_server"] = {
         **{k: round(d[k] / s[k], 3) for k in keys},
-        **{f"chat_turn_{t}": round(d["chat_ttft_ms"][t] / s["chat_ttft_ms"][t], 3)
-           for t in ("1", "5", "10")}}
+        **{f"{c.removesuffix('_ttft_ms')}_turn_{t}": round(d[c][t] / s[c][t], 3)
+           for c in chats for t in ("1", "5", "10")}}
+    out["daemon_targets"] = {
+        "messages_shared_vs_own_uncached": round(
+            d["messages_shared_system_ttft_ms"] / d["messages_uncached_ttft_ms"], 3),
+        "messages_chat_turn_10_vs_turn_1": round(
+            d["messages_chat_ttft_ms"]["10"] / d["messages_chat_ttft_ms"]["1"], 3)}
     out["config"] = {"model": model.name, "slots": SLOTS, "n_ctx_per_slot": N_CTX,
                      "threads": THREADS, "reps": args.reps, "max_tokens": args.max_tokens,
                      "llama_server": str(binary)}

@@ -340,6 +340,9 @@ class FallbackConfig:
     backoff_initial_ms: int = setting(100, lo=1, hi=60_000)
     breaker_failures: int = setting(3, lo=1, hi=1000)
     breaker_cooldown_seconds: float = 30.0
+    #: A 429 or 503 whose Retry-After is at most this long is waited out and retried (before
+    #: the first byte); longer, the request fails now and overflow pauses until then.
+    max_retry_after_seconds: float = setting(5.0, lo=0.0, hi=3600.0)
     #: GET /models on the cluster this often, so a dead one opens the breaker before requests
     #: meet it and a recovered one closes it without waiting for traffic; 0 = no probe.
     probe_interval_seconds: float = 10.0

@@ -69,6 +69,10 @@ class SamplingParams(SamplerSpec):
 @dataclass(frozen=True)
 class TextPiece:
     text: str
+    #: Reasoning the producer already told apart from the answer (an OpenAI-compatible
+    #: cluster's ``reasoning_content``/``reasoning`` deltas); local engines write reasoning
+    #: inline, in think tags, and leave this False.
+    reasoning: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ and the pipeline does not even try, so a dead cluster adds no latency.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import random
 import time
@@ -73,11 +74,29 @@ class CircuitBreaker:
 
 
 class _Retryable(Exception):
-    """The cluster answered 5xx or 429: worth another try before the first byte."""
+    """The cluster answered 5xx or 429: worth another try before the first byte.
+    ``retry_after``: seconds it asked for (a 429's or 503's ``Retry-After``), if it did."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, retry_after: float | None = None) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A ``Retry-After`` header: delay-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
 class _Progress:
@@ -108,7 +127,13 @@ class CentralClient:
             trust_env=False)
 
     def available(self) -> bool:
-        return self.config.enabled and self.breaker.state != "open"
+        return self.config.enabled and self.breaker.state != "open" \
+            and time.monotonic() >= self.busy_until
+
+    #: time.monotonic() until which the cluster asked not to be sent more (its 429's
+    #: Retry-After): overflow is not attempted meanwhile. The breaker is not charged: a busy
+    #: cluster is alive.
+    busy_until: float = 0.0
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -177,20 +202,30 @@ class CentralClient:
                 return
             except (httpx.HTTPError, _Retryable, json.JSONDecodeError, KeyError,
                     IndexError) as exc:
-                self.breaker.failure()
+                asked = exc.retry_after if isinstance(exc, _Retryable) else None
+                busy = isinstance(exc, _Retryable) and exc.status == 429
+                if busy and asked is not None:
+                    self.busy_until = max(self.busy_until, time.monotonic() + asked)
+                else:
+                    self.breaker.failure()
                 log.warning("central_request_failed", attempt=attempt,
-                            error_type=type(exc).__name__, started=progress.started)
-                if progress.started or attempt > self.config.max_retries \
-                        or not self.breaker.allow():
-                    raise Unavailable("central cluster request failed") from exc
+                            error_type=type(exc).__name__, started=progress.started,
+                            status=getattr(exc, "status", None), retry_after=asked)
                 cap = self.config.backoff_initial_ms / 1000 * 2 ** (attempt - 1)
-                await asyncio.sleep(cap * self._rng())
+                delay = cap * self._rng() if asked is None else asked
+                if progress.started or attempt > self.config.max_retries \
+                        or not self.breaker.allow() \
+                        or delay > self.config.max_retry_after_seconds:
+                    raise Unavailable("central cluster request failed",
+                                      retry_after=asked) from exc
+                await asyncio.sleep(delay)
 
     async def _attempt(self, body: dict[str, Any], progress: _Progress) -> AsyncIterator[Event]:
         """One POST /chat/completions, streamed: text pieces, then Finished."""
         async with self._http.stream("POST", "/chat/completions", json=body) as resp:
             if resp.status_code >= 500 or resp.status_code == 429:
-                raise _Retryable(resp.status_code)
+                raise _Retryable(resp.status_code,
+                                 retry_after_seconds(resp.headers.get("retry-after")))
             if resp.status_code != 200:
                 self.breaker.failure()
                 raise Unavailable(f"central cluster answered HTTP {resp.status_code}")
@@ -201,8 +236,17 @@ class CentralClient:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     break
-                choice = json.loads(data)["choices"][0]
-                text = (choice.get("delta") or {}).get("content") or ""
+                choices = json.loads(data).get("choices") or [{}]
+                choice = choices[0]  # a usage-only chunk has none
+                delta = choice.get("delta") or {}
+                # DeepSeek's API and vLLM/SGLang reasoning parsers: reasoning_content;
+                # newer vLLM and OpenRouter: reasoning.
+                thought = delta.get("reasoning_content") or delta.get("reasoning") or ""
+                if thought and isinstance(thought, str):
+                    progress.started = True
+                    progress.pieces += 1
+                    yield TextPiece(thought, reasoning=True)
+                text = delta.get("content") or ""
                 if text:
                     progress.started = True
                     progress.pieces += 1

@@ -45,7 +45,7 @@ async def escalate(first: Placement, placer: Placer, prep: Prepared,
     finished = next((e for e in collected if isinstance(e, Finished)), None)
     if finished is None or info.route != "local":
         return replay  # went to the cluster: no log-probabilities to judge
-    text = "".join(e.text for e in collected if isinstance(e, TextPiece))
+    text = "".join(e.text for e in collected if isinstance(e, TextPiece) and not e.reasoning)
     why = weakness(text, finished, placer.config.routing.escalation)
     if why is None:
         return replay

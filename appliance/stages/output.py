@@ -15,19 +15,42 @@ from appliance.routing.reasoning import ReasoningSplitter
 from appliance.stages.records import RequestRecords
 
 
+def answer_style(tier_style: str, route: str) -> str:
+    """How reasoning is marked in the text of an answer from ``route``. The tier's own style
+    describes its local model and chat template; a cluster's answer never starts inside an
+    open think tag (it streams reasoning apart, or inline as ``<think>…</think>``), so a
+    central answer is split as ``think_tags``: only text that opens with the tag is reasoning."""
+    return "think_tags" if route == "central" else tier_style
+
+
 class Answer:
     """One request's output: text pieces in, chunks for the caller out."""
 
-    def __init__(self, privacy: PrivacyStage, masked: MaskedRequest, *, json_output: bool,
-                 include_reasoning: bool, reasoning_style: str) -> None:
+    def __init__(self, privacy: PrivacyStage, masked: MaskedRequest, *, json_output: bool,  # noqa: PLR0913 - the answer's options
+                 include_reasoning: bool, reasoning_style: str, route: str = "local") -> None:
         # Answer and reasoning each get their own scan-and-restore, as they stream separately.
         self.output: OutputFilter = privacy.output(replace(masked, json_output=json_output))
         self.thoughts: OutputFilter | None = privacy.output(masked) if include_reasoning \
             else None
-        self.splitter = ReasoningSplitter(starts_open=reasoning_style == "think_tags_open") \
-            if reasoning_style != "none" else None
+        self._tier_style = reasoning_style
+        self.route = route
+        self.splitter = self._splitter()
 
-    async def piece(self, text: str) -> Chunk:
+    def _splitter(self) -> ReasoningSplitter | None:
+        style = answer_style(self._tier_style, self.route)
+        return ReasoningSplitter(starts_open=style == "think_tags_open") \
+            if style != "none" else None
+
+    def reroute(self, route: str) -> None:
+        """The request moved (a local one to the cluster, before any output): split its
+        text as that route's."""
+        self.route = route
+        self.splitter = self._splitter()
+
+    async def piece(self, text: str, reasoning_only: bool = False) -> Chunk:
+        """``reasoning_only``: the producer marked ``text`` as reasoning (no tags to split)."""
+        if reasoning_only:
+            return Chunk(reasoning=await self.thoughts.feed(text) if self.thoughts else "")
         reasoning, answer = self.splitter.feed(text) if self.splitter else ("", text)
         return Chunk(text=await self.output.feed(answer) if answer else "",
                      reasoning=await self.thoughts.feed(reasoning)
@@ -58,7 +81,9 @@ async def stream(source: AsyncIterator[Event], answer: Answer, info: RequestInfo
     try:
         async for event in source:
             if isinstance(event, TextPiece):
-                chunk = await answer.piece(event.text)
+                if info.route is not None and info.route != answer.route:
+                    answer.reroute(info.route)  # fell back to the cluster before starting
+                chunk = await answer.piece(event.text, event.reasoning)
                 if chunk.text or chunk.reasoning:
                     await records.begin()
                     if info.first_output_at is None:

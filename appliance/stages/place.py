@@ -274,12 +274,15 @@ async def _on_cluster(p: Placement) -> AsyncIterator[Event]:
         async for event in p.central.generate(p.messages, p.sampling, p.tier):
             started = True
             yield event
-    except Unavailable:
+    except Unavailable as exc:
         if started or p.overflow_retry_after is None:
             raise
-        # Neither place can take it: the caller should come back later.
+        # Neither place can take it: the caller should come back later (when the cluster
+        # said when, not before that).
+        asked = exc.context.get("retry_after") or 0.0
         raise Overloaded("local capacity is full and the central cluster failed",
-                         retry_after=p.overflow_retry_after, reason="central_failed") from None
+                         retry_after=max(p.overflow_retry_after, asked),
+                         reason="central_failed") from None
 
 
 async def _local(p: Placement, engine: Engine, flight: Flight,
