@@ -137,6 +137,11 @@ def _add_admin_commands(sub: Subparsers) -> None:
     for q in (t, tl, tr):
         q.add_argument("--config", type=Path, help="TOML config (default: as for serve)")
 
+    p = sub.add_parser("usage", help="each identity's token and request use against its "
+                                     "day and month budgets")
+    p.add_argument("--config", type=Path, help=CONFIG_HELP)
+    p.add_argument("--identity", help="only this identity")
+    p.add_argument("--json", action="store_true", help="one JSON object")
     p = sub.add_parser("doctor", help="check an installation and say what to fix")
     p.add_argument("--config", type=Path, help=CONFIG_HELP)
     p.add_argument("--json", action="store_true", help="findings as one JSON object")
@@ -222,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
                "status": cmd_status, "config": cmd_config, "pii": cmd_pii,
-               "audit": cmd_audit, "token": cmd_token, "doctor": cmd_doctor}[args.command]
+               "audit": cmd_audit, "token": cmd_token, "doctor": cmd_doctor,
+               "usage": cmd_usage}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -666,6 +672,40 @@ def _follow(args: argparse.Namespace, key: Any, filters: Any) -> int:
                    stop=lambda: bool(stopping), report=report)
     print(f"export: stopped after {final.written} records written; cursor at segment "
           f"{final.segment} seq {final.seq} ({cursor})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    """Day and month use from state_dir/quota-usage.json (written by the daemon; read here)."""
+    from appliance.access import Quotas, quota_path  # noqa: PLC0415
+    from appliance.errors import ConfigError  # noqa: PLC0415
+
+    try:
+        cfg = _load_config(args.config)
+        quotas = Quotas(quota_path(cfg.state_dir))
+        rows = quotas.report(cfg.auth.identities, cfg.auth.default)
+    except ConfigError as exc:
+        return _die(str(exc), EXIT_USAGE)
+    if args.identity:
+        rows = [r for r in rows if r["identity"] == args.identity]
+        if not rows:
+            return _die(f"no use and no policy for identity {args.identity!r}", EXIT_FAIL)
+    if args.json:
+        print(json.dumps({"file": str(quotas.path), "identities": rows}, indent=2))
+        return EXIT_OK
+
+    def cell(u: dict[str, Any]) -> str:
+        return f"{u['used']}/{u['budget']}" if u["budget"] else f"{u['used']}/-"
+
+    print(f"{'identity':<24} {'tokens today':>18} {'requests today':>16} "
+          f"{'tokens this month':>20} {'requests this month':>20}")
+    for r in rows:
+        print(f"{r['identity']:<24} {cell(r['tokens_day']):>18} {cell(r['requests_day']):>16} "
+              f"{cell(r['tokens_month']):>20} {cell(r['requests_month']):>20}")
+    if rows:
+        print(f"day budgets reset at {rows[0]['tokens_day']['resets']}, month budgets at "
+              f"{rows[0]['tokens_month']['resets']} (UTC); used/budget, - = no budget",
+              file=sys.stderr)
     return EXIT_OK
 
 

@@ -97,7 +97,8 @@ class PermissionDenied(RequestError):
 
 class Overloaded(RequestError):
     """RESOURCE_EXHAUSTED. ``reason``: ``capacity`` (no slot and nowhere to overflow),
-    ``queue_full``, ``rate_limit``, ``concurrency_limit``, ``central_failed``."""
+    ``queue_full``, ``rate_limit``, ``concurrency_limit``, ``quota`` (a day or month budget),
+    ``central_failed``."""
 
     def __init__(self, message: str, *, retry_after: float, reason: str = "capacity",
                  **context: Any) -> None:

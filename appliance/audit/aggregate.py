@@ -24,7 +24,7 @@ OUTCOMES = ("ok", "error", "rejected", "cancelled")
 REFUSAL_LABELS = {
     "unauthenticated": "authentication", "UNAUTHENTICATED": "authentication",
     "permission_denied": "permission", "PERMISSION_DENIED": "permission",
-    "rate_limit": "rate limit", "concurrency_limit": "concurrency limit",
+    "rate_limit": "rate limit", "concurrency_limit": "concurrency limit", "quota": "quota",
     "queue_full": "capacity (queue full)", "capacity": "capacity (no slot, no overflow)",
     "queue_timeout": "capacity (queue timeout)", "central_failed": "capacity (central failed)",
     "RESOURCE_EXHAUSTED": "capacity or rate limit", "unavailable": "unavailable",

@@ -142,6 +142,13 @@ class Policy:
     #: Token buckets per minute; 0 = unlimited.
     requests_per_minute: int = setting(600, lo=0, hi=10_000_000)
     tokens_per_minute: int = setting(0, lo=0, hi=1_000_000_000)
+    #: Budgets per UTC day and calendar month (prompt + completion tokens; requests admitted),
+    #: kept in state_dir/quota-usage.json across restarts; 0 = unlimited. Past one, requests
+    #: get RESOURCE_EXHAUSTED until it resets (the message and retry-after say when).
+    tokens_per_day: int = setting(0, lo=0, hi=10**15)
+    tokens_per_month: int = setting(0, lo=0, hi=10**15)
+    requests_per_day: int = setting(0, lo=0, hi=10**12)
+    requests_per_month: int = setting(0, lo=0, hi=10**12)
     #: Requests (unary or streams) it may have in flight at once, so one caller cannot hold
     #: every slot and queue place; beyond it RESOURCE_EXHAUSTED. 0 = unlimited.
     max_concurrent: int = setting(32, lo=0, hi=1_000_000)

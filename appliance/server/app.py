@@ -27,7 +27,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
-from appliance.access import Authenticator, RateLimits
+from appliance.access import Authenticator, Quotas, RateLimits, quota_path
 from appliance.audit.stage import AuditStage
 from appliance.calls import Calls, InFlight
 from appliance.config import Config, ServerConfig
@@ -190,6 +190,9 @@ class ApplianceServer:
             watch = asyncio.create_task(self._watch_progress())
             self._tasks.add(watch)
             watch.add_done_callback(self._tasks.discard)
+        saver = asyncio.create_task(self._save_quotas())
+        self._tasks.add(saver)
+        saver.add_done_callback(self._tasks.discard)
         socket_path = self.config.server.address.path
         if socket_path is not None:
             self._secure_socket(socket_path)
@@ -304,6 +307,17 @@ class ApplianceServer:
             log.info("admin_resume")
         return str(self.state)
 
+    async def _save_quotas(self) -> None:
+        """Day and month use reaches its file within a second of changing, traffic or not."""
+        quotas = self._limits.quotas
+        while True:
+            await asyncio.sleep(quotas.save_interval)
+            try:
+                await asyncio.to_thread(quotas.flush)
+            except OSError as exc:
+                log.exception("quota_save_failed", error_type=type(exc).__name__,
+                          path=str(quotas.path))
+
     async def drain_and_stop(self) -> None:
         grace = self.config.server.shutdown_grace_seconds
         self.state = ServiceState.DRAINING
@@ -325,6 +339,10 @@ class ApplianceServer:
                       detail="their end records may be missing; verify reports them")
         for task in list(self._tasks):
             task.cancel()
+        try:
+            self._limits.quotas.flush()
+        except OSError as exc:
+            log.exception("quota_save_failed", error_type=type(exc).__name__)
         self.metrics.close()
         await self.close_services()
         self.state = ServiceState.STOPPED
@@ -355,7 +373,8 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     in_flight = InFlight()
     sc = config.server
     auth = Authenticator(config.auth, config.auth.tokens_path(config.state_dir),
-                         mtls=sc.client_ca is not None)
+                         mtls=sc.client_ca is not None,
+                         quotas=Quotas(quota_path(config.state_dir)))
     metrics = Metrics()
     holder: list[ApplianceServer] = []
     gate = Gate(lambda: holder[0].accepting() if holder else "starting")
