@@ -47,6 +47,7 @@ from appliance.config.schema import (
     ModelConfig,
     PiiConfig,
     Policy,
+    ReserveConfig,
     RoutingConfig,
     ServerConfig,
     default_model,
@@ -60,7 +61,8 @@ __all__ = [
     "EXAMPLE", "KNOWN_PII_ENTITIES", "REASONING_FORMATS", "RESPONSE_FORMAT_STYLES", "ROLES",
     "TIERS", "AuditConfig", "AuthConfig", "Config", "ConfigErrors", "EscalationConfig",
     "FallbackConfig", "HttpConfig", "LimitsConfig", "LoggingConfig", "MetricsConfig", "ModelConfig",
-    "PiiConfig", "Policy", "RoutingConfig", "ServerConfig", "check_files", "default_model",
+    "PiiConfig", "Policy", "ReserveConfig", "RoutingConfig", "ServerConfig", "check_files",
+    "default_model",
     "default_state_dir", "embedded_default", "load", "metrics_listen_problem", "setting",
     "with_http_listen", "with_listen", "with_metrics_listen",
 ]

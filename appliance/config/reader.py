@@ -22,6 +22,7 @@ from appliance.config.schema import (
     ModelConfig,
     PiiConfig,
     Policy,
+    ReserveConfig,
     default_model,
     default_state_dir,
     listen_problem,
@@ -178,10 +179,13 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     r = _Reader(file.resolve())
     state_dir = r.typed(Path, data["state_dir"], "state_dir", {}) if data.get("state_dir") \
         else _BAD
-    cfg = r.section(Config, {k: v for k, v in data.items() if k not in ("pii", "auth")}, "",
+    cfg = r.section(Config, {k: v for k, v in data.items()
+                             if k not in ("pii", "auth", "capacity")}, "",
                     state_dir=default_state_dir(env) if state_dir is _BAD else state_dir,
                     models=_read_models(r, data), pii=_read_pii(r, r.table(data, "pii")),
-                    auth=_read_auth(r, r.table(data, "auth")), source=file.resolve())
+                    auth=_read_auth(r, r.table(data, "auth")),
+                    capacity=_read_capacity(r, r.table(data, "capacity")),
+                    source=file.resolve())
     sink = cfg.audit.checkpoint_sink
     if sink.startswith("syslog:") and not Path(sink.removeprefix("syslog:")).is_absolute():
         r.problem("audit.checkpoint_sink", "syslog:PATH needs an absolute socket path")
@@ -221,6 +225,19 @@ def _pii_table(r: _Reader, t: Mapping[str, Any], p: str) -> PiiConfig:
                           f"{entity} is not in pii.entities, so nothing can detect it")
                 break
     return pii
+
+
+def _read_capacity(r: _Reader, t: Mapping[str, Any]) -> dict[str, ReserveConfig]:
+    out = {}
+    for tier, table in t.items():
+        if tier not in TIERS:
+            r.problem(f"capacity.{tier}", f"unknown tier (one of {', '.join(TIERS)})")
+            continue
+        if not isinstance(table, Mapping):
+            r.problem(f"capacity.{tier}", "must be a table")
+            continue
+        out[tier] = r.section(ReserveConfig, table, f"capacity.{tier}.")
+    return out
 
 
 def _read_auth(r: _Reader, t: Mapping[str, Any]) -> AuthConfig:
@@ -295,6 +312,16 @@ def _check(r: _Reader, cfg: Config) -> None:
         r.problem("audit.free_space_refuse_mb", f"({a.free_space_refuse_mb}) must not exceed "
                   f"free_space_warn_mb ({a.free_space_warn_mb})")
     _check_access(r, cfg)
+    for tier, reserve in cfg.capacity.items():
+        spec = cfg.models.get(tier)
+        if spec is not None and reserve.reserved_slots >= spec.slots:
+            r.problem(f"capacity.{tier}.reserved_slots", f"({reserve.reserved_slots}) must be "
+                      f"less than models.{tier}.slots ({spec.slots}): others need one")
+        if spec is not None and reserve.reserved_queue > spec.queue_limit:
+            r.problem(f"capacity.{tier}.reserved_queue", f"({reserve.reserved_queue}) must not "
+                      f"exceed models.{tier}.queue_limit ({spec.queue_limit})")
+        if not reserve.identities and reserve.priority < 0:
+            r.problem(f"capacity.{tier}", "names no class: set identities or priority")
 
 
 def _check_server(r: _Reader, cfg: Config) -> None:

@@ -160,6 +160,28 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class ReserveConfig:
+    """``[capacity.<tier>]``: a share of the tier's slots and queue kept for a class of work
+    (named identities, and/or requests at a priority or more urgent)."""
+
+    #: Slots the class may always have: its requests start before anyone else's when a slot
+    #: frees, and (with borrow = false) others never hold these.
+    reserved_slots: int = setting(0, lo=0, hi=1024)
+    #: Queue places others cannot take, so a flood does not turn the class away.
+    reserved_queue: int = setting(0, lo=0, hi=100_000)
+    #: The class: these identities ...
+    identities: tuple[str, ...] = ()
+    #: ... and requests with this priority or a more urgent one (a smaller number); -1: none.
+    priority: int = setting(-1, lo=-1, hi=9)
+    #: Others may run on reserved slots while the class leaves them idle; the class then
+    #: takes the next slot that frees (one decode step after it frees), before anyone else.
+    borrow: bool = True
+
+    def covers(self, owner: str, priority: int) -> bool:
+        return owner in self.identities or 0 <= priority <= self.priority
+
+
+@dataclass(frozen=True)
 class AuthConfig:
     #: Every RPC (except health checks) needs a valid identity. Default: true in a config file,
     #: false in the embedded default (which listens on loopback only).
@@ -501,6 +523,8 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
+    #: Reserved capacity per tier ([capacity.v3], [capacity.r1]).
+    capacity: Mapping[str, ReserveConfig] = setting(factory=dict, read=False)
     #: The file this came from; None for the embedded default.
     source: Path | None = setting(None, read=False)
 

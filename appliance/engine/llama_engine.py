@@ -40,7 +40,7 @@ from pathlib import Path
 
 import structlog
 
-from appliance.config import ModelConfig
+from appliance.config import ModelConfig, ReserveConfig
 from appliance.engine.budget import CLOSE_REASONING, ReasoningBudget
 from appliance.engine.chat import ChatRenderer
 from appliance.engine.facts import ModelFacts
@@ -107,9 +107,10 @@ class _Seq:
 class LlamaEngine:
     """Serves one GGUF file for one or more tiers."""
 
-    def __init__(self, spec: ModelConfig, path: Path, tiers: Sequence[str],
+    def __init__(self, spec: ModelConfig, path: Path, tiers: Sequence[str], *,  # noqa: PLR0913 - optional parts
                  expected_sha256: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 progress: Callable[[str], None] | None = None,
+                 reserve: ReserveConfig | None = None) -> None:
         self.spec = spec
         self.path = path
         self.tiers = tuple(tiers)
@@ -123,7 +124,7 @@ class LlamaEngine:
         self._renderer: ChatRenderer | None = None
         self._bos_text = ""
         #: Waiting requests and the admission estimate: interactive before batch.
-        self._queue = Scheduler(self.name, spec.slots, spec.queue_limit)
+        self._queue = Scheduler(self.name, spec.slots, spec.queue_limit, reserve=reserve)
         self._running: list[_Seq] = []
         self._free_ids = list(range(spec.slots))
         self._stopping = False
@@ -257,11 +258,18 @@ class LlamaEngine:
 
     # ------------------------------------------------------------------ generation
 
-    def admission(self) -> tuple[bool, float]:
-        """(queue full, predicted wait in seconds) for a request arriving now
-        (:meth:`appliance.engine.scheduler.Scheduler.admission`)."""
+    def admission(self, owner: str = "", priority: int = 0) -> tuple[bool, float]:
+        """(queue full, predicted wait in seconds) for a request of ``owner`` at ``priority``
+        arriving now (:meth:`appliance.engine.scheduler.Scheduler.admission`)."""
         with self._cv:
-            return self._queue.admission([s.started for s in self._running])
+            return self._queue.admission([s.started for s in self._running],
+                                         self._queue.reserved(owner, priority),
+                                         self._running_others())
+
+    def _running_others(self) -> int:
+        """Running requests outside the reserved class (under the lock)."""
+        q = self._queue
+        return sum(1 for s in self._running if not q.reserved(s.job.owner, s.job.priority))
 
     def check_ready(self) -> None:
         if self.state is not EngineState.READY:
@@ -284,7 +292,8 @@ class LlamaEngine:
             job.queue_deadline = job.queued_at + max_queue_wait
         with self._cv:
             self._queue.push(job, len(self._running),
-                             sum(1 for s in self._running if s.job.owner == owner))
+                             sum(1 for s in self._running if s.job.owner == owner),
+                             self._running_others())
             self._cv.notify()
         try:
             while True:
@@ -339,7 +348,8 @@ class LlamaEngine:
             if self._stopping and not self._running and not len(self._queue):
                 return False
             self._queue.expire()
-            while self._free_ids and (job := self._queue.pop()) is not None:
+            while self._free_ids and (job := self._queue.pop(self._running_others())) \
+                    is not None:
                 self._admit(job, self._free_ids.pop())
             return True
 

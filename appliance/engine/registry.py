@@ -75,8 +75,11 @@ class ModelRegistry:
             else:
                 path, expected = spec.path, spec.sha256
             expected_sha: str | None = expected
+            # an engine shared by tiers takes the first of their [capacity.<tier>] tables
+            reserve = next((self._config.capacity[s.tier] for s in specs
+                            if s.tier in self._config.capacity), None)
             engine = LlamaEngine(spec, path, [s.tier for s in specs], expected_sha256=expected_sha,
-                                 progress=self._progress)
+                                 progress=self._progress, reserve=reserve)
             engines.append(engine)
             for s in specs:
                 by_tier[s.tier] = engine

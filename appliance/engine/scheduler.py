@@ -4,9 +4,17 @@ long a new request would wait, and which waiting requests leave before they star
 Interactive work (priority 0) goes before batch work. Within one priority the queue is fair
 across callers: a request ranks by how many requests its caller already has running or
 waiting, so one caller's flood queues behind everyone else's first request instead of in
-front of it; first come first served among equal ranks. The clock is injected
-(``time.monotonic`` in the daemon), so queue timeouts and the wait prediction can be tested
-without waiting. Not thread-safe on its own: the engine calls it under its lock.
+front of it; first come first served among equal ranks.
+
+Reserved capacity (``[capacity.<tier>]``, :class:`ReserveConfig`): requests of the reserved
+class (named identities, or a priority and more urgent) rank before all others, so one of them
+takes the next slot that frees — the engine admits at every decode step, so within one step
+of it freeing — and never waits for a flood that arrived first; ``reserved_queue`` places are
+closed to others; with ``borrow = false`` others never hold the reserved slots.
+
+The clock is injected (``time.monotonic`` in the daemon), so queue timeouts and the wait
+prediction can be tested without waiting. Not thread-safe on its own: the engine calls it
+under its lock.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from appliance.config import ReserveConfig
 from appliance.engine.types import Event, SamplingParams
 from appliance.errors import Cancelled, Overloaded, QueueTimeout
 
@@ -55,13 +64,15 @@ class Scheduler:
     """The waiting queue and the admission estimate of an engine with ``slots`` slots."""
 
     def __init__(self, name: str, slots: int, queue_limit: int,
-                 clock: Clock = time.monotonic) -> None:
+                 clock: Clock = time.monotonic, reserve: ReserveConfig | None = None) -> None:
         self.name = name
         self.slots = slots
         self.queue_limit = queue_limit
         self.clock = clock
-        #: (priority, the owner's requests ahead of it, arrival, job)
-        self._pending: list[tuple[int, int, int, Job]] = []
+        self.reserve = reserve
+        #: (0 for the reserved class else 1, priority, the owner's requests ahead of it,
+        #: arrival, job)
+        self._pending: list[tuple[int, int, int, int, Job]] = []
         self._arrivals = itertools.count()
         #: Service time (admission to end) of recent requests: an EWMA and the last 32.
         self.service_ewma_s = 1.0
@@ -70,21 +81,48 @@ class Scheduler:
     def __len__(self) -> int:
         return len(self._pending)
 
-    def full(self, running: int) -> bool:
-        return len(self._pending) >= self.queue_limit + max(self.slots - running, 0)
+    def reserved(self, owner: str, priority: int) -> bool:
+        """Whether a request of ``owner`` at ``priority`` is of the reserved class."""
+        return self.reserve is not None and self.reserve.covers(owner, priority)
 
-    def push(self, job: Job, running: int, owner_running: int = 0) -> None:
+    def _others_free(self, running: int, running_others: int | None) -> int:
+        """Slots a request outside the reserved class may take now."""
+        free = max(self.slots - running, 0)
+        r = self.reserve
+        if r is None or r.borrow:
+            return free
+        others = running if running_others is None else running_others
+        return min(free, max(self.slots - r.reserved_slots - others, 0))
+
+    def full(self, running: int, reserved: bool = False,
+             running_others: int | None = None) -> bool:
+        """Whether a request (of the reserved class or not) would be turned away now."""
+        if len(self._pending) >= self.queue_limit + max(self.slots - running, 0):
+            return True
+        r = self.reserve
+        if r is None or reserved:
+            return False
+        others_waiting = sum(1 for entry in self._pending if entry[0])
+        return others_waiting >= max(self.queue_limit - r.reserved_queue, 0) \
+            + self._others_free(running, running_others)
+
+    def push(self, job: Job, running: int, owner_running: int = 0,
+             running_others: int | None = None) -> None:
         """Queue ``job``, or RESOURCE_EXHAUSTED when the queue is full. ``owner_running``:
-        how many of its owner's requests hold a slot now."""
+        how many of its owner's requests hold a slot now; ``running_others``: how many running
+        requests are outside the reserved class."""
         waiting = len(self._pending)
-        if self.full(running):
+        reserved = self.reserved(job.owner, job.priority)
+        if self.full(running, reserved, running_others):
             raise Overloaded(
                 f"model {self.name} is busy: {running} running, {waiting} waiting "
                 f"(queue_limit {self.queue_limit})",
                 retry_after=round(self.service_ewma_s * (waiting + 1) / self.slots, 1),
                 reason="queue_full")
-        owned = owner_running + sum(1 for _p, _r, _a, j in self._pending if j.owner == job.owner)
-        heapq.heappush(self._pending, (job.priority, owned, next(self._arrivals), job))
+        owned = owner_running + sum(1 for entry in self._pending
+                                    if entry[-1].owner == job.owner)
+        heapq.heappush(self._pending, (0 if reserved else 1, job.priority, owned,
+                                       next(self._arrivals), job))
 
     def expire(self) -> None:
         """Requests abandoned while waiting, or out of queue allowance, leave the queue now,
@@ -95,7 +133,7 @@ class Scheduler:
             return
         kept = []
         for entry in self._pending:
-            job = entry[3]
+            job = entry[-1]
             if job.cancel.is_set():
                 job.emit(Cancelled("cancelled while waiting"))
             elif _timed_out(job, now):
@@ -107,10 +145,17 @@ class Scheduler:
         self._pending = kept
         heapq.heapify(self._pending)
 
-    def pop(self) -> Job | None:
-        """The next job to start (cancelled ones are told so and skipped), or None."""
+    def pop(self, running_others: int | None = None) -> Job | None:
+        """The next job to start (cancelled ones are told so and skipped), or None.
+        ``running_others``: running requests outside the reserved class (with borrow =
+        false, none of them starts while they hold every slot not reserved)."""
         while self._pending:
-            job = heapq.heappop(self._pending)[3]
+            r = self.reserve
+            if self._pending[0][0] and r is not None and not r.borrow \
+                    and running_others is not None \
+                    and running_others >= self.slots - r.reserved_slots:
+                return None  # only the reserved class could start, and none waits
+            job = heapq.heappop(self._pending)[-1]
             if not job.cancel.is_set():
                 return job
             job.emit(Cancelled("cancelled while waiting"))
@@ -121,7 +166,8 @@ class Scheduler:
         self.service_ewma_s = 0.8 * self.service_ewma_s + 0.2 * elapsed
         self._recent.append(elapsed)
 
-    def admission(self, running_since: Sequence[float]) -> tuple[bool, float]:
+    def admission(self, running_since: Sequence[float], reserved: bool = False,
+                  running_others: int | None = None) -> tuple[bool, float]:
         """Whether the queue is full, and the seconds until a new request would get a slot.
 
         Each running sequence is expected to finish one service time after it started (never
@@ -134,8 +180,12 @@ class Scheduler:
         """
         now = self.clock()
         free = self.slots - len(running_since)
-        waiting = len(self._pending)
-        full = self.full(len(running_since))
+        # the reserved class waits only behind its own; the others behind everyone
+        waiting = sum(1 for entry in self._pending if not entry[0]) if reserved \
+            else len(self._pending)
+        full = self.full(len(running_since), reserved, running_others)
+        if not reserved:
+            free = self._others_free(len(running_since), running_others)
         ahead = waiting - free  # requests that start before this one, beyond free slots
         if ahead < 0:
             return full, 0.0

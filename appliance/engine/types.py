@@ -119,8 +119,9 @@ class Engine(Protocol):
 
     def tokenize_chat(self, messages: Sequence[Message]) -> list[int]: ...
 
-    def admission(self) -> tuple[bool, float]:
-        """(queue full, predicted seconds until a slot)."""
+    def admission(self, owner: str = "", priority: int = 0) -> tuple[bool, float]:
+        """(queue full, predicted seconds until a slot) for a request of ``owner`` at
+        ``priority`` (reserved capacity answers differently for its class)."""
 
     def generate(self, tokens: list[int], params: SamplingParams,  # noqa: PLR0913 - queue options
                  deadline: float | None = None, priority: int = 0,

@@ -65,7 +65,7 @@ async def escalate(first: Placement, placer: Placer, prep: Prepared,
         else round(finished.mean_logprob, 3)}
     fit = Fit(r1, "r1", f"escalated:{why}", r1_tokens)
     provisional(fit, prep.sampling).record(info)
-    placed = placer.on_engine(fit, prep, info.policy)
+    placed = placer.on_engine(fit, prep, info.policy, info.client)
     placed.record(info)
     return placed
 

@@ -135,7 +135,7 @@ class Placer:
         may_leave = params.allow_fallback and (policy is None or policy.allow_fallback)
         if may_leave and self.central is not None and self.central.available():
             return
-        full, wait = engine.admission()
+        full, wait = engine.admission(info.client, params.priority)
         if full:
             info.tier, info.route, info.route_reason = route.tier, "local", route.reason
             info.model_sha256 = engine.facts.sha256 if engine.facts else None
@@ -165,7 +165,7 @@ class Placer:
         # small, queue full) names the tier and model it was refused on.
         provisional(fit, prep.sampling).record(info)
         check_context(engine, fit.tier, len(tokens), prep.sampling.max_tokens, what)
-        return self.on_engine(fit, prep, info.policy)
+        return self.on_engine(fit, prep, info.policy, info.client)
 
     def _while_not_ready(self, engine: Engine, tier: str, prep: Prepared,
                          info: RequestInfo) -> Placement:
@@ -179,11 +179,12 @@ class Placer:
                          sampling=with_tier_defaults(prep.sampling, self.config.models.get(tier)),
                          messages=masked_messages(prep.params, prep.masked), central=central)
 
-    def on_engine(self, fit: Fit, prep: Prepared, policy: Policy | None) -> Placement:
+    def on_engine(self, fit: Fit, prep: Prepared, policy: Policy | None,
+                  owner: str = "") -> Placement:
         """Local on the fitted engine, or overflow to the cluster when its queue cannot take
         the request soon enough; RESOURCE_EXHAUSTED when neither can."""
         engine, tier, params = fit.engine, fit.tier, prep.params
-        full, wait = engine.admission()
+        full, wait = engine.admission(owner, params.priority)
         fb = self.config.fallback
         overflow = "queue_full" if full else \
             "predicted_wait" if wait * 1000 > fb.max_local_wait_ms else None

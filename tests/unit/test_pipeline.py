@@ -91,7 +91,7 @@ class ScriptedEngine:
     def tokenize_chat(self, messages: Sequence[Message]) -> list[int]:
         return self.tokenize_prompt("".join(m.content for m in messages))
 
-    def admission(self) -> tuple[bool, float]:
+    def admission(self, owner: str = "", priority: int = 0) -> tuple[bool, float]:
         return self.full, 0.0
 
     async def generate(self, tokens: list[int], params: SamplingParams,
