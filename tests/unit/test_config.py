@@ -197,3 +197,24 @@ def test_example_shows_the_declared_defaults() -> None:
             declared = list(declared)
         assert value == declared, f"{key}: example shows {value!r}, declared {declared!r}"
     assert set(EXAMPLE_NOT_DEFAULT) <= {k for k, _v in shown}
+
+
+def test_reserved_capacity_is_read_and_checked(tmp_path: Path) -> None:
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    models = "\n".join(f'[models.{t}]\npath = "{model}"\nslots = 2\nqueue_limit = 4'
+                       for t in config.TIERS)
+    cfg = config.load(write(tmp_path, models + '\n[capacity.v3]\nreserved_slots = 1\n'
+                            'identities = ["risk"]\nborrow = false\n'))
+    reserve = cfg.capacity["v3"]
+    assert (1, ("risk",), False) == (reserve.reserved_slots, reserve.identities, reserve.borrow)
+    assert reserve.covers("risk", 9)
+    assert not reserve.covers("app", 0)
+    with pytest.raises(config.ConfigErrors) as err:
+        config.load(write(tmp_path, models + "\n[capacity.v3]\nreserved_slots = 2\n"
+                          "reserved_queue = 5\npriority = 0\n[capacity.r1]\nreserved_slots = 1\n"
+                          "[capacity.v9]\nreserved_slots = 1\n"))
+    text = str(err.value)
+    for key in ("capacity.v3.reserved_slots", "capacity.v3.reserved_queue", "capacity.r1",
+                "capacity.v9"):
+        assert key in text, key
