@@ -22,7 +22,7 @@ from appliance.engine.types import Registry
 from appliance.errors import ApplianceError, Unavailable
 from appliance.privacy.stage import PrivacyStage
 from appliance.request import Chunk, GenerateParams, Outcome, RequestInfo, settle
-from appliance.routing.central import CentralClient
+from appliance.routing.fleet import Central
 from appliance.stages.escalate import escalate, may_escalate
 from appliance.stages.mask import mask_end_user, mask_request, privacy_for
 from appliance.stages.output import Answer, stream
@@ -44,7 +44,7 @@ class Services:
     pii_profiles: Mapping[str, PrivacyStage]
     audit: AuditStage
     #: The central cluster (None: not configured).
-    central: CentralClient | None
+    central: Central | None
     #: Per-identity rate limits (charged for identities with a policy).
     limits: RateLimits
 

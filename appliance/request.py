@@ -113,6 +113,8 @@ class RequestInfo:
     queue_wait_s: float | None = None
     #: Prompt tokens served from the prefix cache instead of prefilled.
     cached_tokens: int = 0
+    #: The central endpoint that answered (its name), for a request served centrally.
+    central_endpoint: str | None = None
     #: The weak v3 attempt an escalated request replaced: tier, reason, mean_logprob,
     #: completion_tokens, finish_reason (metadata only, never its text).
     escalated_from: dict[str, Any] | None = None

@@ -27,7 +27,7 @@ from appliance.pipeline import Pipeline, Services
 from appliance.privacy.masker import PiiMasker
 from appliance.privacy.stage import PrivacyStage
 from appliance.request import Outcome, RequestInfo
-from appliance.routing.central import CentralClient
+from appliance.routing.fleet import Central, open_central
 
 log = structlog.get_logger("appliance.server")
 
@@ -38,7 +38,7 @@ async def open_services(config: Config, registry: ModelRegistry, limits: RateLim
                         on_audit_state: Callable[[bool, str], None] | None = None,
                         metrics: Metrics | None = None, privacy: PrivacyStage | None = None,
                         audit: AuditStage | None = None,
-                        central: CentralClient | None = None) -> AsyncIterator[Services]:
+                        central: Central | None = None) -> AsyncIterator[Services]:
     """Open every service (``privacy``, ``audit`` and ``central`` may be given instead:
     tests); yields them once all are ready, closes them in reverse order on the way out."""
     async with contextlib.AsyncExitStack() as stack:
@@ -59,8 +59,8 @@ async def open_services(config: Config, registry: ModelRegistry, limits: RateLim
         progress("loading models")
         stack.push_async_callback(registry.close)
         await registry.load()
-        if central is None and config.fallback.url:
-            central = CentralClient(config.fallback)
+        if central is None:
+            central = open_central(config.fallback)
         if central is not None:
             stack.push_async_callback(central.close)
         yield Services(config=config, registry=registry, privacy=privacy,

@@ -30,7 +30,8 @@ CSV_COLUMNS = ("segment", "seq", "integrity", "type", "time", "request_id", "cli
                "tier", "model_sha256", "route", "route_reason", "outcome", "status",
                "finish_reason", "prompt_tokens", "completion_tokens", "latency_ms", "pii",
                "output_pii", "prompt", "answer", "reasoning", "role", "peer", "queue_wait_ms",
-               "end_user", "late", "escalated_from", "error_reason", "cached_prompt_tokens")
+               "end_user", "late", "escalated_from", "error_reason", "cached_prompt_tokens",
+               "central_endpoint")
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,8 @@ def parquet_schema() -> Any:
              "latency_ms": pa.float64(), "pii": counts, "output_pii": counts,
              "prompt": pa.list_(text), "answer": text, "reasoning": text, "role": category,
              "peer": text, "queue_wait_ms": pa.float64(), "end_user": text, "late": text,
-             "escalated_from": text, "error_reason": category, "cached_prompt_tokens": count}
+             "escalated_from": text, "error_reason": category, "cached_prompt_tokens": count,
+             "central_endpoint": category}
     return pa.schema([(c, types[c]) for c in CSV_COLUMNS])
 
 

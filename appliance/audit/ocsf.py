@@ -18,8 +18,8 @@ outcome with the schema the ``ocsf-json-schema`` package generates, offline). Wh
   ``api.request.uid`` and ``metadata.uid``/``correlation_uid``: the request id.
 - ``unmapped``: what OCSF has no attribute for — tier, model_sha256, route, route_reason,
   outcome, finish_reason, pii and output_pii counts, token counts, queue wait, end_user,
-  escalated_from, late, error_reason, cached_prompt_tokens, integrity, and the masked
-  prompt/answer/reasoning.
+  escalated_from, late, error_reason, cached_prompt_tokens, central_endpoint, integrity, and
+  the masked prompt/answer/reasoning.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ _STATUS = {0: "Unknown", 1: "Success", 2: "Failure", 99: "Cancelled"}
 _UNMAPPED = ("tier", "model_sha256", "route", "route_reason", "outcome", "finish_reason",
              "pii", "output_pii", "prompt_tokens", "completion_tokens", "queue_wait_ms",
              "end_user", "escalated_from", "late", "integrity", "role", "error_reason",
-             "cached_prompt_tokens")
+             "cached_prompt_tokens", "central_endpoint")
 
 
 def _epoch_ms(text: Any) -> int | None:

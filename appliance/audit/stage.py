@@ -104,6 +104,8 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
         rec["queue_wait_ms"] = round(info.queue_wait_s * 1000, 1)
     if info.cached_tokens:
         rec["cached_prompt_tokens"] = info.cached_tokens
+    if info.central_endpoint is not None:
+        rec["central_endpoint"] = info.central_endpoint
     if info.escalated_from is not None:
         rec["escalated_from"] = info.escalated_from
     if content == "masked":

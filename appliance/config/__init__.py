@@ -38,6 +38,7 @@ from appliance.config.schema import (
     AuditConfig,
     AuthConfig,
     Config,
+    EndpointConfig,
     EscalationConfig,
     FallbackConfig,
     HttpConfig,
@@ -59,7 +60,8 @@ from appliance.config.schema import (
 __all__ = [
     "DEFAULT_LISTEN", "DEFAULT_MODEL_CHAT_TEMPLATE", "DEFAULT_PII_ENTITIES", "DEFAULT_TASK_TYPES",
     "EXAMPLE", "KNOWN_PII_ENTITIES", "REASONING_FORMATS", "RESPONSE_FORMAT_STYLES", "ROLES",
-    "TIERS", "AuditConfig", "AuthConfig", "Config", "ConfigErrors", "EscalationConfig",
+    "TIERS", "AuditConfig", "AuthConfig", "Config", "ConfigErrors", "EndpointConfig",
+    "EscalationConfig",
     "FallbackConfig", "HttpConfig", "LimitsConfig", "LoggingConfig", "MetricsConfig", "ModelConfig",
     "PiiConfig", "Policy", "ReserveConfig", "RoutingConfig", "ServerConfig", "check_files",
     "default_model",

@@ -19,6 +19,8 @@ from appliance.config.schema import (
     TIERS,
     AuthConfig,
     Config,
+    EndpointConfig,
+    FallbackConfig,
     ModelConfig,
     PiiConfig,
     Policy,
@@ -180,7 +182,8 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     state_dir = r.typed(Path, data["state_dir"], "state_dir", {}) if data.get("state_dir") \
         else _BAD
     cfg = r.section(Config, {k: v for k, v in data.items()
-                             if k not in ("pii", "auth", "capacity")}, "",
+                             if k not in ("pii", "auth", "capacity", "fallback")}, "",
+                    fallback=_read_fallback(r, r.table(data, "fallback")),
                     state_dir=default_state_dir(env) if state_dir is _BAD else state_dir,
                     models=_read_models(r, data), pii=_read_pii(r, r.table(data, "pii")),
                     auth=_read_auth(r, r.table(data, "auth")),
@@ -225,6 +228,32 @@ def _pii_table(r: _Reader, t: Mapping[str, Any], p: str) -> PiiConfig:
                           f"{entity} is not in pii.entities, so nothing can detect it")
                 break
     return pii
+
+
+def _read_fallback(r: _Reader, t: Mapping[str, Any]) -> FallbackConfig:
+    base = r.section(FallbackConfig, {k: v for k, v in t.items() if k != "endpoints"},
+                     "fallback.")
+    raw = t.get("endpoints", [])
+    if not isinstance(raw, list):
+        r.problem("fallback.endpoints", "must be an array of tables ([[fallback.endpoints]])")
+        raw = []
+    endpoints = []
+    for i, table in enumerate(raw):
+        p = f"fallback.endpoints.{i}."
+        if not isinstance(table, Mapping):
+            r.problem(p[:-1], "must be a table")
+            continue
+        if "url" not in table:
+            r.problem(p + "url", "required")
+            continue
+        ep = r.section(EndpointConfig, table, p)
+        endpoints.append(replace(ep, models={**base.models, **ep.models}))
+    if endpoints and base.url:
+        r.problem("fallback.url", "set url (one endpoint) or [[fallback.endpoints]], not both")
+    labels = [e.label for e in endpoints]
+    for label in sorted({x for x in labels if labels.count(x) > 1}):
+        r.problem("fallback.endpoints", f"two endpoints are named {label!r}: give each a name")
+    return replace(base, endpoints=tuple(endpoints))
 
 
 def _read_capacity(r: _Reader, t: Mapping[str, Any]) -> dict[str, ReserveConfig]:

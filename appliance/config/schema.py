@@ -351,12 +351,42 @@ class AuditConfig:
         return self.checkpoint_sink or str(state_dir / "audit-anchors.jsonl")
 
 
+def _url_problem(u: str | None) -> str | None:
+    if u is None or u.startswith(("http://", "https://")):
+        return None
+    return f"must be an http:// or https:// URL, got {u!r}"
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """One endpoint of the central cluster (``[[fallback.endpoints]]``)."""
+
+    url: str = setting("", check=lambda u: "required" if not u else _url_problem(u))
+    #: How logs, metrics, status and the audit record name it; default: the URL's host:port.
+    name: str = ""
+    api_key_file: Path | None = None
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    #: Static share of traffic against the other endpoints; measured speed and errors then
+    #: lower it (appliance/routing/fleet.py).
+    weight: float = setting(1.0, lo=0.01, hi=1000.0)
+    #: Remote model name per tier (default: [fallback] models, else the tier name).
+    models: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        rest = self.url.split("://", 1)[-1]
+        return rest.split("/", 1)[0]
+
+
 @dataclass(frozen=True)
 class FallbackConfig:
     """The central cluster (OpenAI-compatible). Absent url: no fallback."""
 
-    url: str | None = setting(None, check=lambda u: None if u is None or u.startswith(
-        ("http://", "https://")) else f"must be an http:// or https:// URL, got {u!r}")
+    url: str | None = setting(None, check=_url_problem)
     enabled: bool = True
     #: File holding a bearer token for the cluster.
     api_key_file: Path | None = None
@@ -386,6 +416,24 @@ class FallbackConfig:
     #: "json_schema": {...}}: vLLM, SGLang, llama-server, OpenAI) or "json_object_schema"
     #: ({"type": "json_object", "schema": ...}: llama-cpp-python's server, Anyscale).
     response_format_style: str = setting("openai", choices=RESPONSE_FORMAT_STYLES)
+    #: Several endpoints ([[fallback.endpoints]]) instead of ``url``: chosen by weight, speed
+    #: and health, a failed request moved to the next before its first byte.
+    endpoints: tuple[EndpointConfig, ...] = setting((), read=False)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url or self.endpoints)
+
+    def endpoint_list(self) -> tuple[EndpointConfig, ...]:
+        """Every endpoint; the single ``url`` (with this table's token, CA and certificate)
+        is one."""
+        if self.endpoints:
+            return self.endpoints
+        if not self.url:
+            return ()
+        return (EndpointConfig(url=self.url, api_key_file=self.api_key_file,
+                               ca_file=self.ca_file, client_cert=self.client_cert,
+                               client_key=self.client_key),)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ class LiveSources:
 
     engines: Callable[[], list[Any]] = field(default=lambda: [])
     breaker_state: Callable[[], str | None] = field(default=lambda: None)
+    #: Each central endpoint's status (CentralFleet.status()): name, state, weight, ...
+    central_endpoints: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     audit_writer: Callable[[], Any] = field(default=lambda: None)
     state: Callable[[], str] = field(default=lambda: "starting")
     in_flight: Callable[[], int] = field(default=lambda: 0)
@@ -103,6 +105,7 @@ class _LiveCollector(Collector):
             yield StateSetMetricFamily(
                 "appliance_central_breaker", "Central-cluster circuit breaker state",
                 value={k: k == breaker for k in BREAKER_STATES})
+        yield from _endpoint_gauges(s.central_endpoints())
         writer = s.audit_writer()
         if writer is not None:
             yield StateSetMetricFamily(
@@ -118,6 +121,28 @@ class _LiveCollector(Collector):
             yield GaugeMetricFamily("appliance_audit_records",
                                     "Frames appended to the audit log since start",
                                     value=writer.appended)
+
+
+def _endpoint_gauges(endpoints: list[dict[str, Any]]) -> Iterator[Any]:
+    """Per central endpoint (label ``endpoint``: its configured name or host:port)."""
+    if not endpoints:
+        return
+    up = GaugeMetricFamily("appliance_central_endpoint_up", "1 while the endpoint may take "
+                           "work (breaker closed or half-open, no Retry-After running)",
+                           labels=["endpoint"])
+    weight = GaugeMetricFamily("appliance_central_endpoint_weight",
+                               "Share of overflow the endpoint gets now", labels=["endpoint"])
+    ttft = GaugeMetricFamily("appliance_central_endpoint_ttft_ewma_seconds",
+                             "EWMA of the endpoint's time to first token", labels=["endpoint"])
+    flight = GaugeMetricFamily("appliance_central_endpoint_in_flight",
+                               "Requests streaming from the endpoint now", labels=["endpoint"])
+    for ep in endpoints:
+        name = str(ep["name"])
+        up.add_metric([name], 1.0 if ep["state"] in ("closed", "half_open") else 0.0)
+        weight.add_metric([name], float(ep.get("weight", 1.0)))
+        ttft.add_metric([name], float(ep.get("ttft_ewma_ms", 0.0)) / 1000)
+        flight.add_metric([name], float(ep.get("in_flight", 0)))
+    yield from (up, weight, ttft, flight)
 
 
 class Metrics:

@@ -22,10 +22,11 @@ from typing import Any
 import httpx
 import structlog
 
-from appliance.config import FallbackConfig
+from appliance.config import EndpointConfig, FallbackConfig
 from appliance.engine.types import Event, Finished, SamplingParams, TextPiece
 from appliance.errors import Unavailable
 from appliance.generation import Message
+from appliance.request import current_request
 
 log = structlog.get_logger("appliance.central")
 
@@ -108,23 +109,52 @@ class _Progress:
 
 
 class CentralClient:
-    def __init__(self, config: FallbackConfig, rng: Callable[[], float] = random.random) -> None:
-        if config.url is None:
+    """One endpoint: ``endpoint`` (default: the ``[fallback]`` table's single url).
+    ``max_retries``: attempts after the first on this endpoint (default: the config's; a fleet
+    gives 0 and moves a failed request to another endpoint instead)."""
+
+    def __init__(self, config: FallbackConfig, rng: Callable[[], float] = random.random,
+                 endpoint: EndpointConfig | None = None,
+                 max_retries: int | None = None) -> None:
+        endpoints = config.endpoint_list()
+        if endpoint is None and not endpoints:
             raise ValueError("no fallback url")
+        ep = endpoint or endpoints[0]
         self.config = config
+        self.endpoint = ep
+        self.name = ep.label
+        self.models = dict(ep.models or config.models)
+        self.max_retries = config.max_retries if max_retries is None else max_retries
         self._rng = rng
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_seconds)
         headers = {}
-        if config.api_key_file is not None:
-            token = config.api_key_file.read_text(encoding="utf-8").strip()
+        if ep.api_key_file is not None:
+            token = ep.api_key_file.read_text(encoding="utf-8").strip()
             headers["Authorization"] = f"Bearer {token}"
-        cert = (str(config.client_cert), str(config.client_key)) \
-            if config.client_cert and config.client_key else None
+        cert = (str(ep.client_cert), str(ep.client_key)) \
+            if ep.client_cert and ep.client_key else None
         self._http = httpx.AsyncClient(
-            base_url=config.url.rstrip("/"), headers=headers,
-            verify=str(config.ca_file) if config.ca_file else True, cert=cert,
+            base_url=ep.url.rstrip("/"), headers=headers,
+            verify=str(ep.ca_file) if ep.ca_file else True, cert=cert,
             timeout=httpx.Timeout(config.timeout_seconds, connect=config.connect_timeout_seconds),
             trust_env=False)
+
+    def breaker_state(self) -> str:
+        return self.breaker.state
+
+    def status(self) -> list[dict[str, Any]]:
+        """The endpoint as ``appliance status`` shows it (a fleet lists each)."""
+        return [{"name": self.name, "url": self.endpoint.url, "state": self.state,
+                 "weight": 1.0 if self.available() else 0.0,
+                 "static_weight": self.endpoint.weight}]
+
+    @property
+    def state(self) -> str:
+        """closed, open or half_open (the breaker), or busy (its Retry-After runs)."""
+        state = self.breaker.state
+        if state == "closed" and time.monotonic() < self.busy_until:
+            return "busy"
+        return state
 
     def available(self) -> bool:
         return self.config.enabled and self.breaker.state != "open" \
@@ -164,7 +194,7 @@ class CentralClient:
     def _body(self, messages: Sequence[Message], params: SamplingParams,
               tier: str) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "model": self.config.models.get(tier, tier),
+            "model": self.models.get(tier, tier),
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "max_tokens": params.max_tokens, "temperature": params.temperature,
             "top_p": params.top_p, "stream": True,
@@ -193,11 +223,17 @@ class CentralClient:
             raise Unavailable("central cluster unavailable (circuit open)")
         body = self._body(messages, params, tier)
         attempt = 0
+        named = False
         while True:
             attempt += 1
             progress = _Progress()
             try:
                 async for event in self._attempt(body, progress):
+                    if progress.started and not named:
+                        named = True
+                        info = current_request.get()
+                        if info is not None:
+                            info.central_endpoint = self.name
                     yield event
                 return
             except (httpx.HTTPError, _Retryable, json.JSONDecodeError, KeyError,
@@ -213,7 +249,7 @@ class CentralClient:
                             status=getattr(exc, "status", None), retry_after=asked)
                 cap = self.config.backoff_initial_ms / 1000 * 2 ** (attempt - 1)
                 delay = cap * self._rng() if asked is None else asked
-                if progress.started or attempt > self.config.max_retries \
+                if progress.started or attempt > self.max_retries \
                         or not self.breaker.allow() \
                         or delay > self.config.max_retry_after_seconds:
                     raise Unavailable("central cluster request failed",

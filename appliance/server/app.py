@@ -40,7 +40,7 @@ from appliance.observability.metrics import Metrics
 from appliance.observability.systemd import SystemdNotifier
 from appliance.pipeline import Services
 from appliance.privacy.stage import PrivacyStage
-from appliance.routing.central import CentralClient
+from appliance.routing.fleet import Central
 from appliance.server.interceptors import ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.services import Gate, open_services
@@ -91,8 +91,10 @@ class ApplianceServer:
         self._drained_by_admin = False
         src = self.metrics.sources
         src.engines = lambda: list(self.registry.engines)
-        src.breaker_state = lambda: (self.services.central.breaker.state
+        src.breaker_state = lambda: (self.services.central.breaker_state()
                                      if self.services and self.services.central else None)
+        src.central_endpoints = lambda: (self.services.central.status()
+                                         if self.services and self.services.central else [])
         src.audit_writer = lambda: getattr(self.services.audit if self.services else None,
                                            "writer", None)
         src.state = lambda: self.state
@@ -360,12 +362,12 @@ class _Given:
 
     privacy: PrivacyStage | None = None
     audit: AuditStage | None = None
-    central: CentralClient | None = None
+    central: Central | None = None
 
 
 def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
                  privacy: PrivacyStage | None = None, audit: AuditStage | None = None,
-                 central: CentralClient | None = None) -> tuple[ApplianceServer, int]:
+                 central: Central | None = None) -> tuple[ApplianceServer, int]:
     """Construct the server and bind its listener; returns it and the bound TCP port (0 for
     a unix socket). The services (audit log, PII analyzer, models, central client; tests may
     give the first and the last) are opened by :meth:`ApplianceServer.load_models`."""

@@ -201,7 +201,9 @@ class AdminServicer(pb_grpc.AdminServicer):
             # This RPC itself is in flight; report the others.
             in_flight_requests=max(self._in_flight.count - 1, 0),
             pass_through_stages=pipeline_stages,
-            central_breaker_state=central.breaker.state if central is not None else "")
+            central_breaker_state=central.breaker_state() if central is not None else "")
+        for ep in central.status() if central is not None else ():
+            out.central_endpoints.append(pb.CentralEndpointStatus(**ep))
         writer = getattr(services.audit if services is not None else None, "writer", None)
         if writer is not None:
             out.audit.CopyFrom(pb.AuditStatus(

@@ -220,7 +220,7 @@ class PrefixCacheStatus(_message.Message):
     def __init__(self, max_cells: _Optional[int] = ..., cells: _Optional[int] = ..., entries: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., reused_tokens: _Optional[int] = ..., evictions: _Optional[int] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("state", "version", "uptime_seconds", "in_flight_requests", "engines", "pass_through_stages", "central_breaker_state", "audit")
+    __slots__ = ("state", "version", "uptime_seconds", "in_flight_requests", "engines", "pass_through_stages", "central_breaker_state", "audit", "central_endpoints")
     STATE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     UPTIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
@@ -229,6 +229,7 @@ class GetStatusResponse(_message.Message):
     PASS_THROUGH_STAGES_FIELD_NUMBER: _ClassVar[int]
     CENTRAL_BREAKER_STATE_FIELD_NUMBER: _ClassVar[int]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
+    CENTRAL_ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
     state: str
     version: str
     uptime_seconds: float
@@ -237,7 +238,32 @@ class GetStatusResponse(_message.Message):
     pass_through_stages: _containers.RepeatedScalarFieldContainer[str]
     central_breaker_state: str
     audit: AuditStatus
-    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., in_flight_requests: _Optional[int] = ..., engines: _Optional[_Iterable[_Union[EngineStatus, _Mapping]]] = ..., pass_through_stages: _Optional[_Iterable[str]] = ..., central_breaker_state: _Optional[str] = ..., audit: _Optional[_Union[AuditStatus, _Mapping]] = ...) -> None: ...
+    central_endpoints: _containers.RepeatedCompositeFieldContainer[CentralEndpointStatus]
+    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., in_flight_requests: _Optional[int] = ..., engines: _Optional[_Iterable[_Union[EngineStatus, _Mapping]]] = ..., pass_through_stages: _Optional[_Iterable[str]] = ..., central_breaker_state: _Optional[str] = ..., audit: _Optional[_Union[AuditStatus, _Mapping]] = ..., central_endpoints: _Optional[_Iterable[_Union[CentralEndpointStatus, _Mapping]]] = ...) -> None: ...
+
+class CentralEndpointStatus(_message.Message):
+    __slots__ = ("name", "url", "state", "weight", "static_weight", "ttft_ewma_ms", "success_ewma", "in_flight", "requests", "failures")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    STATIC_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    TTFT_EWMA_MS_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_EWMA_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    url: str
+    state: str
+    weight: float
+    static_weight: float
+    ttft_ewma_ms: float
+    success_ewma: float
+    in_flight: int
+    requests: int
+    failures: int
+    def __init__(self, name: _Optional[str] = ..., url: _Optional[str] = ..., state: _Optional[str] = ..., weight: _Optional[float] = ..., static_weight: _Optional[float] = ..., ttft_ewma_ms: _Optional[float] = ..., success_ewma: _Optional[float] = ..., in_flight: _Optional[int] = ..., requests: _Optional[int] = ..., failures: _Optional[int] = ...) -> None: ...
 
 class AuditStatus(_message.Message):
     __slots__ = ("state", "reason", "appliance_id", "officer_key", "segment", "records_appended", "bytes_written", "free_bytes")

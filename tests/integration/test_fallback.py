@@ -3,9 +3,6 @@ serving the same small model (the test's stand-in for vLLM / llama-server / TGI)
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import httpx
 import pytest
 
 from appliance import config as cfgmod
@@ -22,42 +18,16 @@ from appliance.client import NO_RETRY, Client, RpcError
 from appliance.config import FallbackConfig, ModelConfig
 from appliance.errors import EngineFailure, Unavailable
 from appliance.routing.central import CentralClient
+from tests.cluster import free_port, serve
 from tests.inprocess import InProcessServer
 
 EMAIL = "ann.lee@example.com"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def cluster(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("cluster") / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path),
-         "--chat_format", "gemma", "--host", "127.0.0.1", "--port", str(port),
-         "--n_threads", "1", "--n_ctx", "2048"], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not start")
-            time.sleep(0.2)
+    with serve(model_path, tmp_path_factory.mktemp("cluster") / "server.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
 
 
 class RecordingCentral:
@@ -146,7 +116,7 @@ def test_dead_cluster_opens_the_breaker_and_fails_fast(tmp_path: Path,
                                                        model_path: Path) -> None:
     """Nothing listens at the cluster address: overflow attempts fail as RESOURCE_EXHAUSTED
     with retry-after, the breaker opens, and later refusals do not wait on the cluster."""
-    fb = FallbackConfig(url=f"http://127.0.0.1:{_free_port()}/v1", max_retries=0,
+    fb = FallbackConfig(url=f"http://127.0.0.1:{free_port()}/v1", max_retries=0,
                         breaker_failures=2, breaker_cooldown_seconds=600)
     server = InProcessServer(_config(tmp_path, model_path, fb))
     try:
@@ -227,7 +197,7 @@ def test_health_probe_opens_and_closes_the_breaker(cluster: str) -> None:
     from appliance.routing.central import CentralClient
 
     async def run() -> tuple[list[bool], str, bool, str]:
-        dead = CentralClient(FallbackConfig(url=f"http://127.0.0.1:{_free_port()}/v1",
+        dead = CentralClient(FallbackConfig(url=f"http://127.0.0.1:{free_port()}/v1",
                                             breaker_failures=2, connect_timeout_seconds=0.5))
         results = [await dead.probe() for _ in range(3)]
         dead_state = dead.breaker.state

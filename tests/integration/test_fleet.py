@@ -1,0 +1,197 @@
+"""The central cluster as a fleet of two real OpenAI-compatible servers (``llama_cpp.server``
+on the small model, loopback). One is reached through a loopback TCP proxy that holds each
+answer's first byte back 0.4 s — standing in for a farther cluster; the servers themselves are
+real. The local tier reports itself loading, so every request goes to the fleet. Shares are
+printed; one endpoint is killed mid-run and comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from appliance import config as cfgmod
+from appliance.client import NO_RETRY, Client, RpcError
+from appliance.config import EndpointConfig, FallbackConfig, ModelConfig
+from tests import cluster as servers
+from tests.inprocess import InProcessServer
+from tests.integration.test_fallback import LoadingEngine
+
+DELAY_S = 0.4
+
+
+class SlowProxy:
+    """Forwards a loopback port to another, holding the reply's first bytes ``delay`` s."""
+
+    def __init__(self, upstream: int, delay: float) -> None:
+        self.upstream, self.delay = upstream, delay
+        self.port = servers.free_port()
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        self._server = asyncio.run_coroutine_threadsafe(asyncio.start_server(
+            self._client, "127.0.0.1", self.port), self.loop).result(10)
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.upstream)
+        except OSError:
+            writer.close()
+            return
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter,
+                       delay: float) -> None:
+            first = True
+            try:
+                while data := await src.read(65536):
+                    if first and delay:
+                        await asyncio.sleep(delay)
+                    first = False
+                    dst.write(data)
+                    await dst.drain()
+            except OSError:
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_w, 0.0), pipe(up_r, writer, self.delay))
+
+    def close(self) -> None:
+        self._server.close()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+
+class Fleet:
+    def __init__(self, tmp: Path, model_path: Path) -> None:
+        self.tmp, self.model = tmp, model_path
+        self.port_a, self.port_b = servers.free_port(), servers.free_port()
+        self.a = servers.start(model_path, tmp / "a.log", self.port_a)
+        self.b = servers.start(model_path, tmp / "b.log", self.port_b)
+        self.proxy = SlowProxy(self.port_b, DELAY_S)
+        fb = FallbackConfig(
+            endpoints=(EndpointConfig(url=f"http://127.0.0.1:{self.port_a}/v1", name="near"),
+                       EndpointConfig(url=f"http://127.0.0.1:{self.proxy.port}/v1",
+                                      name="far")),
+            probe_interval_seconds=0.5, breaker_failures=1, breaker_cooldown_seconds=1.0,
+            connect_timeout_seconds=1.0, max_retries=1, backoff_initial_ms=10)
+        models = {t: ModelConfig(tier=t, path=model_path, n_threads=1, chat_template="gemma",
+                                 slots=1) for t in cfgmod.TIERS}
+        cfg = replace(cfgmod.embedded_default(), state_dir=tmp / "state", models=models,
+                      fallback=fb, server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"))
+        self.server = InProcessServer(cfg, wrap=LoadingEngine)
+
+    def requests(self) -> dict[str, int]:
+        with Client(self.server.address, timeout=30, retry=NO_RETRY) as c:
+            return {e.name: e.requests for e in c.status().central_endpoints}
+
+    def state(self, name: str) -> str:
+        with Client(self.server.address, timeout=30, retry=NO_RETRY) as c:
+            return next(e.state for e in c.status().central_endpoints if e.name == name)
+
+    def close(self) -> None:
+        self.server.stop()
+        self.proxy.close()
+        for proc in (self.a, self.b):
+            servers.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Fleet]:
+    f = Fleet(tmp_path_factory.mktemp("fleet"), model_path)
+    yield f
+    f.close()
+
+
+def _ask(fleet: Fleet) -> str:
+    """One streamed request: "ok", "lost" (failed before any text: must never happen while an
+    endpoint lives) or "cut" (failed mid-stream)."""
+    got_text = False
+    try:
+        with Client(fleet.server.address, timeout=60, retry=NO_RETRY) as c:
+            for chunk in c.stream(messages=[("user", "Say hello.")], max_tokens=8,
+                                  temperature=0.0):
+                got_text = got_text or bool(chunk.text)
+    except RpcError:
+        return "cut" if got_text else "lost"
+    return "ok"
+
+
+def test_both_endpoints_serve_and_the_nearer_one_more(fleet: Fleet) -> None:
+    before = fleet.requests()
+    results = [_ask(fleet) for _ in range(16)]
+    after = fleet.requests()
+    shares = {n: after[n] - before.get(n, 0) for n in after}
+    print(f"\nfleet shares over 16 requests (far: +{DELAY_S} s to first byte): {shares}")
+    assert results == ["ok"] * 16
+    assert shares["near"] > shares["far"] > 0, shares
+
+
+def test_a_killed_endpoint_loses_nothing_unstarted_and_comes_back(fleet: Fleet) -> None:
+    outcomes: list[str] = []
+    stop = threading.Event()
+
+    def traffic() -> None:
+        while not stop.is_set():
+            outcomes.append(_ask(fleet))
+
+    worker = threading.Thread(target=traffic)
+    worker.start()
+    time.sleep(2.0)
+    servers.stop(fleet.a)  # mid-run: the near endpoint goes away
+    time.sleep(4.0)
+    killed_at = len(outcomes)
+    time.sleep(2.0)
+    stop.set()
+    worker.join(120)
+    print(f"\nkilled mid-run: {outcomes.count('ok')} ok, {outcomes.count('cut')} cut off "
+          f"mid-stream, {outcomes.count('lost')} lost before their first byte")
+    assert "lost" not in outcomes, outcomes
+    assert outcomes[killed_at:].count("ok") == len(outcomes[killed_at:]) > 0  # far serves
+    assert fleet.state("near") in ("open", "half_open")
+
+    fleet.a = servers.start(fleet.model, fleet.tmp / "a.log", fleet.port_a)
+    deadline = time.monotonic() + 30
+    while fleet.state("near") != "closed":  # its probe closes the breaker
+        assert time.monotonic() < deadline, "the near endpoint was not picked up again"
+        time.sleep(0.3)
+    before = fleet.requests()["near"]
+    results = [_ask(fleet) for _ in range(8)]
+    assert results == ["ok"] * 8
+    assert fleet.requests()["near"] > before
+
+
+def test_status_shows_each_endpoint(fleet: Fleet) -> None:
+    with Client(fleet.server.address, timeout=30, retry=NO_RETRY) as c:
+        eps: Any = {e.name: e for e in c.status().central_endpoints}
+    assert set(eps) == {"near", "far"}
+    assert eps["far"].ttft_ewma_ms > eps["near"].ttft_ewma_ms
+    assert eps["far"].url.startswith("http://127.0.0.1:")
+    assert all(e.static_weight == 1.0 for e in eps.values())
+
+
+def test_the_audit_record_names_the_endpoint_that_answered(fleet: Fleet) -> None:
+    from appliance.audit.keys import load_officer_private
+    from appliance.audit.verify import verify_dir
+
+    assert _ask(fleet) == "ok"
+    state = fleet.tmp / "state"
+    key = load_officer_private(state / "dev-officer" / "officer.key")
+    deadline = time.monotonic() + 20
+    while True:
+        records: list[dict[str, Any]] = []
+        verify_dir(state / "audit", key, None, records.append)
+        ends = [r for r in records if r.get("type") == "end" and r.get("route") == "central"]
+        if ends or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert ends
+    assert {r.get("central_endpoint") for r in ends} <= {"near", "far"}
+    assert {"near", "far"} & {r.get("central_endpoint") for r in ends}
