@@ -14,7 +14,12 @@ policy should keep under ``max_local_wait_ms``.
 Both the cluster and the appliance share this machine's cores, so the cluster is slower than
 a real one would be; the figures show the mechanism, not a data-centre's numbers.
 
+With ``--endpoints 2`` a third run sends the overflow to a fleet of two such servers
+(``[[fallback.endpoints]]``) and reports how the central share split between them (from the
+audit records' ``central_endpoint``).
+
     .venv/bin/python -m bench.overload [--seconds 60] [--factor 2.0] [--slots 2] [--queue 2]
+                                       [--endpoints 2]
 """
 
 from __future__ import annotations
@@ -22,8 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,15 +38,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-
 from appliance import config as cfgmod  # noqa: E402
 from appliance.audit.keys import OFFICER_PRIVATE, load_officer_private  # noqa: E402
 from appliance.audit.verify import verify_dir  # noqa: E402
 from appliance.client import NO_RETRY, Client, RpcError  # noqa: E402
-from appliance.config import FallbackConfig, ModelConfig  # noqa: E402
+from appliance.config import EndpointConfig, FallbackConfig, ModelConfig  # noqa: E402
 from appliance.engine.default_model import ensure_default_model  # noqa: E402
 from appliance.observability import logging as applog  # noqa: E402
+from tests import cluster as servers  # noqa: E402
 from tests.inprocess import InProcessServer  # noqa: E402
 
 PROMPT = "Write two sentences about the history of clocks."
@@ -55,31 +57,6 @@ def pct(values: list[float], q: float) -> float | None:
         return None
     values = sorted(values)
     return round(values[min(len(values) - 1, int(q * len(values)))], 1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_cluster(model: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--chat_format",
-         "gemma", "--host", "127.0.0.1", "--port", str(port), "--n_threads", "1",
-         "--n_ctx", "2048"], stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("llama_cpp.server did not start")
 
 
 def one(address: str) -> dict[str, Any]:
@@ -154,10 +131,13 @@ def queue_waits(state_dir: Path, limit_ms: int) -> dict[str, Any]:
     waits = [float(r["queue_wait_ms"]) for r in records
              if r.get("type") == "end" and r.get("route") == "local" and "queue_wait_ms" in r]
     reasons: dict[str, int] = {}
+    endpoints: dict[str, int] = {}
     for r in records:
         if r.get("type") == "end" and r.get("route") == "central":
             reasons[str(r.get("route_reason"))] = reasons.get(str(r.get("route_reason")), 0) + 1
-    return {"central_reasons": reasons,
+            ep = str(r.get("central_endpoint"))
+            endpoints[ep] = endpoints.get(ep, 0) + 1
+    return {"central_reasons": reasons, "central_endpoints": endpoints,
             "local_queue_wait_ms_p50": pct(waits, 0.5), "local_queue_wait_ms_p99":
             pct(waits, 0.99), "local_queue_wait_ms_max": max(waits, default=None),
             "local_requests_waiting_over_max_local_wait": sum(w > limit_ms for w in waits)}
@@ -171,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queue", type=int, default=2)
     ap.add_argument("--max-local-wait-ms", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--endpoints", type=int, choices=(1, 2), default=1,
+                    help="2: also a run with a fleet of two cluster servers")
     args = ap.parse_args(argv)
     applog.configure("console", "warning", stream=sys.stderr)  # stdout is for the JSON only
     out: dict[str, Any] = {"bench": "overload", "seconds": args.seconds, "factor": args.factor,
@@ -180,15 +162,24 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-overload-") as tmp:
         root = Path(tmp)
         model, _sha = ensure_default_model(root / "models")
-        cluster, url = start_cluster(model, root / "cluster.log")
+        ports = [servers.free_port() for _ in range(args.endpoints)]
+        clusters = [servers.start(model, root / f"cluster{i}.log", port)
+                    for i, port in enumerate(ports)]
+        urls = [f"http://127.0.0.1:{port}/v1" for port in ports]
         try:
             models = {t: ModelConfig(tier=t, path=model, n_threads=args.threads,
                                      chat_template="gemma", slots=args.slots,
                                      queue_limit=args.queue) for t in cfgmod.TIERS}
-            for mode in ("with_fallback", "without_fallback"):
-                fb = FallbackConfig(url=url, enabled=mode == "with_fallback",
+            modes = ["with_fallback", "without_fallback"]
+            if args.endpoints == 2:
+                modes.append("with_two_endpoints")
+            for mode in modes:
+                fb = FallbackConfig(url=urls[0], enabled=mode != "without_fallback",
                                     max_local_wait_ms=args.max_local_wait_ms,
                                     probe_interval_seconds=5.0)
+                if mode == "with_two_endpoints":
+                    fb = replace(fb, url=None, endpoints=tuple(
+                        EndpointConfig(url=u, name=f"cluster{i}") for i, u in enumerate(urls)))
                 cfg = replace(cfgmod.embedded_default(), state_dir=root / mode, models=models,
                               fallback=fb,
                               server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"))
@@ -208,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                     server.stop()
                 out[mode].update(queue_waits(root / mode, args.max_local_wait_ms))
         finally:
-            cluster.terminate()
-            cluster.wait(30)
+            for proc in clusters:
+                servers.stop(proc)
     print(json.dumps(out, indent=2))
     return 0
 

@@ -108,6 +108,7 @@ class Aggregates:
         self.tier: Counter[tuple[str, str]] = Counter()        # (day, tier)
         self.route: Counter[tuple[str, str]] = Counter()       # (day, local|central)
         self.fallback: dict[str, Span] = defaultdict(Span)     # route_reason of central ones
+        self.endpoints: dict[str, Span] = defaultdict(Span)    # central_endpoint that answered
         self.pii_prompt: Counter[tuple[str, str]] = Counter()  # (day, entity type)
         self.pii_output: Counter[tuple[str, str]] = Counter()
         self.refusals: dict[tuple[str, str], Span] = defaultdict(Span)  # (label, identity)
@@ -200,6 +201,8 @@ class Aggregates:
             who.central += 1
             self.totals["central"] += 1
             self.fallback[str(rec.get("route_reason") or "unknown")].add(when)
+            if rec.get("central_endpoint"):
+                self.endpoints[str(rec["central_endpoint"])].add(when)
 
     def percentiles(self, which: str) -> dict[str, list[float | None]]:
         """Per day (in :attr:`days` order): p50, p95, p99 of ``latency`` or ``queue_wait``."""

@@ -383,6 +383,7 @@ def summary(report: Report, agg: Aggregates, filters: Filters) -> dict[str, Any]
                     for d in agg.days},
         "pii_prompt": _by_key(agg.pii_prompt), "pii_output": _by_key(agg.pii_output),
         "fallback_reasons": {r: s.count for r, s in agg.fallback.items()},
+        "central_endpoints": {e: s.count for e, s in agg.endpoints.items()},
         "refusals": {f"{label}|{who}": s.count for (label, who), s in agg.refusals.items()},
         "identities": {w: {"requests": i.requests, "ok": i.ok, "refused": i.refused,
                            "failed": i.failed, "prompt_tokens": i.prompt_tokens,
@@ -413,6 +414,10 @@ def _tables(agg: Aggregates) -> str:
                       ([r, s.count, _short(s.first), _short(s.last)]
                        for r, s in sorted(agg.fallback.items(), key=lambda kv: -kv[1].count)),
                       "no request left the site for the central cluster")
+    endpoints = _table(("central endpoint", "requests answered", "first", "last"),
+                       ([e, s.count, _short(s.first), _short(s.last)]
+                        for e, s in sorted(agg.endpoints.items(), key=lambda kv: -kv[1].count)),
+                       "no central endpoint is named in this period")
     refusals = _table(("reason", "identity", "refused", "first", "last"),
                       ([label, who, s.count, _short(s.first), _short(s.last)]
                        for (label, who), s in sorted(agg.refusals.items(),
@@ -433,7 +438,7 @@ def _tables(agg: Aggregates) -> str:
         esc[reason] += n
     escalations = _table(("reason", "requests"), esc.most_common(), "no request was escalated")
     return (f'<section id="identities"><h2>Top identities</h2>{identities}{more}</section>'
-            f'<section id="fallbacks"><h2>Central fallbacks</h2>{fallback}</section>'
+            f'<section id="fallbacks"><h2>Central fallbacks</h2>{fallback}{endpoints}</section>'
             f'<section id="refusal-table"><h2>Refusals</h2>{refusals}</section>'
             f'<section id="errors"><h2>Every request that did not succeed, by status and '
             f"reason</h2>{errors}</section>"

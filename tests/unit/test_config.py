@@ -218,3 +218,27 @@ def test_reserved_capacity_is_read_and_checked(tmp_path: Path) -> None:
     for key in ("capacity.v3.reserved_slots", "capacity.v3.reserved_queue", "capacity.r1",
                 "capacity.v9"):
         assert key in text, key
+
+
+def test_fallback_endpoints(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, "[fallback.models]\nv3 = \"big\"\n"
+                            '[[fallback.endpoints]]\nurl = "http://a.example:8000/v1"\n'
+                            'api_key_file = "a.token"\nweight = 2.0\n'
+                            '[[fallback.endpoints]]\nurl = "https://b.example/v1"\nname = "b"\n'
+                            'models = { r1 = "reasoner" }\n'))
+    a, b = cfg.fallback.endpoints
+    assert cfg.fallback.configured
+    assert (a.label, a.weight, a.api_key_file) == ("a.example:8000", 2.0, tmp_path / "a.token")
+    assert (b.label, dict(b.models)) == ("b", {"v3": "big", "r1": "reasoner"})
+    single = config.load(write(tmp_path, '[fallback]\nurl = "http://c.example/v1"\n'))
+    assert [e.url for e in single.fallback.endpoint_list()] == ["http://c.example/v1"]
+    with pytest.raises(config.ConfigErrors) as err:
+        config.load(write(tmp_path, '[fallback]\nurl = "http://c.example/v1"\n'
+                          '[[fallback.endpoints]]\nurl = "ftp://x"\n'
+                          '[[fallback.endpoints]]\nname = "n"\n'
+                          '[[fallback.endpoints]]\nurl = "http://d/v1"\nname = "d"\n'
+                          '[[fallback.endpoints]]\nurl = "http://e/v1"\nname = "d"\n'))
+    text = str(err.value)
+    for key in ("fallback.url", "fallback.endpoints.0.url", "fallback.endpoints.1.url",
+                "two endpoints are named 'd'"):
+        assert key in text, key
