@@ -229,7 +229,7 @@ class CentralClient:
             progress = _Progress()
             try:
                 async for event in self._attempt(body, progress):
-                    if progress.started and not named:
+                    if not named:  # its first event (a Finished, for an empty answer)
                         named = True
                         info = current_request.get()
                         if info is not None:
