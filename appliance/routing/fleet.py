@@ -6,7 +6,9 @@ expected time to first token — the EWMA of measured TTFTs times one plus the r
 in flight — and multiplied by its EWMA success rate: a slow endpoint's share falls smoothly as
 its latency rises, a failing one's with its errors, an open breaker (or a 429's Retry-After)
 gives it nothing, and one that recovers (its probe or a half-open trial succeeds) is picked up
-again, starting from its old measurements.
+again. An endpoint without a measurement is assumed to be as fast as the others' median, and
+a measurement relaxes toward that median as it ages, so one slow answer does not starve an
+endpoint of the traffic that would show it is fast again; TTFTs under 10 ms count as 10 ms.
 
 A request that fails before its first byte moves to another endpoint (each endpoint tried at
 most once, ``max_retries + 1`` attempts in all, within ``timeout_seconds`` overall); after the
@@ -18,6 +20,7 @@ record.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -44,6 +47,10 @@ INITIAL_TTFT_S = 0.5
 MIN_TTFT_S = 0.01
 #: The success rate an endpoint whose breaker has just closed again starts from (at least).
 RECOVERED_SUCCESS = 0.5
+#: A measurement's weight halves-and-more every this many seconds without a new one: an
+#: endpoint that had one slow answer (a cold start, a pause) and so gets little traffic drifts
+#: back to the fleet's median and is tried again, instead of being starved by old news.
+STALE_TAU_S = 10.0
 
 
 @dataclass
@@ -58,6 +65,8 @@ class Member:
     failures: int = 0
     #: Whether it could take work when last looked at (a change to True is a recovery).
     was_available: bool = True
+    #: time.monotonic() of the last measurement.
+    measured_at: float = 0.0
 
     @property
     def name(self) -> str:
@@ -71,9 +80,16 @@ class Member:
         self.was_available = available
         if not available:
             return 0.0
-        ttft = self.ttft_ewma_s if self.ttft_ewma_s is not None else default_ttft_s
-        expected = max(ttft, MIN_TTFT_S) * (1 + self.in_flight)
+        expected = max(self.ttft_s(default_ttft_s), MIN_TTFT_S) * (1 + self.in_flight)
         return self.weight * max(self.success_ewma, 0.02) / expected
+
+    def ttft_s(self, default_ttft_s: float) -> float:
+        """The TTFT it is expected to have: its EWMA, relaxed toward ``default_ttft_s`` as
+        the measurement ages (STALE_TAU_S)."""
+        if self.ttft_ewma_s is None:
+            return default_ttft_s
+        fresh = math.exp(-(time.monotonic() - self.measured_at) / STALE_TAU_S)
+        return default_ttft_s + (self.ttft_ewma_s - default_ttft_s) * fresh
 
     def measured(self, ttft_s: float | None) -> None:
         if ttft_s is None:  # failed before the first byte
@@ -83,6 +99,7 @@ class Member:
         self.success_ewma = (1 - ALPHA) * self.success_ewma + ALPHA
         self.ttft_ewma_s = ttft_s if self.ttft_ewma_s is None else \
             (1 - ALPHA) * self.ttft_ewma_s + ALPHA * ttft_s
+        self.measured_at = time.monotonic()
 
     def as_dict(self, default_ttft_s: float = INITIAL_TTFT_S) -> dict[str, Any]:
         return {"name": self.name, "url": self.client.endpoint.url, "state": self.client.state,

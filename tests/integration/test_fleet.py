@@ -7,6 +7,7 @@ printed; one endpoint is killed mid-run and comes back."""
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -14,11 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from appliance import config as cfgmod
 from appliance.client import NO_RETRY, Client, RpcError
 from appliance.config import EndpointConfig, FallbackConfig, ModelConfig
+from appliance.routing.fleet import CentralFleet
 from tests import cluster as servers
 from tests.inprocess import InProcessServer
 from tests.integration.test_fallback import LoadingEngine
@@ -27,7 +30,8 @@ DELAY_S = 0.4
 
 
 class SlowProxy:
-    """Forwards a loopback port to another, holding the reply's first bytes ``delay`` s."""
+    """Forwards a loopback port to another, holding the first bytes of each answer back
+    ``delay`` s (every request on a kept-alive connection too)."""
 
     def __init__(self, upstream: int, delay: float) -> None:
         self.upstream, self.delay = upstream, delay
@@ -45,22 +49,33 @@ class SlowProxy:
             writer.close()
             return
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter,
-                       delay: float) -> None:
-            first = True
+        asked = asyncio.Event()  # a request went up; its answer's first bytes wait
+
+        async def up() -> None:
             try:
-                while data := await src.read(65536):
-                    if first and delay:
-                        await asyncio.sleep(delay)
-                    first = False
-                    dst.write(data)
-                    await dst.drain()
+                while data := await reader.read(65536):
+                    asked.set()
+                    up_w.write(data)
+                    await up_w.drain()
             except OSError:
                 pass
             finally:
-                dst.close()
+                up_w.close()
 
-        await asyncio.gather(pipe(reader, up_w, 0.0), pipe(up_r, writer, self.delay))
+        async def down() -> None:
+            try:
+                while data := await up_r.read(65536):
+                    if asked.is_set():  # the first bytes of an answer (keep-alive or not)
+                        asked.clear()
+                        await asyncio.sleep(self.delay)
+                    writer.write(data)
+                    await writer.drain()
+            except OSError:
+                pass
+            finally:
+                writer.close()
+
+        await asyncio.gather(up(), down())
 
     def close(self) -> None:
         self._server.close()
@@ -76,6 +91,9 @@ class Fleet:
         self.a = servers.start(model_path, tmp / "a.log", self.port_a)
         self.b = servers.start(model_path, tmp / "b.log", self.port_b)
         self.proxy = SlowProxy(self.port_b, DELAY_S)
+        for port in (self.port_a, self.port_b):  # warm: a cold first answer is not the case here
+            httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", timeout=120, json={
+                "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2})
         fb = FallbackConfig(
             endpoints=(EndpointConfig(url=f"http://127.0.0.1:{self.port_a}/v1", name="near"),
                        EndpointConfig(url=f"http://127.0.0.1:{self.proxy.port}/v1",
@@ -86,7 +104,9 @@ class Fleet:
                                  slots=1) for t in cfgmod.TIERS}
         cfg = replace(cfgmod.embedded_default(), state_dir=tmp / "state", models=models,
                       fallback=fb, server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"))
-        self.server = InProcessServer(cfg, wrap=LoadingEngine)
+        # A seeded choice: the shares then vary only with the measured times.
+        self.server = InProcessServer(cfg, wrap=LoadingEngine,
+                                      central=CentralFleet(fb, rng=random.Random(5).random))
 
     def requests(self) -> dict[str, int]:
         with Client(self.server.address, timeout=30, retry=NO_RETRY) as c:
@@ -126,11 +146,16 @@ def _ask(fleet: Fleet) -> str:
 
 def test_both_endpoints_serve_and_the_nearer_one_more(fleet: Fleet) -> None:
     before = fleet.requests()
-    results = [_ask(fleet) for _ in range(16)]
+    results = [_ask(fleet) for _ in range(24)]
     after = fleet.requests()
     shares = {n: after[n] - before.get(n, 0) for n in after}
-    print(f"\nfleet shares over 16 requests (far: +{DELAY_S} s to first byte): {shares}")
-    assert results == ["ok"] * 16
+    with Client(fleet.server.address, timeout=30, retry=NO_RETRY) as c:
+        eps = {e.name: e for e in c.status().central_endpoints}
+    print(f"\nfleet shares over 24 requests (far: +{DELAY_S} s to first byte): {shares}; "
+          + ", ".join(f"{n}: TTFT EWMA {e.ttft_ewma_ms:.0f} ms, weight {e.weight:.2f}"
+                      for n, e in eps.items()))
+    assert results == ["ok"] * 24
+    assert eps["near"].weight > eps["far"].weight > 0
     assert shares["near"] > shares["far"] > 0, shares
 
 
