@@ -175,6 +175,12 @@ def chat(stream: Stream, tag: str) -> dict[str, float]:
     return out
 
 
+def measure_prefill(stream: Stream, rep: int) -> dict[str, Any]:
+    """Uncached prefill alone: a ~1,000-token prompt nothing shares, one token out."""
+    ttft, prompt_n, _ = stream(f"Ticket {rep}-{time.time()}\n{PREFIX}\nQuestion: hi?", 1, False)
+    return {"prefill_tokens_per_s": prompt_n / (ttft / 1000)}
+
+
 def measure(stream: Stream, rep: int, max_tokens: int) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for n in (1, 2, 4, 8):
@@ -205,15 +211,24 @@ def _start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[byte
     raise RuntimeError("llama-server did not become healthy")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--only-messages", action="store_true",
                     help="only the chat-message measurements (minutes instead of tens)")
+    ap.add_argument("--only-prefill", action="store_true",
+                    help="only the uncached prefill measurement (use --reps 5 or so)")
+    ap.add_argument("--no-prefix-cache", action="store_true",
+                    help="the daemon without its KV prefix cache (sliding-window layers then "
+                         "keep only their window, as llama-server's do)")
     ap.add_argument("--analysis-cache", type=int, default=None, metavar="ENTRIES",
                     help="the daemon's pii.analysis_cache_entries (0: off; default: its own)")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
     applog.configure("console", "warning", stream=sys.stderr)
     binary = Path(subprocess.run([str(ROOT / "packaging/llama-server.sh")], check=True,
                                  capture_output=True, text=True).stdout.strip())
@@ -221,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     model, _sha = ensure_default_model(work / "models")
     pii = {} if args.analysis_cache is None else {
         "pii": f"analysis_cache_entries = {args.analysis_cache}"}
-    daemon = Daemon(work, write_config(work / "appliance.toml", model, **pii))
+    models = "slots = 8" + ("\nprefix_cache_cells = 0" if args.no_prefix_cache else "")
+    daemon = Daemon(work, write_config(work / "appliance.toml", model, models=models, **pii))
     daemon.wait_for("ready")
     port = _port()
     server = _start_server(binary, model, port)
@@ -235,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             side("Hello", 4, False)
         for rep in range(args.reps):
             for name in (list(sides) if rep % 2 == 0 else list(reversed(sides))):
+                if args.only_prefill:
+                    rows[name].append(measure_prefill(sides[name], rep))
+                    continue
                 row = {} if args.only_messages else measure(sides[name], rep, args.max_tokens)
                 rows[name].append({**row, **measure_messages(chats[name], rep)})
     finally:
@@ -247,6 +266,15 @@ def main(argv: list[str] | None = None) -> int:
         return round(statistics.median(values), 1)
 
     out: dict[str, Any] = {}
+    if args.only_prefill:
+        for name in sides:
+            out[name] = {"prefill_tokens_per_s": med(name, "prefill_tokens_per_s")}
+        out["daemon_vs_llama_server"] = {"prefill_tokens_per_s": round(
+            out["daemon"]["prefill_tokens_per_s"] / out["llama_server"]["prefill_tokens_per_s"],
+            3)}
+        out["config"] = {"reps": args.reps, "prefix_cache": not args.no_prefix_cache}
+        print(json.dumps(out, indent=2))
+        return 0
     keys = [] if args.only_messages else [
         *(f"aggregate_{n}" for n in (1, 2, 4, 8)), "prefill_tokens_per_s",
         "shared_prefix_ttft_ms"]

@@ -131,9 +131,11 @@ class Context:
     """One llama.cpp context holding ``n_seq`` independent sequences of ``n_ctx_seq`` cells."""
 
     def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,  # noqa: PLR0913, PLR0917 - llama.cpp's own parameters
-                 n_threads: int, extra_seq: int = 0, extra_cells: int = 0) -> None:
+                 n_threads: int, extra_seq: int = 0, extra_cells: int = 0,
+                 swa_full: bool = True) -> None:
         """``extra_seq`` sequences more (the prefix cache's) sharing ``extra_cells`` cells
-        on top of the ``n_seq`` x ``n_ctx_seq`` the running sequences may fill."""
+        on top of the ``n_seq`` x ``n_ctx_seq`` the running sequences may fill.
+        ``swa_full``: sliding-window layers keep every cell (the prefix cache needs it)."""
         params = ll.llama_context_default_params()
         params.n_ctx = n_seq * n_ctx_seq + extra_cells
         params.n_batch = n_batch
@@ -149,8 +151,9 @@ class Context:
         params.kv_unified = True
         # Sliding-window layers (Gemma 3) keep every cell, not only the window: the prefix
         # cache shares any prefix of a finished sequence, and a shorter prefix needs the
-        # cells a window cache would already have dropped.
-        params.swa_full = True
+        # cells a window cache would already have dropped. Without the cache they keep only
+        # the window (less memory, and less attention work per prefill batch).
+        params.swa_full = swa_full
         params.no_perf = True
         self.ptr = ll.llama_init_from_model(model.ptr, params)
         if not self.ptr:
