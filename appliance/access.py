@@ -200,8 +200,8 @@ def period_end(period: str, now: dt.datetime) -> dt.datetime:
 class Quotas:
     """Per-identity token and request use per UTC day and calendar month, against the budgets
     of its policy, persisted in one JSON file (atomic replace, so a crash leaves the old or
-    the new version). Saved at most every ``save_interval`` seconds while it changes, and on
-    :meth:`flush` (shutdown): a crash can lose the use of the last second, never the file."""
+    the new version). The daemon calls :meth:`flush` every ``save_interval`` seconds (off the
+    event loop) and at shutdown: a crash can lose the use of the last second, never the file."""
 
     def __init__(self, path: Path | None, save_interval: float = 1.0,
                  clock: Any = None) -> None:
@@ -210,7 +210,6 @@ class Quotas:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._lock = threading.Lock()
         self._dirty = False
-        self._saved_at = 0.0
         self.usage: dict[str, dict[str, dict[str, int]]] = self._load()
 
     def _load(self) -> dict[str, dict[str, dict[str, int]]]:
@@ -257,8 +256,6 @@ class Quotas:
             for key in [k for k in mine if k not in current]:
                 del mine[key]
             self._dirty = True
-        if time.monotonic() - self._saved_at >= self.save_interval:
-            self.flush()
 
     def flush(self) -> None:
         """Write the file now if anything changed since the last write."""
@@ -270,7 +267,6 @@ class Quotas:
             data = json.dumps({"version": 1, "updated": self._clock().isoformat(),
                                "usage": self.usage}, sort_keys=True).encode()
             self._dirty = False
-            self._saved_at = time.monotonic()
         write_atomic(self.path, data, mode=0o640)
 
     def report(self, policies: Mapping[str, Policy], default: Policy) -> list[dict[str, Any]]:
