@@ -693,6 +693,11 @@ def cmd_usage(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"file": str(quotas.path), "identities": rows}, indent=2))
         return EXIT_OK
+    if not rows:
+        print(f"no identity has a budget or recorded use ({quotas.path}); budgets are set per "
+              f"identity in [auth.identities.NAME]: tokens_per_day, tokens_per_month, "
+              f"requests_per_day, requests_per_month", file=sys.stderr)
+        return EXIT_OK
 
     def cell(u: dict[str, Any]) -> str:
         return f"{u['used']}/{u['budget']}" if u["budget"] else f"{u['used']}/-"
