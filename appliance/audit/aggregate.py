@@ -77,7 +77,6 @@ class Identity:
     completion_tokens: int = 0
     pii: int = 0
     central: int = 0
-    refusals: Counter[str] = field(default_factory=Counter)
 
     @property
     def tokens(self) -> int:
@@ -181,7 +180,6 @@ class Aggregates:
             who.refused += 1
             self.totals["refused"] += 1
             label = refusal_label(rec)
-            who.refusals[label] += 1
             self.refusals[label, client].add(when)
         else:
             who.failed += 1

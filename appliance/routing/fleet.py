@@ -157,10 +157,6 @@ class CentralFleet:
                 return member
         return pool[-1][0]
 
-    async def probe(self) -> bool:
-        results = await asyncio.gather(*(m.client.probe() for m in self.members))
-        return any(results)
-
     async def probe_loop(self) -> None:
         await asyncio.gather(*(m.client.probe_loop() for m in self.members))
 
