@@ -8,6 +8,7 @@ daemon's ``GenerateStream`` with ``prompt``), greedy, repetitions interleaved:
 - aggregate decode tokens/s at 1, 2, 4 and 8 concurrent streams;
 - uncached prefill: a ~1,000-token prompt that nothing shares (a unique first line), one token
   generated: prompt tokens / time to first token (llama-server with ``cache_prompt`` off);
+  with ``--only-prefill`` also each engine's own figure (see :class:`EnginePrefill`);
 - shared prefix: the same ~1,000-token prefix with a different question each time: time to
   first token of the requests after the first (llama-server with ``cache_prompt`` on, the
   daemon with its prefix cache);
@@ -78,7 +79,26 @@ def daemon_stream(address: str) -> Stream:
     return run
 
 
-def server_stream(url: str) -> Stream:
+class EnginePrefill:
+    """Prompt tokens/s of each side's engine alone, for the last request: the daemon's
+    ``appliance_prefill_tokens`` / ``appliance_prefill_seconds`` counters (admission to first
+    logits: no gRPC, PII masking or audit), llama-server's ``timings.prompt_per_second``."""
+
+    def __init__(self, metrics_url: str) -> None:
+        self.metrics_url = metrics_url
+        self.server_rate = 0.0
+
+    def daemon_counters(self) -> tuple[float, float]:
+        values = {}
+        for line in httpx.get(self.metrics_url, timeout=30).text.splitlines():
+            for name in ("appliance_prefill_tokens_total", "appliance_prefill_seconds_total"):
+                if line.startswith(f'{name}{{tier="v3"}}'):
+                    values[name] = float(line.rsplit(" ", 1)[1])
+        return (values["appliance_prefill_tokens_total"],
+                values["appliance_prefill_seconds_total"])
+
+
+def server_stream(url: str, engine: EnginePrefill | None = None) -> Stream:
     def run(prompt: str, n: int, cache: bool) -> tuple[float, int, int]:
         body = {"prompt": prompt, "n_predict": n, "temperature": 0, "stream": True,
                 "cache_prompt": cache}
@@ -94,6 +114,8 @@ def server_stream(url: str) -> Stream:
                     t = doc.get("timings", {})
                     usage = (int(t.get("prompt_n", 0)) + int(t.get("cache_n", 0)),
                              int(doc.get("tokens_predicted", 0)))
+                    if engine is not None:
+                        engine.server_rate = float(t.get("prompt_per_second", 0.0))
         return (first or 0.0) * 1000, *usage
 
     return run
@@ -175,10 +197,19 @@ def chat(stream: Stream, tag: str) -> dict[str, float]:
     return out
 
 
-def measure_prefill(stream: Stream, rep: int) -> dict[str, Any]:
-    """Uncached prefill alone: a ~1,000-token prompt nothing shares, one token out."""
+def measure_prefill(stream: Stream, rep: int, engine: EnginePrefill,
+                    side: str) -> dict[str, Any]:
+    """Uncached prefill alone: a ~1,000-token prompt nothing shares, one token out; end to
+    end (prompt tokens / time to first token) and the engine's own figure."""
+    before = engine.daemon_counters() if side == "daemon" else (0.0, 0.0)
     ttft, prompt_n, _ = stream(f"Ticket {rep}-{time.time()}\n{PREFIX}\nQuestion: hi?", 1, False)
-    return {"prefill_tokens_per_s": prompt_n / (ttft / 1000)}
+    if side == "daemon":
+        after = engine.daemon_counters()
+        rate = (after[0] - before[0]) / (after[1] - before[1])
+    else:
+        rate = engine.server_rate
+    return {"prefill_tokens_per_s": prompt_n / (ttft / 1000),
+            "engine_prefill_tokens_per_s": rate}
 
 
 def measure(stream: Stream, rep: int, max_tokens: int) -> dict[str, Any]:
@@ -241,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     daemon.wait_for("ready")
     port = _port()
     server = _start_server(binary, model, port)
+    engine = EnginePrefill(daemon.metrics_url)
     sides: dict[str, Stream] = {"daemon": daemon_stream(daemon.address or ""),
-                                "llama_server": server_stream(f"http://127.0.0.1:{port}")}
+                                "llama_server": server_stream(f"http://127.0.0.1:{port}",
+                                                              engine)}
     chats: dict[str, Chat] = {"daemon": daemon_chat(daemon.address or ""),
                               "llama_server": server_chat(f"http://127.0.0.1:{port}")}
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
@@ -252,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         for rep in range(args.reps):
             for name in (list(sides) if rep % 2 == 0 else list(reversed(sides))):
                 if args.only_prefill:
-                    rows[name].append(measure_prefill(sides[name], rep))
+                    rows[name].append(measure_prefill(sides[name], rep, engine, name))
                     continue
                 row = {} if args.only_messages else measure(sides[name], rep, args.max_tokens)
                 rows[name].append({**row, **measure_messages(chats[name], rep)})
@@ -267,11 +300,11 @@ def main(argv: list[str] | None = None) -> int:
 
     out: dict[str, Any] = {}
     if args.only_prefill:
+        keys = ("prefill_tokens_per_s", "engine_prefill_tokens_per_s")
         for name in sides:
-            out[name] = {"prefill_tokens_per_s": med(name, "prefill_tokens_per_s")}
-        out["daemon_vs_llama_server"] = {"prefill_tokens_per_s": round(
-            out["daemon"]["prefill_tokens_per_s"] / out["llama_server"]["prefill_tokens_per_s"],
-            3)}
+            out[name] = {k: med(name, k) for k in keys}
+        out["daemon_vs_llama_server"] = {
+            k: round(out["daemon"][k] / out["llama_server"][k], 3) for k in keys}
         out["config"] = {"reps": args.reps, "prefix_cache": not args.no_prefix_cache}
         print(json.dumps(out, indent=2))
         return 0

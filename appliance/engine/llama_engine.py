@@ -98,6 +98,8 @@ class _Seq:
     fed: list[int] = field(default_factory=list)
     #: Prompt tokens whose cells came from the prefix cache.
     cached: int = 0
+    #: Whether the prompt's last token has been decoded (its prefill counted).
+    prefill_counted: bool = False
 
     @property
     def prefilling(self) -> bool:
@@ -134,6 +136,11 @@ class LlamaEngine:
         self.step_started: float | None = None
         self._thread: threading.Thread | None = None
         self.tokens_generated_total = 0
+        #: Prompt tokens prefilled (not taken from the prefix cache), and the seconds from
+        #: admission to the first logits of the prompts they belong to: the engine's own
+        #: prefill speed, without queueing or the pipeline before it.
+        self.prefill_tokens_total = 0
+        self.prefill_seconds_total = 0.0
         self.requests_total = 0
         cache_ids = list(range(spec.slots, spec.slots + spec.prefix_cache_entries))
         #: Finished sequences' KV cells, by namespace (empty for a new or reloaded model).
@@ -418,7 +425,12 @@ class LlamaEngine:
             return
         outputs = self._fill_batch(ctx)
         ctx.decode()
+        decoded = time.monotonic()
         for s, index in outputs:
+            if not s.prefill_counted:
+                s.prefill_counted = True
+                self.prefill_tokens_total += len(s.job.tokens) - s.cached
+                self.prefill_seconds_total += decoded - s.started
             if s.forced:
                 self._advance_forced(s)
                 continue

@@ -54,6 +54,8 @@ class LiveSources:
     audit_writer: Callable[[], Any] = field(default=lambda: None)
     state: Callable[[], str] = field(default=lambda: "starting")
     in_flight: Callable[[], int] = field(default=lambda: 0)
+    #: (PII profile name, its SpanCache) for each PII stage that has one.
+    pii_caches: Callable[[], list[tuple[str, Any]]] = field(default=lambda: [])
 
 
 class _LiveCollector(Collector):
@@ -80,12 +82,20 @@ class _LiveCollector(Collector):
                                      ("evictions", "Cached prefixes evicted for room"))}
         cells = GaugeMetricFamily("appliance_prefix_cache_cells",
                                   "KV cells the prefix cache holds", labels=["tier"])
+        prefill = {name: CounterMetricFamily(f"appliance_{name}", help_, labels=["tier"])
+                   for name, help_ in (
+                       ("prefill_tokens", "Prompt tokens the engine prefilled (not cached)"),
+                       ("prefill_seconds", "Engine time from a prompt's admission to its "
+                                           "first logits"))}
         for engine in s.engines():
             for tier in engine.tiers:
                 depth.add_metric([tier], engine.queued_jobs)
                 busy.add_metric([tier], engine.active_jobs)
                 slots.add_metric([tier], engine.spec.slots)
                 ready.add_metric([tier], 1.0 if engine.state == "ready" else 0.0)
+                if hasattr(engine, "prefill_tokens_total"):
+                    prefill["prefill_tokens"].add_metric([tier], engine.prefill_tokens_total)
+                    prefill["prefill_seconds"].add_metric([tier], engine.prefill_seconds_total)
             pc = getattr(engine, "prefix_cache", None)
             if pc is None:
                 continue
@@ -93,7 +103,8 @@ class _LiveCollector(Collector):
                 for name, family in cache.items():
                     family.add_metric([tier], getattr(pc, name))
                 cells.add_metric([tier], pc.cells)
-        yield from (depth, busy, slots, ready, *cache.values(), cells)
+        yield from (depth, busy, slots, ready, *prefill.values(), *cache.values(), cells)
+        yield from _pii_cache_metrics(s.pii_caches())
         yield GaugeMetricFamily("appliance_in_flight_requests",
                                 "RPCs being served now", value=s.in_flight())
         state = s.state()
@@ -121,6 +132,25 @@ class _LiveCollector(Collector):
             yield GaugeMetricFamily("appliance_audit_records",
                                     "Frames appended to the audit log since start",
                                     value=writer.appended)
+
+
+def _pii_cache_metrics(caches: list[tuple[str, Any]]) -> Iterator[Any]:
+    """The PII analysis caches (label ``profile``: "default" or the pii profile's name)."""
+    if not caches:
+        return
+    families = {name: CounterMetricFamily(f"appliance_pii_analysis_cache_{name}", help_,
+                                          labels=["profile"])
+                for name, help_ in (
+                    ("hits", "Texts or blocks of text whose PII analysis was reused"),
+                    ("misses", "Texts or blocks of text analysed afresh"),
+                    ("reused_chars", "Characters whose PII analysis was reused"))}
+    entries = GaugeMetricFamily("appliance_pii_analysis_cache_entries",
+                                "Analyses the PII analysis cache holds", labels=["profile"])
+    for profile, cache in caches:
+        for name, family in families.items():
+            family.add_metric([profile], getattr(cache, name))
+        entries.add_metric([profile], len(cache))
+    yield from (*families.values(), entries)
 
 
 def _endpoint_gauges(endpoints: list[dict[str, Any]]) -> Iterator[Any]:

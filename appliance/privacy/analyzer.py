@@ -24,7 +24,11 @@ from appliance.config import PiiConfig
 from appliance.errors import ConfigError
 from appliance.privacy.normalize import normalize
 from appliance.privacy.recognizers_ids import id_recognizers
-from appliance.privacy.recognizers_names import name_recognizers, widen_names
+from appliance.privacy.recognizers_names import (
+    StructuredNameRecognizer,
+    name_recognizers,
+    widen_names,
+)
 from appliance.privacy.recognizers_phone import VERSION_LIKE, FastPhoneRecognizer, glued
 from appliance.privacy.recognizers_zh import (
     CnBankCardRecognizer,
@@ -39,6 +43,8 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # CJK characters and CJK/full-width punctuation, blanked out for the English NER pass.
 _CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _DIGIT = re.compile(r"[0-9]")
+#: A line break that may end a block of text analysed on its own (see :meth:`Analyzer.cut_points`).
+_LINE_END = re.compile(r"\n")
 #: Three or more capitalised words in a row: text the NER model reads as shouting, not names.
 _SHOUTED = re.compile(r"(?<![A-Za-z])[A-Z][A-Z'\-]+(?:[ \t]+[A-Z][A-Z'\-]+){2,}(?![A-Za-z])")
 #: Score of a name found in the title-cased copy of ALL-CAPS text.
@@ -185,6 +191,7 @@ class Analyzer:
                           if getattr(r, "name", "") != _NER_RECOGNIZER]
         self._floor = min([policy.score_threshold, *policy.thresholds.values()])
         self._nlp = _nlp_engine(policy, max_chars)
+        self._table_reader = StructuredNameRecognizer("en")
         self._engine = AnalyzerEngine(registry=registry, nlp_engine=self._nlp,
                                       supported_languages=["en"],
                                       context_aware_enhancer=_context_enhancer())
@@ -229,7 +236,30 @@ class Analyzer:
         if lang != "zh" and "PERSON" in self._entities and _SHOUTED.search(seen):
             spans += [Span("PERSON", *view.span(s, e), score)
                       for s, e, score in self._shouted_names(seen)]
-        return _non_overlapping(spans)
+        return non_overlapping(spans)
+
+    def cut_points(self, text: str) -> list[int]:
+        """Where ``text`` may be cut into blocks that are analysed apart (span_cache): just
+        after a line break that is not inside a delimited table (its header row decides how
+        every row below is read) and not between two digits (a number wrapped over two lines
+        is read as one). Every other recognizer, and the NER model, read only a few words
+        either side of a finding, so a block analysed with some text of its neighbours as
+        context finds what the whole text would."""
+        view = normalize(text)
+        seen = view.text
+        inside = sorted(view.span(s, e) for s, e in self._table_reader.tables(seen)[1])
+        cuts, t = [], 0
+        for m in _LINE_END.finditer(text):
+            cut = m.end()
+            while t < len(inside) and inside[t][1] < cut:
+                t += 1
+            if t < len(inside) and inside[t][0] < cut:
+                continue
+            if _next_char(text, m.start() - 1, -1).isdigit() \
+                    and _next_char(text, cut, 1).isdigit():
+                continue
+            cuts.append(cut)
+        return cuts
 
     def _shouted_names(self, seen: str) -> list[tuple[int, int, float]]:
         """Names in ALL-CAPS text, which the NER model cannot read: it runs again over a copy
@@ -268,10 +298,17 @@ class Analyzer:
                 if _distractor(seen, r.entity_type, r.start, r.end, ""):
                     continue
                 spans.append(Span(r.entity_type, *view.span(r.start, r.end), r.score))
-        return _non_overlapping(spans)
+        return non_overlapping(spans)
 
 
-def _non_overlapping(spans: list[Span]) -> list[Span]:
+def _next_char(text: str, i: int, step: int) -> str:
+    """The first character from ``i`` on, going ``step``, that is not a space, tab or CR."""
+    while 0 <= i < len(text) and text[i] in " \t\r":
+        i += step
+    return text[i] if 0 <= i < len(text) else ""
+
+
+def non_overlapping(spans: list[Span]) -> list[Span]:
     """Overlapping findings merge into one span covering all of them, typed by the most
     confident. Keeping only one would leave the rest of the other in clear text (a 16-digit
     card found inside a 19-digit UnionPay number would leave 3 digits)."""

@@ -40,7 +40,7 @@ def mask_texts(analyzer: Analyzer, texts: Sequence[str], lang: str = "auto",  # 
     findings: list[tuple[Finding, ...]] = []
     for text in texts:
         spans = analyzer.find(text, lang) if cache is None else cache.find(
-            namespace, text, lang, analyzer.find)
+            namespace, text, lang, analyzer)
         parts: list[str] = []
         found: list[Finding] = []
         pos = 0

@@ -213,10 +213,14 @@ class StructuredNameRecognizer(_NameRecognizer):
         words = value.split()
         return 1 <= len(words) <= 4 and all(_WORD.fullmatch(w.rstrip(".")) for w in words)
 
-    def _tables(self, text: str) -> list[tuple[int, int]]:
+    def tables(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The names in name columns of delimited tables, and each table's extent (its
+        header row to its last row): a header decides how every row below it is read, so a
+        table is the one thing in a text whose reading depends on lines far apart."""
         spans: list[tuple[int, int]] = []
+        extents: list[tuple[int, int]] = []
         lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\r\n]+", text)]
-        for i, (_pos, header) in enumerate(lines):
+        for i, (head_pos, header) in enumerate(lines):
             for delim in self._DELIMITERS:
                 cells = header.split(delim)
                 if len(cells) < 2:
@@ -224,10 +228,12 @@ class StructuredNameRecognizer(_NameRecognizer):
                 columns = [k for k, c in enumerate(cells) if self._HEADER_KEY.match(c)]
                 if not columns:
                     continue
+                last = head_pos + len(header)
                 for pos, row in lines[i + 1:]:
                     row_cells = row.split(delim)
                     if len(row_cells) != len(cells):
                         break
+                    last = pos + len(row)
                     offset = 0
                     for k, cell in enumerate(row_cells):
                         if k in columns and self._name_like(cell.strip(" \"'")):
@@ -236,8 +242,9 @@ class StructuredNameRecognizer(_NameRecognizer):
                             value = inner.strip("\"'")
                             spans.append((pos + offset + lead, pos + offset + lead + len(value)))
                         offset += len(cell) + len(delim)
+                extents.append((head_pos, last))
                 break
-        return spans
+        return spans, extents
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
@@ -249,7 +256,7 @@ class StructuredNameRecognizer(_NameRecognizer):
                 value = m.group("v").rstrip()
                 if self._name_like(value):
                     spans.append((m.start("v"), m.start("v") + len(value)))
-        spans += self._tables(text)
+        spans += self.tables(text)[0]
         return [make_result(self, self.ENTITY, s, e, self.SCORE, "value of a name field",
                             cued=True) for s, e in spans]
 

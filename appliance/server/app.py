@@ -99,10 +99,19 @@ class ApplianceServer:
                                            "writer", None)
         src.state = lambda: self.state
         src.in_flight = lambda: self.in_flight.count
+        src.pii_caches = self._pii_caches
         #: The bound metrics address, once listening.
         self.metrics_address: str | None = None
         #: The OpenAI-compatible HTTP API, when [http] listen is set.
         self.http: HttpListener | None = None
+
+    def _pii_caches(self) -> list[tuple[str, Any]]:
+        services = self.services
+        if services is None:
+            return []
+        stages = [("default", services.privacy), *sorted(services.pii_profiles.items())]
+        caches = [(name, getattr(stage, "cache", None)) for name, stage in stages]
+        return [(name, cache) for name, cache in caches if cache is not None]
 
     @property
     def config(self) -> Config:

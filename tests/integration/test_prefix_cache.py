@@ -85,6 +85,38 @@ def test_a_repeated_prefix_is_reused_and_answers_the_same(
     assert engine.prefix_cache.entries == len(cache) and engine.prefix_cache.max_cells == 4096
 
 
+def test_a_raw_prompt_reuses_the_pii_analysis_of_what_it_shares(
+        site: tuple[InProcessServer, dict[str, str]]) -> None:
+    """A raw prompt is one text: the same policy lines, then a new question. The policy's
+    analysis is reused block by block (its KV cells by the prefix cache), the question's PII
+    is still found, and the metrics say how much analysis was reused."""
+    import httpx
+
+    server, tokens = site
+    assert server.app.services is not None
+    cache = server.app.services.privacy.cache  # type: ignore[attr-defined]
+    policy = "\n".join(f"Rule {i}: answer politely, cite the policy section {i}, and never "
+                       f"share account numbers." for i in range(30))
+    before = cache.reused_chars
+    with Client(server.address, timeout=120, retry=NO_RETRY,
+                credentials=Credentials(token=tokens["alice"])) as c:
+        for question, entity in (("Mail ann.lee@example.com about it.", "EMAIL_ADDRESS"),
+                                 ("Call Maria Garcia on +1 415 555 0134.", "PHONE_NUMBER")):
+            r = c.generate(prompt=f"{policy}\nQuestion: {question}\nAnswer:", max_tokens=4,
+                           temperature=0.0)
+            assert entity in r.pii
+    reused = cache.reused_chars - before
+    print(f"policy {len(policy)} characters, analysis of {reused} reused")
+    assert reused > len(policy) / 2
+    text = httpx.get(f"http://{server.app.metrics_address}/metrics", timeout=30).text
+    line = next(x for x in text.splitlines() if x.startswith(
+        'appliance_pii_analysis_cache_reused_chars_total{profile="default"}'))
+    assert float(line.rsplit(" ", 1)[1]) >= reused
+    line = next(x for x in text.splitlines()
+                if x.startswith('appliance_prefill_tokens_total{tier="v3"}'))
+    assert float(line.rsplit(" ", 1)[1]) > 0
+
+
 def test_another_identity_never_reuses_the_prefix(
         site: tuple[InProcessServer, dict[str, str]]) -> None:
     server, tokens = site

@@ -13,12 +13,32 @@ SYSTEM = ("You are the support assistant of Example Corp. Escalate billing dispu
 
 
 class Counting:
+    """A fake analyser: one finding at the start of every text, no cut points."""
+
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, text: str, lang: str) -> list[Span]:
+    def find(self, text: str, lang: str = "auto") -> list[Span]:
         self.calls += 1
         return [Span("X", 0, 3, 1.0)]
+
+    def cut_points(self, text: str) -> list[int]:
+        return []
+
+
+class Recording:
+    """The real analyser, recording how many characters it was given to read."""
+
+    def __init__(self, analyzer: Any) -> None:
+        self.analyzer = analyzer
+        self.read: list[int] = []
+
+    def find(self, text: str, lang: str = "auto") -> list[Span]:
+        self.read.append(len(text))
+        return list(self.analyzer.find(text, lang))
+
+    def cut_points(self, text: str) -> list[int]:
+        return list(self.analyzer.cut_points(text))
 
 
 def test_hit_only_in_the_same_namespace_and_for_long_texts() -> None:
@@ -71,3 +91,69 @@ def test_masking_is_identical_with_the_cache(analyzer: Any) -> None:
     assert cache.hits == 2  # the system prompt, on the second and third requests
     assert cache.misses == 1
     assert "ann.lee@example.com" not in repr(cache._lru)  # offsets, not values
+
+
+POLICY = "\n".join(f"Rule {i}: answer politely, cite section {i}, and escalate to "
+                   f"desk {i} when unsure." for i in range(40))
+
+
+def test_a_text_that_starts_like_an_earlier_one_reuses_its_blocks(analyzer: Any) -> None:
+    """A raw prompt: the same long policy, then a different question with PII in it. Only
+    the end is read again, and the findings are the whole text's."""
+    cache, reader = SpanCache(entries=64, min_chars=256), Recording(analyzer)
+    first = f"{POLICY}\nQuestion: can Maria Garcia (maria.garcia@example.com) get a refund?"
+    assert cache.find("id:a", first, "auto", reader) == analyzer.find(first)
+    assert reader.read == [len(first)]  # a new text is analysed whole
+    second = f"{POLICY}\nQuestion: call James Smith on +1 415 555 0134 about ticket 4471."
+    got = cache.find("id:a", second, "auto", reader)
+    assert got == analyzer.find(second)
+    assert {s.entity_type for s in got} >= {"PERSON", "PHONE_NUMBER"}
+    assert reader.read[-1] < len(second) / 3  # the end and its margin, not the policy
+    assert cache.reused_chars > len(POLICY) / 2
+    cache.find("id:b", second, "auto", reader)  # another namespace reuses nothing
+    assert reader.read[-1] == len(second)
+
+
+def test_a_changed_middle_reuses_both_ends(analyzer: Any) -> None:
+    """A RAG prompt with one document swapped: the blocks before and after are reused."""
+    cache, reader = SpanCache(entries=64, min_chars=256), Recording(analyzer)
+    docs = [POLICY, "Contact: Olga Petrova, olga@example.net, +44 20 7946 0958.\n" * 3, POLICY]
+    cache.find("n", "\n\n".join(docs), "auto", reader)
+    docs[1] = "Contact: Kenji Sato, kenji.sato@example.org, IBAN DE89370400440532013000.\n"
+    second = "\n\n".join(docs)
+    assert cache.find("n", second, "auto", reader) == analyzer.find(second)
+    assert reader.read[-1] < len(second) / 2
+
+
+def test_no_cut_inside_a_table_or_a_wrapped_number(analyzer: Any) -> None:
+    rows = "\n".join(f"{i},Maria Garcia {i},Lyon" for i in range(60))
+    text = f"Intro line one.\nid,name,city\n{rows}\nCall +1 415 555\n0134 now.\nThe end.\n"
+    cuts = analyzer.cut_points(text)
+    table = (text.index("id,name"), text.index("\nCall"))
+    assert not [c for c in cuts if table[0] < c <= table[1]]
+    assert text.index("0134") not in cuts
+    assert text.index("The end") in cuts and text.index("id,name") in cuts
+    # So a table that a cache splits nowhere still masks every row, with or without it.
+    cache = SpanCache(entries=64, min_chars=256, block_chars=128)
+    cache.find("n", "Preamble.\n" + text, "auto", analyzer)
+    assert cache.find("n", "Other preamble.\n" + text, "auto", analyzer) == analyzer.find(
+        "Other preamble.\n" + text)
+
+
+class LongFinding:
+    """A fake analyser whose one finding runs from the start to the end of what it reads."""
+
+    def find(self, text: str, lang: str = "auto") -> list[Span]:
+        return [Span("X", 0, len(text), 1.0)]
+
+    def cut_points(self, text: str) -> list[int]:
+        return [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+
+def test_remembered_findings_never_reach_beyond_the_text_their_key_covers() -> None:
+    cache = SpanCache(entries=64, min_chars=10, block_chars=20, margin=5)
+    line = "0123456789 abcdefghij\n"
+    cache.find("n", line * 6, "auto", LongFinding())
+    shorter = line * 5 + "end"  # its last block is new; the others are remembered
+    got = cache.find("n", shorter, "auto", LongFinding())
+    assert got == [Span("X", 0, len(shorter), 1.0)]
