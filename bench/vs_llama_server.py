@@ -305,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
             out[name] = {k: med(name, k) for k in keys}
         out["daemon_vs_llama_server"] = {
             k: round(out["daemon"][k] / out["llama_server"][k], 3) for k in keys}
+        # This machine's speed drifts by more than the difference measured: the ratio of each
+        # repetition's two measurements, taken one after the other, is steadier.
+        out["daemon_vs_llama_server_paired_median"] = {k: round(statistics.median(
+            d[k] / s[k] for d, s in zip(rows["daemon"], rows["llama_server"], strict=True)), 3)
+            for k in keys}
         out["config"] = {"reps": args.reps, "prefix_cache": not args.no_prefix_cache}
         print(json.dumps(out, indent=2))
         return 0

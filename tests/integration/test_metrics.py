@@ -79,7 +79,7 @@ def test_metrics_count_real_requests_and_carry_no_pii(daemon: Daemon, client: Cl
     # Nothing a caller sent appears, and no label carries an identity or free text.
     assert EMAIL not in text and "jane" not in text.lower() and "France" not in text
     allowed = {"method", "tier", "route", "status", "reason", "entity_type", "where", "record",
-               "le", "version", "appliance_state", "appliance_audit",
+               "le", "version", "appliance_state", "appliance_audit", "profile",
                "appliance_central_breaker"}
     for (_name, labels) in after:
         assert {k for k, _ in labels} <= allowed, labels
