@@ -45,58 +45,6 @@ def _backend() -> None:
             _backend_ready = True
 
 
-class _ThreadpoolParams(ctypes.Structure):
-    """``struct ggml_threadpool_params`` (ggml.h; GGML_MAX_N_THREADS = 512)."""
-
-    _fields_ = [("cpumask", ctypes.c_bool * 512), ("n_threads", ctypes.c_int),
-                ("prio", ctypes.c_int), ("poll", ctypes.c_uint32), ("strict_cpu", ctypes.c_bool),
-                ("paused", ctypes.c_bool)]
-
-
-class Threadpool:
-    """A ggml CPU threadpool kept for a context's life, as llama-server attaches one. Without
-    it ggml starts and joins its worker threads inside every ``llama_decode``: one stream
-    decoded 50.3 tok/s with that and 54.9 with a kept pool (Gemma 3 270M, 2 threads);
-    prefill, a few large decodes, is the same either way. The workers poll briefly for the
-    next step (ggml's default level, 50) and then sleep: an idle daemon uses no CPU.
-
-    llama-cpp-python binds neither ``llama_attach_threadpool`` nor the ggml calls, so they are
-    called through ctypes; a build without them (another backend layout) keeps ggml's own."""
-
-    def __init__(self, n_threads: int) -> None:
-        base = Path(ll.llama_cpp._base_path)
-        self._llama = ll.llama_cpp._lib
-        self._base = ctypes.CDLL(str(base / "libggml-base.so"))
-        self._cpu = ctypes.CDLL(str(base / "libggml-cpu.so"))
-        self._base.ggml_threadpool_params_init.argtypes = [
-            ctypes.POINTER(_ThreadpoolParams), ctypes.c_int]
-        self._cpu.ggml_threadpool_new.argtypes = [ctypes.POINTER(_ThreadpoolParams)]
-        self._cpu.ggml_threadpool_new.restype = ctypes.c_void_p
-        self._cpu.ggml_threadpool_free.argtypes = [ctypes.c_void_p]
-        self._llama.llama_attach_threadpool.argtypes = [ctypes.c_void_p] * 3
-        self._llama.llama_detach_threadpool.argtypes = [ctypes.c_void_p]
-        params = _ThreadpoolParams()
-        self._base.ggml_threadpool_params_init(ctypes.byref(params), n_threads)
-        self.ptr = self._cpu.ggml_threadpool_new(ctypes.byref(params))
-        if not self.ptr:
-            raise OSError("ggml_threadpool_new failed")
-
-    @classmethod
-    def attach(cls, ctx: Any, n_threads: int) -> Threadpool | None:
-        try:
-            pool = cls(n_threads)
-        except (OSError, AttributeError) as exc:
-            log.warning("llama_threadpool_unavailable", error=str(exc))
-            return None
-        pool._llama.llama_attach_threadpool(ctx, pool.ptr, pool.ptr)
-        return pool
-
-    def detach_and_free(self, ctx: Any) -> None:
-        self._llama.llama_detach_threadpool(ctx)
-        self._cpu.ggml_threadpool_free(self.ptr)
-        self.ptr = None
-
-
 class Model:
     def __init__(self, path: Path, n_gpu_layers: int) -> None:
         _backend()
@@ -210,7 +158,6 @@ class Context:
         self.ptr = ll.llama_init_from_model(model.ptr, params)
         if not self.ptr:
             raise ModelError("llama.cpp could not create a context (out of memory?)")
-        self._threads = Threadpool.attach(self.ptr, n_threads)
         self.n_batch = n_batch
         self.n_vocab = model.n_vocab
         self._mem = ll.llama_get_memory(self.ptr)
@@ -220,8 +167,6 @@ class Context:
     def close(self) -> None:
         if self.ptr:
             ll.llama_batch_free(self._batch)
-            if self._threads is not None:
-                self._threads.detach_and_free(self.ptr)
             ll.llama_free(self.ptr)
             self.ptr = None
 
