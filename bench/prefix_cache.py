@@ -12,8 +12,8 @@ call them:
 
     .venv/bin/python -m bench.prefix_cache [--reps 4]
 
-The comparison with llama.cpp's own llama-server and its prompt cache (issue 16's
-bench/vs_llama_server.py) is not here yet.
+The comparison with llama.cpp's own llama-server and its prompt cache is
+bench/vs_llama_server.py.
 """
 
 from __future__ import annotations
