@@ -98,8 +98,6 @@ class _Seq:
     fed: list[int] = field(default_factory=list)
     #: Prompt tokens whose cells came from the prefix cache.
     cached: int = 0
-    #: Whether the prompt's last token has been decoded (its prefill counted).
-    prefill_counted: bool = False
 
     @property
     def prefilling(self) -> bool:
@@ -427,8 +425,7 @@ class LlamaEngine:
         ctx.decode()
         decoded = time.monotonic()
         for s, index in outputs:
-            if not s.prefill_counted:
-                s.prefill_counted = True
+            if not s.fed:  # its prompt's last token: the prefill is done
                 self.prefill_tokens_total += len(s.job.tokens) - s.cached
                 self.prefill_seconds_total += decoded - s.started
             if s.forced:
