@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import ctypes
 import secrets
 import threading
 import time
@@ -40,6 +39,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import structlog
 
 from appliance.config import ModelConfig, ReserveConfig
@@ -147,7 +147,7 @@ class LlamaEngine:
         self.prefix_cache = PrefixCache(
             list(range(spec.prefix_cache_entries)) if spec.prefix_cache_cells else [],
             spec.prefix_cache_cells)
-        self._saved: dict[int, ctypes.Array[ctypes.c_uint8]] = {}
+        self._saved: dict[int, np.ndarray] = {}
         #: Requests holding this engine (from routing to their end); a reload retires the old
         #: engine only when none is left, so in-flight requests finish on the model they began.
         self._leases = 0
