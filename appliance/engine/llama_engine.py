@@ -12,11 +12,10 @@ thread. That thread runs one loop (the same shape as llama-server's):
    seed), detokenize incrementally (never splitting a UTF-8 character), apply stop strings and
    max_tokens, and stream the text to its caller;
 5. a finished or cancelled sequence frees its slot for the next waiting request; its KV cells
-   (prompt and answer) are saved to the prefix cache (:mod:`~appliance.engine.prefix_cache`)
-   under its namespace, and a later prompt of the same namespace that starts with the same
-   tokens gets those cells copied back and prefills only the rest. The cache lives in host
-   memory, outside the KV buffer, so running work never waits for it and never attends
-   over it.
+   (prompt and answer) move to the prefix cache (:mod:`~appliance.engine.prefix_cache`) under
+   its namespace, and a later prompt of the same namespace that starts with the same tokens
+   shares those cells and prefills only the rest. The cache has cells of its own on top of
+   the slots', so running work never waits for it.
 
 Callers see :meth:`LlamaEngine.generate`, an async iterator; text reaches the asyncio loop
 through ``call_soon_threadsafe``. Cancellation (client gone, deadline) sets a flag checked before
@@ -39,7 +38,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import structlog
 
 from appliance.config import ModelConfig, ReserveConfig
@@ -142,12 +140,10 @@ class LlamaEngine:
         self.prefill_tokens_total = 0
         self.prefill_seconds_total = 0.0
         self.requests_total = 0
-        #: Finished sequences' KV cells, by namespace (empty for a new or reloaded model):
-        #: the bookkeeping, and each entry's cells saved to host memory (engine thread only).
-        self.prefix_cache = PrefixCache(
-            list(range(spec.prefix_cache_entries)) if spec.prefix_cache_cells else [],
-            spec.prefix_cache_cells)
-        self._saved: dict[int, np.ndarray] = {}
+        cache_ids = list(range(spec.slots, spec.slots + spec.prefix_cache_entries))
+        #: Finished sequences' KV cells, by namespace (empty for a new or reloaded model).
+        self.prefix_cache = PrefixCache(cache_ids if spec.prefix_cache_cells else [],
+                                        spec.prefix_cache_cells)
         #: Requests holding this engine (from routing to their end); a reload retires the old
         #: engine only when none is left, so in-flight requests finish on the model they began.
         self._leases = 0
@@ -395,36 +391,22 @@ class LlamaEngine:
         if length < self.prefix_cache.min_tokens:
             return
         assert self._ctx is not None  # noqa: S101
-        if not self._ctx.load_seq(s.seq_id, self._saved[hit.entry.key], length):
-            log.warning("prefix_cache_restore_failed", engine=self.name, tokens=length)
-            return
+        self._ctx.copy_seq(hit.entry.seq_id, s.seq_id, length)
         s.prefilled = s.pos = s.cached = length
         self.prefix_cache.count_reuse(length)
 
     def _keep(self, s: _Seq) -> None:
-        """Save the cells of a finished sequence to the prefix cache (or let them go).
-
-        The cache lives in host memory, not in the KV buffer: llama.cpp's attention spans
-        every used cell of the unified buffer, so cells held there for later would slow
-        every other prompt's prefill (by 8% with 4,096 held, bench/held_cells.py). A hit
-        copies the cells back (a few milliseconds for a thousand tokens), as llama-server's
-        own prompt cache (``--cache-ram``) does."""
+        """Move the cells of a finished sequence into the prefix cache (or let them go)."""
         ns = s.job.cache_namespace
         assert self._ctx is not None  # noqa: S101
         if not ns or not self.prefix_cache.max_cells or s.pos == 0:
             return
         tokens = (*s.job.tokens, *s.fed)[:s.pos]
         dst, evicted = self.prefix_cache.store(ns, tokens)
-        for entry in evicted:
-            del self._saved[entry]
-        if dst is None:
-            return
-        state = self._ctx.save_seq(s.seq_id)
-        if state is None:
-            log.warning("prefix_cache_save_failed", engine=self.name, tokens=len(tokens))
-            self.prefix_cache.drop(dst)
-            return
-        self._saved[dst] = state
+        for seq in evicted:
+            self._ctx.free_seq(seq)
+        if dst is not None:
+            self._ctx.copy_seq(s.seq_id, dst, len(tokens))
 
     def _step(self) -> None:
         """One engine step: end cancelled and expired sequences, decode one batch, and

@@ -131,26 +131,26 @@ class Context:
     """One llama.cpp context holding ``n_seq`` independent sequences of ``n_ctx_seq`` cells."""
 
     def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,  # noqa: PLR0913, PLR0917 - llama.cpp's own parameters
-                 n_threads: int, swa_full: bool = True) -> None:
-        """``swa_full``: sliding-window layers keep every cell (a saved sequence restored
-        for a shorter prefix than it holds needs them)."""
+                 n_threads: int, extra_seq: int = 0, extra_cells: int = 0,
+                 swa_full: bool = True) -> None:
+        """``extra_seq`` sequences more (the prefix cache's) sharing ``extra_cells`` cells
+        on top of the ``n_seq`` x ``n_ctx_seq`` the running sequences may fill.
+        ``swa_full``: sliding-window layers keep every cell (the prefix cache needs it)."""
         params = ll.llama_context_default_params()
-        params.n_ctx = n_seq * n_ctx_seq
+        params.n_ctx = n_seq * n_ctx_seq + extra_cells
         params.n_batch = n_batch
         params.n_ubatch = n_batch
-        params.n_seq_max = n_seq
+        params.n_seq_max = n_seq + extra_seq
         params.n_threads = n_threads
         params.n_threads_batch = n_threads
         # One KV buffer shared by all sequences. With a stream per sequence (kv_unified false)
         # llama.cpp batches only sequences with contiguous ids and decodes any other set one
         # micro-batch per sequence: 4 streams on ids {0,2,4,6} ran at 54 tok/s against 85 on
         # {0,1,2,3}; unified runs both at 88 (Gemma 3 270M, 2 threads). Each sequence is
-        # still limited to n_ctx_seq by the pipeline's prompt + max_tokens check. Attention
-        # spans every used cell of the buffer, so nothing but running sequences lives in it
-        # (the prefix cache keeps saved sequences in host memory: save_seq/load_seq).
+        # still limited to n_ctx_seq by the pipeline's prompt + max_tokens check.
         params.kv_unified = True
         # Sliding-window layers (Gemma 3) keep every cell, not only the window: the prefix
-        # cache reuses any prefix of a finished sequence, and a shorter prefix needs the
+        # cache shares any prefix of a finished sequence, and a shorter prefix needs the
         # cells a window cache would already have dropped. Without the cache they keep only
         # the window (less memory, and less attention work per prefill batch).
         params.swa_full = swa_full
@@ -207,32 +207,10 @@ class Context:
     def free_seq(self, seq: int) -> None:
         ll.llama_memory_seq_rm(self._mem, seq, -1, -1)
 
-    def save_seq(self, seq: int) -> np.ndarray | None:
-        """A copy of ``seq``'s KV cells in host memory (for :meth:`load_seq`), or None when
-        llama.cpp cannot write it."""
-        size = int(ll.llama_state_seq_get_size(self.ptr, seq))
-        if size <= 0:
-            return None
-        # numpy leaves the buffer uninitialised: a ctypes array would zero it first, which
-        # took 8 of 11 ms for a 1,369-token sequence's 12 MB.
-        buf = np.empty(size, dtype=np.uint8)
-        if int(ll.llama_state_seq_get_data(self.ptr, _bytes_p(buf), size, seq)) != size:
-            return None
-        return buf
-
-    def load_seq(self, seq: int, state: np.ndarray, keep: int) -> bool:
-        """Give ``seq`` (empty) the cells :meth:`save_seq` copied, then drop its positions
-        from ``keep`` on. False (and ``seq`` empty) when llama.cpp cannot restore them, e.g.
-        no free cells are left: the caller prefills instead."""
-        if int(ll.llama_state_seq_set_data(self.ptr, _bytes_p(state), len(state), seq)) <= 0:
-            self.free_seq(seq)
-            return False
-        ll.llama_memory_seq_rm(self._mem, seq, keep, -1)
-        return True
-
-
-def _bytes_p(buf: np.ndarray) -> Any:
-    return buf.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8))
+    def copy_seq(self, src: int, dst: int, length: int) -> None:
+        """Positions [0, length) of ``src`` also belong to ``dst`` (cells shared, not
+        copied, in the unified KV cache)."""
+        ll.llama_memory_seq_cp(self._mem, src, dst, 0, length)
 
 
 #: How many of the most likely tokens the grammar checks before it checks them all.
