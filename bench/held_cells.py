@@ -5,7 +5,9 @@ appliance/engine/lowlevel.py), and llama.cpp's attention spans every cell in use
 prefix cache's too. This prefills the same ~1,000-token prompt on the engine's own context
 (default model, 2 threads, the daemon's default cache size) with the buffer empty and with
 ``--held`` cells of other sequences in it, repetitions interleaved, and prints tokens/s of both
-and their ratio. No daemon: llama.cpp alone.
+and their ratio. It also prefills the prompt on a context whose sliding-window layers keep only
+their window (``swa_full`` off, as llama-server's and the daemon's without a prefix cache): what
+keeping every cell for the cache costs a prompt on its own. No daemon: llama.cpp alone.
 
     .venv/bin/python -m bench.held_cells [--reps 6] [--held 4096]
 """
@@ -59,11 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     prompt = model.tokenize(f"Ticket 1\n{PREFIX}\nQuestion: hi?", add_bos=True, special=False)
     other = model.tokenize(PREFIX, add_bos=False, special=False)
     memory = ll.llama_get_memory(ctx.ptr)
-    times: dict[str, list[float]] = {"empty": [], "held": []}
+    window = Context(model, SLOTS, N_CTX, BATCH, THREADS, swa_full=False)
+    times: dict[str, list[float]] = {"empty": [], "held": [], "window": []}
     try:
         for _ in range(args.reps + 1):  # the first repetition warms up, not counted
             ll.llama_memory_clear(memory, True)
             times["empty"].append(_prefill(ctx, prompt, 0))
+            times["window"].append(_prefill(window, prompt, 0))
+            window.free_seq(0)
             ll.llama_memory_clear(memory, True)
             held, seq = 0, SLOTS
             while held < args.held:  # other sequences, each up to one slot's worth
@@ -72,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 held, seq = held + n, seq + 1
             times["held"].append(_prefill(ctx, prompt, 0))
     finally:
+        window.close()
         ctx.close()
         model.close()
     rate = {k: len(prompt) / statistics.median(v[1:]) for k, v in times.items()}
@@ -79,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                       "empty_tokens_per_s": round(rate["empty"], 1),
                       "held_tokens_per_s": round(rate["held"], 1),
                       "held_vs_empty": round(rate["held"] / rate["empty"], 3),
+                      "window_only_tokens_per_s": round(rate["window"], 1),
+                      "empty_vs_window_only": round(rate["empty"] / rate["window"], 3),
                       "reps": args.reps, "threads": THREADS}, indent=2))
     return 0
 
