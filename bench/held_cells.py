@@ -1,13 +1,14 @@
-"""What KV cells held for other prompts cost a prompt that shares nothing with them. Prints JSON.
+"""What KV cells held for other prompts cost a prompt that shares nothing with them, and what
+saving and restoring a sequence costs instead. Prints JSON.
 
 The engine's KV cache is one buffer for every sequence (``kv_unified``, see
-appliance/engine/lowlevel.py), and llama.cpp's attention spans every cell in use in it, the
-prefix cache's too. This prefills the same ~1,000-token prompt on the engine's own context
-(default model, 2 threads, the daemon's default cache size) with the buffer empty and with
-``--held`` cells of other sequences in it, repetitions interleaved, and prints tokens/s of both
-and their ratio. It also prefills the prompt on a context whose sliding-window layers keep only
-their window (``swa_full`` off, as llama-server's and the daemon's without a prefix cache): what
-keeping every cell for the cache costs a prompt on its own. No daemon: llama.cpp alone.
+appliance/engine/lowlevel.py), and llama.cpp's attention spans every cell in use in it. This
+prefills the same ~1,000-token prompt on the engine's own context (default model, 2 threads,
+8 slots of 2,048) with the buffer empty and with ``--held`` cells of other sequences in it,
+repetitions interleaved, and prints tokens/s of both and their ratio: why the prefix cache keeps
+its cells in host memory rather than in the buffer. It also times what the cache does instead:
+saving the prompt's cells to host memory and restoring them into another sequence
+(``Context.save_seq`` / ``load_seq``). No daemon: llama.cpp alone.
 
     .venv/bin/python -m bench.held_cells [--reps 6] [--held 4096]
 """
@@ -28,11 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from appliance.engine.default_model import ensure_default_model  # noqa: E402
-from appliance.engine.lowlevel import Context, Model  # noqa: E402
+from appliance.engine.lowlevel import Context, Model, SavedSeq  # noqa: E402
 from appliance.observability import logging as applog  # noqa: E402
 from bench.vs_llama_server import PREFIX  # noqa: E402
 
-SLOTS, N_CTX, BATCH, THREADS, CACHE_SEQ, CACHE_CELLS = 8, 2048, 512, 2, 16, 4096
+SLOTS, N_CTX, BATCH, THREADS, HELD = 8, 2048, 512, 2, 4096
 
 
 def _prefill(ctx: Context, tokens: list[int], seq: int, start: int = 0) -> float:
@@ -49,35 +50,37 @@ def _prefill(ctx: Context, tokens: list[int], seq: int, start: int = 0) -> float
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=6)
-    ap.add_argument("--held", type=int, default=CACHE_CELLS,
-                    help="cells of other sequences held (at most the cache's 4096 plus free "
-                         "slots)")
+    ap.add_argument("--held", type=int, default=HELD,
+                    help="cells of other sequences held (at most 7 slots' worth)")
     args = ap.parse_args(argv)
     applog.configure(level="warning", fmt="console")
     model_path, _sha = ensure_default_model(Path(tempfile.mkdtemp(prefix="bench-held-")))
     model = Model(model_path, 0)
-    ctx = Context(model, SLOTS, N_CTX, BATCH, THREADS, extra_seq=CACHE_SEQ,
-                  extra_cells=CACHE_CELLS, swa_full=True)
+    ctx = Context(model, SLOTS, N_CTX, BATCH, THREADS)
     prompt = model.tokenize(f"Ticket 1\n{PREFIX}\nQuestion: hi?", add_bos=True, special=False)
     other = model.tokenize(PREFIX, add_bos=False, special=False)
     memory = ll.llama_get_memory(ctx.ptr)
-    window = Context(model, SLOTS, N_CTX, BATCH, THREADS, swa_full=False)
-    times: dict[str, list[float]] = {"empty": [], "held": [], "window": []}
+    times: dict[str, list[float]] = {"empty": [], "held": [], "save": [], "restore": []}
     try:
         for _ in range(args.reps + 1):  # the first repetition warms up, not counted
             ll.llama_memory_clear(memory, True)
             times["empty"].append(_prefill(ctx, prompt, 0))
-            times["window"].append(_prefill(window, prompt, 0))
-            window.free_seq(0)
+            started = time.perf_counter()
+            state = ctx.save_seq(0)
+            times["save"].append(time.perf_counter() - started)
+            assert state is not None  # noqa: S101
+            started = time.perf_counter()
+            if not ctx.load_seq(1, SavedSeq(len(prompt), state), len(prompt) - 1):
+                raise SystemExit("restoring the saved sequence failed")
+            times["restore"].append(time.perf_counter() - started)
             ll.llama_memory_clear(memory, True)
-            held, seq = 0, SLOTS
+            held, seq = 0, 1
             while held < args.held:  # other sequences, each up to one slot's worth
                 n = min(N_CTX, args.held - held)
                 _prefill(ctx, (other * (n // len(other) + 1))[:n], seq)
                 held, seq = held + n, seq + 1
             times["held"].append(_prefill(ctx, prompt, 0))
     finally:
-        window.close()
         ctx.close()
         model.close()
     rate = {k: len(prompt) / statistics.median(v[1:]) for k, v in times.items()}
@@ -85,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
                       "empty_tokens_per_s": round(rate["empty"], 1),
                       "held_tokens_per_s": round(rate["held"], 1),
                       "held_vs_empty": round(rate["held"] / rate["empty"], 3),
-                      "window_only_tokens_per_s": round(rate["window"], 1),
-                      "empty_vs_window_only": round(rate["empty"] / rate["window"], 3),
+                      "state_bytes": len(state),
+                      "save_ms": round(statistics.median(times["save"][1:]) * 1000, 2),
+                      "restore_ms": round(statistics.median(times["restore"][1:]) * 1000, 2),
+                      "prefill_ms": round(statistics.median(times["empty"][1:]) * 1000, 1),
                       "reps": args.reps, "threads": THREADS}, indent=2))
     return 0
 

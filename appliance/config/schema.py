@@ -235,10 +235,11 @@ class ModelConfig:
     #: Requests that may wait for a slot; beyond that RESOURCE_EXHAUSTED.
     queue_limit: int = setting(16, lo=0, hi=100_000)
     #: KV cells kept for finished sequences' prompts and answers, so a request repeating a
-    #: cached prefix (same identity or namespace) prefills only the rest; in addition to the
-    #: slots' own cells (running work never waits for the cache). 0 turns the cache off.
+    #: cached prefix (same identity or namespace) prefills only the rest; saved to host
+    #: memory, outside the slots' KV buffer (running work never waits for the cache, nor
+    #: attends over it). 0 turns the cache off.
     prefix_cache_cells: int = setting(4096, lo=0, hi=16_777_216)
-    #: Cached prefixes kept at once (each is a llama.cpp sequence: slots + this <= 256).
+    #: Cached prefixes kept at once.
     prefix_cache_entries: int = setting(16, lo=1, hi=250)
     #: How chat messages become a prompt: "auto" (the GGUF's template, else the plain
     #: fallback), "plain", a built-in name ("gemma"), or a path to a Jinja2 template file.

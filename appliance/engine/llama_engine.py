@@ -12,10 +12,11 @@ thread. That thread runs one loop (the same shape as llama-server's):
    seed), detokenize incrementally (never splitting a UTF-8 character), apply stop strings and
    max_tokens, and stream the text to its caller;
 5. a finished or cancelled sequence frees its slot for the next waiting request; its KV cells
-   (prompt and answer) move to the prefix cache (:mod:`~appliance.engine.prefix_cache`) under
-   its namespace, and a later prompt of the same namespace that starts with the same tokens
-   shares those cells and prefills only the rest. The cache has cells of its own on top of
-   the slots', so running work never waits for it.
+   (prompt and answer) are saved to the prefix cache (:mod:`~appliance.engine.prefix_cache`)
+   under its namespace, and a later prompt of the same namespace that starts with the same
+   tokens gets those cells copied back and prefills only the rest. The cache lives in host
+   memory, outside the KV buffer, so running work never waits for it and never attends
+   over it.
 
 Callers see :meth:`LlamaEngine.generate`, an async iterator; text reaches the asyncio loop
 through ``call_soon_threadsafe``. Cancellation (client gone, deadline) sets a flag checked before
@@ -38,6 +39,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import structlog
 
 from appliance.config import ModelConfig, ReserveConfig
@@ -45,7 +47,7 @@ from appliance.engine.budget import CLOSE_REASONING, ReasoningBudget
 from appliance.engine.chat import ChatRenderer
 from appliance.engine.facts import ModelFacts
 from appliance.engine.loading import load_model
-from appliance.engine.lowlevel import Context, Model, Sampler
+from appliance.engine.lowlevel import Context, Model, Sampler, SavedSeq
 from appliance.engine.prefix_cache import PrefixCache
 from appliance.engine.scheduler import Job, Scheduler
 from appliance.engine.stops import StopMatcher
@@ -98,6 +100,9 @@ class _Seq:
     fed: list[int] = field(default_factory=list)
     #: Prompt tokens whose cells came from the prefix cache.
     cached: int = 0
+    #: Sliding-window cells saved each time the sequence reached a multiple of the window
+    #: (Context.save_window), for the prefix cache: (length, saved window).
+    windows: list[tuple[int, np.ndarray]] = field(default_factory=list)
 
     @property
     def prefilling(self) -> bool:
@@ -140,10 +145,12 @@ class LlamaEngine:
         self.prefill_tokens_total = 0
         self.prefill_seconds_total = 0.0
         self.requests_total = 0
-        cache_ids = list(range(spec.slots, spec.slots + spec.prefix_cache_entries))
-        #: Finished sequences' KV cells, by namespace (empty for a new or reloaded model).
-        self.prefix_cache = PrefixCache(cache_ids if spec.prefix_cache_cells else [],
-                                        spec.prefix_cache_cells)
+        #: Finished sequences' KV cells, by namespace (empty for a new or reloaded model):
+        #: the bookkeeping, and each entry's cells saved to host memory (engine thread only).
+        self.prefix_cache = PrefixCache(
+            list(range(spec.prefix_cache_entries)) if spec.prefix_cache_cells else [],
+            spec.prefix_cache_cells)
+        self._saved: dict[int, SavedSeq] = {}
         #: Requests holding this engine (from routing to their end); a reload retires the old
         #: engine only when none is left, so in-flight requests finish on the model they began.
         self._leases = 0
@@ -391,22 +398,54 @@ class LlamaEngine:
         if length < self.prefix_cache.min_tokens:
             return
         assert self._ctx is not None  # noqa: S101
-        self._ctx.copy_seq(hit.entry.seq_id, s.seq_id, length)
+        saved = self._saved[hit.entry.key]
+        if not self._ctx.load_seq(s.seq_id, saved, length):
+            log.warning("prefix_cache_restore_failed", engine=self.name, tokens=length)
+            return
         s.prefilled = s.pos = s.cached = length
+        s.windows = [(end, w) for end, w in saved.windows if end <= length]
         self.prefix_cache.count_reuse(length)
 
     def _keep(self, s: _Seq) -> None:
-        """Move the cells of a finished sequence into the prefix cache (or let them go)."""
+        """Save the cells of a finished sequence to the prefix cache (or let them go).
+
+        The cache lives in host memory, not in the KV buffer: llama.cpp's attention spans
+        every used cell of the unified buffer, so cells held there for later would slow
+        every other prompt's prefill (by 8% with 4,096 held, bench/held_cells.py). A hit
+        copies the cells back (a few milliseconds for a thousand tokens), as llama-server's
+        own prompt cache (``--cache-ram``) does."""
         ns = s.job.cache_namespace
         assert self._ctx is not None  # noqa: S101
         if not ns or not self.prefix_cache.max_cells or s.pos == 0:
             return
         tokens = (*s.job.tokens, *s.fed)[:s.pos]
         dst, evicted = self.prefix_cache.store(ns, tokens)
-        for seq in evicted:
-            self._ctx.free_seq(seq)
-        if dst is not None:
-            self._ctx.copy_seq(s.seq_id, dst, len(tokens))
+        for entry in evicted:
+            del self._saved[entry]
+        if dst is None:
+            return
+        state = self._ctx.save_seq(s.seq_id)
+        if state is None:
+            log.warning("prefix_cache_save_failed", engine=self.name, tokens=len(tokens))
+            self.prefix_cache.drop(dst)
+            return
+        self._saved[dst] = SavedSeq(len(tokens), state, tuple(s.windows))
+
+    def _windowed(self, s: _Seq) -> bool:
+        """Whether ``s`` saves its sliding-window cells on the way (for the prefix cache)."""
+        assert self._ctx is not None  # noqa: S101
+        return bool(self._ctx.n_swa and s.job.cache_namespace and self.prefix_cache.max_cells)
+
+    def _save_windows(self, ctx: Context, placed: list[_Seq]) -> None:
+        """Save the window of every sequence the last batch took to a multiple of it: the
+        cells a later restore of a shorter prefix needs, which the next batch may reuse."""
+        for s in placed:
+            if s.pos % ctx.n_swa == 0 and s.pos <= self.prefix_cache.max_cells:
+                window = ctx.save_window(s.seq_id)
+                if window is None:  # the cache will not restore past it; nothing else breaks
+                    log.warning("prefix_cache_window_save_failed", engine=self.name)
+                else:
+                    s.windows.append((s.pos, window))
 
     def _step(self) -> None:
         """One engine step: end cancelled and expired sequences, decode one batch, and
@@ -421,9 +460,11 @@ class LlamaEngine:
                 self._finish(s, DeadlineExceeded("deadline passed during generation"))
         if not self._running:
             return
-        outputs = self._fill_batch(ctx)
+        placed: list[_Seq] = []
+        outputs = self._fill_batch(ctx, placed)
         ctx.decode()
         decoded = time.monotonic()
+        self._save_windows(ctx, placed)
         for s, index in outputs:
             if not s.fed:  # its prompt's last token: the prefill is done
                 self.prefill_tokens_total += len(s.job.tokens) - s.cached
@@ -437,15 +478,18 @@ class LlamaEngine:
                 s.logprob_n += 1
             self._advance(s, token)
 
-    def _fill_batch(self, ctx: Context) -> list[tuple[_Seq, int]]:
+    def _fill_batch(self, ctx: Context, placed: list[_Seq]) -> list[tuple[_Seq, int]]:
         """The next token of every decoding sequence, then prompt tokens of the ones still
         prefilling, under the step's prefill budget; returns (sequence, logits index) for
-        each sequence that will have logits to sample."""
+        each sequence that will have logits to sample. ``placed`` gets the sequences that
+        save sliding windows for the prefix cache (those that reach a multiple of the
+        window in this batch save it after the decode): a prefill chunk stops there."""
         ctx.clear_batch()
         outputs: list[tuple[_Seq, int]] = []
         # Tokens go in ascending sequence order, the order llama.cpp's batch splitter expects
         # (see lowlevel.Context for the KV layout that lets any set of sequences batch).
         running = sorted(self._running, key=lambda s: s.seq_id)
+        windowed = self._windowed
         decoding = sum(1 for s in running if not s.prefilling)
         # prefill_chunk keeps a long prompt from stalling running streams; with none
         # decoding there is nothing to stall, and a whole batch per step prefills faster
@@ -457,11 +501,16 @@ class LlamaEngine:
                 outputs.append((s, ctx.add(s.last, s.pos, s.seq_id, logits=True)))
                 s.fed.append(s.last)
                 s.pos += 1
+                if windowed(s):
+                    placed.append(s)
                 continue
             if budget <= 0:
                 continue
             prompt = s.job.tokens
             take = min(budget, len(prompt) - s.prefilled)
+            if windowed(s):
+                take = min(take, ctx.n_swa - s.pos % ctx.n_swa)
+                placed.append(s)
             for k in range(take):
                 last = s.prefilled + k == len(prompt) - 1
                 index = ctx.add(prompt[s.prefilled + k], s.pos, s.seq_id, logits=last)

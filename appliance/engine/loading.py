@@ -46,10 +46,7 @@ def load_model(spec: ModelConfig, path: Path, tiers: Sequence[str],
     try:
         _check_memory(model, spec, path, tiers[0])
         threads = spec.resolved_threads()
-        cells = spec.prefix_cache_cells
-        ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads,
-                      extra_seq=spec.prefix_cache_entries if cells else 0, extra_cells=cells,
-                      swa_full=bool(cells))
+        ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads)
         renderer, bos_text, facts = _describe(model, spec, path, sha)
         return Loaded(model, ctx, renderer, bos_text, facts, threads)
     except BaseException:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,30 +131,29 @@ class Model:
 class Context:
     """One llama.cpp context holding ``n_seq`` independent sequences of ``n_ctx_seq`` cells."""
 
-    def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,  # noqa: PLR0913, PLR0917 - llama.cpp's own parameters
-                 n_threads: int, extra_seq: int = 0, extra_cells: int = 0,
-                 swa_full: bool = True) -> None:
-        """``extra_seq`` sequences more (the prefix cache's) sharing ``extra_cells`` cells
-        on top of the ``n_seq`` x ``n_ctx_seq`` the running sequences may fill.
-        ``swa_full``: sliding-window layers keep every cell (the prefix cache needs it)."""
+    def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,
+                 n_threads: int) -> None:
         params = ll.llama_context_default_params()
-        params.n_ctx = n_seq * n_ctx_seq + extra_cells
+        params.n_ctx = n_seq * n_ctx_seq
         params.n_batch = n_batch
         params.n_ubatch = n_batch
-        params.n_seq_max = n_seq + extra_seq
+        # One sequence id more than the slots: scratch space for restoring saved windows
+        # (:meth:`load_seq`); it never holds cells between calls.
+        params.n_seq_max = n_seq + 1
         params.n_threads = n_threads
         params.n_threads_batch = n_threads
         # One KV buffer shared by all sequences. With a stream per sequence (kv_unified false)
         # llama.cpp batches only sequences with contiguous ids and decodes any other set one
         # micro-batch per sequence: 4 streams on ids {0,2,4,6} ran at 54 tok/s against 85 on
         # {0,1,2,3}; unified runs both at 88 (Gemma 3 270M, 2 threads). Each sequence is
-        # still limited to n_ctx_seq by the pipeline's prompt + max_tokens check.
+        # still limited to n_ctx_seq by the pipeline's prompt + max_tokens check. Attention
+        # spans every used cell of the buffer, so nothing but running sequences lives in it
+        # (the prefix cache keeps saved sequences in host memory: save_seq/load_seq).
         params.kv_unified = True
-        # Sliding-window layers (Gemma 3) keep every cell, not only the window: the prefix
-        # cache shares any prefix of a finished sequence, and a shorter prefix needs the
-        # cells a window cache would already have dropped. Without the cache they keep only
-        # the window (less memory, and less attention work per prefill batch).
-        params.swa_full = swa_full
+        # Sliding-window layers (Gemma 3) keep only their window, as llama-server's do: the
+        # prefix cache saves the window cells a shorter prefix needs while they exist
+        # (save_window), so it needs no layer to keep every cell.
+        params.swa_full = False
         params.no_perf = True
         self.ptr = ll.llama_init_from_model(model.ptr, params)
         if not self.ptr:
@@ -163,6 +163,10 @@ class Context:
         self._mem = ll.llama_get_memory(self.ptr)
         self._batch = ll.llama_batch_init(n_batch, 0, 1)
         self._n = 0
+        self._scratch = n_seq
+        #: Positions a sliding-window layer attends back (0: no such layers). A sequence
+        #: saved at length n keeps window cells for positions from n - n_swa only.
+        self.n_swa = int(ll.llama_model_n_swa(model.ptr))
 
     def close(self) -> None:
         if self.ptr:
@@ -207,10 +211,102 @@ class Context:
     def free_seq(self, seq: int) -> None:
         ll.llama_memory_seq_rm(self._mem, seq, -1, -1)
 
-    def copy_seq(self, src: int, dst: int, length: int) -> None:
-        """Positions [0, length) of ``src`` also belong to ``dst`` (cells shared, not
-        copied, in the unified KV cache)."""
-        ll.llama_memory_seq_cp(self._mem, src, dst, 0, length)
+    def save_seq(self, seq: int) -> np.ndarray | None:
+        """A copy of ``seq``'s KV cells in host memory (for :meth:`load_seq`), or None when
+        llama.cpp cannot write it. Sliding-window layers are saved for the last ``n_swa``
+        positions only (llama.cpp writes no cell the window already masks): restoring a
+        shorter prefix needs the windows :meth:`save_window` took on the way."""
+        return self._save(seq, ll.LLAMA_STATE_SEQ_FLAGS_NONE)
+
+    def save_window(self, seq: int) -> np.ndarray | None:
+        """The sliding-window layers' cells of ``seq`` alone: its last ``n_swa`` positions.
+        Taken when a sequence has just reached a multiple of ``n_swa`` (before any later
+        batch may reuse cells the window no longer needs), these windows tile every
+        position, and :meth:`load_seq` rebuilds any prefix from them."""
+        return self._save(seq, ll.LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY)
+
+    def _save(self, seq: int, flags: int) -> np.ndarray | None:
+        size = int(ll.llama_state_seq_get_size_ext(self.ptr, seq, flags))
+        if size <= 0:
+            return None
+        # numpy leaves the buffer uninitialised: a ctypes array would zero it first, which
+        # took 8 of 11 ms for a 1,369-token sequence's 12 MB.
+        buf = np.empty(size, dtype=np.uint8)
+        if int(ll.llama_state_seq_get_data_ext(self.ptr, _bytes_p(buf), size, seq, flags)) != size:
+            return None
+        return buf
+
+    def load_seq(self, seq: int, saved: SavedSeq, keep: int) -> bool:
+        """Give ``seq`` (empty) positions [0, keep) of a saved sequence: its cells from
+        :meth:`save_seq`, and, where ``keep`` reaches back past their window, the window cells
+        of the windows saved on the way. False (and ``seq`` empty) when llama.cpp cannot
+        restore them (no free cells) or a window the prefix needs is missing: the caller
+        prefills instead."""
+        if keep <= 0 or keep > saved.length:
+            return False
+        if int(ll.llama_state_seq_set_data(self.ptr, _bytes_p(saved.state), len(saved.state),
+                                           seq)) <= 0:
+            self.free_seq(seq)
+            return False
+        ll.llama_memory_seq_rm(self._mem, seq, keep, -1)
+        if self.n_swa:
+            # A token at position keep attends back to keep - n_swa + 1; the saved state's
+            # window starts at length - n_swa (and now ends at keep). Fill the gap from the
+            # windows that tile it, cut so that no position is held twice.
+            need = max(0, keep - self.n_swa + 1)
+            have = min(keep, max(0, saved.length - self.n_swa))
+            pieces = []
+            for end, window in reversed(saved.windows):
+                low = end - self.n_swa
+                if have <= need or end < have:
+                    break  # covered, or a gap no window fills
+                if low < have:
+                    pieces.append((window, max(need, low), have))
+                    have = max(need, low)
+            if have > need:
+                log.warning("prefix_cache_window_missing", keep=keep, missing_from=need,
+                            missing_to=have)
+                self.free_seq(seq)
+                return False
+            # In ascending order: the cells land in position order, as a fresh prefill's do
+            # (attention sums over cells in buffer order; another order rounds differently).
+            for window, lo, hi in reversed(pieces):
+                if not self._merge_window(seq, window, lo, hi):
+                    self.free_seq(seq)
+                    return False
+        return True
+
+    def _merge_window(self, seq: int, window: np.ndarray, lo: int, hi: int) -> bool:
+        """Add positions [lo, hi) of a saved window to ``seq``'s sliding-window layers."""
+        scratch = self._scratch
+        ok = int(ll.llama_state_seq_set_data_ext(
+            self.ptr, _bytes_p(window), len(window), scratch,
+            ll.LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY)) > 0
+        if ok:
+            ll.llama_memory_seq_rm(self._mem, scratch, hi, -1)
+            ll.llama_memory_seq_rm(self._mem, scratch, 0, lo)
+            ll.llama_memory_seq_cp(self._mem, scratch, seq, -1, -1)
+        self.free_seq(scratch)
+        return ok
+
+
+@dataclass(frozen=True)
+class SavedSeq:
+    """A sequence's KV cells in host memory: ``state`` (:meth:`Context.save_seq` at
+    ``length``) and ``windows``, (end, :meth:`Context.save_window` taken at that length),
+    ascending by end, from one multiple of the window to the next."""
+
+    length: int
+    state: np.ndarray
+    windows: tuple[tuple[int, np.ndarray], ...] = ()
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.state) + sum(len(w) for _, w in self.windows)
+
+
+def _bytes_p(buf: np.ndarray) -> Any:
+    return buf.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8))
 
 
 #: How many of the most likely tokens the grammar checks before it checks them all.

@@ -1,12 +1,12 @@
-"""Which KV cells of finished sequences are kept, and which cached prefix a new prompt reuses.
+"""Which finished sequences' KV cells are kept, and which cached prefix a new prompt reuses.
 
-The engine keeps a finished sequence's KV cells (prompt and answer) under a cache sequence id
-of its own instead of freeing them; a new prompt that starts with the same tokens, in the same
-namespace, gets those cells copied to its sequence (``llama_memory_seq_cp``: with the unified
-KV cache the cells are shared, not copied) and prefills only the rest. This module is the
-bookkeeping, without llama.cpp: a token trie per namespace (longest-prefix match in time
-proportional to the prompt, not to the number of entries), least-recently-used eviction under
-a budget of cells, and the cache sequence ids in use.
+The engine saves a finished sequence's KV cells (prompt and answer) to host memory under an
+entry of its own (``llama_state_seq_get_data``) before it frees them; a new prompt that starts
+with the same tokens, in the same namespace, gets those cells restored into its sequence
+(``llama_state_seq_set_data``, the positions past the shared prefix dropped) and prefills only
+the rest. This module is the bookkeeping, without llama.cpp: a token trie per namespace
+(longest-prefix match in time proportional to the prompt, not to the number of entries),
+least-recently-used eviction under a budget of cells, and the entry ids in use.
 
 Namespaces isolate tenants: a cache hit is a timing side channel (a faster first token tells
 that someone sent this prefix recently), so by default an identity reuses only its own
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Entry:
-    seq_id: int
+    key: int
     namespace: str
     tokens: tuple[int, ...]
     used: int = 0  # LRU clock
@@ -45,11 +45,11 @@ class Hit:
 class PrefixCache:
     """Entries of cached KV cells, by namespace; at most ``max_cells`` cells in all."""
 
-    def __init__(self, seq_ids: list[int], max_cells: int, min_tokens: int = 16) -> None:
+    def __init__(self, keys: list[int], max_cells: int, min_tokens: int = 16) -> None:
         self.max_cells = max_cells
         #: A prefix shorter than this is not worth a copy (nor an entry).
         self.min_tokens = min_tokens
-        self._free = list(reversed(seq_ids))
+        self._free = list(reversed(keys))
         self._entries: dict[int, Entry] = {}
         self._roots: dict[str, _Node] = {}
         self._clock = itertools.count(1)
@@ -88,9 +88,9 @@ class PrefixCache:
         self.reused_tokens += tokens
 
     def store(self, namespace: str, tokens: tuple[int, ...]) -> tuple[int | None, list[int]]:
-        """Make room for an entry of ``tokens``: (the cache sequence id to copy its cells to,
-        or None when it is not worth keeping; the sequence ids of evicted entries, whose
-        cells the caller frees first)."""
+        """Make room for an entry of ``tokens``: (the key to save its cells under, or None
+        when it is not worth keeping; the keys of evicted entries, whose saved cells the
+        caller drops)."""
         if len(tokens) < self.min_tokens or len(tokens) > self.max_cells:
             return None, []
         evicted: list[int] = []
@@ -111,22 +111,26 @@ class PrefixCache:
             return None, evicted
         entry = Entry(self._free.pop(), namespace, tokens, next(self._clock))
         self._insert(entry)
-        return entry.seq_id, evicted
+        return entry.key, evicted
+
+    def drop(self, entry_id: int) -> None:
+        """Forget an entry :meth:`store` just made (its cells could not be saved)."""
+        self._remove(self._entries[entry_id])
 
     def clear(self) -> list[int]:
-        """Drop every entry; returns their sequence ids (whose cells the caller frees)."""
+        """Drop every entry; returns their keys (whose saved cells the caller drops)."""
         return [self._remove(e) for e in list(self._entries.values())]
 
     def _insert(self, entry: Entry) -> None:
-        self._entries[entry.seq_id] = entry
+        self._entries[entry.key] = entry
         self.cells += len(entry.tokens)
         node = self._roots.setdefault(entry.namespace, _Node())
         for token in entry.tokens:
             node = node.children.setdefault(token, _Node())
-            node.entries.add(entry.seq_id)
+            node.entries.add(entry.key)
 
     def _remove(self, entry: Entry) -> int:
-        del self._entries[entry.seq_id]
+        del self._entries[entry.key]
         self.cells -= len(entry.tokens)
         root = self._roots[entry.namespace]
         path = [root]
@@ -134,10 +138,10 @@ class PrefixCache:
             path.append(path[-1].children[token])
         for depth in range(len(entry.tokens), 0, -1):
             node = path[depth]
-            node.entries.discard(entry.seq_id)
+            node.entries.discard(entry.key)
             if not node.entries and not node.children:
                 del path[depth - 1].children[entry.tokens[depth - 1]]
         if not root.children:
             del self._roots[entry.namespace]
-        self._free.append(entry.seq_id)
-        return entry.seq_id
+        self._free.append(entry.key)
+        return entry.key

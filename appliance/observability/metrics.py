@@ -81,7 +81,8 @@ class _LiveCollector(Collector):
                                      ("reused_tokens", "Prompt tokens served from the cache"),
                                      ("evictions", "Cached prefixes evicted for room"))}
         cells = GaugeMetricFamily("appliance_prefix_cache_cells",
-                                  "KV cells the prefix cache holds", labels=["tier"])
+                                  "KV cells the prefix cache holds (saved in host memory)",
+                                  labels=["tier"])
         prefill = {name: CounterMetricFamily(f"appliance_{name}", help_, labels=["tier"])
                    for name, help_ in (
                        ("prefill_tokens", "Prompt tokens the engine prefilled (not cached)"),

@@ -1,22 +1,29 @@
 """The prefix KV cache through the real server and the real model: a repeated long prompt is
 served from cached cells (and answers the same at temperature 0), another identity never
 reuses them, eviction under a small budget fails no running request, a reload starts empty,
-and the audit end record and the HTTP usage say how many tokens were reused."""
+and the audit end record and the HTTP usage say how many tokens were reused. Below the server:
+cells saved to host memory and restored for a shorter prefix give the logits a fresh prefill
+gives (with the sliding-window cells saved on the way where the prefix is far shorter than
+the saved sequence), and a buffer without room refuses a restore cleanly."""
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import llama_cpp as ll
+import numpy as np
 import pytest
 
 from appliance import config as cfgmod
 from appliance.access import TokenStore
 from appliance.client import NO_RETRY, Client, Credentials
 from appliance.config import ModelConfig
+from appliance.engine.lowlevel import Context, Model, SavedSeq
 from tests.inprocess import InProcessServer
 
 #: A long shared system prompt (a support bot's), about 500 tokens.
@@ -83,6 +90,29 @@ def test_a_repeated_prefix_is_reused_and_answers_the_same(
         (engine,) = c.status().engines
     assert engine.prefix_cache.reused_tokens == cache.reused_tokens > 0
     assert engine.prefix_cache.entries == len(cache) and engine.prefix_cache.max_cells == 4096
+
+
+def test_a_prefix_far_shorter_than_the_cached_sequence_answers_as_uncached(
+        site: tuple[InProcessServer, dict[str, str]]) -> None:
+    """The cached sequence (system prompt, a long document, the answer) is far longer than
+    what the next question shares with it (the system prompt), so the sliding-window
+    layers' cells for the shared part come from the windows the engine saved on the way.
+    The answer equals another identity's, which the cache never serves."""
+    server, tokens = site
+    cache = _cache(server)
+    document = " ".join(f"Line {i}: the parcel left depot {i * 37 % 101} at {i % 24}:00."
+                        for i in range(60))
+    first = _ask(server, tokens["alice"], f"Summarise this log: {document}")
+    before = cache.reused_tokens
+    cached = _ask(server, tokens["alice"], "Which depot is closest to Lyon?")
+    reused = cache.reused_tokens - before
+    print(f"cached {first.usage.prompt_tokens} prompt tokens, {reused} reused")
+    assert reused > 400
+    assert first.usage.prompt_tokens > reused + 512  # the window had to come from elsewhere
+    before = cache.reused_tokens
+    fresh = _ask(server, tokens["bob"], "Which depot is closest to Lyon?")
+    assert before == cache.reused_tokens
+    assert cached.text == fresh.text
 
 
 def test_a_raw_prompt_reuses_the_pii_analysis_of_what_it_shares(
@@ -179,3 +209,141 @@ def test_eviction_under_a_small_budget_fails_no_request(tmp_path: Path,
         assert 0 == len(fresh) and 0 == fresh.reused_tokens
     finally:
         server.stop()
+
+
+def _prefill(ctx: Context, tokens: list[int], seq: int, start: int = 0) -> np.ndarray:
+    """Feed ``tokens`` at positions from ``start``; the logits after the last one."""
+    return _feed(ctx, tokens, seq, start)[-1]
+
+
+def _feed(ctx: Context, tokens: list[int], seq: int, start: int = 0,
+          cuts: tuple[int, ...] = (), windows: list[tuple[int, np.ndarray]] | None = None,
+          ) -> np.ndarray:
+    """Feed ``tokens`` at positions from ``start`` in batches of at most ``ctx.n_batch``,
+    also cut at the positions in ``cuts``; the logits after every token fed. With
+    ``windows`` a list, save the window whenever the sequence reaches a multiple of it, as
+    the engine does."""
+    rows = []
+    ends = sorted({*(c - start for c in cuts if start < c < start + len(tokens)),
+                   *range(ctx.n_batch, len(tokens), ctx.n_batch), len(tokens)})
+    begin = 0
+    for end in ends:
+        ctx.clear_batch()
+        for i in range(begin, end):
+            ctx.add(tokens[i], start + i, seq, logits=True)
+        ctx.decode()
+        for i in range(end - begin):
+            ptr = ll.llama_get_logits_ith(ctx.ptr, i)
+            rows.append(np.ctypeslib.as_array(ptr, shape=(ctx.n_vocab,)).copy())
+        if windows is not None and ctx.n_swa and (start + end) % ctx.n_swa == 0:
+            window = ctx.save_window(seq)
+            assert window is not None
+            windows.append((start + end, window))
+        begin = end
+    return np.stack(rows)
+
+
+def _nll(rows: np.ndarray, tokens: list[int]) -> float:
+    """Mean negative log-likelihood of ``tokens[1:]`` under the logits ``rows``."""
+    top = rows.max(axis=1, keepdims=True)
+    logp = rows - top - np.log(np.exp(rows - top).sum(axis=1, keepdims=True))
+    return float(-np.mean([logp[i, t] for i, t in enumerate(tokens[1:])]))
+
+
+def test_a_sequence_saved_with_its_windows_restores_a_much_shorter_prefix(
+        model_path: Path) -> None:
+    """Gemma 3's sliding-window layers attend back 512 positions, and a saved sequence holds
+    window cells for its last 512 only: restored for a prefix much shorter than it, the
+    windows saved on the way fill the rest, and the next 100 tokens score as after a fresh
+    prefill. Without the windows the restore is refused, not silently wrong.
+
+    Not bit for bit: attention sums over cells in buffer order, and restored cells sit
+    elsewhere in the buffer than freshly prefilled ones (the same prefill with another
+    sequence's cells in the way moves the mean log-likelihood by 0.004, the logits by up
+    to 1.9). The state restored without its windows, as llama.cpp alone would, scores
+    0.66 worse: that is the error this test tells apart."""
+    model = Model(model_path, 0)
+    ctx = Context(model, 2, 2048, 512, 2)
+    mem = ll.llama_get_memory(ctx.ptr)
+    try:
+        assert 512 == ctx.n_swa
+        text = " ".join(f"Clause {i}: the tenant pays rent on day {i % 28 + 1} and keeps "
+                        f"receipt number {i * 7919 % 10007}." for i in range(80))
+        prompt = model.tokenize(text, add_bos=True, special=False)[:1400]
+        assert 1400 == len(prompt)
+        other = model.tokenize(SYSTEM, add_bos=False, special=False)[:100]
+        keep = 700  # below 1400 - 512: the saved state's own window does not reach it
+        windows: list[tuple[int, np.ndarray]] = []
+        _feed(ctx, prompt, 0, cuts=(keep,), windows=windows)
+        assert [512, 1024] == [end for end, _ in windows]
+        state = ctx.save_seq(0)
+        assert state is not None
+        saved = SavedSeq(len(prompt), state, tuple(windows))
+        ctx.free_seq(0)
+        _feed(ctx, prompt[:keep], 0)
+        fresh = _feed(ctx, other, 0, start=keep)
+        ctx.free_seq(0)
+
+        assert ctx.load_seq(1, saved, keep=keep)
+        assert keep - 1 == ll.llama_memory_seq_pos_max(mem, 1)
+        # The sliding-window layers hold exactly the positions a token at `keep` sees.
+        assert keep - 512 + 1 == ll.llama_memory_seq_pos_min(mem, 1)
+        resumed = _feed(ctx, other, 1, start=keep)
+        ctx.free_seq(1)
+        assert abs(_nll(resumed, other) - _nll(fresh, other)) < 0.02
+        assert np.mean(resumed.argmax(axis=1) == fresh.argmax(axis=1)) >= 0.95
+
+        # What the windows are for: the saved state alone, cut to `keep`, has no window
+        # cells left below it.
+        assert ll.llama_state_seq_set_data(
+            ctx.ptr, state.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), len(state), 1) > 0
+        ll.llama_memory_seq_rm(mem, 1, keep, -1)
+        blind = _feed(ctx, other, 1, start=keep)
+        ctx.free_seq(1)
+        assert _nll(blind, other) - _nll(fresh, other) > 0.2
+        # ... which load_seq refuses rather than serve,
+        assert not ctx.load_seq(1, SavedSeq(len(prompt), state), keep=keep)
+        assert -1 == ll.llama_memory_seq_pos_max(mem, 1)
+        # while a prefix the state's own window covers needs no other.
+        assert ctx.load_seq(1, SavedSeq(len(prompt), state), keep=1399)
+        ctx.free_seq(1)
+    finally:
+        ctx.close()
+        model.close()
+
+
+def test_saved_cells_restore_for_a_shorter_prefix_and_a_full_buffer_refuses(
+        model_path: Path) -> None:
+    model = Model(model_path, 0)
+    ctx = Context(model, 2, 256, 128, 2)  # 512 cells in all
+    try:
+        tokens = model.tokenize(SYSTEM, add_bos=True, special=False)
+        assert len(tokens) > 400
+        prompt = tokens[:256]
+        _prefill(ctx, prompt, 0)
+        state = ctx.save_seq(0)
+        assert state is not None and len(state) > 0
+        saved = SavedSeq(len(prompt), state)
+        ctx.free_seq(0)
+        # The same prompt prefilled fresh in the same pieces of 128 (batch shapes change the
+        # float rounding, so the comparison keeps them equal).
+        _prefill(ctx, prompt[:128], 0)
+        fresh = _prefill(ctx, prompt[128:], 0, start=128)
+        ctx.free_seq(0)
+        # Restored into another sequence, cut to 128 positions, then the rest prefilled:
+        # what a cache hit on a 128-token prefix does.
+        assert ctx.load_seq(1, saved, keep=128)
+        mem = ll.llama_get_memory(ctx.ptr)
+        assert 127 == ll.llama_memory_seq_pos_max(mem, 1)
+        resumed = _prefill(ctx, prompt[128:], 1, start=128)
+        assert int(np.argmax(resumed)) == int(np.argmax(fresh))
+        np.testing.assert_array_equal(resumed, fresh)
+        ctx.free_seq(1)
+        # 400 of the 512 cells in use: the 256 saved cells do not fit.
+        _prefill(ctx, tokens[:400], 0)
+        assert not ctx.load_seq(1, saved, keep=128)
+        assert -1 == ll.llama_memory_seq_pos_max(mem, 1)  # nothing half-restored is left
+        assert 399 == ll.llama_memory_seq_pos_max(mem, 0)
+    finally:
+        ctx.close()
+        model.close()

@@ -19,9 +19,9 @@ def test_longest_prefix_within_a_namespace_only() -> None:
     sa, _ = c.store("app1", a)
     sb, _ = c.store("app1", b)
     hit = c.lookup("app1", [*range(60), 7, 7])
-    assert hit is not None and (hit.entry.seq_id, hit.length) == (sa, 60)
+    assert hit is not None and (hit.entry.key, hit.length) == (sa, 60)
     hit = c.lookup("app1", [*range(50), *range(1000, 1010)])
-    assert hit is not None and (hit.entry.seq_id, hit.length) == (sb, 60)
+    assert hit is not None and (hit.entry.key, hit.length) == (sb, 60)
     assert c.lookup("app2", list(range(100))) is None  # another tenant: nothing
     assert c.lookup("app1", [1, 2, 3]) is None  # below min_tokens
     assert (2, 2) == (c.hits, c.misses)
