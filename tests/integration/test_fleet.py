@@ -78,7 +78,17 @@ class SlowProxy:
         await asyncio.gather(up(), down())
 
     def close(self) -> None:
-        self._server.close()
+        async def shutdown() -> None:
+            # End every forwarding task on its own loop, so that their sockets close here and
+            # not in a later test's garbage collection (an unraisable warning fails that test).
+            self._server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.sleep(0)  # let the transports' close callbacks run
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()
