@@ -151,6 +151,8 @@ class LlamaEngine:
             list(range(spec.prefix_cache_entries)) if spec.prefix_cache_cells else [],
             spec.prefix_cache_cells)
         self._saved: dict[int, SavedSeq] = {}
+        #: Host memory those saved cells take (a window two entries share counts twice).
+        self.prefix_cache_bytes = 0
         #: Requests holding this engine (from routing to their end); a reload retires the old
         #: engine only when none is left, so in-flight requests finish on the model they began.
         self._leases = 0
@@ -421,7 +423,7 @@ class LlamaEngine:
         tokens = (*s.job.tokens, *s.fed)[:s.pos]
         dst, evicted = self.prefix_cache.store(ns, tokens)
         for entry in evicted:
-            del self._saved[entry]
+            self.prefix_cache_bytes -= self._saved.pop(entry).nbytes
         if dst is None:
             return
         state = self._ctx.save_seq(s.seq_id)
@@ -429,7 +431,9 @@ class LlamaEngine:
             log.warning("prefix_cache_save_failed", engine=self.name, tokens=len(tokens))
             self.prefix_cache.drop(dst)
             return
-        self._saved[dst] = SavedSeq(len(tokens), state, tuple(s.windows))
+        saved = SavedSeq(len(tokens), state, tuple(s.windows))
+        self._saved[dst] = saved
+        self.prefix_cache_bytes += saved.nbytes
 
     def _windowed(self, s: _Seq) -> bool:
         """Whether ``s`` saves its sliding-window cells on the way (for the prefix cache)."""

@@ -81,8 +81,11 @@ class _LiveCollector(Collector):
                                      ("reused_tokens", "Prompt tokens served from the cache"),
                                      ("evictions", "Cached prefixes evicted for room"))}
         cells = GaugeMetricFamily("appliance_prefix_cache_cells",
-                                  "KV cells the prefix cache holds (saved in host memory)",
+                                  "Tokens whose KV cells the prefix cache holds (in host memory)",
                                   labels=["tier"])
+        held = GaugeMetricFamily("appliance_prefix_cache_bytes",
+                                 "Host memory the prefix cache's saved cells take",
+                                 labels=["tier"])
         prefill = {name: CounterMetricFamily(f"appliance_{name}", help_, labels=["tier"])
                    for name, help_ in (
                        ("prefill_tokens", "Prompt tokens the engine prefilled (not cached)"),
@@ -104,7 +107,8 @@ class _LiveCollector(Collector):
                 for name, family in cache.items():
                     family.add_metric([tier], getattr(pc, name))
                 cells.add_metric([tier], pc.cells)
-        yield from (depth, busy, slots, ready, *prefill.values(), *cache.values(), cells)
+                held.add_metric([tier], getattr(engine, "prefix_cache_bytes", 0))
+        yield from (depth, busy, slots, ready, *prefill.values(), *cache.values(), cells, held)
         yield from _pii_cache_metrics(s.pii_caches())
         yield GaugeMetricFamily("appliance_in_flight_requests",
                                 "RPCs being served now", value=s.in_flight())

@@ -46,7 +46,7 @@ def site(tmp_path_factory: pytest.TempPathFactory,
          model_path: Path) -> Iterator[tuple[InProcessServer, dict[str, str]]]:
     tmp = tmp_path_factory.mktemp("prefix")
     store = TokenStore(tmp / "tokens.json")
-    tokens = {name: store.create(name, "client") for name in ("alice", "bob")}
+    tokens = {name: store.create(name, "client") for name in ("alice", "bob", "carol")}
     tokens["ops"] = store.create("ops", "admin")
     server = _server(tmp, model_path)
     yield server, tokens
@@ -86,6 +86,8 @@ def test_a_repeated_prefix_is_reused_and_answers_the_same(
     line = next(x for x in text.splitlines()
                 if x.startswith("appliance_prefix_cache_reused_tokens_total{"))
     assert float(line.rsplit(" ", 1)[1]) >= cache.reused_tokens - before
+    line = next(x for x in text.splitlines() if x.startswith("appliance_prefix_cache_bytes{"))
+    assert float(line.rsplit(" ", 1)[1]) > 1_000_000  # a 650-token prompt's cells: ~10 MB
     with Client(server.address, timeout=30, credentials=Credentials(token=tokens["ops"])) as c:
         (engine,) = c.status().engines
     assert engine.prefix_cache.reused_tokens == cache.reused_tokens > 0
@@ -110,7 +112,9 @@ def test_a_prefix_far_shorter_than_the_cached_sequence_answers_as_uncached(
     assert reused > 400
     assert first.usage.prompt_tokens > reused + 512  # the window had to come from elsewhere
     before = cache.reused_tokens
-    fresh = _ask(server, tokens["bob"], "Which depot is closest to Lyon?")
+    # carol asks nothing else here: her own cache would otherwise serve her (and bob's, in
+    # test_another_identity_never_reuses_the_prefix, would serve him).
+    fresh = _ask(server, tokens["carol"], "Which depot is closest to Lyon?")
     assert before == cache.reused_tokens
     assert cached.text == fresh.text
 
