@@ -413,7 +413,7 @@ class LlamaEngine:
 
         The cache lives in host memory, not in the KV buffer: llama.cpp's attention spans
         every used cell of the unified buffer, so cells held there for later would slow
-        every other prompt's prefill (by 8% with 4,096 held, bench/held_cells.py). A hit
+        every other prompt's prefill (by 3-11 % with 4,096 held, bench/held_cells.py). A hit
         copies the cells back (a few milliseconds for a thousand tokens), as llama-server's
         own prompt cache (``--cache-ram``) does."""
         ns = s.job.cache_namespace
