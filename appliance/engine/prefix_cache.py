@@ -113,9 +113,9 @@ class PrefixCache:
         self._insert(entry)
         return entry.key, evicted
 
-    def drop(self, entry_id: int) -> None:
+    def drop(self, key: int) -> None:
         """Forget an entry :meth:`store` just made (its cells could not be saved)."""
-        self._remove(self._entries[entry_id])
+        self._remove(self._entries[key])
 
     def clear(self) -> list[int]:
         """Drop every entry; returns their keys (whose saved cells the caller drops)."""
