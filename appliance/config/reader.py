@@ -341,6 +341,7 @@ def _check(r: _Reader, cfg: Config) -> None:
         r.problem("audit.free_space_refuse_mb", f"({a.free_space_refuse_mb}) must not exceed "
                   f"free_space_warn_mb ({a.free_space_warn_mb})")
     _check_access(r, cfg)
+    _check_models(r, cfg)
     for tier, reserve in cfg.capacity.items():
         spec = cfg.models.get(tier)
         if spec is not None and reserve.reserved_slots >= spec.slots:
@@ -351,6 +352,13 @@ def _check(r: _Reader, cfg: Config) -> None:
                       f"exceed models.{tier}.queue_limit ({spec.queue_limit})")
         if not reserve.identities and reserve.priority < 0:
             r.problem(f"capacity.{tier}", "names no class: set identities or priority")
+
+
+def _check_models(r: _Reader, cfg: Config) -> None:
+    for tier, spec in cfg.models.items():
+        if spec.n_ubatch is not None and spec.n_ubatch > spec.n_batch:
+            r.problem(f"models.{tier}.n_ubatch", f"({spec.n_ubatch}) must not exceed "
+                      f"models.{tier}.n_batch ({spec.n_batch}): a pass is part of a call")
 
 
 def _check_server(r: _Reader, cfg: Config) -> None:

@@ -19,6 +19,8 @@ TIERS = ("v3", "r1")
 DEFAULT_LISTEN = "127.0.0.1:50051"
 ROLES = ("client", "admin", "auditor")
 REASONING_FORMATS = ("none", "think_tags", "think_tags_open")
+#: llama.cpp's pass size on CPU when models.<tier>.n_ubatch is unset (see ModelConfig).
+CPU_UBATCH = 256
 RESPONSE_FORMAT_STYLES = ("openai", "json_object_schema")
 #: The embedded default model is Gemma 3 270M, a base model whose GGUF carries no chat
 #: template: it follows a plain "User: ...\nAssistant:" transcript, not Gemma's turn markers.
@@ -227,7 +229,14 @@ class ModelConfig:
     n_threads: int | None = setting(None, lo=0, hi=1024)
     #: Layers offloaded to a GPU (0 = CPU only, -1 = all).
     n_gpu_layers: int = setting(0, lo=-1, hi=100_000)
+    #: Most tokens in one llama_decode call (all sequences together).
     n_batch: int = setting(512, lo=1, hi=65_536)
+    #: Tokens llama.cpp computes in one pass over the weights (its micro-batch,
+    #: llama-server's --ubatch-size); a longer call is split into passes of this size.
+    #: None: 256 on CPU, where a smaller pass keeps its activations in the caches (uncached
+    #: prefill 4 % faster than 512 on the default model, for llama-server too); n_batch with
+    #: GPU layers, where larger passes pay.
+    n_ubatch: int | None = setting(None, lo=1, hi=65_536)
     #: Prompt tokens evaluated per engine step, so long prompts do not stall running streams.
     prefill_chunk: int = setting(256, lo=1, hi=65_536)
     #: Requests generated at once by this tier's engine (sequences batched in one context).
@@ -276,8 +285,14 @@ class ModelConfig:
     def engine_key(self) -> tuple[object, ...]:
         """Tiers with equal keys share one loaded model."""
         return (self.path, self.sha256, self.n_ctx, self.n_threads, self.n_gpu_layers,
-                self.n_batch, self.prefill_chunk, self.slots, self.queue_limit,
-                self.chat_template, self.prefix_cache_cells, self.prefix_cache_entries)
+                self.n_batch, self.resolved_ubatch(), self.prefill_chunk, self.slots,
+                self.queue_limit, self.chat_template, self.prefix_cache_cells,
+                self.prefix_cache_entries)
+
+    def resolved_ubatch(self) -> int:
+        if self.n_ubatch is not None:
+            return self.n_ubatch
+        return min(self.n_batch, CPU_UBATCH) if self.n_gpu_layers == 0 else self.n_batch
 
     def resolved_threads(self) -> int:
         return self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)

@@ -500,6 +500,12 @@ class LlamaEngine:
         # (fewer llama_decode calls for the same tokens).
         budget = min(ctx.n_batch - decoding,
                      self.spec.prefill_chunk if decoding else ctx.n_batch)
+        # llama.cpp computes a batch in passes of n_ubatch tokens, each pass reading all the
+        # weights: decoding tokens plus a chunk just over a pass (8 + 256 on 256) would buy
+        # a whole extra pass for a few tokens. The chunk gives them up instead.
+        spill = (decoding + budget) % ctx.n_ubatch
+        if decoding and decoding + budget > ctx.n_ubatch and spill < budget:
+            budget -= spill
         for s in running:
             if not s.prefilling:
                 outputs.append((s, ctx.add(s.last, s.pos, s.seq_id, logits=True)))

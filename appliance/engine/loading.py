@@ -46,7 +46,8 @@ def load_model(spec: ModelConfig, path: Path, tiers: Sequence[str],
     try:
         _check_memory(model, spec, path, tiers[0])
         threads = spec.resolved_threads()
-        ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads)
+        ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads,
+                      n_ubatch=spec.resolved_ubatch())
         renderer, bos_text, facts = _describe(model, spec, path, sha)
         return Loaded(model, ctx, renderer, bos_text, facts, threads)
     except BaseException:

@@ -131,12 +131,14 @@ class Model:
 class Context:
     """One llama.cpp context holding ``n_seq`` independent sequences of ``n_ctx_seq`` cells."""
 
-    def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,
-                 n_threads: int) -> None:
+    def __init__(self, model: Model, n_seq: int, n_ctx_seq: int, n_batch: int,  # noqa: PLR0913
+                 n_threads: int, *, n_ubatch: int | None = None) -> None:
         params = ll.llama_context_default_params()
         params.n_ctx = n_seq * n_ctx_seq
+        # n_batch: most tokens in one decode() call; llama.cpp computes them in passes of
+        # n_ubatch (its micro-batch; default: one pass per call).
         params.n_batch = n_batch
-        params.n_ubatch = n_batch
+        params.n_ubatch = min(n_ubatch or n_batch, n_batch)
         # One sequence id more than the slots: scratch space for restoring saved windows
         # (:meth:`load_seq`); it never holds cells between calls.
         params.n_seq_max = n_seq + 1
@@ -159,6 +161,7 @@ class Context:
         if not self.ptr:
             raise ModelError("llama.cpp could not create a context (out of memory?)")
         self.n_batch = n_batch
+        self.n_ubatch = int(params.n_ubatch)
         self.n_vocab = model.n_vocab
         self._mem = ll.llama_get_memory(self.ptr)
         self._batch = ll.llama_batch_init(n_batch, 0, 1)

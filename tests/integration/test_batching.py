@@ -110,3 +110,62 @@ def test_kv_cache_that_cannot_fit_is_a_config_error(tmp_path: Path, model_path: 
     assert "models.v3.slots" in proc.stderr
     assert "MiB" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_prefill_beside_running_streams_fills_whole_passes(model_path: Path) -> None:
+    """The engine itself, 256-token passes (the CPU default): while 3 streams decode, a
+    700-token prompt is fed in chunks that, with the 3 decoding tokens, fill whole passes
+    (256, not 3 + 256: llama.cpp would spend a whole pass over the weights on 3 tokens).
+    Every stream and the long prompt still get their answers."""
+    import asyncio
+
+    from appliance.config import ModelConfig
+    from appliance.engine.llama_engine import LlamaEngine
+    from appliance.engine.types import Finished, SamplingParams
+
+    steps: list[tuple[int, int]] = []  # (sequences decoding, tokens in the call)
+
+    async def main() -> list[str]:
+        spec = ModelConfig(tier="v3", path=model_path, n_threads=2, slots=4, n_ctx=1024,
+                           chat_template="gemma")
+        engine = LlamaEngine(spec, model_path, ["v3"])
+        await engine.start()
+        ctx = engine._ctx
+        assert ctx is not None
+        assert (512, 256) == (ctx.n_batch, ctx.n_ubatch)
+        fill = engine._fill_batch
+
+        def spy(c, placed):  # type: ignore[no-untyped-def]
+            decoding = sum(1 for s in engine._running if not s.prefilling)
+            out = fill(c, placed)
+            steps.append((decoding, c.batch_size))
+            return out
+
+        engine._fill_batch = spy  # type: ignore[method-assign]
+        try:
+            async def run(prompt: str, n: int, started: asyncio.Event | None = None) -> str:
+                async for ev in engine.generate(engine.tokenize_prompt(prompt),
+                                                SamplingParams(n, temperature=0.0)):
+                    if started is not None:
+                        started.set()  # its first piece: it is decoding now
+                    if isinstance(ev, Finished):
+                        return ev.finish_reason
+                return "none"
+
+            decoding = [asyncio.Event() for _ in range(3)]
+            streams = [asyncio.create_task(run(p, 160, e))
+                       for p, e in zip(PROMPTS[:3], decoding, strict=True)]
+            for e in decoding:
+                await e.wait()
+            long = " ".join(f"Item {i} is on shelf {i % 7}." for i in range(100))
+            assert len(engine.tokenize_prompt(long)) > 600
+            return [await run(long, 1), *[await t for t in streams]]
+        finally:
+            await engine.close()
+
+    reasons = asyncio.run(main())
+    assert all(r in ("length", "stop") for r in reasons)
+    mixed = [(d, n) for d, n in steps if d and n > d]
+    assert len(mixed) >= 2  # the long prompt really went in beside the streams
+    assert all(n <= 256 or n % 256 == 0 for _d, n in mixed), mixed
+    assert any(n == 256 for _d, n in mixed), mixed
