@@ -113,7 +113,7 @@ def test_kv_cache_that_cannot_fit_is_a_config_error(tmp_path: Path, model_path: 
 
 
 def test_a_prefill_beside_running_streams_fills_whole_passes(model_path: Path) -> None:
-    """The engine itself, 256-token passes (the CPU default): while 3 streams decode, a
+    """The engine itself, with 256-token passes (n_ubatch): while 3 streams decode, a
     700-token prompt is fed in chunks that, with the 3 decoding tokens, fill whole passes
     (256, not 3 + 256: llama.cpp would spend a whole pass over the weights on 3 tokens).
     Every stream and the long prompt still get their answers."""
@@ -127,7 +127,7 @@ def test_a_prefill_beside_running_streams_fills_whole_passes(model_path: Path) -
 
     async def main() -> list[str]:
         spec = ModelConfig(tier="v3", path=model_path, n_threads=2, slots=4, n_ctx=1024,
-                           chat_template="gemma")
+                           n_ubatch=256, chat_template="gemma")
         engine = LlamaEngine(spec, model_path, ["v3"])
         await engine.start()
         ctx = engine._ctx

@@ -244,17 +244,14 @@ def test_fallback_endpoints(tmp_path: Path) -> None:
         assert key in text, key
 
 
-def test_ubatch_defaults_to_a_cpu_pass_and_never_exceeds_the_batch(tmp_path: Path) -> None:
-    """models.<tier>.n_ubatch unset: 256 tokens a pass on CPU (at most n_batch), n_batch
-    with GPU layers; set, it is used as given, and one above n_batch is a problem by key."""
+def test_ubatch_defaults_to_the_batch_and_never_exceeds_it(tmp_path: Path) -> None:
+    """models.<tier>.n_ubatch unset: one pass per call (n_batch); set, it is used as given
+    and tiers that differ in it load apart; one above n_batch is a problem by key."""
     model = tmp_path / "m.gguf"
     model.write_bytes(b"GGUF")
-    cfg = config.load(write(tmp_path, f'[models.v3]\npath = "{model}"\n'
-                            f'[models.r1]\npath = "{model}"\nn_gpu_layers = -1\n'))
-    assert (256, 512) == (cfg.models["v3"].resolved_ubatch(), cfg.models["r1"].resolved_ubatch())
-    assert 128 == replace(cfg.models["v3"], n_batch=128).resolved_ubatch()
-    cfg = config.load(write(tmp_path, f'[models.v3]\npath = "{model}"\nn_ubatch = 64\n'))
-    assert 64 == cfg.models["v3"].resolved_ubatch()
+    cfg = config.load(write(tmp_path, f'[models.v3]\npath = "{model}"\nn_batch = 384\n'
+                            f'[models.r1]\npath = "{model}"\nn_batch = 384\nn_ubatch = 128\n'))
+    assert (384, 128) == (cfg.models["v3"].resolved_ubatch(), cfg.models["r1"].resolved_ubatch())
     assert cfg.models["v3"].engine_key() != cfg.models["r1"].engine_key()
     with pytest.raises(config.ConfigErrors) as err:
         config.load(write(tmp_path, f'[models.v3]\npath = "{model}"\nn_batch = 256\n'
