@@ -18,6 +18,10 @@ daemon's ``GenerateStream`` with ``prompt``), greedy, repetitions interleaved:
   ``cache_prompt``, the daemon's ``GenerateStream`` with ``messages``), where the daemon's PII
   analysis cache applies per message; plus the daemon's own uncached TTFT for that request.
 
+With ``--only-prefill`` the ratios of each repetition's pair also get a 95 % bootstrap
+interval of their median: on a machine whose speed drifts by a few per cent, that says
+whether a ratio near 1.0 is a difference at all.
+
     make llama-server && .venv/bin/python -m bench.vs_llama_server [--reps 2]
 """
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import socket
 import statistics
 import subprocess
@@ -225,6 +230,16 @@ def measure(stream: Stream, rep: int, max_tokens: int) -> dict[str, Any]:
     return row
 
 
+def bootstrap_ci(values: list[float], resamples: int = 4000) -> list[float]:
+    """95 % percentile-bootstrap interval of the median of ``values`` (fixed seed: the same
+    values give the same interval)."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values)))
+                     for _ in range(resamples))
+    return [round(medians[int(0.025 * resamples)], 3),
+            round(medians[int(0.975 * resamples) - 1], 3)]
+
+
 def _start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port),
@@ -307,9 +322,14 @@ def main(argv: list[str] | None = None) -> int:
             k: round(out["daemon"][k] / out["llama_server"][k], 3) for k in keys}
         # This machine's speed drifts by more than the difference measured: the ratio of each
         # repetition's two measurements, taken one after the other, is steadier.
-        out["daemon_vs_llama_server_paired_median"] = {k: round(statistics.median(
-            d[k] / s[k] for d, s in zip(rows["daemon"], rows["llama_server"], strict=True)), 3)
-            for k in keys}
+        paired = {k: [d[k] / s[k] for d, s in zip(rows["daemon"], rows["llama_server"],
+                                                   strict=True)] for k in keys}
+        out["daemon_vs_llama_server_paired_median"] = {
+            k: round(statistics.median(v), 3) for k, v in paired.items()}
+        # How far that median could move with other repetitions of the same run: an interval
+        # that holds 1.0 says parity, not faster or slower.
+        out["daemon_vs_llama_server_paired_median_ci95"] = {
+            k: bootstrap_ci(v) for k, v in paired.items()}
         out["config"] = {"reps": args.reps, "prefix_cache": not args.no_prefix_cache}
         print(json.dumps(out, indent=2))
         return 0
