@@ -20,6 +20,13 @@ def test_unit_is_notify_with_watchdog_and_dedicated_user() -> None:
         assert line in text.splitlines()
 
 
+def test_unit_keeps_process_memory_off_swap_and_core_dumps() -> None:
+    """Prompts, vaults and the prefix cache's saved cells are in the daemon's memory only."""
+    lines = UNIT.read_text().splitlines()
+    assert "MemorySwapMax=0" in lines
+    assert "LimitCORE=0" in lines
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None,
                     reason="systemd-analyze is not installed on this machine")
 def test_unit_exposure_score_is_at_most_1_5() -> None:
