@@ -160,7 +160,8 @@ def _engine_status(e: LlamaEngine) -> pb.EngineStatus:
         requests_total=e.requests_total, slots=e.spec.slots, free_slots=e.free_slots,
         prefix_cache=pb.PrefixCacheStatus(
             max_cells=pc.max_cells, cells=pc.cells, entries=len(pc), hits=pc.hits,
-            misses=pc.misses, reused_tokens=pc.reused_tokens, evictions=pc.evictions))
+            misses=pc.misses, reused_tokens=pc.reused_tokens, evictions=pc.evictions,
+            bytes=e.prefix_cache_bytes))
 
 
 class AdminServicer(pb_grpc.AdminServicer):

@@ -202,7 +202,7 @@ class EngineStatus(_message.Message):
     def __init__(self, tiers: _Optional[_Iterable[str]] = ..., file_name: _Optional[str] = ..., state: _Optional[str] = ..., active_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., tokens_generated_total: _Optional[int] = ..., requests_total: _Optional[int] = ..., slots: _Optional[int] = ..., free_slots: _Optional[int] = ..., prefix_cache: _Optional[_Union[PrefixCacheStatus, _Mapping]] = ...) -> None: ...
 
 class PrefixCacheStatus(_message.Message):
-    __slots__ = ("max_cells", "cells", "entries", "hits", "misses", "reused_tokens", "evictions")
+    __slots__ = ("max_cells", "cells", "entries", "hits", "misses", "reused_tokens", "evictions", "bytes")
     MAX_CELLS_FIELD_NUMBER: _ClassVar[int]
     CELLS_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
@@ -210,6 +210,7 @@ class PrefixCacheStatus(_message.Message):
     MISSES_FIELD_NUMBER: _ClassVar[int]
     REUSED_TOKENS_FIELD_NUMBER: _ClassVar[int]
     EVICTIONS_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
     max_cells: int
     cells: int
     entries: int
@@ -217,7 +218,8 @@ class PrefixCacheStatus(_message.Message):
     misses: int
     reused_tokens: int
     evictions: int
-    def __init__(self, max_cells: _Optional[int] = ..., cells: _Optional[int] = ..., entries: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., reused_tokens: _Optional[int] = ..., evictions: _Optional[int] = ...) -> None: ...
+    bytes: int
+    def __init__(self, max_cells: _Optional[int] = ..., cells: _Optional[int] = ..., entries: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., reused_tokens: _Optional[int] = ..., evictions: _Optional[int] = ..., bytes: _Optional[int] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
     __slots__ = ("state", "version", "uptime_seconds", "in_flight_requests", "engines", "pass_through_stages", "central_breaker_state", "audit", "central_endpoints")

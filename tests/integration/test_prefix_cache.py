@@ -87,10 +87,12 @@ def test_a_repeated_prefix_is_reused_and_answers_the_same(
                 if x.startswith("appliance_prefix_cache_reused_tokens_total{"))
     assert float(line.rsplit(" ", 1)[1]) >= cache.reused_tokens - before
     line = next(x for x in text.splitlines() if x.startswith("appliance_prefix_cache_bytes{"))
-    assert float(line.rsplit(" ", 1)[1]) > 1_000_000  # a 650-token prompt's cells: ~10 MB
+    held = float(line.rsplit(" ", 1)[1])
+    assert held > 1_000_000  # a 650-token prompt's cells: ~10 MB
     with Client(server.address, timeout=30, credentials=Credentials(token=tokens["ops"])) as c:
         (engine,) = c.status().engines
     assert engine.prefix_cache.reused_tokens == cache.reused_tokens > 0
+    assert engine.prefix_cache.bytes == held  # nothing ran in between
     assert engine.prefix_cache.entries == len(cache) and engine.prefix_cache.max_cells == 4096
 
 
