@@ -37,6 +37,7 @@ def test_kill_9_at_random_points_loses_no_acknowledged_record(tmp_path: Path) ->
     private, _public, _fp = generate_officer_key(tmp_path)
     rng = random.Random(20261123)
     acked: list[str] = []
+    opened = 0  # runs killed after their open finished: each leaves a crash to recover
     for run in range(runs):
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.audit_crash_child", str(tmp_path), str(run)],
@@ -51,6 +52,7 @@ def test_kill_9_at_random_points_loses_no_acknowledged_record(tmp_path: Path) ->
         if proc.stdout is not None:
             proc.stdout.close()
         acked += [line.split()[1] for line in lines if line.startswith("ACK ")]
+        opened += "READY\n" in lines
     assert len(acked) > runs  # most runs got far enough to acknowledge something
 
     log = new_log(tmp_path, device=device, officer=load_officer_private(private))
@@ -64,7 +66,10 @@ def test_kill_9_at_random_points_loses_no_acknowledged_record(tmp_path: Path) ->
     missing = [a for a in acked if a not in present]
     assert [] == missing
     recoveries = sum(1 for s in report.segments for e in s.events if "crash recovery" in e)
-    assert recoveries >= runs // 2, recoveries
+    # Each of those crashes is recovered by the next open that completes (a later run's or
+    # the final session's), and those opens are distinct: one noted recovery each. (Not a
+    # share of all runs: how many die before their open ends depends on machine speed.)
+    assert recoveries >= opened > runs // 4, (recoveries, opened)
 
 
 def test_disk_full_fails_closed_and_resumes(tmp_path: Path) -> None:
