@@ -610,6 +610,8 @@ class LlamaEngine:
                  architecture=f.architecture, quantization=f.quantization,
                  slots=self.spec.slots, n_ctx_per_slot=self.spec.n_ctx,
                  n_threads=loaded.threads, n_gpu_layers=self.spec.n_gpu_layers,
+                 widened_q5_0_tensors=loaded.widened_tensors,
+                 widened_bytes=loaded.widened_bytes,
                  chat_template=f.chat_template is not None)
 
     def _unload(self) -> None:

@@ -47,9 +47,12 @@ def _backend() -> None:
 
 
 class Model:
-    def __init__(self, path: Path, n_gpu_layers: int) -> None:
+    def __init__(self, path: Path, n_gpu_layers: int, *, use_mmap: bool = True) -> None:
         _backend()
         params = ll.llama_model_default_params()
+        # Without mmap llama.cpp reads the weights into its own buffers: the file (a memfd
+        # for a widened model) may be closed once the model is loaded.
+        params.use_mmap = use_mmap
         # -1 means "all layers"; llama.cpp clamps any count above the model's layer count.
         params.n_gpu_layers = 2**31 - 1 if n_gpu_layers < 0 else n_gpu_layers
         self.ptr = ll.llama_model_load_from_file(str(path).encode(), params)
