@@ -18,6 +18,10 @@ daemon's ``GenerateStream`` with ``prompt``), greedy, repetitions interleaved:
   ``cache_prompt``, the daemon's ``GenerateStream`` with ``messages``), where the daemon's PII
   analysis cache applies per message; plus the daemon's own uncached TTFT for that request.
 
+The daemon widens the file's Q5_0 weights to Q8_0 at load (``widen_q5_0 = "auto"``, the same
+numbers in a layout llama.cpp's CPU kernels multiply faster); llama-server loads the file as
+it is. ``--no-widen`` turns that off, to compare the same tensor types.
+
 With ``--only-prefill`` the ratios of each repetition's pair also get a 95 % bootstrap
 interval of their median: on a machine whose speed drifts by a few per cent, that says
 whether a ratio near 1.0 is a difference at all.
@@ -268,6 +272,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-prefix-cache", action="store_true",
                     help="the daemon without its KV prefix cache (sliding-window layers then "
                          "keep only their window, as llama-server's do)")
+    ap.add_argument("--no-widen", action="store_true",
+                    help="the daemon with widen_q5_0 = \"off\" (its Q5_0 weights as the file "
+                         "has them, as llama-server loads them)")
     ap.add_argument("--analysis-cache", type=int, default=None, metavar="ENTRIES",
                     help="the daemon's pii.analysis_cache_entries (0: off; default: its own)")
     return ap.parse_args(argv)
@@ -282,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     model, _sha = ensure_default_model(work / "models")
     pii = {} if args.analysis_cache is None else {
         "pii": f"analysis_cache_entries = {args.analysis_cache}"}
-    models = "slots = 8" + ("\nprefix_cache_cells = 0" if args.no_prefix_cache else "")
+    models = "slots = 8" + ("\nprefix_cache_cells = 0" if args.no_prefix_cache else "") + (
+        '\nwiden_q5_0 = "off"' if args.no_widen else "")
     daemon = Daemon(work, write_config(work / "appliance.toml", model, models=models, **pii))
     daemon.wait_for("ready")
     port = _port()
@@ -330,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         # that holds 1.0 says parity, not faster or slower.
         out["daemon_vs_llama_server_paired_median_ci95"] = {
             k: bootstrap_ci(v) for k, v in paired.items()}
-        out["config"] = {"reps": args.reps, "prefix_cache": not args.no_prefix_cache}
+        out["config"] = {"reps": args.reps, "prefix_cache": not args.no_prefix_cache,
+                         "widen_q5_0": "off" if args.no_widen else "auto"}
         print(json.dumps(out, indent=2))
         return 0
     keys = [] if args.only_messages else [
@@ -354,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
             d["messages_chat_ttft_ms"]["10"] / d["messages_chat_ttft_ms"]["1"], 3)}
     out["config"] = {"model": model.name, "slots": SLOTS, "n_ctx_per_slot": N_CTX,
                      "threads": THREADS, "reps": args.reps, "max_tokens": args.max_tokens,
+                     "widen_q5_0": "off" if args.no_widen else "auto",
                      "llama_server": str(binary)}
     print(json.dumps(out, indent=2))
     return 0

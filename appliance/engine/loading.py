@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 from appliance.config import ModelConfig
 from appliance.engine.chat import ChatRenderer
 from appliance.engine.default_model import sha256_file
@@ -15,6 +17,8 @@ from appliance.engine.lowlevel import Context, Model
 from appliance.engine.widen import extra_bytes, widen
 from appliance.errors import ConfigError, ModelError
 from appliance.generation import BUILTIN_TEMPLATES
+
+log = structlog.get_logger("appliance.loading")
 
 # Compute buffers and allocator slack on top of weights and KV cache, as a share of the sum.
 _MEMORY_MARGIN = 1.25
@@ -50,9 +54,18 @@ def load_model(spec: ModelConfig, path: Path, tiers: Sequence[str],
                          path=str(path))
     grow = _widen_growth(spec, path)
     progress(f"loading {path.name} for {'+'.join(tiers)}")
+    widened = None
     if grow:
         progress(f"widening the Q5_0 tensors of {path.name} to Q8_0 (+{grow >> 20} MiB)")
-        widened = widen(path)
+        try:
+            widened = widen(path)
+        except ModelError as exc:
+            if spec.widen_q5_0 == "on":
+                raise
+            # Only an optimisation: the file as it is serves the same answers.
+            log.warning("widen_q5_0_failed", path=str(path), error=str(exc))
+            grow = 0
+    if widened is not None:
         try:
             model = Model(widened.path, spec.n_gpu_layers, use_mmap=False)
         finally:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import llama_cpp as ll
 import numpy as np
+import pytest
 
 from appliance.config import ModelConfig
 from appliance.engine.loading import Loaded, load_model
@@ -60,3 +61,24 @@ def test_widened_weights_give_the_same_logits_bit_for_bit(model_path: Path) -> N
         for loaded in (plain, widened):
             loaded.ctx.close()
             loaded.model.close()
+
+
+def test_a_failed_widening_loads_the_file_as_it_is_unless_on(
+        model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Widening is only an optimisation: under "auto" a failure (no memfd here, say) loads
+    the file's own types; "on" was asked for explicitly and fails the load."""
+    from appliance.engine import loading
+    from appliance.errors import ModelError
+
+    def fail(path: Path) -> None:
+        raise ModelError(f"cannot widen the Q5_0 tensors of {path}: no memfd", path=str(path))
+
+    monkeypatch.setattr(loading, "widen", fail)
+    loaded = _load(model_path, "auto")
+    try:
+        assert (loaded.widened_tensors, loaded.widened_bytes) == (0, 0)
+    finally:
+        loaded.ctx.close()
+        loaded.model.close()
+    with pytest.raises(ModelError, match="no memfd"):
+        _load(model_path, "on")
