@@ -75,7 +75,7 @@ def load_model(spec: ModelConfig, path: Path, tiers: Sequence[str],
         model, tensors = Model(path, spec.n_gpu_layers), 0
     ctx: Context | None = None
     try:
-        _check_memory(model, spec, path, tiers[0], path.stat().st_size + grow)
+        _check_memory(model, spec, tiers[0], path.stat().st_size + grow)
         threads = spec.resolved_threads()
         ctx = Context(model, spec.slots, spec.n_ctx, spec.n_batch, threads,
                       n_ubatch=spec.resolved_ubatch())
@@ -122,8 +122,7 @@ def _widen_growth(spec: ModelConfig, path: Path) -> int:
     return grow
 
 
-def _check_memory(model: Model, spec: ModelConfig, path: Path, tier: str,
-                  weights: int) -> None:
+def _check_memory(model: Model, spec: ModelConfig, tier: str, weights: int) -> None:
     """Refuse a context whose KV cache cannot fit in this machine's memory."""
     kv = model.kv_bytes_per_token() * (spec.n_ctx * spec.slots + spec.prefix_cache_cells)
     need = int((weights + kv) * _MEMORY_MARGIN)
