@@ -14,7 +14,7 @@ from appliance.engine.chat import ChatRenderer
 from appliance.engine.default_model import sha256_file
 from appliance.engine.facts import ModelFacts, quantization_name
 from appliance.engine.lowlevel import Context, Model
-from appliance.engine.widen import extra_bytes, widen
+from appliance.engine.widen import Layout, file_layout, widen
 from appliance.errors import ConfigError, ModelError
 from appliance.generation import BUILTIN_TEMPLATES
 
@@ -52,13 +52,14 @@ def load_model(spec: ModelConfig, path: Path, tiers: Sequence[str],
     if expected_sha256 and sha != expected_sha256:
         raise ModelError(f"{path} has SHA-256 {sha}, the configuration pins {expected_sha256}",
                          path=str(path))
-    grow = _widen_growth(spec, path)
+    layout = _widen_layout(spec, path)
+    grow = layout.growth() if layout is not None else 0
     progress(f"loading {path.name} for {'+'.join(tiers)}")
     widened = None
     if grow:
         progress(f"widening the Q5_0 tensors of {path.name} to Q8_0 (+{grow >> 20} MiB)")
         try:
-            widened = widen(path)
+            widened = widen(path, layout)
         except ModelError as exc:
             if spec.widen_q5_0 == "on":
                 raise
@@ -106,20 +107,22 @@ def _describe(model: Model, spec: ModelConfig, path: Path,
     return ChatRenderer(template, bos_token=bos_text, eos_token=eos_text), bos_text, facts
 
 
-def _widen_growth(spec: ModelConfig, path: Path) -> int:
-    """The bytes widening ``path``'s Q5_0 tensors adds, when ``spec`` widens them; else 0."""
+def _widen_layout(spec: ModelConfig, path: Path) -> Layout | None:
+    """``path``'s GGUF layout when ``spec`` widens its Q5_0 tensors (it has some); else None."""
     if spec.widen_q5_0 == "off" or (spec.widen_q5_0 == "auto" and spec.n_gpu_layers != 0):
-        return 0
+        return None
     try:
-        grow = extra_bytes(path)
+        layout = file_layout(path)
     except (OSError, ValueError) as exc:
         if spec.widen_q5_0 == "auto":
-            return 0  # llama.cpp says what is wrong with the file when it loads it
+            return None  # llama.cpp says what is wrong with the file when it loads it
         raise ModelError(f"cannot read the GGUF header of {path}: {exc}",
                          path=str(path)) from exc
-    if spec.widen_q5_0 == "auto" and grow > _WIDEN_AUTO_GROWTH * path.stat().st_size:
-        return 0
-    return grow
+    grow = layout.growth()
+    if not grow or (spec.widen_q5_0 == "auto"
+                    and grow > _WIDEN_AUTO_GROWTH * path.stat().st_size):
+        return None
+    return layout
 
 
 def _check_memory(model: Model, spec: ModelConfig, tier: str, weights: int) -> None:

@@ -58,8 +58,10 @@ class Layout:
     tensors: tuple[Tensor, ...]
     data_start: int
 
-    def q5_0_bytes(self) -> int:
-        return sum(t.size for t in self.tensors if t.type == Q5_0)
+    def growth(self) -> int:
+        """How many bytes widening the Q5_0 tensors adds (0: there are none)."""
+        blocks = sum(t.size for t in self.tensors if t.type == Q5_0) // _Q5_0_BLOCK
+        return blocks * (_Q8_0_BLOCK - _Q5_0_BLOCK)
 
 
 class _Reader:
@@ -175,21 +177,24 @@ class Widened:
             self.fd = -1
 
 
+def file_layout(path: Path) -> Layout:
+    """The layout of the GGUF at ``path`` (OSError, ValueError)."""
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        return read_layout(buf)
+
+
 def extra_bytes(path: Path) -> int:
     """How many bytes widening the file's Q5_0 tensors would add (0: it has none)."""
-    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-        return _extra(read_layout(buf).q5_0_bytes())
+    return file_layout(path).growth()
 
 
-def _extra(q5_bytes: int) -> int:
-    return q5_bytes // _Q5_0_BLOCK * (_Q8_0_BLOCK - _Q5_0_BLOCK)
-
-
-def widen(path: Path) -> Widened:
-    """``path`` with its Q5_0 tensors as Q8_0, in a new memfd. ModelError when it cannot."""
+def widen(path: Path, layout: Layout | None = None) -> Widened:
+    """``path`` with its Q5_0 tensors as Q8_0, in a new memfd; ``layout``, when given, is
+    the file's (from :func:`file_layout`: the header is not parsed again). ModelError when
+    it cannot."""
     try:
         with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            layout = read_layout(buf)
+            layout = layout or read_layout(buf)
             fd = os.memfd_create("llm-appliance-widened-model", os.MFD_CLOEXEC)
             try:
                 with os.fdopen(os.dup(fd), "wb", buffering=1 << 20) as out:
@@ -200,7 +205,7 @@ def widen(path: Path) -> Widened:
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot widen the Q5_0 tensors of {path}: {exc}",
                          path=str(path)) from exc
-    return Widened(fd, n, _extra(layout.q5_0_bytes()), size)
+    return Widened(fd, n, layout.growth(), size)
 
 
 def _write(buf: mmap.mmap, layout: Layout, out: BinaryIO) -> tuple[int, int]:

@@ -70,7 +70,7 @@ def test_a_failed_widening_loads_the_file_as_it_is_unless_on(
     from appliance.engine import loading
     from appliance.errors import ModelError
 
-    def fail(path: Path) -> None:
+    def fail(path: Path, _layout: object = None) -> None:
         raise ModelError(f"cannot widen the Q5_0 tensors of {path}: no memfd", path=str(path))
 
     monkeypatch.setattr(loading, "widen", fail)
