@@ -177,6 +177,42 @@ def signed_body(seq: int, doc: dict[str, Any], sign: Ed25519PrivateKey,
     return out
 
 
+#: Domain separation of the statement by which a retiring device key hands the log over.
+ROTATION_CONTEXT = b"llm-appliance audit v1 device rotation|"
+
+
+def rotation_statement(old: Ed25519PrivateKey, new: Ed25519PublicKey, segment: int,
+                       prev: dict[str, Any] | None, time: float) -> dict[str, Any]:
+    """The ``rotation`` field of the first header a new device key signs: the old key says
+    which key continues the log, from which segment and after which link (no secrets)."""
+    doc = {"old_appliance_id": fingerprint(old.public_key()),
+           "old_device_pub": raw_public(old.public_key()).hex(),
+           "new_appliance_id": fingerprint(new), "new_device_pub": raw_public(new).hex(),
+           "segment": segment, "prev": prev, "time": time}
+    return {**doc, "sig": b64(old.sign(ROTATION_CONTEXT + canonical(doc)))}
+
+
+def rotation_from(header: dict[str, Any]) -> str | None:
+    """The appliance_id a header's ``rotation`` statement hands the log over from, when the
+    statement is signed by that (old) device key and names this header's key, segment and
+    link; None when there is no statement or it does not verify."""
+    st = header.get("rotation")
+    if not isinstance(st, dict):
+        return None
+    doc = {k: v for k, v in st.items() if k != "sig"}
+    if doc.get("new_device_pub") != header.get("device_pub") \
+            or doc.get("new_appliance_id") != header.get("appliance_id") \
+            or doc.get("segment") != header.get("segment") or doc.get("prev") != header.get("prev"):
+        return None
+    try:
+        old = Ed25519PublicKey.from_public_bytes(bytes.fromhex(doc["old_device_pub"]))
+        old.verify(unb64(st["sig"]), ROTATION_CONTEXT + canonical(doc))
+    except (KeyError, TypeError, AttributeError, ValueError, InvalidSignature):
+        return None
+    old_id = fingerprint(old)
+    return old_id if doc.get("old_appliance_id") == old_id else None
+
+
 @dataclass(frozen=True)
 class Frame:
     offset: int

@@ -220,6 +220,12 @@ def _segment_findings(report: Report) -> list[tuple[str, str]]:
 def integrity(report: Report, anchors: Path | None) -> dict[str, Any]:
     """The verdict in words: level (ok, warn, bad), a headline, and one line per finding."""
     findings = _segment_findings(report)
+    for p in report.problems:  # the log as a whole: a garbled anchor line hides a deletion
+        findings.append(("bad", f"{p.kind}: {p.detail}"))
+    for r in report.rotations:
+        findings.append(("info", f"device key rotated at segment {r['segment']}: appliance "
+                                 f"{r['from']} handed the log over to {r['to']} (a statement "
+                                 f"signed by the old key)"))
     if report.unexplained:
         findings.append(("bad", f"{len(report.unexplained)} request(s) began without an end "
                                 "record and the log does not say why"))

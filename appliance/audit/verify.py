@@ -11,6 +11,13 @@ Verdicts per segment (see ``security/AUDIT_FORMAT.md``):
 ``UNANCHORED_TAIL`` (newest records not yet covered by a checkpoint) · ``KEY_MISMATCH`` (another
 appliance, or not sealed to this officer key) · ``ROLLBACK`` (an older copy of the log, or of a
 segment, stands where a newer one was).
+
+Findings about the log as a whole (:class:`Problem`) make it not valid too:
+``ANCHOR_MALFORMED`` (a line of the anchor file is not an anchor: garbled, edited or cut).
+
+The appliance's identity may change only through ``appliance audit rotate-device-key``: the
+first header the new device key signs carries a statement signed by the old one
+(:func:`appliance.audit.format.rotation_from`); any other change of key is ``KEY_MISMATCH``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -52,13 +59,33 @@ class SegmentReport:
             self.status, self.detail, self.seq = status, detail, seq
 
 
+#: Malformed anchor lines listed one by one; beyond this, one entry counts the rest.
+MAX_LISTED_PROBLEMS = 100
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A finding about the log as a whole rather than one segment: its ``kind``, where (the
+    anchor file's line number) and why. Never the offending text, which an attacker wrote."""
+
+    kind: str
+    detail: str
+    line: int | None = None
+    #: How many findings this entry stands for (more than 1: the ones not listed).
+    count: int = 1
+
+
 @dataclass
 class Report:
     dir: str
+    #: The appliance's identity: after a device key rotation, the newest one.
     appliance_id: str | None
     decrypted: bool
     anchors_checked: int = 0
     segments: list[SegmentReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: Device key rotations, oldest first: ``{segment, from, to, time}``.
+    rotations: list[dict[str, Any]] = field(default_factory=list)
     #: With the officer's key: requests whose begin record has no end record, each with its
     #: segment and why, when the log says why ("in_flight": its segment is still open;
     #: "crash": its segment was closed by crash recovery; "" : nothing explains it).
@@ -66,7 +93,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return bool(self.segments) and all(s.status in OK_VERDICTS for s in self.segments)
+        return bool(self.segments) and all(s.status in OK_VERDICTS for s in self.segments) \
+            and not self.problems
 
     @property
     def unexplained(self) -> list[dict[str, Any]]:
@@ -77,6 +105,16 @@ class Report:
         counts = Counter(s.status for s in self.segments)
         verdict = "VALID" if self.ok else "NOT VALID"
         text = f"{verdict}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        kinds: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            kinds.setdefault(p.kind, []).append(p)
+        for kind, found in kinds.items():
+            lines = [str(p.line) for p in found if p.line is not None]
+            where = f" (anchor file line {', '.join(lines[:10])}" \
+                f"{' ...' if len(lines) > 10 else ''})" if lines else ""
+            text += f"; {sum(p.count for p in found)} {kind}{where}"
+        for r in self.rotations:
+            text += f"; device key rotated at segment {r['segment']} ({r['from']} -> {r['to']})"
         if self.unended:
             text += (f"; {len(self.unended)} requests began without an end record "
                      f"({len(self.unexplained)} unexplained)")
@@ -86,6 +124,7 @@ class Report:
         return {"dir": self.dir, "appliance_id": self.appliance_id, "ok": self.ok,
                 "decrypted": self.decrypted, "anchors_checked": self.anchors_checked,
                 "summary": self.summary, "segments": [asdict(s) for s in self.segments],
+                "problems": [asdict(p) for p in self.problems], "rotations": self.rotations,
                 "unended": self.unended}
 
 
@@ -122,8 +161,7 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa
     second checks each segment in order and lets its frames go."""
     segs = _read_headers(directory)
     if appliance_id is None:
-        ids = Counter(p.header.doc.get("appliance_id") for p in segs.values() if p.header)
-        appliance_id = ids.most_common(1)[0][0] if ids else None
+        appliance_id = _first_identity(segs)
     report = Report(str(directory), appliance_id, decrypted=officer is not None)
 
     deleted_upto, deleted_hash = _retention(segs)
@@ -132,7 +170,8 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa
     last = max(segs)
     ends = _Ends(on_record)
     log = _Log(appliance_id, officer, ends if officer is not None else on_record,
-               deleted_upto, deleted_hash)
+               deleted_upto, deleted_hash, identities={appliance_id} if appliance_id else set(),
+               rotations=report.rotations)
     prev: _Parsed | None = None
     for number in range(1, last + 1):
         if number not in segs:
@@ -160,8 +199,9 @@ def verify_dir(directory: Path, officer: X25519PrivateKey | None = None,  # noqa
         if on_segment is not None:
             on_segment(rep)
         prev = p
+    report.appliance_id = log.appliance_id
     if anchors is not None:
-        report.anchors_checked = _check_anchors(anchors, segs, report, appliance_id,
+        report.anchors_checked = _check_anchors(anchors, segs, report, log.identities,
                                                 deleted_upto)
     report.unended = ends.report(report.segments, last)
     return report
@@ -217,6 +257,30 @@ class _Ends:
         return out
 
 
+def _first_identity(segs: dict[int, _Parsed]) -> str | None:
+    """The appliance_id the log begins with: the one most headers descend from, following
+    the rotation statements that verify back to the first device key."""
+    parent: dict[str, str] = {}
+    ids: list[str] = []
+    for p in segs.values():
+        if p.header is None or not isinstance(p.header.doc.get("appliance_id"), str):
+            continue
+        ids.append(p.header.doc["appliance_id"])
+        old = fmt.rotation_from(p.header.doc)
+        if old is not None:
+            parent.setdefault(ids[-1], old)
+
+    def root(ident: str) -> str:
+        seen = {ident}
+        while ident in parent and parent[ident] not in seen:
+            ident = parent[ident]
+            seen.add(ident)
+        return ident
+
+    counts = Counter(root(i) for i in ids)
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def _retention(segs: dict[int, _Parsed]) -> tuple[int | None, str | None]:
     """The highest ``deleted_upto`` any header or tombstone vouches for."""
     best: tuple[int | None, str | None] = (None, None)
@@ -246,6 +310,10 @@ class _Log:
     on_record: RecordSink | None
     deleted_upto: int | None
     deleted_hash: str | None
+    #: Every appliance_id the log has been handed over to so far (anchors name any of them).
+    identities: set[str] = field(default_factory=set)
+    #: Where the rotations found go (the report's list).
+    rotations: list[dict[str, Any]] = field(default_factory=list)
     #: Signed header bytes seen so far -> the segment they were found in (replays).
     seen_headers: dict[bytes, int] = field(default_factory=dict)
 
@@ -274,16 +342,16 @@ def _check(p: _Parsed, rep: SegmentReport, prev: _Parsed | None, is_last: bool,
 
 def _check_header(p: _Parsed, header: fmt.Signed, rep: SegmentReport, log: _Log) -> bool:
     """The header: signed by the device and by the segment's first one-time key, for this
-    appliance, not a replay of another segment's."""
+    appliance (or handed over to a new device key by a rotation statement the old key
+    signed), not a replay of another segment's."""
     h = header.doc
     device = _pub(h.get("device_pub"))
     if device is None or fmt.fingerprint(device) != h.get("appliance_id") \
             or not header.verify_device(device):
         rep.flag("TAMPERED", "segment header's device signature does not verify", 0)
         return False
-    if h.get("appliance_id") != log.appliance_id:
-        rep.flag("KEY_MISMATCH", f"segment was written by appliance {h.get('appliance_id')}, "
-                 f"not {log.appliance_id}", 0)
+    ok, rotated_from = _handover(h, rep, log)
+    if not ok:
         return False
     signed_bytes = header.signed
     if signed_bytes in log.seen_headers or h.get("segment") != p.number:
@@ -299,7 +367,38 @@ def _check_header(p: _Parsed, header: fmt.Signed, rep: SegmentReport, log: _Log)
     if key is None or not header.verify(key):
         rep.flag("TAMPERED", "segment header's one-time signature does not verify", 0)
         return False
+    if rotated_from is not None:
+        new = str(h["appliance_id"])
+        log.appliance_id = new
+        log.identities.add(new)
+        log.rotations.append({"segment": p.number, "from": rotated_from, "to": new,
+                              "time": h.get("time")})
+        rep.events.append(f"device key rotated: appliance {rotated_from} -> {new} (statement "
+                          f"signed by the old key)")
+        rep.detail = f"device key rotated from appliance {rotated_from} to {new}"
     return True
+
+
+def _handover(h: dict[str, Any], rep: SegmentReport, log: _Log) -> tuple[bool, str | None]:
+    """Whether the header is this appliance's: its key is the current one, or a rotation
+    statement signed by the current one hands the log over to it (then also the old id)."""
+    if "rotation" not in h:
+        if h.get("appliance_id") == log.appliance_id:
+            return True, None
+        rep.flag("KEY_MISMATCH", f"segment was written by appliance {h.get('appliance_id')}, "
+                 f"not {log.appliance_id} (a device key changed without appliance audit "
+                 f"rotate-device-key, or another appliance's segment)", 0)
+        return False, None
+    rotated_from = fmt.rotation_from(h)
+    if rotated_from is None:
+        rep.flag("TAMPERED", "device key rotation statement does not verify (not signed by "
+                 "the old device key, or not for this segment)", 0)
+        return False, None
+    if rotated_from != log.appliance_id:
+        rep.flag("KEY_MISMATCH", f"rotation hands over from appliance {rotated_from}, not "
+                 f"{log.appliance_id}", 0)
+        return False, None
+    return True, rotated_from
 
 
 def _check_link(p: _Parsed, h: dict[str, Any], rep: SegmentReport, prev: _Parsed | None,
@@ -467,17 +566,25 @@ def _check_end(p: _Parsed, rep: SegmentReport, walk: _Walk, is_last: bool, log: 
 
 
 def _check_anchors(path: Path, segs: dict[int, _Parsed], report: Report,
-                   appliance_id: str | None, deleted_upto: int | None) -> int:
-    """Every checkpoint the external sink received must still be in the log, unchanged."""
+                   identities: set[str], deleted_upto: int | None) -> int:
+    """Every checkpoint the external sink received must still be in the log, unchanged.
+
+    Every line that is not blank must be an anchor: one that is garbled, edited or cut is a
+    finding (``ANCHOR_MALFORMED``), never skipped, since skipping it would hide the newest
+    segment's deletion. Anchors of other appliances (a shared file) are checked for form,
+    then left out."""
     by_number = {r.segment: r for r in report.segments}
     checked = 0
-    for line in _anchor_lines(path):
-        if line.get("appliance_id") != appliance_id:
+    malformed: list[Problem] = []
+    for number_of_line, anchor, why in _anchor_lines(path):
+        if anchor is None:
+            malformed.append(Problem("ANCHOR_MALFORMED", f"anchor file line "
+                                     f"{number_of_line}: {why}", number_of_line))
             continue
-        number, seq = line.get("segment"), line.get("seq")
-        if not isinstance(number, int) or not isinstance(seq, int):
+        if anchor.appliance_id not in identities:
             continue
         checked += 1
+        number, seq = anchor.segment, anchor.seq
         if deleted_upto is not None and number <= deleted_upto:
             continue
         rep = by_number.get(number)
@@ -491,30 +598,72 @@ def _check_anchors(path: Path, segs: dict[int, _Parsed], report: Report,
         if p is None:
             continue
         body = p.checkpoints.get(seq)
-        try:
-            anchored = fmt.unb64(line.get("checkpoint", ""))
-        except ValueError:
-            continue
         if body is None:
             rep.flag("ROLLBACK", f"anchored checkpoint at seq {seq} is no longer in the log "
                      f"(truncated or replaced by an older copy)", seq)
-        elif body != anchored:
+        elif body != anchor.body:
             rep.flag("TAMPERED", f"checkpoint at seq {seq} differs from its anchor", seq)
     report.segments.sort(key=lambda r: r.segment)
+    report.problems.extend(malformed[:MAX_LISTED_PROBLEMS])
+    if len(malformed) > MAX_LISTED_PROBLEMS:
+        rest = len(malformed) - MAX_LISTED_PROBLEMS
+        report.problems.append(Problem("ANCHOR_MALFORMED", f"{rest} more malformed anchor "
+                                       f"lines", count=rest))
     return checked
 
 
-def _anchor_lines(path: Path) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Anchor:
+    appliance_id: str
+    segment: int
+    seq: int
+    #: The checkpoint frame's body, as the writer signed it.
+    body: bytes
+
+
+#: What precedes the JSON of an anchor line copied from syslog.
+SYSLOG_MARK = "AUDIT_CHECKPOINT "
+
+
+def _anchor_lines(path: Path) -> Iterator[tuple[int, _Anchor | None, str]]:
+    """Each line that is not blank: its number, the anchor or None, and why not."""
     with path.open(encoding="utf-8", errors="replace") as fh:
-        for raw in fh:
-            text = raw.strip()
-            if text.startswith("AUDIT_CHECKPOINT "):  # copied from syslog
-                text = text[len("AUDIT_CHECKPOINT "):]
-            elif "AUDIT_CHECKPOINT " in text:
-                text = text.split("AUDIT_CHECKPOINT ", 1)[1]
-            try:
-                doc = json.loads(text)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(doc, dict):
-                yield doc
+        for number, raw in enumerate(fh, start=1):
+            # NUL bytes: what a power loss leaves where the file system allocated but never
+            # wrote; a line of them alone is blank.
+            text = raw.strip(" \t\r\n\0")
+            if text:
+                anchor, why = _parse_anchor(text.split(SYSLOG_MARK, 1)[-1])
+                yield number, anchor, why
+
+
+def _parse_anchor(text: str) -> tuple[_Anchor | None, str]:  # noqa: PLR0911 - one per defect
+    """An anchor line's JSON, checked for form and against the checkpoint it carries."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        return None, "not JSON"
+    if not isinstance(doc, dict):
+        return None, "not a JSON object"
+    ident, number, seq = doc.get("appliance_id"), doc.get("segment"), doc.get("seq")
+    if not isinstance(ident, str) or not ident:
+        return None, "no appliance_id"
+    if not _positive(number) or not _positive(seq):
+        return None, "segment or seq is not a positive integer"
+    try:
+        body = fmt.unb64(doc["checkpoint"])
+    except (KeyError, AttributeError, ValueError):
+        return None, "checkpoint is missing or not base64"
+    cp = fmt.parse_signed(fmt.Frame(0, fmt.CHECKPOINT, body), with_device=False)
+    if cp is None or cp.doc.get("type") != "checkpoint":
+        return None, "checkpoint is not a signed checkpoint"
+    d = cp.doc
+    if (d.get("appliance_id"), d.get("segment"), d.get("seq")) != (ident, number, seq) \
+            or fmt.SEQ.unpack_from(body)[0] != seq:
+        return None, "appliance_id, segment or seq differ from the checkpoint it carries"
+    return _Anchor(ident, number, seq, body), ""
+
+
+def _positive(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
