@@ -97,8 +97,9 @@ class PermissionDenied(RequestError):
 
 class Overloaded(RequestError):
     """RESOURCE_EXHAUSTED. ``reason``: ``capacity`` (no slot and nowhere to overflow),
-    ``queue_full``, ``rate_limit``, ``concurrency_limit``, ``quota`` (a day or month budget),
-    ``central_failed``."""
+    ``queue_full``, ``fair_share`` (a waiting request turned away for another caller's: its
+    identity held more than its share of the queue), ``rate_limit``, ``concurrency_limit``,
+    ``quota`` (a day or month budget), ``central_failed``."""
 
     def __init__(self, message: str, *, retry_after: float, reason: str = "capacity",
                  **context: Any) -> None:

@@ -18,6 +18,7 @@ import structlog
 from appliance.access import RateLimits
 from appliance.audit.stage import AuditStage
 from appliance.config import Config
+from appliance.engine.grammar_check import CHECKER as GRAMMARS
 from appliance.engine.types import Registry
 from appliance.errors import ApplianceError, Unavailable
 from appliance.privacy.stage import PrivacyStage
@@ -112,6 +113,7 @@ class Pipeline:
         info = flight.info
         check_deadline(flight.deadline)
         sampling = validate(params, self._config.limits)
+        await GRAMMARS.check(sampling.grammar)
         flight.counted = admit(params, info, self.limits)
         self._placer.precheck(params, info)
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)

@@ -35,6 +35,7 @@ import codecs
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,6 +47,7 @@ from appliance.config import ModelConfig, ReserveConfig
 from appliance.engine.budget import CLOSE_REASONING, ReasoningBudget
 from appliance.engine.chat import ChatRenderer
 from appliance.engine.facts import ModelFacts
+from appliance.engine.grammar_check import start_thread
 from appliance.engine.loading import load_model
 from appliance.engine.lowlevel import Context, Model, Sampler, SavedSeq
 from appliance.engine.prefix_cache import PrefixCache
@@ -189,9 +191,8 @@ class LlamaEngine:
             else:
                 loaded.set_exception(exc)
 
-        self._thread = threading.Thread(target=self._run, args=(loop, report),
-                                        name=f"engine-{self.name}", daemon=True)
-        self._thread.start()
+        # A large stack: llama.cpp parses output grammars on this thread, recursively.
+        self._thread = start_thread(self._run, args=(loop, report), name=f"engine-{self.name}")
         await loaded
 
     async def close(self) -> None:
@@ -276,9 +277,12 @@ class LlamaEngine:
         """(queue full, predicted wait in seconds) for a request of ``owner`` at ``priority``
         arriving now (:meth:`appliance.engine.scheduler.Scheduler.admission`)."""
         with self._cv:
-            return self._queue.admission([s.started for s in self._running],
-                                         self._queue.reserved(owner, priority),
-                                         self._running_others())
+            return self._queue.admission([s.started for s in self._running], owner, priority,
+                                         self._running_others(), self._owners_running())
+
+    def _owners_running(self) -> Counter[str]:
+        """Running requests per owner (under the lock)."""
+        return Counter(s.job.owner for s in self._running)
 
     def _running_others(self) -> int:
         """Running requests outside the reserved class (under the lock)."""
@@ -305,9 +309,8 @@ class LlamaEngine:
         if max_queue_wait is not None:
             job.queue_deadline = job.queued_at + max_queue_wait
         with self._cv:
-            self._queue.push(job, len(self._running),
-                             sum(1 for s in self._running if s.job.owner == owner),
-                             self._running_others())
+            self._queue.push(job, len(self._running), self._running_others(),
+                             self._owners_running())
             self._cv.notify()
         try:
             while True:

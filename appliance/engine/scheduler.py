@@ -6,6 +6,14 @@ across callers: a request ranks by how many requests its caller already has runn
 waiting, so one caller's flood queues behind everyone else's first request instead of in
 front of it; first come first served among equal ranks.
 
+A full queue is shared fairly too. A caller may fill every place while nobody else wants one
+(the capacity is not left idle for a static per-caller cap), but when another caller's request
+finds the queue full, the waiting request of the caller holding the most places (running and
+waiting), its last in line, is turned away (RESOURCE_EXHAUSTED, reason ``fair_share``) to make
+room — as long as that caller holds at least two places more than the newcomer's. A flood
+therefore never makes another caller's request fail: it waits for the next slot that frees,
+at most one request's service time once it is first in line.
+
 Reserved capacity (``[capacity.<tier>]``, :class:`ReserveConfig`): requests of the reserved
 class (named identities, or a priority and more urgent) rank before all others, so one of them
 takes the next slot that frees — the engine admits at every decode step, so within one step
@@ -24,8 +32,8 @@ import heapq
 import itertools
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from appliance.config import ReserveConfig
@@ -96,7 +104,8 @@ class Scheduler:
 
     def full(self, running: int, reserved: bool = False,
              running_others: int | None = None) -> bool:
-        """Whether a request (of the reserved class or not) would be turned away now."""
+        """Whether every place is taken for a request (of the reserved class or not), before
+        any fair-share room is made (:meth:`turned_away`)."""
         if len(self._pending) >= self.queue_limit + max(self.slots - running, 0):
             return True
         r = self.reserve
@@ -106,23 +115,65 @@ class Scheduler:
         return others_waiting >= max(self.queue_limit - r.reserved_queue, 0) \
             + self._others_free(running, running_others)
 
-    def push(self, job: Job, running: int, owner_running: int = 0,
-             running_others: int | None = None) -> None:
-        """Queue ``job``, or RESOURCE_EXHAUSTED when the queue is full. ``owner_running``:
-        how many of its owner's requests hold a slot now; ``running_others``: how many running
-        requests are outside the reserved class."""
-        waiting = len(self._pending)
+    def _places(self, owners_running: Mapping[str, int]) -> Counter[str]:
+        """Places each owner holds: its running requests and its waiting ones."""
+        places = Counter(owners_running)
+        places.update(entry[-1].owner for entry in self._pending)
+        return places
+
+    def _victim(self, owner: str, priority: int, reserved: bool,
+                places: Counter[str]) -> int | None:
+        """Index of the waiting request to turn away so that one of ``owner`` fits (see the
+        module docstring), or None when no caller holds more than its share."""
+        best: tuple[int, tuple[int, int, int, int]] | None = None
+        found = None
+        for i, entry in enumerate(self._pending):
+            cls, prio, owned, arrival, job = entry
+            if job.owner == owner or prio < priority or cls < (0 if reserved else 1) \
+                    or places[job.owner] <= places[owner] + 1:
+                continue
+            rank = (places[job.owner], (cls, prio, owned, arrival))
+            if best is None or rank > best:
+                best, found = rank, i
+        return found
+
+    def turned_away(self, running: int, owner: str = "", priority: int = 0,
+                    running_others: int | None = None,
+                    owners_running: Mapping[str, int] | None = None) -> bool:
+        """Whether a request of ``owner`` at ``priority`` would be refused now: every place is
+        taken and nobody holds more than a fair share of them."""
+        reserved = self.reserved(owner, priority)
+        return self.full(running, reserved, running_others) and self._victim(
+            owner, priority, reserved, self._places(owners_running or {})) is None
+
+    def push(self, job: Job, running: int, running_others: int | None = None,
+             owners_running: Mapping[str, int] | None = None) -> None:
+        """Queue ``job``, or RESOURCE_EXHAUSTED when the queue is full and no caller holds
+        more than its share. ``running_others``: how many running requests are outside the
+        reserved class; ``owners_running``: how many each owner has running."""
         reserved = self.reserved(job.owner, job.priority)
+        places = self._places(owners_running or {})
         if self.full(running, reserved, running_others):
-            raise Overloaded(
-                f"model {self.name} is busy: {running} running, {waiting} waiting "
-                f"(queue_limit {self.queue_limit})",
-                retry_after=round(self.service_ewma_s * (waiting + 1) / self.slots, 1),
-                reason="queue_full")
-        owned = owner_running + sum(1 for entry in self._pending
-                                    if entry[-1].owner == job.owner)
-        heapq.heappush(self._pending, (0 if reserved else 1, job.priority, owned,
+            victim = self._victim(job.owner, job.priority, reserved, places)
+            if victim is None:
+                waiting = len(self._pending)
+                raise Overloaded(
+                    f"model {self.name} is busy: {running} running, {waiting} waiting "
+                    f"(queue_limit {self.queue_limit})",
+                    retry_after=round(self.service_ewma_s * (waiting + 1) / self.slots, 1),
+                    reason="queue_full")
+            self._turn_away(victim)
+        heapq.heappush(self._pending, (0 if reserved else 1, job.priority, places[job.owner],
                                        next(self._arrivals), job))
+
+    def _turn_away(self, index: int) -> None:
+        """The waiting request at ``index`` leaves the queue to make room for another
+        caller's: its owner holds more than a fair share of the places."""
+        job = self._pending.pop(index)[-1]
+        heapq.heapify(self._pending)
+        job.emit(Overloaded(f"model {self.name} is busy: this identity holds more than its "
+                            f"share of the queue while others wait", reason="fair_share",
+                            retry_after=round(self.service_ewma_s, 1) or 1.0))
 
     def expire(self) -> None:
         """Requests abandoned while waiting, or out of queue allowance, leave the queue now,
@@ -166,24 +217,28 @@ class Scheduler:
         self.service_ewma_s = 0.8 * self.service_ewma_s + 0.2 * elapsed
         self._recent.append(elapsed)
 
-    def admission(self, running_since: Sequence[float], reserved: bool = False,
-                  running_others: int | None = None) -> tuple[bool, float]:
-        """Whether the queue is full, and the seconds until a new request would get a slot.
+    def admission(self, running_since: Sequence[float], owner: str = "", priority: int = 0,
+                  running_others: int | None = None,
+                  owners_running: Mapping[str, int] | None = None) -> tuple[bool, float]:
+        """Whether a request of ``owner`` at ``priority`` would be turned away now, and the
+        seconds until it would get a slot.
 
         Each running sequence is expected to finish one service time after it started (never
-        below zero); waiting requests take the slots in that order, and every further round
-        adds a service time. A request therefore waits for the slot that frees
-        ``waiting + 1``-th, not for an average share of the slots. The service time is the
-        90th percentile of the last 32 (or the EWMA, if higher): fallback.max_local_wait_ms
-        is a bound for the tail, and with the mean a quarter of the locally admitted requests
-        waited past it under overload (bench/overload.py).
+        below zero); the waiting requests that rank before this one take the slots in that
+        order, and every further round adds a service time. A request therefore waits for the
+        slot that frees ``ahead + 1``-th, not for an average share of the slots. The service
+        time is the 90th percentile of the last 32 (or the EWMA, if higher):
+        fallback.max_local_wait_ms is a bound for the tail, and with the mean a quarter of
+        the locally admitted requests waited past it under overload (bench/overload.py).
         """
         now = self.clock()
         free = self.slots - len(running_since)
-        # the reserved class waits only behind its own; the others behind everyone
-        waiting = sum(1 for entry in self._pending if not entry[0]) if reserved \
-            else len(self._pending)
-        full = self.full(len(running_since), reserved, running_others)
+        reserved = self.reserved(owner, priority)
+        places = self._places(owners_running or {})
+        rank = (0 if reserved else 1, priority, places[owner])
+        waiting = sum(1 for entry in self._pending if entry[:3] <= rank)
+        full = self.turned_away(len(running_since), owner, priority, running_others,
+                                owners_running)
         if not reserved:
             free = self._others_free(len(running_since), running_others)
         ahead = waiting - free  # requests that start before this one, beyond free slots

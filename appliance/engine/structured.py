@@ -5,7 +5,12 @@
   ``jsonschema`` package), then converted by llama-cpp-python's port of llama.cpp's
   ``json_schema_to_grammar`` (the converter llama-server uses). Its string rule is tightened to
   JSON's own: no raw control characters inside strings, so the answer parses with a strict
-  parser.
+  parser. What the schema may expand to is bounded before and after the conversion
+  (:mod:`~appliance.engine.schema_limits`); llama.cpp then parses the grammar once off the
+  engine thread (:mod:`~appliance.engine.grammar_check`).
+
+Errors name the limit or the JSON Schema keyword and where in the schema it failed, never a
+value of the schema or a name the caller gave (either may be personal data).
 
 On a reasoning tier the grammar first allows the model's ``<think>…</think>`` (optional for
 ``think_tags``, already open for ``think_tags_open``); the answer after it is the JSON.
@@ -17,6 +22,14 @@ import json
 import re
 from typing import Any
 
+from appliance import jsontext
+from appliance.engine.schema_limits import (
+    LIMITS,
+    SchemaTooLarge,
+    check_grammar,
+    check_schema,
+    pointer,
+)
 from appliance.errors import InvalidArgument
 from appliance.generation import FORMATS, ResponseFormat
 
@@ -47,9 +60,17 @@ def grammar_for(fmt: ResponseFormat) -> str:
     try:
         gbnf = llama_grammar.json_schema_to_gbnf(json.dumps(schema))
     except Exception as exc:
+        # The converter's messages quote the schema (patterns, names): only its kind shows.
         raise InvalidArgument(f"response_format.json_schema: not supported for constrained "
-                              f"output: {str(exc)[:200]}", field="response_format") from exc
-    return _LOOSE_CHAR.sub(_STRICT_CHAR.replace("\\", "\\\\"), gbnf)
+                              f"output ({type(exc).__name__} in the converter; unsupported "
+                              f"pattern syntax or keyword?)", field="response_format") from exc
+    gbnf = _LOOSE_CHAR.sub(_STRICT_CHAR.replace("\\", "\\\\"), gbnf)
+    try:
+        check_grammar(gbnf)
+    except SchemaTooLarge as exc:
+        raise InvalidArgument(f"response_format.json_schema: {exc}",
+                              field="response_format") from None
+    return gbnf
 
 
 def _checked_schema(text: str) -> Any:
@@ -62,19 +83,30 @@ def _checked_schema(text: str) -> Any:
         raise InvalidArgument(f"response_format.json_schema: larger than {MAX_SCHEMA_BYTES} "
                               f"bytes", field="response_format")
     try:
-        schema = json.loads(text)
+        schema = jsontext.loads(text, LIMITS.max_depth)
+    except jsontext.TooDeep as exc:
+        raise InvalidArgument(f"response_format.json_schema: {exc}",
+                              field="response_format") from None
     except ValueError as exc:
-        raise InvalidArgument(f"response_format.json_schema: not JSON: {exc}",
-                              field="response_format") from exc
+        where = f" at line {exc.lineno} column {exc.colno}" \
+            if isinstance(exc, json.JSONDecodeError) else ""
+        raise InvalidArgument(f"response_format.json_schema: not JSON{where}",
+                              field="response_format") from None
     if not isinstance(schema, dict):
         raise InvalidArgument("response_format.json_schema: must be a JSON object",
                               field="response_format")
     try:
+        check_schema(schema)
+    except SchemaTooLarge as exc:
+        raise InvalidArgument(f"response_format.json_schema: {exc}",
+                              field="response_format") from None
+    try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
-        raise InvalidArgument(f"response_format.json_schema: invalid JSON Schema at {where}: "
-                              f"{exc.message[:200]}", field="response_format") from exc
+        # exc.message quotes the offending value: only the keyword and the place show.
+        raise InvalidArgument(f"response_format.json_schema: invalid JSON Schema at "
+                              f"{pointer(list(exc.absolute_path))} (keyword {exc.validator})",
+                              field="response_format") from None
     return schema
 
 

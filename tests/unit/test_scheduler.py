@@ -130,8 +130,87 @@ def test_a_flooding_owner_queues_behind_everyone_elses_first_request() -> None:
 
     flood = [owned("flood") for _ in range(5)]
     for j in flood:
-        q.push(j, running=2, owner_running=2)  # the flood holds both slots already
+        q.push(j, running=2, owners_running={"flood": 2})  # the flood holds both slots
     quiet = owned("quiet")
-    q.push(quiet, running=2, owner_running=0)
+    q.push(quiet, running=2, owners_running={"flood": 2})
     assert quiet is q.pop()
     assert flood == [q.pop() for _ in range(5)]
+
+
+def owned_job(clock: FakeClock, owner: str, priority: int = 0,
+              loop: asyncio.AbstractEventLoop | None = None) -> Job:
+    j = job(clock, priority, loop=loop)
+    j.owner = owner
+    return j
+
+
+def test_a_full_queue_turns_away_the_floods_last_request_for_another_callers() -> None:
+    """When one caller holds every slot and queue place, another caller's request is still
+    queued, first in line: the flood's last waiting request is refused (fair_share) instead."""
+    clock = FakeClock()
+    loop = asyncio.new_event_loop()
+    try:
+        q = Scheduler("t", slots=4, queue_limit=16, clock=clock)
+        running = {"flood": 4}
+        flood = [owned_job(clock, "flood", loop=loop) for _ in range(16)]
+        for j in flood:
+            q.push(j, running=4, owners_running=running)
+        assert q.turned_away(4, "flood", owners_running=running)
+        with pytest.raises(Overloaded):  # the flood itself gets no more places
+            q.push(owned_job(clock, "flood"), running=4, owners_running=running)
+        assert not q.turned_away(4, "probe", owners_running=running)
+        probe = owned_job(clock, "probe", loop=loop)
+        q.push(probe, running=4, owners_running=running)
+        assert 16 == len(q)
+        events = emitted(flood[-1])
+        assert [Overloaded] == [type(e) for e in events]
+        assert isinstance(events[0], Overloaded)
+        assert "fair_share" == events[0].reason
+        assert probe is q.pop()
+    finally:
+        loop.close()
+
+
+def test_no_caller_is_turned_away_for_a_caller_with_as_many_places() -> None:
+    """Shares even out: a caller holding one place more than the newcomer keeps it, so two
+    busy callers do not take places from each other back and forth."""
+    clock = FakeClock()
+    q = Scheduler("t", slots=1, queue_limit=3, clock=clock)
+    running = {"a": 1}
+    for owner in ("a", "b", "b"):
+        q.push(owned_job(clock, owner), running=1, owners_running=running)
+    # a holds 2 places (1 running, 1 waiting), b holds 2: a third of b's is refused
+    with pytest.raises(Overloaded):
+        q.push(owned_job(clock, "b"), running=1, owners_running=running)
+    # c holds none: b or a holds 2 >= 0 + 2, so c gets a place
+    q.push(owned_job(clock, "c"), running=1, owners_running=running)
+    assert 3 == len(q)
+
+
+def test_a_less_urgent_newcomer_never_turns_away_a_more_urgent_request() -> None:
+    """Fair share works within a priority and downwards: batch work does not take an
+    interactive request's place, however many places the interactive caller holds."""
+    clock = FakeClock()
+    q = Scheduler("t", slots=1, queue_limit=4, clock=clock)
+    running = {"flood": 1}
+    for _ in range(4):
+        q.push(owned_job(clock, "flood", priority=0), running=1, owners_running=running)
+    with pytest.raises(Overloaded):
+        q.push(owned_job(clock, "batch", priority=5), running=1, owners_running=running)
+    q.push(owned_job(clock, "urgent", priority=0), running=1, owners_running=running)
+
+
+def test_the_wait_estimate_counts_only_the_requests_that_rank_ahead() -> None:
+    """A newcomer from a quiet caller waits for the next slot, not behind the flood's
+    backlog: the admission estimate is one service time, not the backlog's."""
+    clock = FakeClock()
+    q = Scheduler("t", slots=1, queue_limit=8, clock=clock)
+    q.finished(10.0)
+    started = [clock.now]
+    for _ in range(8):
+        q.push(owned_job(clock, "flood"), running=1, owners_running={"flood": 1})
+    full, wait = q.admission(started, "probe", owners_running={"flood": 1})
+    # the running request started now and takes one service time (the one recorded, 10 s)
+    assert (False, pytest.approx(10.0)) == (full, wait)
+    full, wait = q.admission(started, "flood", owners_running={"flood": 1})
+    assert full
