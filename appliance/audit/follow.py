@@ -149,8 +149,13 @@ def follow(directory: Path, key: X25519PrivateKey, out: Path | None, fmt: str,  
             names = [p.name for p in directory.iterdir()]
             numbers = [n for n, _ in audit_format.iter_segments(names)]
             poll.last_segment = max(numbers, default=0)
-            verify_dir(directory, key, anchors, on_record=poll.buffer.append,
-                       on_segment=poll.segment)
+            checked = verify_dir(directory, key, anchors, on_record=poll.buffer.append,
+                                 on_segment=poll.segment)
+            for problem in checked.problems:  # the log as a whole (a garbled anchor line)
+                finding = f"{problem.kind}: {problem.detail}"
+                if problem.line is not None and finding not in cursor.reported:
+                    cursor.reported.append(finding)
+                    report(finding)
             fh.flush()
             if out is not None:
                 os.fsync(fh.fileno())

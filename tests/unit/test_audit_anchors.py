@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from appliance.audit import format as fmt
+from appliance.audit.export import Filters
+from appliance.audit.follow import follow
 from appliance.audit.report import integrity
 from appliance.audit.verify import MAX_LISTED_PROBLEMS
 from appliance.cli import main
@@ -147,3 +149,16 @@ def test_many_malformed_lines_are_listed_up_to_a_bound_and_counted(log3: Log) ->
     assert MAX_LISTED_PROBLEMS + 1 == len(report.problems)
     assert MAX_LISTED_PROBLEMS + 50 == sum(p.count for p in report.problems)
     assert f"{MAX_LISTED_PROBLEMS + 50} ANCHOR_MALFORMED" in report.summary
+
+
+def test_export_follow_reports_a_malformed_anchor_line_once(log3: Log, tmp_path: Path) -> None:
+    """``audit export --follow`` says so on its report channel, by line number, once."""
+    lines = _lines(log3)
+    lines[2] = MARK
+    log3.anchors.write_text("\n".join(lines) + "\n")
+    said: list[str] = []
+    for _ in range(2):  # a restarted exporter (the cursor remembers what it reported)
+        follow(log3.dir, log3.officer, tmp_path / "out.jsonl", "jsonl", Filters(),
+               tmp_path / "cursor.json", anchors=log3.anchors, stop=lambda: True,
+               report=said.append)
+    assert ["ANCHOR_MALFORMED: anchor file line 3: not JSON"] == said
