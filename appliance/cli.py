@@ -183,6 +183,10 @@ def _add_audit(sub: Subparsers) -> None:
     e.add_argument("--interval", type=float, default=2.0,
                    help="with --follow: seconds between polls (default 2)")
     e.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    rk = asub.add_parser("rotate-device-key",
+                         help="admin, daemon stopped: a new appliance identity, recorded in the "
+                              "audit log (signed by the old key, which is kept)")
+    rk.add_argument("--config", type=Path, help=CONFIG_HELP)
     _add_audit_reading(asub)
 
 
@@ -289,6 +293,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _die(str(exc), EXIT_USAGE)
     except ModelError as exc:
         return _die(str(exc), EXIT_FAIL)
+    except Exception as exc:
+        # A bug, not the operator's doing: its traceback goes to the log, one line here.
+        log.exception("daemon_failed", error_type=type(exc).__name__)
+        return _die(f"stopped by an unexpected error ({type(exc).__name__}: {exc}); its "
+                    f"traceback is in the log", EXIT_FAIL)
 
 
 def _client(args: argparse.Namespace) -> Any:
@@ -533,6 +542,8 @@ def cmd_audit(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit statu
     from appliance.errors import ConfigError  # noqa: PLC0415
 
     try:
+        if args.audit_command == "rotate-device-key":
+            return _rotate_device_key(args)
         passphrase = _passphrase(args.passphrase_file)
         if args.audit_command == "keygen":
             private, public, fp = keys.generate_officer_key(args.out, passphrase)
@@ -564,6 +575,21 @@ def cmd_audit(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit statu
         return _die(str(exc), EXIT_USAGE)
     except OSError as exc:
         return _die(f"{exc.filename or ''}: {exc.strerror}", EXIT_FAIL)
+
+
+def _rotate_device_key(args: argparse.Namespace) -> int:
+    """``audit rotate-device-key``: ConfigError (exit 2) while the daemon runs, or when the
+    old key is missing or unreadable (a rotation needs it to sign the hand-over)."""
+    from appliance.audit.rotation import rotate_device_key  # noqa: PLC0415
+    from appliance.observability import logging as applog  # noqa: PLC0415
+
+    cfg = _load_config(args.config)
+    applog.configure(cfg.logging.format, "warning", stream=sys.stderr)
+    done = rotate_device_key(cfg)
+    print(f"device key rotated: appliance {done.old_appliance_id} -> {done.new_appliance_id}; "
+          f"audit segment {done.segment} records the hand-over, signed by the old key "
+          f"(kept at {done.retired})")
+    return EXIT_OK
 
 
 def _filters(args: argparse.Namespace) -> Any:

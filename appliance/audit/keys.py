@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     BestAvailableEncryption,
@@ -107,22 +106,6 @@ def load_officer_private(path: Path, passphrase: bytes | None = None) -> X25519P
         raise ConfigError(f"{path}: not a PEM private key, or the passphrase is wrong") from exc
     if not isinstance(key, X25519PrivateKey):
         raise ConfigError(f"{path} is not an X25519 private key")
-    return key
-
-
-def load_or_create_device_key(path: Path) -> Ed25519PrivateKey:
-    """The appliance's long-term identity; created on first start. Logs its fingerprint."""
-    if path.exists():
-        key = load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ConfigError(f"{path} is not an Ed25519 private key")
-        created = False
-    else:
-        key = Ed25519PrivateKey.generate()
-        write_atomic(path, key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-        created = True
-    log.info("audit_device_identity", appliance_id=fingerprint(key.public_key()),
-             created=created, path=str(path))
     return key
 
 

@@ -18,17 +18,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 
 from appliance.audit import format as fmt
-from appliance.audit.keys import (
-    OFFICER_PUBLIC,
-    generate_officer_key,
-    load_officer_public,
-    load_or_create_device_key,
-)
+from appliance.audit.identity import SIGNER_STATE, load_device_key
+from appliance.audit.keys import OFFICER_PUBLIC, generate_officer_key, load_officer_public
 from appliance.audit.lock import DirectoryLock
 from appliance.audit.writer import AuditUnavailable, AuditWriter, WriterSettings
 from appliance.errors import Unavailable
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
     from appliance.config import Config
     from appliance.observability.metrics import Metrics
     from appliance.request import RequestInfo
@@ -205,20 +204,27 @@ def open_audit(config: Config, on_state: Callable[[bool, str], None] | None = No
 
 def _open_audit(config: Config, on_state: Callable[[bool, str], None] | None,
                 state_lock: DirectoryLock, metrics: Metrics | None) -> AuditLog:
-    a = config.audit
     officer = load_officer_public(officer_key_path(config))
-    keys = config.state_dir / "keys"
-    device = load_or_create_device_key(keys / "device-ed25519.pem")
-    settings = WriterSettings(
+    device = load_device_key(config.state_dir / "keys",
+                             config.audit.resolved_dir(config.state_dir))
+    writer = AuditWriter(writer_settings(config, officer, device), on_state)
+    writer.open()
+    a = config.audit
+    return AuditLog(writer, a.content, state_lock, metrics, a.append_timeout_seconds or None)
+
+
+def writer_settings(config: Config, officer: X25519PublicKey, device: Ed25519PrivateKey,
+                    rotate_from: Ed25519PrivateKey | None = None) -> WriterSettings:
+    """The writer's settings from the config, for ``device`` (and, in the one segment a
+    device key rotation writes, the retiring key that signs the hand-over)."""
+    a = config.audit
+    return WriterSettings(
         dir=a.resolved_dir(config.state_dir), officer=officer, device=device,
-        signer_path=keys / "audit-signer.json", durability=a.durability,
+        signer_path=config.state_dir / "keys" / SIGNER_STATE, durability=a.durability,
         batch_interval=a.batch_interval_ms / 1000, checkpoint_records=a.checkpoint_every_records,
         checkpoint_seconds=a.checkpoint_every_seconds,
         segment_max_bytes=a.segment_max_mb * 1024 * 1024,
         segment_max_age=a.segment_max_age_hours * 3600, retention_days=a.retention_days,
         free_warn_bytes=a.free_space_warn_mb * 1024 * 1024,
         free_refuse_bytes=a.free_space_refuse_mb * 1024 * 1024,
-        sink=a.sink(config.state_dir))
-    writer = AuditWriter(settings, on_state)
-    writer.open()
-    return AuditLog(writer, a.content, state_lock, metrics, a.append_timeout_seconds or None)
+        sink=a.sink(config.state_dir), rotate_from=rotate_from)

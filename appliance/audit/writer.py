@@ -66,6 +66,9 @@ class WriterSettings:
     #: Wall-clock time (seconds since the epoch) for record and checkpoint times, retention
     #: and suspension; durations between writes use time.monotonic().
     clock: Callable[[], float] = time.time
+    #: The retiring device key, only for ``appliance audit rotate-device-key``: it signs the
+    #: rotation statement in the header of the first segment ``device`` signs.
+    rotate_from: Ed25519PrivateKey | None = None
 
 
 _STOP = object()
@@ -105,6 +108,10 @@ class AuditWriter:
                  on_state: Callable[[bool, str], None] | None = None) -> None:
         self.s = settings
         self.appliance_id = fmt.fingerprint(settings.device.public_key())
+        #: The appliance_id of the segment being written: this key's, or (closing a crashed
+        #: segment) the id of the key that began it.
+        self._segment_id = self.appliance_id
+        self._rotate_from = settings.rotate_from
         self.officer_fp = fmt.fingerprint(settings.officer)
         self._on_state = on_state
         self._lock = DirectoryLock(settings.dir, "audit directory", ".audit.lock")
@@ -295,7 +302,7 @@ class AuditWriter:
         """Encode the next frame and advance seq, chain head and record key (not yet written)."""
         seq = self._seq + 1
         if ftype == fmt.RECORD:
-            aad = fmt.record_aad(self.appliance_id, self.segment, seq, self._head)
+            aad = fmt.record_aad(self._segment_id, self.segment, seq, self._head)
             payload = fmt.encrypt_record(self._chain, payload, aad)
         body = fmt.SEQ.pack(seq) + payload
         self._seq = seq
@@ -318,7 +325,7 @@ class AuditWriter:
 
     def _checkpoint_frame(self, final: bool, **extra: Any) -> bytes:
         seq = self._seq + 1
-        doc = {"type": "checkpoint", "appliance_id": self.appliance_id, "segment": self.segment,
+        doc = {"type": "checkpoint", "appliance_id": self._segment_id, "segment": self.segment,
                "seq": seq, "head": self._head.hex(), "time": self.s.clock(), "final": final,
                **extra}
         body = self._signed_frame(fmt.CHECKPOINT, doc, seq)
@@ -349,7 +356,7 @@ class AuditWriter:
     def _anchor(self, doc: dict[str, Any], body: bytes) -> None:
         if not self.s.sink:
             return
-        line = fmt.canonical({"appliance_id": self.appliance_id, "segment": doc["segment"],
+        line = fmt.canonical({"appliance_id": doc["appliance_id"], "segment": doc["segment"],
                               "seq": doc["seq"], "time": doc["time"], "final": doc["final"],
                               "checkpoint": fmt.b64(body)}).decode()
         try:
@@ -429,6 +436,7 @@ class AuditWriter:
             self._signer = SignerState(self.appliance_id, secrets.token_bytes(32), 0)
         seed = secrets.token_bytes(32)
         self.segment = number
+        self._segment_id = self.appliance_id
         header = {"type": "header", "version": fmt.VERSION, "suite": fmt.SUITE_NAME,
                   "appliance_id": self.appliance_id,
                   "device_pub": fmt.raw_public(self.s.device.public_key()).hex(),
@@ -436,6 +444,9 @@ class AuditWriter:
                   "sealed_seed": fmt.b64(fmt.seal_seed(seed, self.s.officer, self.appliance_id,
                                                        number)),
                   "prev": prev, "retention": self._retention}
+        if self._rotate_from is not None:
+            header["rotation"] = fmt.rotation_statement(
+                self._rotate_from, self.s.device.public_key(), number, prev, header["time"])
         body = self._signed_frame(fmt.HEADER, header, 0, device=True)
         path = self._path(number)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o640)
@@ -463,6 +474,7 @@ class AuditWriter:
             self._pending_link = prev
             raise
         self._pending_link = None
+        self._rotate_from = None  # the statement is in this segment's header; forget the key
         self._after_checkpoint()
 
     def _close_segment(self, **extra: Any) -> dict[str, Any]:
@@ -582,6 +594,9 @@ class AuditWriter:
                 os.ftruncate(fd, result.good_end)
                 os.fsync(fd)
             self._fd, self.segment, self._offset = fd, number, result.good_end
+            header = fmt.parse_signed(result.frames[0], with_device=True)
+            self._segment_id = str(header.doc.get("appliance_id")) if header else \
+                self.appliance_id
             self._seq, self._head = result.frames[-1].seq, head
             self._chain = b"\0" * 32  # no records are written to a recovered segment
             if self._signer is not None:
@@ -597,7 +612,10 @@ class AuditWriter:
         return notes
 
     def _catch_up(self, state: SignerState | None, want: str | None) -> SignerState | None:
-        if state is None or want is None or state.appliance_id != self.appliance_id:
+        """The persisted seed, ratcheted to the key ``want`` the log certified; None when it
+        does not continue the log. The public key decides, not the state's appliance_id: a
+        rotated device key continues the chain its predecessor left."""
+        if state is None or want is None:
             return None
         for _ in range(MAX_SIGNER_CATCH_UP + 1):
             if state.public_hex == want:
