@@ -9,6 +9,7 @@ gives it nothing, and one that recovers (its probe or a half-open trial succeeds
 again. An endpoint without a measurement is assumed to be as fast as the others' median, and
 a measurement relaxes toward that median as it ages, so one slow answer does not starve an
 endpoint of the traffic that would show it is fast again; TTFTs under 10 ms count as 10 ms.
+Both are read on the fleet's ``clock`` (``time.monotonic``; tests give one they advance).
 
 A request that fails before its first byte moves to another endpoint (each endpoint tried at
 most once, ``max_retries + 1`` attempts in all, within ``timeout_seconds`` overall); after the
@@ -65,8 +66,10 @@ class Member:
     failures: int = 0
     #: Whether it could take work when last looked at (a change to True is a recovery).
     was_available: bool = True
-    #: time.monotonic() of the last measurement.
+    #: clock() of the last measurement.
     measured_at: float = 0.0
+    #: What TTFTs and the age of measurements are read on (tests give one they advance).
+    clock: Callable[[], float] = time.monotonic
 
     @property
     def name(self) -> str:
@@ -88,7 +91,7 @@ class Member:
         the measurement ages (STALE_TAU_S)."""
         if self.ttft_ewma_s is None:
             return default_ttft_s
-        fresh = math.exp(-(time.monotonic() - self.measured_at) / STALE_TAU_S)
+        fresh = math.exp(-(self.clock() - self.measured_at) / STALE_TAU_S)
         return default_ttft_s + (self.ttft_ewma_s - default_ttft_s) * fresh
 
     def measured(self, ttft_s: float | None) -> None:
@@ -99,7 +102,7 @@ class Member:
         self.success_ewma = (1 - ALPHA) * self.success_ewma + ALPHA
         self.ttft_ewma_s = ttft_s if self.ttft_ewma_s is None else \
             (1 - ALPHA) * self.ttft_ewma_s + ALPHA * ttft_s
-        self.measured_at = time.monotonic()
+        self.measured_at = self.clock()
 
     def as_dict(self, default_ttft_s: float = INITIAL_TTFT_S) -> dict[str, Any]:
         return {"name": self.name, "url": self.client.endpoint.url, "state": self.client.state,
@@ -112,16 +115,18 @@ class Member:
 
 class CentralFleet:
     """Implements the cluster protocol (:class:`appliance.engine.types.Cluster`) over several
-    endpoints."""
+    endpoints. ``clock`` measures TTFTs and their age (the deadline stays on real time)."""
 
     def __init__(self, config: FallbackConfig, rng: Callable[[], float] = random.random,
-                 clients: Sequence[CentralClient] | None = None) -> None:
+                 clients: Sequence[CentralClient] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self._rng = rng
+        self._clock = clock
         if clients is None:
             clients = [CentralClient(config, rng, endpoint=ep, max_retries=0)
                        for ep in config.endpoint_list()]
-        self.members = [Member(c, c.endpoint.weight) for c in clients]
+        self.members = [Member(c, c.endpoint.weight, clock=clock) for c in clients]
 
     def available(self) -> bool:
         return self.config.enabled and any(m.client.available() for m in self.members)
@@ -177,13 +182,13 @@ class CentralFleet:
                 break
             attempts -= 1
             tried.add(member.name)
-            started, first = time.monotonic(), None
+            started, first = self._clock(), None
             member.in_flight += 1
             member.requests += 1
             try:
                 async for event in member.client.generate(messages, params, tier):
                     if first is None:
-                        first = time.monotonic() - started
+                        first = self._clock() - started
                         member.measured(first)
                         info = current_request.get()
                         if info is not None:

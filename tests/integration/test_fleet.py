@@ -1,8 +1,12 @@
 """The central cluster as a fleet of two real OpenAI-compatible servers (``llama_cpp.server``
-on the small model, loopback). One is reached through a loopback TCP proxy that holds each
-answer's first byte back 0.4 s — standing in for a farther cluster; the servers themselves are
-real. The local tier reports itself loading, so every request goes to the fleet. Shares are
-printed; one endpoint is killed mid-run and comes back."""
+on the small model, loopback). Each is reached through a loopback TCP proxy that holds each
+answer's first byte back — 0.1 s for the near one, 0.4 s for the farther one; the servers
+themselves are real. The local tier reports itself loading, so every request goes to the
+fleet. Shares are printed; one endpoint is killed mid-run and comes back.
+
+The fleet reads time to first token on a virtual clock that only the proxies advance, by
+their delay: what the fleet measures is the distance set here, not how long a loaded machine
+took to answer, so its EWMAs, weights and (with a seeded choice) shares are deterministic."""
 
 from __future__ import annotations
 
@@ -26,15 +30,33 @@ from tests import cluster as servers
 from tests.inprocess import InProcessServer
 from tests.integration.test_fallback import LoadingEngine
 
-DELAY_S = 0.4
+NEAR_DELAY_S, DELAY_S = 0.1, 0.4
+
+
+class VirtualClock:
+    """The fleet's clock (TTFT and the age of measurements): it moves only when a proxy holds
+    an answer back, by exactly that delay."""
+
+    def __init__(self) -> None:
+        self._now = 1000.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
 
 
 class SlowProxy:
     """Forwards a loopback port to another, holding the first bytes of each answer back
-    ``delay`` s (every request on a kept-alive connection too)."""
+    ``delay`` s (every request on a kept-alive connection too); for a completion (not a
+    probe's GET /models) it also advances ``clock`` by ``delay``."""
 
-    def __init__(self, upstream: int, delay: float) -> None:
-        self.upstream, self.delay = upstream, delay
+    def __init__(self, upstream: int, delay: float, clock: VirtualClock) -> None:
+        self.upstream, self.delay, self.clock = upstream, delay, clock
         self.port = servers.free_port()
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -50,10 +72,13 @@ class SlowProxy:
             return
 
         asked = asyncio.Event()  # a request went up; its answer's first bytes wait
+        completion = [False]  # ... and it was a completion, whose TTFT the fleet measures
 
         async def up() -> None:
             try:
                 while data := await reader.read(65536):
+                    if not asked.is_set():
+                        completion[0] = b"/completions " in data
                     asked.set()
                     up_w.write(data)
                     await up_w.drain()
@@ -68,6 +93,8 @@ class SlowProxy:
                     if asked.is_set():  # the first bytes of an answer (keep-alive or not)
                         asked.clear()
                         await asyncio.sleep(self.delay)
+                        if completion[0]:
+                            self.clock.advance(self.delay)
                     writer.write(data)
                     await writer.drain()
             except OSError:
@@ -100,12 +127,15 @@ class Fleet:
         self.port_a, self.port_b = servers.free_port(), servers.free_port()
         self.a = servers.start(model_path, tmp / "a.log", self.port_a)
         self.b = servers.start(model_path, tmp / "b.log", self.port_b)
-        self.proxy = SlowProxy(self.port_b, DELAY_S)
+        self.clock = VirtualClock()
+        self.near_proxy = SlowProxy(self.port_a, NEAR_DELAY_S, self.clock)
+        self.proxy = SlowProxy(self.port_b, DELAY_S, self.clock)
         for port in (self.port_a, self.port_b):  # warm: a cold first answer is not the case here
             httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", timeout=120, json={
                 "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2})
         fb = FallbackConfig(
-            endpoints=(EndpointConfig(url=f"http://127.0.0.1:{self.port_a}/v1", name="near"),
+            endpoints=(EndpointConfig(url=f"http://127.0.0.1:{self.near_proxy.port}/v1",
+                                      name="near"),
                        EndpointConfig(url=f"http://127.0.0.1:{self.proxy.port}/v1",
                                       name="far")),
             probe_interval_seconds=0.5, breaker_failures=1, breaker_cooldown_seconds=1.0,
@@ -114,9 +144,9 @@ class Fleet:
                                  slots=1) for t in cfgmod.TIERS}
         cfg = replace(cfgmod.embedded_default(), state_dir=tmp / "state", models=models,
                       fallback=fb, server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"))
-        # A seeded choice: the shares then vary only with the measured times.
-        self.server = InProcessServer(cfg, wrap=LoadingEngine,
-                                      central=CentralFleet(fb, rng=random.Random(5).random))
+        # A seeded choice on the virtual clock: the shares are the same on every run.
+        self.server = InProcessServer(cfg, wrap=LoadingEngine, central=CentralFleet(
+            fb, rng=random.Random(5).random, clock=self.clock))
 
     def requests(self) -> dict[str, int]:
         with Client(self.server.address, timeout=30, retry=NO_RETRY) as c:
@@ -129,6 +159,7 @@ class Fleet:
     def close(self) -> None:
         self.server.stop()
         self.proxy.close()
+        self.near_proxy.close()
         for proc in (self.a, self.b):
             servers.stop(proc)
 
@@ -155,13 +186,16 @@ def _ask(fleet: Fleet) -> str:
 
 
 def test_both_endpoints_serve_and_the_nearer_one_more(fleet: Fleet) -> None:
+    """Both endpoints take requests; the one four times nearer to its first token has the
+    larger weight and the larger share."""
     before = fleet.requests()
     results = [_ask(fleet) for _ in range(24)]
     after = fleet.requests()
     shares = {n: after[n] - before.get(n, 0) for n in after}
     with Client(fleet.server.address, timeout=30, retry=NO_RETRY) as c:
         eps = {e.name: e for e in c.status().central_endpoints}
-    print(f"\nfleet shares over 24 requests (far: +{DELAY_S} s to first byte): {shares}; "
+    print(f"\nfleet shares over 24 requests (near: +{NEAR_DELAY_S} s, far: +{DELAY_S} s to "
+          f"first byte): {shares}; "
           + ", ".join(f"{n}: TTFT EWMA {e.ttft_ewma_ms:.0f} ms, weight {e.weight:.2f}"
                       for n, e in eps.items()))
     assert results == ["ok"] * 24
@@ -204,9 +238,12 @@ def test_a_killed_endpoint_loses_nothing_unstarted_and_comes_back(fleet: Fleet) 
 
 
 def test_status_shows_each_endpoint(fleet: Fleet) -> None:
+    """Admin.GetStatus lists each endpoint with its URL, static weight and TTFT EWMA (the
+    far one's is its proxy's delay, the near one's less)."""
     with Client(fleet.server.address, timeout=30, retry=NO_RETRY) as c:
         eps: Any = {e.name: e for e in c.status().central_endpoints}
     assert set(eps) == {"near", "far"}
+    assert DELAY_S * 1000 == pytest.approx(eps["far"].ttft_ewma_ms)
     assert eps["far"].ttft_ewma_ms > eps["near"].ttft_ewma_ms
     assert eps["far"].url.startswith("http://127.0.0.1:")
     assert all(e.static_weight == 1.0 for e in eps.values())
