@@ -197,20 +197,30 @@ def rotation_from(header: dict[str, Any]) -> str | None:
     statement is signed by that (old) device key and names this header's key, segment and
     link; None when there is no statement or it does not verify."""
     st = header.get("rotation")
-    if not isinstance(st, dict):
+    if not isinstance(st, dict) or st.get("new_device_pub") != header.get("device_pub") \
+            or st.get("prev") != header.get("prev"):
+        return None
+    return rotation_signer(st, header.get("appliance_id"), header.get("segment"))
+
+
+def rotation_signer(st: Any, appliance_id: Any, segment: Any) -> str | None:
+    """The old appliance_id, when ``st`` is a rotation statement signed by that device key
+    handing the log over to ``appliance_id`` at ``segment`` (the check an anchor line that
+    carries the statement gets); None otherwise."""
+    if not isinstance(st, dict) or st.get("new_appliance_id") != appliance_id \
+            or st.get("segment") != segment:
         return None
     doc = {k: v for k, v in st.items() if k != "sig"}
-    if doc.get("new_device_pub") != header.get("device_pub") \
-            or doc.get("new_appliance_id") != header.get("appliance_id") \
-            or doc.get("segment") != header.get("segment") or doc.get("prev") != header.get("prev"):
-        return None
     try:
         old = Ed25519PublicKey.from_public_bytes(bytes.fromhex(doc["old_device_pub"]))
+        new = Ed25519PublicKey.from_public_bytes(bytes.fromhex(doc["new_device_pub"]))
         old.verify(unb64(st["sig"]), ROTATION_CONTEXT + canonical(doc))
     except (KeyError, TypeError, AttributeError, ValueError, InvalidSignature):
         return None
     old_id = fingerprint(old)
-    return old_id if doc.get("old_appliance_id") == old_id else None
+    if doc.get("old_appliance_id") != old_id or fingerprint(new) != appliance_id:
+        return None
+    return old_id
 
 
 @dataclass(frozen=True)

@@ -160,8 +160,8 @@ def _retire(current: Path, now: float | None) -> Path:
     for other in current.parent.glob(RETIRED_PREFIX + "*"):
         if other.samefile(current):
             return other
-    stamp = dt.datetime.fromtimestamp(now if now is not None else dt.datetime.now(dt.UTC)
-                                      .timestamp(), dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    when = dt.datetime.fromtimestamp(now, dt.UTC) if now is not None else dt.datetime.now(dt.UTC)
+    stamp = when.strftime("%Y%m%dT%H%M%SZ")
     for n in range(1000):
         target = current.with_name(f"{RETIRED_PREFIX}{stamp}{f'-{n}' if n else ''}")
         try:

@@ -572,7 +572,8 @@ def _check_anchors(path: Path, segs: dict[int, _Parsed], report: Report,
     Every line that is not blank must be an anchor: one that is garbled, edited or cut is a
     finding (``ANCHOR_MALFORMED``), never skipped, since skipping it would hide the newest
     segment's deletion. Anchors of other appliances (a shared file) are checked for form,
-    then left out."""
+    then left out; the log's own are those of every identity a rotation handed it to."""
+    identities = _anchored_identities(path, identities)
     by_number = {r.segment: r for r in report.segments}
     checked = 0
     malformed: list[Problem] = []
@@ -612,6 +613,23 @@ def _check_anchors(path: Path, segs: dict[int, _Parsed], report: Report,
     return checked
 
 
+def _anchored_identities(path: Path, known: set[str]) -> set[str]:
+    """``known``, and the identities the anchors' rotation statements hand the log over to
+    from one of them: the lines of a rotation's segment carry its statement, so deleting
+    that segment (and every later one) does not turn their anchors into a stranger's."""
+    handed: dict[str, str] = {}
+    for _n, anchor, _why in _anchor_lines(path, only_with='"rotation"'):
+        if anchor is not None and anchor.rotated_from is not None:
+            handed.setdefault(anchor.appliance_id, anchor.rotated_from)
+    ids = set(known)
+    grown = True
+    while grown:
+        new = {to for to, old in handed.items() if old in ids and to not in ids}
+        ids |= new
+        grown = bool(new)
+    return ids
+
+
 @dataclass(frozen=True)
 class _Anchor:
     appliance_id: str
@@ -619,16 +637,21 @@ class _Anchor:
     seq: int
     #: The checkpoint frame's body, as the writer signed it.
     body: bytes
+    #: The identity a rotation statement on the line hands the log over from.
+    rotated_from: str | None = None
 
 
 #: What precedes the JSON of an anchor line copied from syslog.
 SYSLOG_MARK = "AUDIT_CHECKPOINT "
 
 
-def _anchor_lines(path: Path) -> Iterator[tuple[int, _Anchor | None, str]]:
-    """Each line that is not blank: its number, the anchor or None, and why not."""
+def _anchor_lines(path: Path, only_with: str = "") -> Iterator[tuple[int, _Anchor | None, str]]:
+    """Each line that is not blank (and holds ``only_with``): its number, the anchor or
+    None, and why not."""
     with path.open(encoding="utf-8", errors="replace") as fh:
         for number, raw in enumerate(fh, start=1):
+            if only_with not in raw:
+                continue
             # NUL bytes: what a power loss leaves where the file system allocated but never
             # wrote; a line of them alone is blank.
             text = raw.strip(" \t\r\n\0")
@@ -661,7 +684,12 @@ def _parse_anchor(text: str) -> tuple[_Anchor | None, str]:  # noqa: PLR0911 - o
     if (d.get("appliance_id"), d.get("segment"), d.get("seq")) != (ident, number, seq) \
             or fmt.SEQ.unpack_from(body)[0] != seq:
         return None, "appliance_id, segment or seq differ from the checkpoint it carries"
-    return _Anchor(ident, number, seq, body), ""
+    rotated_from = None
+    if "rotation" in doc:
+        rotated_from = fmt.rotation_signer(doc["rotation"], ident, number)
+        if rotated_from is None:
+            return None, "rotation statement does not verify"
+    return _Anchor(ident, number, seq, body, rotated_from), ""
 
 
 def _positive(value: object) -> TypeGuard[int]:

@@ -112,6 +112,9 @@ class AuditWriter:
         #: segment) the id of the key that began it.
         self._segment_id = self.appliance_id
         self._rotate_from = settings.rotate_from
+        #: The open segment's rotation statement, repeated in its anchor lines: the anchors
+        #: then vouch for the new appliance_id even if the segment itself is deleted.
+        self._rotation: dict[str, Any] | None = None
         self.officer_fp = fmt.fingerprint(settings.officer)
         self._on_state = on_state
         self._lock = DirectoryLock(settings.dir, "audit directory", ".audit.lock")
@@ -356,9 +359,12 @@ class AuditWriter:
     def _anchor(self, doc: dict[str, Any], body: bytes) -> None:
         if not self.s.sink:
             return
-        line = fmt.canonical({"appliance_id": doc["appliance_id"], "segment": doc["segment"],
-                              "seq": doc["seq"], "time": doc["time"], "final": doc["final"],
-                              "checkpoint": fmt.b64(body)}).decode()
+        fields = {"appliance_id": doc["appliance_id"], "segment": doc["segment"],
+                  "seq": doc["seq"], "time": doc["time"], "final": doc["final"],
+                  "checkpoint": fmt.b64(body)}
+        if self._rotation is not None and doc["segment"] == self._rotation["segment"]:
+            fields["rotation"] = self._rotation
+        line = fmt.canonical(fields).decode()
         try:
             if self.s.sink == "syslog" or self.s.sink.startswith("syslog:"):
                 send_syslog(self.s.sink.removeprefix("syslog").removeprefix(":") or DEV_LOG,
@@ -447,6 +453,7 @@ class AuditWriter:
         if self._rotate_from is not None:
             header["rotation"] = fmt.rotation_statement(
                 self._rotate_from, self.s.device.public_key(), number, prev, header["time"])
+        self._rotation = header.get("rotation")
         body = self._signed_frame(fmt.HEADER, header, 0, device=True)
         path = self._path(number)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o640)

@@ -178,6 +178,37 @@ def test_rotation_is_recorded_and_the_log_verifies_across_it(cfg: Config) -> Non
         [h.doc["appliance_id"] for h in headers if h is not None]
 
 
+def test_deleting_the_rotation_and_all_after_it_is_caught_by_the_anchors(cfg: Config) -> None:
+    """The anchor lines of the rotation's segment carry its statement, so the anchors of the
+    new identity still count as this log's when every segment it wrote is gone."""
+    _session(cfg, 2, "a")
+    done = rotate_device_key(cfg)
+    _session(cfg, 2, "b")
+    for seg in _segments(cfg)[done.segment - 1:]:
+        seg.unlink()
+    report = _verify(cfg)
+    assert not report.ok
+    assert {done.segment, done.segment + 1} == {s.segment for s in report.segments
+                                                if s.status == "MISSING"}
+
+
+def test_an_anchor_line_with_a_forged_rotation_statement_is_malformed(cfg: Config) -> None:
+    """A statement on an anchor line must be signed by the old key, like the header's."""
+    _session(cfg, 1, "a")
+    done = rotate_device_key(cfg)
+    anchors = cfg.state_dir / "audit-anchors.jsonl"
+    lines = anchors.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if '"rotation"' in line)
+    doc = json.loads(lines[at])
+    doc["rotation"]["time"] += 1
+    lines[at] = json.dumps(doc)
+    anchors.write_text("\n".join(lines) + "\n")
+    report = _verify(cfg)
+    assert not report.ok
+    assert [("ANCHOR_MALFORMED", at + 1)] == [(p.kind, p.line) for p in report.problems]
+    assert done.segment == report.rotations[0]["segment"]  # the header's own still verifies
+
+
 def test_rotation_keeps_the_old_key_and_installs_the_new(cfg: Config) -> None:
     """The old key is kept (0600, same bytes, a dated name); the new one is the device key."""
     _session(cfg, 1, "a")
