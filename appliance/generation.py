@@ -108,7 +108,7 @@ def problem(name: str, value: float) -> str | None:
     if not math.isfinite(value) or value > hi or value < lo or (open_low and value == lo):
         span = f"greater than {lo:g} and at most {hi:g}" if open_low else \
             f"between {lo:g} and {hi:g}"
-        return f"must be {span} ({meaning}), got {value:g}"
+        return f"must be {span} ({meaning})"
     if name == "top_k" and value != int(value):
-        return f"must be a whole number, got {value:g}"
+        return "must be a whole number"
     return None

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +63,15 @@ def _entities(names: tuple[str, ...]) -> str | None:
     unknown = [n for n in names if n not in KNOWN_PII_ENTITIES]
     return (f"unknown entity type {unknown[0]!r} (known: {', '.join(sorted(KNOWN_PII_ENTITIES))})"
             if unknown else None)
+
+
+def _networks(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return f"{value!r} is not an IP address or network"
+    return None
 
 
 def listen_problem(text: str) -> str | None:
@@ -561,6 +571,10 @@ class HttpConfig:
     #: More model names mapped to a tier, besides the tier names, "auto" and the DeepSeek
     #: API names (DEFAULT_MODEL_ALIASES, which an entry here may point elsewhere).
     model_aliases: Mapping[str, str] = setting(factory=dict, choices=TIERS)
+    #: Reverse proxies (addresses or networks, "10.0.0.0/8") whose X-Forwarded-For names the
+    #: caller. Empty (the default): the peer is what the socket says, and the header is
+    #: ignored, as any local process could forge it.
+    trusted_proxies: tuple[str, ...] = setting((), check=_networks)
 
     @property
     def aliases(self) -> Mapping[str, str]:

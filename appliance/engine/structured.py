@@ -80,7 +80,8 @@ def _checked_schema(text: str) -> Any:
         raise InvalidArgument("response_format.json_schema: required with type json_schema",
                               field="response_format")
     if len(text.encode()) > MAX_SCHEMA_BYTES:
-        raise InvalidArgument(f"response_format.json_schema: larger than {MAX_SCHEMA_BYTES} "
+        raise InvalidArgument(f"response_format.json_schema: larger than the limit of "
+                              f"{MAX_SCHEMA_BYTES} "
                               f"bytes", field="response_format")
     try:
         schema = jsontext.loads(text, LIMITS.max_depth)

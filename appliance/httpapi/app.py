@@ -26,16 +26,18 @@ from typing import Any
 
 import structlog
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from appliance import jsontext
 from appliance.calls import Calls
 from appliance.config import HttpConfig
 from appliance.engine.registry import ModelRegistry
-from appliance.errors import Overloaded, ReaderStalled
-from appliance.httpapi import openai
+from appliance.errors import Cancelled, Overloaded, ReaderStalled
+from appliance.httpapi import openai, peer
 from appliance.httpapi.openai import BodyError
 from appliance.request import Chunk, RequestInfo
 from appliance.services import Gate
@@ -44,16 +46,11 @@ log = structlog.get_logger("appliance.http")
 
 GENERATE = "/appliance.v1.Inference/Generate"
 LIST_MODELS = "/appliance.v1.Inference/ListModels"
+#: Deepest nesting of arrays and objects in a body: room for a response_format schema at its
+#: own limit (:class:`~appliance.engine.schema_limits.SchemaLimits`) and the fields around it.
+MAX_BODY_DEPTH = 80
 #: Scope key the listener's protocol sets: the verified client certificate (mutual TLS).
 CERTIFICATE = "appliance.peer_certificate"
-
-
-def _peer(scope: Scope) -> str:
-    client = scope.get("client")
-    if not client:
-        return "unknown"
-    host, port = client[0], client[1]
-    return f"ipv6:[{host}]:{port}" if ":" in str(host) else f"ipv4:{host}:{port}"
 
 
 def _certificate(scope: Scope) -> Mapping[str, Iterable[bytes]]:
@@ -82,12 +79,25 @@ class HttpApi:
         self.registry = registry
         self.config = config
         self.write_timeout = write_timeout
+        self.proxies = peer.networks(config.trusted_proxies)
         self.app = Starlette(routes=[
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
             Route("/v1/completions", self.completions, methods=["POST"]),
             Route("/v1/models", self.models, methods=["GET"]),
             Route("/health", self.health, methods=["GET"]),
-        ])
+        ], exception_handlers={HTTPException: self.no_route})
+        # Starlette answers "/v1/models/" with a 307 to an absolute URL built from the Host
+        # header: a redirect to wherever the caller says. Unknown paths are 404s instead.
+        self.app.router.redirect_slashes = False
+
+    def _peer(self, request: Request) -> str:
+        return peer.peer(request.scope.get("client"), request.headers, self.proxies)
+
+    async def no_route(self, request: Request, exc: Exception) -> Response:
+        """Starlette's own 404/405, in OpenAI's error shape."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        message = "method not allowed" if status == 405 else "no such route"
+        return JSONResponse(openai.route_error(message, status), status_code=status)
 
     # -- endpoints --
 
@@ -98,7 +108,7 @@ class HttpApi:
         return JSONResponse({"status": "NOT_SERVING", "reason": refusal}, status_code=503)
 
     async def models(self, request: Request) -> Response:
-        info = self.calls.begin("http:/v1/models", _peer(request.scope))
+        info = self.calls.begin("http:/v1/models", self._peer(request))
         try:
             self._authenticate(info, request, LIST_MODELS)
             data = []
@@ -129,7 +139,7 @@ class HttpApi:
 
     async def _generate(self, request: Request, *, chat: bool) -> Response:
         path = "/v1/chat/completions" if chat else "/v1/completions"
-        info = self.calls.begin(f"http:{path}", _peer(request.scope))
+        info = self.calls.begin(f"http:{path}", self._peer(request))
         streaming = False
         try:
             self._authenticate(info, request, GENERATE)
@@ -188,9 +198,13 @@ class HttpApi:
         except TimeoutError:
             raise BodyError(f"body: not received within {self.config.body_timeout_seconds:g} s",
                             status=408) from None
+        except ClientDisconnect:
+            raise Cancelled("the client went away before sending the whole body") from None
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            return jsontext.loads(raw, MAX_BODY_DEPTH)
+        except jsontext.TooDeep as exc:
+            raise BodyError(f"body: {exc}", status=400) from None
+        except ValueError:  # UnicodeDecodeError included
             raise BodyError("body: not valid JSON", status=400) from None
 
     @staticmethod

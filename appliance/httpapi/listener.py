@@ -66,6 +66,9 @@ class HttpListener:
         self._uv = uvicorn.Config(
             app, lifespan="off", log_config=None, log_level=logging.WARNING, access_log=False,
             http=_protocol(config.body_timeout_seconds), ws="none", server_header=False,
+            # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default: any local process
+            # could name itself any peer. The app reads it, from [http] trusted_proxies only.
+            proxy_headers=False,
             timeout_keep_alive=int(max(1, round(config.keep_alive_seconds))),
             limit_concurrency=config.max_connections, timeout_graceful_shutdown=5,
             **kwargs)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -63,7 +62,6 @@ _COMMON = frozenset({
 CHAT_FIELDS = _COMMON | {"messages", "max_completion_tokens", "response_format"}
 COMPLETION_FIELDS = _COMMON | {"prompt"}
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 #: What the appliance's finish reasons are called in OpenAI's API.
 _FINISH = {"stop": "stop", "length": "length"}
@@ -120,10 +118,12 @@ def _check_fields(body: Mapping[str, Any], known: frozenset[str]) -> None:
         if field in UNSUPPORTED:
             raise _bad(field, UNSUPPORTED[field])
         if field not in known and field not in NO_EFFECT:
-            # Named, as OpenAI names it, only when it looks like a field name: a caller's
-            # key may be anything, personal data included, and errors never echo values.
-            shown = field if _IDENTIFIER.fullmatch(field) else "(a key that is not a name)"
-            raise _bad(shown, "unrecognized request argument")
+            # Not named: a caller's key may be anything, personal data included (a key
+            # "x4111111111111111" carries a card number), and errors never echo the caller's
+            # text. Which keys are accepted is documented; the position says which one.
+            position = list(body).index(field) + 1
+            raise InvalidArgument(f"body: key number {position} is not a recognized request "
+                                  f"argument", field="body")
     n = _integer(body, "n")
     if n is not None and n != 1:
         raise _bad("n", "only one choice per request is supported (n = 1)")
@@ -406,6 +406,12 @@ def http_error(error: BaseException, request_id: str) -> tuple[int, dict[str, An
             return status, _error(client_message(error), kind, param, code)
     return 500, _error(f"internal error (request id {request_id})", "internal_error", None,
                        "internal_error")
+
+
+def route_error(message: str, status: int) -> dict[str, Any]:
+    """The error object of a path or method the API does not have."""
+    return _error(message, "invalid_request_error", None,
+                  "method_not_allowed" if status == 405 else "unknown_url")
 
 
 def _error(message: str, kind: str, param: str | None, code: str | None) -> dict[str, Any]:

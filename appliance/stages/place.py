@@ -239,7 +239,7 @@ def provisional(fit: Fit, sampling: SamplingParams) -> Placement:
 def check_context(engine: Engine, tier: str, n_tokens: int, max_tokens: int, what: str) -> None:
     if n_tokens + max_tokens > engine.n_ctx:
         raise InvalidArgument(
-            f"{what}: {n_tokens} prompt tokens plus max_tokens {max_tokens} exceed model "
+            f"{what}: {n_tokens} prompt tokens plus max_tokens exceed model "
             f"{tier}'s context of {engine.n_ctx} tokens (at most "
             f"{max(engine.n_ctx - max_tokens, 0)} prompt tokens allowed with this max_tokens)",
             field=what)

@@ -41,8 +41,8 @@ def admit(params: GenerateParams, info: RequestInfo, limits: RateLimits | None) 
     if policy is None:
         return False
     if params.priority < policy.highest_priority:
-        raise PermissionDenied(f"priority {params.priority} is more urgent than identity "
-                               f"{info.client}'s cap of {policy.highest_priority}",
+        raise PermissionDenied(f"priority: more urgent than identity {info.client}'s cap "
+                               f"of {policy.highest_priority}",
                                identity=info.client)
     if limits is None:
         return False
@@ -62,20 +62,18 @@ def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:
     _check_input(p, limits)
     if p.max_tokens < 0:
         raise InvalidArgument(f"max_tokens: must be positive (or 0 for the default "
-                              f"{limits.default_max_tokens}), got {p.max_tokens}",
-                              field="max_tokens")
+                              f"{limits.default_max_tokens})", field="max_tokens")
     if p.max_tokens > limits.max_tokens:
-        raise InvalidArgument(f"max_tokens: {p.max_tokens} exceeds the limit of "
-                              f"{limits.max_tokens}", field="max_tokens")
+        raise InvalidArgument(f"max_tokens: exceeds the limit of {limits.max_tokens}",
+                              field="max_tokens")
     generation = _generation(p)
     grammar = grammar_for(p.response_format)
     _check_stops(p.stop, limits)
     if p.seed is not None and not 0 <= p.seed <= MAX_SEED:
-        raise InvalidArgument(f"seed: must be between 0 and {MAX_SEED}, got {p.seed}",
-                              field="seed")
+        raise InvalidArgument(f"seed: must be between 0 and {MAX_SEED}", field="seed")
     if not 0 <= p.priority <= MAX_PRIORITY:
-        raise InvalidArgument(f"priority: must be between 0 and {MAX_PRIORITY}, got "
-                              f"{p.priority}", field="priority")
+        raise InvalidArgument(f"priority: must be between 0 and {MAX_PRIORITY}",
+                              field="priority")
     if len(p.task_type) > MAX_TASK_TYPE_CHARS:
         raise InvalidArgument(f"task_type: longer than {MAX_TASK_TYPE_CHARS} characters",
                               field="task_type")
@@ -130,11 +128,11 @@ def _generation(p: GenerateParams) -> dict[str, Any]:
     if len(p.logit_bias) > MAX_LOGIT_BIAS:
         raise InvalidArgument(f"logit_bias: {len(p.logit_bias)} entries exceed the limit of "
                               f"{MAX_LOGIT_BIAS}", field="logit_bias")
-    for token, bias in p.logit_bias:
+    for i, (token, bias) in enumerate(p.logit_bias):
         if token < 0 or not (math.isfinite(bias) and abs(bias) <= LOGIT_BIAS_RANGE):
-            raise InvalidArgument(f"logit_bias[{token}]: token ids are 0 or more and biases "
-                                  f"between -{LOGIT_BIAS_RANGE:g} and {LOGIT_BIAS_RANGE:g}, "
-                                  f"got {bias:g}", field="logit_bias")
+            raise InvalidArgument(f"logit_bias: entry {i + 1}: token ids are 0 or more and "
+                                  f"biases between -{LOGIT_BIAS_RANGE:g} and "
+                                  f"{LOGIT_BIAS_RANGE:g}", field="logit_bias")
     return generation
 
 

@@ -44,7 +44,7 @@ def test_ask_invalid_request_exits_1_with_one_line(daemon: Daemon) -> None:
     p = appliance("ask", "--target", daemon.address, "--max-tokens", "99999", "hi")
     assert 1 == p.returncode
     assert 1 == len(p.stderr.strip().splitlines())
-    assert "INVALID_ARGUMENT: max_tokens: 99999 exceeds the limit of 2048" in p.stderr
+    assert "INVALID_ARGUMENT: max_tokens: exceeds the limit of 2048" in p.stderr
 
 
 def test_health_and_models(daemon: Daemon) -> None:

@@ -270,3 +270,13 @@ def test_widen_q5_0_is_auto_by_default_one_of_three_and_part_of_the_engine_key(
     with pytest.raises(config.ConfigErrors) as err:
         config.load(write(tmp_path, f'[models.v3]\npath = "{model}"\nwiden_q5_0 = "yes"\n'))
     assert ["models.v3.widen_q5_0"] == [p.key for p in err.value]
+
+
+def test_trusted_proxies_are_addresses_or_networks(tmp_path: Path) -> None:
+    """[http] trusted_proxies takes addresses and networks; anything else is refused by key."""
+    ok = config.load(write(tmp_path, '[http]\ntrusted_proxies = ["10.0.0.5", "fd00::/8"]'))
+    assert ("10.0.0.5", "fd00::/8") == ok.http.trusted_proxies
+    assert () == config.load(write(tmp_path, "")).http.trusted_proxies
+    with pytest.raises(config.ConfigErrors) as info:
+        config.load(write(tmp_path, '[http]\ntrusted_proxies = ["proxy.example"]'))
+    assert ["http.trusted_proxies"] == [problem.key for problem in info.value]
