@@ -6,6 +6,11 @@ hashes in ``[auth] tokens_file``, re-read whenever the file changes, so a revoca
 on the next call) or from a client certificate verified by mutual TLS (subject CN, else the
 first SAN, with its role from ``[auth.certificate_roles]``). Failures reach the caller as
 UNAUTHENTICATED or PERMISSION_DENIED with one generic message; the reason goes to the log.
+
+A tokens file that cannot be read, is not JSON or does not have the shape ``appliance token``
+writes fails closed: the daemon does not start with it (ConfigError), and if it turns so while
+running, every call that presents a token is UNAVAILABLE (and health NOT_SERVING, naming the
+file) until the file is fixed. Errors name the file, never its content.
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ from typing import Any
 
 from appliance.audit.keys import write_atomic
 from appliance.config import ROLES, AuthConfig, Policy
-from appliance.errors import ConfigError, Overloaded, PermissionDenied, Unauthenticated
+from appliance.errors import (
+    ConfigError,
+    Overloaded,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+)
 
 TOKEN_PREFIX = "llma_"  # noqa: S105 - a marker so leaked tokens are easy to find, not a secret
 MAX_NAME = 64
@@ -69,33 +80,98 @@ class TokenStore:
         self.path = path
         self._stamp: tuple[int, int, int] | None = None
         self._by_hash: dict[str, dict[str, Any]] = {}
+        #: Why the file cannot be used, while it cannot (the daemon refuses tokens then).
+        self._why: str | None = None
         self._lock = threading.Lock()
 
     # -- reading (daemon) --
 
-    def _entries(self) -> list[dict[str, Any]]:
+    def _read(self) -> list[dict[str, Any]] | str:
+        """Every entry (none when there is no file), or why the file cannot be used: it
+        cannot be read, is not JSON, or is not shaped as ``appliance token`` writes it. The
+        reason names no part of the content."""
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return []
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{self.path}: unreadable tokens file ({exc})",
-                              key="auth.tokens_file") from exc
-        tokens = doc.get("tokens", []) if isinstance(doc, dict) else []
-        return [t for t in tokens if isinstance(t, dict)]
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror})"
+        try:
+            doc = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return "is not valid JSON"
+        tokens = doc.get("tokens") if isinstance(doc, dict) else None
+        if not isinstance(tokens, list):
+            return 'is not shaped {"tokens": [...]}'
+        for n, entry in enumerate(tokens):
+            if not _well_formed(entry):
+                return f"entry {n} lacks a name, a known role or a SHA-256 hash"
+        return tokens
 
-    def lookup(self, token: str) -> dict[str, Any] | None:
-        """The live (not revoked) entry for ``token``; re-reads the file when it changed."""
+    def _entries(self) -> list[dict[str, Any]]:
+        """Every entry; ConfigError naming the file when it cannot be used."""
+        entries = self._read()
+        if isinstance(entries, str):
+            raise self._bad(entries)
+        return entries
+
+    def _bad(self, why: str) -> ConfigError:
+        return ConfigError(f"tokens file {self.path} {why}; restore it from a backup, or move "
+                           f"it aside and create the tokens again", key="auth.tokens_file")
+
+    def check(self) -> None:
+        """Read the file now (start-up): ConfigError if it cannot be used."""
+        with self._lock:
+            self._reload(self._current_stamp())
+            why = self._why
+        if why is not None:
+            raise self._bad(why)
+
+    def refresh(self) -> str | None:
+        """Re-read the file if it changed; why it cannot be used (naming the file), or
+        None."""
+        with self._lock:
+            self._reload(self._current_stamp())
+            return self.problem
+
+    @property
+    def problem(self) -> str | None:
+        """Why the file cannot be used as last read, naming the file; None when it can."""
+        why = self._why
+        return None if why is None else f"tokens file {self.path} {why}"
+
+    def _current_stamp(self) -> tuple[int, int, int] | None:
+        """What tells a changed file (None: it cannot be stat'ed; read it again each time)."""
         try:
             st = self.path.stat()
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         except FileNotFoundError:
-            stamp = (0, 0, 0)
+            return (0, 0, 0)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _reload(self, stamp: tuple[int, int, int] | None) -> None:
+        if stamp is not None and stamp == self._stamp:
+            return
+        entries = self._read()
+        if isinstance(entries, str):
+            # Fail closed: no token is known while the file is broken (a revocation in it
+            # may be what broke it), and callers learn only that the service is unavailable.
+            self._by_hash, self._why = {}, entries
+        else:
+            self._by_hash = {str(t["sha256"]): t for t in entries if not t.get("revoked")}
+            self._why = None
+        self._stamp = stamp
+
+    def lookup(self, token: str) -> dict[str, Any] | None:
+        """The live (not revoked) entry for ``token``; re-reads the file when it changed.
+        Unavailable while the file cannot be used."""
+        stamp = self._current_stamp()
         with self._lock:
-            if stamp != self._stamp:
-                self._by_hash = {str(t.get("sha256")): t for t in self._entries()
-                                 if not t.get("revoked")}
-                self._stamp = stamp
+            self._reload(stamp)
+            if self._why is not None:
+                raise Unavailable("authentication is unavailable; try again later",
+                                  state="tokens_file", path=str(self.path))
             digest = hash_token(token)
             entry = self._by_hash.get(digest)
         if entry is None or not hmac.compare_digest(str(entry.get("sha256")), digest):
@@ -145,6 +221,16 @@ class TokenStore:
     def list(self) -> list[dict[str, Any]]:
         return [{k: t.get(k) for k in ("name", "role", "created", "revoked")}
                 for t in self._entries()]
+
+
+def _well_formed(entry: Any) -> bool:
+    """A token entry as ``appliance token create`` writes it."""
+    if not isinstance(entry, dict):
+        return False
+    digest = entry.get("sha256")
+    return isinstance(entry.get("name"), str) and entry.get("role") in ROLES \
+        and isinstance(digest, str) and len(digest) == 64 \
+        and all(c in "0123456789abcdef" for c in digest)
 
 
 def _now() -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appliance import config as config_mod
+from appliance.access import TokenStore
 from appliance.config import Config
 from appliance.errors import ConfigError
 from appliance.listen import ListenAddress
@@ -56,6 +57,7 @@ def run(path: Path | None, *, hash_models: bool = True,
     out += _models(cfg, hash_models)
     out += _officer(cfg)
     out += _state(cfg)
+    out += _tokens(cfg)
     out += _audit(cfg)
     out += _pii(cfg)
     out += _tls(cfg)
@@ -168,6 +170,19 @@ def _state(cfg: Config) -> Iterator[Finding]:
         if p.exists() and p.stat().st_mode & 0o077:
             yield Finding(FAIL, "state_dir", f"{p} is readable by others "
                           f"(mode {stat.S_IMODE(p.stat().st_mode):04o})", f"chmod 0600 {p}")
+
+
+def _tokens(cfg: Config) -> Iterator[Finding]:
+    """A tokens file that does not parse stops the daemon (and, changed while it runs,
+    makes it refuse requests)."""
+    path = cfg.auth.tokens_path(cfg.state_dir)
+    why = TokenStore(path).refresh()
+    if why is not None:
+        yield Finding(FAIL, "auth.tokens_file", why,
+                      f"restore {path} from a backup, or move it aside and create the tokens "
+                      "again (appliance token create)")
+    elif path.exists():
+        yield Finding(OK, "auth.tokens_file", f"{path} is valid")
 
 
 def _writable(check: str, d: Path) -> Iterator[Finding]:
