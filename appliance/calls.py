@@ -15,12 +15,14 @@ import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 import structlog
 
 from appliance.access import Authenticator
 from appliance.errors import ApplianceError
 from appliance.observability.metrics import Metrics
+from appliance.observability.refusals import RefusalSampler
 from appliance.request import Outcome, RequestInfo, current_request, settle
 
 log = structlog.get_logger("appliance.rpc")
@@ -78,12 +80,17 @@ class InFlight:
 class Calls:
     """Begin, authenticate, fail and end calls, whatever transport they came by."""
 
-    def __init__(self, in_flight: InFlight, metrics: Metrics, auth: Authenticator | None = None,
-                 audit_refusal: Callable[[RequestInfo], Awaitable[None]] | None = None) -> None:
+    def __init__(self, in_flight: InFlight, metrics: Metrics, auth: Authenticator | None = None,  # noqa: PLR0913 - the parts a transport's calls go through
+                 audit_refusal: Callable[[RequestInfo], Awaitable[None]] | None = None, *,
+                 audit_summaries: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None,
+                 refusals: RefusalSampler | None = None) -> None:
         self.in_flight = in_flight
         self.metrics = metrics
         self._auth = auth
         self._audit_refusal = audit_refusal
+        self._audit_summaries = audit_summaries
+        #: Which refusals are audited one by one; the rest go into summary records.
+        self.refusals = refusals or RefusalSampler()
 
     def begin(self, method: str, peer: str) -> RequestInfo:
         """A new call: its id (bound to the log context), counted as in flight."""
@@ -119,12 +126,27 @@ class Calls:
         info.status = status
         if info.outcome is Outcome.REJECTED and not info.auth_checked \
                 and self._audit_refusal is not None and info.method in AUDITED_METHODS:
-            await self._audit_refusal(info)
+            if self.refusals.admit(info.peer, info.status, info.error_reason or "error",
+                                   info.method):
+                await self._audit_refusal(info)
+            else:
+                self.metrics.refusals_summarised.labels(info.status).inc()
         if isinstance(error, ApplianceError):
             log.warning("rpc_error", error_type=type(error).__name__, detail=error.message,
                         context={k: v for k, v in error.context.items() if v is not None})
         else:
             log.error("rpc_unexpected_error", error_type=type(error).__name__, exc_info=error)
+
+    async def write_summaries(self, *, final: bool = False) -> None:
+        """Write the summary record of each refusal window that has closed (``final``: the
+        open one too, at shutdown). The daemon calls it every second, not the refused call:
+        a refusal never waits for a summary."""
+        summaries = self.refusals.take(final=final)
+        for summary in summaries:
+            log.warning("refusals_summarised", peer=summary.peer, status=summary.status,
+                        reason=summary.reason, count=summary.count)
+        if summaries and self._audit_summaries is not None:
+            await self._audit_summaries([summary.record() for summary in summaries])
 
     @staticmethod
     def cancelled(info: RequestInfo, deadline_passed: bool) -> None:

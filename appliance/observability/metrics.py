@@ -220,6 +220,10 @@ class Metrics:
         self.audit_failures = Counter(
             "appliance_audit_append_failures", "Audit appends that failed (request refused)",
             registry=r)
+        self.refusals_summarised = Counter(
+            "appliance_refusals_summarised", "Calls refused at the door and counted in a "
+            "summary audit record instead of audited one by one, by status",
+            ["status"], registry=r)
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 

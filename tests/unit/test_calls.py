@@ -14,6 +14,7 @@ from appliance.calls import Calls, InFlight
 from appliance.config import AuthConfig
 from appliance.errors import Overloaded, Unauthenticated
 from appliance.observability.metrics import Metrics
+from appliance.observability.refusals import RefusalSampler
 from appliance.request import Outcome, RequestInfo
 
 GENERATE = "/appliance.v1.Inference/Generate"
@@ -71,3 +72,45 @@ def test_an_error_the_pipeline_settled_keeps_its_outcome(tmp_path: Path) -> None
     c.cancelled(info, deadline_passed=True)
     assert (Outcome.ERROR, "DEADLINE_EXCEEDED") == (info.outcome, info.status)
     c.end(info)
+
+
+def test_refusals_beyond_the_window_limit_go_into_one_summary(tmp_path: Path) -> None:
+    """Of 15 bad-token calls from one host in a window, 10 are audited one by one; 5 are
+    counted (metric) and, once the window closes, written as one summary record that holds
+    the count, host, status and reason and never the token."""
+    auth = Authenticator(AuthConfig(required=True), tmp_path / "tokens.json", mtls=False)
+    now = [100.0]
+    refused: list[RequestInfo] = []
+    summaries: list[dict[str, object]] = []
+
+    async def audit_refusal(info: RequestInfo) -> None:  # the fake audit stage
+        refused.append(info)
+
+    async def audit_summaries(records: list[dict[str, object]]) -> None:
+        summaries.extend(records)
+
+    c = Calls(InFlight(), Metrics(), auth, audit_refusal, audit_summaries=audit_summaries,
+              refusals=RefusalSampler(window_s=60.0, per_peer=10, clock=lambda: now[0],
+                                      wall=lambda: 1_800_000_000.0))
+
+    async def run() -> None:
+        for n in range(15):
+            info = c.begin("Generate", f"ipv4:192.0.2.9:{5000 + n}")
+            with pytest.raises(Unauthenticated) as err:
+                c.authenticate(info, GENERATE, [("authorization", "Bearer llma_guess")], {})
+            await c.failed(info, err.value, "UNAUTHENTICATED")
+            c.end(info)
+        await c.write_summaries()
+        assert [] == summaries  # the window is open
+        now[0] += 60.0
+        await c.write_summaries()
+
+    asyncio.run(run())
+    assert 10 == len(refused)
+    assert 5.0 == c.metrics.registry.get_sample_value(
+        "appliance_refusals_summarised_total", {"status": "UNAUTHENTICATED"})
+    [summary] = summaries
+    assert ("refusals", "ipv4:192.0.2.9", "UNAUTHENTICATED", "unauthenticated", 5) == (
+        summary["type"], summary["peer"], summary["status"], summary["error_reason"],
+        summary["count"])
+    assert "llma_guess" not in repr(summary)
