@@ -7,15 +7,26 @@ Shutdown (SIGTERM/SIGINT): ``STOPPING=1``, health NOT_SERVING, new inference req
 UNAVAILABLE while in-flight ones finish within ``server.shutdown_grace_seconds``; then the gRPC
 server stops, the engines close, and the process exits 0. The listener stays open during the
 drain so probes see NOT_SERVING rather than a refused connection.
+
+Start-up failure: what the operator gave that cannot be used (the state directory, the TLS
+files, the tokens file, a port) is checked before anything listens where it can be, and raised
+as a ConfigError naming the file and key; whatever had started is stopped (:meth:`abort`), and
+:func:`serve` raises for the CLI to print as one line. While SERVING, health follows
+:meth:`ApplianceServer.accepting`: a hang, an audit log that cannot be written, or a tokens
+file that broke turn it NOT_SERVING until they clear.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import shutil
 import signal
+import socket
+import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +38,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
-from appliance.access import Authenticator, Quotas, RateLimits, quota_path
+from appliance.access import Authenticator, Quotas, quota_path
 from appliance.audit.stage import AuditStage
 from appliance.calls import Calls, InFlight
 from appliance.config import Config, ServerConfig
@@ -43,6 +54,7 @@ from appliance.privacy.stage import PrivacyStage
 from appliance.routing.fleet import Central
 from appliance.server.interceptors import ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
+from appliance.server.tls import check_tls_files
 from appliance.services import Gate, open_services
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
@@ -66,15 +78,16 @@ class ApplianceServer:
 
     def __init__(self, config: Config, server: aio.Server, address: str,  # noqa: PLR0913, PLR0917 - only build_server calls it
                  registry: ModelRegistry, health_servicer: health_aio.HealthServicer,
-                 in_flight: InFlight, notifier: SystemdNotifier, gate: Gate, metrics: Metrics,
-                 limits: RateLimits, given: _Given) -> None:
+                 calls: Calls, notifier: SystemdNotifier, gate: Gate, metrics: Metrics,
+                 auth: Authenticator, given: _Given) -> None:
         self._config = config
         self.gate = gate
         self.grpc = server
         self.address = address
         self.registry = registry
         self.health = health_servicer
-        self.in_flight = in_flight
+        self.calls = calls
+        self.in_flight = calls.in_flight
         self.notifier = notifier
         self.metrics = metrics
         self.state = ServiceState.STARTING
@@ -82,7 +95,10 @@ class ApplianceServer:
         self.audit_down: str | None = None
         #: What stopped making progress, while it has not (see :meth:`hung`).
         self.hang: str | None = None
-        self._limits = limits
+        #: Why the tokens file cannot be used, while it cannot (requests are refused).
+        self.tokens_down: str | None = None
+        self._auth = auth
+        self._limits = auth.limits
         self._given = given
         self._services = contextlib.AsyncExitStack()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -124,11 +140,34 @@ class ApplianceServer:
         return self.gate.services
 
     def accepting(self) -> str | None:
+        """Why requests are refused now (health's reason), or None while they are served."""
         if self.state is not ServiceState.SERVING:
             return str(self.state)
         if self.hang is not None:
             return "a component stopped making progress"
-        return "unable to write the audit log" if self.audit_down is not None else None
+        if self.audit_down is not None:
+            return "unable to write the audit log"
+        if self.tokens_down is not None:
+            return f"unable to use the tokens file {self._auth.tokens.path}"
+        return None
+
+    def _health_changed(self) -> None:
+        """Health and the systemd status follow :meth:`accepting` while SERVING (a drain or
+        a stop sets them itself)."""
+        if self.state is not ServiceState.SERVING:
+            return
+        why = self.accepting()
+        self.notifier.status(f"serving on {self.address}" if why is None else
+                             f"refusing requests: "
+                             f"{self.hang or self.audit_down or self.tokens_down or why}")
+        self._spawn(self._set_health(health_pb2.HealthCheckResponse.SERVING if why is None
+                                     else health_pb2.HealthCheckResponse.NOT_SERVING))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` as a task the server holds (cancelled when it stops)."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def hung(self, now: float | None = None) -> str | None:
         """What has stopped making progress (a decode step or an audit write/fdatasync
@@ -162,12 +201,28 @@ class ApplianceServer:
                 self.notifier.status(f"not serving: {why}")
             else:
                 log.warning("hang_cleared")
-            if self.state is ServiceState.SERVING:
-                ok = why is None and self.audit_down is None
-                await self._set_health(health_pb2.HealthCheckResponse.SERVING if ok else
-                                       health_pb2.HealthCheckResponse.NOT_SERVING)
-                if ok:
-                    self.notifier.status(f"serving on {self.address}")
+            self._health_changed()
+
+    async def _watch_tokens(self, interval: float = 1.0) -> None:
+        """A tokens file that breaks while running (it is re-read when it changes) turns
+        health NOT_SERVING, naming the file, until it is fixed; calls presenting a token get
+        UNAVAILABLE meanwhile (TokenStore.lookup)."""
+        while True:
+            why = await asyncio.to_thread(self._auth.tokens.refresh)
+            if why != self.tokens_down:
+                self.tokens_down = why
+                if why is not None:
+                    log.error("tokens_file_unusable", detail=why)
+                else:
+                    log.warning("tokens_file_usable", path=str(self._auth.tokens.path))
+                self._health_changed()
+            await asyncio.sleep(interval)
+
+    async def _summarise_refusals(self, interval: float = 1.0) -> None:
+        """The summary record of a window of refusals is written soon after it closes."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.calls.write_summaries()
 
     def watchdog_healthy(self) -> bool:
         """Whether the systemd watchdog gets its ping: not failed, and nothing hung."""
@@ -179,31 +234,23 @@ class ApplianceServer:
             self._loop.call_soon_threadsafe(self._audit_changed, ok, reason)
 
     def _audit_changed(self, ok: bool, reason: str) -> None:
-        self.audit_down = None if ok else reason
-        if self.state is not ServiceState.SERVING or self.hang is not None:
-            return
-        status = health_pb2.HealthCheckResponse.SERVING if ok else \
-            health_pb2.HealthCheckResponse.NOT_SERVING
-        self.notifier.status(f"serving on {self.address}" if ok else
-                             f"refusing requests: audit log unavailable ({reason})")
-        task = asyncio.create_task(self._set_health(status))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.audit_down = None if ok else f"audit log unavailable ({reason})"
+        self._health_changed()
 
     async def _set_health(self, status: int) -> None:
         for name in ("", *SERVICES):
             await self.health.set(name, status)
 
     async def start(self) -> None:
+        """Start listening (health NOT_SERVING until :meth:`load_models` is done); a failure
+        leaves things started for :meth:`abort` to stop."""
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.grpc.start()
         if self.config.server.hang_seconds > 0:
-            watch = asyncio.create_task(self._watch_progress())
-            self._tasks.add(watch)
-            watch.add_done_callback(self._tasks.discard)
-        saver = asyncio.create_task(self._save_quotas())
-        self._tasks.add(saver)
-        saver.add_done_callback(self._tasks.discard)
+            self._spawn(self._watch_progress())
+        self._spawn(self._save_quotas())
+        self._spawn(self._watch_tokens())
+        self._spawn(self._summarise_refusals())
         socket_path = self.config.server.address.path
         if socket_path is not None:
             self._secure_socket(socket_path)
@@ -256,11 +303,10 @@ class ApplianceServer:
             audit=given.audit, central=given.central))
         self.gate.open(services)
         if services.central is not None:
-            probe = asyncio.create_task(services.central.probe_loop())
-            self._tasks.add(probe)
-            probe.add_done_callback(self._tasks.discard)
+            self._spawn(services.central.probe_loop())
         self.state = ServiceState.SERVING
-        await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+        await self._set_health(health_pb2.HealthCheckResponse.SERVING if self.accepting() is None
+                               else health_pb2.HealthCheckResponse.NOT_SERVING)
         self.notifier.ready(f"serving on {self.address}")
         log.info("ready", address=self.address, tiers=sorted(self.registry.tiers))
 
@@ -312,9 +358,7 @@ class ApplianceServer:
         if self.state is ServiceState.DRAINING and self._drained_by_admin:
             self.state = ServiceState.SERVING
             self._drained_by_admin = False
-            if self.audit_down is None:
-                await self._set_health(health_pb2.HealthCheckResponse.SERVING)
-            self.notifier.status(f"serving on {self.address}")
+            self._health_changed()
             log.info("admin_resume")
         return str(self.state)
 
@@ -355,9 +399,24 @@ class ApplianceServer:
         except OSError as exc:
             log.exception("quota_save_failed", error_type=type(exc).__name__)
         self.metrics.close()
+        await self.calls.write_summaries(final=True)  # before the audit log closes
         await self.close_services()
         self.state = ServiceState.STOPPED
         log.info("stopped", drained=drained)
+
+    async def abort(self) -> None:
+        """Start-up failed: stop what had started (listeners, tasks, services), so that the
+        process can end with one line saying why."""
+        self.state = ServiceState.FAILED
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.grpc.stop(grace=0)
+        if self.http is not None:
+            await self.http.stop()
+        self.metrics.close()
+        await self.close_services()
 
     async def close_services(self) -> None:
         """Close the central client, the models and the audit log (its segment with a final
@@ -383,13 +442,16 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     notifier = notifier or SystemdNotifier()
     in_flight = InFlight()
     sc = config.server
+    _check_files(config)
     auth = Authenticator(config.auth, config.auth.tokens_path(config.state_dir),
                          mtls=sc.client_ca is not None,
                          quotas=Quotas(quota_path(config.state_dir)))
+    auth.tokens.check()
     metrics = Metrics()
     holder: list[ApplianceServer] = []
     gate = Gate(lambda: holder[0].accepting() if holder else "starting")
-    calls = Calls(in_flight, metrics, auth, gate.audit_refusal)
+    calls = Calls(in_flight, metrics, auth, gate.audit_refusal,
+                  audit_summaries=gate.audit_summaries)
     server = aio.server(
         interceptors=[ServingInterceptor(
             calls, write_timeout=config.server.stream_write_timeout_seconds)],
@@ -399,8 +461,8 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     address = str(bound if bound.is_unix else bound.with_port(port))
     registry = ModelRegistry(config, progress=notifier.status)
     health_servicer = health_aio.HealthServicer()
-    app = ApplianceServer(config, server, address, registry, health_servicer, in_flight,
-                          notifier, gate, metrics, auth.limits, _Given(privacy, audit, central))
+    app = ApplianceServer(config, server, address, registry, health_servicer, calls,
+                          notifier, gate, metrics, auth, _Given(privacy, audit, central))
     holder.append(app)
     if config.http.listen:  # starlette and uvicorn are imported only when they serve
         from appliance.httpapi.app import HttpApi  # noqa: PLC0415
@@ -439,22 +501,65 @@ def _grpc_options(sc: ServerConfig) -> list[tuple[str, Any]]:
     return options
 
 
+def _source(config: Config) -> str | None:
+    return str(config.source) if config.source else None
+
+
+def _check_files(config: Config) -> None:
+    """What the operator gives the daemon, checked before anything listens: the state
+    directory is writable, the TLS files load and match (gRPC's and the HTTP API's)."""
+    state = config.state_dir
+    try:
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.TemporaryFile(dir=state):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"state directory {state} is not writable by this user: "
+                          f"{exc.strerror}", file=_source(config), key="state_dir") from None
+    sc = config.server
+    if sc.tls_cert is not None:
+        check_tls_files(sc.tls_cert, sc.tls_key, sc.client_ca, section="server",
+                        source=_source(config))
+    if config.http.listen and config.http.tls_cert is not None:
+        check_tls_files(config.http.tls_cert, config.http.tls_key, config.http.client_ca,
+                        section="http", source=_source(config))
+
+
+def _check_port(config: Config) -> None:
+    """The gRPC port is free: tried here, because grpc itself reports a busy port with C-core
+    log lines on stderr before the error it raises."""
+    address = config.server.address
+    if address.is_unix or address.port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(address.host, address.port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except OSError:
+        return  # grpc resolves it and says what is wrong
+    for family, kind, proto, _name, sockaddr in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as grpc binds
+            try:
+                probe.bind(sockaddr)
+            except OSError as exc:
+                if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                    raise ConfigError(f"cannot listen on {config.server.listen}: "
+                                      f"{exc.strerror}", file=_source(config),
+                                      key="server.listen") from None
+
+
 def _bind(server: aio.Server, config: Config) -> int:
     sc = config.server
     listen, path = sc.listen, sc.address.path
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    _check_port(config)
     try:
-        if sc.tls_cert is not None and sc.tls_key is not None:
-            try:
-                creds = grpc.ssl_server_credentials(
-                    [(sc.tls_key.read_bytes(), sc.tls_cert.read_bytes())],
-                    root_certificates=sc.client_ca.read_bytes() if sc.client_ca else None,
-                    require_client_auth=sc.client_ca is not None)
-            except OSError as exc:
-                raise ConfigError(f"cannot read TLS material: {exc.filename}: {exc.strerror}",
-                                  file=str(config.source) if config.source else None,
-                                  key="server.tls_cert") from exc
+        if sc.tls_cert is not None and sc.tls_key is not None:  # checked by _check_files
+            creds = grpc.ssl_server_credentials(
+                [(sc.tls_key.read_bytes(), sc.tls_cert.read_bytes())],
+                root_certificates=sc.client_ca.read_bytes() if sc.client_ca else None,
+                require_client_auth=sc.client_ca is not None)
             port: int = server.add_secure_port(listen, creds)
         else:
             port = server.add_insecure_port(listen)
@@ -465,10 +570,26 @@ def _bind(server: aio.Server, config: Config) -> int:
     return 0 if path is not None else port
 
 
+def startup_error(exc: BaseException, config: Config) -> BaseException:
+    """What a start-up failure is to the operator. Errors of the tree stay as they are; an
+    OSError (a file or directory the daemon may not use, a port it cannot have) becomes a
+    ConfigError naming the file; anything else is a bug and stays as it is (the CLI logs its
+    traceback and prints one line)."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return ConfigError(f"cannot start: {where}{exc.strerror or exc}", file=_source(config))
+    return exc
+
+
 async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
-    """Run the daemon until SIGTERM/SIGINT; returns the process exit code."""
+    """Run the daemon until SIGTERM/SIGINT; returns the process exit code. A start-up
+    failure stops whatever had started and raises (see :func:`startup_error`): the CLI
+    prints it as one line."""
     notifier = notifier or SystemdNotifier()
-    app, _port = build_server(config, notifier=notifier)
+    try:
+        app, _port = build_server(config, notifier=notifier)
+    except OSError as exc:
+        raise startup_error(exc, config) from exc
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -482,21 +603,22 @@ async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
             task.add_done_callback(reloads.discard)
 
     loop.add_signal_handler(signal.SIGHUP, on_sighup)
-    await app.start()
+    try:
+        await app.start()
+    except Exception as exc:
+        notifier.status(f"failed: {exc}")
+        await app.abort()
+        raise startup_error(exc, config) from exc
     watchdog = asyncio.create_task(notifier.watchdog_loop(app.watchdog_healthy))
     loading = asyncio.create_task(app.load_models())
     stopping = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({loading, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if loading.done() and loading.exception() is not None:
-            exc = loading.exception()
-            app.state = ServiceState.FAILED
-            notifier.status(f"failed: {exc}")
-            await app.grpc.stop(grace=0)
-            await app.close_services()
-            if isinstance(exc, ApplianceError):
-                raise exc
-            raise RuntimeError("model loading failed") from exc
+        failure = loading.exception() if loading.done() else None
+        if failure is not None:
+            notifier.status(f"failed: {failure}")
+            await app.abort()
+            raise startup_error(failure, config) from failure
         if not loading.done():
             log.info("stopping_during_startup")
             loading.cancel()
@@ -507,6 +629,7 @@ async def serve(config: Config, notifier: SystemdNotifier | None = None) -> int:
         await app.drain_and_stop()
     finally:
         watchdog.cancel()
+        stopping.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watchdog
     return 0

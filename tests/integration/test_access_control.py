@@ -195,6 +195,60 @@ def test_refusals_are_audited(site: Site) -> None:
     assert {"app", "batch"} <= {r.get("client") for r in records}
 
 
+def _until(condition: object, what: str, timeout: float = 30.0) -> None:
+    """Wait for ``condition()`` (the daemon looks at the tokens file every second)."""
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.test")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def test_a_tokens_file_broken_while_running_fails_closed_and_recovers(site: Site) -> None:
+    """The tokens file turns to garbage under the running daemon: health turns NOT_SERVING
+    with a reason naming the file (never its content); a valid token gets UNAVAILABLE on
+    gRPC and 503 on HTTP (not INTERNAL/500); once the file is restored the same token is
+    served again and health is SERVING."""
+    import ssl
+
+    import httpx
+
+    path = site.daemon.workdir / "state" / "tokens.json"
+    good = path.read_bytes()
+    garbage = b'{"tokens": [{"name": "llma_content-not-reason"'
+    token = site.tokens["app"].read_text().strip()
+    chat = {"model": "v3", "max_tokens": 1, "messages": [{"role": "user", "content": "Hi"}]}
+    http = httpx.Client(verify=ssl.create_default_context(cafile=str(site.ca.path)),
+                        timeout=60)
+    try:
+        _replace(path, garbage)
+        with site.client("app") as c:
+            assert grpc.StatusCode.UNAVAILABLE == _code(c.list_models)
+            _until(lambda: "NOT_SERVING" == c.health(), "health stayed SERVING")
+        answer = http.post(site.daemon.http_url + "/chat/completions", json=chat,
+                           headers={"authorization": f"Bearer {token}"})
+        assert 503 == answer.status_code
+        health = http.get(site.daemon.http_url.removesuffix("/v1") + "/health")
+        assert 503 == health.status_code
+        assert str(path) in health.json()["reason"]
+        logged = [e for e in site.daemon.events() if e.get("event") == "tokens_file_unusable"]
+        assert [f"tokens file {path} is not valid JSON"] == [e["detail"] for e in logged]
+        assert b"content-not-reason" not in site.daemon.log_path.read_bytes()
+    finally:
+        _replace(path, good)
+    with site.client("app") as c:
+        _until(lambda: "SERVING" == c.health(), "health did not come back")
+        assert c.list_models()
+    assert 200 == http.post(site.daemon.http_url + "/chat/completions", json=chat,
+                            headers={"authorization": f"Bearer {token}"}).status_code
+    http.close()
+
+
 def test_mutual_tls(tmp_path: Path, model_path: Path) -> None:
     """Client certificates: one from the site CA with a role is served; one from the site CA
     without a role is PERMISSION_DENIED; one from another CA fails the TLS handshake."""
