@@ -19,7 +19,6 @@ from typing import Any
 import structlog
 
 from appliance.access import RateLimits
-from appliance.audit.format import canonical
 from appliance.audit.stage import AuditLog, AuditStage, open_audit
 from appliance.config import Config
 from appliance.engine.registry import ModelRegistry
@@ -110,22 +109,9 @@ class Gate:
             await self._pipeline.audit_refusal(info)
 
     async def audit_summaries(self, records: list[dict[str, Any]]) -> None:
-        """Write records of no one request (summaries of refusals), all queued before the
-        first wait, so a cancellation (shutdown) cannot drop some. A failure is logged: the
-        calls they count were refused either way."""
+        """Write records of no one request (summaries of refusals) to the audit log
+        (:meth:`AuditLog.write_refusal_summaries`: queued before any wait; a failure is
+        logged, not raised)."""
         audit = self._pipeline.services.audit if self._pipeline is not None else None
-        if not isinstance(audit, AuditLog) or not records:  # not open yet, or a test's stage
-            return
-        durable = [asyncio.wrap_future(audit.writer.append(canonical(rec))) for rec in records]
-        try:
-            results = await asyncio.wait_for(
-                asyncio.shield(asyncio.gather(*durable, return_exceptions=True)),
-                audit.append_timeout)
-        except TimeoutError:
-            log.error("audit_summary_failed", records=len(records),  # noqa: TRY400 - no traceback
-                      error_type="TimeoutError")
-            return
-        for rec, result in zip(records, results, strict=True):
-            if isinstance(result, BaseException):
-                log.error("audit_summary_failed", record=rec.get("type"),
-                          error_type=type(result).__name__)
+        if isinstance(audit, AuditLog):  # else not open yet, or a test's stage
+            await audit.write_refusal_summaries(records)

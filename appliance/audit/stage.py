@@ -3,7 +3,9 @@
 The pipeline calls :meth:`AuditStage.begin` once a request is admitted and :meth:`AuditStage.end`
 with its outcome; the response completes only after ``end`` returns. An implementation that
 cannot write raises :class:`appliance.errors.Unavailable`, so the appliance never serves
-unaudited.
+unaudited. Records of no one request, the summaries of refusals at the door
+(:meth:`AuditLog.write_refusal_summaries`), are written beside them; their failure is logged,
+never raised: the calls they count were refused either way.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -115,6 +117,23 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
     return rec
 
 
+#: The fields of a ``refusals`` record (security/AUDIT_FORMAT.md), the summary of refusals at
+#: the door that were counted instead of audited one by one
+#: (:class:`appliance.observability.refusals.RefusalSummary`).
+REFUSALS_FIELDS = ("type", "time", "peer", "status", "error_reason", "outcome", "count",
+                   "methods", "window_start", "window_end")
+
+
+def refusals_record(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``refusals`` record of ``summary``: only the documented fields, so a field added
+    upstream (it could be a credential) never reaches the log unreviewed; one left out is
+    logged by name, never by value."""
+    extra = sorted(set(summary) - set(REFUSALS_FIELDS))
+    if extra:
+        log.error("audit_summary_fields_dropped", fields=extra)
+    return {k: summary[k] for k in REFUSALS_FIELDS if k in summary} | {"type": "refusals"}
+
+
 class AuditLog:
     """The audit stage backed by :class:`AuditWriter`."""
 
@@ -164,6 +183,30 @@ class AuditLog:
             if not self.writer.owe(fmt.canonical(late)):
                 log.error("audit_end_record_dropped", request_id=info.request_id)
             raise
+
+    async def write_refusal_summaries(self, summaries: Sequence[Mapping[str, Any]]) -> None:
+        """Write one ``refusals`` record per summary (:func:`refusals_record`), all queued
+        before the first wait, so a cancellation (shutdown) cannot drop some. A record not
+        durable within the append timeout, or that the writer refused, is logged
+        (``audit_summary_failed``), never raised: the calls it counts were refused either way,
+        and no request waits on it."""
+        records = [refusals_record(s) for s in summaries]
+        if not records:
+            return
+        durable = [asyncio.wrap_future(self.writer.append(fmt.canonical(rec)))
+                   for rec in records]
+        try:
+            results = await asyncio.wait_for(
+                asyncio.shield(asyncio.gather(*durable, return_exceptions=True)),
+                self.append_timeout)
+        except TimeoutError:
+            log.error("audit_summary_failed", records=len(records),
+                      error_type="TimeoutError")
+            return
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("audit_summary_failed", record="refusals",
+                          error_type=type(result).__name__)
 
     def count_refusal(self) -> None:
         if self.writer.suspended is not None:
