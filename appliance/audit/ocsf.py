@@ -20,12 +20,25 @@ outcome with the schema the ``ocsf-json-schema`` package generates, offline). Wh
   outcome, finish_reason, pii and output_pii counts, token counts, queue wait, end_user,
   escalated_from, late, error_reason, cached_prompt_tokens, central_endpoint, integrity, and
   the masked prompt/answer/reasoning.
+
+A ``refusals`` record (the summary of ``count`` calls refused at the door in one window, not
+audited one by one) is one API Activity event too (:func:`refusals_event`), shaped like the event
+of one such refused call so that one SIEM query finds both: the same status, severity,
+``src_endpoint`` and ``actor.user`` (the source host, as a refused call's is its peer), plus
+OCSF's ``count`` (how many calls), ``start_time``/``end_time`` (the window), ``duration`` (its
+length), ``status_detail`` (the reason) and a ``message``. It has no request id: its
+``metadata.uid`` is derived from the record (source host, status, reason, window), the same in
+every export. ``unmapped`` holds the methods (method -> count), the window's ISO times, outcome,
+error_reason and integrity.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
+from urllib.parse import unquote
 
 from appliance import __version__
 
@@ -76,13 +89,25 @@ def _status(end: dict[str, Any] | None) -> tuple[int, int]:
 
 
 def _endpoint(peer: str) -> dict[str, Any]:
-    if peer.startswith(("ipv4:", "ipv6:")):
-        host, _, port = peer.split(":", 1)[1].rpartition(":")
-        out: dict[str, Any] = {"ip": host.strip("[]")}
-        if port.isdigit():
-            out["port"] = int(port)
-        return out
-    return {"name": peer or "unknown"}  # unix:..., or a peer the transport did not name
+    """``src_endpoint`` of a transport peer: ``ipv4:HOST:PORT``, ``ipv6:[HOST]:PORT`` (brackets
+    URI-encoded or not), either without its port (a summary's source host), else a name."""
+    kind, sep, rest = peer.partition(":")
+    host, port = "", ""
+    if sep and kind == "ipv4":
+        host, _, port = rest.partition(":")
+    elif sep and kind == "ipv6":
+        rest = unquote(rest)
+        if rest.startswith("["):
+            host, _, after = rest[1:].partition("]")
+            port = after.removeprefix(":")
+        else:
+            host = rest
+    if not host:
+        return {"name": peer or "unknown"}  # unix:..., "*", or a peer the transport did not name
+    out: dict[str, Any] = {"ip": host}
+    if port.isdigit():
+        out["port"] = int(port)
+    return out
 
 
 def _prune(value: Any) -> Any:
@@ -92,6 +117,19 @@ def _prune(value: Any) -> Any:
     if isinstance(value, list):
         return [_prune(v) for v in value]
     return value
+
+
+def _metadata(uid: str | None) -> dict[str, Any]:
+    return {"version": VERSION, "uid": uid, "correlation_uid": uid, "log_name": "audit",
+            "product": {"name": "llm-appliance", "vendor_name": "llm-appliance",
+                        "version": __version__}}
+
+
+def _service(methods: list[str]) -> str:
+    http = {m.startswith("http:") for m in methods}
+    if http == {True}:
+        return "llm-appliance HTTP API"
+    return "appliance.v1.Inference" if http == {False} else "llm-appliance"
 
 
 def event(begin: dict[str, Any] | None, end: dict[str, Any] | None) -> dict[str, Any]:
@@ -129,14 +167,58 @@ def event(begin: dict[str, Any] | None, end: dict[str, Any] | None) -> dict[str,
         "status_id": status_id, "status": _STATUS[status_id], "status_code": status_name,
         "actor": {"user": user},
         "src_endpoint": _endpoint(str(rec.get("peer") or "")),
-        "api": {"operation": method,
-                "service": {"name": "appliance.v1.Inference"
-                            if not method.startswith("http:") else "llm-appliance HTTP API"},
+        "api": {"operation": method, "service": {"name": _service([method])},
                 "request": {"uid": request_id}, "response": response},
-        "metadata": {"version": VERSION, "uid": request_id, "correlation_uid": request_id,
-                     "log_name": "audit",
-                     "product": {"name": "llm-appliance", "vendor_name": "llm-appliance",
-                                 "version": __version__}},
+        "metadata": _metadata(request_id),
         "unmapped": unmapped,
+    })
+    return doc
+
+
+def summary_uid(rec: dict[str, Any]) -> str:
+    """A ``refusals`` record's event id: 32 hex digits of the SHA-256 of what tells it apart
+    (source host, status, reason, window), so every export of it gives the same one."""
+    key = [rec.get(k) for k in ("peer", "status", "error_reason", "window_start",
+                                "window_end")]
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]
+
+
+def refusals_event(rec: dict[str, Any]) -> dict[str, Any]:
+    """The OCSF API Activity event of a ``refusals`` record: ``count`` calls from one source
+    host refused (one status, one reason) in one window, counted instead of audited singly."""
+    status_id, severity_id = _status(rec)
+    status_name = str(rec.get("status") or "UNKNOWN")
+    count = int(rec.get("count") or 0)
+    methods = {str(k): int(v) for k, v in dict(rec.get("methods") or {}).items()}
+    start_ms, end_ms = _epoch_ms(rec.get("window_start")), _epoch_ms(rec.get("window_end"))
+    if end_ms is None:
+        end_ms = _epoch_ms(rec.get("time"))
+    peer = str(rec.get("peer") or "unknown")
+    reason = str(rec.get("error_reason") or "")
+    uid = summary_uid(rec)
+    doc: dict[str, Any] = _prune({
+        "category_uid": CATEGORY_UID, "category_name": "Application Activity",
+        "class_uid": CLASS_UID, "class_name": "API Activity",
+        "activity_id": ACTIVITY_OTHER, "activity_name": "Other",
+        "type_uid": CLASS_UID * 100 + ACTIVITY_OTHER, "type_name": "API Activity: Other",
+        "severity_id": severity_id, "severity": _SEVERITY[severity_id],
+        "time": end_ms, "start_time": start_ms, "end_time": end_ms,
+        "duration": end_ms - start_ms if start_ms is not None and end_ms is not None else None,
+        "count": count,
+        "status_id": status_id, "status": _STATUS[status_id], "status_code": status_name,
+        "status_detail": reason or None,
+        "message": f"{count} calls from {peer} refused ({status_name}"
+                   f"{': ' + reason if reason else ''}) in one window, counted instead of "
+                   "audited one by one",
+        "actor": {"user": {"name": peer, "uid": peer}},
+        "src_endpoint": _endpoint(peer),
+        "api": {"operation": ", ".join(sorted(methods)) or "unknown",
+                "service": {"name": _service(sorted(methods))},
+                "response": {"code": GRPC_CODES.get(status_name, 2), "message": status_name}},
+        "metadata": _metadata(uid),
+        "unmapped": {"methods": methods, "window_start": rec.get("window_start"),
+                     "window_end": rec.get("window_end"), "outcome": rec.get("outcome"),
+                     "error_reason": rec.get("error_reason"),
+                     "integrity": rec.get("integrity")},
     })
     return doc

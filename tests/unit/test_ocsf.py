@@ -1,5 +1,6 @@
 """Every OCSF event the export writes validates against the OCSF schema of the version it
-declares, for every way a request can end. The schema is OCSF 1.8.0's API Activity class as
+declares, for every way a request can end and for the summary of refusals at the door
+(``refusals`` records). The schema is OCSF 1.8.0's API Activity class as
 the ``ocsf-json-schema`` package generates it from the OCSF schema it bundles (offline), checked
 with ``jsonschema``. The records are built by the audit stage's own record functions."""
 
@@ -13,7 +14,8 @@ import jsonschema
 import pytest
 
 from appliance.audit import ocsf
-from appliance.audit.stage import begin_record, end_record
+from appliance.audit.stage import begin_record, end_record, refusals_record
+from appliance.observability.refusals import RefusalSummary
 from appliance.request import Outcome, RequestInfo
 
 
@@ -97,3 +99,67 @@ def test_attributes_go_where_ocsf_puts_them() -> None:
     assert (1, "Success", 1) == (ok["status_id"], ok["status"], ok["severity_id"])
     cancelled = ocsf.event(*_pair(outcome=Outcome.CANCELLED, status="CANCELLED"))
     assert (99, "Cancelled") == (cancelled["status_id"], cancelled["status"])
+
+
+def _summary(peer: str = "ipv4:10.0.0.7", status: str = "UNAUTHENTICATED",
+             reason: str = "unauthenticated",
+             methods: dict[str, int] | None = None) -> dict[str, Any]:
+    methods = methods or {"Generate": 40, "http:/v1/chat/completions": 2}
+    start = 1_790_000_000.0
+    summary = RefusalSummary(peer, status, reason, sum(methods.values()), methods, start,
+                             start + 60)
+    return {**refusals_record(summary.record()), "integrity": "VALID"}
+
+
+SUMMARIES: dict[str, Callable[[], dict[str, Any]]] = {
+    "grpc_and_http": _summary,
+    "one_method": lambda: _summary(methods={"GenerateStream": 7}),
+    "ipv6_host": lambda: _summary(peer="ipv6:[2001:db8::7]"),
+    "uri_encoded_ipv6_host": lambda: _summary(peer="ipv6:%5B::1%5D"),
+    "hosts_beyond_the_bound": lambda: _summary(peer="*"),
+    "permission_denied": lambda: _summary(status="PERMISSION_DENIED",
+                                          reason="permission_denied"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SUMMARIES))
+def test_every_refusal_summary_validates_against_ocsf(case: str) -> None:
+    """A ``refusals`` record (calls refused at the door, counted instead of audited singly)
+    becomes one API Activity event that validates against OCSF 1.8.0, whatever its host."""
+    event = ocsf.refusals_event(SUMMARIES[case]())
+    errors = sorted(_validator().iter_errors(event), key=lambda e: list(e.absolute_path))
+    assert [] == [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def test_a_refusal_summary_is_one_event_with_its_count_and_window() -> None:
+    """The summary's event carries the number of calls in OCSF's ``count``, the window in
+    start/end time and duration, and the same status, severity, endpoint and actor as the
+    event of one such refused call, so one SIEM query finds both."""
+    rec = _summary()
+    event = ocsf.refusals_event(rec)
+    single = ocsf.event(*CASES["refused_before_pipeline"]())
+    assert 42 == event["count"]
+    assert (1_790_000_000_000, 1_790_000_060_000, 60_000) == (
+        event["start_time"], event["end_time"], event["duration"])
+    assert event["time"] == event["end_time"]
+    for key in ("class_uid", "activity_id", "status_id", "severity_id", "status_code"):
+        assert single[key] == event[key], key
+    assert {"ip": "10.0.0.7"} == event["src_endpoint"]
+    assert {"name": "ipv4:10.0.0.7", "uid": "ipv4:10.0.0.7"} == event["actor"]["user"]
+    assert {"code": 16, "message": "UNAUTHENTICATED"} == event["api"]["response"]
+    assert "unauthenticated" == event["status_detail"]
+    assert {"Generate": 40, "http:/v1/chat/completions": 2} == event["unmapped"]["methods"]
+    assert (rec["window_start"], rec["window_end"]) == (event["unmapped"]["window_start"],
+                                                        event["unmapped"]["window_end"])
+    assert ocsf.summary_uid(rec) == event["metadata"]["uid"]
+    assert ocsf.summary_uid(rec) != ocsf.summary_uid(_summary(peer="ipv4:10.0.0.8"))
+
+
+def test_a_peer_without_its_port_is_still_an_address() -> None:
+    """``src_endpoint`` of a source host (a peer without its port, as summaries hold it) is its
+    IP address, not an empty one; a URI-encoded IPv6 peer is decoded."""
+    assert {"ip": "2001:db8::7"} == ocsf.refusals_event(
+        _summary(peer="ipv6:[2001:db8::7]"))["src_endpoint"]
+    single = ocsf.event(*_pair(peer="ipv6:%5B::1%5D:40000"))
+    assert {"ip": "::1", "port": 40000} == single["src_endpoint"]
+    assert {"name": "*"} == ocsf.refusals_event(_summary(peer="*"))["src_endpoint"]
