@@ -2,7 +2,9 @@
 
 Every exported row carries ``integrity``: the verdict of the segment it came from. Beside the
 export, ``FILE.manifest.json`` states the whole integrity report, the filters, how many records
-they left out, and the export's SHA-256.
+they left out, and the export's SHA-256. Three record types: ``begin`` and ``end`` (one
+request), and ``refusals`` (the summary of calls refused at the door in one window: a row with
+``count``, ``methods``, ``window_start``, ``window_end``; in OCSF one event with a count).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +33,7 @@ CSV_COLUMNS = ("segment", "seq", "integrity", "type", "time", "request_id", "cli
                "finish_reason", "prompt_tokens", "completion_tokens", "latency_ms", "pii",
                "output_pii", "prompt", "answer", "reasoning", "role", "peer", "queue_wait_ms",
                "end_user", "late", "escalated_from", "error_reason", "cached_prompt_tokens",
-               "central_endpoint")
+               "central_endpoint", "count", "methods", "window_start", "window_end")
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,12 @@ def row(rec: dict[str, Any], verdict: str) -> dict[str, Any]:
 class Writer:
     """Writes rows in one format (Parquet: collects them for the columnar file)."""
 
-    def __init__(self, fmt: str, out: IO[str] | None, *, header: bool = True) -> None:
+    def __init__(self, fmt: str, out: IO[str] | None, *, header: bool = True,
+                 columns: Sequence[str] = CSV_COLUMNS) -> None:
         self.fmt = fmt
         self.out = out
         self.rows: list[dict[str, Any]] = []  # parquet only
-        self._csv = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore") \
+        self._csv = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore") \
             if fmt == "csv" and out is not None else None
         if self._csv and header:
             self._csv.writeheader()
@@ -107,7 +110,9 @@ class Writer:
                                 if isinstance(v, dict | list) else v for k, v in rec.items()})
         elif self.fmt == "ocsf":
             rid = str(rec.get("request_id"))
-            if rec.get("type") == "begin":
+            if rec.get("type") == "refusals":
+                self._event(ocsf.refusals_event(rec))
+            elif rec.get("type") == "begin":
                 self._open[rid] = rec
             else:
                 self.write_pair(self._open.pop(rid, None), rec)
@@ -200,16 +205,18 @@ def parquet_schema() -> Any:
              "prompt": pa.list_(text), "answer": text, "reasoning": text, "role": category,
              "peer": text, "queue_wait_ms": pa.float64(), "end_user": text, "late": text,
              "escalated_from": text, "error_reason": category, "cached_prompt_tokens": count,
-             "central_endpoint": category}
+             "central_endpoint": category, "count": count, "methods": counts,
+             "window_start": pa.timestamp("ms", tz="UTC"),
+             "window_end": pa.timestamp("ms", tz="UTC")}
     return pa.schema([(c, types[c]) for c in CSV_COLUMNS])
 
 
 def _parquet_value(column: str, value: Any) -> Any:
     if value is None:
         return None
-    if column == "time":
+    if column in ("time", "window_start", "window_end"):
         return parse_time(str(value))
-    if column in ("pii", "output_pii"):
+    if column in ("pii", "output_pii", "methods"):
         return sorted((str(k), int(v)) for k, v in dict(value).items())
     if column == "prompt":
         return [str(v) for v in value] if isinstance(value, list) else [str(value)]

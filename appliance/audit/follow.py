@@ -2,10 +2,11 @@
 
 Every ``interval`` seconds the log is verified again (one segment in memory at a time) and
 the records a checkpoint has covered since the last poll are written, in any line format
-(jsonl, csv, ocsf as NDJSON), to a file or stdout. Records after the newest checkpoint wait for
-the next one. A segment whose verdict is bad (TAMPERED, ROLLBACK, MISSING ...) is reported on
-stderr once, with its verdict in every row taken from it (``integrity``), never skipped
-silently.
+(jsonl, csv, ocsf as NDJSON), to a file or stdout: a request's begin and end records, and the
+``refusals`` summaries (in OCSF one event each, written as soon as they are covered). Records
+after the newest checkpoint wait for the next one. A segment whose verdict is bad (TAMPERED,
+ROLLBACK, MISSING ...) is reported on stderr once, with its verdict in every row taken from it
+(``integrity``), never skipped silently.
 
 The cursor file (JSON, written atomically after each poll) holds the position of the last
 record written, the size of the output file at that moment, and for OCSF the begin records
@@ -18,6 +19,7 @@ repeat the records of one poll (at-least-once).
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import sys
@@ -30,7 +32,7 @@ from typing import IO, Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from appliance.audit import format as audit_format
-from appliance.audit.export import Filters, Writer, row
+from appliance.audit.export import CSV_COLUMNS, Filters, Writer, row
 from appliance.audit.keys import write_atomic
 from appliance.audit.verify import OK_VERDICTS, SegmentReport, verify_dir
 from appliance.errors import ConfigError
@@ -108,9 +110,9 @@ class _Poll:
                 oldest = next(iter(self.cursor.pending))
                 self.writer.write_unended(self.cursor.pending.pop(oldest))
             return
-        if self.writer.fmt == "ocsf":
+        if self.writer.fmt == "ocsf" and rec.get("type") == "end":
             self.writer.write_pair(self.cursor.pending.pop(str(rec.get("request_id")), None), rec)
-        else:
+        else:  # a row, or an OCSF event of no one request (a summary of refusals)
             self.writer.write(rec)
         self.cursor.written += 1
 
@@ -132,6 +134,25 @@ def _open_output(out: Path | None, cursor: Cursor) -> IO[str]:
     return out.open("a", encoding="utf-8", newline="")
 
 
+def _csv_columns(out: Path | None, cursor: Cursor,
+                 report: Callable[[str], None]) -> tuple[str, ...]:
+    """The columns of the CSV rows to write: a resumed file's own header, so that every row
+    lines up with it. An earlier version wrote fewer columns (new ones are only appended, e.g.
+    the refusal summaries' ``count`` and window): its file goes on without them, said once."""
+    if out is None or cursor.out_bytes == 0:
+        return CSV_COLUMNS
+    with out.open(encoding="utf-8", newline="") as fh:
+        header = tuple(next(csv.reader(fh), []))
+    if not header or header != CSV_COLUMNS[:len(header)]:
+        raise ConfigError(f"{out}: its header is not the CSV export's columns; give a new "
+                          f"--out, or move the cursor file away to start over")
+    if len(header) < len(CSV_COLUMNS):
+        report(f"{out} was begun by an earlier version: its rows go on without the columns "
+               f"{', '.join(CSV_COLUMNS[len(header):])}; give a new --out (and --cursor) to "
+               f"have them")
+    return header
+
+
 def follow(directory: Path, key: X25519PrivateKey, out: Path | None, fmt: str,  # noqa: PLR0913, PLR0917 - CLI options
            filters: Filters, cursor_path: Path, *, interval: float = 2.0,
            anchors: Path | None = None, stop: Callable[[], bool] = lambda: False,
@@ -143,7 +164,8 @@ def follow(directory: Path, key: X25519PrivateKey, out: Path | None, fmt: str,  
     cursor = Cursor.load(cursor_path)
     fh = _open_output(out, cursor)
     try:
-        writer = Writer(fmt, fh, header=out is None or cursor.out_bytes == 0)
+        columns = _csv_columns(out, cursor, report) if fmt == "csv" else CSV_COLUMNS
+        writer = Writer(fmt, fh, header=out is None or cursor.out_bytes == 0, columns=columns)
         while True:
             poll = _Poll(writer, cursor, filters, report)
             names = [p.name for p in directory.iterdir()]

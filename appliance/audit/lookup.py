@@ -1,6 +1,11 @@
 """Incident response: ``audit show`` (one request, whole) and ``audit search`` (a filtered
 table of requests), both over the verified, decrypted log in one streaming pass.
 
+A ``refusals`` record (``count`` calls from one source host refused at the door in one window,
+counted instead of audited one by one) belongs to no request: ``show`` never returns it, and
+``search`` lists it as one row, beside the end records, when it matches (status, outcome, time;
+it has no identity, model, route or PII, so filters on those leave it out).
+
 Each record comes with the verdict of the segment that holds it; records past the newest
 checkpoint are marked ``UNANCHORED_TAIL`` (not yet signed), as in the exports.
 """
@@ -65,6 +70,8 @@ def show(directory: Path, key: X25519PrivateKey, request_id: str, anchors: Path 
 
     def keep(rec: dict[str, Any]) -> bool:
         rid = str(rec.get("request_id") or "")
+        if not rid:  # a record of no request (a summary of refusals)
+            return False
         return rid == wanted or (len(wanted) >= MIN_PREFIX and rid.startswith(wanted))
 
     report, records = _verified(directory, key, anchors, keep, progress=progress)
@@ -112,6 +119,10 @@ class SearchFilters:
         return True
 
 
+#: The records ``search`` lists as rows whenever they match: a request's end, and a summary.
+_ROWS = frozenset({"end", "refusals"})
+
+
 @dataclass
 class Found:
     report: Report
@@ -124,7 +135,8 @@ def search(directory: Path, key: X25519PrivateKey, filters: SearchFilters, *,  #
            anchors: Path | None = None, limit: int | None = None,
            progress: Callable[[str], None] | None = None) -> Found:
     """The end records that match (one per request: they carry its outcome, usage and PII
-    counts), then each begin record that matches and has no end record (still in flight, or
+    counts) and the ``refusals`` summaries that match (one per window, source host and
+    reason), then each begin record that matches and has no end record (still in flight, or
     cut off by a crash), in log order; at most ``limit`` rows. Memory: the rows kept and the
     begins still waiting for their end."""
     waiting: dict[str, None] = {}  # matching begins not yet ended
@@ -133,7 +145,7 @@ def search(directory: Path, key: X25519PrivateKey, filters: SearchFilters, *,  #
 
     def keep(rec: dict[str, Any]) -> bool:
         rid = str(rec.get("request_id"))
-        if rec.get("type") == "end":
+        if rec.get("type") in _ROWS:
             waiting.pop(rid, None)
             if not filters.match(rec):
                 return False
@@ -148,10 +160,10 @@ def search(directory: Path, key: X25519PrivateKey, filters: SearchFilters, *,  #
         return rec.get("type") == "begin" and rid in waiting
 
     def still(rec: dict[str, Any]) -> bool:  # a begin whose end came is no longer wanted
-        return rec.get("type") == "end" or str(rec.get("request_id")) in waiting
+        return rec.get("type") in _ROWS or str(rec.get("request_id")) in waiting
 
     report, found = _verified(directory, key, anchors, keep, progress=progress, still=still)
-    rows = [r for r in found if r.get("type") == "end"]
+    rows = [r for r in found if r.get("type") in _ROWS]
     rows += [r for r in found if r.get("type") == "begin" and str(r.get("request_id")) in waiting]
     if limit is not None and len(rows) > limit:
         more[0] += len(rows) - limit
@@ -159,17 +171,32 @@ def search(directory: Path, key: X25519PrivateKey, filters: SearchFilters, *,  #
     return Found(report, rows, more[0])
 
 
-#: The table's columns: (heading, width, how to get the cell from a row).
+def _summary(r: dict[str, Any]) -> bool:
+    return r.get("type") == "refusals"
+
+
+def _methods(r: dict[str, Any]) -> str:
+    if _summary(r):
+        names = sorted(dict(r.get("methods") or {}))
+        return ",".join(str(m).removeprefix("/appliance.v1.") for m in names)
+    return str(r.get("method") or "").removeprefix("/appliance.v1.")
+
+
+#: The table's columns: (heading, width, how to get the cell from a row). A summary of
+#: refusals shows how many calls it counts where a request id would be, its source host as
+#: the identity, and its methods.
 _COLUMNS: tuple[tuple[str, int, Callable[[dict[str, Any]], Any]], ...] = (
     ("time (UTC)", 19, lambda r: str(r.get("time") or "")[:19].replace("T", " ")),
-    ("request id", 32, lambda r: r.get("request_id")),
-    ("identity", 16, lambda r: r.get("client")),
-    ("method", 20, lambda r: str(r.get("method") or "").removeprefix("/appliance.v1.")),
+    ("request id", 32, lambda r: f"({r.get('count')} refused, summary)" if _summary(r)
+     else r.get("request_id")),
+    ("identity", 16, lambda r: r.get("peer") if _summary(r) else r.get("client")),
+    ("method", 20, _methods),
     ("tier", 4, lambda r: r.get("tier")),
     ("route", 7, lambda r: r.get("route")),
-    ("status", 18, lambda r: r.get("status") if r.get("type") == "end" else "(no end record)"),
+    ("status", 18, lambda r: r.get("status") if r.get("type") in _ROWS else "(no end record)"),
     ("reason", 17, lambda r: r.get("error_reason") or r.get("route_reason")),
-    ("tokens", 11, lambda r: f"{r.get('prompt_tokens') or 0}/{r.get('completion_tokens') or 0}"),
+    ("tokens", 11, lambda r: "" if _summary(r) else
+     f"{r.get('prompt_tokens') or 0}/{r.get('completion_tokens') or 0}"),
     ("ms", 8, lambda r: "" if r.get("latency_ms") is None else f"{r['latency_ms']:.0f}"),
     ("PII", 0, lambda r: ",".join(sorted({*(r.get("pii") or {}), *(r.get("output_pii") or {})}))),
 )
