@@ -7,6 +7,10 @@ so they too stay bounded.
 
 A *request* is counted by its ``end`` record: it holds the outcome, status, usage, latency
 and PII counts. A ``begin`` without an ``end`` is the verifier's business (``Report.unended``).
+A ``refusals`` record stands for ``count`` calls refused at the door in one window (counted
+instead of audited one by one): they are counted as that many rejected requests of its source
+host (``peer``: no identity was established), by status and reason, with no tokens, model or
+PII; the first and last times of a reason are bounded by the window's start and end.
 """
 
 from __future__ import annotations
@@ -100,6 +104,9 @@ class Aggregates:
     def __init__(self) -> None:
         self.begins = 0
         self.ends = 0
+        #: ``refusals`` records, and the refused calls they count.
+        self.summaries = 0
+        self.summarised = 0
         self.first_time = ""
         self.last_time = ""
         self.outcome: Counter[tuple[str, str]] = Counter()     # (day, outcome)
@@ -121,6 +128,11 @@ class Aggregates:
         self.totals: Counter[str] = Counter()
 
     @property
+    def requests(self) -> int:
+        """Requests in the period: end records, and the calls summary records count."""
+        return self.ends + self.summarised
+
+    @property
     def days(self) -> list[str]:
         return sorted({d for d, _ in self.outcome})
 
@@ -133,6 +145,29 @@ class Aggregates:
             self.begins += 1
         elif rec.get("type") == "end":
             self._end(rec, when)
+        elif rec.get("type") == "refusals":
+            self._summary(rec, when)
+
+    def _summary(self, rec: dict[str, Any], when: str) -> None:
+        n = int(rec.get("count") or 0)
+        self.summaries += 1
+        self.summarised += n
+        day = day_of(rec)
+        host = str(rec.get("peer") or "unknown")
+        who = self.identities[host]
+        who.requests += n
+        who.refused += n
+        status = str(rec.get("status") or "unknown")
+        outcome = str(rec.get("outcome") or "rejected")
+        self.outcome[day, outcome] += n
+        self.status[day, status] += n
+        self.totals[outcome] += n
+        self.totals["refused"] += n
+        start = str(rec.get("window_start") or when)
+        for span in (self.refusals[refusal_label(rec), host],
+                     self.errors[status, str(rec.get("error_reason") or "")]):
+            span.add(start, n)
+            span.add(when, 0)
 
     def _end(self, rec: dict[str, Any], when: str) -> None:
         self.ends += 1

@@ -380,7 +380,8 @@ def summary(report: Report, agg: Aggregates, filters: Filters) -> dict[str, Any]
         "appliance_id": report.appliance_id, "ok": report.ok,
         "integrity": report.summary, "filters": filters.describe(),
         "period": {"first": agg.first_time or None, "last": agg.last_time or None},
-        "requests": agg.ends, "begins": agg.begins,
+        "requests": agg.requests, "begins": agg.begins,
+        "refusal_summaries": agg.summaries, "summarised_refusals": agg.summarised,
         "outcomes": {o: t[o] for o in (*OUTCOMES, "unknown") if t[o]},
         "refused": t["refused"],
         "prompt_tokens": t["prompt_tokens"], "completion_tokens": t["completion_tokens"],
@@ -429,6 +430,12 @@ def _tables(agg: Aggregates) -> str:
                        for (label, who), s in sorted(agg.refusals.items(),
                                                      key=lambda kv: (kv[0][0], -kv[1].count))),
                       "no request was refused", numeric_from=2)
+    if agg.summaries:
+        refusals += (f'<p class="small">{agg.summarised:,} of these refusals (at the door, '
+                     f"beyond the first of each window) were counted in {agg.summaries:,} "
+                     "summary records instead of one record each; their identity is the "
+                     "source host, and their first and last times are their windows' "
+                     "bounds.</p>")
     errors = _table(("status", "reason", "requests", "first", "last"),
                     ([st, reason or "—", s.count, _short(s.first), _short(s.last)]
                      for (st, reason), s in sorted(agg.errors.items(),
@@ -454,7 +461,7 @@ def _tables(agg: Aggregates) -> str:
 
 def _cards(report: Report, agg: Aggregates) -> str:
     t = agg.totals
-    cards = [("requests", agg.ends), ("succeeded", t["ok"]), ("refused", t["refused"]),
+    cards = [("requests", agg.requests), ("succeeded", t["ok"]), ("refused", t["refused"]),
              ("failed or cancelled", t["failed"]),
              ("prompt tokens", t["prompt_tokens"]), ("completion tokens", t["completion_tokens"]),
              ("PII values masked", t["pii"]), ("sent central", t["central"]),

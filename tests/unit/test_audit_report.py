@@ -1,5 +1,6 @@
-"""The report's aggregation, verdict and escaping, and show/search edge cases, on logs the real
-writer made from records of the audit stage's own record functions (no daemon)."""
+"""The report's aggregation (refusal summaries counted by the calls they stand for), verdict and
+escaping, and show/search edge cases, on logs the real writer made from records of the audit
+stage's own record functions (no daemon)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from appliance.audit import lookup
 from appliance.audit.aggregate import Aggregates
 from appliance.audit.export import Filters
 from appliance.audit.report import build, integrity
-from appliance.audit.stage import begin_record, end_record
+from appliance.audit.stage import begin_record, end_record, refusals_record
+from appliance.observability.refusals import RefusalSummary
 from appliance.request import Outcome, RequestInfo
 from tests.audit_helpers import Log, new_log
 
@@ -156,3 +158,50 @@ def test_search_keeps_a_begin_only_when_no_end_came(tmp_path: Path) -> None:
     capped = lookup.search(log.dir, log.officer, lookup.SearchFilters(), limit=1)
     assert len(capped.rows) == 1
     assert capped.more == 1
+
+
+def _summary(peer: str, count: int, *, day: int = 0) -> dict[str, Any]:
+    """A ``refusals`` record as the daemon writes it: ``count`` calls refused at the door in
+    one minute, counted instead of audited one by one."""
+    start = DAY0 + day * 86400 + 600
+    summary = RefusalSummary(peer, "UNAUTHENTICATED", "unauthenticated", count,
+                             {"Generate": count}, start, start + 60)
+    return refusals_record(summary.record())
+
+
+def test_refusal_summaries_count_every_call_they_stand_for(tmp_path: Path) -> None:
+    """A summary record counts as its ``count`` refused requests of its source host — in the
+    refusals by reason, the outcomes, the statuses, the identity table and the totals — not as
+    one; its first and last times are its window's bounds."""
+    log = new_log(tmp_path / "log")
+    _write(log, _pair(1, "app") + _pair(2, "ipv4:10.0.0.7:40000", outcome=Outcome.REJECTED,
+                                        status="UNAUTHENTICATED", reason="unauthenticated")
+           + [_summary("ipv4:10.0.0.7", 290), _summary("ipv4:10.0.0.7", 10, day=1)])
+    out = tmp_path / "r.html"
+    result = build(log.dir, log.officer, out, Filters())
+    agg, data = result.aggregates, _data(out)
+    assert (2, 300) == (agg.summaries, agg.summarised)
+    assert 302 == agg.requests == data["requests"]
+    assert (2, 300) == (data["refusal_summaries"], data["summarised_refusals"])
+    assert 301 == data["refused"]
+    assert {"ok": 1, "rejected": 301} == data["outcomes"]
+    assert {"2026-11-02": {"ok": 1, "rejected": 291}, "2026-11-03": {"rejected": 10}} == \
+        data["per_day"]
+    assert {"authentication|ipv4:10.0.0.7:40000": 1, "authentication|ipv4:10.0.0.7": 300} == \
+        data["refusals"]
+    host = data["identities"]["ipv4:10.0.0.7"]
+    assert (300, 300, 0) == (host["requests"], host["refused"], host["prompt_tokens"])
+    span = agg.refusals["authentication", "ipv4:10.0.0.7"]
+    assert ("2026-11-02T09:10:00.000+00:00", "2026-11-03T09:11:00.000+00:00") == (
+        span.first, span.last)
+    assert 301 == agg.errors["UNAUTHENTICATED", "unauthenticated"].count
+    assert "300 of these refusals" in out.read_text()
+
+
+def test_a_user_filter_leaves_summaries_out(tmp_path: Path) -> None:
+    """A summary names no identity, so a report for one user has none of its refusals."""
+    log = new_log(tmp_path / "log")
+    _write(log, [*_pair(1, "app"), _summary("ipv4:10.0.0.7", 290)])
+    result = build(log.dir, log.officer, tmp_path / "r.html", Filters(user="app"))
+    assert (1, 0, 0) == (result.aggregates.requests, result.aggregates.summarised,
+                         result.aggregates.totals["refused"])
