@@ -22,6 +22,7 @@ import structlog
 
 from appliance.config import PiiConfig
 from appliance.errors import ConfigError
+from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
 from appliance.privacy.normalize import normalize
 from appliance.privacy.recognizers_ids import id_recognizers
 from appliance.privacy.recognizers_names import (
@@ -51,8 +52,10 @@ _SHOUTED = re.compile(r"(?<![A-Za-z])[A-Z][A-Z'\-]+(?:[ \t]+[A-Z][A-Z'\-]+){2,}(
 SHOUTED_NAME_SCORE = 0.6
 
 
-def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: str) -> bool:
-    """Findings that are really part of a version, ticket or order number.
+def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: str,  # noqa: PLR0913, PLR0917 - a finding and its text
+                lookalikes: list[tuple[int, int]]) -> bool:
+    """Findings that are really part of a version, ticket, order or standard number, or of a
+    date and time (``lookalikes``: see :mod:`lookalikes`).
 
     Only the loosely matched types are filtered: checksummed identifiers (cards, IBANs, CN
     resident IDs) and e-mail addresses are always kept, since a leak costs more than a
@@ -63,9 +66,13 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
         # and it reads short acronyms (GB, HR) as names too.
         return entity_type == "PERSON" and (_DIGIT.search(value) is not None
                                             or (len(value) <= 3 and value.isupper()))
+    if entity_type in LOOSE_TYPES and within_lookalike(text, start, end, lookalikes):
+        return True
     if entity_type != "PHONE_NUMBER":
         return False
     return glued(text, start, end) or VERSION_LIKE.fullmatch(value) is not None
+
+
 _NER_RECOGNIZER = "SpacyRecognizer"
 _EN_NAME_RECOGNIZERS = frozenset({_NER_RECOGNIZER, "GazetteerNameRecognizer",
                                   "CuedNameRecognizer"})
@@ -219,6 +226,7 @@ class Analyzer:
             text=seen, language="en", entities=self._entities, nlp_artifacts=artifacts,
             allow_list=list(self.policy.allow_list) or None, score_threshold=self._floor)
         spans = []
+        lookalikes = lookalike_spans(seen)
         for r in results:
             if r.score < self.policy.thresholds.get(r.entity_type, self.policy.score_threshold):
                 continue
@@ -227,7 +235,7 @@ class Analyzer:
                 continue
             if recognizer in _ZH_NAME_RECOGNIZERS and lang == "en":
                 continue
-            if _distractor(seen, r.entity_type, r.start, r.end, recognizer):
+            if _distractor(seen, r.entity_type, r.start, r.end, recognizer, lookalikes):
                 continue
             start, end = r.start, r.end
             if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
@@ -288,6 +296,7 @@ class Analyzer:
         view = normalize(text)
         seen = view.text
         spans = []
+        lookalikes = lookalike_spans(seen)
         for rec in self._patterns:
             if not entities.intersection(rec.supported_entities):
                 continue
@@ -295,7 +304,7 @@ class Analyzer:
                 if r.entity_type not in entities or r.score < self.policy.thresholds.get(
                         r.entity_type, self.policy.score_threshold):
                     continue
-                if _distractor(seen, r.entity_type, r.start, r.end, ""):
+                if _distractor(seen, r.entity_type, r.start, r.end, "", lookalikes):
                     continue
                 spans.append(Span(r.entity_type, *view.span(r.start, r.end), r.score))
         return non_overlapping(spans)
