@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from appliance.generation import GENERATION_FIELDS
 from appliance.generation import problem as generation_problem
@@ -71,6 +72,20 @@ def _networks(values: tuple[str, ...]) -> str | None:
             ipaddress.ip_network(value, strict=False)
         except ValueError:
             return f"{value!r} is not an IP address or network"
+    return None
+
+
+def _origins(values: tuple[str, ...]) -> str | None:
+    """Browser origins as a browser sends them: scheme://host[:port], nothing after."""
+    for value in values:
+        try:
+            url = urlsplit(value)
+            port_ok = url.port is None or url.port > 0
+        except ValueError:
+            port_ok = False
+        if not port_ok or url.scheme not in ("http", "https") or not url.hostname \
+                or url.username is not None or value != f"{url.scheme}://{url.netloc}".lower():
+            return f"{value!r} is not an origin like \"https://app.example:8443\""
     return None
 
 
@@ -575,6 +590,10 @@ class HttpConfig:
     #: caller. Empty (the default): the peer is what the socket says, and the header is
     #: ignored, as any local process could forge it.
     trusted_proxies: tuple[str, ...] = setting((), check=_networks)
+    #: Web pages from these origins ("https://app.example") may call the API from a browser
+    #: (CORS headers, preflight OPTIONS answered). Empty (the default): no CORS headers, so
+    #: browsers keep other sites' pages from reading answers.
+    cors_origins: tuple[str, ...] = setting((), check=_origins)
 
     @property
     def aliases(self) -> Mapping[str, str]:
