@@ -4,6 +4,12 @@ The budget follows the raw text of one sequence: before the answer opens ``<thin
 ``think_tags``), inside it (``think_tags_open`` starts there), and done once ``</think>``
 appears, the answer shows it does not reason, or the budget is spent — then the engine writes
 :data:`CLOSE_REASONING` itself and the model goes on to the answer.
+
+A request's ``reasoning_effort`` (OpenAI's name) scales the tier's budget
+(:func:`effort_budget`): ``high`` is the tier's ``reasoning_budget``, ``medium`` half of it,
+``low`` a quarter; ``minimal`` and ``none`` close the reasoning after its first token (the
+engine cannot take back a ``<think>`` the chat template already opened). A tier without a
+budget is limited only by ``max_tokens``, so there the shares are of ``max_tokens``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,20 @@ from appliance.engine.types import SamplingParams
 CLOSE_REASONING = "\n</think>\n\n"
 OPEN = "<think>"
 CLOSE = "</think>"
+#: The reasoning efforts a request may ask for, least first.
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
+#: Effort -> divisor of the budget.
+_SHARE = {"low": 4, "medium": 2}
+
+
+def effort_budget(configured: int, effort: str, max_tokens: int) -> int:
+    """The reasoning budget for ``effort`` ("" = not asked: the tier's ``configured`` one) on a
+    tier whose budget is ``configured`` (0: none), for a request of ``max_tokens``."""
+    if effort in ("", "high"):
+        return configured
+    if effort in ("none", "minimal"):
+        return 1
+    return max(1, (configured or max_tokens) // _SHARE[effort])
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import Literal
 import structlog
 
 from appliance.config import Config, Policy
+from appliance.engine.budget import effort_budget
 from appliance.engine.types import (
     Cluster,
     Engine,
@@ -202,7 +203,8 @@ class Placer:
             raise Overloaded(f"model {tier} is busy and the request cannot overflow to a "
                              f"central cluster", retry_after=round(max(wait, 0.5), 1))
         local = sampling if spec is None or spec.reasoning == "none" else replace(
-            sampling, reasoning=spec.reasoning, reasoning_budget=spec.reasoning_budget)
+            sampling, reasoning=spec.reasoning, reasoning_budget=effort_budget(
+                spec.reasoning_budget, params.reasoning_effort, sampling.max_tokens))
         if params.messages and not sampling.grammar:
             # A transcript-style template's next turn ("\nUser:") ends the answer (a grammar
             # ends a structured answer itself, and must not be cut inside the reasoning).
