@@ -35,6 +35,8 @@ class Answer:
         self._tier_style = reasoning_style
         self.route = route
         self.splitter = self._splitter()
+        #: The answer has begun: the reasoning's filter has released all it held.
+        self._answering = False
 
     def _splitter(self) -> ReasoningSplitter | None:
         style = answer_style(self._tier_style, self.route)
@@ -52,9 +54,20 @@ class Answer:
         if reasoning_only:
             return Chunk(reasoning=await self.thoughts.feed(text) if self.thoughts else "")
         reasoning, answer = self.splitter.feed(text) if self.splitter else ("", text)
-        return Chunk(text=await self.output.feed(answer) if answer else "",
-                     reasoning=await self.thoughts.feed(reasoning)
-                     if self.thoughts and reasoning else "")
+        thoughts = await self._thoughts(reasoning, answering=bool(answer))
+        return Chunk(text=await self.output.feed(answer) if answer else "", reasoning=thoughts)
+
+    async def _thoughts(self, reasoning: str, *, answering: bool) -> str:
+        """The reasoning released now. Once the answer begins, whatever the reasoning's filter
+        still holds (a last word, a partial placeholder) is released with it, so that no
+        reasoning reaches the caller after the answer has begun."""
+        if self.thoughts is None:
+            return ""
+        out = await self.thoughts.feed(reasoning) if reasoning else ""
+        if answering and not self._answering:
+            self._answering = True
+            out += await self.thoughts.flush()
+        return out
 
     async def tail(self) -> Chunk:
         """What is still held back (a partial placeholder, a partial tag), released."""
