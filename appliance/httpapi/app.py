@@ -8,11 +8,17 @@ Only the wire format differs: :mod:`appliance.httpapi.openai` translates it.
 
     POST /v1/chat/completions   chat (streamed as server-sent events with "stream": true)
     POST /v1/completions        raw prompt
-    GET  /v1/models             tiers and model names
+    GET  /v1/models             tiers, "auto" and the other model names
+    GET  /v1/models/{model}     one of them (OpenAI's retrieve-model)
     GET  /health                200 when serving, 503 otherwise (no authentication)
 
-Access is checked as for the gRPC method it stands for (``/appliance.v1.Inference/Generate``,
-``.../ListModels``); the call is logged, counted and audited as ``http:<path>``.
+Each ``/v1`` route is also served without the prefix (``/chat/completions``...): DeepSeek's
+documented base URL is ``https://api.deepseek.com``, with no ``/v1``. Access is checked as for
+the gRPC method it stands for (``/appliance.v1.Inference/Generate``, ``.../ListModels``); the
+call is logged, counted and audited as ``http:<its /v1 path>`` whichever path it came by.
+An unknown route or method gets OpenAI's error shape and a fresh ``x-request-id``, like every
+other answer, and is neither counted nor audited (no call began). ``[http] cors_origins``
+lets browser pages from those origins call the API (Starlette's CORS middleware).
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ import asyncio
 import contextlib
 import json
 import math
+import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import structlog
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -36,7 +45,7 @@ from appliance import jsontext
 from appliance.calls import Calls
 from appliance.config import HttpConfig
 from appliance.engine.registry import ModelRegistry
-from appliance.errors import Cancelled, Overloaded, ReaderStalled
+from appliance.errors import Cancelled, InvalidArgument, Overloaded, ReaderStalled
 from appliance.httpapi import openai, peer
 from appliance.httpapi.openai import BodyError
 from appliance.request import Chunk, RequestInfo
@@ -51,6 +60,8 @@ LIST_MODELS = "/appliance.v1.Inference/ListModels"
 MAX_BODY_DEPTH = 80
 #: Scope key the listener's protocol sets: the verified client certificate (mutual TLS).
 CERTIFICATE = "appliance.peer_certificate"
+#: Headers a browser page may read from a cross-origin answer (CORS).
+EXPOSED_HEADERS = ("x-request-id", "retry-after", "retry-after-ms")
 
 
 def _certificate(scope: Scope) -> Mapping[str, Iterable[bytes]]:
@@ -80,12 +91,22 @@ class HttpApi:
         self.config = config
         self.write_timeout = write_timeout
         self.proxies = peer.networks(config.trusted_proxies)
-        self.app = Starlette(routes=[
+        routes = [
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
             Route("/v1/completions", self.completions, methods=["POST"]),
             Route("/v1/models", self.models, methods=["GET"]),
-            Route("/health", self.health, methods=["GET"]),
-        ], exception_handlers={HTTPException: self.no_route})
+            Route("/v1/models/{model:path}", self.model, methods=["GET"]),
+        ]
+        # The same routes at the root: DeepSeek's base URL has no /v1.
+        routes += [Route(r.path.removeprefix("/v1"), r.endpoint, methods=r.methods)
+                   for r in list(routes)]
+        routes.append(Route("/health", self.health, methods=["GET"]))
+        middleware = [Middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
+                                 allow_methods=["GET", "POST"], allow_headers=["*"],
+                                 expose_headers=list(EXPOSED_HEADERS))] \
+            if config.cors_origins else []
+        self.app = Starlette(routes=routes, middleware=middleware,
+                             exception_handlers={HTTPException: self.no_route})
         # Starlette answers "/v1/models/" with a 307 to an absolute URL built from the Host
         # header: a redirect to wherever the caller says. Unknown paths are 404s instead.
         self.app.router.redirect_slashes = False
@@ -97,7 +118,9 @@ class HttpApi:
         """Starlette's own 404/405, in OpenAI's error shape."""
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         message = "method not allowed" if status == 405 else "no such route"
-        return JSONResponse(openai.route_error(message, status), status_code=status)
+        # No call began (nothing to count or audit), but the answer has an id as every other.
+        return JSONResponse(openai.route_error(message, status), status_code=status,
+                            headers={"x-request-id": uuid.uuid4().hex})
 
     # -- endpoints --
 
@@ -107,23 +130,48 @@ class HttpApi:
             return JSONResponse({"status": "SERVING"})
         return JSONResponse({"status": "NOT_SERVING", "reason": refusal}, status_code=503)
 
+    def _models(self) -> dict[str, dict[str, Any]]:
+        """Every model name a request may use, by name: the tiers, "auto" and the aliases."""
+        def entry(name: str, appliance: dict[str, Any]) -> dict[str, Any]:
+            return {"id": name, "object": "model", "created": 0, "owned_by": "llm-appliance",
+                    "appliance": appliance}
+
+        out = {}
+        for tier, engine in sorted(self.registry.tiers.items()):
+            facts = engine.facts
+            out[tier] = entry(tier, {"file_name": engine.path.name,
+                                     "sha256": facts.sha256 if facts else None,
+                                     "context_length": engine.spec.n_ctx})
+        # The router picks the tier (routing.task_types, the default tier).
+        out["auto"] = entry("auto", {"tier": "auto"})
+        for alias, tier in sorted(self.config.aliases.items()):
+            if tier in self.registry.tiers:
+                out[alias] = entry(alias, {"tier": tier})
+        return out
+
+    def _model_named(self, name: str) -> dict[str, Any]:
+        found = self._models().get(name)
+        if found is None:
+            raise InvalidArgument("model: no such model; GET /v1/models lists them",
+                                  field="model")
+        return found
+
     async def models(self, request: Request) -> Response:
         info = self.calls.begin("http:/v1/models", self._peer(request))
         try:
             self._authenticate(info, request, LIST_MODELS)
-            data = []
-            for tier, engine in sorted(self.registry.tiers.items()):
-                facts = engine.facts
-                data.append({"id": tier, "object": "model", "created": 0,
-                             "owned_by": "llm-appliance",
-                             "appliance": {"file_name": engine.path.name,
-                                           "sha256": facts.sha256 if facts else None,
-                                           "context_length": engine.spec.n_ctx}})
-            for alias, tier in sorted(self.config.aliases.items()):
-                if tier in self.registry.tiers:
-                    data.append({"id": alias, "object": "model", "created": 0,
-                                 "owned_by": "llm-appliance", "appliance": {"tier": tier}})
-            return self._json(info, {"object": "list", "data": data})
+            return self._json(info, {"object": "list", "data": list(self._models().values())})
+        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+            return await self.failed(info, exc)
+        finally:
+            self.calls.end(info)
+
+    async def model(self, request: Request) -> Response:
+        """OpenAI's retrieve-model; an unknown name is a 404 that does not repeat it."""
+        info = self.calls.begin("http:/v1/models/{model}", self._peer(request))
+        try:
+            self._authenticate(info, request, LIST_MODELS)
+            return self._json(info, self._model_named(request.path_params["model"]))
         except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
             return await self.failed(info, exc)
         finally:
@@ -289,7 +337,8 @@ class EventStream(Response):
                     if not started:
                         await self._start(send)
                         started = True
-                    await self._event(send, json.dumps(writer.chunk(chunk, first=first)))
+                    for event in writer.chunks(chunk, first=first):
+                        await self._event(send, json.dumps(event))
                     first, last = False, chunk
             if not started:
                 await self._start(send)

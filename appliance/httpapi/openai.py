@@ -16,9 +16,10 @@ import json
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from appliance.engine.budget import REASONING_EFFORTS
 from appliance.errors import (
     ApplianceError,
     Cancelled,
@@ -58,6 +59,7 @@ _COMMON = frozenset({
     "n", "user", "frequency_penalty", "presence_penalty", "logit_bias", "logprobs",
     "top_k", "min_p", "repetition_penalty",
     "task_type", "priority", "allow_fallback", "include_reasoning", "allow_escalation",
+    "reasoning_effort",
 })
 CHAT_FIELDS = _COMMON | {"messages", "max_completion_tokens", "response_format"}
 COMPLETION_FIELDS = _COMMON | {"prompt"}
@@ -226,6 +228,16 @@ def _user(body: Mapping[str, Any]) -> str:
     return user
 
 
+def _reasoning_effort(body: Mapping[str, Any]) -> str:
+    """OpenAI's ``reasoning_effort``: scales the tier's reasoning budget
+    (:func:`appliance.engine.budget.effort_budget`); no effect on a tier that does not reason."""
+    rule = f"must be one of {', '.join(REASONING_EFFORTS)}"
+    effort = _typed(body, "reasoning_effort", str, rule) or ""
+    if effort and effort not in REASONING_EFFORTS:
+        raise _bad("reasoning_effort", rule)
+    return str(effort)
+
+
 def _stream(body: Mapping[str, Any]) -> tuple[bool, bool]:
     stream = _flag(body, "stream", default=False)
     options = body.get("stream_options")
@@ -272,7 +284,7 @@ def parse(body: Any, *, chat: bool, aliases: Mapping[str, str]) -> tuple[Generat
         presence_penalty=_number(body, "presence_penalty"),
         logit_bias=_logit_bias(body),
         response_format=_response_format(body) if chat else ResponseFormat(),
-        end_user=_user(body), unary=not stream)
+        end_user=_user(body), reasoning_effort=_reasoning_effort(body), unary=not stream)
     return params, Options(model=shown, stream=stream, include_usage=include_usage)
 
 
@@ -360,6 +372,16 @@ class Writer:
         if first or piece.finish_reason is not None:
             out["appliance"] = extras(self.info)
         return out
+
+    def chunks(self, piece: Chunk, *, first: bool) -> list[dict[str, Any]]:
+        """The streamed chunks of ``piece``: a piece carrying both the end of the reasoning
+        and the start of the answer is sent as two, reasoning first, so that every reasoning
+        delta reaches the caller before any answer delta."""
+        if not (self.chat and piece.reasoning and piece.text):
+            return [self.chunk(piece, first=first)]
+        thought = Chunk(reasoning=piece.reasoning)
+        return [self.chunk(thought, first=first),
+                self.chunk(replace(piece, reasoning=""), first=False)]
 
     def usage_chunk(self, last: Chunk) -> dict[str, Any]:
         """``stream_options.include_usage``: a last chunk with no choices and the usage."""

@@ -60,6 +60,23 @@ def test_no_redirect_to_a_caller_chosen_host(daemon: Daemon) -> None:
     assert "method_not_allowed" == r.json()["error"]["code"]
 
 
+def test_unknown_routes_and_methods_carry_a_request_id(daemon: Daemon) -> None:
+    """A 404 (unknown route) or 405 (wrong method) has OpenAI's error body and its own fresh
+    x-request-id, as every other answer has; no call began, so none is logged or counted."""
+    answers = [httpx.get(_root(daemon) + "/v1/" + CARD),
+               httpx.get(_root(daemon) + "/v1/" + CARD),
+               httpx.put(daemon.http_url + "/models"),
+               httpx.get(_root(daemon) + "/chat/completions")]
+    assert [404, 404, 405, 405] == [r.status_code for r in answers]
+    assert ["unknown_url"] * 2 + ["method_not_allowed"] * 2 == \
+        [r.json()["error"]["code"] for r in answers]
+    ids = [r.headers["x-request-id"] for r in answers]
+    assert len(answers) == len(set(ids))
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    assert [] == [e for e in daemon.events() if e.get("request_id") in ids]
+    assert all(CARD not in r.text for r in answers)
+
+
 @pytest.mark.parametrize("body", [
     {CARD: 1},
     {"x" + CARD: 1},

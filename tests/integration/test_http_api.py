@@ -112,12 +112,63 @@ def test_models_lists_tiers_and_deepseek_names(api: openai.OpenAI) -> None:
     assert {"v3", "r1", "deepseek-chat", "deepseek-reasoner"} <= set(ids)
 
 
+def test_auto_is_listed_and_accepted(api: openai.OpenAI) -> None:
+    """"auto" (the router picks the tier) is a model name like the others: listed, and a
+    request naming it is answered by a tier."""
+    assert "auto" in {m.id for m in api.models.list().data}
+    r = api.chat.completions.create(model="auto", max_tokens=1,
+                                    messages=[{"role": "user", "content": "Hi"}])
+    assert (r.model_extra or {})["appliance"]["tier"] in ("v3", "r1")
+
+
+def test_every_listed_model_can_be_retrieved(api: openai.OpenAI) -> None:
+    """OpenAI's retrieve-model (GET /v1/models/{id}) answers each listed name with the
+    object the list holds for it."""
+    listed = {m.id: m for m in api.models.list().data}
+    assert {name: api.models.retrieve(name) for name in listed} == listed
+
+
+def test_retrieving_an_unknown_model_is_404_and_names_no_value(api: openai.OpenAI) -> None:
+    """An unknown id is a 404 in OpenAI's error shape (model_not_found) that does not repeat
+    the id."""
+    with pytest.raises(openai.NotFoundError) as err:
+        api.models.retrieve(EMAIL)
+    assert ("model", "model_not_found") == (err.value.param, err.value.code)
+    assert EMAIL not in err.value.response.text
+
+
+def test_every_route_is_served_without_v1(daemon: Daemon) -> None:
+    """DeepSeek's base URL has no /v1: a client configured with it reaches every route at the
+    root, and the call is logged under its /v1 method name."""
+    with _client(daemon.http_url.removesuffix("/v1")) as c:
+        raw = c.chat.completions.with_raw_response.create(
+            model="deepseek-chat", max_tokens=1, messages=[{"role": "user", "content": "Hi"}])
+        assert raw.parse().choices[0].finish_reason
+        assert c.completions.create(model="v3", prompt="Hi", max_tokens=1).choices
+        assert "deepseek-reasoner" in {m.id for m in c.models.list().data}
+        assert "r1" == c.models.retrieve("r1").id
+    rpc = [e for e in daemon.events() if e.get("event") == "rpc"
+           and e.get("request_id") == raw.headers["x-request-id"]]
+    assert ["http:/v1/chat/completions"] == [e["method"] for e in rpc]
+
+
+@pytest.mark.parametrize("value", [EMAIL, 3, "HIGH"])
+def test_an_unknown_reasoning_effort_is_refused_by_name(api: openai.OpenAI,
+                                                        value: object) -> None:
+    """reasoning_effort takes OpenAI's values only; anything else is a 400 naming the field,
+    never the value."""
+    with pytest.raises(openai.BadRequestError) as err:
+        api.chat.completions.create(model="r1", messages=[{"role": "user", "content": "Hi"}],
+                                    extra_body={"reasoning_effort": value})
+    assert "reasoning_effort" == err.value.param
+    assert EMAIL not in err.value.response.text
+
+
 @pytest.mark.parametrize(("extra", "field"), [
     ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
     ({"n": 2}, "n"),
     ({"logprobs": True}, "logprobs"),
     ({"audio": {"voice": "alloy", "format": "wav"}}, "audio"),
-    ({"frobnicate": 1}, "frobnicate"),
 ])
 def test_unsupported_features_are_refused_by_name(api: openai.OpenAI, extra: dict[str, Any],
                                                   field: str) -> None:
@@ -126,6 +177,16 @@ def test_unsupported_features_are_refused_by_name(api: openai.OpenAI, extra: dic
                                     extra_body=extra)
     assert field == err.value.param
     assert field in err.value.message
+
+
+def test_an_unknown_key_is_refused_by_position_not_name(api: openai.OpenAI) -> None:
+    """A key the API does not know is refused (param "body"), and its text is not repeated:
+    a key may carry personal data as well as a value."""
+    with pytest.raises(openai.BadRequestError) as err:
+        api.chat.completions.create(model="v3", messages=[{"role": "user", "content": "Hi"}],
+                                    extra_body={"frobnicate": 1})
+    assert "body" == err.value.param
+    assert "frobnicate" not in err.value.response.text
 
 
 def test_a_stream_refused_before_its_first_chunk_is_an_ordinary_error(
@@ -173,10 +234,29 @@ ANSWER = ["<thi", "nk>The user <EMAIL_", "ADDRESS_1> asks.</th", "ink>Your ID <C
 FAIL_AT_MAX_TOKENS = 13
 
 
+class SamplingRecorder(ScriptedEngine):
+    """The scripted engine, also recording the sampling parameters each request reaches it
+    with (the reasoning budget the pipeline chose)."""
+
+    def __init__(self, *args: Any, seen: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen = seen
+
+    def generate(self, tokens: list[int], params: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen.append(params)
+        return super().generate(tokens, params, *args, **kwargs)
+
+
+#: The r1 tier's reasoning_budget on the site (the script ignores it; the recorder sees it).
+R1_BUDGET = 40
+
+
 class Site:
-    def __init__(self, server: InProcessServer, received: list[str]) -> None:
+    def __init__(self, server: InProcessServer, received: list[str],
+                 sampled: list[Any]) -> None:
         self.server = server
         self.received = received
+        self.sampled = sampled
         assert server.app.http is not None
         self.url = f"http://{server.app.http.address}/v1"
         self.stopped = False
@@ -190,11 +270,12 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Site]:
     received: list[str] = []
+    sampled: list[Any] = []
     models = {
         "v3": ModelConfig(tier="v3", path=model_path, n_threads=2, chat_template="transcript"),
         # slots differ, so r1 is an engine of its own (the one the fake wraps)
         "r1": ModelConfig(tier="r1", path=model_path, n_threads=2, chat_template="transcript",
-                          reasoning="think_tags", slots=2)}
+                          reasoning="think_tags", slots=2, reasoning_budget=R1_BUDGET)}
     state = tmp_path_factory.mktemp("http")
     cfg = replace(cfgmod.embedded_default(), state_dir=state, models=models,
                   server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"),
@@ -202,11 +283,11 @@ def site(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator
 
     def wrap(engine: Any) -> Any:
         if engine.name == "r1":
-            return ScriptedEngine(engine, ANSWER, fail_at=4,
-                                  fail_when_max_tokens=FAIL_AT_MAX_TOKENS)
+            return SamplingRecorder(engine, ANSWER, fail_at=4,
+                                    fail_when_max_tokens=FAIL_AT_MAX_TOKENS, seen=sampled)
         return RecordingEngine(engine, received)
 
-    site = Site(InProcessServer(cfg, wrap=wrap), received)
+    site = Site(InProcessServer(cfg, wrap=wrap), received, sampled)
     yield site
     site.stop()
 
@@ -240,6 +321,39 @@ def test_reasoner_streams_reasoning_content_apart_and_restored(site: Site) -> No
     message = whole.choices[0].message
     assert reasoning == (message.model_extra or {})["reasoning_content"]
     assert content == message.content
+
+
+def test_reasoning_streams_wholly_before_the_answer(site: Site) -> None:
+    """Every reasoning_content delta comes before the first answer delta, and no delta
+    carries both, though the closing tag is split ("</th" "ink>") and the reasoning's last
+    words were still held by its PII scan when the answer began."""
+    with _client(site.url) as c:
+        chunks = list(c.chat.completions.create(
+            model="deepseek-reasoner", stream=True,
+            messages=[{"role": "user", "content": f"I am {EMAIL}. Note it."}]))
+    kinds = []
+    for d in (ch.choices[0].delta for ch in chunks if ch.choices):
+        thought = bool((d.model_extra or {}).get("reasoning_content"))
+        assert not (thought and d.content)
+        if thought or d.content:
+            kinds.append("reasoning" if thought else "answer")
+    assert "answer" in kinds
+    assert "reasoning" not in kinds[kinds.index("answer"):]
+
+
+@pytest.mark.parametrize(("effort", "budget"), [
+    (None, R1_BUDGET), ("high", R1_BUDGET), ("medium", R1_BUDGET // 2),
+    ("low", R1_BUDGET // 4), ("minimal", 1), ("none", 1)])
+def test_reasoning_effort_scales_the_tier_reasoning_budget(site: Site, effort: str | None,
+                                                           budget: int) -> None:
+    """OpenAI's reasoning_effort reaches the engine as a share of the tier's
+    reasoning_budget: high all of it, medium half, low a quarter; minimal and none close the
+    reasoning after its first token. Not given: the tier's budget."""
+    extra = {} if effort is None else {"reasoning_effort": effort}
+    with _client(site.url) as c:
+        c.chat.completions.create(model="deepseek-reasoner", extra_body=extra,
+                                  messages=[{"role": "user", "content": "Go."}])
+    assert budget == site.sampled[-1].reasoning_budget
 
 
 def test_a_stream_failing_midway_ends_with_an_error_event(site: Site) -> None:
@@ -307,7 +421,8 @@ def _token(cfg: Path, name: str, role: str, out: Path) -> str:
 def secured(tmp_path_factory: pytest.TempPathFactory,
             model_path: Path) -> Iterator[tuple[Daemon, dict[str, str], Path]]:
     work = tmp_path_factory.mktemp("http-auth")
-    cfg = write_config(work / "appliance.toml", model_path, http="body_timeout_seconds = 1.0",
+    cfg = write_config(work / "appliance.toml", model_path,
+                       http=f"body_timeout_seconds = 1.0\ncors_origins = [\"{ORIGIN}\"]",
                        auth="required = true\n\n[auth.identities.limited]\n"
                             "requests_per_minute = 2\n\n"
                             '[auth.identities.batch]\ntiers = ["r1"]')
@@ -320,6 +435,10 @@ def secured(tmp_path_factory: pytest.TempPathFactory,
         yield d, tokens, cfg
     finally:
         assert 0 == d.stop()
+
+
+#: The one web origin the secured daemon lets browsers call it from ([http] cors_origins).
+ORIGIN = "https://chat.example"
 
 
 def _ask(c: openai.OpenAI, model: str = "v3") -> Any:
@@ -382,3 +501,52 @@ def test_slow_clients_are_cut_off(secured: tuple[Daemon, dict[str, str], Path]) 
             answer += part
     assert answer.decode().startswith("HTTP/1.1 408"), answer[:200]
     assert b'"code":"request_timeout"' in answer
+
+
+def test_root_routes_are_under_the_same_access_control(
+        secured: tuple[Daemon, dict[str, str], Path]) -> None:
+    """A route served without /v1 checks tokens and roles exactly as its /v1 route."""
+    d, tokens, _cfg = secured
+    root = d.http_url.removesuffix("/v1")
+    body = {"model": "v3", "max_tokens": 1, "messages": [{"role": "user", "content": "Hi"}]}
+    assert 401 == httpx.post(root + "/chat/completions", json=body).status_code
+    assert 401 == httpx.get(root + "/models").status_code
+    auditor = {"authorization": f"Bearer {tokens['aud']}"}
+    assert 403 == httpx.post(root + "/chat/completions", json=body,
+                             headers=auditor).status_code
+    assert 200 == httpx.get(root + "/models/deepseek-chat", headers=auditor).status_code
+
+
+@pytest.mark.parametrize("path", ["/v1/models", "/models"])
+def test_cors_for_listed_origins_only(secured: tuple[Daemon, dict[str, str], Path],
+                                      path: str) -> None:
+    """With [http] cors_origins set, a browser's preflight from a listed origin is answered
+    and the answer carries access-control-allow-origin (and exposes x-request-id); an
+    unlisted origin gets neither."""
+    d, tokens, _cfg = secured
+    url = d.http_url.removesuffix("/v1") + path
+    preflight = {"access-control-request-method": "GET",
+                 "access-control-request-headers": "authorization"}
+    auth = {"authorization": f"Bearer {tokens['aud']}"}
+    ok = httpx.options(url, headers={"origin": ORIGIN, **preflight})
+    assert (200, ORIGIN) == (ok.status_code, ok.headers.get("access-control-allow-origin"))
+    assert "authorization" in ok.headers["access-control-allow-headers"].lower()
+    got = httpx.get(url, headers={"origin": ORIGIN, **auth})
+    assert (200, ORIGIN) == (got.status_code, got.headers.get("access-control-allow-origin"))
+    assert "x-request-id" in got.headers["access-control-expose-headers"]
+    other = "https://evil.example"
+    refused = httpx.options(url, headers={"origin": other, **preflight})
+    assert "access-control-allow-origin" not in refused.headers
+    assert "access-control-allow-origin" not in httpx.get(url, headers={"origin": other,
+                                                                        **auth}).headers
+
+
+def test_no_cors_headers_unless_configured(daemon: Daemon) -> None:
+    """Without [http] cors_origins (the default) no origin gets CORS headers, and a
+    preflight is not answered as one."""
+    url = daemon.http_url + "/models"
+    r = httpx.options(url, headers={"origin": ORIGIN, "access-control-request-method": "GET"})
+    assert 405 == r.status_code
+    assert not any(h.startswith("access-control-") for h in r.headers)
+    got = httpx.get(url, headers={"origin": ORIGIN})
+    assert not any(h.startswith("access-control-") for h in got.headers)
