@@ -620,7 +620,7 @@ def _audit_reading(args: argparse.Namespace, key: Any) -> int:
 
         result = build(args.dir, key, args.out, _filters(args), args.anchors, args.format,
                        quiet, args.browser)
-        print(f"report: {result.path} ({result.aggregates.ends} requests in the period, "
+        print(f"report: {result.path} ({result.aggregates.requests} requests in the period, "
               f"{result.records} records read); integrity: {result.report.summary}",
               file=sys.stderr)
         return EXIT_OK if result.report.ok else EXIT_FAIL
