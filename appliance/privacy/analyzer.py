@@ -6,6 +6,8 @@
 - tldextract: Presidio's email recognizer calls ``tldextract.extract``, whose default extractor
   fetches the public suffix list over the network on first use. We replace that extractor with
   one that reads only the snapshot bundled in the package (``suffix_list_urls=()``, no cache).
+- Words the NER model alone tags as names are checked against the model's own lexicon of
+  ordinary words (see :mod:`lexicon`).
 - Languages: pattern recognizers (ours for Chinese identifiers included) run on all text; the
   English NER model reads only the Latin parts (CJK is blanked out for it), and Chinese names
   come from :class:`CnPersonRecognizer`.
@@ -22,6 +24,7 @@ import structlog
 
 from appliance.config import PiiConfig
 from appliance.errors import ConfigError
+from appliance.privacy.lexicon import model_lexicon, not_a_name
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
 from appliance.privacy.normalize import normalize
 from appliance.privacy.recognizers_ids import id_recognizers
@@ -198,6 +201,7 @@ class Analyzer:
                           if getattr(r, "name", "") != _NER_RECOGNIZER]
         self._floor = min([policy.score_threshold, *policy.thresholds.values()])
         self._nlp = _nlp_engine(policy, max_chars)
+        self._lexicon = model_lexicon(policy.spacy_model)
         self._table_reader = StructuredNameRecognizer("en")
         self._engine = AnalyzerEngine(registry=registry, nlp_engine=self._nlp,
                                       supported_languages=["en"],
@@ -237,6 +241,9 @@ class Analyzer:
                 continue
             if _distractor(seen, r.entity_type, r.start, r.end, recognizer, lookalikes):
                 continue
+            if recognizer == _NER_RECOGNIZER and r.entity_type == "PERSON" \
+                    and not_a_name(seen, r.start, r.end, self._lexicon):
+                continue  # "Convert", "Width", "JSON": words the model alone called names
             start, end = r.start, r.end
             if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
                 start, end = widen_names(seen, start, end)

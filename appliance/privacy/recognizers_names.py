@@ -53,6 +53,14 @@ def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
+def surname_ranks() -> dict[str, int]:
+    """Census surname (upper case) -> its rank by frequency, 1 the most common."""
+    text = resources.files("names").joinpath("dist.all.last").read_text(encoding="ascii")
+    return {parts[0]: int(parts[3]) for line in text.splitlines()
+            if len(parts := line.split()) == 4}
+
+
+@lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS  # noqa: PLC0415
 
