@@ -12,6 +12,7 @@ from appliance.config import Policy
 from appliance.engine.types import SamplingParams
 from appliance.errors import InvalidArgument, Unavailable
 from appliance.generation import Message
+from appliance.privacy.schema_text import schema_texts
 from appliance.privacy.stage import MaskedRequest, PrivacyStage
 from appliance.request import GenerateParams
 
@@ -31,7 +32,8 @@ async def mask_request(privacy: PrivacyStage, params: GenerateParams,
                        sampling: SamplingParams, namespace: str | None = None,
                        ) -> tuple[MaskedRequest, SamplingParams]:
     """The masked texts (and stop strings, masked in the same vault) and the sampling
-    parameters with the masked stop strings. A JSON schema carrying PII is refused.
+    parameters with the masked stop strings. A JSON schema whose data (descriptions, enum,
+    const, default and example values) carries PII is refused.
     ``namespace``: the request's cache namespace (analyses of its long texts are reused)."""
     texts = [params.prompt] if params.prompt else [m.content for m in params.messages]
     masked = (await privacy.mask([*texts, *params.stop], namespace)).split_stop(len(texts))
@@ -40,7 +42,8 @@ async def mask_request(privacy: PrivacyStage, params: GenerateParams,
     if params.response_format.schema:
         # A schema leaves the site with an overflowing request and shapes the answer: it
         # must not carry personal data (refused rather than masked, which would change it).
-        found = (await privacy.mask([params.response_format.schema])).entity_counts
+        # Only its data is analysed; names and titles are structure (see schema_text).
+        found = (await privacy.mask(schema_texts(params.response_format.schema))).entity_counts
         if found:
             raise InvalidArgument(f"response_format.json_schema: contains PII "
                                   f"({', '.join(sorted(found))}); a schema must not carry "
