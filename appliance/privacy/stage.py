@@ -22,14 +22,6 @@ class Restorer(Protocol):
     def flush(self) -> str: ...
 
 
-class _Identity:
-    def feed(self, text: str) -> str:
-        return text
-
-    def flush(self) -> str:
-        return ""
-
-
 @dataclass(frozen=True)
 class Finding:
     """One masked value: its type, where it was in the original text, and its placeholder."""
@@ -72,9 +64,10 @@ class MaskedRequest:
         return {k: len(v) for k, v in sorted(seen.items())}
 
     def restorer(self) -> Restorer:
-        if self.restore and len(self.vault):
-            return PlaceholderRestorer(self.vault, json_strings=self.json_output)
-        return _Identity()
+        """Restores the vault's placeholders (unless the policy keeps them masked) and
+        replaces those the model made up (see :mod:`restore`)."""
+        return PlaceholderRestorer(self.vault, json_strings=self.json_output,
+                                   restore=self.restore, request_texts=(*self.texts, *self.stop))
 
 
 class OutputFilter(Protocol):

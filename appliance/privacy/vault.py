@@ -31,6 +31,10 @@ class Vault:
     def value_of(self, placeholder: str) -> str | None:
         return self._values.get(placeholder)
 
+    def entity_types(self) -> frozenset[str]:
+        """The types of the values held (never the values)."""
+        return frozenset(self._counts)
+
     def __len__(self) -> int:
         return len(self._values)
 
