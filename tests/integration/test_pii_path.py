@@ -83,6 +83,19 @@ def test_caller_gets_its_values_back(recorded) -> None:
     assert r.text == streamed
 
 
+def test_an_ordinary_instruction_reaches_the_model_unchanged(recorded) -> None:
+    """Regression: "JSON" in this instruction was masked as a PERSON, so the model was asked
+    to describe a cat as <PERSON_1>."""
+    server, received = recorded
+    received.clear()
+    prompt = "Describe a cat as JSON with name and legs."
+    with Client(server.address) as c:
+        r = c.generate(prompt, max_tokens=4, temperature=0.0)
+    assert 1 == len(received)
+    assert prompt in received[0]
+    assert {} == dict(r.pii)
+
+
 class BrokenAnalyzer:
     """A fake analyzer that fails, standing in for a crashed spaCy or recognizer."""
 
