@@ -58,15 +58,16 @@ _REFERENCE_CUE = (
     r"(?i:(?<![A-Za-z])(?:(?:purchase\s+)?orders?|PO|invoices?|receipts?|batch(?:es)?|lots?|"
     r"SKUs?|items?|parts?|models?|products?|cases?|tickets?|incidents?|tracking|"
     r"shipments?|waybills?|consignments?|parcels?|serial|S/N|SN|transactions?|txn|"
-    r"confirmations?|bookings?|reservations?|RMA|claims?|quotes?|quotations?|contracts?|"
+    r"confirmations?|bookings?|reservations?|RMA|claim|quote|quotations?|contract|"
     r"builds?|barcode|EAN|UPC|GTIN|ASIN|catalog(?:ue)?)(?![A-Za-z]))"
     r"|订单|訂單|單號|单号|运单|快递单|物流单|批号|批次|货号|貨號|商品编码|商品编号|条码|条形码|"
     r"型号|料号|物料编码|序列号|序號|案号|案件号|工单|发票|發票|收据|流水号|交易号|交易单号|"
     r"合同号|合同编号|预订号|预约号|退款单|退货单|项目编号|产品编号|产品编码")
 #: Between the cue and its value: "No.", "number", "ID", "#", a colon, 号/编号/号码.
 _REFERENCE_LINK = (r"(?:[ \t]*(?:(?i:no\.?|nos\.?|number|num\.?|#|id|code|ref\.?)"
-                   r"|编号|編號|号码|號碼|号|號|代码|代碼))*[ \t]*[:：#=]?[ \t]*"
-                   r"(?:(?i:is|was)[ \t]+|是|为|為)?[ \t]*")
+                   r"|编号|編號|号码|號碼|号|號|代码|代碼))*[ \t]*"
+                   # Each optional part starts with what it needs, so spaces have one reading.
+                   r"(?:[:：#=][ \t]*)?(?:(?i:is|was)[ \t]+|[是为為][ \t]*)?")
 _REFERENCE = re.compile(
     rf"(?:{_REFERENCE_CUE}){_REFERENCE_LINK}"
     r"(?P<v>(?=[A-Za-z0-9\-/_.]*[0-9])[A-Za-z0-9][A-Za-z0-9\-/_.]*[A-Za-z0-9]|[0-9])")
