@@ -294,6 +294,8 @@ class Analyzer:
                                               for m in runs):
                 if self.policy.allow_list and seen[start:end] in self.policy.allow_list:
                     continue
+                if not_a_name(titled, start, end, self._lexicon):
+                    continue  # "SIZE, WIDTH AND COLOR": shouted words, not names
                 found.append((start, end, score))
         return found
 

@@ -13,6 +13,7 @@ is not a name when every word of it is one of:
   (Freud, Huxley), so a surname that is only a noun stays a name. What is left out is a famous
   person's name that is no US surname, written alone (Mandela);
 - an **acronym**: upper case, no census name at all (JSON, YAML, HTML — "NGUYEN" is a name);
+- a **function word** (spaCy's English stop words: "This", "To"), unless a first name (Will);
 - an **identifier**: it has an underscore (order_id, first_name).
 
 A title before it (Mr, Dr, Prof …) always makes it a name. The model's other evidence, and that
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import structlog
 
-from appliance.privacy.recognizers_names import gazetteer, surname_ranks
+from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_ranks
 
 log = structlog.get_logger("appliance.privacy")
 
@@ -129,6 +130,8 @@ def _ordinary(word: str, lexicon: Lexicon) -> bool:
     key = word.upper().replace("’", "'")
     if key in firsts:
         return False
+    if word.lower() in stop_words():
+        return True  # "This", "To": no name is a function word
     if word.isupper() and len(word) > 1:
         return key not in lasts
     rank = surname_ranks().get(key)

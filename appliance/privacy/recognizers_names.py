@@ -61,7 +61,7 @@ def surname_ranks() -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS  # noqa: PLC0415
 
     return frozenset(STOP_WORDS)
@@ -95,7 +95,7 @@ class GazetteerNameRecognizer(_NameRecognizer):
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(language)
-        self._stop = _stop_words()
+        self._stop = stop_words()
 
     def _score(self, first: str, last: str, reversed_order: bool) -> float | None:
         firsts, lasts = gazetteer()
@@ -156,7 +156,7 @@ class CuedNameRecognizer(_NameRecognizer):
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(language)
-        self._stop = _stop_words()
+        self._stop = stop_words()
 
     def _plausible(self, value: str) -> tuple[int, int] | None:
         """The part of ``value`` that reads as a name: leading words not stop words."""
@@ -273,7 +273,7 @@ def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
     """Grow a PERSON span over adjacent words that are census names or initials, so a name
     is never half masked ("Maria" found, "Gonzalez-Ruiz" left)."""
     firsts, lasts = gazetteer()
-    stop = _stop_words()
+    stop = stop_words()
 
     def name_word(w: str) -> bool:
         if re.fullmatch(r"[A-Z]\.", w):

@@ -83,6 +83,13 @@ def test_lone_words_and_identifiers_are_not_names(analyzer, text: str) -> None:
     assert [] == [s for s in analyzer.find(text) if s.entity_type == "PERSON"]
 
 
+@pytest.mark.parametrize("text", ["DESCRIBE A SHOE AS JSON WITH SIZE, WIDTH AND COLOR.",
+                                  "LIST THREE FRUITS AS JSON WITH NAME AND COLOR."])
+def test_shouted_words_are_not_names(analyzer, text: str) -> None:
+    """ALL-CAPS text is read again in title case for names; its ordinary words stay."""
+    assert [] == [s for s in analyzer.find(text) if s.entity_type == "PERSON"]
+
+
 @pytest.mark.parametrize(("text", "name"), [
     ("Please forward this to Huxley.", "Huxley"),      # a WordNet noun, a census surname
     ("Please forward this to Freud.", "Freud"),
@@ -90,6 +97,7 @@ def test_lone_words_and_identifiers_are_not_names(analyzer, text: str) -> None:
     ("Thanks, Kwame!", "Kwame"),
     ("Mr. Stone is late.", "Stone"),
     ("Mr. Width is late.", "Width"),                   # a title before an ordinary word
+    ("PASSENGER HIROSHI TANAKA BOARDED", "HIROSHI TANAKA"),
 ])
 def test_names_that_are_also_words_stay_names(analyzer, text: str, name: str) -> None:
     assert any(name in text[s.start:s.end] for s in analyzer.find(text)
