@@ -58,3 +58,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         f = getattr(utils, name, None)
         if f is not None:
             f.close()
+
+
+@pytest.fixture(autouse=True)
+def _logging_config_restored() -> Iterator[None]:
+    """Each test gets structlog as the one before it had it: a test that runs the CLI in
+    process configures logging onto pytest's captured stream, which is closed after it."""
+    import structlog
+
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)

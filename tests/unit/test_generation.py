@@ -74,7 +74,7 @@ def test_config_reads_generation_keys_and_names_bad_ones(tmp_path: Path) -> None
     (ResponseFormat("xml"), "response_format.type: must be one of"),
     (ResponseFormat("json_schema"), "json_schema: required with type json_schema"),
     (ResponseFormat("json_schema", "[1]"), "must be a JSON object"),
-    (ResponseFormat("json_schema", '{"type": 5}'), "invalid JSON Schema at type"),
+    (ResponseFormat("json_schema", '{"type": 5}'), "invalid JSON Schema at /type"),
     (ResponseFormat("json_object", '{"type": "object"}'), "only with type json_schema"),
 ])
 def test_bad_response_formats_name_the_problem(fmt: ResponseFormat, message: str) -> None:
