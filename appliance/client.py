@@ -99,12 +99,15 @@ class Result:
     request_id: str
     route_reason: str = ""
     pii: Mapping[str, int] = field(default_factory=dict)
+    #: The answer's calls of tools: {"id", "name", "arguments"} (arguments as JSON text).
+    tool_calls: Sequence[Mapping[str, str]] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "reasoning": self.reasoning, "model": self.model,
                 "served_by": self.served_by, "finish_reason": self.finish_reason,
                 "usage": self.usage.__dict__.copy(), "request_id": self.request_id,
-                "route_reason": self.route_reason, "pii": dict(self.pii)}
+                "route_reason": self.route_reason, "pii": dict(self.pii),
+                "tool_calls": [dict(c) for c in self.tool_calls]}
 
 
 def _usage(u: pb.Usage) -> Usage:
@@ -115,10 +118,45 @@ def _result(r: pb.GenerateResponse) -> Result:
     return Result(text=r.text, reasoning=r.reasoning, model=r.model, served_by=r.served_by,
                   finish_reason=r.finish_reason, usage=_usage(r.usage),
                   request_id=r.request_id, route_reason=r.route_reason,
-                  pii={p.entity_type: p.count for p in r.pii})
+                  pii={p.entity_type: p.count for p in r.pii},
+                  tool_calls=tuple({"id": c.id, "name": c.name, "arguments": c.arguments_json}
+                                   for c in r.tool_calls))
 
 
-Messages = Sequence[Mapping[str, str] | tuple[str, str]]
+Messages = Sequence[Mapping[str, Any] | tuple[str, str]]
+
+
+def _add_tools(req: pb.GenerateRequest, tools: Sequence[Mapping[str, Any]],
+               tool_choice: str | None, parallel_tool_calls: bool | None) -> None:
+    """Tools as OpenAI writes them (``{"type": "function", "function": {…}}``) or just the
+    function (``{"name", "description", "parameters"}``)."""
+    for tool in tools:
+        fn = tool.get("function", tool)
+        params = fn.get("parameters")
+        req.tools.add(name=fn["name"], description=fn.get("description", ""),
+                      parameters_json="" if params is None else
+                      params if isinstance(params, str) else json.dumps(params))
+    if tool_choice is not None:
+        req.tool_choice = tool_choice
+    if parallel_tool_calls is not None:
+        req.parallel_tool_calls = parallel_tool_calls
+
+
+def _add_message(req: pb.GenerateRequest, m: Mapping[str, Any] | tuple[str, str]) -> None:
+    """A message: (role, content), or a mapping with OpenAI's ``tool_calls`` (each
+    ``{"id", "function": {"name", "arguments"}}`` or ``{"id", "name", "arguments"}``) or
+    ``tool_call_id``."""
+    if not isinstance(m, Mapping):
+        req.messages.add(role=m[0], content=m[1])
+        return
+    out = req.messages.add(role=m["role"], content=m.get("content") or "",
+                           tool_call_id=m.get("tool_call_id", ""))
+    for call in m.get("tool_calls") or ():
+        fn = call.get("function", call)
+        arguments = fn.get("arguments", "{}")
+        out.tool_calls.add(id=call["id"], name=fn["name"],
+                           arguments_json=arguments if isinstance(arguments, str)
+                           else json.dumps(arguments))
 
 
 def build_request(prompt: str | None = None, *, messages: Messages | None = None,
@@ -132,9 +170,12 @@ def build_request(prompt: str | None = None, *, messages: Messages | None = None
                   presence_penalty: float | None = None,
                   logit_bias: Mapping[int, float] | None = None,
                   response_format: str | None = None,
-                  json_schema: Mapping[str, Any] | str | None = None) -> pb.GenerateRequest:
+                  json_schema: Mapping[str, Any] | str | None = None,
+                  tools: Sequence[Mapping[str, Any]] = (), tool_choice: str | None = None,
+                  parallel_tool_calls: bool | None = None) -> pb.GenerateRequest:
     """``response_format``: "text", "json_object" or "json_schema"; ``json_schema`` (a dict or
-    JSON text) alone implies "json_schema"."""
+    JSON text) alone implies "json_schema". ``tools``, ``tool_choice`` ("auto", "none",
+    "required" or "function:NAME") and ``parallel_tool_calls``: tool calling (chat only)."""
     req = pb.GenerateRequest(prompt=prompt or "", model=model, max_tokens=max_tokens,
                              stop=list(stop), task_type=task_type, priority=priority)
     for name, value in (("top_k", top_k), ("min_p", min_p),
@@ -152,8 +193,8 @@ def build_request(prompt: str | None = None, *, messages: Messages | None = None
     elif response_format is not None:
         req.response_format.type = response_format
     for m in messages or ():
-        role, content = (m["role"], m["content"]) if isinstance(m, Mapping) else m
-        req.messages.add(role=role, content=content)
+        _add_message(req, m)
+    _add_tools(req, tools, tool_choice, parallel_tool_calls)
     if temperature is not None:
         req.temperature = temperature
     if top_p is not None:

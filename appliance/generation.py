@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-ROLES = ("system", "user", "assistant")
+ROLES = ("system", "user", "assistant", "tool")
 #: Where a transcript-style chat answer ends: the model starting the next turn.
 TRANSCRIPT_STOPS = ("\nUser:", "\nSystem:")
 
@@ -48,9 +48,38 @@ BUILTIN_TEMPLATES = {
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A call of a tool: by the model in an answer, or by an earlier assistant turn."""
+
+    id: str
+    name: str
+    #: The arguments, as JSON text (an object).
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A function the model may call (OpenAI's ``{"type": "function", "function": …}``)."""
+
+    name: str
+    description: str = ""
+    #: JSON Schema of the arguments (JSON text of an object); "" for none.
+    parameters: str = ""
+
+
+@dataclass(frozen=True)
 class Message:
     role: str
     content: str
+    #: An assistant turn's calls of tools (its content may then be empty).
+    tool_calls: tuple[ToolCall, ...] = ()
+    #: A ``tool`` message: the call it answers.
+    tool_call_id: str = ""
+
+
+#: ``tool_choice``: the model decides, never calls, must call one or more; or
+#: ``"function:NAME"``, must call that one.
+TOOL_CHOICES = ("auto", "none", "required")
 
 
 FORMATS = ("", "text", "json_object", "json_schema")

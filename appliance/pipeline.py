@@ -29,6 +29,7 @@ from appliance.stages.mask import mask_end_user, mask_request, privacy_for
 from appliance.stages.output import Answer, stream
 from appliance.stages.place import Flight, Placer, Prepared, events
 from appliance.stages.records import RequestRecords
+from appliance.stages.tools import history_as_text, uses_tools, with_preamble
 from appliance.stages.validate import admit, check_deadline, validate
 
 log = structlog.get_logger("appliance.pipeline")
@@ -114,11 +115,14 @@ class Pipeline:
         check_deadline(flight.deadline)
         sampling = validate(params, self._config.limits)
         await GRAMMARS.check(sampling.grammar)
+        info.tools_offered = len(params.tools)
+        params = history_as_text(params)
         flight.counted = admit(params, info, self.limits)
         self._placer.precheck(params, info)
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling, info.cache_namespace)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts
+        params, masked = with_preamble(params, masked)
         info.end_user = await mask_end_user(privacy, params)
         prep = Prepared(params, masked, sampling)
 
@@ -136,7 +140,7 @@ class Pipeline:
         answer = Answer(privacy, masked, json_output=sampling.response_format.json,
                         include_reasoning=params.include_reasoning,
                         reasoning_style=self._config.models[placement.tier].reasoning,
-                        route=placement.route)
+                        route=placement.route, tools=uses_tools(params))
         source = events(placement, flight, params.priority)
         async for chunk in stream(source, answer, info, records):
             yield chunk

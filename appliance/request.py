@@ -26,7 +26,7 @@ from appliance.errors import (
     Unavailable,
     grpc_status,
 )
-from appliance.generation import Message, ResponseFormat
+from appliance.generation import Message, ResponseFormat, Tool, ToolCall
 
 
 class Outcome(enum.StrEnum):
@@ -74,6 +74,11 @@ class GenerateParams:
     #: How much the tier may reason ("", or one of engine.budget.REASONING_EFFORTS): scales
     #: the tier's reasoning budget on the local engine (engine.budget.effort_budget).
     reasoning_effort: str = ""
+    #: Functions the model may call, and whether and how it must (generation.TOOL_CHOICES or
+    #: "function:NAME"); several calls in one answer unless ``parallel_tool_calls`` is off.
+    tools: tuple[Tool, ...] = ()
+    tool_choice: str = "auto"
+    parallel_tool_calls: bool = True
 
 
 @dataclass
@@ -121,6 +126,9 @@ class RequestInfo:
     #: The weak v3 attempt an escalated request replaced: tier, reason, mean_logprob,
     #: completion_tokens, finish_reason (metadata only, never its text).
     escalated_from: dict[str, Any] | None = None
+    #: Tools the request offered, and the calls the answer made: (name, argument bytes).
+    tools_offered: int = 0
+    tool_calls: tuple[tuple[str, int], ...] = ()
     # For the audit record only, never logged: masked text, placeholders instead of PII.
     masked_prompt: tuple[str, ...] | None = field(default=None, repr=False)
     masked_answer: str | None = field(default=None, repr=False)
@@ -152,6 +160,8 @@ current_request: contextvars.ContextVar[RequestInfo | None] = contextvars.Contex
 class Chunk:
     text: str = ""
     reasoning: str = ""
+    #: The calls of tools the answer made (on the last chunk).
+    tool_calls: tuple[ToolCall, ...] = ()
     finish_reason: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0

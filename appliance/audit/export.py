@@ -33,7 +33,7 @@ CSV_COLUMNS = ("segment", "seq", "integrity", "type", "time", "request_id", "cli
                "finish_reason", "prompt_tokens", "completion_tokens", "latency_ms", "pii",
                "output_pii", "prompt", "answer", "reasoning", "role", "peer", "queue_wait_ms",
                "end_user", "late", "escalated_from", "error_reason", "cached_prompt_tokens",
-               "central_endpoint", "count", "methods", "window_start", "window_end")
+               "central_endpoint", "count", "methods", "window_start", "window_end", "tools")
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def parquet_schema() -> Any:
              "escalated_from": text, "error_reason": category, "cached_prompt_tokens": count,
              "central_endpoint": category, "count": count, "methods": counts,
              "window_start": pa.timestamp("ms", tz="UTC"),
-             "window_end": pa.timestamp("ms", tz="UTC")}
+             "window_end": pa.timestamp("ms", tz="UTC"), "tools": text}
     return pa.schema([(c, types[c]) for c in CSV_COLUMNS])
 
 
@@ -220,7 +220,7 @@ def _parquet_value(column: str, value: Any) -> Any:
         return sorted((str(k), int(v)) for k, v in dict(value).items())
     if column == "prompt":
         return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    if column == "escalated_from":
+    if column in ("escalated_from", "tools"):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return value
 

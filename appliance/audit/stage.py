@@ -109,6 +109,11 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
         rec["central_endpoint"] = info.central_endpoint
     if info.escalated_from is not None:
         rec["escalated_from"] = info.escalated_from
+    if info.tools_offered or info.tool_calls:
+        # names and sizes only: the arguments are in the (masked) answer text
+        rec["tools"] = {"offered": info.tools_offered,
+                        "calls": [{"name": name, "argument_bytes": size}
+                                  for name, size in info.tool_calls]}
     if content == "masked":
         if info.masked_answer is not None:
             rec["answer"] = info.masked_answer

@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from appliance import jsontext
+from appliance.engine import tool_calls
+from appliance.engine.int_range import bounds, int_range
 from appliance.engine.schema_limits import (
     LIMITS,
     SchemaTooLarge,
@@ -31,7 +35,7 @@ from appliance.engine.schema_limits import (
     pointer,
 )
 from appliance.errors import InvalidArgument
-from appliance.generation import FORMATS, ResponseFormat
+from appliance.generation import FORMATS, ResponseFormat, Tool
 
 #: Largest schema accepted, in bytes of JSON text.
 MAX_SCHEMA_BYTES = 64 * 1024
@@ -56,58 +60,103 @@ def grammar_for(fmt: ResponseFormat) -> str:
             raise InvalidArgument("response_format.json_schema: only with type json_schema",
                                   field="response_format")
         return ""
-    schema = _checked_schema(fmt.schema)
+    where = _Where("response_format.json_schema", "response_format")
+    return schema_grammar(checked_schema(fmt.schema, where), where)
+
+
+def tool_grammar(tools: Sequence[Tool], choice: str, parallel: bool) -> str:
+    """The grammar of an answer that calls ``tools`` (:mod:`~appliance.engine.tool_calls`):
+    each tool's parameters checked as a response_format's schema is, the call objects'
+    union converted and bounded the same way. "" when the choice is ``none``."""
+    if choice == "none" or not tools:
+        return ""
+    for i, tool in enumerate(tools):
+        if tool.parameters:
+            checked_schema(tool.parameters, _Where(f"tools[{i}].function.parameters", "tools"))
+    where = _Where("tools", "tools")
+    return tool_calls.wrap(schema_grammar(tool_calls.call_schema(tools, choice), where),
+                           choice, parallel)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """How errors name the schema they are about: its path in the request, and the field."""
+
+    label: str
+    field: str
+
+    def error(self, rule: str) -> InvalidArgument:
+        return InvalidArgument(f"{self.label}: {rule}", field=self.field)
+
+
+def schema_grammar(schema: dict[str, Any], where: _Where) -> str:
+    """The grammar of JSON that validates against the (checked) ``schema``, bounded."""
+    from llama_cpp import llama_grammar  # noqa: PLC0415 - loads the native library
+
     try:
-        gbnf = llama_grammar.json_schema_to_gbnf(json.dumps(schema))
+        check_schema(schema)
+        converter = _converter(llama_grammar)(prop_order={}, allow_fetch=False, dotall=False,
+                                              raw_pattern=False)
+        converter.visit(converter.resolve_refs(json.loads(json.dumps(schema)), "stdin"), "")
+        gbnf = converter.format_grammar()
+    except SchemaTooLarge as exc:
+        raise where.error(str(exc)) from None
     except Exception as exc:
         # The converter's messages quote the schema (patterns, names): only its kind shows.
-        raise InvalidArgument(f"response_format.json_schema: not supported for constrained "
-                              f"output ({type(exc).__name__} in the converter; unsupported "
-                              f"pattern syntax or keyword?)", field="response_format") from exc
+        raise where.error(f"not supported for constrained output ({type(exc).__name__} in "
+                          f"the converter; unsupported pattern syntax or keyword?)") from exc
     gbnf = _LOOSE_CHAR.sub(_STRICT_CHAR.replace("\\", "\\\\"), gbnf)
     try:
         check_grammar(gbnf)
     except SchemaTooLarge as exc:
-        raise InvalidArgument(f"response_format.json_schema: {exc}",
-                              field="response_format") from None
+        raise where.error(str(exc)) from None
     return gbnf
 
 
-def _checked_schema(text: str) -> Any:
+def _converter(llama_grammar: Any) -> Any:
+    """llama-cpp-python's converter (as its ``json_schema_to_gbnf`` runs it), with the
+    integer bounds it ignores enforced (:mod:`~appliance.engine.int_range`)."""
+
+    class Converter(llama_grammar.SchemaConverter):  # type: ignore[misc]
+        def visit(self, schema: Any, name: str) -> Any:
+            found = bounds(schema) if isinstance(schema, dict) \
+                and schema.get("type") == "integer" else None
+            if found is None:
+                return super().visit(schema, name)
+            rule = f"{name}-" if name in llama_grammar.RESERVED_NAMES else name or "root"
+            return self._add_rule(rule, f"{int_range(*found)} space")
+
+    return Converter
+
+
+def checked_schema(text: str, where: _Where) -> dict[str, Any]:
+    """``text`` parsed (nesting bounded) as a JSON Schema within the limits."""
     import jsonschema  # noqa: PLC0415
 
     if not text:
-        raise InvalidArgument("response_format.json_schema: required with type json_schema",
-                              field="response_format")
+        raise where.error("required with type json_schema")
     if len(text.encode()) > MAX_SCHEMA_BYTES:
-        raise InvalidArgument(f"response_format.json_schema: larger than the limit of "
-                              f"{MAX_SCHEMA_BYTES} "
-                              f"bytes", field="response_format")
+        raise where.error(f"larger than the limit of {MAX_SCHEMA_BYTES} bytes")
     try:
         schema = jsontext.loads(text, LIMITS.max_depth)
     except jsontext.TooDeep as exc:
-        raise InvalidArgument(f"response_format.json_schema: {exc}",
-                              field="response_format") from None
+        raise where.error(str(exc)) from None
     except ValueError as exc:
-        where = f" at line {exc.lineno} column {exc.colno}" \
+        at = f" at line {exc.lineno} column {exc.colno}" \
             if isinstance(exc, json.JSONDecodeError) else ""
-        raise InvalidArgument(f"response_format.json_schema: not JSON{where}",
-                              field="response_format") from None
+        raise where.error(f"not JSON{at}") from None
     if not isinstance(schema, dict):
-        raise InvalidArgument("response_format.json_schema: must be a JSON object",
-                              field="response_format")
+        raise where.error("must be a JSON object")
     try:
         check_schema(schema)
     except SchemaTooLarge as exc:
-        raise InvalidArgument(f"response_format.json_schema: {exc}",
-                              field="response_format") from None
+        raise where.error(str(exc)) from None
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
         # exc.message quotes the offending value: only the keyword and the place show.
-        raise InvalidArgument(f"response_format.json_schema: invalid JSON Schema at "
-                              f"{pointer(list(exc.absolute_path))} (keyword {exc.validator})",
-                              field="response_format") from None
+        raise where.error(f"invalid JSON Schema at {pointer(list(exc.absolute_path))} "
+                          f"(keyword {exc.validator})") from None
     return schema
 
 

@@ -32,15 +32,13 @@ from appliance.errors import (
     Unavailable,
     client_message,
 )
-from appliance.generation import ResponseFormat
+from appliance.generation import Message, ResponseFormat, Tool, ToolCall
 from appliance.request import Chunk, GenerateParams, RequestInfo
 
 #: Fields of OpenAI's API the appliance does not offer: refused by name, never ignored.
 UNSUPPORTED = {
-    "tools": "tool calling is not supported",
-    "tool_choice": "tool calling is not supported",
-    "functions": "function calling is not supported",
-    "function_call": "function calling is not supported",
+    "functions": "the legacy functions API is not supported: use tools",
+    "function_call": "the legacy functions API is not supported: use tool_choice",
     "audio": "audio output is not supported",
     "modalities": "only text output is supported",
     "prediction": "predicted outputs are not supported",
@@ -51,7 +49,7 @@ UNSUPPORTED = {
     "suffix": "suffix (insertion) is not supported",
 }
 #: Accepted and without effect on the answer (OpenAI-side storage and billing hints).
-NO_EFFECT = frozenset({"store", "metadata", "service_tier", "parallel_tool_calls"})
+NO_EFFECT = frozenset({"store", "metadata", "service_tier"})
 
 #: Body fields shared by both endpoints (the appliance's own extras at the end).
 _COMMON = frozenset({
@@ -61,12 +59,13 @@ _COMMON = frozenset({
     "task_type", "priority", "allow_fallback", "include_reasoning", "allow_escalation",
     "reasoning_effort",
 })
-CHAT_FIELDS = _COMMON | {"messages", "max_completion_tokens", "response_format"}
+CHAT_FIELDS = _COMMON | {"messages", "max_completion_tokens", "response_format", "tools",
+                          "tool_choice", "parallel_tool_calls"}
 COMPLETION_FIELDS = _COMMON | {"prompt"}
 
 
 #: What the appliance's finish reasons are called in OpenAI's API.
-_FINISH = {"stop": "stop", "length": "length"}
+_FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls"}
 MAX_USER_CHARS = 256
 
 
@@ -177,9 +176,7 @@ def _content(message: Mapping[str, Any], i: int) -> str:
     return "".join(texts)
 
 
-def _messages(body: Mapping[str, Any]) -> tuple[Any, ...]:
-    from appliance.generation import Message  # noqa: PLC0415 - beside its only use
-
+def _messages(body: Mapping[str, Any]) -> tuple[Message, ...]:
     value = body.get("messages")
     if not isinstance(value, list) or not value:
         raise _bad("messages", "required: a non-empty list of {role, content} objects")
@@ -188,15 +185,84 @@ def _messages(body: Mapping[str, Any]) -> tuple[Any, ...]:
         if not isinstance(m, dict):
             raise _bad(f"messages[{i}]", "must be an object with role and content")
         for field in m:
-            if field in ("tool_calls", "function_call", "tool_call_id", "audio"):
-                raise _bad(f"messages[{i}].{field}", "tool and audio messages are not supported")
+            if field in ("function_call", "audio"):
+                raise _bad(f"messages[{i}].{field}", "legacy function and audio messages are "
+                           "not supported")
         role = m.get("role")
         if not isinstance(role, str):
             raise _bad(f"messages[{i}].role", "must be a string")
         if role == "developer":  # OpenAI's newer name for the system role
             role = "system"
-        out.append(Message(role, _content(m, i)))
+        call_id = m.get("tool_call_id", "") if role == "tool" else ""
+        if not isinstance(call_id, str):
+            raise _bad(f"messages[{i}].tool_call_id", "must be a string")
+        out.append(Message(role, _content(m, i), tool_calls=_calls(m, i),
+                           tool_call_id=call_id))
     return tuple(out)
+
+
+def _calls(message: Mapping[str, Any], i: int) -> tuple[ToolCall, ...]:
+    """An assistant message's ``tool_calls``: ``[{id, type: function, function: {name,
+    arguments}}]``, arguments as JSON text (checked by the validator)."""
+    value = message.get("tool_calls")
+    if value is None:
+        return ()
+    rule = "a list of {id, type: function, function: {name, arguments}}"
+    if not isinstance(value, list):
+        raise _bad(f"messages[{i}].tool_calls", f"must be {rule}")
+    calls = []
+    for j, call in enumerate(value):
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict) or call.get("type", "function") != "function" \
+                or not isinstance(call.get("id"), str) or not isinstance(fn.get("name"), str):
+            raise _bad(f"messages[{i}].tool_calls[{j}]", f"must be {rule}")
+        arguments = fn.get("arguments", "{}")
+        if isinstance(arguments, dict):  # some clients send the object itself
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        if not isinstance(arguments, str):
+            raise _bad(f"messages[{i}].tool_calls[{j}].function.arguments",
+                       "must be JSON text")
+        calls.append(ToolCall(call["id"], fn["name"], arguments))
+    return tuple(calls)
+
+
+def _tools(body: Mapping[str, Any]) -> tuple[tuple[Tool, ...], str, bool]:
+    """``tools``, ``tool_choice`` (as the request model's string) and
+    ``parallel_tool_calls``; names and schemas are checked by the validator."""
+    value = body.get("tools")
+    rule = "a list of {type: function, function: {name, description, parameters}}"
+    if value is not None and not isinstance(value, list):
+        raise _bad("tools", f"must be {rule}")
+    tools = []
+    for i, tool in enumerate(value or ()):
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(fn, dict) or tool.get("type") != "function" \
+                or not isinstance(fn.get("name"), str):
+            raise _bad(f"tools[{i}]", f"must be {rule}")
+        description = fn.get("description", "")
+        parameters = fn.get("parameters")
+        if not isinstance(description, str):
+            raise _bad(f"tools[{i}].function.description", "must be a string")
+        if parameters is not None and not isinstance(parameters, dict):
+            raise _bad(f"tools[{i}].function.parameters", "must be a JSON Schema object")
+        tools.append(Tool(fn["name"], description,
+                          json.dumps(parameters) if parameters is not None else ""))
+    choice = body.get("tool_choice", "auto" if tools else "none")
+    if isinstance(choice, dict):
+        fn = choice.get("function")
+        name = fn.get("name") if isinstance(fn, dict) else None
+        if choice.get("type") != "function" or not isinstance(name, str):
+            raise _bad("tool_choice", "must be auto, none, required or "
+                       "{type: function, function: {name}}")
+        choice = f"function:{name}"
+    if not isinstance(choice, str):
+        raise _bad("tool_choice", "must be auto, none, required or a function")
+    return tuple(tools), choice, _flag(body, "parallel_tool_calls", default=True)
+
+
+def _tool_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    tools, choice, parallel = _tools(body)
+    return {"tools": tools, "tool_choice": choice, "parallel_tool_calls": parallel}
 
 
 def _response_format(body: Mapping[str, Any]) -> ResponseFormat:
@@ -284,6 +350,7 @@ def parse(body: Any, *, chat: bool, aliases: Mapping[str, str]) -> tuple[Generat
         presence_penalty=_number(body, "presence_penalty"),
         logit_bias=_logit_bias(body),
         response_format=_response_format(body) if chat else ResponseFormat(),
+        **_tool_fields(body) if chat else {},
         end_user=_user(body), reasoning_effort=_reasoning_effort(body), unary=not stream)
     return params, Options(model=shown, stream=stream, include_usage=include_usage)
 
@@ -309,6 +376,11 @@ def finish_reason(chunk: Chunk) -> str | None:
     return _FINISH.get(chunk.finish_reason, chunk.finish_reason)
 
 
+def _call(call: ToolCall) -> dict[str, Any]:
+    return {"id": call.id, "type": "function",
+            "function": {"name": call.name, "arguments": call.arguments}}
+
+
 def _model_name(opts: Options, info: RequestInfo) -> str:
     return opts.model or info.tier or ""
 
@@ -331,9 +403,12 @@ class Writer:
     def whole(self, text: str, reasoning: str, last: Chunk) -> dict[str, Any]:
         """The non-streamed answer."""
         if self.chat:
-            message: dict[str, Any] = {"role": "assistant", "content": text}
+            message: dict[str, Any] = {"role": "assistant",
+                                       "content": text or (None if last.tool_calls else "")}
             if reasoning:
                 message["reasoning_content"] = reasoning
+            if last.tool_calls:
+                message["tool_calls"] = [_call(c) for c in last.tool_calls]
             choice: dict[str, Any] = {"index": 0, "message": message, "logprobs": None,
                                       "finish_reason": finish_reason(last)}
             out = self._head("chat.completion")
@@ -357,8 +432,11 @@ class Writer:
                 delta["role"] = "assistant"
             if piece.reasoning:
                 delta["reasoning_content"] = piece.reasoning
-            if piece.text or first or not piece.reasoning:
+            if piece.text or first or not (piece.reasoning or piece.tool_calls):
                 delta["content"] = piece.text
+            if piece.tool_calls:
+                delta["tool_calls"] = [{"index": i, **_call(c)}
+                                       for i, c in enumerate(piece.tool_calls)]
             choice: dict[str, Any] = {"index": 0, "delta": delta, "logprobs": None,
                                       "finish_reason": finish_reason(piece)}
             out = self._head("chat.completion.chunk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
 from typing import Any, Protocol, TypeAlias
 
@@ -16,7 +16,7 @@ from appliance.calls import InFlight
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import InternalError, InvalidArgument
-from appliance.generation import Message, ResponseFormat
+from appliance.generation import Message, ResponseFormat, Tool, ToolCall
 from appliance.lifecycle import ServiceState
 from appliance.request import Chunk, GenerateParams, RequestInfo, current_request
 from appliance.services import Gate
@@ -29,7 +29,8 @@ Context: TypeAlias = "aio.ServicerContext[Any, Any]"
 def params_from_proto(req: pb.GenerateRequest) -> GenerateParams:
     return GenerateParams(
         prompt=req.prompt,
-        messages=tuple(Message(m.role, m.content) for m in req.messages),
+        messages=tuple(Message(m.role, m.content, tool_calls=_calls(m.tool_calls),
+                               tool_call_id=m.tool_call_id) for m in req.messages),
         model=req.model,
         max_tokens=req.max_tokens,
         temperature=req.temperature if req.HasField("temperature") else None,
@@ -50,7 +51,19 @@ def params_from_proto(req: pb.GenerateRequest) -> GenerateParams:
         logit_bias=tuple(sorted(req.logit_bias.items())),
         response_format=ResponseFormat(req.response_format.type,
                                        req.response_format.json_schema),
+        tools=tuple(Tool(t.name, t.description, t.parameters_json) for t in req.tools),
+        tool_choice=req.tool_choice or ("auto" if req.tools else "none"),
+        parallel_tool_calls=req.parallel_tool_calls if req.HasField("parallel_tool_calls")
+        else True,
     )
+
+
+def _calls(calls: Iterable[pb.ToolCall]) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(c.id, c.name, c.arguments_json) for c in calls)
+
+
+def _calls_pb(calls: Iterable[ToolCall]) -> list[pb.ToolCall]:
+    return [pb.ToolCall(id=c.id, name=c.name, arguments_json=c.arguments) for c in calls]
 
 
 def _deadline(context: Context) -> float | None:
@@ -94,7 +107,8 @@ class InferenceServicer(pb_grpc.InferenceServicer):
             text="".join(texts), reasoning="".join(reasoning), model=info.tier or "",
             served_by=info.route or "",
             finish_reason=last.finish_reason or "", usage=_usage(last), pii=_pii(info),
-            request_id=info.request_id, route_reason=info.route_reason or "")
+            request_id=info.request_id, route_reason=info.route_reason or "",
+            tool_calls=_calls_pb(last.tool_calls))
 
     async def GenerateStream(self, request: pb.GenerateRequest,  # noqa: N802
                              context: Context) -> AsyncIterator[pb.GenerateChunk]:
@@ -116,6 +130,7 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                     out.finish_reason = chunk.finish_reason
                     out.usage.CopyFrom(_usage(chunk))
                     out.pii.extend(_pii(info))
+                    out.tool_calls.extend(_calls_pb(chunk.tool_calls))
                 yield out
 
     async def ListModels(self, request: pb.ListModelsRequest,  # noqa: N802

@@ -48,6 +48,15 @@ async def mask_request(privacy: PrivacyStage, params: GenerateParams,
             raise InvalidArgument(f"response_format.json_schema: contains PII "
                                   f"({', '.join(sorted(found))}); a schema must not carry "
                                   f"personal data", field="response_format")
+    for i, tool in enumerate(params.tools if params.tool_choice != "none" else ()):
+        # The same for a tool: its description and schema reach the model unmasked.
+        data = [t for t in (tool.description, *(schema_texts(tool.parameters)
+                                                  if tool.parameters else ())) if t]
+        found = (await privacy.mask(data)).entity_counts if data else {}
+        if found:
+            raise InvalidArgument(f"tools[{i}]: its description or schema contains PII "
+                                  f"({', '.join(sorted(found))}); a tool must not carry "
+                                  f"personal data", field="tools")
     return masked, sampling
 
 

@@ -13,6 +13,7 @@ from appliance.privacy.stage import MaskedRequest, OutputFilter, PrivacyStage
 from appliance.request import Chunk, RequestInfo
 from appliance.routing.reasoning import ReasoningSplitter
 from appliance.stages.records import RequestRecords
+from appliance.stages.tools import read_calls
 
 
 def answer_style(tier_style: str, route: str) -> str:
@@ -27,7 +28,8 @@ class Answer:
     """One request's output: text pieces in, chunks for the caller out."""
 
     def __init__(self, privacy: PrivacyStage, masked: MaskedRequest, *, json_output: bool,  # noqa: PLR0913 - the answer's options
-                 include_reasoning: bool, reasoning_style: str, route: str = "local") -> None:
+                 include_reasoning: bool, reasoning_style: str, route: str = "local",
+                 tools: bool = False) -> None:
         # Answer and reasoning each get their own scan-and-restore, as they stream separately.
         self.output: OutputFilter = privacy.output(replace(masked, json_output=json_output))
         self.thoughts: OutputFilter | None = privacy.output(masked) if include_reasoning \
@@ -37,6 +39,30 @@ class Answer:
         self.splitter = self._splitter()
         #: The answer has begun: the reasoning's filter has released all it held.
         self._answering = False
+        #: With tools: None until the answer's first visible character says whether it
+        #: calls tools ("<", the generic format's call) or is text; the calls are held, with
+        #: PII restored as inside JSON strings, and read at the end (:attr:`calls_text`).
+        self._tool_mode: str | None = None if tools else "text"
+        self._undecided = ""
+        self._privacy, self._masked = privacy, masked
+        self.calls_text: str | None = None
+
+    async def _answer(self, text: str) -> str:
+        """The answer text released now (see :attr:`_tool_mode`)."""
+        if self._tool_mode is None:
+            self._undecided += text
+            if not self._undecided.strip():
+                return ""
+            text, self._undecided = self._undecided, ""
+            calls = text.lstrip().startswith("<")
+            self._tool_mode = "calls" if calls else "text"
+            if calls:
+                self.output = self._privacy.output(replace(self._masked, json_output=True))
+                self.calls_text = ""
+        if self._tool_mode == "calls":
+            self.calls_text = (self.calls_text or "") + await self.output.feed(text)
+            return ""
+        return await self.output.feed(text) if text else ""
 
     def _splitter(self) -> ReasoningSplitter | None:
         style = answer_style(self._tier_style, self.route)
@@ -55,7 +81,7 @@ class Answer:
             return Chunk(reasoning=await self.thoughts.feed(text) if self.thoughts else "")
         reasoning, answer = self.splitter.feed(text) if self.splitter else ("", text)
         thoughts = await self._thoughts(reasoning, answering=bool(answer))
-        return Chunk(text=await self.output.feed(answer) if answer else "", reasoning=thoughts)
+        return Chunk(text=await self._answer(answer) if answer else "", reasoning=thoughts)
 
     async def _thoughts(self, reasoning: str, *, answering: bool) -> str:
         """The reasoning released now. Once the answer begins, whatever the reasoning's filter
@@ -72,7 +98,12 @@ class Answer:
     async def tail(self) -> Chunk:
         """What is still held back (a partial placeholder, a partial tag), released."""
         reasoning, answer = self.splitter.flush() if self.splitter else ("", "")
-        text = await self.output.feed(answer) + await self.output.flush()
+        text = await self._answer(answer + self._undecided) if answer or self._undecided \
+            else ""
+        if self._tool_mode == "calls":
+            self.calls_text = (self.calls_text or "") + await self.output.flush()
+        else:
+            text += await self.output.flush()
         thoughts = self.thoughts
         return Chunk(text=text, reasoning=await thoughts.feed(reasoning) + await thoughts.flush()
                      if thoughts else "")
@@ -117,12 +148,19 @@ async def _last(event: Finished, answer: Answer, info: RequestInfo,
         info.queue_wait_s = event.queue_wait_s
     info.cached_tokens = event.cached_tokens
     tail = await answer.tail()
+    finish = event.finish_reason
+    if answer.calls_text is not None:
+        text, calls = read_calls(answer.calls_text, info)
+        tail = replace(tail, text=tail.text + text, tool_calls=calls)
+        if calls and finish in ("stop", "length"):
+            # complete calls, each valid; a further call the limit cut off is left out
+            finish = info.finish_reason = "tool_calls"
     answer.record(info)
     # The end record is durable before the caller sees the end of the answer.
     await records.finish()
     if info.first_output_at is None:
         info.first_output_at = time.monotonic()
-    return replace(tail, finish_reason=event.finish_reason,
+    return replace(tail, finish_reason=finish,
                    # The cluster does not report our prompt tokens; ours counted.
                    prompt_tokens=event.prompt_tokens or info.prompt_tokens,
                    completion_tokens=event.completion_tokens)

@@ -3,6 +3,7 @@ and the identity's admission (priority cap, rate limit, tiers it may use)."""
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import replace
@@ -10,7 +11,8 @@ from typing import Any
 
 from appliance.access import RateLimits
 from appliance.config import LimitsConfig, ModelConfig, Policy
-from appliance.engine.structured import grammar_for
+from appliance.engine.structured import grammar_for, tool_grammar
+from appliance.engine.tool_calls import NAME, named
 from appliance.engine.types import SamplingParams
 from appliance.errors import DeadlineExceeded, InvalidArgument, PermissionDenied
 from appliance.generation import (
@@ -19,6 +21,8 @@ from appliance.generation import (
     LOGIT_BIAS_RANGE,
     MAX_LOGIT_BIAS,
     ROLES,
+    TOOL_CHOICES,
+    Message,
 )
 from appliance.generation import problem as generation_problem
 from appliance.request import GenerateParams, RequestInfo
@@ -26,6 +30,10 @@ from appliance.request import GenerateParams, RequestInfo
 MAX_SEED = 2**32 - 2  # llama.cpp reserves 0xFFFFFFFF for "random"
 MAX_PRIORITY = 9
 MAX_TASK_TYPE_CHARS = 64
+#: Tools a request may offer, and calls one assistant turn may hold.
+MAX_TOOLS = 128
+MAX_TOOL_ID_CHARS = 128
+MAX_TOOL_DESCRIPTION_CHARS = 4096
 
 
 def check_deadline(deadline: float | None) -> None:
@@ -68,6 +76,8 @@ def validate(p: GenerateParams, limits: LimitsConfig) -> SamplingParams:
                               field="max_tokens")
     generation = _generation(p)
     grammar = grammar_for(p.response_format)
+    if p.tools or p.tool_choice != "auto":
+        grammar = _check_tools(p) or grammar
     _check_stops(p.stop, limits)
     if p.seed is not None and not 0 <= p.seed <= MAX_SEED:
         raise InvalidArgument(f"seed: must be between 0 and {MAX_SEED}", field="seed")
@@ -97,21 +107,83 @@ def _check_input(p: GenerateParams, limits: LimitsConfig) -> None:
         if len(p.messages) > limits.max_messages:
             raise InvalidArgument(f"messages: {len(p.messages)} messages exceed the limit of "
                                   f"{limits.max_messages}", field="messages")
+        calls: set[str] = set()
         for i, m in enumerate(p.messages):
             if m.role not in ROLES:
                 raise InvalidArgument(f"messages[{i}].role: must be one of {', '.join(ROLES)}",
                                       field="messages")
-            if not m.content:
+            if not m.content and not m.tool_calls:
                 raise InvalidArgument(f"messages[{i}].content: must not be empty",
                                       field="messages")
+            _check_tool_turn(i, m, calls)
         if p.messages[-1].role == "assistant":
             raise InvalidArgument("messages: the last message must not be from the assistant",
                                   field="messages")
-    size = len(p.prompt) if p.prompt else sum(len(m.content) for m in p.messages)
+    size = len(p.prompt) if p.prompt else sum(
+        len(m.content) + sum(len(c.arguments) for c in m.tool_calls) for m in p.messages)
     if size > limits.max_prompt_chars:
         what = "prompt" if p.prompt else "messages"
         raise InvalidArgument(f"{what}: {size} characters exceed the limit of "
                               f"{limits.max_prompt_chars}", field=what)
+
+
+def _check_tool_turn(i: int, m: Message, calls: set[str]) -> None:
+    """An assistant turn's tool calls are well formed (``calls`` collects their ids); a tool
+    message answers one of them."""
+    if m.tool_calls and m.role != "assistant":
+        raise InvalidArgument(f"messages[{i}].tool_calls: only in assistant messages",
+                              field="messages")
+    if len(m.tool_calls) > MAX_TOOLS:
+        raise InvalidArgument(f"messages[{i}].tool_calls: more than {MAX_TOOLS}",
+                              field="messages")
+    for j, call in enumerate(m.tool_calls):
+        where = f"messages[{i}].tool_calls[{j}]"
+        if not call.id or len(call.id) > MAX_TOOL_ID_CHARS or not NAME.fullmatch(call.name):
+            raise InvalidArgument(f"{where}: needs an id (at most {MAX_TOOL_ID_CHARS} "
+                                  f"characters) and a function name of letters, digits, _ "
+                                  f"and - (at most 64)", field="messages")
+        try:
+            arguments = json.loads(call.arguments)
+        except ValueError:
+            arguments = None
+        if not isinstance(arguments, dict):
+            raise InvalidArgument(f"{where}.function.arguments: must be a JSON object (as "
+                                  f"text)", field="messages")
+        calls.add(call.id)
+    if m.role == "tool" and m.tool_call_id not in calls:
+        raise InvalidArgument(f"messages[{i}].tool_call_id: must name a tool call of an "
+                              f"earlier assistant message", field="messages")
+
+
+def _check_tools(p: GenerateParams) -> str:
+    """The tools and the tool choice; the grammar of an answer that calls them."""
+    if len(p.tools) > MAX_TOOLS:
+        raise InvalidArgument(f"tools: more than {MAX_TOOLS} tools", field="tools")
+    names = [t.name for t in p.tools]
+    for i, tool in enumerate(p.tools):
+        if not NAME.fullmatch(tool.name):
+            raise InvalidArgument(f"tools[{i}].function.name: letters, digits, _ and - only, "
+                                  f"at most 64", field="tools")
+        if len(tool.description) > MAX_TOOL_DESCRIPTION_CHARS:
+            raise InvalidArgument(f"tools[{i}].function.description: longer than "
+                                  f"{MAX_TOOL_DESCRIPTION_CHARS} characters", field="tools")
+    if len(set(names)) != len(names):
+        raise InvalidArgument("tools: two tools have the same name", field="tools")
+    choice, only = p.tool_choice, named(p.tool_choice)
+    if choice not in TOOL_CHOICES and only is None:
+        raise InvalidArgument("tool_choice: must be auto, none, required or a function",
+                              field="tool_choice")
+    if choice != "none" and not p.tools:
+        raise InvalidArgument("tool_choice: needs tools", field="tool_choice")
+    if only is not None and only not in names:
+        raise InvalidArgument("tool_choice: names a function that is not in tools",
+                              field="tool_choice")
+    if p.tools and choice != "none" and p.response_format.type not in ("", "text"):
+        raise InvalidArgument("response_format: not supported together with tools (the "
+                              "answer is then a tool call or text)", field="response_format")
+    if p.tools and p.prompt:
+        raise InvalidArgument("tools: only with messages (a chat)", field="tools")
+    return tool_grammar(p.tools, choice, p.parallel_tool_calls)
 
 
 def _generation(p: GenerateParams) -> dict[str, Any]:

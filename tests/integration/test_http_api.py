@@ -165,7 +165,7 @@ def test_an_unknown_reasoning_effort_is_refused_by_name(api: openai.OpenAI,
 
 
 @pytest.mark.parametrize(("extra", "field"), [
-    ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
+    ({"functions": [{"name": "f"}]}, "functions"),
     ({"n": 2}, "n"),
     ({"logprobs": True}, "logprobs"),
     ({"audio": {"voice": "alloy", "format": "wav"}}, "audio"),

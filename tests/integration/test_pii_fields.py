@@ -28,7 +28,8 @@ from tests.integration.test_fallback import LoadingEngine, cluster
 __all__ = ["cluster"]  # the real OpenAI-compatible cluster fixture, shared with test_fallback
 
 #: Text fields that reach a model: masked before anything else sees them.
-MASKED = {"prompt", "messages.content", "stop"}
+MASKED = {"prompt", "messages.content", "stop", "messages.tool_calls.arguments_json",
+          "messages.tool_call_id"}
 #: Fields that never reach a model or the cluster, and why.
 NOT_SENT = {
     "messages.role": "one of system/user/assistant (validated); the template renders it",
@@ -41,10 +42,18 @@ NOT_SENT = {
     "frequency_penalty": "a number", "presence_penalty": "a number",
     "logit_bias.key": "a token id", "logit_bias.value": "a number",
     "response_format.type": "one of text/json_object/json_schema (validated)",
+    "messages.tool_calls.id": "matched against a tool message's tool_call_id; not rendered",
+    "tool_choice": "auto/none/required/function:NAME (validated)",
+    "parallel_tool_calls": "a flag",
+}
+#: Text that reaches a model as structure, validated to a shape that holds no free text.
+STRUCTURE = {
+    "tools.name": "a function name: letters, digits, _ and - (at most 64), validated",
+    "messages.tool_calls.name": "the same, and rendered inside its turn's masked text",
 }
 #: Text fields that reach a model or leave the site and are refused, not masked, when they
 #: carry PII (masking would change their meaning). Tested in test_validation.py.
-REFUSED_WITH_PII = {"response_format.json_schema"}
+REFUSED_WITH_PII = {"response_format.json_schema", "tools.description", "tools.parameters_json"}
 
 EMAIL = "ann.lee@example.com"
 CN_ID = "11010519491231002X"
@@ -58,6 +67,22 @@ REQUESTS: dict[str, Callable[[str], dict[str, Any]]] = {
     "messages.content[assistant]": lambda v: {"messages": [
         ("user", "Hi."), ("assistant", f"Noted: {v}."), ("user", "Go on.")]},
     "stop": lambda v: {"prompt": "Say hello.", "stop": [f"Bye {v}", "\n\n"]},
+    "messages.tool_calls.arguments_json": lambda v: {"messages": [
+        {"role": "user", "content": "Mail the client."},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call_1", "function": {"name": "send_email",
+                                          "arguments": json.dumps({"to": v})}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "sent"}]},
+    "messages.content[tool]": lambda v: {"messages": [
+        {"role": "user", "content": "Look the client up."},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call_1", "function": {"name": "lookup", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": f"The client is {v}."}]},
+    "messages.tool_call_id": lambda v: {"messages": [
+        {"role": "user", "content": "Look the client up."},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": f"id {v}", "function": {"name": "lookup", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": f"id {v}", "content": "found"}]},
 }
 
 
@@ -71,7 +96,7 @@ def _fields(descriptor: Any, prefix: str = "") -> Iterator[str]:
 
 def test_every_request_field_is_classified() -> None:
     fields = set(_fields(pb.GenerateRequest.DESCRIPTOR))
-    classified = MASKED | set(NOT_SENT) | REFUSED_WITH_PII
+    classified = MASKED | set(NOT_SENT) | set(STRUCTURE) | REFUSED_WITH_PII
     assert set() == fields - classified, "classify the new field here"
     assert set() == classified - fields, "a classified field no longer exists"
     assert {f.split("[")[0] for f in REQUESTS} == MASKED  # every masked field has a test

@@ -60,6 +60,16 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("schema with PII", {"prompt": "x", "json_schema": {
         "type": "object", "description": "Contact ann.lee@example.com for changes"}},
      "response_format.json_schema: contains PII (EMAIL_ADDRESS)"),
+    ("tool with PII", {"messages": USER, "tools": [
+        {"name": "notify", "description": "Mails ann.lee@example.com"}]},
+     "tools[0]: its description or schema contains PII (EMAIL_ADDRESS)"),
+    ("tool schema with PII", {"messages": USER, "tools": [
+        {"name": "notify", "parameters": {"type": "object", "properties": {
+            "to": {"type": "string", "default": "ann.lee@example.com"}}}}]},
+     "tools[0]: its description or schema contains PII (EMAIL_ADDRESS)"),
+    ("tool call naming no tool", {"messages": [{"role": "tool", "content": "x",
+                                                "tool_call_id": "c1"}]},
+     "messages[0].tool_call_id: must name a tool call"),
 ]
 
 
