@@ -177,6 +177,10 @@ class Policy:
     #: Requests (unary or streams) it may have in flight at once, so one caller cannot hold
     #: every slot and queue place; beyond it RESOURCE_EXHAUSTED. 0 = unlimited.
     max_concurrent: int = setting(32, lo=0, hi=1_000_000)
+    #: Its share of a tier's slots and queue places against other identities' (weighted fair
+    #: queueing): weight 2 ranks like two identities of weight 1, and keeps twice the places
+    #: when a full queue turns surplus requests away for others'.
+    queue_weight: float = setting(1.0, lo=0.01, hi=1000)
     #: A [pii.profiles.NAME] to mask this identity's requests with; "" = the [pii] policy.
     pii_profile: str = ""
     #: Identities with the same namespace share cached prompt prefixes (KV cells); "" = its

@@ -117,7 +117,8 @@ class LlamaEngine:
     def __init__(self, spec: ModelConfig, path: Path, tiers: Sequence[str], *,  # noqa: PLR0913 - optional parts
                  expected_sha256: str | None = None,
                  progress: Callable[[str], None] | None = None,
-                 reserve: ReserveConfig | None = None) -> None:
+                 reserve: ReserveConfig | None = None,
+                 weight_of: Callable[[str], float] | None = None) -> None:
         self.spec = spec
         self.path = path
         self.tiers = tuple(tiers)
@@ -131,7 +132,8 @@ class LlamaEngine:
         self._renderer: ChatRenderer | None = None
         self._bos_text = ""
         #: Waiting requests and the admission estimate: interactive before batch.
-        self._queue = Scheduler(self.name, spec.slots, spec.queue_limit, reserve=reserve)
+        self._queue = Scheduler(self.name, spec.slots, spec.queue_limit, reserve=reserve,
+                                weight_of=weight_of)
         self._running: list[_Seq] = []
         self._free_ids = list(range(spec.slots))
         self._stopping = False

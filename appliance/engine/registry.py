@@ -57,6 +57,10 @@ class ModelRegistry:
         """Resolve files (assembling the default model if needed), then load every engine."""
         self._by_tier, self.engines = await self._build(self._config.models)
 
+    def _weight_of(self, owner: str) -> float:
+        """An identity's share weight in every engine's queue (its policy's queue_weight)."""
+        return self._config.auth.policy(owner).queue_weight
+
     async def _build(self, models: Mapping[str, ModelConfig]
                      ) -> tuple[dict[str, LlamaEngine], list[LlamaEngine]]:
         default: tuple[Path, str | None] | None = None
@@ -79,7 +83,8 @@ class ModelRegistry:
             reserve = next((self._config.capacity[s.tier] for s in specs
                             if s.tier in self._config.capacity), None)
             engine = LlamaEngine(spec, path, [s.tier for s in specs], expected_sha256=expected_sha,
-                                 progress=self._progress, reserve=reserve)
+                                 progress=self._progress, reserve=reserve,
+                                 weight_of=self._weight_of)
             engines.append(engine)
             for s in specs:
                 by_tier[s.tier] = engine

@@ -6,6 +6,10 @@ across callers: a request ranks by how many requests its caller already has runn
 waiting, so one caller's flood queues behind everyone else's first request instead of in
 front of it; first come first served among equal ranks.
 
+Shares are weighted: ``[auth.identities.NAME] queue_weight`` (default 1) counts an identity's
+places divided by its weight, so an identity of weight 2 ranks its third request with the
+others' second, and holds twice the places before its surplus is turned away.
+
 A full queue is shared fairly too. A caller may fill every place while nobody else wants one
 (the capacity is not left idle for a static per-caller cap), but when another caller's request
 finds the queue full, the waiting request of the caller holding the most places (running and
@@ -71,16 +75,19 @@ class Job:
 class Scheduler:
     """The waiting queue and the admission estimate of an engine with ``slots`` slots."""
 
-    def __init__(self, name: str, slots: int, queue_limit: int,
-                 clock: Clock = time.monotonic, reserve: ReserveConfig | None = None) -> None:
+    def __init__(self, name: str, slots: int, queue_limit: int,  # noqa: PLR0913 - optional parts
+                 clock: Clock = time.monotonic, reserve: ReserveConfig | None = None,
+                 weight_of: Callable[[str], float] | None = None) -> None:
         self.name = name
+        #: An owner's share weight (its policy's queue_weight); 1 for everyone by default.
+        self.weight_of = weight_of or (lambda _owner: 1.0)
         self.slots = slots
         self.queue_limit = queue_limit
         self.clock = clock
         self.reserve = reserve
-        #: (0 for the reserved class else 1, priority, the owner's requests ahead of it,
-        #: arrival, job)
-        self._pending: list[tuple[int, int, int, int, Job]] = []
+        #: (0 for the reserved class else 1, priority, the owner's places ahead of it over
+        #: its weight, arrival, job)
+        self._pending: list[tuple[int, int, float, int, Job]] = []
         self._arrivals = itertools.count()
         #: Service time (admission to end) of recent requests: an EWMA and the last 32.
         self.service_ewma_s = 1.0
@@ -121,18 +128,24 @@ class Scheduler:
         places.update(entry[-1].owner for entry in self._pending)
         return places
 
+    def _share(self, owner: str, places: int) -> float:
+        """``places`` held by ``owner``, weighed by its share weight."""
+        return places / max(self.weight_of(owner), 1e-9)
+
     def _victim(self, owner: str, priority: int, reserved: bool,
                 places: Counter[str]) -> int | None:
         """Index of the waiting request to turn away so that one of ``owner`` fits (see the
-        module docstring), or None when no caller holds more than its share."""
-        best: tuple[int, tuple[int, int, int, int]] | None = None
+        module docstring): its owner, one place fewer, still holds at least the newcomer's
+        weighted share with one more. None when no caller holds more than its share."""
+        best: tuple[float, tuple[int, int, float, int]] | None = None
         found = None
+        mine = self._share(owner, places[owner] + 1)
         for i, entry in enumerate(self._pending):
             cls, prio, owned, arrival, job = entry
             if job.owner == owner or prio < priority or cls < (0 if reserved else 1) \
-                    or places[job.owner] <= places[owner] + 1:
+                    or self._share(job.owner, places[job.owner] - 1) < mine:
                 continue
-            rank = (places[job.owner], (cls, prio, owned, arrival))
+            rank = (self._share(job.owner, places[job.owner]), (cls, prio, owned, arrival))
             if best is None or rank > best:
                 best, found = rank, i
         return found
@@ -163,7 +176,8 @@ class Scheduler:
                     retry_after=round(self.service_ewma_s * (waiting + 1) / self.slots, 1),
                     reason="queue_full")
             self._turn_away(victim)
-        heapq.heappush(self._pending, (0 if reserved else 1, job.priority, places[job.owner],
+        heapq.heappush(self._pending, (0 if reserved else 1, job.priority,
+                                       self._share(job.owner, places[job.owner]),
                                        next(self._arrivals), job))
 
     def _turn_away(self, index: int) -> None:
@@ -235,7 +249,7 @@ class Scheduler:
         free = self.slots - len(running_since)
         reserved = self.reserved(owner, priority)
         places = self._places(owners_running or {})
-        rank = (0 if reserved else 1, priority, places[owner])
+        rank = (0 if reserved else 1, priority, self._share(owner, places[owner]))
         waiting = sum(1 for entry in self._pending if entry[:3] <= rank)
         full = self.turned_away(len(running_since), owner, priority, running_others,
                                 owners_running)

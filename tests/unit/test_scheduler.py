@@ -214,3 +214,24 @@ def test_the_wait_estimate_counts_only_the_requests_that_rank_ahead() -> None:
     assert (False, pytest.approx(10.0)) == (full, wait)
     full, wait = q.admission(started, "flood", owners_running={"flood": 1})
     assert full
+
+
+def test_shares_are_weighted_by_the_identitys_queue_weight() -> None:
+    """An identity of weight 2 keeps twice the places of one of weight 1 when a full queue
+    turns surplus away, and its requests rank by places over weight."""
+    clock = FakeClock()
+    weights = {"gold": 2.0}
+    q = Scheduler("t", slots=1, queue_limit=7, clock=clock,
+                  weight_of=lambda owner: weights.get(owner, 1.0))
+    running = {"gold": 1}
+    for _ in range(7):
+        q.push(owned_job(clock, "gold"), running=1, owners_running=running)
+    # 8 places: gold (1 running, 7 waiting) gives them up until it holds 4, a and b 2 each
+    for owner in ("a", "a", "b", "b"):
+        q.push(owned_job(clock, owner), running=1, owners_running=running)
+    assert 7 == len(q)
+    with pytest.raises(Overloaded):  # a third for a: gold's 4 over weight 2 is not more
+        q.push(owned_job(clock, "a"), running=1, owners_running=running)
+    order = [q.pop() for _ in range(7)]
+    # ranks: places held before over weight: a 0 and 1, b 0 and 1, gold 0.5, 1 and 1.5
+    assert ["a", "b", "gold", "gold", "a", "b", "gold"] == [j.owner for j in order if j]
