@@ -75,8 +75,8 @@ class Job:
 class Scheduler:
     """The waiting queue and the admission estimate of an engine with ``slots`` slots."""
 
-    def __init__(self, name: str, slots: int, queue_limit: int,  # noqa: PLR0913 - optional parts
-                 clock: Clock = time.monotonic, reserve: ReserveConfig | None = None,
+    def __init__(self, name: str, slots: int, queue_limit: int, clock: Clock = time.monotonic,
+                 reserve: ReserveConfig | None = None, *,
                  weight_of: Callable[[str], float] | None = None) -> None:
         self.name = name
         #: An owner's share weight (its policy's queue_weight); 1 for everyone by default.
