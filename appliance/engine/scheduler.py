@@ -75,7 +75,7 @@ class Job:
 class Scheduler:
     """The waiting queue and the admission estimate of an engine with ``slots`` slots."""
 
-    def __init__(self, name: str, slots: int, queue_limit: int, clock: Clock = time.monotonic,
+    def __init__(self, name: str, slots: int, queue_limit: int, clock: Clock = time.monotonic,  # noqa: PLR0913 - optional parts
                  reserve: ReserveConfig | None = None, *,
                  weight_of: Callable[[str], float] | None = None) -> None:
         self.name = name
