@@ -220,6 +220,10 @@ def test_a_flooding_identity_never_makes_another_fail(
         stop.set()
         flooder.join()
     print("\nprobes (status, seconds):", json.dumps(probes), "flood:",
-          {code: flood_codes.count(code) for code in set(flood_codes)})
+          {code: flood_codes.count(code) for code in set(flood_codes)},
+          "flood service seconds (admission to end):", sorted(
+              round((e["latency_ms"] - (e.get("queue_wait_ms") or 0)) / 1000, 2)
+              for e in d.events() if e.get("event") == "rpc" and e.get("client") == "flood"
+              and e.get("status") == "OK"))
     assert ["OK"] * 4 == [status for status, _ in probes]
     assert grpc.StatusCode.RESOURCE_EXHAUSTED.name in flood_codes
