@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -46,7 +45,7 @@ from appliance.calls import Calls
 from appliance.config import HttpConfig
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import Cancelled, InvalidArgument, Overloaded, ReaderStalled
-from appliance.httpapi import openai, peer
+from appliance.httpapi import openai, peer, sse
 from appliance.httpapi.openai import BodyError
 from appliance.request import Chunk, RequestInfo
 from appliance.services import Gate
@@ -208,7 +207,7 @@ class HttpApi:
             if not streaming:
                 self.calls.end(info)
 
-    async def _whole(self, info: RequestInfo, writer: openai.Writer,
+    async def _whole(self, info: RequestInfo, writer: sse.Writer,
                      run: AsyncIterator[Chunk]) -> Response:
         texts: list[str] = []
         reasoning: list[str] = []
@@ -280,12 +279,15 @@ def _grpc_name(error: BaseException) -> str:
 
 
 class EventStream(Response):
-    """A streamed answer as server-sent events, OpenAI's way: ``data: {chunk}`` lines, then
-    ``data: [DONE]``. A failure after the first byte is an ``error`` event, not a silent cut.
+    """A streamed answer as server-sent events, in the events its wire format's writer makes
+    (:class:`~appliance.httpapi.sse.Writer`: OpenAI's ``data: {chunk}`` lines then
+    ``data: [DONE]``, or named events). The response starts with the first piece of the
+    answer, so a refusal before it is an ordinary error response; a failure after the first
+    byte is the format's error event, not a silent cut.
     Each write waits at most ``stream_write_timeout_seconds`` for a reader that stopped
     reading; a client that goes away cancels the request (both audited as CANCELLED)."""
 
-    def __init__(self, api: HttpApi, info: RequestInfo, writer: openai.Writer,
+    def __init__(self, api: HttpApi, info: RequestInfo, writer: sse.Writer,
                  run: AsyncIterator[Chunk]) -> None:  # no super().__init__: no body
         self.api = api
         self.info = info
@@ -323,9 +325,13 @@ class EventStream(Response):
             raise ReaderStalled(f"the client took no data for {timeout:g} s; stream cancelled "
                                 "([server] stream_write_timeout_seconds)") from None
 
-    async def _event(self, send: Send, data: str) -> None:
-        await self._send(send, {"type": "http.response.body",
-                                "body": f"data: {data}\n\n".encode(), "more_body": True})
+    async def _event(self, send: Send, event: sse.Event) -> None:
+        await self._send(send, {"type": "http.response.body", "body": event.encode(),
+                                "more_body": True})
+
+    async def _events(self, send: Send, events: list[sse.Event]) -> None:
+        for event in events:
+            await self._event(send, event)
 
     async def _serve(self, send: Send) -> None:
         info, writer = self.info, self.writer
@@ -337,15 +343,12 @@ class EventStream(Response):
                     if not started:
                         await self._start(send)
                         started = True
-                    for event in writer.chunks(chunk, first=first):
-                        await self._event(send, json.dumps(event))
+                    await self._events(send, writer.events(chunk, first=first))
                     first, last = False, chunk
             if not started:
                 await self._start(send)
                 started = True
-            if writer.opts.include_usage:
-                await self._event(send, json.dumps(writer.usage_chunk(last)))
-            await self._event(send, "[DONE]")
+            await self._events(send, writer.closing(last))
             await self._send(send, {"type": "http.response.body", "body": b""})
         except asyncio.CancelledError:
             self.api.calls.cancelled(info, deadline_passed=False)
@@ -358,6 +361,7 @@ class EventStream(Response):
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no"),
             (b"x-request-id", self.info.request_id.encode())]})
+        await self._events(send, self.writer.opening())
 
     async def _fail(self, send: Send, error: BaseException, *, started: bool) -> None:
         info = self.info
@@ -370,7 +374,7 @@ class EventStream(Response):
         if isinstance(error, ReaderStalled):
             return  # the reader is not reading: nothing more can reach it
         with contextlib.suppress(Exception):
-            await self._event(send, json.dumps(body))
+            await self._events(send, self.writer.failure(body))
             await self._send(send, {"type": "http.response.body", "body": b""})
 
 

@@ -33,6 +33,7 @@ from appliance.errors import (
     client_message,
 )
 from appliance.generation import Message, ResponseFormat, Tool, ToolCall
+from appliance.httpapi.sse import Event
 from appliance.request import Chunk, GenerateParams, RequestInfo
 
 #: Fields of OpenAI's API the appliance does not offer: refused by name, never ignored.
@@ -465,6 +466,22 @@ class Writer:
         """``stream_options.include_usage``: a last chunk with no choices and the usage."""
         kind = "chat.completion.chunk" if self.chat else "text_completion"
         return {**self._head(kind), "choices": [], "usage": self._usage(last)}
+
+    # -- as server-sent events (appliance.httpapi.sse.Writer): untyped data lines --
+
+    def opening(self) -> list[Event]:
+        return []
+
+    def events(self, piece: Chunk, *, first: bool) -> list[Event]:
+        return [Event(chunk) for chunk in self.chunks(piece, first=first)]
+
+    def closing(self, last: Chunk) -> list[Event]:
+        usage_event = [Event(self.usage_chunk(last))] if self.opts.include_usage else []
+        return [*usage_event, Event("[DONE]")]
+
+    def failure(self, error: dict[str, Any]) -> list[Event]:
+        """The error object as a data line: the SDKs raise it (no ``[DONE]`` follows)."""
+        return [Event(error)]
 
 
 # -- errors ---------------------------------------------------------------------------------
