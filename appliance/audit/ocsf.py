@@ -156,11 +156,7 @@ def event(begin: dict[str, Any] | None, end: dict[str, Any] | None) -> dict[str,
     method = str(rec.get("method") or "unknown")
     request_id = str(rec.get("request_id") or "")
     doc: dict[str, Any] = _prune({
-        "category_uid": CATEGORY_UID, "category_name": "Application Activity",
-        "class_uid": CLASS_UID, "class_name": "API Activity",
-        "activity_id": ACTIVITY_OTHER, "activity_name": "Other",
-        "type_uid": CLASS_UID * 100 + ACTIVITY_OTHER, "type_name": "API Activity: Other",
-        "severity_id": severity_id, "severity": _SEVERITY[severity_id],
+        **_api_activity(severity_id),
         "time": end_ms if end_ms is not None else start_ms,
         "start_time": start_ms, "end_time": end_ms,
         "duration": round(latency) if isinstance(latency, int | float) else None,
@@ -173,6 +169,15 @@ def event(begin: dict[str, Any] | None, end: dict[str, Any] | None) -> dict[str,
         "unmapped": unmapped,
     })
     return doc
+
+
+def _api_activity(severity_id: int) -> dict[str, Any]:
+    """The class, activity and severity every event here has: API Activity, "Other"."""
+    return {"category_uid": CATEGORY_UID, "category_name": "Application Activity",
+            "class_uid": CLASS_UID, "class_name": "API Activity",
+            "activity_id": ACTIVITY_OTHER, "activity_name": "Other",
+            "type_uid": CLASS_UID * 100 + ACTIVITY_OTHER, "type_name": "API Activity: Other",
+            "severity_id": severity_id, "severity": _SEVERITY[severity_id]}
 
 
 def summary_uid(rec: dict[str, Any]) -> str:
@@ -197,11 +202,7 @@ def refusals_event(rec: dict[str, Any]) -> dict[str, Any]:
     reason = str(rec.get("error_reason") or "")
     uid = summary_uid(rec)
     doc: dict[str, Any] = _prune({
-        "category_uid": CATEGORY_UID, "category_name": "Application Activity",
-        "class_uid": CLASS_UID, "class_name": "API Activity",
-        "activity_id": ACTIVITY_OTHER, "activity_name": "Other",
-        "type_uid": CLASS_UID * 100 + ACTIVITY_OTHER, "type_name": "API Activity: Other",
-        "severity_id": severity_id, "severity": _SEVERITY[severity_id],
+        **_api_activity(severity_id),
         "time": end_ms, "start_time": start_ms, "end_time": end_ms,
         "duration": end_ms - start_ms if start_ms is not None and end_ms is not None else None,
         "count": count,
