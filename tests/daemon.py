@@ -115,3 +115,15 @@ def write_config(path: Path, model: Path, models: str = "slots = 8", **extra: st
         lines += [f"[{section}]", body, ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def create_token(config: Path, name: str, role: str) -> str:
+    """A bearer token for ``name`` with ``role``, made by the real CLI (``appliance token
+    create``) in the tokens file of ``config``; also written beside it as NAME.token."""
+    out = config.parent / f"{name}.token"
+    p = subprocess.run([sys.executable, "-m", "appliance", "token", "create", "--config",
+                        str(config), "--name", name, "--role", role, "--out", str(out)],
+                       capture_output=True, text=True, timeout=120, check=False)
+    if p.returncode != 0:
+        raise RuntimeError(f"appliance token create failed: {p.stderr}")
+    return out.read_text().strip()

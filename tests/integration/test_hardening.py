@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ import httpx
 import pytest
 
 from appliance.client import NO_RETRY, Client, Credentials, RpcError
-from tests.daemon import Daemon, write_config
+from tests.daemon import Daemon, create_token, write_config
 
 CARD = "4111111111111111"
 EMAIL = "ann.lee@example.com"
@@ -143,15 +141,6 @@ def test_a_client_that_hangs_up_mid_body_is_cancelled_not_internal(daemon: Daemo
 
 # -- one identity cannot fill a tier ---------------------------------------------------------
 
-def _token(cfg: Path, name: str, role: str) -> str:
-    out = cfg.parent / f"{name}.token"
-    p = subprocess.run([sys.executable, "-m", "appliance", "token", "create", "--config",
-                        str(cfg), "--name", name, "--role", role, "--out", str(out)],
-                       capture_output=True, text=True, timeout=120, check=False)
-    assert 0 == p.returncode, p.stderr
-    return out.read_text().strip()
-
-
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory,
           model_path: Path) -> Iterator[tuple[Daemon, dict[str, str]]]:
@@ -160,7 +149,7 @@ def small(tmp_path_factory: pytest.TempPathFactory,
     work = tmp_path_factory.mktemp("fair")
     cfg = write_config(work / "appliance.toml", model_path, models="slots = 2\nqueue_limit = 4",
                        auth="required = true")
-    tokens = {name: _token(cfg, name, role)
+    tokens = {name: create_token(cfg, name, role)
               for name, role in (("flood", "client"), ("probe", "client"), ("ops", "admin"))}
     d = Daemon(work, cfg)
     try:

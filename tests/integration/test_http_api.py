@@ -13,7 +13,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 
 from appliance import config as cfgmod
 from appliance.config import ModelConfig
-from tests.daemon import Daemon, write_config
+from tests.daemon import Daemon, create_token, write_config
 from tests.inprocess import InProcessServer, RecordingEngine
 from tests.scripted import ScriptedEngine
 
@@ -409,14 +408,6 @@ def test_audit_log_holds_http_requests_without_pii(site: Site) -> None:
 # -- refusals: a daemon that requires tokens -----------------------------------------------
 
 
-def _token(cfg: Path, name: str, role: str, out: Path) -> str:
-    p = subprocess.run([sys.executable, "-m", "appliance", "token", "create", "--config",
-                        str(cfg), "--name", name, "--role", role, "--out", str(out)],
-                       capture_output=True, text=True, timeout=120, check=False)
-    assert 0 == p.returncode, p.stderr
-    return out.read_text().strip()
-
-
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory,
             model_path: Path) -> Iterator[tuple[Daemon, dict[str, str], Path]]:
@@ -426,7 +417,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory,
                        auth="required = true\n\n[auth.identities.limited]\n"
                             "requests_per_minute = 2\n\n"
                             '[auth.identities.batch]\ntiers = ["r1"]')
-    tokens = {name: _token(cfg, name, role, work / f"{name}.token") for name, role in
+    tokens = {name: create_token(cfg, name, role) for name, role in
               [("app", "client"), ("limited", "client"), ("batch", "client"),
                ("gone", "client"), ("aud", "auditor")]}
     d = Daemon(work, cfg)
@@ -489,9 +480,8 @@ def test_slow_clients_are_cut_off(secured: tuple[Daemon, dict[str, str], Path]) 
     host, port = d.http_url.removeprefix("http://").removesuffix("/v1").rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=30) as idle:
         idle.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")  # and no more
-        started = time.monotonic()
-        assert b"" == idle.recv(4096)  # closed by the daemon
-        assert time.monotonic() - started < 20
+        # closed by the daemon (after 1 s); were it left open, recv would time out at 30 s
+        assert b"" == idle.recv(4096)
     with socket.create_connection((host, int(port)), timeout=30) as slow:
         slow.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
                      b"Content-Type: application/json\r\nContent-Length: 100\r\n"
