@@ -29,7 +29,7 @@ log = structlog.get_logger("appliance.rpc")
 
 #: Refused calls to these are audited (the inference calls the audit log is about).
 AUDITED_METHODS = frozenset({"Generate", "GenerateStream", "http:/v1/chat/completions",
-                             "http:/v1/completions"})
+                             "http:/v1/completions", "http:/v1/messages"})
 
 
 class InFlight:

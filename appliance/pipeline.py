@@ -145,6 +145,28 @@ class Pipeline:
         async for chunk in stream(source, answer, info, records):
             yield chunk
 
+    async def count_tokens(self, params: GenerateParams, info: RequestInfo) -> int:
+        """The prompt tokens ``params`` comes to as its model would read it: validated, tool
+        history as text, masked, tools described, on the tier the router picks (Anthropic's
+        count_tokens). Admitted like a request (it costs a PII analysis) but not run, placed
+        or audited: no model receives anything."""
+        refusal = self._accepting()
+        if refusal is not None:
+            info.outcome, info.status = Outcome.REJECTED, "UNAVAILABLE"
+            raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
+        sampling = validate(params, self._config.limits)
+        params = history_as_text(params)
+        counted = admit(params, info, self.limits)
+        try:
+            privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
+            masked, _ = await mask_request(privacy, params, sampling, info.cache_namespace)
+            info.pii_counts = dict(masked.entity_counts)
+            params, masked = with_preamble(params, masked)
+            return await self._placer.count(params, masked, info)
+        finally:
+            if counted:
+                self.limits.release(info.client)
+
     async def _end(self, flight: Flight, records: RequestRecords, *, failed: bool) -> None:
         """Release the engines, charge the tokens, and write the end record."""
         info = flight.info

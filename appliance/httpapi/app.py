@@ -10,6 +10,9 @@ Only the wire format differs: :mod:`appliance.httpapi.openai` translates it.
     POST /v1/completions        raw prompt
     GET  /v1/models             tiers, "auto" and the other model names
     GET  /v1/models/{model}     one of them (OpenAI's retrieve-model)
+    POST /v1/messages           Anthropic's Messages API (:mod:`appliance.httpapi.anthropic`;
+                                its errors in Anthropic's shape, x-api-key as a bearer token)
+    POST /v1/messages/count_tokens  the prompt tokens the model would read (not audited)
     GET  /health                200 when serving, 503 otherwise (no authentication)
 
 Each ``/v1`` route is also served without the prefix (``/chat/completions``...): DeepSeek's
@@ -27,7 +30,7 @@ import asyncio
 import contextlib
 import math
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -45,7 +48,7 @@ from appliance.calls import Calls
 from appliance.config import HttpConfig
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import Cancelled, InvalidArgument, Overloaded, ReaderStalled
-from appliance.httpapi import openai, peer, sse
+from appliance.httpapi import anthropic, openai, peer, sse
 from appliance.httpapi.openai import BodyError
 from appliance.request import Chunk, RequestInfo
 from appliance.services import Gate
@@ -61,6 +64,8 @@ MAX_BODY_DEPTH = 80
 CERTIFICATE = "appliance.peer_certificate"
 #: Headers a browser page may read from a cross-origin answer (CORS).
 EXPOSED_HEADERS = ("x-request-id", "retry-after", "retry-after-ms")
+#: A wire format's error shape: (HTTP status, error object) for an error and request id.
+ErrorShape = Callable[[BaseException, str], tuple[int, dict[str, Any]]]
 
 
 def _certificate(scope: Scope) -> Mapping[str, Iterable[bytes]]:
@@ -95,6 +100,8 @@ class HttpApi:
             Route("/v1/completions", self.completions, methods=["POST"]),
             Route("/v1/models", self.models, methods=["GET"]),
             Route("/v1/models/{model:path}", self.model, methods=["GET"]),
+            Route("/v1/messages", self.messages, methods=["POST"]),
+            Route("/v1/messages/count_tokens", self.count_tokens, methods=["POST"]),
         ]
         # The same routes at the root: DeepSeek's base URL has no /v1.
         routes += [Route(r.path.removeprefix("/v1"), r.endpoint, methods=r.methods)
@@ -182,6 +189,49 @@ class HttpApi:
     async def completions(self, request: Request) -> Response:
         return await self._generate(request, chat=False)
 
+    async def messages(self, request: Request) -> Response:
+        """Anthropic's Messages API: the same pipeline, its wire format and error shape."""
+        info = self.calls.begin("http:/v1/messages", self._peer(request))
+        streaming = False
+        try:
+            self.calls.authenticate(info, GENERATE, anthropic.credentials(request.headers.items()),
+                                    _certificate(request.scope))
+            params, opts = anthropic.parse(await self._body(request),
+                                           aliases=self.config.aliases)
+            writer = anthropic.Writer(info, opts)
+            run = self.gate.pipeline(info).run(params, info, None)
+            if opts.stream:
+                streaming = True  # the stream's response ends the call
+                return EventStream(self, info, writer, run, errors=anthropic.http_error)
+            return await self._whole(info, writer, run)
+        except asyncio.CancelledError:
+            self.calls.cancelled(info, deadline_passed=False)
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+            return await self.failed(info, exc, errors=anthropic.http_error)
+        finally:
+            if not streaming:
+                self.calls.end(info)
+
+    async def count_tokens(self, request: Request) -> Response:
+        """Anthropic's count_tokens: the prompt tokens of a messages body, counted by the
+        pipeline as its model would read them (masked); nothing is generated."""
+        info = self.calls.begin("http:/v1/messages/count_tokens", self._peer(request))
+        try:
+            self.calls.authenticate(info, GENERATE, anthropic.credentials(request.headers.items()),
+                                    _certificate(request.scope))
+            params = anthropic.parse_count(await self._body(request),
+                                           aliases=self.config.aliases)
+            tokens = await self.gate.pipeline(info).count_tokens(params, info)
+            return self._json(info, anthropic.count(tokens))
+        except asyncio.CancelledError:
+            self.calls.cancelled(info, deadline_passed=False)
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+            return await self.failed(info, exc, errors=anthropic.http_error)
+        finally:
+            self.calls.end(info)
+
     # -- one generation call --
 
     async def _generate(self, request: Request, *, chat: bool) -> Response:
@@ -260,8 +310,10 @@ class HttpApi:
         return JSONResponse(content, status_code=status,
                             headers={"x-request-id": info.request_id, **(headers or {})})
 
-    async def failed(self, info: RequestInfo, error: BaseException) -> Response:
-        status, body = openai.http_error(error, info.request_id)
+    async def failed(self, info: RequestInfo, error: BaseException,
+                     errors: ErrorShape = openai.http_error) -> Response:
+        """The error response (``errors``: the wire format's shape of the one mapping)."""
+        status, body = errors(error, info.request_id)
         await self.calls.failed(info, error, _grpc_name(error))
         headers = {}
         if isinstance(error, Overloaded):
@@ -288,11 +340,13 @@ class EventStream(Response):
     reading; a client that goes away cancels the request (both audited as CANCELLED)."""
 
     def __init__(self, api: HttpApi, info: RequestInfo, writer: sse.Writer,
-                 run: AsyncIterator[Chunk]) -> None:  # no super().__init__: no body
+                 run: AsyncIterator[Chunk], *,
+                 errors: ErrorShape = openai.http_error) -> None:  # no super().__init__
         self.api = api
         self.info = info
         self.writer = writer
         self.run = run
+        self.errors = errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -366,7 +420,7 @@ class EventStream(Response):
     async def _fail(self, send: Send, error: BaseException, *, started: bool) -> None:
         info = self.info
         if not started:  # nothing sent yet: an ordinary error response
-            response = await self.api.failed(info, error)
+            response = await self.api.failed(info, error, self.errors)
             await response({"type": "http"}, _no_receive, send)
             return
         _, body = openai.http_error(error, info.request_id)

@@ -168,6 +168,24 @@ class Placer:
         check_context(engine, fit.tier, len(tokens), prep.sampling.max_tokens, what)
         return self.on_engine(fit, prep, info.policy, info.client)
 
+    async def count(self, params: GenerateParams, masked: MaskedRequest,
+                    info: RequestInfo) -> int:
+        """The prompt tokens of a masked request on the tier the router picks for it, as
+        :meth:`place` counts them (the model's chat template, tools described); nothing is
+        placed or run. UNAVAILABLE while that tier is loading or failed."""
+        route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
+        engine = self.registry.engine_for(route.tier)
+        engine.check_ready()
+        check_tier(info.policy, route.tier, info.client)
+        info.tier, info.route_reason = route.tier, route.reason
+        engine.acquire()
+        try:
+            tokens, _what = await tokenize(engine, params, masked.texts)
+        finally:
+            engine.release()
+        info.prompt_tokens = len(tokens)
+        return len(tokens)
+
     def _while_not_ready(self, engine: Engine, tier: str, prep: Prepared,
                          info: RequestInfo) -> Placement:
         """The tier is loading (start-up, reload) or failed: the cluster takes the request,

@@ -1,0 +1,486 @@
+"""Anthropic's Messages API wire format, translated to and from the request model.
+
+``POST /v1/messages`` bodies become :class:`~appliance.request.GenerateParams` (the same the
+OpenAI routes and the gRPC servicers build) and answers become Anthropic's message object, its
+named server-sent events and its error object; ``POST /v1/messages/count_tokens`` bodies become
+the same parameters, counted by the pipeline. Nothing here serves: the transport
+(:mod:`appliance.httpapi.app`) reads bodies and writes responses.
+
+The mapping:
+
+- ``system`` (a string or text blocks) is a first ``system`` message; ``messages`` are ``user``
+  and ``assistant`` turns of text blocks. An assistant's ``tool_use`` blocks are its
+  :class:`~appliance.generation.ToolCall`\\ s (``input`` as JSON text); a user's
+  ``tool_result`` blocks are ``tool`` messages answering ``tool_use_id`` (``is_error``
+  prefixes the result with "Error: "), in the order they came, around the turn's text. Earlier
+  ``thinking`` blocks are dropped, as reasoning is not sent back to a model.
+- ``tools`` (``{name, description, input_schema}``), ``tool_choice`` (``auto``, ``any`` =
+  required, ``tool`` = that one, ``none``; ``disable_parallel_tool_use``), ``max_tokens``
+  (required), ``temperature``, ``top_p``, ``top_k``, ``stop_sequences``, ``stream``,
+  ``metadata.user_id`` (the end user), ``thinking`` (``enabled``/``adaptive``: the reasoning
+  of a reasoning tier comes back as ``thinking`` blocks; otherwise it is not returned).
+- The appliance's own ``task_type``, ``priority``, ``allow_fallback``, ``allow_escalation``
+  are accepted, as on the OpenAI routes.
+
+Like Anthropic's API, a field this API does not know is refused (400), and so is a feature
+the appliance does not offer (images, documents, server tools, MCP, containers): a client is
+never answered as if it had been honoured. Error messages name the field and the rule, never
+the value sent; an unknown key is named by its position only.
+
+Known gap: the engine does not say which stop string ended an answer, so an answer ended by
+one of ``stop_sequences`` reads ``stop_reason: "end_turn"`` with ``stop_sequence: null``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.errors import InvalidArgument
+from appliance.generation import Message, Tool, ToolCall
+from appliance.httpapi import openai
+from appliance.httpapi.sse import Event
+from appliance.request import Chunk, GenerateParams, RequestInfo
+
+#: Fields of Anthropic's API the appliance does not offer: refused by name, never ignored.
+UNSUPPORTED = {
+    "container": "code execution containers are not supported",
+    "mcp_servers": "MCP connectors are not supported",
+    "context_management": "context management is not supported",
+    "output_config": "output_config is not supported",
+    "output_format": "output_format is not supported",
+}
+#: Accepted and without effect on the answer (Anthropic-side capacity and caching hints; the
+#: appliance's prefix cache works without being asked).
+NO_EFFECT = frozenset({"service_tier", "cache_control"})
+#: The appliance's own fields, as on the OpenAI routes.
+_APPLIANCE = frozenset({"task_type", "priority", "allow_fallback", "allow_escalation"})
+#: Fields of a count_tokens body (``POST /v1/messages/count_tokens``).
+COUNT_FIELDS = frozenset({"model", "messages", "system", "tools", "tool_choice", "thinking",
+                          "task_type"})
+#: Fields of a messages body.
+MESSAGE_FIELDS = COUNT_FIELDS | _APPLIANCE | {"max_tokens", "metadata", "stop_sequences",
+                                              "stream", "temperature", "top_p", "top_k"}
+#: What the appliance's finish reasons are called in Anthropic's API.
+_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+_THINKING = ("enabled", "adaptive", "disabled")
+#: OpenAI error object (type, code) -> Anthropic error type; the statuses stay the one
+#: table's (:func:`appliance.httpapi.openai.http_error`).
+_ERROR_TYPES = {
+    "authentication_error": "authentication_error",
+    "permission_error": "permission_error",
+    "rate_limit_error": "rate_limit_error",
+    "timeout_error": "timeout_error",
+    "service_unavailable": "overloaded_error",
+    "internal_error": "api_error",
+}
+_ERROR_CODES = {"model_not_found": "not_found_error", "unknown_url": "not_found_error",
+                "request_too_large": "request_too_large"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to answer, beside what to generate."""
+
+    model: str
+    stream: bool
+
+
+# -- reading a request ----------------------------------------------------------------------
+
+
+def _bad(field: str, rule: str) -> InvalidArgument:
+    return InvalidArgument(f"{field}: {rule}", field=field)
+
+
+def _check_fields(body: Mapping[str, Any], known: frozenset[str]) -> None:
+    for field in body:
+        if field in UNSUPPORTED:
+            raise _bad(field, UNSUPPORTED[field])
+        if field not in known and field not in NO_EFFECT:
+            # Not named: a key may be anything, personal data included; the position says
+            # which one (as on the OpenAI routes).
+            position = list(body).index(field) + 1
+            raise InvalidArgument(f"body: key number {position} is not a recognized request "
+                                  f"argument", field="body")
+
+
+def _blocks(value: Any, field: str) -> list[dict[str, Any]]:
+    """A content value as blocks: a string is one text block."""
+    if isinstance(value, str):
+        return [{"type": "text", "text": value}]
+    if not isinstance(value, list) or not all(isinstance(b, dict) for b in value):
+        raise _bad(field, "must be a string or a list of content blocks")
+    return value
+
+
+def _text(block: Mapping[str, Any], field: str) -> str:
+    text = block.get("text")
+    if not isinstance(text, str):
+        raise _bad(f"{field}.text", "must be a string")
+    return text
+
+
+def _texts(value: Any, field: str) -> str:
+    """Text-only content (a system prompt, a tool result): a string or text blocks."""
+    parts = []
+    for j, block in enumerate(_blocks(value, field)):
+        if block.get("type") != "text":
+            raise _bad(f"{field}[{j}]", "only text blocks are supported (no images or "
+                       "documents)")
+        parts.append(_text(block, f"{field}[{j}]"))
+    return "\n".join(parts)
+
+
+def _tool_use(block: Mapping[str, Any], field: str) -> ToolCall:
+    call_id, name, arguments = block.get("id"), block.get("name"), block.get("input", {})
+    if not isinstance(call_id, str) or not isinstance(name, str) \
+            or not isinstance(arguments, dict):
+        raise _bad(field, "must be {type: tool_use, id, name, input: an object}")
+    return ToolCall(call_id, name, json.dumps(arguments, ensure_ascii=False))
+
+
+def _tool_result(block: Mapping[str, Any], field: str) -> Message:
+    call_id = block.get("tool_use_id")
+    if not isinstance(call_id, str):
+        raise _bad(f"{field}.tool_use_id", "required: a string")
+    content = _texts(block.get("content", ""), f"{field}.content")
+    is_error = block.get("is_error", False)
+    if not isinstance(is_error, bool):
+        raise _bad(f"{field}.is_error", "must be true or false")
+    # The request model has no error flag on a result: the model reads it in the text.
+    return Message("tool", f"Error: {content}" if is_error else content,
+                   tool_call_id=call_id)
+
+
+def _turn(m: Mapping[str, Any], i: int) -> list[Message]:
+    """One Anthropic message as the request model's messages: a user turn's tool results
+    become ``tool`` messages in the order they came; an assistant's tool uses its calls."""
+    field = f"messages[{i}]"
+    role = m.get("role")
+    if role not in ("user", "assistant"):
+        raise _bad(f"{field}.role", "must be user or assistant (a system prompt goes in the "
+                   "top-level system field)")
+    out: list[Message] = []
+    text: list[str] = []
+    calls: list[ToolCall] = []
+    for j, block in enumerate(_blocks(m.get("content"), f"{field}.content")):
+        where, kind = f"{field}.content[{j}]", block.get("type")
+        if kind == "text":
+            text.append(_text(block, where))
+        elif kind == "tool_use" and role == "assistant":
+            calls.append(_tool_use(block, where))
+        elif kind == "tool_result" and role == "user":
+            if text:  # text before a result stays before it
+                out.append(Message("user", "\n".join(text)))
+                text = []
+            out.append(_tool_result(block, where))
+        elif kind in ("thinking", "redacted_thinking") and role == "assistant":
+            continue  # earlier reasoning is not sent back to a model
+        else:
+            raise _bad(where, f"{role} content supports text"
+                       + (", tool_use and thinking" if role == "assistant" else
+                          " and tool_result") + " blocks only (no images or documents)")
+    if text or calls or not out:
+        out.append(Message(role, "\n".join(text), tool_calls=tuple(calls)))
+    return out
+
+
+def _messages(body: Mapping[str, Any]) -> tuple[Message, ...]:
+    value = body.get("messages")
+    if not isinstance(value, list) or not value:
+        raise _bad("messages", "required: a non-empty list of {role, content} objects")
+    out = []
+    system = body.get("system")
+    if system is not None:
+        text = _texts(system, "system")
+        if text:
+            out.append(Message("system", text))
+    for i, m in enumerate(value):
+        if not isinstance(m, dict):
+            raise _bad(f"messages[{i}]", "must be an object with role and content")
+        out += _turn(m, i)
+    return tuple(out)
+
+
+def _tools(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``tools`` and ``tool_choice`` as the request model's fields; names and schemas are
+    checked by the validator."""
+    value = body.get("tools")
+    rule = "a list of {name, description, input_schema}"
+    if value is not None and not isinstance(value, list):
+        raise _bad("tools", f"must be {rule}")
+    tools = []
+    for i, tool in enumerate(value or ()):
+        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+            raise _bad(f"tools[{i}]", f"must be {rule}")
+        if tool.get("type", "custom") not in ("custom", None):
+            raise _bad(f"tools[{i}].type", "only custom tools are supported (no server tools)")
+        description, schema = tool.get("description", ""), tool.get("input_schema")
+        if not isinstance(description, str):
+            raise _bad(f"tools[{i}].description", "must be a string")
+        if not isinstance(schema, dict):
+            raise _bad(f"tools[{i}].input_schema", "required: a JSON Schema object")
+        tools.append(Tool(tool["name"], description, json.dumps(schema)))
+    choice = body.get("tool_choice", {"type": "auto" if tools else "none"})
+    kind = choice.get("type") if isinstance(choice, dict) else None
+    name = choice.get("name") if isinstance(choice, dict) else None
+    if kind not in ("auto", "any", "tool", "none") or (kind == "tool"
+                                                      and not isinstance(name, str)):
+        raise _bad("tool_choice", "must be {type: auto}, {type: any}, {type: none} or "
+                   "{type: tool, name}")
+    single = openai._flag(choice, "disable_parallel_tool_use", default=False)
+    chosen = f"function:{name}" if kind == "tool" else "required" if kind == "any" \
+        else str(kind)
+    return {"tools": tuple(tools), "tool_choice": chosen, "parallel_tool_calls": not single}
+
+
+def _stop(body: Mapping[str, Any]) -> tuple[str, ...]:
+    value = body.get("stop_sequences")
+    if value is None:
+        return ()
+    if isinstance(value, list) and all(isinstance(s, str) for s in value):
+        return tuple(value)
+    raise _bad("stop_sequences", "must be a list of strings")
+
+
+def _end_user(body: Mapping[str, Any]) -> str:
+    value = body.get("metadata")
+    if value is None:
+        return ""
+    if not isinstance(value, dict) or set(value) - {"user_id"}:
+        raise _bad("metadata", "must be an object with user_id only")
+    user = openai._typed(value, "user_id", str, "a string") or ""
+    if len(user) > openai.MAX_USER_CHARS:
+        raise _bad("metadata.user_id", f"longer than {openai.MAX_USER_CHARS} characters")
+    return str(user)
+
+
+def _thinking(body: Mapping[str, Any]) -> bool:
+    """Whether the reasoning comes back (``thinking`` enabled or adaptive, and shown)."""
+    value = body.get("thinking")
+    if value is None:
+        return False
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in _THINKING:
+        raise _bad("thinking", "must be {type: enabled, budget_tokens}, {type: adaptive} or "
+                   "{type: disabled}")
+    if kind == "enabled" and (openai._integer(value, "budget_tokens") or 0) < 1:
+        raise _bad("thinking.budget_tokens", "required: a positive integer")
+    display = value.get("display")
+    if display not in (None, "summarized", "omitted"):
+        raise _bad("thinking.display", "must be summarized or omitted")
+    return bool(kind != "disabled" and display != "omitted")
+
+
+def _max_tokens(body: Mapping[str, Any]) -> int:
+    value = openai._integer(body, "max_tokens")
+    if value is None:
+        raise _bad("max_tokens", "required: an integer")
+    if value < 1:
+        raise _bad("max_tokens", "must be at least 1")
+    return value
+
+
+def _model(body: Mapping[str, Any], aliases: Mapping[str, str]) -> tuple[str, str]:
+    """(the name the caller used, what the pipeline takes: a tier, "auto" or an alias's
+    tier); an unknown name is the pipeline's 404."""
+    name = openai._typed(body, "model", str, "a string")
+    if not name:
+        raise _bad("model", "required: a model name (GET /v1/models lists them)")
+    return str(name), aliases.get(name, name)
+
+
+def _body(body: Any, known: frozenset[str]) -> Mapping[str, Any]:
+    if not isinstance(body, dict):
+        raise _bad("body", "must be a JSON object")
+    _check_fields(body, known)
+    return body
+
+
+def parse(body: Any, *, aliases: Mapping[str, str]) -> tuple[GenerateParams, Options]:
+    """A messages request body as the request model, and how to answer. Raises
+    InvalidArgument naming the first field that is wrong."""
+    body = _body(body, MESSAGE_FIELDS)
+    shown, model = _model(body, aliases)
+    max_tokens = _max_tokens(body)
+    stream = openai._flag(body, "stream", default=False)
+    params = GenerateParams(
+        messages=_messages(body), model=model, max_tokens=max_tokens,
+        temperature=openai._number(body, "temperature"), top_p=openai._number(body, "top_p"),
+        top_k=openai._integer(body, "top_k"), stop=_stop(body),
+        task_type=openai._typed(body, "task_type", str, "a string") or "",
+        include_reasoning=_thinking(body),
+        allow_fallback=openai._flag(body, "allow_fallback", default=True),
+        allow_escalation=openai._flag(body, "allow_escalation", default=True),
+        priority=openai._integer(body, "priority") or 0,
+        **_tools(body), end_user=_end_user(body), unary=not stream)
+    return params, Options(model=shown, stream=stream)
+
+
+def parse_count(body: Any, *, aliases: Mapping[str, str]) -> GenerateParams:
+    """A count_tokens body as the request model (what would be sent, not how to sample)."""
+    body = _body(body, COUNT_FIELDS)
+    _shown, model = _model(body, aliases)
+    _thinking(body)
+    return GenerateParams(messages=_messages(body), model=model,
+                          task_type=openai._typed(body, "task_type", str, "a string") or "",
+                          **_tools(body))
+
+
+# -- writing an answer ----------------------------------------------------------------------
+
+
+def stop_reason(chunk: Chunk) -> str | None:
+    if chunk.finish_reason is None:
+        return None
+    return _STOP.get(chunk.finish_reason, "end_turn")
+
+
+def _input(call: ToolCall) -> dict[str, Any]:
+    value = json.loads(call.arguments or "{}")
+    return value if isinstance(value, dict) else {}
+
+
+def _tool_use_block(call: ToolCall) -> dict[str, Any]:
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": _input(call)}
+
+
+def count(tokens: int) -> dict[str, Any]:
+    """count_tokens' answer."""
+    return {"input_tokens": tokens}
+
+
+class Writer:
+    """Builds one request's message and its stream (:class:`appliance.httpapi.sse.Writer`):
+    ``message_start``; per content block (thinking, text, each tool use, in that order)
+    ``content_block_start``, its deltas and ``content_block_stop``; ``message_delta`` with
+    the stop reason and usage; ``message_stop``. One writer per request: it remembers which
+    block is open."""
+
+    def __init__(self, info: RequestInfo, opts: Options,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.info = info
+        self.opts = opts
+        self.id = "msg_" + info.request_id
+        self.created = int(clock())
+        #: The open block's type ("" for none) and the next block's index.
+        self._open = ""
+        self._blocks = 0
+
+    def _usage(self, last: Chunk) -> dict[str, Any]:
+        """Anthropic counts prompt tokens read from a cache apart from ``input_tokens``."""
+        prompt = last.prompt_tokens or self.info.prompt_tokens
+        cached = min(self.info.cached_tokens, prompt)
+        return {"input_tokens": prompt - cached, "cache_read_input_tokens": cached,
+                "output_tokens": last.completion_tokens}
+
+    def _message(self, content: list[dict[str, Any]], last: Chunk) -> dict[str, Any]:
+        return {"id": self.id, "type": "message", "role": "assistant",
+                "model": self.opts.model or self.info.tier or "", "content": content,
+                "stop_reason": stop_reason(last), "stop_sequence": None,
+                "usage": self._usage(last), "appliance": openai.extras(self.info)}
+
+    def whole(self, text: str, reasoning: str, last: Chunk) -> dict[str, Any]:
+        """The non-streamed message."""
+        content: list[dict[str, Any]] = []
+        if reasoning:
+            content.append({"type": "thinking", "thinking": reasoning, "signature": ""})
+        if text or not last.tool_calls:
+            content.append({"type": "text", "text": text})
+        content += [_tool_use_block(c) for c in last.tool_calls]
+        return self._message(content, last)
+
+    # -- as server-sent events --
+
+    def opening(self) -> list[Event]:
+        """``message_start``: sent with the first piece, once the prompt is counted."""
+        start = self._message([], Chunk())
+        start["usage"]["output_tokens"] = 0
+        return [Event({"type": "message_start", "message": start}, "message_start")]
+
+    def _close(self) -> list[Event]:
+        if not self._open:
+            return []
+        self._open = ""
+        return [Event({"type": "content_block_stop", "index": self._blocks - 1},
+                      "content_block_stop")]
+
+    def _start(self, block: dict[str, Any]) -> list[Event]:
+        events = self._close()
+        events.append(Event({"type": "content_block_start", "index": self._blocks,
+                             "content_block": block}, "content_block_start"))
+        self._open, self._blocks = block["type"], self._blocks + 1
+        return events
+
+    def _delta(self, delta: dict[str, Any]) -> Event:
+        return Event({"type": "content_block_delta", "index": self._blocks - 1,
+                      "delta": delta}, "content_block_delta")
+
+    def events(self, piece: Chunk, *, first: bool) -> list[Event]:
+        """A piece's reasoning, text and tool calls as block events (a new block whenever
+        the kind changes; the reasoning all comes first)."""
+        events: list[Event] = []
+        if piece.reasoning:
+            if self._open != "thinking":
+                events += self._start({"type": "thinking", "thinking": "", "signature": ""})
+            events.append(self._delta({"type": "thinking_delta",
+                                       "thinking": piece.reasoning}))
+        if piece.text:
+            if self._open != "text":
+                events += self._start({"type": "text", "text": ""})
+            events.append(self._delta({"type": "text_delta", "text": piece.text}))
+        for call in piece.tool_calls:
+            events += self._start({"type": "tool_use", "id": call.id, "name": call.name,
+                                   "input": {}})
+            events.append(self._delta({"type": "input_json_delta",
+                                       "partial_json": call.arguments}))
+        return events
+
+    def closing(self, last: Chunk) -> list[Event]:
+        """The open block's stop (an empty text block if none came: the message has the
+        same blocks as the non-streamed one), ``message_delta``, ``message_stop``."""
+        events = [] if self._blocks else self._start({"type": "text", "text": ""})
+        events += self._close()
+        delta = {"type": "message_delta",
+                 "delta": {"stop_reason": stop_reason(last), "stop_sequence": None},
+                 "usage": self._usage(last)}
+        return [*events, Event(delta, "message_delta"),
+                Event({"type": "message_stop"}, "message_stop")]
+
+    def failure(self, error: dict[str, Any]) -> list[Event]:
+        """An ``error`` event (``error``: the OpenAI error object, in Anthropic's shape)."""
+        return [Event(error_object(error, self.info.request_id), "error")]
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def error_object(error: Mapping[str, Any], request_id: str) -> dict[str, Any]:
+    """Anthropic's error object for the OpenAI one :func:`openai.http_error` built: the same
+    message, the type Anthropic's SDKs know for the same status."""
+    inner = error.get("error", {})
+    kind = _ERROR_CODES.get(inner.get("code")) or _ERROR_TYPES.get(inner.get("type"),
+                                                                    "invalid_request_error")
+    return {"type": "error", "error": {"type": kind, "message": inner.get("message", "")},
+            "request_id": request_id}
+
+
+def http_error(error: BaseException, request_id: str) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, Anthropic error object) for ``error``: the one error tree, mapped as on
+    every HTTP route (:func:`appliance.httpapi.openai.http_error`)."""
+    status, body = openai.http_error(error, request_id)
+    return status, error_object(body, request_id)
+
+
+def credentials(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers with Anthropic's ``x-api-key`` presented as the bearer token it holds
+    (Anthropic's SDKs send ``x-api-key``; an ``authorization`` header, if any, wins)."""
+    headers = list(headers)
+    if any(k == "authorization" for k, _v in headers):
+        return headers
+    key = next((v for k, v in headers if k == "x-api-key"), None)
+    return headers if key is None else [*headers, ("authorization", f"Bearer {key}")]
