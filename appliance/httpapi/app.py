@@ -8,6 +8,8 @@ Only the wire format differs: :mod:`appliance.httpapi.openai` translates it.
 
     POST /v1/chat/completions   chat (streamed as server-sent events with "stream": true)
     POST /v1/completions        raw prompt
+    POST /v1/responses          OpenAI's Responses API, stateless (nothing is stored;
+                                :mod:`appliance.httpapi.responses`), typed events when streamed
     GET  /v1/models             tiers, "auto" and the other model names
     GET  /v1/models/{model}     one of them (OpenAI's retrieve-model)
     POST /v1/messages           Anthropic's Messages API (:mod:`appliance.httpapi.anthropic`;
@@ -48,9 +50,9 @@ from appliance.calls import Calls
 from appliance.config import HttpConfig
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import Cancelled, InvalidArgument, Overloaded, ReaderStalled
-from appliance.httpapi import anthropic, openai, peer, sse
+from appliance.httpapi import anthropic, openai, peer, responses, sse
 from appliance.httpapi.openai import BodyError
-from appliance.request import Chunk, RequestInfo
+from appliance.request import Chunk, GenerateParams, RequestInfo
 from appliance.services import Gate
 
 log = structlog.get_logger("appliance.http")
@@ -64,6 +66,10 @@ MAX_BODY_DEPTH = 80
 CERTIFICATE = "appliance.peer_certificate"
 #: Headers a browser page may read from a cross-origin answer (CORS).
 EXPOSED_HEADERS = ("x-request-id", "retry-after", "retry-after-ms")
+#: What a wire format reads from a body: the request model, the writer of the answer, and
+#: whether to stream it.
+Reading = tuple[GenerateParams, sse.Writer, bool]
+Reader = Callable[[Any, RequestInfo], Reading]
 #: A wire format's error shape: (HTTP status, error object) for an error and request id.
 ErrorShape = Callable[[BaseException, str], tuple[int, dict[str, Any]]]
 
@@ -98,6 +104,7 @@ class HttpApi:
         routes = [
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
             Route("/v1/completions", self.completions, methods=["POST"]),
+            Route("/v1/responses", self.responses, methods=["POST"]),
             Route("/v1/models", self.models, methods=["GET"]),
             Route("/v1/models/{model:path}", self.model, methods=["GET"]),
             Route("/v1/messages", self.messages, methods=["POST"]),
@@ -184,10 +191,24 @@ class HttpApi:
             self.calls.end(info)
 
     async def chat(self, request: Request) -> Response:
-        return await self._generate(request, chat=True)
+        return await self._generate(request, "/v1/chat/completions", self._openai(chat=True))
 
     async def completions(self, request: Request) -> Response:
-        return await self._generate(request, chat=False)
+        return await self._generate(request, "/v1/completions", self._openai(chat=False))
+
+    async def responses(self, request: Request) -> Response:
+        return await self._generate(request, "/v1/responses", self._responses)
+
+    def _openai(self, *, chat: bool) -> Reader:
+        def read(body: Any, info: RequestInfo) -> Reading:
+            params, opts = openai.parse(body, chat=chat, aliases=self.config.aliases)
+            return params, openai.Writer(info, opts, chat=chat), opts.stream
+
+        return read
+
+    def _responses(self, body: Any, info: RequestInfo) -> Reading:
+        params, opts = responses.parse(body, aliases=self.config.aliases)
+        return params, responses.Writer(info, opts), opts.stream
 
     async def messages(self, request: Request) -> Response:
         """Anthropic's Messages API: the same pipeline, its wire format and error shape."""
@@ -234,17 +255,15 @@ class HttpApi:
 
     # -- one generation call --
 
-    async def _generate(self, request: Request, *, chat: bool) -> Response:
-        path = "/v1/chat/completions" if chat else "/v1/completions"
+    async def _generate(self, request: Request, path: str, read: Reader) -> Response:
+        """One generation call at ``path``, its body read by ``read`` (the wire format)."""
         info = self.calls.begin(f"http:{path}", self._peer(request))
         streaming = False
         try:
             self._authenticate(info, request, GENERATE)
-            body = await self._body(request)
-            params, opts = openai.parse(body, chat=chat, aliases=self.config.aliases)
-            writer = openai.Writer(info, opts, chat=chat)
+            params, writer, stream = read(await self._body(request), info)
             run = self.gate.pipeline(info).run(params, info, None)
-            if opts.stream:
+            if stream:
                 streaming = True  # the stream's response ends the call
                 return EventStream(self, info, writer, run)
             return await self._whole(info, writer, run)
