@@ -11,15 +11,31 @@ never does), for masking, reasoning items and a stream failing midway.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import jsonschema
 import openai
 import pytest
+from openai.types.responses import (
+    FunctionTool,
+    Response,
+    ResponseCompletedEvent,
+    ResponseErrorEvent,
+    ResponseFailedEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
+    ResponseFunctionToolCall,
+    ResponseIncompleteEvent,
+    ResponseOutputMessage,
+    ResponseReasoningItem,
+    ResponseReasoningTextDeltaEvent,
+    ResponseStreamEvent,
+    ResponseTextDeltaEvent,
+    ResponseTextDoneEvent,
+)
 
 from appliance import config as cfgmod
 from appliance.config import ModelConfig
@@ -29,16 +45,17 @@ from tests.scripted import ScriptedEngine
 
 EMAIL = "ann.lee@example.com"
 QUESTION = "What is the capital of France?"
-BOOK_ROOM: dict[str, Any] = {
+BOOK_ROOM: Any = {
     "type": "function", "name": "book_room", "description": "Book a meeting room",
     "parameters": {"type": "object", "additionalProperties": False,
                    "required": ["room", "hours"],
                    "properties": {"room": {"enum": ["Oak", "Elm", "Pine"]},
                                   "hours": {"type": "integer", "minimum": 1, "maximum": 8}}}}
-SEND_EMAIL: dict[str, Any] = {
+SEND_EMAIL: Any = {
     "type": "function", "name": "send_email", "description": "Send an e-mail",
     "parameters": {"type": "object", "required": ["to", "subject"],
                    "properties": {"to": {"type": "string"}, "subject": {"type": "string"}}}}
+T = TypeVar("T")
 CITY = {"type": "object", "additionalProperties": False, "required": ["city"],
         "properties": {"city": {"type": "string", "maxLength": 24}}}
 
@@ -56,6 +73,18 @@ def api(daemon: Daemon) -> Iterator[openai.OpenAI]:
 # -- the session daemon: real model ---------------------------------------------------------
 
 
+def _only(kind: type[T], items: Iterable[object]) -> list[T]:
+    """The items the SDK parsed as ``kind``."""
+    return [i for i in items if isinstance(i, kind)]
+
+
+def _last(events: list[ResponseStreamEvent]) -> Response:
+    """The whole response the last event of a stream holds (completed or incomplete)."""
+    last = events[-1]
+    assert isinstance(last, ResponseCompletedEvent | ResponseIncompleteEvent)
+    return last.response
+
+
 def test_a_text_input_is_answered(api: openai.OpenAI) -> None:
     """A string input gets a response whose output_text (the SDK's) is the one message
     item's text, completed unless it used all of max_output_tokens (the small model often
@@ -67,7 +96,7 @@ def test_a_text_input_is_answered(api: openai.OpenAI) -> None:
     assert r.output_text
     assert r.usage is not None
     assert ("incomplete" if r.usage.output_tokens == 64 else "completed") == r.status
-    assert ["message"] == [item.type for item in r.output]
+    assert [ResponseOutputMessage] == [type(item) for item in r.output]
     assert "resp_" + raw.headers["x-request-id"] == r.id
     assert "v3" == r.model
     assert 0 < r.usage.output_tokens <= 64
@@ -77,14 +106,14 @@ def test_a_text_input_is_answered(api: openai.OpenAI) -> None:
 def test_instructions_and_input_items_are_answered(api: openai.OpenAI) -> None:
     """instructions, and message items in both content forms (a string, text parts), from
     the developer, user and assistant roles, make one conversation."""
-    r = api.responses.create(
-        model="v3", instructions="Answer in one short sentence.", max_output_tokens=24,
-        temperature=0,
-        input=[{"role": "developer", "content": "Be polite."},
-               {"role": "user", "content": [{"type": "input_text", "text": "Hello."}]},
-               {"type": "message", "role": "assistant",
-                "content": [{"type": "output_text", "text": "Hello! How can I help?"}]},
-               {"role": "user", "content": QUESTION}])
+    items: Any = [
+        {"role": "developer", "content": "Be polite."},
+        {"role": "user", "content": [{"type": "input_text", "text": "Hello."}]},
+        {"type": "message", "role": "assistant",
+         "content": [{"type": "output_text", "text": "Hello! How can I help?"}]},
+        {"role": "user", "content": QUESTION}]
+    r = api.responses.create(model="v3", instructions="Answer in one short sentence.",
+                             max_output_tokens=24, temperature=0, input=items)
     assert r.status in ("completed", "incomplete")
     assert r.output_text
 
@@ -98,19 +127,18 @@ def test_stream_events_come_in_order_and_assemble_the_answer(api: openai.OpenAI)
         model="v3", input=QUESTION, max_output_tokens=48, stream=True,
         text={"format": {"type": "json_schema", "name": "city", "schema": CITY}}))
     kinds = [e.type for e in events]
-    deltas = [e for e in events if e.type == "response.output_text.delta"]
-    assert deltas
     assert ["response.created", "response.in_progress", "response.output_item.added",
             "response.content_part.added"] == kinds[:4]
     assert ["response.output_text.done", "response.content_part.done",
             "response.output_item.done", "response.completed"] == kinds[-4:]
     assert {"response.output_text.delta"} == set(kinds[4:-4])
     assert list(range(len(events))) == [e.sequence_number for e in events]
-    text = "".join(e.delta for e in deltas)  # type: ignore[union-attr]
+    text = "".join(e.delta for e in _only(ResponseTextDeltaEvent, events))
+    assert text
+    assert [text] == [e.text for e in _only(ResponseTextDoneEvent, events)]
     done = events[-1]
-    assert done.type == "response.completed"
+    assert isinstance(done, ResponseCompletedEvent)
     assert text == done.response.output_text
-    assert text == events[-4].text  # type: ignore[union-attr]
     assert "completed" == done.response.status
 
 
@@ -121,33 +149,32 @@ def test_max_output_tokens_reached_is_incomplete(api: openai.OpenAI) -> None:
     assert "incomplete" == r.status
     assert r.incomplete_details is not None
     assert "max_output_tokens" == r.incomplete_details.reason
-    assert "incomplete" == r.output[0].status  # type: ignore[union-attr]
+    assert ["incomplete"] == [m.status for m in _only(ResponseOutputMessage, r.output)]
 
 
 def test_a_stream_cut_at_max_output_tokens_ends_incomplete(api: openai.OpenAI) -> None:
     """Streamed, the last event is response.incomplete (as OpenAI's), not completed."""
     events = list(api.responses.create(model="v3", input="Write a long story.",
                                        max_output_tokens=3, stream=True))
-    last = events[-1]
-    assert "response.incomplete" == last.type
-    assert "incomplete" == last.response.status  # type: ignore[union-attr]
+    assert isinstance(events[-1], ResponseIncompleteEvent)
+    assert "incomplete" == events[-1].response.status
 
 
 def test_a_named_function_is_called_with_valid_arguments(api: openai.OpenAI) -> None:
     """tool_choice naming a function: the output is function_call items of that name, each
     with a call id and arguments that validate against the tool's parameters."""
     r = api.responses.create(model="v3", input="Book a room for the team.",
-                             tools=[BOOK_ROOM, SEND_EMAIL],  # type: ignore[list-item]
+                             tools=[BOOK_ROOM, SEND_EMAIL],
                              tool_choice={"type": "function", "name": "book_room"},
                              max_output_tokens=96, temperature=0.7)
-    calls = [item for item in r.output if item.type == "function_call"]
+    calls = _only(ResponseFunctionToolCall, r.output)
     assert calls
+    assert len(r.output) == len(calls)
     for call in calls:
         assert "book_room" == call.name
         assert call.call_id
         jsonschema.validate(json.loads(call.arguments), BOOK_ROOM["parameters"])
-    assert "function" == r.tool_choice.type  # type: ignore[union-attr]
-    assert ["book_room", "send_email"] == [t.name for t in r.tools]  # type: ignore[union-attr]
+    assert ["book_room", "send_email"] == [t.name for t in _only(FunctionTool, r.tools)]
 
 
 def test_a_streamed_call_arrives_as_argument_events(api: openai.OpenAI) -> None:
@@ -155,35 +182,30 @@ def test_a_streamed_call_arrives_as_argument_events(api: openai.OpenAI) -> None:
     arguments come as delta and done events; the done arguments validate and equal the
     completed response's."""
     events = list(api.responses.create(
-        model="v3", input="Book a room.", tools=[BOOK_ROOM],  # type: ignore[list-item]
+        model="v3", input="Book a room.", tools=[BOOK_ROOM],
         tool_choice={"type": "function", "name": "book_room"}, max_output_tokens=96,
         parallel_tool_calls=False, stream=True))
-    done = [e for e in events if e.type == "response.function_call_arguments.done"]
+    done = _only(ResponseFunctionCallArgumentsDoneEvent, events)
     assert 1 == len(done)
     jsonschema.validate(json.loads(done[0].arguments), BOOK_ROOM["parameters"])
-    final = events[-1]
-    assert "response.completed" == final.type
-    calls = [i for i in final.response.output  # type: ignore[union-attr]
-             if i.type == "function_call"]
+    calls = _only(ResponseFunctionToolCall, _last(events).output)
     assert [done[0].arguments] == [c.arguments for c in calls]
 
 
 def test_a_second_turn_with_the_call_and_its_output_is_answered(api: openai.OpenAI) -> None:
     """An agent's second turn: the first response's output items passed back as they are,
     and a function_call_output for the call, are accepted; with tool_choice none, text."""
-    question = {"role": "user", "content": "Book Oak for 2 hours."}
-    first = api.responses.create(model="v3", input=[question],  # type: ignore[list-item]
-                                 tools=[BOOK_ROOM],  # type: ignore[list-item]
+    question: Any = {"role": "user", "content": "Book Oak for 2 hours."}
+    first = api.responses.create(model="v3", input=[question], tools=[BOOK_ROOM],
                                  tool_choice="required", max_output_tokens=96)
-    call = next(item for item in first.output if item.type == "function_call")
-    second = api.responses.create(
-        model="v3", tools=[BOOK_ROOM], tool_choice="none",  # type: ignore[list-item]
-        max_output_tokens=16,
-        input=[question, *[item.model_dump(exclude_none=True) for item in first.output],
-               {"type": "function_call_output", "call_id": call.call_id,  # type: ignore[union-attr]
-                "output": "booked"}])  # type: ignore[list-item]
+    call = _only(ResponseFunctionToolCall, first.output)[0]
+    history: Any = [question, *[item.model_dump(exclude_none=True) for item in first.output],
+                    {"type": "function_call_output", "call_id": call.call_id,
+                     "output": "booked"}]
+    second = api.responses.create(model="v3", tools=[BOOK_ROOM], tool_choice="none",
+                                  max_output_tokens=16, input=history)
     assert second.status in ("completed", "incomplete")
-    assert ["message"] == [item.type for item in second.output]
+    assert [ResponseOutputMessage] == [type(item) for item in second.output]
 
 
 def test_a_json_schema_format_answers_valid_json(api: openai.OpenAI) -> None:
@@ -194,7 +216,8 @@ def test_a_json_schema_format_answers_valid_json(api: openai.OpenAI) -> None:
                          "strict": True}})
     assert "completed" == r.status
     jsonschema.validate(json.loads(r.output_text), CITY)
-    assert "json_schema" == r.text.format.type  # type: ignore[union-attr]
+    assert r.text is not None and r.text.format is not None
+    assert "json_schema" == r.text.format.type
 
 
 @pytest.mark.parametrize(("extra", "field"), [
@@ -219,9 +242,11 @@ def test_what_needs_storage_or_builtin_tools_is_refused_by_name(
 
 
 def test_store_false_and_left_out_are_accepted(api: openai.OpenAI) -> None:
-    """store false (nothing is kept) is accepted, as is leaving it out (the SDKs do)."""
-    r = api.responses.create(model="v3", input="Hi", store=False, max_output_tokens=4)
-    assert r.store is False
+    """store false (nothing is kept) is accepted, as is leaving it out (the SDKs do); the
+    response says store false either way."""
+    stored = api.responses.create(model="v3", input="Hi", max_output_tokens=4, store=False)
+    left_out = api.responses.create(model="v3", input="Hi", max_output_tokens=4)
+    assert [False, False] == [(r.model_extra or {})["store"] for r in (stored, left_out)]
 
 
 def test_served_without_v1(daemon: Daemon) -> None:
@@ -293,23 +318,22 @@ def test_pii_reaches_the_model_as_placeholders_and_comes_back_restored(
     inside its JSON arguments."""
     client, received = scripted
     received.clear()
-    ask: dict[str, Any] = {
-        "model": "v3", "tools": [SEND_EMAIL], "max_output_tokens": 64,
-        "input": [{"role": "user", "content": f"Ask John Smith to e-mail {EMAIL} again."},
-                  {"type": "function_call", "call_id": "call_1", "name": "send_email",
-                   "arguments": json.dumps({"to": EMAIL, "subject": "John Smith"})},
-                  {"type": "function_call_output", "call_id": "call_1",
-                   "output": f"bounced: {EMAIL} is full"}]}
+    items: Any = [
+        {"role": "user", "content": f"Ask John Smith to e-mail {EMAIL} again."},
+        {"type": "function_call", "call_id": "call_1", "name": "send_email",
+         "arguments": json.dumps({"to": EMAIL, "subject": "John Smith"})},
+        {"type": "function_call_output", "call_id": "call_1",
+         "output": f"bounced: {EMAIL} is full"}]
     if stream:
-        events = list(client.responses.create(**ask, stream=True))
-        assert "response.completed" == events[-1].type
-        r = events[-1].response  # type: ignore[union-attr]
+        r = _last(list(client.responses.create(model="v3", tools=[SEND_EMAIL], input=items,
+                                               max_output_tokens=64, stream=True)))
     else:
-        r = client.responses.create(**ask)
+        r = client.responses.create(model="v3", tools=[SEND_EMAIL], input=items,
+                                    max_output_tokens=64)
     seen = "\n".join(received)
     assert EMAIL not in seen and "John Smith" not in seen
     assert "<EMAIL_ADDRESS_1>" in seen
-    calls = [item for item in r.output if item.type == "function_call"]
+    calls = _only(ResponseFunctionToolCall, r.output)
     assert ["send_email"] == [c.name for c in calls]
     arguments = json.loads(calls[0].arguments)
     assert EMAIL == arguments["to"]
@@ -319,28 +343,25 @@ def test_pii_reaches_the_model_as_placeholders_and_comes_back_restored(
 def test_reasoning_is_an_item_before_the_message(
         scripted: tuple[openai.OpenAI, list[str]]) -> None:
     """On a reasoning tier the output is a reasoning item (its text restored) and then the
-    message; streamed, every reasoning delta comes before the first text delta, and both
-    streams assemble what the whole response holds."""
+    message; streamed, every reasoning delta comes before the first text delta, and the
+    stream assembles what the whole response holds."""
     client, _ = scripted
     whole = client.responses.create(model="r1", input=f"I am {EMAIL}. Note it.")
-    assert ["reasoning", "message"] == [item.type for item in whole.output]
-    thought = whole.output[0]
-    assert thought.type == "reasoning"
+    assert "completed" == whole.status
+    assert [ResponseReasoningItem, ResponseOutputMessage] == [type(i) for i in whole.output]
+    thought = _only(ResponseReasoningItem, whole.output)[0]
     assert f"The user {EMAIL} asks." == "".join(c.text for c in thought.content or ())
     assert f"Mail {EMAIL} now." == whole.output_text
     events = list(client.responses.create(model="r1", input=f"I am {EMAIL}. Note it.",
                                           stream=True))
-    deltas = [e for e in events if e.type in ("response.reasoning_text.delta",
-                                              "response.output_text.delta")]
-    kinds = [e.type for e in deltas]
-    assert kinds == sorted(kinds, key=lambda k: k != "response.reasoning_text.delta")
-    reasoning = "".join(e.delta for e in deltas  # type: ignore[union-attr]
-                        if e.type == "response.reasoning_text.delta")
-    assert f"The user {EMAIL} asks." == reasoning
-    final = events[-1]
-    assert "response.completed" == final.type
-    assert whole.output_text == final.response.output_text  # type: ignore[union-attr]
-    assert [0, 1] == sorted({e.output_index for e in deltas})  # type: ignore[union-attr]
+    deltas = [e for e in events
+              if isinstance(e, ResponseReasoningTextDeltaEvent | ResponseTextDeltaEvent)]
+    thinking = [isinstance(e, ResponseReasoningTextDeltaEvent) for e in deltas]
+    assert sorted(thinking, reverse=True) == thinking
+    assert f"The user {EMAIL} asks." == "".join(
+        e.delta for e in _only(ResponseReasoningTextDeltaEvent, events))
+    assert whole.output_text == _last(events).output_text
+    assert [0, 1] == sorted({e.output_index for e in deltas})
 
 
 def test_a_stream_failing_midway_ends_with_error_and_failed_events(
@@ -350,7 +371,9 @@ def test_a_stream_failing_midway_ends_with_error_and_failed_events(
     client, _ = scripted
     events = list(client.responses.create(model="r1", input="Go.", stream=True,
                                           max_output_tokens=FAIL_AT))
-    assert ["error", "response.failed"] == [e.type for e in events[-2:]]
-    assert "internal error (request id " in events[-2].message  # type: ignore[union-attr]
-    assert "failed" == events[-1].response.status  # type: ignore[union-attr]
+    error, failed = events[-2:]
+    assert isinstance(error, ResponseErrorEvent)
+    assert isinstance(failed, ResponseFailedEvent)
+    assert "internal error (request id " in error.message
+    assert "failed" == failed.response.status
     assert list(range(len(events))) == [e.sequence_number for e in events]
