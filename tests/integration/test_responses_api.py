@@ -249,12 +249,16 @@ def test_store_false_and_left_out_are_accepted(api: openai.OpenAI) -> None:
     assert [False, False] == [(r.model_extra or {})["store"] for r in (stored, left_out)]
 
 
-def test_served_without_v1(daemon: Daemon) -> None:
-    """/responses answers as /v1/responses does (DeepSeek-style base URLs have no /v1)."""
+def test_served_without_v1_and_logged_by_its_v1_name(daemon: Daemon) -> None:
+    """/responses answers as /v1/responses does (DeepSeek-style base URLs have no /v1), and
+    the call is logged as http:/v1/responses."""
     r = httpx.post(daemon.http_url.removesuffix("/v1") + "/responses", timeout=120,
                    json={"model": "v3", "input": "Hi", "max_output_tokens": 4})
     assert 200 == r.status_code
     assert "response" == r.json()["object"]
+    rpc = [e for e in daemon.events() if e.get("event") == "rpc"
+           and e.get("request_id") == r.headers["x-request-id"]]
+    assert ["http:/v1/responses"] == [e["method"] for e in rpc]
 
 
 # -- a scripted server: masking, reasoning, a failing stream --------------------------------
