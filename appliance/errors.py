@@ -8,6 +8,8 @@
     │   └── DefaultModelMissing  the embedded default model package is not installed
     └── RequestError             raised while serving one request; each has a gRPC status
         ├── InvalidArgument      INVALID_ARGUMENT   bad input; names the field and the limit
+        │   └── UnwritableFormat the output grammar allows no token at some point of the
+        │                        answer (a schema the model cannot write out)
         ├── Unauthenticated      UNAUTHENTICATED    opaque to the caller
         ├── PermissionDenied     PERMISSION_DENIED  opaque to the caller
         ├── Overloaded           RESOURCE_EXHAUSTED carries retry_after (seconds)
@@ -81,6 +83,13 @@ class InvalidArgument(RequestError):
     def __init__(self, message: str, *, field: str, **context: Any) -> None:
         super().__init__(message, field=field, **context)
         self.field = field
+
+
+class UnwritableFormat(InvalidArgument):
+    """Found while generating: the request's output grammar (its response_format or tools)
+    allows no token the model can write next. Only that request fails."""
+
+    reason = "unwritable_format"
 
 
 class Unauthenticated(RequestError):

@@ -68,6 +68,7 @@ from appliance.errors import (
     EngineFailure,
     ModelError,
     Unavailable,
+    UnwritableFormat,
 )
 from appliance.generation import Message
 
@@ -481,7 +482,13 @@ class LlamaEngine:
             if s.forced:
                 self._advance_forced(s)
                 continue
-            token = s.sampler.sample(ctx, index)
+            try:
+                token = s.sampler.sample(ctx, index)
+            except (UnwritableFormat, EngineFailure) as exc:
+                # this sequence's grammar, not the batch: the others go on
+                log.warning("sequence_failed", engine=self.name, error_type=type(exc).__name__)
+                self._finish(s, exc)
+                continue
             if s.job.params.logprobs:
                 s.logprob_sum += ctx.token_logprob(index, token)
                 s.logprob_n += 1

@@ -17,7 +17,7 @@ import numpy as np
 import structlog
 
 from appliance.engine.types import SamplerSpec
-from appliance.errors import EngineFailure, ModelError
+from appliance.errors import EngineFailure, ModelError, UnwritableFormat
 
 log = structlog.get_logger("appliance.llama")
 
@@ -425,7 +425,10 @@ class Sampler:
             buf["id"] = np.arange(self.n_vocab, dtype=np.int32)
             self._apply(self.grammar, buf)
             if not np.isfinite(buf["logit"]).any():
-                raise EngineFailure("the output grammar allows no token here")
+                raise UnwritableFormat("response_format: the output grammar allows no token "
+                                       "the model can write here (a const or enum value, or "
+                                       "bounds, that cannot be written out?)",
+                                       field="response_format")
         token = int(buf[self._apply(self.ptr, buf)]["id"])
         if not self.allows(token):
             raise EngineFailure("sampled a token the output grammar rejects")

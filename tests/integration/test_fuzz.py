@@ -234,6 +234,24 @@ def test_the_issues_attack_schemas_are_invalid_argument_over_both_transports(
     assert fuzz_daemon.proc.poll() is None
 
 
+def test_a_schema_the_model_cannot_write_fails_only_its_own_request(
+        channel: grpc.Channel) -> None:
+    """A grammar that dead-ends while generating (a const holding a NUL: found by the 100,000
+    request soak, where it failed every request decoding beside it as INTERNAL) is that
+    request's INVALID_ARGUMENT; the requests in the same batch are answered."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bad = _request(prompt="Describe it.", json_schema={"const": "\u0000"}, max_tokens=4)
+    good = _request(prompt="Count: one, two,", max_tokens=4)
+    with ThreadPoolExecutor(6) as pool:
+        calls = [pool.submit(_raw_call, channel, payload, True)
+                 for payload in (good, good, bad, good, bad, good)]
+        codes = [c.result() for c in calls]
+    assert [grpc.StatusCode.OK] * 4 == [codes[i] for i in (0, 1, 3, 5)]
+    assert [grpc.StatusCode.INVALID_ARGUMENT] * 2 == [codes[2], codes[4]]
+    _count("dead_end")
+
+
 def test_deeply_nested_bodies_are_400_not_500(fuzz_daemon: Daemon) -> None:
     """JSON nested 5,000 deep (a RecursionError in the parser before) is a 400 naming the
     limit; so is a body whose only fault is a deep value in an unknown key."""
