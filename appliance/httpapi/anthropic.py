@@ -39,9 +39,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.errors import InvalidArgument
 from appliance.generation import Message, Tool, ToolCall
 from appliance.httpapi import openai
+from appliance.httpapi.fields import bad, check_keys, flag, integer, number, typed
 from appliance.httpapi.sse import Event
 from appliance.request import Chunk, GenerateParams, RequestInfo
 
@@ -92,35 +92,19 @@ class Options:
 # -- reading a request ----------------------------------------------------------------------
 
 
-def _bad(field: str, rule: str) -> InvalidArgument:
-    return InvalidArgument(f"{field}: {rule}", field=field)
-
-
-def _check_fields(body: Mapping[str, Any], known: frozenset[str]) -> None:
-    for field in body:
-        if field in UNSUPPORTED:
-            raise _bad(field, UNSUPPORTED[field])
-        if field not in known and field not in NO_EFFECT:
-            # Not named: a key may be anything, personal data included; the position says
-            # which one (as on the OpenAI routes).
-            position = list(body).index(field) + 1
-            raise InvalidArgument(f"body: key number {position} is not a recognized request "
-                                  f"argument", field="body")
-
-
 def _blocks(value: Any, field: str) -> list[dict[str, Any]]:
     """A content value as blocks: a string is one text block."""
     if isinstance(value, str):
         return [{"type": "text", "text": value}]
     if not isinstance(value, list) or not all(isinstance(b, dict) for b in value):
-        raise _bad(field, "must be a string or a list of content blocks")
+        raise bad(field, "must be a string or a list of content blocks")
     return value
 
 
 def _text(block: Mapping[str, Any], field: str) -> str:
     text = block.get("text")
     if not isinstance(text, str):
-        raise _bad(f"{field}.text", "must be a string")
+        raise bad(f"{field}.text", "must be a string")
     return text
 
 
@@ -129,7 +113,7 @@ def _texts(value: Any, field: str) -> str:
     parts = []
     for j, block in enumerate(_blocks(value, field)):
         if block.get("type") != "text":
-            raise _bad(f"{field}[{j}]", "only text blocks are supported (no images or "
+            raise bad(f"{field}[{j}]", "only text blocks are supported (no images or "
                        "documents)")
         parts.append(_text(block, f"{field}[{j}]"))
     return "\n".join(parts)
@@ -139,18 +123,18 @@ def _tool_use(block: Mapping[str, Any], field: str) -> ToolCall:
     call_id, name, arguments = block.get("id"), block.get("name"), block.get("input", {})
     if not isinstance(call_id, str) or not isinstance(name, str) \
             or not isinstance(arguments, dict):
-        raise _bad(field, "must be {type: tool_use, id, name, input: an object}")
+        raise bad(field, "must be {type: tool_use, id, name, input: an object}")
     return ToolCall(call_id, name, json.dumps(arguments, ensure_ascii=False))
 
 
 def _tool_result(block: Mapping[str, Any], field: str) -> Message:
     call_id = block.get("tool_use_id")
     if not isinstance(call_id, str):
-        raise _bad(f"{field}.tool_use_id", "required: a string")
+        raise bad(f"{field}.tool_use_id", "required: a string")
     content = _texts(block.get("content", ""), f"{field}.content")
     is_error = block.get("is_error", False)
     if not isinstance(is_error, bool):
-        raise _bad(f"{field}.is_error", "must be true or false")
+        raise bad(f"{field}.is_error", "must be true or false")
     # The request model has no error flag on a result: the model reads it in the text.
     return Message("tool", f"Error: {content}" if is_error else content,
                    tool_call_id=call_id)
@@ -162,7 +146,7 @@ def _turn(m: Mapping[str, Any], i: int) -> list[Message]:
     field = f"messages[{i}]"
     role = m.get("role")
     if role not in ("user", "assistant"):
-        raise _bad(f"{field}.role", "must be user or assistant (a system prompt goes in the "
+        raise bad(f"{field}.role", "must be user or assistant (a system prompt goes in the "
                    "top-level system field)")
     out: list[Message] = []
     text: list[str] = []
@@ -181,7 +165,7 @@ def _turn(m: Mapping[str, Any], i: int) -> list[Message]:
         elif kind in ("thinking", "redacted_thinking") and role == "assistant":
             continue  # earlier reasoning is not sent back to a model
         else:
-            raise _bad(where, f"{role} content supports text"
+            raise bad(where, f"{role} content supports text"
                        + (", tool_use and thinking" if role == "assistant" else
                           " and tool_result") + " blocks only (no images or documents)")
     if text or calls or not out:
@@ -192,7 +176,7 @@ def _turn(m: Mapping[str, Any], i: int) -> list[Message]:
 def _messages(body: Mapping[str, Any]) -> tuple[Message, ...]:
     value = body.get("messages")
     if not isinstance(value, list) or not value:
-        raise _bad("messages", "required: a non-empty list of {role, content} objects")
+        raise bad("messages", "required: a non-empty list of {role, content} objects")
     out = []
     system = body.get("system")
     if system is not None:
@@ -201,7 +185,7 @@ def _messages(body: Mapping[str, Any]) -> tuple[Message, ...]:
             out.append(Message("system", text))
     for i, m in enumerate(value):
         if not isinstance(m, dict):
-            raise _bad(f"messages[{i}]", "must be an object with role and content")
+            raise bad(f"messages[{i}]", "must be an object with role and content")
         out += _turn(m, i)
     return tuple(out)
 
@@ -212,27 +196,27 @@ def _tools(body: Mapping[str, Any]) -> dict[str, Any]:
     value = body.get("tools")
     rule = "a list of {name, description, input_schema}"
     if value is not None and not isinstance(value, list):
-        raise _bad("tools", f"must be {rule}")
+        raise bad("tools", f"must be {rule}")
     tools = []
     for i, tool in enumerate(value or ()):
         if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
-            raise _bad(f"tools[{i}]", f"must be {rule}")
+            raise bad(f"tools[{i}]", f"must be {rule}")
         if tool.get("type", "custom") not in ("custom", None):
-            raise _bad(f"tools[{i}].type", "only custom tools are supported (no server tools)")
+            raise bad(f"tools[{i}].type", "only custom tools are supported (no server tools)")
         description, schema = tool.get("description", ""), tool.get("input_schema")
         if not isinstance(description, str):
-            raise _bad(f"tools[{i}].description", "must be a string")
+            raise bad(f"tools[{i}].description", "must be a string")
         if not isinstance(schema, dict):
-            raise _bad(f"tools[{i}].input_schema", "required: a JSON Schema object")
+            raise bad(f"tools[{i}].input_schema", "required: a JSON Schema object")
         tools.append(Tool(tool["name"], description, json.dumps(schema)))
     choice = body.get("tool_choice", {"type": "auto" if tools else "none"})
     kind = choice.get("type") if isinstance(choice, dict) else None
     name = choice.get("name") if isinstance(choice, dict) else None
     if kind not in ("auto", "any", "tool", "none") or (kind == "tool"
                                                       and not isinstance(name, str)):
-        raise _bad("tool_choice", "must be {type: auto}, {type: any}, {type: none} or "
+        raise bad("tool_choice", "must be {type: auto}, {type: any}, {type: none} or "
                    "{type: tool, name}")
-    single = openai._flag(choice, "disable_parallel_tool_use", default=False)
+    single = flag(choice, "disable_parallel_tool_use", default=False)
     chosen = f"function:{name}" if kind == "tool" else "required" if kind == "any" \
         else str(kind)
     return {"tools": tuple(tools), "tool_choice": chosen, "parallel_tool_calls": not single}
@@ -244,7 +228,7 @@ def _stop(body: Mapping[str, Any]) -> tuple[str, ...]:
         return ()
     if isinstance(value, list) and all(isinstance(s, str) for s in value):
         return tuple(value)
-    raise _bad("stop_sequences", "must be a list of strings")
+    raise bad("stop_sequences", "must be a list of strings")
 
 
 def _end_user(body: Mapping[str, Any]) -> str:
@@ -252,10 +236,10 @@ def _end_user(body: Mapping[str, Any]) -> str:
     if value is None:
         return ""
     if not isinstance(value, dict) or set(value) - {"user_id"}:
-        raise _bad("metadata", "must be an object with user_id only")
-    user = openai._typed(value, "user_id", str, "a string") or ""
+        raise bad("metadata", "must be an object with user_id only")
+    user = typed(value, "user_id", str, "a string") or ""
     if len(user) > openai.MAX_USER_CHARS:
-        raise _bad("metadata.user_id", f"longer than {openai.MAX_USER_CHARS} characters")
+        raise bad("metadata.user_id", f"longer than {openai.MAX_USER_CHARS} characters")
     return str(user)
 
 
@@ -266,38 +250,38 @@ def _thinking(body: Mapping[str, Any]) -> bool:
         return False
     kind = value.get("type") if isinstance(value, dict) else None
     if kind not in _THINKING:
-        raise _bad("thinking", "must be {type: enabled, budget_tokens}, {type: adaptive} or "
+        raise bad("thinking", "must be {type: enabled, budget_tokens}, {type: adaptive} or "
                    "{type: disabled}")
-    if kind == "enabled" and (openai._integer(value, "budget_tokens") or 0) < 1:
-        raise _bad("thinking.budget_tokens", "required: a positive integer")
+    if kind == "enabled" and (integer(value, "budget_tokens") or 0) < 1:
+        raise bad("thinking.budget_tokens", "required: a positive integer")
     display = value.get("display")
     if display not in (None, "summarized", "omitted"):
-        raise _bad("thinking.display", "must be summarized or omitted")
+        raise bad("thinking.display", "must be summarized or omitted")
     return bool(kind != "disabled" and display != "omitted")
 
 
 def _max_tokens(body: Mapping[str, Any]) -> int:
-    value = openai._integer(body, "max_tokens")
+    value = integer(body, "max_tokens")
     if value is None:
-        raise _bad("max_tokens", "required: an integer")
+        raise bad("max_tokens", "required: an integer")
     if value < 1:
-        raise _bad("max_tokens", "must be at least 1")
+        raise bad("max_tokens", "must be at least 1")
     return value
 
 
 def _model(body: Mapping[str, Any], aliases: Mapping[str, str]) -> tuple[str, str]:
     """(the name the caller used, what the pipeline takes: a tier, "auto" or an alias's
     tier); an unknown name is the pipeline's 404."""
-    name = openai._typed(body, "model", str, "a string")
+    name = typed(body, "model", str, "a string")
     if not name:
-        raise _bad("model", "required: a model name (GET /v1/models lists them)")
+        raise bad("model", "required: a model name (GET /v1/models lists them)")
     return str(name), aliases.get(name, name)
 
 
 def _body(body: Any, known: frozenset[str]) -> Mapping[str, Any]:
     if not isinstance(body, dict):
-        raise _bad("body", "must be a JSON object")
-    _check_fields(body, known)
+        raise bad("body", "must be a JSON object")
+    check_keys(body, known, UNSUPPORTED, NO_EFFECT)
     return body
 
 
@@ -307,16 +291,16 @@ def parse(body: Any, *, aliases: Mapping[str, str]) -> tuple[GenerateParams, Opt
     body = _body(body, MESSAGE_FIELDS)
     shown, model = _model(body, aliases)
     max_tokens = _max_tokens(body)
-    stream = openai._flag(body, "stream", default=False)
+    stream = flag(body, "stream", default=False)
     params = GenerateParams(
         messages=_messages(body), model=model, max_tokens=max_tokens,
-        temperature=openai._number(body, "temperature"), top_p=openai._number(body, "top_p"),
-        top_k=openai._integer(body, "top_k"), stop=_stop(body),
-        task_type=openai._typed(body, "task_type", str, "a string") or "",
+        temperature=number(body, "temperature"), top_p=number(body, "top_p"),
+        top_k=integer(body, "top_k"), stop=_stop(body),
+        task_type=typed(body, "task_type", str, "a string") or "",
         include_reasoning=_thinking(body),
-        allow_fallback=openai._flag(body, "allow_fallback", default=True),
-        allow_escalation=openai._flag(body, "allow_escalation", default=True),
-        priority=openai._integer(body, "priority") or 0,
+        allow_fallback=flag(body, "allow_fallback", default=True),
+        allow_escalation=flag(body, "allow_escalation", default=True),
+        priority=integer(body, "priority") or 0,
         **_tools(body), end_user=_end_user(body), unary=not stream)
     return params, Options(model=shown, stream=stream)
 
@@ -327,7 +311,7 @@ def parse_count(body: Any, *, aliases: Mapping[str, str]) -> GenerateParams:
     _shown, model = _model(body, aliases)
     _thinking(body)
     return GenerateParams(messages=_messages(body), model=model,
-                          task_type=openai._typed(body, "task_type", str, "a string") or "",
+                          task_type=typed(body, "task_type", str, "a string") or "",
                           **_tools(body))
 
 

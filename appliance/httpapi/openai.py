@@ -33,6 +33,15 @@ from appliance.errors import (
     client_message,
 )
 from appliance.generation import Message, ResponseFormat, Tool, ToolCall
+from appliance.httpapi.fields import (
+    appliance_fields,
+    bad,
+    check_keys,
+    flag,
+    integer,
+    number,
+    typed,
+)
 from appliance.httpapi.sse import Event
 from appliance.request import Chunk, GenerateParams, RequestInfo
 
@@ -82,55 +91,13 @@ class Options:
 # -- reading a request ----------------------------------------------------------------------
 
 
-def _bad(field: str, rule: str) -> InvalidArgument:
-    return InvalidArgument(f"{field}: {rule}", field=field)
-
-
-def _typed(body: Mapping[str, Any], field: str, kind: type | tuple[type, ...],
-           what: str) -> Any:
-    value = body.get(field)
-    if value is None:
-        return None
-    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        raise _bad(field, f"must be {what}")
-    if not isinstance(value, kind):
-        raise _bad(field, f"must be {what}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _bad(field, f"must be {what}")
-    return value
-
-
-def _number(body: Mapping[str, Any], field: str) -> float | None:
-    value = _typed(body, field, (int, float), "a number")
-    return None if value is None else float(value)
-
-
-def _integer(body: Mapping[str, Any], field: str) -> int | None:
-    value = _typed(body, field, int, "an integer")
-    return None if value is None else int(value)
-
-
-def _flag(body: Mapping[str, Any], field: str, default: bool) -> bool:
-    value = _typed(body, field, bool, "true or false")
-    return default if value is None else bool(value)
-
-
 def _check_fields(body: Mapping[str, Any], known: frozenset[str]) -> None:
-    for field in body:
-        if field in UNSUPPORTED:
-            raise _bad(field, UNSUPPORTED[field])
-        if field not in known and field not in NO_EFFECT:
-            # Not named: a caller's key may be anything, personal data included (a key
-            # "x4111111111111111" carries a card number), and errors never echo the caller's
-            # text. Which keys are accepted is documented; the position says which one.
-            position = list(body).index(field) + 1
-            raise InvalidArgument(f"body: key number {position} is not a recognized request "
-                                  f"argument", field="body")
-    n = _integer(body, "n")
+    check_keys(body, known, UNSUPPORTED, NO_EFFECT)
+    n = integer(body, "n")
     if n is not None and n != 1:
-        raise _bad("n", "only one choice per request is supported (n = 1)")
-    if _typed(body, "logprobs", (bool, int), "true or false"):
-        raise _bad("logprobs", "log probabilities are not supported")
+        raise bad("n", "only one choice per request is supported (n = 1)")
+    if typed(body, "logprobs", (bool, int), "true or false"):
+        raise bad("logprobs", "log probabilities are not supported")
 
 
 def _stop(body: Mapping[str, Any]) -> tuple[str, ...]:
@@ -141,7 +108,7 @@ def _stop(body: Mapping[str, Any]) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and all(isinstance(s, str) for s in value):
         return tuple(value)
-    raise _bad("stop", "must be a string or a list of strings")
+    raise bad("stop", "must be a string or a list of strings")
 
 
 def _logit_bias(body: Mapping[str, Any]) -> tuple[tuple[int, float], ...]:
@@ -149,12 +116,12 @@ def _logit_bias(body: Mapping[str, Any]) -> tuple[tuple[int, float], ...]:
     if value is None:
         return ()
     if not isinstance(value, dict):
-        raise _bad("logit_bias", "must be an object of token id to bias")
+        raise bad("logit_bias", "must be an object of token id to bias")
     out = []
     for key, bias in value.items():
         if not (isinstance(key, str) and key.isdigit()) or isinstance(bias, bool) \
                 or not isinstance(bias, int | float) or not math.isfinite(bias):
-            raise _bad("logit_bias", "keys must be token ids, values numbers")
+            raise bad("logit_bias", "keys must be token ids, values numbers")
         out.append((int(key), float(bias)))
     return tuple(sorted(out))
 
@@ -166,12 +133,12 @@ def _content(message: Mapping[str, Any], i: int) -> str:
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
-        raise _bad(f"messages[{i}].content", "must be a string or a list of text parts")
+        raise bad(f"messages[{i}].content", "must be a string or a list of text parts")
     texts = []
     for part in content:
         if not isinstance(part, dict) or part.get("type") != "text" \
                 or not isinstance(part.get("text"), str):
-            raise _bad(f"messages[{i}].content", "only text parts are supported "
+            raise bad(f"messages[{i}].content", "only text parts are supported "
                        "(no images, audio or files)")
         texts.append(part["text"])
     return "".join(texts)
@@ -180,23 +147,23 @@ def _content(message: Mapping[str, Any], i: int) -> str:
 def _messages(body: Mapping[str, Any]) -> tuple[Message, ...]:
     value = body.get("messages")
     if not isinstance(value, list) or not value:
-        raise _bad("messages", "required: a non-empty list of {role, content} objects")
+        raise bad("messages", "required: a non-empty list of {role, content} objects")
     out = []
     for i, m in enumerate(value):
         if not isinstance(m, dict):
-            raise _bad(f"messages[{i}]", "must be an object with role and content")
+            raise bad(f"messages[{i}]", "must be an object with role and content")
         for field in m:
             if field in ("function_call", "audio"):
-                raise _bad(f"messages[{i}].{field}", "legacy function and audio messages are "
+                raise bad(f"messages[{i}].{field}", "legacy function and audio messages are "
                            "not supported")
         role = m.get("role")
         if not isinstance(role, str):
-            raise _bad(f"messages[{i}].role", "must be a string")
+            raise bad(f"messages[{i}].role", "must be a string")
         if role == "developer":  # OpenAI's newer name for the system role
             role = "system"
         call_id = m.get("tool_call_id", "") if role == "tool" else ""
         if not isinstance(call_id, str):
-            raise _bad(f"messages[{i}].tool_call_id", "must be a string")
+            raise bad(f"messages[{i}].tool_call_id", "must be a string")
         out.append(Message(role, _content(m, i), tool_calls=_calls(m, i),
                            tool_call_id=call_id))
     return tuple(out)
@@ -210,18 +177,18 @@ def _calls(message: Mapping[str, Any], i: int) -> tuple[ToolCall, ...]:
         return ()
     rule = "a list of {id, type: function, function: {name, arguments}}"
     if not isinstance(value, list):
-        raise _bad(f"messages[{i}].tool_calls", f"must be {rule}")
+        raise bad(f"messages[{i}].tool_calls", f"must be {rule}")
     calls = []
     for j, call in enumerate(value):
         fn = call.get("function") if isinstance(call, dict) else None
         if not isinstance(fn, dict) or call.get("type", "function") != "function" \
                 or not isinstance(call.get("id"), str) or not isinstance(fn.get("name"), str):
-            raise _bad(f"messages[{i}].tool_calls[{j}]", f"must be {rule}")
+            raise bad(f"messages[{i}].tool_calls[{j}]", f"must be {rule}")
         arguments = fn.get("arguments", "{}")
         if isinstance(arguments, dict):  # some clients send the object itself
             arguments = json.dumps(arguments, ensure_ascii=False)
         if not isinstance(arguments, str):
-            raise _bad(f"messages[{i}].tool_calls[{j}].function.arguments",
+            raise bad(f"messages[{i}].tool_calls[{j}].function.arguments",
                        "must be JSON text")
         calls.append(ToolCall(call["id"], fn["name"], arguments))
     return tuple(calls)
@@ -233,19 +200,19 @@ def _tools(body: Mapping[str, Any]) -> tuple[tuple[Tool, ...], str, bool]:
     value = body.get("tools")
     rule = "a list of {type: function, function: {name, description, parameters}}"
     if value is not None and not isinstance(value, list):
-        raise _bad("tools", f"must be {rule}")
+        raise bad("tools", f"must be {rule}")
     tools = []
     for i, tool in enumerate(value or ()):
         fn = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(fn, dict) or tool.get("type") != "function" \
                 or not isinstance(fn.get("name"), str):
-            raise _bad(f"tools[{i}]", f"must be {rule}")
+            raise bad(f"tools[{i}]", f"must be {rule}")
         description = fn.get("description", "")
         parameters = fn.get("parameters")
         if not isinstance(description, str):
-            raise _bad(f"tools[{i}].function.description", "must be a string")
+            raise bad(f"tools[{i}].function.description", "must be a string")
         if parameters is not None and not isinstance(parameters, dict):
-            raise _bad(f"tools[{i}].function.parameters", "must be a JSON Schema object")
+            raise bad(f"tools[{i}].function.parameters", "must be a JSON Schema object")
         tools.append(Tool(fn["name"], description,
                           json.dumps(parameters) if parameters is not None else ""))
     choice = body.get("tool_choice", "auto" if tools else "none")
@@ -253,12 +220,12 @@ def _tools(body: Mapping[str, Any]) -> tuple[tuple[Tool, ...], str, bool]:
         fn = choice.get("function")
         name = fn.get("name") if isinstance(fn, dict) else None
         if choice.get("type") != "function" or not isinstance(name, str):
-            raise _bad("tool_choice", "must be auto, none, required or "
+            raise bad("tool_choice", "must be auto, none, required or "
                        "{type: function, function: {name}}")
         choice = f"function:{name}"
     if not isinstance(choice, str):
-        raise _bad("tool_choice", "must be auto, none, required or a function")
-    return tuple(tools), choice, _flag(body, "parallel_tool_calls", default=True)
+        raise bad("tool_choice", "must be auto, none, required or a function")
+    return tuple(tools), choice, flag(body, "parallel_tool_calls", default=True)
 
 
 def _tool_fields(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -277,21 +244,21 @@ def _response_format(body: Mapping[str, Any]) -> ResponseFormat:
         spec = value.get("json_schema")
         schema = spec.get("schema") if isinstance(spec, dict) else None
         if not isinstance(schema, dict):
-            raise _bad("response_format.json_schema.schema", "required: a JSON Schema object")
+            raise bad("response_format.json_schema.schema", "required: a JSON Schema object")
         return ResponseFormat("json_schema", json.dumps(schema))
-    raise _bad("response_format.type", "must be text, json_object or json_schema")
+    raise bad("response_format.type", "must be text, json_object or json_schema")
 
 
 def _model(body: Mapping[str, Any], aliases: Mapping[str, str]) -> tuple[str, str]:
     """(the name the caller used, what the pipeline takes: a tier, "auto" or "")."""
-    name = _typed(body, "model", str, "a string") or ""
+    name = typed(body, "model", str, "a string") or ""
     return name, aliases.get(name, name)
 
 
 def _user(body: Mapping[str, Any]) -> str:
-    user = _typed(body, "user", str, "a string") or ""
+    user = typed(body, "user", str, "a string") or ""
     if len(user) > MAX_USER_CHARS:
-        raise _bad("user", f"longer than {MAX_USER_CHARS} characters")
+        raise bad("user", f"longer than {MAX_USER_CHARS} characters")
     return user
 
 
@@ -299,20 +266,20 @@ def _reasoning_effort(body: Mapping[str, Any]) -> str:
     """OpenAI's ``reasoning_effort``: scales the tier's reasoning budget
     (:func:`appliance.engine.budget.effort_budget`); no effect on a tier that does not reason."""
     rule = f"must be one of {', '.join(REASONING_EFFORTS)}"
-    effort = _typed(body, "reasoning_effort", str, rule) or ""
+    effort = typed(body, "reasoning_effort", str, rule) or ""
     if effort and effort not in REASONING_EFFORTS:
-        raise _bad("reasoning_effort", rule)
+        raise bad("reasoning_effort", rule)
     return str(effort)
 
 
 def _stream(body: Mapping[str, Any]) -> tuple[bool, bool]:
-    stream = _flag(body, "stream", default=False)
+    stream = flag(body, "stream", default=False)
     options = body.get("stream_options")
     include_usage = False
     if options is not None:
         if not isinstance(options, dict) or set(options) - {"include_usage"}:
-            raise _bad("stream_options", "only include_usage is supported")
-        include_usage = _flag(options, "include_usage", default=False)
+            raise bad("stream_options", "only include_usage is supported")
+        include_usage = flag(options, "include_usage", default=False)
     return stream, include_usage
 
 
@@ -320,13 +287,13 @@ def parse(body: Any, *, chat: bool, aliases: Mapping[str, str]) -> tuple[Generat
     """A chat (``chat``) or completion request body as the request model, and how to answer.
     Raises InvalidArgument naming the first field that is wrong."""
     if not isinstance(body, dict):
-        raise _bad("body", "must be a JSON object")
+        raise bad("body", "must be a JSON object")
     _check_fields(body, CHAT_FIELDS if chat else COMPLETION_FIELDS)
     shown, model = _model(body, aliases)
     stream, include_usage = _stream(body)
-    max_tokens = _integer(body, "max_completion_tokens") if chat else None
+    max_tokens = integer(body, "max_completion_tokens") if chat else None
     if max_tokens is None:
-        max_tokens = _integer(body, "max_tokens")
+        max_tokens = integer(body, "max_tokens")
     if chat:
         texts: dict[str, Any] = {"messages": _messages(body)}
     else:
@@ -334,21 +301,15 @@ def parse(body: Any, *, chat: bool, aliases: Mapping[str, str]) -> tuple[Generat
         if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
             prompt = prompt[0]
         if not isinstance(prompt, str) or not prompt:
-            raise _bad("prompt", "required: a non-empty string (one prompt per request)")
+            raise bad("prompt", "required: a non-empty string (one prompt per request)")
         texts = {"prompt": prompt}
     params = GenerateParams(
         **texts, model=model, max_tokens=max_tokens or 0,
-        temperature=_number(body, "temperature"), top_p=_number(body, "top_p"),
-        stop=_stop(body), seed=_integer(body, "seed"),
-        task_type=_typed(body, "task_type", str, "a string") or "",
-        include_reasoning=_flag(body, "include_reasoning", default=True),
-        allow_fallback=_flag(body, "allow_fallback", default=True),
-        allow_escalation=_flag(body, "allow_escalation", default=True),
-        priority=_integer(body, "priority") or 0,
-        top_k=_integer(body, "top_k"), min_p=_number(body, "min_p"),
-        repetition_penalty=_number(body, "repetition_penalty"),
-        frequency_penalty=_number(body, "frequency_penalty"),
-        presence_penalty=_number(body, "presence_penalty"),
+        temperature=number(body, "temperature"), top_p=number(body, "top_p"),
+        stop=_stop(body), seed=integer(body, "seed"),
+        **appliance_fields(body),
+        frequency_penalty=number(body, "frequency_penalty"),
+        presence_penalty=number(body, "presence_penalty"),
         logit_bias=_logit_bias(body),
         response_format=_response_format(body) if chat else ResponseFormat(),
         **_tool_fields(body) if chat else {},

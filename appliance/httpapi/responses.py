@@ -26,18 +26,8 @@ from typing import Any
 
 from appliance.engine.budget import REASONING_EFFORTS
 from appliance.generation import Message, ResponseFormat, Tool, ToolCall
-from appliance.httpapi.openai import (
-    MAX_USER_CHARS,
-    _bad,
-    _check_fields,
-    _flag,
-    _integer,
-    _model,
-    _number,
-    _typed,
-    _user,
-    extras,
-)
+from appliance.httpapi.fields import appliance_fields, bad, flag, integer, number, typed
+from appliance.httpapi.openai import MAX_USER_CHARS, _check_fields, _model, _user, extras
 from appliance.httpapi.sse import Event
 from appliance.request import Chunk, GenerateParams, RequestInfo
 
@@ -88,14 +78,14 @@ def _text(content: Any, where: str) -> str:
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
-        raise _bad(where, "must be a string or a list of text parts")
+        raise bad(where, "must be a string or a list of text parts")
     texts = []
     for part in content:
         kind = part.get("type") if isinstance(part, dict) else None
         key = "refusal" if kind == "refusal" else "text"
         if kind not in ("input_text", "output_text", "refusal") \
                 or not isinstance(part.get(key), str):
-            raise _bad(where, _TEXT_PARTS)
+            raise bad(where, _TEXT_PARTS)
         texts.append(part[key])
     return "".join(texts)
 
@@ -104,14 +94,14 @@ def _message(item: Mapping[str, Any], where: str) -> Message:
     role = item.get("role")
     role = _ROLES.get(role) if isinstance(role, str) else None
     if role is None:
-        raise _bad(f"{where}.role", "must be user, assistant, system or developer")
+        raise bad(f"{where}.role", "must be user, assistant, system or developer")
     return Message(role, _text(item.get("content"), f"{where}.content"))
 
 
 def _call_id(item: Mapping[str, Any], where: str) -> str:
     call_id = item.get("call_id")
     if not isinstance(call_id, str):
-        raise _bad(f"{where}.call_id", "required: a string")
+        raise bad(f"{where}.call_id", "required: a string")
     return call_id
 
 
@@ -120,12 +110,12 @@ def _function_call(item: Mapping[str, Any], where: str) -> ToolCall:
     checked by the validator)."""
     name = item.get("name")
     if not isinstance(name, str):
-        raise _bad(f"{where}.name", "required: a string")
+        raise bad(f"{where}.name", "required: a string")
     arguments = item.get("arguments", "{}")
     if isinstance(arguments, dict):  # some clients send the object itself
         arguments = json.dumps(arguments, ensure_ascii=False)
     if not isinstance(arguments, str):
-        raise _bad(f"{where}.arguments", "must be JSON text")
+        raise bad(f"{where}.arguments", "must be JSON text")
     return ToolCall(_call_id(item, where), name, arguments)
 
 
@@ -133,18 +123,18 @@ def _messages(body: Mapping[str, Any]) -> tuple[Message, ...]:
     """``instructions`` (a system message first) and ``input``. Consecutive function calls
     join the assistant turn before them, as one chat message with several tool calls."""
     out: list[Message] = []
-    instructions = _typed(body, "instructions", str, "a string")
+    instructions = typed(body, "instructions", str, "a string")
     if instructions:
         out.append(Message("system", instructions))
     value = body.get("input")
     if isinstance(value, str) and value:
         return (*out, Message("user", value))
     if not isinstance(value, list) or not value:
-        raise _bad("input", _INPUT_RULE)
+        raise bad("input", _INPUT_RULE)
     for i, item in enumerate(value):
         where = f"input[{i}]"
         if not isinstance(item, dict):
-            raise _bad(where, "must be an object: a message, function_call or "
+            raise bad(where, "must be an object: a message, function_call or "
                        "function_call_output item")
         kind = item.get("type", "message")
         if kind == "message":
@@ -159,7 +149,7 @@ def _messages(body: Mapping[str, Any]) -> tuple[Message, ...]:
             out.append(Message("tool", _text(item.get("output"), f"{where}.output"),
                                tool_call_id=_call_id(item, where)))
         elif kind != "reasoning":  # an earlier answer's reasoning passed back: not re-read
-            raise _bad(f"{where}.type", "must be message, function_call, "
+            raise bad(f"{where}.type", "must be message, function_call, "
                        "function_call_output or reasoning (no built-in tool items, no item "
                        "references: nothing is stored)")
     return tuple(out)
@@ -170,21 +160,21 @@ def _tools(body: Mapping[str, Any]) -> tuple[tuple[Tool, ...], list[dict[str, An
     response repeats them; names and schemas are checked by the validator."""
     value = body.get("tools")
     if value is not None and not isinstance(value, list):
-        raise _bad("tools", "must be a list of {type: function, name, description, "
+        raise bad("tools", "must be a list of {type: function, name, description, "
                    "parameters}")
     tools, echo = [], []
     for i, tool in enumerate(value or ()):
         if not isinstance(tool, dict) or tool.get("type") != "function":
-            raise _bad(f"tools[{i}].type", "only function tools are supported (no built-in "
+            raise bad(f"tools[{i}].type", "only function tools are supported (no built-in "
                        "tools: web_search, file_search, code_interpreter, mcp, …)")
         name = tool.get("name")
         if not isinstance(name, str):
-            raise _bad(f"tools[{i}].name", "required: a string")
-        description = _typed(tool, "description", str, "a string") or ""
+            raise bad(f"tools[{i}].name", "required: a string")
+        description = typed(tool, "description", str, "a string") or ""
         parameters = tool.get("parameters")
         if parameters is not None and not isinstance(parameters, dict):
-            raise _bad(f"tools[{i}].parameters", "must be a JSON Schema object")
-        _typed(tool, "strict", bool, "true or false")
+            raise bad(f"tools[{i}].parameters", "must be a JSON Schema object")
+        typed(tool, "strict", bool, "true or false")
         tools.append(Tool(name, description,
                           json.dumps(parameters) if parameters is not None else ""))
         # strict is what the appliance always does: arguments follow the schema's grammar
@@ -203,7 +193,7 @@ def _tool_choice(body: Mapping[str, Any], tools: tuple[Tool, ...]) -> tuple[str,
     name = choice.get("name") if isinstance(choice, dict) else None
     if not isinstance(choice, dict) or choice.get("type") != "function" \
             or not isinstance(name, str):
-        raise _bad("tool_choice", "must be auto, none, required or {type: function, name}")
+        raise bad("tool_choice", "must be auto, none, required or {type: function, name}")
     return f"function:{name}", {"type": "function", "name": name}
 
 
@@ -213,23 +203,23 @@ def _text_format(body: Mapping[str, Any]) -> tuple[ResponseFormat, dict[str, Any
     if text is None:
         text = {}
     if not isinstance(text, dict) or set(text) - {"format", "verbosity"}:
-        raise _bad("text", "must be an object with format (and verbosity)")
+        raise bad("text", "must be an object with format (and verbosity)")
     if text.get("verbosity") not in (None, "medium"):
-        raise _bad("text.verbosity", "only medium is supported")
+        raise bad("text.verbosity", "only medium is supported")
     fmt = text.get("format") or {"type": "text"}
     kind = fmt.get("type") if isinstance(fmt, dict) else None
     echo: dict[str, Any] = {"format": {"type": kind}, "verbosity": "medium"}
     if kind in ("text", "json_object"):
         return ResponseFormat(kind), echo
     if kind != "json_schema":
-        raise _bad("text.format.type", "must be text, json_object or json_schema")
+        raise bad("text.format.type", "must be text, json_object or json_schema")
     schema, name = fmt.get("schema"), fmt.get("name")
     if not isinstance(schema, dict):
-        raise _bad("text.format.schema", "required: a JSON Schema object")
+        raise bad("text.format.schema", "required: a JSON Schema object")
     if not isinstance(name, str):
-        raise _bad("text.format.name", "required: a string")
-    description = _typed(fmt, "description", str, "a string")
-    _typed(fmt, "strict", bool, "true or false")
+        raise bad("text.format.name", "required: a string")
+    description = typed(fmt, "description", str, "a string")
+    typed(fmt, "strict", bool, "true or false")
     # strict is what the appliance always does: the answer follows the schema's grammar
     echo["format"] = {"type": kind, "name": name, "schema": schema, "strict": True,
                       "description": description}
@@ -244,13 +234,13 @@ def _reasoning(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if value is None:
         value = {}
     if not isinstance(value, dict) or set(value) - {"effort", "summary", "generate_summary"}:
-        raise _bad("reasoning", "must be an object with effort (and summary)")
+        raise bad("reasoning", "must be an object with effort (and summary)")
     effort = value.get("effort")
     if effort is not None and effort not in REASONING_EFFORTS:
-        raise _bad("reasoning.effort", f"must be one of {', '.join(REASONING_EFFORTS)}")
+        raise bad("reasoning.effort", f"must be one of {', '.join(REASONING_EFFORTS)}")
     for key in ("summary", "generate_summary"):
         if value.get(key) not in _SUMMARIES:
-            raise _bad(f"reasoning.{key}", "must be auto, concise or detailed")
+            raise bad(f"reasoning.{key}", "must be auto, concise or detailed")
     return effort or "", {"effort": effort, "summary": value.get("summary")}
 
 
@@ -258,32 +248,32 @@ def _refuse_state(body: Mapping[str, Any]) -> None:
     """What would need storage or OpenAI-only output: refused by name when set."""
     for name, why in STATEFUL.items():
         if body.get(name) is not None:
-            raise _bad(name, why)
-    if _flag(body, "store", default=False):
-        raise _bad("store", "the appliance stores no responses: leave store out or set it to "
+            raise bad(name, why)
+    if flag(body, "store", default=False):
+        raise bad("store", "the appliance stores no responses: leave store out or set it to "
                    "false (nothing is kept either way)")
-    if _flag(body, "background", default=False):
-        raise _bad("background", "background responses need storage, which the appliance "
+    if flag(body, "background", default=False):
+        raise bad("background", "background responses need storage, which the appliance "
                    "does not keep: stream the response instead")
     include = body.get("include")
     if include is not None and include != []:
-        raise _bad("include", "no additional output data is offered (no encrypted reasoning, "
+        raise bad("include", "no additional output data is offered (no encrypted reasoning, "
                    "no log probabilities)")
     if body.get("truncation") not in (None, "disabled"):
-        raise _bad("truncation", "only disabled: the appliance never drops input to fit")
+        raise bad("truncation", "only disabled: the appliance never drops input to fit")
     options = body.get("stream_options")
     if options is not None and (not isinstance(options, dict) or set(options) -
                                 {"include_obfuscation"}
-                                or _flag(options, "include_obfuscation", default=False)):
-        raise _bad("stream_options", "only include_obfuscation false is supported (deltas "
+                                or flag(options, "include_obfuscation", default=False)):
+        raise bad("stream_options", "only include_obfuscation false is supported (deltas "
                    "are not padded)")
 
 
 def _end_user(body: Mapping[str, Any]) -> str:
     """``user``, or OpenAI's newer ``safety_identifier``: who the application acts for."""
-    identifier = _typed(body, "safety_identifier", str, "a string") or ""
+    identifier = typed(body, "safety_identifier", str, "a string") or ""
     if len(identifier) > MAX_USER_CHARS:
-        raise _bad("safety_identifier", f"longer than {MAX_USER_CHARS} characters")
+        raise bad("safety_identifier", f"longer than {MAX_USER_CHARS} characters")
     return _user(body) or identifier
 
 
@@ -291,30 +281,24 @@ def parse(body: Any, *, aliases: Mapping[str, str]) -> tuple[GenerateParams, Opt
     """A Responses API request body as the request model, and how to answer. Raises
     InvalidArgument naming the first field that is wrong."""
     if not isinstance(body, dict):
-        raise _bad("body", "must be a JSON object")
+        raise bad("body", "must be a JSON object")
     _refuse_state(body)
     _check_fields(body, RESPONSE_FIELDS)
     shown, model = _model(body, aliases)
-    stream = _flag(body, "stream", default=False)
-    max_tokens = _integer(body, "max_output_tokens")
+    stream = flag(body, "stream", default=False)
+    max_tokens = integer(body, "max_output_tokens")
     if max_tokens is not None and max_tokens < 1:
-        raise _bad("max_output_tokens", "must be 1 or more")
+        raise bad("max_output_tokens", "must be 1 or more")
     tools, tools_echo = _tools(body)
     choice, choice_echo = _tool_choice(body, tools)
     response_format, text_echo = _text_format(body)
     effort, reasoning_echo = _reasoning(body)
-    parallel = _flag(body, "parallel_tool_calls", default=True)
+    parallel = flag(body, "parallel_tool_calls", default=True)
     params = GenerateParams(
         messages=_messages(body), model=model, max_tokens=max_tokens or 0,
-        temperature=_number(body, "temperature"), top_p=_number(body, "top_p"),
-        seed=_integer(body, "seed"),
-        task_type=_typed(body, "task_type", str, "a string") or "",
-        include_reasoning=_flag(body, "include_reasoning", default=True),
-        allow_fallback=_flag(body, "allow_fallback", default=True),
-        allow_escalation=_flag(body, "allow_escalation", default=True),
-        priority=_integer(body, "priority") or 0,
-        top_k=_integer(body, "top_k"), min_p=_number(body, "min_p"),
-        repetition_penalty=_number(body, "repetition_penalty"),
+        temperature=number(body, "temperature"), top_p=number(body, "top_p"),
+        seed=integer(body, "seed"),
+        **appliance_fields(body),
         response_format=response_format, tools=tools, tool_choice=choice,
         parallel_tool_calls=parallel, end_user=_end_user(body), reasoning_effort=effort,
         unary=not stream)
