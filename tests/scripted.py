@@ -34,3 +34,19 @@ class ScriptedEngine:
                 raise EngineFailure("scripted failure in the middle of a stream")
             yield TextPiece(piece)
         yield Finished("stop", prompt_tokens=len(tokens), completion_tokens=len(self._script))
+
+
+class ScriptedRecorder(ScriptedEngine):
+    """A named fake: a scripted answer, and the real engine's tokenizer recording what the
+    model would read (every message's text, and the arguments of any tool call that reached
+    it as structure)."""
+
+    def __init__(self, inner: Any, script: Sequence[str], received: list[str],
+                 **kwargs: Any) -> None:
+        super().__init__(inner, script, **kwargs)
+        self.received = received
+
+    def tokenize_chat(self, messages: Any) -> list[int]:
+        self.received.extend(m.content for m in messages)
+        self.received.extend(c.arguments for m in messages for c in m.tool_calls)
+        return self._inner.tokenize_chat(messages)  # type: ignore[no-any-return]

@@ -21,7 +21,7 @@ from appliance import config as cfgmod
 from appliance.config import ModelConfig
 from tests.daemon import Daemon, create_token, write_config
 from tests.inprocess import InProcessServer
-from tests.scripted import ScriptedEngine
+from tests.scripted import ScriptedRecorder
 
 QUESTION = "What is the capital of France?"
 #: The Claude model name the secured daemon's [http] model_aliases maps to v3.
@@ -285,19 +285,6 @@ THOUGHT = ["<thi", "nk>The user <EMAIL_", "ADDRESS_1> asks.</th",
            "ink>I wrote to <EMAIL_", "ADDRESS_1>."]
 
 
-class Recorder(ScriptedEngine):
-    """A named fake: the real engine's tokenizer, recording what the model would read, and
-    a scripted answer."""
-
-    def __init__(self, inner: Any, script: list[str], received: list[str]) -> None:
-        super().__init__(inner, script)
-        self.received = received
-
-    def tokenize_chat(self, messages: Any) -> list[int]:
-        self.received.extend(m.content for m in messages)
-        return self._inner.tokenize_chat(messages)  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="module")
 def scripted(tmp_path_factory: pytest.TempPathFactory,
              model_path: Path) -> Iterator[tuple[str, list[str]]]:
@@ -310,7 +297,7 @@ def scripted(tmp_path_factory: pytest.TempPathFactory,
     cfg = replace(cfgmod.embedded_default(), state_dir=tmp_path_factory.mktemp("anthropic"),
                   models=models, server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"),
                   audit=replace(cfgmod.AuditConfig(), dev_officer_key=True))
-    server = InProcessServer(cfg, wrap=lambda engine: Recorder(
+    server = InProcessServer(cfg, wrap=lambda engine: ScriptedRecorder(
         engine, THOUGHT if engine.name == "r1" else CALL, received))
     assert server.app.http is not None
     yield f"http://{server.app.http.address}", received

@@ -41,7 +41,7 @@ from appliance import config as cfgmod
 from appliance.config import ModelConfig
 from tests.daemon import Daemon
 from tests.inprocess import InProcessServer
-from tests.scripted import ScriptedEngine
+from tests.scripted import ScriptedRecorder
 
 EMAIL = "ann.lee@example.com"
 QUESTION = "What is the capital of France?"
@@ -271,21 +271,6 @@ THINK_SCRIPT = ["<thi", "nk>The user <EMAIL_", "ADDRESS_1> asks.</th", "ink>Mail
                 "ADDRESS_1> now."]
 #: A request with this max_output_tokens makes r1 fail after its first pieces.
 FAIL_AT = 13
-
-
-class ScriptedRecorder(ScriptedEngine):
-    """A named fake: the real engine's tokenizer, recording what the model would read, and
-    a scripted answer."""
-
-    def __init__(self, inner: Any, script: list[str], received: list[str],
-                 **kwargs: Any) -> None:
-        super().__init__(inner, script, **kwargs)
-        self.received = received
-
-    def tokenize_chat(self, messages: Any) -> list[int]:
-        self.received.extend(m.content for m in messages)
-        self.received.extend(c.arguments for m in messages for c in m.tool_calls)
-        return self._inner.tokenize_chat(messages)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")

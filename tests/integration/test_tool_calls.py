@@ -20,7 +20,7 @@ from appliance.client import NO_RETRY, Client
 from appliance.config import ModelConfig
 from tests.daemon import Daemon
 from tests.inprocess import InProcessServer
-from tests.scripted import ScriptedEngine
+from tests.scripted import ScriptedRecorder
 
 EMAIL = "ann.lee@example.com"
 TOOLS: list[dict[str, Any]] = [
@@ -132,19 +132,6 @@ SCRIPT = ['<tool_call>{"name": "send_email", "arguments": {"to": "<EMAIL_', 'ADD
           '"subject": "Re: <PERSON_1>"}}</tool_call>']
 
 
-class ScriptedRecorder(ScriptedEngine):
-    """A named fake: the real engine's tokenizer, recording what the model would read, and a
-    scripted answer that calls a tool with placeholders in its arguments."""
-
-    def __init__(self, inner: Any, received: list[str]) -> None:
-        super().__init__(inner, SCRIPT)
-        self.received = received
-
-    def tokenize_chat(self, messages: Any) -> list[int]:
-        self.received.extend(m.content for m in messages)
-        return self._inner.tokenize_chat(messages)  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="module")
 def scripted(tmp_path_factory: pytest.TempPathFactory,
              model_path: Path) -> Iterator[tuple[InProcessServer, list[str]]]:
@@ -154,7 +141,7 @@ def scripted(tmp_path_factory: pytest.TempPathFactory,
     cfg = replace(cfgmod.embedded_default(), state_dir=tmp_path_factory.mktemp("tools"),
                   models=models, server=replace(cfgmod.ServerConfig(), listen="127.0.0.1:0"),
                   audit=replace(cfgmod.AuditConfig(), dev_officer_key=True))
-    server = InProcessServer(cfg, wrap=lambda engine: ScriptedRecorder(engine, received))
+    server = InProcessServer(cfg, wrap=lambda engine: ScriptedRecorder(engine, SCRIPT, received))
     yield server, received
     if not server.loop.is_closed():  # the audit test stops it first
         server.stop()
