@@ -54,18 +54,29 @@ def _check_decoded(request: Any) -> None:
                               "invalid UTF-8 in a string field)", field="request")
 
 
+class _ClientGone(Exception):
+    """A stream's message could not be written: the call is over on the client's side."""
+
+
 async def _write(context: Context, item: Any, timeout: float) -> None:
     """Send one message of a stream. A reader that stops reading holds the write (HTTP/2 flow
-    control) for as long as its connection lives; past ``timeout`` seconds the call ends."""
-    if timeout <= 0:
-        await context.write(item)
-        return
+    control) for as long as its connection lives; past ``timeout`` seconds the call ends. A
+    write the transport refuses (grpc's ExecuteBatchError, not public API: the client went
+    away between two messages) is :class:`_ClientGone`, so the call ends as CANCELLED, not as
+    an unexpected INTERNAL."""
     try:
-        await asyncio.wait_for(context.write(item), timeout)
+        if timeout <= 0:
+            await context.write(item)
+        else:
+            await asyncio.wait_for(context.write(item), timeout)
     except TimeoutError:
         raise errors.ReaderStalled(f"the client took no data for {timeout:g} s; stream cancelled "
                             "([server] stream_write_timeout_seconds)",
                             timeout_s=timeout) from None
+    except (asyncio.CancelledError, aio.AbortError):
+        raise
+    except Exception as exc:
+        raise _ClientGone from exc
 
 
 class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
@@ -150,6 +161,8 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
                 async with contextlib.aclosing(behavior(request, context)) as items:
                     async for item in items:
                         await _write(context, item, self.write_timeout)
+            except _ClientGone:
+                self._cancelled(info, context)
             except asyncio.CancelledError:
                 self._cancelled(info, context)
                 raise

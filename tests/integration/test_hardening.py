@@ -139,6 +139,31 @@ def test_a_client_that_hangs_up_mid_body_is_cancelled_not_internal(daemon: Daemo
     assert [] == [e for e in daemon.events() if e.get("event") == "rpc_unexpected_error"]
 
 
+def test_streams_closed_midway_are_cancelled_not_internal(daemon: Daemon) -> None:
+    """gRPC streams the client closes after a few chunks end CANCELLED: a write that meets
+    the closed call (grpc's ExecuteBatchError, seen once in CI) is the client going away,
+    not an unexpected INTERNAL."""
+    assert daemon.address is not None
+    before = daemon.log_path.stat().st_size
+    with Client(daemon.address, retry=NO_RETRY) as c:
+        for i in range(12):
+            stream = c.stream("Count: one, two, three,", max_tokens=64, temperature=0.0)
+            for _n, _chunk in zip(range(1 + i % 4), stream, strict=False):
+                pass
+            stream.close()
+    deadline = time.monotonic() + 60
+    while True:
+        lines = [json.loads(line) for line in
+                 daemon.log_path.read_text()[before:].splitlines() if line.startswith("{")]
+        streams = [e for e in lines if e.get("event") == "rpc"
+                   and e.get("method") == "GenerateStream"]
+        if len(streams) >= 12 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert ["CANCELLED"] * 12 == [e["status"] for e in streams]
+    assert [] == [e for e in lines if e.get("event") == "rpc_unexpected_error"]
+
+
 # -- one identity cannot fill a tier ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
