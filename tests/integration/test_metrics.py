@@ -3,6 +3,7 @@ parser. The daemon is shared with other tests, so every count is compared before
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from typing import Any
 
@@ -42,10 +43,19 @@ def test_metrics_count_real_requests_and_carry_no_pii(daemon: Daemon, client: Cl
         client.generate("x", model="v3", max_tokens=-1)
     assert err.value.code.name == "INVALID_ARGUMENT"
 
-    text, after = scrape(daemon)
     ok_unary = {"method": "Generate", "tier": "v3", "route": "local", "status": "OK"}
     ok_stream = {"method": "GenerateStream", "tier": "v3", "route": "local", "status": "OK"}
     bad = {"method": "Generate", "tier": "none", "route": "none", "status": "INVALID_ARGUMENT"}
+    # A call is counted when its handler ends, just after its status went out: scrape until
+    # all three are in (a fresh CI run once scraped between the error and its count).
+    deadline = time.monotonic() + 30
+    while True:
+        text, after = scrape(daemon)
+        if all(value(after, "appliance_requests_total", **labels)
+               > value(before, "appliance_requests_total", **labels)
+               for labels in (ok_unary, ok_stream, bad)) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     for labels in (ok_unary, ok_stream, bad):
         assert value(after, "appliance_requests_total", **labels) \
             == value(before, "appliance_requests_total", **labels) + 1, labels
