@@ -72,6 +72,8 @@ Reading = tuple[GenerateParams, sse.Writer, bool]
 Reader = Callable[[Any, RequestInfo], Reading]
 #: A wire format's error shape: (HTTP status, error object) for an error and request id.
 ErrorShape = Callable[[BaseException, str], tuple[int, dict[str, Any]]]
+#: The headers a wire format authenticates with, from the request's.
+Credentials = Callable[[Iterable[tuple[str, str]]], Iterable[tuple[str, str]]]
 
 
 def _certificate(scope: Scope) -> Mapping[str, Iterable[bytes]]:
@@ -212,27 +214,13 @@ class HttpApi:
 
     async def messages(self, request: Request) -> Response:
         """Anthropic's Messages API: the same pipeline, its wire format and error shape."""
-        info = self.calls.begin("http:/v1/messages", self._peer(request))
-        streaming = False
-        try:
-            self.calls.authenticate(info, GENERATE, anthropic.credentials(request.headers.items()),
-                                    _certificate(request.scope))
-            params, opts = anthropic.parse(await self._body(request),
-                                           aliases=self.config.aliases)
-            writer = anthropic.Writer(info, opts)
-            run = self.gate.pipeline(info).run(params, info, None)
-            if opts.stream:
-                streaming = True  # the stream's response ends the call
-                return EventStream(self, info, writer, run, errors=anthropic.http_error)
-            return await self._whole(info, writer, run)
-        except asyncio.CancelledError:
-            self.calls.cancelled(info, deadline_passed=False)
-            raise
-        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
-            return await self.failed(info, exc, errors=anthropic.http_error)
-        finally:
-            if not streaming:
-                self.calls.end(info)
+        return await self._generate(request, "/v1/messages", self._anthropic,
+                                    errors=anthropic.http_error,
+                                    credentials=anthropic.credentials)
+
+    def _anthropic(self, body: Any, info: RequestInfo) -> Reading:
+        params, opts = anthropic.parse(body, aliases=self.config.aliases)
+        return params, anthropic.Writer(info, opts), opts.stream
 
     async def count_tokens(self, request: Request) -> Response:
         """Anthropic's count_tokens: the prompt tokens of a messages body, counted by the
@@ -255,23 +243,30 @@ class HttpApi:
 
     # -- one generation call --
 
-    async def _generate(self, request: Request, path: str, read: Reader) -> Response:
-        """One generation call at ``path``, its body read by ``read`` (the wire format)."""
+    async def _generate(self, request: Request, path: str, read: Reader, *,
+                        errors: ErrorShape = openai.http_error,
+                        credentials: Credentials | None = None) -> Response:
+        """One generation call at ``path``, its body read by ``read`` and its errors shaped by
+        ``errors`` (the wire format's); ``credentials``: the headers it authenticates with,
+        from the request's (Anthropic's x-api-key as a bearer token)."""
         info = self.calls.begin(f"http:{path}", self._peer(request))
         streaming = False
         try:
-            self._authenticate(info, request, GENERATE)
+            headers = request.headers.items()
+            self.calls.authenticate(info, GENERATE,
+                                    credentials(headers) if credentials else headers,
+                                    _certificate(request.scope))
             params, writer, stream = read(await self._body(request), info)
             run = self.gate.pipeline(info).run(params, info, None)
             if stream:
                 streaming = True  # the stream's response ends the call
-                return EventStream(self, info, writer, run)
+                return EventStream(self, info, writer, run, errors=errors)
             return await self._whole(info, writer, run)
         except asyncio.CancelledError:
             self.calls.cancelled(info, deadline_passed=False)
             raise
         except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
-            return await self.failed(info, exc)
+            return await self.failed(info, exc, errors=errors)
         finally:
             if not streaming:
                 self.calls.end(info)
