@@ -121,10 +121,10 @@ def not_a_name(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if "_" in value:
         return True
     words = [w for w in _WORD.findall(value) if w[0].isalpha()]
-    return bool(words) and all(_ordinary(w, lexicon) for w in words)
+    return bool(words) and all(ordinary_word(w, lexicon) for w in words)
 
 
-def _ordinary(word: str, lexicon: Lexicon) -> bool:
+def ordinary_word(word: str, lexicon: Lexicon) -> bool:
     """An acronym, or an ordinary word that is not a first name or a surname as well."""
     firsts, lasts = gazetteer()
     key = word.upper().replace("’", "'")

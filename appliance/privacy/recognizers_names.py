@@ -31,6 +31,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
+#: A contraction's tail: "It's" is the function word "it".
+_CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d)$")
 _lock = threading.Lock()
 _first: frozenset[str] = frozenset()
 _last: frozenset[str] = frozenset()
@@ -163,8 +165,8 @@ class CuedNameRecognizer(_NameRecognizer):
         words = list(_WORD.finditer(value))
         keep = []
         for w in words:
-            if w.group(0).lower() in self._stop:
-                break
+            if _CONTRACTION.sub("", w.group(0).lower()) in self._stop:
+                break  # "It's", "I'm": a transcript line's speech, not a name
             keep.append(w)
         if not keep:
             return None
@@ -219,6 +221,8 @@ class StructuredNameRecognizer(_NameRecognizer):
         if re.fullmatch(_CJK_NAME, value):
             return True
         words = value.split()
+        if words and _CONTRACTION.sub("", words[0].lower()) in stop_words():
+            return False  # "customer: It's broken" is a line of speech
         return 1 <= len(words) <= 4 and all(_WORD.fullmatch(w.rstrip(".")) for w in words)
 
     def tables(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

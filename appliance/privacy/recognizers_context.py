@@ -1,0 +1,320 @@
+"""Names and birth dates that only the shape of the text around them gives away.
+
+A word is a name because of what the sentence does with it, not because of how it looks:
+"My name is Sofia", "Everyone calls me Erle", "What's your last name? — Okafor.", a transcript
+line "Mineko: I lost my card", "our founders: L'Heureux, Long and Crosby". The NER model reads a
+few words of context and misses most of these, and no word list holds every name. These
+recognizers read the structure instead:
+
+- :class:`IntroducedNameRecognizer`: the words after a phrase that introduces or names a
+  person ("my (first|last|…) name is", "call me", "known as", "goes by", "nicknamed",
+  "this is … speaking", a title such as Mr/Dr/Prof) and, more cautiously, after "I'm",
+  "named", "called".
+- :class:`AnswerRecognizer`: the answer to a question asking for a name or a date of birth,
+  in the same line or the next one ("When were you born?\\n14/03/1987" — no cue word stands
+  next to the date).
+- :class:`SpeakerLabelRecognizer`: the speaker labels of a transcript or chat log.
+- :class:`NameListRecognizer`: the items of a list of people after a word that says they are
+  people (founders, attendees, authors, cc …).
+
+What counts as a name word (:func:`name_words`): a word that is not a function word; a
+capitalised word after a strong cue; a lower-case one only when it is a census first name or
+no ordinary English word. Name particles (van der, de la, bin, al-) are taken along when a
+capitalised word follows them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from appliance.privacy.lexicon import Lexicon, ordinary_word
+from appliance.privacy.recognizer_base import OwnRecognizer, make_result
+from appliance.privacy.recognizers_ids import _DATE as DATE_PATTERN
+from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_ranks
+
+#: One word of a name: letters with inner apostrophes and hyphens (L'Heureux, Gonzalez-Ruiz,
+#: O'Brien, curly apostrophes too), Latin letters with diacritics included.
+_NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žḀ-ỿ][A-Za-zÀ-ÖØ-öø-ÿĀ-žḀ-ỿ'’\-]*"
+_PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "dos", "das",
+                        "du", "la", "le", "von", "zu", "bin", "binti", "ibn", "al", "el", "ten",
+                        "ter", "af", "st", "mac", "ap", "y"))
+#: Up to four words after a cue, stopped at punctuation other than ' - . (initials).
+_WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}})")
+_CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
+_TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
+           r"herr|frau|mme|mlle|señor|señora|sr|sra)")
+#: Surnames this common are names even as a speaker label (Smith:, Baker:), where rarer surnames
+#: that are also ordinary words are roles (Agent:, Driver:, Guest:).
+COMMON_LABEL_SURNAMES = 1_000
+_MODIFIERS = r"(?:full|first|last|middle|family|given|maiden|legal|real|nick|sur|christian)"
+
+
+class NameWords:
+    """Tells name words from ordinary ones (see the module docstring)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._lexicon = lexicon
+        self._stop = stop_words()
+
+    def ordinary(self, word: str) -> bool:
+        return ordinary_word(word, self._lexicon)
+
+    def role(self, word: str) -> bool:
+        """A word that labels a role or a field rather than a person: an ordinary word, even
+        when it is also a surname (Agent, Guest, Driver), unless it is a first name or one of
+        the :data:`COMMON_LABEL_SURNAMES` most common surnames (Smith, Baker, Long)."""
+        firsts, _ = gazetteer()
+        key = word.upper().replace("’", "'")
+        if key in firsts:
+            return False
+        if word.lower() in self._stop:
+            return True
+        rank = surname_ranks().get(key)
+        if rank is not None and rank <= COMMON_LABEL_SURNAMES:
+            return False
+        return self._lexicon.is_word(word) or (word.isupper() and len(word) <= 4)
+
+    def take(self, text: str, start: int, *, strong: bool,
+             limit: int = 3) -> tuple[int, int] | None:
+        """The name words starting at ``start`` (after spaces and an opening quote), at most
+        ``limit`` words besides particles. ``strong``: the cue says a name follows, so any
+        capitalised word that is not a function word counts; otherwise a capitalised word
+        must not be an ordinary word (census names excepted)."""
+        m = _WORDS_AFTER.match(text, start)
+        if m is None:
+            return None
+        firsts, _ = gazetteer()
+        words = list(re.finditer(rf"{_NAME_WORD}\.?", m.group(1)))
+        base = m.start(1)
+        kept: list[re.Match[str]] = []
+        pending: list[re.Match[str]] = []  # particles waiting for a capitalised word
+        count = 0
+        for w in words:
+            word = w.group(0).rstrip(".")
+            lower = word.lower()
+            if kept and lower in _PARTICLES and not word[:1].isupper():
+                pending.append(w)
+                continue
+            if _CONTRACTION.sub("", lower) in self._stop \
+                    and not (word[:1].isupper() and word.upper() in firsts):
+                break
+            if word[:1].isupper():
+                if not strong and self.ordinary(word):
+                    break
+            elif not (word.upper() in firsts or (not self.ordinary(word) and len(word) > 1)):
+                break  # lower case: only a first name or no English word at all
+            if kept and not word[:1].isupper() and kept[0].group(0)[:1].isupper():
+                break  # "Sofia and", "Erle from": the name ended at the case change
+            kept += [*pending, w]
+            pending = []
+            count += 1
+            if count >= limit:
+                break
+        if not kept:
+            return None
+        end = kept[-1].end()
+        if kept[-1].group(0).endswith(".") and len(kept[-1].group(0).rstrip(".")) > 1:
+            end -= 1  # a sentence's full stop, not an initial
+        return base + kept[0].start(), base + end
+
+
+class _ContextRecognizer(OwnRecognizer):
+    ENTITY = "PERSON"
+    SCORE = 0.75
+
+    def __init__(self, lexicon: Lexicon, language: str = "en") -> None:
+        super().__init__(language)
+        self._words = NameWords(lexicon)
+
+    def load(self) -> None:
+        gazetteer()
+
+    def _result(self, start: int, end: int, why: str, score: float | None = None,
+                entity: str | None = None) -> RecognizerResult:
+        return make_result(self, entity or self.ENTITY, start, end,
+                           self.SCORE if score is None else score, why, cued=True)
+
+
+class IntroducedNameRecognizer(_ContextRecognizer):
+    """Names after phrases that introduce or name someone."""
+
+    _STRONG = re.compile(
+        r"(?i)(?<![A-Za-z])(?:"
+        rf"(?:my|his|her|their|your|the\s+(?:caller|customer|patient|client)'?s?)\s+"
+        rf"(?:{_MODIFIERS}\s*)?name(?:\s+is|\s+was|'s|’s|:)"
+        rf"|{_MODIFIERS}\s*name\s+(?:is|was)"
+        r"|known\s+as|goes\s+by|go\s+by|went\s+by|nicknamed|a\.?k\.?a\.?"
+        r"|nickname\s+(?:is|was)|name'?s|i\s+am\s+called|i'?m\s+called|this\s+is"
+        rf"(?=[ \t]+{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?[ \t]+(?:speaking|here|from|calling)\b)"
+        rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+[A-ZÀ-Þ])"
+        r")")
+    _WEAK = re.compile(r"(?i)(?<![A-Za-z])(?:i'?m|i\s+am|i’m|named|called|signed\s+by|"
+                       r"speaking\s+with|talking\s+to|spoke\s+(?:with|to)|"
+                       r"call(?:s|ed)?\s+(?:me|him|her))(?=[ \t])")
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for regex, strong in ((self._STRONG, True), (self._WEAK, False)):
+            for m in regex.finditer(text):
+                found = self._words.take(text, m.end(), strong=strong)
+                if found is None:
+                    continue
+                if not strong and not text[found[0]].isupper():
+                    continue  # "I'm fine", "called back": weak cues need a capital
+                out.append(self._result(*found, "introduced as a name",
+                                        None if strong else 0.6))
+        return out
+
+
+_NAME_QUESTION = re.compile(
+    r"(?i)(?:"
+    rf"(?:what|wht)(?:'s|’s|\s+is|\s+was|s)\s+(?:your|his|her|their|the\s+\w+'?s)\s+"
+    rf"(?:{_MODIFIERS}\s*)?name"
+    rf"|(?:may|can|could)\s+i\s+(?:have|get|take|ask)\s+(?:for\s+)?your\s+(?:{_MODIFIERS}\s*)?name"
+    r"|who\s+(?:am\s+i|are\s+you|is\s+this)(?:\s+(?:speaking|talking|chatting)\s+(?:with|to))?"
+    rf"|(?:your|the)\s+(?:{_MODIFIERS}\s*)?name,?\s+please"
+    rf"|(?:^|\n)[ \t]*(?:{_MODIFIERS}\s*)?name"
+    r"|how\s+do\s+you\s+spell\s+(?:your|that)(?:\s+(?:last|first)?\s*name)?"
+    r")\s*\?")
+_BIRTH_QUESTION = re.compile(
+    r"(?i)(?:when\s+(?:were\s+you|was\s+(?:he|she|the\s+\w+))\s+born"
+    r"|what(?:'s|’s|\s+is)\s+(?:your|his|her|the\s+\w+'?s)\s+(?:date\s+of\s+birth|birth\s*date|"
+    r"birthday|d\.?o\.?b\.?)"
+    r"|when\s+is\s+(?:your|his|her)\s+birthday"
+    r"|(?:date\s+of\s+birth|birth\s*date|birthday|d\.?o\.?b\.?|born)"
+    r")\s*\?")
+#: What may stand between a question and its answer: the rest of the line, a line break and a
+#: speaker label, and words that lead into the answer.
+_ANSWER_LEAD = re.compile(
+    r"[ \t]*(?:\\n|\r?\n)?[ \t]*(?:[-*>•][ \t]*)?(?:[A-Za-z][\w'’ \-]{0,24}:[ \t]*)?"
+    r"(?:(?:sure|yes|yeah|ok(?:ay)?|of\s+course|certainly|well|um+|uh+|it'?s|it\s+is|it’s|"
+    r"that'?s|that\s+is|i\s+was\s+born(?:\s+on)?|born(?:\s+on)?|my\s+(?:\w+\s+)?name\s+is|i'?m|"
+    r"i\s+am|on|the)(?![A-Za-z])[ \t,!.]*)*", re.IGNORECASE)
+_DATE = re.compile(rf"(?i){DATE_PATTERN}(?![0-9])")
+
+
+class AnswerRecognizer(_ContextRecognizer):
+    """The answer after a question that asks for a name or a date of birth."""
+
+    def __init__(self, lexicon: Lexicon, language: str = "en") -> None:
+        EntityRecognizer.__init__(self, supported_entities=["PERSON", "DATE_OF_BIRTH"],
+                                  supported_language=language, name=type(self).__name__)
+        self._words = NameWords(lexicon)
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        out = []
+        if "PERSON" in entities:
+            for q in _NAME_QUESTION.finditer(text):
+                lead = _ANSWER_LEAD.match(text, q.end())
+                at = lead.end() if lead else q.end()
+                found = self._words.take(text, at, strong=True)
+                if found is not None and text[found[0]].isalpha():
+                    out.append(self._result(*found, "answer to a name question"))
+        if "DATE_OF_BIRTH" in entities:
+            for q in _BIRTH_QUESTION.finditer(text):
+                date = _DATE.search(text, q.end(), min(len(text), q.end() + 60))
+                if date is not None and "?" not in text[q.end():date.start()]:
+                    out.append(self._result(*date.span(), "answer to a birth question",
+                                            0.85, "DATE_OF_BIRTH"))
+        return out
+
+
+#: A line that starts with a label and a colon, and says something after it.
+_LABEL_LINE = re.compile(
+    rf"(?m)^[ \t]*(?:\[[^\]\n]{{1,24}}\][ \t]*)?(?P<v>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}})"
+    r"[ \t]*(?:\([^)\n]{0,24}\))?[ \t]*[:：][ \t]*(?=\S)(?!//)")
+
+
+class SpeakerLabelRecognizer(_ContextRecognizer):
+    """Speaker labels: "Mineko: I lost my card." A label is a name when it is not an ordinary
+    word (Agent, Customer, Subject, Note, Q, A are); leading ordinary words are roles and
+    stay ("Agent Smith:" masks Smith)."""
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        firsts, _ = gazetteer()
+        for m in _LABEL_LINE.finditer(text):
+            words = list(re.finditer(_NAME_WORD, m.group("v")))
+            if not words or not words[0].group(0)[:1].isupper():
+                continue
+            keep = [w for w in words if not self._words.role(w.group(0))]
+            if not keep:
+                continue
+            # Roles before the name stay; once the name starts, the rest of the label is it.
+            first = keep[0]
+            rest = words[words.index(first):]
+            if any(not w.group(0)[:1].isupper() for w in rest):
+                continue  # "Sent from my phone:", "Note to self:" — a phrase, not a label
+            if len(rest) == 1 and len(first.group(0)) < 3 and first.group(0).upper() not in firsts:
+                continue
+            base = m.start("v")
+            out.append(self._result(base + first.start(), base + rest[-1].end(),
+                                    "speaker label"))
+        return out
+
+
+_PEOPLE = (r"(?:co-?founders?|founders?|attendees|participants|members|authors?|co-?authors|"
+           r"speakers|guests|invitees|witnesses|signatories|employees|staff|team(?:\s+members)?|"
+           r"contacts|cc|bcc|recipients|directors|panel(?:ists)?|candidates|students|volunteers|"
+           r"organi[sz]ers|colleagues|co-?workers|interviewees|plaintiffs|defendants|parents|"
+           r"children|kids|siblings|brothers|sisters|sons|daughters|grandchildren|friends|"
+           r"roommates|tenants|patients|clients|customers|passengers|players|coaches|managers|"
+           r"owners|partners|reviewers|approvers|assignees|attendants|hosts|nominees|winners)")
+_LIST_CUE = re.compile(
+    rf"(?i)(?<![A-Za-z]){_PEOPLE}(?:\s+(?:are|were|include[sd]?|including|is|was))?"
+    r"\s*(?:[:：—–]|-\s|,|\s(?=[A-Z]))")
+_ITEM = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}}"
+_LIST = re.compile(rf"[ \t]*({_ITEM}(?:[ \t]*[,;、][ \t]*(?:and[ \t]+|&[ \t]*)?{_ITEM})*"
+                   rf"(?:,?[ \t]+(?:and|&)[ \t]+{_ITEM})?)")
+
+
+class NameListRecognizer(_ContextRecognizer):
+    """Items of a list of people: "our founders: L'Heureux, Long and Crosby"."""
+
+    SCORE = 0.7
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for cue in _LIST_CUE.finditer(text):
+            m = _LIST.match(text, cue.end())
+            if m is None:
+                continue
+            items = re.split(r"[ \t]*(?:[,;、]|\band\b|&)[ \t]*(?:and[ \t]+)?", m.group(1))
+            items = [i for i in (x.strip() for x in items) if i]
+            if len(items) < 2:
+                continue
+            pos = m.start(1)
+            for item in items:
+                at = text.index(item, pos)
+                pos = at + len(item)
+                if not item[:1].isupper():
+                    continue
+                found = self._words.take(text, at, strong=False, limit=4)
+                if found is not None:
+                    out.append(self._result(*found, "item of a list of people"))
+        return out
+
+
+def context_recognizers(lexicon: Lexicon, language: str = "en") -> list[EntityRecognizer]:
+    return [IntroducedNameRecognizer(lexicon, language), AnswerRecognizer(lexicon, language),
+            SpeakerLabelRecognizer(lexicon, language), NameListRecognizer(lexicon, language)]
+
+
+def recognizer_names() -> frozenset[str]:
+    """Names of the recognizers here whose PERSON findings may be widened over name words."""
+    return frozenset(c.__name__ for c in (IntroducedNameRecognizer, AnswerRecognizer,
+                                          SpeakerLabelRecognizer, NameListRecognizer))
+

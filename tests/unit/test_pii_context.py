@@ -1,0 +1,80 @@
+"""Names and birth dates given away by the structure around them (recognizers_context), and
+names found once masked at every other mention in the request (Analyzer.mentions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.privacy.masker import mask_texts
+
+
+def masked(analyzer, text: str) -> str:
+    return mask_texts(analyzer, [text]).texts[0]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("My name is Sofia and I need help.", "Sofia"),
+    ("my first name is ngozi", "ngozi"),
+    ("Everyone calls me Erle.", "Erle"),
+    ("She goes by Bex at work.", "Bex"),
+    ("Hi, this is Tomasz speaking.", "Tomasz"),
+    ("I'm Priya from billing.", "Priya"),
+    ("Please ask for Mr van der Vlist.", "Vlist"),
+    ("Her maiden name was Okonjo-Iweala.", "Okonjo-Iweala"),
+])
+def test_names_after_phrases_that_introduce_them(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("What's your last name? Okafor.", "Okafor"),
+    ("Agent: Can I have your full name?\nCaller: Sure, it's Zofia Wrzesniewska.", "Wrzesniewska"),
+    ("Q: What is your first name?\nA: thandiwe", "thandiwe"),
+])
+def test_the_answer_to_a_name_question_is_a_name(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "When were you born?\n14/03/1987",
+    "Agent: When were you born?\nCaller: Um, the 3rd of March 1990.",
+    "What's your date of birth? It's 1979-11-02.",
+])
+def test_a_date_answering_a_birth_question_is_a_date_of_birth(analyzer, text: str) -> None:
+    assert "<DATE_OF_BIRTH_1>" in masked(analyzer, text)
+
+
+def test_speaker_labels_are_names_and_roles_are_not(analyzer) -> None:
+    text = ("Agent: Hello, how can I help?\nMineko: I lost my card.\n"
+            "Agent: Sorry to hear that, Mineko.\nNote: escalate.")
+    out = masked(analyzer, text)
+    assert "Mineko" not in out
+    assert out.count("Agent:") == 2
+    assert "Note:" in out
+
+
+def test_items_of_a_list_of_people(analyzer) -> None:
+    out = masked(analyzer, "Our founders: L'Heureux, Long and Crosby.")
+    assert not any(n in out for n in ("L'Heureux", "Long", "Crosby"))
+
+
+@pytest.mark.parametrize("text", [
+    "Describe a cat as JSON with name and legs.",
+    "I'm happy to help with that.",
+    "The file named Report was saved.",
+    "Ingredients: flour, sugar and eggs.",
+    "Features: Speed, Safety and Comfort.",
+    "Subject: Budget review\nNote: the meeting is at 5.",
+    "Customer: It's broken again.",
+    "What's your name? I'd rather not say.",
+])
+def test_ordinary_text_in_those_shapes_is_left_alone(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
+
+
+def test_a_name_found_once_is_masked_at_every_mention_across_messages(analyzer) -> None:
+    result = mask_texts(analyzer, ["Mineko: my card is gone.", "Can Mineko get a new card?",
+                                   "Ask John Smith. Smith knows."])
+    assert all("Mineko" not in t for t in result.texts)
+    assert result.texts[0].split(":")[0] in result.texts[1]  # one placeholder for one value
+    assert "Smith" not in result.texts[2]
