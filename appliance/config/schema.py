@@ -506,6 +506,11 @@ class PiiConfig:
     #: "restore": the caller gets its own values back in the answer; "keep_masked": it
     #: sees the placeholders.
     restore: str = setting("restore", choices=("restore", "keep_masked"))
+    #: "placeholder": a value becomes ``<PERSON_1>``; "surrogate": a made-up value of the same
+    #: type and shape (a name, a 555-01xx number, a test card number), drawn afresh for every
+    #: request and restored the same way; small models answer better around them
+    #: (appliance/privacy/surrogates.py).
+    style: str = setting("placeholder", choices=("placeholder", "surrogate"))
     #: "mask": PII the model writes on its own is masked before it leaves (streams are then
     #: released a sentence at a time); "off": not scanned.
     output_scan: str = setting("mask", choices=("mask", "off"))
