@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -24,6 +25,7 @@ from appliance.privacy.output_scan import (
 )
 from appliance.privacy.span_cache import SpanCache
 from appliance.privacy.stage import Finding, MaskedRequest, OutputFilter, Restorer
+from appliance.privacy.surrogates import Surrogates
 from appliance.privacy.vault import Vault
 
 log = structlog.get_logger("appliance.privacy")
@@ -32,10 +34,13 @@ T = TypeVar("T")
 
 def mask_texts(analyzer: Analyzer, texts: Sequence[str], lang: str = "auto",  # noqa: PLR0913 - the cache is optional
                restore: bool = True, *, cache: SpanCache | None = None,
-               namespace: str = "") -> MaskedRequest:
+               namespace: str = "", style: str = "placeholder",
+               rng: random.Random | None = None) -> MaskedRequest:
     """Mask ``texts`` with one vault, so a value gets one placeholder across all of them.
-    ``cache``: analyses of long texts remembered per ``namespace`` (see span_cache)."""
-    vault = Vault()
+    ``cache``: analyses of long texts remembered per ``namespace`` (see span_cache).
+    ``style``: "placeholder" (``<PERSON_1>``) or "surrogate" (a made-up value of the same type
+    and shape, drawn with ``rng``, by default a fresh one per call: see surrogates)."""
+    vault = Vault(Surrogates(texts, rng) if style == "surrogate" else None)
     masked: list[str] = []
     findings: list[tuple[Finding, ...]] = []
     for text in texts:
@@ -75,7 +80,8 @@ class PiiMasker:
         loop = asyncio.get_running_loop()
         task = functools.partial(
             mask_texts, self._analyzer, list(texts), "auto", self._policy.restore == "restore",
-            cache=self.cache if namespace is not None else None, namespace=namespace or "")
+            cache=self.cache if namespace is not None else None, namespace=namespace or "",
+            style=self._policy.style)
         try:
             return await loop.run_in_executor(self._pool, task)
         except Exception as exc:
@@ -89,7 +95,7 @@ class PiiMasker:
     def output(self, masked: MaskedRequest) -> OutputFilter:
         entities = (frozenset(self._policy.output_scan_entities)
                     if self._policy.output_scan == "mask" else frozenset())
-        return _Output(self, masked.restorer(), entities)
+        return _Output(self, masked.restorer(), entities, masked.vault.surrogates())
 
     async def run(self, fn: Callable[..., T], text: str, *args: object) -> T:
         """Run an output-scan step on the PII pool; a failure fails the request closed."""
@@ -109,10 +115,13 @@ class PiiMasker:
 class _Output:
     """Scan, then restore: the model's text on its way to the caller (see output_scan)."""
 
-    def __init__(self, masker: PiiMasker, restorer: Restorer, entities: frozenset[str]) -> None:
+    def __init__(self, masker: PiiMasker, restorer: Restorer, entities: frozenset[str],
+                 surrogates: tuple[str, ...] = ()) -> None:
         self._masker = masker
         self._restorer = restorer
         self._entities = entities
+        #: The request's surrogates: the model repeating one is not PII of its own.
+        self._exempt = surrogates
         self._sentences = Segmenter() if entities & NER_TYPES else None
         self._held = ""
         self.masked_counts: dict[str, int] = {}
@@ -141,7 +150,8 @@ class _Output:
             out = []
             for seg in segments:
                 if seg:
-                    masked, counts = await self._masker.run(scan_output, seg, self._entities)
+                    masked, counts = await self._masker.run(scan_output, seg, self._entities,
+                                                          self._exempt)
                     self._count(counts)
                     out.append(self._restore(masked))
             return "".join(out)
@@ -152,7 +162,7 @@ class _Output:
             self._held = buf[cut:]
             return self._restore(buf[:cut])
         released, self._held, counts = await self._masker.run(
-            scan_words, buf, self._entities, final)
+            scan_words, buf, self._entities, final, self._exempt)
         self._count(counts)
         return self._restore(released)
 

@@ -2,7 +2,9 @@
 
 The model only ever sees placeholders, so any PII in its output was invented or regurgitated
 from training data, never the caller's. It is replaced by an unnumbered placeholder of its type
-(``<EMAIL_ADDRESS>``), which restore leaves alone. Placeholders from the request are skipped.
+(``<EMAIL_ADDRESS>``), which restore leaves alone. Placeholders from the request are skipped,
+and so are its surrogates (surrogate style): a card number the model repeats from the prompt is
+the caller's own, restored after the scan, also when a stream cuts it in two.
 
 Streams are scanned as they go, in one of two modes:
 
@@ -17,7 +19,7 @@ Streams are scanned as they go, in one of two modes:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from appliance.privacy.analyzer import Analyzer, Span
 from appliance.privacy.restore import PLACEHOLDER
@@ -95,13 +97,41 @@ def find_output_pii(analyzer: Analyzer, text: str, entities: frozenset[str]) -> 
     return analyzer.find_patterns(text, entities)
 
 
-def mask_spans(text: str, spans: Iterable[Span]) -> tuple[str, dict[str, int]]:
+def _surrogate_spans(text: str, exempt: Sequence[str],
+                     ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Where the request's surrogates stand in ``text``: whole ones (a finding that overlaps one
+    is left alone), and the part of one cut off at either end of this piece of a stream (a
+    finding inside that part is left alone)."""
+    whole: list[tuple[int, int]] = []
+    parts: list[tuple[int, int]] = []
+    for s in exempt:
+        at = text.find(s)
+        while at != -1:
+            whole.append((at, at + len(s)))
+            at = text.find(s, at + 1)
+        head = next((k for k in range(min(len(s), len(text) + 1) - 1, 0, -1)
+                     if text.startswith(s[-k:])), 0)
+        tail = next((k for k in range(min(len(s), len(text) + 1) - 1, 0, -1)
+                     if text.endswith(s[:k])), 0)
+        parts += [(0, head)] * bool(head) + [(len(text) - tail, len(text))] * bool(tail)
+    return whole, parts
+
+
+def mask_spans(text: str, spans: Iterable[Span],
+               exempt: Sequence[str] = ()) -> tuple[str, dict[str, int]]:
+    """``text`` with ``spans`` masked, except request placeholders and the surrogates in
+    ``exempt`` (the model repeating them is the request's own data, restored later)."""
     keep = [m.span() for m in PLACEHOLDER.finditer(text)]
+    inside: list[tuple[int, int]] = []
+    if exempt:
+        whole, inside = _surrogate_spans(text, exempt)
+        keep += whole
     parts: list[str] = []
     counts: dict[str, int] = {}
     pos = 0
     for s in spans:
-        if s.start < pos or any(s.start < e and s.end > b for b, e in keep):
+        if s.start < pos or any(s.start < e and s.end > b for b, e in keep) or any(
+                b <= s.start and s.end <= e for b, e in inside):
             continue
         parts += [text[pos:s.start], f"<{s.entity_type}>"]
         counts[s.entity_type] = counts.get(s.entity_type, 0) + 1
@@ -110,13 +140,14 @@ def mask_spans(text: str, spans: Iterable[Span]) -> tuple[str, dict[str, int]]:
     return "".join(parts), counts
 
 
-def scan_output(analyzer: Analyzer, text: str,
-                entities: frozenset[str] | None = None) -> tuple[str, dict[str, int]]:
-    """``text`` with PII that is not a request placeholder masked; and counts by type."""
+def scan_output(analyzer: Analyzer, text: str, entities: frozenset[str] | None = None,
+                exempt: Sequence[str] = ()) -> tuple[str, dict[str, int]]:
+    """``text`` with PII that is not a request placeholder (or one of the request's surrogates,
+    ``exempt``) masked; and counts by type."""
     if not text.strip():
         return text, {}
     wanted = entities if entities is not None else frozenset(analyzer.policy.output_scan_entities)
-    return mask_spans(text, find_output_pii(analyzer, text, wanted))
+    return mask_spans(text, find_output_pii(analyzer, text, wanted), exempt)
 
 
 def needs_scan(text: str, entities: frozenset[str]) -> bool:
@@ -125,7 +156,7 @@ def needs_scan(text: str, entities: frozenset[str]) -> bool:
 
 
 def scan_words(analyzer: Analyzer, buf: str, entities: frozenset[str],
-               final: bool) -> tuple[str, str, dict[str, int]]:
+               final: bool, exempt: Sequence[str] = ()) -> tuple[str, str, dict[str, int]]:
     """Word mode, one step: (released and masked text, text still held, counts)."""
     cut = len(buf) if final else word_cut(buf)
     if not final and len(buf) - cut > MAX_HOLD:
@@ -135,5 +166,5 @@ def scan_words(analyzer: Analyzer, buf: str, entities: frozenset[str],
                 cut = s.start
     if cut <= 0:
         return "", buf, {}
-    out, counts = scan_output(analyzer, buf[:cut], entities)
+    out, counts = scan_output(analyzer, buf[:cut], entities, exempt)
     return out, buf[cut:], counts

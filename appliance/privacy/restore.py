@@ -139,3 +139,113 @@ def _canonical(m: re.Match[str]) -> str:
     """The match as the vault writes a placeholder: ``<TYPE_N>``."""
     kind = next(k for k in "abc" if m.group(k))
     return f"<{m.group(kind)}_{m.group(kind + 'n')}>"
+
+
+#: A character that continues a word for a surrogate's boundary: Latin letters and digits
+#: (Chinese has no spaces between words, so a Chinese name has no boundary to respect).
+_WORDY = r"[0-9A-Za-z\u00C0-\u024F]"
+
+
+def _wordy(c: str) -> bool:
+    return bool(c) and re.fullmatch(_WORDY, c) is not None
+
+
+def _edge(s: str, at: int) -> str:
+    """A word boundary to require at one end of ``s``, where that end is a letter or digit:
+    ``Ann Lee`` is not restored inside ``Ann Leeds``."""
+    if not _wordy(s[at]):
+        return ""
+    return f"(?<!{_WORDY})" if at == 0 else f"(?!{_WORDY})"
+
+
+class SurrogateRestorer:
+    """Surrogate style: the request's surrogates back to its values, also mid-stream.
+
+    Text from where a surrogate could still be growing is held back, like a half placeholder
+    (a surrogate may arrive as ``+1 415-5`` + ``55-0134``); so is a whole one at the end of the
+    text so far, whose next character may still show it to be part of a longer word. A
+    surrogate is matched whole and on word boundaries, the longest first. ``json_strings`` and
+    ``restore`` as for :class:`PlaceholderRestorer`. Placeholder-shaped tokens are that class's
+    business: it runs first (see :func:`restorer_for`)."""
+
+    def __init__(self, vault: Vault, json_strings: bool = False, *, restore: bool = True) -> None:
+        self._vault = vault
+        self._json = json_strings
+        self._restore = restore
+        self._surrogates = sorted(vault.surrogates(), key=len, reverse=True)
+        self._pattern = re.compile("|".join(
+            _edge(s, 0) + re.escape(s) + _edge(s, -1) for s in self._surrogates)) \
+            if self._surrogates else None
+        self._pending = ""
+        #: The last character released: the word boundary before the next piece.
+        self._before = ""
+
+    def feed(self, text: str) -> str:
+        buf = self._pending + text
+        cut = self._hold_from(buf)
+        return self._release(buf, cut)
+
+    def flush(self) -> str:
+        return self._release(self._pending, len(self._pending))
+
+    def _hold_from(self, buf: str) -> int:
+        """Where the tail of ``buf`` that may still become (or extend) a surrogate begins."""
+        cut = len(buf)
+        for s in self._surrogates:
+            for k in range(min(len(s), len(buf)), 0, -1):
+                start = len(buf) - k
+                if start >= cut:
+                    break
+                if buf.endswith(s[:k]) and (k < len(s) or _wordy(s[-1])) and not (
+                        _wordy(s[0]) and _wordy(buf[start - 1] if start else self._before)):
+                    cut = start
+                    break
+        return cut
+
+    def _release(self, buf: str, cut: int) -> str:
+        if self._pattern is None or not self._restore:
+            self._pending = buf[cut:]
+            self._before = (self._before + buf[:cut])[-1:]
+            return buf[:cut]
+        text = self._before + buf
+        offset = len(self._before)
+        out: list[str] = []
+        pos = offset
+        for m in self._pattern.finditer(text, offset):
+            if m.end() > offset + cut:
+                # Straddles the cut: hold it whole.
+                cut = min(cut, m.start() - offset)
+                break
+            value = self._vault.value_of(m.group(0)) or m.group(0)
+            out += [text[pos:m.start()],
+                    json.dumps(value, ensure_ascii=False)[1:-1] if self._json else value]
+            pos = m.end()
+        out.append(text[pos:offset + cut])
+        self._pending = buf[cut:]
+        # The boundary is judged on the model's text (the surrogate), not on the value.
+        self._before = text[:offset + cut][-1:]
+        return "".join(out)
+
+
+class Chain:
+    """Two restorers, one after the other, as one."""
+
+    def __init__(self, first: PlaceholderRestorer, then: SurrogateRestorer) -> None:
+        self._first, self._then = first, then
+
+    def feed(self, text: str) -> str:
+        return self._then.feed(self._first.feed(text))
+
+    def flush(self) -> str:
+        return self._then.feed(self._first.flush()) + self._then.flush()
+
+
+def restorer_for(vault: Vault, json_strings: bool = False, *, restore: bool = True,
+                 request_texts: Iterable[str] = ()) -> PlaceholderRestorer | Chain:
+    """The vault's restorer: placeholders (known ones restored, invented ones marked), and in
+    surrogate style then the surrogates."""
+    placeholders = PlaceholderRestorer(vault, json_strings, restore=restore,
+                                       request_texts=request_texts)
+    if not vault.surrogates():
+        return placeholders
+    return Chain(placeholders, SurrogateRestorer(vault, json_strings, restore=restore))

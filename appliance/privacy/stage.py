@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from appliance.privacy.restore import PlaceholderRestorer
+from appliance.privacy.restore import restorer_for
 from appliance.privacy.vault import Vault
 
 
@@ -35,7 +35,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class MaskedRequest:
-    #: The texts, in the order given, with PII replaced by placeholders.
+    #: The texts, in the order given, with PII replaced by placeholders (or surrogates).
     texts: tuple[str, ...]
     #: Per text, what was masked (positions in the original text). Never logged.
     findings: tuple[tuple[Finding, ...], ...] = ()
@@ -64,10 +64,10 @@ class MaskedRequest:
         return {k: len(v) for k, v in sorted(seen.items())}
 
     def restorer(self) -> Restorer:
-        """Restores the vault's placeholders (unless the policy keeps them masked) and
-        replaces those the model made up (see :mod:`restore`)."""
-        return PlaceholderRestorer(self.vault, json_strings=self.json_output,
-                                   restore=self.restore, request_texts=(*self.texts, *self.stop))
+        """Restores the vault's placeholders or surrogates (unless the policy keeps them
+        masked) and replaces placeholders the model made up (see :mod:`restore`)."""
+        return restorer_for(self.vault, json_strings=self.json_output, restore=self.restore,
+                            request_texts=(*self.texts, *self.stop))
 
 
 class OutputFilter(Protocol):
