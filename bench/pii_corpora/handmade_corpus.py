@@ -47,7 +47,7 @@ _ORIGINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 _NICKNAMES = ("Bobby", "Lexi", "Big Mike", "Jo-Jo", "Tanya", "Kenji", "Duffy", "Mags", "Nacho",
               "Bea")
-_ZH_SURNAMES = (*"王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+_ZH_SURNAMES: tuple[str, ...] = (*"王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
                      "蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范金廖贾夏韦方白邹孟熊秦邱江尹薛段雷"
                      "侯龙史陶黎贺顾毛郝龚邵钱严覃戴莫孔汤", "欧阳", "司马", "上官", "诸葛")
 _ZH_GIVEN = tuple("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建文斌宇浩凯晨"
@@ -267,6 +267,7 @@ _EVERYDAY = (
     ("list", "attendees: [[name]], [[name2]] and [[nick]]"),
     ("nickname", "Everyone calls him [[nick]], but on the lease he is [[name]]."),
     ("prose", "[[name]] was born on [[dob_us]] and moved here after the [[std]] audit."),
+    ("prose", "[[name]], [[age]], signed the [[std]] checklist for [[nick]]."),
     ("prose", "Passport for [[name]]: the HKID is [[hkid]] and the Taiwan ID [[twid]]."),
     ("zh_chat", "[[zh]]昨天把报告发给我了，说下周再跟[[zh2]]确认订单号[[order]]。"),
     ("zh_chat", "请转告[[zh]]明天上午开会，地点改到[[zh_addr]]。"),
