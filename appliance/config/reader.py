@@ -4,8 +4,10 @@ dataclass fields, every problem collected with the file and dotted key it concer
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.resources
 import os
+import re
 import tomllib
 import types
 import typing
@@ -18,6 +20,7 @@ from appliance.config.schema import (
     KNOWN_PII_ENTITIES,
     TIERS,
     AuthConfig,
+    Check,
     Config,
     EndpointConfig,
     FallbackConfig,
@@ -25,8 +28,10 @@ from appliance.config.schema import (
     PiiConfig,
     Policy,
     ReserveConfig,
+    SiteRecognizerConfig,
     default_model,
     default_state_dir,
+    entities_problem,
     listen_problem,
 )
 from appliance.errors import ConfigError
@@ -57,9 +62,11 @@ class _Reader:
         return value
 
     def section(self, cls: type[D], t: Mapping[str, Any], prefix: str,
-                base: D | None = None, **given: Any) -> D:
+                base: D | None = None, checks: Mapping[str, Check] | None = None,
+                **given: Any) -> D:
         """``cls`` from table ``t``: every readable field by its declaration, unset ones from
-        ``base`` (or the declared default), ``given`` ones as given; unknown keys named."""
+        ``base`` (or the declared default), ``given`` ones as given; unknown keys named.
+        ``checks``: fields whose check depends on keys read before (site entity types)."""
         hints = typing.get_type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls)}
         readable = {n for n, f in fields.items() if f.metadata.get("read", True)}
@@ -70,7 +77,10 @@ class _Reader:
         for name in readable - set(given):
             if name not in t:
                 continue
-            value = self.value(hints[name], t[name], prefix + name, fields[name].metadata)
+            meta: Mapping[str, Any] = fields[name].metadata
+            if checks and name in checks:
+                meta = {**meta, "check": checks[name]}
+            value = self.value(hints[name], t[name], prefix + name, meta)
             if isinstance(value, dict):  # a table extends the default one
                 value = {**_default(fields[name], base), **value}
             if value is not _BAD:
@@ -181,11 +191,12 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     r = _Reader(file.resolve())
     state_dir = r.typed(Path, data["state_dir"], "state_dir", {}) if data.get("state_dir") \
         else _BAD
+    pii = _read_pii(r, r.table(data, "pii"))  # before [fallback], which may name its types
     cfg = r.section(Config, {k: v for k, v in data.items()
                              if k not in ("pii", "auth", "capacity", "fallback")}, "",
-                    fallback=_read_fallback(r, r.table(data, "fallback")),
+                    fallback=_read_fallback(r, r.table(data, "fallback"), pii),
                     state_dir=default_state_dir(env) if state_dir is _BAD else state_dir,
-                    models=_read_models(r, data), pii=_read_pii(r, r.table(data, "pii")),
+                    models=_read_models(r, data), pii=pii,
                     auth=_read_auth(r, r.table(data, "auth")),
                     capacity=_read_capacity(r, r.table(data, "capacity")),
                     source=file.resolve())
@@ -214,25 +225,68 @@ def _read_pii(r: _Reader, t: Mapping[str, Any]) -> PiiConfig:
         for key in ("spacy_model", "spacy_exclude", "workers"):
             if key in table:
                 r.problem(p + key, "is shared by every profile; set it in [pii]")
-        profiles[name] = _pii_table(r, {**shared, **table}, p)
+        profiles[name] = _pii_table(r, {**shared, **table, "recognizers": _extend(
+            shared.get("recognizers", {}), table.get("recognizers", {}))}, p)
     return replace(base, profiles=profiles)
 
 
+def _extend(base: Any, over: Any) -> Any:
+    """A profile's [pii.profiles.P.recognizers] over [pii.recognizers]: tables by name, and
+    within one, keys (so a profile can change one key of a recognizer)."""
+    if not isinstance(base, Mapping) or not isinstance(over, Mapping):
+        return over
+    return {**base, **{name: {**base[name], **table}
+                       if isinstance(table, Mapping) and isinstance(base.get(name), Mapping)
+                       else table for name, table in over.items()}}
+
+
 def _pii_table(r: _Reader, t: Mapping[str, Any], p: str) -> PiiConfig:
-    pii = r.section(PiiConfig, t, p)
+    recognizers = _read_recognizers(r, r.table(t, "recognizers", p), p + "recognizers.")
+    site = frozenset(spec.entity for spec in recognizers.values() if spec.entity)
+    check = functools.partial(entities_problem, site=site)
+    pii = r.section(PiiConfig, t, p, checks={"entities": check, "output_scan_entities": check},
+                    recognizers=recognizers)
     if "entities" in t or "output_scan_entities" in t:  # as written, even if invalid
         entities = t.get("entities", pii.entities)
         for entity in t.get("output_scan_entities", pii.output_scan_entities):
-            if isinstance(entities, list | tuple) and entity not in entities:
+            if isinstance(entities, list | tuple) and entity not in entities \
+                    and entity not in site:  # a site's own type is masked where defined
                 r.problem(p + "output_scan_entities",
                           f"{entity} is not in pii.entities, so nothing can detect it")
                 break
     return pii
 
 
-def _read_fallback(r: _Reader, t: Mapping[str, Any]) -> FallbackConfig:
+#: [pii.recognizers.NAME]: a lower-case id.
+_RECOGNIZER_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _read_recognizers(r: _Reader, t: Mapping[str, Any],
+                      p: str) -> dict[str, SiteRecognizerConfig]:
+    out = {}
+    for name, table in t.items():
+        if not _RECOGNIZER_NAME.fullmatch(name):
+            r.problem(p + name, "must be a lower-case name like employee or patient_no")
+            continue
+        if not isinstance(table, Mapping):
+            r.problem(p + name, "must be a table")
+            continue
+        for key in ("entity", "pattern"):
+            if key not in table:
+                r.problem(f"{p}{name}.{key}", "required")
+        spec = r.section(SiteRecognizerConfig, table, f"{p}{name}.")
+        if spec.group and spec.pattern == table.get("pattern") \
+                and spec.group not in re.compile(spec.pattern).groupindex:
+            r.problem(f"{p}{name}.group", f"the pattern has no group (?P<{spec.group}>...)")
+        out[name] = spec
+    return out
+
+
+def _read_fallback(r: _Reader, t: Mapping[str, Any], pii: PiiConfig) -> FallbackConfig:
+    site = pii.site_entities.union(*(p.site_entities for p in pii.profiles.values()))
     base = r.section(FallbackConfig, {k: v for k, v in t.items() if k != "endpoints"},
-                     "fallback.")
+                     "fallback.", checks={
+                         "allowed_pii_types": functools.partial(entities_problem, site=site)})
     raw = t.get("endpoints", [])
     if not isinstance(raw, list):
         r.problem("fallback.endpoints", "must be an array of tables ([[fallback.endpoints]])")
@@ -394,7 +448,7 @@ def _check_access(r: _Reader, cfg: Config) -> None:
             r.problem(f"{where}.pii_profile", f"no [pii.profiles.{pol.pii_profile}] table")
     for name, pii in [("pii", cfg.pii), *((f"pii.profiles.{n}", p)
                                           for n, p in cfg.pii.profiles.items())]:
-        for entity in sorted(set(pii.thresholds) - KNOWN_PII_ENTITIES):
+        for entity in sorted(set(pii.thresholds) - KNOWN_PII_ENTITIES - pii.site_entities):
             r.problem(f"{name}.thresholds.{entity}", "unknown entity type")
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from appliance.config.patterns import CHECKSUMS, pattern_problem
 from appliance.generation import GENERATION_FIELDS
 from appliance.generation import problem as generation_problem
 from appliance.listen import ListenAddress
@@ -60,10 +62,16 @@ def setting(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | 
     return field(default=default, metadata=meta)
 
 
-def _entities(names: tuple[str, ...]) -> str | None:
-    unknown = [n for n in names if n not in KNOWN_PII_ENTITIES]
-    return (f"unknown entity type {unknown[0]!r} (known: {', '.join(sorted(KNOWN_PII_ENTITIES))})"
+def entities_problem(names: tuple[str, ...], site: frozenset[str] = frozenset()) -> str | None:
+    """Why ``names`` are not all types the analyzer finds: built-in ones, or the ``site``'s
+    own ([pii.recognizers.NAME] entity; the reader passes them where they are defined)."""
+    known = KNOWN_PII_ENTITIES | site
+    unknown = [n for n in names if n not in known]
+    return (f"unknown entity type {unknown[0]!r} (known: {', '.join(sorted(known))})"
             if unknown else None)
+
+
+_entities = entities_problem
 
 
 def _networks(values: tuple[str, ...]) -> str | None:
@@ -481,6 +489,47 @@ class FallbackConfig:
                                client_key=self.client_key),)
 
 
+#: A site's own entity type ([pii.recognizers.NAME] entity).
+SITE_ENTITY = re.compile(r"[A-Z][A-Z0-9_]{1,39}")
+
+
+def _site_entity(name: str) -> str | None:
+    if not SITE_ENTITY.fullmatch(name):
+        return (f"must be an entity type in upper case like EMPLOYEE_ID (2 to 40 of A-Z, 0-9 "
+                f"and _, a letter first), got {name!r}")
+    if name in KNOWN_PII_ENTITIES:
+        return f"{name} is a built-in entity type; name the site's own, like EMPLOYEE_ID"
+    return None
+
+
+@dataclass(frozen=True)
+class SiteRecognizerConfig:
+    """``[pii.recognizers.NAME]``: an entity type of the site's own (employee, patient, customer
+    or contract numbers) found by a regex, optionally only after a cue word, optionally with a
+    check digit. The policy that defines it masks it (no need to list it in ``entities``)."""
+
+    #: The type it reports (placeholders <EMPLOYEE_ID_1>); not a built-in type.
+    entity: str = setting("", check=_site_entity)
+    #: A Python regex, run on the normalised text (full-width digits read as ASCII). Refused:
+    #: over 1000 characters, one that can match "", a repeated group holding a repeat of
+    #: variable length such as (a+)+ (see appliance/config/patterns.py).
+    pattern: str = setting("", check=pattern_problem)
+    #: The named group (?P<NAME>...) holding the value to mask; "" = the whole match.
+    group: str = ""
+    #: Cue words (any case, whole words). With some, a match scores ``score`` only when one
+    #: ends within ``context_window`` characters before it, else ``score_without_context``.
+    context: tuple[str, ...] = setting((), check=lambda ws: next(
+        ("cue words must not be empty" for w in ws if not w.strip()), None))
+    context_window: int = setting(32, lo=1, hi=1000)
+    #: Score of a finding (0 = never reported, e.g. to switch it off in a profile).
+    score: float = setting(0.85, lo=0.0, hi=1.0)
+    score_without_context: float = setting(0.0, lo=0.0, hi=1.0)
+    #: A check the value must pass, else it is no finding: "luhn" or "verhoeff" (its
+    #: digits), "mod97" (ISO 7064 MOD 97-10 over its letters, as 10-35, and digits, check
+    #: digits last), "iso7064_mod11_2" (digits, the last may be X), or "none".
+    checksum: str = setting("none", choices=CHECKSUMS)
+
+
 @dataclass(frozen=True)
 class PiiConfig:
     """The PII policy. Masking itself cannot be switched off."""
@@ -530,6 +579,14 @@ class PiiConfig:
     #: Named variants of this policy ([pii.profiles.NAME]: any key above except spacy_model,
     #: spacy_exclude and workers), chosen per identity by [auth.*] pii_profile.
     profiles: Mapping[str, PiiConfig] = setting(factory=dict, read=False)
+    #: The site's own entity types ([pii.recognizers.NAME]); a profile's tables add to these
+    #: and override them by NAME, key by key.
+    recognizers: Mapping[str, SiteRecognizerConfig] = setting(factory=dict, read=False)
+
+    @property
+    def site_entities(self) -> frozenset[str]:
+        """The types this policy's own recognizers report (masked by this policy)."""
+        return frozenset(r.entity for r in self.recognizers.values() if r.entity)
 
 
 @dataclass(frozen=True)
