@@ -40,6 +40,7 @@ from appliance.privacy.recognizers_zh import (
     chinese_recognizers,
 )
 from appliance.privacy.recognizers_zh_names import CnNameSegmentRecognizer
+from appliance.privacy.site_recognizers import site_recognizers
 
 log = structlog.get_logger("appliance.privacy")
 
@@ -196,6 +197,9 @@ class Analyzer:
         if policy.deny_list:
             registry.add_recognizer(PatternRecognizer(supported_entity="DENY_LIST",
                                                       deny_list=list(policy.deny_list)))
+        for rec in site_recognizers(policy):  # the site's own types: defined to be masked
+            registry.add_recognizer(rec)
+            wanted.update(rec.supported_entities)
         self._entities = sorted(wanted)
         self._patterns = [r for r in registry.recognizers
                           if getattr(r, "name", "") != _NER_RECOGNIZER]

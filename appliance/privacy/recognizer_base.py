@@ -35,13 +35,14 @@ def cue_before(cues: re.Pattern[str], text: str, start: int, window: int = CUE_W
 
 
 class OwnRecognizer(EntityRecognizer):
-    """One of ours: one entity type, named after its class, nothing to load (unless it says)."""
+    """One of ours: one entity type, named after its class (unless ``name`` is given),
+    nothing to load (unless it says)."""
 
     ENTITY = ""
 
-    def __init__(self, language: str = "en") -> None:
+    def __init__(self, language: str = "en", name: str = "") -> None:
         super().__init__(supported_entities=[self.ENTITY], supported_language=language,
-                         name=type(self).__name__)
+                         name=name or type(self).__name__)
 
     def load(self) -> None:
         return None
@@ -56,6 +57,8 @@ class RegexRecognizer(OwnRecognizer):
     SCORE = 0.85
     #: Cue words before a value that lift it (a near miss, a weak form).
     CUES: re.Pattern[str] = re.compile(r"(?!)")
+    #: How far before a match (characters) a cue word may end.
+    WINDOW = CUE_WINDOW
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
         """The score for ``match`` and why, or None to drop it."""
@@ -71,7 +74,7 @@ class RegexRecognizer(OwnRecognizer):
             return []
         out = []
         for m in self.REGEX.finditer(text):
-            cued = cue_before(self.CUES, text, m.start())
+            cued = cue_before(self.CUES, text, m.start(), self.WINDOW)
             accepted = self.accept(m, cued)
             if accepted is not None:
                 start, end = self.value_span(m)
