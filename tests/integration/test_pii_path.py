@@ -133,3 +133,28 @@ def test_keep_masked_policy_returns_placeholders(tmp_path: Path, model_path: Pat
         server.stop()
     assert "<EMAIL_ADDRESS_1>" in r.text
     assert VALUES["EMAIL_ADDRESS"] not in r.text
+
+
+def test_surrogate_style_sends_surrogates_and_restores_values(tmp_path: Path,
+                                                              model_path: Path) -> None:
+    """With style = "surrogate" the model reads made-up values (no value of the request, no
+    placeholder), and the caller reads its own values where the model repeated them."""
+    received: list[str] = []
+    cfg = _config(tmp_path, model_path)
+    cfg = replace(cfg, pii=replace(cfg.pii, style="surrogate"))
+    server = InProcessServer(cfg, wrap=lambda e: RecordingEngine(e, received))
+    try:
+        with Client(server.address) as c:
+            r = c.generate(PROMPT, max_tokens=16, temperature=0.0)
+    finally:
+        server.stop()
+    assert 1 == len(received)
+    seen = received[0]
+    surrogate = seen.split("Email: ")[1].split("\n")[0]
+    for kind, value in VALUES.items():
+        assert value not in seen, f"{kind} reached the model"
+    assert "<" not in seen.replace("<start_of_turn>", "").replace("<end_of_turn>", "")
+    # Greedy, the small model continues the pattern with the e-mail: its surrogate, restored.
+    assert surrogate.endswith((".com", ".org", ".net"))
+    assert VALUES["EMAIL_ADDRESS"] in r.text
+    assert surrogate not in r.text
