@@ -10,10 +10,16 @@ recognizers read a normalised view instead:
 - format characters (Unicode category Cf: zero-width space/joiners, word joiner, BOM, soft
   hyphen, bidi marks) removed;
 - every other kind of space (Zs, tabs) folded to an ASCII space;
-- a line break between two digits (``138\\n0013 8000``) folded to a space;
+- a line break between two digits (``138\\n0013 8000``) folded to a space, and one after a
+  digit and a hyphen (``010-6512-\\n3456``) dropped;
 - percent-encoded letters, digits and ``@.+-_`` decoded (``john%40example.com`` in a URL's
   query string is an e-mail address), and JSON's ``\\uXXXX`` escapes decoded (a serialiser
-  that escapes non-ASCII writes 张伟 as ``\\u5f20\\u4f1f``).
+  that escapes non-ASCII writes 张伟 as ``\\u5f20\\u4f1f``);
+- JSON's ``\\n``, ``\\r`` and ``\\t`` escapes read as the line break or space they stand for:
+  in a serialised message ``"Tel:\\n0612345678"`` the number follows a line break, not the
+  letter ``n``;
+- an ideographic full stop between digits (``192。168。1。1``, as a Chinese input method types
+  it) read as ``.``.
 
 :class:`Normalized` keeps, for every character of the view, the span of original characters it
 came from, so a finding in the view maps back to the original span that produced it —
@@ -32,7 +38,11 @@ _LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 _PERCENT = {f"{ord(c):02X}": c for c in
             "@.+-_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
 _HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
-_WRAPPED_DIGITS = re.compile(r"[0-9][ \t]*[\n\r\x0b\x0c][ \t]*[0-9]")
+_WRAPPED_DIGITS = re.compile(r"[0-9]-?[ \t]*(?:\r\n|[\n\r\x0b\x0c])[ \t]*[0-9]")
+#: JSON escapes the view decodes (``\\`` is matched so that ``\\\\n`` stays a backslash and n).
+_ESCAPE = re.compile(r"\\[\\unrt]")
+_ESCAPED = {"n": "\n", "r": "\r", "t": " "}
+_IDEOGRAPHIC_STOPS = frozenset("\u3002\uff61")
 
 
 @lru_cache(maxsize=4096)
@@ -77,58 +87,71 @@ class Normalized:
 
 def normalize(text: str) -> Normalized:
     """The recognizers' view of ``text`` (see the module docstring)."""
-    if text.isascii() and "\t" not in text and "%" not in text and "\\u" not in text \
-            and not _has_wrapped_digits(text):
+    if text.isascii() and "\t" not in text and "%" not in text \
+            and _ESCAPE.search(text) is None and not _has_wrapped_digits(text):
         return Normalized(text, text, (), ())
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    n = len(text)
     i = 0
-    while i < n:
-        ch = text[i]
-        if ch in _LINE_BREAKS:
-            j = i + 1
-            if ch == "\r" and j < n and text[j] == "\n":
-                j += 1
-            if _after_digit(out) and _digit_follows(text, j):
-                out.append(" ")
-                starts.append(i)
-                ends.append(j)
-                i = j
-                continue
-            out.append(ch if ch in "\n\r" else "\n")
-            starts.append(i)
-            ends.append(i + 1)
-            i += 1
-            continue
-        if ch == "\\" and text.startswith("u", i + 1) and i + 5 < n \
-                and _HEX4.fullmatch(text, i + 2, i + 6):
-            code = int(text[i + 2:i + 6], 16)
-            if not 0xD800 <= code <= 0xDFFF:  # surrogate pairs stay as written
-                out.append(_fold(chr(code)) or " ")
-                starts.append(i)
-                ends.append(i + 6)
-                i += 6
-                continue
-        if ch == "%" and i + 2 < n:
-            decoded = _PERCENT.get(text[i + 1:i + 3].upper())
-            if decoded is not None:
-                out.append(decoded)
-                starts.append(i)
-                ends.append(i + 3)
-                i += 3
-                continue
-        folded = _fold(ch)
-        for c in folded:
+    while i < len(text):
+        piece, j = _step(text, i, out)
+        for c in piece:
             out.append(c)
             starts.append(i)
-            ends.append(i + 1)
-        i += 1
+            ends.append(j)
+        i = j
     view = "".join(out)
     if view == text:
         return Normalized(text, text, (), ())
     return Normalized(text, view, tuple(starts), tuple(ends))
+
+
+def _step(text: str, i: int, out: list[str]) -> tuple[str, int]:
+    """What ``text[i:j]`` becomes in the view (after ``out``), and ``j``."""
+    ch = text[i]
+    if ch in _LINE_BREAKS:
+        return _line_break(text, i, out)
+    if ch == "\\":
+        escaped = _escape(text, i, out)
+        if escaped is not None:
+            return escaped
+    if ch in _IDEOGRAPHIC_STOPS and out and out[-1].isdigit() and out[-1].isascii() \
+            and _digit_follows(text, i + 1):
+        return ".", i + 1
+    if ch == "%" and i + 2 < len(text):
+        decoded = _PERCENT.get(text[i + 1:i + 3].upper())
+        if decoded is not None:
+            return decoded, i + 3
+    return _fold(ch), i + 1
+
+
+def _line_break(text: str, i: int, out: list[str]) -> tuple[str, int]:
+    j = i + 1
+    if text[i] == "\r" and j < len(text) and text[j] == "\n":
+        j += 1
+    if _after_digit_hyphen(out) and _digit_follows(text, j):
+        return "", j  # 010-6512-\n3456: wrapped after a hyphen, the break is no separator
+    if _after_digit(out) and _digit_follows(text, j):
+        return " ", j
+    return (text[i] if text[i] in "\n\r" else "\n"), i + 1
+
+
+def _escape(text: str, i: int, out: list[str]) -> tuple[str, int] | None:
+    """A JSON escape at ``text[i]`` (a backslash), decoded, or None."""
+    nxt = text[i + 1:i + 2]
+    if nxt == "\\":
+        return "\\\\", i + 2
+    if nxt in _ESCAPED:
+        # A line break (or tab) a serialiser escaped: what it stands for, joined like a
+        # real one when it falls between two digits.
+        between = _after_digit(out) and _digit_follows(text, i + 2)
+        return (" " if between else _ESCAPED[nxt]), i + 2
+    if nxt == "u" and _HEX4.fullmatch(text, i + 2, i + 6):
+        code = int(text[i + 2:i + 6], 16)
+        if not 0xD800 <= code <= 0xDFFF:  # surrogate pairs stay as written
+            return _fold(chr(code)) or " ", i + 6
+    return None
 
 
 def _after_digit(out: list[str]) -> bool:
@@ -136,6 +159,14 @@ def _after_digit(out: list[str]) -> bool:
         if c != " ":
             return c.isdigit() and c.isascii()
     return False
+
+
+def _after_digit_hyphen(out: list[str]) -> bool:
+    """The view so far ends with a digit and a hyphen (spaces after it aside)."""
+    k = len(out)
+    while k > 0 and out[k - 1] == " ":
+        k -= 1
+    return k >= 2 and out[k - 1] == "-" and out[k - 2].isdigit() and out[k - 2].isascii()
 
 
 def _digit_follows(text: str, j: int) -> bool:

@@ -17,6 +17,13 @@ from appliance.privacy.normalize import normalize
     ("jane%40example.org", "jane@example.org"),                   # percent-encoded
     ('{"n": "\\u5f20\\u4f1f"}', '{"n": "张伟"}'),                 # JSON escapes
     ("line one\nline two", "line one\nline two"),                 # ordinary breaks stay
+    ("Tel:\\n0612345678\\tx", "Tel:\n0612345678 x"),              # JSON's \n and \t
+    ("138\\n0013 8000", "138 0013 8000"),                         # escaped break in a number
+    ("C:\\\\new", "C:\\\\new"),                                   # an escaped backslash and n
+    ("192。168。1。1", "192.168.1.1"),                              # ideographic full stops
+    ("句号。1", "句号。1"),                                          # not between digits
+    ("010-6512-\n3456", "010-6512-3456"),                         # wrapped after a hyphen
+    ("138\r\n0013", "138 0013"),                                  # CRLF in an ASCII text
 ])
 def test_view(text: str, view: str) -> None:
     assert view == normalize(text).text
@@ -48,3 +55,10 @@ def test_percent_and_escape_spans_cover_the_encoded_form() -> None:
     start = n.text.index("jane")
     s, e = n.span(start, start + len("jane@example.org"))
     assert "jane%40example.org" == text[s:e]
+
+
+def test_an_escaped_line_break_maps_back_to_both_characters() -> None:
+    text = "a\\n0612345678"
+    n = normalize(text)
+    assert "a\n0612345678" == n.text
+    assert (1, 3) == n.span(1, 2)
