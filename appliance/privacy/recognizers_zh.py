@@ -1,11 +1,14 @@
 """Recognizers for Chinese identifiers, which Presidio does not ship.
 
 - ``CN_RESIDENT_ID``: 居民身份证号码. 18 digits (the last may be X) with the GB 11643-1999 check
-  digit and a valid birth date; the legacy 15-digit form with a valid 19YYMMDD birth date.
+  digit and a valid birth date, contiguous or in groups of any size with one kind of separator
+  (``110108-1992-0517-1907``, ``320 102 1961 0113 4498``, wrapped over a line); the legacy
+  15-digit form with a valid 19YYMMDD birth date.
 - ``CN_MOBILE``: mainland mobile numbers, 1[3-9]X XXXX XXXX, with or without +86 / 0086 and with
   spaces or hyphens as separators.
-- ``CN_BANK_CARD``: UnionPay and other bank cards, 16-19 digits passing the Luhn check; cards
-  starting with 62 (UnionPay's IIN range) score higher.
+- ``CN_BANK_CARD``: UnionPay and other bank cards, 16-19 digits passing the Luhn check, with a
+  space, doubled space or hyphen between digits; cards starting with 62 (UnionPay's IIN
+  range) score higher.
 - ``PERSON`` (Chinese): a common surname plus one or two characters, only where the text says a
   name follows or precedes (我叫, 姓名, 联系人, 先生, 女士...): without a Chinese NER model, context
   is what tells 王伟 the person from 王国 the kingdom.
@@ -62,13 +65,37 @@ def luhn_valid(digits: str) -> bool:
 
 
 _SEP = r"[ .\-]"
+#: Between two digit groups of an ID: one separator, spaces around it, or a line break (the
+#: view joins a break between two digits into a space, but not one after a hyphen).
+_GROUP_SEP = r"(?:[ ]{1,6}|[ ]{0,2}[\-./_][ ]{0,2}|[ ]?[\-./_]?[ ]*\r?\n[ ]*)"
+_SEPARATOR_KINDS = re.compile(r"[^0-9Xx]+")
+
+
+def one_separator(value: str) -> bool:
+    """``value``'s digit groups are set apart by one kind of separator (or none): a space,
+    however many, or one punctuation mark, with spaces or a line break around it. One more
+    plain space may stand anywhere: where the line was wrapped inside a group."""
+    seps = [sep.strip(" \r\n") or " " for sep in _SEPARATOR_KINDS.findall(value)]
+    kinds = set(seps)
+    return len(kinds) <= 1 or (len(kinds) == 2 and seps.count(" ") == 1)
+
+
+def card_grouping(value: str) -> bool:
+    """Digit groups as cards are printed: fours (the last group 1-4 digits, three groups or
+    more), 4-6-5 (American Express) or 4-6-4 (Diners)."""
+    lens = [len(g) for g in re.findall(r"[0-9]+", value)]
+    if len(lens) >= 3 and all(n == 4 for n in lens[:-1]) and 1 <= lens[-1] <= 4:
+        return True
+    return lens in ([4, 6, 5], [4, 6, 4])
 
 
 class CnResidentIdRecognizer(RegexRecognizer):
     ENTITY = "CN_RESIDENT_ID"
-    # 18 digits (last may be X), also grouped 6-8-4 as people copy them off the card; 15 digits.
-    REGEX = re.compile(r"(?<![0-9A-Za-z])(?P<v>[1-9][0-9]{5}[ \-]?[0-9]{8}[ \-]?[0-9]{3}[0-9Xx]"
-                       r"|[1-9][0-9]{14})(?![0-9A-Za-z])")
+    # 18 digits (last may be X), contiguous or in groups (6-8-4 as on the card, 6-4-4-4,
+    # 3-3-4-4-4 ...); 15 digits.
+    REGEX = re.compile(rf"(?<![0-9A-Za-z])(?P<v>[1-9](?:{_GROUP_SEP}?[0-9]){{16}}"
+                       rf"{_GROUP_SEP}?[0-9Xx]|[1-9][0-9]{{14}})"
+                       rf"(?![0-9A-Za-z])(?!{_GROUP_SEP}[0-9])")
     CUES = re.compile(r"(?i)身份[证證]|[证證]件|公民身份|居民身份|id\s*(?:card|no|number|#)|"
                       r"identity|resident\s*id")
     SCORE = 1.0
@@ -78,7 +105,9 @@ class CnResidentIdRecognizer(RegexRecognizer):
         self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
-        value = re.sub(r"[ \-]", "", match.group("v"))
+        value = re.sub(r"[^0-9Xx]", "", match.group("v"))
+        if not one_separator(match.group("v")):
+            return None  # 1101-0819 9205.1719 07: pieces of different numbers
         if resident_id_valid(value, self._today()):
             return self.SCORE, "check digit and birth date valid"
         if cued and len(value) == 18:
@@ -112,10 +141,11 @@ class CnLandlineRecognizer(RegexRecognizer):
 
     ENTITY = "PHONE_NUMBER"
     REGEX = re.compile(
-        r"(?<![0-9A-Za-z+])(?P<v>(?:(?:\+|00)86[ \-]?(?P<i>10|2[0-9]|[3-9][0-9]{2})"
+        r"(?<![0-9A-Za-z+])(?<![0-9][ \-])(?P<v>(?:(?:\+|00)86[ \-]?(?P<i>10|2[0-9]|[3-9][0-9]{2})"
         r"|\((?P<p>0(?:10|2[0-9]|[3-9][0-9]{2}))\)|(?P<a>0(?:10|2[0-9]|[3-9][0-9]{2})))"
         r"(?P<s>[ \-]?)[2-9][0-9]{2,3}[ \-]?[0-9]{4}(?:\s?(?:转|轉|ext\.?|x)\s?[0-9]{1,5})?)"
-        r"(?![0-9A-Za-z])")
+        # Not the first groups of a longer run (0992 7469 7942 8199 is no landline).
+        r"(?![0-9A-Za-z])(?![ \-][0-9])")
     CUES = re.compile(r"(?i)电话|電話|座机|固话|传真|傳真|联系|聯繫|致电|拨打|tel|phone|fax|call")
     SCORE = 0.6
 
@@ -130,12 +160,13 @@ class CnLandlineRecognizer(RegexRecognizer):
 class CnBankCardRecognizer(RegexRecognizer):
     ENTITY = "CN_BANK_CARD"
     OTHER_CARD_SCORE = 0.7
-    REGEX = re.compile(r"(?<![0-9])(?P<v>[0-9](?:[ \-]?[0-9]){15,18})(?![0-9])")
+    REGEX = re.compile(r"(?<![0-9])(?P<v>[0-9](?:(?:[ ]{1,6}|[ ]{0,2}-[ ]{0,2})?[0-9]){15,18})"
+                       r"(?![0-9])")
     CUES = re.compile(r"(?i)卡号|卡號|银行卡|銀行卡|账号|帳號|账户|信用卡|储蓄卡|card|account")
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
         digits = re.sub(r"[ -]", "", match.group("v"))
-        if not 16 <= len(digits) <= 19:
+        if not 16 <= len(digits) <= 19 or not one_separator(match.group("v")):
             return None
         if not luhn_valid(digits):
             return (CUED_NEAR_MISS_SCORE, "Luhn failed, cue word") if cued else None
