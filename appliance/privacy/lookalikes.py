@@ -5,11 +5,12 @@ so without help the loosely matched types (phone numbers, mobile numbers, SSNs, 
 permit numbers) also match what people write next to them every day:
 
 - **dates and times**: ``2025-08-16 05:41:53`` (``2025-08-16 05`` is ten digits in groups; the
-  time after it says what it is), ``16/08/2025 05:41``, ``2025年8月16日``;
+  time after it says what it is), ``16/08/2025 05:41``, ``2025年8月16日``, ``20221203 112833``;
 - **standard and book numbers**: ``GB/T 7714-2015``, ``ISO/IEC 27001:2013``, ``ISBN
   0-306-40615-2``, and an ISBN-13 (978/979, its check digit right) with no cue at all;
 - **references a cue word names**: the value right after order / 订单号, batch / lot / 批号,
-  SKU / 货号, case / ticket / 工单, invoice / 发票号, tracking / 运单号, serial / 序列号 …
+  SKU / 货号, case / ticket / 工单, invoice / 发票号, tracking / 运单号, serial / 序列号 …,
+  with the digit groups a space sets apart after it (``批号 452 896 5154``);
 
 :func:`lookalike_spans` finds these; the analyzer drops a loosely matched finding that lies
 within one. A finding whose own check digit holds (a Luhn-valid card number, a CN resident ID)
@@ -35,7 +36,11 @@ _DATE = (rf"(?:{_YEAR}(?P<s1>[-/.]){_MONTH}(?P=s1){_DAY}"
          rf"|{_YEAR}年{_MONTH}月{_DAY}日?)")
 #: A date with an optional time, or a time with seconds or after a date: a timestamp.
 _ZONE = r"(?:\s?[AaPp][Mm])?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
-_DATETIME = re.compile(rf"(?<![0-9])(?:{_DATE}(?:(?:T|\s+){_TIME}{_ZONE})?|{_TIME})(?![0-9])")
+#: 20221203 112833, 20221203T112833Z: a compact date and time, as logs and file names write it.
+_COMPACT = (rf"{_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ T_\-]?"
+            r"(?:[01][0-9]|2[0-3])[0-5][0-9](?:[0-5][0-9])?Z?")
+_DATETIME = re.compile(rf"(?<![0-9])(?:{_DATE}(?:(?:T|\s+){_TIME}{_ZONE})?|{_TIME}|{_COMPACT})"
+                       r"(?![0-9])")
 
 _ISBN_CUE = r"(?:ISBN(?:[- ]?1[03])?|ISSN|书号|書號)"
 _STANDARD_CUE = (r"(?:GB(?:/[TZ])?|GJB|JJF|JJG|YY(?:/T)?|HG(?:/T)?|JB(?:/T)?|QB(?:/T)?|"
@@ -70,7 +75,9 @@ _REFERENCE_LINK = (r"(?:[ \t]*(?:(?i:no\.?|nos\.?|number|num\.?|#|id|code|ref\.?
                    r"(?:[:：#=][ \t]*)?(?:(?i:is|was)[ \t]+|[是为為][ \t]*)?")
 _REFERENCE = re.compile(
     rf"(?:{_REFERENCE_CUE}){_REFERENCE_LINK}"
-    r"(?P<v>(?=[A-Za-z0-9\-/_.]*[0-9])[A-Za-z0-9][A-Za-z0-9\-/_.]*[A-Za-z0-9]|[0-9])")
+    # The value, and the digit groups a space sets apart after it (批号 452 896 5154).
+    r"(?P<v>(?=[A-Za-z0-9\-/_.]*[0-9])[A-Za-z0-9][A-Za-z0-9\-/_.]*[A-Za-z0-9]"
+    r"(?:[ ][0-9]{2,}(?![A-Za-z]))*|[0-9])")
 
 
 def isbn_valid(value: str) -> bool:
