@@ -10,7 +10,19 @@
 - ``CN_PASSPORT``: PRC passports (E/G + 8 digits, E + letter + 7 digits, D/S/P + 7 digits) —
   only next to a cue word (护照, passport): alone they look like any code.
 - ``CN_TRAVEL_PERMIT``: Mainland Travel Permits for HK/Macau/Taiwan residents (回乡证, 台胞证)
-  and Exit-Entry Permits (港澳通行证, C + 8 characters): with a cue word.
+  and Exit-Entry Permits (港澳通行证 C12345678, 往来台湾通行证 L62483587: one or two letters and
+  7-10 digits, or 8 or 10 digits): with a cue word.
+- ``CN_PASSPORT`` also holds military and police identity cards (军官证 沈字第8995143号, 士兵证,
+  警官证: the whole ``X字第NNNN号`` token, or the bare number), after their cue word: they stand
+  in for a passport or resident ID, and the policy has no type of their own.
+- ``CREDIT_CARD``: any Luhn-valid card number of 12-19 digits written in card groups (4-4-4-4,
+  4-6-5, 4-6-4, with one kind of separator, doubled spaces too), or in any form right after a
+  card cue word — Maestro, JCB, Diners, Mir, RuPay and other IIN ranges that Presidio's
+  pattern does not list; a Luhn failure in card groups after a cue is a near miss.
+- ``IP_ADDRESS``: IPv4 addresses glued to CJK text (服务器地址192.168.1.1无法访问), which
+  Presidio's ``\\b``-bounded pattern cannot see.
+- ``IBAN_CODE``: after "IBAN" (glued to it too), an IBAN whose mod-97 check fails is a near
+  miss; a valid one is found even when wrapped or glued to CJK text.
 - ``DATE_OF_BIRTH``: a date within a few words after DOB / date of birth / born / 出生 / 生日.
 
 A checksum failure next to a strong cue word (身份证号 1101...  with one digit mistyped) is
@@ -26,7 +38,15 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from appliance.privacy.recognizer_base import CuedRecognizer, RegexRecognizer
+from appliance.privacy.lookalikes import lookalike_spans, within_lookalike
+from appliance.privacy.recognizer_base import (
+    CUED_NEAR_MISS_SCORE,
+    CuedRecognizer,
+    RegexRecognizer,
+    cue_before,
+    make_result,
+)
+from appliance.privacy.recognizers_zh import card_grouping, luhn_valid, one_separator
 
 # ---- Hong Kong -------------------------------------------------------------------------------
 
@@ -106,10 +126,20 @@ class CnPassportRecognizer(CuedRecognizer):
 
 class CnTravelPermitRecognizer(CnPassportRecognizer):
     ENTITY = "CN_TRAVEL_PERMIT"
-    REGEX = re.compile(r"(?<![0-9A-Za-z])(?P<v>[CcHhMmTt][A-Za-z0-9][0-9]{7}(?:[0-9]{2})?|"
+    REGEX = re.compile(r"(?<![0-9A-Za-z])(?P<v>[A-Za-z]{1,2}[0-9]{7,10}|"
                        r"[0-9]{8}(?:[0-9]{2})?)(?![0-9A-Za-z])")
     CUES = re.compile(r"(?i)通行[证證]|回[乡鄉][证證]|台胞[证證]|travel\s*permit|"
                       r"(?:home[- ]?return|exit[- ]entry)\s*permit|permit\s*(?:no|number|#)")
+
+
+class CnServiceIdRecognizer(CnPassportRecognizer):
+    """军官证/士兵证/警官证 numbers: 沈字第8995143号 as a whole, or the bare number."""
+
+    ENTITY = "CN_PASSPORT"
+    REGEX = re.compile(r"(?<![0-9A-Za-z])(?P<v>[\u4e00-\u9fff]字第[0-9]{4,10}号|"
+                       r"[A-Za-z]?[0-9]{6,10})(?![0-9A-Za-z])")
+    CUES = re.compile(r"(?i)军官证|軍官證|士兵证|士兵證|军人证|軍人證|文职干部证|文職幹部證|"
+                      r"警官证|警官證|武警|军官|軍官|士兵|militar(?:y|y\s+id)|officer'?s?\s+id")
 
 
 # ---- Dates of birth ----------------------------------------------------------------------------
@@ -138,7 +168,109 @@ class DateOfBirthRecognizer(RegexRecognizer):
         return self.SCORE, "date after a birth cue"
 
 
+# ---- Payment cards in other IIN ranges --------------------------------------------------------
+
+_CARD_CUES = re.compile(r"(?i)card|\bPAN\b|CC\s*#|visa|master\s*card|maestro|amex|"
+                        r"american\s+express|diners|discover|JCB|union\s*pay|rupay|\bmir\b|"
+                        r"卡号|卡號|银行卡|銀行卡|信用卡|储蓄卡|借记卡|借記卡|贷记卡|银联|銀聯")
+_CARD_SEP = r"(?:[ ]{1,6}|[ ]{0,2}[\-–][ ]{0,2}|[ ]{0,2}[\-–]?[ ]*\r?\n[ ]*)"
+
+
+class PaymentCardRecognizer(RegexRecognizer):
+    """Card numbers of 12-19 digits with the Luhn check, in card groups or after a cue."""
+
+    ENTITY = "CREDIT_CARD"
+    REGEX = re.compile(rf"(?<![0-9])(?P<v>[0-9]{{2,6}}(?:{_CARD_SEP}[0-9]{{1,6}}){{1,5}}|"
+                       rf"[0-9]{{12,19}})(?![0-9])(?!{_CARD_SEP}[0-9])")
+    CUES = _CARD_CUES
+    SCORE = 0.8
+
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        value = match.group("v")
+        digits = re.sub(r"[^0-9]", "", value)
+        if not 12 <= len(digits) <= 19 or not one_separator(value):
+            return None
+        grouped = card_grouping(value)
+        if not cued and len(digits) < 16 and within_lookalike(
+                match.string, *match.span("v"), lookalike_spans(match.string)):
+            return None  # 交易号 6876-0090-2716: a Luhn digit holds for one number in ten
+        if luhn_valid(digits) and (grouped or cued):
+            if cued:
+                return 1.0, "Luhn valid, cue word"
+            return self.SCORE, "Luhn valid, card groups"
+        if cued and grouped:
+            return CUED_NEAR_MISS_SCORE, "Luhn failed, card groups, cue word"
+        return None
+
+
+# ---- IPv4 glued to CJK text ----------------------------------------------------------------
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+
+
+class CjkIpv4Recognizer(RegexRecognizer):
+    """IPv4 addresses with no word boundary before or after them (CJK letters are word
+    characters to ``\\b``), and not after a version cue (版本 2.14.3.1)."""
+
+    ENTITY = "IP_ADDRESS"
+    REGEX = re.compile(rf"(?<![0-9A-Za-z.])(?P<v>{_OCTET}(?:\.{_OCTET}){{3}})"
+                       rf"(?![0-9A-Za-z]|\.[0-9])")
+    CUES = re.compile(r"(?i)\bv(?:er(?:sion)?)?\.?\s*$|版本|build")
+    SCORE = 0.6
+
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        if cue_before(self.CUES, match.string, match.start(), window=12):
+            return None
+        return self.SCORE, "IPv4 address"
+
+
+# ---- IBAN after its cue --------------------------------------------------------------------------
+
+_IBAN_LETTERS = {c: str(int(c, 36)) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
+def iban_valid(value: str) -> bool:
+    s = re.sub(r"\s", "", value).upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", s):
+        return False
+    return int("".join(_IBAN_LETTERS[c] for c in s[4:] + s[:4])) % 97 == 1
+
+
+class CuedIbanRecognizer(RegexRecognizer):
+    """IBANs glued to "IBAN" or CJK text, or wrapped; after "IBAN", a check failure too."""
+
+    ENTITY = "IBAN_CODE"
+    REGEX = re.compile(r"(?:(?<=IBAN)|(?<=IBAN[:：])|(?<![A-Za-z0-9]))"
+                       r"(?P<v>[A-Z]{2}[0-9]{2}(?:[ ]{0,3}\r?\n?[ ]{0,3}[A-Z0-9]){11,34})"
+                       r"(?![A-Za-z0-9])")
+    CUES = re.compile(r"(?i)IBAN|国际银行账号|國際銀行帳號")
+    SCORE = 0.85
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in self.REGEX.finditer(text):
+            start = m.start("v")
+            tokens = re.split(r"(?<=[A-Z0-9])(?=[ \r\n])", m.group("v"))
+            # The longest run of its space-separated groups that is valid ("… 00 BIC COBA").
+            ends = [start + sum(len(t) for t in tokens[:k]) for k in range(len(tokens), 0, -1)]
+            end = next((e for e in ends if iban_valid(text[start:e])), None)
+            if end is not None:
+                out.append(make_result(self, self.ENTITY, start, end, self.SCORE, "mod-97 valid"))
+            elif cue_before(self.CUES, text, start, window=12):
+                # Drop trailing groups that are words ("… 38 THANKS").
+                words = [e for e, t in zip(ends, tokens[::-1], strict=True)
+                         if not t.strip().isalpha()]
+                out.append(make_result(self, self.ENTITY, start, words[0] if words else m.end(),
+                                       CUED_NEAR_MISS_SCORE, "mod-97 failed, cue word", True))
+        return out
+
+
 def id_recognizers(language: str = "en") -> list[EntityRecognizer]:
     return [HkIdRecognizer(language), MoIdRecognizer(language), TwIdRecognizer(language),
             CnPassportRecognizer(language), CnTravelPermitRecognizer(language),
-            DateOfBirthRecognizer(language)]
+            CnServiceIdRecognizer(language), DateOfBirthRecognizer(language),
+            PaymentCardRecognizer(language), CjkIpv4Recognizer(language),
+            CuedIbanRecognizer(language)]
