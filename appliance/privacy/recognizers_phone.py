@@ -7,20 +7,33 @@ and the same matcher, with the same VALID leniency Presidio uses, runs only on e
 little text either side, which the matcher looks at to reject numbers glued to letters). The
 findings are the ones Presidio's recognizer reports; the cost no longer grows with text length
 times regions.
+
+Numbers from regions outside ``phone_regions`` are found by how they are written rather than by
+each region's plan: digit groups set apart as people write phone numbers (``04.94.38.88.56``,
+``21 27 70 20``, ``702/825-5090``, ``864-4358``, ``081234 63635``), an extension kept with its
+number (``650-752-7354x549``, ``… ext. 12``), and a contiguous national number with a trunk
+prefix (``02448638754``) that is valid in a country that writes one. Groupings other numbers
+use (thousands ``1 402 112 000``, dates, year ranges, ZIP+4, decimals, versions) are not phone
+forms; other contiguous digit runs still need a cue word (an order number looks the same).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from appliance.privacy.recognizer_base import cue_before, make_result
-from appliance.privacy.recognizers_zh import luhn_valid, resident_id_valid
+from appliance.privacy.recognizers_zh import card_grouping, luhn_valid, resident_id_valid
 
-_CANDIDATE = re.compile(r"(?<![0-9A-Za-z+])(?:\+|00)?\(?[0-9][0-9 ().\-]{5,24}[0-9]\)?")
+_CANDIDATE = re.compile(
+    r"(?<![0-9+])(?:\+|00)?\(?[0-9][0-9 ()./\-]{5,24}[0-9]\)?"
+    # An extension stays with its number: 650-752-7354x549, … ext. 12, 010-6512 3456 转 802.
+    r"(?P<ext>[ ]?(?i:x|ext\.?|extension)[ ]?[0-9]{1,6}(?![0-9A-Za-z])"
+    r"|[ ]?(?:分机|转|轉)[ ]?[0-9]{1,6})?")
 _MARGIN = 3
 _CARD_FORM = re.compile(r"[0-9](?:[ -]?[0-9])+")
 # No region's numbers are shorter (phonenumbers' own minimum for a valid number).
@@ -29,27 +42,106 @@ _VALID = phonenumbers.Leniency.VALID
 
 
 _PHONE_CUES = re.compile(
-    r"(?i)\b(?:tel(?:ephone)?|phone|mobile|cell(?:phone)?|call(?:ed)?|fax|whats\s?app|wechat|"
-    r"contact|reach|ring|text|sms|dial(?:led)?|hotline|extension|ext|mob|ph)\b|"
+    r"(?i)(?<![A-Za-z])(?:tel(?:ephone|efon[oe]?)?|t[ée]l[ée]phone|t[ée]l|phone|mobile?|cell(?:phone)?|"
+    r"call(?:ed)?|fax|whats\s?app|wechat|handy|"
+    r"contact|reach|ring|text|sms|dial(?:led)?|hotline|extension|ext|mob|ph)(?![A-Za-z])|"
     r"电话|電話|手机|手機|座机|固话|联系|聯繫|联络|传真|致电|拨打|热线|号码|號碼|微信")
 #: A number of the form +CC …, or (NPA) NXX-XXXX: written as a phone number, whatever its
 #: region's numbering plan says about it today.
 _PHONE_FORM = re.compile(r"^(?:\+|00)[1-9]|^\(\d{2,5}\)\s?\d")
-_SEPARATED = re.compile(r"[0-9][ ().\-]+[0-9]")
+_SEPARATED = re.compile(r"[0-9][ ()./\-]+[0-9]")
 #: Toll-free and national business numbers (400/800 hotlines): published, not personal.
 _BUSINESS = re.compile(r"^(?:400|800)[0-9]{7}$")
+#: Phone cue words that people glue to the number (Tel0612345678, Telefon912 310 161).
+_GLUED_CUE = re.compile(r"(?i)(?<![A-Za-z])(?:tel|t[ée]l|t[ée]l[ée]fono?|telefon|phone|fax|"
+                        r"mobile?|cell|ph|handy|tlf|tfn)\.?:?$")
+#: Countries whose national numbers begin with a trunk prefix 0 (or, like Italy's landlines,
+#: with a 0 of their own): a contiguous 0… number valid in one of them is written as a phone.
+_TRUNK_REGIONS = ("IT", "FR", "DE", "GB", "NL", "BE", "AT", "CH", "SE", "FI", "IE", "AU", "NZ",
+                  "JP", "KR", "TW", "TH", "VN", "ID", "PH", "MY", "BR", "AR", "TR", "IL", "UA",
+                  "RO", "ZA", "EG", "PK")
+_GROUP = re.compile(r"[0-9]+")
+_YEAR = re.compile(r"(?:1[89]|20)[0-9]{2}")
 
 
-#: Four or more dot-separated number groups read as a version or build number, not a phone.
-VERSION_LIKE = re.compile(r"\+?[0-9]+(?:\.[0-9]+){3,}")
+#: Four or more dot-separated number groups read as a version or build number, not a phone;
+#: but groups of two to four digits after a trunk prefix 0 (04.94.38.88.56) are a phone.
+VERSION_LIKE = re.compile(r"(?!0[1-9][0-9]{0,3}(?:\.[0-9]{2,4}){3,5}$)\+?[0-9]+(?:\.[0-9]+){3,}")
 
 
 def glued(text: str, start: int, end: int) -> bool:
-    """Digits joined to letters or by -_/. to something else: part of another identifier."""
-    before = text[start - 1] if start > 0 else " "
+    """Digits joined to letters or by -_/. to something else: part of another identifier
+    (letters that are a phone cue word, as in ``Tel0612345678``, do not count)."""
     after = text[end] if end < len(text) else " "
-    return (before.isascii() and (before.isalnum() or before in "-_/.")) or \
-        (after.isascii() and (after.isalnum() or after in "-_/"))
+    return glued_before(text, start) or (after.isascii() and (after.isalnum() or after in "-_/"))
+
+
+def glued_before(text: str, start: int) -> bool:
+    """The digits at ``start`` continue a code that starts before them (SF123…, A1 234 …)."""
+    before = text[start - 1] if start > 0 else " "
+    if _GLUED_CUE.search(text, max(0, start - 12), start) is not None:
+        return False
+    return before.isascii() and (before.isalnum() or before in "-_/.")
+
+
+def _date_like(groups: list[str]) -> bool:
+    """Three groups that read as a date: 2025 08 16, 16 08 2025, 08/16/2025."""
+    if len(groups) != 3:
+        return False
+    if _YEAR.fullmatch(groups[0]):
+        month, day = groups[1], groups[2]
+    elif _YEAR.fullmatch(groups[2]):
+        month, day = sorted((groups[0], groups[1]), key=lambda g: int(g) > 12)
+    else:
+        return False
+    return len(month) <= 2 and len(day) <= 2 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+
+
+def other_number(run: str) -> bool:
+    """``run`` is grouped the way other numbers are: thousands (``1 402 112 000``,
+    ``12.345.678``), a date, a range of years, a decimal number, a ZIP+4 code."""
+    groups = _GROUP.findall(run)
+    if len(groups) < 2 or "(" in run or "/" in run:
+        return False
+    if len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]) \
+            and not groups[0].startswith("0") and "-" not in run:
+        return True  # thousands are set apart by spaces, dots or commas, never hyphens
+    if _date_like(groups) or (len(groups) == 2 and all(_YEAR.fullmatch(g) for g in groups)):
+        return True
+    return len(groups) == 2 and ("." in run or (len(groups[0]), len(groups[1])) == (5, 4))
+
+
+def phone_shape(run: str) -> str | None:
+    """Why ``run`` (digits with separators, no extension) is grouped the way phone numbers are
+    written, or None when it is not."""
+    groups = _GROUP.findall(run)
+    digits = sum(len(g) for g in groups)
+    if len(groups) < 2 or not 7 <= digits <= 15 or run.count("/") > 1:
+        return None
+    if any(len(g) < 2 for g in groups[1:]) or other_number(run):
+        return None  # 1 2 3 4 5 6 7 is a list
+    if "." in run and (set(run.strip("()")) - set("0123456789.") or not (
+            groups[0].startswith("0") or [len(g) for g in groups] == [3, 3, 4])):
+        return None  # 17.16.291, 6.26.10-181: a version; dotted phones are 0… or 3.3.4
+    if "(" in run:
+        return "area code in parentheses"
+    if "/" in run:
+        return "area code / number"
+    return "trunk prefix and groups" if groups[0].startswith("0") else "digit groups"
+
+
+@lru_cache(maxsize=1024)
+def trunk_number(digits: str) -> bool:
+    """A contiguous 0… number valid in a country that writes a trunk prefix."""
+    if not (digits.startswith("0") and digits[1:2] != "0" and 9 <= len(digits) <= 12):
+        return False
+    for region in _TRUNK_REGIONS:
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(digits, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
 
 
 class FastPhoneRecognizer(EntityRecognizer):
@@ -60,14 +152,19 @@ class FastPhoneRecognizer(EntityRecognizer):
     - valid in one of the configured regions (libphonenumber), separated into groups: 0.5;
     - +CC numbers checked against their own country: valid 0.75, merely *possible* (the right
       length, an area code not yet assigned) 0.6, since "+1 555 …" is written as a phone;
-    - (NPA) NXX-XXXX and other possible numbers in separated groups: 0.45 with parentheses,
-      else 0.3, which a cue word before it (call, phone, my cell, 电话, 手机 …) or Presidio's
-      context enhancer lifts over the threshold;
+    - digit groups as phone numbers are written (:func:`phone_shape`: pairs, an area code in
+      parentheses or before a slash, a trunk prefix 0, groups ending in four …), and a
+      contiguous national number with a trunk prefix (:func:`trunk_number`): 0.45;
+    - other possible numbers in separated groups (thousands-like 912 310 161): 0.3, which a
+      cue word before it (call, phone, my cell, 电话, 手机 …) or Presidio's context enhancer
+      lifts over the threshold;
     - a contiguous run of digits (a 10-digit epoch timestamp or an order number looks the
       same) at most 0.3 unless cued.
     """
 
     SCORE = 0.5
+    #: Written as a phone number (see :func:`phone_shape`), whatever region it is from.
+    FORM = 0.45
     CUED = 0.85
     CONTEXT = ("phone", "telephone", "cell", "cellphone", "mobile", "call", "tel", "fax",
                "contact", "reach", "dial")
@@ -107,7 +204,7 @@ class FastPhoneRecognizer(EntityRecognizer):
             return 0.6, "+CC number, possible for its country"
         return None
 
-    def _national(self, window: str, lo: int, m: re.Match[str],
+    def _national(self, window: str, lo: int, run: tuple[int, int],
                   found: dict[tuple[int, int], tuple[float, str]]) -> bool:
         """Valid numbers in the configured regions; True when one covers the whole run."""
         for region in self.regions:
@@ -115,7 +212,7 @@ class FastPhoneRecognizer(EntityRecognizer):
             for match in phonenumbers.PhoneNumberMatcher(window, region, leniency=_VALID):
                 span = (lo + match.start, lo + match.end)
                 found.setdefault(span, (self.SCORE, f"valid in {region}"))
-                covered = covered or (span[0] <= m.start() and span[1] >= m.end())
+                covered = covered or (span[0] <= run[0] and span[1] >= run[1])
             if covered:  # the whole run is one number: other regions cannot add to it
                 return True
         return False
@@ -129,38 +226,67 @@ class FastPhoneRecognizer(EntityRecognizer):
                 continue
         return False
 
+    def _skipped(self, text: str, start: int, end: int, run: str, digits: str) -> bool:
+        """The run cannot be a phone number, or another recognizer masks it anyway."""
+        if len(digits) < _MIN_DIGITS or self._masked_anyway(run.strip(), digits):
+            return True
+        if len(digits) > 15 and card_grouping(run) and not run.startswith(("+", "00")):
+            return True  # 16-19 digits in fours: a card number or no number at all
+        if _BUSINESS.match(digits) and not run.startswith("+"):
+            return True
+        # A piece of another identifier; the analyzer would drop it anyway.
+        return glued(text, start, end) or VERSION_LIKE.fullmatch(run) is not None
+
+    def _score_national(self, text: str, span: tuple[int, int], end: int,
+                        found: dict[tuple[int, int], tuple[float, str]]) -> None:
+        """A number without +CC: valid in a configured region, written as a phone number,
+        or merely possible there."""
+        start, core_end = span
+        run = text[start:core_end]
+        digits = "".join(c for c in run if c.isdigit())
+        separated = _SEPARATED.search(run) is not None
+        before = len(found)
+        self._national(text[max(start - _MARGIN, 0):min(end + _MARGIN, len(text))],
+                       max(start - _MARGIN, 0), span, found)
+        shape = phone_shape(run) if separated else None
+        if end > core_end and (separated or len(digits) >= 9):
+            shape = "number with an extension"
+        if len(found) == before and shape is not None:
+            found[span] = (self.FORM, shape)
+        elif len(found) == before and self._possible(run):
+            form = _PHONE_FORM.match(run) is not None
+            found[span] = (0.45, "phone form, possible") if form and separated \
+                else (0.3, "possible number")
+        if end == core_end and (not separated or other_number(run)):
+            # 1700000000 (an epoch second), an order number, 1 402 112 000 people.
+            for sub in [sub for sub in found if sub[0] >= start and sub[1] <= end]:
+                found[sub] = (min(found[sub][0], 0.3), "digits as other numbers are written")
+            if not separated and trunk_number(digits):
+                found[span] = (self.FORM, "national number with a trunk prefix")
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if "PHONE_NUMBER" not in entities:
             return []
         found: dict[tuple[int, int], tuple[float, str]] = {}
         for m in _CANDIDATE.finditer(text):
-            run = m.group(0)
+            start, end = m.start(), m.end()
+            core_end = m.start("ext") if m.group("ext") else end
+            if glued_before(text, start):
+                continue  # SF123…, A1 234 567: part of a code that starts before it
+            run = text[start:core_end]
             digits = "".join(c for c in run if c.isdigit())
-            if len(digits) < _MIN_DIGITS or self._masked_anyway(run.strip(), digits):
+            if self._skipped(text, start, end, run, digits):
                 continue
-            if _BUSINESS.match(digits) and not run.startswith("+"):
-                continue
-            if glued(text, m.start(), m.end()) or VERSION_LIKE.fullmatch(run):
-                continue  # a piece of another identifier; the analyzer would drop it anyway
-            lo, hi = max(m.start() - _MARGIN, 0), min(m.end() + _MARGIN, len(text))
-            separated = _SEPARATED.search(run) is not None
-            international = run.lstrip("(").startswith(("+", "00"))
-            before = len(found)
-            if international:
+            if run.lstrip("(").startswith(("+", "00")):
                 intl = self._international(run.lstrip("("))
                 if intl is not None:
-                    found[m.span()] = intl
+                    found[start, core_end] = intl
             else:
-                self._national(text[lo:hi], lo, m, found)
-                if len(found) == before and self._possible(run):
-                    form = _PHONE_FORM.match(run) is not None
-                    found[m.span()] = (0.45, "phone form, possible") if form and separated \
-                        else (0.3, "possible number")
-            if not separated and not international:
-                # 1700000000 (an epoch second) and an order number read like this too.
-                for span in [s for s in found if s[0] >= m.start() and s[1] <= m.end()]:
-                    found[span] = (min(found[span][0], 0.3), "contiguous digits")
+                self._score_national(text, (start, core_end), end, found)
+            if end > core_end:  # the extension goes with the number it follows
+                for sub in [sub for sub in found if sub[0] >= start and core_end <= sub[1] < end]:
+                    found[sub[0], end] = found.pop(sub)
         out = []
         for (start, end), (base, reason) in found.items():
             cued = cue_before(_PHONE_CUES, text, start)
