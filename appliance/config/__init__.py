@@ -30,10 +30,13 @@ from appliance.config.schema import (
     DEFAULT_MODEL_CHAT_TEMPLATE,
     DEFAULT_PII_ENTITIES,
     DEFAULT_TASK_TYPES,
+    GDPR_PII_ENTITIES,
     KNOWN_PII_ENTITIES,
     REASONING_FORMATS,
     RESPONSE_FORMAT_STYLES,
     ROLES,
+    STRICT_OUTPUT_SCAN_ENTITIES,
+    STRICT_PII_ENTITIES,
     TIERS,
     AuditConfig,
     AuthConfig,
@@ -60,7 +63,8 @@ from appliance.config.schema import (
 
 __all__ = [
     "DEFAULT_LISTEN", "DEFAULT_MODEL_CHAT_TEMPLATE", "DEFAULT_PII_ENTITIES", "DEFAULT_TASK_TYPES",
-    "EXAMPLE", "KNOWN_PII_ENTITIES", "REASONING_FORMATS", "RESPONSE_FORMAT_STYLES", "ROLES",
+    "EXAMPLE", "GDPR_PII_ENTITIES", "KNOWN_PII_ENTITIES", "REASONING_FORMATS",
+    "RESPONSE_FORMAT_STYLES", "ROLES", "STRICT_OUTPUT_SCAN_ENTITIES", "STRICT_PII_ENTITIES",
     "TIERS", "AuditConfig", "AuthConfig", "Config", "ConfigErrors", "EndpointConfig",
     "EscalationConfig",
     "FallbackConfig", "HttpConfig", "LimitsConfig", "LoggingConfig", "MetricsConfig", "ModelConfig",

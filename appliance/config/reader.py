@@ -17,7 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from appliance.config.schema import (
+    DEFAULT_PII_ENTITIES,
+    GDPR_PII_ENTITIES,
     KNOWN_PII_ENTITIES,
+    STRICT_OUTPUT_SCAN_ENTITIES,
+    STRICT_PROFILE,
     TIERS,
     AuthConfig,
     Check,
@@ -191,7 +195,8 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     r = _Reader(file.resolve())
     state_dir = r.typed(Path, data["state_dir"], "state_dir", {}) if data.get("state_dir") \
         else _BAD
-    pii = _read_pii(r, r.table(data, "pii"))  # before [fallback], which may name its types
+    pii = _read_pii(r, r.table(data, "pii"),  # before [fallback], which may name its types
+                    _named_profiles(r.table(data, "auth")))
     cfg = r.section(Config, {k: v for k, v in data.items()
                              if k not in ("pii", "auth", "capacity", "fallback")}, "",
                     fallback=_read_fallback(r, r.table(data, "fallback"), pii),
@@ -213,11 +218,14 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     return cfg
 
 
-def _read_pii(r: _Reader, t: Mapping[str, Any]) -> PiiConfig:
+def _read_pii(r: _Reader, t: Mapping[str, Any], named: frozenset[str] = frozenset()) -> PiiConfig:
     shared = {k: v for k, v in t.items() if k != "profiles"}
     base = _pii_table(r, shared, "pii.")
     profiles = {}
-    for name, table in r.table(t, "profiles", "pii.").items():
+    tables = dict(r.table(t, "profiles", "pii."))
+    if STRICT_PROFILE in named:  # built in: an identity may name it with no table for it
+        tables.setdefault(STRICT_PROFILE, {})
+    for name, table in tables.items():
         p = f"pii.profiles.{name}."
         if not isinstance(table, Mapping):
             r.problem(p[:-1], "must be a table")
@@ -225,9 +233,35 @@ def _read_pii(r: _Reader, t: Mapping[str, Any]) -> PiiConfig:
         for key in ("spacy_model", "spacy_exclude", "workers"):
             if key in table:
                 r.problem(p + key, "is shared by every profile; set it in [pii]")
-        profiles[name] = _pii_table(r, {**shared, **table, "recognizers": _extend(
+        builtin = _strict_defaults(shared) if name == STRICT_PROFILE else {}
+        profiles[name] = _pii_table(r, {**shared, **builtin, **table, "recognizers": _extend(
             shared.get("recognizers", {}), table.get("recognizers", {}))}, p)
     return replace(base, profiles=profiles)
+
+
+def _named_profiles(auth: Mapping[str, Any]) -> frozenset[str]:
+    """The pii_profile values [auth.default] and [auth.identities.*] name, as written."""
+    tables = [auth.get("default"), *_tables(auth.get("identities"))]
+    return frozenset(str(t["pii_profile"]) for t in tables
+                     if isinstance(t, Mapping) and "pii_profile" in t)
+
+
+def _tables(value: Any) -> list[Any]:
+    return list(value.values()) if isinstance(value, Mapping) else []
+
+
+def _strict_defaults(shared: Mapping[str, Any]) -> dict[str, Any]:
+    """The built-in strict profile: [pii]'s types and output scan, with the GDPR ones added
+    (see :data:`GDPR_PII_ENTITIES`); a [pii.profiles.strict] table's keys go over these."""
+    entities = shared.get("entities", DEFAULT_PII_ENTITIES)
+    scan = shared.get("output_scan_entities", ())
+    if not isinstance(entities, list | tuple) or not isinstance(scan, list | tuple):
+        return {}  # reported as pii.entities or pii.output_scan_entities
+    extra_scan = [e for e in STRICT_OUTPUT_SCAN_ENTITIES if e not in DEFAULT_PII_ENTITIES]
+    if "output_scan_entities" not in shared:
+        scan = [e for e in entities if e != "PERSON" and e in STRICT_OUTPUT_SCAN_ENTITIES]
+    return {"entities": [*entities, *(e for e in GDPR_PII_ENTITIES if e not in entities)],
+            "output_scan_entities": [*scan, *(e for e in extra_scan if e not in scan)]}
 
 
 def _extend(base: Any, over: Any) -> Any:

@@ -37,8 +37,20 @@ DEFAULT_PII_ENTITIES = (
 KNOWN_PII_ENTITIES = frozenset({
     *DEFAULT_PII_ENTITIES, "LOCATION", "NRP", "DATE_TIME", "URL", "US_PASSPORT",
     "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_ITIN", "UK_NHS", "UK_NINO", "MEDICAL_LICENSE",
-    "DENY_LIST",
+    "DENY_LIST", "ADDRESS",
+    "ORGANIZATION", "POSTCODE", "AGE",
 })
+#: What the built-in ``strict`` profile (GDPR: anything that identifies someone together with
+#: other facts) masks besides the default types.
+GDPR_PII_ENTITIES = ("ADDRESS", "POSTCODE", "LOCATION", "ORGANIZATION", "AGE", "DATE_TIME",
+                     "URL", "NRP")
+STRICT_PII_ENTITIES = (*DEFAULT_PII_ENTITIES, *GDPR_PII_ENTITIES)
+#: The strict profile's output scan: the default one, and addresses, postcodes and URLs (an
+#: answer naming Paris, a company or a date is not a leak; one writing a street address may be).
+STRICT_OUTPUT_SCAN_ENTITIES = (*(e for e in DEFAULT_PII_ENTITIES if e != "PERSON"),
+                               "ADDRESS", "POSTCODE", "URL")
+#: The profile every config has without defining it ([pii.profiles.strict] extends it).
+STRICT_PROFILE = "strict"
 #: task_type -> tier for requests that say model "auto" (extended by [routing.task_types]).
 DEFAULT_TASK_TYPES: Mapping[str, str] = {
     "code_generation": "r1", "legal_analysis": "r1", "math": "r1", "reasoning": "r1",

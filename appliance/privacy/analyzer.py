@@ -27,6 +27,7 @@ from appliance.errors import ConfigError
 from appliance.privacy.lexicon import model_lexicon, not_a_name
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
 from appliance.privacy.normalize import normalize
+from appliance.privacy.recognizers_gdpr import doubtful, gdpr_recognizers
 from appliance.privacy.recognizers_ids import id_recognizers
 from appliance.privacy.recognizers_names import (
     StructuredNameRecognizer,
@@ -191,7 +192,7 @@ class Analyzer:
                 <= CnBankCardRecognizer.OTHER_CARD_SCORE,
                 skip_resident_ids="CN_RESIDENT_ID" in wanted))
         for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
-                    *id_recognizers("en"), *name_recognizers("en")]:
+                    *id_recognizers("en"), *name_recognizers("en"), *gdpr_recognizers("en")]:
             if set(rec.supported_entities) & wanted:
                 registry.add_recognizer(rec)
         if policy.deny_list:
@@ -245,6 +246,9 @@ class Analyzer:
                 continue
             if _distractor(seen, r.entity_type, r.start, r.end, recognizer, lookalikes):
                 continue
+            if doubtful(seen, r.entity_type, r.start, r.end, recognizer,
+                        recognizer == _NER_RECOGNIZER, self._lexicon):
+                continue  # strict types: "the Order Status" as ORG, "today", main.py as URL
             if recognizer == _NER_RECOGNIZER and r.entity_type == "PERSON" \
                     and not_a_name(seen, r.start, r.end, self._lexicon):
                 continue  # "Convert", "Width", "JSON": words the model alone called names
@@ -317,7 +321,10 @@ class Analyzer:
                 if r.entity_type not in entities or r.score < self.policy.thresholds.get(
                         r.entity_type, self.policy.score_threshold):
                     continue
-                if _distractor(seen, r.entity_type, r.start, r.end, "", lookalikes):
+                name = str(getattr(rec, "name", ""))
+                if _distractor(seen, r.entity_type, r.start, r.end, "", lookalikes) \
+                        or doubtful(seen, r.entity_type, r.start, r.end, name, False,
+                                    self._lexicon):
                     continue
                 spans.append(Span(r.entity_type, *view.span(r.start, r.end), r.score))
         return non_overlapping(spans)

@@ -1,0 +1,640 @@
+"""The strict (GDPR) profile's types: where someone lives, works, how old they are, when.
+
+- ``ADDRESS``: an English street address (a house number, street words and a street type —
+  221B Baker Street, 1600 Amphitheatre Pkwy, 12 rue de la Paix, Hauptstraße 5, PO Box 12 —
+  with the unit, city, state and postcode that follow it), or a Chinese one: a road with its
+  number (建国路88号) and the 省/市/区/县/镇/街道 units before it and the building, 单元 and 室
+  after it; also a chain of two administrative units with no road (广东省深圳市南山区), and
+  the line after an address cue (地址：…, Address: …) that holds a digit.
+- ``POSTCODE``: UK and Canadian postcodes by their strict formats; a US ZIP after a state; a
+  5-digit code before a city at the start of an address line (75002 Paris); any 5- or 6-digit
+  code after a cue word (ZIP, postcode, PLZ, 邮编).
+- ``LOCATION``: countries, US states and large cities from the gazetteers below, in English
+  (capitalised as written) and Chinese; Chinese place names from jieba's dictionary when the
+  name, with 省/市/区/县 after it, is itself a dictionary place (湖北 from 湖北省), or the word
+  carries that suffix. spaCy's GPE, LOC and FAC come through Presidio's SpacyRecognizer (and
+  :class:`NerFacilityRecognizer` for FAC, which Presidio's default mapping leaves out).
+- ``ORGANIZATION``: names ending in a legal form or an institution word (Acme Corp., Siemens
+  AG, Stanford University, 华为技术有限公司, 中国银行), University/Bank of X, and jieba's
+  organisation words (tag ``nt``); spaCy's ORG through SpacyRecognizer.
+- ``AGE``: 42 years old, aged 42, age: 42, a 42-year-old, 42岁, 年龄：42, 四十二岁.
+- ``DATE_TIME``: written dates and times (ISO, numeric, month names, 2025年8月16日, 下午3点);
+  Presidio's DateRecognizer and spaCy's DATE and TIME add their own.
+- ``NRP``: nationality after a cue (国籍：中国, nationality: French), X籍 and X国人 for a country
+  X; spaCy's NORP through SpacyRecognizer.
+
+The NER model is loose with these types: :func:`doubtful` drops its findings that are ordinary
+words (the Order Status, Python as ORG), dates with no digit, month or weekday in them (today,
+last year), and URLs that are file names (main.py, README.md).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from appliance.privacy.lexicon import Lexicon
+from appliance.privacy.lookalikes import lookalike_spans, within_lookalike
+from appliance.privacy.recognizer_base import OwnRecognizer, RegexRecognizer, make_result
+
+#: The types this module adds to the standard profile.
+GDPR_TYPES = frozenset({"ADDRESS", "POSTCODE", "LOCATION", "ORGANIZATION", "AGE", "DATE_TIME",
+                        "NRP", "URL"})
+
+# ---- Gazetteers -------------------------------------------------------------------------------
+
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico",
+}
+#: English name, Chinese name: countries and places people write as countries.
+COUNTRIES = (
+    ("China", "中国"), ("United States", "美国"), ("USA", "美利坚"), ("United Kingdom", "英国"),
+    ("UK", "大不列颠"), ("England", "英格兰"), ("Scotland", "苏格兰"), ("Wales", "威尔士"),
+    ("Ireland", "爱尔兰"), ("France", "法国"), ("Germany", "德国"), ("Italy", "意大利"),
+    ("Spain", "西班牙"), ("Portugal", "葡萄牙"), ("Netherlands", "荷兰"), ("Belgium", "比利时"),
+    ("Switzerland", "瑞士"), ("Austria", "奥地利"), ("Sweden", "瑞典"), ("Norway", "挪威"),
+    ("Denmark", "丹麦"), ("Finland", "芬兰"), ("Iceland", "冰岛"), ("Poland", "波兰"),
+    ("Czech Republic", "捷克"), ("Czechia", "捷克共和国"), ("Slovakia", "斯洛伐克"),
+    ("Hungary", "匈牙利"), ("Romania", "罗马尼亚"), ("Bulgaria", "保加利亚"),
+    ("Greece", "希腊"), ("Turkey", "土耳其"), ("Russia", "俄罗斯"), ("Ukraine", "乌克兰"),
+    ("Belarus", "白俄罗斯"), ("Croatia", "克罗地亚"), ("Serbia", "塞尔维亚"),
+    ("Slovenia", "斯洛文尼亚"), ("Estonia", "爱沙尼亚"), ("Latvia", "拉脱维亚"),
+    ("Lithuania", "立陶宛"), ("Luxembourg", "卢森堡"), ("Monaco", "摩纳哥"), ("Malta", "马耳他"),
+    ("Cyprus", "塞浦路斯"), ("Canada", "加拿大"), ("Mexico", "墨西哥"), ("Brazil", "巴西"),
+    ("Argentina", "阿根廷"), ("Chile", "智利"), ("Peru", "秘鲁"), ("Colombia", "哥伦比亚"),
+    ("Venezuela", "委内瑞拉"), ("Cuba", "古巴"), ("Ecuador", "厄瓜多尔"), ("Bolivia", "玻利维亚"),
+    ("Uruguay", "乌拉圭"), ("Paraguay", "巴拉圭"), ("Japan", "日本"), ("South Korea", "韩国"),
+    ("Korea", "朝鲜"), ("North Korea", "北朝鲜"), ("Mongolia", "蒙古"), ("India", "印度"),
+    ("Pakistan", "巴基斯坦"), ("Bangladesh", "孟加拉国"), ("Sri Lanka", "斯里兰卡"),
+    ("Nepal", "尼泊尔"), ("Afghanistan", "阿富汗"), ("Iran", "伊朗"), ("Iraq", "伊拉克"),
+    ("Syria", "叙利亚"), ("Israel", "以色列"), ("Palestine", "巴勒斯坦"), ("Jordan", "约旦"),
+    ("Lebanon", "黎巴嫩"), ("Saudi Arabia", "沙特阿拉伯"), ("Qatar", "卡塔尔"),
+    ("Kuwait", "科威特"), ("United Arab Emirates", "阿联酋"), ("UAE", "阿拉伯联合酋长国"),
+    ("Oman", "阿曼"), ("Yemen", "也门"), ("Egypt", "埃及"), ("Morocco", "摩洛哥"),
+    ("Algeria", "阿尔及利亚"), ("Tunisia", "突尼斯"), ("Libya", "利比亚"), ("Nigeria", "尼日利亚"),
+    ("Kenya", "肯尼亚"), ("Ethiopia", "埃塞俄比亚"), ("Ghana", "加纳"), ("South Africa", "南非"),
+    ("Tanzania", "坦桑尼亚"), ("Uganda", "乌干达"), ("Senegal", "塞内加尔"),
+    ("Indonesia", "印度尼西亚"), ("Malaysia", "马来西亚"), ("Singapore", "新加坡"),
+    ("Thailand", "泰国"), ("Vietnam", "越南"), ("Philippines", "菲律宾"), ("Cambodia", "柬埔寨"),
+    ("Laos", "老挝"), ("Myanmar", "缅甸"), ("Australia", "澳大利亚"), ("New Zealand", "新西兰"),
+    ("Kazakhstan", "哈萨克斯坦"), ("Uzbekistan", "乌兹别克斯坦"), ("Taiwan", "台湾"),
+    ("Hong Kong", "香港"), ("Macau", "澳门"), ("Macao", "印尼"), ("Georgia", "格鲁吉亚"),
+    ("Armenia", "亚美尼亚"), ("Azerbaijan", "阿塞拜疆"),
+)
+#: Large cities and regions, English and Chinese (the Chinese dictionary adds its own).
+CITIES = (
+    ("London", "伦敦"), ("Paris", "巴黎"), ("Berlin", "柏林"), ("Munich", "慕尼黑"),
+    ("Hamburg", "汉堡"), ("Frankfurt", "法兰克福"), ("Vienna", "维也纳"), ("Zurich", "苏黎世"),
+    ("Geneva", "日内瓦"), ("Rome", "罗马"), ("Milan", "米兰"), ("Madrid", "马德里"),
+    ("Barcelona", "巴塞罗那"), ("Lisbon", "里斯本"), ("Amsterdam", "阿姆斯特丹"),
+    ("Brussels", "布鲁塞尔"), ("Dublin", "都柏林"), ("Edinburgh", "爱丁堡"),
+    ("Manchester", "曼彻斯特"), ("Stockholm", "斯德哥尔摩"), ("Oslo", "奥斯陆"),
+    ("Copenhagen", "哥本哈根"), ("Helsinki", "赫尔辛基"), ("Warsaw", "华沙"), ("Prague", "布拉格"),
+    ("Budapest", "布达佩斯"), ("Athens", "雅典"), ("Istanbul", "伊斯坦布尔"), ("Moscow", "莫斯科"),
+    ("Kyiv", "基辅"), ("Lyon", "里昂"), ("Marseille", "马赛"), ("New York", "纽约"),
+    ("Los Angeles", "洛杉矶"), ("San Francisco", "旧金山"), ("Chicago", "芝加哥"),
+    ("Boston", "波士顿"), ("Seattle", "西雅图"), ("Houston", "休斯顿"), ("Miami", "迈阿密"),
+    ("Toronto", "多伦多"), ("Vancouver", "温哥华"), ("Montreal", "蒙特利尔"),
+    ("Mexico City", "墨西哥城"), ("Sydney", "悉尼"), ("Melbourne", "墨尔本"), ("Tokyo", "东京"),
+    ("Osaka", "大阪"), ("Kyoto", "京都"), ("Seoul", "首尔"), ("Beijing", "北京"),
+    ("Shanghai", "上海"), ("Guangzhou", "广州"), ("Shenzhen", "深圳"), ("Hangzhou", "杭州"),
+    ("Chengdu", "成都"), ("Wuhan", "武汉"), ("Nanjing", "南京"), ("Tianjin", "天津"),
+    ("Chongqing", "重庆"), ("Xi'an", "西安"), ("Suzhou", "苏州"), ("Taipei", "台北"),
+    ("Mumbai", "孟买"), ("Delhi", "德里"), ("New Delhi", "新德里"), ("Bangalore", "班加罗尔"),
+    ("Dubai", "迪拜"), ("Cairo", "开罗"), ("Bangkok", "曼谷"), ("Jakarta", "雅加达"),
+    ("Kuala Lumpur", "吉隆坡"), ("Manila", "马尼拉"), ("Hanoi", "河内"),
+    ("Ho Chi Minh City", "胡志明市"), ("Sao Paulo", "圣保罗"), ("Rio de Janeiro", "里约热内卢"),
+    ("Buenos Aires", "布宜诺斯艾利斯"), ("Lagos", "拉各斯"), ("Nairobi", "内罗毕"),
+    ("Johannesburg", "约翰内斯堡"), ("Cape Town", "开普敦"), ("Silicon Valley", "硅谷"),
+)
+_EN_PLACES = sorted({en for en, _ in (*COUNTRIES, *CITIES)} | set(US_STATES.values()),
+                    key=len, reverse=True)
+_EN_PLACE = re.compile(r"(?<![\w\-])(?:" + "|".join(map(re.escape, _EN_PLACES))
+                       + r")(?![\w\-])")
+_ZH_PLACES = frozenset(zh for _, zh in (*COUNTRIES, *CITIES))
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+#: Words that end a Chinese name going left: pronouns, verbs of living and moving, particles.
+_ZH_STOP_WORDS = frozenset("""
+我 你 您 他 她 它 我们 你们 他们 她们 咱们 的 在 是 了 和
+与 及 或 跟 同 去 到 从 自 于 往 向 住 住在 位于 来自
+寄 寄到 送到 发往 搬到 搬 地址 住址 为 是在 这 那 这个 那个 这家 那家
+一家 一个 本 该 贵 家 工作 任职 就职 就读 毕业 毕业于 就读于 加入 成立 所在
+所 请 把 给 由 被 对 也 都 还 又 很 就 说 要 会
+能 有 没有 现在 目前 今年 去年 明年 已经 曾 曾经 后 前 再 先 联系
+公司 单位 学校 医院 银行 城市 国家 地区 省 市 区 县 所有 各 每 某
+其 其他 出生 出生于 生于 老家 家乡 籍贯 户籍 收件 收货 详细 新 旧 我家 他家
+她家 个 位 名 间 座 些 上 下 里 中 内 外
+""".split())  # noqa: SIM905 - as a list literal, four times as long
+
+#: Particles and pronouns a name never starts with.
+_ZH_STOP_CHARS = frozenset("于在到从是的和与及我你他她为把被")
+
+
+class _ZhDictionary:
+    """jieba's dictionary, read once: place words (ns) that name an administrative unit and
+    organisation words (nt)."""
+
+    _lock = threading.Lock()
+    places: frozenset[str] = frozenset()
+    orgs: frozenset[str] = frozenset()
+    loaded = False
+
+    @classmethod
+    def load(cls) -> Any:
+        from appliance.privacy.recognizers_zh_names import load_segmenter  # noqa: PLC0415
+
+        tokenizer = load_segmenter()
+        if cls.loaded:
+            return tokenizer
+        with cls._lock:
+            if not cls.loaded:
+                import jieba  # noqa: PLC0415
+
+                tags: dict[str, str] = {}
+                with jieba.get_dict_file() as f:
+                    for line in f:
+                        parts = line.decode("utf-8").split()
+                        if len(parts) == 3 and parts[2] in ("ns", "nt"):
+                            tags[parts[0]] = parts[2]
+                # A place word counts when it carries an administrative suffix (杭州市) or
+                # is the stem of one that does (杭州): the tag alone is noisy (城市, 美丽).
+                admin = {w for w, t in tags.items()
+                         if t == "ns" and len(w) >= 3 and w[-1] in "省市区县州"}
+                stems = {w[:-1] for w in admin} | {w[:-2] for w in admin
+                                                    if w.endswith(("新区", "自治区"))}
+                cls.places = frozenset(admin | {w for w in stems
+                                                 if len(w) >= 2 and tags.get(w) == "ns"})
+                cls.orgs = frozenset(w for w, t in tags.items()
+                                     if t == "nt" and len(w) >= 3 and w not in _ZH_NOT_ORGS)
+                cls.loaded = True
+        return tokenizer
+
+
+#: Dictionary organisation words that are kinds of body, not one body.
+_ZH_NOT_ORGS = frozenset(("国际化", "中南部", "联合会", "党组织", "解放区", "国家机关", "人民公社",
+                          "交易所", "通讯社", "公安局", "人民政府", "人民法院", "人民检察院",
+                          "高级中学", "文理学院", "理工学院", "委员会", "代表大会"))
+
+
+def _zh_tokens(text: str) -> list[tuple[str, int]]:
+    """jieba's words in each CJK run of ``text`` (digits and Latin letters between CJK words
+    are their own tokens) with their start offsets."""
+    tokenizer = _ZhDictionary.load()
+    out = []
+    for m in re.finditer(f"[{_CJK}0-9A-Za-z]+", text):
+        if not _CJK_RUN.search(m.group()):
+            continue
+        pos = m.start()
+        for w in tokenizer.lcut(m.group(), HMM=True):
+            out.append((w, pos))
+            pos += len(w)
+    return out
+
+
+def _zh_left_edge(text: str, end: int, limit: int = 24, keep_first: bool = False) -> int:
+    """Where a Chinese name ending at ``end`` starts: going left over whole words until a
+    stop word, a non-CJK character or ``limit`` characters (``keep_first``: the word just
+    before ``end`` is taken whatever it is: 和平里 ends in 里)."""
+    start = end
+    lo = max(0, end - limit)
+    run_start = start
+    while run_start > lo and re.match(f"[{_CJK}0-9]", text[run_start - 1]):
+        run_start -= 1
+    if run_start == end:
+        return end
+    tokenizer = _ZhDictionary.load()
+    words = tokenizer.lcut(text[run_start:end], HMM=True)
+    for i, w in enumerate(reversed(words)):
+        if w in _ZH_STOP_WORDS and not (keep_first and i == 0):
+            break
+        start -= len(w)
+    while start < end and text[start] in _ZH_STOP_CHARS:
+        start += 1  # 于清华大学: the segmenter joined a particle to the name
+    return start
+
+
+# ---- Addresses --------------------------------------------------------------------------------
+
+_STREET_TYPES = (
+    r"Street|St|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|"
+    r"Square|Sq|Terrace|Ter|Way|Parkway|Pkwy|Highway|Hwy|Close|Crescent|Cres|Circle|Cir|"
+    r"Trail|Trl|Row|Mews|Grove|Gardens|Gdns|Walk|Plaza|Alley|Expressway|Expy|Freeway|Fwy|"
+    r"Route|Rte|Loop|Pike|Turnpike|Causeway|Embankment|Quay|Wharf|Broadway")
+_UNIT = (r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Rm|Floor|Fl|Bldg|Building|#)\.?\s*#?\s*"
+         r"[0-9A-Z][0-9A-Za-z\-]*")
+_NAME_WORD = r"(?:[A-Z][A-Za-z'’.\-]*|[0-9]{1,3}(?:st|nd|rd|th)|of|the|de|la|del)"
+_UK_POSTCODE = (r"(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}"
+                r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])\s[0-9][ABD-HJLNP-UW-Z]{2}")
+_CA_POSTCODE = r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z]\s?[0-9][ABCEGHJ-NPRSTV-Z][0-9]"
+_STATE_ABBR = "|".join(US_STATES)
+_STATE_NAME = "|".join(re.escape(s) for s in US_STATES.values())
+_ZIP = r"[0-9]{5}(?:-[0-9]{4})?"
+#: What may follow a street: ", City", ", CA 94043", ", London NW1 6XE", ", 75002 Paris".
+_TAIL_PART = (rf"(?:{_UNIT}|(?:{_STATE_ABBR})\.?\s+{_ZIP}|{_UK_POSTCODE}|{_CA_POSTCODE}|"
+              r"[0-9]{4,5}\s+[A-Z][A-Za-zäöüéèàç\-]+|"
+              r"[A-Z][A-Za-z'’.\-]+(?:\s+[A-Z][A-Za-z'’.\-]+){0,2}"
+              rf"(?:\s+(?:{_STATE_ABBR}|{_UK_POSTCODE}|{_CA_POSTCODE}|{_ZIP}))?)")
+_TAIL = rf"(?:,?[ \t]+{_UNIT})?(?:,[ \t]*{_TAIL_PART}){{0,4}}"
+_EN_STREET = (
+    rf"(?:{_UNIT},?\s+)?[0-9]{{1,5}}[A-Za-z]?(?:[\-–/][0-9]{{1,5}}[A-Za-z]?)?,?\s+"
+    rf"(?:{_NAME_WORD}\s+){{0,4}}(?:{_STREET_TYPES})\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?")
+_ROMANCE_STREET = (
+    rf"(?:{_UNIT},?\s+)?[0-9]{{1,4}}(?:\s?(?:bis|ter))?,?\s+"
+    r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|via|viale|"
+    r"piazza|corso|calle|avenida|plaza|paseo|carrer|rua|praça)\s+"
+    r"(?:(?:de|du|des|la|le|les|l'|d'|del|della|di|da|do|dos|de los|de las|el)\s*)*"
+    r"[A-ZÉÀ][\w'\-]*(?:\s+(?:de|du|des|la|le|di|del)?\s*[A-ZÉÀ][\w'\-]*){0,3}")
+_GERMANIC_STREET = (r"[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|"
+                    r"damm|ufer|chaussee|laan|straat|gracht|plein|steeg|vej|gatan|gata)"
+                    r"\s+[0-9]{1,4}[a-z]?")
+_PO_BOX = r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box)\s+[0-9]{1,6}"
+_EN_ADDRESS = re.compile(
+    rf"(?<![\w\-])(?P<v>(?:{_EN_STREET}|{_ROMANCE_STREET}|{_GERMANIC_STREET}|{_PO_BOX}){_TAIL})")
+#: An address cue, and the rest of its line when that holds a digit.
+_ADDRESS_LINE = re.compile(
+    r"(?i)(?:(?:home|street|postal|mailing|shipping|billing|delivery|residential)\s+)?"
+    r"(?:address|addr\.?|residence)[ \t]*(?:is|:|=|-)[ \t]*(?P<v>[^\n;|]{6,120}?)[ \t]*"
+    r"(?=\n|;|\||\.(?:\s|$)|$)|(?:地址|住址|住所|通讯地址|收货地址|家庭住址|联系地址|居住地)[ \t]*"
+    r"(?:[:：是为]|位于)[ \t]*(?P<z>[^\n；;。，,|]{4,80})")
+
+_ZH_NUM = "0-9一二三四五六七八九十百千零〇两"
+_ZH_ROAD = (rf"(?:[{_CJK}0-9]{{1,10}}?(?:大街|大道|路|街|巷|弄|胡同|里|村|道))"
+            rf"(?:[{_ZH_NUM}]+(?:号|號|弄|巷))")
+_ZH_BUILDING = (rf"(?:[{_CJK}A-Za-z0-9\-]{{0,12}}?[{_ZH_NUM}A-Za-z\-]+"
+                r"(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|号房|房|户|號|号))")
+_ZH_ROAD_ADDRESS = re.compile(rf"{_ZH_ROAD}(?:{_ZH_BUILDING}){{0,4}}")
+_ZH_ADMIN_UNIT = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|旗|镇|乡|街道)"
+_ZH_ADMIN_CHAIN = re.compile(
+    rf"(?:[{_CJK}]{{2,8}}?(?:省|自治区|特别行政区))?(?:[{_CJK}]{{1,7}}?(?:市|自治州|盟))"
+    rf"(?:[{_CJK}]{{1,7}}?(?:区|县|旗|市))(?:[{_CJK}]{{1,7}}?(?:镇|乡|街道))?"
+    rf"|[{_CJK}]{{2,8}}?(?:省|自治区)[{_CJK}]{{1,7}}?(?:市|自治州|盟)")
+
+
+class AddressRecognizer(OwnRecognizer):
+    """English and Chinese street addresses (see the module docstring)."""
+
+    ENTITY = "ADDRESS"
+    # Above the places and organisations inside an address, which its span absorbs and types.
+    SCORE = 0.95
+    CUED = 1.0
+    CHAIN = 0.92
+
+    def load(self) -> None:
+        _ZhDictionary.load()
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = [make_result(self, self.ENTITY, *m.span("v"), self.SCORE, "street address")
+               for m in _EN_ADDRESS.finditer(text)]
+        for m in _ADDRESS_LINE.finditer(text):
+            group = "v" if m.group("v") is not None else "z"
+            value = m.group(group)
+            if re.search(f"[0-9{_CJK}]", value) and (group == "z" or re.search("[0-9]", value)):
+                out.append(make_result(self, self.ENTITY, *m.span(group), self.CUED,
+                                       "line after an address cue", cued=True))
+        if _CJK_RUN.search(text):
+            for m in _ZH_ROAD_ADDRESS.finditer(text):
+                start = _zh_left_edge(text, m.start() + _road_name_start(m.group()),
+                                      keep_first=True)
+                out.append(make_result(self, self.ENTITY, start, m.end(), self.SCORE,
+                                       "road and number"))
+            for m in _ZH_ADMIN_CHAIN.finditer(text):
+                start = max(m.start(), _zh_left_edge(text, m.end()))
+                if m.end() - start >= 4 and _admin_units(text[start:m.end()]) >= 2:
+                    out.append(make_result(self, self.ENTITY, start, m.end(), self.CHAIN,
+                                           "administrative units"))
+        return out
+
+
+def _road_name_start(road: str) -> int:
+    """Where the left edge search starts within a matched road: its end (the edge search
+    walks back over whole words, so the road's own name is included when it is a word)."""
+    m = re.search(rf"(?:大街|大道|路|街|巷|弄|胡同|里|村|道)(?=[{_ZH_NUM}])", road)
+    return m.end() if m else len(road)
+
+
+def _admin_units(value: str) -> int:
+    return len(re.findall(_ZH_ADMIN_UNIT, value))
+
+
+# ---- Postcodes --------------------------------------------------------------------------------
+
+class PostcodeRecognizer(RegexRecognizer):
+    ENTITY = "POSTCODE"
+    SCORE = 0.9  # above the NER model, which calls "IL 62704" an organisation
+    REGEX = re.compile(
+        rf"(?<![\w\-])(?P<v>{_UK_POSTCODE}|{_CA_POSTCODE})(?![\w\-])"
+        rf"|(?<![\w\-])(?:{_STATE_ABBR}|{_STATE_NAME})\.?,?[ \t]+(?P<zip>{_ZIP})(?![\w\-])"
+        r"|(?:^|\n|,)[ \t]*(?:[DFAI]-)?(?P<eu>[0-9]{5})[ \t]+(?=[A-ZÄÖÜÉ][a-zäöüßéèêàç])"
+        r"|(?i:zip(?:\s*code)?|post(?:al)?\s*code|postcode|PLZ|code\s+postal|CAP|CEP|"
+        r"邮编|邮政编码|郵遞區號|郵編)[ \t]*(?:[:：#=]|is)?[ \t]*"
+        rf"(?P<cued>{_UK_POSTCODE}|{_CA_POSTCODE}|[0-9]{{5}}(?:-[0-9]{{4}})?|[0-9]{{6}}|[0-9]{{4}})"
+        r"(?![\w\-])")
+
+    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
+        for group in ("v", "zip", "eu", "cued"):
+            if match.group(group) is not None:
+                return match.span(group)
+        return match.span()
+
+
+# ---- Places -----------------------------------------------------------------------------------
+
+class PlaceRecognizer(OwnRecognizer):
+    """Countries, states and cities from the gazetteers, and Chinese administrative places."""
+
+    ENTITY = "LOCATION"
+    # Above the NER model's 0.85: Presidio keeps one of two equal spans of a type, the higher,
+    # and the model's alone may be dropped as an ordinary word (China, Turkey).
+    SCORE = 0.9
+
+    def load(self) -> None:
+        _ZhDictionary.load()
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = [make_result(self, self.ENTITY, *m.span(), self.SCORE, "gazetteer")
+               for m in _EN_PLACE.finditer(text)]
+        if _CJK_RUN.search(text):
+            _ZhDictionary.load()
+            for word, start in _zh_tokens(text):
+                if word in _ZH_PLACES or word in _ZhDictionary.places:
+                    out.append(make_result(self, self.ENTITY, start, start + len(word),
+                                           self.SCORE, "place in the dictionary"))
+        return out
+
+
+class NerFacilityRecognizer(OwnRecognizer):
+    """spaCy's FAC entities (airports, bridges, buildings), which Presidio's default label
+    mapping does not name, as LOCATION."""
+
+    ENTITY = "LOCATION"
+    SCORE = 0.6
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities or nlp_artifacts is None:
+            return []
+        return [make_result(self, self.ENTITY, e.start_char, e.end_char, self.SCORE,
+                            "NER facility")
+                for e in nlp_artifacts.entities if e.label_ == "FAC"]
+
+
+# ---- Organisations ----------------------------------------------------------------------------
+
+_ORG_FORMS = (r"Inc|Incorporated|Ltd|Limited|LLC|L\.L\.C|LLP|PLC|plc|GmbH|gGmbH|AG|KG|SE|"
+              r"S\.A|SA|S\.A\.S|SAS|SARL|S\.p\.A|SpA|S\.r\.l|Srl|B\.V|BV|N\.V|NV|Oy|AB|ASA|A/S|"
+              r"Pty|Pte|K\.K|Co|Corp|Corporation|Bank|University|College|Hospital|Clinic|"
+              r"Institute|Foundation|Laboratories|Pharmaceuticals|Airlines|Bancorp")
+_EN_ORG = re.compile(
+    r"(?<![\w\-])(?P<v>(?:[A-Z][\w&'’.\-]*\s+(?:&\s+|and\s+|of\s+|de\s+)?){1,4}"
+    rf"(?:&\s+)?(?:{_ORG_FORMS})\b\.?"
+    r"|(?:University|Bank|Institute|College|Hospital|Museum|Ministry|Department)\s+of\s+"
+    r"(?:the\s+)?[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})"
+    # An employer named by what people do there: works at Accenture, joined Barclays.
+    r"|(?:\b(?:work(?:s|ed|ing)?\s+(?:at|for)|joined|employed\s+(?:at|by)|hired\s+by|"
+    r"interview(?:ed|ing)?\s+(?:with|at)|(?:job|internship|position)\s+at|employer:?)\s+)"
+    r"(?P<c>[A-Z][\w&'’.\-]*(?:\s+[A-Z][\w&'’.\-]*){0,3})")
+_ORG_FORM_END = re.compile(rf"\b(?:{_ORG_FORMS})\.$")
+_ZH_ORG_SUFFIX = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|集团|银行|大学|学院|医院|研究所|研究院|事务所|"
+    r"公司|中学|小学|基金会|协会|实验室|科技|律师事务所)")
+
+
+class OrganizationRecognizer(OwnRecognizer):
+    ENTITY = "ORGANIZATION"
+    SCORE = 0.9  # above the NER model's, as PlaceRecognizer's (Google, Apple are words too)
+
+    def load(self) -> None:
+        _ZhDictionary.load()
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in _EN_ORG.finditer(text):
+            start, end = m.span("v" if m.group("v") is not None else "c")
+            end -= text[start:end].endswith(".") and not _ORG_FORM_END.search(text, 0, end)
+            while start < end and text[start:end].split(" ", 1)[0] in ("The", "A", "An"):
+                start += len(text[start:end].split(" ", 1)[0]) + 1
+            out.append(make_result(self, self.ENTITY, start, end, self.SCORE, "legal form"))
+        if _CJK_RUN.search(text):
+            _ZhDictionary.load()
+            for word, start in _zh_tokens(text):
+                if word in _ZhDictionary.orgs:
+                    out.append(make_result(self, self.ENTITY, start, start + len(word),
+                                           self.SCORE, "organisation in the dictionary"))
+            for m in _ZH_ORG_SUFFIX.finditer(text):
+                start = _zh_left_edge(text, m.start())
+                if m.start() - start >= 2:
+                    out.append(make_result(self, self.ENTITY, start, m.end(), self.SCORE,
+                                           "name and organisation suffix"))
+        return out
+
+
+# ---- Ages -------------------------------------------------------------------------------------
+
+_AGE_NUM = r"(?:1[0-2][0-9]|[1-9]?[0-9])"
+_ZH_AGE_NUM = "一二三四五六七八九十两"
+
+
+class AgeRecognizer(RegexRecognizer):
+    ENTITY = "AGE"
+    REGEX = re.compile(
+        rf"(?i)(?<![\w.])(?P<v>{_AGE_NUM}(?:[\s\-]*(?:years?|yrs?)[\s\-]*old|[\s\-]*y/?o\b"
+        rf"|[\s\-]*(?:years?|yrs?)\s+of\s+age|-year-old|[\s\-]*(?:months?|weeks?)[\s\-]*old))"
+        rf"|(?i:\baged?|\bage\s*[:=]|\bage\s+of|\bat\s+the\s+age\s+of)[ \t]*(?P<a>{_AGE_NUM})"
+        rf"(?![0-9.])"
+        rf"|(?:年龄|年齡|岁数)[ \t]*(?:[:：是为]|大约|约)?[ \t]*"
+        rf"(?P<zh>{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})"
+        rf"(?:周?岁)?"
+        rf"|(?<![0-9{_ZH_AGE_NUM}万])(?P<sui>(?:{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})周?岁半?)")
+    SCORE = 0.85
+
+    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
+        for group in ("v", "a", "zh", "sui"):
+            if match.group(group) is not None:
+                return match.span(group)
+        return match.span()
+
+
+# ---- Dates and times --------------------------------------------------------------------------
+
+_MONTH_NAMES = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
+                r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_WEEKDAYS = (r"(?:Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:r(?:s(?:day)?)?)?|"
+             r"Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)")
+_D = r"(?:0?[1-9]|[12][0-9]|3[01])"
+_M = r"(?:0?[1-9]|1[0-2])"
+_Y = r"(?:1[89][0-9]{2}|20[0-9]{2})"
+_CLOCK = (r"(?:[01]?[0-9]|2[0-3])[:：][0-5][0-9](?:[:：][0-5][0-9](?:[.,][0-9]{1,9})?)?"
+          r"(?:\s?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]))?(?:\s?(?:Z|UTC|GMT|[+-][0-9]{2}:?[0-9]{2}))?"
+          r"|(?:1[0-2]|0?[1-9])\s?(?:[AaPp]\.[Mm]\.|[AaPp][Mm])(?![A-Za-z])")
+_ZH_DIGIT = "0-9〇零一二三四五六七八九十"
+_ZH_DATE = (rf"(?:[{_ZH_DIGIT}]{{2,4}}年)?[{_ZH_DIGIT}]{{1,2}}月[{_ZH_DIGIT}]{{1,3}}[日号號]"
+            rf"|[0-9〇零一二三四五六七八九]{{4}}年(?:[{_ZH_DIGIT}]{{1,2}}月)?"
+            rf"|(?:上午|下午|晚上|早上|凌晨|中午|傍晚)?[{_ZH_DIGIT}两]{{1,3}}[点點时時](?:[{_ZH_DIGIT}]{{1,3}}分|半|整)?")
+_DATE_TIME = re.compile(
+    rf"(?<![A-Za-z0-9.\-/])(?P<v>(?:{_WEEKDAYS},?\s+)?(?:"
+    rf"{_Y}[-/.]{_M}[-/.]{_D}(?:(?:T|\s+){_CLOCK})?"
+    rf"|{_D}[-/.]{_M}[-/.](?:{_Y}|[0-9]{{2}})(?:\s+{_CLOCK})?"
+    rf"|{_M}[-/.]{_D}[-/.](?:{_Y}|[0-9]{{2}})(?:\s+{_CLOCK})?"
+    rf"|{_MONTH_NAMES}\s+{_D}(?:st|nd|rd|th)?(?:,?\s+{_Y})?"
+    rf"|{_D}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAMES}(?:,?\s+{_Y})?"
+    rf"|{_MONTH_NAMES},?\s+{_Y}"
+    rf"|{_Y}-(?:0[1-9]|1[0-2])"
+    rf"|{_CLOCK})(?:\s+(?:at\s+)?(?:{_CLOCK}))?)(?![A-Za-z0-9/])"
+    rf"|(?P<zh>{_ZH_DATE})")
+
+
+class DateTimeRecognizer(RegexRecognizer):
+    ENTITY = "DATE_TIME"
+    REGEX = _DATE_TIME
+    SCORE = 0.8
+
+    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
+        return match.span("v" if match.group("v") is not None else "zh")
+
+
+# ---- Nationality ------------------------------------------------------------------------------
+
+_ZH_COUNTRY = "|".join(sorted((zh for _, zh in COUNTRIES), key=len, reverse=True))
+_NRP = re.compile(
+    rf"(?:国籍|國籍|民族)[ \t]*(?:[:：是为]|为)?[ \t]*(?P<z>[{_CJK}]{{1,8}}?(?:族|籍|国|人)?)"
+    rf"(?=[\s，,。；;、)）]|$)"
+    rf"|(?P<ji>(?:{_ZH_COUNTRY})籍|外籍|(?:{_ZH_COUNTRY})人(?![民口工才员士物气家]))"
+    r"|(?i:nationality|citizenship|ethnicity)[ \t]*(?::|is|=)?[ \t]*"
+    r"(?P<e>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)")
+
+
+class NationalityRecognizer(RegexRecognizer):
+    ENTITY = "NRP"
+    REGEX = _NRP
+    SCORE = 0.95  # after a cue: above the country gazetteer's LOCATION (国籍 中国)
+
+    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
+        for group in ("z", "ji", "e"):
+            if match.group(group) is not None:
+                return match.span(group)
+        return match.span()
+
+
+# ---- What the NER model and Presidio's patterns get wrong ------------------------------------
+
+_ORG_WORDS = re.compile(rf"(?:^|\s)(?:{_ORG_FORMS}|Group|Company|Holdings|Agency|Council|"
+                        r"Association|Society|Museum|Ministry|Department|Church|School|"
+                        r"Academy|Commission|Committee|Union|Party|Airport|Station|Park)\.?$")
+_DATE_WORD = re.compile(rf"(?i)[0-9]|\b{_MONTH_NAMES}\b|\b{_WEEKDAYS}\b")
+#: Acronyms of formats and computing, never places or bodies.
+_TECH_ACRONYMS = frozenset((
+    "JSON", "XML", "HTML", "CSS", "API", "SQL", "CSV", "PDF", "HTTP", "HTTPS", "URL", "REST",
+    "YAML", "TOML", "UTF", "ASCII", "CPU", "GPU", "RAM", "SSD", "USB", "LLM", "AI", "ML", "NLP",
+    "SDK", "CLI", "GUI", "UI", "UX", "FAQ", "ID", "OK", "TODO", "UUID", "JWT", "TLS", "SSL",
+    "DNS", "TCP", "UDP", "IP", "SSH", "FTP", "OCR", "ETL", "CRM", "ERP", "KPI", "ROI", "SaaS",
+    "PNG", "JPEG", "GIF", "SVG", "MP4", "RGB", "ISO", "ASAP", "FYI", "PS", "QA", "PR", "CI",
+    "CD", "OS", "VM", "AWS", "GCP", "LaTeX", "GraphQL", "gRPC", "RPC", "DOM", "MVP", "SLA",
+))
+#: Nationalities, peoples and faiths: the NER model's NORP findings that are groups (it also
+#: calls Boolean, Gaussian and Victorian NORP, which are adjectives from names).
+DEMONYMS = frozenset((
+    "American", "British", "English", "Scottish", "Welsh", "Irish", "French", "German",
+    "Italian", "Spanish", "Portuguese", "Dutch", "Belgian", "Swiss", "Austrian", "Swedish",
+    "Norwegian", "Danish", "Finnish", "Icelandic", "Polish", "Czech", "Slovak", "Hungarian",
+    "Romanian", "Bulgarian", "Greek", "Turkish", "Russian", "Ukrainian", "Belarusian",
+    "Croatian", "Serbian", "Slovenian", "Estonian", "Latvian", "Lithuanian", "Canadian",
+    "Mexican", "Brazilian", "Argentine", "Argentinian", "Chilean", "Peruvian", "Colombian",
+    "Venezuelan", "Cuban", "Chinese", "Japanese", "Korean", "Mongolian", "Indian", "Pakistani",
+    "Bangladeshi", "Nepali", "Afghan", "Iranian", "Persian", "Iraqi", "Syrian", "Israeli",
+    "Palestinian", "Jordanian", "Lebanese", "Saudi", "Emirati", "Egyptian", "Moroccan",
+    "Algerian", "Tunisian", "Libyan", "Nigerian", "Kenyan", "Ethiopian", "Ghanaian",
+    "South African", "Indonesian", "Malaysian", "Singaporean", "Thai", "Vietnamese", "Filipino",
+    "Australian", "New Zealander", "Taiwanese", "Tibetan", "Uyghur", "Kurdish", "Arab", "Arabic",
+    "European", "Asian", "African", "Latino", "Latina", "Hispanic", "Jewish", "Muslim",
+    "Christian", "Catholic", "Protestant", "Buddhist", "Hindu", "Sikh", "Orthodox", "Mormon",
+    "Democrat", "Republican", "Communist", "Socialist", "Conservative", "Liberal", "Brit",
+    "Scot", "Swede", "Dane", "Finn", "Pole", "Turk", "Jew", "Han", "Cantonese", "Mandarin",
+    "Americans", "Chinese-American", "Québécois", "Bavarian", "Catalan", "Basque", "Sri Lankan",
+))
+_FILE_EXTENSIONS = frozenset(("py", "md", "sh", "rs", "pl", "js", "ts", "cc", "am", "in", "so",
+                              "ai", "io", "me", "ps", "ml", "rb", "go", "cs", "sc", "st", "do",
+                              "txt", "zip", "gz", "tar", "yml", "cfg", "log", "bin", "mk", "ini",
+                              "cpp", "hpp", "java", "kt", "swift", "lock", "toml", "yaml",
+                              "json", "csv", "html", "css", "xml", "pdf", "png", "jpg", "sql"))
+
+
+def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,  # noqa: PLR0913, PLR0917 - a finding and its text
+             ner: bool, lexicon: Lexicon | None) -> bool:
+    """A strict-profile finding that is not personal data (see the module docstring);
+    ``ner``: ``recognizer`` is an NER model."""
+    value = text[start:end]
+    if entity_type == "URL":
+        return _file_name(text, start, end)
+    if entity_type == "DATE_TIME" and (ner or recognizer == "DateRecognizer"):
+        return (ner and _DATE_WORD.search(value) is None) \
+            or within_lookalike(text, start, end, _not_dates(text))
+    if ner and entity_type in ("LOCATION", "ORGANIZATION", "NRP"):
+        return _ordinary_words(re.sub(r"^(?:the|The)\s+", "", value).strip(), entity_type,
+                               lexicon)
+    return False
+
+
+def _ordinary_words(bare: str, entity_type: str, lexicon: Lexicon | None) -> bool:
+    """The NER model's place, body or group ``bare`` is ordinary words, an identifier or a
+    computing acronym."""
+    if not bare or not bare[0].isupper() or "_" in bare or bare in _TECH_ACRONYMS:
+        return True
+    if _EN_PLACE.fullmatch(bare) or (entity_type != "NRP" and _ORG_WORDS.search(bare)):
+        return False
+    if entity_type == "NRP" and (bare in DEMONYMS or bare.removesuffix("s") in DEMONYMS):
+        return False
+    words = re.findall(r"[A-Za-z][A-Za-z'’\-]*", bare)
+    if lexicon is None or not len(lexicon) or not words:
+        return False
+    if entity_type != "NRP" and any(w.isupper() and len(w) > 1 for w in words):
+        return False  # IBM, NASA: acronyms the model calls bodies are bodies
+    return all(lexicon.is_word(w) for w in words)
+
+
+def _not_dates(text: str) -> list[tuple[int, int]]:
+    """Look-alike spans that are not themselves dates (standard, book, order numbers)."""
+    return [(s, e) for s, e in lookalike_spans(text) if not _DATE_TIME.fullmatch(text[s:e])]
+
+
+def _file_name(text: str, start: int, end: int) -> bool:
+    """``main.py``, ``README.md``, ``index.ht`` (of index.html): Presidio's schema-less URL
+    pattern takes file names whose extension is also a country's domain."""
+    value = text[start:end]
+    if "://" in value or value.lower().startswith("www.") or "/" in value or "@" in value:
+        return False
+    if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        return True
+    return value.rsplit(".", 1)[-1].lower() in _FILE_EXTENSIONS
+
+
+def gdpr_recognizers(language: str = "en") -> list[EntityRecognizer]:
+    return [AddressRecognizer(language), PostcodeRecognizer(language),
+            PlaceRecognizer(language), NerFacilityRecognizer(language),
+            OrganizationRecognizer(language), AgeRecognizer(language),
+            DateTimeRecognizer(language), NationalityRecognizer(language)]
