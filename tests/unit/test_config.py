@@ -122,7 +122,8 @@ def test_pii_profiles_and_auth_policy(tmp_path: Path) -> None:
     ])))
     strict = cfg.pii.profiles["strict"]
     assert ((), "keep_masked") == (strict.allow_list, strict.restore)
-    assert cfg.pii.entities == strict.entities  # inherited
+    # the built-in strict profile's types: [pii]'s and the GDPR ones
+    assert (*cfg.pii.entities, *config.GDPR_PII_ENTITIES) == strict.entities
     assert "strict" == cfg.auth.policy("vault").pii_profile
     assert 3 == cfg.auth.policy("vault").highest_priority
     assert "" == cfg.auth.policy("someone-else").pii_profile
