@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-done
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container llama-server clean ci-fresh
+.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container llama-server clean ci-fresh pii-model pii-model-measure
 
 setup: $(STAMP)
 
@@ -70,7 +70,7 @@ test-full: setup
 	APPLIANCE_FULL_TESTS=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check appliance tests bench
+	$(VENV)/bin/ruff check appliance tests bench tools
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
@@ -80,6 +80,25 @@ proto: setup
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# The PII token classifier shipped in appliance/privacy/models/pii-ner-en (tools/pii_model/):
+# synthetic text from Faker (a dev extra) and our templates, then spaCy's trainer on the CPU,
+# niced and bounded in epochs (about 10 minutes on 2 busy cores). The same seed gives the same
+# data; commit the directory it writes. pii-model-measure prints what it adds, as JSON.
+PII_MODEL_SEED ?= 20240601
+PII_MODEL_EPOCHS ?= 4
+PII_MODEL_BUILD := build/pii-model
+pii-model: setup
+	rm -rf $(PII_MODEL_BUILD)
+	nice -n 10 $(PY) tools/pii_model/generate.py $(PII_MODEL_BUILD)/data --seed $(PII_MODEL_SEED)
+	OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 nice -n 10 $(PY) -m spacy train \
+		tools/pii_model/config.cfg --output $(PII_MODEL_BUILD)/out \
+		--paths.train $(PII_MODEL_BUILD)/data/train.spacy --paths.dev $(PII_MODEL_BUILD)/data/dev.spacy \
+		--nlp.batch_size 256 --training.max_epochs $(PII_MODEL_EPOCHS) --system.seed 0
+	$(PY) tools/pii_model/package.py $(PII_MODEL_BUILD) appliance/privacy/models/pii-ner-en
+
+pii-model-measure: setup
+	nice -n 10 $(PY) tools/pii_model/measure.py
 
 # Re-pin every dependency at the versions installed in the venv.
 lock: setup
