@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ from appliance.errors import ConfigError
 from appliance.privacy.lexicon import model_lexicon, not_a_name
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
 from appliance.privacy.normalize import normalize
+from appliance.privacy.recognizers_context import context_recognizers
+from appliance.privacy.recognizers_context import recognizer_names as context_recognizer_names
 from appliance.privacy.recognizers_gdpr import doubtful, gdpr_recognizers
 from appliance.privacy.recognizers_ids import id_recognizers
 from appliance.privacy.recognizers_names import (
@@ -49,6 +52,10 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # CJK characters and CJK/full-width punctuation, blanked out for the English NER pass.
 _CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _DIGIT = re.compile(r"[0-9]")
+#: The words of a name, for looking for each on its own (Smith of John Smith).
+_NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
+#: A CJK finding with these is a phrase, not a name to look for elsewhere.
+_NOT_CJK_NAME = re.compile(r"[\s\d,，。、:：]")
 #: A line break that may end a block of text analysed on its own (see :meth:`Analyzer.cut_points`).
 _LINE_END = re.compile(r"\n")
 #: Three or more capitalised words in a row: text the NER model reads as shouting, not names.
@@ -66,7 +73,7 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
     resident IDs) and e-mail addresses are always kept, since a leak costs more than a
     false positive."""
     value = text[start:end]
-    if recognizer == _NER_RECOGNIZER:
+    if recognizer in _NER_RECOGNIZERS:
         # The small English model tags things like "v2.14.3" as names; names have no digits,
         # and it reads short acronyms (GB, HR) as names too.
         return entity_type == "PERSON" and (_DIGIT.search(value) is not None
@@ -79,8 +86,9 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
 
 
 _NER_RECOGNIZER = "SpacyRecognizer"
-_EN_NAME_RECOGNIZERS = frozenset({_NER_RECOGNIZER, "GazetteerNameRecognizer",
-                                  "CuedNameRecognizer"})
+_NER_RECOGNIZERS = frozenset({_NER_RECOGNIZER})
+_EN_NAME_RECOGNIZERS = frozenset({*_NER_RECOGNIZERS, "GazetteerNameRecognizer",
+                                  "CuedNameRecognizer", *context_recognizer_names()})
 _ZH_NAME_RECOGNIZERS = frozenset({CnPersonRecognizer.__name__, CnNameSegmentRecognizer.__name__})
 
 
@@ -191,8 +199,10 @@ class Analyzer:
                 and policy.thresholds.get("CN_BANK_CARD", policy.score_threshold)
                 <= CnBankCardRecognizer.OTHER_CARD_SCORE,
                 skip_resident_ids="CN_RESIDENT_ID" in wanted))
+        self._lexicon = model_lexicon(policy.spacy_model)
         for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
-                    *id_recognizers("en"), *name_recognizers("en"), *gdpr_recognizers("en")]:
+                    *id_recognizers("en"), *name_recognizers("en"), *gdpr_recognizers("en"),
+                    *context_recognizers(self._lexicon, "en")]:
             if set(rec.supported_entities) & wanted:
                 registry.add_recognizer(rec)
         if policy.deny_list:
@@ -203,10 +213,9 @@ class Analyzer:
             wanted.update(rec.supported_entities)
         self._entities = sorted(wanted)
         self._patterns = [r for r in registry.recognizers
-                          if getattr(r, "name", "") != _NER_RECOGNIZER]
+                          if getattr(r, "name", "") not in _NER_RECOGNIZERS]
         self._floor = min([policy.score_threshold, *policy.thresholds.values()])
         self._nlp = _nlp_engine(policy, max_chars)
-        self._lexicon = model_lexicon(policy.spacy_model)
         self._table_reader = StructuredNameRecognizer("en")
         self._engine = AnalyzerEngine(registry=registry, nlp_engine=self._nlp,
                                       supported_languages=["en"],
@@ -240,16 +249,16 @@ class Analyzer:
             if r.score < self.policy.thresholds.get(r.entity_type, self.policy.score_threshold):
                 continue
             recognizer = (r.recognition_metadata or {}).get("recognizer_name", "")
-            if recognizer == _NER_RECOGNIZER and lang == "zh":
+            if recognizer in _NER_RECOGNIZERS and lang == "zh":
                 continue
             if recognizer in _ZH_NAME_RECOGNIZERS and lang == "en":
                 continue
             if _distractor(seen, r.entity_type, r.start, r.end, recognizer, lookalikes):
                 continue
             if doubtful(seen, r.entity_type, r.start, r.end, recognizer,
-                        recognizer == _NER_RECOGNIZER, self._lexicon):
+                        recognizer in _NER_RECOGNIZERS, self._lexicon):
                 continue  # strict types: "the Order Status" as ORG, "today", main.py as URL
-            if recognizer == _NER_RECOGNIZER and r.entity_type == "PERSON" \
+            if recognizer in _NER_RECOGNIZERS and r.entity_type == "PERSON" \
                     and not_a_name(seen, r.start, r.end, self._lexicon):
                 continue  # "Convert", "Width", "JSON": words the model alone called names
             start, end = r.start, r.end
@@ -260,6 +269,45 @@ class Analyzer:
             spans += [Span("PERSON", *view.span(s, e), score)
                       for s, e, score in self._shouted_names(seen)]
         return non_overlapping(spans)
+
+    def names_in(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> dict[str, float]:
+        """The names found in ``texts`` (PERSON findings ``spans``), and the words of each that
+        are a name on their own, with the score of the finding they came from: what
+        :meth:`mentions` looks for elsewhere. A finding that is all ordinary words
+        (:func:`not_a_name`) is not looked for again: a wrong guess stays one mistake."""
+        names: dict[str, float] = {}
+        for text, found in zip(texts, spans, strict=True):
+            for s in found:
+                if s.entity_type != "PERSON":
+                    continue
+                value = text[s.start:s.end].strip()
+                if _CJK.search(value):
+                    if len(value) >= 2 and not _NOT_CJK_NAME.search(value):
+                        names[value] = max(names.get(value, 0.0), s.score)
+                    continue
+                if len(value) < 3 or not_a_name(value, 0, len(value), self._lexicon):
+                    continue
+                names[value] = max(names.get(value, 0.0), s.score)
+                words = _NAME_PART.findall(value)
+                if len(words) > 1:
+                    for word in words:
+                        if len(word) >= 3 and word[0].isupper() \
+                                and not not_a_name(word, 0, len(word), self._lexicon):
+                            names[word] = max(names.get(word, 0.0), s.score)
+        return names
+
+    def mentions(self, text: str, spans: list[Span], names: Mapping[str, float]) -> list[Span]:
+        """``spans`` plus every other mention in ``text`` of ``names`` (see :meth:`names_in`):
+        "Sorry to hear that, Mineko" after a transcript line "Mineko: …", "Smith said" after
+        "John Smith"."""
+        extra = []
+        for name, score in names.items():
+            latin = not _CJK.search(name)
+            pattern = (rf"(?<![\w]){re.escape(name)}(?![\w])" if latin else re.escape(name))
+            for m in re.finditer(pattern, text):
+                if not any(s.start < m.end() and m.start() < s.end for s in spans):
+                    extra.append(Span("PERSON", m.start(), m.end(), score))
+        return non_overlapping([*spans, *extra]) if extra else spans
 
     def cut_points(self, text: str) -> list[int]:
         """Where ``text`` may be cut into blocks that are analysed apart (span_cache): just

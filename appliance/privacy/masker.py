@@ -43,9 +43,14 @@ def mask_texts(analyzer: Analyzer, texts: Sequence[str], lang: str = "auto",  # 
     vault = Vault(Surrogates(texts, rng) if style == "surrogate" else None)
     masked: list[str] = []
     findings: list[tuple[Finding, ...]] = []
-    for text in texts:
-        spans = analyzer.find(text, lang) if cache is None else cache.find(
-            namespace, text, lang, analyzer)
+    found_spans = [analyzer.find(text, lang) if cache is None else cache.find(
+        namespace, text, lang, analyzer) for text in texts]
+    # A name found once is masked wherever else the request mentions it.
+    names = analyzer.names_in(texts, found_spans)
+    if names:
+        found_spans = [analyzer.mentions(text, spans, names)
+                       for text, spans in zip(texts, found_spans, strict=True)]
+    for text, spans in zip(texts, found_spans, strict=True):
         parts: list[str] = []
         found: list[Finding] = []
         pos = 0

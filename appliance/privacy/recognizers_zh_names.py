@@ -56,6 +56,20 @@ _CUES = re.compile(r"我叫|我是|名叫|姓名|名字|联系人|聯繫人|患�
                    r"收件人|寄件人|持卡人|员工|員工|乘客|经办人|负责人|同事|朋友|家属|"
                    r"(?i:name|contact)")
 
+#: Words after which a person's name comes: roles, 由/感谢/交给, a list's separator.
+_LEFT_STRONG = re.compile(
+    r"经理|客户|客戶|医生|大夫|老师|教授|主任|总监|总裁|董事长|律师|护士|同学|同事|师傅|"
+    r"负责人是|联系人是|联系人|收件人|由|感谢|谢谢|联系|交给|转告|通知|告诉|询问|邀请|委托|"
+    r"采访|拜访|陪同|嫁给|娶了|叫|找|问|、|和|与|跟|及")
+#: Weaker: a clause boundary before the name.
+_LEFT_WEAK = re.compile(r"[，。！？；：,.!?;:（(“\"「]|是|请|让|给|被|把|对|向")
+#: What a person does or is, right after the name.
+_RIGHT_STRONG = re.compile(
+    r"说|讲|表示|认为|主持|记录|批准|审批|投诉|发言|请假|打电话|打来|来电|回复|负责|签字|签名|"
+    r"提交|提出|报告|汇报|同意|拒绝|建议|介绍|先生|女士|小姐|同学|老师|经理|教授|医生|总|"
+    r"的电话|的手机|的邮箱|的地址|的帮助|的意见|的支持|你好|您好|昨天|今天|明天|下周|上周|"
+    r"刚才|已经|正在|将|会|也|都")
+_RIGHT_WEAK = re.compile(r"[，。！？；：,.!?;:）)”\"」、]|是|在|的|请|要|去|来|和|与|跟")
 _lock = threading.Lock()
 _tokenizer: Any = None
 _freq: dict[str, int] = {}
@@ -94,6 +108,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
     SCORE = 0.65
     DICTIONARY_NAME = 0.5
     XIAO_LAO = 0.55
+    FRAMED = 0.6
     CUED = 0.85
 
     def load(self) -> None:
@@ -112,7 +127,11 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             if NOT_IN_GIVEN_NAMES.intersection(given):
                 return None
             return self.SCORE, "segmented as a new word starting with a surname"
-        if word in _dictionary_names and freq < COMMON_WORD_FREQ:
+        given = word[2:] if word[:2] in _COMPOUND else word[1:]
+        if word in _dictionary_names and freq < COMMON_WORD_FREQ and len(given) <= 2 \
+                and not NOT_IN_GIVEN_NAMES.intersection(given):
+            # 向前走 and 严格遵守 are tagged names in the dictionary too: a given name has at
+            # most two characters, and none of a function word.
             return self.DICTIONARY_NAME, "rare dictionary name"
         return None
 
@@ -173,6 +192,38 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                               "listed with a name"))
         return names
 
+    def _framed(self, run: str) -> list[tuple[int, int, float, str]]:
+        """Names the segmenter splits (戴/建立, 石/明远) but the sentence frames: a surname and
+        a one- or two-character given name between a word that introduces a person (由, 经理,
+        感谢, 负责人是, a list's 、) and one that says what a person does (说, 主持, 请假, 的帮助)
+        or ends the clause. At least one side must be a strong frame (:data:`_LEFT_STRONG`,
+        :data:`_RIGHT_STRONG`); the start of the text counts as a weak left frame."""
+        found: list[tuple[int, int, float, str]] = []
+        lefts: list[tuple[int, bool]] = [(0, False)]
+        lefts += [(m.end(), True) for m in _LEFT_STRONG.finditer(run)]
+        lefts += [(m.end(), False) for m in _LEFT_WEAK.finditer(run)]
+        for at, strong_left in lefts:
+            for length in (2, 3, 4):
+                name = run[at:at + length]
+                if len(name) < length or not _surname_start(name):
+                    continue
+                given = name[2:] if name[:2] in _COMPOUND and length > 2 else name[1:]
+                if not 1 <= len(given) <= 2 or NOT_IN_GIVEN_NAMES.intersection(given):
+                    continue
+                # 李子, 黄金: a dictionary word that is no name needs a person's frame on both
+                # sides (经理黄金说 is someone; 黄金价格 is gold).
+                word = _freq.get(name, 0) >= RARE_WORD_FREQ and name not in _dictionary_names
+                end = at + length
+                strong_right = _RIGHT_STRONG.match(run, end) is not None
+                weak_right = end == len(run) or _RIGHT_WEAK.match(run, end) is not None
+                if (strong_left and strong_right) or (not word and strong_right):
+                    found.append((at, end, self.FRAMED, "framed by what a person does"))
+                    break
+                if not word and strong_left and weak_right:
+                    found.append((at, end, self.FRAMED, "framed as a person"))
+                    break
+        return found
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities or _CJK_RUN.search(text) is None:
@@ -180,7 +231,11 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         seg = load_segmenter()
         out = []
         for run in _CJK_RUN.finditer(text):
-            for rel_start, rel_end, base, reason in self._names(list(seg.cut(run.group(0)))):
+            names = self._names(list(seg.cut(run.group(0))))
+            covered = {i for s, e, _, _ in names for i in range(s, e)}
+            names += [n for n in self._framed(run.group(0))
+                      if not covered.intersection(range(n[0], n[1]))]
+            for rel_start, rel_end, base, reason in names:
                 start = run.start() + rel_start
                 cued = cue_before(_CUES, text, start, window=8)
                 score, why = (self.CUED, reason + ", cue word") if cued else (base, reason)

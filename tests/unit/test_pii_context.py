@@ -78,3 +78,25 @@ def test_a_name_found_once_is_masked_at_every_mention_across_messages(analyzer) 
     assert all("Mineko" not in t for t in result.texts)
     assert result.texts[0].split(":")[0] in result.texts[1]  # one placeholder for one value
     assert "Smith" not in result.texts[2]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("会议由史宏主持，周丽记录。", ["史宏", "周丽"]),
+    ("这个项目的负责人是戴强芳。", ["戴强芳"]),
+    ("感谢戴建立的帮助！", ["戴建立"]),
+    ("钱博说他明天不来了。", ["钱博"]),
+    ("经理石明远批准了报销。", ["石明远"]),
+])
+def test_chinese_names_the_segmenter_splits_but_the_sentence_frames(
+        analyzer, text: str, names: list[str]) -> None:
+    out = masked(analyzer, text)
+    assert not any(n in out or n[1:] in out for n in names), out
+
+
+@pytest.mark.parametrize("text", [
+    "李子和桃子都是夏天的水果。", "由于天气原因，航班延误了两个小时。", "向前走两百米就到了。",
+    "严格遵守公司的规章制度。", "黄金价格今天上涨了百分之二。", "会议由公司总部统一安排。",
+    "经理说明天的会议改到下午三点。", "这项工作交给技术部完成。",
+])
+def test_ordinary_chinese_in_the_same_frames_is_left_alone(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
