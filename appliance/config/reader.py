@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.config.schema import (
+    BUILTIN_MODEL_PREFIX,
     DEFAULT_PII_ENTITIES,
     GDPR_PII_ENTITIES,
     KNOWN_PII_ENTITIES,
@@ -288,7 +289,22 @@ def _pii_table(r: _Reader, t: Mapping[str, Any], p: str) -> PiiConfig:
                 r.problem(p + "output_scan_entities",
                           f"{entity} is not in pii.entities, so nothing can detect it")
                 break
-    return pii
+    return _model_dirs(r, pii, p)
+
+
+def _model_dirs(r: _Reader, pii: PiiConfig, p: str) -> PiiConfig:
+    """``pii.models`` with each directory relative to the config file made absolute; one that
+    does not hold a spaCy pipeline (config.cfg) is named as a problem."""
+    entries = []
+    for entry in pii.models:
+        if entry.startswith(BUILTIN_MODEL_PREFIX):
+            entries.append(entry)
+            continue
+        path = r.typed(Path, entry, p + "models", {})
+        if not (path / "config.cfg").is_file():
+            r.problem(p + "models", f"no spaCy pipeline (config.cfg) in {path}")
+        entries.append(str(path))
+    return replace(pii, models=tuple(entries))
 
 
 #: [pii.recognizers.NAME]: a lower-case id.

@@ -501,6 +501,25 @@ class FallbackConfig:
                                client_key=self.client_key),)
 
 
+#: ``[pii] models`` entries naming a model shipped in the package (appliance/privacy/models).
+BUILTIN_MODEL_PREFIX = "builtin:"
+BUILTIN_PII_MODELS = ("pii-ner-en",)
+#: Entity labels of PII models (ours, and common ones of others) -> the analyzer's types.
+DEFAULT_MODEL_LABELS: Mapping[str, str] = {"PERSON": "PERSON", "PER": "PERSON",
+                                           "ADDRESS": "ADDRESS"}
+
+
+def _models_problem(entries: tuple[str, ...]) -> str | None:
+    for entry in entries:
+        name = entry.removeprefix(BUILTIN_MODEL_PREFIX)
+        if entry.startswith(BUILTIN_MODEL_PREFIX) and name not in BUILTIN_PII_MODELS:
+            return (f"no built-in model {name!r} (built in: "
+                    f"{', '.join(BUILTIN_MODEL_PREFIX + n for n in BUILTIN_PII_MODELS)})")
+        if not entry.strip():
+            return "a model entry must not be empty"
+    return None
+
+
 #: A site's own entity type ([pii.recognizers.NAME] entity).
 SITE_ENTITY = re.compile(r"[A-Z][A-Z0-9_]{1,39}")
 
@@ -560,6 +579,16 @@ class PiiConfig:
         ("US", "GB", "DE", "FR", "CN", "IN", "CA"), check=lambda rs: next(
             (f"{x!r} is not an ISO 3166 alpha-2 code like US" for x in rs
              if len(x) != 2 or not x.isalpha() or not x.isupper()), None))
+    #: PII token classifiers run beside the rules: ``builtin:pii-ner-en`` (shipped in the
+    #: package, trained by ``make pii-model``) or the directory of a site's own spaCy pipeline
+    #: with a ``ner`` component (loaded from disk, never downloaded).
+    models: tuple[str, ...] = setting((f"{BUILTIN_MODEL_PREFIX}pii-ner-en",),
+                                      check=_models_problem)
+    #: A model's entity label -> the entity type it is reported as; labels not listed are
+    #: ignored. A table here extends this default.
+    model_labels: Mapping[str, str] = setting(
+        factory=lambda: dict(DEFAULT_MODEL_LABELS),
+        check=lambda m: _entities(tuple(m.values())))
     #: Terms never masked (exact, case-sensitive).
     allow_list: tuple[str, ...] = ()
     #: Terms always masked, as DENY_LIST.

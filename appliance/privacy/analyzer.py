@@ -27,6 +27,7 @@ from appliance.config import PiiConfig
 from appliance.errors import ConfigError
 from appliance.privacy.lexicon import model_lexicon, not_a_name
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
+from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers
 from appliance.privacy.normalize import normalize
 from appliance.privacy.recognizers_context import context_recognizers
 from appliance.privacy.recognizers_context import recognizer_names as context_recognizer_names
@@ -86,7 +87,8 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
 
 
 _NER_RECOGNIZER = "SpacyRecognizer"
-_NER_RECOGNIZERS = frozenset({_NER_RECOGNIZER})
+#: spaCy's NER (through Presidio) and the PII models of [pii] models: the same checks apply.
+_NER_RECOGNIZERS = frozenset({_NER_RECOGNIZER, ModelNerRecognizer.NAME})
 _EN_NAME_RECOGNIZERS = frozenset({*_NER_RECOGNIZERS, "GazetteerNameRecognizer",
                                   "CuedNameRecognizer", *context_recognizer_names()})
 _ZH_NAME_RECOGNIZERS = frozenset({CnPersonRecognizer.__name__, CnNameSegmentRecognizer.__name__})
@@ -205,6 +207,8 @@ class Analyzer:
                     *context_recognizers(self._lexicon, "en")]:
             if set(rec.supported_entities) & wanted:
                 registry.add_recognizer(rec)
+        for rec in model_recognizers(policy, self._lexicon, max_chars):  # [pii] models
+            registry.add_recognizer(rec)
         if policy.deny_list:
             registry.add_recognizer(PatternRecognizer(supported_entity="DENY_LIST",
                                                       deny_list=list(policy.deny_list)))

@@ -1,0 +1,197 @@
+"""PII token classifiers: spaCy pipelines loaded from a local directory, run beside the rules.
+
+``[pii] models`` names them: ``builtin:NAME`` is one shipped in this package
+(``appliance/privacy/models/NAME``, trained by ``make pii-model`` from tools/pii_model/), any
+other entry a directory holding a spaCy pipeline a site trained or bought (``nlp.to_disk``
+output: config.cfg, meta.json, a ``ner`` component). Each is loaded with ``spacy.load(path)``
+from disk only, never downloaded, and its entity labels are mapped to the analyzer's types by
+``[pii] model_labels`` (PERSON -> PERSON, ADDRESS -> ADDRESS by default); labels it does not map
+are ignored. Its PERSON findings pass the same checks as the main NER model's (see
+:mod:`analyzer`): the lexicon of ordinary words, the digit and acronym filter, widening over
+adjacent name words. Before that, a PERSON span is cut at punctuation and loses the ordinary
+words at its edges ("interviewed Liwia Gębura", "Judges were Ó Murchaidhe", "Ruth, talk soon"):
+a small model trained on lower-case names as well sometimes runs a name into the words beside
+it; and a part made only of dictionary words, none a first name ("Free", "High"), or only of
+lower-case words that no census list names ("uuid"), is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import structlog
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from appliance.config import PiiConfig
+from appliance.config.schema import BUILTIN_MODEL_PREFIX
+from appliance.errors import ConfigError
+from appliance.privacy.lexicon import Lexicon, ordinary_word
+from appliance.privacy.recognizer_base import make_result
+from appliance.privacy.recognizers_names import gazetteer
+
+log = structlog.get_logger("appliance.privacy")
+
+#: Score of a model's finding: that of spaCy's NER, so where both find one thing the longer span
+#: wins ("221B Baker Street", an ADDRESS, over "Baker", a PERSON).
+MODEL_SCORE = 0.85
+#: Components a pipeline may need to run NER; the rest (tagger, parser …) are not loaded.
+_NER_INPUTS = frozenset({"ner", "tok2vec", "transformer", "curated_transformer"})
+# CJK characters and CJK/full-width punctuation, blanked out as for the main NER model (a
+# Latin-script model reads a Chinese sentence as one name); offsets stay the same.
+_CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+#: Tokens no name runs across: a PERSON span is cut there.
+_BREAKS = frozenset({",", ";", ":", "|", "<", ">", "(", ")", "[", "]", "!", "?", '"', "/"})
+#: Words before a name in letters and mail headers, part of no name.
+_CUES = frozenset({"attn", "fao", "cc", "bcc", "re", "fwd"})
+#: Lower-case words that open or join family names ("van der Vlist"): never trimmed off.
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "di", "da", "dos",
+                        "das", "du", "le", "la", "ter", "ten", "bin", "binti", "al", "el", "zu",
+                        "y", "st", "mac", "mc"})
+
+
+def builtin_models_dir() -> Path:
+    """Where the package's own models are (appliance/privacy/models)."""
+    return Path(str(resources.files("appliance.privacy").joinpath("models")))
+
+
+def model_path(entry: str) -> Path:
+    """The directory of ``[pii] models`` entry ``entry``."""
+    if entry.startswith(BUILTIN_MODEL_PREFIX):
+        return builtin_models_dir() / entry.removeprefix(BUILTIN_MODEL_PREFIX)
+    return Path(entry)
+
+
+def load_pipeline(entry: str, max_chars: int = 100_000) -> Any:
+    """The spaCy pipeline of ``entry`` with only what NER needs; :class:`ConfigError` naming
+    ``pii.models`` when there is none there or it has no ``ner``. Never downloads."""
+    import spacy  # noqa: PLC0415 - loads spaCy
+
+    path = model_path(entry)
+    if not (path / "config.cfg").is_file():
+        raise ConfigError(f"no spaCy pipeline (config.cfg) at {path} for {entry!r}",
+                          key="pii.models")
+    try:
+        pipeline = spacy.util.load_config(path / "config.cfg")["nlp"]["pipeline"]
+        if "ner" not in pipeline:
+            raise ConfigError(f"the spaCy pipeline at {path} has no ner component",
+                              key="pii.models")
+        nlp = spacy.load(path, exclude=[c for c in pipeline if c not in _NER_INPUTS])
+    except (OSError, ValueError, KeyError) as exc:  # spaCy's own errors are ValueErrors
+        raise ConfigError(f"cannot load the spaCy pipeline at {path}: {exc}",
+                          key="pii.models") from exc
+    nlp.max_length = max(nlp.max_length, max_chars + 1)
+    return nlp
+
+
+class ModelNerRecognizer(EntityRecognizer):
+    """Entities of one local spaCy NER pipeline, mapped to the analyzer's types."""
+
+    NAME = "ModelNerRecognizer"
+
+    def __init__(self, entry: str, labels: Mapping[str, str], *,  # noqa: PLR0913 - settings
+                 lexicon: Lexicon | None = None, score: float = MODEL_SCORE,
+                 max_chars: int = 100_000, language: str = "en") -> None:
+        self.entry = entry
+        self.score = score
+        self.lexicon = lexicon
+        self.nlp = load_pipeline(entry, max_chars)
+        self.labels = {label: labels[label] for label in self.nlp.get_pipe("ner").labels
+                       if label in labels}
+        super().__init__(supported_entities=sorted(set(self.labels.values())),
+                         supported_language=language, name=self.NAME)
+
+    def load(self) -> None:
+        return None  # loaded in __init__, where a missing model is a ConfigError
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        doc = self.nlp(_CJK_TEXT.sub(" ", text))
+        # One word and nothing around it (an enum value, a title): no context to read, only
+        # the word's look, where "Webinar" and "FedEx" pass for names.
+        alone = sum(t.is_alpha for t in doc) <= 1
+        out = []
+        for ent in doc.ents:
+            kind = self.labels.get(ent.label_)
+            if kind is None or kind not in entities or (alone and kind == "PERSON"):
+                continue
+            spans = [(ent.start_char, ent.end_char)] if kind != "PERSON" \
+                or self.lexicon is None else name_parts(ent, self.lexicon)
+            out += [make_result(self, kind, start, end, self.score, f"{self.entry} {ent.label_}")
+                    for start, end in spans]
+        return out
+
+
+def name_parts(ent: Any, lexicon: Lexicon) -> list[tuple[int, int]]:
+    """The runs of ``ent`` between punctuation, less the ordinary words at their edges:
+        lower-case English words, capitalised ones that are no census name (see
+    :func:`lexicon.ordinary_word`); particles (van, de) stay."""
+    runs: list[list[Any]] = [[]]
+    for token in ent:
+        if token.text in _BREAKS or token.is_space:
+            runs.append([])
+        else:
+            runs[-1].append(token)
+    parts = []
+    for run in runs:
+        while run and _edge_word(run[0].text, lexicon):
+            run.pop(0)
+        while run and _edge_word(run[-1].text, lexicon):
+            run.pop()
+        words = [t.text for t in run]
+        if run and not _all_dictionary_words(words, lexicon) and not _unknown_lower(words):
+            parts.append((run[0].idx, run[-1].idx + len(run[-1].text)))
+    return parts
+
+
+def _unknown_lower(words: list[str]) -> bool:
+    """All lower case and no word a census name: "uuid", "sku" in technical text far more often
+    than a lower-case name no list knows."""
+    firsts, lasts = gazetteer()
+    alpha = [w for w in words if w[:1].isalpha()]
+    return all(w.islower() for w in alpha) and not any(
+        w.upper() in firsts or w.upper() in lasts for w in alpha)
+
+
+def _all_dictionary_words(words: list[str], lexicon: Lexicon) -> bool:
+    """Every word is in the dictionary and none is a first name ("Free", "Body", "High" in
+    headings): stricter than the main model's check, which keeps a word that is also a common
+    surname; a run of such words is what this small model gets wrong most."""
+    firsts, _ = gazetteer()
+    alpha = [w for w in words if w[:1].isalpha() and w.lower() not in _PARTICLES]
+    return bool(alpha) and all(lexicon.is_word(w) and w.upper() not in firsts for w in alpha)
+
+
+def _edge_word(word: str, lexicon: Lexicon) -> bool:
+    """``word`` at the edge of a model's name is not part of it."""
+    if not word[:1].isalpha():
+        return word in {"-", "'", "."}
+    if word.lower() in _PARTICLES:
+        return False
+    if word.lower() in _CUES:
+        return True
+    if word[:1].islower():
+        return lexicon.is_word(word)
+    return ordinary_word(word, lexicon)
+
+
+def model_recognizers(policy: PiiConfig, lexicon: Lexicon | None = None,
+                      max_chars: int = 100_000,
+                      language: str = "en") -> list[ModelNerRecognizer]:
+    """A recognizer for each of ``policy.models`` that finds a type the policy wants;
+    ``lexicon``: the ordinary words trimmed off the edges of its names."""
+    wanted = set(policy.entities)
+    found = []
+    for entry in policy.models:
+        rec = ModelNerRecognizer(entry, policy.model_labels, lexicon=lexicon,
+                                 max_chars=max_chars, language=language)
+        if not wanted & set(rec.supported_entities):
+            continue
+        log.info("pii_model_loaded", model=entry, path=str(model_path(entry)),
+                 labels=rec.labels)
+        found.append(rec)
+    return found
