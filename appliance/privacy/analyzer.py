@@ -29,6 +29,7 @@ from appliance.privacy.lexicon import model_lexicon, not_a_name
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
 from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers
 from appliance.privacy.normalize import normalize
+from appliance.privacy.recognizer_base import CJK_TEXT
 from appliance.privacy.recognizers_context import context_recognizers
 from appliance.privacy.recognizers_context import recognizer_names as context_recognizer_names
 from appliance.privacy.recognizers_gdpr import doubtful, gdpr_recognizers
@@ -49,9 +50,8 @@ from appliance.privacy.site_recognizers import site_recognizers
 
 log = structlog.get_logger("appliance.privacy")
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# CJK characters and CJK/full-width punctuation, blanked out for the English NER pass.
-_CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+#: Chinese, Japanese and Korean script: ideographs, kana, Hangul.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3]")
 _DIGIT = re.compile(r"[0-9]")
 #: The words of a name, for looking for each on its own (Smith of John Smith).
 _NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
@@ -243,7 +243,7 @@ class Analyzer:
             # The English model cannot read Chinese (it tags whole Chinese sentences as one
             # PERSON). It gets the text with CJK blanked to spaces: offsets stay the same, so
             # its findings line up with the original, which pattern recognizers still see.
-            artifacts = self._nlp.process_text(_CJK_TEXT.sub(" ", seen), "en")
+            artifacts = self._nlp.process_text(CJK_TEXT.sub(" ", seen), "en")
         results = self._engine.analyze(
             text=seen, language="en", entities=self._entities, nlp_artifacts=artifacts,
             allow_list=list(self.policy.allow_list) or None, score_threshold=self._floor)
@@ -346,7 +346,7 @@ class Analyzer:
         score = SHOUTED_NAME_SCORE
         if score < self.policy.thresholds.get("PERSON", self.policy.score_threshold):
             return []
-        artifacts = self._nlp.process_text(_CJK_TEXT.sub(" ", titled), "en")
+        artifacts = self._nlp.process_text(CJK_TEXT.sub(" ", titled), "en")
         found = []
         for ent in artifacts.entities:
             start, end = ent.start_char, ent.end_char

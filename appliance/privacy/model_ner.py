@@ -17,7 +17,6 @@ lower-case words that no census list names ("uuid"), is dropped.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -31,7 +30,7 @@ from appliance.config import PiiConfig
 from appliance.config.schema import BUILTIN_MODEL_PREFIX
 from appliance.errors import ConfigError
 from appliance.privacy.lexicon import Lexicon, ordinary_word
-from appliance.privacy.recognizer_base import make_result
+from appliance.privacy.recognizer_base import CJK_TEXT, make_result
 from appliance.privacy.recognizers_names import gazetteer
 
 log = structlog.get_logger("appliance.privacy")
@@ -43,7 +42,6 @@ MODEL_SCORE = 0.85
 _NER_INPUTS = frozenset({"ner", "tok2vec", "transformer", "curated_transformer"})
 # CJK characters and CJK/full-width punctuation, blanked out as for the main NER model (a
 # Latin-script model reads a Chinese sentence as one name); offsets stay the same.
-_CJK_TEXT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 #: Tokens no name runs across: a PERSON span is cut there.
 _BREAKS = frozenset({",", ";", ":", "|", "<", ">", "(", ")", "[", "]", "!", "?", '"', "/"})
 #: Words before a name in letters and mail headers, part of no name.
@@ -110,7 +108,7 @@ class ModelNerRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        doc = self.nlp(_CJK_TEXT.sub(" ", text))
+        doc = self.nlp(CJK_TEXT.sub(" ", text))
         # One word and nothing around it (an enum value, a title): no context to read, only
         # the word's look, where "Webinar" and "FedEx" pass for names.
         alone = sum(t.is_alpha for t in doc) <= 1

@@ -7,6 +7,10 @@ import re
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+#: Chinese, Japanese and Korean characters and CJK/full-width punctuation: what an English NER
+#: model must not read (it tags whole runs of them as one PERSON), blanked to spaces for it.
+CJK_TEXT = re.compile(r"[\u1100-\u11ff\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+                      r"\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]")
 #: Score of an identifier whose check digit fails but which follows a strong cue word.
 CUED_NEAR_MISS_SCORE = 0.6
 #: How far before a value (characters) a cue word may end and still count.

@@ -38,11 +38,14 @@ from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_r
 #: One word of a name: letters with inner apostrophes and hyphens (L'Heureux, Gonzalez-Ruiz,
 #: O'Brien, curly apostrophes too), Latin letters with diacritics included.
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žḀ-ỿ][A-Za-zÀ-ÖØ-öø-ÿĀ-žḀ-ỿ'’\-]*"
+#: A name in Hangul, kanji or katakana after an English cue ("My name is 김민준").
+_CJK_NAME_WORD = r"[\uac00-\ud7a3]{2,4}|[\u4e00-\u9fff]{2,4}|[\u30a0-\u30ff]{2,10}"
 _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "dos", "das",
                         "du", "la", "le", "von", "zu", "bin", "binti", "ibn", "al", "el", "ten",
                         "ter", "af", "st", "mac", "ap", "y"))
 #: Up to four words after a cue, stopped at punctuation other than ' - . (initials).
-_WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}})")
+_WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}}"
+                          rf"|(?:{_CJK_NAME_WORD})(?![\uac00-\ud7a3\u4e00-\u9fff\u30a0-\u30ff]))")
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
 _TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
            r"herr|frau|mme|mlle|señor|señora|sr|sra)")
@@ -77,7 +80,7 @@ class NameWords:
             return False
         return self._lexicon.is_word(word) or (word.isupper() and len(word) <= 4)
 
-    def take(self, text: str, start: int, *, strong: bool,
+    def take(self, text: str, start: int, *, strong: bool,  # noqa: C901 - one pass, word by word
              limit: int = 3) -> tuple[int, int] | None:
         """The name words starting at ``start`` (after spaces and an opening quote), at most
         ``limit`` words besides particles. ``strong``: the cue says a name follows, so any
@@ -87,6 +90,8 @@ class NameWords:
         if m is None:
             return None
         firsts, _ = gazetteer()
+        if re.fullmatch(_CJK_NAME_WORD, m.group(1)):
+            return m.span(1) if strong else None
         words = list(re.finditer(rf"{_NAME_WORD}\.?", m.group(1)))
         base = m.start(1)
         kept: list[re.Match[str]] = []
@@ -308,9 +313,50 @@ class NameListRecognizer(_ContextRecognizer):
         return out
 
 
+#: Korean surnames (the most common, about 90 % of people).
+_KO_SURNAMES = ("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구"
+                "민진지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용")
+#: Role words that take the same honorifics as names (고객님, 担当者様).
+_NOT_NAMES = frozenset((
+    "고객", "선생", "사장", "부장", "과장", "대리", "회원", "여러분", "담당자", "担当者", "関係者",
+    "責任者", "利用者", "お客", "皆", "先生", "社長", "部長", "課長", "会員", "患者"))
+
+
+class HonorificNameRecognizer(_ContextRecognizer):
+    """Korean and Japanese names by their honorifics and self-introductions: 김민준 씨,
+    박서연님, 제 이름은 이지은입니다, 田中様, 長崎心愛さん, 名前は佐藤です, 氏名 山田太郎.
+    (Chinese names have their own recognizers.)"""
+
+    _KO = re.compile(
+        rf"(?P<a>[{_KO_SURNAMES}][\uac00-\ud7a3]{{1,3}})[ \t]?(?:씨|님|선생님|고객님)"
+        r"(?![\uac00-\ud7a3])"
+        r"|(?:이름은|이름[ \t]*[:：]|성함은|성함[ \t]*[:：]|성명[ \t]*[:：]|저는)[ \t]*"
+        rf"(?P<b>[{_KO_SURNAMES}][\uac00-\ud7a3]{{1,3}}?)"
+        r"(?:입니다|이에요|예요|이고|라고|[ \t,.。]|$)")
+    _JA = re.compile(
+        r"(?P<a>[\u4e00-\u9fff]{2,4}|[\u30a0-\u30ff]{2,10})[ \t]?(?:さん|様|さま|氏|くん|ちゃん)"
+        r"|(?:名前は|名前[ \t]*[:：]|氏名[ \t]*[:：]|私は)[ \t]*"
+        r"(?P<b>[\u4e00-\u9fff]{2,4}?|[\u30a0-\u30ff]{2,10}?)"
+        r"(?:です|と申します|といいます|[、。 ]|$)")
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for regex in (self._KO, self._JA):
+            for m in regex.finditer(text):
+                group = "a" if m.group("a") else "b"
+                if m.group(group) in _NOT_NAMES:
+                    continue
+                out.append(self._result(*m.span(group), "honorific or self-introduction"))
+        return out
+
+
 def context_recognizers(lexicon: Lexicon, language: str = "en") -> list[EntityRecognizer]:
     return [IntroducedNameRecognizer(lexicon, language), AnswerRecognizer(lexicon, language),
-            SpeakerLabelRecognizer(lexicon, language), NameListRecognizer(lexicon, language)]
+            SpeakerLabelRecognizer(lexicon, language), NameListRecognizer(lexicon, language),
+            HonorificNameRecognizer(lexicon, language)]
 
 
 def recognizer_names() -> frozenset[str]:

@@ -201,19 +201,34 @@ _NAME_END = (r"[的是在和与跟说来去已于等电手身卡住今昨要想�
 _AFTER = r"(?=先生|女士|小姐|同志|老师|医生|教授|经理|同学)"
 
 
+#: The rest of the Hundred Family Surnames (百家姓): rarer, and many of them ordinary words
+#: too (水, 平, 国, 东), so they count only right after a cue word (我叫寿文馨, 姓 越).
+_CUED_ONLY_SURNAMES = (
+    "水|云|昌|凤|花|酆|乐|皮|元|平|计|强|危|支|经|干|宣|贲|洪|诸|滑|羊|於|惠|家|封|汲|松|井|"
+    "富|乌|巴|弓|牧|山|蓬|班|仰|秋|伊|暴|束|薄|印|宿|怀|从|咸|籍|屠|阴|鬱|能|苍|双|闻|贡|劳|"
+    "扶|堵|宰|郦|雍|郤|璩|濮|寿|通|燕|冀|浦|别|充|慕|习|鱼|容|慎|戈|终|居|衡|步|都|满|弘|匡|"
+    "国|广|禄|东|殳|沃|利|越|隆|厍|勾|融|那|空|毋|乜|养|须|丰|巢|相|后|荆|红|权|盖|益|桓|公")
+_ANY_SURNAME = f"{_SURNAMES}|{_CUED_ONLY_SURNAMES}"
+
+
 class CnPersonRecognizer(RegexRecognizer):
     ENTITY = "PERSON"
     # After a cue the name is surname + one or two characters, ending where a particle, a
-    # verb that usually follows a name, punctuation or non-CJK text begins.
+    # verb that usually follows a name, punctuation or non-CJK text begins. A form's separate
+    # surname and given-name fields (姓 越, 名 文馨) are names too.
     REGEX = re.compile(
-        rf"{_BEFORE}(?P<v>(?:{_SURNAMES}){_CJK}{{1,2}})(?={_NAME_END}|$)"
+        rf"{_BEFORE}(?P<v>(?:{_ANY_SURNAME}){_CJK}{{1,2}})(?={_NAME_END}|$)"
         rf"|(?P<w>(?:{_SURNAMES}){_CJK}{{0,2}}?){_AFTER}"
+        rf"|(?<![\u4e00-\u9fff])(?:姓氏|姓)\s*[:：]\s*(?P<s>(?:{_ANY_SURNAME}))(?={_NAME_END}|$)"
+        rf"|(?<![\u4e00-\u9fff])名\s*[:：]\s*(?P<g>{_CJK}{{1,2}})(?={_NAME_END}|$)"
     )
     SCORE = 0.85
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        # "v": the name after a cue (我叫王伟); "w": the name before one (李明先生).
-        return match.span("v" if match.group("v") else "w")
+        # "v": the name after a cue (我叫王伟); "w": the name before one (李明先生); "s" and
+        # "g": a form's surname and given-name fields.
+        group = next(g for g in ("v", "w", "s", "g") if match.group(g))
+        return match.span(group)
 
 
 def chinese_recognizers(language: str = "en") -> list[EntityRecognizer]:

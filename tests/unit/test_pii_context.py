@@ -100,3 +100,25 @@ def test_chinese_names_the_segmenter_splits_but_the_sentence_frames(
 ])
 def test_ordinary_chinese_in_the_same_frames_is_left_alone(analyzer, text: str) -> None:
     assert masked(analyzer, text) == text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("My name is 김민준 and I need help.", "김민준"),
+    ("김민준 씨, 안녕하세요.", "김민준"),
+    ("제 이름은 이지은입니다.", "이지은"),
+    ("田中様、お世話になっております。", "田中"),
+    ("名前は佐藤です。", "佐藤"),
+    ("長崎心愛さんが来ました。", "長崎心愛"),
+    ("我叫寿文馨，请多关照。", "寿文馨"),
+    ("姓：越 名：文馨", "文馨"),
+])
+def test_korean_japanese_and_rare_chinese_names_by_their_honorifics_and_cues(
+        analyzer, text: str, name: str) -> None:
+    out = masked(analyzer, text)
+    assert name not in out, out
+
+
+@pytest.mark.parametrize("text", ["고객님, 감사합니다.", "お客様へのお知らせ", "担当者様",
+                                  "书名：红楼梦", "我叫他明天再来。", "안녕하세요."])
+def test_honorifics_of_roles_are_not_names(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
