@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from people import Name, NameSource
+from people import Name, NameSource, fixed_hash_seed
 from templates import (
     CHAT_TURNS,
     COUNTRIES,
@@ -342,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     import faker
     import spacy
 
+    fixed_hash_seed()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=20240601)

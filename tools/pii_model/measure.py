@@ -20,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from people import fixed_hash_seed
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
@@ -124,6 +126,7 @@ def run_variant(variant: str, md: str) -> dict[str, object]:
 
 
 def main() -> int:
+    fixed_hash_seed()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--variants", default="base,model,model+address")
     ap.add_argument("--md", default="en_core_web_md")

@@ -9,7 +9,9 @@ never seen as well as contexts it has never seen.
 
 from __future__ import annotations
 
+import os
 import random
+import sys
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -54,6 +56,15 @@ NICKNAMES = ("Bill", "Bob", "Liz", "Beth", "Kate", "Jim", "Jimmy", "Tom", "Tommy
 _GLUED = frozenset({"O'", "Mac", "Mc"})
 HELD_OUT_BUCKET = 0
 _BUCKETS = 7
+
+
+def fixed_hash_seed() -> None:
+    """Run this process again with PYTHONHASHSEED=0 unless it already is: Faker's providers
+    draw from sets in places, whose order follows the string hash, so without it one seed
+    gives different texts in every run."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(sys.executable, [sys.executable, *sys.argv],  # noqa: S606 - fixed argv
+                  {**os.environ, "PYTHONHASHSEED": "0"})
 
 
 def held_out(word: str) -> bool:
