@@ -219,7 +219,9 @@ class AnswerRecognizer(_ContextRecognizer):
             for q in _NAME_QUESTION.finditer(text):
                 lead = _ANSWER_LEAD.match(text, q.end())
                 at = lead.end() if lead else q.end()
-                found = self._words.take(text, at, strong=True)
+                # Not strong: the text after a question may be an instruction ("What is the
+                # customer's name? Answer with the name only.") rather than the answer.
+                found = self._words.take(text, at, strong=False)
                 if found is not None and text[found[0]].isalpha():
                     out.append(self._result(*found, "answer to a name question"))
         if "DATE_OF_BIRTH" in entities:

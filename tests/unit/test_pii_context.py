@@ -122,3 +122,8 @@ def test_korean_japanese_and_rare_chinese_names_by_their_honorifics_and_cues(
                                   "书名：红楼梦", "我叫他明天再来。", "안녕하세요."])
 def test_honorifics_of_roles_are_not_names(analyzer, text: str) -> None:
     assert masked(analyzer, text) == text
+
+
+def test_an_instruction_after_a_name_question_is_not_its_answer(analyzer) -> None:
+    text = "What is the customer's name? Answer with the name only."
+    assert masked(analyzer, text) == text
