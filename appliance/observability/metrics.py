@@ -6,7 +6,8 @@ client identity or a token, so the label sets stay small and nothing sensitive i
 
 Counters and histograms are updated once per request, when the interceptor ends it
 (:meth:`Metrics.observe_request`). Gauges (queue depth, busy slots, breaker state, audit
-bytes and free space) are read from the live objects at scrape time by :class:`_LiveCollector`.
+bytes and free space, a hang) are read from the live objects at scrape time by
+:class:`_LiveCollector`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class LiveSources:
     central_endpoints: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     audit_writer: Callable[[], Any] = field(default=lambda: None)
     state: Callable[[], str] = field(default=lambda: "starting")
+    #: Whether a decode step or an audit write has run past [server] hang_seconds now.
+    hang: Callable[[], bool] = field(default=lambda: False)
     in_flight: Callable[[], int] = field(default=lambda: 0)
     #: (PII profile name, its SpanCache) for each PII stage that has one.
     pii_caches: Callable[[], list[tuple[str, Any]]] = field(default=lambda: [])
@@ -116,6 +119,10 @@ class _LiveCollector(Collector):
         yield StateSetMetricFamily(
             "appliance_state", "Daemon state",
             value={str(k): k == state for k in ServiceState})
+        yield GaugeMetricFamily("appliance_hang_detected",
+                                "1 while a decode step or an audit write has run past "
+                                "[server] hang_seconds (health NOT_SERVING, the systemd "
+                                "watchdog starves)", value=1.0 if s.hang() else 0.0)
         breaker = s.breaker_state()
         if breaker is not None:
             yield StateSetMetricFamily(
@@ -130,6 +137,15 @@ class _LiveCollector(Collector):
             yield GaugeMetricFamily("appliance_audit_free_bytes",
                                     "Free bytes on the audit log's filesystem",
                                     value=writer.free_bytes())
+            # The writer's own thresholds, so an alert compares against what the site set.
+            yield GaugeMetricFamily("appliance_audit_free_warn_bytes",
+                                    "Free bytes below which the audit writer warns "
+                                    "([audit] free_space_warn_mb)",
+                                    value=writer.s.free_warn_bytes)
+            yield GaugeMetricFamily("appliance_audit_free_refuse_bytes",
+                                    "Free bytes below which the audit writer suspends and "
+                                    "requests are refused ([audit] free_space_refuse_mb)",
+                                    value=writer.s.free_refuse_bytes)
             bytes_ = GaugeMetricFamily("appliance_audit_written_bytes",
                                        "Bytes appended to the audit log since start",
                                        value=writer.bytes_written)
@@ -224,6 +240,11 @@ class Metrics:
             "appliance_refusals_summarised", "Calls refused at the door and counted in a "
             "summary audit record instead of audited one by one, by status",
             ["status"], registry=r)
+        self.model_reloads = Counter(
+            "appliance_model_reloads", "Model reloads (Admin.ReloadModels or SIGHUP), by "
+            "result: ok, or failed (the old models kept serving)", ["result"], registry=r)
+        for result in ("ok", "failed"):  # both series from the start, so increase() sees 0->1
+            self.model_reloads.labels(result)
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -114,6 +114,7 @@ class ApplianceServer:
         src.audit_writer = lambda: getattr(self.services.audit if self.services else None,
                                            "writer", None)
         src.state = lambda: self.state
+        src.hang = lambda: self.hang is not None
         src.in_flight = lambda: self.in_flight.count
         src.pii_caches = self._pii_caches
         #: The bound metrics address, once listening.
@@ -323,6 +324,7 @@ class ApplianceServer:
                 self.notifier.status("reloading models")
                 await self.registry.reload(cfg.models)
             except (ApplianceError, OSError) as exc:
+                self.metrics.model_reloads.labels("failed").inc()
                 log.error("reload_failed", error_type=type(exc).__name__,  # noqa: TRY400
                           detail=str(exc))
                 self.notifier.status(f"serving on {self.address} (reload failed)")
@@ -331,6 +333,7 @@ class ApplianceServer:
             self.registry.set_config(cfg)
             self.gate.reconfigure(cfg)
             seconds = time.monotonic() - started
+            self.metrics.model_reloads.labels("ok").inc()
             self.notifier.status(f"serving on {self.address}")
             log.info("reloaded", seconds=round(seconds, 2),
                      sha256={e.name: e.facts.sha256 if e.facts else None

@@ -83,6 +83,10 @@ def test_metrics_count_real_requests_and_carry_no_pii(daemon: Daemon, client: Cl
     assert value(after, "appliance_state", appliance_state="serving") == 1
     assert value(after, "appliance_audit", appliance_audit="ok") == 1
     assert value(after, "appliance_audit_free_bytes") > 0
+    assert value(after, "appliance_audit_free_warn_bytes") == 1024 * 1024 * 1024
+    assert value(after, "appliance_audit_free_refuse_bytes") == 256 * 1024 * 1024
+    assert value(after, "appliance_hang_detected") == 0
+    assert ("appliance_model_reloads_total", (("result", "failed"),)) in after
     assert delta("appliance_audit_written_bytes") > 0
     assert value(after, "appliance_build_info", version=__import__("appliance").__version__) == 1
 
@@ -90,7 +94,7 @@ def test_metrics_count_real_requests_and_carry_no_pii(daemon: Daemon, client: Cl
     assert EMAIL not in text and "jane" not in text.lower() and "France" not in text
     allowed = {"method", "tier", "route", "status", "reason", "entity_type", "where", "record",
                "le", "version", "appliance_state", "appliance_audit", "profile",
-               "appliance_central_breaker"}
+               "appliance_central_breaker", "result"}
     for (_name, labels) in after:
         assert {k for k, _ in labels} <= allowed, labels
 
