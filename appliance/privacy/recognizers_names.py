@@ -135,8 +135,11 @@ class GazetteerNameRecognizer(_NameRecognizer):
         return out
 
 
-_NAME_TOKENS = r"(?:[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)(?:[ \t]+[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?){0,3}"
-_CJK_NAME = r"[\u4e00-\u9fff]{2,4}"
+#: A name in Chinese characters, Hangul or katakana (a form's surname field may hold one
+#: character: "Last name: 越").
+_CJK_NAME = r"[\u4e00-\u9fff]{1,4}|[\uac00-\ud7a3]{1,4}|[\u30a0-\u30ff]{2,10}"
+_NAME_TOKENS = (r"(?:[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)(?:[ \t]+[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?){0,3}"
+                rf"|(?:{_CJK_NAME})(?![\u4e00-\u9fff\uac00-\ud7a3\u30a0-\u30ff])")
 
 
 class CuedNameRecognizer(_NameRecognizer):
@@ -162,6 +165,8 @@ class CuedNameRecognizer(_NameRecognizer):
 
     def _plausible(self, value: str) -> tuple[int, int] | None:
         """The part of ``value`` that reads as a name: leading words not stop words."""
+        if re.fullmatch(_CJK_NAME, value):
+            return 0, len(value)
         words = list(_WORD.finditer(value))
         keep = []
         for w in words:

@@ -127,3 +127,11 @@ def test_honorifics_of_roles_are_not_names(analyzer, text: str) -> None:
 def test_an_instruction_after_a_name_question_is_not_its_answer(analyzer) -> None:
     text = "What is the customer's name? Answer with the name only."
     assert masked(analyzer, text) == text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Last name: 越", "越"), ("First name: 文馨", "文馨"), ("Contact: 寿文馨 (sales)", "寿文馨"),
+    ("Customer: 김민준", "김민준"), ('{"name": "長崎心愛", "city": "Tokyo"}', "長崎心愛"),
+])
+def test_names_in_any_script_after_english_name_keys(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
