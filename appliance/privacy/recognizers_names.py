@@ -209,10 +209,21 @@ _NAME_KEYS = (r"(?:full[_\- ]?name|first[_\- ]?name|last[_\- ]?name|given[_\- ]?
               r"患者(?:姓名)?|员工(?:姓名)?|负责人|经办人)")
 
 
+#: The bare key "name" in code (not first_name, author …).
+_BARE_NAME_KEY = re.compile(r"(?i)(?<![A-Za-z0-9_])name\s*(?:=|:=|:|=>)")
+#: Two or three capitalised words: how a person's full name is written.
+_FULL_NAME = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ'’\-]+(?:[ \t]+[A-ZÀ-Þ][a-zà-ÿ'’\-]+){1,2}")
+
+
 class StructuredNameRecognizer(_NameRecognizer):
     SCORE = 0.8
     _JSON = re.compile(
-        rf"(?i)[\"']{_NAME_KEYS}[\"']\s*:\s*[\"'](?P<v>[^\"'\n\\\\]{{1,60}})[\"']")
+        rf"(?i)[\"']{_NAME_KEYS}[\"']\s*(?::|=>)\s*[\"'](?P<v>[^\"'\n\\\\]{{1,60}})[\"']")
+    #: Code: a quoted string assigned to a name-like identifier or keyword argument
+    #: (owner='Vic Hollers', user.full_name = "…", author: '…', firstName := "…").
+    _CODE = re.compile(
+        rf"(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[._])?{_NAME_KEYS}\s*(?:=|:=|:|=>)\s*"
+        r"[\"'`](?P<v>[^\"'`\n\\\\]{1,60})[\"'`]")
     _PAIR = re.compile(
         rf"(?im)(?:^|(?<=[\s,;&?{{]))(?<![A-Za-z_\-]){_NAME_KEYS}\s*[=:]\s*"
         r"(?P<v>[^\s,;&\"'{}=:][^,;&\"'{}=:\n]{0,59})")
@@ -268,9 +279,12 @@ class StructuredNameRecognizer(_NameRecognizer):
         if self.ENTITY not in entities:
             return []
         spans = []
-        for regex in (self._JSON, self._PAIR):
+        for regex in (self._JSON, self._CODE, self._PAIR):
             for m in regex.finditer(text):
                 value = m.group("v").rstrip()
+                if regex is self._CODE and _BARE_NAME_KEY.search(text, m.start(), m.start("v")) \
+                        and not _FULL_NAME.fullmatch(value):
+                    continue  # name = "build", name="Widget": code names things, not people
                 if self._name_like(value):
                     spans.append((m.start("v"), m.start("v") + len(value)))
         spans += self.tables(text)[0]

@@ -135,3 +135,22 @@ def test_an_instruction_after_a_name_question_is_not_its_answer(analyzer) -> Non
 ])
 def test_names_in_any_script_after_english_name_keys(analyzer, text: str, name: str) -> None:
     assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("create_user(owner='Vic Hollers', role=\"admin\")", "Hollers"),
+    ('user.full_name = "Amara Okeke"', "Okeke"),
+    ("const author = `Li Wei`;", "Li Wei"),
+    ('$row = ["name" => "Jens Olsen"];', "Olsen"),
+    ('person = Person(name="Jens Olsen")', "Olsen"),
+])
+def test_names_assigned_in_code(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    'pkg = Package(name="requests", version="2.0")', "job = {name: 'Build and test'}",
+    'filename = "report.pdf"; name_field = "title"',
+])
+def test_things_named_in_code_are_not_people(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
