@@ -46,6 +46,7 @@ _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "
 #: Up to four words after a cue, stopped at punctuation other than ' - . (initials).
 _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}}"
                           rf"|(?:{_CJK_NAME_WORD})(?![\uac00-\ud7a3\u4e00-\u9fff\u30a0-\u30ff]))")
+_QUOTE = re.compile(r"[ \t]*[\"“'‘][A-Za-zÀ-ÿ]")
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
 _TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
            r"herr|frau|mme|mlle|señor|señora|sr|sra)")
@@ -151,7 +152,7 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"(?:my|his|her|their|your|the\s+(?:caller|customer|patient|client)'?s?)\s+"
         rf"(?:{_MODIFIERS}\s*)?name(?:\s+is|\s+was|'s|’s|:)"
         rf"|{_MODIFIERS}\s*name\s+(?:is|was)"
-        r"|known\s+as|goes\s+by|go\s+by|went\s+by|nicknamed|a\.?k\.?a\.?"
+        r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by|nicknamed|a\.?k\.?a\.?"
         r"|nickname\s+(?:is|was)|name'?s|i\s+am\s+called|i'?m\s+called|this\s+is"
         rf"(?=[ \t]+{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?[ \t]+(?:speaking|here|from|calling)\b)"
         rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+[A-ZÀ-Þ])"
@@ -167,10 +168,12 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         out = []
         for regex, strong in ((self._STRONG, True), (self._WEAK, False)):
             for m in regex.finditer(text):
-                found = self._words.take(text, m.end(), strong=strong)
+                # A quoted word right after the phrase is what someone is called ("Chip").
+                quoted = _QUOTE.match(text, m.end()) is not None
+                found = self._words.take(text, m.end(), strong=strong or quoted)
                 if found is None:
                     continue
-                if not strong and not text[found[0]].isupper():
+                if not (strong or quoted) and not text[found[0]].isupper():
                     continue  # "I'm fine", "called back": weak cues need a capital
                 out.append(self._result(*found, "introduced as a name",
                                         None if strong else 0.6))
@@ -239,6 +242,17 @@ _LABEL_LINE = re.compile(
     r"[ \t]*(?:\([^)\n]{0,24}\))?[ \t]*[:：][ \t]*(?=\S)(?!//)")
 
 
+#: What a speaker says: at least two words on the line.
+#: What a speaker says: at least two words on the line, and no further "key:" on it (a line
+#: of fields: "Username: jdoe42, display name: Janek").
+_SPEECH = re.compile(r"(?![^\n]*\w[ \t]*:[ \t])[^\n]*?\S[ \t]+\S")
+
+
+def _LABEL_AGAIN(text: str, label: str, after: int) -> bool:  # noqa: N802 - reads as a pattern
+    """``label`` labels another line further on (a transcript's speaker speaks again)."""
+    return re.search(rf"(?m)^[ \t]*{re.escape(label)}[ \t]*[:：]", text[after:]) is not None
+
+
 class SpeakerLabelRecognizer(_ContextRecognizer):
     """Speaker labels: "Mineko: I lost my card." A label is a name when it is not an ordinary
     word (Agent, Customer, Subject, Note, Q, A are); leading ordinary words are roles and
@@ -258,6 +272,8 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
             if not keep:
                 continue
             # Roles before the name stay; once the name starts, the rest of the label is it.
+            if not _SPEECH.match(text, m.end()) and not _LABEL_AGAIN(text, m.group("v"), m.end()):
+                continue  # "Username: jdoe42": a field and its value, not a line of speech
             first = keep[0]
             rest = words[words.index(first):]
             if any(not w.group(0)[:1].isupper() for w in rest):

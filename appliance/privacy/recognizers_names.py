@@ -307,14 +307,21 @@ def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
         key = core.upper().replace("’", "'")
         return key in firsts or key in lasts or key.split("-")[0] in lasts
 
-    while (m := _NEXT_WORD.match(text, end)) is not None and name_word(m.group(1)):
-        end = m.end()
+    while True:
+        if (m := _NEXT_WORD.match(text, end)) is not None and name_word(m.group(1)):
+            end = m.end()
+        elif (q := _NICKNAME_THEN_NAME.match(text, end)) is not None:
+            end = q.end()  # Edwin "Buzz" Aldrin: the nickname and the surname after it
+        else:
+            break
     while (m := _PREV_WORD.search(text[max(0, start - 40):start])) is not None \
             and name_word(m.group(1)):
         start -= len(m.group(0))
     return start, end
 
 
+_NICKNAME_THEN_NAME = re.compile(
+    r"[ \t]+[\"“'‘(][A-Z][A-Za-z'’\-]*[\"”'’)][ \t]+[A-Z][A-Za-z'’\-]+(?![A-Za-z])")
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)(?![A-Za-z])")
 _PREV_WORD = re.compile(r"(?<![A-Za-z])([A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)[ \t]+$")
 

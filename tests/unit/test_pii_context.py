@@ -154,3 +154,17 @@ def test_names_assigned_in_code(analyzer, text: str, name: str) -> None:
 ])
 def test_things_named_in_code_are_not_people(analyzer, text: str) -> None:
     assert masked(analyzer, text) == text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ('Edwin "Buzz" Aldrin will join us.', "Buzz"),
+    ('He\'s known on the forum as "Tyron".', "Tyron"),
+    ('They used to call him "Chip" at school.', "Chip"),
+    ("I go by Sasha these days.", "Sasha"),
+])
+def test_nicknames(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+def test_a_line_of_fields_is_not_a_speaker_label(analyzer) -> None:
+    assert masked(analyzer, "Username: jdoe42, display name: Janek").startswith("Username:")
