@@ -53,6 +53,12 @@ log = structlog.get_logger("appliance.privacy")
 #: Chinese, Japanese and Korean script: ideographs, kana, Hangul.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3]")
 _DIGIT = re.compile(r"[0-9]")
+_LIST_ITEM = (r"(?P<v>[A-ZÀ-Þ][A-Za-zà-ÿ'’\-]+(?:[ \t]+(?:(?:van|von|der|den|de|del|da|di|la|le|"
+              r"bin|al|ibn)[ \t]+)*[A-ZÀ-Þ][A-Za-zà-ÿ'’\-]+){0,2})")
+_LIST_JOIN = r"[ \t]*(?:,[ \t]*(?:and[ \t]+|&[ \t]*)?|;[ \t]*|[ \t]and[ \t]+|[ \t]*&[ \t]*|/)[ \t]*"
+#: The item listed right after a name, and right before one.
+_LIST_NEXT = re.compile(rf"{_LIST_JOIN}{_LIST_ITEM}(?![A-Za-zà-ÿ'’\-]|[ \t]+[A-Z])")
+_LIST_PREV = re.compile(rf"(?<![A-Za-zà-ÿ'’\-]){_LIST_ITEM}{_LIST_JOIN}$")
 #: The words of a name, for looking for each on its own (Smith of John Smith).
 _NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
 #: A CJK finding with these is a phrase, not a name to look for elsewhere.
@@ -248,6 +254,7 @@ class Analyzer:
             text=seen, language="en", entities=self._entities, nlp_artifacts=artifacts,
             allow_list=list(self.policy.allow_list) or None, score_threshold=self._floor)
         spans = []
+        people: list[tuple[int, int, float]] = []  # English names found, in ``seen``
         lookalikes = lookalike_spans(seen)
         for r in results:
             if r.score < self.policy.thresholds.get(r.entity_type, self.policy.score_threshold):
@@ -268,11 +275,39 @@ class Analyzer:
             start, end = r.start, r.end
             if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
                 start, end = widen_names(seen, start, end)
+                people.append((start, end, r.score))
             spans.append(Span(r.entity_type, *view.span(start, end), r.score))
+        spans += [Span("PERSON", *view.span(s, e), score)
+                  for s, e, score in self._listed_with(seen, people)]
         if lang != "zh" and "PERSON" in self._entities and _SHOUTED.search(seen):
             spans += [Span("PERSON", *view.span(s, e), score)
                       for s, e, score in self._shouted_names(seen)]
         return non_overlapping(spans)
+
+    def _listed_with(self, seen: str, people: list[tuple[int, int, float]],
+                     ) -> list[tuple[int, int, float]]:
+        """Items listed with a name are names: "Ana Lima, Piet Hein and Rosa Diaz" where only
+        one was found. An item is one to three capitalised words (particles and apostrophes
+        allowed) that are not all ordinary words, joined to a name by a comma, semicolon,
+        "and", "&" or "/"; the list is followed both ways, item after item."""
+        found: list[tuple[int, int, float]] = []
+        todo = [p for p in people if not _CJK.search(seen[p[0]:p[1]])]
+        seen_spans = {(s, e) for s, e, _ in todo}
+        while todo and len(found) < 64:
+            start, end, score = todo.pop()
+            candidates = []
+            if (m := _LIST_NEXT.match(seen, end)) is not None:
+                candidates.append(m.span("v"))
+            if (m := _LIST_PREV.search(seen, max(0, start - 80), start)) is not None:
+                candidates.append(m.span("v"))
+            for s, e in candidates:
+                if (s, e) in seen_spans or not_a_name(seen, s, e, self._lexicon) \
+                        or any(s < pe and ps < e for ps, pe, _ in people):
+                    continue
+                seen_spans.add((s, e))
+                found.append((s, e, score))
+                todo.append((s, e, score))
+        return found
 
     def names_in(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> dict[str, float]:
         """The names found in ``texts`` (PERSON findings ``spans``), and the words of each that

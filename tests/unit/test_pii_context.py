@@ -168,3 +168,17 @@ def test_nicknames(analyzer, text: str, name: str) -> None:
 
 def test_a_line_of_fields_is_not_a_speaker_label(analyzer) -> None:
     assert masked(analyzer, "Username: jdoe42, display name: Janek").startswith("Username:")
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Present: Ana Lima, Piet Hein and Rosa Diaz.", ["Lima", "Hein", "Diaz"]),
+    ("Thanks to Mary Jones & Teodor Wrzosek for the review.", ["Jones", "Wrzosek"]),
+])
+def test_items_listed_with_a_name_are_names(analyzer, text: str, names: list[str]) -> None:
+    out = masked(analyzer, text)
+    assert not any(n in out for n in names), out
+
+
+def test_places_listed_together_are_not_names(analyzer) -> None:
+    text = "We need Paris, London and Berlin in the report."
+    assert masked(analyzer, text) == text
