@@ -24,6 +24,16 @@ $(STAMP): pyproject.toml constraints.txt packaging/requirements.lock
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
 	fi
+	@# The shipped alert rules and dashboard are checked with promtool and a real Prometheus
+	@# (Debian's prometheus, about 15 s to install). The tests start their own on a free port;
+	@# on a host with systemd the package also starts its prometheus.service on :9090
+	@# (`systemctl disable --now prometheus` if unwanted), in a container it starts nothing.
+	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then \
+		echo "installing prometheus (promtool and a real Prometheus for the alert-rule tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			prometheus; \
+	fi
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# llama.cpp is compiled once, portable (packaging/llama-wheel.sh), for this venv and the .deb.
