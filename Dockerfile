@@ -7,6 +7,9 @@
 #   docker run -d --name llm -p 50051:50051 -p 8080:8080 \
 #       -v llm-etc:/etc/llm-appliance -v llm-state:/var/lib/llm-appliance llm-appliance
 #
+# The package brings the Grafana dashboard and Prometheus alert rules to
+# /usr/share/llm-appliance/observability/ (copy them out with `docker cp`; docs/operations.md).
+#
 # Before it serves, put the officer's public key in /etc/llm-appliance/officer.pub and the
 # models in /var/lib/llm-appliance/models/ (docs/operations.md); until then the container exits
 # with status 2 and `appliance config check` names what is missing.

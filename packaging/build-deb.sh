@@ -127,6 +127,12 @@ install -m 0644 "$ROOT/systemd/llm-appliance.service" "$STAGE/lib/systemd/system
 install -m 0644 "$ROOT/systemd/llm-appliance.sysusers" "$STAGE/usr/lib/sysusers.d/llm-appliance.conf"
 install -m 0644 "$ROOT/systemd/llm-appliance.tmpfiles" "$STAGE/usr/lib/tmpfiles.d/llm-appliance.conf"
 install -m 0644 "$ROOT/systemd/gpu-nvidia.conf" "$STAGE/usr/share/llm-appliance/systemd/"
+# The Grafana dashboard and Prometheus alert rules (and their promtool tests), for the site's
+# own Grafana and Prometheus to load: docs/operations.md, "Monitoring".
+install -d "$STAGE/usr/share/llm-appliance/observability"
+install -m 0644 "$ROOT/packaging/observability/grafana-dashboard.json" \
+    "$ROOT/packaging/observability/alerts.yml" "$ROOT/packaging/observability/alerts_test.yml" \
+    "$STAGE/usr/share/llm-appliance/observability/"
 install -m 0644 "$ROOT/README.md" "$ROOT/docs/operations.md" "$ROOT/security/AUDIT_FORMAT.md" \
     "$ROOT/docs/audit-exports.md" "$STAGE/usr/share/doc/llm-appliance/"
 install -D -m 0644 "$ROOT/docs/schemas/audit-record.schema.json" \

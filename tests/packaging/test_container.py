@@ -94,6 +94,10 @@ def test_the_cli_runs_clean_and_checks_the_installed_config(container: str) -> N
     assert "Traceback" not in check.stderr
     who = _run(container, "id", "-un")
     assert "llm-appliance" == who.stdout.strip()
+    # The dashboard and alert rules come with the .deb, for a site's Grafana and Prometheus.
+    for name in ("grafana-dashboard.json", "alerts.yml", "alerts_test.yml"):
+        shipped = _run(container, "test", "-s", f"/usr/share/llm-appliance/observability/{name}")
+        assert 0 == shipped.returncode, name
 
 
 @pytest.mark.timeout(3600)
