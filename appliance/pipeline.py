@@ -10,6 +10,7 @@ turns its messages into :class:`~appliance.request.GenerateParams` and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
@@ -18,11 +19,19 @@ import structlog
 from appliance.access import RateLimits
 from appliance.audit.stage import AuditStage
 from appliance.config import Config
+from appliance.engine.embedding import Embedded, shortened
 from appliance.engine.grammar_check import CHECKER as GRAMMARS
-from appliance.engine.types import Registry
-from appliance.errors import ApplianceError, Unavailable
+from appliance.engine.types import Embedder, Registry
+from appliance.errors import ApplianceError, InvalidArgument, Unavailable
 from appliance.privacy.stage import PrivacyStage
-from appliance.request import Chunk, GenerateParams, Outcome, RequestInfo, settle
+from appliance.request import (
+    Chunk,
+    EmbedParams,
+    GenerateParams,
+    Outcome,
+    RequestInfo,
+    settle,
+)
 from appliance.routing.fleet import Central
 from appliance.stages.escalate import escalate, may_escalate
 from appliance.stages.mask import mask_end_user, mask_request, privacy_for
@@ -33,6 +42,9 @@ from appliance.stages.tools import history_as_text, uses_tools, with_preamble
 from appliance.stages.validate import admit, check_deadline, validate
 
 log = structlog.get_logger("appliance.pipeline")
+
+#: The embedding tier's name in requests, records and logs ([models.embed]).
+EMBED_TIER = "embed"
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,8 @@ class Services:
     central: Central | None
     #: Per-identity rate limits (charged for identities with a policy).
     limits: RateLimits
+    #: The embedding tier's engine (None: not loaded, e.g. in tests that give parts).
+    embedder: Embedder | None = None
 
 
 class Pipeline:
@@ -144,6 +158,69 @@ class Pipeline:
         source = events(placement, flight, params.priority)
         async for chunk in stream(source, answer, info, records):
             yield chunk
+
+    async def embed(self, params: EmbedParams, info: RequestInfo,
+                    deadline: float | None) -> Embedded:
+        """Embed ``params.inputs``: admitted, limited and audited like a generation, each
+        input masked on its own (its own vault, so equal text with different personal data
+        gets the same placeholders and so the same vector), then embedded on the local
+        embedding tier (never sent to the central cluster)."""
+        refusal = self._accepting()
+        if refusal is not None:
+            info.outcome, info.status = Outcome.REJECTED, "UNAVAILABLE"
+            self.audit.count_refusal()
+            raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
+        records = RequestRecords(self.audit, info)
+        flight = Flight(info, deadline)
+        info.tier, info.route, info.route_reason = EMBED_TIER, "local", "embed"
+        failed = True
+        try:
+            result = await self._embed(params, flight, records)
+            failed = False
+            return result
+        except BaseException as exc:
+            settle(info, exc, begun=records.begun)
+            raise
+        finally:
+            await self._end(flight, records, failed=failed)
+
+    async def _embed(self, params: EmbedParams, flight: Flight,
+                     records: RequestRecords) -> Embedded:
+        info = flight.info
+        check_deadline(flight.deadline)
+        embedder = self.services.embedder
+        if params.model not in ("", EMBED_TIER):
+            raise InvalidArgument(f"model: the embedding model is {EMBED_TIER!r}",
+                                  field="model")
+        if embedder is None:
+            raise Unavailable("the embedding tier is not loaded", state="no_embed_model")
+        limit = self._config.embed.max_inputs
+        if not params.inputs or len(params.inputs) > limit:
+            raise InvalidArgument(f"input: between 1 and {limit} texts "
+                                  f"(models.embed.max_inputs)", field="input")
+        if any(not text for text in params.inputs):
+            raise InvalidArgument("input: an empty string cannot be embedded", field="input")
+        if params.dimensions is not None and not 1 <= params.dimensions <= embedder.dimensions:
+            raise InvalidArgument(f"dimensions: must be between 1 and the model's "
+                                  f"{embedder.dimensions}", field="dimensions")
+        flight.counted = admit(GenerateParams(), info, self.limits)
+        privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
+        masked = await asyncio.gather(*(privacy.mask([text], info.cache_namespace)
+                                        for text in params.inputs))
+        counts: dict[str, int] = {}
+        for one in masked:
+            for kind, n in one.entity_counts.items():
+                counts[kind] = counts.get(kind, 0) + n
+        info.pii_counts = counts
+        info.end_user = await mask_end_user(privacy, GenerateParams(end_user=params.end_user))
+        info.model_sha256 = embedder.sha256
+        records.start_begin()
+        check_deadline(flight.deadline)
+        out = await embedder.embed([m.texts[0] for m in masked])
+        info.prompt_tokens = out.prompt_tokens
+        info.finish_reason = "stop"
+        await records.begin()
+        return Embedded(shortened(out.vectors, params.dimensions), out.prompt_tokens)
 
     async def count_tokens(self, params: GenerateParams, info: RequestInfo) -> int:
         """The prompt tokens ``params`` comes to as its model would read it: validated, tool

@@ -81,6 +81,20 @@ class GenerateParams:
     parallel_tool_calls: bool = True
 
 
+@dataclass(frozen=True)
+class EmbedParams:
+    """An embeddings request (``/v1/embeddings``, ``Embed``): texts only, since masking
+    needs text (token arrays are refused at the door)."""
+
+    inputs: tuple[str, ...]
+    #: The embedding tier's name (``embed``) or "" for it.
+    model: str = ""
+    #: OpenAI's ``dimensions``: shorten each vector to this many components (None: all).
+    dimensions: int | None = None
+    #: As GenerateParams.end_user: masked before it is recorded, never embedded.
+    end_user: str = ""
+
+
 @dataclass
 class RequestInfo:
     """What is known about one request; filled in as it moves through the pipeline.

@@ -21,6 +21,7 @@ import structlog
 from appliance.access import RateLimits
 from appliance.audit.stage import AuditLog, AuditStage, open_audit
 from appliance.config import Config
+from appliance.engine.embedding import EmbedEngine
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import Unavailable
 from appliance.observability.metrics import Metrics
@@ -60,12 +61,33 @@ async def open_services(config: Config, registry: ModelRegistry, limits: RateLim
         progress("loading models")
         stack.push_async_callback(registry.close)
         await registry.load()
+        embedder = await _open_embedder(config, registry, progress)
+        stack.push_async_callback(embedder.close)
         if central is None:
             central = open_central(config.fallback)
         if central is not None:
             stack.push_async_callback(central.close)
         yield Services(config=config, registry=registry, privacy=privacy,
-                       pii_profiles=profiles, audit=audit, central=central, limits=limits)
+                       pii_profiles=profiles, audit=audit, central=central, limits=limits,
+                       embedder=embedder)
+
+
+async def _open_embedder(config: Config, registry: ModelRegistry,
+                         progress: Callable[[str], None]) -> EmbedEngine:
+    """The embedding tier: [models.embed] path, else the v3 tier's GGUF, mean-pooled (the
+    documented fallback: a chat model's vectors are weak for retrieval)."""
+    spec = config.embed
+    progress("loading the embedding model")
+    if spec.path is not None:
+        engine = EmbedEngine(spec, spec.path, pooling=spec.pooling,
+                             expected_sha256=spec.sha256)
+    else:
+        v3 = registry.tiers["v3"]
+        engine = EmbedEngine(spec, v3.path, fallback=True,
+                             pooling="mean" if spec.pooling == "auto" else spec.pooling,
+                             sha256=v3.facts.sha256 if v3.facts else None)
+    await engine.start()
+    return engine
 
 
 class Gate:

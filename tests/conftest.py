@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,10 +22,26 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def daemon(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Daemon]:
-    """One real daemon for the session, on a free loopback port, serving the real model."""
+def embed_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """all-MiniLM-L6-v2 as GGUF, converted from its PyPI package by the real offline step
+    (tools/embed_model/convert.py; make setup installs the package and gguf)."""
+    out = tmp_path_factory.mktemp("embed-model")
+    done = subprocess.run([sys.executable, "tools/embed_model/convert.py", str(out)],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out / "all-MiniLM-L6-v2-f16.gguf"
+
+
+@pytest.fixture(scope="session")
+def daemon(tmp_path_factory: pytest.TempPathFactory, model_path: Path,
+           embed_model_path: Path) -> Iterator[Daemon]:
+    """One real daemon for the session, on a free loopback port, serving the real model
+    (and the real embedding model on its embedding tier)."""
     work = tmp_path_factory.mktemp("daemon")
-    d = Daemon(work, write_config(work / "appliance.toml", model_path))
+    embed = f'path = "{embed_model_path}"\nn_threads = 2'
+    d = Daemon(work, write_config(work / "appliance.toml", model_path,
+                                  **{"models.embed": embed}))
     try:
         d.wait_for("ready")
         yield d

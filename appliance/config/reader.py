@@ -27,6 +27,7 @@ from appliance.config.schema import (
     AuthConfig,
     Check,
     Config,
+    EmbedConfig,
     EndpointConfig,
     FallbackConfig,
     ModelConfig,
@@ -202,7 +203,7 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
                              if k not in ("pii", "auth", "capacity", "fallback")}, "",
                     fallback=_read_fallback(r, r.table(data, "fallback"), pii),
                     state_dir=default_state_dir(env) if state_dir is _BAD else state_dir,
-                    models=_read_models(r, data), pii=pii,
+                    models=_read_models(r, data), embed=_read_embed(r, data), pii=pii,
                     auth=_read_auth(r, r.table(data, "auth")),
                     capacity=_read_capacity(r, r.table(data, "capacity")),
                     source=file.resolve())
@@ -390,8 +391,8 @@ def _read_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
     if "models" not in data:
         return {tier: default_model(tier) for tier in TIERS}
     m = r.table(data, "models")
-    for key in sorted(set(m) - set(TIERS)):
-        r.problem("models." + key, f"unknown key (allowed: {', '.join(TIERS)})")
+    for key in sorted(set(m) - {*TIERS, EMBED_TIER}):
+        r.problem("models." + key, f"unknown key (allowed: {', '.join((*TIERS, EMBED_TIER))})")
     models = {}
     for tier in TIERS:
         p = f"models.{tier}."
@@ -409,6 +410,23 @@ def _read_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
         models[tier] = replace(spec, n_threads=spec.n_threads or None,
                                sha256=spec.sha256.lower() if spec.sha256 else None)
     return models
+
+
+#: The [models.*] table of the embedding tier (not a generation tier: no routing, no v3/r1).
+EMBED_TIER = "embed"
+
+
+def _read_embed(r: _Reader, data: Mapping[str, Any]) -> EmbedConfig:
+    t = r.table(r.table(data, "models"), EMBED_TIER, "models.")
+    p = f"models.{EMBED_TIER}."
+    if "path" in t and t["path"] == "":
+        r.problem(p + "path", "must not be empty (leave it out to embed with the v3 model)")
+    spec = r.section(EmbedConfig, t, p)
+    if spec.n_batch < spec.n_ctx:
+        r.problem(p + "n_batch", f"({spec.n_batch}) must be at least models.embed.n_ctx "
+                  f"({spec.n_ctx}): one input of n_ctx tokens must fit a batch")
+    return replace(spec, n_threads=spec.n_threads or None,
+                   sha256=spec.sha256.lower() if spec.sha256 else None)
 
 
 def _template(r: _Reader, t: Mapping[str, Any], p: str, default: str) -> str:
@@ -591,4 +609,8 @@ def check_files(cfg: Config) -> list[ConfigError]:
         elif not os.access(spec.path, os.R_OK):
             problems.append(ConfigError(f"model file not readable: {spec.path}", file=file,
                                         key=f"models.{tier}.path"))
+    embed = cfg.embed.path
+    if embed is not None and not (embed.is_file() and os.access(embed, os.R_OK)):
+        problems.append(ConfigError(f"model file not found or not readable: {embed}",
+                                    file=file, key=f"models.{EMBED_TIER}.path"))
     return problems

@@ -263,6 +263,34 @@ class LimitsConfig:
     max_stop_string_bytes: int = setting(64, lo=1, hi=4096)
 
 
+#: How an embedding model pools its tokens' vectors into one: "auto" takes the GGUF's own
+#: (a sentence-embedding GGUF names its pooling), else llama.cpp's types.
+EMBED_POOLINGS = ("auto", "mean", "cls", "last")
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    """The embedding tier ([models.embed], /v1/embeddings and Embed). ``path`` None: the
+    fallback, vectors of the v3 tier's GGUF (a chat model, mean-pooled: weak for retrieval)."""
+
+    path: Path | None = None
+    #: Optional pin: loading fails if the file's SHA-256 differs.
+    sha256: str | None = setting(None, check=_sha256)
+    pooling: str = setting("auto", choices=EMBED_POOLINGS)
+    #: Longest input in tokens (longer inputs are refused, never cut); at most the model's.
+    n_ctx: int = setting(512, lo=8, hi=1_048_576)
+    #: CPU threads; None (or 0): every core of this machine.
+    n_threads: int | None = setting(None, lo=0, hi=1024)
+    n_gpu_layers: int = setting(0, lo=-1, hi=100_000)
+    #: Most tokens in one llama_decode call: inputs of concurrent requests are packed into
+    #: batches of up to this many tokens (at least n_ctx, so any one input fits).
+    n_batch: int = setting(512, lo=8, hi=65_536)
+    #: Most inputs in one request (OpenAI's limit is 2048).
+    max_inputs: int = setting(2048, lo=1, hi=100_000)
+    #: Inputs that may wait for the engine; beyond that RESOURCE_EXHAUSTED.
+    queue_limit: int = setting(8192, lo=1, hi=10_000_000)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """One tier. ``path`` None means the embedded default model."""
@@ -719,6 +747,8 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     models: Mapping[str, ModelConfig] = setting(factory=dict, read=False)
+    #: [models.embed]: the embedding tier.
+    embed: EmbedConfig = setting(factory=EmbedConfig, read=False)
     routing: RoutingConfig = field(default_factory=RoutingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     fallback: FallbackConfig = field(default_factory=FallbackConfig)

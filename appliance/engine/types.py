@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from appliance.generation import Message, ResponseFormat
 
 if TYPE_CHECKING:
+    from appliance.engine.embedding import Embedded
     from appliance.engine.facts import ModelFacts
 
 
@@ -152,3 +153,14 @@ class Cluster(Protocol):
     def generate(self, messages: Sequence[Message], params: SamplingParams,
                  tier: str) -> AsyncIterator[Event]:
         """Stream the cluster's answer as engine events; Unavailable on failure."""
+
+
+class Embedder(Protocol):
+    """The embedding tier's engine (:class:`appliance.engine.embedding.EmbedEngine`)."""
+
+    #: Width of the vectors it returns; the SHA-256 of its GGUF.
+    dimensions: int
+    sha256: str | None
+
+    async def embed(self, texts: Sequence[str]) -> Embedded:
+        """Unit-length vectors of ``texts`` (masked text), with their token count."""

@@ -8,6 +8,7 @@ Only the wire format differs: :mod:`appliance.httpapi.openai` translates it.
 
     POST /v1/chat/completions   chat (streamed as server-sent events with "stream": true)
     POST /v1/completions        raw prompt
+    POST /v1/embeddings         vectors of masked inputs (:mod:`appliance.httpapi.embeddings`)
     POST /v1/responses          OpenAI's Responses API, stateless (nothing is stored;
                                 :mod:`appliance.httpapi.responses`), typed events when streamed
     GET  /v1/models             tiers, "auto" and the other model names
@@ -50,7 +51,7 @@ from appliance.calls import Calls
 from appliance.config import HttpConfig
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import Cancelled, InvalidArgument, Overloaded, ReaderStalled
-from appliance.httpapi import anthropic, openai, peer, responses, sse
+from appliance.httpapi import anthropic, embeddings, openai, peer, responses, sse
 from appliance.httpapi.openai import BodyError
 from appliance.request import Chunk, GenerateParams, RequestInfo
 from appliance.services import Gate
@@ -58,6 +59,7 @@ from appliance.services import Gate
 log = structlog.get_logger("appliance.http")
 
 GENERATE = "/appliance.v1.Inference/Generate"
+EMBED = "/appliance.v1.Inference/Embed"
 LIST_MODELS = "/appliance.v1.Inference/ListModels"
 #: Deepest nesting of arrays and objects in a body: room for a response_format schema at its
 #: own limit (:class:`~appliance.engine.schema_limits.SchemaLimits`) and the fields around it.
@@ -107,6 +109,7 @@ class HttpApi:
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
             Route("/v1/completions", self.completions, methods=["POST"]),
             Route("/v1/responses", self.responses, methods=["POST"]),
+            Route("/v1/embeddings", self.embeddings, methods=["POST"]),
             Route("/v1/models", self.models, methods=["GET"]),
             Route("/v1/models/{model:path}", self.model, methods=["GET"]),
             Route("/v1/messages", self.messages, methods=["POST"]),
@@ -159,6 +162,11 @@ class HttpApi:
                                      "context_length": engine.spec.n_ctx})
         # The router picks the tier (routing.task_types, the default tier).
         out["auto"] = entry("auto", {"tier": "auto"})
+        services = self.gate.services
+        embedder = services.embedder if services is not None else None
+        if embedder is not None:
+            out["embed"] = entry("embed", {"tier": "embed", "sha256": embedder.sha256,
+                                           "dimensions": embedder.dimensions})
         for alias, tier in sorted(self.config.aliases.items()):
             if tier in self.registry.tiers:
                 out[alias] = entry(alias, {"tier": tier})
@@ -221,6 +229,24 @@ class HttpApi:
     def _anthropic(self, body: Any, info: RequestInfo) -> Reading:
         params, opts = anthropic.parse(body, aliases=self.config.aliases)
         return params, anthropic.Writer(info, opts), opts.stream
+
+    async def embeddings(self, request: Request) -> Response:
+        """OpenAI's embeddings: the inputs masked, embedded on the embedding tier, audited."""
+        info = self.calls.begin("http:/v1/embeddings", self._peer(request))
+        try:
+            self._authenticate(info, request, EMBED)
+            params, encoding = embeddings.parse(await self._body(request),
+                                                aliases=self.config.aliases)
+            result = await self.gate.pipeline(info).embed(params, info, None)
+            return self._json(info, embeddings.response(result, params.model or "embed",
+                                                        encoding, info))
+        except asyncio.CancelledError:
+            self.calls.cancelled(info, deadline_passed=False)
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+            return await self.failed(info, exc)
+        finally:
+            self.calls.end(info)
 
     async def count_tokens(self, request: Request) -> Response:
         """Anthropic's count_tokens: the prompt tokens of a messages body, counted by the

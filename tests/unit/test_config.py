@@ -176,6 +176,8 @@ def _leaves(table: dict[str, object], prefix: str = "") -> list[tuple[str, objec
 
 def _declared(cfg: object, dotted: str) -> object:
     value = cfg
+    if dotted.startswith("models.embed."):  # Config.embed, read from [models.embed]
+        dotted = dotted.replace("models.embed.", "embed.", 1)
     for part in dotted.split("."):
         value = value[part] if isinstance(value, Mapping) else getattr(value, part)
     return value
