@@ -30,9 +30,9 @@ from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lo
 from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers
 from appliance.privacy.normalize import normalize
 from appliance.privacy.recognizer_base import CJK_TEXT
-from appliance.privacy.recognizers_context import context_recognizers
+from appliance.privacy.recognizers_context import context_recognizers, in_field_label
 from appliance.privacy.recognizers_context import recognizer_names as context_recognizer_names
-from appliance.privacy.recognizers_gdpr import doubtful, gdpr_recognizers
+from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES, doubtful, gdpr_recognizers
 from appliance.privacy.recognizers_ids import id_recognizers
 from appliance.privacy.recognizers_names import (
     StructuredNameRecognizer,
@@ -270,8 +270,9 @@ class Analyzer:
                         recognizer in _NER_RECOGNIZERS, self._lexicon):
                 continue  # strict types: "the Order Status" as ORG, "today", main.py as URL
             if recognizer in _NER_RECOGNIZERS and r.entity_type == "PERSON" \
-                    and not_a_name(seen, r.start, r.end, self._lexicon):
-                continue  # "Convert", "Width", "JSON": words the model alone called names
+                    and (not_a_name(seen, r.start, r.end, self._lexicon)
+                         or in_field_label(seen, r.start, r.end, self._lexicon)):
+                continue  # "Convert", "Width", "JSON", "Genre:": words a model called names
             start, end = r.start, r.end
             if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
                 start, end = widen_names(seen, start, end)
@@ -302,6 +303,7 @@ class Analyzer:
                 candidates.append(m.span("v"))
             for s, e in candidates:
                 if (s, e) in seen_spans or not_a_name(seen, s, e, self._lexicon) \
+                        or seen[s:e] in EN_PLACE_NAMES \
                         or any(s < pe and ps < e for ps, pe, _ in people):
                     continue
                 seen_spans.add((s, e))

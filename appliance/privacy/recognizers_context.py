@@ -32,6 +32,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from appliance.privacy.lexicon import Lexicon, ordinary_word
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
+from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES
 from appliance.privacy.recognizers_ids import _DATE as DATE_PATTERN
 from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_ranks
 
@@ -56,6 +57,37 @@ COMMON_LABEL_SURNAMES = 1_000
 _MODIFIERS = r"(?:full|first|last|middle|family|given|maiden|legal|real|nick|sur|christian)"
 
 
+def role_word(word: str, lexicon: Lexicon) -> bool:
+    """A word that labels a role or a field rather than a person: an ordinary word, even when
+    it is also a surname (Agent, Guest, Driver, Genre), unless it is a first name or one of the
+    :data:`COMMON_LABEL_SURNAMES` most common surnames (Smith, Baker, Long)."""
+    firsts, _ = gazetteer()
+    key = word.upper().replace("’", "'")
+    if key in firsts:
+        return False
+    if word.lower() in stop_words():
+        return True
+    rank = surname_ranks().get(key)
+    if rank is not None and rank <= COMMON_LABEL_SURNAMES:
+        return False
+    return lexicon.is_word(word) or (word.isupper() and len(word) <= 4)
+
+
+#: A label at the start of a line: up to three words and a colon.
+_LINE_LABEL = re.compile(rf"(?m)^[ \t]*({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}})[ \t]*:")
+
+
+def in_field_label(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """``text[start:end]`` lies in a line's label ("Genre:", "Summer Sale:", "Grace Period:")
+    whose last word is a role or field word: a heading or a key, not a speaker."""
+    line_start = text.rfind("\n", 0, start) + 1
+    m = _LINE_LABEL.match(text, line_start)
+    if m is None or not (m.start(1) <= start and end <= m.end(1)):
+        return False
+    last = re.findall(_NAME_WORD, m.group(1))[-1]
+    return role_word(last, lexicon)
+
+
 class NameWords:
     """Tells name words from ordinary ones (see the module docstring)."""
 
@@ -67,19 +99,7 @@ class NameWords:
         return ordinary_word(word, self._lexicon)
 
     def role(self, word: str) -> bool:
-        """A word that labels a role or a field rather than a person: an ordinary word, even
-        when it is also a surname (Agent, Guest, Driver), unless it is a first name or one of
-        the :data:`COMMON_LABEL_SURNAMES` most common surnames (Smith, Baker, Long)."""
-        firsts, _ = gazetteer()
-        key = word.upper().replace("’", "'")
-        if key in firsts:
-            return False
-        if word.lower() in self._stop:
-            return True
-        rank = surname_ranks().get(key)
-        if rank is not None and rank <= COMMON_LABEL_SURNAMES:
-            return False
-        return self._lexicon.is_word(word) or (word.isupper() and len(word) <= 4)
+        return role_word(word, self._lexicon)
 
     def take(self, text: str, start: int, *, strong: bool,  # noqa: C901 - one pass, word by word
              limit: int = 3) -> tuple[int, int] | None:
@@ -278,6 +298,10 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
             rest = words[words.index(first):]
             if any(not w.group(0)[:1].isupper() for w in rest):
                 continue  # "Sent from my phone:", "Note to self:" — a phrase, not a label
+            if len(rest) > 1 and self._words.role(rest[-1].group(0)):
+                continue  # "Summer Sale:", "Grace Period:": a heading ending in a word
+            if m.group("v")[first.start():] in EN_PLACE_NAMES:
+                continue  # "London: 5 stores"
             if len(rest) == 1 and len(first.group(0)) < 3 and first.group(0).upper() not in firsts:
                 continue
             base = m.start("v")

@@ -124,6 +124,9 @@ CITIES = (
 )
 _EN_PLACES = sorted({en for en, _ in (*COUNTRIES, *CITIES)} | set(US_STATES.values()),
                     key=len, reverse=True)
+#: Countries, US states and large cities by their English names: places, not people, when
+#: a name recognizer meets them beside a name ("John Smith, Paris").
+EN_PLACE_NAMES = frozenset(_EN_PLACES)
 _EN_PLACE = re.compile(r"(?<![\w\-])(?:" + "|".join(map(re.escape, _EN_PLACES))
                        + r")(?![\w\-])")
 _ZH_PLACES = frozenset(zh for _, zh in (*COUNTRIES, *CITIES))

@@ -84,6 +84,10 @@ def _shape(word: str) -> str:
     return "lower"
 
 
+#: A capitalised word right before (a reversed pair's surname would then end a name).
+_FIRST_BEFORE = re.compile(r"(?<![A-Za-z'’\-])[A-ZÀ-Þ][a-zà-ÿ'’\-]+[ \t]+$")
+
+
 class GazetteerNameRecognizer(_NameRecognizer):
     TITLE = 0.7
     UPPER = 0.6
@@ -125,6 +129,8 @@ class GazetteerNameRecognizer(_NameRecognizer):
             pos = 0
             while (m := regex.search(text, pos)) is not None:
                 score = self._score(m.group("f"), m.group("l"), rev)
+                if rev and score is not None and _FIRST_BEFORE.search(text, 0, m.start()):
+                    score = None  # "John Smith, Paris": Smith ends a name, Paris starts a list
                 if score is None:
                     # Overlapping pairs: "Dr Mary Jones" must still try "Mary Jones".
                     pos = m.start() + max(1, len(m.group("f" if not rev else "l")))

@@ -182,3 +182,17 @@ def test_items_listed_with_a_name_are_names(analyzer, text: str, names: list[str
 def test_places_listed_together_are_not_names(analyzer) -> None:
     text = "We need Paris, London and Berlin in the report."
     assert masked(analyzer, text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "Summer Sale: 20% off everything this week.", "London: five stores opened this year.",
+    "Genre: science fiction with a dark twist.", "Grace Period: thirty days after the due date.",
+])
+def test_headings_and_field_labels_are_not_names(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
+
+
+def test_a_place_after_a_name_is_not_a_reversed_name(analyzer) -> None:
+    out = masked(analyzer, "I met John Smith, Paris and Rome were next on the tour.")
+    assert "Paris and Rome" in out
+    assert "Smith" not in out
