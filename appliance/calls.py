@@ -28,8 +28,9 @@ from appliance.request import Outcome, RequestInfo, current_request, settle
 log = structlog.get_logger("appliance.rpc")
 
 #: Refused calls to these are audited (the inference calls the audit log is about).
-AUDITED_METHODS = frozenset({"Generate", "GenerateStream", "http:/v1/chat/completions",
-                             "http:/v1/completions", "http:/v1/messages"})
+AUDITED_METHODS = frozenset({"Generate", "GenerateStream", "Embed", "http:/v1/chat/completions",
+                             "http:/v1/completions", "http:/v1/messages",
+                             "http:/v1/embeddings"})
 
 
 class InFlight:

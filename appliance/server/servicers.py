@@ -18,7 +18,7 @@ from appliance.engine.registry import ModelRegistry
 from appliance.errors import InternalError, InvalidArgument
 from appliance.generation import Message, ResponseFormat, Tool, ToolCall
 from appliance.lifecycle import ServiceState
-from appliance.request import Chunk, GenerateParams, RequestInfo, current_request
+from appliance.request import Chunk, EmbedParams, GenerateParams, RequestInfo, current_request
 from appliance.services import Gate
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
@@ -132,6 +132,19 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                     out.pii.extend(_pii(info))
                     out.tool_calls.extend(_calls_pb(chunk.tool_calls))
                 yield out
+
+    async def Embed(self, request: pb.EmbedRequest,  # noqa: N802
+                    context: Context) -> pb.EmbedResponse:
+        info = _info()
+        params = EmbedParams(tuple(request.input), model=request.model,
+                             dimensions=request.dimensions or None, end_user=request.user)
+        result = await self._gate.pipeline(info).embed(params, info, _deadline(context))
+        tokens = result.prompt_tokens
+        return pb.EmbedResponse(
+            data=[pb.Embedding(index=i, values=row.tolist())
+                  for i, row in enumerate(result.vectors)],
+            model=request.model or "embed", pii=_pii(info), request_id=info.request_id,
+            usage=pb.Usage(prompt_tokens=tokens, total_tokens=tokens))
 
     async def ListModels(self, request: pb.ListModelsRequest,  # noqa: N802
                          context: Context) -> pb.ListModelsResponse:

@@ -49,6 +49,11 @@ class InferenceStub:
                 request_serializer=appliance_dot_v1_dot_appliance__pb2.ListModelsRequest.SerializeToString,
                 response_deserializer=appliance_dot_v1_dot_appliance__pb2.ListModelsResponse.FromString,
                 _registered_method=True)
+        self.Embed = channel.unary_unary(
+                '/appliance.v1.Inference/Embed',
+                request_serializer=appliance_dot_v1_dot_appliance__pb2.EmbedRequest.SerializeToString,
+                response_deserializer=appliance_dot_v1_dot_appliance__pb2.EmbedResponse.FromString,
+                _registered_method=True)
 
 
 class InferenceServicer:
@@ -72,6 +77,14 @@ class InferenceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Embed(self, request, context):
+        """Vectors of texts on the embedding tier ([models.embed]); each input is PII-masked before
+        it is embedded (the vector is that of the masked text), and the call is audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InferenceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -89,6 +102,11 @@ def add_InferenceServicer_to_server(servicer, server):
                     servicer.ListModels,
                     request_deserializer=appliance_dot_v1_dot_appliance__pb2.ListModelsRequest.FromString,
                     response_serializer=appliance_dot_v1_dot_appliance__pb2.ListModelsResponse.SerializeToString,
+            ),
+            'Embed': grpc.unary_unary_rpc_method_handler(
+                    servicer.Embed,
+                    request_deserializer=appliance_dot_v1_dot_appliance__pb2.EmbedRequest.FromString,
+                    response_serializer=appliance_dot_v1_dot_appliance__pb2.EmbedResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -172,6 +190,33 @@ class Inference:
             '/appliance.v1.Inference/ListModels',
             appliance_dot_v1_dot_appliance__pb2.ListModelsRequest.SerializeToString,
             appliance_dot_v1_dot_appliance__pb2.ListModelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Embed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/appliance.v1.Inference/Embed',
+            appliance_dot_v1_dot_appliance__pb2.EmbedRequest.SerializeToString,
+            appliance_dot_v1_dot_appliance__pb2.EmbedResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -147,3 +147,28 @@ def test_embeddings_are_listed_and_audited(daemon: Daemon, api: openai.OpenAI) -
     assert "http:/v1/embeddings" == end["method"]
     assert ("embed", "local") == (end.get("tier"), end.get("route"))
     assert "carol@example.org" not in str(mine)
+
+
+def test_grpc_embed_gives_the_http_vectors(daemon: Daemon, api: openai.OpenAI) -> None:
+    """Inference.Embed: the same vectors as /v1/embeddings, PII counted, dimensions applied;
+    a bad request is INVALID_ARGUMENT."""
+    import grpc
+
+    from appliance.v1 import appliance_pb2 as pb
+    from appliance.v1 import appliance_pb2_grpc as pb_grpc
+
+    texts = ["Write to dave@example.com about the lease", "Quarterly numbers look fine"]
+    http = _vectors(api.embeddings.create(model="embed", input=texts, dimensions=128))
+    assert daemon.address is not None
+    with grpc.insecure_channel(daemon.address) as channel:
+        stub = pb_grpc.InferenceStub(channel)
+        got = stub.Embed(pb.EmbedRequest(input=texts, dimensions=128), timeout=120)
+        assert [0, 1] == [e.index for e in got.data]
+        vectors = np.array([list(e.values) for e in got.data])
+        assert np.allclose(http, vectors, atol=1e-4)
+        assert 1 == {p.entity_type: p.count for p in got.pii}["EMAIL_ADDRESS"]
+        assert got.usage.prompt_tokens == got.usage.total_tokens > 0
+        assert got.request_id
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Embed(pb.EmbedRequest(input=["x"], dimensions=10_000), timeout=60)
+        assert grpc.StatusCode.INVALID_ARGUMENT == err.value.code()
