@@ -289,26 +289,36 @@ class Analyzer:
                      ) -> list[tuple[int, int, float]]:
         """Items listed with a name are names: "Ana Lima, Piet Hein and Rosa Diaz" where only
         one was found. An item is one to three capitalised words (particles and apostrophes
-        allowed) that are not all ordinary words, joined to a name by a comma, semicolon,
-        "and", "&" or "/"; the list is followed both ways, item after item."""
+        allowed) that are not all ordinary words or a known place, joined by a comma,
+        semicolon, "and", "&" or "/". It is a list when it has three items or more, or a join
+        other than a comma: "Prepared for Dominik Cvetko, Ardore Marina" is a name and a
+        place."""
         found: list[tuple[int, int, float]] = []
-        todo = [p for p in people if not _CJK.search(seen[p[0]:p[1]])]
-        seen_spans = {(s, e) for s, e, _ in todo}
-        while todo and len(found) < 64:
-            start, end, score = todo.pop()
-            candidates = []
-            if (m := _LIST_NEXT.match(seen, end)) is not None:
-                candidates.append(m.span("v"))
-            if (m := _LIST_PREV.search(seen, max(0, start - 80), start)) is not None:
-                candidates.append(m.span("v"))
-            for s, e in candidates:
-                if (s, e) in seen_spans or not_a_name(seen, s, e, self._lexicon) \
-                        or seen[s:e] in EN_PLACE_NAMES \
+        done: set[tuple[int, int]] = set()
+        for start, end, score in people:
+            if (start, end) in done or _CJK.search(seen[start:end]):
+                continue
+            chain: list[tuple[int, int]] = []
+            joins: list[str] = []
+            at = end
+            while len(chain) < 16 and (m := _LIST_NEXT.match(seen, at)) is not None:
+                chain.append(m.span("v"))
+                joins.append(seen[at:m.start("v")])
+                at = m.end("v")
+            at = start
+            while len(chain) < 16 and (m := _LIST_PREV.search(seen, max(0, at - 80), at)) \
+                    is not None:
+                chain.append(m.span("v"))
+                joins.append(seen[m.end("v"):at])
+                at = m.start("v")
+            if not chain or (len(chain) < 2 and all(j.strip() == "," for j in joins)):
+                continue
+            for s, e in chain:
+                done.add((s, e))
+                if not_a_name(seen, s, e, self._lexicon) or seen[s:e] in EN_PLACE_NAMES \
                         or any(s < pe and ps < e for ps, pe, _ in people):
                     continue
-                seen_spans.add((s, e))
                 found.append((s, e, score))
-                todo.append((s, e, score))
         return found
 
     def names_in(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> dict[str, float]:
