@@ -283,3 +283,24 @@ def test_trusted_proxies_are_addresses_or_networks(tmp_path: Path) -> None:
     with pytest.raises(config.ConfigErrors) as info:
         config.load(write(tmp_path, '[http]\ntrusted_proxies = ["proxy.example"]'))
     assert ["http.trusted_proxies"] == [problem.key for problem in info.value]
+
+
+def test_embedding_tier_is_read_and_checked(tmp_path: Path) -> None:
+    """[models.embed] gives the embedding tier (its path relative to the file); a batch that
+    cannot hold one whole input, an unknown key and a missing file are named by key."""
+    model = tmp_path / "embed.gguf"
+    model.write_bytes(b"GGUF")
+    cfg = config.load(write(tmp_path, '[models.embed]\npath = "embed.gguf"\npooling = "cls"\n'
+                                      "n_threads = 0\n"))
+    assert (model, "cls", None) == (cfg.embed.path, cfg.embed.pooling, cfg.embed.n_threads)
+    assert "v3" in cfg.models and "embed" not in cfg.models
+    assert config.EmbedConfig() == config.load(write(tmp_path, "")).embed  # absent: fallback
+    with pytest.raises(config.ConfigErrors) as err:
+        config.load(write(tmp_path, "[models.embed]\nn_ctx = 1024\nn_batch = 512\n"
+                                    'pooling = "max"\ncolour = 1\n'))
+    text = str(err.value)
+    assert "models.embed.n_batch" in text and "models.embed.pooling" in text
+    assert "models.embed.colour" in text
+    missing = config.load(write(tmp_path, '[models.embed]\npath = "nowhere.gguf"\n'))
+    assert ["models.embed.path"] == [p.context.get("key") for p in config.check_files(missing)
+                                     if "embed" in str(p.context.get("key"))]
