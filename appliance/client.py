@@ -324,6 +324,13 @@ class Client:
         return list(self._call(self._inference.ListModels, pb.ListModelsRequest(),
                                timeout).models)
 
+    def embed(self, texts: Sequence[str], *, dimensions: int = 0, user: str = "",
+              timeout: float | None = None) -> pb.EmbedResponse:
+        """Unit-length vectors of ``texts`` (each PII-masked first) on the embedding tier;
+        ``dimensions`` shortens them (0: the model's width)."""
+        req = pb.EmbedRequest(input=list(texts), dimensions=dimensions, user=user)
+        return self._call(self._inference.Embed, req, timeout)  # type: ignore[no-any-return]
+
     def status(self, timeout: float | None = None) -> pb.GetStatusResponse:
         return self._call(self._admin.GetStatus, pb.GetStatusRequest(), timeout)  # type: ignore[no-any-return]
 
@@ -418,6 +425,11 @@ class AsyncClient:
     async def list_models(self, timeout: float | None = None) -> list[pb.ModelInfo]:
         resp = await self._call(self._inference.ListModels, pb.ListModelsRequest(), timeout)
         return list(resp.models)
+
+    async def embed(self, texts: Sequence[str], *, dimensions: int = 0, user: str = "",
+                    timeout: float | None = None) -> pb.EmbedResponse:
+        req = pb.EmbedRequest(input=list(texts), dimensions=dimensions, user=user)
+        return await self._call(self._inference.Embed, req, timeout)  # type: ignore[no-any-return]
 
     async def status(self, timeout: float | None = None) -> pb.GetStatusResponse:
         return await self._call(self._admin.GetStatus, pb.GetStatusRequest(), timeout)  # type: ignore[no-any-return]

@@ -13,6 +13,7 @@ import numpy as np
 import openai
 import pytest
 
+from appliance.client import Client
 from tests.daemon import Daemon
 
 pytestmark = pytest.mark.timeout(300)
@@ -172,3 +173,12 @@ def test_grpc_embed_gives_the_http_vectors(daemon: Daemon, api: openai.OpenAI) -
         with pytest.raises(grpc.RpcError) as err:
             stub.Embed(pb.EmbedRequest(input=["x"], dimensions=10_000), timeout=60)
         assert grpc.StatusCode.INVALID_ARGUMENT == err.value.code()
+
+
+def test_the_python_sdk_embeds(client: Client) -> None:
+    """appliance.client.Client.embed: the gRPC call, with dimensions."""
+    got = client.embed(["Server room temperature alarm"], dimensions=32)
+    assert 1 == len(got.data)
+    values = np.array(got.data[0].values)
+    assert (32,) == values.shape
+    assert abs(np.linalg.norm(values) - 1.0) < 1e-4
