@@ -14,7 +14,7 @@ import openai
 import pytest
 
 from appliance.client import Client
-from tests.daemon import Daemon
+from tests.daemon import Daemon, write_config
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -182,3 +182,22 @@ def test_the_python_sdk_embeds(client: Client) -> None:
     values = np.array(got.data[0].values)
     assert (32,) == values.shape
     assert abs(np.linalg.norm(values) - 1.0) < 1e-4
+
+
+def test_without_an_embedding_model_the_v3_model_embeds(
+        tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> None:
+    """No [models.embed] path: the documented fallback, the v3 GGUF mean-pooled (its width,
+    unit vectors, masked input), with a warning in the log."""
+    work = tmp_path_factory.mktemp("embed-fallback")
+    d = Daemon(work, write_config(work / "appliance.toml", model_path, models="slots = 1"))
+    try:
+        d.wait_for("ready")
+        with openai.OpenAI(base_url=d.http_url, api_key="unused", max_retries=0,
+                           timeout=120) as c:
+            got = c.embeddings.create(model="embed", input=["Reset my password, please"])
+        v = np.array(got.data[0].embedding)
+        assert (640,) == v.shape  # Gemma 3 270M's hidden size
+        assert abs(np.linalg.norm(v) - 1.0) < 1e-4
+        assert any(e.get("event") == "embed_model_fallback" for e in d.events())
+    finally:
+        assert 0 == d.stop()
