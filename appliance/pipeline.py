@@ -203,7 +203,9 @@ class Pipeline:
         if params.dimensions is not None and not 1 <= params.dimensions <= embedder.dimensions:
             raise InvalidArgument(f"dimensions: must be between 1 and the model's "
                                   f"{embedder.dimensions}", field="dimensions")
-        flight.counted = admit(GenerateParams(), info, self.limits)
+        # At the identity's own priority cap: embeddings have no priority field to refuse.
+        cap = info.policy.highest_priority if info.policy is not None else 0
+        flight.counted = admit(GenerateParams(priority=cap), info, self.limits)
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked = await asyncio.gather(*(privacy.mask([text], info.cache_namespace)
                                         for text in params.inputs))
