@@ -257,23 +257,10 @@ class Analyzer:
         people: list[tuple[int, int, float]] = []  # English names found, in ``seen``
         lookalikes = lookalike_spans(seen)
         for r in results:
-            if r.score < self.policy.thresholds.get(r.entity_type, self.policy.score_threshold):
+            kept = self._kept(seen, r, lang, lookalikes)
+            if kept is None:
                 continue
-            recognizer = (r.recognition_metadata or {}).get("recognizer_name", "")
-            if recognizer in _NER_RECOGNIZERS and lang == "zh":
-                continue
-            if recognizer in _ZH_NAME_RECOGNIZERS and lang == "en":
-                continue
-            if _distractor(seen, r.entity_type, r.start, r.end, recognizer, lookalikes):
-                continue
-            if doubtful(seen, r.entity_type, r.start, r.end, recognizer,
-                        recognizer in _NER_RECOGNIZERS, self._lexicon):
-                continue  # strict types: "the Order Status" as ORG, "today", main.py as URL
-            if recognizer in _NER_RECOGNIZERS and r.entity_type == "PERSON" \
-                    and (not_a_name(seen, r.start, r.end, self._lexicon)
-                         or in_field_label(seen, r.start, r.end, self._lexicon)):
-                continue  # "Convert", "Width", "JSON", "Genre:": words a model called names
-            start, end = r.start, r.end
+            start, end, recognizer = kept
             if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
                 start, end = widen_names(seen, start, end)
                 people.append((start, end, r.score))
@@ -284,6 +271,32 @@ class Analyzer:
             spans += [Span("PERSON", *view.span(s, e), score)
                       for s, e, score in self._shouted_names(seen)]
         return non_overlapping(spans)
+
+    def _kept(self, seen: str, r: Any, lang: str, lookalikes: list[tuple[int, int]],
+              ) -> tuple[int, int, str] | None:
+        """Where finding ``r`` of ``seen`` is, and its recognizer's name, or None when the
+        policy or one of the checks below drops it."""
+        if r.score < self.policy.thresholds.get(r.entity_type, self.policy.score_threshold):
+            return None
+        recognizer = str((r.recognition_metadata or {}).get("recognizer_name", ""))
+        if (recognizer in _NER_RECOGNIZERS and lang == "zh") \
+                or (recognizer in _ZH_NAME_RECOGNIZERS and lang == "en"):
+            return None
+        start, end = r.start, r.end
+        ner_name = recognizer in _NER_RECOGNIZERS and r.entity_type == "PERSON"
+        if ner_name:
+            # A name does not run over a line break ("Kwame Asante\n2. …" of a list).
+            start, end = _first_line(seen, start, end)
+            if start == end:
+                return None
+        if _distractor(seen, r.entity_type, start, end, recognizer, lookalikes) \
+                or doubtful(seen, r.entity_type, start, end, recognizer,
+                            recognizer in _NER_RECOGNIZERS, self._lexicon):
+            return None  # look-alikes; strict types: "the Order Status" as ORG, "today"
+        if ner_name and (not_a_name(seen, start, end, self._lexicon)
+                         or in_field_label(seen, start, end, self._lexicon)):
+            return None  # "Convert", "Width", "JSON", "Genre:": words a model called names
+        return start, end, recognizer
 
     def _listed_with(self, seen: str, people: list[tuple[int, int, float]],
                      ) -> list[tuple[int, int, float]]:
@@ -427,6 +440,16 @@ class Analyzer:
                     continue
                 spans.append(Span(r.entity_type, *view.span(r.start, r.end), r.score))
         return non_overlapping(spans)
+
+
+def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` cut at the first line break with text before it, less trailing space."""
+    value = text[start:end]
+    lead = len(value) - len(value.lstrip())
+    cut = value.find("\n", lead)
+    if cut >= 0:
+        end = start + len(value[:cut].rstrip())
+    return start + lead, max(start + lead, end)
 
 
 def _next_char(text: str, i: int, step: int) -> str:

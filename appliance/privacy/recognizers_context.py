@@ -47,6 +47,7 @@ _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "
 #: Up to four words after a cue, stopped at punctuation other than ' - . (initials).
 _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}}"
                           rf"|(?:{_CJK_NAME_WORD})(?![\uac00-\ud7a3\u4e00-\u9fff\u30a0-\u30ff]))")
+_CALL = re.compile(r"(?i)call")
 _QUOTE = re.compile(r"[ \t]*[\"“'‘][A-Za-zÀ-ÿ]")
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
 _TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
@@ -173,7 +174,8 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"(?:{_MODIFIERS}\s*)?name(?:\s+is|\s+was|'s|’s|:)"
         rf"|{_MODIFIERS}\s*name\s+(?:is|was)"
         r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by|nicknamed|a\.?k\.?a\.?"
-        r"|nickname\s+(?:is|was)|name'?s|i\s+am\s+called|i'?m\s+called|this\s+is"
+        r"|nick-?name(?:\s+is|\s+was|'s|’s|\s*:)|name'?s|i\s+am\s+called|i'?m\s+called"
+        r"|short\s+for|(?:know|knows|knew)\s+(?:me|him|her|them)\s+as|this\s+is"
         rf"(?=[ \t]+{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?[ \t]+(?:speaking|here|from|calling)\b)"
         rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+[A-ZÀ-Þ])"
         r")")
@@ -193,8 +195,9 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                 found = self._words.take(text, m.end(), strong=strong or quoted)
                 if found is None:
                     continue
-                if not (strong or quoted) and not text[found[0]].isupper():
-                    continue  # "I'm fine", "called back": weak cues need a capital
+                if not (strong or quoted) and not text[found[0]].isupper() \
+                        and not _CALL.match(m.group(0)):
+                    continue  # "I'm kinda", "named after": these weak cues need a capital
                 out.append(self._result(*found, "introduced as a name",
                                         None if strong else 0.6))
         return out
@@ -206,6 +209,10 @@ _NAME_QUESTION = re.compile(
     rf"(?:{_MODIFIERS}\s*)?name"
     rf"|(?:may|can|could)\s+i\s+(?:have|get|take|ask)\s+(?:for\s+)?your\s+(?:{_MODIFIERS}\s*)?name"
     r"|who\s+(?:am\s+i|are\s+you|is\s+this)(?:\s+(?:speaking|talking|chatting)\s+(?:with|to))?"
+    r"|who\s+(?:is|was|are|were)\s+(?:the|your|our|their)\s+(?:[a-z]+\s+){0,2}"
+    r"(?:holder|owner|customer|patient|client|contact|caller|sender|recipient|applicant|"
+    r"manager|employee|tenant|guest|passenger|driver|buyer|seller|author|assignee|signatory|"
+    r"beneficiary|doctor|teacher|lawyer|agent|representative|person)"
     rf"|(?:your|the)\s+(?:{_MODIFIERS}\s*)?name,?\s+please"
     rf"|(?:^|\n)[ \t]*(?:{_MODIFIERS}\s*)?name"
     r"|how\s+do\s+you\s+spell\s+(?:your|that)(?:\s+(?:last|first)?\s*name)?"
@@ -325,6 +332,12 @@ _LIST = re.compile(rf"[ \t]*({_ITEM}(?:[ \t]*[,;、][ \t]*(?:and[ \t]+|&[ \t]*)?
                    rf"(?:,?[ \t]+(?:and|&)[ \t]+{_ITEM})?)")
 
 
+#: A bulleted or numbered list on the lines after a cue ("Attendees:\n- Ana Lima\n- …").
+_BULLET_LINE = r"\r?\n[ \t]*(?:[-*•·‣◦]|[0-9]{1,2}[.)])[ \t]+[^\n]*"
+_BULLETS = re.compile(rf"[ \t]*(?:{_BULLET_LINE}){{2,}}")
+_BULLET_ITEM = re.compile(r"\n[ \t]*(?:[-*•·‣◦]|[0-9]{1,2}[.)])[ \t]+(?P<v>\S)")
+
+
 class NameListRecognizer(_ContextRecognizer):
     """Items of a list of people: "our founders: L'Heureux, Long and Crosby"."""
 
@@ -336,6 +349,14 @@ class NameListRecognizer(_ContextRecognizer):
             return []
         out = []
         for cue in _LIST_CUE.finditer(text):
+            bullets = _BULLETS.match(text, cue.end())
+            if bullets is not None:
+                for bullet in _BULLET_ITEM.finditer(bullets.group(0)):
+                    at = bullets.start() + bullet.start("v")
+                    found = self._words.take(text, at, strong=False, limit=4)
+                    if found is not None:
+                        out.append(self._result(*found, "item of a list of people"))
+                continue
             m = _LIST.match(text, cue.end())
             if m is None:
                 continue

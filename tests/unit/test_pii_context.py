@@ -196,3 +196,22 @@ def test_a_place_after_a_name_is_not_a_reversed_name(analyzer) -> None:
     out = masked(analyzer, "I met John Smith, Paris and Rome were next on the tour.")
     assert "Paris and Rome" in out
     assert "Smith" not in out
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Attendees:\n- Ana Lima\n- Piet Hein (IT)\n- Rosa Diaz", ["Lima", "Hein", "Diaz"]),
+    ("Participants:\n1. Kwame Asante\n2. Oyelaran Adebisi", ["Asante", "Adebisi"]),
+    ("My nickname's Bubba.", ["Bubba"]),
+    ("Everyone knows her as Dee.", ["Dee"]),
+    ("just call me bob lol", ["bob"]),
+    ("Q: Who is the account holder?\nA: Lorine Haskett", ["Haskett"]),
+])
+def test_bulleted_lists_nicknames_and_who_questions(analyzer, text: str, names: list[str]) -> None:
+    out = masked(analyzer, text)
+    assert not any(n in out for n in names), out
+
+
+@pytest.mark.parametrize("text", ["Ingredients:\n- flour\n- Sugar Syrup", "i'm kinda tired today",
+                                  "Who is the best player? Nobody knows."])
+def test_the_same_shapes_without_people(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
