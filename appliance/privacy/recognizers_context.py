@@ -38,7 +38,7 @@ from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_r
 
 #: One word of a name: letters with inner apostrophes and hyphens (L'Heureux, Gonzalez-Ruiz,
 #: O'Brien, curly apostrophes too), Latin letters with diacritics included.
-_NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žḀ-ỿ][A-Za-zÀ-ÖØ-öø-ÿĀ-žḀ-ỿ'’\-]*"
+_NAME_WORD = (r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žƀ-ʯḀ-ỿ][A-Za-zÀ-ÖØ-öø-ÿĀ-žƀ-ʯḀ-ỿ'’\-]*")
 #: A name in Hangul, kanji or katakana after an English cue ("My name is 김민준").
 _CJK_NAME_WORD = r"[\uac00-\ud7a3]{2,4}|[\u4e00-\u9fff]{2,4}|[\u30a0-\u30ff]{2,10}"
 _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "dos", "das",
@@ -269,7 +269,21 @@ _LABEL_LINE = re.compile(
     r"[ \t]*(?:\([^)\n]{0,24}\))?[ \t]*[:：][ \t]*(?=\S)(?!//)")
 
 
+#: A chat log's speaker: <handle>, [handle] or handle > at the start of a line (after an
+#: optional [time]).
+_CHAT_LINE = re.compile(
+    r"(?m)^[ \t]*(?:\[[0-9:.\s]{4,12}\][ \t]*)?"
+    rf"(?:<(?P<a>{_NAME_WORD})>|\[(?P<b>{_NAME_WORD})\]|(?P<c>{_NAME_WORD})[ \t]*>)"
+    r"[ \t]+(?=\S)")
+_SPEECH_OR_WORD = re.compile(r"[^\n]*[A-Za-z]")
 #: What a speaker says: at least two words on the line.
+#: A chat log's speaker: <handle>, [handle] or handle > at the start of a line (after an
+#: optional [time]).
+_CHAT_LINE = re.compile(
+    r"(?m)^[ \t]*(?:\[[0-9:.\s]{4,12}\][ \t]*)?"
+    rf"(?:<(?P<a>{_NAME_WORD})>|\[(?P<b>{_NAME_WORD})\]|(?P<c>{_NAME_WORD})[ \t]*>)"
+    r"[ \t]+(?=\S)")
+_SPEECH_OR_WORD = re.compile(r"[^\n]*[A-Za-z]")
 #: What a speaker says: at least two words on the line, and no further "key:" on it (a line
 #: of fields: "Username: jdoe42, display name: Janek").
 _SPEECH = re.compile(r"(?![^\n]*\w[ \t]*:[ \t])[^\n]*?\S[ \t]+\S")
@@ -314,6 +328,25 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
             base = m.start("v")
             out.append(self._result(base + first.start(), base + rest[-1].end(),
                                     "speaker label"))
+        out += self._chat_handles(text)
+        return out
+
+    def _chat_handles(self, text: str) -> list[RecognizerResult]:
+        """Chat-log speakers: "<ramilə> morning", "[Bart] hi", "Mare > lunch?". A handle in
+        lower case counts when it is no ordinary word; a log's "[INFO]" or "[ERROR]" is a
+        field word."""
+        out = []
+        for m in _CHAT_LINE.finditer(text):
+            group = next(g for g in ("a", "b", "c") if m.group(g))
+            handle = m.group(group)
+            if group == "c" and len(_CHAT_LINE.findall(text)) < 2:
+                continue  # "Price > 100 dollars": one line is a comparison, not a chat
+            if self._words.role(handle) or self._words.ordinary(handle) \
+                    or handle in EN_PLACE_NAMES or len(handle) < 3:
+                continue
+            if not _SPEECH_OR_WORD.match(text, m.end()):
+                continue
+            out.append(self._result(*m.span(group), "chat handle"))
         return out
 
 

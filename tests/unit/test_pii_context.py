@@ -215,3 +215,17 @@ def test_bulleted_lists_nicknames_and_who_questions(analyzer, text: str, names: 
                                   "Who is the best player? Nobody knows."])
 def test_the_same_shapes_without_people(analyzer, text: str) -> None:
     assert masked(analyzer, text) == text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("[ramilə] morning all", "ramilə"), ("<deshawn> anyone up?", "deshawn"),
+    ("[10:32] <Bart> hi there", "Bart"), ("Nihad > lunch?\nAlan > sure", "Nihad"),
+])
+def test_chat_log_handles(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["[INFO] server started", "[ERROR] disk full",
+                                  "Price > 100 dollars is too much", "[Draft] see attached"])
+def test_log_levels_tags_and_comparisons_are_not_handles(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
