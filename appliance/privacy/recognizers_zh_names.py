@@ -68,8 +68,11 @@ _RIGHT_STRONG = re.compile(
     r"说|讲|表示|认为|主持|记录|批准|审批|投诉|发言|请假|打电话|打来|来电|回复|负责|签字|签名|"
     r"提交|提出|报告|汇报|同意|拒绝|建议|介绍|先生|女士|小姐|同学|老师|经理|教授|医生|总|"
     r"的电话|的手机|的邮箱|的地址|的帮助|的意见|的支持|你好|您好|昨天|今天|明天|下周|上周|"
+    r"处理|补充|确认|审核|反馈|办理|签收|提供|安排|发来|发给|回电|到场|出席|参加|"
     r"刚才|已经|正在|将|会|也|都")
 _RIGHT_WEAK = re.compile(r"[，。！？；：,.!?;:）)”\"」、]|是|在|的|请|要|去|来|和|与|跟")
+_LATIN_NEAR = re.compile(r"[A-Za-z0-9,.:;!?'\"()\s]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _lock = threading.Lock()
 _tokenizer: Any = None
 _freq: dict[str, int] = {}
@@ -192,6 +195,26 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                               "listed with a name"))
         return names
 
+    def _alone(self, text: str, run: re.Match[str]) -> bool:
+        """``run`` is two to four Chinese characters between Latin words ("Please contact 唐建华
+        about …"), starting with a surname and no common word: a name, whatever the segmenter
+        makes of it."""
+        word = run.group(0)
+        if not 2 <= len(word) <= 4 or not _surname_start(word):
+            return False
+        given = word[2:] if word[:2] in _COMPOUND and len(word) > 2 else word[1:]
+        if NOT_IN_GIVEN_NAMES.intersection(given):
+            return False
+        if _freq.get(word, 0) >= RARE_WORD_FREQ and word not in _dictionary_names:
+            return False  # 王国, 高兴: a word
+        before = text[run.start() - 1:run.start()] if run.start() else ""
+        after = text[run.end():run.end() + 1]
+        # Latin text or a space on both sides (the start or end of the text counts as one).
+        if not all(not c or _LATIN_NEAR.match(c) for c in (before, after)):
+            return False
+        # In Chinese text, only a token set apart by spaces ("杨红梅 明天到").
+        return bool(_LATIN_WORD.search(text)) or all(not c or c.isspace() for c in (before, after))
+
     def _framed(self, run: str) -> list[tuple[int, int, float, str]]:
         """Names the segmenter splits (戴/建立, 石/明远) but the sentence frames: a surname and
         a one- or two-character given name between a word that introduces a person (由, 经理,
@@ -231,7 +254,10 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         seg = load_segmenter()
         out = []
         for run in _CJK_RUN.finditer(text):
-            names = self._names(list(seg.cut(run.group(0))))
+            if self._alone(text, run):
+                names = [(0, len(run.group(0)), self.SCORE, "a name standing alone in Latin text")]
+            else:
+                names = self._names(list(seg.cut(run.group(0))))
             covered = {i for s, e, _, _ in names for i in range(s, e)}
             names += [n for n in self._framed(run.group(0))
                       if not covered.intersection(range(n[0], n[1]))]

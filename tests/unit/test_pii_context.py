@@ -229,3 +229,16 @@ def test_chat_log_handles(analyzer, text: str, name: str) -> None:
                                   "Price > 100 dollars is too much", "[Draft] see attached"])
 def test_log_levels_tags_and_comparisons_are_not_handles(analyzer, text: str) -> None:
     assert masked(analyzer, text) == text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("I had lunch with 唐建华 yesterday.", "建华"), ("Please contact 宋婷婷 about the invoice.", "婷婷"),
+    ("杨红梅 明天下午到北京。", "红梅"), ("会议记录：周丽发言，彭建国补充。", "建国"),
+])
+def test_chinese_names_alone_in_latin_text_or_framed_by_a_verb(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["We visited 北京 and 上海 last spring.", "The word 高兴 means happy."])
+def test_chinese_words_in_latin_text_are_not_names(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
