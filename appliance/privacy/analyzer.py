@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -365,12 +366,15 @@ class Analyzer:
         "Sorry to hear that, Mineko" after a transcript line "Mineko: …", "Smith said" after
         "John Smith"."""
         extra = []
-        for name, score in names.items():
-            latin = not _CJK.search(name)
-            pattern = (rf"(?<![\w]){re.escape(name)}(?![\w])" if latin else re.escape(name))
-            for m in re.finditer(pattern, text):
-                if not any(s.start < m.end() and m.start() < s.end for s in spans):
-                    extra.append(Span("PERSON", m.start(), m.end(), score))
+        starts = [s.start for s in spans]  # spans are in order and do not overlap
+        ordered = sorted(names, key=len, reverse=True)  # the longest name first
+        latin = "|".join(re.escape(n) for n in ordered if not _CJK.search(n))
+        cjk = "|".join(re.escape(n) for n in ordered if _CJK.search(n))
+        pattern = "|".join(p for p in (latin and rf"(?<!\w)(?:{latin})(?!\w)", cjk) if p)
+        for m in re.finditer(pattern, text):
+            i = bisect.bisect_left(starts, m.end())  # spans starting before m ends
+            if i == 0 or spans[i - 1].end <= m.start():
+                extra.append(Span("PERSON", m.start(), m.end(), names[m.group(0)]))
         return non_overlapping([*spans, *extra]) if extra else spans
 
     def cut_points(self, text: str) -> list[int]:

@@ -195,7 +195,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                               "listed with a name"))
         return names
 
-    def _alone(self, text: str, run: re.Match[str]) -> bool:
+    def _alone(self, text: str, run: re.Match[str], latin: bool) -> bool:
         """``run`` is two to four Chinese characters between Latin words ("Please contact 唐建华
         about …"), starting with a surname and no common word: a name, whatever the segmenter
         makes of it."""
@@ -213,7 +213,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         if not all(not c or _LATIN_NEAR.match(c) for c in (before, after)):
             return False
         # In Chinese text, only a token set apart by spaces ("杨红梅 明天到").
-        return bool(_LATIN_WORD.search(text)) or all(not c or c.isspace() for c in (before, after))
+        return latin or all(not c or c.isspace() for c in (before, after))
 
     def _framed(self, run: str) -> list[tuple[int, int, float, str]]:
         """Names the segmenter splits (戴/建立, 石/明远) but the sentence frames: a surname and
@@ -253,8 +253,9 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             return []
         seg = load_segmenter()
         out = []
+        latin = _LATIN_WORD.search(text) is not None
         for run in _CJK_RUN.finditer(text):
-            if self._alone(text, run):
+            if self._alone(text, run, latin):
                 names = [(0, len(run.group(0)), self.SCORE, "a name standing alone in Latin text")]
             else:
                 names = self._names(list(seg.cut(run.group(0))))
