@@ -29,6 +29,7 @@ from appliance.errors import ConfigError
 from appliance.privacy.lexicon import model_lexicon, not_a_name
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
 from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers
+from appliance.privacy.name_checks import CheckedSpacyRecognizer
 from appliance.privacy.normalize import normalize
 from appliance.privacy.recognizer_base import CJK_TEXT
 from appliance.privacy.recognizers_context import context_recognizers, in_field_label
@@ -144,7 +145,17 @@ def _drop_unused_tok2vec(nlp: Any) -> None:
         nlp.remove_pipe("tok2vec")
 
 
-def _nlp_engine(policy: PiiConfig, max_chars: int) -> Any:
+#: Entity types that only spaCy's NER finds (Presidio maps its GPE/LOC, ORG, NORP and DATE/TIME
+#: labels to them); PERSON has the PII models too.
+_SPACY_ONLY_TYPES = frozenset({"LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"})
+
+
+def spacy_ner_needed(policy: PiiConfig, wanted: set[str]) -> bool:
+    """Whether spaCy's NER runs for ``policy`` (see ``[pii] spacy_ner``)."""
+    return policy.spacy_ner == "on" or not policy.models or bool(wanted & _SPACY_ONLY_TYPES)
+
+
+def _nlp_engine(policy: PiiConfig, max_chars: int, ner: bool = True) -> Any:
     import spacy  # noqa: PLC0415
     from presidio_analyzer.nlp_engine import SpacyNlpEngine  # noqa: PLC0415
 
@@ -156,11 +167,13 @@ def _nlp_engine(policy: PiiConfig, max_chars: int) -> Any:
                 raise ConfigError(
                     f"spaCy model package {policy.spacy_model!r} is not installed; install it "
                     f"with pip (it is never downloaded at run time)", key="pii.spacy_model")
-            nlp = spacy.load(policy.spacy_model, exclude=list(policy.spacy_exclude))
-            if "ner" not in nlp.pipe_names:
+            exclude = [*policy.spacy_exclude, *(() if ner else ("ner", "tok2vec"))]
+            nlp = spacy.load(policy.spacy_model, exclude=exclude)
+            if ner and "ner" not in nlp.pipe_names:
                 raise ConfigError(f"spaCy model {policy.spacy_model!r} has no ner component "
                                   f"(or pii.spacy_exclude removes it)", key="pii.spacy_model")
-            _drop_unused_tok2vec(nlp)
+            if ner:
+                _drop_unused_tok2vec(nlp)
             nlp.max_length = max(nlp.max_length, max_chars + 1)
             self.nlp = {"en": nlp}  # type: ignore[assignment]
 
@@ -189,7 +202,10 @@ class Analyzer:
             PatternRecognizer,
             RecognizerRegistry,
         )
-        from presidio_analyzer.predefined_recognizers import PhoneRecognizer  # noqa: PLC0415
+        from presidio_analyzer.predefined_recognizers import (  # noqa: PLC0415
+            PhoneRecognizer,
+            SpacyRecognizer,
+        )
 
         use_bundled_suffix_list()
         quiet_presidio()
@@ -209,13 +225,18 @@ class Analyzer:
                 <= CnBankCardRecognizer.OTHER_CARD_SCORE,
                 skip_resident_ids="CN_RESIDENT_ID" in wanted))
         self._lexicon = model_lexicon(policy.spacy_model)
+        registry.recognizers = [
+            CheckedSpacyRecognizer(self._lexicon, list(r.supported_entities))
+            if isinstance(r, SpacyRecognizer) else r for r in registry.recognizers]
         for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
                     *id_recognizers("en"), *name_recognizers("en"), *gdpr_recognizers("en"),
                     *context_recognizers(self._lexicon, "en")]:
             if set(rec.supported_entities) & wanted:
                 registry.add_recognizer(rec)
-        for rec in model_recognizers(policy, self._lexicon, max_chars):  # [pii] models
+        self._models = model_recognizers(policy, self._lexicon, max_chars)  # [pii] models
+        for rec in self._models:
             registry.add_recognizer(rec)
+        self.spacy_ner = spacy_ner_needed(policy, wanted)
         if policy.deny_list:
             registry.add_recognizer(PatternRecognizer(supported_entity="DENY_LIST",
                                                       deny_list=list(policy.deny_list)))
@@ -226,14 +247,14 @@ class Analyzer:
         self._patterns = [r for r in registry.recognizers
                           if getattr(r, "name", "") not in _NER_RECOGNIZERS]
         self._floor = min([policy.score_threshold, *policy.thresholds.values()])
-        self._nlp = _nlp_engine(policy, max_chars)
+        self._nlp = _nlp_engine(policy, max_chars, ner=self.spacy_ner)
         self._table_reader = StructuredNameRecognizer("en")
         self._engine = AnalyzerEngine(registry=registry, nlp_engine=self._nlp,
                                       supported_languages=["en"],
                                       context_aware_enhancer=_context_enhancer())
         self.recognizer_names: list[str] = sorted(
             str(getattr(r, "name", type(r).__name__)) for r in registry.recognizers)
-        log.info("pii_analyzer_loaded", spacy_model=policy.spacy_model,
+        log.info("pii_analyzer_loaded", spacy_model=policy.spacy_model, spacy_ner=self.spacy_ner,
                  entities=self._entities, recognizers=self.recognizer_names)
 
     def find(self, text: str, lang: str = "auto") -> list[Span]:
@@ -283,20 +304,16 @@ class Analyzer:
         if (recognizer in _NER_RECOGNIZERS and lang == "zh") \
                 or (recognizer in _ZH_NAME_RECOGNIZERS and lang == "en"):
             return None
+        # Names from NER models were checked in their recognizers already (name_checks),
+        # before Presidio's de-duplication could let them hide what they contain.
         start, end = r.start, r.end
-        ner_name = recognizer in _NER_RECOGNIZERS and r.entity_type == "PERSON"
-        if ner_name:
-            # A name does not run over a line break ("Kwame Asante\n2. …" of a list).
-            start, end = _first_line(seen, start, end)
-            if start == end:
-                return None
+        if recognizer == "GazetteerNameRecognizer" \
+                and in_field_label(seen, start, end, self._lexicon):
+            return None  # "Summer Sale:": a census first name and surname as a heading
         if _distractor(seen, r.entity_type, start, end, recognizer, lookalikes) \
                 or doubtful(seen, r.entity_type, start, end, recognizer,
                             recognizer in _NER_RECOGNIZERS, self._lexicon):
             return None  # look-alikes; strict types: "the Order Status" as ORG, "today"
-        if ner_name and (not_a_name(seen, start, end, self._lexicon)
-                         or in_field_label(seen, start, end, self._lexicon)):
-            return None  # "Convert", "Width", "JSON", "Genre:": words a model called names
         return start, end, recognizer
 
     def _listed_with(self, seen: str, people: list[tuple[int, int, float]],
@@ -410,12 +427,16 @@ class Analyzer:
         score = SHOUTED_NAME_SCORE
         if score < self.policy.thresholds.get("PERSON", self.policy.score_threshold):
             return []
-        artifacts = self._nlp.process_text(CJK_TEXT.sub(" ", titled), "en")
+        blanked = CJK_TEXT.sub(" ", titled)
+        if self.spacy_ner:
+            ents = [(e.start_char, e.end_char) for e in
+                    self._nlp.process_text(blanked, "en").entities if e.label_ == "PERSON"]
+        else:
+            ents = [(r.start, r.end) for rec in self._models
+                    for r in rec.analyze(blanked, ["PERSON"]) if r.entity_type == "PERSON"]
         found = []
-        for ent in artifacts.entities:
-            start, end = ent.start_char, ent.end_char
-            if ent.label_ == "PERSON" and any(m.start() <= start and end <= m.end()
-                                              for m in runs):
+        for start, end in ents:
+            if any(m.start() <= start and end <= m.end() for m in runs):
                 if self.policy.allow_list and seen[start:end] in self.policy.allow_list:
                     continue
                 if not_a_name(titled, start, end, self._lexicon):
@@ -444,16 +465,6 @@ class Analyzer:
                     continue
                 spans.append(Span(r.entity_type, *view.span(r.start, r.end), r.score))
         return non_overlapping(spans)
-
-
-def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
-    """``start, end`` cut at the first line break with text before it, less trailing space."""
-    value = text[start:end]
-    lead = len(value) - len(value.lstrip())
-    cut = value.find("\n", lead)
-    if cut >= 0:
-        end = start + len(value[:cut].rstrip())
-    return start + lead, max(start + lead, end)
 
 
 def _next_char(text: str, i: int, step: int) -> str:

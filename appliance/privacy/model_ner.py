@@ -30,6 +30,7 @@ from appliance.config import PiiConfig
 from appliance.config.schema import BUILTIN_MODEL_PREFIX
 from appliance.errors import ConfigError
 from appliance.privacy.lexicon import Lexicon, ordinary_word
+from appliance.privacy.name_checks import checked_results
 from appliance.privacy.recognizer_base import CJK_TEXT, make_result
 from appliance.privacy.recognizers_names import gazetteer
 
@@ -121,7 +122,7 @@ class ModelNerRecognizer(EntityRecognizer):
                 or self.lexicon is None else name_parts(ent, self.lexicon)
             out += [make_result(self, kind, start, end, self.score, f"{self.entry} {ent.label_}")
                     for start, end in spans]
-        return out
+        return out if self.lexicon is None else checked_results(text, out, self.lexicon)
 
 
 def name_parts(ent: Any, lexicon: Lexicon) -> list[tuple[int, int]]:

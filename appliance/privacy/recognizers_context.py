@@ -181,7 +181,16 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         r")")
     _WEAK = re.compile(r"(?i)(?<![A-Za-z])(?:i'?m|i\s+am|i’m|named|called|signed\s+by|"
                        r"speaking\s+with|talking\s+to|spoke\s+(?:with|to)|"
-                       r"call(?:s|ed)?\s+(?:me|him|her))(?=[ \t])")
+                       r"call(?:s|ed)?\s+(?:me|him|her)|"
+                       # Verbs whose object is a person: "forward this to Huxley".
+                       r"(?:forward|send|sent|give|gave|hand|pass|reply|replied|write|wrote|"
+                       r"report(?:s|ed)?|talk(?:ed)?|speak|chat(?:ted)?|met|meet(?:ing)?)"
+                       r"(?:\s+(?:this|it|them|these|that))?\s+(?:to|with)|"
+                       r"(?:ask|asked|tell|told|email(?:ed)?|e-mail(?:ed)?|ping(?:ed)?|"
+                       r"thank(?:ed)?|remind(?:ed)?|invite(?:d)?|introduce(?:d)?|"
+                       r"notif(?:y|ied)|inform(?:ed)?|cc(?:'d)?|bcc|visit(?:ed)?|"
+                       r"phone(?:d)?|text(?:ed)?|contact(?:ed)?|hire(?:d)?|interview(?:ed)?)|"
+                       r"on\s+behalf\s+of|married\s+to|assigned\s+to)(?=[ \t])")
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:

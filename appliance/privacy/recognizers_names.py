@@ -31,6 +31,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
+_CAPITALISED = re.compile(r"(?<![\w'’])[A-ZÀ-Þ][a-zà-ÿ]")
 #: A contraction's tail: "It's" is the function word "it".
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d)$")
 _lock = threading.Lock()
@@ -135,6 +136,11 @@ class GazetteerNameRecognizer(_NameRecognizer):
                     # Overlapping pairs: "Dr Mary Jones" must still try "Mary Jones".
                     pos = m.start() + max(1, len(m.group("f" if not rev else "l")))
                     continue
+                if score == self.LOWER and lower_in_cased_line(text, m.start(), m.end()):
+                    score = None  # "king spake" in a capitalised sentence
+                if score is None:
+                    pos = m.start() + max(1, len(m.group("f" if not rev else "l")))
+                    continue
                 out.append(make_result(self, self.ENTITY, m.start(), m.end(), score,
                                        "census first name + surname"))
                 pos = m.end()
@@ -198,6 +204,19 @@ class CuedNameRecognizer(_NameRecognizer):
                 out.append(make_result(self, self.ENTITY, start, m.start("v") + part[1],
                                        self.SCORE, why, cued=True))
         return out
+
+
+def lower_in_cased_line(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` has no capital letter, and its line starts with one or has two
+    capitalised words or more."""
+    value = text[start:end]
+    if value != value.lower() or not any(c.isalpha() for c in value):
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:len(text) if line_end < 0 else line_end].lstrip(" \t-*>\"'(")
+    return line[:1].isupper() or len(_CAPITALISED.findall(line)) >= 2
+
 
 
 def _inside_identifier(text: str, end: int) -> bool:

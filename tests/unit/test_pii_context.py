@@ -242,3 +242,28 @@ def test_chinese_names_alone_in_latin_text_or_framed_by_a_verb(analyzer, text: s
 @pytest.mark.parametrize("text", ["We visited 北京 and 上海 last spring.", "The word 高兴 means happy."])
 def test_chinese_words_in_latin_text_are_not_names(analyzer, text: str) -> None:
     assert masked(analyzer, text) == text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("We met with Okonkwo on Friday.", "Okonkwo"), ("Email Rosa the report.", "Rosa"),
+    ("Please forward this to Huxley.", "Huxley"),
+])
+def test_the_object_of_a_verb_that_takes_a_person(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["Send it to Legal for review.", "I talked to Marketing yesterday.",
+                                  "Contact Support if it fails.", "According to Reuters, prices rose."])
+def test_departments_and_sources_after_those_verbs_are_not_people(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
+
+
+def test_old_prose_keeps_its_lower_case_words(analyzer) -> None:
+    text = ("And the king spake unto his servants, saying, Go ye into the city. "
+            "Blessed is the man that walketh not in the counsel of the ungodly, nor standeth "
+            "in the way of sinners.")
+    assert masked(analyzer, text) == text
+
+
+def test_a_lower_case_name_counts_in_lower_case_text(analyzer) -> None:
+    assert "rosa" not in masked(analyzer, "my sister rosa maria lopez is visiting next week")

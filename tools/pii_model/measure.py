@@ -40,6 +40,7 @@ def policy(variant: str, md: str):
     return {
         "base": dataclasses.replace(base, models=()),
         "model": dataclasses.replace(base, models=("builtin:pii-ner-en",)),
+        "model+spacy": dataclasses.replace(base, models=("builtin:pii-ner-en",), spacy_ner="on"),
         "model+address": dataclasses.replace(base, models=("builtin:pii-ner-en",),
                                              entities=entities),
         "md": dataclasses.replace(base, models=(), spacy_model=md),

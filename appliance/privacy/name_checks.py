@@ -1,0 +1,100 @@
+"""Checks on the names an NER model reads into text, applied inside its recognizer.
+
+A model reads a name from the look of words and a little context, and runs it into the words
+around it: "Kwame Asante\\n2." in a numbered list, "Samuel spake", "thee" in old prose, "Genre"
+as a schema's field label. The checks here cut such a finding down to the name or drop it.
+They run in the recognizer, before Presidio's engine de-duplicates findings: the engine keeps
+one of several findings over the same words, the best scored, and a model's finding dropped
+afterwards would take with it the name a cue recognizer found inside it.
+
+- a name ends at a line break;
+- lower-case words at its edges go (name particles stay: van der, da, bin);
+- it has no digits, and is no short acronym (GB, HR);
+- not all its words are ordinary (:func:`lexicon.not_a_name`);
+- it is not inside a line's label that ends in a field word ("Genre:", "Summer Sale:");
+- a name in lower case counts only where the line is written in lower case (a chat), not
+  where it starts with a capital or capitalises two words: whoever writes so would have
+  capitalised a name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from appliance.privacy.lexicon import Lexicon, not_a_name
+from appliance.privacy.recognizers_context import in_field_label
+from appliance.privacy.recognizers_names import lower_in_cased_line
+
+#: Lower-case words that belong to names (van der Vlist, da Silva, bin Salman).
+PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du",
+                       "la", "le", "von", "zu", "bin", "binti", "ibn", "al", "el", "ten", "ter"))
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def first_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` cut at the first line break with text before it, less trailing space."""
+    value = text[start:end]
+    lead = len(value) - len(value.lstrip())
+    cut = value.find("\n", lead)
+    if cut >= 0:
+        end = start + len(value[:cut].rstrip())
+    return start + lead, max(start + lead, end)
+
+
+def trim_lower_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name with a capitalised word loses the lower-case words at its edges that are no
+    name particle ("Samuel spake" is Samuel)."""
+    words = list(_WORD.finditer(text, start, end))
+    if not any(w.group(0)[0].isupper() for w in words):
+        return start, end
+    while words and words[-1].group(0).islower() and words[-1].group(0) not in PARTICLES:
+        words.pop()
+    while words and words[0].group(0).islower() and words[0].group(0) not in PARTICLES:
+        words.pop(0)
+    return (words[0].start(), words[-1].end()) if words else (start, start)
+
+
+def checked_name(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] | None:
+    """Where the name a model found at ``text[start:end]`` is, or None if it is none (see
+    the module docstring)."""
+    start, end = trim_lower_edges(text, *first_line(text, start, end))
+    value = text[start:end]
+    if start == end or _DIGIT.search(value) or (len(value) <= 3 and value.isupper()):
+        return None
+    if not_a_name(text, start, end, lexicon) or in_field_label(text, start, end, lexicon) \
+            or lower_in_cased_line(text, start, end):
+        return None
+    return start, end
+
+
+def checked_results(text: str, results: list[RecognizerResult],
+                    lexicon: Lexicon) -> list[RecognizerResult]:
+    """``results`` with their PERSON findings checked: cut down, or left out."""
+    out = []
+    for r in results:
+        if r.entity_type == "PERSON":
+            span = checked_name(text, r.start, r.end, lexicon)
+            if span is None:
+                continue
+            r.start, r.end = span
+        out.append(r)
+    return out
+
+
+class CheckedSpacyRecognizer(SpacyRecognizer):
+    """Presidio's spaCy recognizer, its names checked (same name, so findings read the same)."""
+
+    def __init__(self, lexicon: Lexicon, supported_entities: list[str],
+                 language: str = "en") -> None:
+        super().__init__(supported_language=language, supported_entities=supported_entities,
+                         name="SpacyRecognizer")
+        self._lexicon = lexicon
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: object = None) -> list[RecognizerResult]:
+        return checked_results(text, super().analyze(text, entities, nlp_artifacts),
+                               self._lexicon)
