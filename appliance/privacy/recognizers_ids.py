@@ -236,6 +236,13 @@ def iban_valid(value: str) -> bool:
     return int("".join(_IBAN_LETTERS[c] for c in s[4:] + s[:4])) % 97 == 1
 
 
+#: An IBAN in groups set apart by one kind of dot, dash, slash or underscore
+#: (NL92.NVQY.2730.8428.23, DE89-3704-0044-0532-0130-00).
+_GROUPED_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])(?P<v>[A-Z]{2}[0-9]{2}(?P<sep>[.\-/_])[A-Z0-9]{4}"
+    r"(?:(?P=sep)[A-Z0-9]{4}){1,6}(?:(?P=sep)[A-Z0-9]{1,3})?)(?![A-Za-z0-9])")
+
+
 class CuedIbanRecognizer(RegexRecognizer):
     """IBANs glued to "IBAN" or CJK text, or wrapped; after "IBAN", a check failure too."""
 
@@ -265,6 +272,14 @@ class CuedIbanRecognizer(RegexRecognizer):
                          if not t.strip().isalpha()]
                 out.append(make_result(self, self.ENTITY, start, words[0] if words else m.end(),
                                        CUED_NEAR_MISS_SCORE, "mod-97 failed, cue word", True))
+        for m in _GROUPED_IBAN.finditer(text):
+            value = re.sub(r"[.\-/_]", "", m.group("v"))
+            if iban_valid(value):
+                out.append(make_result(self, self.ENTITY, *m.span("v"), self.SCORE,
+                                       "mod-97 valid, grouped"))
+            elif cue_before(self.CUES, text, m.start("v"), window=12):
+                out.append(make_result(self, self.ENTITY, *m.span("v"), CUED_NEAR_MISS_SCORE,
+                                       "mod-97 failed, grouped, cue word", True))
         return out
 
 

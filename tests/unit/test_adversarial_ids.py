@@ -169,3 +169,15 @@ def test_card_grouping_and_separators() -> None:
     assert not card_grouping("50180 0000 009")
     assert one_separator("1101 0819 9205") and one_separator("1101-0819 9205-1719")
     assert not one_separator("1101-0819.9205 1719")
+
+
+@pytest.mark.parametrize("text", ["Pay to NL91.ABNA.0417.1643.00 please.",
+                                  "IBAN: DE89-3704-0044-0532-0130-00",
+                                  "IBAN: GB00.WEST.1234.5698.7654.32"])
+def test_ibans_grouped_by_dots_or_dashes(analyzer, text: str) -> None:
+    assert "<IBAN_CODE_1>" in mask_texts(analyzer, [text]).texts[0]
+
+
+def test_a_dashed_reference_that_fails_mod_97_is_no_iban(analyzer) -> None:
+    text = "Ref AB12-3456-7890-1234 is a ticket."
+    assert mask_texts(analyzer, [text]).texts[0] == text
