@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -252,7 +253,6 @@ class StructuredNameRecognizer(_NameRecognizer):
     _PAIR = re.compile(
         rf"(?im)(?:^|(?<=[\s,;&?{{]))(?<![A-Za-z_\-]){_NAME_KEYS}\s*[=:]\s*"
         r"(?P<v>[^\s,;&\"'{}=:][^,;&\"'{}=:\n]{0,59})")
-    _DELIMITERS = (",", "\t", ";", "|")
     _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?{_NAME_KEYS}[\"']?\s*$")
 
     def _name_like(self, value: str) -> bool:
@@ -267,37 +267,13 @@ class StructuredNameRecognizer(_NameRecognizer):
         return 1 <= len(words) <= 4 and all(_WORD.fullmatch(w.rstrip(".")) for w in words)
 
     def tables(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """The names in name columns of delimited tables, and each table's extent (its
-        header row to its last row): a header decides how every row below it is read, so a
-        table is the one thing in a text whose reading depends on lines far apart."""
-        spans: list[tuple[int, int]] = []
-        extents: list[tuple[int, int]] = []
-        lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\r\n]+", text)]
-        for i, (head_pos, header) in enumerate(lines):
-            for delim in self._DELIMITERS:
-                cells = header.split(delim)
-                if len(cells) < 2:
-                    continue
-                columns = [k for k, c in enumerate(cells) if self._HEADER_KEY.match(c)]
-                if not columns:
-                    continue
-                last = head_pos + len(header)
-                for pos, row in lines[i + 1:]:
-                    row_cells = row.split(delim)
-                    if len(row_cells) != len(cells):
-                        break
-                    last = pos + len(row)
-                    offset = 0
-                    for k, cell in enumerate(row_cells):
-                        if k in columns and self._name_like(cell.strip(" \"'")):
-                            inner = cell.strip()
-                            lead = cell.index(inner) + (1 if inner[:1] in "\"'" else 0)
-                            value = inner.strip("\"'")
-                            spans.append((pos + offset + lead, pos + offset + lead + len(value)))
-                        offset += len(cell) + len(delim)
-                extents.append((head_pos, last))
-                break
-        return spans, extents
+        """The names in name columns of delimited tables, and the extent (header row to last
+        row) of every table with a name or a date-of-birth column: a header decides how every
+        row below it is read, so a table is the one thing in a text whose reading depends on
+        lines far apart."""
+        spans, extents = column_values(text, self._HEADER_KEY, self._name_like)
+        extents += column_values(text, _DOB_HEADER, _date_like)[1]
+        return spans, sorted(set(extents))
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
@@ -314,6 +290,77 @@ class StructuredNameRecognizer(_NameRecognizer):
                     spans.append((m.start("v"), m.start("v") + len(value)))
         spans += self.tables(text)[0]
         return [make_result(self, self.ENTITY, s, e, self.SCORE, "value of a name field",
+                            cued=True) for s, e in spans]
+
+
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+def column_values(text: str, header_key: re.Pattern[str], accept: Callable[[str], bool],
+                  ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The cells of ``text``'s delimited tables (CSV, TSV, ``;`` or ``|``) whose column's
+    header matches ``header_key`` and whose value ``accept`` takes, as spans without quotes;
+    and each such table's extent, its header row to its last row."""
+    spans: list[tuple[int, int]] = []
+    extents: list[tuple[int, int]] = []
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\r\n]+", text)]
+    for i, (head_pos, header) in enumerate(lines):
+        for delim in _DELIMITERS:
+            cells = header.split(delim)
+            if len(cells) < 2:
+                continue
+            columns = [k for k, c in enumerate(cells) if header_key.match(c)]
+            if not columns:
+                continue
+            last = head_pos + len(header)
+            for pos, row in lines[i + 1:]:
+                row_cells = row.split(delim)
+                if len(row_cells) != len(cells):
+                    break
+                last = pos + len(row)
+                offset = 0
+                for k, cell in enumerate(row_cells):
+                    if k in columns and accept(cell.strip(" \"'")):
+                        inner = cell.strip()
+                        lead = cell.index(inner) + (1 if inner[:1] in "\"'" else 0)
+                        value = inner.strip("\"'")
+                        spans.append((pos + offset + lead, pos + offset + lead + len(value)))
+                    offset += len(cell) + len(delim)
+            extents.append((head_pos, last))
+            break
+    return spans, extents
+
+
+_DOB_KEYS = (r"(?:d\.?o\.?b\.?|date[_\- ]?of[_\- ]?birth|birth[_\- ]?date|birth[_\- ]?day|"
+             r"born(?:[_\- ]?on)?|出生日期|出生年月日?|生日)")
+_DOB_HEADER = re.compile(rf"(?i)^\s*[\"']?{_DOB_KEYS}[\"']?\s*$")
+_DATE_VALUE = re.compile(
+    r"(?:(?:19|20)?[0-9]{2}|[0-9]{1,2})[-/.年][0-9]{1,2}[-/.月][0-9]{1,4}日?"
+    r"|[0-9]{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+[0-9]{2,4}"
+    r"|[A-Za-z]{3,9}\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{2,4}|(?:19|20)[0-9]{6}")
+
+
+def _date_like(value: str) -> bool:
+    return _DATE_VALUE.fullmatch(value.strip()) is not None
+
+
+class DobFieldRecognizer(OwnRecognizer):
+    """Dates of birth in a record's fields: a DOB column of a table, ``"dob": "…"`` in JSON,
+    ``birth_date=…`` — where no cue word stands right before the date."""
+
+    ENTITY = "DATE_OF_BIRTH"
+    SCORE = 0.85
+    _FIELD = re.compile(
+        rf"(?i)(?<![A-Za-z0-9])[\"']?{_DOB_KEYS}[\"']?\s*(?:=>|:=|[:=：])\s*[\"'`]?"
+        r"(?P<v>[^\"'`\n,;}]{6,30}?)[\"'`]?\s*(?=[,;}\n]|$)")
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        spans = [m.span("v") for m in self._FIELD.finditer(text) if _date_like(m.group("v"))]
+        spans += column_values(text, _DOB_HEADER, _date_like)[0]
+        return [make_result(self, self.ENTITY, s, e, self.SCORE, "date of birth field",
                             cued=True) for s, e in spans]
 
 
@@ -353,4 +400,4 @@ _PREV_WORD = re.compile(r"(?<![A-Za-z])([A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)[ \
 
 def name_recognizers(language: str = "en") -> list[EntityRecognizer]:
     return [GazetteerNameRecognizer(language), CuedNameRecognizer(language),
-            StructuredNameRecognizer(language)]
+            StructuredNameRecognizer(language), DobFieldRecognizer(language)]

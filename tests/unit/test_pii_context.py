@@ -267,3 +267,19 @@ def test_old_prose_keeps_its_lower_case_words(analyzer) -> None:
 
 def test_a_lower_case_name_counts_in_lower_case_text(analyzer) -> None:
     assert "rosa" not in masked(analyzer, "my sister rosa maria lopez is visiting next week")
+
+
+@pytest.mark.parametrize("text", [
+    "name,dob,city\nAna Lima,1/1/2002,Lisbon\nPiet Hein,12/25/1980,Delft",
+    '{"name": "Ana", "dob": "2002-01-01"}', "birth_date=03.04.1985",
+])
+def test_dates_of_birth_in_record_fields(analyzer, text: str) -> None:
+    out = masked(analyzer, text)
+    assert "<DATE_OF_BIRTH_1>" in out
+    assert not any(d in out for d in ("2002", "1980", "1985"))
+
+
+@pytest.mark.parametrize("text", ["Order date: 2024-01-01, shipped 2024-01-03",
+                                  "date,amount\n2024-01-01,20"])
+def test_other_dates_in_records_stay(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
