@@ -128,6 +128,10 @@ class EmbedEngine:
                 str(self.path), embedding=True, n_ctx=spec.n_batch, n_batch=spec.n_batch,
                 n_ubatch=spec.n_batch, n_threads=spec.n_threads, n_threads_batch=spec.n_threads,
                 n_gpu_layers=spec.n_gpu_layers, pooling_type=POOLING[self.pooling],
+                # llama-server's default ("auto": on where the backend has it); the Llama
+                # class leaves it off. On all-MiniLM-L6-v2, 2 CPU threads, batches of 512
+                # tokens: about 1.7x the inputs/s with it (A/B in one process, interleaved).
+                flash_attn=True,
                 verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"models.embed: llama.cpp cannot load {self.path.name} for "
