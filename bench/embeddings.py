@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from appliance.engine.default_model import ensure_default_model  # noqa: E402
+from appliance.observability import logging as applog  # noqa: E402
 from tests.daemon import Daemon, write_config  # noqa: E402
 
 THREADS, N_BATCH, N_CTX, SLOTS = 2, 512, 512, 8
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-llama-server", action="store_true",
                         help="the daemon alone (no llama-server binary at hand)")
     args = parser.parse_args(argv)
+    applog.configure("console", "warning", stream=sys.stderr)  # stdout is the JSON
     work = Path(tempfile.mkdtemp(prefix="bench-embeddings-"))
     converted = subprocess.run([sys.executable, str(ROOT / "tools/embed_model/convert.py"),
                                 str(work / "embed")], check=True, capture_output=True,
