@@ -208,10 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", choices=("default", "strict"), default="default")
     ap.add_argument("--no-stock", action="store_true", help="skip stock Presidio")
     ap.add_argument("--no-project", action="store_true", help="skip the project's corpora")
+    ap.add_argument("--spacy-ner", choices=("auto", "on"), default="auto",
+                    help="[pii] spacy_ner for ours")
     args = ap.parse_args(argv)
     applog.configure("console", "warning", stream=sys.stderr)
 
-    policy = PiiConfig()
+    policy = dataclasses.replace(PiiConfig(), spacy_ner=args.spacy_ner)
     strict_available, strict_missing = strict_types()
     classes = DEFAULT_CLASSES
     if args.profile == "strict":
@@ -257,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     project = {} if args.no_project else project_corpora(ours, stock)
     print(json.dumps({
         "bench": "pii_eval",
-        "profile": args.profile,
+        "profile": args.profile, "spacy_ner": args.spacy_ner,
         "entities": list(policy.entities),
         "strict_classes": {"scored": strict_available if args.profile == "strict" else {},
                            "not_available": strict_missing},
