@@ -55,12 +55,14 @@ log = structlog.get_logger("appliance.privacy")
 #: Chinese, Japanese and Korean script: ideographs, kana, Hangul.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3]")
 _DIGIT = re.compile(r"[0-9]")
-_LIST_ITEM = (r"(?P<v>[A-ZÀ-Þ][A-Za-zà-ÿ'’\-]+(?:[ \t]+(?:(?:van|von|der|den|de|del|da|di|la|le|"
-              r"bin|al|ibn)[ \t]+)*[A-ZÀ-Þ][A-Za-zà-ÿ'’\-]+){0,2})")
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĶĹĻĽĿŁŃŅŇŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽḀ-Ỿ"
+_LETTER = "A-Za-zÀ-ÖØ-öø-ÿĀ-žƀ-ʯḀ-ỿ"
+_LIST_ITEM = (rf"(?P<v>[{_UPPER}][{_LETTER}'’\-]+(?:[ \t]+(?:(?:van|von|der|den|de|del|da|di|"
+              rf"la|le|bin|al|ibn)[ \t]+)*[{_UPPER}][{_LETTER}'’\-]+){{0,2}})")
 _LIST_JOIN = r"[ \t]*(?:,[ \t]*(?:and[ \t]+|&[ \t]*)?|;[ \t]*|[ \t]and[ \t]+|[ \t]*&[ \t]*|/)[ \t]*"
 #: The item listed right after a name, and right before one.
-_LIST_NEXT = re.compile(rf"{_LIST_JOIN}{_LIST_ITEM}(?![A-Za-zà-ÿ'’\-]|[ \t]+[A-Z])")
-_LIST_PREV = re.compile(rf"(?<![A-Za-zà-ÿ'’\-]){_LIST_ITEM}{_LIST_JOIN}$")
+_LIST_NEXT = re.compile(rf"{_LIST_JOIN}{_LIST_ITEM}(?![{_LETTER}'’\-]|[ \t]+[A-Z])")
+_LIST_PREV = re.compile(rf"(?<![{_LETTER}'’\-]){_LIST_ITEM}{_LIST_JOIN}$")
 #: The words of a name, for looking for each on its own (Smith of John Smith).
 _NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
 #: A CJK finding with these is a phrase, not a name to look for elsewhere.

@@ -48,6 +48,8 @@ _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "
 _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}}"
                           rf"|(?:{_CJK_NAME_WORD})(?![\uac00-\ud7a3\u4e00-\u9fff\u30a0-\u30ff]))")
 _CALL = re.compile(r"(?i)call")
+#: The weak cues that are verbs taking a person: a lower-case first name may follow them.
+_PERSON_VERB = re.compile(r"(?i)(?!i'?m|i\s|i’m|named|called|call)")
 _QUOTE = re.compile(r"[ \t]*[\"“'‘][A-Za-zÀ-ÿ]")
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
 _TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
@@ -102,7 +104,10 @@ class NameWords:
     def role(self, word: str) -> bool:
         return role_word(word, self._lexicon)
 
-    def take(self, text: str, start: int, *, strong: bool,  # noqa: C901 - one pass, word by word
+    def first_name(self, word: str) -> bool:
+        return word.upper() in gazetteer()[0]
+
+    def take(self, text: str, start: int, *, strong: bool,  # noqa: C901, PLR0912 - one pass, word by word
              limit: int = 3) -> tuple[int, int] | None:
         """The name words starting at ``start`` (after spaces and an opening quote), at most
         ``limit`` words besides particles. ``strong``: the cue says a name follows, so any
@@ -122,8 +127,11 @@ class NameWords:
         for w in words:
             word = w.group(0).rstrip(".")
             lower = word.lower()
-            if kept and lower in _PARTICLES and not word[:1].isupper():
-                pending.append(w)
+            if lower in _PARTICLES and not word[:1].isupper():
+                pending.append(w)  # van der Vlist, "dos hastuti": kept if a name word follows
+                continue
+            if kept and len(word) == 1 and w.group(0).endswith("."):
+                kept.append(w)  # a middle initial: "angelo c. lanfranchi"
                 continue
             if _CONTRACTION.sub("", lower) in self._stop \
                     and not (word[:1].isupper() and word.upper() in firsts):
@@ -176,7 +184,10 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by|nicknamed|a\.?k\.?a\.?"
         r"|nick-?name(?:\s+is|\s+was|'s|’s|\s*:)|name'?s|i\s+am\s+called|i'?m\s+called"
         r"|short\s+for|(?:know|knows|knew)\s+(?:me|him|her|them)\s+as|this\s+is"
-        rf"(?=[ \t]+{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?[ \t]+(?:speaking|here|from|calling)\b)"
+        rf"(?=[ \t]+{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?,?[ \t]+(?:speaking|here|from|calling)\b)"
+        # "Hi there, Kenes speaking": a name and "speaking" after a greeting or at the start.
+        rf"|(?:^|(?<=[,.!?:])|(?<=\n))(?=[ \t]*{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?[ \t]+"
+        r"(?:speaking|here\b(?=[ \t]*[,.!-])))"
         rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+[A-ZÀ-Þ])"
         r")")
     _WEAK = re.compile(r"(?i)(?<![A-Za-z])(?:i'?m|i\s+am|i’m|named|called|signed\s+by|"
@@ -205,7 +216,9 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                 if found is None:
                     continue
                 if not (strong or quoted) and not text[found[0]].isupper() \
-                        and not _CALL.match(m.group(0)):
+                        and not _CALL.match(m.group(0)) \
+                        and not (_PERSON_VERB.match(m.group(0)) and self._words.first_name(
+                            text[found[0]:found[1]].split(maxsplit=1)[0])):
                     continue  # "I'm kinda", "named after": these weak cues need a capital
                 out.append(self._result(*found, "introduced as a name",
                                         None if strong else 0.6))
@@ -359,16 +372,18 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
         return out
 
 
-_PEOPLE = (r"(?:co-?founders?|founders?|attendees|participants|members|authors?|co-?authors|"
-           r"speakers|guests|invitees|witnesses|signatories|employees|staff|team(?:\s+members)?|"
+_PEOPLE = (r"(?:co-?founders?|founders?|attendees|participants|board\s+members|authors?|"
+           r"co-?authors|speakers|guests|invitees|witnesses|signatories|employees|staff|team(?:\s+members)?|"
            r"contacts|cc|bcc|recipients|directors|panel(?:ists)?|candidates|students|volunteers|"
            r"organi[sz]ers|colleagues|co-?workers|interviewees|plaintiffs|defendants|parents|"
            r"children|kids|siblings|brothers|sisters|sons|daughters|grandchildren|friends|"
            r"roommates|tenants|patients|clients|customers|passengers|players|coaches|managers|"
-           r"owners|partners|reviewers|approvers|assignees|attendants|hosts|nominees|winners)")
+           r"owners|partners|reviewers|approvers|assignees|attendants|hosts|nominees|winners|"
+           r"judges|jurors|referees|finalists|recipients|heirs|trustees|executors|"
+           r"beneficiaries|applicants|residents|occupants|instructors|teachers|mentors)")
 _LIST_CUE = re.compile(
-    rf"(?i)(?<![A-Za-z]){_PEOPLE}(?:\s+(?:are|were|include[sd]?|including|is|was))?"
-    r"\s*(?:[:：—–]|-\s|,|\s(?=[A-Z]))")
+    rf"(?i)(?<![A-Za-z]){_PEOPLE}(?:[ \t]+(?:are|were|include[sd]?|including|is|was))?"
+    r"[ \t]*(?:[:：—–]|-[ \t]|,|[ \t](?=[A-Z]))")
 _ITEM = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}}"
 _LIST = re.compile(rf"[ \t]*({_ITEM}(?:[ \t]*[,;、][ \t]*(?:and[ \t]+|&[ \t]*)?{_ITEM})*"
                    rf"(?:,?[ \t]+(?:and|&)[ \t]+{_ITEM})?)")
@@ -407,15 +422,27 @@ class NameListRecognizer(_ContextRecognizer):
             if len(items) < 2:
                 continue
             pos = m.start(1)
+            places = []
             for item in items:
                 at = text.index(item, pos)
                 pos = at + len(item)
-                if not item[:1].isupper():
-                    continue
-                found = self._words.take(text, at, strong=False, limit=4)
-                if found is not None:
-                    out.append(self._result(*found, "item of a list of people"))
+                if item[:1].isupper() or item.split()[0].lower() in _PARTICLES:
+                    places.append(at)
+            out += [self._result(*found, "item of a list of people")
+                    for found in self._items(text, places)]
         return out
+
+
+    def _items(self, text: str, places: list[int]) -> list[tuple[int, int]]:
+        """The names at ``places``, each an item of one list. The cue says these are people:
+        when most items read as names, the rest are names too ("Panel: van de Tadeen, Bite,
+        O Mionachain")."""
+        weak = [self._words.take(text, at, strong=False, limit=4) for at in places]
+        strong = 2 * sum(f is not None for f in weak) >= len(weak)
+        found = [f if f is not None or not strong
+                 else self._words.take(text, at, strong=True, limit=4)
+                 for at, f in zip(places, weak, strict=True)]
+        return [f for f in found if f is not None]
 
 
 #: Korean surnames (the most common, about 90 % of people).

@@ -283,3 +283,26 @@ def test_dates_of_birth_in_record_fields(analyzer, text: str) -> None:
                                   "date,amount\n2024-01-01,20"])
 def test_other_dates_in_records_stay(analyzer, text: str) -> None:
     assert masked(analyzer, text) == text
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Hi there, Kenes speaking, how can I help?", ["Kenes"]),
+    ("this is Tao, calling back about the quote", ["Tao"]),
+    ("What's your last name? - dos hastuti", ["hastuti"]),
+    ("our founders: Vu, Ito and van der Smith", ["Vu", "Ito", "Smith"]),
+    ("Judges were Ó Murchaidhe, Vilciņa and Sanders.", ["Murchaidhe", "Vilciņa", "Sanders"]),
+    ("We interviewed Norma Mac Taidhg and Bystrík Teodor Valušek today.", ["Taidhg", "Valušek"]),
+])
+def test_more_forms_of_introduction_answer_and_list(analyzer, text: str, names: list[str]) -> None:
+    out = masked(analyzer, text)
+    assert not any(n in out for n in names), out
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Members: Free, Gold and Platinum.", ["Free", "Gold", "Platinum"]),
+    ("I'm here to help.", ["here"]), ("The build here, please.", ["build"]),
+    ("name,team\nAdeyemi Okafor,Finance", ["Finance"]),
+])
+def test_tiers_and_teams_are_not_people(analyzer, text: str, kept: list[str]) -> None:
+    out = masked(analyzer, text)
+    assert all(w in out for w in kept), out
