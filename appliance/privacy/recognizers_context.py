@@ -298,14 +298,6 @@ _CHAT_LINE = re.compile(
     rf"(?:<(?P<a>{_NAME_WORD})>|\[(?P<b>{_NAME_WORD})\]|(?P<c>{_NAME_WORD})[ \t]*>)"
     r"[ \t]+(?=\S)")
 _SPEECH_OR_WORD = re.compile(r"[^\n]*[A-Za-z]")
-#: What a speaker says: at least two words on the line.
-#: A chat log's speaker: <handle>, [handle] or handle > at the start of a line (after an
-#: optional [time]).
-_CHAT_LINE = re.compile(
-    r"(?m)^[ \t]*(?:\[[0-9:.\s]{4,12}\][ \t]*)?"
-    rf"(?:<(?P<a>{_NAME_WORD})>|\[(?P<b>{_NAME_WORD})\]|(?P<c>{_NAME_WORD})[ \t]*>)"
-    r"[ \t]+(?=\S)")
-_SPEECH_OR_WORD = re.compile(r"[^\n]*[A-Za-z]")
 #: What a speaker says: at least two words on the line, and no further "key:" on it (a line
 #: of fields: "Username: jdoe42, display name: Janek").
 _SPEECH = re.compile(r"(?![^\n]*\w[ \t]*:[ \t])[^\n]*?\S[ \t]+\S")

@@ -41,6 +41,8 @@ import secrets
 import string
 from collections.abc import Callable, Sequence
 
+from appliance.privacy.recognizers_zh import luhn_valid
+
 #: Tries per value before the vault falls back to a placeholder.
 MAX_DRAWS = 64
 
@@ -233,13 +235,7 @@ def cn_mobile(value: str, rng: random.Random) -> str:
 
 def luhn_digit(body: str) -> str:
     """The check digit that makes ``body`` + it pass Luhn."""
-    total = 0
-    for i, c in enumerate(reversed(body)):
-        d = int(c)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return str((10 - total % 10) % 10)
+    return next(d for d in "0123456789" if luhn_valid(body + d))
 
 
 def card(value: str, rng: random.Random) -> str:
