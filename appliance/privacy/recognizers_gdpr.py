@@ -250,6 +250,10 @@ _STATE_ABBR = "|".join(US_STATES)
 _STATE_NAME = "|".join(re.escape(s) for s in US_STATES.values())
 _ZIP = r"[0-9]{5}(?:-[0-9]{4})?"
 #: What may follow a street: ", City", ", CA 94043", ", London NW1 6XE", ", 75002 Paris".
+#: Postcodes with a letter or hyphen in them: NL 1234 AB, PL 00-950, PT 1000-001, BR 01000-000,
+#: JP 100-0001.
+_OTHER_POSTCODE = (r"[1-9][0-9]{3}\s?(?!SS|SA|SD)[A-Z]{2}|[0-9]{2}-[0-9]{3}|[0-9]{4}-[0-9]{3}|"
+                   r"[0-9]{5}-[0-9]{3}|[0-9]{3}-[0-9]{4}")
 _TAIL_PART = (rf"(?:{_UNIT}|(?:{_STATE_ABBR})\.?\s+{_ZIP}|{_UK_POSTCODE}|{_CA_POSTCODE}|"
               r"[0-9]{4,5}\s+[A-Z][A-Za-zäöüéèàç\-]+|"
               r"[A-Z][A-Za-z'’.\-]+(?:\s+[A-Z][A-Za-z'’.\-]+){0,2}"
@@ -348,13 +352,18 @@ class PostcodeRecognizer(RegexRecognizer):
         rf"(?<![\w\-])(?P<v>{_UK_POSTCODE}|{_CA_POSTCODE})(?![\w\-])"
         rf"|(?<![\w\-])(?:{_STATE_ABBR}|{_STATE_NAME})\.?,?[ \t]+(?P<zip>{_ZIP})(?![\w\-])"
         r"|(?:^|\n|,)[ \t]*(?:[DFAI]-)?(?P<eu>[0-9]{5})[ \t]+(?=[A-ZÄÖÜÉ][a-zäöüßéèêàç])"
-        r"|(?i:zip(?:\s*code)?|post(?:al)?\s*code|postcode|PLZ|code\s+postal|CAP|CEP|"
-        r"邮编|邮政编码|郵遞區號|郵編)[ \t]*(?:[:：#=]|is)?[ \t]*"
-        rf"(?P<cued>{_UK_POSTCODE}|{_CA_POSTCODE}|[0-9]{{5}}(?:-[0-9]{{4}})?|[0-9]{{6}}|[0-9]{{4}})"
-        r"(?![\w\-])")
+        r"|(?<![\w\-])(?i:zip(?:\s*code)?|post(?:al)?[\s_]*code|postcode|PLZ|code\s+postal|CAP|CEP|CP|"
+        r"postleitzahl|c[oó]digo\s+postal|codice\s+postale|kod\s+pocztowy|"
+        r"邮编|邮政编码|郵遞區號|郵編|郵便番号)[\"']?[ \t]*(?:[:：#=]|is)?[ \t]*[\"']?[ \t]*〒?"
+        rf"(?P<cued>{_UK_POSTCODE}|{_CA_POSTCODE}|{_OTHER_POSTCODE}|[0-9]{{4,8}})"
+        r"(?![\w\-])"
+        # Formats of their own, where a 4- or 5-digit number would be anything: NL 1234 AB,
+        # PL 00-950, PT 1000-001, BR 01000-000, JP 〒100-0001, after a comma, a line start or
+        # before a city.
+        rf"|(?:^|\n|,|〒)[ \t]*(?P<own>{_OTHER_POSTCODE})(?![\w\-])")
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("v", "zip", "eu", "cued"):
+        for group in ("v", "zip", "eu", "cued", "own"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()
@@ -461,23 +470,43 @@ class OrganizationRecognizer(OwnRecognizer):
 
 _AGE_NUM = r"(?:1[0-2][0-9]|[1-9]?[0-9])"
 _ZH_AGE_NUM = "一二三四五六七八九十两"
+#: "Age:" in the languages of European forms (Alter, âge, edad, età, idade, leeftijd, wiek).
+_AGE_CUES = (r"(?:alter|âge|age|edad|età|eta|idade|leeftijd|wiek|ålder|alder|ikä|věk|возраст)"
+             r"\s*[:=]")
+#: Years after an age in those languages (42 Jahre, 42 ans, 42 años, 42 anni, 42 jaar, 42 lat).
+_AGE_UNITS = (r"Jahre(?:\s+alt)?|J\.|ans|años|anni|anos|jaar(?:\s+oud)?|lat|år|vuotta|"
+              r"歳|세|yo")
+
+#: Two capitalised words and an opening bracket: a name with its age after it.
+_NAME_BEFORE_BRACKET = re.compile(r"(?<![\w\-])[A-Z][a-z\u00e0-\u024f'’\-]+"
+                                  r"(?:\s+[A-Z][a-z\u00e0-\u024f'’\-]+)+\s\($")
 
 
 class AgeRecognizer(RegexRecognizer):
     ENTITY = "AGE"
     REGEX = re.compile(
         rf"(?i)(?<![\w.])(?P<v>{_AGE_NUM}(?:[\s\-]*(?:years?|yrs?)[\s\-]*old|[\s\-]*y/?o\b"
-        rf"|[\s\-]*(?:years?|yrs?)\s+of\s+age|-year-old|[\s\-]*(?:months?|weeks?)[\s\-]*old))"
-        rf"|(?i:\baged?|\bage\s*[:=]|\bage\s+of|\bat\s+the\s+age\s+of)[ \t]*(?P<a>{_AGE_NUM})"
-        rf"(?![0-9.])"
+        rf"|[\s\-]*(?:years?|yrs?)\s+of\s+age|-year-old|[\s\-]*(?:months?|weeks?)[\s\-]*old"
+        rf"|\s?(?:yrs?|y\.o\.|{_AGE_UNITS})(?![\w\-])))"
+        rf"|(?i:\baged?|\bage\s*[:=]|\bage\s+of|\bat\s+the\s+age\s+of|{_AGE_CUES})"
+        rf"[ \t]*(?P<a>{_AGE_NUM})(?![0-9.])"
+        # A name and the age in brackets after it (Ana Lima (42)), the way lists write it.
+        rf"|(?<!\w)[A-Z][\w'’\-]+\s\((?P<br>{_AGE_NUM})\)"
+        rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives))"
         rf"|(?:年龄|年齡|岁数)[ \t]*(?:[:：是为]|大约|约)?[ \t]*"
         rf"(?P<zh>{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})"
         rf"(?:周?岁)?"
         rf"|(?<![0-9{_ZH_AGE_NUM}万])(?P<sui>(?:{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})周?岁半?)")
     SCORE = 0.85
 
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        if match.group("br") is not None and not _NAME_BEFORE_BRACKET.search(
+                match.string, 0, match.start("br")):
+            return None  # chapter (3), Python (3): a number in brackets after anything else
+        return self.SCORE, "pattern"
+
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("v", "a", "zh", "sui"):
+        for group in ("v", "a", "br", "zh", "sui"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()
@@ -519,6 +548,38 @@ class DateTimeRecognizer(RegexRecognizer):
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
         return match.span("v" if match.group("v") is not None else "zh")
+
+
+# ---- URLs -------------------------------------------------------------------------------------
+
+#: Top-level domains a bare host name (acme-shop.de, no scheme, no www.) ends with: the common
+#: generic ones and Europe's, the Americas' and Asia's country codes that are not also file
+#: extensions a prompt names (.py, .md, .sh are files, not hosts).
+_TLDS = ("com|org|net|edu|gov|biz|info|name|mobi|app|dev|shop|online|site|store|tech|cloud|"
+         "co|uk|de|fr|es|it|nl|be|ch|at|se|dk|fi|ie|eu|pt|br|ar|cl|mx|au|nz|ca|us|jp|cn|kr|"
+         "hk|tw|sg|ru|ua|cz|sk|hu|ro|bg|gr|tr|za|ng|ke|pe|uy|ve|lu|lt|lv|ee|si|hr|rs|is")
+_URL_CHARS = r"[^\s<>\"'`()\[\]{}|\\^]"
+_URL = re.compile(
+    rf"(?<![\w@.\-/])(?P<v>(?:(?:https?|ftps?|sftp|wss?)://|www\.){_URL_CHARS}+"
+    rf"(?:\({_URL_CHARS}*\){_URL_CHARS}*)*"
+    rf"|(?:[^\W_](?:[\w\-]*[^\W_])?\.)+(?:{_TLDS})(?::[0-9]{{2,5}})?(?![\w\-@])"
+    rf"(?:[/?#]{_URL_CHARS}*)?)", re.IGNORECASE)
+
+
+class UrlRecognizer(RegexRecognizer):
+    """Whole URLs: with a scheme or www., or a host name with a known top-level domain, with
+    its port, path, query and fragment, the sentence's closing punctuation left out (Presidio's
+    own pattern stops at a port or inside .biz)."""
+
+    ENTITY = "URL"
+    REGEX = _URL
+    SCORE = 0.9
+
+    def value_span(self, match: re.Match[str]) -> tuple[int, int]:
+        start, end = match.span("v")
+        value = match.group("v")
+        trimmed = value.rstrip(".,;:!?'\"’”»…")
+        return start, end - (len(value) - len(trimmed))
 
 
 # ---- Nationality ------------------------------------------------------------------------------
@@ -579,7 +640,80 @@ DEMONYMS = frozenset((
     "Democrat", "Republican", "Communist", "Socialist", "Conservative", "Liberal", "Brit",
     "Scot", "Swede", "Dane", "Finn", "Pole", "Turk", "Jew", "Han", "Cantonese", "Mandarin",
     "Americans", "Chinese-American", "Québécois", "Bavarian", "Catalan", "Basque", "Sri Lankan",
+    # The rest of the world's nationalities, as English writes them.
+    "Afghani", "Albanian", "Andorran", "Angolan", "Antiguan", "Armenian", "Azerbaijani",
+    "Azeri", "Bahamian", "Bahraini", "Barbadian", "Belizean", "Beninese", "Bhutanese",
+    "Bolivian", "Bosnian", "Herzegovinian", "Botswanan", "Motswana", "Batswana", "Bruneian",
+    "Burkinabe", "Burmese", "Burundian", "Cambodian", "Cameroonian", "Cape Verdean",
+    "Central African", "Chadian", "Comoran", "Congolese", "Costa Rican", "Ivorian", "Cypriot",
+    "Djiboutian", "Dominican", "Ecuadorian", "Ecuadorean", "Salvadoran", "Salvadorean",
+    "Equatorial Guinean", "Eritrean", "Eswatini", "Swazi", "Fijian", "Gabonese", "Gambian",
+    "Georgian", "Grenadian", "Guatemalan", "Guinean", "Bissau-Guinean", "Guyanese", "Haitian",
+    "Honduran", "Hong Konger", "Jamaican", "Kazakh", "Kazakhstani", "Kiribati", "Kosovar",
+    "Kuwaiti", "Kyrgyz", "Lao", "Laotian", "Liberian", "Liechtensteiner", "Luxembourgish",
+    "Luxembourger", "Macedonian", "North Macedonian", "Malagasy", "Malawian", "Maldivian",
+    "Malian", "Maltese", "Marshallese", "Mauritanian", "Mauritian", "Micronesian", "Moldovan",
+    "Monegasque", "Montenegrin", "Mozambican", "Namibian", "Nauruan", "Nepalese", "Ni-Vanuatu",
+    "Nicaraguan", "Nigerien", "North Korean", "Omani", "Palauan", "Panamanian",
+    "Papua New Guinean", "Paraguayan", "Puerto Rican", "Qatari", "Rwandan", "Kittitian",
+    "Saint Lucian", "Vincentian", "Samoan", "Sammarinese", "Santomean", "Senegalese",
+    "Seychellois", "Sierra Leonean", "Slovene", "Solomon Islander", "Somali", "Somalian",
+    "South Korean", "South Sudanese", "Sudanese", "Surinamese", "Syrian", "Tajik", "Tajikistani",
+    "Tanzanian", "Timorese", "Togolese", "Tongan", "Trinidadian", "Tobagonian", "Turkmen",
+    "Tuvaluan", "Ugandan", "Uruguayan", "Uzbek", "Uzbekistani", "Vanuatuan", "Yemeni",
+    "Zambian", "Zimbabwean", "Kiwi", "Aussie", "Emirian", "Greenlandic", "Faroese", "Flemish",
+    "Walloon", "Corsican", "Sicilian", "Sardinian", "Galician", "Cornish", "Northern Irish",
+    "Maori", "Māori", "Aboriginal", "Inuit", "Roma", "Romani", "Berber", "Amazigh", "Tamil",
+    "Punjabi", "Bengali", "Gujarati", "Pashtun", "Baloch", "Hazara", "Yoruba", "Igbo", "Hausa",
+    "Zulu", "Xhosa", "Maasai", "Tutsi", "Hutu", "Druze", "Copt", "Coptic", "Armenians",
+    "Hindus", "Muslims", "Sikhs", "Jews", "Christians", "Buddhists", "Evangelical", "Lutheran",
+    "Anglican", "Baptist", "Methodist", "Presbyterian", "Shia", "Shiite", "Sunni", "Atheist",
 ))
+#: Nationality words that are also languages: "translate into plain English" is a language.
+_LANGUAGE_DEMONYMS = frozenset((
+    "English", "French", "German", "Spanish", "Italian", "Portuguese", "Dutch", "Chinese",
+    "Japanese", "Korean", "Russian", "Arabic", "Greek", "Turkish", "Polish", "Swedish", "Danish",
+    "Norwegian", "Finnish", "Czech", "Hungarian", "Romanian", "Ukrainian", "Hindi", "Persian",
+    "Vietnamese", "Thai", "Indonesian", "Hebrew", "Mandarin", "Cantonese", "Catalan", "Basque",
+    "Tamil", "Punjabi", "Bengali", "Gujarati", "Latin", "Swahili", "Icelandic", "Slovak",
+    "Croatian", "Serbian", "Bulgarian", "Slovenian", "Estonian", "Latvian", "Lithuanian",
+    "Albanian", "Armenian", "Georgian", "Malay", "Filipino", "Welsh", "Irish", "Galician",
+    "Flemish", "Maltese", "Somali", "Yoruba", "Igbo", "Hausa", "Zulu", "Xhosa", "Mongolian",
+    "Kazakh", "Uzbek", "Burmese", "Nepali", "Nepalese", "Pashto", "Urdu", "Malagasy",
+))
+_DEMONYM = re.compile(
+    r"(?<![\w\-])(?P<v>" + "|".join(map(re.escape, sorted(DEMONYMS, key=len, reverse=True)))
+    + r")s?(?![\w\-])")
+#: Words before a language name: "in English", "speaks French", "from German into Spanish".
+_LANGUAGE_CUE = re.compile(
+    r"(?i)(?:\b(?:in|into|to|from|plain|speak|speaks|spoke|speaking|learn|learning|learned|"
+    r"fluent|native|write|written|translate|translated|and|or|british|american|simplified|"
+    r"traditional|modern|old|middle|classical|standard|business|basic)|[,/])\s*$")
+#: Words after a language name: "English text", "French translation".
+_LANGUAGE_AFTER = re.compile(
+    r"\s+(?:text|texts|version|versions|translation|translations|language|languages|"
+    r"speakers?|words?|sentences?|grammar|spelling|dictionary|subtitles|keyboard|locale|"
+    r"teacher|class|course|lessons?|literature|edition|original|word|name|names|"
+    r"documentation|docs|prompt|prompts|output|input|model|tokenizer)\b")
+class DemonymRecognizer(RegexRecognizer):
+    """Nationalities, peoples and faiths by name (Nigerian, Sri Lankan, Buddhist), capitalised
+    as written; a word that is also a language is left where it reads as the language
+    (in plain English, French text)."""
+
+    ENTITY = "NRP"
+    REGEX = _DEMONYM
+    SCORE = 0.8
+
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        word = match.group("v")
+        text = match.string
+        if word in _LANGUAGE_DEMONYMS and (
+                _LANGUAGE_CUE.search(text, max(0, match.start() - 24), match.start())
+                or _LANGUAGE_AFTER.match(text, match.end())):
+            return None
+        return self.SCORE, "nationality or group"
+
+
 _FILE_EXTENSIONS = frozenset(("py", "md", "sh", "rs", "pl", "js", "ts", "cc", "am", "in", "so",
                               "ai", "io", "me", "ps", "ml", "rb", "go", "cs", "sc", "st", "do",
                               "txt", "zip", "gz", "tar", "yml", "cfg", "log", "bin", "mk", "ini",
@@ -640,4 +774,5 @@ def gdpr_recognizers(language: str = "en") -> list[EntityRecognizer]:
     return [AddressRecognizer(language), PostcodeRecognizer(language),
             PlaceRecognizer(language), NerFacilityRecognizer(language),
             OrganizationRecognizer(language), AgeRecognizer(language),
-            DateTimeRecognizer(language), NationalityRecognizer(language)]
+            DateTimeRecognizer(language), NationalityRecognizer(language),
+            DemonymRecognizer(language), UrlRecognizer(language)]
