@@ -45,6 +45,11 @@ from appliance.privacy.recognizer_base import OwnRecognizer, RegexRecognizer, ma
 GDPR_TYPES = frozenset({"ADDRESS", "POSTCODE", "LOCATION", "ORGANIZATION", "AGE", "DATE_TIME",
                         "NRP", "URL"})
 
+_WEEKDAYS_RE = (r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|sday|nesday|rsday|"
+                r"urday)?")
+_MONTHS_RE = (r"(?:January|February|March|April|May|June|July|August|September|October|"
+              r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)")
+
 # ---- Gazetteers -------------------------------------------------------------------------------
 
 US_STATES = {
@@ -369,7 +374,55 @@ class PostcodeRecognizer(RegexRecognizer):
         return match.span()
 
 
+# ---- Form fields ------------------------------------------------------------------------------
+
+#: A capitalised word of a name in any European language (Bolaños, Łódź, O'Neill, Wilson-Hodges).
+_CAP_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.\-]*"
+
+
+def _field_values(labels: str, text: str) -> list[tuple[int, int]]:
+    """The values after a form label, a CSV-style header cell or a JSON key (``Company: …``,
+    ``"city": "…"``), up to the end of the line or the closing quote."""
+    out = []
+    pattern = re.compile(
+        rf"(?i)(?<![\w\-])(?:{labels})[\"']?[ \t]*[:：=][ \t]*(?P<q>[\"']?)[ \t]*"
+        r"(?P<v>[^\n\"';|<>{}\[\]]{2,80})")
+    for m in pattern.finditer(text):
+        start, end = m.span("v")
+        value = m.group("v")
+        if m.group("q"):
+            pass  # a quoted value ends at its quote, which the class stops at
+        value = value.rstrip(" \t,")
+        end = start + len(value)
+        if any(c.isalpha() for c in value):
+            out.append((start, end))
+    return out
+
+
 # ---- Places -----------------------------------------------------------------------------------
+
+#: Form labels of a place, in the languages of European forms.
+_PLACE_LABELS = (r"city|town|village|location|place\s+of\s+birth|birth\s*place|hometown|"
+                 r"country(?:\s+of\s+(?:birth|residence))?|state|province|region|county|"
+                 r"Stadt|Ort|Wohnort|Geburtsort|Land|ville|pays|lieu(?:\s+de\s+naissance)?|"
+                 r"ciudad|país|pais|localidad|provincia|città|citta|paese|comune|luogo|"
+                 r"plaats|woonplaats|stad|cidade|estado|miasto|miejscowość|kraj|城市|都市|"
+                 r"所在地|出生地|市区町村")
+#: A place after the words that introduce one: lives in, moved to, born in, I'm from.
+_PLACE_CUED = re.compile(
+    r"(?i:\b(?:(?:live[sd]?|living|reside[sd]?|residing|based|located|settled|stationed|"
+    r"born|raised|grew\s+up|stays?|staying|office|offices|headquartered|work(?:s|ed|ing)?)"
+    r"\s+in|(?:moved|moving|relocated?|relocating|travel(?:l?ed|l?ing)?|flew|flying|"
+    r"emigrated|immigrated)\s+to|(?:am|is|are|was|were|'m|'s|come[s]?|came|hails?)\s+from|"
+    r"native\s+of|resident\s+of|near|outside|suburbs?\s+of))\s+"
+    rf"(?P<v>[{_CJK}]{{2,12}}|{_CAP_WORD}(?:[ \-](?:(?:de|del|la|le|les|am|an|im|upon|on|sur|"
+    rf"di|do|da|aan|den|op)[ \-])?{_CAP_WORD}){{0,3}})")
+#: Capitalised words after such a cue that are not places: days, months, pronouns, articles.
+_NOT_PLACE_WORD = re.compile(
+    rf"(?:{_WEEKDAYS_RE}|{_MONTHS_RE}|The|A|An|This|That|These|Those|My|Our|Your|His|Her|"
+    r"Their|It|I|We|He|She|They|Today|Tomorrow|Yesterday|Spring|Summer|Autumn|Fall|Winter|"
+    r"Christmas|Easter|Room|Section|Chapter|Version|Step|Order|Phase|Q[1-4]|Mr|Mrs|Ms|Dr)\.?")
+
 
 class PlaceRecognizer(OwnRecognizer):
     """Countries, states and cities from the gazetteers, and Chinese administrative places."""
@@ -378,6 +431,7 @@ class PlaceRecognizer(OwnRecognizer):
     # Above the NER model's 0.85: Presidio keeps one of two equal spans of a type, the higher,
     # and the model's alone may be dropped as an ordinary word (China, Turkey).
     SCORE = 0.9
+    CUED_SCORE = 0.9  # above the NER model: its LOCATION alone may be dropped as a word
 
     def load(self) -> None:
         _ZhDictionary.load()
@@ -388,6 +442,17 @@ class PlaceRecognizer(OwnRecognizer):
             return []
         out = [make_result(self, self.ENTITY, *m.span(), self.SCORE, "gazetteer")
                for m in _EN_PLACE.finditer(text)]
+        out.extend(make_result(self, self.ENTITY, start, end, self.SCORE, "place field")
+                   for start, end in _field_values(_PLACE_LABELS, text))
+        for m in _PLACE_CUED.finditer(text):
+            start, end = m.span("v")
+            words = text[start:end].split()
+            while words and _NOT_PLACE_WORD.fullmatch(words[-1].strip(".,")):
+                end -= len(words.pop()) + 1  # moved to Boston Monday
+            if words and not _NOT_PLACE_WORD.fullmatch(words[0]):
+                out.append(make_result(self, self.ENTITY, start,
+                                       end - text[start:end].endswith("."),
+                                       self.CUED_SCORE, "place after a cue"))
         if _CJK_RUN.search(text):
             _ZhDictionary.load()
             for word, start in _zh_tokens(text):
@@ -419,19 +484,51 @@ _ORG_FORMS = (r"Inc|Incorporated|Ltd|Limited|LLC|L\.L\.C|LLP|PLC|plc|GmbH|gGmbH|
               r"S\.A|SA|S\.A\.S|SAS|SARL|S\.p\.A|SpA|S\.r\.l|Srl|B\.V|BV|N\.V|NV|Oy|AB|ASA|A/S|"
               r"Pty|Pte|K\.K|Co|Corp|Corporation|Bank|University|College|Hospital|Clinic|"
               r"Institute|Foundation|Laboratories|Pharmaceuticals|Airlines|Bancorp")
+#: Legal forms and family-firm endings of more countries (Spain's S.L., Poland's Sp. z o.o.,
+#: Brazil's Ltda., Italy's e figli), some written in lower case.
+_MORE_ORG_FORMS = (r"S\.L\.N\.E|S\.L|SL|S\.A\.D|S\.Coop|S\.C|s\.c|Sp\.\s?j|Sp\.\s?k|"
+                   r"Sp\.\s?z\s?o\.o|e\.\s?V|KGaA|OHG|GbR|mbH|UG|Ltda|EIRELI|SPA|S\.P\.A|"
+                   r"s\.p\.a|s\.r\.l|srl|s\.a|VOF|Cia|Partners|Associates|Group|Holdings?|"
+                   r"(?:and|&|e|y|et|en|und|i)\s+(?:Sons|Son|Fils|Filhos|figli|Hijos|hijos|"
+                   r"Zonen|zonen|syn|synowie|Söhne|asociados|associati|Associados|Asociados|"
+                   r"Partners|Associates|Co)")
+#: Words that open an organisation's name (Grupo Rojas, Stichting Vermeer, PPUH Kiryluk).
+_ORG_OPENERS = (r"Grupo|Gruppo|Groupe|Stichting|Fundacja|Fundación|Fondazione|Stiftung|"
+                r"Spółdzielnia|Stowarzyszenie|Gabinety|Hnos|Hermanos|Comercial|Industrias|"
+                r"PPUH|PHU|FHU|PPH|Laboratorios|Transportes|Construcciones|Banco|Banca")
+_ORG_LINK = r"(?:,\s+|\s+(?:&|and|y|e|et|en|und|i|of|de|di|da|do|van|von|der|den|del)\s+|\s+)"
 _EN_ORG = re.compile(
     r"(?<![\w\-])(?P<v>(?:[A-Z][\w&'’.\-]*\s+(?:&\s+|and\s+|of\s+|de\s+)?){1,4}"
     rf"(?:&\s+)?(?:{_ORG_FORMS})\b\.?"
+    rf"|{_CAP_WORD}(?:{_ORG_LINK}{_CAP_WORD}){{0,4}}\s+(?:{_MORE_ORG_FORMS})(?![\w\-])\.?"
+    rf"|(?:{_ORG_OPENERS})\s+{_CAP_WORD}(?:{_ORG_LINK}{_CAP_WORD}){{0,3}}"
+    rf"(?:\s+(?:{_MORE_ORG_FORMS}|{_ORG_FORMS})(?![\w\-])\.?)?"
+    # Three surnames in a firm's name: Kelly, White and Clark (not after a comma: the end
+    # of a longer list).
+    r"|(?<!,\s)(?P<f>[A-Z][a-z]+,\s+[A-Z][a-z]+,?\s+(?:and|&|e|y|et|en|und)\s+[A-Z][a-z]+)"
+    r"(?!,?\s+(?:and|&)\s)(?![\w\-])"
     r"|(?:University|Bank|Institute|College|Hospital|Museum|Ministry|Department)\s+of\s+"
     r"(?:the\s+)?[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})"
     # An employer named by what people do there: works at Accenture, joined Barclays.
     r"|(?:\b(?:work(?:s|ed|ing)?\s+(?:at|for)|joined|employed\s+(?:at|by)|hired\s+by|"
-    r"interview(?:ed|ing)?\s+(?:with|at)|(?:job|internship|position)\s+at|employer:?)\s+)"
-    r"(?P<c>[A-Z][\w&'’.\-]*(?:\s+[A-Z][\w&'’.\-]*){0,3})")
+    r"interview(?:ed|ing)?\s+(?:with|at)|(?:job|internship|position)\s+at|employer:?|"
+    r"team\s+at|(?:contract|agreement|partnership|deal)\s+with|partnered\s+with|"
+    r"on\s+behalf\s+of)\s+)"
+    rf"(?P<c>{_CAP_WORD}(?:{_ORG_LINK}{_CAP_WORD}){{0,3}}(?:\s+(?:{_MORE_ORG_FORMS})\.?)?)")
+#: Form labels of an organisation, in the languages of European forms.
+_ORG_LABELS = (r"company(?:\s+name)?|employer|organi[sz]ation|firm|business(?:\s+name)?|"
+               r"Firma|Arbeitgeber|Unternehmen|société|entreprise|employeur|empresa|"
+               r"empleador|azienda|società|datore\s+di\s+lavoro|bedrijf|werkgever|"
+               r"pracodawca|公司|单位|工作单位|会社|勤務先")
 _ORG_FORM_END = re.compile(rf"\b(?:{_ORG_FORMS})\.$")
 _ZH_ORG_SUFFIX = re.compile(
-    r"(?:股份有限公司|有限责任公司|有限公司|集团|银行|大学|学院|医院|研究所|研究院|事务所|"
+    r"(?:株式会社|有限会社|合同会社|合資会社|合名会社|股份有限公司|有限责任公司|有限公司|集团|银行|大学|学院|医院|研究所|研究院|事务所|"
     r"公司|中学|小学|基金会|协会|实验室|科技|律师事务所)")
+
+#: A Japanese company's legal form before its name (株式会社鈴木鉱業).
+_JA_ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資会社|合名会社)"
+                            r"[\u3040-\u30ff\u4e00-\u9fffー]{1,12}")
+
 
 
 class OrganizationRecognizer(OwnRecognizer):
@@ -447,11 +544,16 @@ class OrganizationRecognizer(OwnRecognizer):
             return []
         out = []
         for m in _EN_ORG.finditer(text):
+            if m.group("f") is not None and any(
+                    w in EN_PLACE_NAMES for w in re.findall(r"[A-Z][a-z]+", m.group("f"))):
+                continue  # Kyoto, Osaka and Vienna: a list of places
             start, end = m.span("v" if m.group("v") is not None else "c")
             end -= text[start:end].endswith(".") and not _ORG_FORM_END.search(text, 0, end)
             while start < end and text[start:end].split(" ", 1)[0] in ("The", "A", "An"):
                 start += len(text[start:end].split(" ", 1)[0]) + 1
             out.append(make_result(self, self.ENTITY, start, end, self.SCORE, "legal form"))
+        out.extend(make_result(self, self.ENTITY, start, end, self.SCORE, "organisation field")
+                   for start, end in _field_values(_ORG_LABELS, text))
         if _CJK_RUN.search(text):
             _ZhDictionary.load()
             for word, start in _zh_tokens(text):
@@ -463,6 +565,9 @@ class OrganizationRecognizer(OwnRecognizer):
                 if m.start() - start >= 2:
                     out.append(make_result(self, self.ENTITY, start, m.end(), self.SCORE,
                                            "name and organisation suffix"))
+            for m in _JA_ORG_PREFIX.finditer(text):
+                out.append(make_result(self, self.ENTITY, *m.span(), self.SCORE,
+                                       "organisation prefix and name"))
         return out
 
 
@@ -566,7 +671,7 @@ _URL = re.compile(
     rf"(?:[/?#]{_URL_CHARS}*)?)", re.IGNORECASE)
 
 
-class UrlRecognizer(RegexRecognizer):
+class WholeUrlRecognizer(RegexRecognizer):
     """Whole URLs: with a scheme or www., or a host name with a known top-level domain, with
     its port, path, query and fragment, the sentence's closing punctuation left out (Presidio's
     own pattern stops at a port or inside .biz)."""
@@ -775,4 +880,4 @@ def gdpr_recognizers(language: str = "en") -> list[EntityRecognizer]:
             PlaceRecognizer(language), NerFacilityRecognizer(language),
             OrganizationRecognizer(language), AgeRecognizer(language),
             DateTimeRecognizer(language), NationalityRecognizer(language),
-            DemonymRecognizer(language), UrlRecognizer(language)]
+            DemonymRecognizer(language), WholeUrlRecognizer(language)]
