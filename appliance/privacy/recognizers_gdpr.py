@@ -245,6 +245,20 @@ _STREET_TYPES = (
     r"Square|Sq|Terrace|Ter|Way|Parkway|Pkwy|Highway|Hwy|Close|Crescent|Cres|Circle|Cir|"
     r"Trail|Trl|Row|Mews|Grove|Gardens|Gdns|Walk|Plaza|Alley|Expressway|Expy|Freeway|Fwy|"
     r"Route|Rte|Loop|Pike|Turnpike|Causeway|Embankment|Quay|Wharf|Broadway")
+#: The rest of the US Postal Service's street suffixes people write out: words of prose too
+#: (Key, Park, Union), so a street name must come before them (5498 Stephen Harbor).
+_NAMED_STREET_TYPES = (
+    r"Harbor|Harbour|Ridge|View|Tunnel|Hill|Hills|Heights|Park|Point|Port|Junction|Crossing|"
+    r"Summit|Valley|Meadow|Meadows|Mill|Mills|Spring|Springs|Station|Stream|Vista|Villa|"
+    r"Village|Ville|Well|Wells|Fork|Forks|Fort|Ford|Glen|Green|Haven|Island|Isle|Key|Knoll|"
+    r"Lake|Lakes|Landing|Light|Lock|Manor|Mount|Mountain|Neck|Oval|Pass|Path|Pine|Pines|"
+    r"Plain|Plains|Prairie|Ranch|Rapid|Rapids|Rest|Run|Shoal|Shore|Shores|Skyway|Trace|Track|"
+    r"Trafficway|Underpass|Union|Vale|Via|Ways|Bypass|Camp|Canyon|Cape|Center|Centre|Cliff|"
+    r"Club|Common|Corner|Corners|Course|Cove|Creek|Crest|Curve|Dale|Dam|Divide|Estate|"
+    r"Estates|Extension|Falls|Ferry|Field|Fields|Flat|Flats|Forest|Forge|Garden|Gateway|"
+    r"Burg|Burgs|Branch|Brook|Brooks|Bridge|Bluff|Bluffs|Bottom|Beach|Bend|Arcade|Orchard|"
+    r"Overpass|Parks|Radial|Ramp|Ridges|River|Roads|Squares|Streets|Throughway|Unions|"
+    r"Viaduct|Views|Wall")
 _UNIT = (r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Rm|Floor|Fl|Bldg|Building|#)\.?\s*#?\s*"
          r"[0-9A-Z][0-9A-Za-z\-]*")
 _NAME_WORD = r"(?:[A-Z][A-Za-z'’.\-]*|[0-9]{1,3}(?:st|nd|rd|th)|of|the|de|la|del)"
@@ -260,32 +274,58 @@ _ZIP = r"[0-9]{5}(?:-[0-9]{4})?"
 _OTHER_POSTCODE = (r"[1-9][0-9]{3}\s?(?!SS|SA|SD)[A-Z]{2}|[0-9]{2}-[0-9]{3}|[0-9]{4}-[0-9]{3}|"
                    r"[0-9]{5}-[0-9]{3}|[0-9]{3}-[0-9]{4}")
 _TAIL_PART = (rf"(?:{_UNIT}|(?:{_STATE_ABBR})\.?\s+{_ZIP}|{_UK_POSTCODE}|{_CA_POSTCODE}|"
-              r"[0-9]{4,5}\s+[A-Z][A-Za-zäöüéèàç\-]+|"
+              r"[0-9]{4,5}\s+[A-Z][A-Za-zäöüéèàç\-]+|[0-9]{4,8}(?![\w\-])|"
+              rf"{_OTHER_POSTCODE}|"
               r"[A-Z][A-Za-z'’.\-]+(?:\s+[A-Z][A-Za-z'’.\-]+){0,2}"
-              rf"(?:\s+(?:{_STATE_ABBR}|{_UK_POSTCODE}|{_CA_POSTCODE}|{_ZIP}))?)")
-_TAIL = rf"(?:,?[ \t]+{_UNIT})?(?:,[ \t]*{_TAIL_PART}){{0,4}}"
+              rf"(?:\s+(?:{_STATE_ABBR}|{_UK_POSTCODE}|{_CA_POSTCODE}|{_ZIP}))?)"
+              # Italy's province (Milano (MI)), Brazil's state (Recife / PE).
+              r"(?:\s*\([A-Z]{2}\)|\s/\s[A-Z]{2}(?![\w\-]))?")
+_TAIL = rf"(?:,?[ \t]+{_UNIT})?(?:[ \t]?,[ \t]*{_TAIL_PART}){{0,5}}"
 _EN_STREET = (
     rf"(?:{_UNIT},?\s+)?[0-9]{{1,5}}[A-Za-z]?(?:[\-–/][0-9]{{1,5}}[A-Za-z]?)?,?\s+"
-    rf"(?:{_NAME_WORD}\s+){{0,4}}(?:{_STREET_TYPES})\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?")
+    rf"(?:(?:{_NAME_WORD}\s+){{0,4}}(?:{_STREET_TYPES})|(?:{_NAME_WORD}\s+){{1,4}}"
+    rf"(?:{_NAMED_STREET_TYPES}))\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?")
 _ROMANCE_STREET = (
     rf"(?:{_UNIT},?\s+)?[0-9]{{1,4}}(?:\s?(?:bis|ter))?,?\s+"
     r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|via|viale|"
     r"piazza|corso|calle|avenida|plaza|paseo|carrer|rua|praça)\s+"
     r"(?:(?:de|du|des|la|le|les|l'|d'|del|della|di|da|do|dos|de los|de las|el)\s*)*"
     r"[A-ZÉÀ][\w'\-]*(?:\s+(?:de|du|des|la|le|di|del)?\s*[A-ZÉÀ][\w'\-]*){0,3}")
-_GERMANIC_STREET = (r"[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|"
-                    r"damm|ufer|chaussee|laan|straat|gracht|plein|steeg|vej|gatan|gata)"
-                    r"\s+[0-9]{1,4}[a-z]?")
+_ROMANCE_STREET_FIRST = (
+    r"(?:Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Contrada|Borgo|Rotonda|Calle|"
+    r"Avenida|Av\.|Plaza|Paseo|Camino|Carrer|Cuesta|Ronda|Pasaje|Travesía|Glorieta|Rambla|"
+    r"Callejón|Alameda|Rua|Travessa|Praça|Largo|Estrada|Rodovia|Alameda|Chácara|Residencial|"
+    r"Quadra|Vila|Rue|Avenue|Boulevard|Chemin|Allée|Impasse|Quai|Ulica|ul\.|Aleja|al\.|"
+    r"Plac|Osiedle)\s+"
+    r"(?:(?:de|du|des|la|le|les|l'|d'|del|della|di|da|do|dos|das|de los|de las|el)\s*)*"
+    r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'\-]*(?:\s+(?:(?:de|du|des|la|le|di|del|da|do|dos)\s+)?"
+    r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'\-]*){0,3},?\s+(?:n[º°o]\.?\s*)?[0-9]{1,5}[A-Za-z]?(?:/[0-9]{1,4})?"
+    r"(?:\s+(?:Apt|Apto|Piso|Piano|Puerta|Interno|Scala|Casa|Bloco|Lote|m\.|lok\.)\.?\s*"
+    r"[0-9A-Za-zº°]{1,4})*")
+_GERMANIC_STREET = (r"[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|[Ww]eg|gasse|[Pp]latz|allee|"
+                    r"ring|damm|ufer|chaussee|laan|straat|gracht|plein|steeg|vej|gatan|gata|"
+                    r"baan|singel|kade|dijk|hof|pad|-Straße|-Allee|-Ring)"
+                    r"\s+[0-9]{1,4}[a-z]?(?:[/\-][0-9]{1,4}[a-z]?)?")
 _PO_BOX = r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box)\s+[0-9]{1,6}"
 _EN_ADDRESS = re.compile(
-    rf"(?<![\w\-])(?P<v>(?:{_EN_STREET}|{_ROMANCE_STREET}|{_GERMANIC_STREET}|{_PO_BOX}){_TAIL})")
+    rf"(?<![\w\-])(?P<v>(?:{_EN_STREET}|{_ROMANCE_STREET}|{_ROMANCE_STREET_FIRST}|"
+    rf"{_GERMANIC_STREET}|{_PO_BOX}){_TAIL})")
 #: An address cue, and the rest of its line when that holds a digit.
 _ADDRESS_LINE = re.compile(
     r"(?i)(?:(?:home|street|postal|mailing|shipping|billing|delivery|residential)\s+)?"
-    r"(?:address|addr\.?|residence)[ \t]*(?:is|:|=|-)[ \t]*(?P<v>[^\n;|]{6,120}?)[ \t]*"
-    r"(?=\n|;|\||\.(?:\s|$)|$)|(?:地址|住址|住所|通讯地址|收货地址|家庭住址|联系地址|居住地)[ \t]*"
+    r"(?:address|addr\.?|residence|Adresse|Anschrift|adresse|dirección|direccion|indirizzo|"
+    r"adres|endereço|endereco|adres|住所)[\"']?[ \t]*(?:is|:|=|-)[ \t]*[\"']?"
+    r"(?P<v>[^\n;|\"]{6,120}?)[ \t]*(?=\n|;|\||\"|\.(?:\s|$)|$)"
+    r"|(?:地址|住址|住所|通讯地址|收货地址|家庭住址|联系地址|居住地)[ \t]*"
     r"(?:[:：是为]|位于)[ \t]*(?P<z>[^\n；;。，,|]{4,80})")
 
+#: A Japanese address: prefecture, city or ward, district and 丁目・番・号, with the building
+#: and room after it (東京都新宿区西新宿2丁目8番1号 ハイツ新宿101).
+_JA_ADDRESS = re.compile(
+    r"(?:〒?[0-9]{3}-[0-9]{4}\s*)?[\u4e00-\u9fff]{1,4}[都道府県][\u4e00-\u9fff\u30a0-\u30ff]{1,12}?"
+    r"[市区町村郡][\u4e00-\u9fff\u30a0-\u30ffー]{0,10}?[0-9０-９]+丁目(?:[0-9０-９]+番(?:地)?)?"
+    r"(?:[0-9０-９]+号)?(?:[ \t　]*[\u3040-\u30ff\u4e00-\u9fffーA-Za-z]{1,20}[0-9０-９]{1,5}"
+    r"(?:号室)?)?")
 _ZH_NUM = "0-9一二三四五六七八九十百千零〇两"
 _ZH_ROAD = (rf"(?:[{_CJK}0-9]{{1,10}}?(?:大街|大道|路|街|巷|弄|胡同|里|村|道))"
             rf"(?:[{_ZH_NUM}]+(?:号|號|弄|巷))")
@@ -324,6 +364,8 @@ class AddressRecognizer(OwnRecognizer):
                 out.append(make_result(self, self.ENTITY, *m.span(group), self.CUED,
                                        "line after an address cue", cued=True))
         if _CJK_RUN.search(text):
+            out.extend(make_result(self, self.ENTITY, *m.span(), self.SCORE, "Japanese address")
+                       for m in _JA_ADDRESS.finditer(text))
             for m in _ZH_ROAD_ADDRESS.finditer(text):
                 start = _zh_left_edge(text, m.start() + _road_name_start(m.group()),
                                       keep_first=True)
@@ -793,7 +835,7 @@ _DEMONYM = re.compile(
 _LANGUAGE_CUE = re.compile(
     r"(?i)(?:\b(?:in|into|to|from|plain|speak|speaks|spoke|speaking|learn|learning|learned|"
     r"fluent|native|write|written|translate|translated|and|or|british|american|simplified|"
-    r"traditional|modern|old|middle|classical|standard|business|basic)|[,/])\s*$")
+    r"traditional|modern|old|middle|classical|standard|business|basic))\s*$")
 #: Words after a language name: "English text", "French translation".
 _LANGUAGE_AFTER = re.compile(
     r"\s+(?:text|texts|version|versions|translation|translations|language|languages|"
@@ -810,11 +852,7 @@ class DemonymRecognizer(RegexRecognizer):
     SCORE = 0.8
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
-        word = match.group("v")
-        text = match.string
-        if word in _LANGUAGE_DEMONYMS and (
-                _LANGUAGE_CUE.search(text, max(0, match.start() - 24), match.start())
-                or _LANGUAGE_AFTER.match(text, match.end())):
+        if _as_language(match.string, *match.span("v")):
             return None
         return self.SCORE, "nationality or group"
 
@@ -836,6 +874,8 @@ def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,
     if entity_type == "DATE_TIME" and (ner or recognizer == "DateRecognizer"):
         return (ner and _DATE_WORD.search(value) is None) \
             or within_lookalike(text, start, end, _not_dates(text))
+    if entity_type == "NRP" and _as_language(text, start, end):
+        return True  # translate into plain English: the language, not the people
     if ner and entity_type in ("LOCATION", "ORGANIZATION", "NRP"):
         return _ordinary_words(re.sub(r"^(?:the|The)\s+", "", value).strip(), entity_type,
                                lexicon)
@@ -857,6 +897,14 @@ def _ordinary_words(bare: str, entity_type: str, lexicon: Lexicon | None) -> boo
     if entity_type != "NRP" and any(w.isupper() and len(w) > 1 for w in words):
         return False  # IBM, NASA: acronyms the model calls bodies are bodies
     return all(lexicon.is_word(w) for w in words)
+
+
+def _as_language(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is a nationality word that names the language there (in English,
+    French text)."""
+    return text[start:end] in _LANGUAGE_DEMONYMS and (
+        _LANGUAGE_CUE.search(text, max(0, start - 24), start) is not None
+        or _LANGUAGE_AFTER.match(text, end) is not None)
 
 
 def _not_dates(text: str) -> list[tuple[int, int]]:
