@@ -108,6 +108,43 @@ def test_nationality_and_urls(strict: Analyzer, text: str, value: str, entity: s
     assert entity == masked(strict, text).get(value)
 
 
+@pytest.mark.parametrize(("text", "value", "entity"), [
+    ("Visit http://shop.example.biz:8080/list/tag?id=42.", "http://shop.example.biz:8080/list/tag?id=42",
+     "URL"),
+    ("(www.ball.biz/tags/list) - thanks", "www.ball.biz/tags/list", "URL"),
+    ("Website: acme-shop.de", "acme-shop.de", "URL"),
+    ("Our Albanian colleague called.", "Albanian", "NRP"),
+    ("He is a Bahraini national.", "Bahraini", "NRP"),
+    ("Participant: Brent Gray (33), joined today.", "33", "AGE"),
+    ("Patient record, Alter: 41, admitted.", "41", "AGE"),
+    ("Patient Ana Lima, 71 yrs, admitted.", "71 yrs", "AGE"),
+    ("PLZ 02-629", "02-629", "POSTCODE"), ('{"postcode": "4396 FG"}', "4396 FG", "POSTCODE"),
+    ("Company: Bolaños y asociados S.L.", "Bolaños y asociados S.L", "ORGANIZATION"),
+    ("We signed with Kelly, White and Clark last week.", "Kelly, White and Clark",
+     "ORGANIZATION"),
+    ("Thanks to the team at 株式会社鈴木鉱業 for the help.", "株式会社鈴木鉱業", "ORGANIZATION"),
+    ('{"city": "South Alexisview"}', "South Alexisview", "LOCATION"),
+    ("She moved to Suriname last year.", "Suriname", "LOCATION"),
+    ("Ship to: Borgo Enzo, 260 Piano 0, 61010, Padiglione (PU)",
+     "Borgo Enzo, 260 Piano 0, 61010, Padiglione (PU)", "ADDRESS"),
+    ("I live at 5498 Stephen Harbor, Port Brandonport.", "5498 Stephen Harbor, Port Brandonport",
+     "ADDRESS"),
+    ("Büro: Maya-Kramer-Weg 98/47", "Maya-Kramer-Weg 98/47", "ADDRESS"),
+    ("住所：千葉県府中市丹勢25丁目19番2号", "千葉県府中市丹勢25丁目19番2号", "ADDRESS"),
+])
+def test_forms_of_many_locales(strict: Analyzer, text: str, value: str, entity: str) -> None:
+    """Whole URLs, nationality words, ages, postcodes, firms, places and addresses as the
+    forms, sentences and records of many countries write them are each one masked span."""
+    assert entity == masked(strict, text).get(value)
+
+
+def test_languages_and_street_words_in_prose_are_not_masked(strict: Analyzer) -> None:
+    """A nationality word naming a language and a street-type word after a count stay."""
+    text = ("Translate it into French and summarize in plain English. In 2025 the 45 Union "
+            "members read chapter (3).")
+    assert set() == {v for v, t in masked(strict, text).items() if t in ("NRP", "ADDRESS", "AGE")}
+
+
 PROSE = (
     "The committee reviewed the proposal carefully before the vote. Most members agreed that "
     "the plan was sensible, although several raised concerns about the budget and the "
