@@ -23,6 +23,13 @@
 - ``NRP``: nationality after a cue (国籍：中国, nationality: French), X籍 and X国人 for a country
   X; spaCy's NORP through SpacyRecognizer.
 
+Other countries' forms are read by their words, not by a list of their places or firms:
+values after form labels and JSON keys (City:, "company":, Firma, Alter:), places after cues
+(lives in, moved to, I'm from), legal forms and firm endings (S.L., Sp. z o.o., e.V., e figli,
+株式会社), street-first addresses (Via Roma, 12), Japanese 丁目 addresses, NL/PL/PT/BR/JP
+postcodes, nationality words (``DEMONYMS``, not where they name a language: into plain
+English) and whole URLs (:class:`WholeUrlRecognizer`).
+
 The NER model is loose with these types: :func:`doubtful` drops its findings that are ordinary
 words (the Order Status, Python as ORG), dates with no digit, month or weekday in them (today,
 last year), and URLs that are file names (main.py, README.md).
@@ -427,14 +434,11 @@ def _field_values(labels: str, text: str) -> list[tuple[int, int]]:
     ``"city": "…"``), up to the end of the line or the closing quote."""
     out = []
     pattern = re.compile(
-        rf"(?i)(?<![\w\-])(?:{labels})[\"']?[ \t]*[:：=][ \t]*(?P<q>[\"']?)[ \t]*"
+        rf"(?i)(?<![\w\-])(?:{labels})[\"']?[ \t]*[:：=][ \t]*[\"']?[ \t]*"
         r"(?P<v>[^\n\"';|<>{}\[\]]{2,80})")
     for m in pattern.finditer(text):
         start, end = m.span("v")
-        value = m.group("v")
-        if m.group("q"):
-            pass  # a quoted value ends at its quote, which the class stops at
-        value = value.rstrip(" \t,")
+        value = m.group("v").rstrip(" \t,")  # a quoted value stops at its quote
         end = start + len(value)
         if any(c.isalpha() for c in value):
             out.append((start, end))
