@@ -48,6 +48,8 @@ _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "
 _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}}"
                           rf"|(?:{_CJK_NAME_WORD})(?![\uac00-\ud7a3\u4e00-\u9fff\u30a0-\u30ff]))")
 _CALL = re.compile(r"(?i)call")
+#: What follows a word that is part of an address, handle or file name.
+_IDENTIFIER_NEXT = re.compile(r"[@/\\_]|\.[A-Za-z0-9]")
 #: The weak cues that are verbs taking a person: a lower-case first name may follow them.
 _PERSON_VERB = re.compile(r"(?i)(?!i'?m|i\s|i’m|named|called|call)")
 _QUOTE = re.compile(r"[ \t]*[\"“'‘][A-Za-zÀ-ÿ]")
@@ -127,6 +129,8 @@ class NameWords:
         for w in words:
             word = w.group(0).rstrip(".")
             lower = word.lower()
+            if _IDENTIFIER_NEXT.match(text, base + w.start() + len(word)):
+                break  # "ann@example.com", "j.doe", "report.pdf": part of an identifier
             if lower in _PARTICLES and not word[:1].isupper():
                 pending.append(w)  # van der Vlist, "dos hastuti": kept if a name word follows
                 continue

@@ -306,3 +306,9 @@ def test_more_forms_of_introduction_answer_and_list(analyzer, text: str, names: 
 def test_tiers_and_teams_are_not_people(analyzer, text: str, kept: list[str]) -> None:
     out = masked(analyzer, text)
     assert all(w in out for w in kept), out
+
+
+@pytest.mark.parametrize("text", ["Please write to ann@example.com today.",
+                                  "Send it to j.doe.",  "Forward this to bob_smith on Slack."])
+def test_an_address_or_handle_after_a_person_verb_is_not_a_name(analyzer, text: str) -> None:
+    assert "PERSON" not in masked(analyzer, text)
