@@ -8,7 +8,8 @@ one of several findings over the same words, the best scored, and a model's find
 afterwards would take with it the name a cue recognizer found inside it.
 
 - a name ends at a line break;
-- lower-case words at its edges go (name particles stay: van der, da, bin);
+- lower-case words at its edges go (name particles stay: van der, da, bin), and so does an
+  ordinary word that only opens the sentence ("See ISO 8601", "Ask Freud");
 - it has no digits, and is no short acronym (GB, HR);
 - not all its words are ordinary (:func:`lexicon.not_a_name`);
 - it is not inside a line's label that ends in a field word ("Genre:", "Summer Sale:");
@@ -26,13 +27,15 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from appliance.privacy.lexicon import Lexicon, not_a_name
 from appliance.privacy.recognizers_context import in_field_label
-from appliance.privacy.recognizers_names import lower_in_cased_line
+from appliance.privacy.recognizers_names import gazetteer, lower_in_cased_line
 
 #: Lower-case words that belong to names (van der Vlist, da Silva, bin Salman).
 PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du",
                        "la", "le", "von", "zu", "bin", "binti", "ibn", "al", "el", "ten", "ter"))
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 _DIGIT = re.compile(r"[0-9]")
+#: The text before a sentence's first word: nothing, or a stop, a colon or a line break.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n][\s\"'(]*)$")
 
 
 def first_line(text: str, start: int, end: int) -> tuple[int, int]:
@@ -58,10 +61,28 @@ def trim_lower_edges(text: str, start: int, end: int) -> tuple[int, int]:
     return (words[0].start(), words[-1].end()) if words else (start, start)
 
 
+def drop_sentence_verb(text: str, start: int, end: int, lexicon: Lexicon) -> int:
+    """``start`` moved past a first word that opens a sentence and is an ordinary English
+    word, not a first name ("See ISO 8601", "Ask Freud"): capitalised for the sentence."""
+    m = _WORD.match(text, start)
+    if m is None or m.end() >= end or not _SENTENCE_START.search(text[:start]):
+        return start
+    word = m.group(0)
+    nxt = _WORD.search(text, m.end(), end)
+    if nxt is None or not lexicon.is_word(word):
+        return start
+    firsts, lasts = gazetteer()
+    if word.upper() in firsts and (nxt.group(0).upper() in lasts
+                                   or not lexicon.is_not_only_a_noun(word)):
+        return start  # "Will Smith said", "Rose left": a first name after all
+    return nxt.start()
+
+
 def checked_name(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] | None:
     """Where the name a model found at ``text[start:end]`` is, or None if it is none (see
     the module docstring)."""
     start, end = trim_lower_edges(text, *first_line(text, start, end))
+    start = drop_sentence_verb(text, start, end, lexicon)
     value = text[start:end]
     if start == end or _DIGIT.search(value) or (len(value) <= 3 and value.isupper()):
         return None

@@ -312,3 +312,8 @@ def test_tiers_and_teams_are_not_people(analyzer, text: str, kept: list[str]) ->
                                   "Send it to j.doe.",  "Forward this to bob_smith on Slack."])
 def test_an_address_or_handle_after_a_person_verb_is_not_a_name(analyzer, text: str) -> None:
     assert "PERSON" not in masked(analyzer, text)
+
+
+def test_a_sentence_opening_verb_is_not_part_of_a_name(analyzer) -> None:
+    assert masked(analyzer, "See ISO 8601:2004 section 4.") == "See ISO 8601:2004 section 4."
+    assert "Will" not in masked(analyzer, "Will Smith said the build is green.")
