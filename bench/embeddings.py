@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from appliance.engine.default_model import ensure_default_model  # noqa: E402
 from appliance.observability import logging as applog  # noqa: E402
+from bench.vs_llama_server import start_llama_server  # noqa: E402
 from tests.daemon import Daemon, write_config  # noqa: E402
 
 THREADS, N_BATCH, N_CTX, SLOTS = 2, 512, 512, 8
@@ -84,21 +85,9 @@ def run_side(url: str, model: str, batch: int, concurrency: int, seconds: float
 
 
 def _start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "--embedding", "-np", str(SLOTS), "-c", str(SLOTS * N_CTX), "-b", str(N_BATCH),
-         "-ub", str(N_BATCH), "-t", str(THREADS), "-tb", str(THREADS), "--no-webui"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("llama-server did not become healthy")
+    return start_llama_server(binary, model, port, [
+        "--embedding", "-np", str(SLOTS), "-c", str(SLOTS * N_CTX), "-b", str(N_BATCH),
+        "-ub", str(N_BATCH), "-t", str(THREADS), "-tb", str(THREADS)])
 
 
 def main(argv: list[str] | None = None) -> int:

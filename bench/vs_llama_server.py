@@ -245,9 +245,15 @@ def bootstrap_ci(values: list[float], resamples: int = 4000) -> list[float]:
 
 
 def _start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes]:
+    return start_llama_server(binary, model, port, [
+        "-np", str(SLOTS), "-c", str(SLOTS * N_CTX), "-t", str(THREADS), "-tb", str(THREADS)])
+
+
+def start_llama_server(binary: Path, model: Path, port: int,
+                       args: list[str]) -> subprocess.Popen[bytes]:
+    """llama-server on ``model`` at 127.0.0.1:``port`` with ``args``, once /health answers."""
     proc = subprocess.Popen(
-        [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "-np", str(SLOTS), "-c", str(SLOTS * N_CTX), "-t", str(THREADS), "-tb", str(THREADS),
+        [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), *args,
          "--no-webui"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
