@@ -10,7 +10,6 @@ turns its messages into :class:`~appliance.request.GenerateParams` and
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ from appliance.request import (
 )
 from appliance.routing.fleet import Central
 from appliance.stages.escalate import escalate, may_escalate
-from appliance.stages.mask import mask_end_user, mask_request, privacy_for
+from appliance.stages.mask import mask_each, mask_end_user, mask_request, privacy_for
 from appliance.stages.output import Answer, stream
 from appliance.stages.place import Flight, Placer, Prepared, events
 from appliance.stages.records import RequestRecords
@@ -207,8 +206,7 @@ class Pipeline:
         cap = info.policy.highest_priority if info.policy is not None else 0
         flight.counted = admit(GenerateParams(priority=cap), info, self.limits)
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
-        masked = await asyncio.gather(*(privacy.mask([text], info.cache_namespace)
-                                        for text in params.inputs))
+        masked = await mask_each(privacy, params.inputs, info.cache_namespace)
         counts: dict[str, int] = {}
         for one in masked:
             for kind, n in one.entity_counts.items():

@@ -17,7 +17,8 @@ lower-case words that no census list names ("uuid"), is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ log = structlog.get_logger("appliance.privacy")
 #: Score of a model's finding: that of spaCy's NER, so where both find one thing the longer span
 #: wins ("221B Baker Street", an ADDRESS, over "Baker", a PERSON).
 MODEL_SCORE = 0.85
+#: Texts per nlp.pipe batch when many are read ahead (see :meth:`ModelNerRecognizer.read_ahead`).
+PIPE_BATCH = 64
 #: Components a pipeline may need to run NER; the rest (tagger, parser …) are not loaded.
 _NER_INPUTS = frozenset({"ner", "tok2vec", "transformer", "curated_transformer"})
 # CJK characters and CJK/full-width punctuation, blanked out as for the main NER model (a
@@ -101,15 +104,34 @@ class ModelNerRecognizer(EntityRecognizer):
         self.nlp = load_pipeline(entry, max_chars)
         self.labels = {label: labels[label] for label in self.nlp.get_pipe("ner").labels
                        if label in labels}
+        #: Docs read ahead by this thread (:meth:`read_ahead`), by the text analyze gets.
+        self._ahead = threading.local()
         super().__init__(supported_entities=sorted(set(self.labels.values())),
                          supported_language=language, name=self.NAME)
 
     def load(self) -> None:
         return None  # loaded in __init__, where a missing model is a ConfigError
 
+    def read_ahead(self, texts: Sequence[str]) -> None:
+        """Read ``texts`` (as :meth:`analyze` will be given them) in batches, for this thread's
+        next calls of :meth:`analyze` on them: spaCy's ``nlp.pipe`` reads short texts about 3x
+        faster per text than one ``nlp`` call each (on 32 one-sentence texts; 4x on 128).
+        The docs are those ``nlp`` gives, one text at a time; :meth:`forget` drops them."""
+        keys = list(dict.fromkeys(CJK_TEXT.sub(" ", t) for t in texts))
+        self._ahead.docs = dict(zip(keys, self.nlp.pipe(keys, batch_size=PIPE_BATCH),
+                                    strict=True))
+
+    def forget(self) -> None:
+        """Drop this thread's docs read ahead."""
+        self._ahead.docs = {}
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        doc = self.nlp(CJK_TEXT.sub(" ", text))
+        seen = CJK_TEXT.sub(" ", text)
+        ahead: dict[str, Any] = getattr(self._ahead, "docs", {})
+        doc = ahead.get(seen)
+        if doc is None:
+            doc = self.nlp(seen)
         # One word and nothing around it (an enum value, a title): no context to read, only
         # the word's look, where "Webinar" and "FedEx" pass for names.
         alone = sum(t.is_alpha for t in doc) <= 1

@@ -5,7 +5,8 @@ Roles are one of ROLES (validated); ``model`` and ``task_type`` only pick a tier
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from appliance.config import Policy
@@ -13,7 +14,7 @@ from appliance.engine.types import SamplingParams
 from appliance.errors import InvalidArgument, Unavailable
 from appliance.generation import Message
 from appliance.privacy.schema_text import schema_texts
-from appliance.privacy.stage import MaskedRequest, PrivacyStage
+from appliance.privacy.stage import EachMasking, MaskedRequest, PrivacyStage
 from appliance.request import GenerateParams
 
 
@@ -26,6 +27,15 @@ def privacy_for(policy: Policy | None, default: PrivacyStage | None,
     if privacy is None:  # cannot happen while accepting; never serve unmasked
         raise Unavailable("PII stage not loaded")
     return privacy
+
+
+async def mask_each(privacy: PrivacyStage, texts: Sequence[str],
+                    namespace: str | None = None) -> list[MaskedRequest]:
+    """Each of ``texts`` masked on its own (its own vault: equal text with different personal
+    data gets the same placeholders), analysed together where the stage can (EachMasking)."""
+    if isinstance(privacy, EachMasking):
+        return await privacy.mask_each(texts, namespace)
+    return list(await asyncio.gather(*(privacy.mask([text], namespace) for text in texts)))
 
 
 async def mask_request(privacy: PrivacyStage, params: GenerateParams,
