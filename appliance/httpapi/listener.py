@@ -23,6 +23,9 @@ from appliance.errors import ConfigError
 from appliance.httpapi.app import CERTIFICATE
 from appliance.listen import ListenAddress
 
+#: The most a request line and its headers may take (a larger head is a 400 and a close).
+HEAD_LIMIT_BYTES = 64 * 1024
+
 
 class _Protocol(H11Protocol):
     header_timeout = 30.0
@@ -69,6 +72,10 @@ class HttpListener:
             # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default: any local process
             # could name itself any peer. The app reads it, from [http] trusted_proxies only.
             proxy_headers=False,
+            # h11's 16 KiB default for a request head was applied only when the head arrived
+            # in more than one read: the same 60 KB header was a 200 on an idle loopback and
+            # a reset under load. Now one limit, however the bytes arrive.
+            h11_max_incomplete_event_size=HEAD_LIMIT_BYTES,
             timeout_keep_alive=int(max(1, round(config.keep_alive_seconds))),
             limit_concurrency=config.max_connections, timeout_graceful_shutdown=5,
             **kwargs)

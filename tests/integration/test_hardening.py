@@ -45,6 +45,24 @@ def test_a_forged_forwarded_for_is_not_the_peer(daemon: Daemon) -> None:
     assert "9" * 100 not in text
 
 
+def test_a_large_head_in_many_reads_is_one_answer(daemon: Daemon) -> None:
+    """A 60 KB header sent in 4 KB pieces is answered as it is when it arrives in one read
+    (h11's own limit used to apply only to a head split across reads: a 200 on an idle
+    machine, a connection reset under load)."""
+    host, port = daemon.http_url.removeprefix("http://").split("/")[0].rsplit(":", 1)
+    head = (f"GET /v1/models HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n"
+            f"x-filler: {'9' * 60_000}\r\n\r\n").encode()
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(0, len(head), 4096):
+            s.sendall(head[i:i + 4096])
+            time.sleep(0.002)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
 def test_no_redirect_to_a_caller_chosen_host(daemon: Daemon) -> None:
     """A trailing slash is an unknown route (404 in OpenAI's error shape), never a 307 to
     the Host header's site; a wrong method is a 405 in the same shape."""
