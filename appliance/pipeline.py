@@ -1,7 +1,8 @@
 """The request path of ARCHITECTURE.md, read top to bottom in :meth:`Pipeline._serve`::
 
-    validate ─► PII mask ─► place (route, tokenize, local or central) ─► escalate
-             ─► audit begin ─► generate ─► split reasoning, scan, restore ─► audit end
+    validate ─► PII mask ─► place (route, tokenize, local or central) ─► response cache
+             ─► escalate ─► audit begin ─► generate ─► split reasoning, scan, restore
+             ─► audit end
 
 Each step is a stage in :mod:`appliance.stages`. A transport (``appliance.server`` for gRPC)
 turns its messages into :class:`~appliance.request.GenerateParams` and
@@ -32,6 +33,7 @@ from appliance.request import (
     settle,
 )
 from appliance.routing.fleet import Central
+from appliance.stages import cache as response_cache
 from appliance.stages.escalate import escalate, may_escalate
 from appliance.stages.mask import mask_each, mask_end_user, mask_request, privacy_for
 from appliance.stages.output import Answer, stream
@@ -62,6 +64,8 @@ class Services:
     limits: RateLimits
     #: The embedding tier's engine (None: not loaded, e.g. in tests that give parts).
     embedder: Embedder | None = None
+    #: Kept answers, as masked text ([cache]; None: off).
+    cache: response_cache.ResponseCache | None = None
 
 
 class Pipeline:
@@ -141,6 +145,13 @@ class Pipeline:
 
         placement = await self._placer.place(prep, flight)
         placement.record(info)
+        ticket = response_cache.consult(self.services.cache, prep, placement, info)
+        if ticket is not None and ticket.found is not None:
+            records.start_begin()
+            async for chunk in response_cache.replay(ticket.found, privacy, prep, info,
+                                                     records):
+                yield chunk
+            return
         if may_escalate(self._config, params, placement, info):
             # The begin record names the request as first placed; the end record says
             # whether r1 took over and why.
@@ -157,6 +168,8 @@ class Pipeline:
         source = events(placement, flight, params.priority)
         async for chunk in stream(source, answer, info, records):
             yield chunk
+        if ticket is not None:
+            ticket.keep(info)
 
     async def embed(self, params: EmbedParams, info: RequestInfo,
                     deadline: float | None) -> Embedded:

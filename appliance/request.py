@@ -79,6 +79,9 @@ class GenerateParams:
     tools: tuple[Tool, ...] = ()
     tool_choice: str = "auto"
     parallel_tool_calls: bool = True
+    #: The caller's Cache-Control for the response cache: "no-cache" (answer afresh, keep
+    #: it), "no-store" (neither look up nor keep), or "".
+    cache_control: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,10 @@ class RequestInfo:
     #: Tools the request offered, and the calls the answer made: (name, argument bytes).
     tools_offered: int = 0
     tool_calls: tuple[tuple[str, int], ...] = ()
+    #: The response cache: "hit", "miss", "bypass" (not looked up); None when it is off.
+    cache: str | None = None
+    #: A hit: the request whose (masked) answer was served.
+    cached_from: str | None = None
     # For the audit record only, never logged: masked text, placeholders instead of PII.
     masked_prompt: tuple[str, ...] | None = field(default=None, repr=False)
     masked_answer: str | None = field(default=None, repr=False)

@@ -30,6 +30,7 @@ from appliance.privacy.masker import PiiMasker
 from appliance.privacy.stage import PrivacyStage
 from appliance.request import Outcome, RequestInfo
 from appliance.routing.fleet import Central, open_central
+from appliance.stages.cache import ResponseCache
 
 log = structlog.get_logger("appliance.server")
 
@@ -69,7 +70,7 @@ async def open_services(config: Config, registry: ModelRegistry, limits: RateLim
             stack.push_async_callback(central.close)
         yield Services(config=config, registry=registry, privacy=privacy,
                        pii_profiles=profiles, audit=audit, central=central, limits=limits,
-                       embedder=embedder)
+                       embedder=embedder, cache=ResponseCache.from_config(config.cache))
 
 
 async def _open_embedder(config: Config, registry: ModelRegistry,

@@ -112,7 +112,7 @@ class Aggregates:
         self.outcome: Counter[tuple[str, str]] = Counter()     # (day, outcome)
         self.status: Counter[tuple[str, str]] = Counter()      # (day, status)
         self.tier: Counter[tuple[str, str]] = Counter()        # (day, tier)
-        self.route: Counter[tuple[str, str]] = Counter()       # (day, local|central)
+        self.route: Counter[tuple[str, str]] = Counter()       # (day, local|central|cache)
         self.fallback: dict[str, Span] = defaultdict(Span)     # route_reason of central ones
         self.endpoints: dict[str, Span] = defaultdict(Span)    # central_endpoint that answered
         self.pii_prompt: Counter[tuple[str, str]] = Counter()  # (day, entity type)
@@ -188,6 +188,8 @@ class Aggregates:
                 into[day, str(entity)] += int(n)
                 who.pii += int(n)
                 self.totals["pii"] += int(n)
+        if rec.get("cache") in ("hit", "miss"):  # response cache lookups
+            self.totals[f"cache_{rec['cache']}"] += 1
         escalated = rec.get("escalated_from")
         if isinstance(escalated, dict):
             self.escalations[day, str(escalated.get("reason") or "unknown")] += 1
@@ -236,6 +238,12 @@ class Aggregates:
             self.fallback[str(rec.get("route_reason") or "unknown")].add(when)
             if rec.get("central_endpoint"):
                 self.endpoints[str(rec["central_endpoint"])].add(when)
+
+    @property
+    def cache_hit_ratio(self) -> float | None:
+        """Response cache hits over lookups (None: no lookup in the period)."""
+        lookups = self.totals["cache_hit"] + self.totals["cache_miss"]
+        return self.totals["cache_hit"] / lookups if lookups else None
 
     def percentiles(self, which: str) -> dict[str, list[float | None]]:
         """Per day (in :attr:`days` order): p50, p95, p99 of ``latency`` or ``queue_wait``."""

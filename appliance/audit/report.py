@@ -386,6 +386,8 @@ def summary(report: Report, agg: Aggregates, filters: Filters) -> dict[str, Any]
         "refused": t["refused"],
         "prompt_tokens": t["prompt_tokens"], "completion_tokens": t["completion_tokens"],
         "pii_masked": t["pii"], "central": t["central"], "escalated": t["escalated"],
+        "cache": {"hits": t["cache_hit"], "misses": t["cache_miss"],
+                  "hit_ratio": agg.cache_hit_ratio},
         "per_day": {d: dict(sorted((o, n) for (day, o), n in agg.outcome.items() if day == d))
                     for d in agg.days},
         "pii_prompt": _by_key(agg.pii_prompt), "pii_output": _by_key(agg.pii_output),
@@ -467,9 +469,13 @@ def _cards(report: Report, agg: Aggregates) -> str:
              ("PII values masked", t["pii"]), ("sent central", t["central"]),
              ("escalated", t["escalated"]), ("identities", len(agg.identities)),
              ("model files", len(agg.models))]
+    shown: list[tuple[str, str]] = [(k, f"{v:,}") for k, v in cards]
+    ratio = agg.cache_hit_ratio
+    if ratio is not None:
+        shown.append(("response cache hit ratio", f"{ratio:.1%}"))
     return '<section id="totals" class="cards">' + "".join(
-        f'<div class="card"><div class="v">{v:,}</div><div class="k">{_e(k)}</div></div>'
-        for k, v in cards) + "</section>"
+        f'<div class="card"><div class="v">{_e(v)}</div><div class="k">{_e(k)}</div></div>'
+        for k, v in shown) + "</section>"
 
 
 def _script_json(value: Any) -> str:

@@ -206,6 +206,13 @@ class Policy:
     #: Identities with the same namespace share cached prompt prefixes (KV cells); "" = its
     #: own (a cache hit is a timing side channel: only share what is not secret).
     prefix_cache_namespace: str = ""
+    #: Which of its answers the response cache ([cache]) keeps: "reproducible" ones
+    #: (temperature 0 or a seed), "always" (sampled ones too: a hit then repeats one draw),
+    #: or "off".
+    response_cache: str = setting("reproducible", choices=("off", "reproducible", "always"))
+    #: Identities with the same namespace get each other's cached answers (masked text,
+    #: restored with the requester's own values); "" = only its own.
+    response_cache_namespace: str = ""
 
 
 @dataclass(frozen=True)
@@ -686,6 +693,19 @@ class MetricsConfig:
         return address.host, address.port
 
 
+@dataclass(frozen=True)
+class CacheConfig:
+    """The response cache: answers kept as masked text, keyed on the masked request, restored
+    with the requester's own values (appliance/stages/cache.py). Off unless enabled: keeping
+    answers (masked) in memory for ttl_seconds is the site's decision to make."""
+
+    enabled: bool = False
+    #: How long a kept answer may be served.
+    ttl_seconds: float = setting(3600.0, lo=1, hi=30 * 86400)
+    #: Memory the kept answers may take (least recently used first out).
+    max_bytes: int = setting(64 * 1024 * 1024, lo=1024, hi=64 * 1024**3)
+
+
 #: Where the embedded default (no config file) serves the HTTP API.
 EMBEDDED_HTTP_LISTEN = "127.0.0.1:8080"
 
@@ -762,6 +782,7 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
     #: Reserved capacity per tier ([capacity.v3], [capacity.r1]).
     capacity: Mapping[str, ReserveConfig] = setting(factory=dict, read=False)
     #: The file this came from; None for the embedded default.

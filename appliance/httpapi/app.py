@@ -34,6 +34,7 @@ import contextlib
 import math
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -55,6 +56,7 @@ from appliance.httpapi import anthropic, embeddings, openai, peer, responses, ss
 from appliance.httpapi.openai import BodyError
 from appliance.request import Chunk, GenerateParams, RequestInfo
 from appliance.services import Gate
+from appliance.stages.cache import cache_control
 
 log = structlog.get_logger("appliance.http")
 
@@ -66,8 +68,10 @@ LIST_MODELS = "/appliance.v1.Inference/ListModels"
 MAX_BODY_DEPTH = 80
 #: Scope key the listener's protocol sets: the verified client certificate (mutual TLS).
 CERTIFICATE = "appliance.peer_certificate"
+#: Says whether the response cache answered (:func:`cache_header`).
+CACHE_HEADER = "x-appliance-cache"
 #: Headers a browser page may read from a cross-origin answer (CORS).
-EXPOSED_HEADERS = ("x-request-id", "retry-after", "retry-after-ms")
+EXPOSED_HEADERS = ("x-request-id", "retry-after", "retry-after-ms", CACHE_HEADER)
 #: What a wire format reads from a body: the request model, the writer of the answer, and
 #: whether to stream it.
 Reading = tuple[GenerateParams, sse.Writer, bool]
@@ -283,6 +287,8 @@ class HttpApi:
                                     credentials(headers) if credentials else headers,
                                     _certificate(request.scope))
             params, writer, stream = read(await self._body(request), info)
+            params = replace(params, cache_control=cache_control(
+                request.headers.get("cache-control", "")))
             run = self.gate.pipeline(info).run(params, info, None)
             if stream:
                 streaming = True  # the stream's response ends the call
@@ -348,7 +354,8 @@ class HttpApi:
     def _json(info: RequestInfo, content: Any, status: int = 200,
               headers: Mapping[str, str] | None = None) -> Response:
         return JSONResponse(content, status_code=status,
-                            headers={"x-request-id": info.request_id, **(headers or {})})
+                            headers={"x-request-id": info.request_id, **cache_header(info),
+                                     **(headers or {})})
 
     async def failed(self, info: RequestInfo, error: BaseException,
                      errors: ErrorShape = openai.http_error) -> Response:
@@ -361,6 +368,14 @@ class HttpApi:
             headers = {"retry-after": str(math.ceil(wait)),
                        "retry-after-ms": str(round(wait * 1000))}
         return self._json(info, body, status, headers)
+
+
+def cache_header(info: RequestInfo) -> dict[str, str]:
+    """``x-appliance-cache: hit|miss`` while the response cache is on (a request it did not
+    look up, no-cache or not reproducible, is a miss)."""
+    if info.cache is None:
+        return {}
+    return {CACHE_HEADER: "hit" if info.cache == "hit" else "miss"}
 
 
 def _grpc_name(error: BaseException) -> str:
@@ -454,7 +469,8 @@ class EventStream(Response):
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no"),
-            (b"x-request-id", self.info.request_id.encode())]})
+            (b"x-request-id", self.info.request_id.encode()),
+            *((k.encode(), v.encode()) for k, v in cache_header(self.info).items())]})
         await self._events(send, self.writer.opening())
 
     async def _fail(self, send: Send, error: BaseException, *, started: bool) -> None:

@@ -59,6 +59,8 @@ class LiveSources:
     in_flight: Callable[[], int] = field(default=lambda: 0)
     #: (PII profile name, its SpanCache) for each PII stage that has one.
     pii_caches: Callable[[], list[tuple[str, Any]]] = field(default=lambda: [])
+    #: The response cache (appliance.stages.cache.ResponseCache), None while off.
+    response_cache: Callable[[], Any] = field(default=lambda: None)
 
 
 class _LiveCollector(Collector):
@@ -113,6 +115,7 @@ class _LiveCollector(Collector):
                 held.add_metric([tier], getattr(engine, "prefix_cache_bytes", 0))
         yield from (depth, busy, slots, ready, *prefill.values(), *cache.values(), cells, held)
         yield from _pii_cache_metrics(s.pii_caches())
+        yield from _response_cache_metrics(s.response_cache())
         yield GaugeMetricFamily("appliance_in_flight_requests",
                                 "RPCs being served now", value=s.in_flight())
         state = s.state()
@@ -172,6 +175,25 @@ def _pii_cache_metrics(caches: list[tuple[str, Any]]) -> Iterator[Any]:
             family.add_metric([profile], getattr(cache, name))
         entries.add_metric([profile], len(cache))
     yield from (*families.values(), entries)
+
+
+def _response_cache_metrics(cache: Any) -> Iterator[Any]:
+    """The response cache ([cache]): hits and misses of lookups (hit ratio: hits / (hits +
+    misses)), answers kept and dropped, and the memory they take."""
+    if cache is None:
+        return
+    for name, help_ in (("hits", "Requests answered from the response cache"),
+                        ("misses", "Response cache lookups that found no answer"),
+                        ("stores", "Answers kept in the response cache"),
+                        ("evictions", "Kept answers dropped for room (least recently used)"),
+                        ("expired", "Kept answers found past their TTL and dropped")):
+        yield CounterMetricFamily(f"appliance_response_cache_{name}", help_,
+                                  value=getattr(cache, name))
+    yield GaugeMetricFamily("appliance_response_cache_bytes",
+                            "Memory the response cache's kept answers take (estimate)",
+                            value=cache.bytes)
+    yield GaugeMetricFamily("appliance_response_cache_entries",
+                            "Answers the response cache holds", value=len(cache))
 
 
 def _endpoint_gauges(endpoints: list[dict[str, Any]]) -> Iterator[Any]:

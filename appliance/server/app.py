@@ -117,6 +117,7 @@ class ApplianceServer:
         src.hang = lambda: self.hang is not None
         src.in_flight = lambda: self.in_flight.count
         src.pii_caches = self._pii_caches
+        src.response_cache = lambda: self.services.cache if self.services else None
         #: The bound metrics address, once listening.
         self.metrics_address: str | None = None
         #: The OpenAI-compatible HTTP API, when [http] listen is set.
@@ -332,6 +333,8 @@ class ApplianceServer:
                                          operation="reload") from exc
             self.registry.set_config(cfg)
             self.gate.reconfigure(cfg)
+            if self.services is not None and self.services.cache is not None:
+                self.services.cache.clear()  # answers of the old models are not served again
             seconds = time.monotonic() - started
             self.metrics.model_reloads.labels("ok").inc()
             self.notifier.status(f"serving on {self.address}")

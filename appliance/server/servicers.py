@@ -20,6 +20,7 @@ from appliance.generation import Message, ResponseFormat, Tool, ToolCall
 from appliance.lifecycle import ServiceState
 from appliance.request import Chunk, EmbedParams, GenerateParams, RequestInfo, current_request
 from appliance.services import Gate
+from appliance.stages.cache import cache_control
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
 
@@ -71,6 +72,20 @@ def _deadline(context: Context) -> float | None:
     return None if remaining is None else time.monotonic() + remaining
 
 
+def _cache_control(context: Context) -> str:
+    """The caller's ``cache-control`` metadata, as HTTP's header (no-cache, no-store)."""
+    return cache_control(",".join(str(v) for k, v in context.invocation_metadata() or ()
+                                  if k == "cache-control"))
+
+
+def _cache_trailer(context: Context, info: RequestInfo) -> None:
+    """``x-appliance-cache: hit|miss`` in the trailing metadata while the cache is on."""
+    if info.cache is not None:
+        context.set_trailing_metadata((("request-id", info.request_id),
+                                       ("x-appliance-cache",
+                                        "hit" if info.cache == "hit" else "miss")))
+
+
 def _info() -> RequestInfo:
     info = current_request.get()
     if info is None:  # the interceptor always sets it; a missing one is a wiring bug
@@ -98,11 +113,13 @@ class InferenceServicer(pb_grpc.InferenceServicer):
         texts: list[str] = []
         reasoning: list[str] = []
         last = Chunk()
-        params = replace(params_from_proto(request), unary=True)
+        params = replace(params_from_proto(request), unary=True,
+                         cache_control=_cache_control(context))
         async for chunk in self._gate.pipeline(info).run(params, info, _deadline(context)):
             texts.append(chunk.text)
             reasoning.append(chunk.reasoning)
             last = chunk
+        _cache_trailer(context, info)
         return pb.GenerateResponse(
             text="".join(texts), reasoning="".join(reasoning), model=info.tier or "",
             served_by=info.route or "",
@@ -114,7 +131,8 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                              context: Context) -> AsyncIterator[pb.GenerateChunk]:
         info = _info()
         first = True
-        run = self._gate.pipeline(info).run(params_from_proto(request), info, _deadline(context))
+        params = replace(params_from_proto(request), cache_control=_cache_control(context))
+        run = self._gate.pipeline(info).run(params, info, _deadline(context))
         # Closed here, not left to the garbage collector, when the caller stops taking chunks:
         # the pipeline then writes the end record before the call's status goes out.
         async with contextlib.aclosing(run) as chunks:
@@ -131,6 +149,7 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                     out.usage.CopyFrom(_usage(chunk))
                     out.pii.extend(_pii(info))
                     out.tool_calls.extend(_calls_pb(chunk.tool_calls))
+                    _cache_trailer(context, info)
                 yield out
 
     async def Embed(self, request: pb.EmbedRequest,  # noqa: N802
