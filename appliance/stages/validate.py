@@ -9,7 +9,6 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from appliance.access import RateLimits
 from appliance.config import LimitsConfig, ModelConfig, Policy
 from appliance.engine.structured import grammar_for, tool_grammar
 from appliance.engine.tool_calls import NAME, named
@@ -26,6 +25,7 @@ from appliance.generation import (
 )
 from appliance.generation import problem as generation_problem
 from appliance.request import GenerateParams, RequestInfo
+from appliance.state import SharedState
 
 MAX_SEED = 2**32 - 2  # llama.cpp reserves 0xFFFFFFFF for "random"
 MAX_PRIORITY = 9
@@ -41,7 +41,7 @@ def check_deadline(deadline: float | None) -> None:
         raise DeadlineExceeded("deadline passed before the request was admitted")
 
 
-def admit(params: GenerateParams, info: RequestInfo, limits: RateLimits | None) -> bool:
+async def admit(params: GenerateParams, info: RequestInfo, limits: SharedState | None) -> bool:
     """The identity's priority cap, concurrency and per-minute limits (nothing without a
     policy). True when the request now counts against the identity's limits (the caller
     releases it when the request ends)."""
@@ -54,7 +54,7 @@ def admit(params: GenerateParams, info: RequestInfo, limits: RateLimits | None) 
                                identity=info.client)
     if limits is None:
         return False
-    limits.admit(info.client, policy)
+    await limits.enter(info.client, policy, info.request_id)
     return True
 
 
