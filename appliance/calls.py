@@ -23,6 +23,7 @@ from appliance.access import Authenticator
 from appliance.errors import ApplianceError
 from appliance.observability.metrics import Metrics
 from appliance.observability.refusals import RefusalSampler
+from appliance.observability.tracing import NOOP, Carrier, Tracing, current_trace
 from appliance.request import Outcome, RequestInfo, current_request, settle
 
 log = structlog.get_logger("appliance.rpc")
@@ -84,8 +85,10 @@ class Calls:
     def __init__(self, in_flight: InFlight, metrics: Metrics, auth: Authenticator | None = None,  # noqa: PLR0913 - the parts a transport's calls go through
                  audit_refusal: Callable[[RequestInfo], Awaitable[None]] | None = None, *,
                  audit_summaries: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None,
-                 refusals: RefusalSampler | None = None) -> None:
+                 refusals: RefusalSampler | None = None, tracing: Tracing | None = None) -> None:
         self.in_flight = in_flight
+        #: OpenTelemetry traces of calls ([telemetry]; off: Tracing(), which traces nothing).
+        self.tracing = tracing or Tracing()
         self.metrics = metrics
         self._auth = auth
         self._audit_refusal = audit_refusal
@@ -93,12 +96,14 @@ class Calls:
         #: Which refusals are audited one by one; the rest go into summary records.
         self.refusals = refusals or RefusalSampler()
 
-    def begin(self, method: str, peer: str) -> RequestInfo:
-        """A new call: its id (bound to the log context), counted as in flight."""
+    def begin(self, method: str, peer: str, carrier: Carrier = ()) -> RequestInfo:
+        """A new call: its id (bound to the log context), counted as in flight; its trace
+        continues the W3C traceparent in ``carrier`` (the call's headers or metadata)."""
         info = RequestInfo(request_id=uuid.uuid4().hex, method=method,
                            client=peer or "unknown")
         info.peer = info.client
         current_request.set(info)
+        current_trace.set(self.tracing.begin(method, carrier))
         structlog.contextvars.bind_contextvars(request_id=info.request_id)
         self.in_flight.enter()
         return info
@@ -169,4 +174,6 @@ class Calls:
         )
         if info.method in AUDITED_METHODS:
             self.metrics.observe_request(info)
+        current_trace.get().finish(info)
+        current_trace.set(NOOP)
         structlog.contextvars.unbind_contextvars("request_id")

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 import structlog
 
+from appliance.access import RateLimits
 from appliance.audit.stage import AuditStage
 from appliance.config import Config
 from appliance.engine.embedding import Embedded, shortened
 from appliance.engine.grammar_check import CHECKER as GRAMMARS
 from appliance.engine.types import Embedder, Registry
 from appliance.errors import ApplianceError, InvalidArgument, Unavailable
+from appliance.observability.tracing import trace
 from appliance.privacy.stage import PrivacyStage
 from appliance.request import (
     Chunk,
@@ -40,7 +42,6 @@ from appliance.stages.place import Flight, Placer, Prepared, events
 from appliance.stages.records import RequestRecords
 from appliance.stages.tools import history_as_text, uses_tools, with_preamble
 from appliance.stages.validate import admit, check_deadline, validate
-from appliance.state import SharedState
 
 log = structlog.get_logger("appliance.pipeline")
 
@@ -61,7 +62,7 @@ class Services:
     #: The central cluster (None: not configured).
     central: Central | None
     #: Per-identity rate limits (charged for identities with a policy).
-    limits: SharedState
+    limits: RateLimits
     #: The embedding tier's engine (None: not loaded, e.g. in tests that give parts).
     embedder: Embedder | None = None
     #: Kept answers, as masked text ([cache]; None: off).
@@ -88,7 +89,7 @@ class Pipeline:
         return self.services.audit
 
     @property
-    def limits(self) -> SharedState:
+    def limits(self) -> RateLimits:
         return self.services.limits
 
     @property
@@ -129,13 +130,17 @@ class Pipeline:
     async def _serve(self, params: GenerateParams, flight: Flight,
                      records: RequestRecords) -> AsyncIterator[Chunk]:
         info = flight.info
+        spans = trace()  # a child span per stage (nothing when tracing is off)
+        spans.phase("validate")
         check_deadline(flight.deadline)
         sampling = validate(params, self._config.limits)
+        spans.requested(params)
         await GRAMMARS.check(sampling.grammar)
         info.tools_offered = len(params.tools)
         params = history_as_text(params)
-        flight.counted = await admit(params, info, self.limits)
+        flight.counted = admit(params, info, self.limits)
         self._placer.precheck(params, info)
+        spans.phase("mask")
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling, info.cache_namespace)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts
@@ -143,6 +148,7 @@ class Pipeline:
         info.end_user = await mask_end_user(privacy, params)
         prep = Prepared(params, masked, sampling)
 
+        spans.phase("place")
         placement = await self._placer.place(prep, flight)
         placement.record(info)
         ticket = response_cache.consult(self.services.cache, prep, placement, info)
@@ -156,7 +162,9 @@ class Pipeline:
             # The begin record names the request as first placed; the end record says
             # whether r1 took over and why.
             records.start_begin()
+            spans.phase("escalate")
             placement = await escalate(placement.with_logprobs(), self._placer, prep, flight)
+        spans.phase(None)
 
         # The begin record is written while the model starts (no await between admission
         # and the engine's queue), and is durable before the caller sees any of the answer.
@@ -199,6 +207,8 @@ class Pipeline:
     async def _embed(self, params: EmbedParams, flight: Flight,
                      records: RequestRecords) -> Embedded:
         info = flight.info
+        spans = trace()
+        spans.phase("validate")
         check_deadline(flight.deadline)
         embedder = self.services.embedder
         if params.model not in ("", EMBED_TIER):
@@ -217,7 +227,8 @@ class Pipeline:
                                   f"{embedder.dimensions}", field="dimensions")
         # At the identity's own priority cap: embeddings have no priority field to refuse.
         cap = info.policy.highest_priority if info.policy is not None else 0
-        flight.counted = await admit(GenerateParams(priority=cap), info, self.limits)
+        flight.counted = admit(GenerateParams(priority=cap), info, self.limits)
+        spans.phase("mask")
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked = await mask_each(privacy, params.inputs, info.cache_namespace)
         counts: dict[str, int] = {}
@@ -229,7 +240,9 @@ class Pipeline:
         info.model_sha256 = embedder.sha256
         records.start_begin()
         check_deadline(flight.deadline)
+        spans.phase("embed")
         out = await embedder.embed([m.texts[0] for m in masked])
+        spans.phase(None)
         info.prompt_tokens = out.prompt_tokens
         info.finish_reason = "stop"
         await records.begin()
@@ -246,7 +259,7 @@ class Pipeline:
             raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
         sampling = validate(params, self._config.limits)
         params = history_as_text(params)
-        counted = await admit(params, info, self.limits)
+        counted = admit(params, info, self.limits)
         try:
             privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
             masked, _ = await mask_request(privacy, params, sampling, info.cache_namespace)
@@ -255,18 +268,18 @@ class Pipeline:
             return await self._placer.count(params, masked, info)
         finally:
             if counted:
-                await self.limits.leave(info.client, None, info.request_id, 0, counted=True)
+                self.limits.release(info.client)
 
     async def _end(self, flight: Flight, records: RequestRecords, *, failed: bool) -> None:
         """Release the engines, charge the tokens, and write the end record."""
         info = flight.info
         for engine in flight.leases:
             engine.release()
-        if flight.counted or info.policy is not None:
-            # One step: no request is admitted between the release and the charge.
-            await self.limits.leave(info.client, info.policy, info.request_id,
-                                    info.prompt_tokens + info.completion_tokens,
-                                    counted=flight.counted)
+        if flight.counted:
+            self.limits.release(info.client)
+        if info.policy is not None:
+            self.limits.charge(info.client, info.policy,
+                               info.prompt_tokens + info.completion_tokens)
         try:
             await records.finish()
         except ApplianceError as exc:

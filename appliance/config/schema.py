@@ -678,6 +678,38 @@ class LoggingConfig:
     level: str = setting("info", choices=("debug", "info", "warning", "error"))
 
 
+def _otlp_problem(url: str) -> str | None:
+    if not url:
+        return None
+    problem = _url_problem(url)
+    return f"{problem}, or \"\" to turn tracing off" if problem else None
+
+
+@dataclass(frozen=True)
+class TelemetryConfig:
+    """OpenTelemetry traces of requests (appliance/observability/tracing.py), exported with
+    OTLP over HTTP (protobuf). Off unless ``otlp_endpoint`` is set; spans carry stage timings,
+    token counts and PII entity counts, never a prompt, an answer, a PII value or who asked."""
+
+    #: The collector's OTLP/HTTP traces URL ("http://127.0.0.1:4318/v1/traces"; a URL without
+    #: a path gets /v1/traces). "" (the default) turns tracing off.
+    otlp_endpoint: str = setting("", check=_otlp_problem)
+    #: The service.name resource attribute of every span.
+    service_name: str = "llm-appliance"
+    #: Share of requests traced whose caller sent no W3C traceparent (a caller's sampled flag
+    #: decides for its own requests).
+    sample_ratio: float = setting(1.0, lo=0.0, hi=1.0)
+    #: File holding a bearer token for the collector (Authorization header).
+    token_file: Path | None = None
+    #: TLS to an https:// collector (PEM): its CA, and a client certificate and key.
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    #: One export (a batch of spans) gives up after this long; spans are then dropped, never
+    #: waited for by a request.
+    timeout_seconds: float = setting(10.0, lo=0.1, hi=300)
+
+
 @dataclass(frozen=True)
 class MetricsConfig:
     #: Prometheus text over HTTP at HOST:PORT/metrics; "" turns the listener off.
@@ -766,61 +798,6 @@ class HttpConfig:
         return server.tls_cert, server.tls_key, server.client_ca
 
 
-def _state_backend(value: str) -> str | None:
-    """"local", or a Redis URL without a password (the message never repeats the value: a
-    password in it would reach the log)."""
-    if value == "local":
-        return None
-    try:
-        url = urlsplit(value)
-        url.port  # noqa: B018 - parses the port: a bad one raises ValueError
-    except ValueError:
-        url = None
-    if url is None or url.scheme not in ("redis", "rediss") or not url.hostname \
-            or url.query or url.fragment or not (url.path in ("", "/")
-                                                 or url.path[1:].isdigit()):
-        return 'must be "local" or a Redis URL like "redis://host:6379/0" (rediss:// for TLS)'
-    if url.password is not None:
-        return "must not hold a password: set [state] password_file or password_env"
-    return None
-
-
-@dataclass(frozen=True)
-class StateConfig:
-    """Where per-identity budgets, rate limits, concurrency and token revocations live: this
-    box ("local": memory and state_dir/quota-usage.json) or a Redis shared by several
-    appliances (docs/operations.md, "Several appliances")."""
-
-    #: "local", or "redis://host:6379/0" ("rediss://" for TLS; a user name may be in the
-    #: URL, never a password).
-    backend: str = setting("local", check=_state_backend)
-    #: The Redis password (AUTH): a file holding it, or the name of an environment variable.
-    password_file: Path | None = None
-    password_env: str = ""
-    #: TLS (rediss://): the CA that signed Redis' certificate (default: the system's), and a
-    #: client certificate and key when Redis asks for one.
-    ca_file: Path | None = None
-    client_cert: Path | None = None
-    client_key: Path | None = None
-    #: Redis unreachable: "fail" refuses requests (UNAVAILABLE); "local" counts on this box
-    #: alone until it is back (each box then allows a whole budget: see the docs).
-    on_unavailable: str = setting("fail", choices=("fail", "local"))
-    #: Longest wait for one Redis command (connect included) before it counts as down.
-    timeout_seconds: float = setting(1.0, lo=0.01, hi=60)
-    #: Prefix of every key this appliance writes (several sites or tests in one Redis).
-    key_prefix: str = setting("llma:", check=lambda p: None if p and len(p) <= 64 else
-                              "must be 1-64 characters")
-    #: A secret shared by the boxes that keys identity names into Redis key names (HMAC);
-    #: without it the names are hashed with a fixed key (a reader of Redis who guesses a
-    #: name can confirm it).
-    identity_key_file: Path | None = None
-    #: A box still admits a request that has not ended after this long (a box that crashed
-    #: gives back its concurrency places then).
-    lease_seconds: float = setting(900.0, lo=1, hi=7 * 86400)
-    #: How often a box reads the revocations other boxes made.
-    revocation_poll_seconds: float = setting(1.0, lo=0.05, hi=3600)
-
-
 @dataclass(frozen=True)
 class Config:
     state_dir: Path = setting(read=False)
@@ -833,6 +810,7 @@ class Config:
     audit: AuditConfig = field(default_factory=AuditConfig)
     fallback: FallbackConfig = field(default_factory=FallbackConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     pii: PiiConfig = field(default_factory=PiiConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
@@ -840,8 +818,6 @@ class Config:
     cache: CacheConfig = field(default_factory=CacheConfig)
     #: Reserved capacity per tier ([capacity.v3], [capacity.r1]).
     capacity: Mapping[str, ReserveConfig] = setting(factory=dict, read=False)
-    #: [state]: budgets, rate limits and revocations on this box or in a shared Redis.
-    state: StateConfig = field(default_factory=StateConfig)
     #: The file this came from; None for the embedded default.
     source: Path | None = setting(None, read=False)
 

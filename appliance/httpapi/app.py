@@ -136,6 +136,10 @@ class HttpApi:
     def _peer(self, request: Request) -> str:
         return peer.peer(request.scope.get("client"), request.headers, self.proxies)
 
+    def _begin(self, method: str, request: Request) -> RequestInfo:
+        """A call to ``method``; its trace continues the request's traceparent header."""
+        return self.calls.begin(method, self._peer(request), request.headers.items())
+
     async def no_route(self, request: Request, exc: Exception) -> Response:
         """Starlette's own 404/405, in OpenAI's error shape."""
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -184,7 +188,7 @@ class HttpApi:
         return found
 
     async def models(self, request: Request) -> Response:
-        info = self.calls.begin("http:/v1/models", self._peer(request))
+        info = self._begin("http:/v1/models", request)
         try:
             self._authenticate(info, request, LIST_MODELS)
             return self._json(info, {"object": "list", "data": list(self._models().values())})
@@ -195,7 +199,7 @@ class HttpApi:
 
     async def model(self, request: Request) -> Response:
         """OpenAI's retrieve-model; an unknown name is a 404 that does not repeat it."""
-        info = self.calls.begin("http:/v1/models/{model}", self._peer(request))
+        info = self._begin("http:/v1/models/{model}", request)
         try:
             self._authenticate(info, request, LIST_MODELS)
             return self._json(info, self._model_named(request.path_params["model"]))
@@ -236,7 +240,7 @@ class HttpApi:
 
     async def embeddings(self, request: Request) -> Response:
         """OpenAI's embeddings: the inputs masked, embedded on the embedding tier, audited."""
-        info = self.calls.begin("http:/v1/embeddings", self._peer(request))
+        info = self._begin("http:/v1/embeddings", request)
         try:
             self._authenticate(info, request, EMBED)
             params, encoding = embeddings.parse(await self._body(request),
@@ -255,7 +259,7 @@ class HttpApi:
     async def count_tokens(self, request: Request) -> Response:
         """Anthropic's count_tokens: the prompt tokens of a messages body, counted by the
         pipeline as its model would read them (masked); nothing is generated."""
-        info = self.calls.begin("http:/v1/messages/count_tokens", self._peer(request))
+        info = self._begin("http:/v1/messages/count_tokens", request)
         try:
             self.calls.authenticate(info, GENERATE, anthropic.credentials(request.headers.items()),
                                     _certificate(request.scope))
@@ -279,7 +283,7 @@ class HttpApi:
         """One generation call at ``path``, its body read by ``read`` and its errors shaped by
         ``errors`` (the wire format's); ``credentials``: the headers it authenticates with,
         from the request's (Anthropic's x-api-key as a bearer token)."""
-        info = self.calls.begin(f"http:{path}", self._peer(request))
+        info = self._begin(f"http:{path}", request)
         streaming = False
         try:
             headers = request.headers.items()

@@ -26,6 +26,7 @@ from appliance.config import EndpointConfig, FallbackConfig
 from appliance.engine.types import Event, Finished, SamplingParams, TextPiece
 from appliance.errors import Unavailable
 from appliance.generation import Message
+from appliance.observability.tracing import outgoing_headers
 from appliance.request import current_request
 
 log = structlog.get_logger("appliance.central")
@@ -258,7 +259,9 @@ class CentralClient:
 
     async def _attempt(self, body: dict[str, Any], progress: _Progress) -> AsyncIterator[Event]:
         """One POST /chat/completions, streamed: text pieces, then Finished."""
-        async with self._http.stream("POST", "/chat/completions", json=body) as resp:
+        # The request's trace goes on at the cluster (W3C traceparent; nothing when off).
+        async with self._http.stream("POST", "/chat/completions", json=body,
+                                     headers=outgoing_headers()) as resp:
             if resp.status_code >= 500 or resp.status_code == 429:
                 raise _Retryable(resp.status_code,
                                  retry_after_seconds(resp.headers.get("retry-after")))

@@ -38,7 +38,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
-from appliance.access import Authenticator
+from appliance.access import Authenticator, Quotas, quota_path
 from appliance.audit.stage import AuditStage
 from appliance.calls import Calls, InFlight
 from appliance.config import Config, ServerConfig
@@ -49,6 +49,7 @@ from appliance.lifecycle import ServiceState
 from appliance.listen import ListenAddress
 from appliance.observability.metrics import Metrics
 from appliance.observability.systemd import SystemdNotifier
+from appliance.observability.telemetry import open_tracing
 from appliance.pipeline import Services
 from appliance.privacy.stage import PrivacyStage
 from appliance.routing.fleet import Central
@@ -56,7 +57,6 @@ from appliance.server.interceptors import ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.server.tls import check_tls_files
 from appliance.services import Gate, open_services
-from appliance.state import open_state
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
 
@@ -252,7 +252,6 @@ class ApplianceServer:
         if self.config.server.hang_seconds > 0:
             self._spawn(self._watch_progress())
         self._spawn(self._save_quotas())
-        self._spawn(self._limits.watch())
         self._spawn(self._watch_tokens())
         self._spawn(self._summarise_refusals())
         socket_path = self.config.server.address.path
@@ -260,7 +259,7 @@ class ApplianceServer:
             self._secure_socket(socket_path)
         log.info("listening", address=self.address, tls=self.config.server.tls,
                  mtls=self.config.server.client_ca is not None,
-                 auth_required=self.config.auth.required, state=self._limits.kind)
+                 auth_required=self.config.auth.required)
         if self.http is not None:
             http_address = await self.http.start()
             log.info("http_listening", address=http_address, tls=self.http.tls,
@@ -409,6 +408,7 @@ class ApplianceServer:
         self.metrics.close()
         await self.calls.write_summaries(final=True)  # before the audit log closes
         await self.close_services()
+        await asyncio.to_thread(self.calls.tracing.close)  # the last spans out, bounded
         self.state = ServiceState.STOPPED
         log.info("stopped", drained=drained)
 
@@ -425,12 +425,12 @@ class ApplianceServer:
             await self.http.stop()
         self.metrics.close()
         await self.close_services()
+        await asyncio.to_thread(self.calls.tracing.close)
 
     async def close_services(self) -> None:
         """Close the central client, the models and the audit log (its segment with a final
         checkpoint, after the last request ended), in that order."""
         await self._services.aclose()
-        await self._limits.aclose()
 
 
 @dataclass(frozen=True)
@@ -454,13 +454,13 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     _check_files(config)
     auth = Authenticator(config.auth, config.auth.tokens_path(config.state_dir),
                          mtls=sc.client_ca is not None,
-                         state=open_state(config))
+                         quotas=Quotas(quota_path(config.state_dir)))
     auth.tokens.check()
     metrics = Metrics()
     holder: list[ApplianceServer] = []
     gate = Gate(lambda: holder[0].accepting() if holder else "starting")
     calls = Calls(in_flight, metrics, auth, gate.audit_refusal,
-                  audit_summaries=gate.audit_summaries)
+                  audit_summaries=gate.audit_summaries, tracing=open_tracing(config.telemetry))
     server = aio.server(
         interceptors=[ServingInterceptor(
             calls, write_timeout=config.server.stream_write_timeout_seconds)],

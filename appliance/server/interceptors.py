@@ -106,7 +106,8 @@ class ServingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
         return handler
 
     def _begin(self, method: str, context: Context) -> RequestInfo:
-        info = self.calls.begin(method.rsplit("/", 1)[-1], context.peer())
+        info = self.calls.begin(method.rsplit("/", 1)[-1], context.peer(),
+                                context.invocation_metadata() or ())
         context.set_trailing_metadata((("request-id", info.request_id),))
         return info
 

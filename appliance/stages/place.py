@@ -32,6 +32,7 @@ from appliance.engine.types import (
 )
 from appliance.errors import EngineFailure, InvalidArgument, Overloaded, QueueTimeout, Unavailable
 from appliance.generation import Message
+from appliance.observability.tracing import trace
 from appliance.privacy.stage import MaskedRequest
 from appliance.request import GenerateParams, RequestInfo
 from appliance.routing.router import choose_tier, reroute_for_length
@@ -292,7 +293,8 @@ async def _on_cluster(p: Placement) -> AsyncIterator[Event]:
         raise Unavailable("no central cluster for this request")
     started = False
     try:
-        async for event in p.central.generate(p.messages, p.sampling, p.tier):
+        async for event in trace().central(p.central.generate(p.messages, p.sampling, p.tier),
+                                           p.tier):
             started = True
             yield event
     except Unavailable as exc:
@@ -310,10 +312,10 @@ async def _local(p: Placement, engine: Engine, flight: Flight,
                  priority: int) -> AsyncIterator[Event]:
     started = False
     try:
-        async for event in engine.generate(list(p.tokens), p.local_sampling or p.sampling,
-                                           flight.deadline, priority, p.max_queue_wait,
-                                           owner=flight.info.client,
-                                           cache_namespace=flight.info.cache_namespace):
+        async for event in trace().generation(engine.generate(
+                list(p.tokens), p.local_sampling or p.sampling, flight.deadline, priority,
+                p.max_queue_wait, owner=flight.info.client,
+                cache_namespace=flight.info.cache_namespace), p.tier):
             started = True
             yield event
     except (EngineFailure, QueueTimeout) as exc:
@@ -322,5 +324,6 @@ async def _local(p: Placement, engine: Engine, flight: Flight,
         why = "queue_timeout" if isinstance(exc, QueueTimeout) else "local_failure"
         log.warning("local_fallback", tier=p.tier, reason=why)
         flight.info.route, flight.info.route_reason = "central", f"fallback:{why}"
-        async for event in p.central.generate(p.messages, p.sampling, p.tier):
+        async for event in trace().central(p.central.generate(p.messages, p.sampling, p.tier),
+                                           p.tier):
             yield event

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from appliance.audit.stage import AuditStage
+from appliance.observability.tracing import trace
 from appliance.request import RequestInfo
 
 
@@ -41,7 +42,8 @@ class RequestRecords:
         if not self.begun:
             self._info.masked_prompt = bounded(self._info.masked_prompt)
         await self.begin()
-        await self._stage.end(self._info)
+        with trace().stage("audit"):
+            await self._stage.end(self._info)
 
 
 #: How much masked prompt the records of a request that never started keep.
