@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import structlog
 
-from appliance.access import RateLimits
 from appliance.audit.stage import AuditStage
 from appliance.config import Config
 from appliance.engine.embedding import Embedded, shortened
@@ -42,6 +41,7 @@ from appliance.stages.place import Flight, Placer, Prepared, events
 from appliance.stages.records import RequestRecords
 from appliance.stages.tools import history_as_text, uses_tools, with_preamble
 from appliance.stages.validate import admit, check_deadline, validate
+from appliance.state import SharedState
 
 log = structlog.get_logger("appliance.pipeline")
 
@@ -62,7 +62,7 @@ class Services:
     #: The central cluster (None: not configured).
     central: Central | None
     #: Per-identity rate limits (charged for identities with a policy).
-    limits: RateLimits
+    limits: SharedState
     #: The embedding tier's engine (None: not loaded, e.g. in tests that give parts).
     embedder: Embedder | None = None
     #: Kept answers, as masked text ([cache]; None: off).
@@ -89,7 +89,7 @@ class Pipeline:
         return self.services.audit
 
     @property
-    def limits(self) -> RateLimits:
+    def limits(self) -> SharedState:
         return self.services.limits
 
     @property
@@ -138,7 +138,7 @@ class Pipeline:
         await GRAMMARS.check(sampling.grammar)
         info.tools_offered = len(params.tools)
         params = history_as_text(params)
-        flight.counted = admit(params, info, self.limits)
+        flight.counted = await admit(params, info, self.limits)
         self._placer.precheck(params, info)
         spans.phase("mask")
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
@@ -227,7 +227,7 @@ class Pipeline:
                                   f"{embedder.dimensions}", field="dimensions")
         # At the identity's own priority cap: embeddings have no priority field to refuse.
         cap = info.policy.highest_priority if info.policy is not None else 0
-        flight.counted = admit(GenerateParams(priority=cap), info, self.limits)
+        flight.counted = await admit(GenerateParams(priority=cap), info, self.limits)
         spans.phase("mask")
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked = await mask_each(privacy, params.inputs, info.cache_namespace)
@@ -259,7 +259,7 @@ class Pipeline:
             raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
         sampling = validate(params, self._config.limits)
         params = history_as_text(params)
-        counted = admit(params, info, self.limits)
+        counted = await admit(params, info, self.limits)
         try:
             privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
             masked, _ = await mask_request(privacy, params, sampling, info.cache_namespace)
@@ -268,18 +268,18 @@ class Pipeline:
             return await self._placer.count(params, masked, info)
         finally:
             if counted:
-                self.limits.release(info.client)
+                await self.limits.leave(info.client, None, info.request_id, 0, counted=True)
 
     async def _end(self, flight: Flight, records: RequestRecords, *, failed: bool) -> None:
         """Release the engines, charge the tokens, and write the end record."""
         info = flight.info
         for engine in flight.leases:
             engine.release()
-        if flight.counted:
-            self.limits.release(info.client)
-        if info.policy is not None:
-            self.limits.charge(info.client, info.policy,
-                               info.prompt_tokens + info.completion_tokens)
+        if flight.counted or info.policy is not None:
+            # One step: no request is admitted between the release and the charge.
+            await self.limits.leave(info.client, info.policy, info.request_id,
+                                    info.prompt_tokens + info.completion_tokens,
+                                    counted=flight.counted)
         try:
             await records.finish()
         except ApplianceError as exc:

@@ -798,6 +798,61 @@ class HttpConfig:
         return server.tls_cert, server.tls_key, server.client_ca
 
 
+def _state_backend(value: str) -> str | None:
+    """"local", or a Redis URL without a password (the message never repeats the value: a
+    password in it would reach the log)."""
+    if value == "local":
+        return None
+    try:
+        url = urlsplit(value)
+        url.port  # noqa: B018 - parses the port: a bad one raises ValueError
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in ("redis", "rediss") or not url.hostname \
+            or url.query or url.fragment or not (url.path in ("", "/")
+                                                 or url.path[1:].isdigit()):
+        return 'must be "local" or a Redis URL like "redis://host:6379/0" (rediss:// for TLS)'
+    if url.password is not None:
+        return "must not hold a password: set [state] password_file or password_env"
+    return None
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    """Where per-identity budgets, rate limits, concurrency and token revocations live: this
+    box ("local": memory and state_dir/quota-usage.json) or a Redis shared by several
+    appliances (docs/operations.md, "Several appliances")."""
+
+    #: "local", or "redis://host:6379/0" ("rediss://" for TLS; a user name may be in the
+    #: URL, never a password).
+    backend: str = setting("local", check=_state_backend)
+    #: The Redis password (AUTH): a file holding it, or the name of an environment variable.
+    password_file: Path | None = None
+    password_env: str = ""
+    #: TLS (rediss://): the CA that signed Redis' certificate (default: the system's), and a
+    #: client certificate and key when Redis asks for one.
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    #: Redis unreachable: "fail" refuses requests (UNAVAILABLE); "local" counts on this box
+    #: alone until it is back (each box then allows a whole budget: see the docs).
+    on_unavailable: str = setting("fail", choices=("fail", "local"))
+    #: Longest wait for one Redis command (connect included) before it counts as down.
+    timeout_seconds: float = setting(1.0, lo=0.01, hi=60)
+    #: Prefix of every key this appliance writes (several sites or tests in one Redis).
+    key_prefix: str = setting("llma:", check=lambda p: None if p and len(p) <= 64 else
+                              "must be 1-64 characters")
+    #: A secret shared by the boxes that keys identity names into Redis key names (HMAC);
+    #: without it the names are hashed with a fixed key (a reader of Redis who guesses a
+    #: name can confirm it).
+    identity_key_file: Path | None = None
+    #: A box still admits a request that has not ended after this long (a box that crashed
+    #: gives back its concurrency places then).
+    lease_seconds: float = setting(900.0, lo=1, hi=7 * 86400)
+    #: How often a box reads the revocations other boxes made.
+    revocation_poll_seconds: float = setting(1.0, lo=0.05, hi=3600)
+
+
 @dataclass(frozen=True)
 class Config:
     state_dir: Path = setting(read=False)
@@ -818,6 +873,8 @@ class Config:
     cache: CacheConfig = field(default_factory=CacheConfig)
     #: Reserved capacity per tier ([capacity.v3], [capacity.r1]).
     capacity: Mapping[str, ReserveConfig] = setting(factory=dict, read=False)
+    #: [state]: budgets, rate limits and revocations on this box or in a shared Redis.
+    state: StateConfig = field(default_factory=StateConfig)
     #: The file this came from; None for the embedded default.
     source: Path | None = setting(None, read=False)
 

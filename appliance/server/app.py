@@ -38,7 +38,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
-from appliance.access import Authenticator, Quotas, quota_path
+from appliance.access import Authenticator
 from appliance.audit.stage import AuditStage
 from appliance.calls import Calls, InFlight
 from appliance.config import Config, ServerConfig
@@ -57,6 +57,7 @@ from appliance.server.interceptors import ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
 from appliance.server.tls import check_tls_files
 from appliance.services import Gate, open_services
+from appliance.state import open_state
 from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
 
@@ -252,6 +253,7 @@ class ApplianceServer:
         if self.config.server.hang_seconds > 0:
             self._spawn(self._watch_progress())
         self._spawn(self._save_quotas())
+        self._spawn(self._limits.watch())
         self._spawn(self._watch_tokens())
         self._spawn(self._summarise_refusals())
         socket_path = self.config.server.address.path
@@ -259,7 +261,7 @@ class ApplianceServer:
             self._secure_socket(socket_path)
         log.info("listening", address=self.address, tls=self.config.server.tls,
                  mtls=self.config.server.client_ca is not None,
-                 auth_required=self.config.auth.required)
+                 auth_required=self.config.auth.required, state=self._limits.kind)
         if self.http is not None:
             http_address = await self.http.start()
             log.info("http_listening", address=http_address, tls=self.http.tls,
@@ -431,6 +433,7 @@ class ApplianceServer:
         """Close the central client, the models and the audit log (its segment with a final
         checkpoint, after the last request ended), in that order."""
         await self._services.aclose()
+        await self._limits.aclose()
 
 
 @dataclass(frozen=True)
@@ -454,7 +457,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     _check_files(config)
     auth = Authenticator(config.auth, config.auth.tokens_path(config.state_dir),
                          mtls=sc.client_ca is not None,
-                         quotas=Quotas(quota_path(config.state_dir)))
+                         state=open_state(config))
     auth.tokens.check()
     metrics = Metrics()
     holder: list[ApplianceServer] = []
