@@ -20,7 +20,12 @@ def _free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, workdir: Path, password: str = "", port: int = 0) -> None:
+    """``tls``: (certificate, key, CA) files: TLS only, and clients must show a certificate
+    that CA signed (``client_tls``: the client's certificate and key, for :meth:`client`)."""
+
+    def __init__(self, workdir: Path, password: str = "", port: int = 0,  # noqa: PLR0913 - a server's options
+                 tls: tuple[Path, Path, Path] | None = None,
+                 client_tls: tuple[Path, Path] | None = None) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("redis-server is not installed (make setup installs Debian's)")
@@ -29,14 +34,22 @@ class RedisServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.password = password
         self.port = port or _free_port()
+        self.tls = tls
+        self.client_tls = client_tls
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+        ports = ["--port", str(self.port)]
+        if self.tls:
+            cert, key, ca = self.tls
+            ports = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(cert),
+                     "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca),
+                     "--tls-auth-clients", "yes"]
+        args = [self.binary, *ports, "--bind", "127.0.0.1",
                 "--dir", str(self.workdir), "--save", "", "--appendonly", "no",
                 "--daemonize", "no", "--logfile", str(self.workdir / "redis.log")]
         if self.password:
@@ -56,8 +69,13 @@ class RedisServer:
     def client(self) -> Any:
         import redis
 
+        tls: dict[str, Any] = {}
+        if self.tls and self.client_tls:
+            tls = {"ssl": True, "ssl_ca_certs": str(self.tls[2]),
+                   "ssl_certfile": str(self.client_tls[0]),
+                   "ssl_keyfile": str(self.client_tls[1])}
         return redis.Redis(host="127.0.0.1", port=self.port, password=self.password or None,
-                           decode_responses=True, socket_timeout=5)
+                           decode_responses=True, socket_timeout=5, **tls)
 
     def kill(self) -> None:
         """SIGKILL: Redis gone without a goodbye, as in a crash."""

@@ -20,6 +20,7 @@ from appliance.state import open_state
 from appliance.state.keys import identity_id
 from appliance.state.local import Quotas, RateLimits
 from appliance.state.redis_state import RedisState, connect, read_password
+from tests.certs import CA
 from tests.redisserver import RedisServer
 
 PASSWORD = "s3cret-for-tests"  # noqa: S105 - a test server's password
@@ -312,6 +313,35 @@ def test_password_from_file_or_env_never_in_the_url(tmp_path: Path) -> None:
         load(cfg)
     assert "password_file" in str(err.value)
     assert "hunter2" not in str(err.value)
+
+
+def test_tls_with_a_client_certificate(tmp_path: Path) -> None:
+    """rediss://: the server's certificate is checked against ca_file, and the client shows
+    its certificate; without it, or trusting another CA, the state is unavailable (closed)."""
+    ca = CA(tmp_path / "pki", "redis-ca")
+    cert, key = ca.issue("127.0.0.1", server=True)
+    client = ca.issue("appliance-1")
+    server = RedisServer(tmp_path / "tls", password=PASSWORD, tls=(cert, key, ca.path),
+                         client_tls=client).start()
+    other = CA(tmp_path / "other", "other-ca")
+    policy = Policy(requests_per_day=5, requests_per_minute=0)
+
+    async def go(**tls: Any) -> None:
+        s = _state(server, tmp_path, **tls)
+        try:
+            await s.enter("app", policy, "r1")
+        finally:
+            await s.aclose()
+
+    try:
+        assert server.url.startswith("rediss://")
+        run(go(ca_file=ca.path, client_cert=client[0], client_key=client[1]))
+        with pytest.raises(Unavailable):
+            run(go(ca_file=ca.path))  # no client certificate
+        with pytest.raises(Unavailable):
+            run(go(ca_file=other.path, client_cert=client[0], client_key=client[1]))
+    finally:
+        server.stop()
 
 
 def test_local_is_the_default() -> None:
