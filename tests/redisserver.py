@@ -23,7 +23,7 @@ class RedisServer:
     """``tls``: (certificate, key, CA) files: TLS only, and clients must show a certificate
     that CA signed (``client_tls``: the client's certificate and key, for :meth:`client`)."""
 
-    def __init__(self, workdir: Path, password: str = "", port: int = 0,  # noqa: PLR0913 - a server's options
+    def __init__(self, workdir: Path, password: str = "", port: int = 0,
                  tls: tuple[Path, Path, Path] | None = None,
                  client_tls: tuple[Path, Path] | None = None) -> None:
         binary = shutil.which("redis-server")
