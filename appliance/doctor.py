@@ -57,6 +57,7 @@ def run(path: Path | None, *, hash_models: bool = True,
     out += _models(cfg, hash_models)
     out += _officer(cfg)
     out += _state(cfg)
+    out += _shared_state(cfg)
     out += _tokens(cfg)
     out += _audit(cfg)
     out += _pii(cfg)
@@ -170,6 +171,24 @@ def _state(cfg: Config) -> Iterator[Finding]:
         if p.exists() and p.stat().st_mode & 0o077:
             yield Finding(FAIL, "state_dir", f"{p} is readable by others "
                           f"(mode {stat.S_IMODE(p.stat().st_mode):04o})", f"chmod 0600 {p}")
+
+
+def _shared_state(cfg: Config) -> Iterator[Finding]:
+    """[state] backend = redis://…: does Redis answer, with this password and these TLS
+    files (the daemon would refuse requests, or count alone, while it does not)."""
+    if cfg.state.backend == "local":
+        return
+    from appliance.state.admin import ping  # noqa: PLC0415 - imports redis
+
+    why, target = ping(cfg)
+    if why is None:
+        yield Finding(OK, "state.backend", f"Redis at {target} answers")
+        return
+    policy = ("requests will be refused (UNAVAILABLE)" if cfg.state.on_unavailable == "fail"
+              else "each box will count on its own")
+    yield Finding(FAIL, "state.backend", f"Redis at {target}: {why}; {policy} until it answers",
+                  "check that Redis runs and is reachable, and [state] password_file or "
+                  "password_env, ca_file, client_cert and client_key")
 
 
 def _tokens(cfg: Config) -> Iterator[Finding]:

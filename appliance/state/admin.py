@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from appliance.config import Config
-from appliance.errors import Unavailable
+from appliance.errors import ConfigError, Unavailable
 from appliance.state import open_state
-from appliance.state.redis_state import RedisState, is_redis_error
+from appliance.state.redis_state import RedisState, is_redis_error, target
 
 T = TypeVar("T")
 
@@ -26,7 +26,8 @@ def _with_redis(config: Config, what: str, run: Callable[[RedisState], Awaitable
             if not is_redis_error(exc):
                 raise
             raise Unavailable(f"{what}: Redis at {state.target} cannot be reached "
-                              f"({type(exc).__name__})", state="shared_state") from exc
+                              f"({type(exc).__name__})", state="shared_state",
+                              error=f"cannot be reached ({type(exc).__name__})") from exc
         finally:
             await state.aclose()
 
@@ -46,3 +47,17 @@ def usage_rows(config: Config, names: Iterable[str]) -> list[dict[str, Any]]:
     return _with_redis(config, "use cannot be read",
                        lambda state: state.report(names, config.auth.identities,
                                                   config.auth.default))
+
+
+def ping(config: Config) -> tuple[str | None, str]:
+    """(why Redis does not answer PING, or None; where it is), for ``appliance doctor``."""
+    async def go(state: RedisState) -> None:
+        await state.client.ping()
+
+    try:
+        _with_redis(config, "no answer", go)
+    except Unavailable as exc:
+        return str(exc.context.get("error", "cannot be reached")), target(config.state)
+    except ConfigError as exc:
+        return exc.message, target(config.state)
+    return None, target(config.state)

@@ -344,6 +344,28 @@ def test_tls_with_a_client_certificate(tmp_path: Path) -> None:
         server.stop()
 
 
+def test_doctor_says_whether_redis_answers(server: RedisServer, tmp_path: Path) -> None:
+    """``appliance doctor`` pings the configured Redis with the configured password: ok when
+    it answers, FAIL naming the target (never the password) when it does not."""
+    from appliance import doctor
+
+    (tmp_path / "pass").write_text(PASSWORD + "\n")
+    dead = RedisServer(tmp_path / "dead")
+    findings = {}
+    for label, url in (("up", server.url), ("down", dead.url)):
+        cfg = tmp_path / f"{label}.toml"
+        cfg.write_text(f'state_dir = "state"\n[audit]\ndev_officer_key = true\n'
+                       f'[state]\nbackend = "{url}"\npassword_file = "pass"\n')
+        _cfg, out = doctor.run(cfg, hash_models=False, probe=lambda _a: None)
+        findings[label] = next(f for f in out if f.check == "state.backend")
+    assert ("ok", f"Redis at {server.url} answers") == (findings["up"].level,
+                                                        findings["up"].message)
+    assert "FAIL" == findings["down"].level
+    assert dead.url in findings["down"].message
+    assert "refused (UNAVAILABLE)" in findings["down"].message
+    assert PASSWORD not in repr(findings)
+
+
 def test_local_is_the_default() -> None:
     """No [state]: the local backend, today's behaviour."""
     config: Config = embedded_default({})
