@@ -216,6 +216,7 @@ class Pipeline:
                                   field="model")
         if embedder is None:
             raise Unavailable("the embedding tier is not loaded", state="no_embed_model")
+        await embedder.ready()  # the lazy fallback loads on its first request
         limit = self._config.embed.max_inputs
         if not params.inputs or len(params.inputs) > limit:
             raise InvalidArgument(f"input: between 1 and {limit} texts "

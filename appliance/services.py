@@ -84,9 +84,10 @@ async def _open_embedder(config: Config, registry: ModelRegistry,
                              expected_sha256=spec.sha256)
     else:
         v3 = registry.tiers["v3"]
-        engine = EmbedEngine(spec, v3.path, fallback=True,
+        # Loaded on the first embeddings request: a second copy of the chat model otherwise.
+        engine = EmbedEngine(spec, v3.path, fallback=True, lazy=True,
                              pooling="mean" if spec.pooling == "auto" else spec.pooling,
-                             sha256=v3.facts.sha256 if v3.facts else None)
+                             sha256=v3.facts.sha256 if v3.facts else None, facts=v3.facts)
     await engine.start()
     return engine
 

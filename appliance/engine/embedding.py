@@ -9,7 +9,9 @@ event loop; the loop only awaits a future the worker resolves.
 
 ``path`` None in the config is the fallback: the v3 tier's GGUF (a chat model) with mean
 pooling. It works, but a generative model's mean-pooled hidden states are weak sentence
-vectors; a site that does retrieval configures a sentence-embedding GGUF.
+vectors; a site that does retrieval configures a sentence-embedding GGUF. The fallback is
+loaded lazily, on the first embeddings request (``embed_model_loading`` in the log), so a
+daemon that never embeds does not hold a second copy of the chat model.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import structlog
 
 from appliance.config import EmbedConfig
 from appliance.engine.default_model import sha256_file
+from appliance.engine.facts import ModelFacts, quantization_name
 from appliance.errors import ApplianceError, InvalidArgument, ModelError, Overloaded
 
 log = structlog.get_logger("appliance.embedding")
@@ -46,6 +49,24 @@ class Embedded:
 
     vectors: Vectors
     prompt_tokens: int
+
+
+@dataclass(frozen=True)
+class EmbedModelInfo:
+    """What ``appliance models`` and ``GET /v1/models`` say of the embedding tier."""
+
+    file_name: str
+    sha256: str | None
+    #: "ready", "lazy" (the fallback, loaded on its first request) or "closed".
+    state: str
+    #: The v3 tier's chat model standing in (no [models.embed] path).
+    fallback: bool
+    architecture: str
+    quantization: str
+    size_bytes: int
+    #: Longest input in tokens; the vectors' width (0 until loaded).
+    max_tokens: int
+    dimensions: int
 
 
 @dataclass
@@ -79,7 +100,8 @@ class EmbedEngine:
 
     def __init__(self, spec: EmbedConfig, path: Path, *, pooling: str,  # noqa: PLR0913 - options
                  expected_sha256: str | None = None, sha256: str | None = None,
-                 fallback: bool = False) -> None:
+                 fallback: bool = False, lazy: bool = False,
+                 facts: ModelFacts | None = None) -> None:
         self.spec = spec
         self.path = path
         self.pooling = pooling
@@ -87,7 +109,15 @@ class EmbedEngine:
         self.sha256 = sha256
         #: True when serving the v3 tier's chat model (no [models.embed] path).
         self.fallback = fallback
+        #: Loaded on the first request (:meth:`ready`) rather than by :meth:`start`.
+        self.lazy = lazy
+        #: The vectors' width; 0 until loaded.
         self.dimensions = 0
+        #: What the GGUF says it is (from ``facts`` where given, else read when it loads).
+        self.architecture = facts.architecture if facts else ""
+        self.quantization = facts.quantization if facts else ""
+        self._max_tokens = spec.n_ctx
+        self._opening = asyncio.Lock()
         self._llama: Any = None
         self._cv = threading.Condition()
         self._jobs: collections.deque[_Job] = collections.deque()
@@ -97,15 +127,51 @@ class EmbedEngine:
 
     # ----------------------------------------------------------------- lifecycle
 
+    @property
+    def state(self) -> str:
+        """"ready" once loaded, "lazy" before a lazy engine's first request, "closed"."""
+        if self._stopping:
+            return "closed"
+        return "ready" if self._thread is not None else "lazy"
+
+    def describe(self) -> EmbedModelInfo:
+        return EmbedModelInfo(
+            file_name=self.path.name, sha256=self.sha256, state=self.state,
+            fallback=self.fallback, architecture=self.architecture,
+            quantization=self.quantization, size_bytes=_size(self.path),
+            max_tokens=self._max_tokens, dimensions=self.dimensions)
+
     async def start(self) -> None:
-        await asyncio.to_thread(self._load)
-        self._thread = threading.Thread(target=self._run, name="embed-engine", daemon=True)
-        self._thread.start()
+        """Load the model now, unless the engine is lazy (then: on the first request)."""
+        if not self.lazy:
+            await self.ready()
+            return
+        log.info("embed_model_lazy", file=self.path.name, fallback=self.fallback,
+                 why="loaded on the first embeddings request")
+
+    async def ready(self) -> None:
+        """The model loaded (a lazy engine loads it now: the first request waits for it);
+        ModelError when it cannot be loaded (a later request tries again)."""
+        if self._thread is not None:
+            return
+        async with self._opening:
+            if self._stopping:
+                raise ModelError("embedding engine is closed")
+            if self._thread is not None:
+                return
+            if self.lazy:
+                log.info("embed_model_loading", file=self.path.name, fallback=self.fallback,
+                         why="first embeddings request")
+            await asyncio.to_thread(self._load)
+            self._thread = threading.Thread(target=self._run, name="embed-engine",
+                                            daemon=True)
+            self._thread.start()
 
     async def close(self) -> None:
-        with self._cv:
-            self._stopping = True
-            self._cv.notify_all()
+        async with self._opening:  # a load under way finishes first
+            with self._cv:
+                self._stopping = True
+                self._cv.notify_all()
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join)
         if self._llama is not None:
@@ -141,6 +207,10 @@ class EmbedEngine:
             self._llama.close()
             raise ModelError("models.embed: the GGUF names no pooling; set models.embed.pooling "
                              "(mean, cls or last)", path=str(self.path))
+        meta = self._llama.metadata
+        self.architecture = meta.get("general.architecture", self.architecture or "unknown")
+        self.quantization = quantization_name(meta.get("general.file_type")) \
+            if "general.file_type" in meta else self.quantization
         train = int(self._llama._model.n_ctx_train())
         self._max_tokens = min(spec.n_ctx, train) if train > 0 else spec.n_ctx
         log.info("embed_model_loaded", file=self.path.name, sha256=self.sha256,
@@ -156,6 +226,7 @@ class EmbedEngine:
     async def embed(self, texts: Sequence[str]) -> Embedded:
         """Vectors of ``texts`` (masked text: this never sees PII); InvalidArgument for an
         input longer than the model takes, Overloaded when too many inputs wait."""
+        await self.ready()
         loop = asyncio.get_running_loop()
         job = _Job(texts, loop, loop.create_future())
         with self._cv:
@@ -256,6 +327,13 @@ class EmbedEngine:
         if pending:
             decode()
         return normalized(out)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _answer(job: _Job, result: Embedded | BaseException) -> None:

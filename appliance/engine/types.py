@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from appliance.generation import Message, ResponseFormat
 
 if TYPE_CHECKING:
-    from appliance.engine.embedding import Embedded
+    from appliance.engine.embedding import Embedded, EmbedModelInfo
     from appliance.engine.facts import ModelFacts
 
 
@@ -161,6 +161,12 @@ class Embedder(Protocol):
     #: Width of the vectors it returns; the SHA-256 of its GGUF.
     dimensions: int
     sha256: str | None
+
+    def describe(self) -> EmbedModelInfo:
+        """Its file, SHA-256 and state, for the model lists."""
+
+    async def ready(self) -> None:
+        """Loaded, ``dimensions`` known (a lazy engine loads its model now)."""
 
     async def embed(self, texts: Sequence[str]) -> Embedded:
         """Unit-length vectors of ``texts`` (masked text), with their token count."""

@@ -173,8 +173,12 @@ class HttpApi:
         services = self.gate.services
         embedder = services.embedder if services is not None else None
         if embedder is not None:
-            out["embed"] = entry("embed", {"tier": "embed", "sha256": embedder.sha256,
-                                           "dimensions": embedder.dimensions})
+            e = embedder.describe()
+            out["embed"] = entry("embed", {"tier": "embed", "file_name": e.file_name,
+                                           "sha256": e.sha256, "state": e.state,
+                                           "fallback": e.fallback,
+                                           # 0 until the lazy fallback loads
+                                           "dimensions": e.dimensions or None})
         for alias, tier in sorted(self.config.aliases.items()):
             if tier in self.registry.tiers:
                 out[alias] = entry(alias, {"tier": tier})
@@ -246,8 +250,10 @@ class HttpApi:
             params, encoding = embeddings.parse(await self._body(request),
                                                 aliases=self.config.aliases)
             result = await self.gate.pipeline(info).embed(params, info, None)
-            return self._json(info, embeddings.response(result, params.model or "embed",
-                                                        encoding, info))
+            # JSON text written by embeddings.body (its floats are faster to write than json's)
+            return Response(embeddings.body(result, params.model or "embed", encoding, info),
+                            media_type="application/json",
+                            headers={"x-request-id": info.request_id, **cache_header(info)})
         except asyncio.CancelledError:
             self.calls.cancelled(info, deadline_passed=False)
             raise

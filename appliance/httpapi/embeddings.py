@@ -11,12 +11,15 @@ little-endian float32 bytes in base64 (what OpenAI's SDK asks for and decodes by
 from __future__ import annotations
 
 import base64
+import functools
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from appliance.engine.embedding import Embedded, Vectors
+from appliance.errors import ModelError
 from appliance.httpapi.fields import bad, check_keys, typed
 from appliance.httpapi.openai import MAX_USER_CHARS, extras
 from appliance.request import EmbedParams, RequestInfo
@@ -61,7 +64,7 @@ def encoded(vector: Vectors, encoding: str) -> list[float] | str:
     """One vector as the wire carries it: numbers, or base64 of little-endian float32."""
     if encoding == "base64":
         return base64.b64encode(vector.astype("<f4").tobytes()).decode("ascii")
-    return [float(x) for x in vector]
+    return [float(x) for x in vector.tolist()]
 
 
 def decoded(data: str) -> Vectors:
@@ -69,11 +72,30 @@ def decoded(data: str) -> Vectors:
     return np.frombuffer(base64.b64decode(data), dtype="<f4").astype(np.float32)
 
 
-def response(result: Embedded, model: str, encoding: str, info: RequestInfo) -> dict[str, Any]:
-    """The response body; ``appliance`` holds the request id and the PII types and counts
-    masked (as on chat completions)."""
-    return {"object": "list", "model": model, "appliance": extras(info),
-            "data": [{"object": "embedding", "index": i, "embedding": encoded(row, encoding)}
-                     for i, row in enumerate(result.vectors)],
-            "usage": {"prompt_tokens": result.prompt_tokens,
-                      "total_tokens": result.prompt_tokens}}
+@functools.lru_cache(maxsize=16)
+def _row_format(width: int) -> str:
+    return "[" + ",".join(("%.9g",) * width) + "]"
+
+
+def _vector_json(vector: Vectors, encoding: str) -> str:
+    """One vector as JSON text. Floats get 9 significant digits, which give back every float32
+    exactly (the vectors are float32): a third shorter than json's repr of each as a double,
+    and about three times faster to write (json.dumps of a 32 x 384 answer took ~15 ms)."""
+    if encoding == "base64":
+        return f'"{encoded(vector, encoding)}"'
+    return _row_format(len(vector)) % tuple(vector.tolist())
+
+
+def body(result: Embedded, model: str, encoding: str, info: RequestInfo) -> bytes:
+    """The response body, JSON: OpenAI's ``{"object": "list", "data": [{"object":
+    "embedding", "index", "embedding"}], "model", "usage"}``; ``appliance`` holds the request
+    id and the PII types and counts masked (as on chat completions)."""
+    if not np.isfinite(result.vectors).all():  # never written as JSON numbers
+        raise ModelError("the embedding model gave a vector that is not finite")
+    head = json.dumps({"object": "list", "model": model, "appliance": extras(info),
+                       "usage": {"prompt_tokens": result.prompt_tokens,
+                                 "total_tokens": result.prompt_tokens}},
+                      ensure_ascii=False, separators=(",", ":"))
+    data = ",".join(f'{{"object":"embedding","index":{i},"embedding":'
+                    f"{_vector_json(row, encoding)}}}" for i, row in enumerate(result.vectors))
+    return f'{head[:-1]},"data":[{data}]}}'.encode()

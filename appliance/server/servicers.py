@@ -182,6 +182,14 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                 info.has_chat_template = f.chat_template is not None
                 info.size_bytes = f.size_bytes
             out.models.append(info)
+        services = self._gate.services
+        if services is not None and services.embedder is not None:
+            # The embedding tier: its own GGUF, or the v3 file when it is the fallback.
+            e = services.embedder.describe()
+            out.models.append(pb.ModelInfo(
+                tier="embed", file_name=e.file_name, sha256=e.sha256 or "", state=e.state,
+                architecture=e.architecture, quantization=e.quantization,
+                context_length=e.max_tokens, size_bytes=e.size_bytes))
         return out
 
 

@@ -53,7 +53,11 @@ def test_health_and_models(daemon: Daemon) -> None:
     assert (0, "SERVING\n") == (h.returncode, h.stdout)
     m = appliance("models", "--target", daemon.address, "--json")
     assert 0 == m.returncode
-    assert ["r1", "v3"] == sorted(row["tier"] for row in json.loads(m.stdout))
+    rows = {row["tier"]: row for row in json.loads(m.stdout)}
+    assert ["embed", "r1", "v3"] == sorted(rows)
+    # The embedding tier with the SHA-256 of its GGUF (not the chat model's).
+    assert 64 == len(rows["embed"]["sha256"])
+    assert rows["v3"]["sha256"] != rows["embed"]["sha256"]
 
 
 def test_health_of_nothing_exits_1() -> None:

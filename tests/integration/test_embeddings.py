@@ -184,20 +184,52 @@ def test_the_python_sdk_embeds(client: Client) -> None:
     assert abs(np.linalg.norm(values) - 1.0) < 1e-4
 
 
-def test_without_an_embedding_model_the_v3_model_embeds(
+def test_appliance_models_lists_the_embedding_tier_with_its_sha256(
+        daemon: Daemon, client: Client, embed_model_path: Path) -> None:
+    """gRPC ListModels (appliance models) has a row for the embed tier: its file, the SHA-256
+    of its bytes, loaded; /v1/models/embed says the same."""
+    from appliance.engine.default_model import sha256_file
+
+    row = next(m for m in client.list_models() if m.tier == "embed")
+    assert (embed_model_path.name, sha256_file(embed_model_path), "ready") == (
+        row.file_name, row.sha256, row.state)
+    assert ("bert", "F16", 512) == (row.architecture, row.quantization, row.context_length)
+    got = httpx.get(f"{daemon.http_url}/models/embed", timeout=60).json()["appliance"]
+    assert (row.sha256, 384, False) == (got["sha256"], got["dimensions"], got["fallback"])
+
+
+def test_without_an_embedding_model_the_v3_model_embeds_loaded_on_first_use(
         tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> None:
     """No [models.embed] path: the documented fallback, the v3 GGUF mean-pooled (its width,
-    unit vectors, masked input), with a warning in the log."""
+    unit vectors, masked input), with a warning in the log. It is not loaded at start (a
+    second copy of the chat model) but on the first embeddings request, which says so in the
+    log; appliance models lists it with the v3 file's SHA-256 before and after."""
+    from appliance.engine.default_model import sha256_file
+
     work = tmp_path_factory.mktemp("embed-fallback")
     d = Daemon(work, write_config(work / "appliance.toml", model_path, models="slots = 1"))
     try:
         d.wait_for("ready")
+        events = [e.get("event") for e in d.events()]
+        assert "embed_model_lazy" in events
+        assert "embed_model_loaded" not in events
+        assert d.address is not None
+        with Client(d.address, timeout=120.0) as c:
+            before = next(m for m in c.list_models() if m.tier == "embed")
+        assert (model_path.name, sha256_file(model_path), "lazy") == (
+            before.file_name, before.sha256, before.state)
         with openai.OpenAI(base_url=d.http_url, api_key="unused", max_retries=0,
-                           timeout=120) as c:
-            got = c.embeddings.create(model="embed", input=["Reset my password, please"])
+                           timeout=120) as api:
+            got = api.embeddings.create(model="embed", input=["Reset my password, please"])
         v = np.array(got.data[0].embedding)
         assert (640,) == v.shape  # Gemma 3 270M's hidden size
         assert abs(np.linalg.norm(v) - 1.0) < 1e-4
-        assert any(e.get("event") == "embed_model_fallback" for e in d.events())
+        events = [e.get("event") for e in d.events()]
+        assert events.index("embed_model_loading") < events.index("embed_model_loaded")
+        assert "embed_model_fallback" in events
+        with Client(d.address, timeout=120.0) as c:
+            after = next(m for m in c.list_models() if m.tier == "embed")
+        assert (before.sha256, "ready", "gemma3") == (after.sha256, after.state,
+                                                     after.architecture)
     finally:
         assert 0 == d.stop()

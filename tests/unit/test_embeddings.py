@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import numpy as np
 import pytest
 
 from appliance.engine.embedding import Embedded, normalized, shortened
-from appliance.errors import InvalidArgument
+from appliance.errors import InvalidArgument, ModelError
 from appliance.httpapi import embeddings
 from appliance.request import RequestInfo
 
@@ -74,9 +75,32 @@ def test_response_has_openai_shape() -> None:
     info = RequestInfo(request_id="r1", method="http:/v1/embeddings", client="c")
     info.pii_counts = {"EMAIL_ADDRESS": 1}
     result = Embedded(normalized(np.array([[1.0, 0.0]], dtype=np.float32)), 7)
-    body = embeddings.response(result, "embed", "float", info)
+    body = json.loads(embeddings.body(result, "embed", "float", info))
     assert {"object": "list", "model": "embed",
             "data": [{"object": "embedding", "index": 0, "embedding": [1.0, 0.0]}],
             "usage": {"prompt_tokens": 7, "total_tokens": 7}} == {
         k: v for k, v in body.items() if k != "appliance"}
     assert {"EMAIL_ADDRESS": 1} == body["appliance"]["pii"]
+
+
+def test_float_json_gives_back_every_float32_exactly() -> None:
+    """The float vectors' JSON text (9 significant digits) parses back to the same float32
+    values, tiny and negative ones included; base64 carries the same bytes."""
+    rng = np.random.default_rng(7)
+    rows = rng.standard_normal((3, 384)).astype(np.float32)
+    rows[0, :4] = [1e-30, -0.0, 3.4e38, -1.17549435e-38]
+    result = Embedded(rows, 3)
+    info = RequestInfo(request_id="r1", method="http:/v1/embeddings", client="c")
+    floats = json.loads(embeddings.body(result, "embed", "float", info))["data"]
+    assert np.array_equal(rows, np.array([d["embedding"] for d in floats], dtype=np.float32))
+    b64 = json.loads(embeddings.body(result, "embed", "base64", info))["data"]
+    assert np.array_equal(rows, np.array([embeddings.decoded(d["embedding"]) for d in b64]))
+    assert [0, 1, 2] == [d["index"] for d in b64]
+
+
+def test_a_vector_that_is_not_finite_is_a_model_error() -> None:
+    """NaN or infinity (a broken model) is no JSON number: the request fails, never sends it."""
+    info = RequestInfo(request_id="r1", method="http:/v1/embeddings", client="c")
+    bad = Embedded(np.array([[np.nan, 1.0]], dtype=np.float32), 2)
+    with pytest.raises(ModelError):
+        embeddings.body(bad, "embed", "float", info)
