@@ -286,6 +286,13 @@ def test_redis_killed_mid_load(site: Site) -> None:
         assert grpc.StatusCode.UNAVAILABLE == code
         assert time.monotonic() < deadline, "box a did not serve again after Redis came back"
         time.sleep(0.2)
+    for box, d in site.daemons.items():  # the outage is logged by target, never a password
+        events = [e.get("event") for e in d.events()]
+        assert "state_unavailable" in events, box
+        assert "state_available" in events, box
+        assert PASSWORD not in d.log_path.read_text(errors="replace")
+    down = next(e for e in site.daemons["a"].events() if e.get("event") == "state_unavailable")
+    assert (site.redis.url, "fail") == (down["backend"], down["policy"])
 
 
 def _code(site: Site, box: str, name: str) -> grpc.StatusCode | None:
