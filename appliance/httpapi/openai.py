@@ -53,7 +53,8 @@ UNSUPPORTED = {
     "modalities": "only text output is supported",
     "prediction": "predicted outputs are not supported",
     "web_search_options": "web search is not supported",
-    "top_logprobs": "log probabilities are not supported",
+    "top_logprobs": "log probabilities are not supported: they would carry the model's tokens "
+                    "and alternatives past the output PII scan and restore, which read text",
     "best_of": "best_of is not supported",
     "echo": "echo is not supported",
     "suffix": "suffix (insertion) is not supported",
@@ -95,9 +96,12 @@ def _check_fields(body: Mapping[str, Any], known: frozenset[str]) -> None:
     check_keys(body, known, UNSUPPORTED, NO_EFFECT)
     n = integer(body, "n")
     if n is not None and n != 1:
-        raise bad("n", "only one choice per request is supported (n = 1)")
+        raise bad("n", "only one choice per request is supported (n = 1): one request is one "
+                       "engine slot, one output scan and one audited answer; send n requests")
     if typed(body, "logprobs", (bool, int), "true or false"):
-        raise bad("logprobs", "log probabilities are not supported")
+        raise bad("logprobs", "log probabilities are not supported: they would carry the "
+                              "model's tokens and alternatives past the output PII scan and "
+                              "restore, which read text")
 
 
 def _stop(body: Mapping[str, Any]) -> tuple[str, ...]:
