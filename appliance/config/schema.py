@@ -27,6 +27,10 @@ RESPONSE_FORMAT_STYLES = ("openai", "json_object_schema")
 #: The embedded default model is Gemma 3 270M, a base model whose GGUF carries no chat
 #: template: it follows a plain "User: ...\nAssistant:" transcript, not Gemma's turn markers.
 DEFAULT_MODEL_CHAT_TEMPLATE = "transcript"
+#: The embedded default files a tier without ``path`` is served from: "chat" (SmolLM2-135M
+#: Instruct, with the ChatML template its GGUF carries: the v3 default) or "base" (Gemma 3
+#: 270M with the transcript template: r1's, and every tier's when the chat package is absent).
+EMBEDDED_FILES = ("chat", "base")
 #: Entity types masked unless [pii] entities says otherwise.
 DEFAULT_PII_ENTITIES = (
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
@@ -304,6 +308,8 @@ class ModelConfig:
 
     tier: str = setting(read=False)
     path: Path | None = None
+    #: Which of :data:`EMBEDDED_FILES` serves the tier when ``path`` is None.
+    embedded: str = setting("base", choices=EMBEDDED_FILES, read=False)
     #: Optional pin: loading fails if the file's SHA-256 differs.
     sha256: str | None = setting(None, check=_sha256)
     n_ctx: int = setting(2048, lo=64, hi=1_048_576)
@@ -370,7 +376,8 @@ class ModelConfig:
 
     def engine_key(self) -> tuple[object, ...]:
         """Tiers with equal keys share one loaded model."""
-        return (self.path, self.sha256, self.n_ctx, self.n_threads, self.n_gpu_layers,
+        embedded = self.embedded if self.path is None else None
+        return (self.path, embedded, self.sha256, self.n_ctx, self.n_threads, self.n_gpu_layers,
                 self.n_batch, self.resolved_ubatch(), self.prefill_chunk, self.slots,
                 self.queue_limit, self.chat_template, self.prefix_cache_cells,
                 self.prefix_cache_entries, self.widen_q5_0)
@@ -895,16 +902,18 @@ def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 def default_model(tier: str) -> ModelConfig:
-    """A tier serving the embedded default model: r1 reasons in <think> tags and samples at
-    0.6 (DeepSeek's recommendation for R1-style models)."""
-    r1 = tier == "r1"
-    return ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE,
-                       reasoning="think_tags" if r1 else "none",
-                       temperature=0.6 if r1 else None)
+    """A tier serving an embedded default model: v3 the instruction-tuned chat model with its
+    own chat template; r1 the base model, which reasons in <think> tags (when it does) and
+    samples at 0.6 (DeepSeek's recommendation for R1-style models)."""
+    if tier == "r1":
+        return ModelConfig(tier=tier, chat_template=DEFAULT_MODEL_CHAT_TEMPLATE,
+                           reasoning="think_tags", temperature=0.6)
+    return ModelConfig(tier=tier, embedded="chat", chat_template="auto")
 
 
 def embedded_default(env: Mapping[str, str] | None = None) -> Config:
-    """The configuration used with no file: default model on both tiers, loopback listener."""
+    """The configuration used with no file: the embedded default models (the chat model on
+    v3, the base model on r1), loopback listener."""
     return Config(state_dir=default_state_dir(env),
                   models={tier: default_model(tier) for tier in TIERS},
                   http=HttpConfig(listen=EMBEDDED_HTTP_LISTEN))

