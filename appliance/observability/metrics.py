@@ -61,6 +61,8 @@ class LiveSources:
     pii_caches: Callable[[], list[tuple[str, Any]]] = field(default=lambda: [])
     #: The response cache (appliance.stages.cache.ResponseCache), None while off.
     response_cache: Callable[[], Any] = field(default=lambda: None)
+    #: Whether the shared state's Redis answers ([state] backend); None: local backend.
+    shared_state_up: Callable[[], bool | None] = field(default=lambda: None)
 
 
 class _LiveCollector(Collector):
@@ -116,6 +118,12 @@ class _LiveCollector(Collector):
         yield from (depth, busy, slots, ready, *prefill.values(), *cache.values(), cells, held)
         yield from _pii_cache_metrics(s.pii_caches())
         yield from _response_cache_metrics(s.response_cache())
+        shared = s.shared_state_up()
+        if shared is not None:
+            yield GaugeMetricFamily("appliance_shared_state_up",
+                                    "1 while the [state] Redis answers; 0 while it does not "
+                                    "(requests of identities with limits are refused, or "
+                                    "counted on this box alone)", value=1.0 if shared else 0.0)
         yield GaugeMetricFamily("appliance_in_flight_requests",
                                 "RPCs being served now", value=s.in_flight())
         state = s.state()

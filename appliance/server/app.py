@@ -120,6 +120,7 @@ class ApplianceServer:
         src.in_flight = lambda: self.in_flight.count
         src.pii_caches = self._pii_caches
         src.response_cache = lambda: self.services.cache if self.services else None
+        src.shared_state_up = lambda: self._limits.up
         #: The bound metrics address, once listening.
         self.metrics_address: str | None = None
         #: The OpenAI-compatible HTTP API, when [http] listen is set.

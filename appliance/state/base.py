@@ -27,6 +27,11 @@ class SharedState(Protocol):
     #: fallback's (written only while it counts).
     quotas: Quotas
 
+    @property
+    def up(self) -> bool | None:
+        """Whether the shared store answered last time (None: nothing shared, local)."""
+        ...
+
     async def enter(self, name: str, policy: Policy, request_id: str) -> None:
         """Admit one request of identity ``name`` or raise; an admitted request must
         :meth:`leave` when it ends."""

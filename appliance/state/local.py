@@ -221,6 +221,7 @@ class RateLimits:
     # -- the SharedState protocol (appliance.state.base): this box alone --
 
     kind = "local"
+    up: bool | None = None
 
     async def enter(self, name: str, policy: Policy, request_id: str) -> None:
         self.admit(name, policy)

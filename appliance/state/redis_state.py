@@ -150,6 +150,11 @@ class RedisState:
     def target(self) -> str:
         return target(self.config)
 
+    @property
+    def up(self) -> bool | None:
+        """False from a failed command until one succeeds."""
+        return self._down_since is None
+
     def _keys(self, name: str) -> IdentityKeys:
         return IdentityKeys(self.config.key_prefix, identity_id(name, self._ident_key))
 

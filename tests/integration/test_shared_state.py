@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import httpx
 import pytest
 
 from appliance.audit.keys import OFFICER_PRIVATE, load_officer_private
@@ -237,8 +238,9 @@ def _served_after(results: list[tuple[float, Any]], since: float) -> list[Any]:
 
 def test_redis_killed_mid_load(site: Site) -> None:
     """Both boxes under load; Redis killed. Box a (on_unavailable "fail") refuses UNAVAILABLE
-    with a message naming shared state, and audits the refusal; box b ("local") goes on
-    serving from its own counts. Redis back: box a serves again."""
+    with a message naming shared state, audits the refusal and reports
+    appliance_shared_state_up 0; box b ("local") goes on serving from its own counts. Redis
+    back: box a serves again."""
     results: dict[str, list[tuple[float, Any]]] = {"a": [], "b": []}
     stop = threading.Event()
 
@@ -261,6 +263,7 @@ def test_redis_killed_mid_load(site: Site) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert all(not isinstance(r, RpcError) for box in "ab" for _, r in results[box])
+        assert 1.0 == _shared_state_up(site.daemons["a"])
         site.redis.kill()
         killed = time.monotonic()
         while min(len(_served_after(results["a"], killed)),
@@ -279,6 +282,7 @@ def test_redis_killed_mid_load(site: Site) -> None:
     for r in _served_after(results["b"], killed):
         assert not isinstance(r, RpcError), r.message
     _assert_audited(site, refused[0].request_id)
+    assert 0.0 == _shared_state_up(site.daemons["a"])
 
     site.redis.start()  # same port, empty (no persistence)
     deadline = time.monotonic() + 60
@@ -286,6 +290,7 @@ def test_redis_killed_mid_load(site: Site) -> None:
         assert grpc.StatusCode.UNAVAILABLE == code
         assert time.monotonic() < deadline, "box a did not serve again after Redis came back"
         time.sleep(0.2)
+    assert 1.0 == _shared_state_up(site.daemons["a"])
     for box, d in site.daemons.items():  # the outage is logged by target, never a password
         events = [e.get("event") for e in d.events()]
         assert "state_unavailable" in events, box
@@ -293,6 +298,13 @@ def test_redis_killed_mid_load(site: Site) -> None:
         assert PASSWORD not in d.log_path.read_text(errors="replace")
     down = next(e for e in site.daemons["a"].events() if e.get("event") == "state_unavailable")
     assert (site.redis.url, "fail") == (down["backend"], down["policy"])
+
+
+def _shared_state_up(d: Daemon) -> float:
+    """The daemon's appliance_shared_state_up gauge, as Prometheus scrapes it."""
+    text = httpx.get(d.metrics_url, timeout=30).text
+    line = next(x for x in text.splitlines() if x.startswith("appliance_shared_state_up "))
+    return float(line.split()[1])
 
 
 def _code(site: Site, box: str, name: str) -> grpc.StatusCode | None:

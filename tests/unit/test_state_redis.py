@@ -366,6 +366,31 @@ def test_doctor_says_whether_redis_answers(server: RedisServer, tmp_path: Path) 
     assert PASSWORD not in repr(findings)
 
 
+def test_shared_state_gauge(tmp_path: Path) -> None:
+    """appliance_shared_state_up: absent with the local backend; 1 while Redis answers, 0
+    from a failed command until one succeeds."""
+    from prometheus_client import generate_latest
+
+    from appliance.observability.metrics import Metrics
+
+    def gauge(metrics: Metrics) -> str | None:
+        text = generate_latest(metrics.registry).decode()
+        return next((line for line in text.splitlines()
+                     if line.startswith("appliance_shared_state_up ")), None)
+
+    dead = RedisServer(tmp_path / "dead")
+    s = _state(dead, tmp_path)
+    metrics = Metrics()
+    metrics.sources.shared_state_up = lambda: s.up
+    assert gauge(Metrics()) is None
+    assert "appliance_shared_state_up 1.0" == gauge(metrics)
+    with pytest.raises(Unavailable):
+        run(s.enter("app", Policy(), "r1"))
+    assert "appliance_shared_state_up 0.0" == gauge(metrics)
+    assert RateLimits().up is None
+    run(s.aclose())
+
+
 def test_local_is_the_default() -> None:
     """No [state]: the local backend, today's behaviour."""
     config: Config = embedded_default({})
