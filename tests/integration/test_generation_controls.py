@@ -51,10 +51,49 @@ def test_readme_first_ask_example_answers(tmp_path: Path) -> None:
             [sys.executable, "-m", "appliance", "ask", "--target", str(daemon.address),
              "--temperature", "0", "What is the capital of France? Answer in one sentence."],
             capture_output=True, text=True, timeout=120, check=False)
+        calls = _chat_model_tool_calls(daemon)
     finally:
         assert 0 == daemon.stop()
     assert 0 == out.returncode, out.stderr
     assert "The capital of France is Paris." == out.stdout.strip()
+    assert all(name == "get_weather" for name, _ in calls)
+    for _name, arguments in calls:
+        jsonschema.validate(json.loads(arguments), WEATHER["function"]["parameters"])
+
+
+WEATHER: dict[str, Any] = {"type": "function", "function": {
+    "name": "get_weather", "description": "The weather in a city",
+    "parameters": {"type": "object", "required": ["city"], "additionalProperties": False,
+                   "properties": {"city": {"type": "string", "maxLength": 20},
+                                  "unit": {"enum": ["C", "F"]}}}}}
+
+
+def _chat_model_tool_calls(daemon: Daemon) -> list[tuple[str, str]]:
+    """The embedded chat model (v3, its own ChatML template) with the official SDK: three
+    required calls, then an agent's second turn (its call and the tool's result) answered
+    in text."""
+    import openai
+
+    client = openai.OpenAI(base_url=daemon.http_url, api_key="unused", max_retries=0,
+                           timeout=300)
+    calls = []
+    for city in ("Paris", "Oslo", "Lima"):
+        r = client.chat.completions.create(
+            model="v3", tools=[WEATHER], tool_choice="required", max_tokens=60, seed=3,  # type: ignore[list-item]
+            messages=[{"role": "user", "content": f"What is the weather in {city}?"}])
+        assert "tool_calls" == r.choices[0].finish_reason
+        calls += [(t.function.name, t.function.arguments)  # type: ignore[union-attr]
+                  for t in r.choices[0].message.tool_calls or ()]
+    r = client.chat.completions.create(model="v3", tools=[WEATHER], max_tokens=40,  # type: ignore[list-item]
+                                       temperature=0, messages=[  # type: ignore[list-item]
+        {"role": "user", "content": "What is the weather in Paris?"},
+        {"role": "assistant", "content": None, "tool_calls": [{
+            "id": "call_1", "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "Sunny, 21 degrees C"}])
+    assert r.choices[0].finish_reason in ("stop", "length", "tool_calls")
+    assert len(calls) >= 3
+    return calls
 
 
 @pytest.fixture(scope="module")
