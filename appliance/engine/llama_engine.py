@@ -51,7 +51,7 @@ from appliance.engine.grammar_check import start_thread
 from appliance.engine.loading import load_model
 from appliance.engine.lowlevel import Context, Model, Sampler, SavedSeq
 from appliance.engine.prefix_cache import PrefixCache
-from appliance.engine.scheduler import Job, Scheduler
+from appliance.engine.scheduler import Job, Outbox, Scheduler
 from appliance.engine.stops import StopMatcher
 from appliance.engine.structured import with_reasoning
 from appliance.engine.types import (
@@ -136,6 +136,8 @@ class LlamaEngine:
         self._queue = Scheduler(self.name, spec.slots, spec.queue_limit, reserve=reserve,
                                 weight_of=weight_of)
         self._running: list[_Seq] = []
+        #: Text and ends produced in a step, handed to the callers when it ends.
+        self._outbox = Outbox()
         self._free_ids = list(range(spec.slots))
         self._stopping = False
         self._cv = threading.Condition()
@@ -355,9 +357,11 @@ class LlamaEngine:
                                                       cause=repr(exc)))
                 finally:
                     self.step_started = None
+                    self._outbox.flush()
         finally:
             for s in list(self._running):
                 self._finish(s, Unavailable("engine stopped"))
+            self._outbox.flush()
             self._unload()
 
     def _next_step(self) -> bool:
@@ -561,7 +565,7 @@ class LlamaEngine:
             raw += CLOSE_REASONING
         text = s.stops.feed(raw)
         if text:
-            s.job.emit(TextPiece(text))
+            self._outbox.put(s.job, TextPiece(text))
         if s.stops.stopped:
             self._finish(s, "stop")
         elif s.generated >= s.limit:
@@ -592,16 +596,16 @@ class LlamaEngine:
             self._running.remove(s)
             self._free_ids.append(s.seq_id)
         if isinstance(outcome, BaseException):
-            s.job.emit(outcome)
+            self._outbox.put(s.job, outcome)
         else:
             tail = s.stops.feed(s.decoder.decode(b"", final=True)) + s.stops.flush()
             if tail:
-                s.job.emit(TextPiece(tail))
-            s.job.emit(Finished(outcome, prompt_tokens=len(s.job.tokens),
-                                completion_tokens=s.generated,
-                                queue_wait_s=s.started - s.job.queued_at,
-                                mean_logprob=s.logprob_sum / s.logprob_n
-                                if s.logprob_n else None, cached_tokens=s.cached))
+                self._outbox.put(s.job, TextPiece(tail))
+            self._outbox.put(s.job, Finished(
+                outcome, prompt_tokens=len(s.job.tokens), completion_tokens=s.generated,
+                queue_wait_s=s.started - s.job.queued_at,
+                mean_logprob=s.logprob_sum / s.logprob_n if s.logprob_n else None,
+                cached_tokens=s.cached))
 
     # ------------------------------------------------------------------ loading
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from appliance.engine.budget import ReasoningBudget
-from appliance.engine.scheduler import Job, Scheduler
-from appliance.engine.types import SamplingParams
+from appliance.engine.scheduler import Job, Outbox, Scheduler
+from appliance.engine.types import Finished, SamplingParams, TextPiece
 from appliance.errors import Overloaded
 
 
@@ -235,3 +235,37 @@ def test_shares_are_weighted_by_the_identitys_queue_weight() -> None:
     order = [q.pop() for _ in range(7)]
     # ranks: places held before over weight: a 0 and 1, b 0 and 1, gold 0.5, 1 and 1.5
     assert ["a", "b", "gold", "gold", "a", "b", "gold"] == [j.owner for j in order if j]
+
+
+def test_outbox_hands_over_a_steps_events_in_one_call_per_loop_in_order() -> None:
+    """The events of one engine step reach each caller in the order they were put, in one
+    call_soon_threadsafe for the loop, only at flush; a job without a loop (the warm-up)
+    is skipped."""
+    loop = asyncio.new_event_loop()
+    calls: list[object] = []
+    handoff = loop.call_soon_threadsafe
+
+    def counted(*args: object) -> object:
+        calls.append(args)
+        return handoff(*args)  # type: ignore[arg-type]
+
+    loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+    try:
+        clock = FakeClock()
+        a, b, warm = job(clock, loop=loop), job(clock, loop=loop), job(clock)
+        box = Outbox()
+        box.put(a, TextPiece("one"))
+        box.put(b, TextPiece("x"))
+        box.put(warm, TextPiece("ignored"))
+        box.put(a, TextPiece("two"))
+        box.put(a, Finished("stop", prompt_tokens=1, completion_tokens=2))
+        assert [] == emitted(a)  # nothing before the flush
+        box.flush()
+        assert 1 == len(calls)
+        assert [TextPiece("one"), TextPiece("two"),
+                Finished("stop", prompt_tokens=1, completion_tokens=2)] == emitted(a)
+        assert [TextPiece("x")] == emitted(b)
+        box.flush()  # nothing left: no call
+        assert 1 == len(calls)
+    finally:
+        loop.close()
