@@ -33,7 +33,8 @@ CSV_COLUMNS = ("segment", "seq", "integrity", "type", "time", "request_id", "cli
                "finish_reason", "prompt_tokens", "completion_tokens", "latency_ms", "pii",
                "output_pii", "prompt", "answer", "reasoning", "role", "peer", "queue_wait_ms",
                "end_user", "late", "escalated_from", "error_reason", "cached_prompt_tokens",
-               "central_endpoint", "count", "methods", "window_start", "window_end", "tools")
+               "central_endpoint", "count", "methods", "window_start", "window_end", "tools",
+               "cache", "cached_from")
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,8 @@ def parquet_schema() -> Any:
              "escalated_from": text, "error_reason": category, "cached_prompt_tokens": count,
              "central_endpoint": category, "count": count, "methods": counts,
              "window_start": pa.timestamp("ms", tz="UTC"),
-             "window_end": pa.timestamp("ms", tz="UTC"), "tools": text}
+             "window_end": pa.timestamp("ms", tz="UTC"), "tools": text, "cache": category,
+             "cached_from": text}
     return pa.schema([(c, types[c]) for c in CSV_COLUMNS])
 
 
