@@ -32,13 +32,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.config import CacheConfig, Policy
-from appliance.engine.types import Event, Finished, SamplingParams, TextPiece
+from appliance.engine.types import EngineState, Event, Finished, SamplingParams, TextPiece
 from appliance.privacy.stage import MaskedRequest, OutputFilter, PrivacyStage, Restorer
 from appliance.request import Chunk, GenerateParams, RequestInfo
+from appliance.routing.router import choose_tier
 from appliance.stages.output import Answer, stream
-from appliance.stages.place import Placement, Prepared
+from appliance.stages.place import Placer, Prepared
 from appliance.stages.records import RequestRecords
 from appliance.stages.tools import uses_tools
+from appliance.stages.validate import with_tier_defaults
 
 #: info.cache values: answered from the cache, looked up and not found, not looked up.
 HIT, MISS, BYPASS = "hit", "miss", "bypass"
@@ -179,14 +181,27 @@ def _sampling_fields(sampling: SamplingParams) -> dict[str, Any]:
     return out
 
 
-def request_key(ns: str, placement: Placement, params: GenerateParams,
-                masked: MaskedRequest, policy: Policy | None) -> str:
+@dataclass(frozen=True)
+class Model:
+    """The tier the router picks for a request and its loaded model file."""
+
+    tier: str
+    #: Why the router picked it (the record's route_reason).
+    reason: str
+    sha256: str
+
+
+def request_key(ns: str, model: Model, sampling: SamplingParams, prep: Prepared,
+                policy: Policy | None) -> str:
     """The SHA-256 of everything that decides the answer (module docstring), as canonical
-    JSON. ``params`` and ``masked`` are the request as placed (tools' description included)."""
-    sampling = placement.local_sampling or placement.sampling
+    JSON: ``prep`` is the request as masked (tools' description included), ``sampling`` its
+    sampling parameters with the tier's defaults. What the engine adds from the tier's own
+    settings (its reasoning budget, the chat template's stops) is fixed until a reload, which
+    empties the cache."""
+    params, masked = prep.params, prep.masked
     roles = ["prompt"] if params.prompt else [m.role for m in params.messages]
     material = {
-        "v": 1, "namespace": ns, "tier": placement.tier, "model": placement.model_sha256,
+        "v": 1, "namespace": ns, "tier": model.tier, "model": model.sha256,
         "pii_profile": policy.pii_profile if policy is not None else "",
         "roles": roles, "texts": list(masked.texts),
         "sampling": _sampling_fields(sampling),
@@ -207,12 +222,17 @@ class Ticket:
     cache: ResponseCache
     key: str
     generation: int
+    model: Model
     #: The kept answer found (None: a miss, or the lookup was skipped).
     found: CachedAnswer | None = None
 
     def keep(self, info: RequestInfo) -> None:
-        """Keep the answer the request was just sent, if a local model wrote all of it."""
-        if info.route != "local" or info.masked_answer is None or info.finish_reason is None:
+        """Keep the answer the request was just sent, if the keyed tier's local model wrote
+        all of it (not the cluster, not another tier after a length reroute or an
+        escalation: a hit is served as the keyed tier's)."""
+        if info.route != "local" or info.tier != self.model.tier \
+                or info.model_sha256 != self.model.sha256 \
+                or info.masked_answer is None or info.finish_reason is None:
             return
         finish = "stop" if info.finish_reason == "tool_calls" else info.finish_reason
         self.cache.put(self.key, CachedAnswer(
@@ -222,22 +242,38 @@ class Ticket:
             self.generation)
 
 
-def consult(cache: ResponseCache | None, prep: Prepared, placement: Placement,
+def _model(placer: Placer, params: GenerateParams, info: RequestInfo) -> Model | None:
+    """The tier the router picks and its model, if that tier is ready and the identity may
+    use it (else None: the request goes on to placement, which decides or refuses)."""
+    route = choose_tier(params.model, params.task_type, placer.config.routing, info.client)
+    engine = placer.registry.engine_for(route.tier)
+    policy = info.policy
+    if engine.state is not EngineState.READY or engine.facts is None \
+            or (policy is not None and route.tier not in policy.tiers):
+        return None
+    return Model(route.tier, route.reason, engine.facts.sha256)
+
+
+def consult(cache: ResponseCache | None, placer: Placer, prep: Prepared,
             info: RequestInfo) -> Ticket | None:
-    """Look the request up (after placement: the tier and its model are known). None: the
-    cache is off, or this request is not one it keeps (not reproducible, no local model,
-    ``no-store``, the policy says ``off``). Sets ``info.cache``."""
+    """Look the request up, after masking and before placement: a hit costs no tokenizing
+    and no slot. Keyed on the tier the router picks and its model. None: the cache is off,
+    or this request is not one it keeps (not reproducible, tier not ready, ``no-store``, the
+    policy says ``off``). Sets ``info.cache``."""
     if cache is None:
         return None
     params = prep.params
     info.cache = BYPASS
-    sampling = placement.local_sampling or placement.sampling
+    model = _model(placer, params, info)
+    if model is None:
+        return None
+    sampling = with_tier_defaults(prep.sampling, placer.config.models.get(model.tier))
     mode = info.policy.response_cache if info.policy is not None else "reproducible"
-    if params.cache_control == "no-store" or mode == "off" or placement.model_sha256 is None \
+    if params.cache_control == "no-store" or mode == "off" \
             or (mode == "reproducible" and not reproducible(sampling)):
         return None
-    key = request_key(namespace(info), placement, params, prep.masked, info.policy)
-    ticket = Ticket(cache, key, cache.generation)
+    key = request_key(namespace(info), model, sampling, prep, info.policy)
+    ticket = Ticket(cache, key, cache.generation, model)
     if params.cache_control == "no-cache":
         return ticket
     found = cache.get(key)
@@ -288,11 +324,17 @@ async def _events(found: CachedAnswer) -> AsyncIterator[Event]:
     yield Finished(found.finish_reason, found.prompt_tokens, found.completion_tokens)
 
 
-async def replay(found: CachedAnswer, privacy: PrivacyStage, prep: Prepared,
-                 info: RequestInfo, records: RequestRecords) -> AsyncIterator[Chunk]:
-    """A hit, sent as the chunks of an answer (reasoning, answer, the last with the finish
-    reason and usage), restored for this caller and audited with ``route = cache``."""
-    info.route, info.cached_from = ROUTE, found.request_id
+async def replay(ticket: Ticket, privacy: PrivacyStage, prep: Prepared, info: RequestInfo,
+                 records: RequestRecords) -> AsyncIterator[Chunk]:
+    """A hit (``ticket.found``), sent as the chunks of an answer (reasoning, answer, the last
+    with the finish reason and usage), restored for this caller and audited with ``route =
+    cache``, the tier and model that wrote it, and the request it came from."""
+    found = ticket.found
+    if found is None:
+        raise ValueError("replay of a ticket without a kept answer")
+    info.tier, info.route, info.route_reason = ticket.model.tier, ROUTE, ticket.model.reason
+    info.model_sha256, info.prompt_tokens = ticket.model.sha256, found.prompt_tokens
+    info.cached_from = found.request_id
     params = prep.params
     answer = Answer(_RestoreOnly(privacy), prep.masked, json_output=params.response_format.json,
                     include_reasoning=params.include_reasoning, reasoning_style="none",

@@ -19,7 +19,8 @@ import pytest
 from appliance.access import RateLimits
 from appliance.config import ModelConfig, Policy, embedded_default
 from appliance.engine.facts import ModelFacts
-from appliance.errors import EngineFailure
+from appliance.errors import EngineFailure, PermissionDenied
+from appliance.generation import Message, Tool
 from appliance.pipeline import Pipeline, Services
 from appliance.request import Chunk, GenerateParams, RequestInfo
 from appliance.stages.cache import CachedAnswer, ResponseCache, cache_control
@@ -129,9 +130,11 @@ def info(request_id: str, client: str = "alice", policy: Policy | None = None) -
                        policy=policy or Policy())
 
 
-def ask(r: CacheRig, ri: RequestInfo, prompt: str, **kw: Any) -> list[Chunk]:
-    params = GenerateParams(prompt=prompt, model="v3", temperature=kw.pop("temperature", 0.0),
-                            **kw)
+def ask(r: CacheRig, ri: RequestInfo, prompt: str, *, chat: bool = False,
+        **kw: Any) -> list[Chunk]:
+    """``prompt`` as a raw prompt, or (``chat``) as the one user message."""
+    asked = {"messages": (Message("user", prompt),)} if chat else {"prompt": prompt}
+    params = GenerateParams(**asked, model="v3", temperature=kw.pop("temperature", 0.0), **kw)
 
     async def go() -> list[Chunk]:
         return [c async for c in r.pipeline.run(params, ri, None)]
@@ -152,6 +155,7 @@ def test_a_request_differing_only_in_pii_is_a_hit_restored_with_its_own_values()
     chunks = ask(r, second, "Summarise Grace Hopper's case")
     assert "Dear Grace Hopper, noted." == text(chunks)
     assert 1 == len(r.engine.sampling)  # generated once
+    assert 1 == len(r.engine.tokenized)  # a hit is not even placed
     assert ("miss", None, "local") == (first.cache, first.cached_from, first.route)
     assert ("hit", "r-1", "cache") == (second.cache, second.cached_from, second.route)
     assert ("stop", 3) == (chunks[-1].finish_reason, chunks[-1].completion_tokens)
@@ -272,3 +276,57 @@ def test_a_failed_request_is_not_kept() -> None:
     with pytest.raises(EngineFailure):
         ask(r, info("r-1"), "Hi Ada Lovelace")
     assert 0 == len(r.cache)
+
+
+def test_a_hit_of_tool_calls_gives_the_calls_with_the_requesters_values() -> None:
+    """A kept answer that calls a tool is read again: the same call, with the second
+    caller's value inside its JSON arguments, and finish_reason tool_calls."""
+    call = '<tool_call>{"name": "lookup", "arguments": {"who": "<PERSON_1>"}}</tool_call>'
+    r = cache_rig((call,))
+    tools = (Tool("lookup", "Find a customer", '{"type": "object"}'),)
+    ask(r, info("r-1"), "Look up Ada Lovelace", chat=True, tools=tools, tool_choice="auto")
+    hit = info("r-2")
+    chunks = ask(r, hit, "Look up Grace Hopper", chat=True, tools=tools, tool_choice="auto")
+    last = chunks[-1]
+    assert ("hit", "tool_calls", 1) == (hit.cache, last.finish_reason, len(r.engine.sampling))
+    assert [("lookup", '{"who": "Grace Hopper"}')] == [
+        (c.name, c.arguments) for c in last.tool_calls]
+
+
+def test_the_officers_report_shows_the_hit_ratio(tmp_path: Path) -> None:
+    """End records of hits and misses (from the audit stage's own record function), written
+    by the real writer, read back by the report: hits over lookups; bypasses not counted."""
+    import json
+    import re
+
+    from appliance.audit import format as fmt
+    from appliance.audit.export import Filters
+    from appliance.audit.report import build
+    from appliance.audit.stage import end_record
+    from tests.audit_helpers import new_log
+
+    log = new_log(tmp_path / "log")
+    writer = log.writer()
+    for i, status in enumerate(("miss", "hit", "hit", "hit", "bypass", None)):
+        ri = info(f"{i:032x}")
+        ri.tier, ri.route, ri.cache = "v3", "cache" if status == "hit" else "local", status
+        ri.cached_from = "0" * 32 if status == "hit" else None
+        writer.append(fmt.canonical(end_record(ri, "masked"))).result(10)
+    writer.close()
+    out = tmp_path / "report.html"
+    build(log.dir, log.officer, out, Filters())
+    page = out.read_text()
+    found = re.search(r'<script type="application/json" id="report-data">(.*?)</script>',
+                      page, re.DOTALL)
+    assert found is not None
+    assert {"hits": 3, "misses": 1, "hit_ratio": 0.75} == json.loads(found.group(1))["cache"]
+    assert "75.0%" in page
+
+
+def test_a_hit_never_bypasses_the_tier_policy() -> None:
+    """An identity that may not use the tier gets PERMISSION_DENIED, not a shared answer."""
+    r = cache_rig()
+    ask(r, info("r-1", policy=Policy(response_cache_namespace="team")), "Hi Ada Lovelace")
+    barred = Policy(response_cache_namespace="team", tiers=("r1",))
+    with pytest.raises(PermissionDenied):
+        ask(r, info("r-2", client="bob", policy=barred), "Hi Grace Hopper")
