@@ -73,9 +73,13 @@ def _add_daemon_commands(sub: Subparsers) -> None:
     _add_target(p)
     p.set_defaults(timeout=5.0)
 
-    p = sub.add_parser("models", help="list tiers and their models")
+    p = sub.add_parser("models", help="list tiers and their models (a canary as a second "
+                                      "row); promote TIER or rollback TIER a tier's canary")
     _add_target(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument("action", nargs="?", choices=("promote", "rollback"),
+                   help="promote: the canary becomes the tier's primary; rollback: drop it")
+    p.add_argument("tier", nargs="?", help="the tier whose canary to promote or roll back")
 
     p = sub.add_parser("status", help="daemon status (Admin.GetStatus)")
     _add_target(p)
@@ -394,6 +398,8 @@ def _ask_stream(c: Any, kwargs: dict[str, Any], echo: bool) -> dict[str, Any]:
 def cmd_models(args: argparse.Namespace) -> int:
     from appliance.client import RpcError  # noqa: PLC0415
 
+    if args.action is not None:
+        return _canary(args)
     try:
         with _client(args) as c:
             models = c.list_models()
@@ -402,16 +408,36 @@ def cmd_models(args: argparse.Namespace) -> int:
     rows = [{"tier": m.tier, "file": m.file_name, "sha256": m.sha256,
              "architecture": m.architecture, "quantization": m.quantization,
              "context": m.context_length, "trained_context": m.trained_context_length,
-             "state": m.state, "slots": m.slots, "free_slots": m.free_slots} for m in models]
+             "state": m.state, "slots": m.slots, "free_slots": m.free_slots,
+             "arm": m.arm or None, "weight": m.weight if m.arm == "canary" else None}
+            for m in models]
     if args.json:
         print(json.dumps(rows))
         return EXIT_OK
     width = max([28, *(len(r["file"]) for r in rows)])
-    print(f"{'TIER':<5} {'STATE':<8} {'FREE':>4}/{'SLOTS':<5} {'QUANT':<7} {'CTX':>6}  "
-          f"{'FILE':<{width}} SHA256")
+    print(f"{'TIER':<5} {'ARM':<12} {'STATE':<8} {'FREE':>4}/{'SLOTS':<5} {'QUANT':<7} "
+          f"{'CTX':>6}  {'FILE':<{width}} SHA256")
     for r in rows:
-        print(f"{r['tier']:<5} {r['state']:<8} {r['free_slots']:>4}/{r['slots']:<5} "
+        arm = f"canary {r['weight']:.0%}" if r["arm"] == "canary" else r["arm"] or "-"
+        print(f"{r['tier']:<5} {arm:<12} {r['state']:<8} {r['free_slots']:>4}/{r['slots']:<5} "
               f"{r['quantization']:<7} {r['context']:>6}  {r['file']:<{width}} {r['sha256']}")
+    return EXIT_OK
+
+
+def _canary(args: argparse.Namespace) -> int:
+    """appliance models promote|rollback TIER (Admin.PromoteCanary / RollbackCanary)."""
+    from appliance.client import RpcError  # noqa: PLC0415
+
+    if not args.tier:
+        return _die(f"appliance models {args.action}: name the tier (v3 or r1)", EXIT_USAGE)
+    try:
+        with _client(args) as c:
+            r = (c.promote_canary if args.action == "promote" else c.rollback_canary)(args.tier)
+    except RpcError as exc:
+        return _die(f"{exc.code.name}: {exc.message}", EXIT_FAIL)
+    done = "is now the primary of" if args.action == "promote" else "rolled back from"
+    print(f"{r.file_name} ({r.sha256[:12]}) {done} tier {r.tier}; a reload or restart "
+          f"serves what the config file says again")
     return EXIT_OK
 
 

@@ -346,6 +346,14 @@ class Client:
     def resume(self, timeout: float | None = None) -> pb.ResumeResponse:
         return self._call(self._admin.Resume, pb.ResumeRequest(), timeout)  # type: ignore[no-any-return]
 
+    def promote_canary(self, tier: str, timeout: float | None = None) -> pb.CanaryResponse:
+        """Admin: make ``tier``'s canary its primary (until the next reload)."""
+        return self._call(self._admin.PromoteCanary, pb.CanaryRequest(tier=tier), timeout)  # type: ignore[no-any-return]
+
+    def rollback_canary(self, tier: str, timeout: float | None = None) -> pb.CanaryResponse:
+        """Admin: drop ``tier``'s canary (until the next reload)."""
+        return self._call(self._admin.RollbackCanary, pb.CanaryRequest(tier=tier), timeout)  # type: ignore[no-any-return]
+
     def health(self, service: str = "", timeout: float | None = 5.0) -> str:
         """The health status name (``SERVING``, ``NOT_SERVING``...). Not retried."""
         from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: PLC0415

@@ -132,6 +132,8 @@ class RequestInfo:
     #: True once authentication and authorization passed (refusals before are audited apart).
     auth_checked: bool = True
     model_sha256: str | None = None
+    #: "primary" or "canary" on a tier with a canary ([models.<tier>.canary]); else None.
+    arm: str | None = None
     #: time.monotonic() when the first chunk of the answer was handed back.
     first_output_at: float | None = None
     #: How long a local request waited for a slot (None: it never reached a local engine).

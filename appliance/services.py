@@ -28,8 +28,10 @@ from appliance.pipeline import Pipeline, Services
 from appliance.privacy.masker import PiiMasker
 from appliance.privacy.stage import PrivacyStage
 from appliance.request import Outcome, RequestInfo
+from appliance.routing.canary import CanaryWatch
 from appliance.routing.fleet import Central, open_central
 from appliance.stages.cache import ResponseCache
+from appliance.stages.records import RequestRecords
 from appliance.state import SharedState
 
 log = structlog.get_logger("appliance.server")
@@ -68,9 +70,15 @@ async def open_services(config: Config, registry: ModelRegistry, limits: SharedS
             central = open_central(config.fallback)
         if central is not None:
             stack.push_async_callback(central.close)
+        audit_stage = audit
+
+        async def record(info: RequestInfo) -> None:  # a canary's rollback or promotion
+            await RequestRecords(audit_stage, info).finish()
+
         yield Services(config=config, registry=registry, privacy=privacy,
                        pii_profiles=profiles, audit=audit, central=central, limits=limits,
-                       embedder=embedder, cache=ResponseCache.from_config(config.cache))
+                       embedder=embedder, cache=ResponseCache.from_config(config.cache),
+                       canary=CanaryWatch(registry, record, metrics))
 
 
 async def _open_embedder(config: Config, registry: ModelRegistry,

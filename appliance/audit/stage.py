@@ -80,11 +80,17 @@ def begin_record(info: RequestInfo, content: str) -> dict[str, Any]:
         "model_sha256": info.model_sha256, "route": info.route, "route_reason": info.route_reason,
         "pii": dict(info.pii_counts), "prompt_tokens": info.prompt_tokens,
     }
+    rec.update(_arm(info))
     if info.end_user is not None:  # masked: placeholders, never a PII value
         rec["end_user"] = info.end_user
     if content == "masked" and info.masked_prompt is not None:
         rec["prompt"] = list(info.masked_prompt)
     return rec
+
+
+def _arm(info: RequestInfo) -> dict[str, str]:
+    """A tier with a canary: which of its two models served (``arm``); else nothing."""
+    return {"arm": info.arm} if info.arm is not None else {}
 
 
 def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
@@ -101,6 +107,7 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
     }
     if info.error_reason is not None and info.status != "OK":
         rec["error_reason"] = info.error_reason
+    rec.update(_arm(info))
     if info.queue_wait_s is not None:
         rec["queue_wait_ms"] = round(info.queue_wait_s * 1000, 1)
     if info.cached_tokens:

@@ -25,6 +25,7 @@ from appliance.config.schema import (
     STRICT_PROFILE,
     TIERS,
     AuthConfig,
+    CanaryConfig,
     Check,
     Config,
     EmbedConfig,
@@ -405,11 +406,24 @@ def _read_models(r: _Reader, data: Mapping[str, Any]) -> dict[str, ModelConfig]:
             r.problem(p + "path", "must not be empty (leave it out for the embedded default)")
         if t.get("path"):
             base = replace(base, chat_template="auto")
-        spec = r.section(ModelConfig, t, p, base=base,
-                         chat_template=_template(r, t, p, base.chat_template))
+        spec = r.section(ModelConfig, {k: v for k, v in t.items() if k != "canary"}, p,
+                         base=base, chat_template=_template(r, t, p, base.chat_template))
         models[tier] = replace(spec, n_threads=spec.n_threads or None,
-                               sha256=spec.sha256.lower() if spec.sha256 else None)
+                               sha256=spec.sha256.lower() if spec.sha256 else None,
+                               canary=_read_canary(r, t, p) if "canary" in t else None)
     return models
+
+
+def _read_canary(r: _Reader, t: Mapping[str, Any], p: str) -> CanaryConfig | None:
+    """[models.<tier>.canary]: its file is required (no embedded default for a canary)."""
+    c = r.table(t, "canary", p)
+    p += "canary."
+    if not c.get("path"):
+        r.problem(p + "path", "required: the canary's GGUF file")
+    spec = r.section(CanaryConfig, c, p, chat_template=_template(r, c, p, "auto"))
+    if spec.path is None:
+        return None
+    return replace(spec, sha256=spec.sha256.lower() if spec.sha256 else None)
 
 
 #: The [models.*] table of the embedding tier (not a generation tier: no routing, no v3/r1).
@@ -609,6 +623,11 @@ def check_files(cfg: Config) -> list[ConfigError]:
         elif not os.access(spec.path, os.R_OK):
             problems.append(ConfigError(f"model file not readable: {spec.path}", file=file,
                                         key=f"models.{tier}.path"))
+    for tier, spec in sorted(cfg.models.items()):
+        canary = spec.canary.path if spec.canary is not None else None
+        if canary is not None and not (canary.is_file() and os.access(canary, os.R_OK)):
+            problems.append(ConfigError(f"model file not found or not readable: {canary}",
+                                        file=file, key=f"models.{tier}.canary.path"))
     embed = cfg.embed.path
     if embed is not None and not (embed.is_file() and os.access(embed, os.R_OK)):
         problems.append(ConfigError(f"model file not found or not readable: {embed}",

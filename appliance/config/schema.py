@@ -303,6 +303,32 @@ class EmbedConfig:
 
 
 @dataclass(frozen=True)
+class CanaryConfig:
+    """[models.<tier>.canary]: a second GGUF serving ``weight`` of the tier's traffic, sticky
+    per identity, rolled back on its own when it errors or slows more than the primary
+    (appliance/routing/canary.py)."""
+
+    path: Path | None = None
+    #: Optional pin: loading fails if the file's SHA-256 differs.
+    sha256: str | None = setting(None, check=_sha256)
+    #: Share of the tier's identities sent to the canary (0..1).
+    weight: float = setting(0.1, lo=0.0, hi=1.0)
+    #: How the canary's chat messages become a prompt (as the tier's chat_template).
+    chat_template: str = setting("auto", read=False)
+    #: Overrides of the tier's settings for the canary's engine (None: the tier's).
+    n_ctx: int | None = setting(None, lo=64, hi=1_048_576)
+    slots: int | None = setting(None, lo=1, hi=256)
+    #: Roll the canary back when, over the last window_seconds, its error rate exceeds the
+    #: primary's by more than max_error_rate_margin, or its p95 latency is more than
+    #: max_latency_ratio times the primary's; each arm needs min_requests in the window.
+    auto_rollback: bool = True
+    window_seconds: float = setting(60.0, lo=5.0, hi=3600.0)
+    min_requests: int = setting(20, lo=1, hi=1_000_000)
+    max_error_rate_margin: float = setting(0.05, lo=0.0, hi=1.0)
+    max_latency_ratio: float = setting(1.5, lo=1.0, hi=1000.0)
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """One tier. ``path`` None means the embedded default model."""
 
@@ -368,6 +394,18 @@ class ModelConfig:
     #: (the next turn of a transcript: "\nUser:").
     stop: tuple[str, ...] | None = setting(None, check=lambda s: None if s is None or (
         len(s) <= 8 and all(s)) else "must be at most 8 non-empty strings")
+    #: [models.<tier>.canary] (None: no canary). Not part of the engine key.
+    canary: CanaryConfig | None = setting(None, read=False)
+
+    def canary_spec(self) -> ModelConfig | None:
+        """The model settings the canary's engine loads with: this tier's, with the canary's
+        file, pin, template and overrides."""
+        c = self.canary
+        if c is None or c.path is None:
+            return None
+        return dataclasses.replace(
+            self, path=c.path, sha256=c.sha256, chat_template=c.chat_template,
+            n_ctx=c.n_ctx or self.n_ctx, slots=c.slots or self.slots, canary=None)
 
     def generation_defaults(self) -> dict[str, float]:
         """The generation fields this tier sets."""

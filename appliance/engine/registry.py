@@ -3,6 +3,8 @@
 Tiers whose model settings are equal (same file, same context and threads...) share one engine.
 The out-of-the-box configuration loads two: the embedded chat model on v3, the base model on r1
 (both on the base model, in two engines, when the chat model's package is not installed).
+A tier with a ``[models.<tier>.canary]`` gets a second engine of its own (named
+``<tier>.canary``), resident beside the primary until it is promoted or rolled back.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import structlog
 from appliance.config import DEFAULT_MODEL_CHAT_TEMPLATE, Config, ModelConfig
 from appliance.engine.default_model import CHAT_PACKAGE, ensure_default_model, find_chat_model
 from appliance.engine.llama_engine import LlamaEngine
-from appliance.engine.types import EngineState
+from appliance.engine.types import CanaryArm, EngineState
 from appliance.errors import InvalidArgument
 
 log = structlog.get_logger("appliance.registry")
@@ -28,6 +30,8 @@ class ModelRegistry:
         self._config = config
         self._progress = progress or (lambda _m: None)
         self._by_tier: dict[str, LlamaEngine] = {}
+        #: Each tier's canary engine (also in ``engines``).
+        self._canaries: dict[str, LlamaEngine] = {}
         self.engines: list[LlamaEngine] = []
         self._retiring: set[asyncio.Task[None]] = set()
 
@@ -48,8 +52,53 @@ class ModelRegistry:
                 field="model") from None
 
     def wrap_engines(self, wrapper: Callable[[LlamaEngine], LlamaEngine]) -> None:
-        """Serve every tier through ``wrapper(engine)`` (tests record what a model receives)."""
+        """Serve every tier (and canary) through ``wrapper(engine)`` (tests record what a
+        model receives, or make one fail)."""
         self._by_tier = {tier: wrapper(engine) for tier, engine in self._by_tier.items()}
+        self._canaries = {tier: wrapper(engine) for tier, engine in self._canaries.items()}
+
+    @property
+    def canaries(self) -> Mapping[str, LlamaEngine]:
+        return self._canaries
+
+    def canary_for(self, tier: str) -> CanaryArm | None:
+        engine = self._canaries.get(tier)
+        spec = self._config.models.get(tier)
+        if engine is None or spec is None or spec.canary is None:
+            return None
+        return CanaryArm(engine, spec.canary)
+
+    def drop_canary(self, tier: str) -> LlamaEngine | None:
+        """Rollback: new requests of ``tier`` all go to its primary from now on; the canary's
+        requests in flight finish, then its engine closes. None: the tier had no canary."""
+        engine = self._canaries.pop(tier, None)
+        if engine is not None:
+            self._retire([engine])
+        return engine
+
+    def promote_canary(self, tier: str) -> LlamaEngine | None:
+        """The canary becomes the tier's primary (for every new request); the old primary
+        finishes its requests in flight and closes, unless another tier shares it."""
+        engine = self._canaries.pop(tier, None)
+        if engine is None:
+            return None
+        old = self._by_tier[tier]
+        self._by_tier[tier] = engine
+        engine.tiers = (tier,)  # its gauges and status now name the tier it serves
+        spec = self._config.models[tier].canary_spec()
+        if spec is not None:
+            self._config = replace(self._config, models={**self._config.models, tier: spec})
+        if old not in self._by_tier.values():
+            self._retire([old])
+        return engine
+
+    def _retire(self, engines: list[LlamaEngine]) -> None:
+        for engine in engines:
+            # by name: a test may have wrapped the engine it is handed
+            self.engines = [e for e in self.engines if e.name != engine.name]
+            task = asyncio.create_task(engine.retire())
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
 
     @property
     def ready(self) -> bool:
@@ -57,20 +106,30 @@ class ModelRegistry:
 
     async def load(self) -> None:
         """Resolve files (assembling the default model if needed), then load every engine."""
-        self._by_tier, self.engines = await self._build(self._config.models)
+        self._by_tier, self.engines, self._canaries = await self._build(self._config.models)
 
     def _weight_of(self, owner: str) -> float:
         """An identity's share weight in every engine's queue (its policy's queue_weight)."""
         return self._config.auth.policy(owner).queue_weight
 
     async def _build(self, models: Mapping[str, ModelConfig]
-                     ) -> tuple[dict[str, LlamaEngine], list[LlamaEngine]]:
+                     ) -> tuple[dict[str, LlamaEngine], list[LlamaEngine],
+                                dict[str, LlamaEngine]]:
         files = _Files(self._config, self._progress)
         groups: dict[tuple[object, ...], list[ModelConfig]] = {}
         for spec in models.values():
             groups.setdefault(spec.engine_key(), []).append(spec)
         by_tier: dict[str, LlamaEngine] = {}
         engines: list[LlamaEngine] = []
+        canaries: dict[str, LlamaEngine] = {}
+        for tier, spec in models.items():
+            canary = spec.canary_spec()
+            if canary is not None and canary.path is not None:
+                # Its own engine, never shared: a rollback closes it without touching others.
+                engine = LlamaEngine(canary, canary.path, [f"{tier}.canary"],
+                                     expected_sha256=canary.sha256, progress=self._progress,
+                                     weight_of=self._weight_of)
+                canaries[tier] = engine
         for specs in groups.values():
             spec, path, expected = await files.resolve(specs)
             expected_sha: str | None = expected
@@ -83,6 +142,7 @@ class ModelRegistry:
             engines.append(engine)
             for s in specs:
                 by_tier[s.tier] = engine
+        engines += canaries.values()
         # One at a time: loading is I/O and CPU bound, and parallel loads on a small box only
         # make each slower to become ready.
         try:
@@ -93,15 +153,15 @@ class ModelRegistry:
                 if engine.state is EngineState.READY:
                     await engine.close()
             raise
-        return by_tier, engines
+        return by_tier, engines, canaries
 
     async def reload(self, models: Mapping[str, ModelConfig]) -> list[LlamaEngine]:
         """Load and warm up ``models`` beside the running ones, swap them in at once, and
         retire the old engines once the requests holding them have ended. If anything fails
         to load, the old engines keep serving and the error is raised."""
-        by_tier, engines = await self._build(models)
+        by_tier, engines, canaries = await self._build(models)
         old = self.engines
-        self._by_tier, self.engines = by_tier, engines
+        self._by_tier, self.engines, self._canaries = by_tier, engines, canaries
         log.info("models_swapped", tiers=sorted(by_tier),
                  files=[e.path.name for e in engines])
         for engine in old:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from appliance.config import CanaryConfig
 from appliance.generation import Message, ResponseFormat
 
 if TYPE_CHECKING:
@@ -133,6 +134,18 @@ class Engine(Protocol):
         prompt prefixes it may reuse ("" = none)."""
 
 
+@dataclass(frozen=True)
+class CanaryArm:
+    """A tier's canary: a second engine serving ``weight`` of its identities."""
+
+    engine: Engine
+    config: CanaryConfig
+
+    @property
+    def weight(self) -> float:
+        return self.config.weight
+
+
 class Registry(Protocol):
     """The tiers this appliance serves and the engine behind each."""
 
@@ -141,6 +154,10 @@ class Registry(Protocol):
 
     def engine_for(self, tier: str) -> Engine:
         """The tier's engine; InvalidArgument for a tier this appliance does not serve."""
+
+    def canary_for(self, tier: str) -> CanaryArm | None:
+        """The tier's canary ([models.<tier>.canary]), None when it has none (or it was
+        rolled back)."""
 
 
 class Cluster(Protocol):

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 #: Request latency buckets (seconds): from a cached short answer to a long reasoning run.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 TTFT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+#: Tokens per second of one answer's decoding: a slow CPU to a GPU.
+TOKEN_RATE_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 #: Audit appends are an fdatasync each (group-committed): sub-millisecond to a slow disk.
 AUDIT_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
                  1.0)
@@ -275,6 +277,27 @@ class Metrics:
             "result: ok, or failed (the old models kept serving)", ["result"], registry=r)
         for result in ("ok", "failed"):  # both series from the start, so increase() sees 0->1
             self.model_reloads.labels(result)
+        # Per arm (primary, canary) of a tier with [models.<tier>.canary]; routing/canary.py.
+        self.arm_requests = Counter(
+            "appliance_arm_requests", "Placed requests of a tier with a canary, by arm and "
+            "result (error: failed or refused after placement)", ["tier", "arm", "result"],
+            registry=r)
+        self.arm_ttft = Histogram(
+            "appliance_arm_time_to_first_token_seconds", "Time to the first chunk, by arm",
+            ["tier", "arm"], buckets=TTFT_BUCKETS, registry=r)
+        self.arm_tokens_per_second = Histogram(
+            "appliance_arm_tokens_per_second", "Decode rate of one answer after its first "
+            "chunk, by arm", ["tier", "arm"], buckets=TOKEN_RATE_BUCKETS, registry=r)
+        self.arm_finish_reasons = Counter(
+            "appliance_arm_finish_reasons", "Answers by finish reason and arm",
+            ["tier", "arm", "finish_reason"], registry=r)
+        self.canary_rollbacks = Counter(
+            "appliance_canary_rollbacks", "Canaries rolled back, by reason (error_rate, "
+            "latency: automatic; manual: appliance models rollback)", ["tier", "reason"],
+            registry=r)
+        self.canary_promotions = Counter(
+            "appliance_canary_promotions", "Canaries made their tier's primary",
+            ["tier"], registry=r)
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -15,7 +15,7 @@ from appliance import __version__
 from appliance.calls import InFlight
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.registry import ModelRegistry
-from appliance.errors import InternalError, InvalidArgument
+from appliance.errors import FailedPrecondition, InternalError, InvalidArgument, Unavailable
 from appliance.generation import Message, ResponseFormat, Tool, ToolCall
 from appliance.lifecycle import ServiceState
 from appliance.request import Chunk, EmbedParams, GenerateParams, RequestInfo, current_request
@@ -168,11 +168,17 @@ class InferenceServicer(pb_grpc.InferenceServicer):
     async def ListModels(self, request: pb.ListModelsRequest,  # noqa: N802
                          context: Context) -> pb.ListModelsResponse:
         out = pb.ListModelsResponse()
+        rows: list[tuple[str, LlamaEngine, str, float]] = []
         for tier, engine in sorted(self._registry.tiers.items()):
+            canary = self._registry.canary_for(tier)
+            rows.append((tier, engine, "primary" if canary else "", 0.0))
+            if canary is not None:
+                rows.append((tier, self._registry.canaries[tier], "canary", canary.weight))
+        for tier, engine, arm, weight in rows:
             info = pb.ModelInfo(tier=tier, state=engine.state, slots=engine.spec.slots,
                                 free_slots=engine.free_slots,
                                 context_length=engine.spec.n_ctx,
-                                file_name=engine.path.name)
+                                file_name=engine.path.name, arm=arm, weight=weight)
             if engine.facts is not None:
                 f = engine.facts
                 info.sha256 = f.sha256
@@ -245,6 +251,36 @@ class AdminServicer(pb_grpc.AdminServicer):
     async def Resume(self, request: pb.ResumeRequest,  # noqa: N802
                      context: Context) -> pb.ResumeResponse:
         return pb.ResumeResponse(state=await self._ctl.resume())
+
+    async def PromoteCanary(self, request: pb.CanaryRequest,  # noqa: N802
+                            context: Context) -> pb.CanaryResponse:
+        return await self._canary(request.tier, promote=True)
+
+    async def RollbackCanary(self, request: pb.CanaryRequest,  # noqa: N802
+                             context: Context) -> pb.CanaryResponse:
+        return await self._canary(request.tier, promote=False)
+
+    async def _canary(self, tier: str, *, promote: bool) -> pb.CanaryResponse:
+        services = self._gate.services
+        if services is None or services.canary is None:
+            raise Unavailable("appliance is starting", state="starting")
+        if tier not in self._registry.tiers:
+            raise InvalidArgument(f"tier: must be one of {', '.join(sorted(self._registry.tiers))}",
+                                  field="tier")
+        arm = self._registry.canary_for(tier)
+        if arm is None:
+            raise FailedPrecondition(f"tier {tier} has no canary ([models.{tier}.canary] not "
+                                     f"configured, or already promoted or rolled back)",
+                                     operation="promote" if promote else "rollback")
+        engine = self._registry.canaries[tier]
+        by = _info().client
+        done = await (services.canary.promote(tier, by) if promote
+                      else services.canary.rollback(tier, by))
+        if not done:  # rolled back by the watch in the meantime
+            raise FailedPrecondition(f"tier {tier} has no canary any more",
+                                     operation="promote" if promote else "rollback")
+        return pb.CanaryResponse(tier=tier, file_name=engine.path.name,
+                                 sha256=engine.facts.sha256 if engine.facts else "")
 
     async def GetStatus(self, request: pb.GetStatusRequest,  # noqa: N802
                         context: Context) -> pb.GetStatusResponse:

@@ -35,6 +35,7 @@ from appliance.generation import Message
 from appliance.observability.tracing import trace
 from appliance.privacy.stage import MaskedRequest
 from appliance.request import GenerateParams, RequestInfo
+from appliance.routing.canary import CANARY, PRIMARY, arm_of
 from appliance.routing.router import choose_tier, reroute_for_length
 from appliance.stages.mask import masked_messages
 from appliance.stages.validate import check_tier, with_tier_defaults
@@ -76,6 +77,8 @@ class Fit:
     tier: str
     reason: str
     tokens: list[int]
+    #: "primary" or "canary" on a tier with a canary (None: the tier has one model).
+    arm: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,12 @@ class Placement:
     model_sha256: str | None = None
     #: Events already produced (an escalation's first answer, served as it was).
     replay: tuple[Event, ...] | None = None
+    arm: str | None = None
 
     def record(self, info: RequestInfo) -> None:
         """Write where the request runs into its record (the log line, the audit)."""
         info.tier, info.route, info.route_reason = self.tier, self.route, self.reason
+        info.arm = self.arm
         if self.tokens:
             info.model_sha256, info.prompt_tokens = self.model_sha256, len(self.tokens)
 
@@ -130,7 +135,7 @@ class Placer:
         that cannot go anywhere else, is refused now. Only explicit and default routes (an
         ``auto`` one may still move to another tier once its length is known)."""
         route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
-        engine = self.registry.engine_for(route.tier)
+        engine, arm = self.engine_for(route.tier, info.client)
         if route.auto or engine.state is not EngineState.READY:
             return
         policy = info.policy
@@ -140,6 +145,7 @@ class Placer:
         full, wait = engine.admission(info.client, params.priority)
         if full:
             info.tier, info.route, info.route_reason = route.tier, "local", route.reason
+            info.arm = arm
             info.model_sha256 = engine.facts.sha256 if engine.facts else None
             raise Overloaded(f"model {route.tier} is busy and the request cannot overflow "
                              f"to a central cluster", retry_after=round(max(wait, 0.5), 1))
@@ -149,7 +155,7 @@ class Placer:
         leases."""
         info, params = flight.info, prep.params
         route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
-        engine = self.registry.engine_for(route.tier)
+        engine, arm = self.engine_for(route.tier, info.client)
         if engine.state is not EngineState.READY:
             return self._while_not_ready(engine, route.tier, prep, info)
         flight.hold(engine)
@@ -157,11 +163,11 @@ class Placer:
         contexts = {t: e.n_ctx for t, e in self.registry.tiers.items()}
         rerouted = reroute_for_length(route, len(tokens) + prep.sampling.max_tokens, contexts)
         if rerouted.tier != route.tier:
-            engine = self.registry.engine_for(rerouted.tier)
+            engine, arm = self.engine_for(rerouted.tier, info.client)
             engine.check_ready()
             flight.hold(engine)
             tokens, what = await tokenize(engine, params, prep.masked.texts)
-        fit = Fit(engine, rerouted.tier, rerouted.reason, tokens)
+        fit = Fit(engine, rerouted.tier, rerouted.reason, tokens, arm)
         check_tier(info.policy, fit.tier, info.client)
         # Recorded before the rest is decided: a request refused from here on (context too
         # small, queue full) names the tier and model it was refused on.
@@ -175,7 +181,7 @@ class Placer:
         :meth:`place` counts them (the model's chat template, tools described); nothing is
         placed or run. UNAVAILABLE while that tier is loading or failed."""
         route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
-        engine = self.registry.engine_for(route.tier)
+        engine, _arm = self.engine_for(route.tier, info.client)
         engine.check_ready()
         check_tier(info.policy, route.tier, info.client)
         info.tier, info.route_reason = route.tier, route.reason
@@ -186,6 +192,17 @@ class Placer:
             engine.release()
         info.prompt_tokens = len(tokens)
         return len(tokens)
+
+    def engine_for(self, tier: str, client: str) -> tuple[Engine, str | None]:
+        """The engine ``client`` is served from on ``tier``, and its arm: the canary's for
+        the identities :func:`~appliance.routing.canary.arm_of` sends there, else the
+        primary's (arm None when the tier has no canary)."""
+        canary = self.registry.canary_for(tier)
+        if canary is None:
+            return self.registry.engine_for(tier), None
+        if arm_of(client, tier, canary.weight) == CANARY:
+            return canary.engine, CANARY
+        return self.registry.engine_for(tier), PRIMARY
 
     def _while_not_ready(self, engine: Engine, tier: str, prep: Prepared,
                          info: RequestInfo) -> Placement:
@@ -214,7 +231,8 @@ class Placer:
         placed = Placement(tier=tier, route="local", reason=fit.reason, sampling=sampling,
                            messages=masked_messages(params, prep.masked), engine=engine,
                            tokens=tuple(fit.tokens), central=central,
-                           model_sha256=engine.facts.sha256 if engine.facts else None)
+                           model_sha256=engine.facts.sha256 if engine.facts else None,
+                           arm=fit.arm)
         if overflow is not None and central is not None:
             return replace(placed, route="central", reason=f"fallback:{overflow}", engine=None,
                            overflow_retry_after=round(max(wait, 1.0), 1) if full else None)
@@ -254,7 +272,8 @@ def provisional(fit: Fit, sampling: SamplingParams) -> Placement:
     """Where the request is about to run, before it is decided whether it can."""
     return Placement(tier=fit.tier, route="local", reason=fit.reason, sampling=sampling,
                      messages=(), tokens=tuple(fit.tokens),
-                     model_sha256=fit.engine.facts.sha256 if fit.engine.facts else None)
+                     model_sha256=fit.engine.facts.sha256 if fit.engine.facts else None,
+                     arm=fit.arm)
 
 
 def check_context(engine: Engine, tier: str, n_tokens: int, max_tokens: int, what: str) -> None:

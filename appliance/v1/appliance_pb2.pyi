@@ -174,7 +174,7 @@ class ListModelsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("tier", "file_name", "sha256", "architecture", "quantization", "context_length", "trained_context_length", "state", "slots", "free_slots", "has_chat_template", "size_bytes")
+    __slots__ = ("tier", "file_name", "sha256", "architecture", "quantization", "context_length", "trained_context_length", "state", "slots", "free_slots", "has_chat_template", "size_bytes", "arm", "weight")
     TIER_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +187,8 @@ class ModelInfo(_message.Message):
     FREE_SLOTS_FIELD_NUMBER: _ClassVar[int]
     HAS_CHAT_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    ARM_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
     tier: str
     file_name: str
     sha256: str
@@ -199,7 +201,9 @@ class ModelInfo(_message.Message):
     free_slots: int
     has_chat_template: bool
     size_bytes: int
-    def __init__(self, tier: _Optional[str] = ..., file_name: _Optional[str] = ..., sha256: _Optional[str] = ..., architecture: _Optional[str] = ..., quantization: _Optional[str] = ..., context_length: _Optional[int] = ..., trained_context_length: _Optional[int] = ..., state: _Optional[str] = ..., slots: _Optional[int] = ..., free_slots: _Optional[int] = ..., has_chat_template: _Optional[bool] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+    arm: str
+    weight: float
+    def __init__(self, tier: _Optional[str] = ..., file_name: _Optional[str] = ..., sha256: _Optional[str] = ..., architecture: _Optional[str] = ..., quantization: _Optional[str] = ..., context_length: _Optional[int] = ..., trained_context_length: _Optional[int] = ..., state: _Optional[str] = ..., slots: _Optional[int] = ..., free_slots: _Optional[int] = ..., has_chat_template: _Optional[bool] = ..., size_bytes: _Optional[int] = ..., arm: _Optional[str] = ..., weight: _Optional[float] = ...) -> None: ...
 
 class ListModelsResponse(_message.Message):
     __slots__ = ("models",)
@@ -380,6 +384,22 @@ class DrainResponse(_message.Message):
     drained: bool
     in_flight_requests: int
     def __init__(self, drained: _Optional[bool] = ..., in_flight_requests: _Optional[int] = ...) -> None: ...
+
+class CanaryRequest(_message.Message):
+    __slots__ = ("tier",)
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    tier: str
+    def __init__(self, tier: _Optional[str] = ...) -> None: ...
+
+class CanaryResponse(_message.Message):
+    __slots__ = ("tier", "file_name", "sha256")
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    tier: str
+    file_name: str
+    sha256: str
+    def __init__(self, tier: _Optional[str] = ..., file_name: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class ResumeRequest(_message.Message):
     __slots__ = ()

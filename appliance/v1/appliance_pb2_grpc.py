@@ -257,6 +257,16 @@ class AdminStub:
                 request_serializer=appliance_dot_v1_dot_appliance__pb2.ResumeRequest.SerializeToString,
                 response_deserializer=appliance_dot_v1_dot_appliance__pb2.ResumeResponse.FromString,
                 _registered_method=True)
+        self.PromoteCanary = channel.unary_unary(
+                '/appliance.v1.Admin/PromoteCanary',
+                request_serializer=appliance_dot_v1_dot_appliance__pb2.CanaryRequest.SerializeToString,
+                response_deserializer=appliance_dot_v1_dot_appliance__pb2.CanaryResponse.FromString,
+                _registered_method=True)
+        self.RollbackCanary = channel.unary_unary(
+                '/appliance.v1.Admin/RollbackCanary',
+                request_serializer=appliance_dot_v1_dot_appliance__pb2.CanaryRequest.SerializeToString,
+                response_deserializer=appliance_dot_v1_dot_appliance__pb2.CanaryResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -290,6 +300,22 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PromoteCanary(self, request, context):
+        """Make a tier's canary its primary: new requests all go to it, the old primary finishes
+        its requests in flight and unloads. Audited. Until the next reload (edit the config).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollbackCanary(self, request, context):
+        """Drop a tier's canary: new requests all go to the primary, the canary finishes its
+        requests in flight and unloads. Audited. Until the next reload (edit the config).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -312,6 +338,16 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.Resume,
                     request_deserializer=appliance_dot_v1_dot_appliance__pb2.ResumeRequest.FromString,
                     response_serializer=appliance_dot_v1_dot_appliance__pb2.ResumeResponse.SerializeToString,
+            ),
+            'PromoteCanary': grpc.unary_unary_rpc_method_handler(
+                    servicer.PromoteCanary,
+                    request_deserializer=appliance_dot_v1_dot_appliance__pb2.CanaryRequest.FromString,
+                    response_serializer=appliance_dot_v1_dot_appliance__pb2.CanaryResponse.SerializeToString,
+            ),
+            'RollbackCanary': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackCanary,
+                    request_deserializer=appliance_dot_v1_dot_appliance__pb2.CanaryRequest.FromString,
+                    response_serializer=appliance_dot_v1_dot_appliance__pb2.CanaryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -422,6 +458,60 @@ class Admin:
             '/appliance.v1.Admin/Resume',
             appliance_dot_v1_dot_appliance__pb2.ResumeRequest.SerializeToString,
             appliance_dot_v1_dot_appliance__pb2.ResumeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PromoteCanary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/appliance.v1.Admin/PromoteCanary',
+            appliance_dot_v1_dot_appliance__pb2.CanaryRequest.SerializeToString,
+            appliance_dot_v1_dot_appliance__pb2.CanaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackCanary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/appliance.v1.Admin/RollbackCanary',
+            appliance_dot_v1_dot_appliance__pb2.CanaryRequest.SerializeToString,
+            appliance_dot_v1_dot_appliance__pb2.CanaryResponse.FromString,
             options,
             channel_credentials,
             insecure,

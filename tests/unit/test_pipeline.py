@@ -121,6 +121,9 @@ class FakeRegistry:
             raise InvalidArgument("model: unknown tier", field="model")
         return self._engines[tier]
 
+    def canary_for(self, tier: str) -> None:
+        return None
+
 
 class ScriptedCluster:
     """A fake central cluster: answers with fixed pieces, records what it was sent."""
