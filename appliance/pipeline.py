@@ -1,8 +1,8 @@
 """The request path of ARCHITECTURE.md, read top to bottom in :meth:`Pipeline._serve`::
 
-    validate ─► PII mask ─► place (route, tokenize, local or central) ─► response cache
-             ─► escalate ─► audit begin ─► generate ─► split reasoning, scan, restore
-             ─► audit end
+    validate ─► PII mask ─► response cache (a hit is restored and served from here)
+             ─► place (route, tokenize, local or central) ─► escalate ─► audit begin
+             ─► generate ─► split reasoning, scan, restore ─► audit end
 
 Each step is a stage in :mod:`appliance.stages`. A transport (``appliance.server`` for gRPC)
 turns its messages into :class:`~appliance.request.GenerateParams` and
@@ -150,17 +150,16 @@ class Pipeline:
         params, masked = with_preamble(params, masked)
         info.end_user = await mask_end_user(privacy, params)
         prep = Prepared(params, masked, sampling)
+        ticket = response_cache.consult(self.services.cache, self._placer, prep, info)
+        if ticket is not None and ticket.found is not None:
+            records.start_begin()
+            async for chunk in response_cache.replay(ticket, privacy, prep, info, records):
+                yield chunk
+            return
 
         spans.phase("place")
         placement = await self._placer.place(prep, flight)
         placement.record(info)
-        ticket = response_cache.consult(self.services.cache, prep, placement, info)
-        if ticket is not None and ticket.found is not None:
-            records.start_begin()
-            async for chunk in response_cache.replay(ticket.found, privacy, prep, info,
-                                                     records):
-                yield chunk
-            return
         if may_escalate(self._config, params, placement, info):
             # The begin record names the request as first placed; the end record says
             # whether r1 took over and why.
