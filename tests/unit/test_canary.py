@@ -118,12 +118,17 @@ def test_the_window_forgets_old_requests() -> None:
     assert 19.0 == s.p95
 
 
+@dataclass(frozen=True)
+class FakeFacts:
+    sha256: str = "ab" * 32
+
+
 @dataclass
 class FakeEngine:
     """Stands for a loaded engine: only its name and SHA-256 are read."""
 
     name: str = "v3.canary"
-    facts: Any = field(default_factory=lambda: type("F", (), {"sha256": "ab" * 32})())
+    facts: Any = field(default_factory=FakeFacts)
 
 
 class FakeRegistry:
