@@ -246,7 +246,8 @@ def _model(placer: Placer, params: GenerateParams, info: RequestInfo) -> Model |
     """The tier the router picks and its model, if that tier is ready and the identity may
     use it (else None: the request goes on to placement, which decides or refuses)."""
     route = choose_tier(params.model, params.task_type, placer.config.routing, info.client)
-    engine = placer.registry.engine_for(route.tier)
+    # The caller's arm on a tier with a canary: its answers are kept under the model it gets.
+    engine, _arm = placer.engine_for(route.tier, info.client)
     policy = info.policy
     if engine.state is not EngineState.READY or engine.facts is None \
             or (policy is not None and route.tier not in policy.tiers):
