@@ -9,6 +9,8 @@ wrong setting would fail in production. No fake: the real engines, pipeline and 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -118,5 +120,46 @@ def test_a_failing_canary_is_rolled_back_and_audited(tmp_path: Path, model_path:
         assert {"OK"} == {r["status"] for r in primary_ends}
         assert rb["model_sha256"] not in {r["model_sha256"] for r in primary_ends} \
             or canary_file == model_path
+
+        # A reload serves what the config says (the canary again); promoting it by hand
+        # makes it v3's primary, audited with the admin's identity.
+        with Client(d.address, timeout=300, retry=NO_RETRY) as c:
+            c.reload_models()
+            assert ("v3", "canary") in {(m.tier, m.arm) for m in c.list_models()}
+        promoted = appliance("models", "promote", "v3", "--target", d.address)
+        assert 0 == promoted.returncode, promoted.stderr
+        assert canary_file.name in promoted.stdout
+        with Client(d.address, timeout=60, retry=NO_RETRY) as c:
+            v3 = [m for m in c.list_models() if m.tier == "v3"]
+        assert [(canary_file.name, "", 64)] == [(m.file_name, m.arm, m.context_length)
+                                                for m in v3]
+        again = appliance("models", "rollback", "v3", "--target", d.address)
+        assert (1, 1) == (again.returncode, len(again.stderr.splitlines()))
+        assert "FAILED_PRECONDITION" in again.stderr
+        deadline = time.monotonic() + 15
+        while True:
+            records = []
+            verify_dir(tmp_path / "state" / "audit", key, None, records.append)
+            promotions = [r for r in records if r.get("type") == "end"
+                          and r.get("method") == "canary/promote"]
+            if promotions or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        assert [("v3", "canary_promoted:manual")] == [(r["tier"], r["route_reason"])
+                                                      for r in promotions]
     finally:
         d.stop()
+
+
+def appliance(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "appliance", *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_models_promote_needs_a_tier_with_a_canary(daemon: Daemon) -> None:
+    """On a daemon without a canary, promote/rollback exit 1 with one line; no tier: 2."""
+    assert daemon.address is not None
+    p = appliance("models", "rollback", "v3", "--target", daemon.address)
+    assert (1, 1) == (p.returncode, len(p.stderr.splitlines()))
+    assert "FAILED_PRECONDITION" in p.stderr
+    assert 2 == appliance("models", "promote", "--target", daemon.address).returncode
