@@ -251,6 +251,28 @@ class Pipeline:
         await records.begin()
         return Embedded(shortened(out.vectors, params.dimensions), out.prompt_tokens)
 
+    async def feedback(self, info: RequestInfo, rated: str, score: float) -> None:
+        """Record a caller's score of an answer (``POST /v1/feedback``): admitted and
+        limited like a request, audited as one (its end record's ``feedback``), durable
+        before it returns. Nothing is generated."""
+        refusal = self._accepting()
+        if refusal is not None:
+            info.outcome, info.status = Outcome.REJECTED, "UNAVAILABLE"
+            raise Unavailable(f"appliance is {refusal}; not accepting requests", state=refusal)
+        records = RequestRecords(self.audit, info)
+        flight = Flight(info, None)
+        info.feedback = {"request_id": rated, "score": score}
+        cap = info.policy.highest_priority if info.policy is not None else 0
+        failed = True
+        try:
+            flight.counted = await admit(GenerateParams(priority=cap), info, self.limits)
+            failed = False
+        except BaseException as exc:
+            settle(info, exc, begun=records.begun)
+            raise
+        finally:
+            await self._end(flight, records, failed=failed)
+
     async def count_tokens(self, params: GenerateParams, info: RequestInfo) -> int:
         """The prompt tokens ``params`` comes to as its model would read it: validated, tool
         history as text, masked, tools described, on the tier the router picks (Anthropic's

@@ -152,6 +152,8 @@ class RequestInfo:
     cache: str | None = None
     #: A hit: the request whose (masked) answer was served.
     cached_from: str | None = None
+    #: A feedback call (POST /v1/feedback): the scored request's id and the score.
+    feedback: dict[str, Any] | None = None
     # For the audit record only, never logged: masked text, placeholders instead of PII.
     masked_prompt: tuple[str, ...] | None = field(default=None, repr=False)
     masked_answer: str | None = field(default=None, repr=False)

@@ -126,6 +126,8 @@ class Aggregates:
         self.latency: dict[str, DDSketch] = defaultdict(_sketch)     # ok requests, per day
         self.queue_wait: dict[str, DDSketch] = defaultdict(_sketch)  # local ones, per day
         self.totals: Counter[str] = Counter()
+        #: The sum of the feedback scores (POST /v1/feedback), for their mean.
+        self.feedback_sum = 0.0
 
     @property
     def requests(self) -> int:
@@ -190,6 +192,10 @@ class Aggregates:
                 self.totals["pii"] += int(n)
         if rec.get("cache") in ("hit", "miss"):  # response cache lookups
             self.totals[f"cache_{rec['cache']}"] += 1
+        scored = rec.get("feedback")
+        if isinstance(scored, dict) and isinstance(scored.get("score"), int | float):
+            self.totals["feedback"] += 1
+            self.feedback_sum += float(scored["score"])
         escalated = rec.get("escalated_from")
         if isinstance(escalated, dict):
             self.escalations[day, str(escalated.get("reason") or "unknown")] += 1
@@ -244,6 +250,12 @@ class Aggregates:
         """Response cache hits over lookups (None: no lookup in the period)."""
         lookups = self.totals["cache_hit"] + self.totals["cache_miss"]
         return self.totals["cache_hit"] / lookups if lookups else None
+
+    @property
+    def feedback_mean(self) -> float | None:
+        """The mean feedback score, -1 (bad) to 1 (good); None: no feedback."""
+        n = self.totals["feedback"]
+        return round(self.feedback_sum / n, 3) if n else None
 
     def percentiles(self, which: str) -> dict[str, list[float | None]]:
         """Per day (in :attr:`days` order): p50, p95, p99 of ``latency`` or ``queue_wait``."""

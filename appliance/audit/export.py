@@ -34,7 +34,7 @@ CSV_COLUMNS = ("segment", "seq", "integrity", "type", "time", "request_id", "cli
                "output_pii", "prompt", "answer", "reasoning", "role", "peer", "queue_wait_ms",
                "end_user", "late", "escalated_from", "error_reason", "cached_prompt_tokens",
                "central_endpoint", "count", "methods", "window_start", "window_end", "tools",
-               "cache", "cached_from")
+               "cache", "cached_from", "feedback")
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def parquet_schema() -> Any:
              "central_endpoint": category, "count": count, "methods": counts,
              "window_start": pa.timestamp("ms", tz="UTC"),
              "window_end": pa.timestamp("ms", tz="UTC"), "tools": text, "cache": category,
-             "cached_from": text}
+             "cached_from": text, "feedback": text}
     return pa.schema([(c, types[c]) for c in CSV_COLUMNS])
 
 
@@ -222,7 +222,7 @@ def _parquet_value(column: str, value: Any) -> Any:
         return sorted((str(k), int(v)) for k, v in dict(value).items())
     if column == "prompt":
         return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    if column in ("escalated_from", "tools"):
+    if column in ("escalated_from", "tools", "feedback"):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return value
 

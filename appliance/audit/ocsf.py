@@ -19,7 +19,7 @@ outcome with the schema the ``ocsf-json-schema`` package generates, offline). Wh
 - ``unmapped``: what OCSF has no attribute for — tier, model_sha256, route, route_reason,
   outcome, finish_reason, pii and output_pii counts, token counts, queue wait, end_user,
   escalated_from, late, error_reason, cached_prompt_tokens, central_endpoint, tools, cache,
-  cached_from, integrity, and the masked prompt/answer/reasoning.
+  cached_from, feedback, integrity, and the masked prompt/answer/reasoning.
 
 A ``refusals`` record (the summary of ``count`` calls refused at the door in one window, not
 audited one by one) is one API Activity event too (:func:`refusals_event`), shaped like the event
@@ -57,7 +57,8 @@ _STATUS = {0: "Unknown", 1: "Success", 2: "Failure", 99: "Cancelled"}
 _UNMAPPED = ("tier", "model_sha256", "route", "route_reason", "outcome", "finish_reason",
              "pii", "output_pii", "prompt_tokens", "completion_tokens", "queue_wait_ms",
              "end_user", "escalated_from", "late", "integrity", "role", "error_reason",
-             "cached_prompt_tokens", "central_endpoint", "tools", "cache", "cached_from")
+             "cached_prompt_tokens", "central_endpoint", "tools", "cache", "cached_from",
+             "feedback")
 
 
 def _epoch_ms(text: Any) -> int | None:

@@ -388,6 +388,7 @@ def summary(report: Report, agg: Aggregates, filters: Filters) -> dict[str, Any]
         "pii_masked": t["pii"], "central": t["central"], "escalated": t["escalated"],
         "cache": {"hits": t["cache_hit"], "misses": t["cache_miss"],
                   "hit_ratio": agg.cache_hit_ratio},
+        "feedback": {"count": t["feedback"], "mean_score": agg.feedback_mean},
         "per_day": {d: dict(sorted((o, n) for (day, o), n in agg.outcome.items() if day == d))
                     for d in agg.days},
         "pii_prompt": _by_key(agg.pii_prompt), "pii_output": _by_key(agg.pii_output),
@@ -473,6 +474,9 @@ def _cards(report: Report, agg: Aggregates) -> str:
     ratio = agg.cache_hit_ratio
     if ratio is not None:
         shown.append(("response cache hit ratio", f"{ratio:.1%}"))
+    if agg.feedback_mean is not None:
+        shown.append((f"mean feedback score ({t['feedback']:,} scored)",
+                      f"{agg.feedback_mean:+.2f}"))
     return '<section id="totals" class="cards">' + "".join(
         f'<div class="card"><div class="v">{_e(v)}</div><div class="k">{_e(k)}</div></div>'
         for k, v in shown) + "</section>"

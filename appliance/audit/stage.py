@@ -116,10 +116,12 @@ def end_record(info: RequestInfo, content: str) -> dict[str, Any]:
         rec["central_endpoint"] = info.central_endpoint
     if info.escalated_from is not None:
         rec["escalated_from"] = info.escalated_from
-    if info.cache is not None:  # the response cache: hit, miss or bypass
-        rec["cache"] = info.cache
-    if info.cached_from is not None:  # a hit: the request whose answer was served
-        rec["cached_from"] = info.cached_from
+    # The response cache (hit, miss or bypass; a hit's source request) and a feedback
+    # call's {"request_id", "score"}.
+    for key, value in (("cache", info.cache), ("cached_from", info.cached_from),
+                       ("feedback", info.feedback)):
+        if value is not None:
+            rec[key] = value
     if info.tools_offered or info.tool_calls:
         # names and sizes only: the arguments are in the (masked) answer text
         rec["tools"] = {"offered": info.tools_offered,

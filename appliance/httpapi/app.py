@@ -52,7 +52,7 @@ from appliance.calls import Calls
 from appliance.config import HttpConfig
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import Cancelled, InvalidArgument, Overloaded, ReaderStalled
-from appliance.httpapi import anthropic, embeddings, openai, peer, responses, sse
+from appliance.httpapi import anthropic, embeddings, feedback, openai, peer, responses, sse
 from appliance.httpapi.openai import BodyError
 from appliance.request import Chunk, GenerateParams, RequestInfo
 from appliance.services import Gate
@@ -114,6 +114,7 @@ class HttpApi:
             Route("/v1/completions", self.completions, methods=["POST"]),
             Route("/v1/responses", self.responses, methods=["POST"]),
             Route("/v1/embeddings", self.embeddings, methods=["POST"]),
+            Route("/v1/feedback", self.feedback, methods=["POST"]),
             Route("/v1/models", self.models, methods=["GET"]),
             Route("/v1/models/{model:path}", self.model, methods=["GET"]),
             Route("/v1/messages", self.messages, methods=["POST"]),
@@ -254,6 +255,23 @@ class HttpApi:
             return Response(embeddings.body(result, params.model or "embed", encoding, info),
                             media_type="application/json",
                             headers={"x-request-id": info.request_id, **cache_header(info)})
+        except asyncio.CancelledError:
+            self.calls.cancelled(info, deadline_passed=False)
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
+            return await self.failed(info, exc)
+        finally:
+            self.calls.end(info)
+
+    async def feedback(self, request: Request) -> Response:
+        """A caller's score of one of its answers: audited, counted in the metrics."""
+        info = self.calls.begin("http:/v1/feedback", self._peer(request))
+        try:
+            self._authenticate(info, request, GENERATE)
+            rated, score = feedback.parse(await self._body(request))
+            await self.gate.pipeline(info).feedback(info, rated, score)
+            self.calls.metrics.feedback.observe(score)
+            return self._json(info, feedback.response(rated, score))
         except asyncio.CancelledError:
             self.calls.cancelled(info, deadline_passed=False)
             raise

@@ -38,6 +38,8 @@ TOKEN_RATE_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000
 #: Audit appends are an fdatasync each (group-committed): sub-millisecond to a slow disk.
 AUDIT_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
                  1.0)
+#: Feedback scores run from -1 (bad) to 1 (good).
+FEEDBACK_BUCKETS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 BREAKER_STATES = ("closed", "half_open", "open")
 AUDIT_STATES = ("ok", "suspended")
 
@@ -277,6 +279,10 @@ class Metrics:
             "result: ok, or failed (the old models kept serving)", ["result"], registry=r)
         for result in ("ok", "failed"):  # both series from the start, so increase() sees 0->1
             self.model_reloads.labels(result)
+        self.feedback = Histogram(
+            "appliance_feedback_score", "Scores callers gave answers (POST /v1/feedback), "
+            "-1 bad to 1 good: _sum / _count is the mean", buckets=FEEDBACK_BUCKETS,
+            registry=r)
         # Per arm (primary, canary) of a tier with [models.<tier>.canary]; routing/canary.py.
         self.arm_requests = Counter(
             "appliance_arm_requests", "Placed requests of a tier with a canary, by arm and "
