@@ -189,6 +189,8 @@ class Model:
     #: Why the router picked it (the record's route_reason).
     reason: str
     sha256: str
+    #: The identity's arm on a tier with a canary ("primary" or "canary"; None: no canary).
+    arm: str | None = None
 
 
 def request_key(ns: str, model: Model, sampling: SamplingParams, prep: Prepared,
@@ -247,12 +249,12 @@ def _model(placer: Placer, params: GenerateParams, info: RequestInfo) -> Model |
     use it (else None: the request goes on to placement, which decides or refuses)."""
     route = choose_tier(params.model, params.task_type, placer.config.routing, info.client)
     # The caller's arm on a tier with a canary: its answers are kept under the model it gets.
-    engine, _arm = placer.engine_for(route.tier, info.client)
+    engine, arm = placer.engine_for(route.tier, info.client)
     policy = info.policy
     if engine.state is not EngineState.READY or engine.facts is None \
             or (policy is not None and route.tier not in policy.tiers):
         return None
-    return Model(route.tier, route.reason, engine.facts.sha256)
+    return Model(route.tier, route.reason, engine.facts.sha256, arm)
 
 
 def consult(cache: ResponseCache | None, placer: Placer, prep: Prepared,
@@ -335,6 +337,7 @@ async def replay(ticket: Ticket, privacy: PrivacyStage, prep: Prepared, info: Re
         raise ValueError("replay of a ticket without a kept answer")
     info.tier, info.route, info.route_reason = ticket.model.tier, ROUTE, ticket.model.reason
     info.model_sha256, info.prompt_tokens = ticket.model.sha256, found.prompt_tokens
+    info.arm = ticket.model.arm
     info.cached_from = found.request_id
     params = prep.params
     answer = Answer(_RestoreOnly(privacy), prep.masked, json_output=params.response_format.json,
