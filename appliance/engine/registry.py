@@ -88,7 +88,9 @@ class ModelRegistry:
         spec = self._config.models[tier].canary_spec()
         if spec is not None:
             self._config = replace(self._config, models={**self._config.models, tier: spec})
-        if old not in self._by_tier.values():
+        if old in self._by_tier.values():  # still serves another tier
+            old.tiers = tuple(t for t in old.tiers if t != tier)
+        else:
             self._retire([old])
         return engine
 

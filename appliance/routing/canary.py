@@ -152,6 +152,8 @@ class CanaryWatch:
         self._clock = clock
         self._windows: dict[tuple[str, str], ArmWindow] = {}
         self._checked: dict[str, float] = {}
+        #: The canary engine each tier's windows are about.
+        self._engines: dict[str, Engine | None] = {}
         self._acting: set[asyncio.Task[None]] = set()
 
     def observe(self, info: RequestInfo) -> None:
@@ -159,6 +161,12 @@ class CanaryWatch:
         tier, arm = info.tier, info.arm
         if tier is None or arm is None or info.outcome is Outcome.CANCELLED:
             return
+        arm_now = self._registry.canary_for(tier)
+        engine = arm_now.engine if arm_now is not None else None
+        if self._engines.get(tier) is not engine:
+            # Another canary (a reload): what the last one did says nothing about this one.
+            self._engines[tier] = engine
+            self._forget(tier)
         now = self._clock()
         error = failed(info)
         self._windows.setdefault((tier, arm), ArmWindow()).add(now, error, info.elapsed())
@@ -230,11 +238,14 @@ class CanaryWatch:
         await self._after(tier, engine, PROMOTE_METHOD, "manual", by)
         return True
 
+    def _forget(self, tier: str) -> None:
+        for arm in (PRIMARY, CANARY):
+            self._windows.pop((tier, arm), None)
+
     async def _after(self, tier: str, engine: Engine, method: str, reason: str,
                      by: str) -> None:
         """Forget the windows, count, log and audit a rollback or promotion."""
-        for arm in (PRIMARY, CANARY):
-            self._windows.pop((tier, arm), None)
+        self._forget(tier)
         sha = engine.facts.sha256 if engine.facts is not None else None
         what = "rolled_back" if method == ROLLBACK_METHOD else "promoted"
         if self._metrics is not None:

@@ -221,3 +221,24 @@ def test_auto_rollback_off_keeps_the_canary() -> None:
         clock[0] += 1.0
         watch.observe(ended(CANARY, Outcome.ERROR))
     assert registry.engine is not None
+
+
+def test_a_new_canary_starts_with_empty_windows() -> None:
+    """After a reload loads another canary, the errors of the last one do not count."""
+    registry = FakeRegistry(SETTINGS)
+    clock = [0.0]
+
+    async def record(info: RequestInfo) -> None:
+        raise AssertionError("no rollback expected")
+
+    watch = CanaryWatch(registry, record, None, clock=lambda: clock[0])
+    for _ in range(9):  # one short of min_requests: no verdict yet
+        clock[0] += 0.01
+        watch.observe(ended(CANARY, Outcome.ERROR))
+    registry.engine = FakeEngine(name="v3.canary")  # a reload: another engine
+    for _ in range(9):
+        clock[0] += 1.0
+        watch.observe(ended(CANARY, Outcome.ERROR))
+    _primary, canary, _c = watch.stats("v3") or (None, None, None)
+    assert canary is not None
+    assert 9 == canary.requests
