@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ask(sub)
     _add_admin_commands(sub)
     _add_audit(sub)
+    _add_batch(sub)
     return parser
 
 
@@ -232,12 +233,28 @@ def _add_audit_reading(asub: Subparsers) -> None:
     se.add_argument("--format", choices=("table", "jsonl"), default="table")
 
 
+def _add_batch(sub: Subparsers) -> None:
+    from appliance.batch import client  # noqa: PLC0415 - httpx only when it runs
+
+    client.add_arguments(sub.add_parser(
+        "batch", help="batch jobs in idle capacity: submit, list, get, cancel (HTTP API)"))
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from appliance.batch import client  # noqa: PLC0415
+
+    try:
+        return client.run(args)
+    except client.CliError as exc:
+        return _die(str(exc), exc.code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
                "status": cmd_status, "config": cmd_config, "pii": cmd_pii,
                "audit": cmd_audit, "token": cmd_token, "doctor": cmd_doctor,
-               "usage": cmd_usage}[args.command]
+               "usage": cmd_usage, "batch": cmd_batch}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -783,6 +783,27 @@ class CacheConfig:
     max_bytes: int = setting(64 * 1024 * 1024, lo=1024, hi=64 * 1024**3)
 
 
+@dataclass(frozen=True)
+class BatchConfig:
+    """Batch jobs (``/v1/files``, ``/v1/batches``, ``appliance batch``): lines run at the
+    lowest priority on capacity interactive work leaves idle (appliance/batch/)."""
+
+    enabled: bool = True
+    #: Hours a file or a finished batch (its input, output and error lines) is kept, from its
+    #: upload or from the batch's end; then deleted. 72: a batch submitted on a Friday evening
+    #: can still be collected on Monday morning, and personal data in the lines (sealed, but
+    #: still personal data) is not kept for longer than that.
+    retention_hours: float = setting(72.0, lo=0.01, hi=24 * 365)
+    #: Lines of all batches running at once (each takes one slot of its tier while it runs).
+    concurrency: int = setting(1, lo=1, hi=256)
+    #: A line starts only after this long with no interactive call in flight and no request
+    #: waiting for a slot.
+    idle_seconds: float = setting(0.05, lo=0.0, hi=60)
+    #: Largest file accepted by POST /v1/files, and most lines a batch may have.
+    max_file_bytes: int = setting(50 * 1024 * 1024, lo=1024, hi=1024**3)
+    max_lines: int = setting(50_000, lo=1, hi=1_000_000)
+
+
 #: Where the embedded default (no config file) serves the HTTP API.
 EMBEDDED_HTTP_LISTEN = "127.0.0.1:8080"
 
@@ -920,6 +941,8 @@ class Config:
     capacity: Mapping[str, ReserveConfig] = setting(factory=dict, read=False)
     #: [state]: budgets, rate limits and revocations on this box or in a shared Redis.
     state: StateConfig = field(default_factory=StateConfig)
+    #: [batch]: batch jobs in idle capacity.
+    batch: BatchConfig = field(default_factory=BatchConfig)
     #: The file this came from; None for the embedded default.
     source: Path | None = setting(None, read=False)
 

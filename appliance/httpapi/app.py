@@ -17,6 +17,7 @@ Only the wire format differs: :mod:`appliance.httpapi.openai` translates it.
                                 its errors in Anthropic's shape, x-api-key as a bearer token)
     POST /v1/messages/count_tokens  the prompt tokens the model would read (not audited)
     GET  /health                200 when serving, 503 otherwise (no authentication)
+    /v1/files, /v1/batches      OpenAI's Files and Batch APIs (:mod:`appliance.httpapi.batches`)
 
 Each ``/v1`` route is also served without the prefix (``/chat/completions``...): DeepSeek's
 documented base URL is ``https://api.deepseek.com``, with no ``/v1``. Access is checked as for
@@ -53,6 +54,7 @@ from appliance.config import HttpConfig
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import Cancelled, InvalidArgument, Overloaded, ReaderStalled
 from appliance.httpapi import anthropic, embeddings, feedback, openai, peer, responses, sse
+from appliance.httpapi.batches import BatchBackend, BatchRoutes
 from appliance.httpapi.openai import BodyError
 from appliance.request import Chunk, GenerateParams, RequestInfo
 from appliance.services import Gate
@@ -101,8 +103,8 @@ def _certificate(scope: Scope) -> Mapping[str, Iterable[bytes]]:
 class HttpApi:
     """The routes, on the daemon's calls, gate and registry."""
 
-    def __init__(self, calls: Calls, gate: Gate, registry: ModelRegistry, config: HttpConfig,
-                 *, write_timeout: float) -> None:
+    def __init__(self, calls: Calls, gate: Gate, registry: ModelRegistry, config: HttpConfig,  # noqa: PLR0913 - its parts
+                 *, write_timeout: float, batch: BatchBackend | None = None) -> None:
         self.calls = calls
         self.gate = gate
         self.registry = registry
@@ -120,6 +122,8 @@ class HttpApi:
             Route("/v1/messages", self.messages, methods=["POST"]),
             Route("/v1/messages/count_tokens", self.count_tokens, methods=["POST"]),
         ]
+        if batch is not None:  # /v1/files and /v1/batches ([batch] enabled)
+            routes += BatchRoutes(self, batch).routes()
         # The same routes at the root: DeepSeek's base URL has no /v1.
         routes += [Route(r.path.removeprefix("/v1"), r.endpoint, methods=r.methods)
                    for r in list(routes)]

@@ -40,8 +40,10 @@ from grpc_reflection.v1alpha import reflection
 
 from appliance.access import Authenticator
 from appliance.audit.stage import AuditStage
+from appliance.batch.store import BatchStore
+from appliance.batch.worker import BatchWorker
 from appliance.calls import Calls, InFlight
-from appliance.config import Config, ServerConfig
+from appliance.config import Config, Policy, ServerConfig
 from appliance.config import load as config_load
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import ApplianceError, ConfigError, FailedPrecondition
@@ -62,6 +64,7 @@ from appliance.v1 import appliance_pb2 as pb
 from appliance.v1 import appliance_pb2_grpc as pb_grpc
 
 if TYPE_CHECKING:
+    from appliance.httpapi.batches import BatchBackend
     from appliance.httpapi.listener import HttpListener
 
 log = structlog.get_logger("appliance.server")
@@ -81,8 +84,10 @@ class ApplianceServer:
     def __init__(self, config: Config, server: aio.Server, address: str,  # noqa: PLR0913, PLR0917 - only build_server calls it
                  registry: ModelRegistry, health_servicer: health_aio.HealthServicer,
                  calls: Calls, notifier: SystemdNotifier, gate: Gate, metrics: Metrics,
-                 auth: Authenticator, given: _Given) -> None:
+                 auth: Authenticator, given: _Given, batch: BatchWorker | None = None) -> None:
         self._config = config
+        #: Runs batch lines in idle capacity ([batch]; None: off, or no HTTP API to submit).
+        self.batch = batch
         self.gate = gate
         self.grpc = server
         self.address = address
@@ -310,6 +315,8 @@ class ApplianceServer:
         self.gate.open(services)
         if services.central is not None:
             self._spawn(services.central.probe_loop())
+        if self.batch is not None:
+            self._spawn(self.batch.run())
         self.state = ServiceState.SERVING
         await self._set_health(health_pb2.HealthCheckResponse.SERVING if self.accepting() is None
                                else health_pb2.HealthCheckResponse.NOT_SERVING)
@@ -386,6 +393,8 @@ class ApplianceServer:
     async def drain_and_stop(self) -> None:
         grace = self.config.server.shutdown_grace_seconds
         self.state = ServiceState.DRAINING
+        if self.batch is not None:
+            self.batch.pause()  # no further line starts; running ones may finish in the grace
         self.notifier.stopping()
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         log.info("draining", in_flight=self.in_flight.count, grace_s=grace)
@@ -402,6 +411,8 @@ class ApplianceServer:
         if not await self.in_flight.wait_idle(END_RECORDS_GRACE_S):
             log.error("shutdown_calls_left", in_flight=self.in_flight.count,
                       detail="their end records may be missing; verify reports them")
+        if self.batch is not None:
+            await self.batch.stop()  # lines cut off run again at the next start (audited)
         for task in list(self._tasks):
             task.cancel()
         try:
@@ -435,6 +446,8 @@ class ApplianceServer:
         checkpoint, after the last request ended), in that order."""
         await self._services.aclose()
         await self._limits.aclose()
+        if self.batch is not None:
+            await asyncio.to_thread(self.batch.store.close)
 
 
 @dataclass(frozen=True)
@@ -474,15 +487,17 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     address = str(bound if bound.is_unix else bound.with_port(port))
     registry = ModelRegistry(config, progress=notifier.status)
     health_servicer = health_aio.HealthServicer()
+    worker, backend = _batch(config, gate, registry, in_flight)
     app = ApplianceServer(config, server, address, registry, health_servicer, calls,
-                          notifier, gate, metrics, auth, _Given(privacy, audit, central))
+                          notifier, gate, metrics, auth, _Given(privacy, audit, central),
+                          batch=worker)
     holder.append(app)
     if config.http.listen:  # starlette and uvicorn are imported only when they serve
         from appliance.httpapi.app import HttpApi  # noqa: PLC0415
         from appliance.httpapi.listener import HttpListener  # noqa: PLC0415
 
         api = HttpApi(calls, gate, registry, config.http,
-                      write_timeout=config.server.stream_write_timeout_seconds)
+                      write_timeout=config.server.stream_write_timeout_seconds, batch=backend)
         app.http = HttpListener(api.app, config.http, config.server)
     pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
         InferenceServicer(gate, registry), server)
@@ -493,6 +508,32 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
         (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
          reflection.SERVICE_NAME), server)
     return app, port
+
+
+def _batch(config: Config, gate: Gate, registry: ModelRegistry,
+           in_flight: InFlight) -> tuple[BatchWorker | None, BatchBackend | None]:
+    """The batch store and worker ([batch] enabled, and an HTTP API to submit batches by)."""
+    bc = config.batch
+    if not (bc.enabled and config.http.listen):
+        return None, None
+    from appliance.httpapi.batches import BatchBackend, LineRunner  # noqa: PLC0415
+
+    store = BatchStore(config.state_dir / "batch", retention_seconds=bc.retention_hours * 3600,
+                       max_lines=bc.max_lines)
+
+    def busy() -> bool:
+        """Interactive work: a call in flight, or a request waiting for a slot."""
+        return in_flight.count > 0 or any(getattr(e, "queued_jobs", 0)
+                                          for e in registry.engines)
+
+    def policy_of(name: str) -> Policy:
+        services = gate.services
+        return (services.config if services is not None else config).auth.policy(name)
+
+    worker = BatchWorker(store, LineRunner(gate, config.http.aliases), busy=busy,
+                         policy_of=policy_of, concurrency=bc.concurrency,
+                         idle_seconds=bc.idle_seconds)
+    return worker, BatchBackend(store, worker.wake, bc.max_file_bytes)
 
 
 def _grpc_options(sc: ServerConfig) -> list[tuple[str, Any]]:
