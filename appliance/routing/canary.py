@@ -167,6 +167,10 @@ class CanaryWatch:
             # Another canary (a reload): what the last one did says nothing about this one.
             self._engines[tier] = engine
             self._forget(tier)
+            if engine is not None and self._metrics is not None:
+                # Every series from 0, so an alert on increase() sees the first rollback.
+                for reason in ("error_rate", "latency", "manual"):
+                    self._metrics.canary_rollbacks.labels(tier, reason)
         now = self._clock()
         error = failed(info)
         self._windows.setdefault((tier, arm), ArmWindow()).add(now, error, info.elapsed())
