@@ -266,6 +266,8 @@ class Pipeline:
         failed = True
         try:
             flight.counted = await admit(GenerateParams(priority=cap), info, self.limits)
+            if self.services.canary is not None:  # the score, counted for the arm it rates
+                self.services.canary.feedback(info.client, rated, score)
             failed = False
         except BaseException as exc:
             settle(info, exc, begun=records.begun)

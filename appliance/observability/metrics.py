@@ -297,6 +297,10 @@ class Metrics:
         self.arm_finish_reasons = Counter(
             "appliance_arm_finish_reasons", "Answers by finish reason and arm",
             ["tier", "arm", "finish_reason"], registry=r)
+        self.arm_feedback = Histogram(
+            "appliance_arm_feedback_score", "Scores callers gave answers (POST /v1/feedback) "
+            "of a tier with a canary, by the arm that answered", ["tier", "arm"],
+            buckets=FEEDBACK_BUCKETS, registry=r)
         self.canary_rollbacks = Counter(
             "appliance_canary_rollbacks", "Canaries rolled back, by reason (error_rate, "
             "latency: automatic; manual: appliance models rollback)", ["tier", "reason"],

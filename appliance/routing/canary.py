@@ -23,7 +23,7 @@ import hashlib
 import math
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -46,6 +46,9 @@ ROLLBACK_METHOD = "canary/rollback"
 PROMOTE_METHOD = "canary/promote"
 #: Seconds between two checks of one tier's windows.
 CHECK_INTERVAL = 1.0
+#: Placed requests of canary tiers remembered for feedback (POST /v1/feedback rates one by
+#: its id): ~100 bytes each.
+RECENT_REQUESTS = 10_000
 
 
 def arm_of(client: str, tier: str, weight: float) -> str:
@@ -155,11 +158,18 @@ class CanaryWatch:
         #: The canary engine each tier's windows are about.
         self._engines: dict[str, Engine | None] = {}
         self._acting: set[asyncio.Task[None]] = set()
+        #: request id -> (client, tier, arm) of the latest placed requests with an arm.
+        self._recent: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
 
     def observe(self, info: RequestInfo) -> None:
         """A placed request ended: count it for its arm, and check the tier's canary."""
         tier, arm = info.tier, info.arm
-        if tier is None or arm is None or info.outcome is Outcome.CANCELLED:
+        if tier is None or arm is None:
+            return
+        self._recent[info.request_id] = (info.client, tier, arm)
+        if len(self._recent) > RECENT_REQUESTS:
+            self._recent.popitem(last=False)
+        if info.outcome is Outcome.CANCELLED:
             return
         arm_now = self._registry.canary_for(tier)
         engine = arm_now.engine if arm_now is not None else None
@@ -178,6 +188,15 @@ class CanaryWatch:
         if now - self._checked.get(tier, -math.inf) >= CHECK_INTERVAL:
             self._checked[tier] = now
             self._check(tier, now)
+
+    def feedback(self, client: str, rated: str, score: float) -> None:
+        """A caller's score of one of its own recent answers, counted for the arm that gave
+        it (appliance_arm_feedback_score); a request of another identity, or one long gone
+        or on a tier without a canary, is not counted here."""
+        found = self._recent.get(rated)
+        if found is None or found[0] != client or self._metrics is None:
+            return
+        self._metrics.arm_feedback.labels(found[1], found[2]).observe(score)
 
     def _count(self, info: RequestInfo, tier: str, arm: str, error: bool, now: float) -> None:
         m = self._metrics

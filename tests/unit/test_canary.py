@@ -242,3 +242,25 @@ def test_a_new_canary_starts_with_empty_windows() -> None:
     _primary, canary, _c = watch.stats("v3") or (None, None, None)
     assert canary is not None
     assert 9 == canary.requests
+
+
+def test_feedback_counts_for_the_arm_that_answered() -> None:
+    """A caller's score of its own canary answer is counted for the canary arm; a score of
+    another identity's request, or of an unknown id, is not counted per arm."""
+    metrics = Metrics()
+
+    async def record(info: RequestInfo) -> None:
+        return None
+
+    watch = CanaryWatch(FakeRegistry(SETTINGS), record, metrics)
+    answered = ended(CANARY)
+    answered.request_id = "req-1"
+    watch.observe(answered)
+    watch.feedback("c", "req-1", -1.0)
+    watch.feedback("someone-else", "req-1", 1.0)
+    watch.feedback("c", "unknown", 1.0)
+    count = metrics.registry.get_sample_value("appliance_arm_feedback_score_count",
+                                              {"tier": "v3", "arm": "canary"})
+    lowest = metrics.registry.get_sample_value("appliance_arm_feedback_score_bucket",
+                                               {"tier": "v3", "arm": "canary", "le": "-1.0"})
+    assert (1.0, 1.0) == (count, lowest)
