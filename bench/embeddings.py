@@ -5,16 +5,20 @@ side and their ratios (daemon / llama-server).
 
 Each request carries ``--batch`` short texts (one sentence each, ~12 tokens), ``--concurrency``
 requests in flight at once, for ``--seconds`` per repetition. The daemon masks every input
-(PII analysis: spaCy and the recognizers) and audits each request; llama-server does neither,
-so the ratio is what that costs on top of the same llama.cpp.
+(PII analysis: the PII model and the recognizers) and audits each request; llama-server does
+neither, so the ratio is what that costs on top of the same llama.cpp. Both get ``--threads``
+llama.cpp threads: where that is every core of the machine, the daemon's masking has no core
+of its own and takes its time from llama.cpp's.
 
-    make llama-server && .venv/bin/python -m bench.embeddings [--reps 2] [--seconds 10]
+    make llama-server && .venv/bin/python -m bench.embeddings [--reps 2] [--seconds 10] \
+        [--threads 2] [--encoding float|base64]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -34,7 +38,7 @@ from appliance.observability import logging as applog  # noqa: E402
 from bench.vs_llama_server import start_llama_server  # noqa: E402
 from tests.daemon import Daemon, write_config  # noqa: E402
 
-THREADS, N_BATCH, N_CTX, SLOTS = 2, 512, 512, 8
+N_BATCH, N_CTX, SLOTS = 512, 512, 8
 WORDS = ("invoice", "printer", "shipment", "meeting", "contract", "server", "budget", "report",
          "ticket", "warehouse", "schedule", "refund")
 
@@ -51,8 +55,8 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_side(url: str, model: str, batch: int, concurrency: int, seconds: float
-             ) -> dict[str, float]:
+def run_side(url: str, model: str, batch: int, concurrency: int, seconds: float,  # noqa: PLR0913 - the load's knobs
+             *, encoding: str = "float") -> dict[str, float]:
     """Requests of ``batch`` inputs, ``concurrency`` at once, for ``seconds``."""
     done = {"inputs": 0, "tokens": 0, "requests": 0}
     lock = threading.Lock()
@@ -64,7 +68,7 @@ def run_side(url: str, model: str, batch: int, concurrency: int, seconds: float
             while time.monotonic() < stop:
                 r = client.post(f"{url}/embeddings", json={
                     "model": model, "input": texts(batch, 100_000 * k + i * batch),
-                    "encoding_format": "float"})
+                    "encoding_format": encoding})
                 r.raise_for_status()
                 body = r.json()
                 with lock:
@@ -84,10 +88,11 @@ def run_side(url: str, model: str, batch: int, concurrency: int, seconds: float
             "requests": done["requests"], "wall_s": round(wall, 2)}
 
 
-def _start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes]:
+def _start_server(binary: Path, model: Path, port: int, threads: int,
+                  ) -> subprocess.Popen[bytes]:
     return start_llama_server(binary, model, port, [
         "--embedding", "-np", str(SLOTS), "-c", str(SLOTS * N_CTX), "-b", str(N_BATCH),
-        "-ub", str(N_BATCH), "-t", str(THREADS), "-tb", str(THREADS)])
+        "-ub", str(N_BATCH), "-t", str(threads), "-tb", str(threads)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="llama.cpp threads, both sides (default 2)")
+    parser.add_argument("--encoding", choices=("float", "base64"), default="float",
+                        help="encoding_format of every request (the OpenAI SDK asks base64)")
     parser.add_argument("--no-llama-server", action="store_true",
                         help="the daemon alone (no llama-server binary at hand)")
     args = parser.parse_args(argv)
@@ -108,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     chat_model, _sha = ensure_default_model(work / "models")
     daemon = Daemon(work, write_config(
         work / "appliance.toml", chat_model, models="slots = 1",
-        **{"models.embed": f'path = "{embed_model}"\nn_threads = {THREADS}\n'
+        **{"models.embed": f'path = "{embed_model}"\nn_threads = {args.threads}\n'
                            f"n_batch = {N_BATCH}\nn_ctx = {N_CTX}"}))
     server = None
     try:
@@ -118,15 +127,15 @@ def main(argv: list[str] | None = None) -> int:
             binary = Path(subprocess.run([str(ROOT / "packaging/llama-server.sh")], check=True,
                                          capture_output=True, text=True).stdout.strip())
             port = _port()
-            server = _start_server(binary, embed_model, port)
+            server = _start_server(binary, embed_model, port, args.threads)
             sides["llama_server"] = (f"http://127.0.0.1:{port}/v1", "embed")
         for url, model in sides.values():  # warm both
-            run_side(url, model, args.batch, 1, 1.0)
+            run_side(url, model, args.batch, 1, 1.0, encoding=args.encoding)
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
         for _rep in range(args.reps):
             for name, (url, model) in sides.items():
                 runs[name].append(run_side(url, model, args.batch, args.concurrency,
-                                           args.seconds))
+                                           args.seconds, encoding=args.encoding))
     finally:
         if server is not None:
             server.kill()
@@ -137,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         return max(r[key] for r in runs[name])
 
     out: dict[str, Any] = {
-        "model": embed_model.name, "threads": THREADS, "n_batch": N_BATCH,
+        "model": embed_model.name, "threads": args.threads, "cpus": os.cpu_count(),
+        "encoding": args.encoding, "n_batch": N_BATCH,
         "batch": args.batch, "concurrency": args.concurrency, "seconds": args.seconds,
         "reps": args.reps, "runs": runs,
         "best": {name: {k: round(best(name, k), 1) for k in ("inputs_per_s", "tokens_per_s")}
