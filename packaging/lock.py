@@ -3,7 +3,8 @@ SHA-256 of the exact artifact pip picked for Debian bookworm's Python (amd64).
 
 Run by ``make deb-lock`` after changing pyproject.toml or constraints.txt. It resolves with the
 same interpreter the package ships on (``/usr/bin/python3``), honouring constraints.txt, so the
-.deb runs the versions the test suite ran. The dev, default-model and parquet extras stay out.
+.deb runs the versions the test suite ran. The redis extra goes in ([state] backend on Redis);
+the dev, default-model, parquet and report extras stay out.
 
     python packaging/lock.py [--python /usr/bin/python3] [--out packaging/requirements.lock]
 """
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         # --python: resolve for the target interpreter (its version, tags and markers).
         subprocess.run([sys.executable, "-m", "pip", "--python", args.python, "install",
                         "--dry-run", "--ignore-installed", "--quiet", "--report", str(report),
-                        "--constraint", str(ROOT / "constraints.txt"), str(ROOT)],
+                        "--constraint", str(ROOT / "constraints.txt"), f"{ROOT}[redis]"],
                        check=True)
         data = json.loads(report.read_text())
     lines = []

