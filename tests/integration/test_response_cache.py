@@ -226,3 +226,27 @@ def test_a_reload_empties_the_cache(site: Site) -> None:
     asyncio.run_coroutine_threadsafe(server.app.reload_models(), server.loop).result(180)
     assert 0 == len(site.cache)
     assert "miss" == complete(site, "alice", GRACE, max_tokens=5).headers["x-appliance-cache"]
+
+
+def test_the_byte_budget_evicts_the_least_recent_and_the_ttl_expires(site: Site) -> None:
+    """With room for one answer, a second one evicts the first (a miss again); with a TTL
+    shorter than a request, a kept answer is expired by the time it is asked for."""
+    cache = site.cache
+    budget, ttl = cache.max_bytes, cache.ttl
+    try:
+        cache.clear()
+        complete(site, "alice", ADA, max_tokens=3)
+        cache.max_bytes = cache.bytes * 3 // 2  # room for one answer of about that size
+        evictions = cache.evictions
+        complete(site, "alice", ADA, max_tokens=4)
+        assert (1, evictions + 1) == (len(cache), cache.evictions)
+        assert "miss" == complete(site, "alice", GRACE, max_tokens=3).headers[
+            "x-appliance-cache"]
+        cache.max_bytes, cache.ttl = budget, 1e-6
+        expired = cache.expired
+        complete(site, "alice", ADA, max_tokens=5)
+        assert "miss" == complete(site, "alice", GRACE, max_tokens=5).headers[
+            "x-appliance-cache"]
+        assert expired + 1 == cache.expired
+    finally:
+        cache.max_bytes, cache.ttl = budget, ttl
