@@ -4,7 +4,11 @@ A line starts only when nothing interactive is going on: no call in flight on an
 and no request waiting for an engine's slot, for at least ``[batch] idle_seconds``; at most
 ``[batch] concurrency`` lines run at once, each at the lowest priority (so any interactive
 request that arrives while one runs ranks before batch work in the engine's queue, and takes
-a free slot at once). A line that cannot run now (the appliance is busy, draining, or cannot
+a free slot at once). With ``[batch] preempt`` (the default) interactive work that arrives
+while lines run takes their slots back at once: the lines are cancelled (their requests
+audited as cancelled, no answer stored) and run again once the engines are idle; the first
+token of an interactive request then never shares a decode step with batch work for more
+than the step under way. A line that cannot run now (the appliance is busy, draining, or cannot
 audit; a rate or concurrency limit of its identity) waits and runs later; any other answer,
 a refusal included, is the line's result.
 
@@ -65,7 +69,7 @@ class BatchWorker:
 
     def __init__(self, store: BatchStore, run_line: LineRunner, *,  # noqa: PLR0913 - its parts
                  busy: Callable[[], bool], policy_of: Callable[[str], Policy],
-                 concurrency: int, idle_seconds: float,
+                 concurrency: int, idle_seconds: float, preempt: bool = True,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self._run_line = run_line
@@ -73,6 +77,9 @@ class BatchWorker:
         self._policy_of = policy_of
         self.concurrency = concurrency
         self.idle_seconds = idle_seconds
+        #: Cancel running lines when interactive work arrives (they run again later).
+        self.preempt = preempt
+        self._preempted: set[tuple[str, int]] = set()
         self._clock = clock
         self._wake = asyncio.Event()
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
@@ -105,7 +112,8 @@ class BatchWorker:
         try:
             while True:
                 await self._tick()
-                wait = BUSY_POLL_S if self._maybe_pending and not self._paused else IDLE_POLL_S
+                active = (self._maybe_pending and not self._paused) or self._running
+                wait = BUSY_POLL_S if active else IDLE_POLL_S
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
@@ -133,6 +141,8 @@ class BatchWorker:
             await self._finalize()
         if self._busy():
             self._last_busy = now
+            if self.preempt:
+                self._preempt()
             return
         free = self.concurrency - len(self._running)
         if self._paused or free <= 0 or not self._maybe_pending or now < self._not_before \
@@ -147,10 +157,19 @@ class BatchWorker:
             self._running[key] = task
             task.add_done_callback(self._forget)
 
+    def _preempt(self) -> None:
+        """Interactive work arrived: the lines running give their slots up now (each goes
+        back to waiting, its answer not stored, and runs again once the engines are idle)."""
+        for key, task in self._running.items():
+            if key not in self._preempted:
+                self._preempted.add(key)
+                task.cancel()
+
     def _forget(self, task: asyncio.Task[None]) -> None:
         for key, running in list(self._running.items()):
             if running is task:
                 del self._running[key]
+                self._preempted.discard(key)
 
     async def _finalize(self) -> None:
         for batch_id in await asyncio.to_thread(self.store.finalize):
@@ -163,8 +182,17 @@ class BatchWorker:
         info.policy = self._policy_of(line.owner) if line.identified else None
         current_request.set(info)
         structlog.contextvars.bind_contextvars(request_id=info.request_id)
+        key = (line.batch_id, line.idx)
         try:
             status, body = await self._run_line(line, info)
+        except asyncio.CancelledError:
+            if key not in self._preempted:
+                raise  # a stop: the line stays running, and is recovered at the next start
+            self._preempted.discard(key)
+            await asyncio.to_thread(self.store.release, line)
+            self._maybe_pending = True
+            log.info("batch_line_preempted", batch_id=line.batch_id, line=line.idx)
+            return
         except NotNow as exc:
             self._not_before = self._clock() + min(max(exc.retry_after, 0.1), MAX_BACKOFF_S)
             await asyncio.to_thread(self.store.release, line)
@@ -186,4 +214,5 @@ class BatchWorker:
         log.info("batch_line", batch_id=line.batch_id, line=line.idx, status_code=status,
                  client=info.client, latency_ms=round(info.elapsed() * 1000, 1),
                  completion_tokens=info.completion_tokens)
+        structlog.contextvars.unbind_contextvars("request_id")
         await self._finalize()

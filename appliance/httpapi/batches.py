@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -52,6 +52,15 @@ MULTIPART_OVERHEAD = 64 * 1024
 MAX_LIST_LIMIT = 100
 
 
+class OwnCalls:
+    """How many calls of these routes are in flight: they count in the daemon's in-flight
+    calls, but are not the interactive work batch lines yield to (a client polling a batch
+    would otherwise keep its lines from ever running)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
 @dataclass(frozen=True)
 class BatchBackend:
     """What the routes need: the store, the worker's wake-up, the upload limit."""
@@ -59,6 +68,7 @@ class BatchBackend:
     store: BatchStore
     wake: Callable[[], None]
     max_file_bytes: int
+    calls: OwnCalls = field(default_factory=OwnCalls)
 
 
 def http_error(error: BaseException, request_id: str) -> tuple[int, dict[str, Any]]:
@@ -122,6 +132,7 @@ class BatchRoutes:
                     work: Callable[[RequestInfo], Awaitable[Response]]) -> Response:
         api = self.api
         info = api._begin(f"http:{path}", request)
+        self.backend.calls.count += 1
         try:
             api._authenticate(info, request, GENERATE)
             return await work(info)
@@ -131,6 +142,7 @@ class BatchRoutes:
         except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
             return await api.failed(info, exc, errors=http_error)
         finally:
+            self.backend.calls.count -= 1
             api.calls.end(info)
 
     def _json(self, info: RequestInfo, content: Any) -> Response:

@@ -487,7 +487,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     address = str(bound if bound.is_unix else bound.with_port(port))
     registry = ModelRegistry(config, progress=notifier.status)
     health_servicer = health_aio.HealthServicer()
-    worker, backend = _batch(config, gate, registry, in_flight)
+    worker, backend = _batch(config, gate, in_flight)
     app = ApplianceServer(config, server, address, registry, health_servicer, calls,
                           notifier, gate, metrics, auth, _Given(privacy, audit, central),
                           batch=worker)
@@ -510,21 +510,23 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     return app, port
 
 
-def _batch(config: Config, gate: Gate, registry: ModelRegistry,
+def _batch(config: Config, gate: Gate,
            in_flight: InFlight) -> tuple[BatchWorker | None, BatchBackend | None]:
     """The batch store and worker ([batch] enabled, and an HTTP API to submit batches by)."""
     bc = config.batch
     if not (bc.enabled and config.http.listen):
         return None, None
-    from appliance.httpapi.batches import BatchBackend, LineRunner  # noqa: PLC0415
+    from appliance.httpapi.batches import BatchBackend, LineRunner, OwnCalls  # noqa: PLC0415
 
     store = BatchStore(config.state_dir / "batch", retention_seconds=bc.retention_hours * 3600,
                        max_lines=bc.max_lines)
+    own = OwnCalls()
 
     def busy() -> bool:
-        """Interactive work: a call in flight, or a request waiting for a slot."""
-        return in_flight.count > 0 or any(getattr(e, "queued_jobs", 0)
-                                          for e in registry.engines)
+        """Interactive work: a call in flight, but the batch API's own. (Every request that
+        waits for an engine's slot is such a call; the engines' queues also hold the batch
+        lines themselves for a moment before they start.)"""
+        return in_flight.count > own.count
 
     def policy_of(name: str) -> Policy:
         services = gate.services
@@ -532,8 +534,8 @@ def _batch(config: Config, gate: Gate, registry: ModelRegistry,
 
     worker = BatchWorker(store, LineRunner(gate, config.http.aliases), busy=busy,
                          policy_of=policy_of, concurrency=bc.concurrency,
-                         idle_seconds=bc.idle_seconds)
-    return worker, BatchBackend(store, worker.wake, bc.max_file_bytes)
+                         idle_seconds=bc.idle_seconds, preempt=bc.preempt)
+    return worker, BatchBackend(store, worker.wake, bc.max_file_bytes, own)
 
 
 def _grpc_options(sc: ServerConfig) -> list[tuple[str, Any]]:
