@@ -8,9 +8,10 @@ a free slot at once). With ``[batch] preempt`` (the default) interactive work th
 while lines run takes their slots back at once: the lines are cancelled (their requests
 audited as cancelled, no answer stored) and run again once the engines are idle; the first
 token of an interactive request then never shares a decode step with batch work for more
-than the step under way. A line that cannot run now (the appliance is busy, draining, or cannot
-audit; a rate or concurrency limit of its identity) waits and runs later; any other answer,
-a refusal included, is the line's result.
+than the step under way (a line cut off ``MAX_PREEMPTIONS`` times runs on to its end, so
+that a steady interactive load slows a batch without starving it). A line that cannot run
+now (the appliance is busy, draining, or cannot audit; a rate or concurrency limit of its
+identity) waits and runs later; any other answer, a refusal included, is the line's result.
 
 Each line is its own request through the pipeline (``run_line``: the HTTP API's translation
 of OpenAI's bodies), as the identity that submitted the batch: masked, audited (method
@@ -49,6 +50,9 @@ BUSY_POLL_S = 0.01
 SWEEP_INTERVAL_S = 60.0
 #: Longest wait before trying again a line that could not run now.
 MAX_BACKOFF_S = 30.0
+#: A line is cut off by interactive work at most this often; then it runs to its end beside
+#: it (at the lowest priority), so a steady interactive load slows a batch, never starves it.
+MAX_PREEMPTIONS = 3
 
 #: (HTTP status, response body) of one line.
 Answer = tuple[int, dict[str, Any]]
@@ -79,7 +83,9 @@ class BatchWorker:
         self.idle_seconds = idle_seconds
         #: Cancel running lines when interactive work arrives (they run again later).
         self.preempt = preempt
+        #: Lines being cut off now (until their task ends), and how often each was.
         self._preempted: set[tuple[str, int]] = set()
+        self._preemptions: dict[tuple[str, int], int] = {}
         self._clock = clock
         self._wake = asyncio.Event()
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
@@ -161,9 +167,11 @@ class BatchWorker:
         """Interactive work arrived: the lines running give their slots up now (each goes
         back to waiting, its answer not stored, and runs again once the engines are idle)."""
         for key, task in self._running.items():
-            if key not in self._preempted:
-                self._preempted.add(key)
-                task.cancel()
+            if key in self._preempted or self._preemptions.get(key, 0) >= MAX_PREEMPTIONS:
+                continue
+            self._preempted.add(key)
+            self._preemptions[key] = self._preemptions.get(key, 0) + 1
+            task.cancel()
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         for key, running in list(self._running.items()):
@@ -188,8 +196,8 @@ class BatchWorker:
         except asyncio.CancelledError:
             if key not in self._preempted:
                 raise  # a stop: the line stays running, and is recovered at the next start
-            self._preempted.discard(key)
-            await asyncio.to_thread(self.store.release, line)
+            # Shielded: a stop now must not drop the release before its thread ran.
+            await asyncio.shield(asyncio.to_thread(self.store.release, line))
             self._maybe_pending = True
             log.info("batch_line_preempted", batch_id=line.batch_id, line=line.idx)
             return
@@ -206,6 +214,7 @@ class BatchWorker:
             status, body = 500, {"error": {
                 "message": f"internal error (request id {info.request_id})",
                 "type": "internal_error", "param": None, "code": "internal_error"}}
+        self._preemptions.pop(key, None)
         result = {"id": "batch_req_" + secrets.token_hex(12), "custom_id": line.custom_id,
                   "response": {"status_code": status, "request_id": info.request_id,
                                "body": body},

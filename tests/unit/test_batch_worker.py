@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from appliance.batch.store import BatchStore, Line
-from appliance.batch.worker import BatchWorker, NotNow
+from appliance.batch.worker import MAX_PREEMPTIONS, BatchWorker, NotNow
 from appliance.config import Policy
 from appliance.request import RequestInfo
 
@@ -164,3 +164,30 @@ def test_interactive_work_preempts_running_lines_which_run_again(tmp_path: Path)
     assert 4 == len(runner.seen)  # two cut off, two answered
     out = store.file_content("alice", store.get_batch(None, batch_id)["output_file_id"])
     assert ["c0", "c1"] == sorted(json.loads(x)["custom_id"] for x in out.splitlines())
+
+
+def test_a_line_cut_off_three_times_runs_to_its_end(tmp_path: Path) -> None:
+    """Preemption is bounded: after MAX_PREEMPTIONS cut-offs a line runs on beside
+    interactive work, so a steady interactive load cannot starve a batch."""
+    store, batch_id = _store(tmp_path, 1)
+    runner, busy = FakeRunner(), [False]
+    runner.gate.clear()
+
+    async def go() -> None:
+        task = asyncio.create_task(_worker(store, runner, busy, concurrency=1).run())
+        for _ in range(MAX_PREEMPTIONS):
+            await _until(lambda: runner.active == 1)
+            busy[0] = True
+            await _until(lambda: runner.active == 0)
+            busy[0] = False
+        await _until(lambda: runner.active == 1)
+        busy[0] = True
+        await asyncio.sleep(0.3)  # it would have been cut off by now
+        assert 1 == runner.active
+        runner.gate.set()
+        await _until(lambda: store.get_batch(None, batch_id)["status"] == "completed")
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(go())
+    assert MAX_PREEMPTIONS + 1 == len(runner.seen)
