@@ -297,6 +297,18 @@ class BatchStore:
             return db.execute("UPDATE lines SET state = 'pending' WHERE state = 'running'"
                               ).rowcount
 
+    def requeue_stale(self, running: set[tuple[str, int]]) -> int:
+        """Lines marked running that are not among ``running`` (the worker's tasks) wait
+        again: a safety net for a line whose task ended without storing or releasing it."""
+        with self._tx() as db:
+            rows = db.execute("SELECT batch_id, idx FROM lines WHERE state = 'running'"
+                              ).fetchall()
+            stale = [(r["batch_id"], r["idx"]) for r in rows
+                     if (r["batch_id"], r["idx"]) not in running]
+            db.executemany("UPDATE lines SET state = 'pending' WHERE batch_id = ? AND idx = ? "
+                           "AND state = 'running'", stale)
+        return len(stale)
+
     def claim(self, n: int) -> list[Line]:
         """Up to ``n`` waiting lines of batches in progress (oldest batch first, in file
         order), now marked running."""

@@ -144,6 +144,10 @@ class BatchWorker:
             deleted = await asyncio.to_thread(self.store.sweep)
             if deleted:
                 log.info("batch_retention_sweep", rows=deleted)
+            stale = await asyncio.to_thread(self.store.requeue_stale, set(self._running))
+            if stale:
+                self._maybe_pending = True
+                log.warning("batch_lines_requeued", lines=stale)
             await self._finalize()
         if self._busy():
             self._last_busy = now

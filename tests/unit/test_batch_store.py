@@ -225,3 +225,12 @@ def test_too_many_lines_fail_the_batch() -> None:
     """More lines than max_lines is a failed batch, not a truncated one."""
     lines, errors = parse_lines(("\n".join(_line(str(i)) for i in range(3))).encode(), CHAT, 2)
     assert ([], "too_many_lines") == (lines, errors[0]["code"])
+
+
+def test_lines_marked_running_without_a_task_wait_again(store: BatchStore) -> None:
+    """requeue_stale puts back running lines the worker has no task for, and only those."""
+    batch = _batch(store, [_line("a"), _line("b")])
+    a, b = store.claim(2)
+    assert 1 == store.requeue_stale({(a.batch_id, a.idx)})
+    assert [b.custom_id] == [line.custom_id for line in store.claim(5)]
+    assert batch["id"] == a.batch_id
