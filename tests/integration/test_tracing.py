@@ -196,6 +196,36 @@ def test_an_http_call_continues_the_callers_trace(traced: Daemon, receiver: Rece
     assert set(STAGES) <= {s.name for s in spans if s.parent_span_id == root.span_id}
 
 
+def test_streamed_calls_are_traced_to_their_end(traced: Daemon, receiver: Receiver) -> None:
+    """A gRPC stream and an HTTP event stream: the call's span ends with the stream, with
+    every stage and the token counts of the last chunk."""
+    header, trace_id, caller_span = _traceparent()
+    assert traced.address is not None
+    with grpc.insecure_channel(traced.address) as channel:
+        chunks = list(pb_grpc.InferenceStub(channel).GenerateStream(  # type: ignore[no-untyped-call]
+            pb.GenerateRequest(prompt=PROMPT, model="v3", max_tokens=8, temperature=0.0),
+            metadata=[("traceparent", header)], timeout=120))
+    root = _by_name(receiver.wait_for(trace_id, "GenerateStream"))["GenerateStream"]
+    assert caller_span == root.parent_span_id
+    assert chunks[-1].usage.completion_tokens == root.attributes["gen_ai.usage.output_tokens"]
+    assert set(STAGES) <= {s.name for s in receiver.trace(trace_id)
+                           if s.parent_span_id == root.span_id}
+
+    header, trace_id, caller_span = _traceparent()
+    with httpx.stream("POST", f"{traced.http_url}/chat/completions", timeout=120,
+                      headers={"traceparent": header},
+                      json={"model": "v3", "max_tokens": 8, "temperature": 0, "stream": True,
+                            "messages": [{"role": "user", "content": PROMPT}]}) as r:
+        assert 200 == r.status_code
+        body = r.read()
+    assert b"[DONE]" in body
+    root = _by_name(receiver.wait_for(trace_id, "http:/v1/chat/completions"))[
+        "http:/v1/chat/completions"]
+    assert (caller_span, "ok") == (root.parent_span_id, root.attributes["appliance.outcome"])
+    assert set(STAGES) <= {s.name for s in receiver.trace(trace_id)
+                           if s.parent_span_id == root.span_id}
+
+
 def test_the_central_cluster_gets_the_trace(traced: Daemon, receiver: Receiver,
                                             proxy: RecordingProxy) -> None:
     """A request that overflows to the cluster (the slot is held) is traced through a CLIENT
