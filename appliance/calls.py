@@ -30,7 +30,7 @@ log = structlog.get_logger("appliance.rpc")
 
 #: Refused calls to these are audited (the inference calls the audit log is about).
 AUDITED_METHODS = frozenset({"Generate", "GenerateStream", "Embed", "http:/v1/chat/completions",
-                             "http:/v1/completions", "http:/v1/messages",
+                             "http:/v1/completions", "http:/v1/responses", "http:/v1/messages",
                              "http:/v1/embeddings"})
 
 

@@ -60,6 +60,21 @@ def test_a_refusal_at_the_door_is_rejected_and_audited(tmp_path: Path) -> None:
     c.end(info)
 
 
+@pytest.mark.parametrize("method", ["http:/v1/chat/completions", "http:/v1/completions",
+                                    "http:/v1/responses", "http:/v1/messages",
+                                    "http:/v1/embeddings", "Embed"])
+def test_every_inference_door_audits_its_refusals(tmp_path: Path, method: str) -> None:
+    """A bad token on any inference front door is an audited refusal (the Responses API's
+    were only logged)."""
+    c, refused, _token = calls(tmp_path)
+    info = c.begin(method, "ipv4:127.0.0.1:5000")
+    with pytest.raises(Unauthenticated) as err:
+        c.authenticate(info, method, [("authorization", "Bearer wrong")], {})
+    asyncio.run(c.failed(info, err.value, "UNAUTHENTICATED"))
+    assert [info] == refused
+    c.end(info)
+
+
 def test_an_error_the_pipeline_settled_keeps_its_outcome(tmp_path: Path) -> None:
     c, refused, token = calls(tmp_path)
     info = c.begin("GenerateStream", "ipv4:127.0.0.1:5000")
