@@ -275,6 +275,7 @@ class HttpApi:
             rated, score = feedback.parse(await self._body(request))
             await self.gate.pipeline(info).feedback(info, rated, score)
             self.calls.metrics.feedback.observe(score)
+            self.calls.metrics.feedback_points.inc(score)
             return self._json(info, feedback.response(rated, score))
         except asyncio.CancelledError:
             self.calls.cancelled(info, deadline_passed=False)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, StateSetMetricFamily
 from prometheus_client.exposition import start_http_server
 from prometheus_client.registry import Collector
@@ -279,10 +279,14 @@ class Metrics:
             "result: ok, or failed (the old models kept serving)", ["result"], registry=r)
         for result in ("ok", "failed"):  # both series from the start, so increase() sees 0->1
             self.model_reloads.labels(result)
+        # prometheus_client exports no _sum for a histogram with negative buckets (as
+        # OpenMetrics asks), so the scores' sum is a gauge of its own: points / count = mean.
         self.feedback = Histogram(
             "appliance_feedback_score", "Scores callers gave answers (POST /v1/feedback), "
-            "-1 bad to 1 good: _sum / _count is the mean", buckets=FEEDBACK_BUCKETS,
-            registry=r)
+            "-1 bad to 1 good", buckets=FEEDBACK_BUCKETS, registry=r)
+        self.feedback_points = Gauge(
+            "appliance_feedback_score_points", "The sum of the scores in "
+            "appliance_feedback_score: divided by its _count, the mean score", registry=r)
         # Per arm (primary, canary) of a tier with [models.<tier>.canary]; routing/canary.py.
         self.arm_requests = Counter(
             "appliance_arm_requests", "Placed requests of a tier with a canary, by arm and "
@@ -301,6 +305,10 @@ class Metrics:
             "appliance_arm_feedback_score", "Scores callers gave answers (POST /v1/feedback) "
             "of a tier with a canary, by the arm that answered", ["tier", "arm"],
             buckets=FEEDBACK_BUCKETS, registry=r)
+        self.arm_feedback_points = Gauge(
+            "appliance_arm_feedback_score_points", "The sum of the scores in "
+            "appliance_arm_feedback_score, by arm: divided by its _count, the mean score",
+            ["tier", "arm"], registry=r)
         self.canary_rollbacks = Counter(
             "appliance_canary_rollbacks", "Canaries rolled back, by reason (error_rate, "
             "latency: automatic; manual: appliance models rollback)", ["tier", "reason"],

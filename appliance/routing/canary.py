@@ -197,6 +197,7 @@ class CanaryWatch:
         if found is None or found[0] != client or self._metrics is None:
             return
         self._metrics.arm_feedback.labels(found[1], found[2]).observe(score)
+        self._metrics.arm_feedback_points.labels(found[1], found[2]).inc(score)
 
     def _count(self, info: RequestInfo, tier: str, arm: str, error: bool, now: float) -> None:
         m = self._metrics

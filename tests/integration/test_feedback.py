@@ -35,6 +35,9 @@ def test_a_score_is_audited_and_counted(daemon: Daemon) -> None:
     metrics = httpx.get(daemon.metrics_url, timeout=30).text
     assert any(line.startswith("appliance_feedback_score_count ")
                and float(line.split(" ")[1]) >= 1 for line in metrics.splitlines())
+    # the histogram has no _sum (negative buckets): the scores' sum is a gauge beside it
+    assert any(line.startswith("appliance_feedback_score_points ")
+               for line in metrics.splitlines())
 
 
 def test_a_bad_score_is_a_400_naming_the_field(daemon: Daemon) -> None:

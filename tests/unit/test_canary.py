@@ -263,4 +263,6 @@ def test_feedback_counts_for_the_arm_that_answered() -> None:
                                               {"tier": "v3", "arm": "canary"})
     lowest = metrics.registry.get_sample_value("appliance_arm_feedback_score_bucket",
                                                {"tier": "v3", "arm": "canary", "le": "-1.0"})
-    assert (1.0, 1.0) == (count, lowest)
+    points = metrics.registry.get_sample_value("appliance_arm_feedback_score_points",
+                                               {"tier": "v3", "arm": "canary"})
+    assert (1.0, 1.0, -1.0) == (count, lowest, points)
