@@ -31,8 +31,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
-_CAPITALISED = re.compile(r"(?<![\w'’])[A-ZÀ-Þ][a-zà-ÿ]")
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ʯḀ-ỿ][A-Za-zÀ-ÖØ-öø-ÿĀ-ʯḀ-ỿ'’\-]*")
+_CAPITALISED = re.compile(r"(?<![\w'’])[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ]")
 #: A contraction's tail: "It's" is the function word "it".
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d)$")
 _lock = threading.Lock()
@@ -87,7 +87,7 @@ def _shape(word: str) -> str:
 
 
 #: A capitalised word right before (a reversed pair's surname would then end a name).
-_FIRST_BEFORE = re.compile(r"(?<![A-Za-z'’\-])[A-ZÀ-Þ][a-zà-ÿ'’\-]+[ \t]+$")
+_FIRST_BEFORE = re.compile(r"(?<![\w'’\-])[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+[ \t]+$")
 
 
 class GazetteerNameRecognizer(_NameRecognizer):
@@ -95,11 +95,11 @@ class GazetteerNameRecognizer(_NameRecognizer):
     UPPER = 0.6
     LOWER = 0.5
     _PAIR = re.compile(
-        r"(?<![A-Za-z'’\-])(?P<f>[A-Za-zÀ-ÿ][a-zà-ÿA-Z'’\-]+)"
-        r"(?P<mid>\s+[A-Za-z]\.?)?\s+(?P<l>[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]+)(?![A-Za-z])")
+        r"(?<![\w'’\-])(?P<f>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿA-Z'’\-]+)"
+        r"(?P<mid>\s+[A-Za-z]\.?)?\s+(?P<l>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+)(?![^\W\d_])")
     _REVERSED = re.compile(
-        r"(?<![A-Za-z'’\-])(?P<l>[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]+),\s?(?P<f>[A-Za-zÀ-ÿ][a-zà-ÿA-Z'’\-]+)"
-        r"(?![A-Za-z])")
+        r"(?<![\w'’\-])(?P<l>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+),\s?(?P<f>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿA-Z'’\-]+)"
+        r"(?![^\W\d_])")
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(language)
@@ -151,7 +151,8 @@ class GazetteerNameRecognizer(_NameRecognizer):
 #: A name in Chinese characters, Hangul or katakana (a form's surname field may hold one
 #: character: "Last name: 越").
 _CJK_NAME = r"[\u4e00-\u9fff]{1,4}|[\uac00-\ud7a3]{1,4}|[\u30a0-\u30ff]{2,10}"
-_NAME_TOKENS = (r"(?:[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)(?:[ \t]+[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?){0,3}"
+_NAME_TOKENS = (r"(?:[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)"
+                r"(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?){0,3}"
                 rf"|(?:{_CJK_NAME})(?![\u4e00-\u9fff\uac00-\ud7a3\u30a0-\u30ff])")
 
 
@@ -164,12 +165,14 @@ class CuedNameRecognizer(_NameRecognizer):
         rf"assigned\s+to|owner)\s*[:=\-–]\s*(?P<v>{_NAME_TOKENS})")
     _GREETING = re.compile(
         r"(?m)(?:^|(?<=[\s,]))(?:Dear|Hi|Hello|Hey|Thanks|Thank\s+you|Cheers)[ \t]+"
-        r"(?P<v>[A-ZÀ-Þ][A-Za-zà-ÿ'’\-]+(?:[ \t]+[A-ZÀ-Þ][A-Za-zà-ÿ'’\-]+)?)(?=\s*[,!.:\n]|$)")
+        r"(?P<v>[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+"
+        r"(?:[ \t]+[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+)?)(?=\s*[,!.:\n]|$)")
     _SIGNOFF = re.compile(
         r"(?im)^[ \t]*(?:best(?:\s+regards)?|kind\s+regards|regards|warm\s+regards|thanks|"
         r"thank\s+you|many\s+thanks|cheers|sincerely(?:\s+yours)?|yours(?:\s+truly)?|"
         r"respectfully|--|—|-)[ \t]*,?[ \t]*\r?\n[ \t]*(?:[-—~]+[ \t]*)?"
-        r"(?P<v>[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]+(?:[ \t]+[A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-.]+){0,2})"
+        r"(?P<v>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+"
+        r"(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-.]+){0,2})"
         r"[ \t]*$")
 
     def __init__(self, language: str = "en") -> None:
@@ -238,7 +241,8 @@ _NAME_KEYS = (r"(?:full[_\- ]?name|first[_\- ]?name|last[_\- ]?name|given[_\- ]?
 #: The bare key "name" in code (not first_name, author …).
 _BARE_NAME_KEY = re.compile(r"(?i)(?<![A-Za-z0-9_])name\s*(?:=|:=|:|=>)")
 #: Two or three capitalised words: how a person's full name is written.
-_FULL_NAME = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ'’\-]+(?:[ \t]+[A-ZÀ-Þ][a-zà-ÿ'’\-]+){1,2}")
+_FULL_NAME = re.compile(r"[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+"
+                        r"(?:[ \t]+[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+){1,2}")
 
 
 class StructuredNameRecognizer(_NameRecognizer):
@@ -393,9 +397,9 @@ def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _NICKNAME_THEN_NAME = re.compile(
-    r"[ \t]+[\"“'‘(][A-Z][A-Za-z'’\-]*[\"”'’)][ \t]+[A-Z][A-Za-z'’\-]+(?![A-Za-z])")
-_NEXT_WORD = re.compile(r"[ \t]+([A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)(?![A-Za-z])")
-_PREV_WORD = re.compile(r"(?<![A-Za-z])([A-Za-zÀ-ÿ][A-Za-zà-ÿ'’\-]*\.?)[ \t]+$")
+    r"[ \t]+[\"“'‘(][A-Z][A-Za-z'’\-]*[\"”'’)][ \t]+[A-Z][A-Za-z'’\-]+(?![^\W\d_])")
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)(?![^\W\d_])")
+_PREV_WORD = re.compile(r"(?<![^\W\d_])([A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)[ \t]+$")
 
 
 def name_recognizers(language: str = "en") -> list[EntityRecognizer]:

@@ -138,7 +138,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             return self.DICTIONARY_NAME, "rare dictionary name"
         return None
 
-    def _names(self, words: list[str]) -> list[tuple[int, int, float, str]]:
+    def _names(self, words: list[str]) -> list[tuple[int, int, float, str]]:  # noqa: C901, PLR0912 - one pass, token by token
         """(start, end, score, why) of each name in the run ``words`` was cut from;
         offsets are characters into the run."""
         starts = [0]
@@ -178,7 +178,27 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 add(i, i + 1, at, starts[i + 2], self.DICTIONARY_NAME, "rare word + one character")
                 i += 2
                 continue
+            prev = words[i - 1] if i else ""
+            if len(word) == 1 and word in _SINGLE and prev in _JOINERS \
+                    and _split_given(nxt) and _freq.get(word + nxt, 0) < RARE_WORD_FREQ \
+                    and (_given_name(nxt) or i + 2 >= n
+                         or words[i + 2] in ("一起", "一同")
+                         or _RIGHT_STRONG.match(words[i + 2]) is not None
+                         or _RIGHT_WEAK.match(words[i + 2]) is not None):
+                # A name the segmenter split after its surname, listed after a joiner:
+                # 我和 宋 建国 一起, 、赵 玉兰.
+                add(i, i + 1, at, starts[i + 2], self.DICTIONARY_NAME, "joined surname + given")
+                i += 2
+                continue
             found = self._judge(word)
+            if found is None and len(word) in (3, 4) and not _freq.get(word) \
+                    and word[-1] in NOT_IN_GIVEN_NAMES:
+                # The HMM glued the next word's first character to a name: 陈婷来 (办公室).
+                found = self._judge(word[:-1])
+                if found is not None:
+                    add(i, i, at, starts[i + 1] - 1, *found)
+                    i += 1
+                    continue
             if found is not None:
                 add(i, i, at, starts[i + 1], *found)
             i += 1
@@ -215,14 +235,14 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         # In Chinese text, only a token set apart by spaces ("杨红梅 明天到").
         return latin or all(not c or c.isspace() for c in (before, after))
 
-    def _framed(self, run: str) -> list[tuple[int, int, float, str]]:
+    def _framed(self, run: str, listed: bool = False) -> list[tuple[int, int, float, str]]:
         """Names the segmenter splits (戴/建立, 石/明远) but the sentence frames: a surname and
         a one- or two-character given name between a word that introduces a person (由, 经理,
         感谢, 负责人是, a list's 、) and one that says what a person does (说, 主持, 请假, 的帮助)
         or ends the clause. At least one side must be a strong frame (:data:`_LEFT_STRONG`,
         :data:`_RIGHT_STRONG`); the start of the text counts as a weak left frame."""
         found: list[tuple[int, int, float, str]] = []
-        lefts: list[tuple[int, bool]] = [(0, False)]
+        lefts: list[tuple[int, bool]] = [(0, listed)]
         lefts += [(m.end(), True) for m in _LEFT_STRONG.finditer(run)]
         lefts += [(m.end(), False) for m in _LEFT_WEAK.finditer(run)]
         for at, strong_left in lefts:
@@ -260,7 +280,10 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             else:
                 names = self._names(list(seg.cut(run.group(0))))
             covered = {i for s, e, _, _ in names for i in range(s, e)}
-            names += [n for n in self._framed(run.group(0))
+            # A run right after a list's 、 or a label's colon (参会人员: 曾淑英、姚勇) starts
+            # where a name is introduced.
+            listed = run.start() > 0 and text[run.start() - 1] in "、：:;；"
+            names += [n for n in self._framed(run.group(0), listed)
                       if not covered.intersection(range(n[0], n[1]))]
             for rel_start, rel_end, base, reason in names:
                 start = run.start() + rel_start
@@ -269,6 +292,13 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 out.append(make_result(self, self.ENTITY, start, run.start() + rel_end, score,
                                        why, cued))
         return out
+
+
+def _split_given(token: str) -> bool:
+    """``token`` can be the given name of a name split after its surname: one or two CJK
+    characters, none of a function word (the frequency of 建国 or 建平 as words says nothing)."""
+    return 1 <= len(token) <= 2 and _CJK_RUN.fullmatch(token) is not None \
+        and not NOT_IN_GIVEN_NAMES.intersection(token)
 
 
 def _given_name(token: str) -> bool:

@@ -124,6 +124,11 @@ def test_email_in_a_url_keeps_the_url_around_it(analyzer) -> None:
     ("请把文件发给欧阳娜娜", "请把文件发给<PERSON_1>"),
     ('{"姓名": "黄晓明", "部门": "财务"}', '{"姓名": "<PERSON_1>", "部门": "财务"}'),
     ('{"name": "\\u5f20\\u4f1f"}', '{"name": "<PERSON_1>"}'),  # ASCII-escaped JSON
+    # the segmenter glued the next word's first character on (陈婷来), or split the name
+    # after its surname (宋 建国); a list's 、 and a label's colon introduce names
+    ("昨天陈婷来办公室找你了。", "昨天<PERSON_1>来办公室找你了。"),
+    ("我和宋建国一起去了上海。", "我和<PERSON_1>一起去了上海。"),
+    ("参会人员：曾淑英、姚勇、赵玉兰", "参会人员：<PERSON_1>、<PERSON_2>、<PERSON_3>"),
 ])
 def test_chinese_names_without_a_cue(analyzer, text: str, expected: str) -> None:
     assert expected == masked(analyzer, text)
@@ -131,7 +136,8 @@ def test_chinese_names_without_a_cue(analyzer, text: str, expected: str) -> None
 
 @pytest.mark.parametrize("text", [
     "我们的老师很好", "王国很大", "他很高兴", "马上出发", "于是他走了", "白天很热",
-    "今天有小时工", "数量小于十", "黄金价格上涨",
+    "今天有小时工", "数量小于十", "黄金价格上涨", "我和高兴趣相投", "他和王国一起走过",
+    "状态：高效运行", "备注：黄色",
 ])
 def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     assert text == masked(analyzer, text)
@@ -147,6 +153,7 @@ def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     ("name,team\nAdeyemi Okafor,Finance", "name,team\n<PERSON_1>,Finance"),
     ("Name: ahmed hassan", "Name: <PERSON_1>"),
     ("Maria Gonzalez-Ruiz signed", "<PERSON_1> signed"),
+    ("name,team\nSiper Mansız,web", "name,team\n<PERSON_1>,web"),  # letters past Latin-1
 ])
 def test_english_names_the_small_model_misses(analyzer, text: str, expected: str) -> None:
     assert expected == masked(analyzer, text)
