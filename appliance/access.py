@@ -56,6 +56,7 @@ ACCESS: Mapping[str, frozenset[str]] = {
     "/appliance.v1.Inference/Generate": frozenset({"client"}),
     "/appliance.v1.Inference/GenerateStream": frozenset({"client"}),
     "/appliance.v1.Inference/Embed": frozenset({"client"}),
+    "/appliance.v1.Inference/Feedback": frozenset({"client"}),
     "/appliance.v1.Inference/ListModels": frozenset({"client", "admin", "auditor"}),
     "/appliance.v1.Admin/GetStatus": frozenset({"admin", "auditor"}),
 }

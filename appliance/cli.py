@@ -85,6 +85,12 @@ def _add_daemon_commands(sub: Subparsers) -> None:
     p = sub.add_parser("status", help="daemon status (Admin.GetStatus)")
     _add_target(p)
 
+    p = sub.add_parser("feedback", help="score one of your answers by its request id "
+                                        "(Inference.Feedback): audited, counted")
+    _add_target(p)
+    p.add_argument("request_id", metavar="REQUEST_ID", help="the answer's request id")
+    p.add_argument("score", metavar="SCORE", type=float, help="from -1 (bad) to 1 (good)")
+
 
 def _add_ask(sub: Subparsers) -> None:
     p = sub.add_parser("ask", help="send one request")
@@ -254,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
                "status": cmd_status, "config": cmd_config, "pii": cmd_pii,
                "audit": cmd_audit, "token": cmd_token, "doctor": cmd_doctor,
-               "usage": cmd_usage, "batch": cmd_batch}[args.command]
+               "usage": cmd_usage, "batch": cmd_batch, "feedback": cmd_feedback}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -455,6 +461,18 @@ def _canary(args: argparse.Namespace) -> int:
     done = "is now the primary of" if args.action == "promote" else "rolled back from"
     print(f"{r.file_name} ({r.sha256[:12]}) {done} tier {r.tier}; a reload or restart "
           f"serves what the config file says again")
+    return EXIT_OK
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from appliance.client import RpcError  # noqa: PLC0415
+
+    try:
+        with _client(args) as c:
+            r = c.feedback(args.request_id, args.score)
+    except RpcError as exc:
+        return _die(f"{exc.code.name}: {exc.message}", EXIT_FAIL)
+    print(f"recorded score {r.score:g} for request {r.request_id}")
     return EXIT_OK
 
 

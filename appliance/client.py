@@ -331,6 +331,13 @@ class Client:
         req = pb.EmbedRequest(input=list(texts), dimensions=dimensions, user=user)
         return self._call(self._inference.Embed, req, timeout)  # type: ignore[no-any-return]
 
+    def feedback(self, request_id: str, score: float,
+                 timeout: float | None = None) -> pb.FeedbackResponse:
+        """Score one of this caller's answers by its ``request_id``, from -1 (bad) to 1
+        (good): audited, counted in the metrics and in the identity's run of low scores."""
+        req = pb.FeedbackRequest(request_id=request_id, score=score)
+        return self._call(self._inference.Feedback, req, timeout)  # type: ignore[no-any-return]
+
     def status(self, timeout: float | None = None) -> pb.GetStatusResponse:
         return self._call(self._admin.GetStatus, pb.GetStatusRequest(), timeout)  # type: ignore[no-any-return]
 
@@ -438,6 +445,11 @@ class AsyncClient:
                     timeout: float | None = None) -> pb.EmbedResponse:
         req = pb.EmbedRequest(input=list(texts), dimensions=dimensions, user=user)
         return await self._call(self._inference.Embed, req, timeout)  # type: ignore[no-any-return]
+
+    async def feedback(self, request_id: str, score: float,
+                       timeout: float | None = None) -> pb.FeedbackResponse:
+        req = pb.FeedbackRequest(request_id=request_id, score=score)
+        return await self._call(self._inference.Feedback, req, timeout)  # type: ignore[no-any-return]
 
     async def status(self, timeout: float | None = None) -> pb.GetStatusResponse:
         return await self._call(self._admin.GetStatus, pb.GetStatusRequest(), timeout)  # type: ignore[no-any-return]

@@ -12,7 +12,7 @@ turns its messages into :class:`~appliance.request.GenerateParams` and
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 
@@ -34,6 +34,7 @@ from appliance.request import (
 )
 from appliance.routing.canary import CanaryWatch
 from appliance.routing.fleet import Central
+from appliance.routing.split import LowScores
 from appliance.stages import cache as response_cache
 from appliance.stages.escalate import escalate, may_escalate
 from appliance.stages.mask import mask_each, mask_end_user, mask_request, privacy_for
@@ -70,12 +71,16 @@ class Services:
     cache: response_cache.ResponseCache | None = None
     #: Per-arm counts and the automatic rollback of tiers' canaries (None: tests' parts).
     canary: CanaryWatch | None = None
+    #: Identities' runs of low feedback scores ([auth.*] escalate_after_low_scores): in
+    #: memory, kept across model reloads, lost on a restart.
+    low_scores: LowScores = field(default_factory=LowScores)
 
 
 class Pipeline:
     def __init__(self, services: Services, accepting: Callable[[], str | None]) -> None:
         self.services = services
-        self._placer = Placer(services.config, services.registry, services.central)
+        self._placer = Placer(services.config, services.registry, services.central,
+                              services.low_scores)
         #: Returns None while requests are accepted, else why not ("draining", ...).
         self._accepting = accepting
 
@@ -252,9 +257,10 @@ class Pipeline:
         return Embedded(shortened(out.vectors, params.dimensions), out.prompt_tokens)
 
     async def feedback(self, info: RequestInfo, rated: str, score: float) -> None:
-        """Record a caller's score of an answer (``POST /v1/feedback``): admitted and
-        limited like a request, audited as one (its end record's ``feedback``), durable
-        before it returns. Nothing is generated."""
+        """Record a caller's score of an answer (``POST /v1/feedback``, gRPC
+        ``Inference.Feedback``): admitted and limited like a request, audited as one (its end
+        record's ``feedback``), durable before it returns, counted in the identity's run of
+        low scores (``escalate_after_low_scores``). Nothing is generated."""
         refusal = self._accepting()
         if refusal is not None:
             info.outcome, info.status = Outcome.REJECTED, "UNAVAILABLE"
@@ -268,6 +274,7 @@ class Pipeline:
             flight.counted = await admit(GenerateParams(priority=cap), info, self.limits)
             if self.services.canary is not None:  # the score, counted for the arm it rates
                 self.services.canary.feedback(info.client, rated, score)
+            self.services.low_scores.record(info.client, score, info.policy)
             failed = False
         except BaseException as exc:
             settle(info, exc, begun=records.begun)

@@ -35,7 +35,9 @@ from appliance.config.schema import (
     PiiConfig,
     Policy,
     ReserveConfig,
+    RoutingConfig,
     SiteRecognizerConfig,
+    SplitWindow,
     default_model,
     default_state_dir,
     entities_problem,
@@ -201,7 +203,8 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
     pii = _read_pii(r, r.table(data, "pii"),  # before [fallback], which may name its types
                     _named_profiles(r.table(data, "auth")))
     cfg = r.section(Config, {k: v for k, v in data.items()
-                             if k not in ("pii", "auth", "capacity", "fallback")}, "",
+                             if k not in ("pii", "auth", "capacity", "fallback", "routing")},
+                    "", routing=_read_routing(r, r.table(data, "routing")),
                     fallback=_read_fallback(r, r.table(data, "fallback"), pii),
                     state_dir=default_state_dir(env) if state_dir is _BAD else state_dir,
                     models=_read_models(r, data), embed=_read_embed(r, data), pii=pii,
@@ -360,6 +363,52 @@ def _read_fallback(r: _Reader, t: Mapping[str, Any], pii: PiiConfig) -> Fallback
     for label in sorted({x for x in labels if labels.count(x) > 1}):
         r.problem("fallback.endpoints", f"two endpoints are named {label!r}: give each a name")
     return replace(base, endpoints=tuple(endpoints))
+
+
+#: A time of day in [[routing.auto_split]]: "HH:MM", 24-hour.
+_TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _read_routing(r: _Reader, t: Mapping[str, Any]) -> RoutingConfig:
+    """[routing], with its [[routing.auto_split]] windows (an array of tables the generic
+    walker does not read): each needs from, to ("HH:MM") and r1_weight (0..1); windows must
+    not overlap."""
+    base = r.section(RoutingConfig, {k: v for k, v in t.items() if k != "auto_split"},
+                     "routing.")
+    raw = t.get("auto_split", [])
+    if not isinstance(raw, list):
+        r.problem("routing.auto_split", "must be an array of tables ([[routing.auto_split]])")
+        return base
+    windows: list[SplitWindow] = []
+    for i, table in enumerate(raw):
+        p = f"routing.auto_split.{i}."
+        if not isinstance(table, Mapping):
+            r.problem(p[:-1], "must be a table with from, to and r1_weight")
+            continue
+        for key in sorted(set(table) - {"from", "to", "r1_weight"}):
+            r.problem(p + key, "unknown key (allowed: from, r1_weight, to)")
+        minutes = []
+        for key in ("from", "to"):
+            m = _TIME_OF_DAY.fullmatch(table[key]) if isinstance(table.get(key), str) else None
+            if m is None:
+                r.problem(p + key, "required: a local time of day \"HH:MM\" (00:00 to 23:59)")
+            else:
+                minutes.append(int(m[1]) * 60 + int(m[2]))
+        weight = table.get("r1_weight")
+        if isinstance(weight, bool) or not isinstance(weight, int | float) \
+                or not 0.0 <= weight <= 1.0:
+            r.problem(p + "r1_weight", "required: the share of identities sent to r1, "
+                                       "a number from 0 to 1")
+            continue
+        if len(minutes) == 2:
+            window = SplitWindow(minutes[0], minutes[1], float(weight))
+            clash = next((w for w in windows
+                          if any(w.covers(x) and window.covers(x) for x in range(1440))), None)
+            if clash is not None:
+                r.problem(p[:-1], f"{window.label} overlaps the window {clash.label}")
+                continue
+            windows.append(window)
+    return replace(base, auto_split=tuple(windows))
 
 
 def _read_capacity(r: _Reader, t: Mapping[str, Any]) -> dict[str, ReserveConfig]:

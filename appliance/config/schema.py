@@ -217,6 +217,12 @@ class Policy:
     #: Identities with the same namespace get each other's cached answers (masked text,
     #: restored with the requester's own values); "" = only its own.
     response_cache_namespace: str = ""
+    #: After this many consecutive low feedback scores (POST /v1/feedback, Inference.Feedback)
+    #: its ``auto`` requests go to r1 until it sends a score that is not low; 0 = off. The
+    #: count is kept in memory, per box (a restart or another box starts from 0).
+    escalate_after_low_scores: int = setting(0, lo=0, hi=10_000)
+    #: A score below this is low (scores run from -1, bad, to 1, good).
+    low_score_below: float = setting(0.0, lo=-1.0, hi=1.0)
 
 
 @dataclass(frozen=True)
@@ -442,6 +448,31 @@ class EscalationConfig:
 
 
 @dataclass(frozen=True)
+class SplitWindow:
+    """One ``[[routing.auto_split]]`` window: from ``start`` to ``end`` (minutes after local
+    midnight; an end at or before the start wraps past midnight, an equal one is the whole
+    day), a sticky ``r1_weight`` share of identities' ``auto`` requests go to r1."""
+
+    start: int
+    end: int
+    r1_weight: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:" \
+               f"{self.end % 60:02d}"
+
+    def covers(self, minute: int) -> bool:
+        """Whether minute-of-day ``minute`` (0..1439) falls in the window (start included,
+        end excluded)."""
+        if self.start == self.end:
+            return True
+        if self.start < self.end:
+            return self.start <= minute < self.end
+        return minute >= self.start or minute < self.end
+
+
+@dataclass(frozen=True)
 class RoutingConfig:
     #: Tier used when a request names none (empty model field), and for "auto" when no rule
     #: applies.
@@ -452,6 +483,9 @@ class RoutingConfig:
     #: sticky per client identity. Empty: no split.
     split: Mapping[str, int] = setting(factory=dict, lo=0, hi=100)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    #: Weighted splits of ``auto`` requests no task_type rule places, per time of day
+    #: (``[[routing.auto_split]]`` from, to, r1_weight; read by the reader). Empty: none.
+    auto_split: tuple[SplitWindow, ...] = setting(factory=tuple, read=False)
 
 
 @dataclass(frozen=True)

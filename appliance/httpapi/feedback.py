@@ -1,5 +1,6 @@
 """``POST /v1/feedback``: a caller's score of one of its answers, onto
-:meth:`Pipeline.feedback` (audited, counted in the metrics). HTTP only for now.
+:meth:`Pipeline.feedback` (audited, counted in the metrics); gRPC's ``Inference.Feedback``
+reads its fields by the same rules (:func:`parse`).
 
 Body: ``request_id`` (the ``x-request-id`` / ``request_id`` of the answer) and ``score``, a
 number from -1 (bad) to 1 (good). No free text: a comment could carry personal data, and the

@@ -500,7 +500,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
                       write_timeout=config.server.stream_write_timeout_seconds, batch=backend)
         app.http = HttpListener(api.app, config.http, config.server)
     pb_grpc.add_InferenceServicer_to_server(  # type: ignore[no-untyped-call]
-        InferenceServicer(gate, registry), server)
+        InferenceServicer(gate, registry, metrics), server)
     pb_grpc.add_AdminServicer_to_server(  # type: ignore[no-untyped-call]
         AdminServicer(gate, registry, in_flight, app, time.monotonic()), server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -17,7 +17,9 @@ from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.registry import ModelRegistry
 from appliance.errors import FailedPrecondition, InternalError, InvalidArgument, Unavailable
 from appliance.generation import Message, ResponseFormat, Tool, ToolCall
+from appliance.httpapi import feedback
 from appliance.lifecycle import ServiceState
+from appliance.observability.metrics import Metrics
 from appliance.request import Chunk, EmbedParams, GenerateParams, RequestInfo, current_request
 from appliance.services import Gate
 from appliance.stages.cache import cache_control
@@ -103,9 +105,11 @@ def _usage(chunk: Chunk) -> pb.Usage:
 
 
 class InferenceServicer(pb_grpc.InferenceServicer):
-    def __init__(self, gate: Gate, registry: ModelRegistry) -> None:
+    def __init__(self, gate: Gate, registry: ModelRegistry,
+                 metrics: Metrics | None = None) -> None:
         self._gate = gate
         self._registry = registry
+        self._metrics = metrics
 
     async def Generate(self, request: pb.GenerateRequest,  # noqa: N802 - gRPC method name
                        context: Context) -> pb.GenerateResponse:
@@ -164,6 +168,19 @@ class InferenceServicer(pb_grpc.InferenceServicer):
                   for i, row in enumerate(result.vectors)],
             model=request.model or "embed", pii=_pii(info), request_id=info.request_id,
             usage=pb.Usage(prompt_tokens=tokens, total_tokens=tokens))
+
+    async def Feedback(self, request: pb.FeedbackRequest,  # noqa: N802
+                       context: Context) -> pb.FeedbackResponse:
+        """A caller's score of one of its answers: the body rules and the pipeline call of
+        ``POST /v1/feedback``, the same metrics."""
+        info = _info()
+        rated, score = feedback.parse({"request_id": request.request_id,
+                                       "score": request.score})
+        await self._gate.pipeline(info).feedback(info, rated, score)
+        if self._metrics is not None:
+            self._metrics.feedback.observe(score)
+            self._metrics.feedback_points.inc(score)
+        return pb.FeedbackResponse(request_id=rated, score=score)
 
     async def ListModels(self, request: pb.ListModelsRequest,  # noqa: N802
                          context: Context) -> pb.ListModelsResponse:

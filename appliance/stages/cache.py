@@ -35,7 +35,6 @@ from appliance.config import CacheConfig, Policy
 from appliance.engine.types import EngineState, Event, Finished, SamplingParams, TextPiece
 from appliance.privacy.stage import MaskedRequest, OutputFilter, PrivacyStage, Restorer
 from appliance.request import Chunk, GenerateParams, RequestInfo
-from appliance.routing.router import choose_tier
 from appliance.stages.output import Answer, stream
 from appliance.stages.place import Placer, Prepared
 from appliance.stages.records import RequestRecords
@@ -247,7 +246,7 @@ class Ticket:
 def _model(placer: Placer, params: GenerateParams, info: RequestInfo) -> Model | None:
     """The tier the router picks and its model, if that tier is ready and the identity may
     use it (else None: the request goes on to placement, which decides or refuses)."""
-    route = choose_tier(params.model, params.task_type, placer.config.routing, info.client)
+    route = placer.route(params, info)
     # The caller's arm on a tier with a canary: its answers are kept under the model it gets.
     engine, arm = placer.engine_for(route.tier, info.client)
     policy = info.policy

@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Literal
 
 import structlog
 
-from appliance.config import Config, Policy
+from appliance.config import TIERS, Config, Policy
 from appliance.engine.budget import effort_budget
 from appliance.engine.types import (
     Cluster,
@@ -36,7 +37,8 @@ from appliance.observability.tracing import trace
 from appliance.privacy.stage import MaskedRequest
 from appliance.request import GenerateParams, RequestInfo
 from appliance.routing.canary import CANARY, PRIMARY, arm_of
-from appliance.routing.router import choose_tier, reroute_for_length
+from appliance.routing.router import Route, after_low_scores, choose_tier, reroute_for_length
+from appliance.routing.split import LowScores
 from appliance.stages.mask import masked_messages
 from appliance.stages.validate import check_tier, with_tier_defaults
 
@@ -125,16 +127,30 @@ class Placement:
 class Placer:
     """Decides placements from the config, the tiers' engines and the cluster's health."""
 
-    def __init__(self, config: Config, registry: Registry, central: Cluster | None) -> None:
+    def __init__(self, config: Config, registry: Registry, central: Cluster | None,
+                 low_scores: LowScores | None = None) -> None:
         self.config = config
         self.registry = registry
         self.central = central
+        #: Identities' runs of low feedback scores (None: tests' parts; the rule is off).
+        self.low_scores = low_scores
+
+    def route(self, params: GenerateParams, info: RequestInfo,
+              now: datetime | None = None) -> Route:
+        """The tier the router picks for ``params`` from ``info.client`` (``now``: the local
+        time for ``[[routing.auto_split]]``; default the clock)."""
+        policy = info.policy
+        route = choose_tier(params.model, params.task_type, self.config.routing, info.client,
+                            now=now, tiers=policy.tiers if policy is not None else TIERS)
+        if self.low_scores is None:
+            return route
+        return after_low_scores(route, self.low_scores.escalated(info.client, policy))
 
     def precheck(self, params: GenerateParams, info: RequestInfo) -> None:
         """Before masking (the costly step): a request for a tier whose queue is full, and
         that cannot go anywhere else, is refused now. Only explicit and default routes (an
         ``auto`` one may still move to another tier once its length is known)."""
-        route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
+        route = self.route(params, info)
         engine, arm = self.engine_for(route.tier, info.client)
         if route.auto or engine.state is not EngineState.READY:
             return
@@ -154,7 +170,7 @@ class Placer:
         """Route, tokenize and place; every engine the request holds goes to the flight's
         leases."""
         info, params = flight.info, prep.params
-        route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
+        route = self.route(params, info)
         engine, arm = self.engine_for(route.tier, info.client)
         if engine.state is not EngineState.READY:
             return self._while_not_ready(engine, route.tier, prep, info)
@@ -180,7 +196,7 @@ class Placer:
         """The prompt tokens of a masked request on the tier the router picks for it, as
         :meth:`place` counts them (the model's chat template, tools described); nothing is
         placed or run. UNAVAILABLE while that tier is loading or failed."""
-        route = choose_tier(params.model, params.task_type, self.config.routing, info.client)
+        route = self.route(params, info)
         engine, _arm = self.engine_for(route.tier, info.client)
         engine.check_ready()
         check_tier(info.policy, route.tier, info.client)

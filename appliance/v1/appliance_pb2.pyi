@@ -211,6 +211,22 @@ class ListModelsResponse(_message.Message):
     models: _containers.RepeatedCompositeFieldContainer[ModelInfo]
     def __init__(self, models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ...) -> None: ...
 
+class FeedbackRequest(_message.Message):
+    __slots__ = ("request_id", "score")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    score: float
+    def __init__(self, request_id: _Optional[str] = ..., score: _Optional[float] = ...) -> None: ...
+
+class FeedbackResponse(_message.Message):
+    __slots__ = ("request_id", "score")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    score: float
+    def __init__(self, request_id: _Optional[str] = ..., score: _Optional[float] = ...) -> None: ...
+
 class EmbedRequest(_message.Message):
     __slots__ = ("input", "model", "dimensions", "user")
     INPUT_FIELD_NUMBER: _ClassVar[int]

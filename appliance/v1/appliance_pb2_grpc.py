@@ -54,6 +54,11 @@ class InferenceStub:
                 request_serializer=appliance_dot_v1_dot_appliance__pb2.EmbedRequest.SerializeToString,
                 response_deserializer=appliance_dot_v1_dot_appliance__pb2.EmbedResponse.FromString,
                 _registered_method=True)
+        self.Feedback = channel.unary_unary(
+                '/appliance.v1.Inference/Feedback',
+                request_serializer=appliance_dot_v1_dot_appliance__pb2.FeedbackRequest.SerializeToString,
+                response_deserializer=appliance_dot_v1_dot_appliance__pb2.FeedbackResponse.FromString,
+                _registered_method=True)
 
 
 class InferenceServicer:
@@ -85,6 +90,15 @@ class InferenceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Feedback(self, request, context):
+        """A caller's score of one of its answers (as POST /v1/feedback): admitted and rate-limited
+        like a request, audited (the end record's feedback), counted in the metrics, and in the
+        identity's run of low scores when its policy sets escalate_after_low_scores.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InferenceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -107,6 +121,11 @@ def add_InferenceServicer_to_server(servicer, server):
                     servicer.Embed,
                     request_deserializer=appliance_dot_v1_dot_appliance__pb2.EmbedRequest.FromString,
                     response_serializer=appliance_dot_v1_dot_appliance__pb2.EmbedResponse.SerializeToString,
+            ),
+            'Feedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.Feedback,
+                    request_deserializer=appliance_dot_v1_dot_appliance__pb2.FeedbackRequest.FromString,
+                    response_serializer=appliance_dot_v1_dot_appliance__pb2.FeedbackResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -217,6 +236,33 @@ class Inference:
             '/appliance.v1.Inference/Embed',
             appliance_dot_v1_dot_appliance__pb2.EmbedRequest.SerializeToString,
             appliance_dot_v1_dot_appliance__pb2.EmbedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Feedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/appliance.v1.Inference/Feedback',
+            appliance_dot_v1_dot_appliance__pb2.FeedbackRequest.SerializeToString,
+            appliance_dot_v1_dot_appliance__pb2.FeedbackResponse.FromString,
             options,
             channel_credentials,
             insecure,
