@@ -1,7 +1,7 @@
 """POST /v1/feedback on the session daemon (real HTTP listener, real encrypted audit log):
 a score of a real answer is audited as a request of its own naming the scored one, counted
-in the metrics, and a bad body is a 400 in OpenAI's error shape. HTTP only (no gRPC method
-yet)."""
+in the metrics, and a bad body is a 400 in OpenAI's error shape (gRPC's Inference.Feedback:
+tests/integration/test_routing_policies.py)."""
 
 from __future__ import annotations
 
