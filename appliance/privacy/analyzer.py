@@ -64,6 +64,11 @@ _LIST_JOIN = r"[ \t]*(?:,[ \t]*(?:and[ \t]+|&[ \t]*)?|;[ \t]*|[ \t]and[ \t]+|[ \
 #: The item listed right after a name, and right before one.
 _LIST_NEXT = re.compile(rf"{_LIST_JOIN}{_LIST_ITEM}(?![{_LETTER}'’\-]|[ \t]+[A-Z])")
 _LIST_PREV = re.compile(rf"(?<![{_LETTER}'’\-]){_LIST_ITEM}{_LIST_JOIN}$")
+#: A line that is an item of a list: a bullet, number or letter, then one to
+#: three capitalised words, then nothing or a note set apart ("(chair)", ", CFO", " <a@b.c>").
+_LINE_ITEM = re.compile(
+    rf"(?m)^[ \t]*(?P<mark>[-*•+·‣▪]|[0-9]{{1,3}}[.)]|[a-z][.)])[ \t]+{_LIST_ITEM}"
+    rf"[ \t]*(?:[(\[<,;:–—][^\n]*|[ \t]-[ \t][^\n]*)?[ \t]*\r?$")
 #: The words of a name, for looking for each on its own (Smith of John Smith).
 _NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
 #: A CJK finding with these is a phrase, not a name to look for elsewhere.
@@ -341,8 +346,8 @@ class Analyzer:
         semicolon, "and", "&" or "/". It is a list when it has three items or more, or a join
         other than a comma: "Prepared for Dominik Cvetko, Ardore Marina" is a name and a
         place."""
-        found: list[tuple[int, int, float]] = []
-        done: set[tuple[int, int]] = set()
+        found: list[tuple[int, int, float]] = self._line_listed(seen, people)
+        done: set[tuple[int, int]] = {(s, e) for s, e, _ in found}
         for start, end, score in people:
             if (start, end) in done or _CJK.search(seen[start:end]):
                 continue
@@ -365,6 +370,57 @@ class Analyzer:
                 done.add((s, e))
                 if not_a_name(seen, s, e, self._lexicon) or seen[s:e] in EN_PLACE_NAMES \
                         or any(s < pe and ps < e for ps, pe, _ in people):
+                    continue
+                found.append((s, e, score))
+        return found
+
+    def _line_listed(self, seen: str, people: list[tuple[int, int, float]],  # noqa: C901 - one pass
+                     ) -> list[tuple[int, int, float]]:
+        """Items of a list written one per line, beside a name that is one: the other lines
+        of a bulleted, numbered or plain list ("- Gábor Biró", "2. Evde Soylu") whose item is
+        one to three capitalised words that are not all ordinary words or a known place. The
+        list is the run of neighbouring lines with the same kind of mark. Lines without a
+        mark are not read as a list: headings and addresses are written that way too."""
+        if "\n" not in seen or not people:
+            return []
+        items = list(_LINE_ITEM.finditer(seen))
+        if len(items) < 2:
+            return []
+        starts = [m.start("v") for m in items]
+        found: list[tuple[int, int, float]] = []
+        taken: set[int] = set()
+
+        def kind(m: re.Match[str]) -> str:
+            mark = m.group("mark")
+            return "1" if mark[:1].isdigit() else "a" if mark[:1].isalpha() else mark
+
+        def next_to(a: re.Match[str], b: re.Match[str]) -> bool:
+            """``b`` is on the line right after ``a``'s."""
+            gap = seen[a.end():b.start()]
+            return gap.count("\n") == 1 and not gap.strip()
+
+        for start, end, score in people:
+            i = bisect.bisect_right(starts, start) - 1
+            if i < 0 or not (items[i].start("v") == start and end <= items[i].end("v") + 1) \
+                    or i in taken:
+                continue
+            run = [i]
+            for step in (-1, 1):
+                j = i
+                while 0 <= j + step < len(items) and len(run) < 64:
+                    a, b = (items[j], items[j + step]) if step > 0 else (items[j + step], items[j])
+                    if not next_to(a, b) or kind(items[j + step]) != kind(items[i]):
+                        break
+                    j += step
+                    run.append(j)
+            if len(run) < 2:
+                continue
+            for k in run:
+                taken.add(k)
+                s, e = items[k].span("v")
+                if k == i or not_a_name(seen, s, e, self._lexicon) \
+                        or seen[s:e] in EN_PLACE_NAMES \
+                        or any(ps <= s and e <= pe for ps, pe, _ in people):
                     continue
                 found.append((s, e, score))
         return found

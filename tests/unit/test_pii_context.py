@@ -173,6 +173,11 @@ def test_a_line_of_fields_is_not_a_speaker_label(analyzer) -> None:
 @pytest.mark.parametrize(("text", "names"), [
     ("Present: Ana Lima, Piet Hein and Rosa Diaz.", ["Lima", "Hein", "Diaz"]),
     ("Thanks to Mary Jones & Teodor Wrzosek for the review.", ["Jones", "Wrzosek"]),
+    # a list written one item per line, with no cue word: the lines beside a name's
+    ("* Zubeyde Akgündüz (chair)\n* Czeslaw Karz (secretary)\n* Eduard Moravcová",
+     ["Czeslaw", "Karz", "Moravcová"]),
+    ("owners:\n  - Gábor Biró\n  - Zuzana Fišer\n", ["Biró", "Fišer"]),
+    ("1) Dana Whitfield - lead\n2) Oskar Lindqvist - ops", ["Lindqvist"]),
 ])
 def test_items_listed_with_a_name_are_names(analyzer, text: str, names: list[str]) -> None:
     out = masked(analyzer, text)
@@ -182,6 +187,13 @@ def test_items_listed_with_a_name_are_names(analyzer, text: str, names: list[str
 def test_places_listed_together_are_not_names(analyzer) -> None:
     text = "We need Paris, London and Berlin in the report."
     assert masked(analyzer, text) == text
+
+
+def test_other_lines_of_a_list_with_a_name_are_not_all_names(analyzer) -> None:
+    out = masked(analyzer, "Notes from today\n- John Smith\n- Budget review\n"
+                           "- Next Steps\n\nMain Street\n")
+    assert "Smith" not in out
+    assert out.endswith("- Budget review\n- Next Steps\n\nMain Street\n"), out
 
 
 @pytest.mark.parametrize("text", [
