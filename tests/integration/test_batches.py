@@ -117,6 +117,25 @@ def test_refused_lines_and_a_bad_file(daemon: Daemon) -> None:
     assert [1] == [e.line for e in failed.errors.data]
 
 
+def test_completions_and_embeddings_batches(daemon: Daemon) -> None:
+    """The two other endpoints OpenAI batches: /v1/completions and /v1/embeddings, each
+    line answered with its endpoint's response object."""
+    client = _client(daemon)
+    for endpoint, body, kind in (
+            ("/v1/completions", {"model": "v3", "prompt": "Once upon", "max_tokens": 2,
+                                 "temperature": 0}, "text_completion"),
+            ("/v1/embeddings", {"model": "embed", "input": "Invoice for alice@example.com"},
+             "list")):
+        line = json.dumps({"custom_id": "one", "method": "POST", "url": endpoint,
+                           "body": body})
+        f = client.files.create(file=("e.jsonl", line.encode()), purpose="batch")
+        done = _wait(client, client.batches.create(input_file_id=f.id, endpoint=endpoint,
+                                                   completion_window="24h").id)
+        assert ("completed", 1) == (done.status, done.request_counts.completed), endpoint
+        (out,) = client.files.content(done.output_file_id).text.splitlines()
+        assert kind == json.loads(out)["response"]["body"]["object"]
+
+
 def test_unknown_ids_are_404_and_uploads_need_purpose_batch(daemon: Daemon) -> None:
     """Another's or an unknown batch or file is a 404 in OpenAI's error shape; a file of
     another purpose is a 400."""
