@@ -238,6 +238,35 @@ _NAME_KEYS = (r"(?:full[_\- ]?name|first[_\- ]?name|last[_\- ]?name|given[_\- ]?
               r"患者(?:姓名)?|员工(?:姓名)?|负责人|经办人)")
 
 
+#: Keys of code and data whose quoted value (or list of values) is a person: roles people
+#: hold. Read only with a quoted value, never in prose's "speaker: thanks everyone".
+_ROLE_KEYS = (r"(?:maintainer|reviewer|approver|committer|signer|signatory|creator|"
+              r"(?:created|modified|updated|requested|approved|reviewed|signed|written|assigned|"
+              r"submitted|owned|authored|reported)[_\- ]?by|member|attendee|participant|speaker|"
+              r"person|teacher|student|doctor|physician|nurse|tenant|landlord|spouse|"
+              r"emergency[_\- ]?contact|next[_\- ]?of[_\- ]?kin|beneficiary|witness|candidate|"
+              r"nick[_\- ]?name|alias|manager|supervisor|(?:team|tech|project)[_\- ]?lead|"
+              r"user[_\- ]?name)")
+#: Keys that name a person only with a capitalised value (first="Ana"; to="Ana Lima").
+_WEAK_KEYS = r"(?:first|last|given|family|middle|to|cc|bcc|by)"
+#: Keys whose value must be a full name, two or three capitalised words.
+_FULL_ONLY_KEYS = frozenset(("to", "cc", "bcc", "by"))
+#: An RFC 5322 display name before its address: "Ana Lima <ana@x.org>" (From:, Author:,
+#: Co-authored-by:, git --author, a mailing list's header).
+_DISPLAY_NAME = re.compile(
+    r"(?<![\w'’\-])(?P<v>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*){0,3})"
+    r"[ \t]*[\"']?[ \t]*<[^<>\s@]+@[^<>\s]+>")
+#: Copyright lines name their holder after the year: "Copyright (c) 2019-2021 Ana Lima".
+_COPYRIGHT = re.compile(
+    r"(?i:copyright|©|\(c\))[ \t]*(?:\(c\)|©)?[ \t]*[0-9]{4}(?:[ \t]*[-–,][ \t]*[0-9]{4})*"
+    r"[ \t,]+(?:by[ \t]+)?(?P<v>[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+"
+    r"(?:[ \t]+[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+){1,2})(?![ \t]*(?:,[ \t]*)?"
+    r"(?i:inc|llc|ltd|gmbh|corp|co\b|foundation|authors|contributors|project|team))")
+#: Organisations, not people, in a display name or a copyright line.
+_ORG_WORDS = frozenset(("inc", "llc", "ltd", "gmbh", "corp", "corporation", "foundation",
+                        "authors", "contributors", "team", "support", "project", "group", "bot",
+                        "noreply", "no-reply", "admin", "info", "sales", "service",
+                        "notifications"))
 #: The bare key "name" in code (not first_name, author …).
 _BARE_NAME_KEY = re.compile(r"(?i)(?<![A-Za-z0-9_])name\s*(?:=|:=|:|=>)")
 #: Two or three capitalised words: how a person's full name is written.
@@ -257,7 +286,16 @@ class StructuredNameRecognizer(_NameRecognizer):
     _PAIR = re.compile(
         rf"(?im)(?:^|(?<=[\s,;&?{{]))(?<![A-Za-z_\-]){_NAME_KEYS}\s*[=:]\s*"
         r"(?P<v>[^\s,;&\"'{}=:][^,;&\"'{}=:\n]{0,59})")
-    _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?{_NAME_KEYS}[\"']?\s*$")
+    _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})[\"']?\s*$")
+    #: A quoted value after a role key or a weak key (see :data:`_ROLE_KEYS`, _WEAK_KEYS).
+    _ROLE = re.compile(
+        rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9]+[._])?[\"']?(?P<k>{_ROLE_KEYS}|{_WEAK_KEYS})"
+        r"(?:[_\- ]?name)?[\"']?\s*(?:=|:=|:|=>)\s*[\"'`](?P<v>[^\"'`\n\\\\]{1,60})[\"'`]")
+    #: A list of quoted values after a plural name or role key: reviewers = ['Ana', 'Bo'].
+    _LIST = re.compile(
+        rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9]+[._])?[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})s?"
+        r"[\"']?\s*(?:=|:=|:|=>)\s*[\[(]\s*(?P<v>[\"'][^\]\)\n]{1,400})[\])]")
+    _QUOTED = re.compile(r"[\"']([^\"'\n\\\\]{1,60})[\"']")
 
     def _name_like(self, value: str) -> bool:
         value = value.strip()
@@ -292,9 +330,40 @@ class StructuredNameRecognizer(_NameRecognizer):
                     continue  # name = "build", name="Widget": code names things, not people
                 if self._name_like(value):
                     spans.append((m.start("v"), m.start("v") + len(value)))
+        spans += self._roles(text)
         spans += self.tables(text)[0]
         return [make_result(self, self.ENTITY, s, e, self.SCORE, "value of a name field",
                             cued=True) for s, e in spans]
+
+
+    def _roles(self, text: str) -> list[tuple[int, int]]:
+        """Values of role keys and lists, display names before an address, copyright holders."""
+        spans = []
+        for m in self._ROLE.finditer(text):
+            key = m.group("k").lower()
+            value = m.group("v").rstrip()
+            if not self._name_like(value):
+                continue
+            if key in _FULL_ONLY_KEYS and not _FULL_NAME.fullmatch(value):
+                continue
+            if not (value[:1].isupper() or re.fullmatch(_CJK_NAME, value)):
+                continue  # first = "page", member: "true", user_name = "admin"
+            spans.append((m.start("v"), m.start("v") + len(value)))
+        for m in self._LIST.finditer(text):
+            for q in self._QUOTED.finditer(m.group("v")):
+                value = q.group(1).strip()
+                if self._name_like(value) and value[:1].isupper():
+                    at = m.start("v") + q.start(1)
+                    spans.append((at, at + len(q.group(1).rstrip())))
+        for regex in (_DISPLAY_NAME, _COPYRIGHT):
+            for m in regex.finditer(text):
+                value = m.group("v").rstrip(" .")
+                words = [w.strip(".").lower() for w in value.split()]
+                if not self._name_like(value) or _ORG_WORDS.intersection(words) \
+                        or not any(w[:1].isupper() for w in value.split()):
+                    continue
+                spans.append((m.start("v"), m.start("v") + len(value)))
+        return spans
 
 
 _DELIMITERS = (",", "\t", ";", "|")

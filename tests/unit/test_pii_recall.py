@@ -135,6 +135,16 @@ def test_chinese_names_without_a_cue(analyzer, text: str, expected: str) -> None
 
 
 @pytest.mark.parametrize("text", [
+    'first = "page"; to = "Paris"; by="hand"; items = ["Apple", "Pear"]',
+    '{"member": "true", "user_name": "admin", "reviewers": []}',
+    "// Copyright (c) 2019-2021 Google LLC",
+    "Copyright 2024 The Linux Foundation",
+])
+def test_code_values_that_are_not_people(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
     "我们的老师很好", "王国很大", "他很高兴", "马上出发", "于是他走了", "白天很热",
     "今天有小时工", "数量小于十", "黄金价格上涨", "我和高兴趣相投", "他和王国一起走过",
     "状态：高效运行", "备注：黄色",
@@ -154,6 +164,15 @@ def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     ("Name: ahmed hassan", "Name: <PERSON_1>"),
     ("Maria Gonzalez-Ruiz signed", "<PERSON_1> signed"),
     ("name,team\nSiper Mansız,web", "name,team\n<PERSON_1>,web"),  # letters past Latin-1
+    # code and data: role keys, weak keys with a capitalised value, lists after a plural key,
+    # display names before an address, copyright holders
+    ('send_invite(to="Leoncio Ángel", role="admin")', 'send_invite(to="<PERSON_1>", role="admin")'),
+    ('[{"first": "Julianna", "last": "Evans"}]', '[{"first": "<PERSON_1>", "last": "<PERSON_2>"}]'),
+    ("reviewers = ['Ana Lima', 'Bo Stone']", "reviewers = ['<PERSON_1>', '<PERSON_2>']"),
+    ('{"speaker": "Lilja Pelkonen"}', '{"speaker": "<PERSON_1>"}'),
+    ("// Copyright 2020 Berend Junck", "// Copyright 2020 <PERSON_1>"),
+    ("git commit --author='Kutay Yildiz <k@example.org>'",
+     "git commit --author='<PERSON_1> <<EMAIL_ADDRESS_1>>'"),
 ])
 def test_english_names_the_small_model_misses(analyzer, text: str, expected: str) -> None:
     assert expected == masked(analyzer, text)
