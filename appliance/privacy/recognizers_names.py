@@ -164,9 +164,17 @@ class CuedNameRecognizer(_NameRecognizer):
         r"applicant|recipient|cardholder|account\s+holder|passenger|guest|reported\s+by|"
         rf"assigned\s+to|owner)\s*[:=\-–]\s*(?P<v>{_NAME_TOKENS})")
     _GREETING = re.compile(
-        r"(?m)(?:^|(?<=[\s,]))(?:Dear|Hi|Hello|Hey|Thanks|Thank\s+you|Cheers)[ \t]+"
+        r"(?m)(?:^|(?<=[\s,]))(?:Dear|Hi|Hello|Hey|Thanks|Thank\s+you|Cheers|(?i:hi|hey|hello)|"
+        r"Good\s+(?:morning|afternoon|evening))[ \t]+"
         r"(?P<v>[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+"
         r"(?:[ \t]+[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+)?)(?=\s*[,!.:\n]|$)")
+    #: A greeting to several people: "Hello Mats and Tijs,", "Hi Ana, Bo and Cy!".
+    _GREETING_LIST = re.compile(
+        r"(?m)(?:^|(?<=[\s,]))(?:Dear|(?i:hi|hey|hello)|Good\s+(?:morning|afternoon|evening))"
+        r"[ \t]+(?P<v>[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+"
+        r"(?:(?:[ \t]*,[ \t]*|[ \t]+(?:and|&)[ \t]+)"
+        r"[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+){1,5})(?=\s*[,!.:\n]|$)")
+    _GREETED = re.compile(r"[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+")
     _SIGNOFF = re.compile(
         r"(?im)^[ \t]*(?:best(?:\s+regards)?|kind\s+regards|regards|warm\s+regards|thanks|"
         r"thank\s+you|many\s+thanks|cheers|sincerely(?:\s+yours)?|yours(?:\s+truly)?|"
@@ -207,6 +215,17 @@ class CuedNameRecognizer(_NameRecognizer):
                 start = m.start("v") + part[0]
                 out.append(make_result(self, self.ENTITY, start, m.start("v") + part[1],
                                        self.SCORE, why, cued=True))
+        firsts = gazetteer()[0]
+        for m in self._GREETING_LIST.finditer(text):
+            # Greeted together: names when one of them is a first name ("Hello Sales and
+            # Marketing" greets no one).
+            items = [w for w in self._GREETED.finditer(m.group("v"))
+                     if w.group(0).lower() not in self._stop]
+            if not any(w.group(0).upper() in firsts for w in items):
+                continue
+            out += [make_result(self, self.ENTITY, m.start("v") + w.start(),
+                                m.start("v") + w.end(), self.SCORE, "greeted together",
+                                cued=True) for w in items]
         return out
 
 

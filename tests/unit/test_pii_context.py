@@ -184,6 +184,21 @@ def test_items_listed_with_a_name_are_names(analyzer, text: str, names: list[str
     assert not any(n in out for n in names), out
 
 
+@pytest.mark.parametrize(("text", "names"), [
+    ("Hello Mats and Queen,\nthe meeting moved.", ["Mats", "Queen"]),
+    ("Hi Ana, Bo and Cyril!", ["Ana", "Bo", "Cyril"]),
+    ("hey Attila, can you ping Inger?", ["Attila"]),
+    ("Good morning Hedda,\nquick question.", ["Hedda"]),
+])
+def test_greetings_to_one_or_several_people(analyzer, text: str, names: list[str]) -> None:
+    out = masked(analyzer, text)
+    assert not any(n in out for n in names), out
+
+
+def test_a_greeting_to_departments_is_not_names(analyzer) -> None:
+    assert masked(analyzer, "Hello Sales and Marketing,") == "Hello Sales and Marketing,"
+
+
 def test_places_listed_together_are_not_names(analyzer) -> None:
     text = "We need Paris, London and Berlin in the report."
     assert masked(analyzer, text) == text
