@@ -43,6 +43,7 @@ from appliance.privacy.recognizers_names import (
     widen_names,
 )
 from appliance.privacy.recognizers_phone import VERSION_LIKE, FastPhoneRecognizer, glued
+from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
 from appliance.privacy.recognizers_zh import (
     CnBankCardRecognizer,
     CnPersonRecognizer,
@@ -106,7 +107,8 @@ _NER_RECOGNIZER = "SpacyRecognizer"
 #: spaCy's NER (through Presidio) and the PII models of [pii] models: the same checks apply.
 _NER_RECOGNIZERS = frozenset({_NER_RECOGNIZER, ModelNerRecognizer.NAME})
 _EN_NAME_RECOGNIZERS = frozenset({*_NER_RECOGNIZERS, "GazetteerNameRecognizer",
-                                  "CuedNameRecognizer", *context_recognizer_names()})
+                                  "CuedNameRecognizer", ForeignScriptNameRecognizer.__name__,
+                                  *context_recognizer_names()})
 _ZH_NAME_RECOGNIZERS = frozenset({CnPersonRecognizer.__name__, CnNameSegmentRecognizer.__name__})
 
 
@@ -237,6 +239,7 @@ class Analyzer:
             CheckedSpacyRecognizer(self._lexicon, list(r.supported_entities))
             if isinstance(r, SpacyRecognizer) else r for r in registry.recognizers]
         for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
+                    ForeignScriptNameRecognizer("en"),
                     *id_recognizers("en"), *name_recognizers("en"), *gdpr_recognizers("en"),
                     *context_recognizers(self._lexicon, "en")]:
             if set(rec.supported_entities) & wanted:

@@ -190,3 +190,26 @@ def test_obfuscated_identifiers_are_replaced_with_their_obfuscation(analyzer) ->
     """The original characters are replaced, zero-width ones and full-width ones included."""
     out = masked(analyzer, "Mail ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ or call 1\u200b38 0013 8000 now")
     assert "Mail <EMAIL_ADDRESS_1> or call <CN_MOBILE_1> now" == out
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ('send_invite(to="Звездиян Цветков", role="admin")', ["Звездиян", "Цветков"]),
+    ("commit 3f2a9c1\nAuthor: מעיין חסן <dev@example.com>", ["מעיין", "חסן"]),
+    ("maintainers:\n  - Ιορδάνης Ραυτοπούλου\n  - ასლან ცირეკიძე\n", ["Ιορδάνης", "ასლან"]),
+    ("Attendees: 수진 김, محمد جهانی and Լիանա Գզիրյան.", ["수진", "محمد", "Լիանա"]),
+    ("Please ask 美加子 山田 to review it.", ["美加子", "山田"]),
+    ("Вчера Иван Петров пришёл домой.", ["Иван", "Петров"]),
+])
+def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
+    out = masked(analyzer, text)
+    assert not any(n in out for n in names), out
+
+
+@pytest.mark.parametrize("text", [
+    "The word спасибо means thank you in Russian.",
+    "Он сказал, что ООН и НАТО согласны.",
+])
+def test_words_in_other_scripts_that_are_not_names(text: str) -> None:
+    from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
+
+    assert ForeignScriptNameRecognizer().analyze(text, ["PERSON"]) == []
