@@ -88,6 +88,12 @@ def run_side(url: str, model: str, batch: int, concurrency: int, seconds: float,
             "requests": done["requests"], "wall_s": round(wall, 2)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start_server(binary: Path, model: Path, port: int, threads: int,
                   ) -> subprocess.Popen[bytes]:
     return start_llama_server(binary, model, port, [
@@ -123,19 +129,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         daemon.wait_for("ready")
         sides: dict[str, tuple[str, str]] = {"daemon": (daemon.http_url, "embed")}
+        pids = {"daemon": daemon.proc.pid}
         if not args.no_llama_server:
             binary = Path(subprocess.run([str(ROOT / "packaging/llama-server.sh")], check=True,
                                          capture_output=True, text=True).stdout.strip())
             port = _port()
             server = _start_server(binary, embed_model, port, args.threads)
             sides["llama_server"] = (f"http://127.0.0.1:{port}/v1", "embed")
+            pids["llama_server"] = server.pid
         for url, model in sides.values():  # warm both
             run_side(url, model, args.batch, 1, 1.0, encoding=args.encoding)
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
         for _rep in range(args.reps):
             for name, (url, model) in sides.items():
-                runs[name].append(run_side(url, model, args.batch, args.concurrency,
-                                           args.seconds, encoding=args.encoding))
+                before = cpu_seconds(pids[name])
+                run = run_side(url, model, args.batch, args.concurrency, args.seconds,
+                               encoding=args.encoding)
+                # The server's own CPU time per input: steadier than inputs/s on a shared box.
+                run["cpu_ms_per_input"] = round(
+                    (cpu_seconds(pids[name]) - before) * 1000
+                    / max(1.0, run["inputs_per_s"] * run["wall_s"]), 3)
+                runs[name].append(run)
     finally:
         if server is not None:
             server.kill()
@@ -152,10 +166,18 @@ def main(argv: list[str] | None = None) -> int:
         "reps": args.reps, "runs": runs,
         "best": {name: {k: round(best(name, k), 1) for k in ("inputs_per_s", "tokens_per_s")}
                  for name in runs}}
+    def median_cpu(name: str) -> float:
+        values = sorted(r["cpu_ms_per_input"] for r in runs[name])
+        return values[len(values) // 2]
+
+    out["median_cpu_ms_per_input"] = {name: median_cpu(name) for name in runs}
     if "llama_server" in runs:
         out["ratio_daemon_over_llama_server"] = {
             k: round(best("daemon", k) / best("llama_server", k), 3)
             for k in ("inputs_per_s", "tokens_per_s")}
+        # llama-server's CPU per input over the daemon's: the throughput ratio on cores that
+        # both keep busy, whatever else the machine runs.
+        out["cpu_efficiency_ratio"] = round(median_cpu("llama_server") / median_cpu("daemon"), 3)
     print(json.dumps(out, indent=2))
     return 0
 
