@@ -18,7 +18,7 @@ import pytest
 from appliance.audit.keys import load_officer_private
 from appliance.audit.verify import verify_dir
 from tests.audit_helpers import full_count
-from tests.daemon import Daemon, write_config
+from tests.daemon import Daemon, create_token, write_config
 
 CHAT = "/v1/chat/completions"
 EMAIL = "jane.roe@example.com"
@@ -172,6 +172,37 @@ def test_cli_submits_gets_and_lists(daemon: Daemon, tmp_path: Path) -> None:
     listed = subprocess.run([sys.executable, "-m", "appliance", "batch", "list", "--url", base],
                             capture_output=True, text=True, timeout=120, check=False)
     assert batch["id"] in listed.stdout
+
+
+def test_lines_run_as_the_submitter_within_its_budget(tmp_path: Path,
+                                                     model_path: Path) -> None:
+    """Each line is charged to the identity that submitted the batch: with a budget of two
+    requests a day, two lines are answered and the others are 429 quota errors; the batch
+    and its files are that identity's (another caller gets 404)."""
+    config = write_config(tmp_path / "appliance.toml", model_path,
+                          auth="required = true\n\n[auth.identities.metered]\n"
+                               "requests_per_day = 2")
+    token = create_token(config, "metered", "client")
+    other = create_token(config, "other", "client")
+    d = Daemon(tmp_path, config)
+    try:
+        d.wait_for("ready")
+        client = openai.OpenAI(base_url=d.http_url, api_key=token, max_retries=0, timeout=120)
+        f = client.files.create(file=("q.jsonl", _lines(4)), purpose="batch")
+        done = _wait(client, client.batches.create(input_file_id=f.id, endpoint=CHAT,
+                                                   completion_window="24h").id)
+        assert (2, 2) == (done.request_counts.completed, done.request_counts.failed)
+        errors = [json.loads(x) for x in client.files.content(done.error_file_id).text.splitlines()]
+        assert {(429, "rate_limit_exceeded")} == {
+            (e["response"]["status_code"], e["response"]["body"]["error"]["code"])
+            for e in errors}
+        stranger = openai.OpenAI(base_url=d.http_url, api_key=other, max_retries=0)
+        with pytest.raises(openai.NotFoundError):
+            stranger.batches.retrieve(done.id)
+        with pytest.raises(openai.NotFoundError):
+            stranger.files.content(done.output_file_id)
+    finally:
+        assert 0 == d.stop()
 
 
 def _kill_mid_batch(tmp_path: Path, model_path: Path, lines: int) -> None:
