@@ -81,6 +81,10 @@ class Message:
 #: ``"function:NAME"``, must call that one.
 TOOL_CHOICES = ("auto", "none", "required")
 
+#: The reasoning efforts a request may ask for, least first (OpenAI's ``reasoning_effort``;
+#: engine.budget.effort_budget scales the tier's reasoning budget by them).
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
+
 
 FORMATS = ("", "text", "json_object", "json_schema")
 

@@ -71,7 +71,7 @@ class GenerateParams:
     #: Who the calling application acts for (OpenAI's ``user``); masked before it is
     #: recorded, since it is often an e-mail address. Never sent to a model.
     end_user: str = ""
-    #: How much the tier may reason ("", or one of engine.budget.REASONING_EFFORTS): scales
+    #: How much the tier may reason ("", or one of generation.REASONING_EFFORTS): scales
     #: the tier's reasoning budget on the local engine (engine.budget.effort_budget).
     reasoning_effort: str = ""
     #: Functions the model may call, and whether and how it must (generation.TOOL_CHOICES or

@@ -17,13 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from appliance.engine.types import SamplingParams
+from appliance.generation import REASONING_EFFORTS  # noqa: F401 - re-exported (its old home)
 
 #: What the engine appends when a reasoning budget runs out.
 CLOSE_REASONING = "\n</think>\n\n"
 OPEN = "<think>"
 CLOSE = "</think>"
-#: The reasoning efforts a request may ask for, least first.
-REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
 #: Effort -> divisor of the budget.
 _SHARE = {"low": 4, "medium": 2}
 

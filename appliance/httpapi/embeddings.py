@@ -14,15 +14,17 @@ import base64
 import functools
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from appliance.engine.embedding import Embedded, Vectors
 from appliance.errors import ModelError
 from appliance.httpapi.fields import bad, check_keys, typed
 from appliance.httpapi.openai import MAX_USER_CHARS, extras
 from appliance.request import EmbedParams, RequestInfo
+
+if TYPE_CHECKING:  # the pipeline's result types, for annotations only (see [tool.importlinter])
+    from appliance.engine.embedding import Embedded, Vectors
 
 KNOWN = frozenset({"input", "model", "encoding_format", "dimensions", "user"})
 ENCODINGS = ("float", "base64")

@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from appliance.engine.budget import REASONING_EFFORTS
 from appliance.errors import (
     ApplianceError,
     Cancelled,
@@ -32,7 +31,7 @@ from appliance.errors import (
     Unavailable,
     client_message,
 )
-from appliance.generation import Message, ResponseFormat, Tool, ToolCall
+from appliance.generation import REASONING_EFFORTS, Message, ResponseFormat, Tool, ToolCall
 from appliance.httpapi.fields import (
     appliance_fields,
     bad,

@@ -24,8 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from appliance.engine.budget import REASONING_EFFORTS
-from appliance.generation import Message, ResponseFormat, Tool, ToolCall
+from appliance.generation import REASONING_EFFORTS, Message, ResponseFormat, Tool, ToolCall
 from appliance.httpapi.fields import appliance_fields, bad, flag, integer, number, typed
 from appliance.httpapi.openai import MAX_USER_CHARS, _check_fields, _model, _user, extras
 from appliance.httpapi.sse import Event
