@@ -70,6 +70,9 @@ _LIST_PREV = re.compile(rf"(?<![{_LETTER}'’\-]){_LIST_ITEM}{_LIST_JOIN}$")
 _LINE_ITEM = re.compile(
     rf"(?m)^[ \t]*(?P<mark>[-*•+·‣▪]|[0-9]{{1,3}}[.)]|[a-z][.)])[ \t]+{_LIST_ITEM}"
     rf"[ \t]*(?:[(\[<,;:–—][^\n]*|[ \t]-[ \t][^\n]*)?[ \t]*\r?$")
+#: A capitalised word right before or after a name, one space or tab apart.
+_CAP_BEFORE = re.compile(rf"(?<![{_LETTER}'’\-])(?P<w>[{_UPPER}][{_LETTER}'’\-]+)[ \t]$")
+_CAP_AFTER = re.compile(rf"[ \t](?P<w>[{_UPPER}][{_LETTER}'’\-]+)(?![{_LETTER}'’\-])")
 #: The words of a name, for looking for each on its own (Smith of John Smith).
 _NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
 #: A CJK finding with these is a phrase, not a name to look for elsewhere.
@@ -295,7 +298,7 @@ class Analyzer:
                 continue
             start, end, recognizer = kept
             if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
-                start, end = widen_names(seen, start, end)
+                start, end = self._widen(seen, *widen_names(seen, start, end))
                 people.append((start, end, r.score))
             spans.append(Span(r.entity_type, *view.span(start, end), r.score))
         spans += [Span("PERSON", *view.span(s, e), score)
@@ -376,6 +379,22 @@ class Analyzer:
                     continue
                 found.append((s, e, score))
         return found
+
+    def _widen(self, seen: str, start: int, end: int) -> tuple[int, int]:
+        """One more capitalised word either side of a name, when it is no ordinary word, no
+        known place and no possessive: the given name or surname that no census list has
+        ("Ömer" of "Ömer Şahin", "Yıldırım" of "Kutay Yıldırım"), so no name is half masked."""
+        if (m := _CAP_BEFORE.search(seen, max(0, start - 40), start)) is not None \
+                and self._name_part(seen, *m.span("w")):
+            start = m.start("w")
+        if (m := _CAP_AFTER.match(seen, end)) is not None and self._name_part(seen, *m.span("w")):
+            end = m.end("w")
+        return start, end
+
+    def _name_part(self, seen: str, start: int, end: int) -> bool:
+        word = seen[start:end]
+        return not (word.endswith(("'s", "’s")) or word in EN_PLACE_NAMES
+                    or not_a_name(seen, start, end, self._lexicon))
 
     def _line_listed(self, seen: str, people: list[tuple[int, int, float]],  # noqa: C901 - one pass
                      ) -> list[tuple[int, int, float]]:

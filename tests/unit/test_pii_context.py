@@ -178,6 +178,8 @@ def test_a_line_of_fields_is_not_a_speaker_label(analyzer) -> None:
      ["Czeslaw", "Karz", "Moravcová"]),
     ("owners:\n  - Gábor Biró\n  - Zuzana Fišer\n", ["Biró", "Fišer"]),
     ("1) Dana Whitfield - lead\n2) Oskar Lindqvist - ops", ["Lindqvist"]),
+    # a given name no census list has, beside a surname that was found
+    ("Jakob Horvat (CTO), Lucía Romero (CFO), Ömer Şahin (COO)", ["Ömer", "Şahin"]),
 ])
 def test_items_listed_with_a_name_are_names(analyzer, text: str, names: list[str]) -> None:
     out = masked(analyzer, text)
