@@ -53,6 +53,10 @@ MAX_BACKOFF_S = 30.0
 #: A line is cut off by interactive work at most this often; then it runs to its end beside
 #: it (at the lowest priority), so a steady interactive load slows a batch, never starves it.
 MAX_PREEMPTIONS = 3
+#: After a line was cut off, the quiet time before the next starts doubles (from at least
+#: 0.25 s) up to this, and is back to ``idle_seconds`` once a line ran to its end: under
+#: steady interactive traffic lines start only in its longer pauses, not in every one.
+MAX_QUIET_S = 2.0
 
 #: (HTTP status, response body) of one line.
 Answer = tuple[int, dict[str, Any]]
@@ -86,6 +90,10 @@ class BatchWorker:
         #: Lines being cut off now (until their task ends), and how often each was.
         self._preempted: set[tuple[str, int]] = set()
         self._preemptions: dict[tuple[str, int], int] = {}
+        #: Lines in the pipeline now (an answer being stored is not cut off).
+        self._generating: set[tuple[str, int]] = set()
+        #: The quiet time a line now waits for (see MAX_QUIET_S).
+        self._quiet = idle_seconds
         self._clock = clock
         self._wake = asyncio.Event()
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
@@ -156,7 +164,7 @@ class BatchWorker:
             return
         free = self.concurrency - len(self._running)
         if self._paused or free <= 0 or not self._maybe_pending or now < self._not_before \
-                or now - self._last_busy < self.idle_seconds:
+                or now - self._last_busy < self._quiet:
             return
         lines = await asyncio.to_thread(self.store.claim, free)
         if len(lines) < free:
@@ -171,7 +179,8 @@ class BatchWorker:
         """Interactive work arrived: the lines running give their slots up now (each goes
         back to waiting, its answer not stored, and runs again once the engines are idle)."""
         for key, task in self._running.items():
-            if key in self._preempted or self._preemptions.get(key, 0) >= MAX_PREEMPTIONS:
+            if key not in self._generating or key in self._preempted \
+                    or self._preemptions.get(key, 0) >= MAX_PREEMPTIONS:
                 continue
             self._preempted.add(key)
             self._preemptions[key] = self._preemptions.get(key, 0) + 1
@@ -195,6 +204,7 @@ class BatchWorker:
         current_request.set(info)
         structlog.contextvars.bind_contextvars(request_id=info.request_id)
         key = (line.batch_id, line.idx)
+        self._generating.add(key)
         try:
             status, body = await self._run_line(line, info)
         except asyncio.CancelledError:
@@ -202,6 +212,7 @@ class BatchWorker:
                 raise  # a stop: the line stays running, and is recovered at the next start
             # Shielded: a stop now must not drop the release before its thread ran.
             await asyncio.shield(asyncio.to_thread(self.store.release, line))
+            self._quiet = min(max(self._quiet * 2, 0.25), MAX_QUIET_S)
             self._maybe_pending = True
             log.info("batch_line_preempted", batch_id=line.batch_id, line=line.idx)
             return
@@ -218,7 +229,10 @@ class BatchWorker:
             status, body = 500, {"error": {
                 "message": f"internal error (request id {info.request_id})",
                 "type": "internal_error", "param": None, "code": "internal_error"}}
+        finally:
+            self._generating.discard(key)
         self._preemptions.pop(key, None)
+        self._quiet = self.idle_seconds
         result = {"id": "batch_req_" + secrets.token_hex(12), "custom_id": line.custom_id,
                   "response": {"status_code": status, "request_id": info.request_id,
                                "body": body},
