@@ -106,6 +106,9 @@ class NameWords:
     def role(self, word: str) -> bool:
         return role_word(word, self._lexicon)
 
+    def known(self, word: str) -> bool:
+        return self._lexicon.is_word(word)
+
     def first_name(self, word: str) -> bool:
         return word.upper() in gazetteer()[0]
 
@@ -481,10 +484,57 @@ class HonorificNameRecognizer(_ContextRecognizer):
         return out
 
 
+_UNKNOWN_CAP = "[A-ZÀ-ÖØ-ÞĀ-ʯḀ-ỿ][a-zß-öø-ÿĀ-ʯḀ-ỿ'’\\-]+"
+_CAP_PAIR = re.compile(
+    rf"(?<![A-Za-zÀ-ÖØ-öø-ÿĀ-ʯḀ-ỿ'’\-])(?P<v>{_UNKNOWN_CAP}(?:[ \t]+{_UNKNOWN_CAP}){{1,2}})"
+    r"(?![A-Za-zÀ-ÖØ-öø-ÿĀ-ʯḀ-ỿ'’\-])")
+_LINE_WORDS = re.compile(r"[^\W\d_][\w'’\-]*")
+
+
+class UnknownPairRecognizer(_ContextRecognizer):
+    """Two or three capitalised words in a row, none of them a word the lexicon knows (unless
+    a census first name), a function word or a known place, in a line of running text (not a
+    title-case heading): a proper name the small NER model did not know ("According to Lilja
+    Pelkonen, …", "Yesterday Kutay Yıldırım met …"). Scored under the cued recognizers."""
+
+    SCORE = 0.5
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in _CAP_PAIR.finditer(text):
+            words = [(w.start() + m.start("v"), w.end() + m.start("v"), w.group(0))
+                     for w in re.finditer(r"\S+", m.group("v"))]
+            while words and self._known_word(words[0][2]):
+                words.pop(0)  # "Yesterday Kutay ...": the sentence's first word
+            if len(words) < 2 or any(self._known_word(w) or w in EN_PLACE_NAMES
+                                     for _, _, w in words):
+                continue
+            start, end = words[0][0], words[-1][1]
+            if text[start:end] in EN_PLACE_NAMES:
+                continue
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", end)
+            line = _LINE_WORDS.findall(text[line_start:line_end if line_end >= 0 else None])
+            if len(line) < len(words) + 2 or sum(w[:1].isupper() for w in line) * 2 > len(line):
+                continue  # a heading, a title or a label: no running text around the words
+            out.append(self._result(start, end, "capitalised words no lexicon knows",
+                                    self.SCORE))
+        return out
+
+    def _known_word(self, word: str) -> bool:
+        """An ordinary word, or one the lexicon knows that is no census first name (Cloud,
+        Helm and Lake are surnames too, but here they name things)."""
+        return self._words.ordinary(word) or (self._words.known(word)
+                                              and not self._words.first_name(word))
+
+
 def context_recognizers(lexicon: Lexicon, language: str = "en") -> list[EntityRecognizer]:
     return [IntroducedNameRecognizer(lexicon, language), AnswerRecognizer(lexicon, language),
             SpeakerLabelRecognizer(lexicon, language), NameListRecognizer(lexicon, language),
-            HonorificNameRecognizer(lexicon, language)]
+            HonorificNameRecognizer(lexicon, language), UnknownPairRecognizer(lexicon, language)]
 
 
 def recognizer_names() -> frozenset[str]:

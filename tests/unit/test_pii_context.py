@@ -201,6 +201,25 @@ def test_a_greeting_to_departments_is_not_names(analyzer) -> None:
     assert masked(analyzer, "Hello Sales and Marketing,") == "Hello Sales and Marketing,"
 
 
+@pytest.mark.parametrize(("text", "names"), [
+    ("According to Lilja Pelkonen, the deadline is fixed.", ["Lilja", "Pelkonen"]),
+    ("Yesterday Kutay Yıldırım met with the board.", ["Kutay", "Yıldırım"]),
+])
+def test_capitalised_words_no_lexicon_knows(analyzer, text: str, names: list[str]) -> None:
+    out = masked(analyzer, text)
+    assert not any(n in out for n in names), out
+
+
+@pytest.mark.parametrize("text", [
+    "We deploy with Kubernetes Helm charts on Azure DevOps pipelines every night.",
+    "Our team migrated from Jira Cloud to Linear last month.",
+    "Write a haiku about Mount Fuji and Lake Kawaguchi in spring.",
+    "Explain how Apache Kafka differs from RabbitMQ for event streaming.",
+])
+def test_product_and_place_names_in_running_text_are_not_names(analyzer, text: str) -> None:
+    assert masked(analyzer, text) == text
+
+
 def test_places_listed_together_are_not_names(analyzer) -> None:
     text = "We need Paris, London and Berlin in the report."
     assert masked(analyzer, text) == text
