@@ -18,7 +18,11 @@ The mapping:
   required, ``tool`` = that one, ``none``; ``disable_parallel_tool_use``), ``max_tokens``
   (required), ``temperature``, ``top_p``, ``top_k``, ``stop_sequences``, ``stream``,
   ``metadata.user_id`` (the end user), ``thinking`` (``enabled``/``adaptive``: the reasoning
-  of a reasoning tier comes back as ``thinking`` blocks; otherwise it is not returned).
+  of a reasoning tier comes back as ``thinking`` blocks; otherwise it is not returned),
+  ``output_config`` (``format``: ``{type: json_schema, schema}``, the answer's text is JSON
+  valid against the schema, generated under a grammar like OpenAI's ``json_schema``; the
+  SDK's ``messages.parse(output_format=Model)`` sends it; ``effort``: the reasoning effort,
+  ``xhigh`` and ``max`` read as ``high``) and the earlier beta's top-level ``output_format``.
 - The appliance's own ``task_type``, ``priority``, ``allow_fallback``, ``allow_escalation``
   are accepted, as on the OpenAI routes.
 
@@ -39,7 +43,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.generation import Message, Tool, ToolCall
+from appliance.generation import Message, ResponseFormat, Tool, ToolCall
 from appliance.httpapi import openai
 from appliance.httpapi.fields import bad, check_keys, flag, integer, number, typed
 from appliance.httpapi.sse import Event
@@ -50,8 +54,6 @@ UNSUPPORTED = {
     "container": "code execution containers are not supported",
     "mcp_servers": "MCP connectors are not supported",
     "context_management": "context management is not supported",
-    "output_config": "output_config is not supported",
-    "output_format": "output_format is not supported",
 }
 #: Accepted and without effect on the answer (Anthropic-side capacity and caching hints; the
 #: appliance's prefix cache works without being asked).
@@ -60,13 +62,15 @@ NO_EFFECT = frozenset({"service_tier", "cache_control"})
 _APPLIANCE = frozenset({"task_type", "priority", "allow_fallback", "allow_escalation"})
 #: Fields of a count_tokens body (``POST /v1/messages/count_tokens``).
 COUNT_FIELDS = frozenset({"model", "messages", "system", "tools", "tool_choice", "thinking",
-                          "task_type"})
+                          "task_type", "output_config", "output_format"})
 #: Fields of a messages body.
 MESSAGE_FIELDS = COUNT_FIELDS | _APPLIANCE | {"max_tokens", "metadata", "stop_sequences",
                                               "stream", "temperature", "top_p", "top_k"}
 #: What the appliance's finish reasons are called in Anthropic's API.
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 _THINKING = ("enabled", "adaptive", "disabled")
+#: output_config.effort -> the request model's reasoning effort.
+_EFFORT = {"low": "low", "medium": "medium", "high": "high", "xhigh": "high", "max": "high"}
 #: OpenAI error object (type, code) -> Anthropic error type; the statuses stay the one
 #: table's (:func:`appliance.httpapi.openai.http_error`).
 _ERROR_TYPES = {
@@ -260,6 +264,53 @@ def _thinking(body: Mapping[str, Any]) -> bool:
     return bool(kind != "disabled" and display != "omitted")
 
 
+def _format(value: Any, where: str) -> ResponseFormat:
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind != "json_schema":
+        raise bad(f"{where}.type", "must be json_schema")
+    _only(value, {"type", "schema"}, where)
+    schema = value.get("schema")
+    if not isinstance(schema, dict):
+        raise bad(f"{where}.schema", "required: a JSON Schema object")
+    return ResponseFormat("json_schema", json.dumps(schema))
+
+
+def _only(value: Mapping[str, Any], known: set[str], where: str) -> None:
+    """A nested object holds only ``known`` keys (an unknown one is named by position only,
+    as a caller's key may be anything)."""
+    for position, key in enumerate(value, start=1):
+        if key not in known:
+            raise bad(where, f"key number {position} is not one of {', '.join(sorted(known))}")
+
+
+def _output(body: Mapping[str, Any]) -> tuple[ResponseFormat, str]:
+    """(the answer's format, the reasoning effort) of ``output_config`` or the earlier beta's
+    top-level ``output_format``."""
+    config = body.get("output_config")
+    fmt, effort = body.get("output_format"), ""
+    if config is not None:
+        if not isinstance(config, dict):
+            raise bad("output_config", "must be an object")
+        _only(config, {"format", "effort"}, "output_config")
+        if config.get("format") is not None:
+            if fmt is not None:
+                raise bad("output_format", "give the format once: in output_config.format")
+            return _format(config["format"], "output_config.format"), _effort(config)
+        effort = _effort(config)
+    if fmt is None:
+        return ResponseFormat(), effort
+    return _format(fmt, "output_format"), effort
+
+
+def _effort(config: Mapping[str, Any]) -> str:
+    value = config.get("effort")
+    if value is None:
+        return ""
+    if value not in _EFFORT:
+        raise bad("output_config.effort", f"must be one of {', '.join(_EFFORT)}")
+    return _EFFORT[value]
+
+
 def _max_tokens(body: Mapping[str, Any]) -> int:
     value = integer(body, "max_tokens")
     if value is None:
@@ -292,13 +343,14 @@ def parse(body: Any, *, aliases: Mapping[str, str]) -> tuple[GenerateParams, Opt
     shown, model = _model(body, aliases)
     max_tokens = _max_tokens(body)
     stream = flag(body, "stream", default=False)
+    response_format, effort = _output(body)
     params = GenerateParams(
         messages=_messages(body), model=model, max_tokens=max_tokens,
         temperature=number(body, "temperature"), top_p=number(body, "top_p"),
         top_k=integer(body, "top_k"), stop=_stop(body),
         task_type=typed(body, "task_type", str, "a string") or "",
-        include_reasoning=_thinking(body),
-        allow_fallback=flag(body, "allow_fallback", default=True),
+        include_reasoning=_thinking(body), response_format=response_format,
+        reasoning_effort=effort, allow_fallback=flag(body, "allow_fallback", default=True),
         allow_escalation=flag(body, "allow_escalation", default=True),
         priority=integer(body, "priority") or 0,
         **_tools(body), end_user=_end_user(body), unary=not stream)
@@ -310,6 +362,7 @@ def parse_count(body: Any, *, aliases: Mapping[str, str]) -> GenerateParams:
     body = _body(body, COUNT_FIELDS)
     _shown, model = _model(body, aliases)
     _thinking(body)
+    _output(body)
     return GenerateParams(messages=_messages(body), model=model,
                           task_type=typed(body, "task_type", str, "a string") or "",
                           **_tools(body))
