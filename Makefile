@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-done
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container llama-server clean ci-fresh pii-model pii-model-measure embed-model
+.PHONY: client-envs setup serve test test-full test-deb-install lint proto lock deb deb-only deb-lock deb-tools container container-tools test-container llama-server clean ci-fresh pii-model pii-model-measure embed-model
 
 setup: $(STAMP)
 
@@ -60,7 +60,7 @@ serve: setup
 # never inside pytest's per-test timeout. pytest exits 5 when it collects no tests: that is a
 # failure here, never a silent pass.
 DEB_TEST_DIR := $(CURDIR)/build/test-deb
-test: setup deb-tools
+test: setup deb-tools client-envs
 	@rm -rf $(DEB_TEST_DIR)
 	@echo "==> building the .deb for tests/packaging (packaging/build-deb.sh)"
 	@start=$$(date +%s); \
@@ -70,6 +70,19 @@ test: setup deb-tools
 	@APPLIANCE_TEST_DEB_DIR=$(DEB_TEST_DIR) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run"; exit 1; fi; \
 	exit $$rc
+
+# The clients of tests/clients (openai, anthropic, LangChain, instructor in their own venv;
+# the openai Node SDK in its own npm project), built once under build/client-envs from the
+# configured PyPI index and npm registry (about 75 s the first time), before pytest and never
+# inside its per-test timeout; cached by a hash of their pins.
+client-envs: setup
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "installing nodejs and npm (the openai Node SDK client tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			nodejs npm; \
+	fi
+	$(PY) tests/clients/client_envs.py
 
 # What CI does on a fresh machine: .ci/run in a fresh clone of HEAD, with ../shared beside it
 # and empty caches (pip's, and the compiled llama.cpp wheel's: XDG_CACHE_HOME points at an
