@@ -5,7 +5,7 @@
 import OpenAI from "openai";
 
 const client = new OpenAI({ baseURL: process.argv[2], apiKey: "sk-no-key-required",
-                            maxRetries: 0, timeout: 120000 });
+                            maxRetries: 0, timeout: 600000 });
 const MODEL = "v3";
 const QUESTION = "What is the capital of France?";
 const WEATHER = {

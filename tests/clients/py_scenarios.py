@@ -52,7 +52,7 @@ def check(cond: object, what: str) -> None:
 
 def _openai() -> Any:
     import openai
-    return openai.OpenAI(base_url=BASE, api_key=KEY, max_retries=0, timeout=120)
+    return openai.OpenAI(base_url=BASE, api_key=KEY, max_retries=0, timeout=600)
 
 
 @scenario("openai")
@@ -125,7 +125,7 @@ def openai_base_url_without_v1() -> str:
     """DeepSeek documents its base URL without /v1: the root-path aliases answer it."""
     import openai
     c = openai.OpenAI(base_url=BASE.removesuffix("/v1"), api_key=KEY, max_retries=0,
-                      timeout=120)
+                      timeout=600)
     r = c.chat.completions.create(model="deepseek-chat", max_tokens=8,
                                   messages=[{"role": "user", "content": QUESTION}])
     check(r.choices[0].message.content, r)
@@ -189,7 +189,7 @@ def openai_responses_parse() -> str:
 
 def _chat(**kw: Any) -> Any:
     from langchain_openai import ChatOpenAI
-    return ChatOpenAI(model=MODEL, base_url=BASE, api_key=KEY, max_retries=0, timeout=120,
+    return ChatOpenAI(model=MODEL, base_url=BASE, api_key=KEY, max_retries=0, timeout=600,
                       **{"max_tokens": 24, **kw})
 
 
@@ -325,7 +325,7 @@ def lc_embeddings() -> str:
 def _chat_anthropic(**kw: Any) -> Any:
     from langchain_anthropic import ChatAnthropic
     return ChatAnthropic(model=MODEL, base_url=BASE.removesuffix("/v1"), api_key=KEY,
-                         max_retries=0, timeout=120, **{"max_tokens": 24, **kw})
+                         max_retries=0, timeout=600, **{"max_tokens": 24, **kw})
 
 
 @scenario("langchain")
@@ -366,7 +366,7 @@ def _agent(model_kind: str, **kw: Any) -> Any:
         set_tracing_disabled,
     )
     set_tracing_disabled(True)  # its tracing exports to OpenAI's servers
-    client = openai.AsyncOpenAI(base_url=BASE, api_key=KEY, max_retries=0, timeout=120)
+    client = openai.AsyncOpenAI(base_url=BASE, api_key=KEY, max_retries=0, timeout=600)
     kind = OpenAIResponsesModel if model_kind == "responses" else OpenAIChatCompletionsModel
     settings = kw.pop("settings", {})
     return Agent(name="assistant", instructions="Answer briefly.",
@@ -431,7 +431,7 @@ def _tool_run(model_kind: str) -> str:
     (stop_on_first_tool) the tool's output is the run's final output."""
     from agents import Runner
     agent = _agent(model_kind, tools=[_weather_tool()], tool_use_behavior="stop_on_first_tool",
-                   settings={"tool_choice": "get_weather"})
+                   settings={"tool_choice": "get_weather", "temperature": 0, "max_tokens": 96})
     r = Runner.run_sync(agent, "What is the weather in Paris?", max_turns=2)
     kinds = [item.type for item in r.new_items]
     check("tool_call_item" in kinds and "tool_call_output_item" in kinds, kinds)
@@ -466,7 +466,7 @@ def _instructor(mode: str) -> Any:
     import instructor
     import openai
     return instructor.from_openai(
-        openai.OpenAI(base_url=BASE, api_key=KEY, max_retries=0, timeout=120),
+        openai.OpenAI(base_url=BASE, api_key=KEY, max_retries=0, timeout=600),
         mode=getattr(instructor.Mode, mode))
 
 
@@ -522,7 +522,7 @@ def instructor_partial_stream() -> str:
 def _anthropic() -> Any:
     import anthropic
     return anthropic.Anthropic(base_url=BASE.removesuffix("/v1"), api_key=KEY, max_retries=0,
-                               timeout=120)
+                               timeout=600)
 
 
 ANTHROPIC_TOOL = {"name": "get_weather", "description": "Current weather of a city.",
