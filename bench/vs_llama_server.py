@@ -19,11 +19,13 @@ order rotated per cell and repetition), each side's connections opened beforehan
 - resident memory (RSS, now and peak) of each side's processes after the run, and the CPU
   time each side's process used per completion token (all its threads; on a machine shared
   with other work, where both sides' clocks slow, it moves less than tokens/s);
-- four sides: the daemon as shipped (``daemon``: Q5_0 weights widened to Q8_0 at load),
-  the daemon with ``widen_q5_0 = "off"`` (``daemon_no_widen``), llama-server on the file as
-  given (``llama_server``) and on the widened file (``llama_server_widened``); ratios
-  ``daemon_vs_llama_server`` (the issue's targets), ``daemon_no_widen_vs_llama_server`` and
-  ``daemon_vs_llama_server_widened`` (the engine's share, same tensor types on both sides),
+- four sides: the daemon as shipped (``daemon``: ``widen_q5_0 = "off"``, the file's own
+  tensor types), the daemon with its Q5_0 weights widened to Q8_0 at load
+  (``daemon_widened``, ``widen_q5_0 = "on"``), llama-server on the file as given
+  (``llama_server``) and on the widened file (``llama_server_widened``); ratios
+  ``daemon_vs_llama_server`` (the issue's targets, and the engine's share: the same tensor
+  types on both sides), ``daemon_widened_vs_llama_server``,
+  ``daemon_widened_vs_llama_server_widened`` (the engine's share on the widened file),
   ``llama_server_widened_vs_llama_server`` (the file format's share). Each ratio is the
   median of the repetitions' paired ratios with a 95 % bootstrap interval: an interval that
   holds 1.0 is parity, not a difference.
@@ -59,9 +61,11 @@ The older workloads run without ``--only-short`` (tens of minutes):
   ``cache_prompt``, the daemon's ``GenerateStream`` with ``messages``), where the daemon's PII
   analysis cache applies per message; plus the daemon's own uncached TTFT for that request.
 
-The daemon widens the file's Q5_0 weights to Q8_0 at load (``widen_q5_0 = "auto"``, the same
-numbers in a layout llama.cpp's CPU kernels multiply faster); llama-server loads the file as
-it is. ``--no-widen`` turns that off, to compare the same tensor types.
+The daemon loads the file's tensor types as llama-server does (``widen_q5_0 = "off"``, the
+default since the short workload showed widening slows decode at 2-8 streams). ``--widen``
+gives the daemon its Q5_0 weights widened to Q8_0 (``"on"``: the same numbers in a layout
+llama.cpp's CPU kernels multiply faster in prefill). ``--no-widen`` is the default, kept for
+old command lines.
 
 With ``--only-prefill`` the ratios of each repetition's pair also get a 95 % bootstrap
 interval of their median: on a machine whose speed drifts by a few per cent, that says
@@ -451,9 +455,9 @@ def measure_short(sides: list[Side], reps: int) -> dict[str, Any]:
 SHORT_RATIOS = (
     # the issue's targets: the daemon as shipped against llama-server on the file as given
     ("daemon_vs_llama_server", "daemon", "llama_server"),
-    # the engine's share alone: the same tensor types on both sides
-    ("daemon_no_widen_vs_llama_server", "daemon_no_widen", "llama_server"),
-    ("daemon_vs_llama_server_widened", "daemon", "llama_server_widened"),
+    # widening on the daemon's side, against the file as given and against a widened file
+    ("daemon_widened_vs_llama_server", "daemon_widened", "llama_server"),
+    ("daemon_widened_vs_llama_server_widened", "daemon_widened", "llama_server_widened"),
     # the file format's share: llama-server on the widened file against the file as given
     ("llama_server_widened_vs_llama_server", "llama_server_widened", "llama_server"),
 )
@@ -516,7 +520,7 @@ def widened_copy(model: Path, work: Path) -> Path:
 def run_short(args: argparse.Namespace, binary: Path, model: Path, work: Path) -> int:
     """The short-answer workload on every side asked for (``--short-sides``)."""
     names = args.short_sides.split(",")
-    unknown = set(names) - {"daemon", "daemon_no_widen", "llama_server", "llama_server_widened"}
+    unknown = set(names) - {"daemon", "daemon_widened", "llama_server", "llama_server_widened"}
     if unknown:
         raise SystemExit(f"--short-sides: unknown {sorted(unknown)}")
     daemons: list[Daemon] = []
@@ -527,7 +531,7 @@ def run_short(args: argparse.Namespace, binary: Path, model: Path, work: Path) -
             if name.startswith("daemon"):
                 home = work / name
                 home.mkdir()
-                models = "slots = 8" + ('\nwiden_q5_0 = "off"' if name.endswith("widen")
+                models = "slots = 8" + ('\nwiden_q5_0 = "on"' if name.endswith("widened")
                                         else "") + f"\nn_gpu_layers = {args.n_gpu_layers}"
                 d = Daemon(home, write_config(home / "appliance.toml", model, models=models))
                 daemons.append(d)
@@ -602,7 +606,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--only-short", action="store_true",
                     help="only the short-answer workload of issue 36: 16/64/256-token answers "
                          "at 1/2/4/8 streams, shared-prefix TTFT, RSS")
-    ap.add_argument("--short-sides", default="daemon,daemon_no_widen,llama_server,"
+    ap.add_argument("--short-sides", default="daemon,daemon_widened,llama_server,"
                     "llama_server_widened", help="with --only-short: the sides to run "
                     "(comma-separated; default all four)")
     ap.add_argument("--n-gpu-layers", type=int, default=0, metavar="N",
@@ -614,8 +618,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                     help="the daemon without its KV prefix cache (sliding-window layers then "
                          "keep only their window, as llama-server's do)")
     ap.add_argument("--no-widen", action="store_true",
-                    help="the daemon with widen_q5_0 = \"off\" (its Q5_0 weights as the file "
-                         "has them, as llama-server loads them)")
+                    help="the daemon with widen_q5_0 = \"off\" (the default: its Q5_0 weights "
+                         "as the file has them, as llama-server loads them)")
+    ap.add_argument("--widen", action="store_true",
+                    help="the daemon with widen_q5_0 = \"on\" (Q5_0 weights as Q8_0)")
     ap.add_argument("--analysis-cache", type=int, default=None, metavar="ENTRIES",
                     help="the daemon's pii.analysis_cache_entries (0: off; default: its own)")
     args = ap.parse_args(argv)
@@ -644,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
     pii = {} if args.analysis_cache is None else {
         "pii": f"analysis_cache_entries = {args.analysis_cache}"}
     models = "slots = 8" + ("\nprefix_cache_cells = 0" if args.no_prefix_cache else "") + (
-        '\nwiden_q5_0 = "off"' if args.no_widen else "")
+        '\nwiden_q5_0 = "on"' if args.widen and not args.no_widen else "")
     daemon = Daemon(work, write_config(work / "appliance.toml", model, models=models, **pii))
     daemon.wait_for("ready")
     port = _port()
@@ -693,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
         out["daemon_vs_llama_server_paired_median_ci95"] = {
             k: bootstrap_ci(v) for k, v in paired.items()}
         out["config"] = {"reps": args.reps, "prefix_cache": not args.no_prefix_cache,
-                         "widen_q5_0": "off" if args.no_widen else "auto"}
+                         "widen_q5_0": "on" if args.widen and not args.no_widen else "off"}
         print(json.dumps(out, indent=2))
         return 0
     keys = [] if args.only_messages else [
@@ -717,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
             d["messages_chat_ttft_ms"]["10"] / d["messages_chat_ttft_ms"]["1"], 3)}
     out["config"] = {"model": model.name, "slots": SLOTS, "n_ctx_per_slot": N_CTX,
                      "threads": THREADS, "reps": args.reps, "max_tokens": args.max_tokens,
-                     "widen_q5_0": "off" if args.no_widen else "auto",
+                     "widen_q5_0": "on" if args.widen and not args.no_widen else "off",
                      "llama_server": str(binary)}
     print(json.dumps(out, indent=2))
     return 0

@@ -357,10 +357,12 @@ class ModelConfig:
     #: cores measured anywhere from 0.95x to 1.04x, run to run: no default worth changing.)
     n_ubatch: int | None = setting(None, lo=1, hi=65_536)
     #: Q5_0 weights widened to Q8_0 at load (the same numbers; llama.cpp's CPU kernels
-    #: multiply Q8_0 faster): "auto" for a CPU-only engine whose file grows by at most
-    #: 10 % (prefill +19 %, single-stream decode -3 % on the default model, which grows
-    #: by 24 MB), "on", or "off". appliance/engine/widen.py says why.
-    widen_q5_0: str = setting("auto", choices=("auto", "on", "off"))
+    #: multiply Q8_0 faster in prefill): "off" (the default), "auto" for a CPU-only engine
+    #: whose file grows by at most 10 %, or "on". On the default model it buys prefill
+    #: (+19-21 %) with decode: 5-25 % fewer tokens/s at 2-8 streams (bench.vs_llama_server
+    #: --only-short, both daemons in one interleaved run), so it is off unless a site whose
+    #: traffic is long prompts asks for it. appliance/engine/widen.py says why it helps.
+    widen_q5_0: str = setting("off", choices=("auto", "on", "off"))
     #: Prompt tokens evaluated per engine step, so long prompts do not stall running streams.
     prefill_chunk: int = setting(256, lo=1, hi=65_536)
     #: Requests generated at once by this tier's engine (sequences batched in one context).

@@ -268,13 +268,13 @@ def test_ubatch_defaults_to_the_batch_and_never_exceeds_it(tmp_path: Path) -> No
     assert ["models.v3.n_ubatch"] == [p.key for p in err.value]
 
 
-def test_widen_q5_0_is_auto_by_default_one_of_three_and_part_of_the_engine_key(
+def test_widen_q5_0_is_off_by_default_one_of_three_and_part_of_the_engine_key(
         tmp_path: Path) -> None:
     model = tmp_path / "m.gguf"
     model.write_bytes(b"GGUF")
     cfg = config.load(write(tmp_path, f'[models.v3]\npath = "{model}"\n'
-                            f'[models.r1]\npath = "{model}"\nwiden_q5_0 = "off"\n'))
-    assert ("auto", "off") == (cfg.models["v3"].widen_q5_0, cfg.models["r1"].widen_q5_0)
+                            f'[models.r1]\npath = "{model}"\nwiden_q5_0 = "auto"\n'))
+    assert ("off", "auto") == (cfg.models["v3"].widen_q5_0, cfg.models["r1"].widen_q5_0)
     assert cfg.models["v3"].engine_key() != cfg.models["r1"].engine_key()
     with pytest.raises(config.ConfigErrors) as err:
         config.load(write(tmp_path, f'[models.v3]\npath = "{model}"\nwiden_q5_0 = "yes"\n'))
