@@ -36,11 +36,15 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.util.types import AttributeValue
 
 from appliance import __version__
-from appliance.config.schema import TelemetryConfig
+from appliance.config.schema import TIERS, TelemetryConfig
 from appliance.engine.types import Event, Finished
 from appliance.errors import ApplianceError, ConfigError
 from appliance.observability.tracing import Carrier, RequestTrace, Tracing
 from appliance.request import GenerateParams, Outcome, RequestInfo
+
+#: The request model names a span may carry: the tiers and auto (aliases are resolved to a
+#: tier before the pipeline sees them).
+REQUEST_MODELS = frozenset({*TIERS, "auto"})
 
 #: The W3C trace context headers read from a caller and written to the central cluster.
 TRACE_HEADERS = ("traceparent", "tracestate")
@@ -164,7 +168,9 @@ class _Trace(RequestTrace):
 
     def requested(self, params: GenerateParams) -> None:
         attributes: dict[str, AttributeValue] = {}
-        if params.model:
+        if params.model in REQUEST_MODELS:
+            # Only a name the appliance defines: before routing, model is caller text (an
+            # unknown name is refused later, but a span would already have carried it off).
             attributes["gen_ai.request.model"] = params.model
         if params.max_tokens:
             attributes["gen_ai.request.max_tokens"] = params.max_tokens

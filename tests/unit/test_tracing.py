@@ -103,6 +103,24 @@ def test_a_failure_is_named_by_class_never_by_message() -> None:
         assert "billing-app" not in str(span.to_json())
 
 
+@pytest.mark.parametrize(("model", "exported"), [("v3", "v3"), ("auto", "auto"),
+                                                ("ann@example.com", None), ("", None)])
+def test_only_a_model_name_the_appliance_defines_is_exported(model: str,
+                                                             exported: str | None) -> None:
+    """Before routing, the request's model is caller text: an unknown name (refused later)
+    must not leave the box in a span."""
+    from appliance.request import GenerateParams
+
+    tracing, exporter = _tracing()
+    trace = tracing.begin("Generate", [])
+    trace.requested(GenerateParams(prompt="hi", model=model, max_tokens=4))
+    trace.finish(_info())
+    tracing.close()
+    span = next(s for s in exporter.get_finished_spans() if s.name == "Generate")
+    assert exported == span.attributes.get("gen_ai.request.model")
+    assert "ann@example.com" not in str(span.to_json())
+
+
 def test_an_endpoint_without_a_path_gets_the_traces_path() -> None:
     assert "http://collector:4318/v1/traces" == traces_url("http://collector:4318")
     assert "https://c.example/otlp/v1/traces" == traces_url("https://c.example/otlp/v1/traces")
