@@ -169,7 +169,9 @@ class CanaryWatch:
         self._recent[info.request_id] = (info.client, tier, arm)
         if len(self._recent) > RECENT_REQUESTS:
             self._recent.popitem(last=False)
-        if info.outcome is Outcome.CANCELLED:
+        if info.outcome is Outcome.CANCELLED or info.route == "cache":
+            # A cache hit ran on neither arm's engine: counted, its near-zero latency and
+            # certain success would tilt the comparison towards the arm with more hits.
             return
         arm_now = self._registry.canary_for(tier)
         engine = arm_now.engine if arm_now is not None else None

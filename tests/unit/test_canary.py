@@ -206,6 +206,26 @@ def test_cancelled_requests_are_no_arm_s_error() -> None:
     assert registry.engine is not None
 
 
+def test_cache_hits_count_for_neither_arm() -> None:
+    """A response-cache hit ran on no engine: it is no arm's request (its near-zero latency
+    would tilt the latency rule towards the arm with more hits)."""
+    metrics = Metrics()
+
+    async def record(info: RequestInfo) -> None:
+        raise AssertionError("no rollback expected")
+
+    watch = CanaryWatch(FakeRegistry(SETTINGS), record, metrics)
+    for arm in (PRIMARY, CANARY):
+        hit = ended(arm)
+        hit.route = "cache"
+        watch.observe(hit)
+    watch.observe(ended(PRIMARY))
+    counted = {arm: metrics.registry.get_sample_value(
+        "appliance_arm_requests_total", {"tier": "v3", "arm": arm, "result": "ok"})
+        for arm in (PRIMARY, CANARY)}
+    assert {PRIMARY: 1.0, CANARY: None} == counted
+
+
 def test_auto_rollback_off_keeps_the_canary() -> None:
     """auto_rollback = false: the watch counts but never rolls back."""
     from dataclasses import replace
