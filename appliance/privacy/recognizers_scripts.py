@@ -66,8 +66,6 @@ _SCRIPTS = ((0x0370, 0x03ff, "greek"), (0x1f00, 0x1fff, "greek"), (0x0400, 0x052
             (0x3040, 0x30ff, "cjk"), (0x4e00, 0x9fff, "cjk"), (0xac00, 0xd7a3, "hangul"))
 _LOWER_CASED = re.compile(rf"[{_CASED_LETTER}]")
 _LATIN_WORD_NEXT = re.compile(r"[A-Za-z0-9]")
-#: A label and a value with digits after it, on one line.
-_FIELD_LABEL = re.compile(r"[ \t]*[:：][^\n]*[0-9０-９]")
 _LATIN_WORD_BEFORE = re.compile(r"[A-Za-z0-9]$")
 _WORD_BEFORE = re.compile(rf"{_ANY_WORD}[ \t]+$")
 _WORD_AFTER = re.compile(rf"[ \t]+{_ANY_WORD}")
@@ -123,8 +121,6 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
                 continue  # glued to a Latin word: an identifier or a mixed-script term
             if len(word) > 1 and zh.common_word(word):
                 continue
-            if _FIELD_LABEL.match(text, m.end()):
-                continue  # "工号: EMP-1234": a field label, its value has digits
             out.append(make_result(self, self.ENTITY, m.start(), m.end(), self.SCORE,
                                    "Chinese name standing alone in other text"))
         return out
