@@ -28,8 +28,6 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
-from appliance.privacy.recognizers_zh import SURNAMES
-from appliance.privacy.recognizers_zh_names import NOT_IN_GIVEN_NAMES
 
 #: Capitals of the cased scripts (Greek with tonos, Cyrillic incl. Ukrainian, Armenian).
 _CASED_UPPER = ("\u0386\u0388-\u038f\u0391-\u03a9\u0400-\u042f\u0460-\u0480\u048a-\u04c0"
@@ -51,12 +49,6 @@ _CASELESS_RUN = re.compile(rf"{_EDGE}{_CASELESS_WORD}(?:[ \t]+{_CASELESS_WORD}){
 _JAPANESE_NAME = re.compile(
     rf"(?<![{_HAN}\u3040-\u30ff\w])[{_HAN}\u3040-\u30ff]{{1,4}}[ \t\u3000]"
     rf"[{_HAN}\u3040-\u30ff]{{1,4}}(?![{_HAN}\u3040-\u30ff\w])")
-#: A space between two Chinese characters: Chinese text puts none between words, so one
-#: beside a surname marks a name written the Western way ("玉兰 李", "我和涂 桂芳一起").
-_HAN_SPACE = re.compile(rf"(?<=[{_HAN}])[ \t](?=[{_HAN}])")
-#: One to three Chinese characters on their own (between spaces, punctuation or Latin text).
-_HAN_RUN = re.compile(rf"(?<![{_HAN}\u3040-\u30ff\uac00-\ud7a3])[{_HAN}]{{1,3}}"
-                      rf"(?![{_HAN}\u3040-\u30ff\uac00-\ud7a3])")
 _FOREIGN_WORD = re.compile(_ANY_WORD)
 _LETTER = re.compile(r"[^\W\d_]")
 #: The scripts told apart when counting a text's letters: (first code point, last, name).
@@ -65,8 +57,6 @@ _SCRIPTS = ((0x0370, 0x03ff, "greek"), (0x1f00, 0x1fff, "greek"), (0x0400, 0x052
             (0x0900, 0x097f, "devanagari"), (0x0e00, 0x0e7f, "thai"), (0x10a0, 0x10ff, "georgian"),
             (0x3040, 0x30ff, "cjk"), (0x4e00, 0x9fff, "cjk"), (0xac00, 0xd7a3, "hangul"))
 _LOWER_CASED = re.compile(rf"[{_CASED_LETTER}]")
-_LATIN_WORD_NEXT = re.compile(r"[A-Za-z0-9]")
-_LATIN_WORD_BEFORE = re.compile(r"[A-Za-z0-9]$")
 _WORD_BEFORE = re.compile(rf"{_ANY_WORD}[ \t]+$")
 _WORD_AFTER = re.compile(rf"[ \t]+{_ANY_WORD}")
 
@@ -80,13 +70,11 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
-        if _FOREIGN_WORD.search(text) is None and _HAN_RUN.search(text) is None:
+        if _FOREIGN_WORD.search(text) is None and _JAPANESE_NAME.search(text) is None:
             return []
-        out = [make_result(self, self.ENTITY, start, end, self.SCORE,
-                           "Chinese name written with a space")
-               for start, end in _spaced_han_names(text)]
         letters = _letters_by_script(text)
         total = sum(letters.values())
+        out = []
         for regex in (_CASED_RUN, _CASELESS_RUN, _JAPANESE_NAME):
             for m in regex.finditer(text):
                 words = m.group(0).split()
@@ -102,27 +90,6 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
                     continue  # an acronym in capitals, not a name
                 out.append(make_result(self, self.ENTITY, m.start(), m.end(), self.SCORE,
                                        "proper noun in another script"))
-        if 2 * letters["cjk"] <= total:
-            out += self._han_words(text)
-        return out
-
-    def _han_words(self, text: str) -> list[RecognizerResult]:
-        """Chinese words of one to three characters standing alone in text mostly of other
-        scripts ("hey 秀英, can you ping 文", "<勇> anyone seen the logs?"): names, unless
-        jieba's dictionary knows them as a common word that is not a name (你好, 谢谢)."""
-        from appliance.privacy import recognizers_zh_names as zh  # noqa: PLC0415 - jieba, lazily
-
-        zh.load_segmenter()
-        out = []
-        for m in _HAN_RUN.finditer(text):
-            word = m.group(0)
-            if _LATIN_WORD_NEXT.match(text, m.end()) or _LATIN_WORD_BEFORE.search(
-                    text, max(0, m.start() - 2), m.start()):
-                continue  # glued to a Latin word: an identifier or a mixed-script term
-            if len(word) > 1 and zh.common_word(word):
-                continue
-            out.append(make_result(self, self.ENTITY, m.start(), m.end(), self.SCORE,
-                                   "Chinese name standing alone in other text"))
         return out
 
     @staticmethod
@@ -141,27 +108,3 @@ def _script(char: str) -> str:
 def _letters_by_script(text: str) -> Counter[str]:
     """How many letters ``text`` has in each script (Latin and the rest count as "other")."""
     return Counter(_script(c) for c in _LETTER.findall(text))
-
-
-def _given_side(chars: str) -> int:
-    """How many of ``chars`` (read outward from the space) are a given name: two, unless
-    the second is not a Chinese character or is one of a function word (说, 和, 给)."""
-    if len(chars) >= 2 and re.fullmatch(rf"[{_HAN}]", chars[1]) \
-            and chars[1] not in NOT_IN_GIVEN_NAMES and chars[0] not in NOT_IN_GIVEN_NAMES:
-        return 2
-    return 1
-
-
-def _spaced_han_names(text: str) -> list[tuple[int, int]]:
-    """Spans of surname + space + given name, or given name + space + surname."""
-    spans = []
-    for m in _HAN_SPACE.finditer(text):
-        before, after = text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]
-        left, right = before[-1] in SURNAMES, after[0] in SURNAMES
-        if left and right:  # 玉兰 李 or 李 玉兰: both read as surnames, so take both readings
-            spans.append((m.start() - _given_side(before[::-1]), m.end() + _given_side(after)))
-        elif left:
-            spans.append((m.start() - 1, m.end() + _given_side(after)))
-        elif right:
-            spans.append((m.start() - _given_side(before[::-1]), m.end() + 1))
-    return spans

@@ -301,12 +301,6 @@ def _split_given(token: str) -> bool:
         and not NOT_IN_GIVEN_NAMES.intersection(token)
 
 
-def common_word(word: str) -> bool:
-    """``word`` is a dictionary word at least :data:`COMMON_WORD_FREQ` frequent that the
-    dictionary does not tag as a name (call :func:`load_segmenter` first)."""
-    return _freq.get(word, 0) >= COMMON_WORD_FREQ and word not in _dictionary_names
-
-
 def _given_name(token: str) -> bool:
     """``token`` can be a given name: one or two CJK characters, none of a function word,
     and not a frequent word of its own."""

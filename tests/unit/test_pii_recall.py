@@ -199,11 +199,6 @@ def test_obfuscated_identifiers_are_replaced_with_their_obfuscation(analyzer) ->
     ("Attendees: 수진 김, محمد جهانی and Լիանա Գզիրյան.", ["수진", "محمد", "Լիանա"]),
     ("Please ask 美加子 山田 to review it.", ["美加子", "山田"]),
     ("Вчера Иван Петров пришёл домой.", ["Иван", "Петров"]),
-    # Chinese names with a space (either order), and standing alone in Latin text
-    ("Team:\n- 云 徐\n- 玉兰 李\n", ["云", "徐", "玉兰", "李"]),
-    ("我和涂 桂芳一起去了上海。", ["涂", "桂芳"]),
-    ("海燕: hey, are you coming tonight?\n秀云: yes", ["海燕", "秀云"]),
-    ("hey 艳, can you ping 鹏 about the invoice?", ["艳", "鹏"]),
 ])
 def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
     out = masked(analyzer, text)
@@ -213,7 +208,6 @@ def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
 @pytest.mark.parametrize("text", [
     "The word спасибо means thank you in Russian.",
     "Он сказал, что ООН и НАТО согласны.",
-    "Translate 你好 to English please.", "我们今天去 公园 玩。",
 ])
 def test_words_in_other_scripts_that_are_not_names(text: str) -> None:
     from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
