@@ -34,13 +34,13 @@ def test_unset_fields_take_the_tier_defaults_and_set_ones_win() -> None:
 
 
 def test_embedded_default_tiers() -> None:
-    """The default model is a base model: a transcript it follows; r1 samples at 0.6."""
+    """v3 is the chat model with its own template; r1 the base model, which follows a
+    transcript and samples at 0.6; two files, so two engines."""
     models = cfgmod.embedded_default().models
-    assert {"transcript"} == {m.chat_template for m in models.values()}
+    assert ("auto", "transcript") == (models["v3"].chat_template, models["r1"].chat_template)
     assert 0.6 == models["r1"].temperature
     assert models["v3"].temperature is None
-    # Generation defaults differ, the model is the same: one loaded engine serves both.
-    assert models["v3"].engine_key() == models["r1"].engine_key()
+    assert models["v3"].engine_key() != models["r1"].engine_key()
 
 
 def test_transcript_template_and_its_stops() -> None:
