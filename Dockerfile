@@ -34,10 +34,17 @@ RUN make deb-tools && LLAMA_CMAKE_ARGS="${LLAMA_CMAKE_ARGS}" make deb-only \
 # ---- runtime -------------------------------------------------------------------------------
 FROM ${DEBIAN}
 COPY --from=build /llm-appliance.deb /tmp/llm-appliance.deb
+# The llm-appliance user and group first, with a fixed UID and GID, so that every build of
+# the image runs as the same numbers: packaging/kubernetes/statefulset.yaml pins runAsUser,
+# runAsGroup and fsGroup to them (tests/unit/test_kubernetes.py holds the two together), and
+# volumes written by one image stay readable by the next. The .deb's postinst keeps a user
+# that exists (left to it, useradd --system would take the first free system UID).
 # apt resolves the package's Depends (python3, libgomp1, libsystemd0, ...) from Debian; the
-# postinst creates the llm-appliance user and the directories. No systemd runs here, so it
-# only says how to start the daemon.
-RUN apt-get update \
+# postinst makes the directories. No systemd runs here, so it only says how to start the daemon.
+RUN groupadd --system --gid 999 llm-appliance \
+    && useradd --system --uid 999 --gid 999 --home-dir /var/lib/llm-appliance --no-create-home \
+        --shell /usr/sbin/nologin --comment "llm-appliance daemon" llm-appliance \
+    && apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         /tmp/llm-appliance.deb \
     && rm -rf /var/lib/apt/lists/* /tmp/llm-appliance.deb

@@ -6,6 +6,8 @@ state and audit, Secrets for keys and tokens and never the officer's private key
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,8 @@ from appliance import config
 from appliance.listen import ListenAddress
 from appliance.server.app import END_RECORDS_GRACE_S
 
-DIR = Path(__file__).resolve().parents[2] / "packaging" / "kubernetes"
+ROOT = Path(__file__).resolve().parents[2]
+DIR = ROOT / "packaging" / "kubernetes"
 #: gRPC probes are GA from 1.27; the oldest release the manifests are checked against, and
 #: the newest whose schemas kubernetes-validate ships.
 VERSIONS = ("1.28.0", "1.37.0")
@@ -107,6 +110,71 @@ def test_the_pod_meets_the_restricted_pod_security_standard() -> None:
     assert not any(pod.get(k) for k in ("hostNetwork", "hostPID", "hostIPC"))
     assert not any("hostPath" in v for v in pod["volumes"])
     assert pod["automountServiceAccountToken"] is False
+
+
+def _runtime_stage(dockerfile: str) -> list[str]:
+    """The instructions of the Dockerfile's last stage (the image that runs), continuation
+    lines joined and comments left out."""
+    lines: list[str] = []
+    pending = ""
+    for raw in dockerfile.splitlines():
+        if raw.lstrip().startswith("#"):
+            continue
+        pending += raw.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        if pending.strip():
+            lines.append(pending.strip())
+        pending = ""
+    last_from = max(i for i, line in enumerate(lines) if line.upper().startswith("FROM "))
+    return lines[last_from:]
+
+
+def _image_user(dockerfile: str) -> tuple[str, int, int]:
+    """(user, UID, GID) the image runs as: its USER, created in the runtime stage by groupadd
+    and useradd with explicit numbers."""
+    stage = _runtime_stage(dockerfile)
+    users = [line.split(None, 1)[1] for line in stage if line.upper().startswith("USER ")]
+    assert 1 == len(users), users
+    user = users[0]
+    commands = [shlex.split(part) for line in stage if line.upper().startswith("RUN ")
+                for part in re.split(r"&&|;", line[4:])]
+    groups = {c[-1]: int(c[c.index("--gid") + 1]) for c in commands
+              if c and c[0] == "groupadd" and "--gid" in c}
+    made = [c for c in commands if c and c[0] == "useradd" and c[-1] == user]
+    assert 1 == len(made), f"the runtime stage creates no user {user!r} with useradd"
+    useradd = made[0]
+    assert "--uid" in useradd and "--gid" in useradd, useradd
+    uid = int(useradd[useradd.index("--uid") + 1])
+    gid_arg = useradd[useradd.index("--gid") + 1]
+    gid = int(gid_arg) if gid_arg.isdigit() else groups[gid_arg]
+    assert gid in groups.values(), "the user's group is created with its GID as well"
+    return user, uid, gid
+
+
+def test_the_pod_runs_as_the_uid_and_gid_the_image_creates() -> None:
+    """runAsUser, runAsGroup and fsGroup are the numbers the Dockerfile gives the image's user
+    (before the .deb's postinst, which keeps an existing user, could pick a free one), so the
+    kubelet's non-root check, the files the daemon writes and the volumes' group agree."""
+    user, uid, gid = _image_user((ROOT / "Dockerfile").read_text(encoding="utf-8"))
+    assert "llm-appliance" == user
+    assert uid != 0 and gid != 0
+    psc = _pod()["securityContext"]
+    assert (uid, gid, gid) == (psc["runAsUser"], psc["runAsGroup"], psc["fsGroup"])
+    assert "runAsUser" not in _container()["securityContext"]  # no second, different pin
+    postinst = (ROOT / "packaging" / "debian" / "postinst").read_text(encoding="utf-8")
+    assert "getent passwd llm-appliance" in postinst
+
+
+def test_the_image_user_check_can_fail() -> None:
+    """A Dockerfile whose user gets no fixed UID, or another one, is caught."""
+    good = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    _user, uid, _gid = _image_user(good)
+    with pytest.raises(AssertionError):
+        _image_user(good.replace(f"--uid {uid} ", ""))
+    _user, other, _gid = _image_user(good.replace(f"--uid {uid} ", f"--uid {uid + 1} "))
+    assert other != _pod()["securityContext"]["runAsUser"]
 
 
 def test_probes_use_the_daemons_health_endpoints(tmp_path: Path) -> None:
