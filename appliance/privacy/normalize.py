@@ -19,7 +19,12 @@ recognizers read a normalised view instead:
   in a serialised message ``"Tel:\\n0612345678"`` the number follows a line break, not the
   letter ``n``;
 - an ideographic full stop between digits (``192。168。1。1``, as a Chinese input method types
-  it) read as ``.``.
+  it) read as ``.``;
+- traditional Chinese characters read as their simplified forms, one character for one
+  (陳麗華 → 陈丽华, 聯繫人 → 联系人): the surname lists, cue words and jieba's dictionary the
+  Chinese recognizers use are simplified, and Taiwan, Hong Kong and Macau write traditional.
+  The table is OpenCC's character mapping (``t2s``, applied one character at a time so that no
+  phrase rule changes a length), built once on first use.
 
 :class:`Normalized` keeps, for every character of the view, the span of original characters it
 came from, so a finding in the view maps back to the original span that produced it —
@@ -45,6 +50,23 @@ _ESCAPED = {"n": "\n", "r": "\r", "t": " "}
 _IDEOGRAPHIC_STOPS = frozenset("\u3002\uff61")
 
 
+#: CJK Unified Ideographs and Extension A: the characters OpenCC's table can simplify.
+_CJK_BLOCKS = ((0x4E00, 0xA000), (0x3400, 0x4DC0))
+
+
+@lru_cache(maxsize=1)
+def _simplified() -> dict[str, str]:
+    """Traditional character -> simplified, one for one (about 3,800 pairs; ~25 ms to build)."""
+    import opencc  # noqa: PLC0415 - only texts with CJK characters need it
+
+    chars = [chr(c) for lo, hi in _CJK_BLOCKS for c in range(lo, hi)]
+    # One character per line: OpenCC's phrase rules never span a line, so each maps alone.
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # never seen; a table that does not line up is no table
+        return {}
+    return {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+
+
 @lru_cache(maxsize=4096)
 def _fold(ch: str) -> str:
     """What one original character becomes in the view ("" when it is dropped)."""
@@ -55,7 +77,10 @@ def _fold(ch: str) -> str:
         return ""
     if category == "Zs":
         return " "
-    return unicodedata.normalize("NFKC", ch)
+    folded = unicodedata.normalize("NFKC", ch)
+    if len(folded) == 1 and "\u3400" <= folded <= "\u9fff":
+        return _simplified().get(folded, folded)
+    return folded
 
 
 @dataclass(frozen=True)

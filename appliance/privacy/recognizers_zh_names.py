@@ -48,6 +48,24 @@ XIAO_LAO_WORDS = frozenset((
 NOT_IN_GIVEN_NAMES = frozenset("上下前后左右里外中间来去走是的了在有和与说要会能把被对从到也"
                                "都就还又很最更不没这那么们个之所为以及其而或但如吗呢吧啊着过"
                                "给让向往")
+#: A character counts as one given names use when at least this many of the dictionary's
+#: person names (surname + one or two characters) have it in their given name: 伟 (2,000+),
+#: 秀 and 婷 do; 钥, 件 and 秒 do not (金钥 "key", 张卡 "the card" are no names).
+GIVEN_CHAR_MIN = 3
+#: A two-character word after a lone surname is a given name (陈 秀美, 林 志豪) when both its
+#: characters are common in given names and it is no frequent word of its own (美丽 is 3,036).
+GIVEN_WORD_MAX_FREQ = 1000
+#: ... and "common in given names" means at least this many dictionary names for that rule:
+#: 秀 (183), 豪 (41) and 彬 (15) are; 出 (6) and 错 (4) of 出错 "go wrong" are not.
+GIVEN_WORD_CHAR_MIN = 10
+#: A surname standing alone before a possible given name must start names more often than it
+#: is a word of its own: dictionary names starting with it / its frequency as a word. 陈 (0.17),
+#: 林 and 许 (0.05) pass; 时, 和, 于, 高, 方, 文 (0.02 and under) are words first.
+SURNAME_RATIO_MIN = 0.04
+#: Characters that are surnames and measure words: after a demonstrative or a numeral they
+#: count things (这张卡, 一位客户, 两项任务), they do not start a name.
+CLASSIFIERS = frozenset("张位条把本支台部件份项名个只头匹间座架辆根块片首篇封段层双对")
+_COUNTING = frozenset("这那哪每几一二两三四五六七八九十百千万半多某该此各0123456789")
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 _COMPOUND = frozenset(s for s in SURNAMES if len(s) == 2)
 _SINGLE = frozenset(s for s in SURNAMES if len(s) == 1)
@@ -77,11 +95,13 @@ _lock = threading.Lock()
 _tokenizer: Any = None
 _freq: dict[str, int] = {}
 _dictionary_names: frozenset[str] = frozenset()
+_given_chars: dict[str, int] = {}
+_name_starts: dict[str, int] = {}
 
 
 def load_segmenter() -> Any:
     """jieba's segmenter and the dictionary's person names, initialised once (about 1 s)."""
-    global _tokenizer, _freq, _dictionary_names  # noqa: PLW0603 - built once per process
+    global _tokenizer, _freq, _dictionary_names, _given_chars, _name_starts  # noqa: PLW0603 - built once per process
     if _tokenizer is not None:  # built: read-only from here on, no lock on the hot path
         return _tokenizer
     with _lock:
@@ -98,6 +118,11 @@ def load_segmenter() -> Any:
                          and parts[2] in _NAME_TAGS}
             _freq = jieba.dt.FREQ
             _dictionary_names = frozenset(names)
+            _given_chars = _count_given_chars(names)
+            _name_starts = {}
+            for name in names:
+                if 2 <= len(name) <= 3:
+                    _name_starts[name[0]] = _name_starts.get(name[0], 0) + 1
             _tokenizer = jieba.dt
         return _tokenizer
 
@@ -112,6 +137,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
     DICTIONARY_NAME = 0.5
     XIAO_LAO = 0.55
     FRAMED = 0.6
+    GIVEN_WORD = 0.55
     CUED = 0.85
 
     def load(self) -> None:
@@ -127,7 +153,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         if not freq:
             # Not a dictionary word: the HMM joined these characters as a new word.
             given = word[2:] if word[:2] in _COMPOUND else word[1:]
-            if NOT_IN_GIVEN_NAMES.intersection(given):
+            if NOT_IN_GIVEN_NAMES.intersection(given) or not _name_chars(given, n) \
+                    or (n == 2 and not _surname_first(word[0])):
                 return None
             return self.SCORE, "segmented as a new word starting with a surname"
         given = word[2:] if word[:2] in _COMPOUND else word[1:]
@@ -190,6 +217,16 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 add(i, i + 1, at, starts[i + 2], self.DICTIONARY_NAME, "joined surname + given")
                 i += 2
                 continue
+            if word[:1] in CLASSIFIERS and prev[-1:] in _COUNTING:
+                i += 1  # 这张卡, 一位客户: a measure word, not a surname
+                continue
+            if len(word) == 1 and word in _SINGLE and _surname_first(word) and _given_word(nxt) \
+                    and _freq.get(word + nxt, 0) < RARE_WORD_FREQ:
+                # A surname the segmenter left alone before a word that given names are made
+                # of: 陈 秀美, 林 志豪 (秀美 "graceful" is also a word).
+                add(i, i + 1, at, starts[i + 2], self.GIVEN_WORD, "surname + given-name word")
+                i += 2
+                continue
             found = self._judge(word)
             if found is None and len(word) in (3, 4) and not _freq.get(word) \
                     and word[-1] in NOT_IN_GIVEN_NAMES:
@@ -225,8 +262,28 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         given = word[2:] if word[:2] in _COMPOUND and len(word) > 2 else word[1:]
         if NOT_IN_GIVEN_NAMES.intersection(given):
             return False
-        if _freq.get(word, 0) >= RARE_WORD_FREQ and word not in _dictionary_names:
-            return False  # 王国, 高兴: a word
+        freq = _freq.get(word, 0)
+        if freq >= RARE_WORD_FREQ and (word not in _dictionary_names or freq >= COMMON_WORD_FREQ):
+            return False  # 王国, 高兴, 索引: a word
+        if len(word) == 4 and word[:2] not in _COMPOUND and word not in _dictionary_names \
+                and _freq.get(word[:2], 0) >= COMMON_WORD_FREQ:
+            return False  # 文件格式: four characters are a name only with a compound surname
+        # Without the HMM, so that only dictionary words count.
+        first, *rest = load_segmenter().cut(word, HMM=False)
+        if len(first) >= 2 and _freq.get(first, 0) >= RARE_WORD_FREQ \
+                and first not in _dictionary_names:
+            return False  # 安装匹配, 文件格式: the "surname" starts a word of its own
+        if any(len(w) >= 2 and _freq.get(w, 0) >= COMMON_WORD_FREQ and not _given_word(w)
+               for w in rest):
+            return False  # 时出错, 于目录: a character and a common word, not a name
+        if not _name_chars(given, len(word)):
+            return False
+        if len(word) <= 3:
+            # Two or three characters set apart by punctuation, spaces or Latin text on both
+            # sides (the run is all there is between them): a field, a list item, a speaker
+            # label — 周一 高宇，周二 黄婷; 方洁（工号 …）; 冼亮：你好. A common word there
+            # (周二, 金额, 索引) was turned away above.
+            return True
         before = text[run.start() - 1:run.start()] if run.start() else ""
         after = text[run.end():run.end() + 1]
         # Latin text or a space on both sides (the start or end of the text counts as one).
@@ -251,7 +308,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 if len(name) < length or not _surname_start(name):
                     continue
                 given = name[2:] if name[:2] in _COMPOUND and length > 2 else name[1:]
-                if not 1 <= len(given) <= 2 or NOT_IN_GIVEN_NAMES.intersection(given):
+                if not 1 <= len(given) <= 2 or NOT_IN_GIVEN_NAMES.intersection(given) \
+                        or not _name_chars(given, length):
                     continue
                 # 李子, 黄金: a dictionary word that is no name needs a person's frame on both
                 # sides (经理黄金说 is someone; 黄金价格 is gold).
@@ -292,6 +350,43 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 out.append(make_result(self, self.ENTITY, start, run.start() + rel_end, score,
                                        why, cued))
         return out
+
+
+def _count_given_chars(names: set[str]) -> dict[str, int]:
+    """How many of the dictionary's person names use each character in their given name."""
+    counts: dict[str, int] = {}
+    for name in names:
+        if name[:2] in _COMPOUND and 3 <= len(name) <= 4:
+            given = name[2:]
+        elif name[:1] in _SINGLE and 2 <= len(name) <= 3:
+            given = name[1:]
+        else:
+            continue
+        for c in given:
+            counts[c] = counts.get(c, 0) + 1
+    return counts
+
+
+def _name_chars(given: str, length: int) -> bool:
+    """The given part of a ``length``-character candidate is made of given-name characters:
+    every character for a two-character candidate (金钥 is no name), at least one for longer
+    ones (a rare character in a three-character name is common: 陈宥萱)."""
+    common = [_given_chars.get(c, 0) >= GIVEN_CHAR_MIN for c in given]
+    return all(common) if length <= 2 else any(common)
+
+
+def _surname_first(char: str) -> bool:
+    """``char`` starts names more often than it stands as a word (see SURNAME_RATIO_MIN)."""
+    return _name_starts.get(char, 0) >= SURNAME_RATIO_MIN * max(1, _freq.get(char, 0))
+
+
+def _given_word(token: str) -> bool:
+    """``token`` is a two-character word that can be a given name: both characters common in
+    given names, no function word, and no frequent word (美丽, 国家)."""
+    return len(token) == 2 and _CJK_RUN.fullmatch(token) is not None \
+        and not NOT_IN_GIVEN_NAMES.intersection(token) \
+        and _freq.get(token, 0) < GIVEN_WORD_MAX_FREQ \
+        and all(_given_chars.get(c, 0) >= GIVEN_WORD_CHAR_MIN for c in token)
 
 
 def _split_given(token: str) -> bool:

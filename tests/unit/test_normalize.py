@@ -24,6 +24,7 @@ from appliance.privacy.normalize import normalize
     ("句号。1", "句号。1"),                                          # not between digits
     ("010-6512-\n3456", "010-6512-3456"),                         # wrapped after a hyphen
     ("138\r\n0013", "138 0013"),                                  # CRLF in an ASCII text
+    ("聯繫人：陳麗華", "联系人:陈丽华"),                                 # traditional -> simplified
 ])
 def test_view(text: str, view: str) -> None:
     assert view == normalize(text).text

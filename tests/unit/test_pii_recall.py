@@ -129,6 +129,14 @@ def test_email_in_a_url_keeps_the_url_around_it(analyzer) -> None:
     ("昨天陈婷来办公室找你了。", "昨天<PERSON_1>来办公室找你了。"),
     ("我和宋建国一起去了上海。", "我和<PERSON_1>一起去了上海。"),
     ("参会人员：曾淑英、姚勇、赵玉兰", "参会人员：<PERSON_1>、<PERSON_2>、<PERSON_3>"),
+    # traditional characters (Taiwan, Hong Kong) read as simplified: the same rules apply
+    ("陳淑美在群裡說今天不加班了。", "<PERSON_1>在群裡說今天不加班了。"),
+    ("參會人員：莊凱翔、施俊宏", "參會人員：<PERSON_1>、<PERSON_2>"),
+    # a surname the segmenter left alone before a word given names are made of (秀美, 志豪)
+    ("昨天陈秀美去了北京出差。", "昨天<PERSON_1>去了北京出差。"),
+    # two characters set apart by punctuation: a field, a list item, a speaker label
+    ("值班表：周一 高宇，周二 黄婷", "值班表：周一 <PERSON_1>，周二 <PERSON_2>"),
+    ("严杰（工号 A123）", "<PERSON_1>（工号 A123）"),
 ])
 def test_chinese_names_without_a_cue(analyzer, text: str, expected: str) -> None:
     assert expected == masked(analyzer, text)
@@ -148,6 +156,12 @@ def test_code_values_that_are_not_people(analyzer, text: str) -> None:
     "我们的老师很好", "王国很大", "他很高兴", "马上出发", "于是他走了", "白天很热",
     "今天有小时工", "数量小于十", "黄金价格上涨", "我和高兴趣相投", "他和王国一起走过",
     "状态：高效运行", "备注：黄色",
+    # a measure word after a demonstrative or numeral (张, 位), not a surname
+    "请输入密码以解锁这张卡", "一位客户来电",
+    # a character that is a surname but far more often a word, before a common word
+    "打开文件 %s 时出错：%s", "忽略（于目录 /tmp）", "不支持 GIF 文件格式", "索引 \"%s\" 不是散列索引",
+    # given-name characters only: 金钥 "key" is no name
+    "这把金钥已经停用了", "這把金鑰已經停用了",
 ])
 def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     assert text == masked(analyzer, text)
