@@ -21,6 +21,7 @@ Scores sit under the cue recognizer's (0.85); a cue word before the name raises 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -60,8 +61,11 @@ GIVEN_WORD_MAX_FREQ = 1000
 GIVEN_WORD_CHAR_MIN = 10
 #: A surname standing alone before a possible given name must start names more often than it
 #: is a word of its own: dictionary names starting with it / its frequency as a word. 陈 (0.17),
-#: 林 and 许 (0.05) pass; 时, 和, 于, 高, 方, 文 (0.02 and under) are words first.
-SURNAME_RATIO_MIN = 0.04
+#: 林 and 许 (0.05) and 田 (0.034) pass; 时, 和, 于, 高, 方, 文 (0.02 and under) are words first.
+SURNAME_RATIO_MIN = 0.03
+#: A character that starts this many of the dictionary's person names is a surname when it
+#: stands apart by a space beside a given name (屠: 24, 隆: 50; 也, 书, 号: 0 or 1).
+SPACED_SURNAME_NAMES = 20
 #: Characters that are surnames and measure words: after a demonstrative or a numeral they
 #: count things (这张卡, 一位客户, 两项任务), they do not start a name.
 CLASSIFIERS = frozenset("张位条把本支台部件份项名个只头匹间座架辆根块片首篇封段层双对")
@@ -89,6 +93,9 @@ _RIGHT_STRONG = re.compile(
     r"处理|补充|确认|审核|反馈|办理|签收|提供|安排|发来|发给|回电|到场|出席|参加|"
     r"刚才|已经|正在|将|会|也|都")
 _RIGHT_WEAK = re.compile(r"[，。！？；：,.!?;:）)”\"」、]|是|在|的|请|要|去|来|和|与|跟")
+#: A colon and a value with a digit in it: what follows a field's label.
+_LABEL_VALUE = re.compile(r"\s*[:：]\s*\S{0,12}?\d")
+_LATIN_PUNCT = frozenset("<>[]{}=/|-_*#@&+~`“”‘’")
 _LATIN_NEAR = re.compile(r"[A-Za-z0-9,.:;!?'\"()\s]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _lock = threading.Lock()
@@ -138,6 +145,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
     XIAO_LAO = 0.55
     FRAMED = 0.6
     GIVEN_WORD = 0.55
+    SPACED = 0.6
+    PART = 0.55
     CUED = 0.85
 
     def load(self) -> None:
@@ -165,7 +174,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             return self.DICTIONARY_NAME, "rare dictionary name"
         return None
 
-    def _names(self, words: list[str]) -> list[tuple[int, int, float, str]]:  # noqa: C901, PLR0912 - one pass, token by token
+    def _names(self, words: list[str]) -> list[tuple[int, int, float, str]]:  # noqa: C901, PLR0912, PLR0915 - one pass, token by token
         """(start, end, score, why) of each name in the run ``words`` was cut from;
         offsets are characters into the run."""
         starts = [0]
@@ -252,7 +261,33 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                               "listed with a name"))
         return names
 
-    def _alone(self, text: str, run: re.Match[str], latin: bool) -> bool:
+    def _name_part_in_latin(self, text: str, run: re.Match[str]) -> bool:  # noqa: PLR0911 - one check a line
+        """``run`` is a given name or a surname on its own, written in Chinese inside Latin
+        text ("Hi 志远,", "Last name: 屠", "cc: 梓辰"): one to three characters with Latin text,
+        digits, spaces or punctuation on both sides, that are either exactly a surname or made
+        of characters given names use and no common word (你好, 谢谢, 邮箱 stay)."""
+        word = run.group(0)
+        if not 1 <= len(word) <= 3:
+            return False
+        for c in (text[run.start() - 1:run.start()], text[run.end():run.end() + 1]):
+            if c and not _LATIN_NEAR.match(c) and c not in _LATIN_PUNCT:
+                return False
+        if _LABEL_VALUE.match(text, run.end()):
+            return False  # 工号: EMP-1234 — a field's label before its value
+        if len(word) == 1:  # a surname more often than a word of its own: 张, not 和 or 高
+            return word in _SINGLE and _surname_first(word)
+        if _exact_surname(word):
+            return _freq.get(word, 0) < COMMON_WORD_FREQ or word in _dictionary_names
+        # A given name alone: two characters (three-character runs are full names, see
+        # _alone), characters given names use, and no dictionary word unless a rare name.
+        if len(word) != 2 or NOT_IN_GIVEN_NAMES.intersection(word):
+            return False
+        if not all(_given_chars.get(c, 0) >= GIVEN_CHAR_MIN for c in word):
+            return False
+        freq = _freq.get(word, 0)
+        return freq < RARE_WORD_FREQ or (word in _dictionary_names and freq < COMMON_WORD_FREQ)
+
+    def _alone(self, text: str, run: re.Match[str], latin: bool) -> bool:  # noqa: PLR0911 - one check a line
         """``run`` is two to four Chinese characters between Latin words ("Please contact 唐建华
         about …"), starting with a surname and no common word: a name, whatever the segmenter
         makes of it."""
@@ -281,7 +316,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         if len(word) <= 3:
             # Two or three characters set apart by punctuation, spaces or Latin text on both
             # sides (the run is all there is between them): a field, a list item, a speaker
-            # label — 周一 高宇，周二 黄婷; 方洁（工号 …）; 冼亮：你好. A common word there
+            # label: "周一 高宇, 周二 黄婷", "方洁 (工号 ...)", "冼亮: 你好". A common word there
             # (周二, 金额, 索引) was turned away above.
             return True
         before = text[run.start() - 1:run.start()] if run.start() else ""
@@ -325,6 +360,26 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                     break
         return found
 
+    def _spaced(self, text: str) -> list[tuple[int, int]]:
+        """Names written as two runs with one space between, a surname on one side and a given
+        name on the other: 志远 屠, 李 玉兰, 欧阳 娜娜 (forms with separate first- and
+        last-name fields, and Western name order, join them so). Chinese puts no space between
+        words, so two such runs are rarely anything else; the given side must be one or two
+        characters that given names use, and no common word."""
+        found = []
+        runs = list(_CJK_RUN.finditer(text))
+        for a, b in itertools.pairwise(runs):
+            left, right = a.group(0), b.group(0)
+            if b.start() != a.end() + 1 or text[a.end()] != " " or len(left) > 2 \
+                    or len(right) > 2:
+                continue
+            # One character each side (王 刚, 月 日): only a surname of the common list.
+            single = len(left) == len(right) == 1
+            if (_exact_surname(left, single) and _spaced_given(right)) \
+                    or (_exact_surname(right, single) and _spaced_given(left)):
+                found.append((a.start(), b.end()))
+        return found
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities or _CJK_RUN.search(text) is None:
@@ -332,9 +387,15 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         seg = load_segmenter()
         out = []
         latin = _LATIN_WORD.search(text) is not None
+        spaced = self._spaced(text)
+        out += [make_result(self, self.ENTITY, start, end, self.SPACED, "surname and given name "
+                            "apart by a space", False) for start, end in spaced]
         for run in _CJK_RUN.finditer(text):
             if self._alone(text, run, latin):
                 names = [(0, len(run.group(0)), self.SCORE, "a name standing alone in Latin text")]
+            elif latin and self._name_part_in_latin(text, run):
+                names = [(0, len(run.group(0)), self.PART, "a given name or surname alone in "
+                          "Latin text")]
             else:
                 names = self._names(list(seg.cut(run.group(0))))
             covered = {i for s, e, _, _ in names for i in range(s, e)}
@@ -373,6 +434,26 @@ def _name_chars(given: str, length: int) -> bool:
     ones (a rare character in a three-character name is common: 陈宥萱)."""
     common = [_given_chars.get(c, 0) >= GIVEN_CHAR_MIN for c in given]
     return all(common) if length <= 2 else any(common)
+
+
+def _exact_surname(run: str, common: bool = False) -> bool:
+    """``run`` is a surname: one of the common ones, or a character that starts at least
+    :data:`SPACED_SURNAME_NAMES` of the dictionary's person names (屠, 郦 and 隆 are rare
+    surnames the common list leaves out)."""
+    return run in _SINGLE or run in _COMPOUND \
+        or (not common and len(run) == 1 and _name_starts.get(run, 0) >= SPACED_SURNAME_NAMES)
+
+
+def _spaced_given(run: str) -> bool:
+    """``run`` can be a given name written apart from its surname: characters given names use,
+    no function word, and no common word unless the dictionary lists it as a name."""
+    if NOT_IN_GIVEN_NAMES.intersection(run) or (_exact_surname(run) and len(run) == 2):
+        return False
+    if not _name_chars(run, 3):  # one character given names use is enough (裳婷, 姣何)
+        return False
+    # Every single character is a frequent word (刚, 静): only two are judged as a word.
+    return len(run) == 1 or _freq.get(run, 0) < COMMON_WORD_FREQ or run in _dictionary_names \
+        or _given_word(run)  # 建华, 秀美: words, and given names first
 
 
 def _surname_first(char: str) -> bool:

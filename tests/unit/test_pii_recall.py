@@ -137,6 +137,13 @@ def test_email_in_a_url_keeps_the_url_around_it(analyzer) -> None:
     # two characters set apart by punctuation: a field, a list item, a speaker label
     ("值班表：周一 高宇，周二 黄婷", "值班表：周一 <PERSON_1>，周二 <PERSON_2>"),
     ("严杰（工号 A123）", "<PERSON_1>（工号 A123）"),
+    # surname and given name apart by a space, in either order (separate form fields joined)
+    ("客户 林 建华 已签收", "客户 <PERSON_1> 已签收"),
+    ("Please call 志远 屠 tomorrow.", "Please call <PERSON_1> tomorrow."),
+    # a given name or a surname alone inside Latin text
+    ("Hi 梓辰,\nsee you soon.", "Hi <PERSON_1>,\nsee you soon."),
+    ("Last name: 张", "Last name: <PERSON_1>"),
+    ("王芳 也在会议室", "<PERSON_1> 也在会议室"),
 ])
 def test_chinese_names_without_a_cue(analyzer, text: str, expected: str) -> None:
     assert expected == masked(analyzer, text)
@@ -162,6 +169,10 @@ def test_code_values_that_are_not_people(analyzer, text: str) -> None:
     "打开文件 %s 时出错：%s", "忽略（于目录 /tmp）", "不支持 GIF 文件格式", "索引 \"%s\" 不是散列索引",
     # given-name characters only: 金钥 "key" is no name
     "这把金钥已经停用了", "這把金鑰已經停用了",
+    # Chinese words inside Latin text, and spaced characters that are no name
+    "Translate 你好 into English.", "The label says 格式 in the UI.", "Column 如果 is empty.",
+    "日期：2024 年 5 月 1 日", "the character 和 means and", "请使用 --force 选项",
+    "邮箱 地址 见下", "书号 ISBN 978-7-111-12345-6",
 ])
 def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     assert text == masked(analyzer, text)
