@@ -842,6 +842,13 @@ class BatchConfig:
     #: Largest file accepted by POST /v1/files, and most lines a batch may have.
     max_file_bytes: int = setting(50 * 1024 * 1024, lo=1024, hi=1024**3)
     max_lines: int = setting(50_000, lo=1, hi=1_000_000)
+    #: The AES-256-GCM key that seals batch data (made on first start, 0600). Default:
+    #: state_dir/batch/batch.key, beside the database; a site that backs up state_dir may
+    #: keep it elsewhere (another disk, a secret mount) so a backup does not hold both.
+    key_file: Path | None = None
+
+    def key_path(self, state_dir: Path) -> Path:
+        return self.key_file or state_dir / "batch" / "batch.key"
 
 
 #: Where the embedded default (no config file) serves the HTTP API.

@@ -67,6 +67,8 @@ class LiveSources:
     response_cache: Callable[[], Any] = field(default=lambda: None)
     #: Whether the shared state's Redis answers ([state] backend); None: local backend.
     shared_state_up: Callable[[], bool | None] = field(default=lambda: None)
+    #: The batch store (appliance.batch.store.BatchStore), None while batch jobs are off.
+    batch_store: Callable[[], Any] = field(default=lambda: None)
 
 
 class _LiveCollector(Collector):
@@ -122,6 +124,7 @@ class _LiveCollector(Collector):
         yield from (depth, busy, slots, ready, *prefill.values(), *cache.values(), cells, held)
         yield from _pii_cache_metrics(s.pii_caches())
         yield from _response_cache_metrics(s.response_cache())
+        yield from _batch_metrics(s.batch_store())
         shared = s.shared_state_up()
         if shared is not None:
             yield GaugeMetricFamily("appliance_shared_state_up",
@@ -206,6 +209,37 @@ def _response_cache_metrics(cache: Any) -> Iterator[Any]:
                             value=cache.bytes)
     yield GaugeMetricFamily("appliance_response_cache_entries",
                             "Answers the response cache holds", value=len(cache))
+
+
+def _batch_metrics(store: Any) -> Iterator[Any]:
+    """Batch jobs: batches held by status, lines waiting, lines ended and run again."""
+    if store is None:
+        return
+    try:
+        counts, pending = store.counts(), store.pending()
+    except Exception:  # noqa: BLE001 - the store closed at shutdown: no gauges this scrape
+        counts, pending = None, None
+    if counts is not None:
+        batches = GaugeMetricFamily("appliance_batches", "Batches held (until their "
+                                    "retention ends), by status", labels=["status"])
+        for status, count in counts.items():
+            batches.add_metric([status], count)
+        yield batches
+        yield GaugeMetricFamily("appliance_batch_lines_pending", "Batch lines waiting to run "
+                                "(of batches in progress; lines waiting out a back-off "
+                                "included)", value=pending)
+    ended = CounterMetricFamily("appliance_batch_lines", "Batch lines ended since start, by "
+                                "result (failed: an error line)", labels=["result"])
+    for result, count in store.ended.items():
+        ended.add_metric([result], count)
+    yield ended
+    retried = CounterMetricFamily(
+        "appliance_batch_line_retries", "Batch lines put back to run again, by reason "
+        "(preempted: interactive work took the slot; deferred: a limit of the submitter or "
+        "the appliance not serving; transient: a failure that may pass)", labels=["reason"])
+    for reason, count in store.retried.items():
+        retried.add_metric([reason], count)
+    yield retried
 
 
 def _endpoint_gauges(endpoints: list[dict[str, Any]]) -> Iterator[Any]:
