@@ -188,6 +188,18 @@ class TokenStore:
             return None
         return entry
 
+    def live_named(self, name: str) -> list[dict[str, Any]]:
+        """The live (not revoked) entries named ``name`` (whether an identity still holds a
+        token: a batch's owner); re-reads the file when it changed. Unavailable while the
+        file cannot be used."""
+        stamp = self._current_stamp()
+        with self._lock:
+            self._reload(stamp)
+            if self._why is not None:
+                raise Unavailable("authentication is unavailable; try again later",
+                                  state="tokens_file", path=str(self.path))
+            return [entry for entry in self._by_hash.values() if entry.get("name") == name]
+
     # -- managing (CLI) --
 
     @contextlib.contextmanager

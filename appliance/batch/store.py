@@ -13,11 +13,17 @@ its answer was never stored, so it was never delivered (it appears in no output 
 running it again is not a repeat. Each run is its own audited request, so the audit log may
 show a line begun twice; the output file has it once.
 
-What is kept is sealed (:mod:`~appliance.batch.sealing`): the uploaded file, each line's
-request and answer, a batch's metadata. In clear: ids, owners, counts, times, statuses, and
-the validation errors of a file (line numbers and rules, never a value). Deleted rows are
+What is kept is sealed (:mod:`~appliance.batch.sealing`): the uploaded file and its name (a
+name such as ``complaints_john_smith.jsonl`` is personal data too), each line's request and
+answer, a batch's metadata. In clear: ids, owners, sizes, counts, times, statuses, and the
+validation errors of a file (line numbers and rules, never a value). Deleted rows are
 overwritten (``secure_delete``). A file is deleted ``retention`` after its upload, a batch with
 its lines and output files ``retention`` after it ended (:meth:`BatchStore.sweep`).
+
+A line that failed in a way that may pass is put back with ``attempts`` counted and a time
+before which it is not claimed (``not_before``); a line of an identity that may no longer
+submit (its token revoked, the identity or its right to generate removed) ends its batch:
+it and the lines not yet run get an error line (``owner_revoked``) and the batch ``failed``.
 
 Every method is blocking (the worker and the HTTP routes call them in a thread); one
 connection, one lock.
@@ -30,15 +36,15 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from appliance.batch import ENDPOINTS
-from appliance.batch.sealing import Sealer, load_key
-from appliance.errors import InvalidArgument
+from appliance.batch.sealing import KEY_FILE, KEY_SETTING, Sealer, make_key, read_key
+from appliance.errors import ConfigError, InvalidArgument
 
 COMPLETION_WINDOW = "24h"
 WINDOW_SECONDS = 24 * 3600
@@ -47,12 +53,17 @@ MAX_ERRORS = 100
 MAX_CUSTOM_ID_CHARS = 512
 MAX_FILENAME_CHARS = 255
 MAX_METADATA_KEYS = 16
+#: The statuses a batch of this store may have (the metrics' label values).
+STATUSES = ("in_progress", "cancelling", "completed", "failed", "expired", "cancelled")
+#: Why a line ran again (the metrics' label values): cut off by interactive work, made to
+#: wait (a limit, the appliance not serving), or after a failure that may pass.
+RETRY_REASONS = ("preempted", "deferred", "transient")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, purpose TEXT NOT NULL, filename TEXT NOT NULL,
     bytes INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-    batch_id TEXT, content BLOB);
+    batch_id TEXT, content BLOB, name BLOB);
 CREATE TABLE IF NOT EXISTS batches (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, owner TEXT NOT NULL,
     identified INTEGER NOT NULL, role TEXT NOT NULL, endpoint TEXT NOT NULL,
@@ -65,9 +76,13 @@ CREATE TABLE IF NOT EXISTS batches (
 CREATE TABLE IF NOT EXISTS lines (
     batch_id TEXT NOT NULL, idx INTEGER NOT NULL, state TEXT NOT NULL,
     request BLOB NOT NULL, result BLOB, is_error INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0, not_before REAL,
     PRIMARY KEY (batch_id, idx));
 CREATE INDEX IF NOT EXISTS lines_state ON lines (state, batch_id, idx);
 """
+#: Columns added since the first release (a database made by it gains them at open).
+_ADDED = {"files": {"name": "BLOB"},
+          "lines": {"attempts": "INTEGER NOT NULL DEFAULT 0", "not_before": "REAL"}}
 
 
 class NotFound(InvalidArgument):
@@ -89,6 +104,8 @@ class Line:
     endpoint: str
     custom_id: str
     body: dict[str, Any]
+    #: Runs of this line that failed in a way that may pass (see BatchStore.release).
+    attempts: int = 0
 
 
 def _new_id(prefix: str) -> str:
@@ -96,25 +113,73 @@ def _new_id(prefix: str) -> str:
 
 
 class BatchStore:
-    """The database; ``clock`` returns Unix seconds (tests fix it)."""
+    """The database; ``clock`` returns Unix seconds (tests fix it). ``key_path``: the key
+    file (``[batch] key_file``; default ``directory/batch.key``); ``key``: the key itself
+    (tests)."""
 
-    def __init__(self, directory: Path, *, retention_seconds: float, max_lines: int,
-                 clock: Callable[[], float] = time.time, key: bytes | None = None) -> None:
+    def __init__(self, directory: Path, *, retention_seconds: float, max_lines: int,  # noqa: PLR0913 - its settings
+                 clock: Callable[[], float] = time.time, key: bytes | None = None,
+                 key_path: Path | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.directory = directory
         self.retention_seconds = retention_seconds
         self.max_lines = max_lines
         self.clock = clock
-        self._sealer = Sealer(key if key is not None else load_key(directory))
+        self.key_path = key_path or directory / KEY_FILE
+        #: Lines ended since start, by result (completed, failed), and lines put back to run
+        #: again, by RETRY_REASONS (counters for the metrics).
+        self.ended: dict[str, int] = {"completed": 0, "failed": 0}
+        self.retried: dict[str, int] = dict.fromkeys(RETRY_REASONS, 0)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(directory / "batch.db", check_same_thread=False,
                                    isolation_level=None)
-        (directory / "batch.db").chmod(0o600)
-        self._db.row_factory = sqlite3.Row
-        for pragma in ("journal_mode = WAL", "synchronous = FULL", "secure_delete = ON",
-                       "foreign_keys = ON"):
-            self._db.execute(f"PRAGMA {pragma}")
-        self._db.executescript(_SCHEMA)
+        try:
+            (directory / "batch.db").chmod(0o600)
+            self._db.row_factory = sqlite3.Row
+            for pragma in ("journal_mode = WAL", "synchronous = FULL", "secure_delete = ON",
+                           "foreign_keys = ON"):
+                self._db.execute(f"PRAGMA {pragma}")
+            self._db.executescript(_SCHEMA)
+            self._migrate()
+            self._sealer = Sealer(key if key is not None else self._key())
+            self._seal_clear_names()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _migrate(self) -> None:
+        for table, columns in _ADDED.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+    def _key(self) -> bytes:
+        """The key file's key; a new one only while the database holds nothing sealed (a
+        missing key with sealed rows is an error: a new key would not open them)."""
+        key = read_key(self.key_path)
+        if key is not None:
+            return key
+        held = self._db.execute("SELECT (SELECT count(*) FROM files) + "
+                                "(SELECT count(*) FROM batches)").fetchone()[0]
+        if held:
+            raise ConfigError(
+                f"batch key {self.key_path} is missing but {self.directory / 'batch.db'} holds "
+                f"{held} sealed file(s) and batch(es): restore the key from a backup (a new "
+                f"key cannot open them), or stop the daemon and move {self.directory} aside to "
+                f"throw every batch away", key=KEY_SETTING)
+        return make_key(self.key_path)
+
+    def _seal_clear_names(self) -> None:
+        """Files named in clear (by a release before names were sealed) get sealed names."""
+        with self._tx() as db:
+            for row in db.execute("SELECT id, filename FROM files WHERE name IS NULL"
+                                  ).fetchall():
+                db.execute("UPDATE files SET name = ?, filename = '' WHERE id = ?",
+                           (self._seal_name(row["id"], row["filename"]), row["id"]))
+
+    def _seal_name(self, file_id: str, name: str) -> bytes:
+        return self._sealer.seal(name.encode("utf-8", "surrogatepass"), f"filename:{file_id}")
 
     def close(self) -> None:
         with self._lock:
@@ -144,10 +209,13 @@ class BatchStore:
         file_id, now = _new_id("file-"), self._now()
         name = filename[:MAX_FILENAME_CHARS] or "upload.jsonl"
         with self._tx() as db:
-            db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                       (file_id, owner, purpose, name, len(data), now,
+            db.execute("INSERT INTO files (id, owner, purpose, filename, bytes, created_at, "
+                       "expires_at, batch_id, content, name) "
+                       "VALUES (?, ?, ?, '', ?, ?, ?, NULL, ?, ?)",
+                       (file_id, owner, purpose, len(data), now,
                         now + int(self.retention_seconds),
-                        self._sealer.seal(data, f"file:{file_id}")))
+                        self._sealer.seal(data, f"file:{file_id}"),
+                        self._seal_name(file_id, name)))
         return self.get_file(owner, file_id)
 
     def _file_row(self, owner: str, file_id: str) -> sqlite3.Row:
@@ -159,14 +227,14 @@ class BatchStore:
         return row  # type: ignore[no-any-return]
 
     def get_file(self, owner: str, file_id: str) -> dict[str, Any]:
-        return _file_object(self._file_row(owner, file_id))
+        return self._file_object(self._file_row(owner, file_id))
 
     def list_files(self, owner: str, purpose: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM files WHERE owner = ? AND (? IS NULL OR purpose = ?) "
                 "ORDER BY created_at DESC, id", (owner, purpose, purpose)).fetchall()
-        return [_file_object(row) for row in rows]
+        return [self._file_object(row) for row in rows]
 
     def file_content(self, owner: str, file_id: str) -> bytes:
         """An uploaded file as it was sent, or an output or error file's lines."""
@@ -244,6 +312,14 @@ class BatchStore:
             raise NotFound("batch: no such batch", field="batch_id")
         return row  # type: ignore[no-any-return]
 
+    def _file_object(self, row: sqlite3.Row) -> dict[str, Any]:
+        name = row["filename"] if row["name"] is None else self._sealer.open(
+            row["name"], f"filename:{row['id']}").decode("utf-8", "surrogatepass")
+        return {"id": row["id"], "object": "file", "bytes": row["bytes"],
+                "created_at": row["created_at"], "expires_at": row["expires_at"],
+                "filename": name, "purpose": row["purpose"], "status": "processed",
+                "status_details": None}
+
     def get_batch(self, owner: str | None, batch_id: str) -> dict[str, Any]:
         """The batch's OpenAI object (``owner`` None: whoever owns it)."""
         return self._batch_object(self._batch_row(owner, batch_id))
@@ -292,8 +368,10 @@ class BatchStore:
 
     def recover(self) -> int:
         """At start-up: lines left running by a crash or a stop run again (their answers were
-        never stored). Returns how many."""
+        never stored). Returns how many. Lines waiting out a back-off may run at once (the
+        worker that set it is gone)."""
         with self._tx() as db:
+            db.execute("UPDATE lines SET not_before = NULL WHERE not_before IS NOT NULL")
             return db.execute("UPDATE lines SET state = 'pending' WHERE state = 'running'"
                               ).rowcount
 
@@ -309,15 +387,19 @@ class BatchStore:
                            "AND state = 'running'", stale)
         return len(stale)
 
-    def claim(self, n: int) -> list[Line]:
+    def claim(self, n: int, skip_owners: Collection[str] = ()) -> list[Line]:
         """Up to ``n`` waiting lines of batches in progress (oldest batch first, in file
-        order), now marked running."""
+        order), now marked running; none of ``skip_owners`` (identities whose limits made
+        a line wait), none waiting out a back-off."""
+        skip = sorted(skip_owners)
         with self._tx() as db:
             rows = db.execute(
-                "SELECT l.batch_id, l.idx, l.request, b.owner, b.identified, b.role, "
-                "b.endpoint FROM lines l JOIN batches b ON b.id = l.batch_id "
+                "SELECT l.batch_id, l.idx, l.request, l.attempts, b.owner, b.identified, "  # noqa: S608 - only placeholders are formatted in
+                "b.role, b.endpoint FROM lines l JOIN batches b ON b.id = l.batch_id "
                 "WHERE l.state = 'pending' AND b.status = 'in_progress' "
-                "ORDER BY b.seq, l.idx LIMIT ?", (n,)).fetchall()
+                "AND (l.not_before IS NULL OR l.not_before <= ?) "
+                f"AND b.owner NOT IN ({', '.join('?' * len(skip))}) "
+                "ORDER BY b.seq, l.idx LIMIT ?", (self.clock(), *skip, n)).fetchall()
             db.executemany("UPDATE lines SET state = 'running' WHERE batch_id = ? AND idx = ?",
                            [(r["batch_id"], r["idx"]) for r in rows])
         out = []
@@ -325,7 +407,8 @@ class BatchStore:
             request = json.loads(self._sealer.open(r["request"],
                                                    f"request:{r['batch_id']}:{r['idx']}"))
             out.append(Line(r["batch_id"], r["idx"], r["owner"], bool(r["identified"]),
-                            r["role"], r["endpoint"], request["custom_id"], request["body"]))
+                            r["role"], r["endpoint"], request["custom_id"], request["body"],
+                            r["attempts"]))
         return out
 
     def complete(self, line: Line, result: dict[str, Any], *, error: bool) -> None:
@@ -340,12 +423,46 @@ class BatchStore:
                 column = "failed" if error else "completed"
                 db.execute(f"UPDATE batches SET {column} = {column} + 1 WHERE id = ?",  # noqa: S608 - one of two names
                            (line.batch_id,))
+                self.ended[column] += 1
 
-    def release(self, line: Line) -> None:
-        """A line that could not run now (the appliance busy or not serving): waiting again."""
+    def release(self, line: Line, *, delay: float = 0.0, failed: bool = False,
+                reason: str = "deferred") -> None:
+        """A line that could not run now (the appliance busy or not serving, cut off):
+        waiting again, not claimed for ``delay`` seconds; ``failed``: its run failed in a way
+        that may pass, and counts as one of its attempts. ``reason``: one of
+        RETRY_REASONS."""
+        self.retried[reason] += 1
         with self._tx() as db:
-            db.execute("UPDATE lines SET state = 'pending' WHERE batch_id = ? AND idx = ? "
-                       "AND state = 'running'", (line.batch_id, line.idx))
+            db.execute("UPDATE lines SET state = 'pending', attempts = attempts + ?, "
+                       "not_before = ? WHERE batch_id = ? AND idx = ? AND state = 'running'",
+                       (int(failed), self.clock() + delay if delay > 0 else None,
+                        line.batch_id, line.idx))
+
+    def refuse_batch(self, line: Line, code: str, message: str) -> None:
+        """``line``'s owner may no longer submit: it and every line of its batch not yet run
+        get an error line (``code``), and the batch fails once no line of it runs."""
+        error = {"code": code, "message": message}
+        result = {"id": _new_id("batch_req_"), "custom_id": line.custom_id,
+                  "response": None, "error": error}
+        sealed = self._sealer.seal(json.dumps(result).encode(),
+                                   f"result:{line.batch_id}:{line.idx}")
+        with self._tx() as db:
+            if db.execute("UPDATE lines SET state = 'done', result = ?, is_error = 1 "
+                          "WHERE batch_id = ? AND idx = ? AND state = 'running'",
+                          (sealed, line.batch_id, line.idx)).rowcount:
+                db.execute("UPDATE batches SET failed = failed + 1 WHERE id = ?",
+                           (line.batch_id,))
+                self.ended["failed"] += 1
+            self._fail_waiting(db, line.batch_id, error)
+            db.execute("UPDATE batches SET errors = ? WHERE id = ? AND errors IS NULL",
+                       (json.dumps([{**error, "param": None, "line": None}]), line.batch_id))
+
+    def counts(self) -> dict[str, int]:
+        """Batches held, by status (every status of STATUSES, 0 when none)."""
+        with self._lock:
+            rows = self._db.execute("SELECT status, count(*) FROM batches GROUP BY status"
+                                    ).fetchall()
+        return {**dict.fromkeys(STATUSES, 0), **{r[0]: int(r[1]) for r in rows}}
 
     def pending(self) -> int:
         """Lines waiting to run (of batches in progress)."""
@@ -363,7 +480,7 @@ class BatchStore:
         ended = []
         with self._tx() as db:
             for row in db.execute(
-                    "SELECT b.id, b.status, b.expires_at, "
+                    "SELECT b.id, b.status, b.expires_at, b.errors, "
                     "(SELECT count(*) FROM lines WHERE batch_id = b.id AND state = 'running')"
                     " AS running, (SELECT count(*) FROM lines WHERE batch_id = b.id AND "
                     "state = 'pending') AS waiting FROM batches b "
@@ -373,31 +490,35 @@ class BatchStore:
                     status = "cancelled"
                 elif row["status"] == "in_progress" and now >= row["expires_at"]:
                     # Lines not started get an error line; running ones finish first.
-                    self._expire_waiting(db, row["id"])
+                    self._fail_waiting(db, row["id"], {
+                        "code": "batch_expired",
+                        "message": "This request could not be executed before the "
+                                   "completion window expired."})
                     status = "expired" if not row["running"] else None
                 elif row["status"] == "in_progress" and not row["running"] \
                         and not row["waiting"]:
-                    status = "completed"
+                    # Errors on a batch in progress: its owner was refused (refuse_batch).
+                    status = "failed" if row["errors"] else "completed"
                 if status is not None:
                     self._end(db, row["id"], status, now)
                     ended.append(row["id"])
         return ended
 
-    def _expire_waiting(self, db: sqlite3.Connection, batch_id: str) -> None:
+    def _fail_waiting(self, db: sqlite3.Connection, batch_id: str,
+                      error: dict[str, str]) -> None:
+        """Every line of the batch not yet run gets an error line with ``error``."""
         rows = db.execute("SELECT idx, request FROM lines WHERE batch_id = ? AND "
                           "state = 'pending'", (batch_id,)).fetchall()
         for r in rows:
             request = json.loads(self._sealer.open(r["request"], f"request:{batch_id}:{r['idx']}"))
             result = {"id": _new_id("batch_req_"), "custom_id": request["custom_id"],
-                      "response": None, "error": {
-                          "code": "batch_expired",
-                          "message": "This request could not be executed before the "
-                                     "completion window expired."}}
+                      "response": None, "error": error}
             sealed = self._sealer.seal(json.dumps(result).encode(),
                                        f"result:{batch_id}:{r['idx']}")
             db.execute("UPDATE lines SET state = 'done', result = ?, is_error = 1 "
                        "WHERE batch_id = ? AND idx = ?", (sealed, batch_id, r["idx"]))
             db.execute("UPDATE batches SET failed = failed + 1 WHERE id = ?", (batch_id,))
+            self.ended["failed"] += 1
 
     def _end(self, db: sqlite3.Connection, batch_id: str, status: str, now: int) -> None:
         """The batch's output and error files (only those with lines), its end time."""
@@ -413,12 +534,15 @@ class BatchStore:
             if size[0]:
                 file_id = _new_id("file-")
                 files[name] = file_id
-                db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                           (file_id, row["owner"], purpose, f"{batch_id}_{name}.jsonl",
+                db.execute("INSERT INTO files (id, owner, purpose, filename, bytes, "
+                           "created_at, expires_at, batch_id, content, name) "
+                           "VALUES (?, ?, ?, '', ?, ?, ?, ?, NULL, ?)",
+                           (file_id, row["owner"], purpose,
                             self._plain_bytes(db, batch_id, is_error), now,
-                            now + int(self.retention_seconds), batch_id))
+                            now + int(self.retention_seconds), batch_id,
+                            self._seal_name(file_id, f"{batch_id}_{name}.jsonl")))
         when = {"completed": "completed_at", "cancelled": "cancelled_at",
-                "expired": "expired_at"}[status]
+                "expired": "expired_at", "failed": "failed_at"}[status]
         finalizing = ", finalizing_at = ?" if status == "completed" else ""
         db.execute(f"UPDATE batches SET status = ?, {when} = ?{finalizing}, delete_at = ?, "  # noqa: S608 - fixed names
                    "output_file_id = ?, error_file_id = ? WHERE id = ?",
@@ -447,13 +571,6 @@ class BatchStore:
                 n += db.execute("DELETE FROM batches WHERE id = ?", (batch_id,)).rowcount
             n += db.execute("DELETE FROM files WHERE expires_at <= ?", (now,)).rowcount
         return n
-
-
-def _file_object(row: sqlite3.Row) -> dict[str, Any]:
-    return {"id": row["id"], "object": "file", "bytes": row["bytes"],
-            "created_at": row["created_at"], "expires_at": row["expires_at"],
-            "filename": row["filename"], "purpose": row["purpose"], "status": "processed",
-            "status_details": None}
 
 
 def _check_metadata(metadata: dict[str, str] | None) -> None:

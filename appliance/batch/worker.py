@@ -9,13 +9,29 @@ while lines run takes their slots back at once: the lines are cancelled (their r
 audited as cancelled, no answer stored) and run again once the engines are idle; the first
 token of an interactive request then never shares a decode step with batch work for more
 than the step under way (a line cut off ``MAX_PREEMPTIONS`` times runs on to its end, so
-that a steady interactive load slows a batch without starving it). A line that cannot run
-now (the appliance is busy, draining, or cannot audit; a rate or concurrency limit of its
-identity) waits and runs later; any other answer, a refusal included, is the line's result.
+that a steady interactive load slows a batch without starving it).
+
+What a line's run ends with decides what happens to it (``run_line`` classifies):
+
+- an answer, a refusal of the request itself included (invalid, a quota spent, a model the
+  appliance does not have): the line's result, at once;
+- :class:`NotNow`, the appliance cannot take it now (starting, draining, cannot audit, out of
+  capacity): every line waits, and runs later; not counted against the line;
+- :class:`NotNow` with ``owner``, a rate or concurrency limit of the submitter: that
+  identity's lines wait, other identities' batches run on; not counted against the line;
+- :class:`Transient`, a failure that may pass (an engine not ready or failing, the central
+  cluster): the line runs again after a back-off, at most ``MAX_ATTEMPTS`` times; then its
+  last answer is its result, with the error code ``retries_exhausted``.
 
 Each line is its own request through the pipeline (``run_line``: the HTTP API's translation
-of OpenAI's bodies), as the identity that submitted the batch: masked, audited (method
-``batch:<endpoint>``, peer ``batch:<batch id>``), charged to its limits and budgets.
+of OpenAI's bodies), as the identity that submitted the batch, as that identity is now:
+before each line ``owner_role`` looks it up again (a live token of that name, or a
+certificate role) and its current role and policy apply. An identity that may no longer
+submit (its token revoked, the identity or its right to generate removed) is refused as an
+interactive call would be: the refusal is audited, the line and every line of its batch not
+yet run get an error line (code ``owner_revoked``), and the batch ends ``failed``. Lines are
+masked, audited (method ``batch:<endpoint>``, peer ``batch:<batch id>``), charged to the
+identity's limits and budgets.
 
 Its result is stored in the transaction that marks it done
 (:meth:`~appliance.batch.store.BatchStore.complete`); a line cut off by a stop or a crash
@@ -36,7 +52,8 @@ import structlog
 
 from appliance.batch.store import BatchStore, Line
 from appliance.config import Policy
-from appliance.request import RequestInfo, current_request
+from appliance.errors import PermissionDenied, Unauthenticated, Unavailable
+from appliance.request import RequestInfo, current_request, settle
 
 log = structlog.get_logger("appliance.batch")
 
@@ -50,6 +67,14 @@ BUSY_POLL_S = 0.01
 SWEEP_INTERVAL_S = 60.0
 #: Longest wait before trying again a line that could not run now.
 MAX_BACKOFF_S = 30.0
+#: Runs of a line that may end with a failure that may pass (Transient); then it fails.
+MAX_ATTEMPTS = 3
+#: The back-off after a line's first transient failure (doubled for each further one).
+RETRY_BASE_S = 2.0
+#: How long an identity the owner check could not be made for (tokens file, Redis) waits.
+OWNER_UNKNOWN_RETRY_S = 5.0
+#: The error code of the lines of a batch whose owner may no longer submit.
+OWNER_REVOKED = "owner_revoked"
 #: A line is cut off by interactive work at most this often; then it runs to its end beside
 #: it (at the lowest priority), so a steady interactive load slows a batch, never starves it.
 MAX_PREEMPTIONS = 3
@@ -64,10 +89,25 @@ LineRunner = Callable[[Line, RequestInfo], Awaitable[Answer]]
 
 
 class NotNow(Exception):
-    """The line cannot run now (busy, draining, a rate limit); try it again later."""
+    """The line cannot run now; it runs again after ``retry_after`` seconds, and this does
+    not count as one of its attempts. ``owner``: only its owner's lines wait (a rate or
+    concurrency limit of that identity); otherwise every line waits (the appliance is
+    starting, draining, out of capacity, or cannot audit)."""
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, *, owner: bool = False) -> None:
         super().__init__(retry_after)
+        self.retry_after = retry_after
+        self.owner = owner
+
+
+class Transient(Exception):
+    """The line's run failed in a way that may pass: it runs again after a back-off (at
+    least ``retry_after``), at most MAX_ATTEMPTS runs in all; then ``answer`` (this failure's
+    error response) is its result."""
+
+    def __init__(self, answer: Answer, retry_after: float = 0.0) -> None:
+        super().__init__(answer[0])
+        self.answer = answer
         self.retry_after = retry_after
 
 
@@ -78,11 +118,19 @@ class BatchWorker:
     def __init__(self, store: BatchStore, run_line: LineRunner, *,  # noqa: PLR0913 - its parts
                  busy: Callable[[], bool], policy_of: Callable[[str], Policy],
                  concurrency: int, idle_seconds: float, preempt: bool = True,
+                 owner_role: Callable[[Line], str] | None = None,
+                 audit_refusal: Callable[[RequestInfo], Awaitable[bool]] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        """``owner_role``: the current role of a line's owner, raising Unauthenticated or
+        PermissionDenied when it may no longer submit (None: the role stored with the
+        batch); ``audit_refusal``: audits such a refusal, False when it cannot now (the
+        appliance not serving: the line waits)."""
         self.store = store
         self._run_line = run_line
         self._busy = busy
         self._policy_of = policy_of
+        self._owner_role = owner_role
+        self._audit_refusal = audit_refusal
         self.concurrency = concurrency
         self.idle_seconds = idle_seconds
         #: Cancel running lines when interactive work arrives (they run again later).
@@ -100,7 +148,12 @@ class BatchWorker:
         self._paused = False
         #: Whether lines may be waiting (false once a claim found fewer than asked for).
         self._maybe_pending = True
+        #: No line starts before this (the appliance could not take one).
         self._not_before = 0.0
+        #: No line of these identities starts before their time (their limits).
+        self._owner_not_before: dict[str, float] = {}
+        #: When a line that waits out a back-off may be claimed again: look then.
+        self._recheck_at = float("inf")
         self._last_busy = clock()
         self._last_sweep = -SWEEP_INTERVAL_S
 
@@ -154,9 +207,12 @@ class BatchWorker:
                 log.info("batch_retention_sweep", rows=deleted)
             stale = await asyncio.to_thread(self.store.requeue_stale, set(self._running))
             if stale:
-                self._maybe_pending = True
                 log.warning("batch_lines_requeued", lines=stale)
+            self._maybe_pending = True  # and a safety net for a back-off's end
             await self._finalize()
+        if now >= self._recheck_at:
+            self._recheck_at = float("inf")
+            self._maybe_pending = True
         if self._busy():
             self._last_busy = now
             if self.preempt:
@@ -166,7 +222,9 @@ class BatchWorker:
         if self._paused or free <= 0 or not self._maybe_pending or now < self._not_before \
                 or now - self._last_busy < self._quiet:
             return
-        lines = await asyncio.to_thread(self.store.claim, free)
+        for owner in [o for o, due in self._owner_not_before.items() if due <= now]:
+            del self._owner_not_before[owner]
+        lines = await asyncio.to_thread(self.store.claim, free, set(self._owner_not_before))
         if len(lines) < free:
             self._maybe_pending = False
         for line in lines:
@@ -200,10 +258,20 @@ class BatchWorker:
         info = RequestInfo(request_id=uuid.uuid4().hex, method=f"batch:{line.endpoint}",
                            client=line.owner)
         info.peer, info.role = f"batch:{line.batch_id}", line.role
-        info.policy = self._policy_of(line.owner) if line.identified else None
         current_request.set(info)
         structlog.contextvars.bind_contextvars(request_id=info.request_id)
         key = (line.batch_id, line.idx)
+        try:
+            if self._owner_role is not None:
+                info.role = self._owner_role(line)
+        except (Unauthenticated, PermissionDenied) as exc:
+            await self._refuse(line, info, exc)
+            return
+        except Unavailable:  # the tokens file or the shared revocations cannot be read now
+            await self._defer(line, NotNow(OWNER_UNKNOWN_RETRY_S))
+            return
+        info.policy = self._policy_of(line.owner) if line.identified else None
+        exhausted = None
         self._generating.add(key)
         try:
             status, body = await self._run_line(line, info)
@@ -211,18 +279,23 @@ class BatchWorker:
             if key not in self._preempted:
                 raise  # a stop: the line stays running, and is recovered at the next start
             # Shielded: a stop now must not drop the release before its thread ran.
-            await asyncio.shield(asyncio.to_thread(self.store.release, line))
+            await asyncio.shield(asyncio.to_thread(self.store.release, line,
+                                                   reason="preempted"))
             self._quiet = min(max(self._quiet * 2, 0.25), MAX_QUIET_S)
             self._maybe_pending = True
             log.info("batch_line_preempted", batch_id=line.batch_id, line=line.idx)
             return
         except NotNow as exc:
-            self._not_before = self._clock() + min(max(exc.retry_after, 0.1), MAX_BACKOFF_S)
-            await asyncio.to_thread(self.store.release, line)
-            self._maybe_pending = True
-            log.info("batch_line_deferred", batch_id=line.batch_id, line=line.idx,
-                     retry_after_s=round(exc.retry_after, 1))
+            await self._defer(line, exc)
             return
+        except Transient as exc:
+            if line.attempts + 1 < MAX_ATTEMPTS:
+                await self._retry(line, exc)
+                return
+            (status, body), exhausted = exc.answer, {
+                "code": "retries_exhausted",
+                "message": f"the request failed {MAX_ATTEMPTS} times with an error that may "
+                           f"pass; the last response is in response"}
         except Exception as exc:
             log.exception("batch_line_failed", batch_id=line.batch_id, line=line.idx,
                           error_type=type(exc).__name__)
@@ -236,10 +309,60 @@ class BatchWorker:
         result = {"id": "batch_req_" + secrets.token_hex(12), "custom_id": line.custom_id,
                   "response": {"status_code": status, "request_id": info.request_id,
                                "body": body},
-                  "error": None}
+                  "error": exhausted}
         await asyncio.to_thread(self.store.complete, line, result, error=status != 200)
         log.info("batch_line", batch_id=line.batch_id, line=line.idx, status_code=status,
                  client=info.client, latency_ms=round(info.elapsed() * 1000, 1),
-                 completion_tokens=info.completion_tokens)
+                 completion_tokens=info.completion_tokens, attempts=line.attempts + 1)
+        structlog.contextvars.unbind_contextvars("request_id")
+        await self._finalize()
+
+    def _look_again_in(self, delay: float) -> float:
+        """A line waits ``delay``: the worker looks for lines again then. Returns when."""
+        due = self._clock() + delay
+        self._recheck_at = min(self._recheck_at, due + 0.05)
+        return due
+
+    async def _defer(self, line: Line, exc: NotNow) -> None:
+        """The line waits, not counted as an attempt: its owner's lines (``exc.owner``: a
+        limit of that identity; other identities' lines run on), or every line."""
+        delay = min(max(exc.retry_after, 0.1), MAX_BACKOFF_S)
+        due = self._look_again_in(delay)
+        if exc.owner:
+            self._owner_not_before[line.owner] = due
+        else:
+            self._not_before = due
+        await asyncio.to_thread(self.store.release, line, reason="deferred")
+        self._maybe_pending = True
+        log.info("batch_line_deferred", batch_id=line.batch_id, line=line.idx,
+                 retry_after_s=round(delay, 1), scope="owner" if exc.owner else "appliance")
+
+    async def _retry(self, line: Line, exc: Transient) -> None:
+        """A failure that may pass: the line runs again after a back-off (this line alone;
+        the others run on)."""
+        delay = min(max(exc.retry_after, RETRY_BASE_S * 2 ** line.attempts), MAX_BACKOFF_S)
+        self._look_again_in(delay)
+        await asyncio.to_thread(self.store.release, line, delay=delay, failed=True,
+                                reason="transient")
+        self._maybe_pending = True
+        log.info("batch_line_retry", batch_id=line.batch_id, line=line.idx,
+                 attempt=line.attempts + 1, status_code=exc.answer[0],
+                 retry_after_s=round(delay, 1))
+
+    async def _refuse(self, line: Line, info: RequestInfo,
+                      error: Unauthenticated | PermissionDenied) -> None:
+        """The owner may no longer submit: the refusal audited as an interactive one would
+        be, then this line and its batch's lines not yet run fail, and the batch ends."""
+        info.auth_checked = False
+        settle(info, error, begun=False)
+        if self._audit_refusal is not None and not await self._audit_refusal(info):
+            await self._defer(line, NotNow(OWNER_UNKNOWN_RETRY_S))  # audited once it can be
+            return
+        message = ("the identity that submitted this batch may no longer submit (its token "
+                   "was revoked, or the identity or its right to generate was removed); "
+                   "this request was not run")
+        await asyncio.to_thread(self.store.refuse_batch, line, OWNER_REVOKED, message)
+        log.warning("batch_owner_refused", batch_id=line.batch_id, line=line.idx,
+                    client=info.client, status=info.status, detail=error.message)
         structlog.contextvars.unbind_contextvars("request_id")
         await self._finalize()

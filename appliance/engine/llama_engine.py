@@ -296,7 +296,8 @@ class LlamaEngine:
 
     def check_ready(self) -> None:
         if self.state is not EngineState.READY:
-            raise Unavailable(f"model {self.name} is {self.state}", tiers=self.tiers)
+            raise Unavailable(f"model {self.name} is {self.state}", tiers=self.tiers,
+                              engine_state=str(self.state))
 
     async def generate(self, tokens: list[int], params: SamplingParams,  # noqa: PLR0913 - queue options
                        deadline: float | None = None, priority: int = 0,

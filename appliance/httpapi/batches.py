@@ -18,7 +18,9 @@ file (why it is parsed here with python-multipart's streaming parser, not Starle
 reader, which spools parts over 1 MB to a temporary file).
 
 :class:`LineRunner` runs one line through the pipeline exactly as the matching HTTP route
-would run its body, at the lowest priority and never sent to the central cluster.
+would run its body, at the lowest priority and never sent to the central cluster, and says
+what its failure means for the line (the worker's classes: an answer now, ``NotNow`` for
+every line or for its owner's, ``Transient`` to run again a bounded number of times).
 """
 
 from __future__ import annotations
@@ -36,10 +38,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from appliance.batch.store import BatchStore, Line, NotFound
-from appliance.batch.worker import BATCH_PRIORITY, Answer, NotNow
+from appliance.batch.worker import BATCH_PRIORITY, Answer, NotNow, Transient
 from appliance.calls import Calls
 from appliance.config import HttpConfig
-from appliance.errors import ApplianceError, Cancelled, Overloaded, Unavailable
+from appliance.errors import ApplianceError, Cancelled, InternalError, Overloaded, Unavailable
 from appliance.httpapi import embeddings, openai
 from appliance.httpapi.fields import bad
 from appliance.httpapi.openai import BodyError
@@ -50,6 +52,10 @@ GENERATE = "/appliance.v1.Inference/Generate"
 #: Room for the multipart framing around the file.
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_LIST_LIMIT = 100
+#: RESOURCE_EXHAUSTED reasons that are limits of the calling identity: only its lines wait.
+OWNER_LIMITS = frozenset({"rate_limit", "concurrency_limit", "fair_share"})
+#: Seconds a line waits after an UNAVAILABLE that names no time.
+UNAVAILABLE_RETRY_S = 5.0
 
 
 class OwnCalls:
@@ -332,6 +338,9 @@ class LineRunner:
         self.aliases = aliases
 
     async def __call__(self, line: Line, info: RequestInfo) -> Answer:
+        """The line's answer (a refusal of the request itself included: it would be refused
+        the same way again); NotNow while the appliance or the identity's limits cannot take
+        it; Transient for a failure that may pass."""
         try:
             if line.endpoint == "/v1/embeddings":
                 return await self._embed(line, info)
@@ -339,9 +348,24 @@ class LineRunner:
         except Overloaded as exc:
             if exc.reason == "quota":  # a day or month budget: not back within the window
                 return openai.http_error(exc, info.request_id)
-            raise NotNow(exc.retry_after) from None
-        except Unavailable:
-            raise NotNow(5.0) from None
+            raise NotNow(exc.retry_after, owner=exc.reason in OWNER_LIMITS) from None
+        except Unavailable as exc:
+            engine = exc.context.get("engine_state")
+            if engine == "loading":  # start-up or a reload: every line waits for the model
+                raise NotNow(UNAVAILABLE_RETRY_S) from None
+            if engine is not None or exc.context.get("state") == "no_embed_model":
+                # The model failed to load, or there is none for this endpoint: it would be
+                # refused the same way again.
+                return openai.http_error(exc, info.request_id)
+            if exc.context.get("state") is not None:
+                # The appliance: starting, draining, cannot audit, its tokens file or shared
+                # state cannot be read. Every line waits.
+                raise NotNow(UNAVAILABLE_RETRY_S) from None
+            # The PII stage not loaded, the central cluster failing: may pass.
+            raise Transient(openai.http_error(exc, info.request_id),
+                            UNAVAILABLE_RETRY_S) from None
+        except InternalError as exc:  # the engine or the PII analysis failed: may pass
+            raise Transient(openai.http_error(exc, info.request_id)) from None
         except ApplianceError as exc:
             return openai.http_error(exc, info.request_id)
 

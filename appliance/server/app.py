@@ -40,6 +40,7 @@ from grpc_reflection.v1alpha import reflection
 
 from appliance.access import Authenticator
 from appliance.audit.stage import AuditStage
+from appliance.batch.owners import current_role
 from appliance.batch.store import BatchStore
 from appliance.batch.worker import BatchWorker
 from appliance.calls import Calls, InFlight
@@ -54,6 +55,7 @@ from appliance.observability.systemd import SystemdNotifier
 from appliance.observability.telemetry import open_tracing
 from appliance.pipeline import Services
 from appliance.privacy.stage import PrivacyStage
+from appliance.request import RequestInfo
 from appliance.routing.fleet import Central
 from appliance.server.interceptors import ServingInterceptor
 from appliance.server.servicers import AdminServicer, InferenceServicer
@@ -487,7 +489,9 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     address = str(bound if bound.is_unix else bound.with_port(port))
     registry = ModelRegistry(config, progress=notifier.status)
     health_servicer = health_aio.HealthServicer()
-    worker, backend = _batch(config, gate, in_flight)
+    worker, backend = _batch(config, gate, in_flight, auth)
+    if worker is not None:
+        metrics.sources.batch_store = lambda: worker.store
     app = ApplianceServer(config, server, address, registry, health_servicer, calls,
                           notifier, gate, metrics, auth, _Given(privacy, audit, central),
                           batch=worker)
@@ -510,8 +514,8 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     return app, port
 
 
-def _batch(config: Config, gate: Gate,
-           in_flight: InFlight) -> tuple[BatchWorker | None, BatchBackend | None]:
+def _batch(config: Config, gate: Gate, in_flight: InFlight,
+           auth: Authenticator) -> tuple[BatchWorker | None, BatchBackend | None]:
     """The batch store and worker ([batch] enabled, and an HTTP API to submit batches by)."""
     bc = config.batch
     if not (bc.enabled and config.http.listen):
@@ -519,7 +523,7 @@ def _batch(config: Config, gate: Gate,
     from appliance.httpapi.batches import BatchBackend, LineRunner, OwnCalls  # noqa: PLC0415
 
     store = BatchStore(config.state_dir / "batch", retention_seconds=bc.retention_hours * 3600,
-                       max_lines=bc.max_lines)
+                       max_lines=bc.max_lines, key_path=bc.key_path(config.state_dir))
     own = OwnCalls()
 
     def busy() -> bool:
@@ -532,9 +536,19 @@ def _batch(config: Config, gate: Gate,
         services = gate.services
         return (services.config if services is not None else config).auth.policy(name)
 
+    async def audit_refusal(info: RequestInfo) -> bool:
+        """A line of an owner that may no longer submit, audited as a refused call (not
+        while the appliance is not serving: such refusals are not audited, so it waits)."""
+        if gate.accepting() is not None:
+            return False
+        await gate.audit_refusal(info)
+        return True
+
     worker = BatchWorker(store, LineRunner(gate, config.http.aliases), busy=busy,
                          policy_of=policy_of, concurrency=bc.concurrency,
-                         idle_seconds=bc.idle_seconds, preempt=bc.preempt)
+                         idle_seconds=bc.idle_seconds, preempt=bc.preempt,
+                         owner_role=lambda line: current_role(auth, line),
+                         audit_refusal=audit_refusal)
     return worker, BatchBackend(store, worker.wake, bc.max_file_bytes, own)
 
 

@@ -15,6 +15,7 @@ import httpx
 import openai
 import pytest
 
+from appliance.access import TokenStore
 from appliance.audit.keys import load_officer_private
 from appliance.audit.verify import verify_dir
 from tests.audit_helpers import full_count
@@ -201,6 +202,87 @@ def test_lines_run_as_the_submitter_within_its_budget(tmp_path: Path,
             stranger.batches.retrieve(done.id)
         with pytest.raises(openai.NotFoundError):
             stranger.files.content(done.output_file_id)
+    finally:
+        assert 0 == d.stop()
+
+
+def _audit_records(daemon: Daemon, wanted: Any, timeout: float = 20) -> list[dict[str, Any]]:
+    """The verified audit records, once ``wanted(records)`` holds (the newest records are
+    anchored by the next checkpoint, every second) or ``timeout`` passed."""
+    records: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        records.clear()
+        verify_dir(daemon.workdir / "state" / "audit",
+                   load_officer_private(daemon.workdir / "officer" / "officer.key"),
+                   daemon.workdir / "state" / "audit-anchors.jsonl", records.append)
+        if wanted(records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.5)
+
+
+def test_a_limited_owner_waits_alone_and_a_revoked_one_fails_its_batch(
+        tmp_path: Path, model_path: Path) -> None:
+    """An identity at its rate limit: its lines wait, another identity's later batch runs
+    meanwhile. Its token revoked while its lines wait: the next line is refused as a call
+    with that token would be (audited: rejected, UNAUTHENTICATED), every line not run is
+    in the error file with owner_revoked, and the batch ends failed."""
+    config = write_config(tmp_path / "appliance.toml", model_path,
+                          auth="required = true\n\n[auth.identities.owner]\n"
+                               "requests_per_minute = 1")
+    owner = create_token(config, "owner", "client")
+    other = create_token(config, "other", "client")
+    d = Daemon(tmp_path, config)
+    try:
+        d.wait_for("ready")
+        client = openai.OpenAI(base_url=d.http_url, api_key=owner, max_retries=0, timeout=120)
+        f = client.files.create(file=("q.jsonl", _lines(3)), purpose="batch")
+        limited = client.batches.create(input_file_id=f.id, endpoint=CHAT,
+                                        completion_window="24h")
+        deadline = time.monotonic() + 300
+        while not any(e.get("event") == "batch_line_deferred" and e.get("scope") == "owner"
+                      for e in d.events()):  # its second line met the limit
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+
+        second = openai.OpenAI(base_url=d.http_url, api_key=other, max_retries=0, timeout=120)
+        g = second.files.create(file=("r.jsonl", _lines(2, prefix="r")), purpose="batch")
+        done = _wait(second, second.batches.create(input_file_id=g.id, endpoint=CHAT,
+                                                   completion_window="24h").id)
+        assert ("completed", 2) == (done.status, done.request_counts.completed)
+        waiting = client.batches.retrieve(limited.id)  # a line a minute: far from done
+        assert ("in_progress", 0) == (waiting.status, waiting.request_counts.failed)
+        assert waiting.request_counts.completed < 3
+
+        TokenStore(tmp_path / "state" / "tokens.json").revoke("owner")
+        d.wait_for("batch_owner_refused", timeout=120)
+        again = openai.OpenAI(base_url=d.http_url, api_key=create_token(config, "owner",
+                                                                        "client"),
+                              max_retries=0, timeout=120)
+        failed = _wait(again, limited.id)
+        counts = failed.request_counts
+        assert ("failed", 3) == (failed.status, counts.completed + counts.failed)
+        assert counts.failed >= 1
+        assert failed.errors is not None
+        assert ["owner_revoked"] == [e.code for e in failed.errors.data]
+        errors = [json.loads(x) for x in
+                  again.files.content(failed.error_file_id).text.splitlines()]
+        assert counts.failed == len(errors)
+        assert {("owner_revoked", None)} == {(e["error"]["code"], e["response"])
+                                             for e in errors}
+
+        def refused(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [r for r in records if r.get("type") == "end"
+                    and r.get("peer") == f"batch:{limited.id}"
+                    and r.get("status") == "UNAUTHENTICATED"]
+
+        records = _audit_records(d, refused)
+        (record,) = refused(records)
+        assert (f"batch:{CHAT}", "rejected", "owner") == (
+            record["method"], record["outcome"], record["client"])
+        (begin,) = [r for r in records if r.get("type") == "begin"
+                    and r.get("request_id") == record["request_id"]]
+        assert "prompt" not in begin  # refused before masking: no text of the line
     finally:
         assert 0 == d.stop()
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 
 from appliance.batch.sealing import KEY_FILE, Sealer, Unsealable
 from appliance.batch.store import BatchStore, NotFound, parse_lines
-from appliance.errors import InvalidArgument
+from appliance.errors import ConfigError, InvalidArgument
+from appliance.observability.metrics import Metrics
 
 CHAT = "/v1/chat/completions"
 PERSONAL = "Jane Roe, jane.roe@example.com"
@@ -234,3 +238,185 @@ def test_lines_marked_running_without_a_task_wait_again(store: BatchStore) -> No
     assert 1 == store.requeue_stale({(a.batch_id, a.idx)})
     assert [b.custom_id] == [line.custom_id for line in store.claim(5)]
     assert batch["id"] == a.batch_id
+
+
+# -- the key file --------------------------------------------------------------------------
+
+
+def test_a_crash_while_the_key_is_first_made_leaves_no_key_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key is written whole before it appears under its name: a write that fails (a
+    crash) leaves no key file, so the next start makes one instead of failing on an empty
+    file; that one is 32 bytes, 0600."""
+    real_write = os.write
+
+    def broken(fd: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", broken)
+    with pytest.raises(OSError, match="No space"):
+        BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10)
+    monkeypatch.setattr(os, "write", real_write)
+    assert not (tmp_path / "b" / KEY_FILE).exists()
+    store = BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10)
+    assert 32 == len((tmp_path / "b" / KEY_FILE).read_bytes())
+    assert 0o600 == stat.S_IMODE((tmp_path / "b" / KEY_FILE).stat().st_mode)
+    assert [p.name for p in (tmp_path / "b").iterdir() if p.name.endswith(".tmp")] == []
+    store.close()
+
+
+@pytest.mark.parametrize("content", [b"", b"short"])
+def test_an_empty_or_short_key_is_refused_never_replaced(tmp_path: Path,
+                                                         content: bytes) -> None:
+    """A key file that is there but not a key: the start fails naming the file and the
+    setting, and the file is left as it was (a new key would lose every batch)."""
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / KEY_FILE).write_bytes(content)
+    with pytest.raises(ConfigError) as err:
+        BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10)
+    assert "batch.key_file" == err.value.key
+    assert str(tmp_path / "b" / KEY_FILE) in err.value.message
+    assert f"holds {len(content)} bytes" in err.value.message
+    assert content == (tmp_path / "b" / KEY_FILE).read_bytes()
+
+
+def test_a_missing_key_beside_sealed_batches_is_refused(tmp_path: Path) -> None:
+    """The key gone but the database holding sealed batches: no new key is made (it would
+    not open them); the start fails saying what to do."""
+    store = BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10)
+    batch = _batch(store, [_line("a")])
+    store.close()
+    key = (tmp_path / "b" / KEY_FILE).read_bytes()
+    (tmp_path / "b" / KEY_FILE).unlink()
+    with pytest.raises(ConfigError, match="missing") as err:
+        BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10)
+    assert "batch.key_file" == err.value.key
+    assert not (tmp_path / "b" / KEY_FILE).exists()
+    (tmp_path / "b" / KEY_FILE).write_bytes(key)  # restored from a backup: all is there
+    again = BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10)
+    assert "in_progress" == again.get_batch("alice", batch["id"])["status"]
+    again.close()
+
+
+def test_the_key_may_live_elsewhere(tmp_path: Path) -> None:
+    """key_path ([batch] key_file) puts the key outside the batch directory: none is
+    made beside the database."""
+    key = tmp_path / "secrets" / "batch.key"
+    store = BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10, key_path=key)
+    _batch(store, [_line("a")])
+    store.close()
+    assert 32 == len(key.read_bytes())
+    assert not (tmp_path / "b" / KEY_FILE).exists()
+    again = BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10, key_path=key)
+    assert 1 == len(again.list_batches("alice")[0])
+    again.close()
+
+
+# -- file names ----------------------------------------------------------------------------
+
+NAME = "complaints_john_smith.jsonl"
+
+
+def test_a_file_name_is_sealed_and_shown_to_its_owner(tmp_path: Path, clock: Clock) -> None:
+    """A file's name may be personal data: it is sealed like the content (nowhere on disk in
+    clear) and given back whole to the owner."""
+    store = BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10, clock=clock)
+    f = store.add_file("alice", "batch", NAME, _line("a").encode())
+    assert NAME == f["filename"]
+    assert [NAME] == [x["filename"] for x in store.list_files("alice")]
+    assert NAME == store.get_file("alice", f["id"])["filename"]
+    for path in (tmp_path / "b").iterdir():
+        assert b"john_smith" not in path.read_bytes(), path.name
+    store.close()
+
+
+def test_names_kept_in_clear_by_an_older_release_are_sealed_at_open(tmp_path: Path,
+                                                                    clock: Clock) -> None:
+    """A database from before names were sealed: at the next open each name is sealed and
+    the clear one overwritten."""
+    store = BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10, clock=clock)
+    f = store.add_file("alice", "batch", "x.jsonl", _line("a").encode())
+    with store._tx() as db:  # as the first release wrote it
+        db.execute("UPDATE files SET filename = ?, name = NULL WHERE id = ?", (NAME, f["id"]))
+    store.close()
+    again = BatchStore(tmp_path / "b", retention_seconds=3600, max_lines=10, clock=clock)
+    assert NAME == again.get_file("alice", f["id"])["filename"]
+    again.close()
+    db = sqlite3.connect(tmp_path / "b" / "batch.db")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert [("",)] == db.execute("SELECT filename FROM files").fetchall()
+    db.close()
+    for path in (tmp_path / "b").iterdir():
+        assert b"john_smith" not in path.read_bytes(), path.name
+
+
+# -- what the worker uses ------------------------------------------------------------------
+
+
+def test_a_line_put_back_with_a_delay_waits_it_out(store: BatchStore, clock: Clock) -> None:
+    """release(delay=...) keeps the line from being claimed until then; failed=True counts
+    an attempt, which the next claim carries."""
+    _batch(store, [_line("a"), _line("b")])
+    a, _b = store.claim(2)
+    store.release(a, delay=10, failed=True, reason="transient")
+    assert [] == store.claim(5)
+    clock.now += 10
+    (again,) = store.claim(5)
+    assert ("a", 1) == (again.custom_id, again.attempts)
+    assert {"preempted": 0, "deferred": 0, "transient": 1} == store.retried
+
+
+def test_a_claim_passes_over_the_owners_it_is_told_to(store: BatchStore) -> None:
+    """skip_owners: the lines of identities waiting out their limits are not claimed; the
+    others' are."""
+    _batch(store, [_line("a1"), _line("a2")], owner="alice")
+    _batch(store, [_line("b1")], owner="bob")
+    assert ["b1"] == [line.custom_id for line in store.claim(5, skip_owners={"alice"})]
+    assert ["a1", "a2"] == [line.custom_id for line in store.claim(5)]
+
+
+def test_a_refused_owner_fails_its_batch_with_every_line_not_run(store: BatchStore) -> None:
+    """refuse_batch: the refused line and the batch's lines not yet run get owner_revoked
+    error lines; answered lines stay in the output file; the batch ends failed, saying why."""
+    batch = _batch(store, [_line("a"), _line("b"), _line("c")])
+    a, b = store.claim(2)
+    _answer(store, a)
+    store.refuse_batch(b, "owner_revoked", "may no longer submit")
+    assert [] == store.claim(5)
+    assert [batch["id"]] == store.finalize()
+    done = store.get_batch("alice", batch["id"])
+    assert ("failed", {"total": 3, "completed": 1, "failed": 2}) == (
+        done["status"], done["request_counts"])
+    assert done["failed_at"] is not None
+    assert ["owner_revoked"] == [e["code"] for e in done["errors"]["data"]]
+    errors = [json.loads(x) for x in
+              store.file_content("alice", done["error_file_id"]).decode().splitlines()]
+    assert [("b", "owner_revoked", None), ("c", "owner_revoked", None)] == [
+        (e["custom_id"], e["error"]["code"], e["response"]) for e in errors]
+    assert 1 == len(store.file_content("alice", done["output_file_id"]).splitlines())
+
+
+def test_prometheus_batch_metrics(store: BatchStore) -> None:
+    """The scrape shows batches by status, lines waiting, lines ended by result and lines
+    run again by reason (no identity in any label)."""
+    metrics = Metrics()
+    metrics.sources.batch_store = lambda: store
+    batch = _batch(store, [_line("a"), _line("b"), _line("c")])
+    _batch(store, [_line("x")], owner="bob")
+    a, b = store.claim(2)
+    _answer(store, a)
+    _answer(store, b, status=400)
+    (c,) = store.claim(1)
+    store.release(c, reason="preempted")
+    text = generate_latest(metrics.registry).decode()
+    assert 'appliance_batches{status="in_progress"} 2.0' in text
+    assert 'appliance_batches{status="completed"} 0.0' in text
+    assert "appliance_batch_lines_pending 2.0" in text
+    assert 'appliance_batch_lines_total{result="completed"} 1.0' in text
+    assert 'appliance_batch_lines_total{result="failed"} 1.0' in text
+    assert 'appliance_batch_line_retries_total{reason="preempted"} 1.0' in text
+    assert 'appliance_batch_line_retries_total{reason="transient"} 0.0' in text
+    assert "alice" not in text and "bob" not in text
+    store.cancel_batch("alice", batch["id"])
+    assert 'appliance_batches{status="cancelled"} 1.0' in \
+        generate_latest(metrics.registry).decode()
