@@ -59,9 +59,13 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-
 _DIGIT = re.compile(r"[0-9]")
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĶĹĻĽĿŁŃŅŇŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽḀ-Ỿ"
 _LETTER = "A-Za-zÀ-ÖØ-öø-ÿĀ-žƀ-ʯḀ-ỿ"
-_LIST_ITEM = (rf"(?P<v>[{_UPPER}][{_LETTER}'’\-]+(?:[ \t]+(?:(?:van|von|der|den|de|del|da|di|"
-              rf"la|le|bin|al|ibn)[ \t]+)*[{_UPPER}][{_LETTER}'’\-]+){{0,2}})")
-_LIST_JOIN = r"[ \t]*(?:,[ \t]*(?:and[ \t]+|&[ \t]*)?|;[ \t]*|[ \t]and[ \t]+|[ \t]*&[ \t]*|/)[ \t]*"
+_LIST_ITEM = (rf"(?P<v>[{_UPPER}][{_LETTER}'’\-]+(?:[ \t]+(?:(?:van|von|der|den|de|del|della|da|"
+              rf"das|do|dos|du|di|la|le|bin|al|ibn|ter|ten)[ \t]+)*[{_UPPER}][{_LETTER}'’\-]+)"
+              rf"{{0,2}})")
+#: Joins between the items of a list on one line: commas, semicolons, "and", "&", "/", and
+#: the numbers of an enumeration written inline ("1. Ana Lima 2. Rosa Diaz", "(2) ...").
+_LIST_JOIN = (r"[ \t]*(?:,[ \t]*(?:and[ \t]+|&[ \t]*)?|;[ \t]*|[ \t]and[ \t]+|[ \t]*&[ \t]*|/"
+              r"|[ \t]\(?[0-9]{1,2}[.)][ \t]+)[ \t]*")
 #: The item listed right after a name, and right before one.
 _LIST_NEXT = re.compile(rf"{_LIST_JOIN}{_LIST_ITEM}(?![{_LETTER}'’\-]|[ \t]+[A-Z])")
 _LIST_PREV = re.compile(rf"(?<![{_LETTER}'’\-]){_LIST_ITEM}{_LIST_JOIN}$")
