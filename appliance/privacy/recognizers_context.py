@@ -25,6 +25,7 @@ capitalised word follows them.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -531,10 +532,87 @@ class UnknownPairRecognizer(_ContextRecognizer):
                                               and not self._words.first_name(word))
 
 
+#: Lower-case words inside surnames (name_checks.PARTICLES; that module imports this one).
+_PARTICLES = frozenset(("van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "do",
+                        "dos", "du", "la", "le", "bin", "al", "ibn", "ter", "ten", "y"))
+#: A field of a delimited record that can be a given name or a surname: one capitalised word.
+_RECORD_WORD = re.compile(r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*")
+#: A login or account name made of a person's names (mary.roberts, j_smith is too short to say).
+_USER_VALUE = re.compile(
+    r"(?i)(?<![A-Za-z0-9_])(?:user(?:[_\-]?name)?|login|uid|owner|author|assignee|reporter|"
+    r"account|committer|created[_\-]?by|updated[_\-]?by|modified[_\-]?by)[\"']?\s*[=:]\s*"
+    r"[\"']?(?P<v>(?P<f>[^\W\d_]{2,})[._](?P<l>[^\W\d_]{2,}))(?![\w.@])")
+
+
+class RecordNameRecognizer(_ContextRecognizer):
+    """Names in records without a header: two neighbouring fields of a delimited line (three
+    fields or more, split by commas, semicolons, tabs or bars) that are one capitalised word
+    each, one of them a census first name and neither an ordinary word or a known place
+    ("Carolina,Eriksson,42,Berlin", "Verhaar;Fatima;NL"); and a login written as a person's
+    names after a user, owner or author key ("user=mary.roberts")."""
+
+    SCORE = 0.6
+    _DELIMITERS = (",", ";", "\t", "|")
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = [self._result(m.start("v"), m.end("v"), "a login made of a person's names",
+                            self.SCORE)
+               for m in _USER_VALUE.finditer(text)
+               if self._words.first_name(m.group("f")) and self._surname(m.group("l"))]
+        at = 0
+        for line in text.splitlines(keepends=True):
+            out += self._line_pairs(line, at)
+            at += len(line)
+        return out
+
+    def _line_pairs(self, line: str, at: int) -> list[RecognizerResult]:
+        delimiter = next((d for d in self._DELIMITERS if line.count(d) >= 2), None)
+        if delimiter is None:
+            return []
+        fields: list[tuple[int, int, str]] = []
+        pos = at
+        for raw in line.split(delimiter):
+            value = raw.strip().strip("\"'")
+            start = pos + raw.find(value) if value else pos
+            fields.append((start, start + len(value), value))
+            pos += len(raw) + len(delimiter)
+        out = [self._result(s, e, "a person's name as a field of a record", self.SCORE)
+               for s, e, value in fields if self._full_name(value)]
+        for (s1, e1, a), (s2, e2, b) in itertools.pairwise(fields):
+            if not (self._name_word(a) and self._name_word(b)) \
+                    or not (self._words.first_name(a) or self._words.first_name(b)):
+                continue
+            out += [self._result(s1, e1, "names in neighbouring fields of a record", self.SCORE),
+                    self._result(s2, e2, "names in neighbouring fields of a record", self.SCORE)]
+        return out
+
+    def _full_name(self, value: str) -> bool:
+        """A census first name and one or two name words after it, particles allowed
+        ("Maria Tiepolo", "Nicole das Neves")."""
+        words = value.split()
+        if not 2 <= len(words) <= 4 or not self._words.first_name(words[0]):
+            return False
+        rest = [w for w in words[1:] if w.lower() not in _PARTICLES]
+        return 1 <= len(rest) <= 2 and all(self._name_word(w) for w in [words[0], *rest])
+
+    def _name_word(self, value: str) -> bool:
+        return len(value) > 1 and value[0].isupper() and not value.isupper() \
+            and _RECORD_WORD.fullmatch(value) is not None and value not in EN_PLACE_NAMES \
+            and (self._words.first_name(value) or not self._words.ordinary(value))
+
+    @staticmethod
+    def _surname(word: str) -> bool:
+        return word.upper() in gazetteer()[1]
+
+
 def context_recognizers(lexicon: Lexicon, language: str = "en") -> list[EntityRecognizer]:
     return [IntroducedNameRecognizer(lexicon, language), AnswerRecognizer(lexicon, language),
             SpeakerLabelRecognizer(lexicon, language), NameListRecognizer(lexicon, language),
-            HonorificNameRecognizer(lexicon, language), UnknownPairRecognizer(lexicon, language)]
+            HonorificNameRecognizer(lexicon, language), UnknownPairRecognizer(lexicon, language),
+            RecordNameRecognizer(lexicon, language)]
 
 
 def recognizer_names() -> frozenset[str]:

@@ -156,6 +156,15 @@ _NAME_TOKENS = (r"(?:[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.
                 rf"|(?:{_CJK_NAME})(?![\u4e00-\u9fff\uac00-\ud7a3\u30a0-\u30ff])")
 
 
+#: Who a greeting addresses when it names no one.
+_GREETED_NO_ONE = frozenset((
+    "world", "all", "everyone", "everybody", "team", "there", "guys", "folks", "sir", "sirs",
+    "madam", "madame", "friends", "friend", "colleagues", "again", "back", "aboard", "stranger",
+    "universe", "earth", "user", "users", "admin", "developers", "readers", "reader", "customer",
+    "customers", "people", "ladies", "gentlemen", "y'all", "anyone", "mate", "buddy", "dude",
+    "boss", "sales", "support", "hr", "it", "mom", "mum", "dad"))
+
+
 class CuedNameRecognizer(_NameRecognizer):
     SCORE = 0.75
     _KEYED = re.compile(
@@ -163,11 +172,15 @@ class CuedNameRecognizer(_NameRecognizer):
         r"contact(?:\s+person)?|attn|attention|from|signed|patient|customer|client|employee|"
         r"applicant|recipient|cardholder|account\s+holder|passenger|guest|reported\s+by|"
         rf"assigned\s+to|owner)\s*[:=\-–]\s*(?P<v>{_NAME_TOKENS})")
+    #: A greeting and a name, in prose or inside a string of code ("print('Hello Alice')",
+    #: f"Thanks {x}" aside): it starts a line or follows a space, a comma, a quote or an
+    #: opening bracket, and the name ends the clause, the line or the string.
     _GREETING = re.compile(
-        r"(?m)(?:^|(?<=[\s,]))(?:Dear|Hi|Hello|Hey|Thanks|Thank\s+you|Cheers|(?i:hi|hey|hello)|"
-        r"Good\s+(?:morning|afternoon|evening))[ \t]+"
-        r"(?P<v>[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+"
-        r"(?:[ \t]+[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+)?)(?=\s*[,!.:\n]|$)")
+        r"(?m)(?:^|(?<=[\s,\"'“‘(\[{>]))(?:Dear|Hi|Hello|Hey|Thanks|Thank\s+you|Cheers|Bye|"
+        r"Goodbye|(?i:hi|hey|hello)|Good\s+(?:morning|afternoon|evening))[ \t]+"
+        r"(?P<v>[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ’\-]+(?:'[A-Za-zà-ÿĀ-ʯḀ-ỿ]+)*"
+        r"(?:[ \t]+[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+)?)"
+        r"(?=\s*[,!.:\n\"”’)\]}<]|'(?![A-Za-z])|$)")
     #: A greeting to several people: "Hello Mats and Tijs,", "Hi Ana, Bo and Cy!".
     _GREETING_LIST = re.compile(
         r"(?m)(?:^|(?<=[\s,]))(?:Dear|(?i:hi|hey|hello)|Good\s+(?:morning|afternoon|evening))"
@@ -192,6 +205,8 @@ class CuedNameRecognizer(_NameRecognizer):
         if re.fullmatch(_CJK_NAME, value):
             return 0, len(value)
         words = list(_WORD.finditer(value))
+        if words and words[0].group(0).lower() in _GREETED_NO_ONE:
+            return None  # "Hello World", "Dear Sir", "Thanks Team"
         keep = []
         for w in words:
             if _CONTRACTION.sub("", w.group(0).lower()) in self._stop:

@@ -189,6 +189,15 @@ def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     ("Name: ahmed hassan", "Name: <PERSON_1>"),
     ("Maria Gonzalez-Ruiz signed", "<PERSON_1> signed"),
     ("name,team\nSiper Mansız,web", "name,team\n<PERSON_1>,web"),  # letters past Latin-1
+    # records without a header: neighbouring one-word fields, one a census first name
+    ("Carolina,Eriksson,42,Berlin", "<PERSON_1>,<PERSON_2>,42,Berlin"),
+    ("id;name;city\n7;Nicole das Neves;Lisbon", "id;name;city\n7;<PERSON_1>;Lisbon"),
+    # a login made of a person's names after a user key
+    ("12:00:01 INFO login ok user=mary.roberts", "12:00:01 INFO login ok user=<PERSON_1>"),
+    # an enumeration written on one line, beside a name that was found
+    ("Winners: 1. Lucas Porto 2. Larissa da Paz", "Winners: 1. <PERSON_1> 2. <PERSON_2>"),
+    # a greeting inside a string of code
+    ("print('Hello Alice')", "print('Hello <PERSON_1>')"),
     # code and data: role keys, weak keys with a capitalised value, lists after a plural key,
     # display names before an address, copyright holders
     ('send_invite(to="Leoncio Ángel", role="admin")', 'send_invite(to="<PERSON_1>", role="admin")'),
@@ -206,6 +215,8 @@ def test_english_names_the_small_model_misses(analyzer, text: str, expected: str
 @pytest.mark.parametrize("text", [
     "I will mark it done", "GB is a unit", "PLEASE CALL ME TOMORROW AT NOON",
     "The file name: report.pdf", "Dear team,\nThe release is postponed.",
+    "print('Hello World')", "Dear Sir,", "Thanks Team!", "Welcome Aboard.",
+    "Total,Sum,Average,Median", "red,green,blue", "user=grace.period",
 ])
 def test_ordinary_english_is_not_a_name(analyzer, text: str) -> None:
     assert text == masked(analyzer, text)

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from appliance.config import PiiConfig
 from appliance.privacy.analyzer import Analyzer, Span
+from appliance.privacy.masker import mask_texts
 
 #: Templates per register. Placeholders: ``{first}``/``{first2}``/``{first3}``, ``{last}``...,
 #: ``{full}``... (first and last name of the same index), ``{full_nospace}`` (``first.last``,
@@ -134,7 +135,8 @@ def run(n: int = 600, seed: int = 21, show: str = "code") -> None:
         template = rnd.choice(TEMPLATES[register])
         values = name_values(faker)
         text = template.format(**values)
-        spans = analyzer.find(text)
+        # What the product masks: the analyzer's findings and the mentions of names found.
+        spans = list(mask_texts(analyzer, [text]).findings[0])
         for key in [key for key in values if "{" + key + "}" in template]:
             value = values[key]
             start = text.find(value)
