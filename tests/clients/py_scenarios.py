@@ -1,10 +1,11 @@
 """Client scenarios run INSIDE the separate client venv (tests/clients/requirements.txt), never
-the project's: the official ``openai`` and ``anthropic`` SDKs, LangChain (``langchain-openai``)
-and ``instructor``, each used the way its documentation shows, against one real daemon.
+the project's: the official ``openai`` and ``anthropic`` SDKs, LangChain (``langchain-openai``),
+the OpenAI Agents SDK, ``instructor`` and ``litellm``, each used the way its documentation
+shows, against one real daemon.
 
 Usage: python py_scenarios.py BASE_URL GROUP   (BASE_URL is http://HOST:PORT/v1; GROUP is
-openai, langchain, instructor or anthropic). Prints one JSON object {scenario: {"ok": bool,
-"detail": str}} on its last line; a scenario that raises is reported, never hidden, and the
+openai, langchain, agents, instructor, anthropic or litellm). Prints one JSON object
+{scenario: {"ok": bool, "detail": str}} on its last line; a scenario that raises is reported, never hidden, and the
 others still run. Only the shape of what the client gets is checked, not the small model's
 wisdom: a tool call must parse and validate, a stream must assemble, a vector must have length.
 """
@@ -618,6 +619,270 @@ def anthropic_count_tokens() -> str:
         model=MODEL, messages=[{"role": "user", "content": QUESTION}]).input_tokens
     check(n > 0, n)
     return f"{n} tokens"
+
+
+# -- litellm -----------------------------------------------------------------------------
+#
+# litellm.completion / acompletion / embedding on its "openai/" provider (api_base the daemon's
+# /v1) and its "anthropic/" provider (api_base the daemon's root: it appends /v1/messages).
+# litellm reaches out by itself unless told not to (the model cost map, Anthropic beta-header
+# lists, blog posts, tokenizers, callbacks): the group runs offline as an application's
+# deployment would (_litellm), and an audit hook refuses and records every connection and DNS
+# look-up to anything but the daemon's loopback host: litellm_stayed_local fails on any.
+
+_OUTSIDE: list[str] = []  # every non-loopback host litellm's process tried (refused at once)
+
+
+def _guard_network() -> None:
+    from urllib.parse import urlsplit
+    local = {"localhost", "127.0.0.1", "::1", urlsplit(BASE).hostname or ""}
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "socket.getaddrinfo":
+            host = args[0]
+        elif event == "socket.connect" and isinstance(args[1], tuple):
+            host = args[1][0]
+        else:
+            return
+        if isinstance(host, bytes):
+            host = host.decode(errors="replace")
+        if host is None or host in local or str(host).startswith("127."):
+            return
+        _OUTSIDE.append(f"{event} {host}")
+        raise OSError(f"the litellm scenarios refuse {event} to {host!r}: not the daemon")
+    sys.addaudithook(hook)
+
+
+def _litellm() -> Any:
+    """litellm, imported once under the network guard, with every outside fetch off."""
+    if "litellm" in sys.modules:
+        return sys.modules["litellm"]
+    import os
+    _guard_network()
+    os.environ.update({
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",   # else the cost map is fetched at import
+        "LITELLM_OFFLINE_MODE": "true",           # catalogs, beta-header lists, tokenizers
+        "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS": "True",
+        "LITELLM_LOCAL_BLOG_POSTS": "True",
+        "HF_HUB_OFFLINE": "1",
+    })
+    import litellm
+    litellm.telemetry = False
+    litellm.callbacks = []
+    litellm.success_callback = []
+    litellm.failure_callback = []
+    litellm.num_retries = 0
+    litellm.disable_hf_tokenizer_download = True
+    return litellm
+
+
+def _ll_openai(**kw: Any) -> dict[str, Any]:
+    """The arguments of one call through litellm's openai provider to the daemon."""
+    return {"model": f"openai/{MODEL}", "api_base": BASE, "api_key": KEY, "timeout": 600,
+            "max_retries": 0, **kw}
+
+
+def _ll_anthropic(**kw: Any) -> dict[str, Any]:
+    return {"model": f"anthropic/{MODEL}", "api_base": BASE.removesuffix("/v1"),
+            "api_key": KEY, "timeout": 600, "max_retries": 0, **kw}
+
+
+def _validate(instance: object, schema: dict[str, Any]) -> None:
+    import jsonschema
+    jsonschema.validate(instance, schema)
+
+
+WEATHER_SCHEMA: dict[str, Any] = WEATHER["function"]["parameters"]  # type: ignore[index]
+WEATHER_ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
+
+
+def _ll_tool_args(r: Any) -> dict[str, Any]:
+    """The one get_weather call of a completion, its arguments checked against the schema."""
+    choice = r.choices[0]
+    calls = choice.message.tool_calls
+    check(calls, f"no tool call: {choice}")
+    check(choice.finish_reason == "tool_calls", choice.finish_reason)
+    check(calls[0].function.name == "get_weather", calls[0].function.name)
+    check(calls[0].id, "a tool call without an id")
+    args = json.loads(calls[0].function.arguments)
+    _validate(args, WEATHER_SCHEMA)
+    return dict(args)
+
+
+@scenario("litellm")
+def litellm_completion() -> str:
+    r = _litellm().completion(**_ll_openai(
+        max_tokens=12, messages=[{"role": "system", "content": "Answer briefly."},
+                                 {"role": "user", "content": QUESTION}]))
+    content = r.choices[0].message.content
+    check(isinstance(content, str) and content.strip(), f"no content: {r}")
+    check(r.choices[0].finish_reason in ("stop", "length"), r.choices[0].finish_reason)
+    check(r.usage.prompt_tokens > 0 and 0 < r.usage.completion_tokens <= 12, r.usage)
+    return f"{r.usage.completion_tokens} tokens"
+
+
+@scenario("litellm")
+def litellm_stream() -> str:
+    """A stream, and litellm.stream_chunk_builder's assembly of it (what its callers log)."""
+    litellm = _litellm()
+    chunks = list(litellm.completion(**_ll_openai(
+        max_tokens=12, stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": QUESTION}])))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    check(text.strip(), f"empty stream of {len(chunks)} chunks")
+    built = litellm.stream_chunk_builder(chunks)
+    check(built.choices[0].message.content == text, (built.choices[0].message.content, text))
+    check(0 < built.usage.completion_tokens <= 12, built.usage)
+    return f"{len(chunks)} chunks, {built.usage.completion_tokens} tokens"
+
+
+@scenario("litellm")
+def litellm_acompletion_stream() -> str:
+    import asyncio
+    litellm = _litellm()
+
+    async def run() -> tuple[str, str]:
+        plain = await litellm.acompletion(**_ll_openai(
+            max_tokens=12, messages=[{"role": "user", "content": QUESTION}]))
+        stream = await litellm.acompletion(**_ll_openai(
+            max_tokens=12, stream=True, messages=[{"role": "user", "content": QUESTION}]))
+        streamed = "".join([c.choices[0].delta.content or "" async for c in stream
+                            if c.choices])
+        return plain.choices[0].message.content or "", streamed
+    plain, streamed = asyncio.run(run())
+    check(plain.strip() and streamed.strip(), (len(plain), len(streamed)))
+    return f"{len(plain)} + {len(streamed)} chars"
+
+
+@scenario("litellm")
+def litellm_tool_round_trip() -> str:
+    """tool_choice required, the call's arguments valid against the tool's schema, then the
+    tool's result as a role "tool" message and the answer (an agent loop's two turns)."""
+    litellm = _litellm()
+    first = litellm.completion(**_ll_openai(max_tokens=48, tools=[WEATHER],
+                                            tool_choice="required", messages=WEATHER_ASK))
+    args = _ll_tool_args(first)
+    call = first.choices[0].message.tool_calls[0]
+    history = [*WEATHER_ASK, first.choices[0].message.model_dump(exclude_none=True),
+               {"role": "tool", "tool_call_id": call.id,
+                "content": f"sunny, 21 degrees in {args['city']}"}]
+    final = litellm.completion(**_ll_openai(max_tokens=24, tools=[WEATHER], tool_choice="none",
+                                            messages=history))
+    answer = final.choices[0].message
+    check(isinstance(answer.content, str) and answer.content.strip(), f"no answer: {final}")
+    check(not answer.tool_calls, f"a tool call under tool_choice none: {answer.tool_calls}")
+    return json.dumps(args)
+
+
+@scenario("litellm")
+def litellm_stream_tool_call() -> str:
+    """A tool call streamed: the argument deltas assembled by stream_chunk_builder."""
+    litellm = _litellm()
+    chunks = list(litellm.completion(**_ll_openai(max_tokens=48, tools=[WEATHER],
+                                                  tool_choice="required", stream=True,
+                                                  messages=WEATHER_ASK)))
+    return json.dumps(_ll_tool_args(litellm.stream_chunk_builder(chunks)))
+
+
+PERSON_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["name", "age"],
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}}
+
+
+@scenario("litellm")
+def litellm_response_format_json_schema() -> str:
+    r = _litellm().completion(**_ll_openai(
+        max_tokens=64, messages=[{"role": "user", "content": PERSON_TEXT}],
+        response_format={"type": "json_schema", "json_schema": {
+            "name": "person", "strict": True, "schema": PERSON_SCHEMA}}))
+    person = json.loads(r.choices[0].message.content)
+    _validate(person, PERSON_SCHEMA)
+    return json.dumps(person)
+
+
+@scenario("litellm")
+def litellm_embedding() -> str:
+    """litellm.embedding's vectors are the daemon's own: same count, order, width, values
+    (the reference is the raw /v1/embeddings answer to the same input)."""
+    import httpx
+    texts = ["hello world", "the cat sat on the mat"]
+    r = _litellm().embedding(**_ll_openai(model="openai/embed", input=texts))
+    raw = httpx.post(f"{BASE}/embeddings", json={"model": "embed", "input": texts},
+                     headers={"authorization": f"Bearer {KEY}"}, timeout=600)
+    raw.raise_for_status()
+    want = [d["embedding"] for d in sorted(raw.json()["data"], key=lambda d: d["index"])]
+    got = [d["embedding"] for d in sorted(r.data, key=lambda d: d["index"])]
+    check(len(got) == len(want) == 2, (len(got), len(want)))
+    check(all(len(g) == len(w) > 0 for g, w in zip(got, want, strict=True)),
+          ([len(g) for g in got], [len(w) for w in want]))
+    check(all(abs(a - b) < 1e-5 for g, w in zip(got, want, strict=True)
+              for a, b in zip(g, w, strict=True)), "litellm's vectors differ from the daemon's")
+    check(r.usage.prompt_tokens > 0, r.usage)
+    return f"dim {len(got[0])}"
+
+
+@scenario("litellm")
+def litellm_anthropic_completion() -> str:
+    """The anthropic/ provider: OpenAI-shaped messages, sent to /v1/messages."""
+    r = _litellm().completion(**_ll_anthropic(
+        max_tokens=16, messages=[{"role": "system", "content": "Answer briefly."},
+                                 {"role": "user", "content": QUESTION}]))
+    content = r.choices[0].message.content
+    check(isinstance(content, str) and content.strip(), f"no content: {r}")
+    check(r.choices[0].finish_reason in ("stop", "length"), r.choices[0].finish_reason)
+    check(r.usage.prompt_tokens > 0 and 0 < r.usage.completion_tokens <= 16, r.usage)
+    return f"{r.usage.completion_tokens} tokens"
+
+
+@scenario("litellm")
+def litellm_anthropic_stream() -> str:
+    litellm = _litellm()
+    chunks = list(litellm.completion(**_ll_anthropic(
+        max_tokens=16, stream=True, messages=[{"role": "user", "content": QUESTION}])))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    check(text.strip(), f"empty stream of {len(chunks)} chunks")
+    return f"{len(chunks)} chunks"
+
+
+@scenario("litellm")
+def litellm_anthropic_tool_round_trip() -> str:
+    """OpenAI-shaped tools and tool_choice required, translated by litellm to Anthropic's
+    tools and tool_choice any; the result goes back as a tool_result block."""
+    litellm = _litellm()
+    first = litellm.completion(**_ll_anthropic(max_tokens=48, tools=[WEATHER],
+                                               tool_choice="required", messages=WEATHER_ASK))
+    args = _ll_tool_args(first)
+    call = first.choices[0].message.tool_calls[0]
+    history = [*WEATHER_ASK, first.choices[0].message.model_dump(exclude_none=True),
+               {"role": "tool", "tool_call_id": call.id,
+                "content": f"sunny, 21 degrees in {args['city']}"}]
+    final = litellm.completion(**_ll_anthropic(max_tokens=24, tools=[WEATHER],
+                                               tool_choice="none", messages=history))
+    answer = final.choices[0].message
+    check(isinstance(answer.content, str) and answer.content.strip(), f"no answer: {final}")
+    check(not answer.tool_calls, f"a tool call under tool_choice none: {answer.tool_calls}")
+    return json.dumps(args)
+
+
+@scenario("litellm")
+def litellm_anthropic_response_format() -> str:
+    """json_schema on the anthropic/ provider: litellm sends it as a forced tool
+    (json_tool_call, tool_choice tool) and gives the tool's input back as the content."""
+    r = _litellm().completion(**_ll_anthropic(
+        max_tokens=64, messages=[{"role": "user", "content": PERSON_TEXT}],
+        response_format={"type": "json_schema", "json_schema": {
+            "name": "person", "strict": True, "schema": PERSON_SCHEMA}}))
+    person = json.loads(r.choices[0].message.content)
+    _validate(person, PERSON_SCHEMA)
+    return json.dumps(person)
+
+
+@scenario("litellm")
+def litellm_stayed_local() -> str:
+    """Last: nothing in the litellm process tried to reach anything but the daemon."""
+    _litellm()
+    check(not _OUTSIDE, f"litellm tried to reach outside hosts: {sorted(set(_OUTSIDE))}")
+    return "no outside connection or look-up"
 
 
 def main() -> int:

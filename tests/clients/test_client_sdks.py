@@ -5,8 +5,11 @@ Responses, structured outputs), LangChain (``ChatOpenAI`` on chat completions an
 Responses API, ``bind_tools``, ``with_structured_output``, ``OpenAIEmbeddings``,
 ``ChatAnthropic``), ``instructor`` (TOOLS, JSON_SCHEMA, JSON modes, partial streaming), the
 OpenAI Agents SDK (Responses and chat-completions models, function tools, output types), the
-official ``anthropic`` SDK (messages, streams, tool use, ``messages.parse``), and the official
-``openai`` Node SDK (6.x: 7.x needs Node 22; Debian 13 has Node 20).
+official ``anthropic`` SDK (messages, streams, tool use, ``messages.parse``), ``litellm``
+(``completion``/``acompletion``/``embedding`` on its ``openai/`` provider and on its
+``anthropic/`` provider, which posts to /v1/messages; run offline, with a guard that fails on
+any connection outside the loopback), and the official ``openai`` Node SDK (6.x: 7.x needs
+Node 22; Debian 13 has Node 20).
 
 Each group of scenarios runs as one subprocess (py_scenarios.py, node_scenarios.mjs: one
 import of the client library per group), which reports every scenario by name; each scenario
@@ -48,12 +51,18 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
                   "anthropic_tool_result_round_trip", "anthropic_stream_tool_use",
                   "anthropic_system_blocks_and_options", "anthropic_parse_output_format",
                   "anthropic_count_tokens"),
+    "litellm": ("litellm_completion", "litellm_stream", "litellm_acompletion_stream",
+                "litellm_tool_round_trip", "litellm_stream_tool_call",
+                "litellm_response_format_json_schema", "litellm_embedding",
+                "litellm_anthropic_completion", "litellm_anthropic_stream",
+                "litellm_anthropic_tool_round_trip", "litellm_anthropic_response_format",
+                "litellm_stayed_local"),
     "node": ("node_chat", "node_stream", "node_tool_call", "node_stream_tool_call",
              "node_embeddings", "node_models", "node_responses"),
 }
 
-#: The groups' subprocesses, all started at the first test (they run at once: the daemon
-#: batches their requests), and what each reported.
+#: The groups' subprocesses, started at the first test for every group with a test selected
+#: (they run at once: the daemon batches their requests), and what each reported.
 _RUNS: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
 _RESULTS: dict[str, dict[str, Any]] = {}
 
@@ -90,11 +99,19 @@ def _start(group: str, request: pytest.FixtureRequest, daemon: Daemon, out: Path
                         log)
 
 
+def _selected(request: pytest.FixtureRequest) -> set[str]:
+    """The groups with at least one test in this session (``-k litellm`` starts one)."""
+    return {item.callspec.params["group"] for item in request.session.items
+            if "group" in getattr(getattr(item, "callspec", None), "params", {})}
+
+
 def _group(group: str, request: pytest.FixtureRequest, daemon: Daemon) -> dict[str, Any]:
     if not _RUNS:
         out = request.getfixturevalue("tmp_path_factory").mktemp("clients")
+        selected = _selected(request)
         for g in SCENARIOS:
-            _start(g, request, daemon, out)
+            if g in selected:
+                _start(g, request, daemon, out)
     if group not in _RUNS:
         pytest.skip(f"the openai Node SDK scenarios cannot run: {client_envs.node_missing()}")
     if group not in _RESULTS:
