@@ -155,7 +155,7 @@ class Pipeline:
         params, masked = with_preamble(params, masked)
         info.end_user = await mask_end_user(privacy, params)
         prep = Prepared(params, masked, sampling)
-        ticket = response_cache.consult(self.services.cache, self._placer, prep, info)
+        ticket = await response_cache.consult(self.services.cache, self._placer, prep, info)
         if ticket is not None and ticket.found is not None:
             records.start_begin()
             async for chunk in response_cache.replay(ticket, privacy, prep, info, records):
@@ -184,7 +184,7 @@ class Pipeline:
         async for chunk in stream(source, answer, info, records):
             yield chunk
         if ticket is not None:
-            ticket.keep(info)
+            await ticket.keep(info)
 
     async def embed(self, params: EmbedParams, info: RequestInfo,
                     deadline: float | None) -> Embedded:

@@ -77,7 +77,7 @@ async def open_services(config: Config, registry: ModelRegistry, limits: SharedS
 
         yield Services(config=config, registry=registry, privacy=privacy,
                        pii_profiles=profiles, audit=audit, central=central, limits=limits,
-                       embedder=embedder, cache=ResponseCache.from_config(config.cache),
+                       embedder=embedder, cache=ResponseCache.from_config(config.cache, limits),
                        canary=CanaryWatch(registry, record, metrics))
 
 

@@ -815,8 +815,13 @@ class CacheConfig:
     enabled: bool = False
     #: How long a kept answer may be served.
     ttl_seconds: float = setting(3600.0, lo=1, hi=30 * 86400)
-    #: Memory the kept answers may take (least recently used first out).
+    #: Memory the kept answers may take (least recently used first out). In a shared Redis
+    #: (``shared``): what all boxes' answers may take there together (oldest first out).
     max_bytes: int = setting(64 * 1024 * 1024, lo=1024, hi=64 * 1024**3)
+    #: With a Redis state backend ([state] backend = "redis://…"), keep the answers in that
+    #: Redis, so that every box finds what any box kept (appliance/state/cache_store.py);
+    #: false: each box its own, in its memory. No effect with the local state backend.
+    shared: bool = True
 
 
 @dataclass(frozen=True)

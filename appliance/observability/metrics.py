@@ -204,8 +204,16 @@ def _response_cache_metrics(cache: Any) -> Iterator[Any]:
                         ("expired", "Kept answers found past their TTL and dropped")):
         yield CounterMetricFamily(f"appliance_response_cache_{name}", help_,
                                   value=getattr(cache, name))
+    errors = CounterMetricFamily(
+        "appliance_response_cache_errors",
+        "Lookups (served as misses) and stores (answer not kept) of the shared response cache "
+        "(Redis) that failed or were skipped while it was down", labels=["operation"])
+    for operation, count in sorted(cache.errors.items()):
+        errors.add_metric([operation], count)
+    yield errors
     yield GaugeMetricFamily("appliance_response_cache_bytes",
-                            "Memory the response cache's kept answers take (estimate)",
+                            "Memory the response cache's kept answers take (estimate; shared "
+                            "in Redis: all boxes', as of this box's last store)",
                             value=cache.bytes)
     yield GaugeMetricFamily("appliance_response_cache_entries",
                             "Answers the response cache holds", value=len(cache))
