@@ -3,7 +3,9 @@
 ``POST /v1/messages`` bodies become :class:`~appliance.request.GenerateParams` (the same the
 OpenAI routes and the gRPC servicers build) and answers become Anthropic's message object, its
 named server-sent events and its error object; ``POST /v1/messages/count_tokens`` bodies become
-the same parameters, counted by the pipeline. Nothing here serves: the transport
+the same parameters, counted by the pipeline. ``GET /v1/models`` and ``/v1/models/{id}`` asked by
+an Anthropic client (an ``anthropic-version`` header) answer Anthropic's model objects
+(:func:`models_page`, :func:`model_info`). Nothing here serves: the transport
 (:mod:`appliance.httpapi.app`) reads bodies and writes responses.
 
 The mapping:
@@ -491,6 +493,99 @@ class Writer:
     def failure(self, error: dict[str, Any]) -> list[Event]:
         """An ``error`` event (``error``: the OpenAI error object, in Anthropic's shape)."""
         return [Event(error_object(error, self.info.request_id), "error")]
+
+
+# -- the models list and retrieve-model -----------------------------------------------------
+#
+# GET /v1/models and /v1/models/{id} are OpenAI's and Anthropic's paths both; Anthropic's SDKs
+# send ``anthropic-version`` on every request, and an answer to one is in Anthropic's shape
+# (a page of model objects with cursors; errors as below); OpenAI's otherwise. The entries are
+# the transport's OpenAI model objects (their ``appliance`` facts say what each name is).
+
+#: The header Anthropic's SDKs send on every request.
+VERSION_HEADER = "anthropic-version"
+#: ``created_at``: the release date is unknown (Anthropic's API says the epoch then).
+EPOCH = "1970-01-01T00:00:00Z"
+#: The list's page size: 20 unless ``limit`` says (1 to 1000), as Anthropic's API.
+DEFAULT_LIMIT, MAX_LIMIT = 20, 1000
+_LIFECYCLES = ("active", "deprecated", "retired")
+
+
+def speaks(headers: Mapping[str, str]) -> bool:
+    """Whether the request came from an Anthropic client (an ``anthropic-version`` header)."""
+    return VERSION_HEADER in headers
+
+
+def _display_name(name: str, facts: Mapping[str, Any]) -> str:
+    tier, file_name = facts.get("tier"), facts.get("file_name")
+    if tier == "auto":
+        return "auto (the router picks a tier per request)"
+    if file_name:  # a tier, or the embedding tier
+        return f"{name} ({file_name})"
+    return f"{name} (alias of {tier})" if tier and tier != name else name
+
+
+def model_info(entry: Mapping[str, Any],
+               models: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Anthropic's model object for one OpenAI model object; ``models`` (every entry by
+    name) gives an alias its tier's context length."""
+    name = entry["id"]
+    facts = entry.get("appliance", {})
+    context = facts.get("context_length")
+    if context is None and facts.get("tier") in models:
+        context = models[facts["tier"]].get("appliance", {}).get("context_length")
+    return {"type": "model", "id": name, "display_name": _display_name(name, facts),
+            "created_at": EPOCH, "lifecycle": "active", "max_input_tokens": context,
+            "appliance": dict(facts)}
+
+
+def _limit(values: list[str]) -> int:
+    if not values:
+        return DEFAULT_LIMIT
+    value = values[-1].strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise bad("limit", f"must be an integer from 1 to {MAX_LIMIT}")
+    return int(value)
+
+
+def _cursor(ids: list[str], values: list[str], field: str) -> int | None:
+    """The position of the cursor ``field`` names (None without one)."""
+    if not values:
+        return None
+    if values[-1] not in ids:
+        raise bad(field, "not the id of a listed model")
+    return ids.index(values[-1])
+
+
+def models_page(models: Mapping[str, Mapping[str, Any]],
+                query: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A page of the list, in the list's order: ``limit`` models from the start, after
+    ``after_id`` or immediately before ``before_id``; ``lifecycle`` (``lifecycle[]`` as the
+    SDKs send it) filters by stage, and every model here is ``active``. ``has_more`` says
+    whether more lie in the direction asked."""
+    params: dict[str, list[str]] = {}
+    for key, value in query:
+        params.setdefault(key.removesuffix("[]"), []).append(value)
+    limit = _limit(params.get("limit", []))
+    stages = params.get("lifecycle", [])
+    if any(s not in _LIFECYCLES for s in stages):
+        raise bad("lifecycle", "each must be active, deprecated or retired")
+    entries = list(models.values()) if not stages or "active" in stages else []
+    ids = [e["id"] for e in entries]
+    after = _cursor(ids, params.get("after_id", []), "after_id")
+    before = _cursor(ids, params.get("before_id", []), "before_id")
+    if after is not None and before is not None:
+        raise bad("before_id", "give before_id or after_id, not both")
+    if before is not None:
+        start = max(0, before - limit)
+        page, has_more = entries[start:before], start > 0
+    else:
+        start = 0 if after is None else after + 1
+        page, has_more = entries[start:start + limit], start + limit < len(entries)
+    data = [model_info(e, models) for e in page]
+    return {"data": data, "has_more": has_more,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None}
 
 
 # -- errors ---------------------------------------------------------------------------------

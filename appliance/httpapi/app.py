@@ -12,7 +12,9 @@ Only the wire format differs: :mod:`appliance.httpapi.openai` translates it.
     POST /v1/responses          OpenAI's Responses API, stateless (nothing is stored;
                                 :mod:`appliance.httpapi.responses`), typed events when streamed
     GET  /v1/models             tiers, "auto" and the other model names
-    GET  /v1/models/{model}     one of them (OpenAI's retrieve-model)
+    GET  /v1/models/{model}     one of them (OpenAI's retrieve-model); both in Anthropic's
+                                shape (model objects, cursors, its errors) when the request
+                                has an anthropic-version header, as Anthropic's SDKs send
     POST /v1/messages           Anthropic's Messages API (:mod:`appliance.httpapi.anthropic`;
                                 its errors in Anthropic's shape, x-api-key as a bearer token)
     POST /v1/messages/count_tokens  the prompt tokens the model would read (not audited)
@@ -150,8 +152,11 @@ class HttpApi:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         message = "method not allowed" if status == 405 else "no such route"
         # No call began (nothing to count or audit), but the answer has an id as every other.
-        return JSONResponse(openai.route_error(message, status), status_code=status,
-                            headers={"x-request-id": uuid.uuid4().hex})
+        request_id = uuid.uuid4().hex
+        body = openai.route_error(message, status)
+        if anthropic.speaks(request.headers):  # an Anthropic client reads its own shape
+            body = anthropic.error_object(body, request_id)
+        return JSONResponse(body, status_code=status, headers={"x-request-id": request_id})
 
     # -- endpoints --
 
@@ -197,23 +202,34 @@ class HttpApi:
         return found
 
     async def models(self, request: Request) -> Response:
+        """OpenAI's list of models, or Anthropic's page of them (:func:`anthropic.speaks`)."""
         info = self._begin("http:/v1/models", request)
+        claude = anthropic.speaks(request.headers)
         try:
-            self._authenticate(info, request, LIST_MODELS)
-            return self._json(info, {"object": "list", "data": list(self._models().values())})
+            self._authenticate(info, request, LIST_MODELS, claude=claude)
+            models = self._models()
+            if claude:
+                return self._json(info, anthropic.models_page(
+                    models, request.query_params.multi_items()))
+            return self._json(info, {"object": "list", "data": list(models.values())})
         except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
-            return await self.failed(info, exc)
+            return await self.failed(info, exc, _errors(claude))
         finally:
             self.calls.end(info)
 
     async def model(self, request: Request) -> Response:
-        """OpenAI's retrieve-model; an unknown name is a 404 that does not repeat it."""
+        """OpenAI's retrieve-model, or Anthropic's (:func:`anthropic.speaks`); an unknown name
+        is a 404 that does not repeat it."""
         info = self._begin("http:/v1/models/{model}", request)
+        claude = anthropic.speaks(request.headers)
         try:
-            self._authenticate(info, request, LIST_MODELS)
-            return self._json(info, self._model_named(request.path_params["model"]))
+            self._authenticate(info, request, LIST_MODELS, claude=claude)
+            found = self._model_named(request.path_params["model"])
+            if claude:
+                return self._json(info, anthropic.model_info(found, self._models()))
+            return self._json(info, found)
         except Exception as exc:  # noqa: BLE001 - every error leaves through the one mapping
-            return await self.failed(info, exc)
+            return await self.failed(info, exc, _errors(claude))
         finally:
             self.calls.end(info)
 
@@ -350,8 +366,12 @@ class HttpApi:
 
     # -- helpers --
 
-    def _authenticate(self, info: RequestInfo, request: Request, operation: str) -> None:
-        self.calls.authenticate(info, operation, request.headers.items(),
+    def _authenticate(self, info: RequestInfo, request: Request, operation: str, *,
+                      claude: bool = False) -> None:
+        """``claude``: an Anthropic client, whose x-api-key is a bearer token too."""
+        headers = request.headers.items()
+        self.calls.authenticate(info, operation,
+                                anthropic.credentials(headers) if claude else headers,
                                 _certificate(request.scope))
 
     async def _body(self, request: Request) -> Any:
@@ -409,6 +429,11 @@ def cache_header(info: RequestInfo) -> dict[str, str]:
     if info.cache is None:
         return {}
     return {CACHE_HEADER: "hit" if info.cache == "hit" else "miss"}
+
+
+def _errors(claude: bool) -> ErrorShape:
+    """The error shape of the client's wire format: Anthropic's for an Anthropic client."""
+    return anthropic.http_error if claude else openai.http_error
 
 
 def _grpc_name(error: BaseException) -> str:

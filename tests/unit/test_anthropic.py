@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -153,3 +154,71 @@ def test_x_api_key_is_presented_as_a_bearer_token_unless_authorization_is_sent()
     assert ("authorization", "Bearer k") in anthropic.credentials([("x-api-key", "k")])
     sent = [("authorization", "Bearer a"), ("x-api-key", "k")]
     assert sent == anthropic.credentials(sent)
+
+
+# -- GET /v1/models in Anthropic's shape ----------------------------------------------------
+
+
+def _entry(name: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI model object as the transport lists it."""
+    return {"id": name, "object": "model", "created": 0, "owned_by": "llm-appliance",
+            "appliance": facts}
+
+
+MODELS = {
+    "r1": _entry("r1", {"file_name": "r1.gguf", "sha256": "ab", "context_length": 4096}),
+    "v3": _entry("v3", {"file_name": "v3.gguf", "sha256": "cd", "context_length": 2048}),
+    "auto": _entry("auto", {"tier": "auto"}),
+    "claude-haiku-4-5": _entry("claude-haiku-4-5", {"tier": "v3"}),
+}
+ORDER = list(MODELS)
+
+
+def test_model_objects_name_what_each_model_is() -> None:
+    """Each name is Anthropic's model object: a display name saying its file, the router or
+    its tier, the epoch as an RFC 3339 created_at, an alias with its tier's context."""
+    infos = {name: anthropic.model_info(e, MODELS) for name, e in MODELS.items()}
+    assert {"v3 (v3.gguf)", "r1 (r1.gguf)", "auto (the router picks a tier per request)",
+            "claude-haiku-4-5 (alias of v3)"} == {i["display_name"] for i in infos.values()}
+    alias = infos["claude-haiku-4-5"]
+    assert ("model", "claude-haiku-4-5", "active", 2048) == (
+        alias["type"], alias["id"], alias["lifecycle"], alias["max_input_tokens"])
+    assert infos["auto"]["max_input_tokens"] is None
+    assert datetime(1970, 1, 1, tzinfo=UTC) == datetime.fromisoformat(infos["v3"]["created_at"])
+
+
+def _ids(query: list[tuple[str, str]]) -> tuple[list[str], bool, str | None, str | None]:
+    page = anthropic.models_page(MODELS, query)
+    return [m["id"] for m in page["data"]], page["has_more"], page["first_id"], page["last_id"]
+
+
+def test_the_list_pages_by_limit_and_cursors_as_anthropics_sdk_follows_them() -> None:
+    """limit, then after_id = the last id (the SDK's next page) to the end; before_id = the
+    first id walks back; has_more says whether more lie in the direction asked."""
+    assert (ORDER, False, "r1", "claude-haiku-4-5") == _ids([])
+    assert (["r1", "v3"], True, "r1", "v3") == _ids([("limit", "2")])
+    assert (["auto", "claude-haiku-4-5"], False, "auto", "claude-haiku-4-5") == _ids(
+        [("limit", "2"), ("after_id", "v3")])
+    assert ([], False, None, None) == _ids([("after_id", "claude-haiku-4-5")])
+    assert (["v3", "auto"], True, "v3", "auto") == _ids(
+        [("limit", "2"), ("before_id", "claude-haiku-4-5")])
+    assert (["r1"], False, "r1", "r1") == _ids([("limit", "2"), ("before_id", "v3")])
+    # lifecycle[] as the SDK sends a list: every model here is active
+    assert ORDER == _ids([("lifecycle[]", "active"), ("lifecycle[]", "deprecated")])[0]
+    assert [] == _ids([("lifecycle[]", "retired")])[0]
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ([("limit", "0")], "limit"), ([("limit", "1001")], "limit"), ([("limit", "x")], "limit"),
+    ([("after_id", "jane.roe@example.org")], "after_id"), ([("before_id", "gpt-4")], "before_id"),
+    ([("after_id", "r1"), ("before_id", "auto")], "before_id"),
+    ([("lifecycle[]", "gone")], "lifecycle")])
+def test_a_bad_page_request_is_a_400_naming_the_parameter_not_the_value(
+        query: list[tuple[str, str]], field: str) -> None:
+    with pytest.raises(InvalidArgument) as err:
+        anthropic.models_page(MODELS, query)
+    status, body = anthropic.http_error(err.value, "r-1")
+    assert (400, "invalid_request_error") == (status, body["error"]["type"])
+    assert body["error"]["message"].startswith(f"{field}: ")
+    assert all(value not in body["error"]["message"] for key, value in query
+               if key.endswith("_id"))
