@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +218,56 @@ def test_calls_are_logged_as_http_messages(daemon: Daemon) -> None:
     assert "http:/messages" not in methods
 
 
+# -- GET /v1/models: Anthropic's SDK on the paths OpenAI's uses ----------------------------
+
+
+def test_models_list_and_retrieve_in_anthropics_shape(api: anthropic.Anthropic,
+                                                      daemon: Daemon) -> None:
+    """models.list() and models.retrieve() get Anthropic's model objects for the names
+    OpenAI's list has, with the same facts: a display name with the tier's file, the epoch as
+    created_at. The SDK's auto-pagination (limit=2, then after_id) walks the whole list."""
+    openai_list = httpx.get(daemon.http_url + "/models", timeout=60).json()
+    assert "list" == openai_list["object"]  # no anthropic-version: OpenAI's shape, as before
+    names = [m["id"] for m in openai_list["data"]]
+    files = {m["id"]: m["appliance"]["file_name"] for m in openai_list["data"]
+             if "file_name" in m["appliance"]}
+    page = api.models.list()
+    assert (names, False) == ([m.id for m in page.data], page.has_more)
+    assert (names[0], names[-1]) == (page.first_id, page.last_id)
+    assert {"v3", "r1", "auto", "deepseek-chat"} <= set(names)
+    listed = {m.id: m for m in page.data}
+    assert f"v3 ({files['v3']})" == listed["v3"].display_name
+    assert "deepseek-chat (alias of v3)" == listed["deepseek-chat"].display_name
+    assert {"model"} == {m.type for m in page.data}
+    assert {datetime(1970, 1, 1, tzinfo=UTC)} == {m.created_at for m in page.data}
+    assert names == [m.id for m in api.models.list(limit=2)]  # every page, followed
+    assert {name: api.models.retrieve(name) for name in names} == listed
+
+
+def test_models_errors_in_anthropics_shape(api: anthropic.Anthropic, daemon: Daemon) -> None:
+    """An unknown model is a 404 not_found_error that does not repeat the name; a bad page
+    request a 400 naming the parameter; an unknown route, asked by an Anthropic client, a
+    404 in its shape too. Without anthropic-version the same 404 is OpenAI's."""
+    with pytest.raises(anthropic.NotFoundError) as err:
+        api.models.retrieve(EMAIL)
+    body = err.value.body
+    assert isinstance(body, dict)
+    assert ("error", "not_found_error") == (body["type"], body["error"]["type"])
+    assert EMAIL not in err.value.response.text
+    with pytest.raises(anthropic.BadRequestError) as bad:
+        api.models.list(after_id=EMAIL)
+    assert bad.value.response.json()["error"]["message"].startswith("after_id: ")
+    assert EMAIL not in bad.value.response.text
+    version = {"anthropic-version": "2023-06-01"}
+    r = httpx.get(_root(daemon) + "/v1/no-such-route", headers=version, timeout=60)
+    assert (404, "not_found_error") == (r.status_code, r.json()["error"]["type"])
+    r = httpx.get(daemon.http_url + "/models/" + EMAIL, timeout=60)
+    assert (404, "model_not_found") == (r.status_code, r.json()["error"]["code"])
+    assert "object" in httpx.get(daemon.http_url + "/models/v3", timeout=60).json()
+    assert "display_name" in httpx.get(daemon.http_url + "/models/v3", headers=version,
+                                       timeout=60).json()
+
+
 # -- authentication: a daemon that requires tokens -----------------------------------------
 
 
@@ -273,6 +324,19 @@ def test_a_site_alias_serves_a_claude_model_name(secured: tuple[Daemon, str]) ->
                               messages=[{"role": "user", "content": "Hi"}])
     assert ALIAS == m.model
     assert "v3" == (m.model_extra or {})["appliance"]["tier"]
+
+
+def test_models_take_x_api_key_and_list_the_site_alias(secured: tuple[Daemon, str]) -> None:
+    """Anthropic's SDK lists and retrieves models with its x-api-key; the Claude name the
+    site aliased is listed as an alias of its tier; without a token, a 401 in its shape."""
+    d, token = secured
+    with _client(_root(d), token) as c:
+        assert f"{ALIAS} (alias of v3)" == c.models.retrieve(ALIAS).display_name
+        assert ALIAS in {m.id for m in c.models.list()}
+    with _client(_root(d), "llma_not-a-token") as c, \
+            pytest.raises(anthropic.AuthenticationError) as err:
+        c.models.list()
+    assert "authentication_error" == err.value.body["error"]["type"]  # type: ignore[index]
 
 
 # -- PII and reasoning: a scripted model ---------------------------------------------------
