@@ -101,13 +101,31 @@ def _distractor(text: str, entity_type: str, start: int, end: int, recognizer: s
     if recognizer in _NER_RECOGNIZERS:
         # The small English model tags things like "v2.14.3" as names; names have no digits,
         # and it reads short acronyms (GB, HR) as names too.
-        return entity_type == "PERSON" and (_DIGIT.search(value) is not None
-                                            or (len(value) <= 3 and value.isupper()))
+        if entity_type == "PERSON":
+            return _DIGIT.search(value) is not None or (len(value) <= 3 and value.isupper())
+        # The models read codes as addresses or firms ("SKU-90889-WHT-XL", "ISBN 978-7-…"):
+        # such a finding that is mostly a look-alike is one. (Dates are look-alikes too, and
+        # the strict profile's DATE_TIME is meant to find them.)
+        return entity_type in _NOT_CODES and _mostly_lookalike(text, start, end, lookalikes)
     if entity_type in LOOSE_TYPES and within_lookalike(text, start, end, lookalikes):
         return True
     if entity_type != "PHONE_NUMBER":
         return False
     return glued(text, start, end) or VERSION_LIKE.fullmatch(value) is not None
+
+
+#: Types a model finds that are never a code, a reference or a date.
+_NOT_CODES = frozenset({"ADDRESS", "LOCATION", "ORGANIZATION", "NRP", "POSTCODE"})
+
+
+def _mostly_lookalike(text: str, start: int, end: int, lookalikes: list[tuple[int, int]]) -> bool:
+    """At least half the letters and digits of ``text[start:end]`` lie in look-alikes."""
+    inside = total = 0
+    for i in range(start, end):
+        if text[i].isalnum():
+            total += 1
+            inside += any(s <= i < e for s, e in lookalikes)
+    return total > 0 and inside * 2 >= total
 
 
 _NER_RECOGNIZER = "SpacyRecognizer"
