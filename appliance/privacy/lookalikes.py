@@ -11,6 +11,8 @@ permit numbers) also match what people write next to them every day:
 - **references a cue word names**: the value right after order / 订单号, batch / lot / 批号,
   SKU / 货号, case / ticket / 工单, invoice / 发票号, tracking / 运单号, serial / 序列号 …,
   with the digit groups a space sets apart after it (``批号 452 896 5154``);
+- **Unix times** after a time key (``ts=1533950364714``) and **Chinese court case numbers**
+  (``(2017)京0105民初12345号``);
 
 :func:`lookalike_spans` finds these; the analyzer drops a loosely matched finding that lies
 within one. A finding whose own check digit holds (a Luhn-valid card number, a CN resident ID)
@@ -93,6 +95,15 @@ def isbn_valid(value: str) -> bool:
     return False
 
 
+#: A Unix time in seconds or milliseconds (2001 to 2286) after a time key: ts=1533950364714.
+_EPOCH = re.compile(r"(?i)(?<![A-Za-z])(?:ts|timestamp|epoch|created(?:_at)?|updated(?:_at)?|"
+                    r"modified(?:_at)?|mtime|ctime)[\"']?\s*[=:]\s*[\"']?(?P<v>1[0-9]{9}(?:[0-9]{3})?)(?![0-9])")
+#: A Chinese court's case number: (2017)京0105民初12345号 — the year, the court, the kind of
+#: case, the number.
+_CASE_NO = re.compile(r"(?P<v>[(（](?:19|20)[0-9]{2}[)）][\u4e00-\u9fff]{1,3}[0-9]{0,4}"
+                      r"[\u4e00-\u9fff]{1,3}[0-9]{1,6}号)")
+
+
 def lookalike_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` holds dates and times, standard and book numbers, and references named
     by a cue word (see the module docstring), in order of start."""
@@ -101,6 +112,8 @@ def lookalike_spans(text: str) -> list[tuple[int, int]]:
     spans += [m.span("v") for m in _ISBN.finditer(text)]
     spans += [m.span("v") for m in _ISBN_SHAPE.finditer(text) if isbn_valid(m.group("v"))]
     spans += [m.span("v") for m in _REFERENCE.finditer(text)]
+    spans += [m.span("v") for m in _EPOCH.finditer(text)]
+    spans += [m.span("v") for m in _CASE_NO.finditer(text)]
     return sorted(spans)
 
 

@@ -647,7 +647,12 @@ class AgeRecognizer(RegexRecognizer):
         rf"|(?:年龄|年齡|岁数)[ \t]*(?:[:：是为]|大约|约)?[ \t]*"
         rf"(?P<zh>{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})"
         rf"(?:周?岁)?"
-        rf"|(?<![0-9{_ZH_AGE_NUM}万])(?P<sui>(?:{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})周?岁半?)")
+        rf"|(?<![0-9{_ZH_AGE_NUM}万])(?P<sui>(?:{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})周?岁半?)"
+        # A bare number said of a person: "I'm 34", "she is 71 and retired", "turned 18".
+        rf"|(?i:(?<![\w'’])(?:i'?m|i\s+am|(?:he|she)(?:'s|\s+is|\s+was)|they(?:'re|\s+are)|"
+        rf"(?:who|which)(?:'s|\s+is)|just\s+turned|turned|turns|turning))\s+"
+        rf"(?P<st>{_AGE_NUM})(?=\s*(?:[,;!?)]|\.(?![0-9])|$)|\s+(?:and|but|now|today|this|"
+        rf"next|last|with|since|so|already|yet)\b)")
     SCORE = 0.85
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
@@ -657,7 +662,7 @@ class AgeRecognizer(RegexRecognizer):
         return self.SCORE, "pattern"
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("v", "a", "br", "zh", "sui"):
+        for group in ("v", "a", "br", "zh", "sui", "st"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()

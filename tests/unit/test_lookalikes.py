@@ -134,3 +134,16 @@ def test_a_cue_word_covers_only_the_value_right_after_it() -> None:
     """The reference span ends with its value: a number further on is not covered."""
     text = "order 12345 then 4155550132"
     assert [(6, 11)] == lookalike_spans(text)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("card 2720-3892-2431-4080 ts=1533950364714", "1533950364714"),
+    ('{"created_at": 1700000000}', "1700000000"),
+    ("（2020）沪0105民初1234号", "（2020）沪0105民初1234号"),
+])
+def test_unix_times_and_case_numbers_are_lookalikes(text: str, value: str) -> None:
+    assert [value] == [text[s:e] for s, e in lookalike_spans(text)]
+
+
+def test_a_ten_digit_number_without_a_time_key_is_no_unix_time() -> None:
+    assert [] == lookalike_spans("call 1533950364 now")

@@ -83,6 +83,9 @@ def test_organizations(strict: Analyzer, text: str, value: str) -> None:
     ("He is 42 years old.", "42 years old"), ("The patient, aged 67, was seen.", "67"),
     ("Age: 35", "35"), ("a 29-year-old woman", "29-year-old"), ("他今年42岁。", "42岁"),
     ("年龄：42", "42"), ("我儿子七岁了。", "七岁"),
+    # a bare number said of a person
+    ("I'm 34 and I live in Leeds.", "34"), ("She is 71, retired.", "71"),
+    ("He just turned 18!", "18"),
 ])
 def test_ages(strict: Analyzer, text: str, value: str) -> None:
     assert "AGE" == masked(strict, text).get(value)
@@ -163,12 +166,22 @@ def test_ordinary_prose_is_not_masked(strict: Analyzer) -> None:
     assert {} == masked(strict, PROSE)
 
 
+@pytest.mark.parametrize("text", [
+    "I'm 5 minutes late.", "He is 6 feet tall.", "The answer is 42.", "version 3.1 is out",
+])
+def test_numbers_that_are_no_age(strict: Analyzer, text: str) -> None:
+    assert "AGE" not in masked(strict, text).values()
+
+
 def test_lookalikes_are_not_places_or_addresses(strict: Analyzer) -> None:
     """Order, standard and book numbers are not addresses, places or organisations (a
     timestamp is a date, which strict masks)."""
     text = ("Order 58213 ships per GB 18030-2022 and ISO 8601; ISBN 978-3-16-148410-0; "
             "SKU-4471 is out of stock; build 20240815 passed.")
     assert {} == masked(strict, text)
+    # a Unix time after its key, a court's case number
+    assert {} == masked(strict, "event ts=1533950364714 logged")
+    assert {} == masked(strict, "案号(2017)京0105民初73702号。")
 
 
 def test_strict_profile_is_built_in(tmp_path: Path) -> None:
