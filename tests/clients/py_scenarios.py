@@ -621,6 +621,45 @@ def anthropic_count_tokens() -> str:
     return f"{n} tokens"
 
 
+@scenario("anthropic")
+def anthropic_models_list() -> str:
+    """models.list() on the path OpenAI's SDK uses: Anthropic's model objects, and its
+    auto-pagination (limit, then after_id) walks the same list."""
+    from datetime import datetime
+    page = _anthropic().models.list()
+    models = {m.id: m for m in page.data}
+    check({MODEL, "r1", "auto", "deepseek-chat"} <= set(models), f"listed {list(models)}")
+    check(page.has_more is False and page.first_id == page.data[0].id
+          and page.last_id == page.data[-1].id, page)
+    v3 = models[MODEL].display_name
+    check(v3.startswith(f"{MODEL} (") and v3.endswith(".gguf)"), v3)
+    alias = models["deepseek-chat"].display_name
+    check(alias == f"deepseek-chat (alias of {MODEL})", alias)
+    check(all(m.type == "model" and isinstance(m.created_at, datetime)
+              for m in page.data), page.data)
+    paged = [m.id for m in _anthropic().models.list(limit=2)]
+    check(paged == list(models), f"paged {paged}")
+    return v3
+
+
+@scenario("anthropic")
+def anthropic_models_retrieve() -> str:
+    """models.retrieve(): the listed object; a model the daemon lacks is NotFoundError."""
+    import anthropic
+    c = _anthropic()
+    listed = {m.id: m for m in c.models.list()}
+    got = c.models.retrieve(MODEL)
+    check((got.id, got.display_name) == (MODEL, listed[MODEL].display_name), got)
+    try:
+        c.models.retrieve("claude-no-such-model")
+    except anthropic.NotFoundError as exc:
+        check(isinstance(exc.body, dict) and exc.body["error"]["type"] == "not_found_error",
+              exc.body)
+    else:
+        raise AssertionError("an unknown model was retrieved")
+    return got.display_name
+
+
 # -- litellm -----------------------------------------------------------------------------
 #
 # litellm.completion / acompletion / embedding on its "openai/" provider (api_base the daemon's

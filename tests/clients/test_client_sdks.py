@@ -5,7 +5,8 @@ Responses, structured outputs), LangChain (``ChatOpenAI`` on chat completions an
 Responses API, ``bind_tools``, ``with_structured_output``, ``OpenAIEmbeddings``,
 ``ChatAnthropic``), ``instructor`` (TOOLS, JSON_SCHEMA, JSON modes, partial streaming), the
 OpenAI Agents SDK (Responses and chat-completions models, function tools, output types), the
-official ``anthropic`` SDK (messages, streams, tool use, ``messages.parse``), ``litellm``
+official ``anthropic`` SDK (messages, streams, tool use, ``messages.parse``, models),
+``litellm``
 (``completion``/``acompletion``/``embedding`` on its ``openai/`` provider and on its
 ``anthropic/`` provider, which posts to /v1/messages; run offline, with a guard that fails on
 any connection outside the loopback), and the official ``openai`` Node SDK (6.x: 7.x needs
@@ -50,7 +51,8 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "anthropic": ("anthropic_messages", "anthropic_stream", "anthropic_tool_use",
                   "anthropic_tool_result_round_trip", "anthropic_stream_tool_use",
                   "anthropic_system_blocks_and_options", "anthropic_parse_output_format",
-                  "anthropic_count_tokens"),
+                  "anthropic_count_tokens", "anthropic_models_list",
+                  "anthropic_models_retrieve"),
     "litellm": ("litellm_completion", "litellm_stream", "litellm_acompletion_stream",
                 "litellm_tool_round_trip", "litellm_stream_tool_call",
                 "litellm_response_format_json_schema", "litellm_embedding",
