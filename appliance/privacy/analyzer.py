@@ -83,6 +83,13 @@ _NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
 _NOT_CJK_NAME = re.compile(r"[\s\d,，。、:：]")
 #: A line break that may end a block of text analysed on its own (see :meth:`Analyzer.cut_points`).
 _LINE_END = re.compile(r"\n")
+#: The end of a sentence, where a block may end too: a word of two or more lower-case letters
+#: (not an initial, a title such as Dr. or Mrs., or a number), ".", "!" or "?", maybe a closing
+#: quote or bracket, spaces, then a capital (maybe after an opening quote or bracket); or a
+#: Chinese or Japanese full stop, exclamation or question mark with text right after it.
+_SENTENCE_END = re.compile(
+    r"(?<![^\W\d_])[a-zß-öø-ÿ]{2,}[.!?][\"'”’)\]]?[ \t]+(?=[\"'“‘(\[]?[A-ZÀ-ÖØ-Þ])"
+    r"|[。！？][」』”’）)]*(?=\S)")
 #: Three or more capitalised words in a row: text the NER model reads as shouting, not names.
 _SHOUTED = re.compile(r"(?<![A-Za-z])[A-Z][A-Z'\-]+(?:[ \t]+[A-Z][A-Z'\-]+){2,}(?![A-Za-z])")
 #: Score of a name found in the title-cased copy of ALL-CAPS text.
@@ -513,22 +520,25 @@ class Analyzer:
 
     def cut_points(self, text: str) -> list[int]:
         """Where ``text`` may be cut into blocks that are analysed apart (span_cache): just
-        after a line break that is not inside a delimited table (its header row decides how
-        every row below is read) and not between two digits (a number wrapped over two lines
-        is read as one). Every other recognizer, and the NER model, read only a few words
-        either side of a finding, so a block analysed with some text of its neighbours as
-        context finds what the whole text would."""
+        after a line break, or at the start of a sentence (after :data:`_SENTENCE_END`), not
+        inside a delimited table (its header row decides how every row below is read) or a
+        list of lines with its heading (:func:`_list_runs`), and not between two digits (a
+        number wrapped over two lines is read as one). Every other
+        recognizer, and the NER model, read only a few words either side of a finding, so a
+        block analysed with some text of its neighbours as context finds what the whole text
+        would."""
         view = normalize(text)
         seen = view.text
-        inside = sorted(view.span(s, e) for s, e in self._table_reader.tables(seen)[1])
+        inside = sorted(view.span(s, e) for s, e in
+                        [*self._table_reader.tables(seen)[1], *_list_runs(seen)])
+        lines = {m.end() for m in _LINE_END.finditer(text)}
         cuts, t = [], 0
-        for m in _LINE_END.finditer(text):
-            cut = m.end()
+        for cut in sorted(lines.union(m.end() for m in _SENTENCE_END.finditer(text))):
             while t < len(inside) and inside[t][1] < cut:
                 t += 1
             if t < len(inside) and inside[t][0] < cut:
                 continue
-            if _next_char(text, m.start() - 1, -1).isdigit() \
+            if cut in lines and _next_char(text, cut - 2, -1).isdigit() \
                     and _next_char(text, cut, 1).isdigit():
                 continue
             cuts.append(cut)
@@ -582,6 +592,22 @@ class Analyzer:
                     continue
                 spans.append(Span(r.entity_type, *view.span(r.start, r.end), r.score))
         return non_overlapping(spans)
+
+
+def _list_runs(seen: str) -> list[tuple[int, int]]:
+    """The extent of every run of two or more list lines in a row, from the line before it
+    (a heading such as "Attendees:" says what the items are; and see
+    :meth:`Analyzer._line_listed`: a name on one line makes the others names)."""
+    runs: list[tuple[int, int, int]] = []  # heading line's start, first item's, last's end
+    last: re.Match[str] | None = None
+    for m in _LINE_ITEM.finditer(seen):
+        gap = seen[last.end():m.start()] if last is not None else ""
+        if last is not None and gap.count("\n") == 1 and not gap.strip():
+            runs[-1] = (runs[-1][0], runs[-1][1], m.end())
+        else:
+            runs.append((seen.rfind("\n", 0, max(m.start() - 1, 0)) + 1, m.start(), m.end()))
+        last = m
+    return [(s, e) for s, first, e in runs if seen.count("\n", first, e) > 0]
 
 
 def _next_char(text: str, i: int, step: int) -> str:
