@@ -14,6 +14,16 @@ call them:
 
 The comparison with llama.cpp's own llama-server and its prompt cache is
 bench/vs_llama_server.py.
+
+``--phases``: where a shared-prefix request's time to first text goes, stage by stage. One
+daemon (defaults, prefix cache on) traced to an OTLP receiver in this process; the raw prompts of
+vs_llama_server's shared-prefix measurement (its ~1,000-token ``PREFIX`` as 60 lines, or with
+``--paragraph`` as one paragraph, then a new question), 8-token answers; for each request after
+the first, the client's time to the first text and the server's spans (validate, mask, place,
+queue_wait, prefill: slot to first token, with the cached prompt tokens; the rest of the time
+to the first text is the output scan holding back a word, and gRPC): medians, ms.
+
+    .venv/bin/python -m bench.prefix_cache --phases [--reps 8] [--paragraph]
 """
 
 from __future__ import annotations
@@ -100,13 +110,86 @@ def _daemon(work: Path, model: Path, cells: int | None) -> tuple[Daemon, dict[st
     return d, tokens
 
 
+def phases(root: Path, model: Path, reps: int, paragraph: bool) -> dict[str, Any]:
+    """Median stage times of shared-prefix requests after the first (see ``--phases``)."""
+    from bench.vs_llama_server import PREFIX
+    from tests.otlp_receiver import OtlpReceiver
+
+    prefix = PREFIX.replace("\n", " ") if paragraph else PREFIX
+    work = root / "phases"
+    work.mkdir(parents=True)
+    with OtlpReceiver() as receiver:
+        cfg = write_config(work / "appliance.toml", model,
+                           telemetry=f'otlp_endpoint = "{receiver.url}"')
+        d = Daemon(work, cfg)
+        try:
+            d.wait_for("ready")
+            ttfts = []
+            begin = (0.0, 0.0)
+            with Client(d.address or "", timeout=300, retry=NO_RETRY) as c:
+                for i in range(reps + 1):
+                    if i == 1:
+                        begin = _begin_appends(d.metrics_url)
+                    started, first = time.perf_counter(), None
+                    question = "first" if i == 0 else f"number {i}"
+                    for chunk in c.stream(f"{prefix}\nQuestion: {question}?", model="v3",
+                                          max_tokens=8, temperature=0.0):
+                        if first is None and chunk.text:
+                            first = time.perf_counter() - started
+                    ttfts.append((first or 0.0) * 1000)
+            after = _begin_appends(d.metrics_url)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                with receiver.lock:
+                    roots = sorted((s for s in receiver.spans if s.kind == "SERVER"),
+                                   key=lambda s: s.start_ns)
+                if len(roots) >= reps + 1:
+                    break
+                time.sleep(0.2)
+        finally:
+            d.stop()
+    stages: dict[str, list[float]] = {}
+    for span in roots[1:reps + 1]:
+        for s in receiver.trace(span.trace_id):
+            stages.setdefault(s.name if s is not span else "server", []).append(
+                (s.end_ns - s.start_ns) / 1e6)
+            if s.name == "prefill":
+                stages.setdefault("cached_tokens", []).append(
+                    float(s.attributes.get("appliance.cached_tokens", 0)))
+    return {"prefix_chars": len(prefix), "paragraph": paragraph, "reps": reps,
+            "first_request_ttft_ms": round(ttfts[0], 1),
+            "ttft_ms_p50": round(statistics.median(ttfts[1:]), 1),
+            "stages_ms_p50": {k: round(statistics.median(v), 2) for k, v in stages.items()},
+            "audit_begin_durable_ms_mean": round(
+                1000 * (after[0] - begin[0]) / max(after[1] - begin[1], 1), 2)}
+
+
+def _begin_appends(url: str) -> tuple[float, float]:
+    """The daemon's begin records so far: seconds until durable (sum), and how many."""
+    import httpx
+
+    found = {"sum": 0.0, "count": 0.0}
+    for line in httpx.get(url, timeout=10).text.splitlines():
+        for kind in found:
+            if line.startswith(f'appliance_audit_append_seconds_{kind}{{record="begin"}}'):
+                found[kind] = float(line.rsplit(" ", 1)[1])
+    return found["sum"], found["count"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=4)
+    ap.add_argument("--phases", action="store_true",
+                    help="stage times of shared-prefix requests (one traced daemon)")
+    ap.add_argument("--paragraph", action="store_true",
+                    help="with --phases: the prefix as one paragraph, not 60 lines")
     args = ap.parse_args(argv)
     applog.configure("console", "warning", stream=sys.stderr)
     root = Path(tempfile.mkdtemp(prefix="bench-prefix-"))
     model, _sha = ensure_default_model(root / "models")
+    if args.phases:
+        print(json.dumps(phases(root, model, args.reps, args.paragraph), indent=2))
+        return 0
     results = {}
     for name, cells in (("cache_off", 0), ("cache_on", None)):
         d, tokens = _daemon(root / name, model, cells)

@@ -10,16 +10,29 @@ Nothing is written to disk; a reload (a new PII stage) starts empty.
 
 A long text is remembered in blocks, so that a text sharing passages with an earlier one reuses
 the analysis of what it shares: a raw prompt (the same system prompt, then a new question), a
-RAG prompt with one document swapped. Blocks end at the analyser's cut points (line breaks
-outside tables and wrapped numbers, see :meth:`Analyzer.cut_points`), each at least
-``block_chars`` long, chosen by the text just before the cut, so that the same passage gives the
-same blocks wherever it stands. A block's key covers its text *and* ``margin`` characters either
-side: the recognizers and the NER model read a few words around each finding, so a block reused
-only where its surroundings are the same finds what the whole text would. Blocks not remembered
-are analysed together, with the same margins as context; a finding that touches a block's own
-text belongs to it, and findings are merged at the end. A text seen for the first time is
-analysed whole, as without the cache, and its findings filed by block. ``bench/analysis_blocks``
-measures that both ways find the same.
+RAG prompt with one document swapped. Blocks end at the analyser's cut points (line breaks and
+sentence ends outside tables, lists and wrapped numbers: see :meth:`Analyzer.cut_points`), each
+at least ``block_chars`` long, chosen by the text just before the cut, so that the same passage
+gives the same blocks wherever it stands, in a paragraph of prose as in a list of lines. The
+last of those blocks is cut again into blocks of at least ``fine_chars``: the end of a text is
+what the next request most often changes.
+
+Each block is analysed on its own, in a *window*: the block with at least ``margin``
+characters of context before it and ``margin_after`` after it, out to the nearest cut points
+(whole sentences and lines: recognizers read a line's first letter and the words around a
+finding). What that analysis finds touching the block is the block's, and the key covers
+exactly the window's text and where the block lies in it: a block's findings depend on nothing
+its key does not cover, so a remembered block gives what analysing it again would, whatever
+text is around it now (a changed end, a changed beginning), and a text masks the same with the
+cache empty or full. The blocks' findings are merged. A text of one block is analysed whole.
+That blocks find what the whole text analysed at once finds is what the margins are for; it is
+checked by tests/unit/test_span_cache_equivalence.py on random texts of many kinds and measured
+by ``bench/analysis_blocks``. Known exceptions are recognizers that read a whole text or line
+(the share of letters in each script, ModelNerRecognizer's "one word alone" in a text with one
+alphabetic token, the share of capitalised words in a line): a window can differ there from the
+whole text. Names found in one block are still looked for in the whole request afterwards
+(:meth:`Analyzer.mentions`). A text seen for the first time costs more than one analysis of it
+(about 1.4x: the margins are read twice), a text whose end changed far less.
 
 Isolation: the namespace is the request's cache namespace (its identity, or the namespace its
 policy names), as for the KV prefix cache, so a hit — which is faster, a timing signal — only
@@ -29,6 +42,7 @@ are not cached: they are cheap to analyse and the likeliest to be one-off person
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import os
@@ -39,13 +53,21 @@ from typing import Protocol
 
 from appliance.privacy.analyzer import Span, non_overlapping
 
-#: A block holds at least this many characters (fewer blocks: less context re-read per
-#: analysed run; smaller: less of a changed text analysed again).
-BLOCK_CHARS = 512
-#: Characters of context either side of a block that its key covers and its analysis reads.
-MARGIN = 256
+#: A block holds at least this many characters (longer: less context read twice when a text is
+#: first seen; shorter: less of a text analysed again where it changed).
+BLOCK_CHARS = 1024
+#: Characters of context before a block that its window holds, at least: Presidio's context
+#: words reach 24 tokens back (context.py), the cue words of our recognizers 12-40 characters,
+#: the NER models 4 tokens either side.
+MARGIN = 160
+#: Characters of context after a block that its window holds, at least: what is read forward
+#: is a few words (the rest of a name, an address or a number; the NER models' 4 tokens).
+MARGIN_AFTER = 64
+#: The last block of a text is cut further, into blocks of at least this many characters (0:
+#: not cut).
+FINE_CHARS = 192
 #: Of the cut points past block_chars, about one in this many ends a block.
-_CUT_ONE_IN = 4
+_CUT_ONE_IN = 2
 
 
 class Analyser(Protocol):
@@ -55,12 +77,15 @@ class Analyser(Protocol):
 
 
 class SpanCache:
-    def __init__(self, entries: int, min_chars: int, block_chars: int = BLOCK_CHARS,
-                 margin: int = MARGIN) -> None:
+    def __init__(self, entries: int, min_chars: int, block_chars: int = BLOCK_CHARS,  # noqa: PLR0913 - sizes, for tests and benches
+                 margin: int = MARGIN, *, fine_chars: int = FINE_CHARS,
+                 margin_after: int = MARGIN_AFTER) -> None:
         self.entries = entries
         self.min_chars = min_chars
         self.block_chars = block_chars
         self.margin = margin
+        self.margin_after = margin_after
+        self.fine_chars = fine_chars
         self._key = os.urandom(32)
         self._lru: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
         self._lock = threading.Lock()  # the PII pool's threads share it
@@ -81,9 +106,9 @@ class SpanCache:
         """``analyser.find(text, lang)``, reusing what is remembered for this namespace."""
         if self.entries <= 0 or len(text) < self.min_chars:
             return analyser.find(text, lang)
-        blocks = self._blocks(text, analyser) if len(text) >= 2 * self.block_chars \
-            else [(0, len(text))]
-        windows = [self._window(text, start, end) for start, end in blocks]
+        cuts = analyser.cut_points(text) if len(text) >= 2 * self.block_chars else []
+        blocks = self._blocks(text, cuts)
+        windows = [self._window(text, cuts, start, end) for start, end in blocks]
         keys = [self._digest(namespace, lang, text[ws:we], (start - ws, end - ws))
                 for (start, end), (ws, we) in zip(blocks, windows, strict=True)]
         with self._lock:
@@ -98,36 +123,37 @@ class SpanCache:
             self.misses += len(missing)
             self.reused_chars += sum(e - s for (s, e), f in zip(blocks, found, strict=True)
                                      if f is not None)
-        # Outside the lock: analyses run in parallel.
-        if len(missing) == len(blocks):  # a new text: analysed whole, as without the cache
-            whole = analyser.find(text, lang)
-            self._store(keys, {i: _file(whole, *block) for i, block in enumerate(blocks)})
-            return whole
+        # Outside the lock: analyses run in parallel. Each block alone, in its own window.
         fresh: dict[int, tuple[Span, ...]] = {}
-        for run in _runs(missing):
-            ws, we = windows[run[0]][0], windows[run[-1]][1]
+        for i in missing:
+            ws, we = windows[i]
             spans = [Span(s.entity_type, s.start + ws, s.end + ws, s.score)
                      for s in analyser.find(text[ws:we], lang)]
-            fresh |= {i: _file(spans, *blocks[i]) for i in run}
+            fresh[i] = _file(spans, *blocks[i])
         self._store(keys, fresh)
+        of_blocks = [f if f is not None else fresh[i] for i, f in enumerate(found)]
         if len(blocks) == 1:
-            return list(found[0] or ())
+            return list(of_blocks[0])
         out: list[Span] = []
         for i, (start, _end) in enumerate(blocks):
             ws, we = windows[i]
-            for s in found[i] or fresh.get(i, ()):
+            for s in of_blocks[i]:
                 # Stored relative to the block's start; never beyond the window its key covers.
                 a, b = max(ws, s.start + start), min(we, s.end + start)
                 if a < b:
                     out.append(Span(s.entity_type, a, b, s.score))
         return non_overlapping(out)
 
-    def _blocks(self, text: str, analyser: Analyser) -> list[tuple[int, int]]:
+    def _blocks(self, text: str, cuts: list[int]) -> list[tuple[int, int]]:
         """Blocks of at least block_chars, ending at cut points chosen by the text just
         before them (content-defined, as rsync or restic chunk files): the same passage gives
-        the same blocks wherever it is, after a changed beginning or middle too."""
+        the same blocks wherever it is, after a changed beginning or middle too. The last
+        such block is cut further, into blocks of at least ``fine_chars`` at every cut point
+        past that: a text's end is what the next request most often changes (a new question
+        after the same prompt), and then only the small block the change falls in is
+        analysed again, not the whole last block."""
         blocks, start = [], 0
-        for cut in analyser.cut_points(text):
+        for cut in cuts:
             size = cut - start
             if size < self.block_chars or len(text) - cut < self.block_chars // 4:
                 continue
@@ -135,19 +161,24 @@ class SpanCache:
             if size >= 4 * self.block_chars or zlib.crc32(tail) % _CUT_ONE_IN == 0:
                 blocks.append((start, cut))
                 start = cut
+        if self.fine_chars:
+            for cut in cuts[bisect.bisect_right(cuts, start):]:
+                if cut - start >= self.fine_chars and len(text) - cut >= self.fine_chars // 2:
+                    blocks.append((start, cut))
+                    start = cut
         blocks.append((start, len(text)))
         return blocks
 
-    def _window(self, text: str, start: int, end: int) -> tuple[int, int]:
-        """The block with up to ``margin`` characters either side, not starting or ending
-        inside a word where a space is near."""
-        ws, we = max(0, start - self.margin), min(len(text), end + self.margin)
-        if ws > 0:
-            space = next((i for i in range(ws, start) if text[i].isspace()), None)
-            ws = space + 1 if space is not None else ws
-        if we < len(text):
-            space = next((i for i in range(we - 1, end - 1, -1) if text[i].isspace()), None)
-            we = space if space is not None else we
+    def _window(self, text: str, cuts: list[int], start: int, end: int) -> tuple[int, int]:
+        """The block with at least ``margin`` characters before it and ``margin_after``
+        after it, out to the next cut point beyond that: whole sentences and lines, so that
+        the window's first line starts where a line or a sentence does (recognizers read a
+        line's first letter and its capitalised words)."""
+        ws, we = start - self.margin, end + self.margin_after
+        i = bisect.bisect_right(cuts, ws) - 1
+        ws = cuts[i] if ws > 0 and i >= 0 else 0
+        i = bisect.bisect_left(cuts, we)
+        we = cuts[i] if we < len(text) and i < len(cuts) else len(text)
         return ws, we
 
     def _store(self, keys: list[bytes], spans: dict[int, tuple[Span, ...]]) -> None:
@@ -166,14 +197,3 @@ def _file(spans: list[Span], start: int, end: int) -> tuple[Span, ...]:
     """The findings that touch block [start, end), relative to its start."""
     return tuple(Span(s.entity_type, s.start - start, s.end - start, s.score)
                  for s in spans if s.start < end and s.end > start)
-
-
-def _runs(indices: list[int]) -> list[list[int]]:
-    """Consecutive runs of sorted indices: [1, 2, 4] -> [[1, 2], [4]]."""
-    runs: list[list[int]] = []
-    for i in indices:
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
