@@ -209,7 +209,13 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                        r"thank(?:ed)?|remind(?:ed)?|invite(?:d)?|introduce(?:d)?|"
                        r"notif(?:y|ied)|inform(?:ed)?|cc(?:'d)?|bcc|visit(?:ed)?|"
                        r"phone(?:d)?|text(?:ed)?|contact(?:ed)?|hire(?:d)?|interview(?:ed)?)|"
-                       r"on\s+behalf\s+of|married\s+to|assigned\s+to)(?=[ \t])")
+                       r"on\s+behalf\s+of|married\s+to|assigned\s+to|"
+                       # Attribution: "written by Nicole das Neves", "chaired by Nils Dahl".
+                       r"(?:written|prepared|approved|reviewed|authored|submitted|presented|"
+                       r"edited|translated|organi[sz]ed|hosted|chaired|led|filed|requested|"
+                       r"recorded|taken|drawn|painted|photographed|interviewed|accompanied|"
+                       r"replaced|succeeded|trained|supervised|treated|examined|referred)\s+by|"
+                       r"met(?:\s+up)?)(?=[ \t])")
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:

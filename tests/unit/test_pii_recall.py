@@ -198,6 +198,8 @@ def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     ("Winners: 1. Lucas Porto 2. Larissa da Paz", "Winners: 1. <PERSON_1> 2. <PERSON_2>"),
     # a greeting inside a string of code
     ("print('Hello Alice')", "print('Hello <PERSON_1>')"),
+    # attribution: who wrote, chaired, approved something
+    ("The report was written by Nicole das Neves.", "The report was written by <PERSON_1>."),
     # code and data: role keys, weak keys with a capitalised value, lists after a plural key,
     # display names before an address, copyright holders
     ('send_invite(to="Leoncio Ángel", role="admin")', 'send_invite(to="<PERSON_1>", role="admin")'),
@@ -217,6 +219,7 @@ def test_english_names_the_small_model_misses(analyzer, text: str, expected: str
     "The file name: report.pdf", "Dear team,\nThe release is postponed.",
     "print('Hello World')", "Dear Sir,", "Thanks Team!", "Welcome Aboard.",
     "Total,Sum,Average,Median", "red,green,blue", "user=grace.period",
+    "This was approved by Finance.", "It was led by example.", "We met Tuesday.",
 ])
 def test_ordinary_english_is_not_a_name(analyzer, text: str) -> None:
     assert text == masked(analyzer, text)
