@@ -11,6 +11,7 @@ turns its messages into :class:`~appliance.request.GenerateParams` and
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -49,6 +50,13 @@ log = structlog.get_logger("appliance.pipeline")
 
 #: The embedding tier's name in requests, records and logs ([models.embed]).
 EMBED_TIER = "embed"
+
+
+def _expired(flight: Flight) -> bool:
+    """Whether the caller's deadline has passed: a request cancelled then ended because of
+    its deadline (gRPC cancels the call when it expires), and is audited DEADLINE_EXCEEDED,
+    as the transport counts it, not CANCELLED."""
+    return flight.deadline is not None and time.monotonic() >= flight.deadline
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,7 @@ class Pipeline:
                 yield chunk
             failed = False
         except BaseException as exc:
-            settle(info, exc, begun=records.begun)
+            settle(info, exc, begun=records.begun, deadline_passed=_expired(flight))
             raise
         finally:
             await self._end(flight, records, failed=failed)
@@ -206,7 +214,7 @@ class Pipeline:
             failed = False
             return result
         except BaseException as exc:
-            settle(info, exc, begun=records.begun)
+            settle(info, exc, begun=records.begun, deadline_passed=_expired(flight))
             raise
         finally:
             await self._end(flight, records, failed=failed)

@@ -70,8 +70,12 @@ def _calls_pb(calls: Iterable[ToolCall]) -> list[pb.ToolCall]:
 
 
 def _deadline(context: Context) -> float | None:
+    """The call's deadline on the monotonic clock, read before the time remaining so that it
+    is never later than gRPC's own: when gRPC cancels the expired call, the pipeline sees the
+    deadline passed (and audits DEADLINE_EXCEEDED, not CANCELLED)."""
+    now = time.monotonic()
     remaining = context.time_remaining()
-    return None if remaining is None else time.monotonic() + remaining
+    return None if remaining is None else now + remaining
 
 
 def _cache_control(context: Context) -> str:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
+import httpx
 import pytest
 
-from appliance.client import Client, RpcError
+from appliance.audit.keys import load_officer_private
+from appliance.audit.verify import verify_dir
+from appliance.client import Client, RpcError, build_request
+from appliance.v1.appliance_pb2_grpc import InferenceStub
 from tests.answers import assert_own_answer
 from tests.daemon import Daemon
 
@@ -125,11 +131,43 @@ def _wait_idle(client: Client, timeout: float = 30.0) -> int:
     raise TimeoutError("engine did not become idle")
 
 
-def test_cancelled_stream_stops_generating(client: Client) -> None:
+def _audit_ends(daemon: Daemon, wanted: Callable[[list[dict[str, Any]]], bool],
+                timeout: float = 30) -> list[dict[str, Any]]:
+    """The verified audit log's end records, once ``wanted(ends)`` holds (the newest are
+    anchored by the next checkpoint, every second) or ``timeout`` passed."""
+    key = load_officer_private(daemon.workdir / "officer" / "officer.key")
+    deadline = time.monotonic() + timeout
+    while True:
+        records: list[dict[str, Any]] = []
+        verify_dir(daemon.workdir / "state" / "audit", key, None, records.append)
+        ends = [r for r in records if r.get("type") == "end"]
+        if wanted(ends) or time.monotonic() > deadline:
+            return ends
+        time.sleep(0.5)
+
+
+def _new_ends(daemon: Daemon, seen: set[str], method: str, n: int) -> list[dict[str, Any]]:
+    """The first ``n`` end records of ``method`` not in ``seen`` (request ids)."""
+    def fresh(ends: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in ends if r["request_id"] not in seen and r.get("method") == method]
+    return fresh(_audit_ends(daemon, lambda ends: len(fresh(ends)) >= n))[:n]
+
+
+def _ids(daemon: Daemon) -> set[str]:
+    return {r["request_id"] for r in _audit_ends(daemon, lambda _ends: True)}
+
+
+#: Gemma's end tokens (<eos>, <end_of_turn>) banned: the answer runs to max_tokens.
+NO_END = {"logit_bias": {1: -100.0, 106: -100.0}}
+
+
+def test_cancelled_stream_stops_generating(client: Client, daemon: Daemon) -> None:
     """Closing a stream stops generation within a couple of tokens: the engine's token counter
-    barely moves after the cancel, and stays far below max_tokens."""
+    barely moves after the cancel, and stays far below max_tokens. The audit log records what
+    happened: the client went away (CANCELLED, outcome cancelled), no deadline passed."""
+    seen = _ids(daemon)
     before = _wait_idle(client)
-    stream = client.stream(PROMPT, max_tokens=500, **GREEDY)
+    stream = client.stream(PROMPT, max_tokens=500, timeout=600, **GREEDY, **NO_END)
     received = 0
     for chunk in stream:
         received += 1 if chunk.text else 0
@@ -142,16 +180,56 @@ def test_cancelled_stream_stops_generating(client: Client) -> None:
           f"{after - at_cancel} after")
     assert after - at_cancel <= 3
     assert after - before < 500
+    [end] = _new_ends(daemon, seen, "GenerateStream", 1)
+    assert ("CANCELLED", "cancelled", "cancelled") == (
+        end["status"], end["outcome"], end["error_reason"])
 
 
-def test_deadline_exceeded_stops_generation(client: Client) -> None:
-    """A deadline shorter than the generation gives DEADLINE_EXCEEDED and frees the engine."""
+@pytest.mark.parametrize("streamed", [False, True], ids=["unary", "stream"])
+def test_deadline_exceeded_stops_generation(client: Client, daemon: Daemon,
+                                            streamed: bool) -> None:
+    """A deadline shorter than the generation gives DEADLINE_EXCEEDED and frees the engine;
+    the audit log says so too (gRPC cancels the expired call, but the deadline ended it: not
+    CANCELLED), as the metrics count it for ApplianceErrorRateHigh."""
+    seen = _ids(daemon)
     before = _wait_idle(client)
+    args = {"max_tokens": 1500, "timeout": 0.5, **GREEDY, **NO_END}
+    call = (lambda: list(client.stream(PROMPT, **args))) if streamed \
+        else (lambda: client.generate(PROMPT, **args))
     with pytest.raises(RpcError) as info:
-        client.generate(PROMPT, max_tokens=1500, timeout=0.5, **GREEDY)
+        call()
     assert grpc.StatusCode.DEADLINE_EXCEEDED == info.value.code
     generated = _wait_idle(client) - before
     assert generated < 1500
+    [end] = _new_ends(daemon, seen, "GenerateStream" if streamed else "Generate", 1)
+    assert ("DEADLINE_EXCEEDED", "error", "deadline") == (
+        end["status"], end["outcome"], end["error_reason"])
+    assert end["completion_tokens"] < 1500
+
+
+def test_an_anonymous_client_is_one_identity_over_many_connections(daemon: Daemon) -> None:
+    """Without credentials the caller is its host: three gRPC channels (three connections,
+    three source ports) and an HTTP call from this machine are one identity in the audit log
+    (client ipv4:127.0.0.1), each record still naming its own peer with the port."""
+    assert daemon.address is not None
+    seen = _ids(daemon)
+    for _ in range(3):
+        # Channels of one process share connections unless told not to.
+        with grpc.insecure_channel(daemon.address,
+                                   options=[("grpc.use_local_subchannel_pool", 1)]) as ch:
+            InferenceStub(ch).Generate(build_request(PROMPT, max_tokens=1, **GREEDY),
+                                       timeout=120)
+    r = httpx.post(daemon.http_url + "/chat/completions", timeout=120, json={
+        "model": "v3", "max_tokens": 1, "temperature": 0,
+        "messages": [{"role": "user", "content": PROMPT}]})
+    assert 200 == r.status_code
+    grpc_ends = _new_ends(daemon, seen, "Generate", 3)
+    http_ends = _new_ends(daemon, seen, "http:/v1/chat/completions", 1)
+    assert 3 == len(grpc_ends) and 1 == len(http_ends)
+    assert {"ipv4:127.0.0.1"} == {e["client"] for e in grpc_ends + http_ends}
+    peers = {e["peer"] for e in grpc_ends}
+    assert 3 == len(peers)  # three connections, told apart by their ports
+    assert all(p.startswith("ipv4:127.0.0.1:") for p in peers)
 
 
 def test_list_models_reports_gguf_facts(client: Client) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -423,6 +424,26 @@ def test_a_caller_going_away_is_cancelled_and_still_audited() -> None:
     run(first_only())
     assert (Outcome.CANCELLED, "CANCELLED") == (ri.outcome, ri.status)
     assert ("end", "r-1", "cancelled") == r.audit.records[-1]
+    assert 0 == r.engines["v3"].leases
+
+
+def test_a_call_ended_by_its_deadline_is_audited_deadline_exceeded() -> None:
+    """gRPC cancels a call whose deadline passes: the pipeline sees a cancellation, but the
+    deadline ended it, so the end record says DEADLINE_EXCEEDED (as the metrics count it)."""
+    r = rig(v3=["a", "b", "c"])
+    ri = info()
+
+    async def past_the_deadline() -> None:
+        deadline = time.monotonic() + 1.0
+        gen = r.pipeline.run(GenerateParams(prompt="x", model="v3"), ri, deadline)
+        await gen.__anext__()
+        await asyncio.sleep(max(deadline - time.monotonic(), 0) + 0.01)
+        await gen.aclose()  # as the transport closes it when gRPC cancels the expired call
+
+    run(past_the_deadline())
+    assert (Outcome.ERROR, "DEADLINE_EXCEEDED", "deadline") == (
+        ri.outcome, ri.status, ri.error_reason)
+    assert ("end", "r-1", "error") == r.audit.records[-1]
     assert 0 == r.engines["v3"].leases
 
 
