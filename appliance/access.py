@@ -37,6 +37,7 @@ from appliance.errors import (
     Unauthenticated,
     Unavailable,
 )
+from appliance.observability.refusals import source_host
 from appliance.state import SharedState
 from appliance.state.local import (  # noqa: F401 - moved to appliance.state.local; tests import them here
     QUOTA_PERIODS,
@@ -265,6 +266,21 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def anonymous_identity(peer: str) -> str:
+    """Who a caller without credentials is: its host, the peer without its port
+    (``ipv4:127.0.0.1:51234`` -> ``ipv4:127.0.0.1``; ``ipv6:[::1]:5000`` and gRPC's
+    ``ipv6:%5B::1%5D:5000`` -> ``ipv6:[::1]``; every unix socket peer -> ``unix:``), so
+    reconnecting is not a new identity (fair share, sticky routing, the audit log and the
+    officer's report see one caller). Over HTTP the same client host is the same identity."""
+    if peer.startswith(("unix:", "unix-abstract:")):
+        return "unix:"
+    host = source_host(peer)
+    if host.startswith("ipv6:"):
+        host = host.replace("%5B", "[", 1).replace("%5b", "[", 1)
+        host = host.replace("%5D", "]", 1).replace("%5d", "]", 1)
+    return host
+
+
 def _peer_identity(auth_context: Mapping[str, Iterable[bytes]]) -> str | None:
     for key in ("x509_common_name", "x509_subject_alternative_name"):
         for value in auth_context.get(key) or ():
@@ -309,7 +325,7 @@ class Authenticator:
             return Identity(name, role, "certificate")
         if self.config.required:
             raise Unauthenticated("no credentials", peer=peer)
-        return Identity(peer, "any", "anonymous")
+        return Identity(anonymous_identity(peer), "any", "anonymous")
 
     @staticmethod
     def authorize(identity: Identity, method: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import structlog
 
-from appliance.access import Authenticator
+from appliance.access import Authenticator, anonymous_identity
 from appliance.errors import ApplianceError
 from appliance.observability.metrics import Metrics
 from appliance.observability.refusals import RefusalSampler
@@ -99,9 +99,11 @@ class Calls:
     def begin(self, method: str, peer: str, carrier: Carrier = ()) -> RequestInfo:
         """A new call: its id (bound to the log context), counted as in flight; its trace
         continues the W3C traceparent in ``carrier`` (the call's headers or metadata)."""
+        # Until authentication names it, the caller is its host (reconnecting is no new
+        # identity); the peer, port and all, is recorded as where the call came from.
         info = RequestInfo(request_id=uuid.uuid4().hex, method=method,
-                           client=peer or "unknown")
-        info.peer = info.client
+                           client=anonymous_identity(peer or "unknown"))
+        info.peer = peer or "unknown"
         current_request.set(info)
         current_trace.set(self.tracing.begin(method, carrier))
         structlog.contextvars.bind_contextvars(request_id=info.request_id)

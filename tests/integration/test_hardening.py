@@ -16,6 +16,8 @@ import grpc
 import httpx
 import pytest
 
+from appliance.audit.keys import load_officer_private
+from appliance.audit.verify import verify_dir
 from appliance.client import NO_RETRY, Client, Credentials, RpcError
 from tests.daemon import Daemon, create_token, write_config
 
@@ -39,7 +41,7 @@ def test_a_forged_forwarded_for_is_not_the_peer(daemon: Daemon) -> None:
     r = httpx.get(daemon.http_url + "/models", headers={"x-forwarded-for": forged})
     assert 200 == r.status_code
     rpc = _rpc_lines(daemon, "http:/v1/models")[-1]
-    assert rpc["client"].startswith("ipv4:127.0.0.1:")
+    assert "ipv4:127.0.0.1" == rpc["client"]  # the socket's host (anonymous: no port)
     text = daemon.log_path.read_text()[before:]
     assert EMAIL not in text
     assert "9" * 100 not in text
@@ -259,3 +261,80 @@ def test_a_flooding_identity_never_makes_another_fail(
               and e.get("status") == "OK"))
     assert ["OK"] * 4 == [status for status, _ in probes]
     assert grpc.StatusCode.RESOURCE_EXHAUSTED.name in flood_codes
+
+
+def test_an_anonymous_client_cannot_reconnect_past_its_fair_share(tmp_path: Path,
+                                                                   model_path: Path) -> None:
+    """Without credentials the caller is its host, not its connection: with one slot and one
+    queue place, a client holding both (a long stream running, a request waiting) that asks
+    again on another connection is refused (the queue is full and it holds it), instead of
+    counting as a newcomer that turns its own waiting request away (fair_share). Both
+    connections are one identity in the audit log."""
+    cfg = write_config(tmp_path / "appliance.toml", model_path,
+                       models="slots = 1\nqueue_limit = 1")
+    d = Daemon(tmp_path, cfg)
+    try:
+        d.wait_for("ready")
+        assert d.address is not None
+        with Client(d.address, retry=NO_RETRY, timeout=300) as first, \
+                Client(d.address, retry=NO_RETRY, timeout=60) as ops:
+            # <eos> and <end_of_turn> banned: the stream holds the slot until it is closed.
+            running = first.stream("Count slowly from one to a thousand:", model="v3",
+                                   max_tokens=1900, temperature=0.0,
+                                   logit_bias={1: -100.0, 106: -100.0})
+            next(iter(running))
+            waiting: list[str] = []
+
+            def wait_in_queue() -> None:
+                try:
+                    first.generate("Say hi.", model="v3", max_tokens=4, temperature=0.0)
+                    waiting.append("OK")
+                except RpcError as err:
+                    waiting.append(f"{err.code.name}: {err.message}")
+
+            waiter = threading.Thread(target=wait_in_queue)
+            waiter.start()
+            v3 = next(e for e in ops.status().engines if "v3" in e.tiers)
+            deadline = time.monotonic() + 60
+            while v3.queued_jobs < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+                v3 = next(e for e in ops.status().engines if "v3" in e.tiers)
+            assert (1, 1) == (v3.active_jobs, v3.queued_jobs)
+            # Another connection of the same client (HTTP: surely not the channel's). Were it
+            # another identity, it would wait and the waiting request be turned away: the
+            # first of the two to end tells.
+            again: list[httpx.Response] = []
+            asker = threading.Thread(target=lambda: again.append(httpx.post(
+                d.http_url + "/chat/completions", timeout=300, json={
+                    "model": "v3", "max_tokens": 4, "temperature": 0,
+                    "messages": [{"role": "user", "content": "Say hi."}]})))
+            asker.start()
+            deadline = time.monotonic() + 120
+            while not again and not waiting and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert [] == waiting  # still waiting: not turned away for its own request
+            asker.join(timeout=300)
+            assert 429 == again[0].status_code, again[0].text
+            running.close()  # type: ignore[attr-defined]
+            waiter.join(timeout=300)
+        assert ["OK"] == waiting
+        events = [e for e in d.events() if e.get("event") == "rpc" and e.get("method") in (
+            "Generate", "GenerateStream", "http:/v1/chat/completions")]
+        assert [("Generate", "OK"), ("GenerateStream", "CANCELLED"),
+                ("http:/v1/chat/completions", "RESOURCE_EXHAUSTED")] == sorted(
+                    (e["method"], e["status"]) for e in events)
+        assert {"ipv4:127.0.0.1"} == {e["client"] for e in events}
+        key = load_officer_private(d.workdir / "officer" / "officer.key")
+        deadline = time.monotonic() + 30
+        while True:
+            records: list[dict[str, Any]] = []
+            verify_dir(d.workdir / "state" / "audit", key, None, records.append)
+            ends = [r for r in records if r.get("type") == "end"]
+            if len(ends) >= 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert {"ipv4:127.0.0.1"} == {r["client"] for r in ends}
+        assert 2 <= len({r["peer"] for r in ends})  # two connections, one identity
+        assert "fair_share" not in {r.get("error_reason") for r in ends}
+    finally:
+        assert 0 == d.stop()

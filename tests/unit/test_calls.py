@@ -75,6 +75,35 @@ def test_every_inference_door_audits_its_refusals(tmp_path: Path, method: str) -
     c.end(info)
 
 
+def test_an_anonymous_caller_is_its_host_not_its_connection(tmp_path: Path) -> None:
+    """Without credentials the identity is the peer without its port (IPv6 as HTTP writes
+    it, whatever gRPC's encoding; any unix socket peer one identity), so a reconnecting
+    client is the same identity; the peer, port and all, is still recorded."""
+    auth = Authenticator(AuthConfig(required=False), tmp_path / "tokens.json", mtls=False)
+    c = Calls(InFlight(), Metrics(), auth)
+    seen = []
+    for peer in ("ipv4:127.0.0.1:5000", "ipv4:127.0.0.1:5001", "ipv6:%5B::1%5D:47424",
+                 "ipv6:[::1]:40000", "unix:", "unix:/run/client.sock",
+                 "ipv4:203.0.113.9"):  # the last: a client a trusted proxy named, no port
+        info = c.begin("Generate", peer)
+        c.authenticate(info, GENERATE, [("authorization", "Bearer sk-no-key-required")], {})
+        seen.append((info.client, info.peer, info.role))
+        c.end(info)
+    assert [("ipv4:127.0.0.1", "ipv4:127.0.0.1:5000", "any"),
+            ("ipv4:127.0.0.1", "ipv4:127.0.0.1:5001", "any"),
+            ("ipv6:[::1]", "ipv6:%5B::1%5D:47424", "any"),
+            ("ipv6:[::1]", "ipv6:[::1]:40000", "any"),
+            ("unix:", "unix:", "any"),
+            ("unix:", "unix:/run/client.sock", "any"),
+            ("ipv4:203.0.113.9", "ipv4:203.0.113.9", "any")] == seen
+    # Without an authenticator (no [auth] at all) the same.
+    bare = Calls(InFlight(), Metrics())
+    info = bare.begin("Generate", "ipv4:10.0.0.7:51234")
+    bare.authenticate(info, GENERATE, (), {})
+    assert ("ipv4:10.0.0.7", "ipv4:10.0.0.7:51234") == (info.client, info.peer)
+    bare.end(info)
+
+
 def test_an_error_the_pipeline_settled_keeps_its_outcome(tmp_path: Path) -> None:
     c, refused, token = calls(tmp_path)
     info = c.begin("GenerateStream", "ipv4:127.0.0.1:5000")
