@@ -27,7 +27,7 @@ import structlog
 
 from appliance.config import PiiConfig
 from appliance.errors import ConfigError
-from appliance.privacy.lexicon import model_lexicon, not_a_name
+from appliance.privacy.lexicon import model_lexicon, not_a_name, ordinary_word
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
 from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers
 from appliance.privacy.name_checks import CheckedSpacyRecognizer
@@ -566,8 +566,10 @@ class Analyzer:
             if any(m.start() <= start and end <= m.end() for m in runs):
                 if self.policy.allow_list and seen[start:end] in self.policy.allow_list:
                     continue
-                if not_a_name(titled, start, end, self._lexicon):
-                    continue  # "SIZE, WIDTH AND COLOR": shouted words, not names
+                if not_a_name(titled, start, end, self._lexicon) or any(
+                        ordinary_word(w, self._lexicon)
+                        for w in _NAME_PART.findall(titled[start:end])):
+                    continue  # "SIZE, WIDTH AND COLOR", "THREE FRUITS AS JSON": shouted words
                 found.append((start, end, score))
         return found
 

@@ -27,6 +27,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from appliance.privacy.lexicon import Lexicon, not_a_name
 from appliance.privacy.recognizers_context import in_field_label
+from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES
 from appliance.privacy.recognizers_names import gazetteer, lower_in_cased_line
 
 #: Lower-case words that belong to names (van der Vlist, da Silva, bin Salman).
@@ -87,8 +88,8 @@ def checked_name(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int
     if start == end or _DIGIT.search(value) or (len(value) <= 3 and value.isupper()):
         return None
     if not_a_name(text, start, end, lexicon) or in_field_label(text, start, end, lexicon) \
-            or lower_in_cased_line(text, start, end):
-        return None
+            or lower_in_cased_line(text, start, end) or value in EN_PLACE_NAMES:
+        return None  # ... and "Paris" alone: a model's name that is a known place is the place
     return start, end
 
 

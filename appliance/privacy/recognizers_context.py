@@ -214,8 +214,8 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                        r"(?:written|prepared|approved|reviewed|authored|submitted|presented|"
                        r"edited|translated|organi[sz]ed|hosted|chaired|led|filed|requested|"
                        r"recorded|taken|drawn|painted|photographed|interviewed|accompanied|"
-                       r"replaced|succeeded|trained|supervised|treated|examined|referred)\s+by|"
-                       r"met(?:\s+up)?)(?=[ \t])")
+                       r"replaced|succeeded|trained|supervised|treated|examined|referred)\s+by"
+                       r")(?=[ \t])")
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:

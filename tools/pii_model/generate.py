@@ -42,7 +42,7 @@ from templates import (
 )
 
 #: Bumped when the templates or the way texts are put together change.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 _SLOT = re.compile(r"(?<!\{)\{([A-Za-z]+)(\d?)\}(?!\})")
 _PERSON_SLOTS = {"full", "first", "last", "nick"}
 
@@ -280,7 +280,50 @@ def code(src: NameSource, w: Writer) -> None:
         "class {Word}{Word2}:\n    width: int\n    height: int",
         'SELECT name FROM users WHERE last_name = \'{last}\';', "Co-authored-by: {full} <{email}>",
         "print(f\"Hello, {{name}}!\")", '{{"Size": {num}, "Width": {num}, "Genre": "{Word}"}}',
-        "customer = Customer(name=\"{full}\", city=\"{city}\")")), w)
+        "customer = Customer(name=\"{full}\", city=\"{city}\")",
+        # names in strings, arguments, comparisons and rows, as code and data carry them
+        "print('Hello {first}')", 'msg = "Thanks {first}, your order shipped."',
+        'assert greet("{first}") == "Hi {first}"', "users.append('{full}')",
+        "INSERT INTO staff VALUES ({num}, '{first}', '{last}', '{city}');",
+        "{first},{last},{num},{city}", "{last};{first};{country}", "{num}\t{full}\t{team}",
+        'if owner == "{first}":\n    notify("{full}")', "reviewers: [{first}, {first2}]",
+        'expect(user.name).toBe("{full}");', "// reviewed by {full}",
+        'logger.info("user %s logged in", "{first}")', "name: {full}\nrole: {Word}",
+        'test_user = {{"first": "{first}", "last": "{last}"}}',
+        "# {ident}: {Word} {Word2}", 'label = "{Field}"', "print('Hello World')",
+        'title = "{Word} {Word2}"', "SELECT {ident} FROM {Word};")), w)
+
+
+def inline_list(src: NameSource, w: Writer) -> None:
+    """People listed on one line: numbered, bulleted or joined, with and without a lead-in."""
+    rng = src.rng
+    f = Filler(src, _case(rng, 0.05))
+    lead = rng.choice(("Winners: ", "Shortlist: ", "Speakers: ", "Team: ", "On call: ",
+                       "Attendees were ", "Ranking: "))
+    people = rng.choice(("{full}", "{full}", "{first}", "{last}"))
+    n = rng.randint(2, 4)
+    style = rng.choice(("numbered", "paren", "semicolon", "slash"))
+    w.add(lead)
+    for i in range(n):
+        item = people.replace("}", f"{i + 1}}}") if i else people
+        if style == "numbered":
+            w.add(("" if i == 0 else " ") + f"{i + 1}. ")
+        elif style == "paren":
+            w.add(("" if i == 0 else " ") + f"({i + 1}) ")
+        elif i:
+            w.add({"semicolon": "; ", "slash": " / ", "and": ", " if i < n - 1 else " and "}[style])
+        f.fill(item, w)
+    if rng.random() < 0.7:  # and lists of things that are no people, in the same shapes
+        w.add("\n" + rng.choice(("Agenda: ", "Steps: ", "Stops: ", "Stack: ", "")))
+        things = rng.choice(("{Word} {Word2}", "{Field}", "{product}", "{city}", "{month}",
+                             "{country}", "{product} {Word}"))
+        for i in range(rng.randint(2, 4)):
+            if style in ("numbered", "paren"):
+                w.add(("" if i == 0 else " ") + (f"{i + 1}. " if style == "numbered"
+                                                  else f"({i + 1}) "))
+            elif i:
+                w.add(rng.choice((", ", " and ", "; ", " / ")))
+            Filler(src, f.case).fill(things, w)  # fresh values for each item
 
 
 def qa(src: NameSource, w: Writer) -> None:
@@ -296,7 +339,8 @@ def qa(src: NameSource, w: Writer) -> None:
 
 REGISTERS: tuple[tuple[Callable[[NameSource, Writer], None], float], ...] = (
     (sentences, 0.30), (negatives, 0.14), (chat, 0.12), (email, 0.10), (form, 0.08),
-    (table, 0.06), (record, 0.07), (log_line, 0.04), (code, 0.04), (qa, 0.05))
+    (table, 0.06), (record, 0.07), (log_line, 0.04), (code, 0.07), (qa, 0.05),
+    (inline_list, 0.04))
 
 
 def examples(seed: int, count: int, training: bool = True) -> list[tuple[str, Spans]]:
