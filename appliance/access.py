@@ -177,14 +177,9 @@ class TokenStore:
     def lookup(self, token: str) -> dict[str, Any] | None:
         """The live (not revoked) entry for ``token``; re-reads the file when it changed.
         Unavailable while the file cannot be used."""
-        stamp = self._current_stamp()
-        with self._lock:
-            self._reload(stamp)
-            if self._why is not None:
-                raise Unavailable("authentication is unavailable; try again later",
-                                  state="tokens_file", path=str(self.path))
+        with self._current() as by_hash:
             digest = hash_token(token)
-            entry = self._by_hash.get(digest)
+            entry = by_hash.get(digest)
         if entry is None or not hmac.compare_digest(str(entry.get("sha256")), digest):
             return None
         return entry
@@ -193,13 +188,20 @@ class TokenStore:
         """The live (not revoked) entries named ``name`` (whether an identity still holds a
         token: a batch's owner); re-reads the file when it changed. Unavailable while the
         file cannot be used."""
+        with self._current() as by_hash:
+            return [entry for entry in by_hash.values() if entry.get("name") == name]
+
+    @contextlib.contextmanager
+    def _current(self) -> Iterator[dict[str, dict[str, Any]]]:
+        """The live entries by hash, re-read when the file changed, under the lock;
+        Unavailable while the file cannot be used."""
         stamp = self._current_stamp()
         with self._lock:
             self._reload(stamp)
             if self._why is not None:
                 raise Unavailable("authentication is unavailable; try again later",
                                   state="tokens_file", path=str(self.path))
-            return [entry for entry in self._by_hash.values() if entry.get("name") == name]
+            yield self._by_hash
 
     # -- managing (CLI) --
 
