@@ -261,6 +261,12 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                               "listed with a name"))
         return names
 
+    @staticmethod
+    def _in_latin(text: str, run: re.Match[str]) -> bool:
+        """Latin text, digits, spaces or punctuation on both sides of ``run``."""
+        return all(not c or _LATIN_NEAR.match(c) or c in _LATIN_PUNCT
+                   for c in (text[run.start() - 1:run.start()], text[run.end():run.end() + 1]))
+
     def _name_part_in_latin(self, text: str, run: re.Match[str]) -> bool:  # noqa: PLR0911 - one check a line
         """``run`` is a given name or a surname on its own, written in Chinese inside Latin
         text ("Hi 志远,", "Last name: 屠", "cc: 梓辰"): one to three characters with Latin text,
@@ -292,7 +298,11 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         about …"), starting with a surname and no common word: a name, whatever the segmenter
         makes of it."""
         word = run.group(0)
-        if not 2 <= len(word) <= 4 or not _surname_start(word):
+        # A rarer surname (one that starts many of the dictionary's names: 屠, 郦) counts for
+        # three characters set in Latin text, where a Chinese word is the exception.
+        rare_surname = len(word) == 3 and latin and self._in_latin(text, run) \
+            and _name_starts.get(word[0], 0) >= SPACED_SURNAME_NAMES and _rare_surname_name(word)
+        if not 2 <= len(word) <= 4 or not (_surname_start(word) or rare_surname):
             return False
         given = word[2:] if word[:2] in _COMPOUND and len(word) > 2 else word[1:]
         if NOT_IN_GIVEN_NAMES.intersection(given):
@@ -434,6 +444,20 @@ def _name_chars(given: str, length: int) -> bool:
     ones (a rare character in a three-character name is common: 陈宥萱)."""
     common = [_given_chars.get(c, 0) >= GIVEN_CHAR_MIN for c in given]
     return all(common) if length <= 2 else any(common)
+
+
+def _rare_surname_name(word: str) -> bool:
+    """``word`` reads as a rarer surname and a two-character given name, nothing else: not
+    in the dictionary, a surname more than a word (not 无, 位), its first character alone when
+    the dictionary cuts it, nothing after it but a given name (志远) or no dictionary word, and
+    given-name characters only."""
+    if _freq.get(word, 0) or not _surname_first(word[0]):
+        return False  # a word; or 无, 位: characters that are words first
+    first, *rest = load_segmenter().lcut(word, HMM=False)
+    return first == word[0] \
+        and all(len(t) == 1 or _freq.get(t, 0) < RARE_WORD_FREQ or t in _dictionary_names
+                or _given_word(t) for t in rest) \
+        and all(_given_chars.get(c, 0) >= GIVEN_CHAR_MIN for c in word[1:])
 
 
 def _exact_surname(run: str, common: bool = False) -> bool:

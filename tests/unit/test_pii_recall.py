@@ -144,6 +144,8 @@ def test_email_in_a_url_keeps_the_url_around_it(analyzer) -> None:
     ("Hi 梓辰,\nsee you soon.", "Hi <PERSON_1>,\nsee you soon."),
     ("Last name: 张", "Last name: <PERSON_1>"),
     ("王芳 也在会议室", "<PERSON_1> 也在会议室"),
+    # a rarer surname with a given name, set in Latin text
+    ("Please call 屠志远 tomorrow.", "Please call <PERSON_1> tomorrow."),
 ])
 def test_chinese_names_without_a_cue(analyzer, text: str, expected: str) -> None:
     assert expected == masked(analyzer, text)
@@ -173,6 +175,7 @@ def test_code_values_that_are_not_people(analyzer, text: str) -> None:
     "Translate 你好 into English.", "The label says 格式 in the UI.", "Column 如果 is empty.",
     "日期：2024 年 5 月 1 日", "the character 和 means and", "请使用 --force 选项",
     "邮箱 地址 见下", "书号 ISBN 978-7-111-12345-6",
+    "Record size (%lu 位元組)", "Portuguese (Macintosh, 无死键)", "--format 格式化 LTYPE",
 ])
 def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     assert text == masked(analyzer, text)
