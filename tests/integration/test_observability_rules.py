@@ -1,6 +1,8 @@
 """The shipped Grafana dashboard and Prometheus alert rules (packaging/observability/): promtool
 checks and unit-tests the rules, every metric they name is one the real daemon exports, and a
-real Prometheus scraping the real session daemon fires an alert when its condition is produced.
+real Prometheus scraping the real session daemon fires an alert when its condition is produced
+and, after real traffic, returns data for every dashboard query (bar a listed few that need
+what the session daemon has off).
 
 promtool and prometheus come from Debian's ``prometheus`` package, which ``make setup``
 installs."""
@@ -282,3 +284,96 @@ def test_real_prometheus_fires_the_error_rate_alert(prometheus: str, daemon: Dae
     _wait("ApplianceErrorRateHighNow fires and ApplianceErrorRateHigh is pending",
           lambda: {"ApplianceErrorRateHighNow": "firing", "ApplianceErrorRateHigh": "pending"}
           .items() <= _alerts(prometheus).items())
+
+
+#: Grafana's variables as the dashboard's "All" fills them (tools/docs_screenshots.py fills
+#: them the same way); ``${DS_PROMETHEUS}`` is only the panels' datasource, not in a query.
+#: The rate window is 5m, not 1m: it spans the whole test even on a loaded machine.
+GRAFANA_VARS = {"$__rate_interval": "5m", "$__range": "1h", "$instance": ".*", "$tier": ".*"}
+#: Dashboard queries (panel title, refId) that return no series against the session daemon,
+#: and why: each needs something the session daemon has off. Any other empty query fails.
+EXPECTED_EMPTY = {
+    ("Refusals by reason", "B"): "appliance_refusals_summarised_total counts only calls "
+    "refused before the auth check beyond 10 a host per window; the session daemon has auth "
+    "off (tests/integration/test_refusal_summaries.py floods a daemon with auth on)",
+    ("Central fallbacks by reason", "A"): "appliance_fallbacks_total: no central cluster "
+    "([fallback]) configured, so nothing falls back",
+    ("Circuit breaker and endpoint health", "A"): "appliance_central_breaker: exported "
+    "only with a central cluster ([fallback])",
+    ("Circuit breaker and endpoint health", "B"): "appliance_central_endpoint_up: exported "
+    "only with a central cluster ([fallback])",
+    ("Central endpoint TTFT (EWMA)", "A"): "appliance_central_endpoint_ttft_ewma_seconds: "
+    "exported only with a central cluster ([fallback])",
+    ("Central endpoint TTFT (EWMA)", "B"): "appliance_central_endpoint_in_flight: exported "
+    "only with a central cluster ([fallback])",
+    ("Response cache errors", "A"): "appliance_response_cache_errors_total: exported only "
+    "with the response cache on ([cache])",
+    ("GPU memory used", "A"): "DCGM_FI_DEV_*: NVIDIA's DCGM exporter, not the daemon (no "
+    "GPU, no exporter in the test)",
+}
+#: A prompt with PII (made-up values: a reserved domain, a fictional number), sent each round
+#: so the masked-by-type counters move; at least [privacy] analysis_cache_min_chars (256)
+#: long, so its PII analysis goes through the analysis cache (a miss, then a hit).
+DASHBOARD_PII_PROMPT = (
+    "Draft a short, polite reply to Jane Roe (jane.roe@example.org) about her order. Tell "
+    "her that the parcel left our warehouse on Monday, that the courier will call her on "
+    "+44 20 7946 0958 before delivering it, and that Mark Example from the support team "
+    "will follow up by email if anything about the delivery changes before the weekend.")
+
+
+def _panel_queries() -> list[tuple[str, str, str]]:
+    """(panel title, refId, query with Grafana's variables filled) for every dashboard query."""
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    out = []
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets", []):
+            expr = target["expr"]
+            for var, value in GRAFANA_VARS.items():
+                expr = expr.replace(var, value)
+            assert "$" not in expr, expr
+            out.append((panel["title"], target["refId"], expr))
+    return out
+
+
+def _scraped_at(url: str) -> float:
+    """When Prometheus last scraped the daemon (0 before its first scrape)."""
+    got = _query(url, 'timestamp(up{job="appliance"})')
+    return float(got[0]["value"][1]) if got else 0.0
+
+
+def _traffic_round(client: Client, n: int) -> None:
+    """An answer with PII in its prompt, a streamed one, a call refused INVALID_ARGUMENT and
+    one cut off by its deadline."""
+    client.generate(DASHBOARD_PII_PROMPT, model="v3", max_tokens=8, temperature=0.0)
+    list(client.stream(f"Name {n + 2} primary colours.", model="v3", max_tokens=8,
+                       temperature=0.0))
+    with pytest.raises(RpcError) as err:
+        client.generate("x", model="v3", max_tokens=-1)
+    assert "INVALID_ARGUMENT" == err.value.code.name
+    _fail_on_deadline(client)
+
+
+def test_every_dashboard_query_returns_data_from_a_real_daemon(prometheus: str, daemon: Daemon,
+                                                               client: Client) -> None:
+    """Every query of the dashboard, its variables filled as Grafana's "All" does, returns
+    at least one series with a value (not NaN: Grafana draws nothing for it) from a real
+    Prometheus scraping the real daemon after two rounds of real traffic, bar EXPECTED_EMPTY's:
+    exactly those return nothing, so a panel newly empty fails."""
+    _wait("prometheus scrapes the daemon", lambda: _scraped_at(prometheus) > 0)
+    # The first round makes the series (requests by status, TTFT, PII by type...) and a
+    # scrape records them; the second moves them and a scrape after it gives rate() two
+    # samples a change apart.
+    for n in range(2):
+        _traffic_round(client, n)
+        sent = time.time()
+        _wait(f"a scrape after traffic round {n + 1}",
+              lambda sent=sent: _scraped_at(prometheus) > sent)
+    assert len(DASHBOARD_PII_PROMPT) >= 256
+    queries = _panel_queries()
+    assert set(EXPECTED_EMPTY) <= {(title, ref) for title, ref, _ in queries}
+    results = {(title, ref): _query(prometheus, expr) for title, ref, expr in queries}
+    empty = {key for key, series in results.items() if not series}
+    assert set(EXPECTED_EMPTY) == empty
+    only_nan = {key for key, series in results.items()
+                if series and all(s["value"][1] == "NaN" for s in series)}
+    assert set() == only_nan
