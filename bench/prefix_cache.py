@@ -24,6 +24,15 @@ queue_wait, prefill: slot to first token, with the cached prompt tokens; the res
 to the first text is the output scan holding back a word, and gRPC): medians, ms.
 
     .venv/bin/python -m bench.prefix_cache --phases [--reps 8] [--paragraph]
+
+``--vs-llama-server``: only the shared-prefix measurement of ``bench.vs_llama_server
+--only-short`` (the daemon as shipped against llama-server with ``cache_prompt``, same model,
+threads and slots, connections held, the order rotated per repetition): per repetition the
+median time to first text of ``PREFIX_QUESTIONS`` questions after one that cached the prefix;
+the ratio daemon / llama-server per repetition, their median and its 95 % bootstrap interval.
+Minutes instead of the whole short workload's tens; ``--paragraph`` as above.
+
+    make llama-server && .venv/bin/python -m bench.prefix_cache --vs-llama-server [--reps 6]
 """
 
 from __future__ import annotations
@@ -164,6 +173,59 @@ def phases(root: Path, model: Path, reps: int, paragraph: bool) -> dict[str, Any
                 1000 * (after[0] - begin[0]) / max(after[1] - begin[1], 1), 2)}
 
 
+def vs_llama_server(root: Path, model: Path, reps: int, paragraph: bool) -> dict[str, Any]:
+    """Shared-prefix time to first text, daemon and llama-server (see ``--vs-llama-server``)."""
+    import functools
+    import os
+
+    from bench import vs_llama_server as vs
+
+    binary = Path(os.environ.get("LLAMA_SERVER") or subprocess.run(
+        [str(ROOT / "packaging/llama-server.sh")], check=True, capture_output=True,
+        text=True).stdout.strip())
+    prefix = vs.PREFIX.replace("\n", " ") if paragraph else vs.PREFIX
+    home = root / "daemon"
+    home.mkdir(parents=True)
+    d = Daemon(home, write_config(home / "appliance.toml", model,
+                                  models="slots = 8\nn_gpu_layers = 0"))
+    server = None
+    conns = []
+    try:
+        d.wait_for("ready")
+        port = vs._port()
+        server = vs._start_server(binary, model, port)
+        sides = {"daemon": functools.partial(vs.daemon_connection, d.address or ""),
+                 "llama_server": functools.partial(vs.server_connection,
+                                                   f"http://127.0.0.1:{port}")}
+        calls = {}
+        for name, connect in sides.items():
+            call, close = connect()
+            conns.append(close)
+            calls[name] = call
+            call("Hello (warm-up)", 8)
+        rows: dict[str, list[float]] = {name: [] for name in calls}
+        order = list(calls)
+        for rep in range(reps):
+            for name in order[rep % 2:] + order[:rep % 2]:
+                calls[name](f"{prefix}\nQuestion: first ({rep})?", 8)
+                rows[name].append(statistics.median(
+                    calls[name](f"{prefix}\nQuestion: number {q} ({rep})?", 8)[0]
+                    for q in range(vs.PREFIX_QUESTIONS)))
+    finally:
+        for close in conns:
+            close()
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+        d.stop()
+    ratios = [a / b for a, b in zip(rows["daemon"], rows["llama_server"], strict=True)]
+    return {"shared_prefix_ttft_ms": {k: [round(v, 1) for v in vals] for k, vals in rows.items()},
+            "daemon_vs_llama_server": round(statistics.median(ratios), 3),
+            "daemon_vs_llama_server_ci95": vs.bootstrap_ci(ratios),
+            "config": {"reps": reps, "paragraph": paragraph, "prefix_chars": len(prefix),
+                       "questions": vs.PREFIX_QUESTIONS, "model": model.name}}
+
+
 def _begin_appends(url: str) -> tuple[float, float]:
     """The daemon's begin records so far: seconds until durable (sum), and how many."""
     import httpx
@@ -181,14 +243,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=4)
     ap.add_argument("--phases", action="store_true",
                     help="stage times of shared-prefix requests (one traced daemon)")
+    ap.add_argument("--vs-llama-server", action="store_true",
+                    help="shared-prefix TTFT against llama-server (vs_llama_server's protocol)")
     ap.add_argument("--paragraph", action="store_true",
-                    help="with --phases: the prefix as one paragraph, not 60 lines")
+                    help="with --phases or --vs-llama-server: the prefix as one paragraph, "
+                         "not 60 lines")
     args = ap.parse_args(argv)
     applog.configure("console", "warning", stream=sys.stderr)
     root = Path(tempfile.mkdtemp(prefix="bench-prefix-"))
     model, _sha = ensure_default_model(root / "models")
     if args.phases:
         print(json.dumps(phases(root, model, args.reps, args.paragraph), indent=2))
+        return 0
+    if args.vs_llama_server:
+        print(json.dumps(vs_llama_server(root, model, args.reps, args.paragraph), indent=2))
         return 0
     results = {}
     for name, cells in (("cache_off", 0), ("cache_on", None)):
