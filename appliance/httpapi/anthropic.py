@@ -543,7 +543,7 @@ def _limit(values: list[str]) -> int:
     if not values:
         return DEFAULT_LIMIT
     value = values[-1].strip()
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+    if not (value.isascii() and value.isdecimal()) or not 1 <= int(value) <= MAX_LIMIT:
         raise bad("limit", f"must be an integer from 1 to {MAX_LIMIT}")
     return int(value)
 

@@ -73,7 +73,8 @@ _LIST_PREV = re.compile(rf"(?<![{_LETTER}'’\-]){_LIST_ITEM}{_LIST_JOIN}$")
 #: three capitalised words, then nothing or a note set apart ("(chair)", ", CFO", " <a@b.c>").
 _LINE_ITEM = re.compile(
     rf"(?m)^[ \t]*(?P<mark>[-*•+·‣▪]|[0-9]{{1,3}}[.)]|[a-z][.)])[ \t]+{_LIST_ITEM}"
-    rf"[ \t]*(?:[(\[<,;:–—][^\n]*|[ \t]-[ \t][^\n]*)?[ \t]*\r?$")
+    # Possessive: a long run of spaces is read once, not split every way (it was quadratic).
+    rf"[ \t]*+(?:[(\[<,;:–—][^\n]*|(?<=[ \t])-[ \t][^\n]*)?\r?$")
 #: A capitalised word right before or after a name, one space or tab apart.
 _CAP_BEFORE = re.compile(rf"(?<![{_LETTER}'’\-])(?P<w>[{_UPPER}][{_LETTER}'’\-]+)[ \t]$")
 _CAP_AFTER = re.compile(rf"[ \t](?P<w>[{_UPPER}][{_LETTER}'’\-]+)(?![{_LETTER}'’\-])")

@@ -42,7 +42,7 @@ from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_r
 _NAME_WORD = (r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žƀ-ʯḀ-ỿ][A-Za-zÀ-ÖØ-öø-ÿĀ-žƀ-ʯḀ-ỿ'’\-]*")
 #: A name in Hangul, kanji or katakana after an English cue ("My name is 김민준").
 _CJK_NAME_WORD = r"[\uac00-\ud7a3]{2,4}|[\u4e00-\u9fff]{2,4}|[\u30a0-\u30ff]{2,10}"
-_PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "dos", "das",
+_PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "do", "dos", "das",
                         "du", "la", "le", "von", "zu", "bin", "binti", "ibn", "al", "el", "ten",
                         "ter", "af", "st", "mac", "ap", "y"))
 #: Up to four words after a cue, stopped at punctuation other than ' - . (initials).
@@ -538,9 +538,6 @@ class UnknownPairRecognizer(_ContextRecognizer):
                                               and not self._words.first_name(word))
 
 
-#: Lower-case words inside surnames (name_checks.PARTICLES; that module imports this one).
-_PARTICLES = frozenset(("van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "do",
-                        "dos", "du", "la", "le", "bin", "al", "ibn", "ter", "ten", "y"))
 #: A field of a delimited record that can be a given name or a surname: one capitalised word.
 _RECORD_WORD = re.compile(r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*")
 #: A login or account name made of a person's names (mary.roberts, j_smith is too short to say).

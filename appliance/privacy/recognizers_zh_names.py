@@ -226,7 +226,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 add(i, i + 1, at, starts[i + 2], self.DICTIONARY_NAME, "joined surname + given")
                 i += 2
                 continue
-            if word[:1] in CLASSIFIERS and prev[-1:] in _COUNTING:
+            if word[:1] in CLASSIFIERS and prev and all(c in _COUNTING for c in prev):
                 i += 1  # 这张卡, 一位客户: a measure word, not a surname
                 continue
             if len(word) == 1 and word in _SINGLE and _surname_first(word) and _given_word(nxt) \
@@ -275,9 +275,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         word = run.group(0)
         if not 1 <= len(word) <= 3:
             return False
-        for c in (text[run.start() - 1:run.start()], text[run.end():run.end() + 1]):
-            if c and not _LATIN_NEAR.match(c) and c not in _LATIN_PUNCT:
-                return False
+        if not self._in_latin(text, run):
+            return False
         if _LABEL_VALUE.match(text, run.end()):
             return False  # 工号: EMP-1234 — a field's label before its value
         if len(word) == 1:  # a surname more often than a word of its own: 张, not 和 or 高

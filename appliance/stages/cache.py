@@ -237,11 +237,14 @@ class ResponseCache:
         else:
             try:
                 fields = await shared.get(key)
-                found = None if fields is None else CachedAnswer.from_fields(fields)
             except Exception as exc:  # noqa: BLE001 - whatever it is, the request goes on
                 self._failed(exc, "lookup")
             else:
                 self._recovered()
+                try:
+                    found = None if fields is None else CachedAnswer.from_fields(fields)
+                except (ValueError, TypeError):
+                    found = None  # an entry of another shape (another version): a miss
         if found is None:
             self.misses += 1
         else:

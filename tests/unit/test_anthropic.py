@@ -210,6 +210,7 @@ def test_the_list_pages_by_limit_and_cursors_as_anthropics_sdk_follows_them() ->
 
 @pytest.mark.parametrize(("query", "field"), [
     ([("limit", "0")], "limit"), ([("limit", "1001")], "limit"), ([("limit", "x")], "limit"),
+    ([("limit", "²")], "limit"), ([("limit", "٣")], "limit"),  # digits int() refuses or reads
     ([("after_id", "jane.roe@example.org")], "after_id"), ([("before_id", "gpt-4")], "before_id"),
     ([("after_id", "r1"), ("before_id", "auto")], "before_id"),
     ([("lifecycle[]", "gone")], "lifecycle")])

@@ -144,6 +144,8 @@ def test_email_in_a_url_keeps_the_url_around_it(analyzer) -> None:
     ("Hi 梓辰,\nsee you soon.", "Hi <PERSON_1>,\nsee you soon."),
     ("Last name: 张", "Last name: <PERSON_1>"),
     ("王芳 也在会议室", "<PERSON_1> 也在会议室"),
+    # a measure word only after a counting word: 周五 and 统一 end in 五 and 一 but count nothing
+    ("周五张伟到场。", "周五<PERSON_1>到场。"),
     # a rarer surname with a given name, set in Latin text
     ("Please call 屠志远 tomorrow.", "Please call <PERSON_1> tomorrow."),
 ])
@@ -203,6 +205,8 @@ def test_ordinary_chinese_words_are_not_names(analyzer, text: str) -> None:
     ("print('Hello Alice')", "print('Hello <PERSON_1>')"),
     # attribution: who wrote, chaired, approved something
     ("The report was written by Nicole das Neves.", "The report was written by <PERSON_1>."),
+    # particles of every language the introduction cues know (zu, binti, ap)
+    ("My name is Karl zu Guttenberg.", "My name is <PERSON_1>."),
     # code and data: role keys, weak keys with a capitalised value, lists after a plural key,
     # display names before an address, copyright holders
     ('send_invite(to="Leoncio Ángel", role="admin")', 'send_invite(to="<PERSON_1>", role="admin")'),
