@@ -25,7 +25,7 @@ import re
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
-from appliance.privacy.lexicon import Lexicon, not_a_name
+from appliance.privacy.lexicon import Lexicon, not_a_name, ordinary_word
 from appliance.privacy.recognizers_context import in_field_label
 from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES
 from appliance.privacy.recognizers_names import gazetteer, lower_in_cased_line
@@ -35,6 +35,9 @@ PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "d
                        "la", "le", "von", "zu", "bin", "binti", "ibn", "al", "el", "ten", "ter"))
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 _DIGIT = re.compile(r"[0-9]")
+#: Capitalised words run together with no space: how code names a type (PartialPerson).
+_CAMEL = re.compile(r"(?:[A-Z][a-z]+){2,}")
+_CAMEL_PART = re.compile(r"[A-Z][a-z]+")
 #: The text before a sentence's first word: nothing, or a stop, a colon or a line break.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n][\s\"'(]*)$")
 
@@ -90,7 +93,20 @@ def checked_name(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int
     if not_a_name(text, start, end, lexicon) or in_field_label(text, start, end, lexicon) \
             or lower_in_cased_line(text, start, end) or value in EN_PLACE_NAMES:
         return None  # ... and "Paris" alone: a model's name that is a known place is the place
+    if _code_identifier(text, start, end, lexicon):
+        return None
     return start, end
+
+
+def _code_identifier(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """``text[start:end]`` is code: in backticks, or ordinary words run together in CamelCase
+    ("PartialPerson", "UserName"; McDonald and DeShawn are names: Mc and De are no words)."""
+    if text[start - 1:start] == "`" and text[end:end + 1] == "`":
+        return True
+    value = text[start:end]
+    parts = _CAMEL_PART.findall(value)
+    return _CAMEL.fullmatch(value) is not None and len(parts) >= 2 \
+        and all(len(p) >= 3 and ordinary_word(p, lexicon) for p in parts)
 
 
 def checked_results(text: str, results: list[RecognizerResult],
