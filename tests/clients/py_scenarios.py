@@ -273,7 +273,9 @@ def _person_model() -> Any:
     class Person(BaseModel):
         """A person named in the text."""
         name: str = Field(description="the person's name")
-        age: int = Field(description="the person's age in years")
+        # bounded as an application writes an age: the grammar then bounds the digits (an
+        # unbounded integer let the 270M model write 16 digits, which the output scan masked)
+        age: int = Field(description="the person's age in years", ge=0, le=150)
     return Person
 
 
