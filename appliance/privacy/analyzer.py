@@ -128,11 +128,12 @@ _NOT_CODES = frozenset({"ADDRESS", "LOCATION", "ORGANIZATION", "NRP", "POSTCODE"
 
 def _mostly_lookalike(text: str, start: int, end: int, lookalikes: list[tuple[int, int]]) -> bool:
     """At least half the letters and digits of ``text[start:end]`` lie in look-alikes."""
-    inside = total = 0
-    for i in range(start, end):
-        if text[i].isalnum():
-            total += 1
-            inside += any(s <= i < e for s, e in lookalikes)
+    covered: set[int] = set()
+    for s, e in lookalikes:  # only the look-alikes that overlap the finding, each once
+        if s < end and start < e:
+            covered.update(range(max(s, start), min(e, end)))
+    total = sum(1 for i in range(start, end) if text[i].isalnum())
+    inside = sum(1 for i in covered if text[i].isalnum())
     return total > 0 and inside * 2 >= total
 
 
