@@ -157,6 +157,8 @@ class Pipeline:
         flight.counted = await admit(params, info, self.limits)
         self._placer.precheck(params, info)
         spans.phase("mask")
+        if info.yield_to is not None:  # a batch line: after interactive work in flight
+            await info.yield_to()
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling, info.cache_namespace)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts

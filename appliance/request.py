@@ -13,6 +13,7 @@ import asyncio
 import contextvars
 import enum
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +132,11 @@ class RequestInfo:
     policy: Policy | None = field(default=None, repr=False)
     #: True once authentication and authorization passed (refusals before are audited apart).
     auth_checked: bool = True
+    #: A batch line's request: its engine holds it while interactive work is in flight,
+    #: and ``yield_to`` (when set) is awaited before its own CPU work (masking, the answer's
+    #: last scan and its end record), which then waits for that work to be over.
+    background: bool = False
+    yield_to: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
     model_sha256: str | None = None
     #: "primary" or "canary" on a tier with a canary ([models.<tier>.canary]); else None.
     arm: str | None = None

@@ -28,7 +28,8 @@ class ScriptedEngine:
 
     async def generate(self, tokens: list[int], params: Any, deadline: float | None = None,
                        priority: int = 0, max_queue_wait: float | None = None, *,
-                       owner: str = "", cache_namespace: str = "") -> AsyncIterator[Any]:
+                       owner: str = "", cache_namespace: str = "",
+                       background: bool = False) -> AsyncIterator[Any]:
         for i, piece in enumerate(self._script):
             if i == self._fail_at and params.max_tokens == self._fail_when:
                 raise EngineFailure("scripted failure in the middle of a stream")

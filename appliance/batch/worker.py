@@ -4,12 +4,17 @@ A line starts only when nothing interactive is going on: no call in flight on an
 and no request waiting for an engine's slot, for at least ``[batch] idle_seconds``; at most
 ``[batch] concurrency`` lines run at once, each at the lowest priority (so any interactive
 request that arrives while one runs ranks before batch work in the engine's queue, and takes
-a free slot at once). With ``[batch] preempt`` (the default) interactive work that arrives
-while lines run takes their slots back at once: the lines are cancelled (their requests
-audited as cancelled, no answer stored) and run again once the engines are idle; the first
-token of an interactive request then never shares a decode step with batch work for more
-than the step under way (a line cut off ``MAX_PREEMPTIONS`` times runs on to its end, so
-that a steady interactive load slows a batch without starving it).
+a free slot at once). With ``[batch] preempt`` (the default) interactive work comes first:
+
+- while any interactive call is in flight, the engines hold the lines running: each keeps
+  its slot and its cells but takes no part in the engine's steps, so an interactive
+  request's prefill and first token never share a step with batch work (but the step under
+  way when it arrives), and the line goes on where it stopped once the call is over (a line
+  held ``llama_engine.MAX_HOLD_S`` in all runs on beside interactive work to its end, so
+  that a steady interactive load slows a batch without starving it);
+- when an interactive request waits for a slot (the lines hold the last ones), the lines
+  are cancelled (their requests audited as cancelled, no answer stored) and run again once
+  the engines are idle (a line cut off ``MAX_PREEMPTIONS`` times runs on to its end).
 
 What a line's run ends with decides what happens to it (``run_line`` classifies):
 
@@ -78,6 +83,11 @@ OWNER_REVOKED = "owner_revoked"
 #: A line is cut off by interactive work at most this often; then it runs to its end beside
 #: it (at the lowest priority), so a steady interactive load slows a batch, never starves it.
 MAX_PREEMPTIONS = 3
+#: A line's own CPU work (masking, the last scan of its answer, its end record) waits at most
+#: this long, in all, for interactive work in flight to be over (then it goes on beside it).
+MAX_YIELD_S = 10.0
+#: How often such a wait looks again.
+YIELD_POLL_S = 0.005
 #: After a line was cut off, the quiet time before the next starts doubles (from at least
 #: 0.25 s) up to this, and is back to ``idle_seconds`` once a line ran to its end: under
 #: steady interactive traffic lines start only in its longer pauses, not in every one.
@@ -119,17 +129,21 @@ class BatchWorker:
                  busy: Callable[[], bool], policy_of: Callable[[str], Policy],
                  concurrency: int, idle_seconds: float, preempt: bool = True,
                  owner_role: Callable[[Line], str] | None = None,
+                 starved: Callable[[], bool] | None = None,
                  audit_refusal: Callable[[RequestInfo], Awaitable[bool]] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         """``owner_role``: the current role of a line's owner, raising Unauthenticated or
         PermissionDenied when it may no longer submit (None: the role stored with the
         batch); ``audit_refusal``: audits such a refusal, False when it cannot now (the
-        appliance not serving: the line waits)."""
+        appliance not serving: the line waits); ``starved``: whether interactive work waits
+        for a slot (the engines hold lines while it is in flight: they are cancelled only
+        then; None: whenever interactive work is in flight)."""
         self.store = store
         self._run_line = run_line
         self._busy = busy
         self._policy_of = policy_of
         self._owner_role = owner_role
+        self._starved = starved
         self._audit_refusal = audit_refusal
         self.concurrency = concurrency
         self.idle_seconds = idle_seconds
@@ -215,7 +229,7 @@ class BatchWorker:
             self._maybe_pending = True
         if self._busy():
             self._last_busy = now
-            if self.preempt:
+            if self.preempt and (self._starved is None or self._starved()):
                 self._preempt()
             return
         free = self.concurrency - len(self._running)
@@ -244,6 +258,21 @@ class BatchWorker:
             self._preemptions[key] = self._preemptions.get(key, 0) + 1
             task.cancel()
 
+    def _yielder(self) -> Callable[[], Awaitable[None]]:
+        """What a line awaits before its own CPU work: until no interactive call is in flight
+        (at most MAX_YIELD_S for the line in all). On two cores, a line's masking or end
+        record beside an interactive request's start delays its first token."""
+        left = [MAX_YIELD_S]
+
+        async def until_quiet() -> None:
+            started = self._clock()
+            while left[0] > 0 and self._busy():
+                await asyncio.sleep(YIELD_POLL_S)
+                left[0] -= self._clock() - started
+                started = self._clock()
+
+        return until_quiet
+
     def _forget(self, task: asyncio.Task[None]) -> None:
         for key, running in list(self._running.items()):
             if running is task:
@@ -258,6 +287,9 @@ class BatchWorker:
         info = RequestInfo(request_id=uuid.uuid4().hex, method=f"batch:{line.endpoint}",
                            client=line.owner)
         info.peer, info.role = f"batch:{line.batch_id}", line.role
+        info.background = True
+        if self.preempt:
+            info.yield_to = self._yielder()
         current_request.set(info)
         structlog.contextvars.bind_contextvars(request_id=info.request_id)
         key = (line.batch_id, line.idx)

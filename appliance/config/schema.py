@@ -840,9 +840,11 @@ class BatchConfig:
     #: A line starts only after this long with no interactive call in flight and no request
     #: waiting for a slot.
     idle_seconds: float = setting(0.05, lo=0.0, hi=60)
-    #: Interactive work that arrives while lines run takes their slots back at once: the lines
-    #: are cancelled (audited as such) and run again once the engines are idle. Off: they run
-    #: on beside it, at the lowest priority (more batch throughput, slower first tokens).
+    #: Interactive work comes first: while a call is in flight, the engines hold the lines
+    #: running (each keeps its slot and cells, and goes on where it stopped once the call is
+    #: over); an interactive request that finds every slot taken cancels them (audited as
+    #: such; they run again once the engines are idle). Off: they run on beside it, at the
+    #: lowest priority (more batch throughput, slower first tokens).
     preempt: bool = True
     #: Largest file accepted by POST /v1/files, and most lines a batch may have.
     max_file_bytes: int = setting(50 * 1024 * 1024, lo=1024, hi=1024**3)

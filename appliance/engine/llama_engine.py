@@ -75,6 +75,16 @@ from appliance.generation import Message
 log = structlog.get_logger("appliance.engine")
 
 _WARMUP_PROMPT = "Hello"
+#: A background sequence (a batch line) held this long in all runs on beside interactive
+#: work to its end: a steady interactive load slows background work, never starves it.
+MAX_HOLD_S = 10.0
+#: How long the engine thread sleeps when every running sequence is held (a new request
+#: wakes it at once).
+HOLD_POLL_S = 0.005
+
+
+def _never() -> bool:
+    return False
 
 
 @dataclass
@@ -98,6 +108,10 @@ class _Seq:
     decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
     stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
+    #: Seconds this background sequence was held for interactive work, in all, and since
+    #: when it is held now (None: it is not).
+    held: float = 0.0
+    held_at: float | None = None
     #: Tokens fed after the prompt (sampled or forced), in KV order: with the prompt, what
     #: the sequence's cells hold, for the prefix cache.
     fed: list[int] = field(default_factory=list)
@@ -164,6 +178,13 @@ class LlamaEngine:
         #: engine only when none is left, so in-flight requests finish on the model they began.
         self._leases = 0
         self._released: asyncio.Event | None = None
+        #: Whether interactive work is in flight (called from the engine thread each step):
+        #: background sequences (batch lines) then keep their slot and cells but take no part
+        #: in the steps, so an interactive request's prefill and decode share no step with
+        #: them, and they go on where they stopped once it is over (ModelRegistry sets it).
+        self.foreground: Callable[[], bool] = _never
+        #: Steps in which background sequences were held.
+        self.held_steps_total = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -215,6 +236,12 @@ class LlamaEngine:
     @property
     def queued_jobs(self) -> int:
         return len(self._queue)
+
+    def waiting_foreground(self) -> bool:
+        """Whether a request other than background work waits for a slot, every slot taken
+        (not one queued a moment before the engine thread admits it to a free slot)."""
+        with self._cv:
+            return not self._free_ids and self._queue.waiting_foreground()
 
     @property
     def free_slots(self) -> int:
@@ -302,16 +329,20 @@ class LlamaEngine:
     async def generate(self, tokens: list[int], params: SamplingParams,  # noqa: PLR0913 - queue options
                        deadline: float | None = None, priority: int = 0,
                        max_queue_wait: float | None = None, *,
-                       owner: str = "", cache_namespace: str = "") -> AsyncIterator[Event]:
+                       owner: str = "", cache_namespace: str = "",
+                       background: bool = False) -> AsyncIterator[Event]:
         """Stream text pieces, then one :class:`Finished`. Closing the iterator cancels.
         ``max_queue_wait``: seconds the request may wait for a slot before
         :class:`QueueTimeout` (it has not started then; the caller may send it elsewhere).
         ``owner``: the identity asking (the queue is fair across identities);
-        ``cache_namespace``: whose cached prefixes it may reuse and add to ("" = none)."""
+        ``cache_namespace``: whose cached prefixes it may reuse and add to ("" = none);
+        ``background``: work that fills idle capacity, held between steps while
+        :attr:`foreground` says interactive work is in flight."""
         self.check_ready()
         job = Job(tokens=tokens, params=params, deadline=deadline,
                   loop=asyncio.get_running_loop(), priority=priority, owner=owner,
-                  cache_namespace=cache_namespace, queued_at=self._queue.clock())
+                  cache_namespace=cache_namespace, queued_at=self._queue.clock(),
+                  background=background)
         if max_queue_wait is not None:
             job.queue_deadline = job.queued_at + max_queue_wait
         with self._cv:
@@ -476,7 +507,14 @@ class LlamaEngine:
         if not self._running:
             return
         placed: list[_Seq] = []
-        outputs = self._fill_batch(ctx, placed)
+        held = self._held(now)
+        outputs = self._fill_batch(ctx, placed, held)
+        if not ctx.batch_size:
+            # Every running sequence is held: wait for interactive work to end (or a new
+            # request to arrive), without spinning the CPU it needs.
+            with self._cv:
+                self._cv.wait(HOLD_POLL_S)
+            return
         ctx.decode()
         decoded = time.monotonic()
         self._save_windows(ctx, placed)
@@ -499,7 +537,24 @@ class LlamaEngine:
                 s.logprob_n += 1
             self._advance(s, token)
 
-    def _fill_batch(self, ctx: Context, placed: list[_Seq]) -> list[tuple[_Seq, int]]:
+    def _held(self, now: float) -> frozenset[int]:
+        """The background sequences this step leaves out (their seq ids): all of them while
+        interactive work is in flight, but those held MAX_HOLD_S already (none while the
+        engine stops: it ends once its sequences have)."""
+        background = [s for s in self._running if s.job.background and s.held < MAX_HOLD_S]
+        if not background or self._stopping or not self.foreground():
+            for s in background:
+                s.held_at = None
+            return frozenset()
+        self.held_steps_total += 1
+        for s in background:
+            if s.held_at is not None:
+                s.held += now - s.held_at
+            s.held_at = now
+        return frozenset(s.seq_id for s in background)
+
+    def _fill_batch(self, ctx: Context, placed: list[_Seq],
+                    held: frozenset[int] = frozenset()) -> list[tuple[_Seq, int]]:
         """The next token of every decoding sequence, then prompt tokens of the ones still
         prefilling, under the step's prefill budget; returns (sequence, logits index) for
         each sequence that will have logits to sample. ``placed`` gets the sequences that
@@ -509,7 +564,8 @@ class LlamaEngine:
         outputs: list[tuple[_Seq, int]] = []
         # Tokens go in ascending sequence order, the order llama.cpp's batch splitter expects
         # (see lowlevel.Context for the KV layout that lets any set of sequences batch).
-        running = sorted(self._running, key=lambda s: s.seq_id)
+        running = sorted((s for s in self._running if s.seq_id not in held),
+                         key=lambda s: s.seq_id)
         windowed = self._windowed
         decoding = sum(1 for s in running if not s.prefilling)
         # prefill_chunk keeps a long prompt from stalling running streams; with none

@@ -34,6 +34,9 @@ class ModelRegistry:
         self._canaries: dict[str, LlamaEngine] = {}
         self.engines: list[LlamaEngine] = []
         self._retiring: set[asyncio.Task[None]] = set()
+        #: Whether interactive work is in flight (the batch worker's view; every engine asks
+        #: it each step to hold background sequences, LlamaEngine.foreground).
+        self.foreground: Callable[[], bool] = lambda: False
 
     def set_config(self, config: Config) -> None:
         self._config = config
@@ -110,6 +113,13 @@ class ModelRegistry:
         """Resolve files (assembling the default model if needed), then load every engine."""
         self._by_tier, self.engines, self._canaries = await self._build(self._config.models)
 
+    def _foreground(self) -> bool:
+        return self.foreground()
+
+    def waiting_foreground(self) -> bool:
+        """Whether an interactive request waits for a slot of an engine (every slot taken)."""
+        return any(e.waiting_foreground() for e in self.engines)
+
     def _weight_of(self, owner: str) -> float:
         """An identity's share weight in every engine's queue (its policy's queue_weight)."""
         return self._config.auth.policy(owner).queue_weight
@@ -145,6 +155,8 @@ class ModelRegistry:
             for s in specs:
                 by_tier[s.tier] = engine
         engines += canaries.values()
+        for engine in engines:
+            engine.foreground = self._foreground
         # One at a time: loading is I/O and CPU bound, and parallel loads on a small box only
         # make each slower to become ready.
         try:

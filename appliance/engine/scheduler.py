@@ -66,6 +66,9 @@ class Job:
     queued_at: float = field(default_factory=time.monotonic)
     #: clock() by which the job must have a slot, else QueueTimeout (None: no limit).
     queue_deadline: float | None = None
+    #: Work that fills idle capacity (a batch line): held between steps while interactive
+    #: work is in flight (LlamaEngine.foreground).
+    background: bool = False
 
     def emit(self, item: Event | BaseException) -> None:
         if self.loop is not None:
@@ -127,6 +130,11 @@ class Scheduler:
 
     def __len__(self) -> int:
         return len(self._pending)
+
+    def waiting_foreground(self) -> bool:
+        """Whether a request other than background work waits for a slot."""
+        return any(not entry[-1].background and not entry[-1].cancel.is_set()
+                   for entry in self._pending)
 
     def reserved(self, owner: str, priority: int) -> bool:
         """Whether a request of ``owner`` at ``priority`` is of the reserved class."""

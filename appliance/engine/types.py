@@ -128,10 +128,12 @@ class Engine(Protocol):
     def generate(self, tokens: list[int], params: SamplingParams,  # noqa: PLR0913 - queue options
                  deadline: float | None = None, priority: int = 0,
                  max_queue_wait: float | None = None, *,
-                 owner: str = "", cache_namespace: str = "") -> AsyncIterator[Event]:
+                 owner: str = "", cache_namespace: str = "",
+                 background: bool = False) -> AsyncIterator[Event]:
         """Stream text pieces, then one :class:`Finished`; ``owner`` is the identity asking
         (the engine's queue is fair across identities), ``cache_namespace`` whose cached
-        prompt prefixes it may reuse ("" = none)."""
+        prompt prefixes it may reuse ("" = none); ``background``: work that fills idle
+        capacity (a batch line), held while interactive work is in flight."""
 
 
 @dataclass(frozen=True)

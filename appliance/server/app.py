@@ -489,7 +489,7 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     address = str(bound if bound.is_unix else bound.with_port(port))
     registry = ModelRegistry(config, progress=notifier.status)
     health_servicer = health_aio.HealthServicer()
-    worker, backend = _batch(config, gate, in_flight, auth)
+    worker, backend = _batch(config, gate, in_flight, auth, registry)
     if worker is not None:
         metrics.sources.batch_store = lambda: worker.store
     app = ApplianceServer(config, server, address, registry, health_servicer, calls,
@@ -514,8 +514,8 @@ def build_server(config: Config, *, notifier: SystemdNotifier | None = None,
     return app, port
 
 
-def _batch(config: Config, gate: Gate, in_flight: InFlight,
-           auth: Authenticator) -> tuple[BatchWorker | None, BatchBackend | None]:
+def _batch(config: Config, gate: Gate, in_flight: InFlight, auth: Authenticator,
+           registry: ModelRegistry) -> tuple[BatchWorker | None, BatchBackend | None]:
     """The batch store and worker ([batch] enabled, and an HTTP API to submit batches by)."""
     bc = config.batch
     if not (bc.enabled and config.http.listen):
@@ -544,11 +544,14 @@ def _batch(config: Config, gate: Gate, in_flight: InFlight,
         await gate.audit_refusal(info)
         return True
 
+    if bc.preempt:  # the engines hold batch lines while interactive work is in flight
+        registry.foreground = busy
     worker = BatchWorker(store, LineRunner(gate, config.http.aliases), busy=busy,
                          policy_of=policy_of, concurrency=bc.concurrency,
                          idle_seconds=bc.idle_seconds, preempt=bc.preempt,
                          owner_role=lambda line: current_role(auth, line),
-                         audit_refusal=audit_refusal)
+                         audit_refusal=audit_refusal,
+                         starved=registry.waiting_foreground if bc.preempt else None)
     return worker, BatchBackend(store, worker.wake, bc.max_file_bytes, own)
 
 

@@ -147,6 +147,8 @@ async def _last(event: Finished, answer: Answer, info: RequestInfo,
     if event.queue_wait_s is not None:
         info.queue_wait_s = event.queue_wait_s
     info.cached_tokens = event.cached_tokens
+    if info.yield_to is not None:  # a batch line: after interactive work in flight
+        await info.yield_to()
     tail = await answer.tail()
     finish = event.finish_reason
     if answer.calls_text is not None:

@@ -350,7 +350,8 @@ async def _local(p: Placement, engine: Engine, flight: Flight,
         async for event in trace().generation(engine.generate(
                 list(p.tokens), p.local_sampling or p.sampling, flight.deadline, priority,
                 p.max_queue_wait, owner=flight.info.client,
-                cache_namespace=flight.info.cache_namespace), p.tier):
+                cache_namespace=flight.info.cache_namespace,
+                background=flight.info.background), p.tier):
             started = True
             yield event
     except (EngineFailure, QueueTimeout) as exc:

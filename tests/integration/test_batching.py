@@ -135,9 +135,9 @@ def test_a_prefill_beside_running_streams_fills_whole_passes(model_path: Path) -
         assert (512, 256) == (ctx.n_batch, ctx.n_ubatch)
         fill = engine._fill_batch
 
-        def spy(c, placed):  # type: ignore[no-untyped-def]
+        def spy(c, placed, held=frozenset()):  # type: ignore[no-untyped-def]
             decoding = sum(1 for s in engine._running if not s.prefilling)
-            out = fill(c, placed)
+            out = fill(c, placed, held)
             steps.append((decoding, c.batch_size))
             return out
 
@@ -169,3 +169,61 @@ def test_a_prefill_beside_running_streams_fills_whole_passes(model_path: Path) -
     assert len(mixed) >= 2  # the long prompt really went in beside the streams
     assert all(n <= 256 or n % 256 == 0 for _d, n in mixed), mixed
     assert any(n == 256 for _d, n in mixed), mixed
+
+
+def test_background_work_is_held_while_interactive_work_runs(model_path: Path) -> None:
+    """The engine itself: a background sequence (a batch line) takes no part in any step
+    while ``foreground`` says interactive work is in flight (no piece of it comes out, and no
+    step holds its token beside the interactive request's), keeps its slot and cells, and
+    goes on where it stopped once the interactive work is over, to its full answer."""
+    import asyncio
+
+    from appliance.config import ModelConfig
+    from appliance.engine.llama_engine import LlamaEngine
+    from appliance.engine.types import Finished, SamplingParams, TextPiece
+
+    async def main() -> tuple[str, str, int, int, int]:
+        spec = ModelConfig(tier="v3", path=model_path, n_threads=2, slots=2, n_ctx=512,
+                           chat_template="gemma")
+        engine = LlamaEngine(spec, model_path, ["v3"])
+        await engine.start()
+        foreground = [False]
+        engine.foreground = lambda: foreground[0]
+        try:
+            async def run(prompt: str, n: int, *, background: bool,
+                          pieces: list[str] | None = None) -> tuple[str, int]:
+                text = []
+                async for ev in engine.generate(engine.tokenize_prompt(prompt),
+                                                SamplingParams(n, temperature=0.0),
+                                                background=background):
+                    if isinstance(ev, TextPiece):
+                        text.append(ev.text)
+                        if pieces is not None:
+                            pieces.append(ev.text)
+                    if isinstance(ev, Finished):
+                        return "".join(text), ev.completion_tokens
+                raise AssertionError("no end")
+
+            alone, _ = await run(PROMPTS[0], 48, background=False)
+            pieces: list[str] = []
+            line = asyncio.create_task(run(PROMPTS[0], 48, background=True, pieces=pieces))
+            while len(pieces) < 4:  # noqa: ASYNC110 - the pieces come from the engine thread
+                await asyncio.sleep(0.005)
+            foreground[0] = True
+            await asyncio.sleep(0.05)  # the step under way when it came ends
+            before = len(pieces)
+            _, answered = await run(PROMPTS[1], 24, background=False)
+            await asyncio.sleep(0.2)
+            during = len(pieces) - before
+            assert engine.held_steps_total > 0 and engine.active_jobs == 1  # it kept its slot
+            foreground[0] = False
+            text, tokens = await line
+            return text, alone, tokens, answered, during
+        finally:
+            await engine.close()
+
+    text, alone, tokens, answered, during = asyncio.run(main())
+    assert 0 == during  # held: not one piece while interactive work was in flight
+    assert 24 == answered  # ... which ran meanwhile
+    assert_own_answer(PROMPTS[0], text, {PROMPTS[0]: alone})
+    assert 48 == tokens

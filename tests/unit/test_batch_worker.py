@@ -189,6 +189,37 @@ def test_interactive_work_preempts_running_lines_which_run_again(tmp_path: Path)
     assert ["c0", "c1"] == sorted(json.loads(x)["custom_id"] for x in out.splitlines())
 
 
+def test_with_engines_that_hold_lines_only_a_wait_for_a_slot_cuts_them_off(
+        tmp_path: Path) -> None:
+    """Given ``starved`` (the engines hold batch lines while interactive work is in flight),
+    interactive work alone leaves the running lines be: they are cut off only once an
+    interactive request waits for a slot; every line is its request's background work."""
+    store, batch_id = _store(tmp_path, 2)
+    runner, busy, starved = FakeRunner(), [False], [False]
+    runner.gate.clear()
+
+    async def go() -> None:
+        worker = BatchWorker(store, runner, busy=lambda: busy[0],
+                             policy_of=lambda _n: Policy(), concurrency=2, idle_seconds=0.0,
+                             starved=lambda: starved[0])
+        task = asyncio.create_task(worker.run())
+        await _until(lambda: runner.active == 2)
+        busy[0] = True
+        await asyncio.sleep(0.3)  # they would have been cut off by now
+        assert 2 == runner.active
+        starved[0] = True
+        await _until(lambda: runner.active == 0)
+        busy[0] = starved[0] = False
+        runner.gate.set()
+        await _until(lambda: store.get_batch(None, batch_id)["status"] == "completed")
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(go())
+    assert 4 == len(runner.seen)  # two cut off once they starved a request, two answered
+    assert all(info.background for info in runner.seen)
+
+
 def test_a_line_cut_off_three_times_runs_to_its_end(tmp_path: Path) -> None:
     """Preemption is bounded: after MAX_PREEMPTIONS cut-offs a line runs on beside
     interactive work, so a steady interactive load cannot starve a batch."""

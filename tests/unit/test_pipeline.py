@@ -98,7 +98,8 @@ class ScriptedEngine:
     async def generate(self, tokens: list[int], params: SamplingParams,
                        deadline: float | None = None, priority: int = 0,
                        max_queue_wait: float | None = None, *,
-                       owner: str = "", cache_namespace: str = "") -> AsyncIterator[Event]:
+                       owner: str = "", cache_namespace: str = "",
+                       background: bool = False) -> AsyncIterator[Event]:
         self.sampling.append(params)
         if self.fail_before_first_token:
             raise EngineFailure("scripted failure")
