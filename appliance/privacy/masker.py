@@ -15,9 +15,12 @@ from appliance.config import PiiConfig
 from appliance.errors import PrivacyFailure
 from appliance.privacy.analyzer import Analyzer
 from appliance.privacy.output_scan import (
+    JSON_START,
     MAX_HOLD,
     NER_TYPES,
+    JsonState,
     Segmenter,
+    json_walk,
     needs_scan,
     scan_output,
     scan_words,
@@ -125,7 +128,8 @@ class PiiMasker:
     def output(self, masked: MaskedRequest) -> OutputFilter:
         entities = (frozenset(self._policy.output_scan_entities)
                     if self._policy.output_scan == "mask" else frozenset())
-        return _Output(self, masked.restorer(), entities, masked.vault.surrogates())
+        return _Output(self, masked.restorer(), entities, masked.vault.surrogates(),
+                       json_output=masked.json_output)
 
     async def run(self, fn: Callable[..., T], text: str, *args: object) -> T:
         """Run an output-scan step on the PII pool; a failure fails the request closed."""
@@ -146,7 +150,7 @@ class _Output:
     """Scan, then restore: the model's text on its way to the caller (see output_scan)."""
 
     def __init__(self, masker: PiiMasker, restorer: Restorer, entities: frozenset[str],
-                 surrogates: tuple[str, ...] = ()) -> None:
+                 surrogates: tuple[str, ...] = (), *, json_output: bool = False) -> None:
         self._masker = masker
         self._restorer = restorer
         self._entities = entities
@@ -154,6 +158,9 @@ class _Output:
         self._exempt = surrogates
         self._sentences = Segmenter() if entities & NER_TYPES else None
         self._held = ""
+        #: A JSON answer (structured output, tool calls): where the text scanned so far left
+        #: it, so that a value masked outside a string is quoted (output_scan.mask_spans).
+        self._json: JsonState | None = JSON_START if json_output else None
         self.masked_counts: dict[str, int] = {}
         #: What the caller was sent, before placeholders were restored: for the audit record.
         self._masked: list[str] = []
@@ -181,7 +188,8 @@ class _Output:
             for seg in segments:
                 if seg:
                     masked, counts = await self._masker.run(scan_output, seg, self._entities,
-                                                          self._exempt)
+                                                          self._exempt, self._json)
+                    self._after(seg)
                     self._count(counts)
                     out.append(self._restore(masked))
             return "".join(out)
@@ -190,11 +198,18 @@ class _Output:
         if len(buf) - cut <= MAX_HOLD and not needs_scan(buf[:cut], self._entities):
             # Nothing scannable: release without leaving the event loop.
             self._held = buf[cut:]
+            self._after(buf[:cut])
             return self._restore(buf[:cut])
         released, self._held, counts = await self._masker.run(
-            scan_words, buf, self._entities, final, self._exempt)
+            scan_words, buf, self._entities, final, self._exempt, self._json)
+        self._after(buf[:len(buf) - len(self._held)])
         self._count(counts)
         return self._restore(released)
+
+    def _after(self, scanned: str) -> None:
+        """The model's text up to here was scanned: where a JSON answer stands now."""
+        if self._json is not None:
+            self._json = json_walk(scanned, self._json)[1]
 
     async def feed(self, text: str) -> str:
         return await self._step(text, final=False)

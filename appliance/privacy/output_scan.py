@@ -117,10 +117,43 @@ def _surrogate_spans(text: str, exempt: Sequence[str],
     return whole, parts
 
 
-def mask_spans(text: str, spans: Iterable[Span],
-               exempt: Sequence[str] = ()) -> tuple[str, dict[str, int]]:
+#: Where a JSON text stands: (inside a string, just after a backslash in one).
+JsonState = tuple[bool, bool]
+JSON_START: JsonState = (False, False)
+
+
+def json_walk(text: str, state: JsonState) -> tuple[list[bool], JsonState]:
+    """Whether each character of ``text`` lies inside a JSON string (its quotes excluded),
+    given the ``state`` at its start; and the state after it."""
+    inside, escaped = state
+    flags = []
+    for ch in text:
+        if not inside:
+            flags.append(False)
+            inside = ch == '"'
+        elif escaped:
+            flags.append(True)
+            escaped = False
+        elif ch == "\\":
+            flags.append(True)
+            escaped = True
+        elif ch == '"':
+            flags.append(False)
+            inside = False
+        else:
+            flags.append(True)
+    return flags, (inside, escaped)
+
+
+def mask_spans(text: str, spans: Iterable[Span], exempt: Sequence[str] = (),
+               json_state: JsonState | None = None) -> tuple[str, dict[str, int]]:
     """``text`` with ``spans`` masked, except request placeholders and the surrogates in
-    ``exempt`` (the model repeating them is the request's own data, restored later)."""
+    ``exempt`` (the model repeating them is the request's own data, restored later).
+    ``json_state``: the text is (a piece of) a JSON answer, in this state at its start: a
+    value masked outside a string (a number the model wrote) becomes a JSON string,
+    ``"<CREDIT_CARD>"``, so that the answer still parses (its schema's type for that value
+    no longer holds, which a client's validation then says)."""
+    in_string = json_walk(text, json_state)[0] if json_state is not None else None
     keep = [m.span() for m in PLACEHOLDER.finditer(text)]
     inside: list[tuple[int, int]] = []
     if exempt:
@@ -133,7 +166,10 @@ def mask_spans(text: str, spans: Iterable[Span],
         if s.start < pos or any(s.start < e and s.end > b for b, e in keep) or any(
                 b <= s.start and s.end <= e for b, e in inside):
             continue
-        parts += [text[pos:s.start], f"<{s.entity_type}>"]
+        placeholder = f"<{s.entity_type}>"
+        if in_string is not None and not in_string[s.start]:
+            placeholder = f'"{placeholder}"'
+        parts += [text[pos:s.start], placeholder]
         counts[s.entity_type] = counts.get(s.entity_type, 0) + 1
         pos = s.end
     parts.append(text[pos:])
@@ -141,13 +177,14 @@ def mask_spans(text: str, spans: Iterable[Span],
 
 
 def scan_output(analyzer: Analyzer, text: str, entities: frozenset[str] | None = None,
-                exempt: Sequence[str] = ()) -> tuple[str, dict[str, int]]:
+                exempt: Sequence[str] = (), json_state: JsonState | None = None,
+                ) -> tuple[str, dict[str, int]]:
     """``text`` with PII that is not a request placeholder (or one of the request's surrogates,
-    ``exempt``) masked; and counts by type."""
+    ``exempt``) masked; and counts by type. ``json_state``: see :func:`mask_spans`."""
     if not text.strip():
         return text, {}
     wanted = entities if entities is not None else frozenset(analyzer.policy.output_scan_entities)
-    return mask_spans(text, find_output_pii(analyzer, text, wanted), exempt)
+    return mask_spans(text, find_output_pii(analyzer, text, wanted), exempt, json_state)
 
 
 def needs_scan(text: str, entities: frozenset[str]) -> bool:
@@ -155,8 +192,9 @@ def needs_scan(text: str, entities: frozenset[str]) -> bool:
     return not entities <= CLUED_TYPES or _CLUE.search(text) is not None
 
 
-def scan_words(analyzer: Analyzer, buf: str, entities: frozenset[str],
-               final: bool, exempt: Sequence[str] = ()) -> tuple[str, str, dict[str, int]]:
+def scan_words(analyzer: Analyzer, buf: str, entities: frozenset[str],  # noqa: PLR0913, PLR0917 - the scan's options (run_in_executor passes them by position)
+               final: bool, exempt: Sequence[str] = (), json_state: JsonState | None = None,
+               ) -> tuple[str, str, dict[str, int]]:
     """Word mode, one step: (released and masked text, text still held, counts)."""
     cut = len(buf) if final else word_cut(buf)
     if not final and len(buf) - cut > MAX_HOLD:
@@ -166,5 +204,5 @@ def scan_words(analyzer: Analyzer, buf: str, entities: frozenset[str],
                 cut = s.start
     if cut <= 0:
         return "", buf, {}
-    out, counts = scan_output(analyzer, buf[:cut], entities, exempt)
+    out, counts = scan_output(analyzer, buf[:cut], entities, exempt, json_state)
     return out, buf[cut:], counts

@@ -74,3 +74,37 @@ def test_person_in_scan_entities_switches_to_sentences(analyzer) -> None:
 ])
 def test_word_cut_keeps_digit_groups_together(buf: str, released: str) -> None:
     assert released == buf[:word_cut(buf)]
+
+
+# A JSON answer (structured output) with a card number the model wrote as a bare number, one
+# inside a string, and a string holding an escaped quote and a backslash before it.
+JSON_ANSWER = ('{"note": "say \\"hi\\" \\\\", "card": 4111111111111111, '
+               '"text": "card 5500 0000 0000 0004 here", "n": 3}')
+
+
+def test_a_number_masked_in_a_json_answer_leaves_it_json(masker: PiiMasker) -> None:
+    """Structured output: a value the scan masks outside a string becomes a JSON string, so
+    the answer still parses (split anywhere in a stream, the same); inside a string it stays
+    a placeholder in that string."""
+    import json
+
+    masked = replace(mask_texts(masker._analyzer, ["Describe a person."]), json_output=True)
+
+    async def go(pieces: list[str]) -> str:
+        out = masker.output(masked)
+        emitted = [await out.feed(p) for p in pieces]
+        emitted.append(await out.flush())
+        return "".join(emitted)
+
+    for i in range(0, len(JSON_ANSWER) + 1, 5):
+        text = asyncio.run(go([JSON_ANSWER[:i], JSON_ANSWER[i:]]))
+        assert {"note": 'say "hi" \\', "card": "<CREDIT_CARD>",
+                "text": "card <CREDIT_CARD> here", "n": 3} == json.loads(text), i
+    # not a JSON answer: the placeholder stands as it is
+    plain = asyncio.run(_plain(masker, JSON_ANSWER))
+    assert '"card": <CREDIT_CARD>,' in plain
+
+
+async def _plain(masker: PiiMasker, text: str) -> str:
+    out = masker.output(mask_texts(masker._analyzer, ["Describe a person."]))
+    return await out.feed(text) + await out.flush()
