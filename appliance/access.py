@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from appliance.audit.keys import write_atomic
 from appliance.config import ROLES, AuthConfig, Policy
 from appliance.errors import (
     ConfigError,
@@ -37,6 +36,7 @@ from appliance.errors import (
     Unauthenticated,
     Unavailable,
 )
+from appliance.files import write_atomic
 from appliance.observability.refusals import source_host
 from appliance.state import SharedState
 from appliance.state.local import (  # noqa: F401 - moved to appliance.state.local; tests import them here

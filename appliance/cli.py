@@ -849,8 +849,8 @@ def _revoke(cfg: Config, store: TokenStore, name: str) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     from appliance.access import TokenStore  # noqa: PLC0415
-    from appliance.audit.keys import write_atomic  # noqa: PLC0415
     from appliance.errors import ConfigError  # noqa: PLC0415
+    from appliance.files import write_atomic  # noqa: PLC0415
 
     try:
         cfg = _load_config(args.config)

@@ -33,9 +33,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from appliance.audit import format as audit_format
 from appliance.audit.export import CSV_COLUMNS, Filters, Writer, row
-from appliance.audit.keys import write_atomic
 from appliance.audit.verify import OK_VERDICTS, SegmentReport, verify_dir
 from appliance.errors import ConfigError
+from appliance.files import write_atomic
 
 LINE_FORMATS = ("jsonl", "csv", "ocsf")
 #: OCSF begin records kept waiting for their end; beyond it the oldest is written as an event

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from appliance.audit import format as fmt
-from appliance.audit.keys import fsync_dir, write_atomic
 from appliance.errors import ConfigError
+from appliance.files import fsync_dir, write_atomic
 
 log = structlog.get_logger("appliance.audit")
 

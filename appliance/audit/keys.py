@@ -7,9 +7,7 @@ directory fsynced, so a crash leaves either the old file or the new one.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,37 +25,12 @@ from cryptography.hazmat.primitives.serialization import (
 
 from appliance.audit.format import fingerprint, signer_key
 from appliance.errors import ConfigError
+from appliance.files import write_atomic
 
 log = structlog.get_logger("appliance.audit")
 
 OFFICER_PRIVATE = "officer.key"
 OFFICER_PUBLIC = "officer.pub"
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    tmp.replace(path)
-    fsync_dir(path.parent)
 
 
 def generate_officer_key(out: Path, passphrase: bytes | None = None) -> tuple[Path, Path, str]:

@@ -31,9 +31,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from appliance.audit import format as fmt
-from appliance.audit.keys import SignerState, fsync_dir, load_signer, save_signer
+from appliance.audit.keys import SignerState, load_signer, save_signer
 from appliance.audit.lock import DirectoryLock
 from appliance.errors import Unavailable
+from appliance.files import fsync_dir
 
 log = structlog.get_logger("appliance.audit")
 

@@ -28,8 +28,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from appliance.audit.keys import fsync_dir
 from appliance.errors import ConfigError
+from appliance.files import fsync_dir
 
 KEY_BYTES = 32
 NONCE_BYTES = 12

@@ -17,6 +17,7 @@ from pathlib import Path
 import structlog
 
 from appliance.config import DEFAULT_MODEL_CHAT_TEMPLATE, Config, ModelConfig
+from appliance.engine import canary_decisions
 from appliance.engine.default_model import CHAT_PACKAGE, ensure_default_model, find_chat_model
 from appliance.engine.llama_engine import LlamaEngine
 from appliance.engine.types import CanaryArm, EngineState
@@ -71,20 +72,24 @@ class ModelRegistry:
             return None
         return CanaryArm(engine, spec.canary)
 
-    def drop_canary(self, tier: str) -> LlamaEngine | None:
+    def drop_canary(self, tier: str, by: str = "appliance") -> LlamaEngine | None:
         """Rollback: new requests of ``tier`` all go to its primary from now on; the canary's
-        requests in flight finish, then its engine closes. None: the tier had no canary."""
+        requests in flight finish, then its engine closes. None: the tier had no canary.
+        Remembered across restarts and reloads (canary_decisions)."""
         engine = self._canaries.pop(tier, None)
         if engine is not None:
             self._retire([engine])
+            self._remember(tier, canary_decisions.ROLLED_BACK, by)
         return engine
 
-    def promote_canary(self, tier: str) -> LlamaEngine | None:
+    def promote_canary(self, tier: str, by: str = "appliance") -> LlamaEngine | None:
         """The canary becomes the tier's primary (for every new request); the old primary
-        finishes its requests in flight and closes, unless another tier shares it."""
+        finishes its requests in flight and closes, unless another tier shares it.
+        Remembered across restarts and reloads (canary_decisions)."""
         engine = self._canaries.pop(tier, None)
         if engine is None:
             return None
+        self._remember(tier, canary_decisions.PROMOTED, by)
         old = self._by_tier[tier]
         self._by_tier[tier] = engine
         engine.tiers = (tier,)  # its gauges and status now name the tier it serves
@@ -96,6 +101,15 @@ class ModelRegistry:
         else:
             self._retire([old])
         return engine
+
+    def _remember(self, tier: str, decision: str, by: str) -> None:
+        try:
+            canary_decisions.record(self._config.state_dir, tier, decision,
+                                    self._config.models.get(tier), by)
+        except OSError as exc:  # the decision holds until the next restart or reload
+            log.error("canary_decision_not_saved", tier=tier, decision=decision,  # noqa: TRY400 - no traceback
+                      error_type=type(exc).__name__,
+                      detail="a restart or reload will load the canary as configured")
 
     def _retire(self, engines: list[LlamaEngine]) -> None:
         for engine in engines:
@@ -128,6 +142,8 @@ class ModelRegistry:
                      ) -> tuple[dict[str, LlamaEngine], list[LlamaEngine],
                                 dict[str, LlamaEngine]]:
         files = _Files(self._config, self._progress)
+        # Promotions and rollbacks made since the config named its canaries.
+        models = canary_decisions.apply(self._config.state_dir, models)
         groups: dict[tuple[object, ...], list[ModelConfig]] = {}
         for spec in models.values():
             groups.setdefault(spec.engine_key(), []).append(spec)

@@ -135,9 +135,9 @@ class Canaries(Protocol):
 
     def canary_for(self, tier: str) -> CanaryArm | None: ...
 
-    def drop_canary(self, tier: str) -> Engine | None: ...
+    def drop_canary(self, tier: str, by: str = "appliance") -> Engine | None: ...
 
-    def promote_canary(self, tier: str) -> Engine | None: ...
+    def promote_canary(self, tier: str, by: str = "appliance") -> Engine | None: ...
 
 
 #: Writes a record of no one request (a begin and an end record) to the audit log.
@@ -250,7 +250,7 @@ class CanaryWatch:
 
     async def rollback(self, tier: str, by: str) -> bool:
         """Drop ``tier``'s canary by hand (Admin.RollbackCanary); False: it has none."""
-        engine = self._registry.drop_canary(tier)
+        engine = self._registry.drop_canary(tier, by)
         if engine is None:
             return False
         await self._after(tier, engine, ROLLBACK_METHOD, "manual", by)
@@ -258,7 +258,7 @@ class CanaryWatch:
 
     async def promote(self, tier: str, by: str) -> bool:
         """Make ``tier``'s canary its primary (Admin.PromoteCanary); False: it has none."""
-        engine = self._registry.promote_canary(tier)
+        engine = self._registry.promote_canary(tier, by)
         if engine is None:
             return False
         await self._after(tier, engine, PROMOTE_METHOD, "manual", by)

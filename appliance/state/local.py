@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from appliance.audit.keys import write_atomic
 from appliance.config import Policy
 from appliance.errors import ConfigError, Overloaded
+from appliance.files import write_atomic
 
 
 class TokenBucket:

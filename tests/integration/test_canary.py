@@ -121,11 +121,18 @@ def test_a_failing_canary_is_rolled_back_and_audited(tmp_path: Path, model_path:
         assert rb["model_sha256"] not in {r["model_sha256"] for r in primary_ends} \
             or canary_file == model_path
 
-        # A reload serves what the config says (the canary again); promoting it by hand
-        # makes it v3's primary, audited with the admin's identity.
+        # The rollback is remembered (state_dir/canary-decisions.json): a reload, as a
+        # restart would, leaves the rolled-back canary out though the config still names it;
+        # once its entry is deleted, the config's canary runs again.
+        decisions = tmp_path / "state" / "canary-decisions.json"
+        assert "rolled_back" in decisions.read_text()
         with Client(d.address, timeout=300, retry=NO_RETRY) as c:
             c.reload_models()
+            assert ("v3", "canary") not in {(m.tier, m.arm) for m in c.list_models()}
+            decisions.unlink()
+            c.reload_models()
             assert ("v3", "canary") in {(m.tier, m.arm) for m in c.list_models()}
+        # Promoting it by hand makes it v3's primary, audited with the admin's identity.
         promoted = appliance("models", "promote", "v3", "--target", d.address)
         assert 0 == promoted.returncode, promoted.stderr
         assert canary_file.name in promoted.stdout
@@ -147,6 +154,14 @@ def test_a_failing_canary_is_rolled_back_and_audited(tmp_path: Path, model_path:
             time.sleep(0.3)
         assert [("v3", "canary_promoted:manual")] == [(r["tier"], r["route_reason"])
                                                       for r in promotions]
+        # The promotion outlives a restart: v3's primary is the canary's file, with no canary.
+        d.stop()
+        d = Daemon(tmp_path, cfg)
+        d.wait_for("ready")
+        with Client(d.address or "", timeout=60, retry=NO_RETRY) as c:
+            v3 = [m for m in c.list_models() if m.tier == "v3"]
+        assert [(canary_file.name, "", 64)] == [(m.file_name, m.arm, m.context_length)
+                                                for m in v3]
     finally:
         d.stop()
 

@@ -141,12 +141,12 @@ class FakeRegistry:
     def canary_for(self, tier: str) -> CanaryArm | None:
         return CanaryArm(self.engine, self.config) if tier == "v3" and self.engine else None  # type: ignore[arg-type]
 
-    def drop_canary(self, tier: str) -> FakeEngine | None:
+    def drop_canary(self, tier: str, by: str = "appliance") -> FakeEngine | None:
         engine, self.engine = self.engine, None
         return engine
 
-    def promote_canary(self, tier: str) -> FakeEngine | None:
-        return self.drop_canary(tier)
+    def promote_canary(self, tier: str, by: str = "appliance") -> FakeEngine | None:
+        return self.drop_canary(tier, by)
 
 
 def ended(arm: str, outcome: Outcome = Outcome.OK) -> RequestInfo:
