@@ -527,6 +527,13 @@ def _check(r: _Reader, cfg: Config) -> None:
                   f"free_space_warn_mb ({a.free_space_warn_mb})")
     _check_access(r, cfg)
     _check_models(r, cfg)
+    if cfg.cache.enabled and cfg.cache.shared and cfg.state.backend != "local" \
+            and cfg.state.identity_key_file is None:
+        # The entries' names and seals would come from a public key: any reader of Redis
+        # could open the kept answers and confirm a guessed request against their names.
+        r.problem("state.identity_key_file", "required with [cache] enabled and shared on a "
+                  "Redis backend: the secret the kept answers are named and sealed with "
+                  "(16 bytes or more, the same on every box), or set [cache] shared = false")
     for tier, reserve in cfg.capacity.items():
         spec = cfg.models.get(tier)
         if spec is not None and reserve.reserved_slots >= spec.slots:

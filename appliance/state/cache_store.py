@@ -24,9 +24,9 @@ tag (``{rc}``) so one script may touch every key:
   ``maxmemory-policy`` never has to evict: the state keys beside the cache (budgets,
   revocations) must not be evicted.
 
-Without ``identity_key_file`` the derived keys come from a fixed, public key: key names are
-then hashes a reader of Redis can confirm a guessed request against, and the values are
-sealed but not secret. Set the file (16 bytes or more, the same on every box).
+``identity_key_file`` is required with a shared cache (``config check`` refuses the config
+without it): from the fixed, public key used without one, key names would be hashes a reader
+of Redis could confirm a guessed request against, and the values sealed but not secret.
 
 Errors are raised to the caller (:class:`appliance.stages.cache.ResponseCache` turns them
 into misses and counts them): nothing here logs, so nothing here can log a value.

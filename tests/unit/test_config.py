@@ -310,3 +310,19 @@ def test_embedding_tier_is_read_and_checked(tmp_path: Path) -> None:
     missing = config.load(write(tmp_path, '[models.embed]\npath = "nowhere.gguf"\n'))
     assert ["models.embed.path"] == [p.context.get("key") for p in config.check_files(missing)
                                      if "embed" in str(p.context.get("key"))]
+
+
+def test_a_shared_response_cache_needs_the_state_identity_key(tmp_path: Path) -> None:
+    """[cache] on and shared over Redis without [state] identity_key_file is refused: the kept
+    answers would be named and sealed under a public key. With the key, or not shared, or on
+    the local backend, the config loads."""
+    base = 'state_dir = "s"\n[audit]\ndev_officer_key = true\n'
+    redis = '[state]\nbackend = "redis://127.0.0.1:6379/0"\n'
+    with pytest.raises(config.ConfigErrors) as info:
+        config.load(write(tmp_path, base + redis + "[cache]\nenabled = true\n"))
+    assert {"state.identity_key_file"} == {problem.key for problem in info.value}
+    (tmp_path / "id.key").write_text("x" * 32)
+    for extra in (redis + 'identity_key_file = "id.key"\n[cache]\nenabled = true\n',
+                  redis + "[cache]\nenabled = true\nshared = false\n",
+                  "[cache]\nenabled = true\n"):
+        config.load(write(tmp_path, base + extra))
