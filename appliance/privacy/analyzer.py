@@ -31,7 +31,7 @@ from appliance.privacy.lexicon import model_lexicon, not_a_name, ordinary_word
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
 from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers
 from appliance.privacy.name_checks import CheckedSpacyRecognizer
-from appliance.privacy.normalize import normalize
+from appliance.privacy.normalize import load_tables, normalize
 from appliance.privacy.recognizer_base import CJK_TEXT
 from appliance.privacy.recognizers_context import context_recognizers, in_field_label
 from appliance.privacy.recognizers_context import recognizer_names as context_recognizer_names
@@ -253,6 +253,7 @@ class Analyzer:
 
         use_bundled_suffix_list()
         quiet_presidio()
+        load_tables()
         self.policy = policy
         wanted = set(policy.entities) | ({"DENY_LIST"} if policy.deny_list else set())
         registry = RecognizerRegistry(supported_languages=["en"])

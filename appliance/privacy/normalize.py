@@ -24,7 +24,8 @@ recognizers read a normalised view instead:
   (陳麗華 → 陈丽华, 聯繫人 → 联系人): the surname lists, cue words and jieba's dictionary the
   Chinese recognizers use are simplified, and Taiwan, Hong Kong and Macau write traditional.
   The table is OpenCC's character mapping (``t2s``, applied one character at a time so that no
-  phrase rule changes a length), built once on first use.
+  phrase rule changes a length), built once when the PII stage loads (:func:`load_tables`);
+  a table that does not load stops the stage (fail closed), never masks less unannounced.
 
 :class:`Normalized` keeps, for every character of the view, the span of original characters it
 came from, so a finding in the view maps back to the original span that produced it —
@@ -54,6 +55,10 @@ _IDEOGRAPHIC_STOPS = frozenset("\u3002\uff61")
 _CJK_BLOCKS = ((0x4E00, 0xA000), (0x3400, 0x4DC0))
 
 
+#: Pairs OpenCC's table has at least (about 3,800 today): fewer means it did not load right.
+MIN_SIMPLIFIED = 2_000
+
+
 @lru_cache(maxsize=1)
 def _simplified() -> dict[str, str]:
     """Traditional character -> simplified, one for one (about 3,800 pairs; ~25 ms to build)."""
@@ -62,9 +67,19 @@ def _simplified() -> dict[str, str]:
     chars = [chr(c) for lo, hi in _CJK_BLOCKS for c in range(lo, hi)]
     # One character per line: OpenCC's phrase rules never span a line, so each maps alone.
     converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
-    if len(converted) != len(chars):  # never seen; a table that does not line up is no table
-        return {}
-    return {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+    table = {a: b for a, b in zip(chars, converted, strict=False) if a != b and len(b) == 1}
+    if len(converted) != len(chars) or len(table) < MIN_SIMPLIFIED:
+        # Never seen. Without the table every name in traditional characters is missed:
+        # fail closed (the PII stage does not load) rather than mask less without a word.
+        raise RuntimeError(f"OpenCC's t2s table does not line up ({len(converted)} of "
+                           f"{len(chars)} characters, {len(table)} pairs): reinstall opencc")
+    return table
+
+
+def load_tables() -> None:
+    """Build the traditional-to-simplified table now (the PII stage's start), so that a
+    broken OpenCC install stops the daemon at start, not its first Chinese request."""
+    _simplified()
 
 
 @lru_cache(maxsize=4096)

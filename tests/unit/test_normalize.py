@@ -63,3 +63,29 @@ def test_an_escaped_line_break_maps_back_to_both_characters() -> None:
     n = normalize(text)
     assert "a\n0612345678" == n.text
     assert (1, 3) == n.span(1, 2)
+
+
+def test_an_opencc_table_that_does_not_line_up_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Traditional names are read through OpenCC's table: if it does not load right (a broken
+    install dropping lines), the PII stage fails at load instead of masking less unannounced."""
+    import opencc
+
+    from appliance.privacy import normalize as nm
+
+    class Short:
+        def __init__(self, _config: str) -> None:
+            pass
+
+        def convert(self, text: str) -> str:
+            return "\n".join(text.split("\n")[:100])
+
+    monkeypatch.setattr(opencc, "OpenCC", Short)
+    nm._simplified.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="reinstall opencc"):
+            nm.load_tables()
+    finally:
+        monkeypatch.undo()
+        nm._simplified.cache_clear()
+    nm.load_tables()
+    assert "陈" == nm._simplified()["陳"]
