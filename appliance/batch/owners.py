@@ -4,7 +4,7 @@ A batch records the identity that submitted it (its name, whether it authenticat
 runs hours later, so the identity is looked up as the daemon would look up a caller now: a
 live token of that name (in ``[auth] tokens_file`` and not revoked on another box through
 ``[state]``), or, with mutual TLS, a role in ``[auth.certificate_roles]``; and that role must
-still allow generating. An anonymous batch (submitted without credentials where
+still allow the line's call (generating, or embedding for an embeddings batch). An anonymous batch (submitted without credentials where
 authentication was not required) runs only while authentication is still not required.
 """
 
@@ -15,6 +15,7 @@ from appliance.batch.store import Line
 from appliance.errors import PermissionDenied, Unauthenticated
 
 GENERATE = "/appliance.v1.Inference/Generate"
+EMBED = "/appliance.v1.Inference/Embed"
 
 
 def current_role(auth: Authenticator, line: Line) -> str:
@@ -34,11 +35,13 @@ def current_role(auth: Authenticator, line: Line) -> str:
     if not roles:
         raise Unauthenticated("batch owner: no live token or certificate role",
                               identity=line.owner)
+    # the right the line's endpoint needs, as the same call made interactively would
+    method = EMBED if line.endpoint == "/v1/embeddings" else GENERATE
     for role in roles:
         try:
-            auth.authorize(Identity(line.owner, role, "token"), GENERATE)
+            auth.authorize(Identity(line.owner, role, "token"), method)
         except PermissionDenied:
             continue
         return role
     raise PermissionDenied(f"batch owner: role(s) {', '.join(sorted(set(roles)))} may not "
-                           f"generate", identity=line.owner)
+                           f"call {method}", identity=line.owner)
