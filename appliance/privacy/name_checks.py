@@ -39,7 +39,28 @@ _DIGIT = re.compile(r"[0-9]")
 _CAMEL = re.compile(r"(?:[A-Z][a-z]+){2,}")
 _CAMEL_PART = re.compile(r"[A-Z][a-z]+")
 #: The text before a sentence's first word: nothing, or a stop, a colon or a line break.
+#: Around a one-word name that is also a known place (Jordan, Georgia, Austin, Florence): the
+#: words that make it a person. Before it: a greeting or a person's title; after it: a verb of
+#: saying or asking, a speaker's colon, or a possessive with a word for a person's own things.
+_PERSON_BEFORE = re.compile(
+    r"(?:\b(?:[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear|[Tt]hanks|[Tt]hank you|[Cc]heers|[Mm]rs?|[Mm]s|"
+    r"[Dd]r|[Pp]rof|[Uu]ncle|[Aa]unt|[Cc]ousin|[Cc]olleague|[Ff]riend|[Bb]oss|[Mm]anager|"
+    r"[Ss]ister|[Bb]rother|[Dd]aughter|[Ss]on|[Ww]ife|[Hh]usband|[Pp]artner)\.?,?[ \t]+)$")
+_PERSON_AFTER = re.compile(
+    r"(?:[ \t]+(?:said|says|asked|asks|called|calls|wrote|writes|told|tells|replied|replies|"
+    r"emailed|texted|phoned|thinks|thought|wants|wanted|agreed|signed|mentioned|will call|"
+    r"is my|was my|and I\b|from (?:HR|IT|sales|support|accounting|finance))\b"
+    r"|:[ \t]"
+    r"|['’]s (?:mother|father|mom|dad|wife|husband|son|daughter|sister|brother|phone|number|"
+    r"email|e-mail|address|birthday|account|manager|desk|office)\b)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n][\s\"'(]*)$")
+
+
+def person_context(text: str, start: int, end: int) -> bool:
+    """Whether the words around ``text[start:end]`` make it a person's name: a greeting or a
+    title before it, a verb of saying, a speaker's colon or a person's possessive after it."""
+    return _PERSON_BEFORE.search(text, max(0, start - 24), start) is not None \
+        or _PERSON_AFTER.match(text, end) is not None
 
 
 def first_line(text: str, start: int, end: int) -> tuple[int, int]:
@@ -91,8 +112,11 @@ def checked_name(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int
     if start == end or _DIGIT.search(value) or (len(value) <= 3 and value.isupper()):
         return None
     if not_a_name(text, start, end, lexicon) or in_field_label(text, start, end, lexicon) \
-            or lower_in_cased_line(text, start, end) or value in EN_PLACE_NAMES:
-        return None  # ... and "Paris" alone: a model's name that is a known place is the place
+            or lower_in_cased_line(text, start, end) \
+            or (value in EN_PLACE_NAMES and not person_context(text, start, end)):
+        # ... and "Paris" alone: a model's name that is a known place is the place, unless
+        # the words around it make it a person ("Hi Georgia,", "Jordan said")
+        return None
     if _code_identifier(text, start, end, lexicon):
         return None
     return start, end
