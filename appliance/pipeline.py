@@ -156,9 +156,9 @@ class Pipeline:
         params = history_as_text(params)
         flight.counted = await admit(params, info, self.limits)
         self._placer.precheck(params, info)
-        spans.phase("mask")
         if info.yield_to is not None:  # a batch line: after interactive work in flight
             await info.yield_to()
+        spans.phase("mask")
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked, sampling = await mask_request(privacy, params, sampling, info.cache_namespace)
         info.pii_counts, info.masked_prompt = dict(masked.entity_counts), masked.texts
@@ -246,6 +246,8 @@ class Pipeline:
         # At the identity's own priority cap: embeddings have no priority field to refuse.
         cap = info.policy.highest_priority if info.policy is not None else 0
         flight.counted = await admit(GenerateParams(priority=cap), info, self.limits)
+        if info.yield_to is not None:  # a batch line: after interactive work in flight
+            await info.yield_to()
         spans.phase("mask")
         privacy = privacy_for(info.policy, self.privacy, self.services.pii_profiles)
         masked = await mask_each(privacy, params.inputs, info.cache_namespace)
@@ -258,8 +260,14 @@ class Pipeline:
         info.model_sha256 = embedder.sha256
         records.start_begin()
         check_deadline(flight.deadline)
+        if info.yield_to is not None:
+            await info.yield_to()
         spans.phase("embed")
-        out = await embedder.embed([m.texts[0] for m in masked])
+        info.in_engine = True  # a batch line is cancelled if interactive work comes now
+        try:
+            out = await embedder.embed([m.texts[0] for m in masked])
+        finally:
+            info.in_engine = False
         spans.phase(None)
         info.prompt_tokens = out.prompt_tokens
         info.finish_reason = "stop"

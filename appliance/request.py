@@ -137,6 +137,9 @@ class RequestInfo:
     #: last scan and its end record), which then waits for that work to be over.
     background: bool = False
     yield_to: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
+    #: True from the request's placement on a local engine to its Finished: it may hold
+    #: one of the engine's slots (what a batch line gives up when interactive work starves).
+    in_engine: bool = False
     model_sha256: str | None = None
     #: "primary" or "canary" on a tier with a canary ([models.<tier>.canary]); else None.
     arm: str | None = None

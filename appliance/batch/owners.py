@@ -4,8 +4,9 @@ A batch records the identity that submitted it (its name, whether it authenticat
 runs hours later, so the identity is looked up as the daemon would look up a caller now: a
 live token of that name (in ``[auth] tokens_file`` and not revoked on another box through
 ``[state]``), or, with mutual TLS, a role in ``[auth.certificate_roles]``; and that role must
-still allow the line's call (generating, or embedding for an embeddings batch). An anonymous batch (submitted without credentials where
-authentication was not required) runs only while authentication is still not required.
+still allow the line's call (generating, or embedding for an embeddings batch). An anonymous
+batch (submitted without credentials where authentication was not required) runs only while
+authentication is still not required.
 """
 
 from __future__ import annotations

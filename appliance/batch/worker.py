@@ -152,8 +152,10 @@ class BatchWorker:
         #: Lines being cut off now (until their task ends), and how often each was.
         self._preempted: set[tuple[str, int]] = set()
         self._preemptions: dict[tuple[str, int], int] = {}
-        #: Lines in the pipeline now (an answer being stored is not cut off).
+        #: Lines in the pipeline now (an answer being stored is not cut off), and their
+        #: requests.
         self._generating: set[tuple[str, int]] = set()
+        self._infos: dict[tuple[str, int], RequestInfo] = {}
         #: The quiet time a line now waits for (see MAX_QUIET_S).
         self._quiet = idle_seconds
         self._clock = clock
@@ -229,8 +231,8 @@ class BatchWorker:
             self._maybe_pending = True
         if self._busy():
             self._last_busy = now
-            if self.preempt and (self._starved is None or self._starved()):
-                self._preempt()
+            if self.preempt:
+                self._preempt(self._starved is None or self._starved())
             return
         free = self.concurrency - len(self._running)
         if self._paused or free <= 0 or not self._maybe_pending or now < self._not_before \
@@ -247,12 +249,23 @@ class BatchWorker:
             self._running[key] = task
             task.add_done_callback(self._forget)
 
-    def _preempt(self) -> None:
-        """Interactive work arrived: the lines running give their slots up now (each goes
-        back to waiting, its answer not stored, and runs again once the engines are idle)."""
+    def _preempt(self, starved: bool) -> None:
+        """Interactive work is in flight (``starved``: and, where engines hold lines, it
+        waits for a slot): the lines that would compete with it give their slot up now (each
+        goes back to waiting, its answer not stored, and runs again once the engines are
+        idle). Where engines hold lines, only lines in an engine now are cut off, and only
+        when ``starved`` (one masking, or with its answer complete, holds no slot); an
+        embeddings line, which no engine holds, is cut off while it embeds."""
         for key, task in self._running.items():
             if key not in self._generating or key in self._preempted \
                     or self._preemptions.get(key, 0) >= MAX_PREEMPTIONS:
+                continue
+            info = self._infos.get(key)
+            if self._starved is not None and info is not None:
+                embedding = info.method.endswith("/v1/embeddings")
+                if not info.in_engine or not (starved or embedding):
+                    continue
+            elif not starved:
                 continue
             self._preempted.add(key)
             self._preemptions[key] = self._preemptions.get(key, 0) + 1
@@ -265,11 +278,11 @@ class BatchWorker:
         left = [MAX_YIELD_S]
 
         async def until_quiet() -> None:
-            started = self._clock()
+            started = time.monotonic()  # not the injected clock: a test's may stand still
             while left[0] > 0 and self._busy():
                 await asyncio.sleep(YIELD_POLL_S)
-                left[0] -= self._clock() - started
-                started = self._clock()
+                left[0] -= time.monotonic() - started
+                started = time.monotonic()
 
         return until_quiet
 
@@ -305,6 +318,7 @@ class BatchWorker:
         info.policy = self._policy_of(line.owner) if line.identified else None
         exhausted = None
         self._generating.add(key)
+        self._infos[key] = info
         try:
             status, body = await self._run_line(line, info)
         except asyncio.CancelledError:
@@ -336,6 +350,7 @@ class BatchWorker:
                 "type": "internal_error", "param": None, "code": "internal_error"}}
         finally:
             self._generating.discard(key)
+            self._infos.pop(key, None)
         self._preemptions.pop(key, None)
         self._quiet = self.idle_seconds
         result = {"id": "batch_req_" + secrets.token_hex(12), "custom_id": line.custom_id,

@@ -183,8 +183,11 @@ class LlamaEngine:
         #: in the steps, so an interactive request's prefill and decode share no step with
         #: them, and they go on where they stopped once it is over (ModelRegistry sets it).
         self.foreground: Callable[[], bool] = _never
-        #: Steps in which background sequences were held.
+        #: Engine rounds (steps, or polls while every sequence is held) in which background
+        #: sequences were held.
         self.held_steps_total = 0
+        #: Whether the last admission left a request other than background work waiting.
+        self.starved = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -238,10 +241,11 @@ class LlamaEngine:
         return len(self._queue)
 
     def waiting_foreground(self) -> bool:
-        """Whether a request other than background work waits for a slot, every slot taken
-        (not one queued a moment before the engine thread admits it to a free slot)."""
-        with self._cv:
-            return not self._free_ids and self._queue.waiting_foreground()
+        """Whether a request other than background work was left waiting for a slot by the
+        engine's last admission (every slot taken, or the free ones closed to it by reserved
+        capacity; not one queued a moment before the engine thread admits it). Set by the
+        engine thread once a step; read without its lock."""
+        return self.starved
 
     @property
     def free_slots(self) -> int:
@@ -407,6 +411,8 @@ class LlamaEngine:
             while self._free_ids and (job := self._queue.pop(self._running_others())) \
                     is not None:
                 self._admit(job, self._free_ids.pop())
+            # Read without the lock by the batch worker (waiting_foreground).
+            self.starved = self._queue.waiting_foreground()
             return True
 
     def _admit(self, job: Job, seq_id: int) -> None:
@@ -521,7 +527,7 @@ class LlamaEngine:
         for s, index in outputs:
             if not s.fed:  # its prompt's last token: the prefill is done
                 self.prefill_tokens_total += len(s.job.tokens) - s.cached
-                self.prefill_seconds_total += decoded - s.started
+                self.prefill_seconds_total += decoded - s.started - s.held
             if s.forced:
                 self._advance_forced(s)
                 continue
@@ -542,7 +548,10 @@ class LlamaEngine:
         interactive work is in flight, but those held MAX_HOLD_S already (none while the
         engine stops: it ends once its sequences have)."""
         background = [s for s in self._running if s.job.background and s.held < MAX_HOLD_S]
-        if not background or self._stopping or not self.foreground():
+        # Nor while a request waits for a slot (every slot taken, or closed to it by reserved
+        # capacity): a held line would keep its slot from it; running, it ends and frees it
+        # (and the batch worker cancels it, starved).
+        if not background or self._stopping or self.starved or not self.foreground():
             for s in background:
                 s.held_at = None
             return frozenset()
@@ -649,7 +658,8 @@ class LlamaEngine:
         s.sampler.close()
         self.requests_total += 1
         with self._cv:
-            self._queue.finished(time.monotonic() - s.started)
+            # the time it was held is not service: it would tell callers of longer waits
+            self._queue.finished(time.monotonic() - s.started - s.held)
             self._running.remove(s)
             self._free_ids.append(s.seq_id)
         if isinstance(outcome, BaseException):

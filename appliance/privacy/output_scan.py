@@ -120,6 +120,8 @@ def _surrogate_spans(text: str, exempt: Sequence[str],
 #: Where a JSON text stands: (inside a string, just after a backslash in one).
 JsonState = tuple[bool, bool]
 JSON_START: JsonState = (False, False)
+#: The characters of a JSON number.
+_JSON_NUMBER = frozenset("0123456789+-.eE")
 
 
 def json_walk(text: str, state: JsonState) -> tuple[list[bool], JsonState]:
@@ -166,12 +168,18 @@ def mask_spans(text: str, spans: Iterable[Span], exempt: Sequence[str] = (),
         if s.start < pos or any(s.start < e and s.end > b for b, e in keep) or any(
                 b <= s.start and s.end <= e for b, e in inside):
             continue
-        placeholder = f"<{s.entity_type}>"
-        if in_string is not None and not in_string[s.start]:
+        placeholder, start, end = f"<{s.entity_type}>", s.start, s.end
+        if in_string is not None and not in_string[start]:
+            # The whole number it is part of becomes the string (-4111… or 4111….5 would
+            # otherwise leave a sign or a fraction beside the quotes).
+            while start > pos and text[start - 1] in _JSON_NUMBER:
+                start -= 1
+            while end < len(text) and text[end] in _JSON_NUMBER:
+                end += 1
             placeholder = f'"{placeholder}"'
-        parts += [text[pos:s.start], placeholder]
+        parts += [text[pos:start], placeholder]
         counts[s.entity_type] = counts.get(s.entity_type, 0) + 1
-        pos = s.end
+        pos = end
     parts.append(text[pos:])
     return "".join(parts), counts
 

@@ -28,6 +28,7 @@ from appliance.engine.types import (
     Engine,
     EngineState,
     Event,
+    Finished,
     Registry,
     SamplingParams,
 )
@@ -346,15 +347,20 @@ async def _on_cluster(p: Placement) -> AsyncIterator[Event]:
 async def _local(p: Placement, engine: Engine, flight: Flight,
                  priority: int) -> AsyncIterator[Event]:
     started = False
+    info = flight.info
+    info.in_engine = True
     try:
         async for event in trace().generation(engine.generate(
                 list(p.tokens), p.local_sampling or p.sampling, flight.deadline, priority,
-                p.max_queue_wait, owner=flight.info.client,
-                cache_namespace=flight.info.cache_namespace,
-                background=flight.info.background), p.tier):
+                p.max_queue_wait, owner=info.client,
+                cache_namespace=info.cache_namespace,
+                background=info.background), p.tier):
             started = True
+            if isinstance(event, Finished):
+                info.in_engine = False
             yield event
     except (EngineFailure, QueueTimeout) as exc:
+        info.in_engine = False
         if started or p.central is None:
             raise
         why = "queue_timeout" if isinstance(exc, QueueTimeout) else "local_failure"
@@ -363,3 +369,5 @@ async def _local(p: Placement, engine: Engine, flight: Flight,
         async for event in trace().central(p.central.generate(p.messages, p.sampling, p.tier),
                                            p.tier):
             yield event
+    finally:
+        info.in_engine = False

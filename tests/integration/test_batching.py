@@ -227,3 +227,65 @@ def test_background_work_is_held_while_interactive_work_runs(model_path: Path) -
     assert 24 == answered  # ... which ran meanwhile
     assert_own_answer(PROMPTS[0], text, {PROMPTS[0]: alone})
     assert 48 == tokens
+
+
+def test_a_held_line_never_keeps_a_waiting_request_from_its_slot(model_path: Path) -> None:
+    """One slot, held by a background sequence, and an interactive request that waits for it:
+    the engine stops holding (the line runs to its end and frees the slot) instead of keeping
+    the request waiting for the whole hold budget."""
+    import asyncio
+
+    from appliance.config import ModelConfig
+    from appliance.engine import llama_engine
+    from appliance.engine.llama_engine import LlamaEngine
+    from appliance.engine.types import Finished, SamplingParams, TextPiece
+
+    async def main() -> tuple[list[str], list[tuple[bool, int]]]:
+        spec = ModelConfig(tier="v3", path=model_path, n_threads=2, slots=1, n_ctx=512,
+                           chat_template="gemma")
+        engine = LlamaEngine(spec, model_path, ["v3"])
+        await engine.start()
+        ended: list[str] = []
+        rounds: list[tuple[bool, int]] = []  # (a request waited for a slot, sequences held)
+        held = engine._held
+
+        def spy(now: float) -> frozenset[int]:
+            out = held(now)
+            rounds.append((engine.starved, len(out)))
+            return out
+
+        engine._held = spy  # type: ignore[method-assign]
+        try:
+            async def run(name: str, prompt: str, n: int, *, background: bool) -> None:
+                async for ev in engine.generate(engine.tokenize_prompt(prompt),
+                                                SamplingParams(n, temperature=0.0),
+                                                background=background):
+                    if isinstance(ev, Finished):
+                        ended.append(name)
+
+            engine.foreground = lambda: False
+            started = asyncio.Event()
+
+            async def line() -> None:
+                async for ev in engine.generate(engine.tokenize_prompt(PROMPTS[0]),
+                                                SamplingParams(32, temperature=0.0),
+                                                background=True):
+                    if isinstance(ev, TextPiece):
+                        started.set()
+                    if isinstance(ev, Finished):
+                        ended.append("line")
+
+            task = asyncio.create_task(line())
+            await started.wait()
+            engine.foreground = lambda: True
+            await asyncio.wait_for(run("interactive", PROMPTS[1], 4, background=False),
+                                   timeout=llama_engine.MAX_HOLD_S * 3)
+            await task
+            return ended, rounds
+        finally:
+            await engine.close()
+
+    ended, rounds = asyncio.run(main())
+    assert ["line", "interactive"] == ended
+    assert any(starved for starved, _n in rounds)  # the request waited for the slot ...
+    assert not [n for starved, n in rounds if starved and n]  # ... and was never held then

@@ -68,10 +68,12 @@ class FakeRunner:
         self.seen.append(info)
         self.active += 1
         self.most = max(self.most, self.active)
+        info.in_engine = True  # as a line on an engine's slot
         try:
             await self.gate.wait()
         finally:
             self.active -= 1
+            info.in_engine = False
         return 200, {"echo": line.custom_id}
 
 

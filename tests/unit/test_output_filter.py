@@ -79,7 +79,7 @@ def test_word_cut_keeps_digit_groups_together(buf: str, released: str) -> None:
 # A JSON answer (structured output) with a card number the model wrote as a bare number, one
 # inside a string, and a string holding an escaped quote and a backslash before it.
 JSON_ANSWER = ('{"note": "say \\"hi\\" \\\\", "card": 4111111111111111, '
-               '"text": "card 5500 0000 0000 0004 here", "n": 3}')
+               '"text": "card 5500 0000 0000 0004 here", "n": 3, "neg": -4111111111111111.5}')
 
 
 def test_a_number_masked_in_a_json_answer_leaves_it_json(masker: PiiMasker) -> None:
@@ -99,7 +99,8 @@ def test_a_number_masked_in_a_json_answer_leaves_it_json(masker: PiiMasker) -> N
     for i in range(0, len(JSON_ANSWER) + 1, 5):
         text = asyncio.run(go([JSON_ANSWER[:i], JSON_ANSWER[i:]]))
         assert {"note": 'say "hi" \\', "card": "<CREDIT_CARD>",
-                "text": "card <CREDIT_CARD> here", "n": 3} == json.loads(text), i
+                "text": "card <CREDIT_CARD> here", "n": 3,
+                "neg": "<CREDIT_CARD>"} == json.loads(text), i
     # not a JSON answer: the placeholder stands as it is
     plain = asyncio.run(_plain(masker, JSON_ANSWER))
     assert '"card": <CREDIT_CARD>,' in plain
