@@ -80,7 +80,7 @@ class Services:
     #: Per-arm counts and the automatic rollback of tiers' canaries (None: tests' parts).
     canary: CanaryWatch | None = None
     #: Identities' runs of low feedback scores ([auth.*] escalate_after_low_scores): in
-    #: memory, kept across model reloads, lost on a restart.
+    #: memory on this box, or shared through a Redis state backend (routing/split.py).
     low_scores: LowScores = field(default_factory=LowScores)
 
 
@@ -292,7 +292,7 @@ class Pipeline:
             flight.counted = await admit(GenerateParams(priority=cap), info, self.limits)
             if self.services.canary is not None:  # the score, counted for the arm it rates
                 self.services.canary.feedback(info.client, rated, score)
-            self.services.low_scores.record(info.client, score, info.policy)
+            await self.services.low_scores.record(info.client, score, info.policy)
             failed = False
         except BaseException as exc:
             settle(info, exc, begun=records.begun)

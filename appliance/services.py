@@ -30,9 +30,11 @@ from appliance.privacy.stage import PrivacyStage
 from appliance.request import Outcome, RequestInfo
 from appliance.routing.canary import CanaryWatch
 from appliance.routing.fleet import Central, open_central
+from appliance.routing.split import LowScores
 from appliance.stages.cache import ResponseCache
 from appliance.stages.records import RequestRecords
 from appliance.state import SharedState
+from appliance.state.redis_state import RedisState
 
 log = structlog.get_logger("appliance.server")
 
@@ -78,7 +80,9 @@ async def open_services(config: Config, registry: ModelRegistry, limits: SharedS
         yield Services(config=config, registry=registry, privacy=privacy,
                        pii_profiles=profiles, audit=audit, central=central, limits=limits,
                        embedder=embedder, cache=ResponseCache.from_config(config.cache, limits),
-                       canary=CanaryWatch(registry, record, metrics))
+                       canary=CanaryWatch(registry, record, metrics),
+                       low_scores=LowScores(shared=limits if isinstance(limits, RedisState)
+                                            else None))
 
 
 async def _open_embedder(config: Config, registry: ModelRegistry,

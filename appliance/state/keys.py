@@ -57,6 +57,11 @@ class IdentityKeys:
     def token_bucket(self) -> str:
         return self._key("tpm")
 
+    @property
+    def low_scores(self) -> str:
+        """The identity's run of consecutive low feedback scores (an integer)."""
+        return self._key("low")
+
 
 def revoked_key(prefix: str) -> str:
     """Set of the SHA-256 of every revoked token (never a token, never a name)."""

@@ -7,8 +7,9 @@ SHA-256 digests that every box reads every ``revocation_poll_seconds``.
 
 What Redis holds (docs/operations.md, "Several appliances"): per identity, under a keyed hash
 of its name (:mod:`appliance.state.keys`), the day's and month's token and request counts,
-two token buckets and the ids of its requests in flight (a random box id and the request's
-random id); and the revoked tokens' digests. Never a prompt, an answer, a name or a token.
+two token buckets, the ids of its requests in flight (a random box id and the request's
+random id) and its run of low feedback scores (``escalate_after_low_scores``); and the
+revoked tokens' digests. Never a prompt, an answer, a name or a token.
 
 Redis unreachable (``on_unavailable``): "fail" (the default) refuses every request that
 counts against a limit, and every call presenting a token once the revocations are older than
@@ -46,6 +47,8 @@ STALE_POLLS = 5
 STALE_MIN_S = 5.0
 #: Connections to Redis one box keeps open at most.
 MAX_CONNECTIONS = 32
+#: A run of low feedback scores is forgotten this long after its last low score.
+LOW_RUN_TTL_S = 30 * 86400
 #: The budget each admission script result names (ARGV 7-10).
 BUDGETS = tuple(field for _, field, _ in QUOTA_PERIODS)
 
@@ -327,6 +330,46 @@ class RedisState:
         if not digests:
             return 0
         return int(await self.client.sadd(revoked_key(self.config.key_prefix), *digests))
+
+    # -- runs of low feedback scores (routing/split.py: LowScores) --
+
+    async def low_run(self, name: str, low: bool) -> int | None:
+        """Count one feedback score in ``name``'s run of consecutive low scores, shared by
+        every box (one more when ``low``, else back to 0); the run now, or None when Redis
+        cannot be reached (the caller counts on this box alone)."""
+        if not self._available():
+            return None
+        key = self._keys(name).low_scores
+        try:
+            if not low:
+                await self.client.delete(key)
+                run = 0
+            else:
+                async with self.client.pipeline(transaction=True) as pipe:
+                    pipe.incr(key)
+                    pipe.expire(key, LOW_RUN_TTL_S)
+                    run = int((await pipe.execute())[0])
+        except Exception as exc:
+            if not is_redis_error(exc):
+                raise
+            self._failed(exc, "low_scores")
+            return None
+        self._recovered()
+        return run
+
+    async def low_run_of(self, name: str) -> int | None:
+        """``name``'s shared run of low scores now (None: Redis cannot be reached)."""
+        if not self._available():
+            return None
+        try:
+            value = await self.client.get(self._keys(name).low_scores)
+        except Exception as exc:
+            if not is_redis_error(exc):
+                raise
+            self._failed(exc, "low_scores")
+            return None
+        self._recovered()
+        return int(value or 0)
 
     # -- reading use (appliance usage) --
 

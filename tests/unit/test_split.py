@@ -4,6 +4,7 @@ injected clock."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,29 +76,75 @@ def test_the_router_applies_windows_to_auto_requests_no_task_type_rule_places() 
     assert "auto:default" == choose_tier("auto", "", outside, "app-1", now=at("02:00")).reason
 
 
+def _record(scores: LowScores, client: str, score: float, policy: Policy | None) -> int:
+    return asyncio.run(scores.record(client, score, policy))
+
+
 def test_low_scores_escalate_after_n_in_a_row_and_a_good_score_resets() -> None:
     policy = Policy(escalate_after_low_scores=2, low_score_below=0.0)
     scores = LowScores()
-    assert 1 == scores.record("a", -1.0, policy)
+    assert 1 == _record(scores, "a", -1.0, policy)
     assert scores.escalated("a", policy) is None
-    assert 2 == scores.record("a", -0.2, policy)
+    assert 2 == _record(scores, "a", -0.2, policy)
     assert 2 == scores.escalated("a", policy)
     assert scores.escalated("b", policy) is None  # per identity
     v3 = Route("v3", "task_type:chat", auto=True)
     assert Route("r1", "low_scores:2", auto=True) == after_low_scores(v3, 2)
     assert Route("v3", "explicit") == after_low_scores(Route("v3", "explicit"), 2)
-    assert 0 == scores.record("a", 0.0, policy)  # not below the line: resets
+    assert 0 == _record(scores, "a", 0.0, policy)  # not below the line: resets
     assert scores.escalated("a", policy) is None
     assert scores.escalated("a", Policy(escalate_after_low_scores=2, tiers=("v3",))) is None
 
 
 def test_low_scores_are_not_kept_without_the_rule_and_the_memory_is_bounded() -> None:
     scores = LowScores(capacity=3)
-    assert 0 == scores.record("a", -1.0, Policy()) == scores.record("a", -1.0, None)
+    assert 0 == _record(scores, "a", -1.0, Policy()) == _record(scores, "a", -1.0, None)
     on = Policy(escalate_after_low_scores=1)
     for name in ("a", "b", "c", "d"):
-        scores.record(name, -1.0, on)
+        _record(scores, name, -1.0, on)
     assert scores.escalated("a", on) is None and 1 == scores.escalated("d", on)
+
+
+def test_shared_runs_count_scores_from_every_box(tmp_path: Path) -> None:
+    """Two boxes on one real Redis: low scores sent to either count in one run, a box that
+    never saw a score routes by the shared run once it has read it, a good score on one box
+    resets the run for both, and Redis holds no identity name."""
+    from tests.redisserver import RedisServer
+    from tests.unit.test_cache_store import PASSWORD, closing, redis_state
+
+    policy = Policy(escalate_after_low_scores=3, low_score_below=0.0, tiers=("v3", "r1"))
+    server = RedisServer(tmp_path / "redis", password=PASSWORD).start()
+    try:
+        async def go() -> None:
+            a = LowScores(shared=redis_state(server.url, "ls:", tmp_path / "a"))
+            b = LowScores(shared=redis_state(server.url, "ls:", tmp_path / "b"))
+            assert (1, 2) == (await a.record("ann.lee", -1.0, policy),
+                              await b.record("ann.lee", -0.5, policy))
+            assert 3 == await a.record("ann.lee", -1.0, policy)
+            assert 3 == a.escalated("ann.lee", policy)
+            assert b.escalated("ann.lee", policy) is None  # b last read 2: reads again
+            for _ in range(200):
+                if b.escalated("ann.lee", policy) == 3:
+                    break
+                b._read_at.clear()  # as if REFRESH_S had passed
+                await asyncio.sleep(0.01)
+            assert 3 == b.escalated("ann.lee", policy)
+            assert 0 == await b.record("ann.lee", 0.5, policy)
+            a._read_at.clear()
+            a.escalated("ann.lee", policy)
+            for _ in range(200):
+                if a.escalated("ann.lee", policy) is None and "ann.lee" not in a._runs:
+                    break
+                await asyncio.sleep(0.01)
+            assert a.escalated("ann.lee", policy) is None
+            await a.record("ann.lee", -1.0, policy)
+            client = a._shared.client  # type: ignore[union-attr]
+            keys = [k async for k in client.scan_iter("ls:*")]
+            assert keys and not [k for k in keys if "ann" in str(k)]
+
+        asyncio.run(closing(go()))
+    finally:
+        server.stop()
 
 
 def _load(tmp_path: Path, text: str) -> config.Config:
