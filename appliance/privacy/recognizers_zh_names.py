@@ -16,6 +16,15 @@ tagged nr in the dictionary; 小张 is tagged n), so a token counts as a name wh
   meaning (:data:`XIAO_LAO_WORDS`: 小时 hour, 老师 teacher, 小于 less than …);
 - or a compound surname token is followed by a one- or two-character given name (欧阳 娜娜).
 
+Around those, what the sentence says of a person (issue 37): a surname before a title or role
+(郭师傅, 刘处长, 张总); a surname and given name between a frame on the left (the start of a
+token, a greeting, 记者) and what a person does or when on the right (打算, 透露, 下午); a
+three-character name the segmenter cut after its second character (黄玉/英是) taken whole; items
+listed with a name (、, 和, /, spaces, one per line) and the other speakers of a transcript;
+a name written apart by a space inside a sentence (我叫惠美 王); parts joined by a middle dot
+(买买提·艾力); a name after an English form's name field (First name: 志豪). Taiwan's common
+surnames the cue list lacks (洪, 官) count as surnames here.
+
 Scores sit under the cue recognizer's (0.85); a cue word before the name raises them to it.
 """
 
@@ -71,28 +80,65 @@ SPACED_SURNAME_NAMES = 20
 CLASSIFIERS = frozenset("张位条把本支台部件份项名个只头匹间座架辆根块片首篇封段层双对")
 _COUNTING = frozenset("这那哪每几一二两三四五六七八九十百千万半多某该此各0123456789")
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
-_COMPOUND = frozenset(s for s in SURNAMES if len(s) == 2)
-_SINGLE = frozenset(s for s in SURNAMES if len(s) == 1)
+#: Surnames common in Taiwan that the cue recognizer's list leaves out (洪 ranks about 20th
+#: there; 凃 is how Taiwan writes 涂), and Taiwan's compound surnames 张简 and 范姜.
+TAIWAN_SURNAMES = ("洪", "官", "粘", "凃", "张简", "范姜")
+_COMPOUND = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES) if len(s) == 2)
+_SINGLE = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES) if len(s) == 1)
+#: Transliterated names (Uyghur, Kazakh, foreign) join their parts with a middle dot:
+#: 买买提·艾力, 迪丽热巴·迪力木拉提.
+_DOTTED_NAME = re.compile(r"[\u4e00-\u9fff]+(?:[·‧・][\u4e00-\u9fff]+)+")
+#: Single characters that end a dotted name's last part (艾力说, 艾力的).
+_AFTER_DOTTED = frozenset("说是在的和与跟及等也将")
+#: ... and the last characters of places written so (博卡斯·德尔托罗省, 圣·彼得堡).
+_PLACE_ENDS = frozenset("省州市县区岛山河湖港城镇村国语族街路堡湾洲")
+#: ... and characters that come before its first part (由迪丽热巴, 尊敬的艾尔肯).
+_BEFORE_DOTTED = NOT_IN_GIVEN_NAMES | frozenset("由叫给请让被把对向和与跟及、")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CUES = re.compile(r"我叫|我是|名叫|姓名|名字|联系人|聯繫人|患者|客户|客戶|用户|用戶|申请人|"
                    r"收件人|寄件人|持卡人|员工|員工|乘客|经办人|负责人|同事|朋友|家属|"
                    r"(?i:name|contact)")
 
+#: Titles and roles said after a surname (王经理, 刘处长, 郭师傅, 张总).
+TITLES = frozenset((
+    "经理", "老师", "总", "医生", "大夫", "女士", "先生", "小姐", "主任", "教授", "律师",
+    "博士", "阿姨", "师傅", "董事长", "院长", "处长", "局长", "科长", "部长", "校长", "厂长",
+    "书记", "护士", "护士长", "总监", "主管", "秘书", "警官", "同志", "同学", "老板", "所长",
+    "队长", "组长", "班长", "会计", "太太", "夫人", "总工", "工程师", "主席", "市长", "县长",
+    "镇长", "村长"))
+#: One-character titles the segmenter joins to the surname in one unknown word (王工, 李姐).
+_SHORT_TITLES = frozenset("工姐哥叔总")
+#: Surnames that are first a preposition, conjunction or adverb before a noun (向老师请教).
+_NOT_BEFORE_TITLE = frozenset("和向于时应全连及与同从对")
+#: Verbs the segmenter glues to the surname after them (找程/处长).
+_TITLE_VERBS = frozenset("找问叫请让给被把对向由和与跟及见")
 #: Words after which a person's name comes: roles, 由/感谢/交给, a list's separator.
 _LEFT_STRONG = re.compile(
     r"经理|客户|客戶|医生|大夫|老师|教授|主任|总监|总裁|董事长|律师|护士|同学|同事|师傅|"
     r"负责人是|联系人是|联系人|收件人|由|感谢|谢谢|联系|交给|转告|通知|告诉|询问|邀请|委托|"
-    r"采访|拜访|陪同|嫁给|娶了|叫|找|问|、|和|与|跟|及")
+    r"采访|拜访|陪同|嫁给|娶了|叫|找|问|、|和|与|跟|及|"
+    r"您好|你好|亲爱的|尊敬的|记者|通讯员|主持人|主讲人|评委|成员有|病人|患者|学生|有请|"
+    r"恭喜|祝贺|表扬|批评|提醒")
 #: Weaker: a clause boundary before the name.
 _LEFT_WEAK = re.compile(r"[，。！？；：,.!?;:（(“\"「]|是|请|让|给|被|把|对|向")
+_LEFT_FRAME_END = re.compile(f"(?:{_LEFT_STRONG.pattern}|{_LEFT_WEAK.pattern})$")
 #: What a person does or is, right after the name.
 _RIGHT_STRONG = re.compile(
     r"说|讲|表示|认为|主持|记录|批准|审批|投诉|发言|请假|打电话|打来|来电|回复|负责|签字|签名|"
     r"提交|提出|报告|汇报|同意|拒绝|建议|介绍|先生|女士|小姐|同学|老师|经理|教授|医生|总|"
     r"的电话|的手机|的邮箱|的地址|的帮助|的意见|的支持|你好|您好|昨天|今天|明天|下周|上周|"
     r"处理|补充|确认|审核|反馈|办理|签收|提供|安排|发来|发给|回电|到场|出席|参加|"
-    r"刚才|已经|正在|将|会|也|都")
+    r"刚才|已经|正在|将|会|也|都|"
+    # more of what a person does, and when (issue 37: 高宇打算, 钱雪峰透露, 林正义带着孩子)
+    r"报道|打算|提醒|透露|指出|强调|宣布|当选|希望|决定|觉得|发现|知道|告诉|问|想|笑|哭|写|带着|"
+    r"出生|毕业|住在|买了|获得|荣获|被评为|担任|今年|去年|今日|昨日|明日|上午|下午|晚上|"
+    r"上个月|下个月|每天|刚|一直|曾经|本人|等人|等领导|"
+    r"主任|董事长|院长|处长|局长|科长|部长|校长|厂长|书记|博士|阿姨|师傅|律师|护士|总监|"
+    r"主管|助理|秘书|大夫|警官|同志")
 _RIGHT_WEAK = re.compile(r"[，。！？；：,.!?;:）)”\"」、]|是|在|的|请|要|去|来|和|与|跟")
+#: An English form's name field before a name in Chinese (First name: 志豪, Surname 林).
+_NAME_FIELD = re.compile(r"(?i)\b(?:first|given|middle|last|family|sur)[ _-]?name\s*[:：=,]?\s*"
+                         r"(?P<v>[\u4e00-\u9fff]{1,3})(?![\u4e00-\u9fff])")
 #: A colon and a value with a digit in it: what follows a field's label.
 _LABEL_VALUE = re.compile(r"\s*[:：]\s*\S{0,12}?\d")
 _LATIN_PUNCT = frozenset("<>[]{}=/|-_*#@&+~`“”‘’")
@@ -174,6 +220,25 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             return self.DICTIONARY_NAME, "rare dictionary name"
         return None
 
+    @staticmethod
+    def _titled(word: str, nxt: str, prev: str) -> tuple[int, int] | None:
+        """Where in ``word`` a surname stands before a title or role (郭/师傅, 刘/处长, 找程/
+        处长, 王工, 李姐): the surname as a token of its own, or glued to a verb before it, or
+        a surname and a one-character title the segmenter made one unknown word of. Characters
+        that are prepositions or adverbs first are no surname there (向/老师, 连/老师)."""
+        if len(word) == 1 and nxt in TITLES and word in _SINGLE and word not in _NOT_BEFORE_TITLE \
+                and not (word in CLASSIFIERS and prev and all(c in _COUNTING for c in prev)):
+            return 0, 1
+        if nxt in TITLES and word in _COMPOUND:  # 欧阳/经理 (and 东方/经理 too)
+            return 0, 2
+        if len(word) == 2 and nxt in TITLES and word[0] in _TITLE_VERBS and word[1] in _SINGLE \
+                and word[1] not in _NOT_BEFORE_TITLE and _freq.get(word, 0) < RARE_WORD_FREQ:
+            return 1, 2
+        if len(word) == 2 and word[0] in _SINGLE and word[1] in _SHORT_TITLES \
+                and word[0] not in _NOT_BEFORE_TITLE and _freq.get(word, 0) < RARE_WORD_FREQ:
+            return 0, 2
+        return None
+
     def _names(self, words: list[str]) -> list[tuple[int, int, float, str]]:  # noqa: C901, PLR0912, PLR0915 - one pass, token by token
         """(start, end, score, why) of each name in the run ``words`` was cut from;
         offsets are characters into the run."""
@@ -192,6 +257,11 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             word = words[i]
             nxt = words[i + 1] if i + 1 < n else ""
             at = starts[i]
+            title = self._titled(word, nxt, words[i - 1] if i else "")
+            if title is not None:
+                add(i, i, at + title[0], at + title[1], self.FRAMED, "surname before a title")
+                i += 1
+                continue
             if word in ("小", "老") and nxt[:1] in _SINGLE \
                     and word + nxt[:1] not in XIAO_LAO_WORDS and set(nxt[1:]) <= NOT_IN_GIVEN_NAMES:
                 add(i, i + 1, at, at + 2, self.XIAO_LAO, "小/老 + surname")  # 老 曹说
@@ -336,21 +406,37 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         # In Chinese text, only a token set apart by spaces ("杨红梅 明天到").
         return latin or all(not c or c.isspace() for c in (before, after))
 
-    def _framed(self, run: str, listed: bool = False) -> list[tuple[int, int, float, str]]:
+    def _framed(self, run: str, listed: bool = False, words: tuple[str, ...] = (),
+                ) -> list[tuple[int, int, float, str]]:
         """Names the segmenter splits (戴/建立, 石/明远) but the sentence frames: a surname and
         a one- or two-character given name between a word that introduces a person (由, 经理,
         感谢, 负责人是, a list's 、) and one that says what a person does (说, 主持, 请假, 的帮助)
         or ends the clause. At least one side must be a strong frame (:data:`_LEFT_STRONG`,
-        :data:`_RIGHT_STRONG`); the start of the text counts as a weak left frame."""
+        :data:`_RIGHT_STRONG`); the start of the text counts as a weak left frame, and so does
+        the start of any of the segmenter's tokens (``words``: 刚才/郜婷/打电话) when the name
+        ends where a token ends and neither starts with a common word (程序/访问, 时/分割)."""
         found: list[tuple[int, int, float, str]] = []
         lefts: list[tuple[int, bool]] = [(0, listed)]
         lefts += [(m.end(), True) for m in _LEFT_STRONG.finditer(run)]
         lefts += [(m.end(), False) for m in _LEFT_WEAK.finditer(run)]
+        offsets = list(itertools.accumulate((len(w) for w in words), initial=0))
+        starts = dict(zip(offsets[:-1], words, strict=True))  # token by where it starts
+        bounds = set(offsets)  # where a token starts or ends
+        framed = {at for at, _ in lefts}
+        lefts += [(b, False) for b in starts if b not in framed and _token_left(starts, b)]
         for at, strong_left in lefts:
             for length in (2, 3, 4):
                 name = run[at:at + length]
                 if len(name) < length or not _surname_start(name):
                     continue
+                if at not in framed and at + length not in bounds:
+                    continue  # a token's start frames only a name that ends a token (安全性)
+                if not strong_left and at + length not in bounds \
+                        and _freq.get(name[:2], 0) >= RARE_WORD_FREQ \
+                        and (name[:2] not in _dictionary_names
+                             or _freq.get(name[:2], 0) >= COMMON_WORD_FREQ):
+                    continue  # after a weak frame, a word starts no name that ends inside
+                    # a token (程序/访问, 时区/缩写; 董子/宁 and 黄家/豪 are names)
                 given = name[2:] if name[:2] in _COMPOUND and length > 2 else name[1:]
                 if not 1 <= len(given) <= 2 or NOT_IN_GIVEN_NAMES.intersection(given) \
                         or not _name_chars(given, length):
@@ -359,7 +445,9 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 # sides (经理黄金说 is someone; 黄金价格 is gold).
                 word = _freq.get(name, 0) >= RARE_WORD_FREQ and name not in _dictionary_names
                 end = at + length
-                strong_right = _RIGHT_STRONG.match(run, end) is not None
+                right = _RIGHT_STRONG.match(run, end)
+                # After a weak frame, the frame on the right is a token too (问, not 问题).
+                strong_right = right is not None and (strong_left or right.end() in bounds)
                 weak_right = end == len(run) or _RIGHT_WEAK.match(run, end) is not None
                 if (strong_left and strong_right) or (not word and strong_right):
                     found.append((at, end, self.FRAMED, "framed by what a person does"))
@@ -369,24 +457,64 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                     break
         return found
 
-    def _spaced(self, text: str) -> list[tuple[int, int]]:
-        """Names written as two runs with one space between, a surname on one side and a given
-        name on the other: 志远 屠, 李 玉兰, 欧阳 娜娜 (forms with separate first- and
-        last-name fields, and Western name order, join them so). Chinese puts no space between
-        words, so two such runs are rarely anything else; the given side must be one or two
-        characters that given names use, and no common word."""
+    @staticmethod
+    def _extend(run: str, words: list[str], name: tuple[int, int, float, str],
+                ) -> tuple[int, int, float, str]:
+        """``name`` with the next character when the segmenter glued a three-character name's
+        last character to the word after it (黄玉/英是/我, 严萍/英笑/着): a name of a surname
+        and one character, then a character given names use that starts a token the dictionary
+        does not know (or stands alone at the end of the run: 慕容燕/婧), and after it what
+        follows a name (是, 笑, a clause's end)."""
+        start, end, score, why = name
+        surname = 2 if run[start:start + 2] in _COMPOUND else 1
+        if end - start != surname + 1 or end >= len(run):
+            return name
+        char = run[end]
+        at, token = 0, ""
+        for w in words:
+            if at == end:
+                token = w  # the token that starts right after the name
+                break
+            at += len(w)
+        if not token or char in NOT_IN_GIVEN_NAMES or char in _PLACE_ENDS:
+            return name
+        rest = end + 1
+        if len(token) == 1:  # 慕容燕/婧; not 米尔/语 or 贝格/州
+            ok = rest == len(run) and (surname == 2 or _given_chars.get(char, 0) >= GIVEN_CHAR_MIN)
+        else:
+            ok = _given_chars.get(char, 0) >= GIVEN_CHAR_MIN \
+                and _freq.get(token, 0) < RARE_WORD_FREQ and (
+                _RIGHT_STRONG.match(run, rest) is not None
+                or _RIGHT_WEAK.match(run, rest) is not None)
+        return (start, rest, score, why + ", one more character") if ok else name
+
+    @staticmethod
+    def _spaced(text: str, seg: Any) -> list[tuple[int, int]]:
+        """Names written as two parts with one space between, a surname on one side and a
+        given name on the other: 志远 屠, 李 玉兰, 欧阳 娜娜 (forms with separate first- and
+        last-name fields, and Western name order, join them so), also inside a sentence: 我叫
+        惠美 王，感谢忠梅 余的帮助 (the part is then the segmenter's last token before the space
+        or its first after it). Chinese puts no space between words, so two such parts are
+        rarely anything else; the given side must be one or two characters that given names
+        use, and no common word."""
         found = []
         runs = list(_CJK_RUN.finditer(text))
         for a, b in itertools.pairwise(runs):
-            left, right = a.group(0), b.group(0)
-            if b.start() != a.end() + 1 or text[a.end()] != " " or len(left) > 2 \
-                    or len(right) > 2:
+            if b.start() != a.end() + 1 or text[a.end()] != " ":
                 continue
-            # One character each side (王 刚, 月 日): only a surname of the common list.
-            single = len(left) == len(right) == 1
-            if (_exact_surname(left, single) and _spaced_given(right)) \
-                    or (_exact_surname(right, single) and _spaced_given(left)):
-                found.append((a.start(), b.end()))
+            longer = len(a.group(0)) > 2 or len(b.group(0)) > 2
+            for left in _edge_parts(seg, a.group(0), last=True):
+                for right in _edge_parts(seg, b.group(0), last=False):
+                    # One character each side (王 刚, 月 日), or a part cut from a sentence:
+                    # only a surname of the common list.
+                    common = longer or len(left) == len(right) == 1
+                    if (_exact_surname(left, common) and _spaced_given(right)) \
+                            or (_exact_surname(right, common) and _spaced_given(left)):
+                        found.append((a.end() - len(left), b.start() + len(right)))
+                        break
+                else:
+                    continue
+                break
         return found
 
     def analyze(self, text: str, entities: list[str],
@@ -396,30 +524,213 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         seg = load_segmenter()
         out = []
         latin = _LATIN_WORD.search(text) is not None
-        spaced = self._spaced(text)
-        out += [make_result(self, self.ENTITY, start, end, self.SPACED, "surname and given name "
-                            "apart by a space", False) for start, end in spaced]
+        spaced = self._spaced(text, seg)
+        dotted = _dotted(seg, text)
         for run in _CJK_RUN.finditer(text):
+            words = list(seg.cut(run.group(0)))
             if self._alone(text, run, latin):
                 names = [(0, len(run.group(0)), self.SCORE, "a name standing alone in Latin text")]
             elif latin and self._name_part_in_latin(text, run):
                 names = [(0, len(run.group(0)), self.PART, "a given name or surname alone in "
                           "Latin text")]
             else:
-                names = self._names(list(seg.cut(run.group(0))))
-            covered = {i for s, e, _, _ in names for i in range(s, e)}
+                names = self._names(words)
             # A run right after a list's 、 or a label's colon (参会人员: 曾淑英、姚勇) starts
             # where a name is introduced.
             listed = run.start() > 0 and text[run.start() - 1] in "、：:;；"
-            names += [n for n in self._framed(run.group(0), listed)
-                      if not covered.intersection(range(n[0], n[1]))]
+            names = _merge(names, self._framed(run.group(0), listed, tuple(words)))
+            names = [self._extend(run.group(0), words, n) for n in names]
             for rel_start, rel_end, base, reason in names:
                 start = run.start() + rel_start
                 cued = cue_before(_CUES, text, start, window=8)
                 score, why = (self.CUED, reason + ", cue word") if cued else (base, reason)
                 out.append(make_result(self, self.ENTITY, start, run.start() + rel_end, score,
                                        why, cued))
+        out += [make_result(self, self.ENTITY, *m.span("v"), self.FRAMED, "after a name field's "
+                            "label", False) for m in _NAME_FIELD.finditer(text)]
+        # Items listed with a name are names too (史雪、白辉和熊明欣三人, 芦信 莫慧燕 云昊林), and
+        # so are the other speakers of a transcript whose speaker a name is.
+        found = [(r.start, r.end, r.score) for r in out]
+        out += [make_result(self, self.ENTITY, start, end, score, "listed with a name", False)
+                for start, end, score in _listed(text, found)]
+        out += [make_result(self, self.ENTITY, start, end, score, "a speaker beside a named one",
+                            False) for start, end, score in _speakers(text, found)]
+        # A name in two parts holds the findings inside it (艾尔肯 and 沙吾提 of 艾尔肯·沙吾提,
+        # 卫婉 of 卫婉 范), with the best of their scores, so that the dot or the space between
+        # the parts is masked too.
+        parts = [(start, end, self.SCORE, "name parts joined by a middle dot")
+                 for start, end in dotted]
+        parts += [(start, end, self.SPACED, "surname and given name apart by a space")
+                  for start, end in spaced]
+        for start, end, base, why in parts:
+            inside = [r for r in out if start <= r.start and r.end <= end]
+            score = max([base, *(r.score for r in inside)])
+            out = [r for r in out if not start <= r.start or not r.end <= end]
+            out.append(make_result(self, self.ENTITY, start, end, score, why,
+                                   score >= self.CUED))
         return out
+
+
+def _dotted(seg: Any, text: str) -> list[tuple[int, int]]:
+    """Names whose parts a middle dot joins (买买提·艾力): the parts between the dots, the
+    last tokens before the first dot (up to four characters, none of a particle: 尊敬的/艾尔肯)
+    and the first
+    after the last one, up to a common word or a particle (沙吾提/先生, 艾力/说)."""
+    found = []
+    for m in _DOTTED_NAME.finditer(text):
+        head, *_, tail = re.split(r"[·‧・]", m.group(0))
+        start = m.start() + len(head)
+        for w in reversed(list(seg.cut(head, HMM=False))):
+            if m.start() + len(head) - (start - len(w)) > 4 \
+                    or _BEFORE_DOTTED.intersection(w):
+                break
+            start -= len(w)
+        end = m.end() - len(tail)
+        for w in seg.cut(tail):
+            if (len(w) == 1 and w in _AFTER_DOTTED) \
+                    or (len(w) >= 2 and _freq.get(w, 0) >= COMMON_WORD_FREQ):
+                break
+            end += len(w)
+        # Each outer part two characters or more, and no place (博卡斯·德尔托罗省).
+        if m.start() + len(head) - start >= 2 and end - (m.end() - len(tail)) >= 2 \
+                and text[end - 1] not in _PLACE_ENDS:
+            found.append((start, end))
+    return found
+
+
+#: What separates the items of a list: punctuation, a conjunction, spaces, a line break and
+#: the next line's bullet or number.
+_LIST_SEP = (r"(?:\s*(?:[、，,;；/|]|\band\b|&|以及|和|及|与|跟)\s*"
+             r"|\s*\n\s*(?:[-*•]|[0-9]{1,2}[.、)）])?\s*|\s+)")
+_SEP_AFTER = re.compile(_LIST_SEP)
+_SEP_BEFORE = re.compile(_LIST_SEP + r"$")
+_SPEAKER = re.compile(r"(?m)^[ \t]*(?P<v>[\u4e00-\u9fff]{2,4})[ \t]*[:：]")
+#: After a listed name: the end of the list or of the clause, or a count of the people (三人).
+_LIST_END = re.compile(r"$|[^\u4e00-\u9fff]|等|[一二两三四五六七八九十几]人|" + _RIGHT_WEAK.pattern)
+
+
+def _list_item(item: str) -> bool:
+    """``item`` can be a name listed beside one: a surname (a rarer one too) and a one- or
+    two-character given name, no function word, no common word."""
+    compound = item[:2] in _COMPOUND and len(item) > 2
+    given = item[2:] if compound else item[1:]
+    if not (compound or _exact_surname(item[0])) or not 1 <= len(given) <= 2 \
+            or NOT_IN_GIVEN_NAMES.intersection(given):
+        return False
+    freq = _freq.get(item, 0)
+    return freq < COMMON_WORD_FREQ or item in _dictionary_names
+
+
+def _listed(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Names listed beside ``found`` ones, one item after another in both directions: the
+    next item starts after a list's separator and ends where the list or the clause goes on
+    (熊明欣 of 和熊明欣三人); the one before ends at the separator and starts after anything but
+    a Chinese character (or 由, 是, 有: 出席的有付胜、何敏信). An item may hold a name found in
+    part (熊明 of 熊明欣)."""
+    taken = [(s, e) for s, e, _ in found]
+    out: list[tuple[int, int, float]] = []
+    todo = list(found)
+    while todo:
+        start, end, score = todo.pop()
+        for item in (_next_item(text, end), _previous_item(text, start)):
+            if item is None or item in taken:
+                continue
+            a, b = item
+            if all(e <= a or b <= s or (a <= s and e <= b) for s, e in taken):
+                taken.append(item)
+                out.append((a, b, score))
+                todo.append((a, b, score))
+    return out
+
+
+def _speakers(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Speaker labels at the start of a line (陈建成：路上堵车) in a text where another speaker
+    label is a name that was found: they name people too, when they read as a name."""
+    labels = [m.span("v") for m in _SPEAKER.finditer(text)]
+    named = [score for s, e, score in found for a, b in labels if s <= a and b <= e]
+    if len(labels) < 2 or not named:
+        return []
+    return [(a, b, max(named)) for a, b in labels
+            if _list_item(text[a:b]) and not any(s <= a and b <= e for s, e, _ in found)]
+
+
+def _next_item(text: str, end: int) -> tuple[int, int] | None:
+    after = _SEP_AFTER.match(text, end)
+    if after is None or after.end() == end:
+        return None
+    at = after.end()
+    for size in (4, 3, 2):
+        item = text[at:at + size]
+        if len(item) == size and _CJK_RUN.fullmatch(item) and _list_item(item) \
+                and _LIST_END.match(text, at + size):
+            return at, at + size
+    return None
+
+
+def _previous_item(text: str, start: int) -> tuple[int, int] | None:
+    before = _SEP_BEFORE.search(text, max(0, start - 8), start)
+    if before is None or before.start() == start:
+        return None
+    at = before.start()
+    for size in (4, 3, 2):
+        item = text[max(0, at - size):at]
+        head = text[at - size - 1:at - size] if at - size > 0 else ""
+        if len(item) == size and _CJK_RUN.fullmatch(item) and _list_item(item) \
+                and (not _CJK_RUN.match(head) or head in "由是有"):
+            return at - size, at
+    return None
+
+
+def _edge_parts(seg: Any, run: str, last: bool) -> list[str]:
+    """The one- or two-character parts at the end (``last``) or start of ``run`` that a name
+    may be: the whole run when that short, else the segmenter's token there, and the two or
+    one characters there where the dictionary alone puts a word boundary (我/叫/惠美: the
+    segmenter glues 叫惠美)."""
+    if len(run) <= 2:
+        return [run]
+    tokens = list(seg.cut(run))
+    parts = [tokens[-1] if last else tokens[0]]
+    cuts = set(itertools.accumulate(len(w) for w in seg.cut(run, HMM=False)))
+    for size in (2, 1):
+        # ... and the rest of the run frames it: 我叫 before it, 的帮助 after it.
+        if last and len(run) - size in cuts \
+                and _LEFT_FRAME_END.search(run, 0, len(run) - size) is not None:
+            parts.append(run[-size:])
+        if not last and size in cuts and (_RIGHT_STRONG.match(run, size) is not None
+                                          or _RIGHT_WEAK.match(run, size) is not None):
+            parts.append(run[:size])
+    return [p for p in dict.fromkeys(parts) if len(p) <= 2]
+
+
+def _token_left(starts: dict[int, str], at: int) -> bool:
+    """The token starting at ``at`` may start a name: it is no common word (程序, 关闭), and
+    a surname standing alone is not followed by one (时/分割; 高/欣怡 is a name)."""
+    token = starts[at]
+    if token[0] in _NOT_BEFORE_TITLE or token in _JOINERS:
+        return False  # 和/刘洋, 全域: a conjunction or an adverb, not the surname 和 or 全
+    if len(token) >= 2:  # frequent dictionary "names" are words (祖先)
+        freq = _freq.get(token, 0)
+        return freq < RARE_WORD_FREQ or (token in _dictionary_names and freq < COMMON_WORD_FREQ)
+    nxt = starts.get(at + 1, "")
+    if len(nxt) < 2:  # 时/才, 项/将: a surname that is a word first stands alone as a word
+        return _surname_first(token)
+    return _freq.get(nxt, 0) < COMMON_WORD_FREQ or _given_word(nxt) or nxt in _dictionary_names
+
+
+def _merge(names: list[tuple[int, int, float, str]], framed: list[tuple[int, int, float, str]],
+           ) -> list[tuple[int, int, float, str]]:
+    """``names`` and the ``framed`` ones that overlap none of them; a framed name that starts
+    where the name it overlaps starts, and ends later, replaces it (孙惠 of 孙惠/超出/生: the
+    frame 出生 says 孙惠超), so that no name is half masked."""
+    out = list(names)
+    for f in framed:
+        hit = [n for n in out if n[0] < f[1] and f[0] < n[1]]
+        if not hit:
+            out.append(f)
+        elif all(f[0] == n[0] and n[1] < f[1] for n in hit):  # only ever to the right
+            out = [n for n in out if n not in hit]
+            out.append((f[0], f[1], max(n[2] for n in hit), f[3]))
+    return out
 
 
 def _count_given_chars(names: set[str]) -> dict[str, int]:

@@ -95,3 +95,142 @@ def test_chinese_names_after_or_before_a_cue(text: str, name: str) -> None:
 @pytest.mark.parametrize("text", ["王国很大", "黄河流经九个省", "张家界的风景"])
 def test_surname_characters_without_a_cue_are_not_names(text: str) -> None:
     assert [] == found(CnPersonRecognizer(), text)
+
+
+# Chinese names without a cue word (recognizers_zh_names), issue 37: the forms real text has.
+
+@pytest.fixture(scope="module")
+def segment_recognizer():
+    from appliance.privacy.recognizers_zh_names import CnNameSegmentRecognizer
+
+    rec = CnNameSegmentRecognizer()
+    rec.load()
+    return rec
+
+
+def names_in(rec, text: str) -> list[str]:
+    """What the recognizer finds at the policy's default threshold, merged as the analyzer
+    merges overlapping findings."""
+    spans = sorted((r.start, r.end) for r in rec.analyze(text, ["PERSON"]) if r.score >= 0.4)
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [text[s:e] for s, e in merged]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("高宇打算下个月结婚。", "高宇"),              # a verb the frames did not know
+    ("钱雪峰透露，新产品将于下月上市。", "钱雪峰"),
+    ("柴永平上个月刚从深圳调过来。", "柴永平"),     # a time word after the name
+    ("刚才郜婷打电话找你。", "郜婷"),              # no frame before: a token's start
+    ("您好毛可，您的订单已发货。", "毛可"),          # a greeting before
+    ("记者王明报道：今年夏粮再获丰收。", "王明"),
+    ("黄家豪下午要去医院复查。", "黄家豪"),          # 黄家 is a word; the name ends a token
+])
+def test_a_name_framed_by_what_a_person_does(segment_recognizer, text: str, name: str) -> None:
+    """A surname and given name between a token's start and a verb, a time word or a role
+    after it is a name, whatever the segmenter made of it."""
+    assert name in names_in(segment_recognizer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("黃玉英是我大学时的室友。", "黄玉英"),          # 黄玉/英是: the last character glued on
+    ("孫惠超出生在湖南长沙。", "孙惠超"),            # 孙惠/超出/生: the frame 出生 decides
+    ("严萍英笑着点了点头。", "严萍英"),
+    ("亲爱的慕容燕婧：", "慕容燕婧"),              # compound surname, two given characters
+])
+def test_a_three_character_name_is_not_half_masked(segment_recognizer, text: str,
+                                                   name: str) -> None:
+    """The segmenter cuts a three-character name after its second character; the whole name
+    is found, not its first two characters."""
+    from appliance.privacy.normalize import normalize
+
+    found = names_in(segment_recognizer, normalize(text).text)
+    assert [name] == [n for n in found if n[0] == name[0]]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("郭师傅修好了空调。", ["郭"]),
+    ("找程处长签个字。", ["程"]),
+    ("张总今天不在公司。", ["张总"]),
+    ("王工说图纸改好了。", ["王工"]),
+    ("欧阳经理，您好！", ["欧阳"]),
+])
+def test_a_surname_before_a_title(segment_recognizer, text: str, names: list[str]) -> None:
+    assert names == names_in(segment_recognizer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "他向老师请教了一个问题。", "和经理沟通一下。", "应老师要求提交作业。", "这位老师很好。",
+    "各位同学请注意。", "公司总经理出席了会议。", "我们的老师很好",
+])
+def test_a_title_after_a_word_that_is_no_surname(segment_recognizer, text: str) -> None:
+    assert [] == names_in(segment_recognizer, text)
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("史雪、白辉和熊明欣三人获得一等奖。", ["史雪", "白辉", "熊明欣"]),
+    ("方志、陆然凯和邹琪三人获得一等奖。", ["方志", "陆然凯", "邹琪"]),   # 方志 is also a word
+    ("出席会议的有付胜、何敏信等领导。", ["付胜", "何敏信"]),
+    ("评委：芦信 莫慧燕 云昊林", ["芦信", "莫慧燕", "云昊林"]),
+])
+def test_items_listed_with_a_name_are_names(segment_recognizer, text: str,
+                                            names: list[str]) -> None:
+    assert names == names_in(segment_recognizer, text)
+
+
+def test_speakers_of_a_transcript_beside_a_named_one(segment_recognizer) -> None:
+    """陈建成 reads as 陈 + 建成 "built" alone; beside the speaker 侯建铭 it is a speaker too."""
+    text = "侯建铭：你怎么才来？\n陈建成：路上堵车。"
+    assert ["侯建铭", "陈建成"] == names_in(segment_recognizer, text)
+    assert [] == names_in(segment_recognizer, "注意：请先保存\n说明：见文档")
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我叫惠美 王，很高兴认识你。", "惠美 王"),     # Western order inside a sentence
+    ("感谢忠梅 余的帮助！", "忠梅 余"),
+    ("感謝衛婉 範的幫助！", "衛婉 範"),
+    ("丹 甄昨天去了银行。", "丹 甄"),
+])
+def test_a_name_apart_by_a_space_inside_a_sentence(segment_recognizer, text: str,
+                                                   name: str) -> None:
+    from appliance.privacy.normalize import normalize
+
+    view = normalize(text).text  # the recognizers read traditional characters as simplified
+    assert [normalize(name).text] == names_in(segment_recognizer, view)
+
+
+@pytest.mark.parametrize("text", [
+    "文件 已保存", "请输入 用户名", "无法打开 文件夹", "提高 效率", "我们 今天 开会",
+])
+def test_words_apart_by_a_space_are_not_names(segment_recognizer, text: str) -> None:
+    assert [] == names_in(segment_recognizer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("尊敬的艾尔肯·沙吾提先生：", "艾尔肯·沙吾提"),
+    ("热依拉·阿布都提醒大家注意安全。", "热依拉·阿布都"),
+    ("由迪丽热巴·迪力木拉提负责。", "迪丽热巴·迪力木拉提"),
+])
+def test_a_name_joined_by_a_middle_dot(segment_recognizer, text: str, name: str) -> None:
+    assert [name] == names_in(segment_recognizer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Last name: 林, first name: 志豪", "志豪"), ("Given name 俊", "俊"),
+])
+def test_a_name_after_an_english_name_field(segment_recognizer, text: str, name: str) -> None:
+    assert name in names_in(segment_recognizer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "王国很大", "他很高兴", "周末去爬山", "世界和平", "金融市场", "东方的太阳", "文明城市",
+    "程序访问被拒绝", "可能的系统安全性问题", "输出协商的祖先提交", "只列印不包含该提交的引用",
+    "您在执行动作时分割提交", "无法关闭已写入的档案", "时区缩写太多", "黄金价格上涨",
+    "必要项将被删除", "在全域都启用",
+])
+def test_ordinary_words_that_look_like_names(segment_recognizer, text: str) -> None:
+    assert [] == names_in(segment_recognizer, text)
