@@ -9,11 +9,16 @@ recognizers read the structure instead:
 - :class:`IntroducedNameRecognizer`: the words after a phrase that introduces or names a
   person ("my (first|last|…) name is", "call me", "known as", "goes by", "nicknamed",
   "this is … speaking", a title such as Mr/Dr/Prof) and, more cautiously, after "I'm",
-  "named", "called".
+  "named", "called", verbs whose object is a person ("send the photos to", "call … at"), a
+  relation ("my boss", "our neighbour"), a wish ("Sorry Amleto,"); and words in a frame only a
+  person fills ("… and I went", "… from HR", "Is … coming?", "…'s place"). A word in CJK script
+  alone in such a slot of an English sentence is a name when it can be one (see
+  :func:`cjk_name_like`).
 - :class:`AnswerRecognizer`: the answer to a question asking for a name or a date of birth,
   in the same line or the next one ("When were you born?\\n14/03/1987" — no cue word stands
   next to the date).
-- :class:`SpeakerLabelRecognizer`: the speaker labels of a transcript or chat log.
+- :class:`SpeakerLabelRecognizer`: the speaker labels of a transcript or chat log (a reply of
+  one word counts inside a dialogue).
 - :class:`NameListRecognizer`: the items of a list of people after a word that says they are
   people (founders, attendees, authors, cc …).
 
@@ -31,6 +36,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from appliance.privacy import recognizers_zh_names as zh_names
 from appliance.privacy.lexicon import Lexicon, ordinary_word
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES
@@ -40,15 +46,38 @@ from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_r
 #: One word of a name: letters with inner apostrophes and hyphens (L'Heureux, Gonzalez-Ruiz,
 #: O'Brien, curly apostrophes too), Latin letters with diacritics included.
 _NAME_WORD = (r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žƀ-ʯḀ-ỿ][A-Za-zÀ-ÖØ-öø-ÿĀ-žƀ-ʯḀ-ỿ'’\-]*")
-#: A name in Hangul, kanji or katakana after an English cue ("My name is 김민준").
-_CJK_NAME_WORD = r"[\uac00-\ud7a3]{2,4}|[\u4e00-\u9fff]{2,4}|[\u30a0-\u30ff]{2,10}"
+#: A name in Hangul, kanji (a given name alone may be one character: 浩), kanji with hiragana
+#: (くみ子) or katakana after an English cue ("My name is 김민준"), one word or two (花子 佐々木).
+_CJK_ONE = r"(?:[\uac00-\ud7a3]{2,4}|[\u3005\u3040-\u309f\u4e00-\u9fff]{1,4}|[\u30a0-\u30ff]{2,10})"
+_CJK_LETTER = r"[\uac00-\ud7a3\u3005\u3040-\u30ff\u4e00-\u9fff]"
+_CJK_NAME_WORD = rf"{_CJK_ONE}(?:[ \t]{_CJK_ONE})?(?!{_CJK_LETTER})"
 _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "do", "dos", "das",
                         "du", "la", "le", "von", "zu", "bin", "binti", "ibn", "al", "el", "ten",
                         "ter", "af", "st", "mac", "ap", "y"))
 #: Up to four words after a cue, stopped at punctuation other than ' - . (initials).
 _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}}"
-                          rf"|(?:{_CJK_NAME_WORD})(?![\uac00-\ud7a3\u4e00-\u9fff\u30a0-\u30ff]))")
+                          rf"|(?<!{_CJK_LETTER})(?:{_CJK_NAME_WORD}))")
 _CALL = re.compile(r"(?i)call")
+#: English words after a CJK name, on its line: the name sits in an English sentence.
+_LATIN_AROUND = re.compile(r"[^\n]*?[A-Za-z]{2}|[ \t]*[,.!?]?[ \t]*(?:\r?\n|$)")
+_CJK_START = re.compile(_CJK_LETTER)
+_HAN_ONLY = re.compile(r"[\u3005\u4e00-\u9fff]+")
+
+
+def cjk_name_like(value: str) -> bool:
+    """``value`` (CJK script, one word or a given name and a surname) can be a name: kana and
+    Hangul always; Chinese characters when its first word is a given name (one character; two
+    that are no frequent word, or that given names are made of: 建华) or starts with a surname,
+    never a frequent word such as a place (北京, 上海) or 高兴."""
+    word = value.split(maxsplit=1)[0]
+    if not _HAN_ONLY.fullmatch(word):
+        return True
+    zh_names.load_segmenter()  # the dictionary's words and names, loaded once
+    return zh_names._given_name(word) or zh_names._given_word(word) or (
+        len(word) >= 2 and zh_names._surname_start(word)
+        and zh_names._freq.get(word, 0) < zh_names.COMMON_WORD_FREQ)
+
+
 #: What follows a word that is part of an address, handle or file name.
 _IDENTIFIER_NEXT = re.compile(r"[@/\\_]|\.[A-Za-z0-9]")
 #: The weak cues that are verbs taking a person: a lower-case first name may follow them.
@@ -56,7 +85,7 @@ _PERSON_VERB = re.compile(r"(?i)(?!i'?m|i\s|i’m|named|called|call)")
 _QUOTE = re.compile(r"[ \t]*[\"“'‘][A-Za-zÀ-ÿ]")
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
 _TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
-           r"herr|frau|mme|mlle|señor|señora|sr|sra)")
+           r"herr|frau|mme|mlle|señor|señora|sr|sra|grandma|grandpa|granny|auntie|aunt|uncle)")
 #: Surnames this common are names even as a speaker label (Smith:, Baker:), where rarer surnames
 #: that are also ordinary words are roles (Agent:, Driver:, Guest:).
 COMMON_LABEL_SURNAMES = 1_000
@@ -124,7 +153,11 @@ class NameWords:
             return None
         firsts, _ = gazetteer()
         if re.fullmatch(_CJK_NAME_WORD, m.group(1)):
-            return m.span(1) if strong else None
+            # Alone in English text after a cue, a word in these scripts is a name; after a
+            # weak cue only when the line is English around it ("send the photos to 治?").
+            if strong or (_LATIN_AROUND.match(text, m.end(1)) and cjk_name_like(m.group(1))):
+                return m.span(1)
+            return None
         words = list(re.finditer(rf"{_NAME_WORD}\.?", m.group(1)))
         base = m.start(1)
         kept: list[re.Match[str]] = []
@@ -140,6 +173,9 @@ class NameWords:
                 continue
             if kept and len(word) == 1 and w.group(0).endswith("."):
                 kept.append(w)  # a middle initial: "angelo c. lanfranchi"
+                continue
+            if not kept and len(word) == 1 and word.isupper() and w.group(0).endswith("."):
+                pending.append(w)  # a first initial: "J. Smith", kept if a name follows
                 continue
             if _CONTRACTION.sub("", lower) in self._stop \
                     and not (word[:1].isupper() and word.upper() in firsts):
@@ -189,6 +225,8 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"(?:my|his|her|their|your|the\s+(?:caller|customer|patient|client)'?s?)\s+"
         rf"(?:{_MODIFIERS}\s*)?name(?:\s+is|\s+was|'s|’s|:)"
         rf"|{_MODIFIERS}\s*name\s+(?:is|was)"
+        # A form's field: "Given names: Franco", "First name: くみ子".
+        rf"|(?<![^\n])[ \t]*{_MODIFIERS}\s*names?[ \t]*[:：]"
         r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by|nicknamed|a\.?k\.?a\.?"
         r"|nick-?name(?:\s+is|\s+was|'s|’s|\s*:)|name'?s|i\s+am\s+called|i'?m\s+called"
         r"|short\s+for|(?:know|knows|knew)\s+(?:me|him|her|them)\s+as|this\s+is"
@@ -196,15 +234,49 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         # "Hi there, Kenes speaking": a name and "speaking" after a greeting or at the start.
         rf"|(?:^|(?<=[,.!?:])|(?<=\n))(?=[ \t]*{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?[ \t]+"
         r"(?:speaking|here\b(?=[ \t]*[,.!-])))"
-        rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+[A-ZÀ-Þ])"
+        rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+(?:[A-ZÀ-Þ]|{_CJK_LETTER}))"
         r")")
     _WEAK = re.compile(r"(?i)(?<![A-Za-z])(?:i'?m|i\s+am|i’m|named|called|signed\s+by|"
                        r"speaking\s+with|talking\s+to|spoke\s+(?:with|to)|"
                        r"call(?:s|ed)?\s+(?:me|him|her)|"
+                       # "Call Thom at 0268 095188", "ring João Miguel on +55 …"
+                       r"(?:call|ring|reach|text|phone|message|whatsapp)(?=[ \t]+[^\W\d_][\w'’\-]*"
+                       r"(?:[ \t]+[^\W\d_][\w'’\-]*)?[ \t]+(?:at|on)[ \t]+[+(0-9])|"
                        # Verbs whose object is a person: "forward this to Huxley".
                        r"(?:forward|send|sent|give|gave|hand|pass|reply|replied|write|wrote|"
-                       r"report(?:s|ed)?|talk(?:ed)?|speak|chat(?:ted)?|met|meet(?:ing)?)"
-                       r"(?:\s+(?:this|it|them|these|that))?\s+(?:to|with)|"
+                       r"report(?:s|ed)?|talk(?:ed)?|speak|chat(?:ted)?|met|meet(?:ing)?|show|"
+                       r"showed|lend|lent|bring|brought|take|took|mail|mailed|explain|explained)"
+                       # "send the photos to Vera", "give my keys to Tracy"
+                       r"(?:\s+(?:this|it|them|these|that|those|(?:the|my|our|your|his|her|"
+                       r"their|some|a|an)\s+[a-z]+))?\s+(?:to|with)|"
+                       r"say\s+(?:hello|hi|hey|thanks|goodbye|bye)\s+to|ask(?:ed)?\s+for|"
+                       # Who receives money: "Transfer 200 EUR to Pascal Schacht".
+                       r"(?:transfer(?:red)?|wire[ds]?|pa(?:y|id)|send|sent|refund(?:ed)?|"
+                       r"remit(?:ted)?)\s+(?:[€$£]\s?)?[0-9][0-9.,]*(?:\s?(?:[A-Z]{3}|[€$£]|"
+                       r"euros?|dollars?|pounds?|francs?|z[łl]oty))?\s+to|"
+                       # Who someone is to the writer: "my boss Mark", "our neighbour Ana Lima".
+                       r"(?:my|our|your|his|her|their)\s+(?:(?:little|older|younger|big|best|"
+                       r"new|old|dear|late)\s+)?(?:boss|sister|brother|mum|mom|mother|dad|"
+                       r"father|wife|husband|son|daughter|friend|colleague|co-?worker|"
+                       r"neighbou?r|landlord|landlady|cousin|aunt|uncle|niece|nephew|grandma|"
+                       r"grandpa|grandmother|grandfather|granddaughter|grandson|partner|"
+                       r"boyfriend|girlfriend|fianc[ée]e?|roommate|flatmate|housemate|"
+                       r"teacher|tutor|coach|doctor|dentist|lawyer|accountant|manager|"
+                       r"supervisor|assistant|stepmother|stepfather|stepson|stepdaughter)|"
+                       # Who holds an account or receives a payment: "account holder Tilde Koch".
+                       r"(?:(?:account|card)[ \t]*holder|beneficiary|payee)(?:[ \t]+(?:is|was))?:?|"
+                       r"attn\.?:?|c/o|"
+                       # Greetings and wishes that name the one addressed: "Sorry Amleto,".
+                       r"(?:sorry|congrats|congratulations|happy\s+birthday|good\s+luck|"
+                       r"thanks|thank\s+you|cheers|bye|dear|hi|hello|hey|"
+                       r"welcome\s+back|well\s+done|good\s+night|miss\s+you|love\s+you|"
+                       r"see\s+you(?:\s+soon)?),?"
+                       rf"(?=[ \t]+(?:(?-i:[A-ZÀ-Þ])|{_CJK_LETTER})[^\W\d_]*[ \t]*[,!.?])|"
+                       # A sign-off and the name after it on its line: "Regards, J. Smith".
+                       r"(?:(?:best|kind|warm|many)\s+(?:regards|wishes|thanks)|regards|"
+                       r"sincerely|yours(?:\s+(?:truly|sincerely|faithfully))?|love|xoxo|hugs|"
+                       r"warmly|rgds),?(?=[ \t]+[^\n]{1,40}(?:\r?\n|$))|"
+                       r"saw|seen|proud\s+of|"
                        r"(?:ask|asked|tell|told|email(?:ed)?|e-mail(?:ed)?|ping(?:ed)?|"
                        r"thank(?:ed)?|remind(?:ed)?|invite(?:d)?|introduce(?:d)?|"
                        r"notif(?:y|ied)|inform(?:ed)?|cc(?:'d)?|bcc|visit(?:ed)?|"
@@ -230,13 +302,82 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                 if found is None:
                     continue
                 if not (strong or quoted) and not text[found[0]].isupper() \
-                        and not _CALL.match(m.group(0)) \
+                        and not _CJK_START.match(text, found[0]) and not _CALL.match(m.group(0)) \
                         and not (_PERSON_VERB.match(m.group(0)) and self._words.first_name(
                             text[found[0]:found[1]].split(maxsplit=1)[0])):
                     continue  # "I'm kinda", "named after": these weak cues need a capital
+                if not (strong or quoted) and text[found[0]:found[1]] in EN_PLACE_NAMES:
+                    continue  # "sent the package to London"
                 out.append(self._result(*found, "introduced as a name",
                                         None if strong else 0.6))
+        return out + self._framed(text)
+
+    def _framed(self, text: str) -> list[RecognizerResult]:
+        """Names in a frame only a person fills (:data:`_SUBJECT`) and owners of what only a
+        person has (:data:`_POSSESSOR`)."""
+        out = []
+        for m in _SUBJECT.finditer(text):
+            group = next(g for g in ("v", "w", "x") if m.group(g))
+            word = m.group(group)
+            # A first name, or no word at all: "Is Monday ok?" asks about a day (a surname too).
+            if (self._words.first_name(word) or not self._words.known(word)) \
+                    and word.lower() not in _CALENDAR and word not in EN_PLACE_NAMES:
+                out.append(self._result(*m.span(group), "a person in the sentence's frame", 0.6))
+        for m in _DASH_SIGNED.finditer(text):
+            word = m.group("v").split(maxsplit=1)[0]
+            if self._words.first_name(word) or (_CJK_START.match(word) and cjk_name_like(word)):
+                out.append(self._result(*m.span("v"), "a name signing a line", 0.6))
+        for m in _POSSESSOR.finditer(text):
+            if _CJK_START.match(m.group("v")):
+                if cjk_name_like(m.group("v")):
+                    out.append(self._result(*m.span("v"), "owner of a home or a relative", 0.6))
+                continue
+            words = list(re.finditer(r"\S+", m.group("v")))
+            if len(words) > 1 and self._words.ordinary(words[0].group(0)):
+                words = words[1:]  # "Yesterday Amir's": the sentence's first word
+            if not any(self._words.ordinary(w.group(0)) or w.group(0) in EN_PLACE_NAMES
+                       or w.group(0).lower() in _CALENDAR for w in words):
+                out.append(self._result(m.start("v") + words[0].start(), m.end("v"),
+                                        "owner of a home or a relative", 0.6))
         return out
+
+
+_CAPITAL = "A-ZÀ-ÖØ-ÞĀ-ʯḀ-ỿ"
+#: Days, months and feasts: capitalised words a frame holds that are no people.
+_CALENDAR = frozenset(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                       "sunday", "january", "february", "march", "april", "may", "june", "july",
+                       "august", "september", "october", "november", "december", "today",
+                       "tomorrow", "tonight", "christmas", "easter"))
+#: A capitalised word in a frame only a person fills: "Dita and I", "me and Tom", "Konstanty
+#: from HR called", "Is Naja coming to dinner?"
+_SUBJECT = re.compile(
+    rf"(?<![\w'’\-])(?P<v>[{_CAPITAL}][^\W\d_]+)(?=[ \t]+and[ \t]+I[ \t]+(?:am|are|were|was|"
+    r"will|have|had|went|'re|’re|'ll|’ll|'ve|’ve|would|should|can|could|both|just|also|"
+    r"[a-z]+ed)\b"
+    r"|[ \t]+from[ \t]+(?:HR|IT|accounting|finance|sales|marketing|legal|support|payroll|"
+    r"reception|the\s+(?:office|team|bank|school|club|gym|front\s+desk|[a-z]+\s+team)|"
+    r"next\s+door|upstairs|downstairs|work|school|church)\b)"
+    rf"|(?i:(?<![A-Za-z])me[ \t]+and[ \t]+)(?P<w>[{_CAPITAL}][^\W\d_]+)(?![\w'’\-])"
+    rf"|(?<![A-Za-z])(?:Is|Was|Has|Will|Did|Does|Can)[ \t]+(?P<x>[{_CAPITAL}][^\W\d_]+)[ \t]+"
+    r"(?:coming|going|joining|still|already|around|back|here|there|ok|okay|free|available|"
+    r"home|awake|asleep|feeling|doing|bringing|driving|staying|leaving|arriving|called|"
+    r"texted|replied|finished|done|ready)\b")
+#: A first name signing a note after a dash at the end of its line: "if found call 0381625257
+#: - Emmanuel" (a bullet "- Milk" starts its line; the name must be a census first name).
+_DASH_SIGNED = re.compile(
+    rf"(?<=\S)[ \t]+[-–—~][ \t]*(?P<v>[{_CAPITAL}][^\W\d_]+(?:-[^\W\d_]+)?"
+    rf"(?:[ \t]+[{_CAPITAL}][^\W\d_]+)?|{_CJK_NAME_WORD})[ \t]*[.!]?[ \t]*(?=\r?\n|$)")
+#: One or two capitalised words (or a CJK name) before 's and what only a person has: a home,
+#: a wedding, a relative ("Dinner at Amir's place", "Ana Lima's husband").
+_POSSESSOR = re.compile(
+    rf"(?<![\w'’\-])(?P<v>[{_CAPITAL}][^\W\d_]+(?:-[^\W\d_]+)?"
+    rf"(?:[ \t]+[{_CAPITAL}][^\W\d_]+(?:-[^\W\d_]+)?)?"
+    rf"|(?<!{_CJK_LETTER}){_CJK_NAME_WORD})['’]s[ \t]+"
+    r"(?:(?:new|old|little|big|own)[ \t]+)?"
+    r"(?:place|house|home|flat|apartment|birthday|wedding|funeral|mum|mom|mother|dad|father|"
+    r"wife|husband|son|daughter|kids|children|brother|sister|boyfriend|girlfriend|fianc[ée]e?|"
+    r"parents|grandma|grandmother|grandpa|grandfather|baby|aunt|uncle|cousin|dog|cat)"
+    r"(?![A-Za-z])")
 
 
 _NAME_QUESTION = re.compile(
@@ -252,14 +393,25 @@ _NAME_QUESTION = re.compile(
     rf"|(?:your|the)\s+(?:{_MODIFIERS}\s*)?name,?\s+please"
     rf"|(?:^|\n)[ \t]*(?:{_MODIFIERS}\s*)?name"
     r"|how\s+do\s+you\s+spell\s+(?:your|that)(?:\s+(?:last|first)?\s*name)?"
-    r")\s*\?")
+    # "And your first name?", "Q: Your surname?", "Could you spell your last name?"
+    rf"|(?<![A-Za-z])(?:your|his|her|their)\s+(?:{_MODIFIERS}\s*)?name"
+    r"(?:,?\s+(?:please|again|for\s+me|for\s+the\s+record))?"
+    r")\s*\?"
+    # A request that ends its sentence: "Please state your name.", "Spell your surname:"
+    r"|(?<![A-Za-z])(?:state|spell|give|tell|enter|confirm|type|write)\s+(?:me\s+|us\s+)?"
+    rf"(?:your|his|her|their)\s+(?:{_MODIFIERS}\s*)?name(?:,?\s+please)?\s*[.:!]")
+_BIRTH_WORD = r"(?:date\s+of\s+birth|birth\s*-?\s*date|birthday|d\.?o\.?b\b\.?|born)"
+#: A question that mentions a birth ("Can I have your date of birth, please?", "And the birth
+#: date on the account?", "When were you born?", "Full name and date of birth, please."), or
+#: a request for one ending its sentence
+#: ("Please enter your date of birth.", "To verify you, confirm your DOB:"). The answer is
+#: looked for after it, so a date inside the same sentence ("send the birthday card by
+#: 12/05") is none.
 _BIRTH_QUESTION = re.compile(
-    r"(?i)(?:when\s+(?:were\s+you|was\s+(?:he|she|the\s+\w+))\s+born"
-    r"|what(?:'s|’s|\s+is)\s+(?:your|his|her|the\s+\w+'?s)\s+(?:date\s+of\s+birth|birth\s*date|"
-    r"birthday|d\.?o\.?b\.?)"
-    r"|when\s+is\s+(?:your|his|her)\s+birthday"
-    r"|(?:date\s+of\s+birth|birth\s*date|birthday|d\.?o\.?b\.?|born)"
-    r")\s*\?")
+    rf"(?i)(?<![A-Za-z]){_BIRTH_WORD}(?![A-Za-z])[^?.!\n]{{0,40}}?(?:\?|,?[ \t]+please[ \t]*[.!:])"
+    r"|(?<![A-Za-z])(?:please|kindly|confirm|provide|enter|verify|give|tell|state|type|share|"
+    r"need|send|what|when|which)(?![A-Za-z])[^?.!\n]{0,40}?"
+    rf"(?<![A-Za-z]){_BIRTH_WORD}(?![A-Za-z])[^?.!:\n]{{0,30}}(?:[.!:]|(?=\n))")
 #: What may stand between a question and its answer: the rest of the line, a line break and a
 #: speaker label, and words that lead into the answer.
 _ANSWER_LEAD = re.compile(
@@ -268,6 +420,8 @@ _ANSWER_LEAD = re.compile(
     r"that'?s|that\s+is|i\s+was\s+born(?:\s+on)?|born(?:\s+on)?|my\s+(?:\w+\s+)?name\s+is|i'?m|"
     r"i\s+am|on|the)(?![A-Za-z])[ \t,!.]*)*", re.IGNORECASE)
 _DATE = re.compile(rf"(?i){DATE_PATTERN}(?![0-9])")
+#: A word between a question and its answer.
+_LEAD_WORDS = re.compile(r"[^\W\d_][\w'’\-]*")
 
 
 class AnswerRecognizer(_ContextRecognizer):
@@ -293,7 +447,10 @@ class AnswerRecognizer(_ContextRecognizer):
         if "DATE_OF_BIRTH" in entities:
             for q in _BIRTH_QUESTION.finditer(text):
                 date = _DATE.search(text, q.end(), min(len(text), q.end() + 60))
-                if date is not None and "?" not in text[q.end():date.start()]:
+                # The answer starts with the date, after a speaker label and a few words
+                # ("Caller: Yes, it's …"); "The hall is booked for 14/06" answers no question.
+                if date is not None and "?" not in text[q.end():date.start()] \
+                        and len(_LEAD_WORDS.findall(text, q.end(), date.start())) <= 4:
                     out.append(self._result(*date.span(), "answer to a birth question",
                                             0.85, "DATE_OF_BIRTH"))
         return out
@@ -301,8 +458,10 @@ class AnswerRecognizer(_ContextRecognizer):
 
 #: A line that starts with a label and a colon, and says something after it.
 _LABEL_LINE = re.compile(
-    rf"(?m)^[ \t]*(?:\[[^\]\n]{{1,24}}\][ \t]*)?(?P<v>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}})"
-    r"[ \t]*(?:\([^)\n]{0,24}\))?[ \t]*[:：][ \t]*(?=\S)(?!//)")
+    rf"(?m)^[ \t]*(?:\[[^\]\n]{{1,24}}\][ \t]*)?(?P<v>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}}"
+    rf"|{_CJK_NAME_WORD})[ \t]*(?:\([^)\n]{{0,24}}\))?[ \t]*[:：][ \t]*(?=\S)(?!//)")
+#: What a speaker says in English: a word of Latin letters, and nothing in CJK script.
+_ENGLISH_SPEECH = re.compile(rf"(?=[^\n]*[A-Za-z]{{2}})(?![^\n]*{_CJK_LETTER})")
 
 
 #: A chat log's speaker: <handle>, [handle] or handle > at the start of a line (after an
@@ -315,6 +474,27 @@ _SPEECH_OR_WORD = re.compile(r"[^\n]*[A-Za-z]")
 #: What a speaker says: at least two words on the line, and no further "key:" on it (a line
 #: of fields: "Username: jdoe42, display name: Janek").
 _SPEECH = re.compile(r"(?![^\n]*\w[ \t]*:[ \t])[^\n]*?\S[ \t]+\S")
+#: A reply of one word ("Agreed.", "saved!", "ok"): speech only inside a dialogue.
+_ONE_WORD_REPLY = re.compile(r"[ \t]*[^\W\d_][^\W\d_'’]*[.!?…]*[ \t]*\r?$", re.MULTILINE)
+
+
+def _in_dialogue(text: str, label: re.Match[str], latin: bool = False) -> bool:
+    """The line of ``label`` is next to a line where another label says something: a reply of
+    one word there ("Hunt: Agreed.") is a speaker's, not a field's value. ``latin``: that
+    label is in Latin script ("Agent:", "Sam:"), as in an English transcript, or a CJK word
+    that can be a name (稔, not 地址)."""
+    line_start = text.rfind("\n", 0, label.start()) + 1
+    line_end = text.find("\n", label.end())
+    before = text.rfind("\n", 0, max(line_start - 1, 0)) + 1 if line_start else -1
+    for at in (before, line_end + 1 if line_end >= 0 else -1):
+        if at < 0 or at == line_start:
+            continue
+        m = _LABEL_LINE.match(text, at)
+        if m is not None and m.group("v") != label.group("v") and _SPEECH.match(text, m.end()) \
+                and not (latin and _CJK_START.match(m.group("v"))
+                         and not cjk_name_like(m.group("v"))):
+            return True
+    return False
 
 
 def _LABEL_AGAIN(text: str, label: str, after: int) -> bool:  # noqa: N802 - reads as a pattern
@@ -334,6 +514,14 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
         out = []
         firsts, _ = gazetteer()
         for m in _LABEL_LINE.finditer(text):
+            if _CJK_START.match(m.group("v")):
+                # "晃: hi, can you call me back?": a CJK label on a line of English, in an
+                # English dialogue ("备注: 请尽快", "备注: call back" are a form's fields).
+                again = re.findall(rf"(?m)^[ \t]*{re.escape(m.group('v'))}[ \t]*[:：]", text)
+                if _ENGLISH_SPEECH.match(text, m.end()) and cjk_name_like(m.group("v")) and (
+                        _in_dialogue(text, m, latin=True) or len(again) > 1):
+                    out.append(self._result(*m.span("v"), "speaker label"))
+                continue
             words = list(re.finditer(_NAME_WORD, m.group("v")))
             if not words or not words[0].group(0)[:1].isupper():
                 continue
@@ -341,7 +529,8 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
             if not keep:
                 continue
             # Roles before the name stay; once the name starts, the rest of the label is it.
-            if not _SPEECH.match(text, m.end()) and not _LABEL_AGAIN(text, m.group("v"), m.end()):
+            if not _SPEECH.match(text, m.end()) and not _LABEL_AGAIN(text, m.group("v"), m.end()) \
+                    and not (_ONE_WORD_REPLY.match(text, m.end()) and _in_dialogue(text, m)):
                 continue  # "Username: jdoe42": a field and its value, not a line of speech
             first = keep[0]
             rest = words[words.index(first):]

@@ -23,7 +23,10 @@
   Presidio's ``\\b``-bounded pattern cannot see.
 - ``IBAN_CODE``: after "IBAN" (glued to it too), an IBAN whose mod-97 check fails is a near
   miss; a valid one is found even when wrapped or glued to CJK text.
-- ``DATE_OF_BIRTH``: a date within a few words after DOB / date of birth / born / 出生 / 生日.
+- ``DATE_OF_BIRTH``: a date within a few words after DOB / date of birth / born / 出生 / 生日
+  (14/03/1987, 1987-03-14, 14 March 1987, March 14th, 1987, 14-Mar-1987 …).
+- ``CREDIT_CARD`` cue words count up to 48 characters before the number: a question names the
+  card a line before its answer.
 
 A checksum failure next to a strong cue word (身份证号 1101...  with one digit mistyped) is
 still masked, at :data:`CUED_NEAR_MISS_SCORE`: a compliance officer counts a typo'd ID number
@@ -152,15 +155,31 @@ _DATE = (
     r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12][0-9]|3[01])[-/.](?:19|20)?[0-9]{2}"
     rf"|{_MONTHS}\s+(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,?\s+(?:19|20)[0-9]{{2}}"
     rf"|(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS},?\s+(?:19|20)[0-9]{{2}}"
+    # 14-Mar-1987, 14/Mar/87: a month's name between separators, as forms and banks write it.
+    rf"|(?:0?[1-9]|[12][0-9]|3[01])[-/]{_MONTHS}[-/](?:19|20)?[0-9]{{2}}"
     r"|(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))"
 )
-_DOB_CUE = (r"(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?|"
+_DOB_CUE = (r"(?:(?<![A-Za-z])d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*-?\s*date|"
+            r"birth\s*-?\s*day|b-?day|b['’]day|born(?:\s+on)?|birth(?=\s*[:=])|"
+            # The same cue in the languages of the people who write to us: Geburtsdatum: …,
+            # fecha de nacimiento, née le, data di nascita, geboortedatum, 生年月日 …
+            r"geburts(?:datum|tag)|geboren|fecha\s+de\s+nacimiento|nacid[oa]|"
+            r"date\s+de\s+naissance|née?\s+le|data\s+di\s+nascita|nat[oa]\s+il|"
+            r"data\s+de\s+nascimento|nascid[oa]\s+em|geboortedatum|geboren\s+op|"
+            r"f[öo]delsedatum|f[øo]dselsdato|data\s+urodzenia|urodzon[ya]|do[ğg]um\s+tarihi|"
+            r"datum\s+narozen[íi]|narozen[aá]?|生年月日|생년월일|"
             r"出生(?:日期|年月日|于|於)?|生日|出生年月)")
+#: Between a birth cue and its date: a colon, quotes ("dob": "…"), "is", "on the", a format
+#: hint ("(dd/mm/yyyy)"), a place ("born in Lyon on"): up to three such words, no others ("the
+#: dob field was added on 2024-05-01", "the birthday card by 12/05" name no birth date).
+_DOB_GAP = (r"(?:[\s:：=,;\-–\"“”]*(?:(?-i:[A-Z])[^\s\d.!?:：=,;\-–\"“”]*+|\([^)\d\n]{1,16}\)|"
+            r"(?:is|was|on|the|of|in|at|to|'s|’s|home|around|circa|ca|exactly|[是为為])"
+            r"(?![^\s\d.!?:：=,;\-–\"“”]))){0,3}?[\s:：=,;\-–.\"“”]*")
 
 
 class DateOfBirthRecognizer(RegexRecognizer):
     ENTITY = "DATE_OF_BIRTH"
-    REGEX = re.compile(rf"(?i){_DOB_CUE}[\s:：=,;是为為\-]*(?:(?:on|is|was)\s+)?(?P<v>{_DATE})"
+    REGEX = re.compile(rf"(?i){_DOB_CUE}(?![A-Za-z]){_DOB_GAP}(?<![0-9])(?P<v>{_DATE})"
                        r"(?![0-9])")
     SCORE = 0.85
 
@@ -173,6 +192,9 @@ class DateOfBirthRecognizer(RegexRecognizer):
 _CARD_CUES = re.compile(r"(?i)card|\bPAN\b|CC\s*#|visa|master\s*card|maestro|amex|"
                         r"american\s+express|diners|discover|JCB|union\s*pay|rupay|\bmir\b|"
                         r"卡号|卡號|银行卡|銀行卡|信用卡|储蓄卡|借记卡|借記卡|贷记卡|银联|銀聯")
+#: Verbs of paying: they make a Luhn-valid number a card ("Could you charge 676355642155?"),
+#: but not one a reference cue names ("charge it to order 676355642155").
+_PAYMENT_CUES = re.compile(r"(?i)\b(?:charge|debit|pa(?:y|id)\s+with|pay\s+by)\b")
 _CARD_SEP = r"(?:[ ]{1,6}|[ ]{0,2}[\-–][ ]{0,2}|[ ]{0,2}[\-–]?[ ]*\r?\n[ ]*)"
 
 
@@ -184,6 +206,9 @@ class PaymentCardRecognizer(RegexRecognizer):
                        rf"[0-9]{{12,19}})(?![0-9])(?!{_CARD_SEP}[0-9])")
     CUES = _CARD_CUES
     SCORE = 0.8
+    #: A question names the card a line before its answer: "Which card would you like to
+    #: use?\nCustomer: 630428740868".
+    WINDOW = 48
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
         value = match.group("v")
@@ -194,6 +219,7 @@ class PaymentCardRecognizer(RegexRecognizer):
         if not cued and len(digits) < 16 and within_lookalike(
                 match.string, *match.span("v"), lookalike_spans(match.string)):
             return None  # 交易号 6876-0090-2716: a Luhn digit holds for one number in ten
+        cued = cued or cue_before(_PAYMENT_CUES, match.string, match.start("v"), window=24)
         if luhn_valid(digits) and (grouped or cued):
             if cued:
                 return 1.0, "Luhn valid, cue word"

@@ -15,6 +15,9 @@ number (``650-752-7354x549``, ``… ext. 12``), and a contiguous national number
 prefix (``02448638754``) that is valid in a country that writes one. Groupings other numbers
 use (thousands ``1 402 112 000``, dates, year ranges, ZIP+4, decimals, versions) are not phone
 forms; other contiguous digit runs still need a cue word (an order number looks the same).
+A cue that names the number right before it ("my new number is 880 061 432", "M: 3341388805")
+or after it ("… is my number"), a signature's contact line and a table's phone column make any
+7 to 15 digits a phone number, whatever plan they follow.
 """
 
 from __future__ import annotations
@@ -46,6 +49,29 @@ _PHONE_CUES = re.compile(
     r"call(?:ed)?|fax|whats\s?app|wechat|handy|"
     r"contact|reach|ring|text|sms|dial(?:led)?|hotline|extension|ext|mob|ph)(?![A-Za-z])|"
     r"电话|電話|手机|手機|座机|固话|联系|聯繫|联络|传真|致电|拨打|热线|号码|號碼|微信")
+#: Cues that name the number right after them (see :func:`named_by_cue`) but say too little
+#: a few words away: a signature's or a form's line labels ("Office: …", "Direct: …",
+#: "M: …", "T. …") and "my new number is …", "their number:", "best contact no. …".
+_NAMING_CUES = re.compile(
+    r"(?i)(?<![A-Za-z])(?:(?:office|direct(?:\s+(?:line|dial))?|home|work)(?=[ \t]*[:(])|"
+    r"landline|switchboard|call-?back|"
+    r"(?:my|your|his|her|their|our|new|old|home|work|best|right|correct|private|personal)"
+    r"(?:\s+(?:new|home|work|private|personal))?\s+(?:number|no\.|nr\.?|#))(?![A-Za-z])|"
+    r"(?<![^\n])[ \t]*[TMPFOHWD](?=[ \t]*[.:])")
+#: What may stand between a cue and the number it names: a colon, a bracket, a line break
+#: (``Phone:\n0612…``) and a few short words ("is", "me back at", "on my mobile"), nothing
+#: else ("My number one tip: save 9 860 107 255" names no phone).
+_CUE_GAP = re.compile(
+    r"(?i)(?:[ \t]*(?:(?:is|was|are|'s|’s|me|us|him|her|them|at|on|to|back|now|here|anytime|"
+    r"directly|instead|please|only|also|still|my|your|the|number|no|nr|mobile|cell|home|work|"
+    r"office|private|direct)(?![A-Za-z])|[:#=(),\-–\"'“”]|\.(?![ \t]*[A-Z])))*+"
+    r"[ \t]*(?:\r?\n[ \t]*)?")
+#: Words after a number that say it is a phone number: "… is my number", "… as her mobile",
+#: "Is … the right number?"
+_CUE_AFTER = re.compile(
+    r"(?i)[ \t,]*(?:(?:is|as|was|being)\s+)?(?:my|his|her|their|our|your|the\s+(?:right|best|"
+    r"correct|new|old))\s+(?:new\s+|old\s+|home\s+|work\s+)?(?:phone\s+)?(?:number|phone|mobile|"
+    r"cell|landline)(?![A-Za-z])")
 #: A number of the form +CC …, or (NPA) NXX-XXXX: written as a phone number, whatever its
 #: region's numbering plan says about it today.
 _PHONE_FORM = re.compile(r"^(?:\+|00)[1-9]|^\(\d{2,5}\)\s?\d")
@@ -66,7 +92,8 @@ _YEAR = re.compile(r"(?:1[89]|20)[0-9]{2}")
 
 #: Four or more dot-separated number groups read as a version or build number, not a phone;
 #: but groups of two to four digits after a trunk prefix 0 (04.94.38.88.56) are a phone.
-VERSION_LIKE = re.compile(r"(?!0[1-9][0-9]{0,3}(?:\.[0-9]{2,4}){3,5}$)\+?[0-9]+(?:\.[0-9]+){3,}")
+#: A version never starts with a country code (+61.432.547.082 is a phone).
+VERSION_LIKE = re.compile(r"(?!0[1-9][0-9]{0,3}(?:\.[0-9]{2,4}){3,5}$)[0-9]+(?:\.[0-9]+){3,}")
 
 
 def glued(text: str, start: int, end: int) -> bool:
@@ -130,6 +157,86 @@ def phone_shape(run: str) -> str | None:
     return "trunk prefix and groups" if groups[0].startswith("0") else "digit groups"
 
 
+def named_by_cue(text: str, start: int, end: int) -> bool:
+    """A phone cue stands right before ``text[start:end]`` (only words such as "is", "me on",
+    a colon or a line break between), words right after it call it a phone number, or it
+    stands on a line of contact details (:func:`contact_line`)."""
+    for regex in (_PHONE_CUES, _NAMING_CUES):
+        cues = list(regex.finditer(text, max(0, start - 40), start))
+        if cues and _CUE_GAP.fullmatch(text, cues[-1].end(), start) is not None:
+            return True
+    return _CUE_AFTER.match(text, end) is not None or contact_line(text, start, end) \
+        or phone_column(text, start)
+
+
+#: A table's header over a column of phone numbers: phone, Mobile, tel., phone_number, Work
+#: Phone, fax …
+_PHONE_KEY = re.compile(
+    r"(?i)[\"' ]*(?:[a-z]+[ _\-])?(?:phone|tel|telephone|mobile|cell|fax|msisdn|whats\s?app|"
+    r"handy|telefon[oe]?)(?:[ _\-]?(?:no\.?|nr\.?|number|num|#|[0-9]))?\.?[\"' ]*")
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@lru_cache(maxsize=8)
+def _headers(text: str, delimiter: str) -> dict[int, str]:
+    """For every line of ``text`` below the first line of a block of lines with as many
+    ``delimiter`` (one or more), that first line: the header of the record it is in. Read
+    once per text, however many numbers its table holds."""
+    headers: dict[int, str] = {}
+    header, count, at = "", 0, 0
+    for line in text.split("\n"):
+        n = line.count(delimiter)
+        if n and n == count:
+            headers[at] = header
+        else:
+            header, count = line.rstrip("\r"), n
+        at += len(line) + 1
+    return headers
+
+
+def phone_column(text: str, start: int) -> bool:
+    """The number at ``start`` is a field of a delimited record under a header that names its
+    column a phone number ("first_name;last_name;mobile" over "Carla;Schenk;00475 775657")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    for delimiter in _DELIMITERS:
+        header = _headers(text, delimiter).get(line_start) if delimiter in text else None
+        if header is None:
+            continue
+        fields = header.split(delimiter)
+        index = text.count(delimiter, line_start, start)
+        if index < len(fields) and _PHONE_KEY.fullmatch(fields[index]) is not None:
+            return True
+    return False
+
+
+_EMAIL = r"[^\s@|,;<>()]+@[^\s@|,;<>()]+\.[A-Za-z]{2,}"
+#: What else a line of contact details holds: separators and e-mail or web addresses.
+_CONTACT_REST = re.compile(rf"(?:[ \t|·•/,;–—\-]|{_EMAIL}|(?:https?://|www\.)\S+)*+")
+_EMAIL_NEAR = re.compile(_EMAIL)
+
+
+def contact_line(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is alone on its line but for separators and addresses, and an
+    e-mail address is on that line or close by: a line of a signature's contact block
+    ("792 373 411 | ana@example.com" under a name)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if _CONTACT_REST.fullmatch(text[line_start:start] + " " + text[end:line_end]) is None:
+        return False
+    return _EMAIL_NEAR.search(text, max(0, line_start - 120), line_end + 120) is not None
+
+
+def cued_digits(run: str) -> bool:
+    """``run`` may be a phone number when a cue names it: 7 to 15 digits, in any groups, that
+    are not a date or a range of years (an extension, a short subscriber number, a number of
+    a plan no region here knows: ``880 061 432``, ``879 2 409``, ``5537941355932``)."""
+    groups = _GROUP.findall(run)
+    digits = sum(len(g) for g in groups)
+    return 7 <= digits <= 15 and not _date_like(groups) \
+        and not (len(groups) == 2 and all(_YEAR.fullmatch(g) for g in groups))
+
+
 @lru_cache(maxsize=1024)
 def trunk_number(digits: str) -> bool:
     """A contiguous 0… number valid in a country that writes a trunk prefix."""
@@ -159,7 +266,11 @@ class FastPhoneRecognizer(EntityRecognizer):
       cue word before it (call, phone, my cell, 电话, 手机 …) or Presidio's context enhancer
       lifts over the threshold;
     - a contiguous run of digits (a 10-digit epoch timestamp or an order number looks the
-      same) at most 0.3 unless cued.
+      same) at most 0.3 unless cued;
+    - any 7 to 15 digits, in any groups, that a cue names (:func:`named_by_cue`: a cue right
+      before them with only short words between, "… is my number" after them, a line of
+      contact details beside an e-mail address, a column a table's header calls a phone):
+      0.85, a number of a plan no configured region knows included (issue 37).
     """
 
     SCORE = 0.5
@@ -251,9 +362,11 @@ class FastPhoneRecognizer(EntityRecognizer):
         shape = phone_shape(run) if separated else None
         if end > core_end and (separated or len(digits) >= 9):
             shape = "number with an extension"
-        if len(found) == before and shape is not None:
+        if shape is not None and not any(s <= start and e >= core_end for s, e in found):
+            # Also when the matcher found only a part ("168873" of "(01119) 168873"): the
+            # parts merge into one finding, and no digit of the number is left.
             found[span] = (self.FORM, shape)
-        elif len(found) == before and self._possible(run):
+        if len(found) == before and shape is None and self._possible(run):
             form = _PHONE_FORM.match(run) is not None
             found[span] = (0.45, "phone form, possible") if form and separated \
                 else (0.3, "possible number")
@@ -284,12 +397,15 @@ class FastPhoneRecognizer(EntityRecognizer):
                     found[start, core_end] = intl
             else:
                 self._score_national(text, (start, core_end), end, found)
+            if not any(s < core_end and start < e for s, e in found) and cued_digits(run) \
+                    and named_by_cue(text, start, end):
+                found[start, core_end] = (self.CUED, "digits a phone cue names")
             if end > core_end:  # the extension goes with the number it follows
                 for sub in [sub for sub in found if sub[0] >= start and core_end <= sub[1] < end]:
                     found[sub[0], end] = found.pop(sub)
         out = []
         for (start, end), (base, reason) in found.items():
-            cued = cue_before(_PHONE_CUES, text, start)
+            cued = cue_before(_PHONE_CUES, text, start) or named_by_cue(text, start, end)
             score, why = (max(base, self.CUED), reason + ", cue word") if cued else (base,
                                                                                     reason)
             out.append(make_result(self, "PHONE_NUMBER", start, end, score, why, cued))

@@ -365,3 +365,116 @@ def test_an_address_or_handle_after_a_person_verb_is_not_a_name(analyzer, text: 
 def test_a_sentence_opening_verb_is_not_part_of_a_name(analyzer) -> None:
     assert masked(analyzer, "See ISO 8601:2004 section 4.") == "See ISO 8601:2004 section 4."
     assert "Will" not in masked(analyzer, "Will Smith said the build is green.")
+
+
+# ---- Third wave (issue 37): everyday text written by others --------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Agent: Can I have your date of birth, please?\nCustomer: 1984-01-18",
+    "Rep: what is the DOB of the account holder?\nCustomer: 22 August, 1995",
+    "Bot: To verify your identity, please enter your date of birth.\nUser: 11-Oct-1942",
+    "Agent: And your birthdate, please?\nCustomer: It's 08/13/1973.",
+    "Nurse: Full name and date of birth, please.\nPatient: Lasse Jespersen, 07-Oct-1992",
+    '{"name": "Amina", "dob": "13-Nov-1958"}',
+    "Her date of birth is 14-Mar-1987.",  # a month's name between hyphens
+])
+def test_birth_questions_and_requests_with_words_after_the_birth_word(analyzer,
+                                                                      text: str) -> None:
+    out = masked(analyzer, text)
+    assert "<DATE_OF_BIRTH_1>" in out and not any(y in out for y in ("19", "Oct", "Mar")), out
+
+
+@pytest.mark.parametrize("text", [
+    "Please send the birthday card by 12/05/2025.",  # the date is in the request itself
+    "Is your birthday party on Saturday? The hall is booked for 14/06/2025.",  # no answer
+])
+def test_dates_near_a_birth_word_that_answer_nothing(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Q: Your name?\nA: Heidemarie Hettner", "Hettner"),
+    ("Agent: Could you spell your surname?\nCustomer: Okonkwo", "Okonkwo"),
+    ("Interviewer: Please state your name.\nWitness: Ilse Vogt", "Vogt"),
+])
+def test_short_name_questions_and_requests(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+def test_praise_of_a_name_is_no_name_question(analyzer) -> None:
+    assert "I like your name. It suits you." == masked(analyzer, "I like your name. It suits you.")
+
+
+def test_a_one_word_reply_in_a_dialogue_is_spoken_by_a_person(analyzer) -> None:
+    out = masked(analyzer, "Ford: The figures are final.\nHunt: Agreed.")
+    assert "Hunt" not in out and "Ford" not in out, out
+
+
+@pytest.mark.parametrize("text", ["Status: active\nPriority: high",
+                                  "Color: Red\nSize: Large\nNotes: ships in two days"])
+def test_fields_with_one_word_values_are_not_a_dialogue(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Call Thom at 0268 095188 about the invoice.", "Thom"),
+    ("Can you send the photos to Vera? She missed the trip.", "Vera"),
+    ("my boss Mark wants the slides by friday", "Mark"),
+    ("Sorry Amleto, I can't make it tonight.", "Amleto"),
+    ("Dinner at Amir's place on Friday?", "Amir"),
+    ("Say hello to Stella for me.", "Stella"),
+    ("The payee is Frank-Michael Mitschke.", "Mitschke"),
+    ("Regards, J. Smith", "Smith"),                  # a sign-off, an initial first
+    ("Dinner at Hans-Wilhelm's place on Friday?", "Wilhelm"),
+    ("Surname: Dossi\nGiven names: Franco", "Franco"),  # a form's plural field name
+    ("Transfer 200 EUR to Pascal Schacht, IBAN DE02 2547 6595 6061 5655 17", "Schacht"),
+    ("Lost my wallet :( if found call 0381625257 - Emmanuel", "Emmanuel"),  # signed by a dash
+    ("Ask for Mahmoud at the front desk.", "Mahmoud"),
+])
+def test_names_in_the_slots_of_everyday_sentences(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Call Support at 0268 095188 about the invoice.", "Send the report to Finance.",
+    "Dinner at Mum's place?", "I saw Avatar twice.", "Sent the package to London yesterday.",
+    "Kind regards, Marketing", "Regards, see you Monday", "Transfer 200 EUR to Savings.",
+    "- Milk\n- Eggs", "Python 3 - Django", "Ask for help at the desk.",
+])
+def test_the_same_slots_holding_no_name(analyzer, text: str) -> None:
+    assert "PERSON" not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Can you send the photos to 治? She missed the trip.", "治"),  # a one-character name
+    ("Dinner at 서연's place on Friday?", "서연"),
+    ("Mr and Mrs 松本 will join us for dinner.", "松本"),
+    ("晃: hi, can you call me back?\nAgent: sure.\n晃: thanks", "晃"),
+    ("晃: can you send me the invoice?\n稔: sure, sending it now", "稔"),
+])
+def test_cjk_names_in_the_slots_of_english_sentences(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["Send the photos to 北京 office.",
+                                  "The sign says 高兴's shop is open.",
+                                  "备注: call back later\n地址: see below"])
+def test_cjk_words_in_those_slots_that_are_no_names(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Konstanty from HR called about your contract.", "Konstanty"),
+    ("John and I have finished.", "John"),
+    ("me and Tomasz went out", "Tomasz"),
+    ("Is Destiny coming?", "Destiny"),
+])
+def test_names_in_frames_only_a_person_fills(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["Is Monday ok for you?", "Is June ok for you?",
+                                  "Finance and I are aligned.", "Someone from HR called.",
+                                  "Is Paris still open?"])
+def test_the_same_frames_with_days_teams_and_places(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)

@@ -261,3 +261,100 @@ def test_words_in_other_scripts_that_are_not_names(text: str) -> None:
     from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
 
     assert ForeignScriptNameRecognizer().analyze(text, ["PERSON"]) == []
+
+
+# ---- Third wave (issue 37): everyday text written by others --------------------------------
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("my new number is 880 061 432", "880 061 432"),      # grouped as thousands
+    ("Office: 377622713", "377622713"),                   # a signature's line label
+    ("M: 3341388805", "3341388805"),
+    ("Mobile: (005) 5916410", "5916410"),                 # valid in no region here
+    ("ok, my number is 879 2 409", "879 2 409"),          # a one-digit group
+    ("My number: 5537941355932", "5537941355932"),        # 13 digits, no plan at all
+    ('{"customer": "Nadin Weber", "phone": "00166 088019"}', "088019"),
+])
+def test_any_digits_a_phone_cue_names_right_before_them(analyzer, text: str,
+                                                        number: str) -> None:
+    out = masked(analyzer, text)
+    assert "<PHONE_NUMBER_1>" in out and number not in out, out
+
+
+@pytest.mark.parametrize("text", [
+    "you can reach me on +61.432.547.082 today",  # dotted, but a country code: no version
+    "Is 4305213522 the right number for you?",    # the cue comes after the number
+    "She gave me 3339749783 as her number.",
+    "Kind regards,\nMarcel Nowak\n792 373 411 | marcel@example.com",  # a contact line
+])
+def test_phone_numbers_by_their_place_in_the_text(analyzer, text: str) -> None:
+    assert "<PHONE_NUMBER_1>" in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "My number one tip: save 9 860 107 255 every month.",  # the cue names no phone
+    "Office: room 1204, open until 18:00",
+    "Upgrade to 10.0.19045.3693 tonight.",                # a version without a country code
+    "Your order 4155550132 has shipped.",
+    "Thanks!\nOrder 1570672787 shipped.",
+])
+def test_numbers_near_phone_cues_that_are_no_phone_numbers(analyzer, text: str) -> None:
+    assert text == masked(analyzer, text)
+
+
+def test_named_by_cue_reads_only_short_words_between() -> None:
+    from appliance.privacy.recognizers_phone import named_by_cue
+
+    text = "call me back at 0612345678 or save 0698765432 for later"
+    assert named_by_cue(text, 16, 26)
+    assert not named_by_cue(text, 35, 45)
+
+
+@pytest.mark.parametrize("text", [
+    "first_name;last_name;mobile\nCarla;Schenk;00475 775657",  # the header names the column
+    "name,phone,email\nMilica Wagenknecht,(01119) 168873,mw@example.de",  # matcher found a part
+    "my number's 00141931417",
+])
+def test_phone_numbers_in_records_and_short_forms(analyzer, text: str) -> None:
+    out = masked(analyzer, text)
+    assert "<PHONE_NUMBER_1>" in out and not any(d in out for d in ("775657", "01119",
+                                                                        "168873", "931417")), out
+
+
+def test_only_the_column_a_header_names_a_phone_is_one() -> None:
+    from appliance.privacy.recognizers_phone import phone_column
+
+    text = "id;amount;mobile\n17;1234567;0612345678\n18;7654321;0698765432"
+    assert phone_column(text, text.index("0698765432"))
+    assert not phone_column(text, text.index("7654321"))
+    assert not phone_column("amount 1234567", 7)
+
+
+def test_a_card_number_answering_a_question_about_the_card(analyzer) -> None:
+    out = masked(analyzer, "Agent: Which card would you like to use?\nCustomer: 630428740868")
+    assert out.endswith("Customer: <CREDIT_CARD_1>"), out
+
+
+def test_a_verb_of_paying_names_a_card_but_not_an_order(analyzer) -> None:
+    """A 12-digit Maestro number passes Luhn as one order number in ten does."""
+    assert "Could you charge <CREDIT_CARD_1> for the deposit?" == masked(
+        analyzer, "Could you charge 676355642155 for the deposit?")
+    text = "Charge it to order 676355642155 please"
+    assert text == masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "I was born in Lyon on 3 May 1985.",            # a few words between cue and date
+    "Date of birth (dd/mm/yyyy): 14/03/1987",       # a format hint
+    "born on the 3rd of May, 1985", "my bday is 14/03/1987", "my birthday's 14/03/1987",
+    "Geburtsdatum: 14.03.1987", "date de naissance : 14/03/1987", "생년월일: 1987-03-14",
+])
+def test_dates_of_birth_after_a_cue_and_a_few_words(analyzer, text: str) -> None:
+    out = masked(analyzer, text)
+    assert "<DATE_OF_BIRTH_1>" in out and "198" not in out, out
+
+
+@pytest.mark.parametrize("text", ["The dob field was added on 2024-05-01",
+                                  "Happy birthday! See you on 14/03/2025.",
+                                  "I was born in 1985. On 14/03/2010 I moved."])
+def test_dates_a_birth_cue_does_not_reach(analyzer, text: str) -> None:
+    assert "DATE_OF_BIRTH" not in masked(analyzer, text)
