@@ -30,6 +30,23 @@ values after form labels and JSON keys (City:, "company":, Firma, Alter:), place
 postcodes, nationality words (``DEMONYMS``, not where they name a language: into plain
 English) and whole URLs (:class:`WholeUrlRecognizer`).
 
+Most places and firms are known by the words round them, not by a list: a job title before a
+firm (Data analyst, Moon-Wells), the words for starting at, owning or speaking for one, a
+work-history line (Acme (2015–2018)), a firm as the subject of what firms do, a country or state
+after a town (Zoutkamp, Netherlands), the words for travelling, working or staying somewhere
+(flew back from, our office in), a region's kind (Blekinge län, County Kerry), the word for a
+list (Clients:, Offices:) or a sibling item with a legal form or a known name, a table's header
+cell, a markup tag, the question an answer follows; in Chinese the firm someone works at or
+joins (在…工作, 加入了…) and one in the news (…宣布). :func:`doubtful` drops such a finding that
+is only ordinary English words (I work in Sales) or, where the sentence's own first words may
+have come along (Yesterday Texier announced), one that starts with an ordinary word. Countries
+come from the locale table libphonenumber ships (every country in English, the languages of
+European forms and Chinese), first-level regions from :data:`REGIONS`. Ages are also read in a
+bracket with the sex (I (34M)), between commas after the person (a man, 34, from), as the answer
+to "how old", as a decade (in her early 40s) and in 今年35了; addresses over several lines (the
+town and postcode lines after the street), in more countries' street forms, US military mail,
+and Chinese roads with a lettered building (戴路M座) and their postcodes.
+
 The NER model is loose with these types: :func:`doubtful` drops its findings that are ordinary
 words (the Order Status, Python as ORG), dates with no digit, month or weekday in them (today,
 last year), and URLs that are file names (main.py, README.md).
@@ -39,14 +56,16 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from appliance.privacy.lexicon import Lexicon
+from appliance.privacy.lexicon import Lexicon, ordinary_word
 from appliance.privacy.lookalikes import lookalike_spans, within_lookalike
 from appliance.privacy.recognizer_base import OwnRecognizer, RegexRecognizer, make_result
+from appliance.privacy.recognizers_names import stop_words
 
 #: The types this module adds to the standard profile.
 GDPR_TYPES = frozenset({"ADDRESS", "POSTCODE", "LOCATION", "ORGANIZATION", "AGE", "DATE_TIME",
@@ -134,14 +153,126 @@ CITIES = (
     ("Buenos Aires", "布宜诺斯艾利斯"), ("Lagos", "拉各斯"), ("Nairobi", "内罗毕"),
     ("Johannesburg", "约翰内斯堡"), ("Cape Town", "开普敦"), ("Silicon Valley", "硅谷"),
 )
+#: First-level regions (states, provinces, Länder, regions, counties, voivodeships) of the
+#: countries whose forms this profile reads most, as those countries and English write them.
+#: Names that are ordinary English words (Acre, Centre, Highlands) are left out.
+REGIONS = (
+    "Alberta", "British Columbia", "Manitoba", "New Brunswick", "Newfoundland", "Nova Scotia",
+    "Ontario", "Prince Edward Island", "Quebec", "Québec", "Saskatchewan", "Yukon", "Nunavut",
+    "New South Wales", "Queensland", "South Australia", "Tasmania", "Western Australia",
+    "Northern Territory", "Northern Ireland", "Cornwall", "Devon", "Dorset", "Somerset",
+    "Wiltshire", "Hampshire", "Sussex", "East Sussex", "West Sussex", "Surrey", "Kent",
+    "Essex", "Suffolk", "Norfolk", "Cambridgeshire", "Hertfordshire", "Bedfordshire",
+    "Buckinghamshire", "Oxfordshire", "Berkshire", "Gloucestershire", "Worcestershire",
+    "Warwickshire", "Herefordshire", "Shropshire", "Staffordshire", "Cheshire", "Derbyshire",
+    "Nottinghamshire", "Leicestershire", "Lincolnshire", "Northamptonshire", "Yorkshire",
+    "North Yorkshire", "West Yorkshire", "South Yorkshire", "Lancashire", "Merseyside",
+    "Greater Manchester", "Cumbria", "Northumberland", "County Durham", "Tyne and Wear",
+    "West Midlands", "East Midlands", "Greater London", "Middlesex", "Isle of Wight",
+    "Midlothian", "Lanarkshire", "Aberdeenshire", "Gwynedd", "Powys", "Glamorgan", "Ulster",
+    "Munster", "Leinster", "Connacht", "Galway", "Donegal",
+    "Baden-Württemberg", "Bayern", "Bavaria", "Brandenburg", "Hessen", "Hesse",
+    "Mecklenburg-Vorpommern", "Niedersachsen", "Lower Saxony", "Nordrhein-Westfalen",
+    "North Rhine-Westphalia", "Rheinland-Pfalz", "Rhineland-Palatinate", "Saarland", "Sachsen",
+    "Saxony", "Sachsen-Anhalt", "Saxony-Anhalt", "Schleswig-Holstein", "Thüringen",
+    "Thuringia", "Tirol", "Tyrol", "Steiermark", "Styria", "Kärnten", "Carinthia",
+    "Niederösterreich", "Oberösterreich", "Vorarlberg", "Burgenland", "Graubünden", "Aargau",
+    "Ticino", "Tessin", "Valais", "Vaud", "Thurgau", "Solothurn",
+    "Île-de-France", "Ile-de-France", "Auvergne-Rhône-Alpes", "Bourgogne-Franche-Comté",
+    "Bretagne", "Brittany", "Centre-Val de Loire", "Corse", "Corsica", "Grand Est",
+    "Hauts-de-France", "Normandie", "Normandy", "Nouvelle-Aquitaine", "Occitanie",
+    "Pays de la Loire", "Provence-Alpes-Côte d'Azur", "Provence", "Alsace", "Aquitaine",
+    "Auvergne", "Bourgogne", "Burgundy", "Champagne-Ardenne", "Franche-Comté",
+    "Languedoc-Roussillon", "Limousin", "Midi-Pyrénées", "Nord-Pas-de-Calais", "Picardie",
+    "Poitou-Charentes", "Rhône-Alpes", "Basse-Normandie", "Haute-Normandie", "Guadeloupe",
+    "Martinique", "Guyane", "La Réunion", "Réunion", "Mayotte", "Côte d'Azur",
+    "Andalucía", "Andalusia", "Aragón", "Aragon", "Asturias", "Baleares", "Balearic Islands",
+    "Illes Balears", "Canarias", "Canary Islands", "Cantabria", "Castilla y León",
+    "Castilla-La Mancha", "Cataluña", "Catalunya", "Catalonia", "Comunidad de Madrid",
+    "Comunidad Valenciana", "Valencia", "Extremadura", "Galicia", "La Rioja", "Murcia",
+    "Navarra", "Navarre", "País Vasco", "Euskadi", "Basque Country", "Algarve", "Alentejo",
+    "Madeira", "Açores", "Azores",
+    "Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna", "Friuli-Venezia Giulia",
+    "Lazio", "Liguria", "Lombardia", "Lombardy", "Molise", "Piemonte", "Piedmont", "Puglia",
+    "Apulia", "Sardegna", "Sardinia", "Sicilia", "Sicily", "Toscana", "Tuscany",
+    "Trentino-Alto Adige", "Trentino", "South Tyrol", "Umbria", "Valle d'Aosta", "Veneto",
+    "Drenthe", "Flevoland", "Friesland", "Fryslân", "Gelderland", "Groningen", "Limburg",
+    "Noord-Brabant", "North Brabant", "Noord-Holland", "North Holland", "Overijssel", "Utrecht",
+    "Zeeland", "Zuid-Holland", "South Holland", "Holland", "Flanders", "Vlaanderen", "Wallonia",
+    "Wallonie", "Brabant", "Antwerpen", "Antwerp", "Hainaut", "Liège", "Namur",
+    "Skåne", "Västra Götaland", "Norrbotten", "Västerbotten", "Jämtland", "Dalarna",
+    "Värmland", "Uppland", "Småland", "Gotland", "Halland", "Blekinge", "Östergötland",
+    "Södermanland", "Västmanland", "Gävleborg", "Västernorrland", "Kronoberg", "Lapland",
+    "Uusimaa", "Pirkanmaa", "Jutland", "Jylland", "Sjælland",
+    "Mazowieckie", "Małopolskie", "Śląskie", "Wielkopolskie", "Pomorskie", "Dolnośląskie",
+    "Łódzkie", "Lubelskie", "Podkarpackie", "Kujawsko-Pomorskie", "Warmińsko-Mazurskie",
+    "Zachodniopomorskie", "Lubuskie", "Opolskie", "Podlaskie", "Świętokrzyskie", "Masovia",
+    "Silesia", "Pomerania",
+    "Alagoas", "Amapá", "Amazonas", "Bahia", "Ceará", "Distrito Federal", "Espírito Santo",
+    "Goiás", "Maranhão", "Mato Grosso", "Mato Grosso do Sul", "Minas Gerais", "Pará",
+    "Paraíba", "Paraná", "Pernambuco", "Piauí", "Rio Grande do Norte", "Rio Grande do Sul",
+    "Rondônia", "Roraima", "Santa Catarina", "São Paulo", "Sergipe", "Tocantins",
+    "Jalisco", "Nuevo León", "Yucatán", "Oaxaca", "Chiapas", "Sonora", "Chihuahua",
+    "Baja California", "Veracruz", "Puebla", "Guanajuato", "Quintana Roo", "Sinaloa",
+    "Tamaulipas", "Coahuila", "Michoacán",
+    "Guangdong", "Zhejiang", "Jiangsu", "Fujian", "Shandong", "Sichuan", "Hubei", "Hunan",
+    "Henan", "Hebei", "Anhui", "Jiangxi", "Yunnan", "Guizhou", "Guangxi", "Hainan", "Shanxi",
+    "Shaanxi", "Gansu", "Qinghai", "Ningxia", "Xinjiang", "Tibet", "Inner Mongolia",
+    "Heilongjiang", "Jilin", "Liaoning", "Hokkaido", "Okinawa", "Kanagawa", "Aichi", "Fukuoka",
+    "Hyogo", "Saitama", "Maharashtra", "Karnataka", "Tamil Nadu", "Kerala", "Gujarat",
+    "Rajasthan", "Uttar Pradesh", "West Bengal", "Telangana", "Andhra Pradesh", "Bihar",
+    "Haryana", "Odisha", "Assam",
+)
+#: Country names of other languages that are English words.
+_NOT_COUNTRY_WORDS = frozenset(("Island", "Man"))
+
+
+def _world_countries() -> tuple[frozenset[str], frozenset[str]]:
+    """Every country and territory by its name in English, the European languages of the
+    forms this profile reads and Chinese: Java's locale table, which libphonenumber ships
+    (Presidio's phone recognizer needs that package already)."""
+    try:
+        from phonenumbers.geodata.locale import LOCALE_DATA  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - a dependency of presidio-analyzer
+        return frozenset(), frozenset()
+    latin: set[str] = set()
+    chinese: set[str] = set()
+    for names in LOCALE_DATA.values():
+        for lang in ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl", "zh"):
+            value = names.get(lang, "")
+            for _ in range(4):  # "*aa": the same as that language's
+                if not value.startswith("*"):
+                    break
+                value = names.get(value[1:], "")
+            if not value or "(" in value or "," in value:
+                continue
+            if lang == "zh":
+                chinese.add(value)
+            elif len(value) >= 4 and value[0].isupper():
+                latin.add(value)
+    variants = set()
+    for name in latin:  # Sao Tome and Principe, Saint Pierre and Miquelon
+        folded = "".join(c for c in unicodedata.normalize("NFKD", name)
+                         if not unicodedata.combining(c))
+        for form in (name, folded):
+            variants.add(form)
+            variants.add(re.sub(r"(?<=\s)(And|Of|The|De|Da|Do|Du|Des|La|Le)(?=\s)",
+                                lambda m: m.group(1).lower(), form))
+    return frozenset(variants - _NOT_COUNTRY_WORDS), frozenset(chinese)
+
+
+_WORLD_LATIN, _WORLD_ZH = _world_countries()
 _EN_PLACES = sorted({en for en, _ in (*COUNTRIES, *CITIES)} | set(US_STATES.values()),
                     key=len, reverse=True)
 #: Countries, US states and large cities by their English names: places, not people, when
 #: a name recognizer meets them beside a name ("John Smith, Paris").
 EN_PLACE_NAMES = frozenset(_EN_PLACES)
-_EN_PLACE = re.compile(r"(?<![\w\-])(?:" + "|".join(map(re.escape, _EN_PLACES))
+#: What the strict profile masks wherever it is written: those, regions and the world's
+#: countries (not used for names: Chad, Victoria and Georgia are people too).
+_ALL_PLACES = sorted(EN_PLACE_NAMES | set(REGIONS) | _WORLD_LATIN, key=len, reverse=True)
+_EN_PLACE = re.compile(r"(?<![\w\-])(?:" + "|".join(map(re.escape, _ALL_PLACES))
                        + r")(?![\w\-])")
-_ZH_PLACES = frozenset(zh for _, zh in (*COUNTRIES, *CITIES))
+_ZH_PLACES = frozenset(zh for _, zh in (*COUNTRIES, *CITIES)) | _WORLD_ZH
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
@@ -169,6 +300,8 @@ class _ZhDictionary:
     _lock = threading.Lock()
     places: frozenset[str] = frozenset()
     orgs: frozenset[str] = frozenset()
+    #: Words of the dictionary that are no proper noun (版本, 会议, 系统).
+    common: frozenset[str] = frozenset()
     loaded = False
 
     @classmethod
@@ -183,11 +316,15 @@ class _ZhDictionary:
                 import jieba  # noqa: PLC0415
 
                 tags: dict[str, str] = {}
+                common: set[str] = set()
                 with jieba.get_dict_file() as f:
                     for line in f:
                         parts = line.decode("utf-8").split()
                         if len(parts) == 3 and parts[2] in ("ns", "nt"):
                             tags[parts[0]] = parts[2]
+                        elif len(parts) == 3 and parts[2][:2] not in ("nr", "nz", "ng", "en"):
+                            common.add(parts[0])
+                cls.common = frozenset(common)
                 # A place word counts when it carries an administrative suffix (杭州市) or
                 # is the stem of one that does (杭州): the tag alone is noisy (城市, 美丽).
                 admin = {w for w, t in tags.items()
@@ -265,8 +402,9 @@ _NAMED_STREET_TYPES = (
     r"Estates|Extension|Falls|Ferry|Field|Fields|Flat|Flats|Forest|Forge|Garden|Gateway|"
     r"Burg|Burgs|Branch|Brook|Brooks|Bridge|Bluff|Bluffs|Bottom|Beach|Bend|Arcade|Orchard|"
     r"Overpass|Parks|Radial|Ramp|Ridges|River|Roads|Squares|Streets|Throughway|Unions|"
-    r"Viaduct|Views|Wall")
-_UNIT = (r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Rm|Floor|Fl|Bldg|Building|#)\.?\s*#?\s*"
+    r"Viaduct|Views|Wall|Motorway|Crossroad|Inlet|Lodge|Mission|Spur|Stravenue|Trailer|"
+    r"Annex|Loaf|Ville")
+_UNIT = (r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Studio|Room|Rm|Floor|Fl|Bldg|Building|#)\.?\s*#?\s*"
          r"[0-9A-Z][0-9A-Za-z\-]*")
 _NAME_WORD = r"(?:[A-Z][A-Za-z'’.\-]*|[0-9]{1,3}(?:st|nd|rd|th)|of|the|de|la|del)"
 _UK_POSTCODE = (r"(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}"
@@ -281,17 +419,21 @@ _ZIP = r"[0-9]{5}(?:-[0-9]{4})?"
 _OTHER_POSTCODE = (r"[1-9][0-9]{3}\s?(?!SS|SA|SD)[A-Z]{2}|[0-9]{2}-[0-9]{3}|[0-9]{4}-[0-9]{3}|"
                    r"[0-9]{5}-[0-9]{3}|[0-9]{3}-[0-9]{4}")
 _TAIL_PART = (rf"(?:{_UNIT}|(?:{_STATE_ABBR})\.?\s+{_ZIP}|{_UK_POSTCODE}|{_CA_POSTCODE}|"
-              r"[0-9]{4,5}\s+[A-Z][A-Za-zäöüéèàç\-]+|[0-9]{4,8}(?![\w\-])|"
-              rf"{_OTHER_POSTCODE}|"
-              r"[A-Z][A-Za-z'’.\-]+(?:\s+[A-Z][A-Za-z'’.\-]+){0,2}"
+              r"(?:[0-9]{4,5}|[0-9]{5}-?[0-9]{3}|[0-9]{3}\s[0-9]{2}),?\s+[A-ZÀ-ÖØ-Þ][\w'’\-]+"
+              r"(?:\s+(?:(?:de|da|do|das|dos|la|le|sur|am|an|der|im|di|del)\s+)?"
+              r"[A-ZÀ-ÖØ-Þ][\w'’\-]+){0,3}|[0-9]{4,8}(?![\w\-])|"
+              rf"(?:{_OTHER_POSTCODE})(?:\s+[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’\-]+){{0,2}})?|"
+              r"'t\s+[A-Z][\w\-]+|"
+              r"[A-ZÀ-ÖØ-Þ][\w'’.\-]+(?:\s+(?:(?:de|da|do|di|del|la|le|sur|am|an|der|im)\s+)?"
+              r"[A-ZÀ-ÖØ-Þ][\w'’.\-]+){0,3}"
               rf"(?:\s+(?:{_STATE_ABBR}|{_UK_POSTCODE}|{_CA_POSTCODE}|{_ZIP}))?)"
               # Italy's province (Milano (MI)), Brazil's state (Recife / PE).
               r"(?:\s*\([A-Z]{2}\)|\s/\s[A-Z]{2}(?![\w\-]))?")
 _TAIL = rf"(?:,?[ \t]+{_UNIT})?(?:[ \t]?,[ \t]*{_TAIL_PART}){{0,5}}"
 _EN_STREET = (
-    rf"(?:{_UNIT},?\s+)?[0-9]{{1,5}}[A-Za-z]?(?:[\-–/][0-9]{{1,5}}[A-Za-z]?)?,?\s+"
-    rf"(?:(?:{_NAME_WORD}\s+){{0,4}}(?:{_STREET_TYPES})|(?:{_NAME_WORD}\s+){{1,4}}"
-    rf"(?:{_NAMED_STREET_TYPES}))\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?")
+    rf"(?:(?:{_UNIT},?\s+)?[0-9]{{1,5}}[A-Za-z]?(?:[\-–/][0-9]{{1,5}}[A-Za-z]?)?|{_UNIT}),?\s+"
+    rf"(?:(?:{_NAME_WORD}[ \t]+){{0,4}}(?:{_STREET_TYPES})s?|(?:{_NAME_WORD}[ \t]+){{1,4}}"
+    rf"(?:{_NAMED_STREET_TYPES})s?)\b\.?(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?")
 _ROMANCE_STREET = (
     rf"(?:{_UNIT},?\s+)?[0-9]{{1,4}}(?:\s?(?:bis|ter))?,?\s+"
     r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|via|viale|"
@@ -303,25 +445,72 @@ _ROMANCE_STREET_FIRST = (
     r"Avenida|Av\.|Plaza|Paseo|Camino|Carrer|Cuesta|Ronda|Pasaje|Travesía|Glorieta|Rambla|"
     r"Callejón|Alameda|Rua|Travessa|Praça|Largo|Estrada|Rodovia|Alameda|Chácara|Residencial|"
     r"Quadra|Vila|Rue|Avenue|Boulevard|Chemin|Allée|Impasse|Quai|Ulica|ul\.|Aleja|al\.|"
-    r"Plac|Osiedle)\s+"
+    r"Plac|Osiedle|Stretto|Canale|Incrocio|Vial|Acceso|Bajada|Barrio|Cañada|Carretera|"
+    r"Pasadizo|Urbanización|Sector|Polígono|Jardim|Lagoa|Conjunto|Setor|Loteamento|Núcleo|"
+    r"Sítio|Fazenda|Parque|Ladeira|Vereda|Viela|Distrito|Trecho|Esplanada|Morro|Favela|"
+    r"Colônia|Condomínio|Recanto|Passarela|Pátio|Trevo|Viaduto|Vale|Lago|Campo|Feira|"
+    r"Aeroporto|Área|Estação|Setor|pl\.|plac|os\.|osiedle|aleja|ulica|C\.|Avda\.|Avd\.|"
+    r"Pº|Pso\.|Ctra\.|Pza\.|Rda\.|Urb\.|Trav\.|Tv\.|R\.)\s+"
     r"(?:(?:de|du|des|la|le|les|l'|d'|del|della|di|da|do|dos|das|de los|de las|el)\s*)*"
     r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'\-]*(?:\s+(?:(?:de|du|des|la|le|di|del|da|do|dos)\s+)?"
     r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'\-]*){0,3},?\s+(?:n[º°o]\.?\s*)?[0-9]{1,5}[A-Za-z]?(?:/[0-9]{1,4})?"
-    r"(?:\s+(?:Apt|Apto|Piso|Piano|Puerta|Interno|Scala|Casa|Bloco|Lote|m\.|lok\.)\.?\s*"
+    r"(?:\s+(?:Apt|Apto|Piso|Piano|Puerta|Interno|Scala|Casa|Bloco|Lote|m\.|lok\.|"
+    r"Appartamento|Apartamento|Sala|Andar|Bloque|Escalera|Portal|Depto|Dpto|Wohnung|Whg|"
+    r"Étage|Bât|Bâtiment|mieszkanie|lokal)\.?\s*"
     r"[0-9A-Za-zº°]{1,4})*")
-_GERMANIC_STREET = (r"[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|[Ww]eg|gasse|[Pp]latz|allee|"
+_GERMANIC_STREET = (r"[A-ZÀ-ÖØ-Þ][\wäöüß\-]*(?:straße|strasse|str\.|[Ww]eg|gasse|[Pp]latz|allee|"
                     r"ring|damm|ufer|chaussee|laan|straat|gracht|plein|steeg|vej|gatan|gata|"
-                    r"baan|singel|kade|dijk|hof|pad|-Straße|-Allee|-Ring)"
+                    r"baan|singel|kade|dijk|hof|pad|-Straße|-Allee|-Ring|vägen|väg|gränd|torget|"
+                    r"torg|stigen|backen|allén|leden|dreef|plantsoen|gade|vej|boulevard)"
                     r"\s+[0-9]{1,4}[a-z]?(?:[/\-][0-9]{1,4}[a-z]?)?")
+#: A French, Italian, Spanish or Portuguese street named without its number (we're at rue de
+#: Bonnet): the type word in lower case, as those languages write it inside a sentence.
+_ROMANCE_STREET_NAMED = (
+    r"(?:(?:rue|chemin|allée|impasse|quai|boulevard|via|viale|piazza|calle|avenida|rua|travessa|"
+    r"praça|strada|carrer)[ \t]+(?:(?:de|du|des|la|le|les|l'|d'|del|della|di|da|do|dos|das)"
+    r"[ \t]*)*|(?:avenue|place|route|cours)[ \t]+(?:de[ \t]+la|de|du|des|d'|l')[ \t]*)"
+    r"[A-ZÀ-ÖØ-Þ][\w'’\-]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’\-]*){0,2}")
 _PO_BOX = r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box)\s+[0-9]{1,6}"
+#: US military mail: a unit and box or a ship, and APO/FPO/DPO with its region and ZIP.
+_MILITARY = (r"(?:(?:PSC|CMR|Unit)\s+[0-9]{3,5},?\s+Box\s+[0-9]{1,5}|(?:USNS|USS|USNV|USCGC)"
+             r"\s+[A-Z][A-Za-z]+)(?:,?\s+|\s*\n\s*)(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+[0-9]{5}")
 _EN_ADDRESS = re.compile(
     rf"(?<![\w\-])(?P<v>(?:{_EN_STREET}|{_ROMANCE_STREET}|{_ROMANCE_STREET_FIRST}|"
-    rf"{_GERMANIC_STREET}|{_PO_BOX}){_TAIL})")
+    rf"{_GERMANIC_STREET}|{_PO_BOX}|{_ROMANCE_STREET_NAMED}){_TAIL}|{_MILITARY})")
+_TOWN = (r"[A-ZÀ-ÖØ-Þ][\w'’.\-]*(?:[ \t]+(?:(?:de|da|do|das|dos|la|le|sur|am|an|der|im|di|"
+         r"del|upon|on|van|den|ter|aan|op|'t)[ \t]+)?[A-ZÀ-ÖØ-Þ][\w'’.\-]*){0,3}")
+#: A line of an address written over several lines that ends it: a postcode and town, a
+#: town and postcode, state and ZIP, or a postcode alone (NW1 6XE, 1129TX).
+_LOCALITY_LINE = (
+    rf"(?:(?:{_UK_POSTCODE}|{_CA_POSTCODE}|[1-9][0-9]{{3}}[ \t]?[A-Z]{{2}}|{_OTHER_POSTCODE}|"
+    rf"[0-9]{{5}}-?[0-9]{{3}}|[0-9]{{3}}[ \t][0-9]{{2}}|[0-9]{{4,6}})(?:,?[ \t]+{_TOWN})?"
+    rf"|{_TOWN}(?:,?[ \t]+(?:(?:{_STATE_ABBR})\.?[ \t]+{_ZIP}|{_UK_POSTCODE}|{_CA_POSTCODE}|"
+    rf"[0-9]{{4,6}}|{_OTHER_POSTCODE})|,[ \t]*[0-9]{{4,6}}))"
+    r"(?:[ \t]*\([A-Z]{2}\)|[ \t]*/[ \t]*[A-Z]{2})?")
+#: A line of a district or town between a street and its postcode (São Jorge 3ª Seção).
+_TOWN_LINE = (r"[A-ZÀ-ÖØ-Þ0-9][\w'’.ªº°\-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ0-9][\w'’.ªº°\-]*|de|da|do|das|"
+              r"dos|la|le|del|di|van|der|den|am|an|im|sur|on|upon)){0,5}")
+#: The lines after a street that carry on its address: a town line before a locality line,
+#: the locality line, and a town or country line after a postcode alone.
+_MORE_LINES = re.compile(
+    # A line break between the house number and the postcode is read as a space (normalize).
+    rf"(?:(?:[ \t]*,)?[ \t]*\n[ \t]*(?:{_TOWN_LINE}[ \t]*\n[ \t]*){{0,2}}|[ ](?=[0-9]))"
+    rf"{_LOCALITY_LINE}"
+    rf"(?:[ \t]*\n[ \t]*(?:{_TOWN})(?=[ \t]*(?:\n|$)))?(?=[ \t]*(?:\n|$|[,.;]))")
+#: Words before a house number that say the rest of the line is an address.
+_AT_ADDRESS = re.compile(
+    r"(?i:\b(?:live[sd]?|living|reside[sd]?|residing|located|based|situated|find\s+us|"
+    r"visit\s+us|(?:office|offices|headquarters|HQ|store|shop|studio|home|house|flat|"
+    r"apartment)(?:\s+(?:is|are))?|ship(?:ped)?\s+to|deliver(?:ed)?\s+to|send\s+(?:it\s+)?to|"
+    r"moved\s+to|moving\s+to)\s+(?:at\s+)?)(?P<v>[0-9]{1,5}[A-Za-z]?,?[ \t]+[A-Za-zÀ-ÿ]"
+    r"[^\n;|]{3,80}?)(?=[ \t]*(?:\n|$|;|\||\.(?:\s|$)|!|\?|[ \t]+(?:since|for|from|until|"
+    r"and\s+(?:I|we|she|he|they))\b))")
 #: An address cue, and the rest of its line when that holds a digit.
 _ADDRESS_LINE = re.compile(
     r"(?i)(?:(?:home|street|postal|mailing|shipping|billing|delivery|residential)\s+)?"
     r"(?:address|addr\.?|residence|Adresse|Anschrift|adresse|dirección|direccion|indirizzo|"
-    r"adres|endereço|endereco|adres|住所)[\"']?[ \t]*(?:is|:|=|-)[ \t]*[\"']?"
+    r"adres|endereço|endereco|adres|住所|registered\s+office|ship\s+to|deliver\s+to|"
+    r"domicilio|morada|adresa|Wohnanschrift)[\"']?[ \t]*(?:is|:|=|-)[ \t]*[\"']?"
     r"(?P<v>[^\n;|\"]{6,120}?)[ \t]*(?=\n|;|\||\"|\.(?:\s|$)|$)"
     r"|(?:地址|住址|住所|通讯地址|收货地址|家庭住址|联系地址|居住地)[ \t]*"
     r"(?:[:：是为]|位于)[ \t]*(?P<z>[^\n；;。，,|]{4,80})")
@@ -329,13 +518,14 @@ _ADDRESS_LINE = re.compile(
 #: A Japanese address: prefecture, city or ward, district and 丁目・番・号, with the building
 #: and room after it (東京都新宿区西新宿2丁目8番1号 ハイツ新宿101).
 _JA_ADDRESS = re.compile(
-    r"(?:〒?[0-9]{3}-[0-9]{4}\s*)?[\u4e00-\u9fff]{1,4}[都道府県][\u4e00-\u9fff\u30a0-\u30ff]{1,12}?"
-    r"[市区町村郡][\u4e00-\u9fff\u30a0-\u30ffー]{0,10}?[0-9０-９]+丁目(?:[0-9０-９]+番(?:地)?)?"
+    r"(?:〒?[0-9]{3}-[0-9]{4}\s*)?[\u4e00-\u9fff]{1,4}[都道府県][\u3005\u4e00-\u9fff\u30a0-\u30ff]{1,12}?"
+    r"[市区町村郡][\u3005\u4e00-\u9fff\u30a0-\u30ffー]{0,10}?[0-9０-９]+丁目(?:[0-9０-９]+番(?:地)?)?"
     r"(?:[0-9０-９]+号)?(?:[ \t　]*[\u3040-\u30ff\u4e00-\u9fffーA-Za-z]{1,20}[0-9０-９]{1,5}"
     r"(?:号室)?)?")
 _ZH_NUM = "0-9一二三四五六七八九十百千零〇两"
-_ZH_ROAD = (rf"(?:[{_CJK}0-9]{{1,10}}?(?:大街|大道|路|街|巷|弄|胡同|里|村|道))"
-            rf"(?:[{_ZH_NUM}]+(?:号|號|弄|巷))")
+_ZH_ROAD = (rf"(?:[{_CJK}0-9]{{1,10}}?(?:大街|大道|路|街|巷|弄|胡同|里|村|道)"
+            rf"(?:[0-9一二三四五六七八九十]{{1,3}}段)?(?:[0-9]{{1,4}}(?:巷|弄))*)"
+            rf"(?:[{_ZH_NUM}]+(?:号|號|弄|巷)(?:之[0-9]+)?|[A-Za-z0-9]{{1,3}}(?:座|栋|棟|幢|号楼))")
 _ZH_BUILDING = (rf"(?:[{_CJK}A-Za-z0-9\-]{{0,12}}?[{_ZH_NUM}A-Za-z\-]+"
                 r"(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|号房|房|户|號|号))")
 _ZH_ROAD_ADDRESS = re.compile(rf"{_ZH_ROAD}(?:{_ZH_BUILDING}){{0,4}}")
@@ -343,7 +533,7 @@ _ZH_ADMIN_UNIT = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区
 _ZH_ADMIN_CHAIN = re.compile(
     rf"(?:[{_CJK}]{{2,8}}?(?:省|自治区|特别行政区))?(?:[{_CJK}]{{1,7}}?(?:市|自治州|盟))"
     rf"(?:[{_CJK}]{{1,7}}?(?:区|县|旗|市))(?:[{_CJK}]{{1,7}}?(?:镇|乡|街道))?"
-    rf"|[{_CJK}]{{2,8}}?(?:省|自治区)[{_CJK}]{{1,7}}?(?:市|自治州|盟)")
+    rf"|[{_CJK}]{{2,8}}?(?:省|自治区|特别行政区)[{_CJK}]{{1,7}}?(?:市|自治州|盟)")
 
 
 class AddressRecognizer(OwnRecognizer):
@@ -362,8 +552,17 @@ class AddressRecognizer(OwnRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
-        out = [make_result(self, self.ENTITY, *m.span("v"), self.SCORE, "street address")
-               for m in _EN_ADDRESS.finditer(text)]
+        out = []
+        for m in _EN_ADDRESS.finditer(text):
+            end = m.end("v")
+            more = _MORE_LINES.match(text, end)
+            if more is not None:
+                end = more.end()
+            out.append(make_result(self, self.ENTITY, m.start("v"), end, self.SCORE,
+                                   "street address"))
+        out.extend(make_result(self, self.ENTITY, *_trim_value(text, *m.span("v")), self.SCORE,
+                               "house number after a cue")
+                   for m in _AT_ADDRESS.finditer(text))
         for m in _ADDRESS_LINE.finditer(text):
             group = "v" if m.group("v") is not None else "z"
             value = m.group(group)
@@ -376,8 +575,8 @@ class AddressRecognizer(OwnRecognizer):
             for m in _ZH_ROAD_ADDRESS.finditer(text):
                 start = _zh_left_edge(text, m.start() + _road_name_start(m.group()),
                                       keep_first=True)
-                out.append(make_result(self, self.ENTITY, start, m.end(), self.SCORE,
-                                       "road and number"))
+                out.append(make_result(self, self.ENTITY, *_zh_postcodes(text, start, m.end()),
+                                       self.SCORE, "road and number"))
             for m in _ZH_ADMIN_CHAIN.finditer(text):
                 start = max(m.start(), _zh_left_edge(text, m.end()))
                 if m.end() - start >= 4 and _admin_units(text[start:m.end()]) >= 2:
@@ -386,10 +585,24 @@ class AddressRecognizer(OwnRecognizer):
         return out
 
 
+def _zh_postcodes(text: str, start: int, end: int) -> tuple[int, int]:
+    """A Chinese address with the postcode written before it (323 台北市…) or after it
+    (…M座 666972)."""
+    before = re.compile(r"(?<![0-9A-Za-z\-.])[0-9]{3,6}[ \t]?$").search(
+        text, max(0, start - 12), start)
+    if before is not None:
+        start = before.start()
+    after = re.match(r"[ \t]?[0-9]{6}(?![0-9])", text[end:end + 8])
+    if after is not None:
+        end += after.end()
+    return start, end
+
+
 def _road_name_start(road: str) -> int:
     """Where the left edge search starts within a matched road: its end (the edge search
     walks back over whole words, so the road's own name is included when it is a word)."""
-    m = re.search(rf"(?:大街|大道|路|街|巷|弄|胡同|里|村|道)(?=[{_ZH_NUM}])", road)
+    m = re.search(rf"(?:大街|大道|路|街|巷|弄|胡同|里|村|道)(?=[{_ZH_NUM}]|[A-Za-z0-9]{{1,3}}"
+                  r"(?:座|栋|棟|幢|号楼))", road)
     return m.end() if m else len(road)
 
 
@@ -426,22 +639,42 @@ class PostcodeRecognizer(RegexRecognizer):
 # ---- Form fields ------------------------------------------------------------------------------
 
 #: A capitalised word of a name in any European language (Bolaños, Łódź, O'Neill, Wilson-Hodges).
-_CAP_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.\-]*"
+_CAP_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.\-]*(?:/[A-Z]{1,2}(?![\w/]))?"  # S/A, a legal form
 
 
-def _field_values(labels: str, text: str) -> list[tuple[int, int]]:
+#: A name that starts with a particle (da Cunha - ME, van der Sloot).
+_PARTICLE_START = re.compile(r"(?:da|das|do|dos|de|del|della|van|von|der|den|di|du|des|le|la|"
+                             r"ten|ter|'t)\s+[A-ZÀ-ÖØ-Þ]")
+#: What may stand before a form label (``home_city``, ``Current employer``) and after it
+#: (``company_name``, ``State/Province``).
+_LABEL_BEFORE = (r"(?:(?:home|current|present|previous|former|last|birth|residence|"
+                 r"residential|billing|shipping|mailing|delivery|work|office|user|customer|"
+                 r"client|registered)[ \t_\-]?)?")
+_LABEL_AFTER = r"(?:[ \t_\-]?name)?(?:[ \t]*/[ \t]*[A-Za-z]{2,12}){0,2}"
+#: Between a label and its value: a colon or equals sign (a quote each side of a JSON key),
+#: or a dash with spaces round it (``Organisation - Acme``).
+_LABEL_LINK = r"[\"']?(?:[ \t]*[:：=]|[ \t]+[\-–—](?=[ \t]))[ \t]*[\"']?[ \t]*"
+
+
+def _field_values(labels: str, text: str, cjk_labels: str = "") -> list[tuple[int, int]]:
     """The values after a form label, a CSV-style header cell or a JSON key (``Company: …``,
-    ``"city": "…"``), up to the end of the line or the closing quote."""
+    ``"city": "…"``), up to the end of the line or the closing quote. ``cjk_labels`` may
+    follow other CJK characters (所在城市：)."""
     out = []
+    cjk = rf"|(?:{cjk_labels})" if cjk_labels else ""
     pattern = re.compile(
-        rf"(?i)(?<![\w\-])(?:{labels})[\"']?[ \t]*[:：=][ \t]*[\"']?[ \t]*"
-        r"(?P<v>[^\n\"';|<>{}\[\]]{2,80})")
+        rf"(?i)(?:(?<![\w\-]){_LABEL_BEFORE}(?:{labels}){_LABEL_AFTER}{cjk}){_LABEL_LINK}"
+        r"(?P<v>[^\n\";|<>{}\[\]]{2,80})")
     for m in pattern.finditer(text):
         start, end = m.span("v")
-        value = m.group("v").rstrip(" \t,")  # a quoted value stops at its quote
+        value = m.group("v")
+        if text[start - 1] == "'" or re.search(r"'[ \t]*[,:}\]]", value):
+            value = value.split("'", 1)[0]  # a value in single quotes stops at its quote
+        value = value.rstrip(" \t,")
         end = start + len(value)
-        if any(c.isalpha() for c in value):
-            out.append((start, end))
+        if any(c.isalpha() for c in value) and (not value[0].islower()
+                                                 or _PARTICLE_START.match(value)):
+            out.append((start, end))  # "state: it is ready" is prose, not a form
     return out
 
 
@@ -450,14 +683,19 @@ def _field_values(labels: str, text: str) -> list[tuple[int, int]]:
 #: Form labels of a place, in the languages of European forms.
 _PLACE_LABELS = (r"city|town|village|location|place\s+of\s+birth|birth\s*place|hometown|"
                  r"country(?:\s+of\s+(?:birth|residence))?|state|province|region|county|"
-                 r"Stadt|Ort|Wohnort|Geburtsort|Land|ville|pays|lieu(?:\s+de\s+naissance)?|"
+                 r"residence|headquarters|HQ|based\s+in|nationality\s+country|"
+                 r"Stadt|Ort|Wohnort|Geburtsort|Land|Bundesland|ville|pays|"
+                 r"lieu(?:\s+de\s+naissance)?|"
                  r"ciudad|país|pais|localidad|provincia|città|citta|paese|comune|luogo|"
-                 r"plaats|woonplaats|stad|cidade|estado|miasto|miejscowość|kraj|城市|都市|"
-                 r"所在地|出生地|市区町村")
+                 r"plaats|woonplaats|stad|cidade|estado|miasto|miejscowość|kraj|"
+                 r"województwo|ort|län|kommun")
+#: Chinese and Japanese labels of a place, which may follow other characters (所在城市).
+_ZH_PLACE_LABELS = (r"城市|都市|所在地|出生地|市区町村|居住地|现居地|现住地|籍贯|户籍|户口所在地|"
+                    r"省份|所在省|国家|地区|家乡|老家|出生地点|都道府県")
 #: A place after the words that introduce one: lives in, moved to, born in, I'm from.
 _PLACE_CUED = re.compile(
     r"(?i:\b(?:(?:live[sd]?|living|reside[sd]?|residing|based|located|settled|stationed|"
-    r"born|raised|grew\s+up|stays?|staying|office|offices|headquartered|work(?:s|ed|ing)?)"
+    r"born|raised|grew\s+up|stays?|staying|headquartered)"
     r"\s+in|(?:moved|moving|relocated?|relocating|travel(?:l?ed|l?ing)?|flew|flying|"
     r"emigrated|immigrated)\s+to|(?:am|is|are|was|were|'m|'s|come[s]?|came|hails?)\s+from|"
     r"native\s+of|resident\s+of|near|outside|suburbs?\s+of))\s+"
@@ -489,16 +727,7 @@ class PlaceRecognizer(OwnRecognizer):
         out = [make_result(self, self.ENTITY, *m.span(), self.SCORE, "gazetteer")
                for m in _EN_PLACE.finditer(text)]
         out.extend(make_result(self, self.ENTITY, start, end, self.SCORE, "place field")
-                   for start, end in _field_values(_PLACE_LABELS, text))
-        for m in _PLACE_CUED.finditer(text):
-            start, end = m.span("v")
-            words = text[start:end].split()
-            while words and _NOT_PLACE_WORD.fullmatch(words[-1].strip(".,")):
-                end -= len(words.pop()) + 1  # moved to Boston Monday
-            if words and not _NOT_PLACE_WORD.fullmatch(words[0]):
-                out.append(make_result(self, self.ENTITY, start,
-                                       end - text[start:end].endswith("."),
-                                       self.CUED_SCORE, "place after a cue"))
+                   for start, end in _field_values(_PLACE_LABELS, text, _ZH_PLACE_LABELS))
         if _CJK_RUN.search(text):
             _ZhDictionary.load()
             for word, start in _zh_tokens(text):
@@ -532,21 +761,35 @@ _ORG_FORMS = (r"Inc|Incorporated|Ltd|Limited|LLC|L\.L\.C|LLP|PLC|plc|GmbH|gGmbH|
               r"Institute|Foundation|Laboratories|Pharmaceuticals|Airlines|Bancorp")
 #: Legal forms and family-firm endings of more countries (Spain's S.L., Poland's Sp. z o.o.,
 #: Brazil's Ltda., Italy's e figli), some written in lower case.
-_MORE_ORG_FORMS = (r"S\.L\.N\.E|S\.L|SL|S\.A\.D|S\.Coop|S\.C|s\.c|Sp\.\s?j|Sp\.\s?k|"
+_MORE_ORG_FORMS = (r"S\.L\.N\.E|S\.L\.L|S\.L\.U|S\.A\.U|S\.C\.P|S\.L|SL|"
+                   r"S\.A\.D|S\.Coop|S\.C|s\.c|Sp\.\s?j|Sp\.\s?k|"
                    r"Sp\.\s?z\s?o\.o|e\.\s?V|KGaA|OHG|GbR|mbH|UG|Ltda|EIRELI|SPA|S\.P\.A|"
                    r"s\.p\.a|s\.r\.l|srl|s\.a|VOF|Cia|Partners|Associates|Group|Holdings?|"
+                   r"S\.A\.R\.L|S\.à\s?r\.l|ApS|Oyj|Ky|KK|s\.r\.o|a\.s|Kft|Zrt|Nyrt|d\.o\.o|"
+                   r"OÜ|SIA|UAB|Sdn\.?\s?Bhd|Bhd|Pvt\.?\s?Ltd|PLLC|Ltée|LLP|S/A|S\.L\.L|"
+                   r"S\.Coop|HB|KB|Tmi|EURL|SNC|SCS|SCA|SELARL|Sàrl|e\.U|OG|Bt|EPP|e\.\s?G|"
+                   r"Groep|Gruppe|Groupe|Gruppo|Grupo|"
+                   r"-\s(?:ME|EI|EPP|EIRELI|MEI)|&\s+Co\.?(?:\s+(?:KGaA|KG|OHG))?|"
                    r"(?:and|&|e|y|et|en|und|i)\s+(?:Sons|Son|Fils|Filhos|figli|Hijos|hijos|"
                    r"Zonen|zonen|syn|synowie|Söhne|asociados|associati|Associados|Asociados|"
                    r"Partners|Associates|Co)")
 #: Words that open an organisation's name (Grupo Rojas, Stichting Vermeer, PPUH Kiryluk).
 _ORG_OPENERS = (r"Grupo|Gruppo|Groupe|Stichting|Fundacja|Fundación|Fondazione|Stiftung|"
                 r"Spółdzielnia|Stowarzyszenie|Gabinety|Hnos|Hermanos|Comercial|Industrias|"
-                r"PPUH|PHU|FHU|PPH|Laboratorios|Transportes|Construcciones|Banco|Banca")
+                r"PPUH|PHU|FHU|PPH|FPUH|PPHU|FPHU|ZPHU|ZPH|PHUP|FHUP|Laboratorios|Transportes|"
+                r"Construcciones|Banco|Banca|Koninklijke|Inmobiliaria|Distribuciones|Comercializadora")
 _ORG_LINK = r"(?:,\s+|\s+(?:&|and|y|e|et|en|und|i|of|de|di|da|do|van|von|der|den|del)\s+|\s+)"
+#: Name particles a firm's name may start with (das Neves Ltda., van der Sloot B.V.).
+_PARTICLES = r"(?:(?:da|das|do|dos|de|del|della|van|von|der|den|di|du|des|le|la|ten|ter)\s+){0,2}"
+#: Where a legal form does not follow (a name's words stop before one: Janiuk Sp. z o.o.).
+_NO_FORM = rf"(?!\s+(?:{_MORE_ORG_FORMS}|{_ORG_FORMS})(?![\w\-]))"
+#: A second and third legal form after the first (Sp. z o.o. Sp.k., i syn s.c., S.L.N.E).
+_MORE_FORMS_AFTER = (rf"(?:\s+(?:{_MORE_ORG_FORMS}|{_ORG_FORMS})(?![\w\-])\.?){{0,2}}")
 _EN_ORG = re.compile(
-    r"(?<![\w\-])(?P<v>(?:[A-Z][\w&'’.\-]*\s+(?:&\s+|and\s+|of\s+|de\s+)?){1,4}"
-    rf"(?:&\s+)?(?:{_ORG_FORMS})\b\.?"
-    rf"|{_CAP_WORD}(?:{_ORG_LINK}{_CAP_WORD}){{0,4}}\s+(?:{_MORE_ORG_FORMS})(?![\w\-])\.?"
+    rf"(?<![\w\-])(?P<v>{_PARTICLES}(?:[A-Z][\w&'’.\-]*\s+(?:&\s+|and\s+|of\s+|de\s+)?){{1,4}}"
+    rf"(?:&\s+)?(?:{_ORG_FORMS})\b\.?{_MORE_FORMS_AFTER}"
+    rf"|{_PARTICLES}{_CAP_WORD}(?:{_ORG_LINK}{_CAP_WORD}){{0,4}}\s+(?:{_MORE_ORG_FORMS})"
+    rf"(?![\w\-])\.?{_MORE_FORMS_AFTER}"
     rf"|(?:{_ORG_OPENERS})\s+{_CAP_WORD}(?:{_ORG_LINK}{_CAP_WORD}){{0,3}}"
     rf"(?:\s+(?:{_MORE_ORG_FORMS}|{_ORG_FORMS})(?![\w\-])\.?)?"
     # Three surnames in a firm's name: Kelly, White and Clark (not after a comma: the end
@@ -560,16 +803,77 @@ _EN_ORG = re.compile(
     r"interview(?:ed|ing)?\s+(?:with|at)|(?:job|internship|position)\s+at|employer:?|"
     r"team\s+at|(?:contract|agreement|partnership|deal)\s+with|partnered\s+with|"
     r"on\s+behalf\s+of)\s+)"
-    rf"(?P<c>{_CAP_WORD}(?:{_ORG_LINK}{_CAP_WORD}){{0,3}}(?:\s+(?:{_MORE_ORG_FORMS})\.?)?)")
+    rf"(?P<c>{_PARTICLES}{_CAP_WORD}(?:{_NO_FORM}{_ORG_LINK}{_CAP_WORD}){{0,3}}"
+    rf"{_MORE_FORMS_AFTER})")
 #: Form labels of an organisation, in the languages of European forms.
-_ORG_LABELS = (r"company(?:\s+name)?|employer|organi[sz]ation|firm|business(?:\s+name)?|"
-               r"Firma|Arbeitgeber|Unternehmen|société|entreprise|employeur|empresa|"
+_ORG_LABELS = (r"company|employer|organi[sz]ation|org|firm|business|workplace|"
+               r"place\s+of\s+(?:work|employment)|affiliation|institution|university|school|"
+               r"college|bank|insurer|supplier|vendor|customer\s+company|client\s+company|"
+               r"Firma|Arbeitgeber|Unternehmen|Betrieb|société|entreprise|employeur|empresa|"
                r"empleador|azienda|società|datore\s+di\s+lavoro|bedrijf|werkgever|"
-               r"pracodawca|公司|单位|工作单位|会社|勤務先")
+               r"pracodawca|firma|arbetsgivare|företag")
+#: Chinese and Japanese labels of an organisation, which may follow other characters.
+_ZH_ORG_LABELS = (r"公司|单位|工作单位|单位名称|公司名称|就职公司|任职公司|雇主|所在公司|"
+                  r"毕业院校|学校|院校|会社|勤務先|会社名|所属")
 _ORG_FORM_END = re.compile(rf"\b(?:{_ORG_FORMS})\.$")
 _ZH_ORG_SUFFIX = re.compile(
     r"(?:株式会社|有限会社|合同会社|合資会社|合名会社|股份有限公司|有限责任公司|有限公司|集团|银行|大学|学院|医院|研究所|研究院|事务所|"
-    r"公司|中学|小学|基金会|协会|实验室|科技|律师事务所)")
+    r"公司|中学|小学|基金会|协会|实验室|科技|律师事务所|控股|股份|出版社|电视台|商行)")
+
+#: Large firms people name without a legal form, by names that are no English word (Apple,
+#: Amazon, Shell and Oracle are left to the NER model and the cues).
+FIRMS = (
+    "Microsoft", "Google", "Alphabet Inc", "Facebook", "Instagram", "WhatsApp", "LinkedIn",
+    "Netflix", "Spotify", "Uber", "Airbnb", "Tesla", "SpaceX", "Nvidia", "NVIDIA", "Intel",
+    "AMD", "Qualcomm", "Broadcom", "Cisco", "IBM", "Salesforce", "Adobe", "SAP", "Siemens",
+    "Bosch", "BASF", "Bayer", "Allianz", "Volkswagen", "Daimler", "Mercedes-Benz", "BMW",
+    "Audi", "Porsche", "Toyota", "Honda", "Nissan", "Hyundai", "Samsung", "Sony", "Panasonic",
+    "Toshiba", "Hitachi", "Mitsubishi", "Huawei", "Tencent", "Alibaba", "Baidu", "ByteDance",
+    "TikTok", "Xiaomi", "Lenovo", "Foxconn", "TSMC", "Infosys", "Wipro", "Tata",
+    "Accenture", "Deloitte", "KPMG", "PwC", "PricewaterhouseCoopers", "Ernst & Young",
+    "McKinsey", "Capgemini", "Atos", "HSBC", "Barclays", "Lloyds", "NatWest", "Santander",
+    "BBVA", "BNP Paribas", "Société Générale", "Deutsche Bank", "Commerzbank", "UBS",
+    "Credit Suisse", "ING", "Rabobank", "ABN AMRO", "JPMorgan", "J.P. Morgan", "Goldman Sachs",
+    "Morgan Stanley", "Citigroup", "Citibank", "Wells Fargo", "Bank of America", "BlackRock",
+    "PayPal", "Mastercard", "American Express", "Walmart", "Costco",
+    "IKEA", "Zara", "Inditex", "H&M", "Adidas", "Nike", "Unilever", "Nestlé", "Nestle",
+    "Procter & Gamble", "Pfizer", "Novartis", "Roche", "AstraZeneca", "GlaxoSmithKline", "GSK",
+    "Sanofi", "Merck", "Johnson & Johnson", "Moderna", "BioNTech", "Boeing", "Airbus",
+    "Lufthansa", "Ryanair", "easyJet", "KLM", "Emirates", "Philips", "Heineken",
+    "TotalEnergies", "ExxonMobil", "Chevron", "Gazprom", "Vodafone", "Telefónica",
+    "Deutsche Telekom", "Verizon", "AT&T", "T-Mobile", "Comcast", "Disney", "Starbucks",
+    "McDonald's", "Coca-Cola", "PepsiCo", "Carrefour", "Tesco", "Sainsbury's", "Aldi", "Lidl",
+    "Ericsson", "Nokia", "Spotify", "Volvo", "Scania", "Maersk", "Novo Nordisk", "Equinor",
+    "Renault", "Peugeot", "Stellantis", "Fiat", "Ferrari", "Pirelli", "Eni", "Enel",
+    "Iberdrola", "Repsol", "Inditex", "Zalando", "Delivery Hero", "Rakuten", "SoftBank",
+    "Nintendo", "Nikon", "Fujitsu", "LG", "Kia", "Alstom", "Thales", "Dassault",
+    "Michelin", "L'Oréal", "LVMH", "Danone", "Airbus", "Rolls-Royce", "Unilever", "Diageo",
+    "Reckitt", "Rio Tinto", "BHP", "Glencore", "Petrobras", "Embraer", "Vale S.A",
+    "Dropbox", "Slack Technologies", "Atlassian", "Shopify", "Zoom Video", "OpenAI",
+    "Anthropic", "DeepMind", "Palantir", "Snowflake", "Databricks", "Stripe Inc", "Klarna",
+    "Revolut", "N26", "Wise plc", "Booking.com", "Expedia", "TripAdvisor", "DoorDash", "Lyft",
+)
+_FIRM = re.compile(r"(?<![\w\-&])(?:" + "|".join(
+    map(re.escape, sorted(set(FIRMS), key=len, reverse=True))) + r")(?![\w\-&])")
+
+#: Suffixes that also end a kind of firm (设计公司, 一家科技公司, 上大学): the name before them
+#: must hold a word that is no common word.
+_ZH_WEAK_ORG_SUFFIXES = frozenset(("公司", "科技", "集团", "银行", "大学", "学院", "医院", "中学",
+                                   "小学", "股份", "控股", "实验室", "协会"))
+
+
+def _zh_name_start(text: str, start: int, end: int) -> int:
+    """Where the name before a weak suffix starts: after the common words (two characters or
+    more) that lead it; ``end`` (no name) when it has nothing else."""
+    tokenizer = _ZhDictionary.load()
+    pos = start
+    for word in tokenizer.lcut(text[start:end], HMM=True):
+        if len(word) >= 2 and word in _ZhDictionary.common:
+            pos += len(word)
+            continue
+        return pos
+    return end
+
 
 #: A Japanese company's legal form before its name (株式会社鈴木鉱業).
 _JA_ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資会社|合名会社)"
@@ -599,7 +903,9 @@ class OrganizationRecognizer(OwnRecognizer):
                 start += len(text[start:end].split(" ", 1)[0]) + 1
             out.append(make_result(self, self.ENTITY, start, end, self.SCORE, "legal form"))
         out.extend(make_result(self, self.ENTITY, start, end, self.SCORE, "organisation field")
-                   for start, end in _field_values(_ORG_LABELS, text))
+                   for start, end in _field_values(_ORG_LABELS, text, _ZH_ORG_LABELS))
+        out.extend(make_result(self, self.ENTITY, *m.span(), self.SCORE, "large firm")
+                   for m in _FIRM.finditer(text))
         if _CJK_RUN.search(text):
             _ZhDictionary.load()
             for word, start in _zh_tokens(text):
@@ -608,6 +914,8 @@ class OrganizationRecognizer(OwnRecognizer):
                                            self.SCORE, "organisation in the dictionary"))
             for m in _ZH_ORG_SUFFIX.finditer(text):
                 start = _zh_left_edge(text, m.start())
+                if m.group() in _ZH_WEAK_ORG_SUFFIXES:
+                    start = _zh_name_start(text, start, m.start())
                 if m.start() - start >= 2:
                     out.append(make_result(self, self.ENTITY, start, m.end(), self.SCORE,
                                            "name and organisation suffix"))
@@ -617,16 +925,820 @@ class OrganizationRecognizer(OwnRecognizer):
         return out
 
 
+# ---- Places and organisations by their context -----------------------------------------------
+#
+# What is known of most places and firms is not their name but the words round it: a job title
+# before a firm ("Data analyst, Moon-Wells"), a country after a town ("Zoutkamp, Netherlands"),
+# a header cell above a column, the question an answer follows, the list an item stands in.
+# Findings of these recognizers that are only ordinary English words ("I work in Sales",
+# "Clients: Many") are dropped by :func:`doubtful`, which has the lexicon.
+
+#: Words of a place's name that a place's name may start with (New Alexanderfort, Port Talbot).
+_PLACE_OPENERS = frozenset((
+    "New", "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
+    "Upper", "Lower", "Great", "Little", "Old", "Port", "Lake", "Mount", "Fort", "Saint", "St.",
+    "St", "San", "Santa", "São", "Sao", "Bad", "La", "Le", "Les", "Los", "Las", "El", "Den",
+    "Royal", "Grand", "Central", "Bay", "Point", "Glen", "Cape", "Isle", "Holy"))
+#: A capitalised word with no digit in it (a postcode's M5V is none).
+_NAME_WORD_NO_DIGIT = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[^\W\d_]|['’.\-](?=[^\W\d_]))*\.?"
+#: A place's name: capitalised words, with the particles that join them (Pires de Pacheco).
+_PLACE_PHRASE = (rf"(?:(?:da|das|do|dos|de|del|la|le|les|el|los|las|den|ter|'t)[ \t]+)?"
+                 rf"{_NAME_WORD_NO_DIGIT}(?:[ \-](?:(?:de|del|la|le|les|am|an|im|upon|on|sur|di|"
+                 rf"do|da|dos|das|aan|den|op|of|the|y)[ \-])?{_NAME_WORD_NO_DIGIT}){{0,3}}"
+                 r"(?![\w\-])")
+#: Between the items of a list of places or firms.
+_ITEM_JOIN = r"(?:[ \t]*[,;/][ \t]*(?:and[ \t]+|&[ \t]+|or[ \t]+)?|[ \t]+(?:and|or|&)[ \t]+)"
+_ITEM_JOIN_RE = re.compile(_ITEM_JOIN)
+#: A firm's name: capitalised words (particles and links inside), and its legal form.
+_ORG_LINK_INNER = (r"(?:[ \t]+(?:&|and|y|e|et|en|und|of|de|di|da|do|van|von|der|den|del|du|"
+                   r"des|la|le|dos|das|für|i)[ \t]+|[ \t]+)")
+_ORG_PHRASE = (rf"(?:(?:van|von|de|der|den|da|di|du|le|la|el|al)[ \t]+){{0,2}}"
+               rf"{_NAME_WORD_NO_DIGIT}(?:{_NO_FORM}{_ORG_LINK_INNER}{_NAME_WORD_NO_DIGIT}){{0,4}}"
+               rf"(?:,?[ \t]+(?:{_MORE_ORG_FORMS}|{_ORG_FORMS})(?![\w\-])\.?)?")
+
+#: People who come from a place ("a man, 19, from Iserlohn").
+_AGE_PEOPLE_FROM = (r"man|woman|men|women|boy|girl|people|person|family|resident|residents|"
+                    r"student|students|couple|teenager|pensioner|driver|worker|workers|player|"
+                    r"team|guy|lady|artist|someone|friend|friends|colleague|colleagues")
+#: Words before a place that say less than "lives in": where one travels, works, stays.
+_PLACE_WEAK_CUED = re.compile(
+    r"(?i:\b(?:(?:back|return(?:ed|ing|s)?|home|flights?|flew|trains?|drive|drove|bus|trips?|"
+    r"fled|escaped|visitors?|tourists?|relatives|originally|straight)\s+from"
+    rf"|(?:{_AGE_PEOPLE_FROM}|[0-9]{{1,3}}),?\s+from"
+    r"|(?:trips?|flights?|trains?|way|road|moving|move|going|went|go|goes|head(?:ed|ing|s)?|"
+    r"fly|flies|drove|drive|driving|commut(?:e|es|ed|ing)|transferred|posted|sent|deployed|"
+    r"returned|returning|return|invited|holiday|vacation|journey|visa|tickets?|welcome|"
+    r"back|shipped|shipping|ship|deliver(?:ed|y|ing)?)\s+to"
+    r"|visit(?:s|ed|ing)?|touring|toured|explor(?:e|ed|ing)|leaving|left"
+    r"|(?:work(?:s|ed|ing)?|office|offices|branch|branches|campus|store|stores|shop|studio|"
+    r"plant|factory|warehouse|holidays?|vacation|trip|stay(?:s|ed|ing)?|conference|meeting|"
+    r"event|wedding|apartment|flat|house|home|property|school|university|college|stud(?:y|ied|"
+    r"ying)|arriv(?:ed|ing|e|es)|landed|stuck|here|there|back|down|up|out|somewhere|weekend|"
+    r"childhood|hotel|restaurant|hospital|headquarters|HQ|jobs?|openings?|site|sites|hub|"
+    r"presence|operations|located|situated|registered|incorporated|founded|established|"
+    r"took\s+place|held|happened|occurred|died|married|buried|grew\s+up|spent)\s+in"
+    r"|(?:city|town|village|region|province|state|county|capital|outskirts|centre|center|"
+    r"suburbs|streets|mayor|governor|citizens|residents|people|province|municipality|"
+    r"district|island|republic|kingdom)\s+of"
+    r"|(?:in|at|near|around|outside|across|throughout|to|from)\s+(?:downtown|central|rural|"
+    r"greater|northern|southern|eastern|western)"
+    r"))[ \t]+(?P<v>" + _PLACE_PHRASE + ")")
+#: "the London office", "our Munich team": a place named by what a firm has there.
+_PLACE_BEFORE_SITE = re.compile(
+    rf"(?i:\b(?:the|our|their|its|his|her|my|your)[ \t]+)(?P<v>{_PLACE_PHRASE})[ \t]+"
+    r"(?i:office|offices|branch|campus|plant|factory|store|headquarters|HQ|site|team|airport|"
+    r"area|region|metro\s+area|suburbs|subsidiary)\b")
+#: Regions named by their kind: Blekinge län, Orange County, County Cork, Province of Ferrara.
+_REGION_KIND = re.compile(
+    rf"(?<![\w\-])(?P<v>{_CAP_WORD}(?:[ \-]{_CAP_WORD}){{0,2}}[ \t]+(?:County|Province|"
+    r"Prefecture|Oblast|Krai|Voivodeship|Canton|Parish|Shire|Governorate|District|"
+    r"Municipality|Region|län|kommun|Kreis|Landkreis|Bezirk|Département|Departamento)"
+    rf"|(?:County|Province|Prefecture|Canton|Region|Department|State|Republic|Kingdom|"
+    rf"Commonwealth|Emirate|Principality|Grand[ \t]+Duchy|Duchy|Isle|Island|Islands|City|"
+    rf"Town|Borough)[ \t]+of[ \t]+(?:the[ \t]+)?{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}}"
+    rf"|County[ \t]+{_CAP_WORD}"
+    rf"|(?:województwo|powiat|gmina|Landkreis|Kreis|Kanton|provincia[ \t]+di|provincia[ \t]+de|"
+    rf"province[ \t]+de|région|département|comté|condado[ \t]+de|estado[ \t]+de|comune[ \t]+di|"
+    rf"gemeente|kommune|municipio[ \t]+de|município[ \t]+de)[ \t]+{_CAP_WORD}"
+    rf"(?:[ \-]{_CAP_WORD}){{0,2}})(?![\w\-])")
+#: A list of places after the word for them: "Offices: Lyon, Graz and Turku".
+_PLACE_LIST_LABEL = re.compile(
+    r"(?i:\b(?:offices|locations|cities|towns|branches|countries|destinations|stops|regions|"
+    r"sites|venues|markets|states|provinces|hubs|campuses|countries\s+visited|"
+    r"places\s+visited|cities\s+visited|visited|itinerary|route|travel(?:led|ed)?\s+to|"
+    r"present\s+in|operating\s+in|active\s+in))[ \t]*[:：\-–—]?[ \t]*(?=[A-ZÀ-ÖØ-ÞĀ-Ž])")
+#: A list of firms after the word for them: "Clients: Acme, Moon-Wells and Texier".
+_ORG_LIST_LABEL = re.compile(
+    r"(?i:\b(?:clients|customers|suppliers|vendors|partners|sponsors|employers|competitors|"
+    r"rivals|companies|firms|brands|manufacturers|makers|investors|backers|lenders|insurers|"
+    r"carriers|subsidiaries|banks|agencies|distributors|resellers|contractors|"
+    r"subcontractors|portfolio|acquisitions|members|affiliations|previous\s+employers|"
+    r"past\s+employers|former\s+employers|worked\s+(?:at|for)|references))[ \t]*[:：\-–—][ \t]*"
+    r"(?=(?:(?:van|von|de|der|den|da|di|du|le|la|el|al)[ \t]+)?[A-ZÀ-ÖØ-ÞĀ-Ž])")
+#: What a heading line over a list of firms or places says.
+_ORG_HEADING = re.compile(
+    r"(?i)^[ \t#*]*(?:our[ \t]+|key[ \t]+|main[ \t]+|major[ \t]+|top[ \t]+|selected[ \t]+|"
+    r"previous[ \t]+|past[ \t]+|former[ \t]+)?(?:clients|customers|suppliers|vendors|partners|"
+    r"sponsors|employers|competitors|companies|firms|brands|manufacturers|investors|lenders|"
+    r"subsidiaries|distributors|contractors|work\s+experience|experience|employment"
+    r"(?:\s+history)?|work\s+history|career)[ \t]*:?[ \t*]*$")
+_PLACE_HEADING = re.compile(
+    r"(?i)^[ \t#*]*(?:our[ \t]+)?(?:offices|locations|cities|branches|countries|destinations|"
+    r"regions|sites|venues|markets|itinerary|stops)[ \t]*:?[ \t*]*$")
+#: A bulleted or numbered line's item.
+_LIST_LINE = re.compile(r"(?m)^[ \t]*(?:[-*•·–]|[0-9]{1,2}[.)])[ \t]+(?P<v>[^\n]{2,80}?)[ \t]*$")
+
+#: Job titles: what someone is at a firm ("Software engineer, Acme GmbH").
+_JOB = (r"(?:(?:senior|junior|lead|chief|principal|staff|assistant|associate|deputy|vice|"
+        r"managing|general|executive|regional|technical|sales|marketing|software|data|project|"
+        r"product|account|finance|financial|hr|it|research|business|customer|operations|legal|"
+        r"medical|graduate|trainee|summer|full[\s\-]stack|backend|frontend|web|mobile|"
+        r"security|systems?|network|mechanical|civil|electrical|chemical|quality|support|"
+        r"office|store|branch|team|program(?:me)?|art|creative|content|brand|"
+        r"communications|design|ux|ui)[ \t]+){0,3}"
+        r"(?:engineer|developer|programmer|manager|analyst|intern|consultant|designer|director|"
+        r"officer|specialist|scientist|teacher|lecturer|professor|nurse|lawyer|attorney|"
+        r"accountant|architect|administrator|coordinator|executive|researcher|clerk|technician|"
+        r"editor|writer|journalist|representative|advisor|adviser|CEO|CTO|CFO|COO|CIO|CMO|VP|"
+        r"founder|co-founder|cofounder|president|chairman|chairwoman|owner|employee|secretary|"
+        r"auditor|economist|pharmacist|physician|surgeon|paralegal|recruiter|strategist|"
+        r"planner|supervisor|trainee|apprentice|fellow|postdoc|cashier|receptionist|"
+        r"salesperson|sales\s+rep|head\s+of\s+[A-Za-z]+(?:\s+[A-Za-z]+)?|team\s+lead|"
+        r"tech\s+lead|partner|associate|assistant|Werkstudent|Praktikant(?:in)?|stagiaire|"
+        r"becario|tirocinante|stagiair)s?")
+_ORG_AFTER_JOB = re.compile(
+    rf"(?i:(?<![\w\-]){_JOB})(?:[ \t]+(?:at|with|for|@|bei|chez|en|presso|bij|på|w)[ \t]+"
+    rf"|[ \t]*[,|@·•][ \t]*|[ \t]+[\-–—][ \t]+)(?P<v>{_ORG_PHRASE})")
+#: Words before a firm (cue-bounded): the firm someone starts at, a firm's people and owners.
+_ORG_CUED = re.compile(
+    r"(?i:\b(?:(?:start(?:ed|ing|s)?|began|begin|intern(?:ed|ing)?|volunteer(?:ed|ing)?|"
+    r"employed|hired|job|jobs|internship|role|position|career|placement|apprenticeship|"
+    r"traineeship|contract|contractor|consultant|consulting|shifts?|years|decade|stint|"
+    r"tenure|customer|banking|insured|interview)\s+(?:at|with|for)"
+    r"|(?:customers?|clients?|employees?|employee|staff|workers?|shareholders?|subsidiary|"
+    r"division|unit|owners?|shares|stock|CEO|CFO|CTO|COO|founder|co-founder|president|"
+    r"chairman|spokes(?:man|woman|person)|spokesperson|director|board|investors?|partner|"
+    r"member|members|headquarters|boss|management|lawyers|representatives?|"
+    r"acquisition|takeover|purchase|owner|parent|office|offices|branch|division|team)"
+    r"\s+(?:of|at|for)"
+    r"|(?:acquired|bought|owned|founded|run|operated|funded|backed|hired|sponsored|employed|"
+    r"sued|fined|recruited|headhunted|poached|approached|contacted|offered\s+a\s+job)\s+by"
+    r"|agreed\s+to\s+(?:buy|acquire)|(?:merger|merge|merged|partnership|deal|contract|"
+    r"agreement)\s+with|invest(?:ed|ing|s|ment)?\s+in|stake\s+in|resigned\s+from|quit|"
+    r"(?:left|leave|leaving|leaves)(?=\s+[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*\s+(?:in|after|to|"
+    r"for|last|this|on)\b)|join(?:s|ed|ing)?|rejoin(?:s|ed)?|according\s+to|"
+    r"acquire[sd]?|(?:work(?:s|ed|ing)?|employed|been)\s+(?:at|for|with)"
+    r"))[ \t]+(?:the[ \t]+)?(?P<v>" + _ORG_PHRASE + ")")
+#: The firm in a work-history line: "Acme (2015-2018)", "Acme (Lyon) - Data analyst",
+#: "Acme, Lyon - Accountant", with any dash.
+_YEARS = (r"(?:(?:[A-Z][a-z]{2,8}\.?[ \t]+)?(?:19|20)[0-9]{2}[ \t]*(?:[-–—/]|to|until|bis)"
+          r"[ \t]*(?:(?:[A-Z][a-z]{2,8}\.?[ \t]+)?(?:19|20)[0-9]{2}|[0-9]{2}|present|now|today|"
+          r"current|date|heute|aujourd'hui|actualidad|oggi|heden)|(?:since|seit|depuis|desde)"
+          r"[ \t]+(?:19|20)[0-9]{2})")
+_ORG_IN_HISTORY = re.compile(
+    rf"(?P<v>{_ORG_PHRASE})[ \t]*\((?i:{_YEARS})\)"
+    rf"|(?m:^[ \t]*(?:[-*•·]|[0-9]{{1,2}}[.)])?[ \t]*(?:(?:19|20)[0-9]{{2}}[ \t]*(?:[-–—/][ \t]*"
+    rf"(?:(?:19|20)[0-9]{{2}}|present|now))?[ \t:,|]+)?"
+    rf"(?P<h>{_ORG_PHRASE}(?:,[ \t]+{_ORG_PHRASE}){{0,3}})"
+    rf"(?:[ \t]*\((?P<hp>{_PLACE_PHRASE})\)|,[ \t]*(?P<hc>{_PLACE_PHRASE}))?[ \t]*[—–|][ \t]*"
+    rf"(?i:{_JOB})\b)")
+#: A firm as the subject of what firms do (left-open: its first words may be the sentence's).
+_ORG_SUBJECT = re.compile(
+    rf"(?:^|(?<=[.!?][ \t])|(?<=\n)|(?<=[:;][ \t]))(?P<v>{_ORG_PHRASE})[ \t]+"
+    r"(?:(?:has|have|had|will|is|was|also|on\s+\w+|today|yesterday|recently|reportedly|"
+    r"said\s+it|says\s+it)[ \t]+)?"
+    r"(?:announced|reported|posted|unveiled|launched|acquired|agreed|plans|planned|confirmed|"
+    r"denied|issued|hired|employs|employed|recalled|filed|raised|expects|opened|signed|won|"
+    r"rose|fell|slumped|jumped|warned|cut|laid\s+off|is\s+hiring|hiring|went\s+public|"
+    r"shares|stock|reported|said\s+on|told\s+(?:Reuters|reporters|investors)|"
+    r"will\s+(?:open|close|cut|buy|acquire|invest)|agreed\s+to|has\s+agreed)\b")
+
+#: Chinese: the firm someone works at, joins or leaves, and a firm as the subject of news.
+_ZH_ORG_WORK = re.compile(
+    rf"(?:在|于|進|进|去|到)(?P<v>[{_CJK}A-Za-z0-9&]{{2,14}}?)(?:工作|上班|任职|实习|打工|就职|当[{_CJK}]{{1,4}}师|做[{_CJK}]{{1,4}}(?:师|员))"
+    rf"|(?:加入了?|入职了?|就职于|任职于|供职于|受雇于|跳槽到了?|跳槽去了?|收购了?|签约了?)(?P<j>[{_CJK}A-Za-z0-9&]{{2,12}}?)"
+    rf"(?=[，,。；;！!？?、\s]|$|工作|上班|担任|做|当|的|以后|之后|后|前|已经|了)"
+    rf"|(?:(?P<lead>听说|据说|据悉|消息称|报道称)|^|(?<=[。！？!?\n，,；;]))(?P<s>[{_CJK}A-Za-z0-9&]{{2,8}}?)"
+    rf"(?:今天|昨天|今日|近日|日前|正式|又|也|还|再次|将|已经|已|正|在)*"
+    rf"(?:发布|宣布|推出|公布|裁员|招人|招聘|上市|收购)")
+#: Chinese words such a cue also meets that name no firm: places of no one, times, pronouns.
+_ZH_NOT_ORG = frozenset("""
+家 家里 家中 这里 那里 这儿 那儿 哪里 哪儿 公司 单位 学校 医院 银行 工厂 厂里 国外 海外 外地 本地
+当地 老家 城里 农村 乡下 网上 线上 线下 办公室 一起 外企 国企 私企 央企 大厂 小厂 小公司 大公司
+政府 店里 餐厅 饭店 工地 现场 总部 分公司 前台 周末 晚上 白天 夜里 假期 这边 那边 附近 我们 你们
+他们 她们 大家 官方 国家 有关部门 部门 团队 平台 市场 行业 北方 南方 外面 里面 今天 明天 昨天
+现在 目前 以前 之前 过去 未来 将来 去年 今年 明年 每天 平时 同一家 这家 那家 一家 本公司 该公司
+我 你 他 她 它 谁 什么 哪 哪家 那个 这个 一个 同事 老板 领导 对方 双方 小区 城市 地方 项目
+""".split())  # noqa: SIM905 - as a list literal, four times as long
+
+
+def _trim_value(text: str, start: int, end: int) -> tuple[int, int]:
+    """A value without the sentence's punctuation after it and the days, months, articles
+    and pronouns at its ends (moved to Boston Monday, at The Acme)."""
+    while end > start and text[end - 1] in " \t,;:!?)'\"’”":
+        end -= 1
+    if end > start and text[end - 1] == "." and not re.search(
+            rf"(?:(?<![\w])(?:[A-Za-z]\.){{1,4}}|\b(?:{_ORG_FORMS}|{_MORE_ORG_FORMS}|St|Jr|Sr|Co|"
+            rf"Corp|Inc|Ltd|Ltda|Bros)\.)$", text[start:end]):
+        end -= 1
+    while (m := _LAST_WORD.search(text, start, end)) is not None \
+            and _NOT_PLACE_WORD.fullmatch(m.group("w").strip(".,")):
+        end = m.start()
+    if (m := _LEADING_ARTICLES.match(text, start, end)) is not None:
+        start = m.end()
+    if _NOT_PLACE_WORD.fullmatch(text[start:end].strip(".,")):
+        return start, start  # left Monday
+    while end > start and text[end - 1] in " \t,;:":
+        end -= 1
+    return start, end
+
+
+_LAST_WORD = re.compile(r"[ \t]+(?P<w>\S+)$")
+_LEADING_ARTICLES = re.compile(r"(?:(?:The|A|An|At|In|For|With|From|To)[ \t]+)+")
+
+
+#: A Chinese place with its unit after the words for being, going or coming somewhere.
+_ZH_PLACE_CUED = re.compile(
+    rf"(?:在|去|到|来自|从|住在|搬到了?|搬去了?|位于|回到?了?|飞往|前往|抵达|离开了?|老家是?|是)"
+    rf"(?P<v>[{_CJK}]{{1,5}}(?:省|市|县|镇))(?![{_CJK}]{{0,1}}(?:场|长|民|委|政|区|里))")
+#: Words with such a unit at the end that name no one place (超市, 城市, 全省).
+_ZH_NOT_PLACE = frozenset("""
+城市 都市 超市 门市 股市 夜市 菜市 集市 黑市 上市 本市 该市 全市 各市 外市 全省 本省 该省 外省 各省
+全县 本县 该县 各县 小镇 城镇 乡镇 村镇 古镇 本州 全州 各州 外州 新城市 大城市 小城市
+""".split())  # noqa: SIM905 - as a list literal, four times as long
+
+
+#: A Chinese place without its unit, by what one does there or where one is from.
+_ZH_PLACE_DOING = re.compile(
+    rf"(?:去|到|从|来自|住在|搬到了?|回|飞|飞往|前往|在)(?P<v>[{_CJK}]{{2,4}}?)"
+    rf"(?:出差|旅游|旅行|玩|回来|出发|开会|读书|上学|定居|生活|度假|探亲|转机)"
+    rf"|(?:是|来自)(?P<p>[{_CJK}]{{2,4}}?)人(?=[吗吧呢啊。，,！!？?\s]|$)")
+
+
+#: A Japanese place: prefecture, city or district, ward, town or village, before the particle
+#: or word that follows a place (横浜市都筑区に, 袖ケ浦市出身).
+_JA_KANJI = "\u3005\u4e00-\u9fff\u30f6\u30b1"
+_JA_PLACE = re.compile(
+    rf"(?<![{_JA_KANJI}])(?P<v>(?:[{_JA_KANJI}]{{1,4}}[都道府県县])?(?:[{_JA_KANJI}]{{1,5}}?[市郡])?"
+    rf"(?:[{_JA_KANJI}]{{1,5}}?[区區町村])?)(?=に|で|の|から|へ|出身|在住|生まれ|育ち|、|。)")
+
+
+def _zh_places(text: str) -> list[tuple[int, int]]:
+    out = []
+    if re.search("[\u3040-\u309f]", text):  # hiragana: Japanese
+        out += [m.span("v") for m in _JA_PLACE.finditer(text)
+                if m.end("v") - m.start("v") >= 2
+                and re.search("[都道府県县市郡区區町村]$", m.group("v"))]
+    for m in _ZH_PLACE_DOING.finditer(text):
+        start, end = m.span("v" if m.group("v") is not None else "p")
+        value = text[start:end]
+        if value not in _ZH_NOT_ORG and value not in _ZH_STOP_WORDS and value[0] not in \
+                "个一这那哪某每各什我你他她它" and not re.search(r"[里上下边面]$", value):
+            out.append((start, end))
+    for m in _ZH_PLACE_CUED.finditer(text):
+        start, end = m.span("v")
+        while start < end and text[start] in _ZH_STOP_CHARS:
+            start += 1
+        if (d := re.match(r"(?:这个|那个|一个|每个|各个|整个|这|那|每|各|全|某)", text[start:end])):
+            start += d.end()
+        value = text[start:end]
+        if end - start >= 2 and value not in _ZH_NOT_PLACE \
+                and not value.endswith(("城市", "都市", "超市", "夜市", "股市")):
+            out.append((start, end))
+    return out
+
+
+def _cued_places(text: str) -> list[tuple[int, int]]:
+    """Places after a cue, named by their kind, before a firm's site, in a work-history line."""
+    spans: list[tuple[int, int]] = []
+    for pattern in (_PLACE_WEAK_CUED, _PLACE_BEFORE_SITE, _REGION_KIND):
+        spans.extend(_trim_value(text, *m.span("v")) for m in pattern.finditer(text))
+    for m in _ORG_IN_HISTORY.finditer(text):  # Acme (Lyon) - Data analyst
+        spans.extend(_trim_value(text, *m.span(group)) for group in ("hp", "hc")
+                     if m.group(group) is not None)
+    if _CJK_RUN.search(text):
+        spans += _zh_places(text)
+    return spans
+
+
+def _listed_after(text: str, found: list[tuple[int, int]], phrase: str,
+                  ) -> list[tuple[int, int]]:
+    """The items that follow each of ``found`` in a list on its line."""
+    out: list[tuple[int, int]] = []
+    for _, end in found:
+        j = _ITEM_JOIN_RE.match(text, end)
+        if j is not None:
+            out.extend(_list_items(text, j.end(), phrase, limit=6))
+    return out
+
+
+def _line_listed(text: str, heading_re: re.Pattern[str], phrase: str,
+                 known: Any) -> list[tuple[int, int]]:
+    """The items of bulleted or numbered lines under a heading ``heading_re`` matches, or
+    beside an item ``known`` (a function of its span) says is one of the kind."""
+    out: list[tuple[int, int]] = []
+    for heading, items in _line_list_runs(text):
+        if heading_re.match(heading) or (len(items) >= 2 and any(known(s, e) for s, e in items)):
+            out.extend(_trim_value(text, s, e) for s, e in items
+                       if re.fullmatch(phrase, text[s:e].strip(" .")))
+    return out
+
+
+def _list_items(text: str, at: int, phrase: str, limit: int = 12) -> list[tuple[int, int]]:
+    """The items of a list that starts at ``at``, each one ``phrase``, joined by commas,
+    semicolons, slashes, "and", "or" and "&", on one line."""
+    out: list[tuple[int, int]] = []
+    item = re.compile(phrase)
+    pos = at
+    while len(out) < limit:
+        m = item.match(text, pos)
+        if m is None:
+            break
+        out.append(_trim_value(text, *m.span()))
+        j = _ITEM_JOIN_RE.match(text, m.end())
+        if j is None:
+            break
+        pos = j.end()
+    return [(s, e) for s, e in out if e > s]
+
+
+def _line_list_runs(text: str) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Runs of bulleted or numbered lines next to each other: the line before the run (its
+    heading, empty when the run starts the text) and each item's span."""
+    runs: list[tuple[str, list[tuple[int, int]]]] = []
+    last_end = -2
+    for m in _LIST_LINE.finditer(text):
+        line_start = m.start()
+        if runs and text[last_end:line_start].strip() == "" and \
+                text[last_end:line_start].count("\n") <= 1:
+            runs[-1][1].append(m.span("v"))
+        else:
+            head = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+            runs.append((text[head:line_start - 1] if line_start > 0 else "", [m.span("v")]))
+        last_end = m.end()
+    return runs
+
+
+class ContextPlaceRecognizer(OwnRecognizer):
+    """Places after the words that say less than "lives in" (flew back from, our office in,
+    the city of), named by their kind (Blekinge län, County Cork), listed after the word for
+    them (Offices: …) or with a place (Lyon, Graz and Turku). Ordinary words are dropped in
+    :func:`doubtful`."""
+
+    ENTITY = "LOCATION"
+    SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        spans = _cued_places(text)
+        for m in _PLACE_LIST_LABEL.finditer(text):
+            spans.extend(_list_items(text, m.end(), _PLACE_PHRASE))
+        # The items listed with a place: "Lyon, Graz and Turku", "in Vago, Italy".
+        anchors = [m.span() for m in _EN_PLACE.finditer(text)]
+        spans += _listed_after(text, [*anchors, *spans, *_strongly_cued_places(text)],
+                               _PLACE_PHRASE)
+        spans += _line_listed(text, _PLACE_HEADING, _PLACE_PHRASE,
+                              lambda s, e: _EN_PLACE.fullmatch(text[s:e].strip()) is not None)
+        return [make_result(self, self.ENTITY, s, e, self.SCORE, "place by its context")
+                for s, e in set(spans) if e > s]
+
+
+#: A known place: what a town's name before a comma may be followed by (Zoutkamp,
+#: Netherlands; Portland, OR 97201).
+_KNOWN_PLACE = ("(?:" + "|".join(map(re.escape, _ALL_PLACES)) + rf"|(?:{_STATE_ABBR})"
+                r"(?=[ \t]+[0-9]{5}|[ \t]*(?:$|[\n,;.)|])))(?![\w\-])")
+_BEFORE_KNOWN_PLACE = re.compile(
+    rf"(?<![\w\-])(?P<v>{_PLACE_PHRASE})(?:,[ \t]*|[ \t]*\((?=[^)\n]{{2,40}}\)))"
+    rf"(?={_KNOWN_PLACE})")
+
+
+def _strongly_cued_places(text: str) -> list[tuple[int, int]]:
+    """Places after the words that say someone lives, was born or comes from there."""
+    spans: list[tuple[int, int]] = []
+    for m in _PLACE_CUED.finditer(text):
+        start, end = m.span("v")
+        words = text[start:end].split()
+        while words and _NOT_PLACE_WORD.fullmatch(words[-1].strip(".,")):
+            end -= len(words.pop()) + 1  # moved to Boston Monday
+        if words and not _NOT_PLACE_WORD.fullmatch(words[0]):
+            spans.append((start, end - text[start:end].endswith(".")))
+    return spans
+
+
+class CuedPlaceRecognizer(OwnRecognizer):
+    """Places after "lives in", "born in", "moved to", "I'm from": a word of the dictionary
+    there is a town too (Warszawa, Leeds), so :func:`doubtful` drops only the parts of a firm
+    and function words (I'm from Sales)."""
+
+    ENTITY = "LOCATION"
+    SCORE = 0.9  # above the NER model: its LOCATION alone may be dropped as a word
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        spans = _strongly_cued_places(text)
+        spans += _listed_after(text, spans, _PLACE_PHRASE)
+        return [make_result(self, self.ENTITY, s, e, self.SCORE, "place after a cue")
+                for s, e in set(spans) if e > s]
+
+
+class NeighbourPlaceRecognizer(OwnRecognizer):
+    """A town before its country, state or region: "Zoutkamp, Netherlands", "West
+    Kimberlyview, NJ", "Vago (Italy)". Its first words may be the sentence's ("Visit
+    Zoutkamp, …"): each shorter reading is offered too, and :func:`doubtful` keeps those
+    that start with no ordinary word."""
+
+    ENTITY = "LOCATION"
+    SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in _BEFORE_KNOWN_PLACE.finditer(text):
+            for i, (start, end) in enumerate(
+                    _left_readings(text, *_trim_value(text, *m.span("v")))):
+                # A shorter reading scores higher: Presidio drops a finding that a finding of
+                # its type with a score as high contains, and the longer may be dropped later.
+                out.append(make_result(self, self.ENTITY, start, end, self.SCORE + 0.01 * i,
+                                       "place before a known place"))
+        return out
+
+
+def _left_readings(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` and each shorter span that starts at a later capitalised word."""
+    out = [(start, end)]
+    for m in re.finditer(r"[ \t\-](?=[A-ZÀ-ÖØ-ÞĀ-Ž])", text[start:end]):
+        out.append((start + m.end(), end))
+    return out
+
+
+class ContextOrganizationRecognizer(OwnRecognizer):
+    """Firms by what is said round them: after a job title (Data analyst, Moon-Wells), after
+    the words for starting at, owning, buying or speaking for one, in a work-history line,
+    listed after the word for them (Clients: …) or with a firm that has its legal form;
+    Chinese firms someone works at, joins or leaves. Ordinary words are dropped in
+    :func:`doubtful`."""
+
+    ENTITY = "ORGANIZATION"
+    SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
+
+    def load(self) -> None:
+        _ZhDictionary.load()
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        spans = [_trim_value(text, *m.span("v"))
+                 for pattern in (_ORG_AFTER_JOB, _ORG_CUED) for m in pattern.finditer(text)]
+        spans += [_trim_value(text, *m.span("v" if m.group("v") is not None else "h"))
+                  for m in _ORG_IN_HISTORY.finditer(text)]
+        for m in _ORG_LIST_LABEL.finditer(text):
+            spans.extend(_list_items(text, m.end(), _ORG_PHRASE))
+        formal = [m.span("v") for m in _EN_ORG.finditer(text) if m.group("v") is not None]
+        spans += _listed_after(text, [*formal, *spans], _ORG_PHRASE)
+        spans += _line_listed(text, _ORG_HEADING, _ORG_PHRASE, lambda s, e: any(
+            s <= fs and fe >= e - 1 for fs, fe in formal))
+        out = [make_result(self, self.ENTITY, s, e, self.SCORE, "organisation by its context")
+               for s, e in set(spans) if e > s]
+        if _CJK_RUN.search(text):
+            for m in _ZH_ORG_WORK.finditer(text):
+                group = next(g for g in ("v", "j", "s") if m.group(g) is not None)
+                span = _zh_org_value(text, *m.span(group),
+                                     subject=group == "s" and m.group("lead") is None)
+                if span is not None:
+                    out.append(make_result(self, self.ENTITY, *span, self.SCORE,
+                                           "organisation after a Chinese cue"))
+        return out
+
+
+def _zh_org_value(text: str, start: int, end: int, subject: bool = False,
+                  ) -> tuple[int, int] | None:
+    """The firm in what a Chinese cue took (the part after the last 的, with no demonstrative
+    before it), or None where that names no firm (家里, 周末, 这家公司)."""
+    value = text[start:end]
+    if "的" in value:
+        start += value.rindex("的") + 1
+        value = text[start:end]
+    m = re.match(r"(?:这家|那家|一家|这个|那个|一个|该|本|某|我们|我|你|他|她)+", value)
+    if m:
+        start += m.end()
+        value = text[start:end]
+    if len(value) < 2 or value in _ZH_NOT_ORG or value in _ZH_STOP_WORDS \
+            or value[0] in _ZH_STOP_CHARS or re.fullmatch(r"[0-9]+", value):
+        return None
+    if re.search(r"(?:时候|期间|以后|之后|以前|之前|年|月|天|里|中|上|下|内|外|前|后|旁|边|地方|"
+                 r"方面|行业|领域|部门|岗位|方向|单位|机构|企业|工厂|学校|医院|公司)$", value):
+        return None
+    if subject and all(w in _ZhDictionary.common for w in _ZhDictionary.load().lcut(value)):
+        return None  # 版本发布, 会议宣布: a common noun as the subject
+    return start, end
+
+
+class SubjectOrganizationRecognizer(OwnRecognizer):
+    """A firm as the subject of what firms do ("Texier announced", "Shares of …" aside):
+    the sentence's first words may come with it ("Yesterday Texier announced"), so each
+    shorter reading is offered and :func:`doubtful` keeps those that start with no ordinary
+    word."""
+
+    ENTITY = "ORGANIZATION"
+    SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in _ORG_SUBJECT.finditer(text):
+            for i, (start, end) in enumerate(
+                    _left_readings(text, *_trim_value(text, *m.span("v")))):
+                out.append(make_result(self, self.ENTITY, start, end, self.SCORE + 0.01 * i,
+                                       "organisation as a subject"))
+        return out
+
+
+# ---- Tables, markup and answers ----------------------------------------------------------------
+
+#: Header cells and markup tags of each type (``company_name``, ``Home City``, ``年龄``).
+_HEADER_TYPES = (
+    ("ADDRESS", re.compile(
+        r"(?i)(?:(?:home|street|postal|mailing|shipping|billing|delivery|residential|"
+        r"business|office|work|customer|registered)[ _\-]?)?(?:address(?:[ _\-]?(?:line)?"
+        r"[ _\-]?[12])?|addr|street(?:[ _\-]?address)?|Adresse|Anschrift|Straße|Strasse|"
+        r"dirección|direccion|indirizzo|adres|endereço|endereco|rue|via|地址|住址|住所|"
+        r"通讯地址|收货地址|家庭住址|联系地址)")),
+    ("AGE", re.compile(r"(?i)(?:age|age[ _\-]?years|alter|âge|edad|età|idade|leeftijd|wiek|"
+                       r"ålder|年龄|年齡|年齢|岁数)")),
+    ("ORGANIZATION", re.compile(
+        rf"(?i){_LABEL_BEFORE}(?:{_ORG_LABELS})(?:[ _\-]?name)?|{_ZH_ORG_LABELS}")),
+    ("LOCATION", re.compile(
+        rf"(?i){_LABEL_BEFORE}(?:{_PLACE_LABELS})(?:[ _\-]?name)?|{_ZH_PLACE_LABELS}")),
+)
+_TAG_VALUE = re.compile(r"<(?P<tag>[A-Za-z_\u4e00-\u9fff][\w\-]{0,30})(?:\s[^<>]{0,80})?>"
+                        r"(?P<v>[^<>\n]{1,120})</(?P=tag)>")
+
+
+#: A header cell: a few words of a label (``company_name``, ``Home City``, ``Address 1``).
+_HEADER_CELL = re.compile(r"[\"'`*]?[\w.#()/\-]{1,30}(?:[ ][\w.#()/\-]{1,30}){0,3}[\"'`*]?")
+
+
+def _header_type(cell: str) -> str | None:
+    name = cell.strip().strip("\"'`*").strip()
+    if not name or len(name) > 40:
+        return None
+    for entity, pattern in _HEADER_TYPES:
+        if pattern.fullmatch(name):
+            return entity
+    return None
+
+
+def _cells(line: str, offset: int, delim: str) -> list[tuple[int, int]]:
+    """The cells of a delimited line (double quotes may hold the delimiter), as spans of the
+    text, without the spaces and quotes round them; a Markdown row's outer pipes dropped."""
+    spans = []
+    start = 0
+    quoted = False
+    for i, c in enumerate(line):
+        if c == '"':
+            quoted = not quoted
+        elif c == delim and not quoted:
+            spans.append((start, i))
+            start = i + 1
+    spans.append((start, len(line)))
+    if delim == "|":
+        if spans and not line[spans[0][0]:spans[0][1]].strip():
+            spans = spans[1:]
+        if spans and not line[spans[-1][0]:spans[-1][1]].strip():
+            spans = spans[:-1]
+    out = []
+    for cell_start, cell_end in spans:
+        s, e = cell_start, cell_end
+        while s < e and line[s] in " \t\"'":
+            s += 1
+        while e > s and line[e - 1] in " \t\"'":
+            e -= 1
+        out.append((offset + s, offset + e))
+    return out
+
+
+def _aligned(cells: list[tuple[int, int]], types: list[str | None],
+             ) -> list[tuple[int, int]] | None:
+    """A row's cells, one per header cell: a row with more cells than the header, when the
+    delimiter is also in one firm's name or address (Serrano, Baird and Sandoval), has that
+    column's cells joined, the columns before it read from the left and those after it from
+    the right; None when the row cannot be aligned."""
+    n = len(types)
+    if len(cells) == n:
+        return cells
+    free = [k for k, t in enumerate(types) if t in ("ORGANIZATION", "ADDRESS")]
+    if len(cells) < n or len(free) != 1:
+        return None
+    k = free[0]
+    extra = len(cells) - n
+    return [*cells[:k], (cells[k][0], cells[k + extra][1]), *cells[k + extra + 1:]]
+
+
+def _table_cells(text: str) -> list[tuple[str, int, int]]:
+    """(type, start, end) of each cell under a typed header cell."""
+    lines = []
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    out: list[tuple[str, int, int]] = []
+    for i, (offset, line) in enumerate(lines[:-1]):
+        for delim in (",", ";", "\t", "|"):
+            if delim not in line:
+                continue
+            header = _cells(line, offset, delim)
+            types = [_header_type(text[s:e]) for s, e in header]
+            if not any(types) or not all(_HEADER_CELL.fullmatch(text[s:e]) for s, e in header):
+                continue  # "Company, city and age are required": prose, not a header
+            for row_offset, row in lines[i + 1:i + 201]:
+                if delim not in row:
+                    break
+                cells = _aligned(_cells(row, row_offset, delim), types)
+                if re.fullmatch(r"[\s|:\-+]*", row) or cells is None:
+                    continue  # a Markdown table's rule, a row of another shape
+                out.extend((entity, s, e) for (s, e), entity in zip(cells, types, strict=True)
+                           if entity is not None and e > s and _cell_value(entity, text[s:e]))
+            break
+    return out
+
+
+def _cell_value(entity: str, value: str) -> bool:
+    if entity == "AGE":
+        m = re.fullmatch(r"(?P<n>[0-9]{1,3})(?:\s*(?:years?|yrs?|y|岁|歳))?", value)
+        return m is not None and int(m.group("n")) <= 129
+    if entity == "ADDRESS":
+        return any(c.isalnum() for c in value)
+    return any(c.isalpha() for c in value) and not re.fullmatch(
+        r"(?i)n/?a|none|null|nil|unknown|-+|tbd|yes|no|true|false", value)
+
+
+class TableRecognizer(EntityRecognizer):
+    """The cells under a header cell that names a type (a CSV, TSV or Markdown table whose
+    header says company, city, address or age) and the text of a markup tag that does
+    (``<city>…</city>``)."""
+
+    ENTITIES = ("ADDRESS", "AGE", "ORGANIZATION", "LOCATION")
+    SCORE = 0.9
+
+    def __init__(self, language: str = "en") -> None:
+        super().__init__(supported_entities=list(self.ENTITIES), supported_language=language,
+                         name=type(self).__name__)
+
+    def load(self) -> None:
+        return None
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        wanted = set(entities) & set(self.ENTITIES)
+        if not wanted:
+            return []
+        out = []
+        for m in _TAG_VALUE.finditer(text):
+            entity = _header_type(m.group("tag"))
+            if entity in wanted and _cell_value(entity, m.group("v").strip()):
+                out.append(make_result(self, entity, *m.span("v"), self.SCORE, "markup tag"))
+        if "\n" in text:
+            out.extend(make_result(self, entity, s, e, self.SCORE, "table column")
+                       for entity, s, e in _table_cells(text) if entity in wanted)
+        return out
+
+
+#: Questions that ask where someone works, lives or comes from, how old they are or where
+#: they live, and the line or sentence that answers them.
+_QUESTION = re.compile(
+    r"(?i)(?P<q>\b(?:where|which|what|who|how)\b[^?\n]{0,80})\?[ \t]*(?:\n[ \t]*)?"
+    r"(?:(?:A|Answer|Antwort|R|Réponse|Respuesta|Risposta|Resposta)[ \t]*[:：.)][ \t]*)?"
+    r"(?P<a>[^\n]{1,160})")
+_Q_AGE = re.compile(r"(?i)\bhow\s+old\b|\b(?:your|his|her|their)\s+age\b|\bwhat\s+age\b")
+_Q_ORG = re.compile(r"(?i)\bwhere\s+(?:do|did|does|will|are|were|is)\s+(?:you|he|she|they)\s+"
+                    r"(?:work|employed|working|intern|study|studying|studied)|\bemployer\b|"
+                    r"\bwhich\s+(?:company|firm|organi[sz]ation|bank|university|school)\b|"
+                    r"\bwho\s+do\s+(?:you|they)\s+work\s+for|\b(?:company|firm)\s+do\s+you\b")
+_Q_PLACE = re.compile(
+    r"(?i)\bwhere\s+(?:are|were|is|was|do|did|does)\s+(?:you|he|she|they|your\s+\w+)\s+"
+    r"(?:from|live|living|born|based|located|grow\s+up|staying|raised|moving|move|going)|"
+    r"\bwhich\s+(?:city|country|town|state|region|province|county|village)\b|"
+    r"\bwhere\s+(?:is|was)\s+(?:your|his|her|their)\s+(?:hometown|home|office|family)\b|"
+    r"\bwhere\s+(?:do|did)\s+you\s+(?:call\s+home|come\s+from)|\bhometown\b")
+_Q_ADDRESS = re.compile(r"(?i)\baddress\b")
+
+
+class QuestionAnswerRecognizer(EntityRecognizer):
+    """The answer to a question that asks for a firm, a place, an age or an address ("Where
+    do you work? At Texier." "How old are you? 34.")."""
+
+    ENTITIES = ("ADDRESS", "AGE", "ORGANIZATION", "LOCATION")
+    SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
+
+    def __init__(self, language: str = "en") -> None:
+        super().__init__(supported_entities=list(self.ENTITIES), supported_language=language,
+                         name=type(self).__name__)
+
+    def load(self) -> None:
+        return None
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if "?" not in text or not set(entities) & set(self.ENTITIES):
+            return []
+        out = []
+        for m in _QUESTION.finditer(text):
+            question, at = m.group("q"), m.start("a")
+            answer = m.group("a")
+            if _Q_AGE.search(question) and "AGE" in entities:
+                a = re.match(rf"(?i)(?:i'?m[ \t]+|i[ \t]+am[ \t]+|(?:he|she)(?:'s|[ \t]+is)"
+                             rf"[ \t]+)?(?P<n>{_AGE_NUM}(?:[ \t]*(?:years?|yrs?)(?:[ \t]+old)?)?)"
+                             r"(?![0-9]|[.,:/\-][0-9])", answer)
+                if a is not None:
+                    out.append(make_result(self, "AGE", at + a.start("n"), at + a.end("n"),
+                                           self.SCORE, "answer to how old"))
+            elif _Q_ADDRESS.search(question) and "ADDRESS" in entities:
+                if re.search(r"[0-9]", answer):
+                    s, e = _trim_value(text, at, m.end("a"))
+                    out.append(make_result(self, "ADDRESS", s, e, self.SCORE,
+                                           "answer to an address question"))
+            else:
+                entity = "ORGANIZATION" if _Q_ORG.search(question) else \
+                    "LOCATION" if _Q_PLACE.search(question) else None
+                if entity is None or entity not in entities:
+                    continue
+                a = re.match(r"(?i:(?:i[ \t]+(?:work|live|am|'m)[ \t]+)?(?:at|for|with|in|"
+                             r"from|near|to)[ \t]+)?", answer)
+                start = at + (a.end() if a else 0)
+                phrase = _ORG_PHRASE if entity == "ORGANIZATION" else _PLACE_PHRASE
+                for s, e in _list_items(text, start, phrase, limit=4):
+                    out.append(make_result(self, entity, s, e, self.SCORE, "answer"))
+        return out
+
+
+#: Our recognizers whose findings are dropped when all their words are ordinary words.
+_WORD_CHECKED = frozenset({ContextPlaceRecognizer.__name__,
+                           ContextOrganizationRecognizer.__name__,
+                           QuestionAnswerRecognizer.__name__})
+#: Ours whose findings are also dropped when their first word is an ordinary word.
+_LEFT_OPEN = frozenset({NeighbourPlaceRecognizer.__name__,
+                        SubjectOrganizationRecognizer.__name__})
+
+
+#: The parts of a firm, which cues for firms and places meet ("works in Sales", "joined
+#: Marketing") and which are surnames too, so :func:`ordinary_word` would call them names.
+_BUSINESS_WORDS = frozenset((
+    "Sales", "Marketing", "Finance", "Engineering", "Support", "Operations", "Production",
+    "Legal", "Accounts", "Accounting", "Board", "Research", "Development", "Management",
+    "Purchasing", "Procurement", "Logistics", "Admin", "Administration", "Security",
+    "Compliance", "Design", "Product", "Quality", "Testing", "Service", "Services",
+    "Customer", "Customers", "Staging", "Training", "Recruiting", "Payroll", "Treasury",
+    "Audit", "Risk", "Strategy", "Facilities", "Shipping", "Billing", "Partnerships",
+    # The kinds of region and the points of the compass, surnames too (North, Region).
+    "County", "Province", "Prefecture", "Region", "District", "Municipality", "Canton",
+    "Parish", "State", "Republic", "Kingdom", "City", "Town", "Borough", "Island", "Islands",
+    "Isle", "Department", "North", "South", "East", "West", "Northern", "Southern", "Eastern",
+    "Western", "Central", "Upper", "Lower", "Greater", "Capital", "Metro",
+))
+
+
+def _ordinary_phrase(value: str, lexicon: Lexicon | None, left_open: bool) -> bool:
+    """``value``, which one of our context recognizers found, is only ordinary words (or,
+    ``left_open``, starts with one that is no place's first word)."""
+    if lexicon is None or not len(lexicon):
+        return False
+    if re.search(f"[{_CJK}]", value):
+        return False
+    words = re.findall(r"[^\W\d_][\w'’\-]*", value)
+    if not words:
+        return True
+    if value.strip() in _TECH_ACRONYMS or _EN_PLACE.fullmatch(value.strip()):
+        return value.strip() in _TECH_ACRONYMS
+
+    def plain(word: str) -> bool:
+        if word.isupper() and len(word) > 1:
+            return word in _TECH_ACRONYMS
+        if word.lower() in stop_words() or word in _BUSINESS_WORDS:
+            return True
+        return ordinary_word(word, lexicon)  # a surname (Lund, Fairbanks) is no word here
+
+    if left_open and words[0] not in _PLACE_OPENERS and plain(words[0]):
+        return True
+    return all(plain(w) for w in words)
+
+
 # ---- Ages -------------------------------------------------------------------------------------
 
 _AGE_NUM = r"(?:1[0-2][0-9]|[1-9]?[0-9])"
 _ZH_AGE_NUM = "一二三四五六七八九十两"
-#: "Age:" in the languages of European forms (Alter, âge, edad, età, idade, leeftijd, wiek).
+#: "Age:" in the languages of European forms (Alter, âge, edad, età, idade, leeftijd, wiek),
+#: a JSON key's quotes round it.
 _AGE_CUES = (r"(?:alter|âge|age|edad|età|eta|idade|leeftijd|wiek|ålder|alder|ikä|věk|возраст)"
-             r"\s*[:=]")
+             r"[\"']?\s*[:=][ \t]*[\"']?")
 #: Years after an age in those languages (42 Jahre, 42 ans, 42 años, 42 anni, 42 jaar, 42 lat).
 _AGE_UNITS = (r"Jahre(?:\s+alt)?|J\.|ans|años|anni|anos|jaar(?:\s+oud)?|lat|år|vuotta|"
-              r"歳|세|yo")
+              r"yo")
+#: What may follow an age after a cue: its unit (Age: 34 years, 年龄 34岁).
+_AGE_AFTER = (rf"(?:[ \t]*(?:(?:years?|yrs?)(?:[ \t]+old)?|y\.?o\.?|{_AGE_UNITS})(?![\w\-])"
+              r"|[ \t]*(?:周?岁|歳|세))?")
+#: An age in words: one to ninety-nine.
+_AGE_WORDS = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|"
+              r"three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|"
+              r"nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+              r"nineteen)")
+#: People an age is said of: "a man, 34, from Leeds", "my son is 7".
+_AGE_PEOPLE = (r"man|woman|men|women|boy|girl|patient|driver|victim|suspect|resident|mother|"
+               r"father|son|daughter|wife|husband|teen|teenager|child|pensioner|worker|student|"
+               r"nurse|doctor|cyclist|pedestrian|passenger|owner|officer|player|singer|actor|"
+               r"actress|grandmother|grandfather|grandma|grandpa|granny|widow|widower|retiree|"
+               r"defendant|claimant|applicant|candidate|participant|customer|user|employee|"
+               r"colleague|friend|partner|brother|sister|baby|toddler|infant|kid|mum|mom|dad|"
+               r"boyfriend|girlfriend|bf|gf|fiancée?|neighbou?r|niece|nephew|cousin|aunt|uncle|"
+               r"stepson|stepdaughter|child|author|founder|ceo|chef|teacher|pupil")
 
 #: Two capitalised words and an opening bracket: a name with its age after it.
 _NAME_BEFORE_BRACKET = re.compile(r"(?<![\w\-])[A-Z][a-z\u00e0-\u024f'’\-]+"
@@ -638,21 +1750,40 @@ class AgeRecognizer(RegexRecognizer):
     REGEX = re.compile(
         rf"(?i)(?<![\w.])(?P<v>{_AGE_NUM}(?:[\s\-]*(?:years?|yrs?)[\s\-]*old|[\s\-]*y/?o\b"
         rf"|[\s\-]*(?:years?|yrs?)\s+of\s+age|-year-old|[\s\-]*(?:months?|weeks?)[\s\-]*old"
-        rf"|\s?(?:yrs?|y\.o\.|{_AGE_UNITS})(?![\w\-])))"
-        rf"|(?i:\baged?|\bage\s*[:=]|\bage\s+of|\bat\s+the\s+age\s+of|{_AGE_CUES})"
-        rf"[ \t]*(?P<a>{_AGE_NUM})(?![0-9.])"
+        rf"|\s?(?:yrs?|y\.o\.|{_AGE_UNITS})(?![\w\-]))"
+        rf"|{_AGE_WORDS}(?:[\s\-]+years?[\s\-]+old|-year-old|[\s\-]+years?\s+of\s+age))"
+        rf"|(?i:\baged)[ \t]+(?P<aw>{_AGE_WORDS})\b"
+        rf"|(?i:\baged?|\bages|\bat\s+(?:the\s+)?age\s+of|\bage\s+of|(?<![\w\-]){_AGE_CUES})"
+        rf"[ \t]*(?P<a>{_AGE_NUM}(?![0-9]|[.,][0-9]){_AGE_AFTER})"
         # A name and the age in brackets after it (Ana Lima (42)), the way lists write it.
         rf"|(?<!\w)[A-Z][\w'’\-]+\s\((?P<br>{_AGE_NUM})\)"
         rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives))"
-        rf"|(?:年龄|年齡|岁数)[ \t]*(?:[:：是为]|大约|约)?[ \t]*"
-        rf"(?P<zh>{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})"
-        rf"(?:周?岁)?"
-        rf"|(?<![0-9{_ZH_AGE_NUM}万])(?P<sui>(?:{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})周?岁半?)"
+        # Someone and their age and sex in brackets, as forums write it: I (34M), my wife [32F].
+        rf"|(?i:\b(?:I|me|my\s+[a-z]+|{_AGE_PEOPLE}))[ \t]*[(\[](?:(?P<rd>{_AGE_NUM}[ \t]?"
+        rf"(?-i:[MFmf]))|(?P<rd2>(?-i:[MFmf])[ \t]?{_AGE_NUM}))[)\]]"
+        # An age between commas after the person it is said of: "a man, 34, from Leeds".
+        rf"|(?i:\b(?:{_AGE_PEOPLE}))[ \t]*,[ \t]*(?P<ap>{_AGE_NUM})[ \t]*,"
+        rf"|(?<!,[ \t])(?-i:\b[A-Z][a-z'’\-]+),[ \t]*(?P<an>{_AGE_NUM}),[ \t]*(?=(?:of|from|"
+        rf"who|was|is|has|had|said|told|lives|died|were|works|worked|pleaded|admitted|denied|"
+        rf"appeared|remains|male|female|single|married|divorced|widowed)\b)"
+        # In one's forties: an age by its decade.
+        rf"|\bin\s+(?:his|her|their|my|your|our)\s+(?P<dec>(?:(?:early|mid|late)[\s\-]+)?"
+        rf"(?:[1-9]0'?s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|"
+        rf"teens))\b"
+        rf"|(?:年龄|年齡|年齢|年纪|年紀|岁数|歲數|芳龄|虚岁|周岁|享年)[\"']?[ \t]*"
+        rf"(?:[:：是为有]|大约|约|大概)?[ \t]*[\"']?"
+        rf"(?P<zh>(?:{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})(?:周?[岁歳]|才)?)"
+        rf"|(?<![0-9{_ZH_AGE_NUM}万])"
+        rf"(?P<sui>(?:{_AGE_NUM}|[{_ZH_AGE_NUM}]{{1,4}})(?:周?岁半?|歳|세))"
+        rf"|今年(?P<jn>{_AGE_NUM})(?=了|[，,。！!？?\s]|$)"
         # A bare number said of a person: "I'm 34", "she is 71 and retired", "turned 18".
         rf"|(?i:(?<![\w'’])(?:i'?m|i\s+am|(?:he|she)(?:'s|\s+is|\s+was)|they(?:'re|\s+are)|"
-        rf"(?:who|which)(?:'s|\s+is)|just\s+turned|turned|turns|turning))\s+"
-        rf"(?P<st>{_AGE_NUM})(?=\s*(?:[,;!?)]|\.(?![0-9])|$)|\s+(?:and|but|now|today|this|"
-        rf"next|last|with|since|so|already|yet)\b)")
+        rf"(?:who|which)(?:'s|\s+is)|just\s+turned|turned|turns|turning|"
+        rf"my\s+(?:{_AGE_PEOPLE})\s+(?:is|was|turned|turns|just\s+turned)))\s+"
+        rf"(?P<st>{_AGE_NUM}(?:[\s\-]*(?:years?|yrs?)[\s\-]*old)?)"
+        rf"(?=\s*(?:[,;!?)]|\.(?![0-9])|$)|\s+(?:and|but|now|today|this|"
+        rf"next|last|with|since|so|already|yet|yesterday|tomorrow|recently|soon|when|while|"
+        rf"lol|haha|too|though|myself|tho|btw)\b)")
     SCORE = 0.85
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
@@ -662,7 +1793,8 @@ class AgeRecognizer(RegexRecognizer):
         return self.SCORE, "pattern"
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("v", "a", "br", "zh", "sui", "st"):
+        for group in ("v", "aw", "a", "br", "rd", "rd2", "ap", "an", "dec", "zh", "sui", "jn",
+                      "st"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()
@@ -885,10 +2017,30 @@ def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,
             or within_lookalike(text, start, end, _not_dates(text))
     if entity_type == "NRP" and _as_language(text, start, end):
         return True  # translate into plain English: the language, not the people
-    if ner and entity_type in ("LOCATION", "ORGANIZATION", "NRP"):
+    if entity_type in ("LOCATION", "ORGANIZATION") and (
+            recognizer in _WORD_CHECKED or recognizer in _LEFT_OPEN):
+        return _ordinary_phrase(value, lexicon, recognizer in _LEFT_OPEN)
+    if recognizer == CuedPlaceRecognizer.__name__:
+        return all(w in _BUSINESS_WORDS or w.lower() in stop_words() or w in _TECH_ACRONYMS
+                   for w in re.findall(r"[^\W\d_][\w'’\-]*", value))
+    return (ner or recognizer == NerFacilityRecognizer.__name__) \
+        and _doubtful_ner(value, entity_type, lexicon)
+
+
+def _doubtful_ner(value: str, entity_type: str, lexicon: Lexicon | None) -> bool:
+    """The NER model's (or its FAC's) place, body or group ``value`` is a code or ordinary
+    words."""
+    if entity_type in ("LOCATION", "ORGANIZATION") and any(
+            _CODE_WORD.fullmatch(w) for w in value.split()):
+        return True  # SKU-96667, INC2714290, v7.0.4: a code, not a place or a firm
+    if entity_type in ("LOCATION", "ORGANIZATION", "NRP"):
         return _ordinary_words(re.sub(r"^(?:the|The)\s+", "", value).strip(), entity_type,
                                lexicon)
     return False
+
+
+#: A word of a code: digits and letters in one word (SKU-96667, AB290991, v7.0.4, ORD-2023).
+_CODE_WORD = re.compile(r"[^\w]*(?=[\w\-./]*[0-9])(?=[\w\-./]*[A-Za-z])[\w\-./]+[^\w]*")
 
 
 def _ordinary_words(bare: str, entity_type: str, lexicon: Lexicon | None) -> bool:
@@ -900,7 +2052,7 @@ def _ordinary_words(bare: str, entity_type: str, lexicon: Lexicon | None) -> boo
         return False
     if entity_type == "NRP" and (bare in DEMONYMS or bare.removesuffix("s") in DEMONYMS):
         return False
-    words = re.findall(r"[A-Za-z][A-Za-z'’\-]*", bare)
+    words = re.findall(r"[^\W\d_][\w'’\-]*", bare)  # Lidingö is one word, not "Liding"
     if lexicon is None or not len(lexicon) or not words:
         return False
     if entity_type != "NRP" and any(w.isupper() and len(w) > 1 for w in words):
@@ -934,7 +2086,11 @@ def _file_name(text: str, start: int, end: int) -> bool:
 
 def gdpr_recognizers(language: str = "en") -> list[EntityRecognizer]:
     return [AddressRecognizer(language), PostcodeRecognizer(language),
-            PlaceRecognizer(language), NerFacilityRecognizer(language),
-            OrganizationRecognizer(language), AgeRecognizer(language),
+            PlaceRecognizer(language), CuedPlaceRecognizer(language),
+            NerFacilityRecognizer(language),
+            OrganizationRecognizer(language), ContextPlaceRecognizer(language),
+            NeighbourPlaceRecognizer(language), ContextOrganizationRecognizer(language),
+            SubjectOrganizationRecognizer(language), TableRecognizer(language),
+            QuestionAnswerRecognizer(language), AgeRecognizer(language),
             DateTimeRecognizer(language), NationalityRecognizer(language),
             DemonymRecognizer(language), WholeUrlRecognizer(language)]

@@ -198,3 +198,197 @@ def test_site_table_extends_strict(tmp_path: Path) -> None:
     strict = config.load(write(tmp_path, '[pii.profiles.strict]\nrestore = "keep_masked"\n')
                          ).pii.profiles["strict"]
     assert (STRICT_PII_ENTITIES, "keep_masked") == (strict.entities, strict.restore)
+
+
+# ---- Third wave (issue 37): firms, places, ages and addresses by their context ---------------
+
+def covered(analyzer: Analyzer, text: str, value: str) -> bool:
+    """Every letter and digit of ``value`` (its first occurrence in ``text``) is masked."""
+    start = text.index(value)
+    spans = analyzer.find(text)
+    return all(any(s.start <= i < s.end for s in spans)
+               for i in range(start, start + len(value)) if text[i].isalnum())
+
+
+def touched(analyzer: Analyzer, text: str, value: str) -> bool:
+    """Some letter or digit of ``value`` (its first occurrence in ``text``) is masked."""
+    start = text.index(value)
+    spans = analyzer.find(text)
+    return any(any(s.start <= i < s.end for s in spans)
+               for i in range(start, start + len(value)) if text[i].isalnum())
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # after a job title, in a CV line or a signature
+    ("Sales intern | Moon-Wells | 2020", "Moon-Wells"),
+    ("2019–2022  Software engineer, Brightwater Lund, Leeds", "Brightwater Lund"),
+    ("Regards,\nTom\nHead of Sales, Fairclough-Hale", "Fairclough-Hale"),
+    # after the words for starting at, owning or speaking for a firm
+    ("She started at Texier last spring.", "Texier"),
+    ("Shares of Vermeulen rose 4% on Friday.", "Vermeulen"),
+    ("The plant was acquired by Halvorsen Brothers in 2019.", "Halvorsen Brothers"),
+    # a work-history line
+    ("Work history: Fairbanks Lund (2015–2018)", "Fairbanks Lund"),
+    ("Experience\n- Texier (Vago) — Data analyst, 2017-2020", "Texier"),
+    # listed after the word for firms, or with a firm that has its legal form
+    ("Clients: Texier, Moon-Wells and van der Sloot & Huijben", "van der Sloot & Huijben"),
+    ("Clients: Texier, Moon-Wells and van der Sloot & Huijben", "Moon-Wells"),
+    ("Suppliers:\n- Scheel KG\n- Texier\n- Moon-Wells", "Moon-Wells"),
+    # the subject of what firms do
+    ("Yesterday Texier announced a recall.", "Texier"),
+    # table columns, markup, form keys and answers
+    ("name,company,city,age\nJ. Doe,Texier,Vago,34", "Texier"),
+    ("<company>Texier</company>", "Texier"), ('{"company_name": "Texier"}', "Texier"),
+    ("Organisation - Texier", "Texier"), ("Where do you work? At Royal van Nus.", "Royal van Nus"),
+    # more legal forms
+    ("Invoice from Novák s.r.o. attached", "Novák s.r.o"), ("Horváth Kft. signed", "Horváth Kft"),
+    ("Tan Brothers Sdn Bhd replied", "Tan Brothers Sdn Bhd"),
+    # Chinese: the firm someone works at or joins, a firm in the news, more suffixes
+    ("我在北京的字节跳动工作。", "字节跳动"), ("他毕业后加入了美团，一直做销售。", "美团"),
+    ("听说腾讯又在招人", "腾讯"), ("工作单位：星辰网络", "星辰网络"), ("所在公司：星辰网络", "星辰网络"),
+])
+def test_organizations_by_context(strict: Analyzer, text: str, value: str) -> None:
+    """A firm with no legal form is masked by what is said round it."""
+    assert covered(strict, text, value)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Officials in Baden-Württemberg said the roads were closed.", "Baden-Württemberg"),
+    ("She grew up in Djibouti.", "Djibouti"), ("Our supplier is in Burkina Faso.", "Burkina Faso"),
+    ("我去年去了吉布提。", "吉布提"),
+    ("Roads in Kalmar län were closed.", "Kalmar län"), ("Rain hit County Kerry.", "County Kerry"),
+    ("Sales intern | Zoutkamp, Netherlands | 2020", "Zoutkamp"),
+    ("Mail it to West Kimberlyview, NJ.", "West Kimberlyview"),
+    ("Just got back from Vago!", "Vago"), ("Meet me at the Zoutkamp office.", "Zoutkamp"),
+    ("Offices: Vago, Zoutkamp and Baard", "Baard"),
+    ("We visited Vienna, Zoutkamp and Baard.", "Zoutkamp"),
+    ("Where are you from?\nA: Zoutkamp.", "Zoutkamp"),
+    ("customer_id,street,city,state\n1042,Kyanoweg 86,Baard,Flevoland", "Baard"),
+    ("所在城市：南宁市", "南宁市"), ("籍贯：江西省", "江西省"),
+])
+def test_places_by_context(strict: Analyzer, text: str, value: str) -> None:
+    """Countries and regions by name, and towns by what is said round them, are masked."""
+    assert covered(strict, text, value)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Age: 34 years", "34 years"), ('{"age": 34}', "34"), ("{'age': '34'}", "34"),
+    ("I (34M) and my wife (32F) need advice", "32F"), ("A man, 34, from Leeds was arrested.", "34"),
+    ("Smith, 52, of Leeds was fined.", "52"), ("How old are you? 34.", "34"),
+    ("My grandma turned 88 yesterday", "88"), ("My son is 7.", "7"), ("Patient aged 34.", "34"),
+    ("She is in her early 40s.", "early 40s"), ("我今年35了，还没买房", "35"), ("年纪：35", "35"),
+    ("年齢：34歳", "34歳"), ("34歳の男性", "34歳"),
+])
+def test_ages_by_context(strict: Analyzer, text: str, value: str) -> None:
+    assert covered(strict, text, value)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Ship to:\n601 Katherine Ramp\nWest Kimberlyview, NJ 78456\n\nThanks",
+     "601 Katherine Ramp\nWest Kimberlyview, NJ 78456"),
+    ("286 Vanessa Trail\nEast Marieton\nTF0 7ZR", "286 Vanessa Trail\nEast Marieton\nTF0 7ZR"),
+    ("Kyanoweg 86\n1129TX\nBaard", "Kyanoweg 86\n1129TX\nBaard"),
+    ("Distrito de da Conceição, 78\nVila Pinho\n12904047 Silva das Pedras / MG",
+     "Distrito de da Conceição, 78\nVila Pinho\n12904047 Silva das Pedras / MG"),
+    ("33, avenue de Traore, 02787 Saint PatriciaVille", "33, avenue de Traore, 02787 Saint PatriciaVille"),
+    ("Kontor: Kyrkotorget 7, 51290 Karlstad", "Kyrkotorget 7, 51290 Karlstad"),
+    ("Biuro: plac Moniuszki 78/87", "plac Moniuszki 78/87"),
+    ("Sede: Stretto Vianello, 6", "Stretto Vianello, 6"),
+    ("Vial de Jesús Cordero 260 Apt. 90", "Vial de Jesús Cordero 260 Apt. 90"),
+    ("PSC 1234, Box 5678\nAPO AE 12345", "PSC 1234, Box 5678\nAPO AE 12345"),
+    ("他住在澳门特别行政区洋市长寿戴路M座 666972，离公司很近。", "澳门特别行政区洋市长寿戴路M座 666972"),
+    ("323 台北市中山路50號之9", "323 台北市中山路50號之9"),
+    ("We live at 12 Foobar Strand since 2019.", "12 Foobar Strand"),
+])
+def test_addresses_over_lines_and_locales(strict: Analyzer, text: str, value: str) -> None:
+    """Addresses written over several lines and the street forms of more countries are
+    masked whole."""
+    assert covered(strict, text, value)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("I work in Sales and report to Marketing.", ["Sales", "Marketing"]),
+    ("We moved to Production last week.", ["Production"]),
+    ("Visit Berlin, Germany this summer.", ["Visit"]),
+    ("Yesterday Texier announced a recall.", ["Yesterday", "announced"]),
+    ("As a developer, I prefer tabs.", ["developer", "prefer"]),
+    ("According to Figure 3, sales rose.", ["Figure"]),
+    ("Clients: Many asked for a discount.", ["Many"]),
+    ("The Board announced the results.", ["Board"]),
+    ("Where do you work? At home, mostly.", ["home"]),
+    ("I pressed (F5) twice and turned 90 degrees.", ["F5", "90"]),
+    ("我在家工作。", ["家"]), ("我在这个项目上工作。", ["项目"]), ("版本发布后请测试。", ["版本"]),
+    ("我们公司在招人。", ["公司"]), ("他在周末工作。", ["周末"]),
+])
+def test_context_cues_leave_ordinary_words(strict: Analyzer, text: str, words: list[str]) -> None:
+    """Cue words before an ordinary word, a sentence's first word before a town or a firm,
+    and numbers beside no person mask nothing of them."""
+    assert [w for w in words if touched(strict, text, w)] == []
+
+
+def test_tables_mask_typed_columns_only(strict: Analyzer) -> None:
+    """A table's typed columns are masked; its order numbers and SKUs are not, nor any cell of
+    a table whose header names no type."""
+    text = "order_id,sku,city\n58213,SKU-4471,Vago\n58214,SKU-4472,Baard"
+    assert covered(strict, text, "Vago") and covered(strict, text, "Baard")
+    assert not touched(strict, text, "58213") and not touched(strict, text, "SKU-4471")
+    assert {} == masked(strict, "id,sku,qty\n1,AB-12,3\n2,CD-34,5")
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # more legal forms and a firm's name with a particle first
+    ("I am writing on behalf of Albuquerque Castro S/A regarding", "Albuquerque Castro S/A"),
+    ("Farias has agreed to buy das Neves Ltda. for an undisclosed sum.", "das Neves Ltda"),
+    ("Clients: Lindau Rogge e.G. and others", "Lindau Rogge e.G"),
+    ("Sent from the Ede office of de Wit Groep", "de Wit Groep"),
+    ("Invoice from Kornek-Bilik Sp. z o.o. Sp.k. attached", "Kornek-Bilik Sp. z o.o. Sp.k"),
+    ("- Forsberg & Söderberg HB\n- Dahlgren Nordin HB", "Forsberg & Söderberg HB"),
+    # a CSV row whose firm holds the delimiter
+    ("name,company,city,age\nJ. Doe,Serrano, Baird and Sandoval,Ericside,45", "Ericside"),
+    ("name,company,city,age\nJ. Doe,Serrano, Baird and Sandoval,Ericside,45", "45"),
+    # ages in words, a Chinese age in a JSON record
+    ("a thirty-four-year-old woman", "thirty-four-year-old"), ('{"年龄": 14}', "14"),
+    # places: Japanese wards and towns, Chinese towns by what one does there
+    ("横浜市都筑区に住んでいます。", "横浜市都筑区"), ("刚从斗六回来", "斗六"), ("你是太保人吗？", "太保"),
+    ("I'm from Cáceres originally, but live in Sevilla now", "Sevilla"),
+    # streets named without their number, US street types, Spanish abbreviations
+    ("we're at rue de Bonnet if u want to drop by", "rue de Bonnet"),
+    ("1 Wright Ridge\nPort Hazel\nN31 1YQ", "1 Wright Ridge\nPort Hazel\nN31 1YQ"),
+    ("93258 Jackson Motorway Suite 376\nReynoldsberg, WI 28767",
+     "93258 Jackson Motorway Suite 376\nReynoldsberg, WI 28767"),
+    ("Mailing address: C. Griselda Calderon 80 Apt. 40, Sevilla, 01238",
+     "C. Griselda Calderon 80 Apt. 40, Sevilla, 01238"),
+    # a town after "lives in" that the dictionary also lists (Warszawa) or seems to (Novaes)
+    ("She lives in Warszawa.", "Warszawa"), ("He currently lives in Novaes.", "Novaes"),
+    ("Åkervägen 9, 99959 Malmö", "Åkervägen 9, 99959 Malmö"),
+    ("Maximboulevard 7\n1928GP\nSas van Gent", "Maximboulevard 7\n1928GP\nSas van Gent"),
+    ("I am writing on behalf of Janiuk Sp. z o.o. Sp.k. regarding it", "Janiuk Sp. z o.o. Sp.k"),
+])
+def test_more_forms_of_firms_places_ages_and_streets(strict: Analyzer, text: str,
+                                                     value: str) -> None:
+    assert covered(strict, text, value)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    # codes the NER model calls places or firms
+    ("Upgrade to SKU-96667 before Monday.", ["SKU-96667"]), ("Ref: INC2714290", ["INC2714290"]),
+    ("Your order number is v7.0.4.", ["v7.0.4"]),
+    # a kind of firm, not a firm; common words before a suffix
+    ("这家设计公司很好。", ["设计公司"]), ("我在一家科技公司上班。", ["科技公司"]),
+    ("他在银行办了一张银行卡。", ["一张"]),
+    # Chinese words with a unit that name no place, and questions about places
+    ("我明天去超市买菜。", ["超市"]), ("我们这个城市很大。", ["城市"]), ("你是哪里人？", ["哪里"]),
+    ("Sales grew in the North Region while costs stayed flat.", ["North", "Region"]),
+    ("I'm from Marketing and moved to Production.", ["Marketing", "Production"]),
+    ("I will route Traffic through the proxy.", ["Traffic"]),
+])
+def test_codes_and_kinds_are_not_places_or_firms(strict: Analyzer, text: str,
+                                                 words: list[str]) -> None:
+    assert [w for w in words if touched(strict, text, w)] == []
+
+
+def test_weak_chinese_suffix_keeps_named_firms(strict: Analyzer) -> None:
+    """A name before 公司, 银行 or 大学 that is no common word keeps the firm masked."""
+    for text, value in (("彩虹传媒有限公司发布了财报。", "彩虹传媒有限公司"), ("他在北京大学读书。", "北京大学"),
+                        ("北京市第一人民医院", "北京市第一人民医院")):
+        assert covered(strict, text, value), text
