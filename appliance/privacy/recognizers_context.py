@@ -81,7 +81,12 @@ def cjk_name_like(value: str) -> bool:
 #: What follows a word that is part of an address, handle or file name.
 _IDENTIFIER_NEXT = re.compile(r"[@/\\_]|\.[A-Za-z0-9]")
 #: The weak cues that are verbs taking a person: a lower-case first name may follow them.
-_PERSON_VERB = re.compile(r"(?i)(?!i'?m|i\s|i’m|named|called|call)")
+_PERSON_VERB = re.compile(r"(?i)(?!i'?m|i\s|i’m|named|called|call|saw\b|seen\b)")
+#: Weak cues of wishing someone well: what follows may be a firm or a word ("Thanks Apple!").
+_WISHING = re.compile(r"(?i)sorry|congrat|happy|good\s+(?:luck|night)|thank|cheers|bye|"
+                      r"welcome|well\s+done|miss\s+you|love\s+you|see\s+you")
+#: Weak cues of seeing someone: what follows is as often a film, a brand or a month.
+_SEEING = re.compile(r"(?i)saw|seen|proud\s+of")
 _QUOTE = re.compile(r"[ \t]*[\"“'‘][A-Za-zÀ-ÿ]")
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
 _TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
@@ -308,6 +313,18 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                     continue  # "I'm kinda", "named after": these weak cues need a capital
                 if not (strong or quoted) and text[found[0]:found[1]] in EN_PLACE_NAMES:
                     continue  # "sent the package to London"
+                first = text[found[0]:found[1]].split(maxsplit=1)[0]
+                if not (strong or quoted) and (
+                        first.lower() in _CALENDAR  # "see you Monday!", "I saw May"
+                        # "Thanks Apple!", "Cheers Boss!", "Happy birthday Mom!" (one word:
+                        # "Tilde Koch" is a name)
+                        or (_WISHING.match(m.group(0)) and first == text[found[0]:found[1]]
+                            and self._words.known(first) and not self._words.first_name(first))
+                        # "I saw Netflix": seeing needs a name people are given
+                        or (_SEEING.fullmatch(m.group(0).strip())
+                            and not self._words.first_name(first)
+                            and not _CJK_START.match(first))):
+                    continue
                 out.append(self._result(*found, "introduced as a name",
                                         None if strong else 0.6))
         return out + self._framed(text)
@@ -497,9 +514,13 @@ def _in_dialogue(text: str, label: re.Match[str], latin: bool = False) -> bool:
     return False
 
 
-def _LABEL_AGAIN(text: str, label: str, after: int) -> bool:  # noqa: N802 - reads as a pattern
-    """``label`` labels another line further on (a transcript's speaker speaks again)."""
-    return re.search(rf"(?m)^[ \t]*{re.escape(label)}[ \t]*[:：]", text[after:]) is not None
+def _label_lines(text: str) -> dict[str, list[int]]:
+    """Where each label of ``text`` labels a line (its starts, in order): read once per text,
+    not once per label (a 4,000-line transcript read the whole text again for every line)."""
+    lines: dict[str, list[int]] = {}
+    for m in _LABEL_LINE.finditer(text):
+        lines.setdefault(m.group("v"), []).append(m.start())
+    return lines
 
 
 class SpeakerLabelRecognizer(_ContextRecognizer):
@@ -513,13 +534,14 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
             return []
         out = []
         firsts, _ = gazetteer()
+        labels = _label_lines(text)
         for m in _LABEL_LINE.finditer(text):
+            starts = labels.get(m.group("v"), [])
             if _CJK_START.match(m.group("v")):
                 # "晃: hi, can you call me back?": a CJK label on a line of English, in an
                 # English dialogue ("备注: 请尽快", "备注: call back" are a form's fields).
-                again = re.findall(rf"(?m)^[ \t]*{re.escape(m.group('v'))}[ \t]*[:：]", text)
                 if _ENGLISH_SPEECH.match(text, m.end()) and cjk_name_like(m.group("v")) and (
-                        _in_dialogue(text, m, latin=True) or len(again) > 1):
+                        _in_dialogue(text, m, latin=True) or len(starts) > 1):
                     out.append(self._result(*m.span("v"), "speaker label"))
                 continue
             words = list(re.finditer(_NAME_WORD, m.group("v")))
@@ -529,7 +551,8 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
             if not keep:
                 continue
             # Roles before the name stay; once the name starts, the rest of the label is it.
-            if not _SPEECH.match(text, m.end()) and not _LABEL_AGAIN(text, m.group("v"), m.end()) \
+            again = bool(starts) and starts[-1] > m.start()  # the speaker speaks again
+            if not _SPEECH.match(text, m.end()) and not again \
                     and not (_ONE_WORD_REPLY.match(text, m.end()) and _in_dialogue(text, m)):
                 continue  # "Username: jdoe42": a field and its value, not a line of speech
             first = keep[0]

@@ -57,6 +57,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -227,14 +228,29 @@ REGIONS = (
 _NOT_COUNTRY_WORDS = frozenset(("Island", "Man"))
 
 
+def _locale_table() -> dict[str, dict[str, str]]:
+    """phonenumbers' ``geodata/locale.py`` alone. Imported as ``phonenumbers.geodata.locale``
+    it would first run the package's ``__init__``, which loads every geocoding table: 0.3 s
+    and ~96 MB in every process that masks, for a table of ~250 countries' names."""
+    import importlib.util  # noqa: PLC0415
+
+    import phonenumbers  # noqa: PLC0415 - a dependency of presidio-analyzer
+
+    path = Path(phonenumbers.__file__).parent / "geodata" / "locale.py"
+    spec = importlib.util.spec_from_file_location("phonenumbers.geodata.locale", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships with it
+        return {}
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # its one import, ..util, is phonenumbers' own
+    table: dict[str, dict[str, str]] = module.LOCALE_DATA
+    return table
+
+
 def _world_countries() -> tuple[frozenset[str], frozenset[str]]:
     """Every country and territory by its name in English, the European languages of the
     forms this profile reads and Chinese: Java's locale table, which libphonenumber ships
     (Presidio's phone recognizer needs that package already)."""
-    try:
-        from phonenumbers.geodata.locale import LOCALE_DATA  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - a dependency of presidio-analyzer
-        return frozenset(), frozenset()
+    LOCALE_DATA = _locale_table()  # noqa: N806 - the table's own name
     latin: set[str] = set()
     chinese: set[str] = set()
     for names in LOCALE_DATA.values():
@@ -942,7 +958,10 @@ _PLACE_OPENERS = frozenset((
 #: A capitalised word with no digit in it (a postcode's M5V is none).
 _NAME_WORD_NO_DIGIT = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[^\W\d_]|['’.\-](?=[^\W\d_]))*\.?"
 #: A place's name: capitalised words, with the particles that join them (Pires de Pacheco).
-_PLACE_PHRASE = (rf"(?:(?:da|das|do|dos|de|del|la|le|les|el|los|las|den|ter|'t)[ \t]+)?"
+# Both phrases start where a word does: a phrase tried from inside a word ("AAAA…") reads on
+# to the word's end from every letter of it, quadratic in the word's length.
+_PLACE_PHRASE = (rf"(?<![\w\-'’])"
+                 rf"(?:(?:da|das|do|dos|de|del|la|le|les|el|los|las|den|ter|'t)[ \t]+)?"
                  rf"{_NAME_WORD_NO_DIGIT}(?:[ \-](?:(?:de|del|la|le|les|am|an|im|upon|on|sur|di|"
                  rf"do|da|dos|das|aan|den|op|of|the|y)[ \-])?{_NAME_WORD_NO_DIGIT}){{0,3}}"
                  r"(?![\w\-])")
@@ -952,7 +971,7 @@ _ITEM_JOIN_RE = re.compile(_ITEM_JOIN)
 #: A firm's name: capitalised words (particles and links inside), and its legal form.
 _ORG_LINK_INNER = (r"(?:[ \t]+(?:&|and|y|e|et|en|und|of|de|di|da|do|van|von|der|den|del|du|"
                    r"des|la|le|dos|das|für|i)[ \t]+|[ \t]+)")
-_ORG_PHRASE = (rf"(?:(?:van|von|de|der|den|da|di|du|le|la|el|al)[ \t]+){{0,2}}"
+_ORG_PHRASE = (rf"(?<![\w\-'’])(?:(?:van|von|de|der|den|da|di|du|le|la|el|al)[ \t]+){{0,2}}"
                rf"{_NAME_WORD_NO_DIGIT}(?:{_NO_FORM}{_ORG_LINK_INNER}{_NAME_WORD_NO_DIGIT}){{0,4}}"
                rf"(?:,?[ \t]+(?:{_MORE_ORG_FORMS}|{_ORG_FORMS})(?![\w\-])\.?)?")
 
@@ -1077,7 +1096,8 @@ _YEARS = (r"(?:(?:[A-Z][a-z]{2,8}\.?[ \t]+)?(?:19|20)[0-9]{2}[ \t]*(?:[-–—/]
           r"[ \t]+(?:19|20)[0-9]{2})")
 _ORG_IN_HISTORY = re.compile(
     rf"(?P<v>{_ORG_PHRASE})[ \t]*\((?i:{_YEARS})\)"
-    rf"|(?m:^[ \t]*(?:[-*•·]|[0-9]{{1,2}}[.)])?[ \t]*(?:(?:19|20)[0-9]{{2}}[ \t]*(?:[-–—/][ \t]*"
+    rf"|(?m:^[ \t]*(?:(?:[-*•·]|[0-9]{{1,2}}[.)])[ \t]*)?"
+    rf"(?:(?:19|20)[0-9]{{2}}[ \t]*(?:[-–—/][ \t]*"
     rf"(?:(?:19|20)[0-9]{{2}}|present|now))?[ \t:,|]+)?"
     rf"(?P<h>{_ORG_PHRASE}(?:,[ \t]+{_ORG_PHRASE}){{0,3}})"
     rf"(?:[ \t]*\((?P<hp>{_PLACE_PHRASE})\)|,[ \t]*(?P<hc>{_PLACE_PHRASE}))?[ \t]*[—–|][ \t]*"

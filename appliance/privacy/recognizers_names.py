@@ -162,7 +162,10 @@ _GREETED_NO_ONE = frozenset((
     "madam", "madame", "friends", "friend", "colleagues", "again", "back", "aboard", "stranger",
     "universe", "earth", "user", "users", "admin", "developers", "readers", "reader", "customer",
     "customers", "people", "ladies", "gentlemen", "y'all", "anyone", "mate", "buddy", "dude",
-    "boss", "sales", "support", "hr", "it", "mom", "mum", "dad"))
+    "boss", "sales", "support", "hr", "it", "mom", "mum", "dad",
+    # "See you Monday", "Thanks God": days and exclamations (months are names too: April, May)
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
+    "tomorrow", "tonight", "god", "lord", "goodness", "heaven", "heavens"))
 
 
 class CuedNameRecognizer(_NameRecognizer):

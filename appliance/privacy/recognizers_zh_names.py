@@ -30,6 +30,7 @@ Scores sit under the cue recognizer's (0.85); a cue word before the name raises 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import re
@@ -562,13 +563,22 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                  for start, end in dotted]
         parts += [(start, end, self.SPACED, "surname and given name apart by a space")
                   for start, end in spaced]
+        if not parts:
+            return out
+        # Found by start (a text of many parts would otherwise be read once per part).
+        out.sort(key=lambda r: r.start)
+        starts = [r.start for r in out]
+        gone: set[int] = set()
+        joined = []
         for start, end, base, why in parts:
-            inside = [r for r in out if start <= r.start and r.end <= end]
-            score = max([base, *(r.score for r in inside)])
-            out = [r for r in out if not start <= r.start or not r.end <= end]
-            out.append(make_result(self, self.ENTITY, start, end, score, why,
-                                   score >= self.CUED))
-        return out
+            inside = [i for i in range(bisect.bisect_left(starts, start),
+                                       bisect.bisect_left(starts, end))
+                      if i not in gone and out[i].end <= end]
+            score = max([base, *(out[i].score for i in inside)])
+            gone.update(inside)
+            joined.append(make_result(self, self.ENTITY, start, end, score, why,
+                                      score >= self.CUED))
+        return [r for i, r in enumerate(out) if i not in gone] + joined
 
 
 def _dotted(seg: Any, text: str) -> list[tuple[int, int]]:
@@ -627,17 +637,25 @@ def _listed(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int, i
     (熊明欣 of 和熊明欣三人); the one before ends at the separator and starts after anything but
     a Chinese character (or 由, 是, 有: 出席的有付胜、何敏信). An item may hold a name found in
     part (熊明 of 熊明欣)."""
-    taken = [(s, e) for s, e, _ in found]
+    taken = sorted((s, e) for s, e, _ in found)
+    seen = set(taken)
+    longest = max((e - s for s, e in taken), default=0)
     out: list[tuple[int, int, float]] = []
     todo = list(found)
     while todo:
         start, end, score = todo.pop()
         for item in (_next_item(text, end), _previous_item(text, start)):
-            if item is None or item in taken:
+            if item is None or item in seen:
                 continue
             a, b = item
-            if all(e <= a or b <= s or (a <= s and e <= b) for s, e in taken):
-                taken.append(item)
+            # the taken spans that could overlap it: those starting less than the longest
+            # one's length before it, up to its end (not every one: a long list is quadratic)
+            near = taken[bisect.bisect_left(taken, (a - longest, -1)):
+                         bisect.bisect_left(taken, (b, -1))]
+            if all(e <= a or b <= s or (a <= s and e <= b) for s, e in near):
+                bisect.insort(taken, item)
+                seen.add(item)
+                longest = max(longest, b - a)
                 out.append((a, b, score))
                 todo.append((a, b, score))
     return out
