@@ -1345,28 +1345,37 @@ class CuedPlaceRecognizer(OwnRecognizer):
                 for s, e in set(spans) if e > s]
 
 
-class NeighbourPlaceRecognizer(OwnRecognizer):
-    """A town before its country, state or region: "Zoutkamp, Netherlands", "West
-    Kimberlyview, NJ", "Vago (Italy)". Its first words may be the sentence's ("Visit
-    Zoutkamp, …"): each shorter reading is offered too, and :func:`doubtful` keeps those
-    that start with no ordinary word."""
+class _LeftOpenRecognizer(OwnRecognizer):
+    """Findings whose first words may be the sentence's (group ``v`` of ``PATTERN``): each
+    shorter reading is offered too, and :func:`doubtful` keeps those that start with no
+    ordinary word."""
 
-    ENTITY = "LOCATION"
     SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
+    PATTERN: re.Pattern[str]
+    WHY: str
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
         out = []
-        for m in _BEFORE_KNOWN_PLACE.finditer(text):
+        for m in self.PATTERN.finditer(text):
             for i, (start, end) in enumerate(
                     _left_readings(text, *_trim_value(text, *m.span("v")))):
                 # A shorter reading scores higher: Presidio drops a finding that a finding of
                 # its type with a score as high contains, and the longer may be dropped later.
                 out.append(make_result(self, self.ENTITY, start, end, self.SCORE + 0.01 * i,
-                                       "place before a known place"))
+                                       self.WHY))
         return out
+
+
+class NeighbourPlaceRecognizer(_LeftOpenRecognizer):
+    """A town before its country, state or region: "Zoutkamp, Netherlands", "West
+    Kimberlyview, NJ", "Vago (Italy)" ("Visit Zoutkamp, …": left-open)."""
+
+    ENTITY = "LOCATION"
+    PATTERN = _BEFORE_KNOWN_PLACE
+    WHY = "place before a known place"
 
 
 def _left_readings(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -1440,26 +1449,13 @@ def _zh_org_value(text: str, start: int, end: int, subject: bool = False,
     return start, end
 
 
-class SubjectOrganizationRecognizer(OwnRecognizer):
-    """A firm as the subject of what firms do ("Texier announced", "Shares of …" aside):
-    the sentence's first words may come with it ("Yesterday Texier announced"), so each
-    shorter reading is offered and :func:`doubtful` keeps those that start with no ordinary
-    word."""
+class SubjectOrganizationRecognizer(_LeftOpenRecognizer):
+    """A firm as the subject of what firms do ("Texier announced", "Shares of …" aside;
+    "Yesterday Texier announced": left-open)."""
 
     ENTITY = "ORGANIZATION"
-    SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
-
-    def analyze(self, text: str, entities: list[str],
-                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if self.ENTITY not in entities:
-            return []
-        out = []
-        for m in _ORG_SUBJECT.finditer(text):
-            for i, (start, end) in enumerate(
-                    _left_readings(text, *_trim_value(text, *m.span("v")))):
-                out.append(make_result(self, self.ENTITY, start, end, self.SCORE + 0.01 * i,
-                                       "organisation as a subject"))
-        return out
+    PATTERN = _ORG_SUBJECT
+    WHY = "organisation as a subject"
 
 
 # ---- Tables, markup and answers ----------------------------------------------------------------

@@ -23,7 +23,7 @@ import asyncio
 import datetime as dt
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -337,18 +337,34 @@ class RedisState:
         """Count one feedback score in ``name``'s run of consecutive low scores, shared by
         every box (one more when ``low``, else back to 0); the run now, or None when Redis
         cannot be reached (the caller counts on this box alone)."""
-        if not self._available():
-            return None
         key = self._keys(name).low_scores
-        try:
+
+        async def count() -> int:
             if not low:
                 await self.client.delete(key)
-                run = 0
-            else:
-                async with self.client.pipeline(transaction=True) as pipe:
-                    pipe.incr(key)
-                    pipe.expire(key, LOW_RUN_TTL_S)
-                    run = int((await pipe.execute())[0])
+                return 0
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, LOW_RUN_TTL_S)
+                return int((await pipe.execute())[0])
+
+        return await self._low_scores(count)
+
+    async def low_run_of(self, name: str) -> int | None:
+        """``name``'s shared run of low scores now (None: Redis cannot be reached)."""
+        key = self._keys(name).low_scores
+
+        async def read() -> int:
+            return int(await self.client.get(key) or 0)
+
+        return await self._low_scores(read)
+
+    async def _low_scores(self, command: Callable[[], Awaitable[int]]) -> int | None:
+        """Run ``command``; None (and Redis counted down) when Redis cannot be reached."""
+        if not self._available():
+            return None
+        try:
+            run = await command()
         except Exception as exc:
             if not is_redis_error(exc):
                 raise
@@ -356,20 +372,6 @@ class RedisState:
             return None
         self._recovered()
         return run
-
-    async def low_run_of(self, name: str) -> int | None:
-        """``name``'s shared run of low scores now (None: Redis cannot be reached)."""
-        if not self._available():
-            return None
-        try:
-            value = await self.client.get(self._keys(name).low_scores)
-        except Exception as exc:
-            if not is_redis_error(exc):
-                raise
-            self._failed(exc, "low_scores")
-            return None
-        self._recovered()
-        return int(value or 0)
 
     # -- reading use (appliance usage) --
 
