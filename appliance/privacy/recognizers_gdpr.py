@@ -1577,13 +1577,10 @@ def _cell_value(entity: str, value: str) -> bool:
         r"(?i)n/?a|none|null|nil|unknown|-+|tbd|yes|no|true|false", value)
 
 
-class TableRecognizer(EntityRecognizer):
-    """The cells under a header cell that names a type (a CSV, TSV or Markdown table whose
-    header says company, city, address or age) and the text of a markup tag that does
-    (``<city>…</city>``)."""
+class _StrictTypesRecognizer(EntityRecognizer):
+    """A recognizer of the strict profile's four types at once."""
 
     ENTITIES = ("ADDRESS", "AGE", "ORGANIZATION", "LOCATION")
-    SCORE = 0.9
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(supported_entities=list(self.ENTITIES), supported_language=language,
@@ -1591,6 +1588,14 @@ class TableRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         return None
+
+
+class TableRecognizer(_StrictTypesRecognizer):
+    """The cells under a header cell that names a type (a CSV, TSV or Markdown table whose
+    header says company, city, address or age) and the text of a markup tag that does
+    (``<city>…</city>``)."""
+
+    SCORE = 0.9
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
@@ -1628,19 +1633,11 @@ _Q_PLACE = re.compile(
 _Q_ADDRESS = re.compile(r"(?i)\baddress\b")
 
 
-class QuestionAnswerRecognizer(EntityRecognizer):
+class QuestionAnswerRecognizer(_StrictTypesRecognizer):
     """The answer to a question that asks for a firm, a place, an age or an address ("Where
     do you work? At Texier." "How old are you? 34.")."""
 
-    ENTITIES = ("ADDRESS", "AGE", "ORGANIZATION", "LOCATION")
     SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
-
-    def __init__(self, language: str = "en") -> None:
-        super().__init__(supported_entities=list(self.ENTITIES), supported_language=language,
-                         name=type(self).__name__)
-
-    def load(self) -> None:
-        return None
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
