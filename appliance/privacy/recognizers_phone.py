@@ -362,10 +362,13 @@ class FastPhoneRecognizer(EntityRecognizer):
         shape = phone_shape(run) if separated else None
         if end > core_end and (separated or len(digits) >= 9):
             shape = "number with an extension"
-        if shape is not None and not any(s <= start and e >= core_end for s, e in found):
+        # The run's digits end here (a closing bracket after them is the sentence's:
+        # "(phone 138 0013 8000)").
+        last = start + len(run.rstrip(")]} \t"))
+        if shape is not None and not any(s <= start and e >= last for s, e in found):
             # Also when the matcher found only a part ("168873" of "(01119) 168873"): the
             # parts merge into one finding, and no digit of the number is left.
-            found[span] = (self.FORM, shape)
+            found[start, last] = (self.FORM, shape)
         if len(found) == before and shape is None and self._possible(run):
             form = _PHONE_FORM.match(run) is not None
             found[span] = (0.45, "phone form, possible") if form and separated \

@@ -358,3 +358,15 @@ def test_dates_of_birth_after_a_cue_and_a_few_words(analyzer, text: str) -> None
                                   "I was born in 1985. On 14/03/2010 I moved."])
 def test_dates_a_birth_cue_does_not_reach(analyzer, text: str) -> None:
     assert "DATE_OF_BIRTH" not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("Write to ann.lee@example.com (phone 138 0013 8000) about it.", "138 0013 8000"),
+    ("Reach me (tel. 020 7946 0958) after six.", "020 7946 0958"),
+])
+def test_a_bracket_after_a_number_is_the_sentences(analyzer, text: str, number: str) -> None:
+    """A number in brackets is masked up to its last digit: the closing bracket stays, and the
+    number keeps the type its own recognizer gives it."""
+    spans = [text[s.start:s.end] for s in analyzer.find(text) if any(c.isdigit() for c in
+                                                                      text[s.start:s.end])]
+    assert [number] == spans
