@@ -152,10 +152,9 @@ class BatchWorker:
         #: Lines being cut off now (until their task ends), and how often each was.
         self._preempted: set[tuple[str, int]] = set()
         self._preemptions: dict[tuple[str, int], int] = {}
-        #: Lines in the pipeline now (an answer being stored is not cut off), and their
-        #: requests.
-        self._generating: set[tuple[str, int]] = set()
-        self._infos: dict[tuple[str, int], RequestInfo] = {}
+        #: Lines in the pipeline now, and their requests (an answer being stored is not cut
+        #: off).
+        self._generating: dict[tuple[str, int], RequestInfo] = {}
         #: The quiet time a line now waits for (see MAX_QUIET_S).
         self._quiet = idle_seconds
         self._clock = clock
@@ -257,11 +256,11 @@ class BatchWorker:
         when ``starved`` (one masking, or with its answer complete, holds no slot); an
         embeddings line, which no engine holds, is cut off while it embeds."""
         for key, task in self._running.items():
-            if key not in self._generating or key in self._preempted \
+            info = self._generating.get(key)
+            if info is None or key in self._preempted \
                     or self._preemptions.get(key, 0) >= MAX_PREEMPTIONS:
                 continue
-            info = self._infos.get(key)
-            if self._starved is not None and info is not None:
+            if self._starved is not None:
                 embedding = info.method.endswith("/v1/embeddings")
                 if not info.in_engine or not (starved or embedding):
                     continue
@@ -317,8 +316,7 @@ class BatchWorker:
             return
         info.policy = self._policy_of(line.owner) if line.identified else None
         exhausted = None
-        self._generating.add(key)
-        self._infos[key] = info
+        self._generating[key] = info
         try:
             status, body = await self._run_line(line, info)
         except asyncio.CancelledError:
@@ -349,8 +347,7 @@ class BatchWorker:
                 "message": f"internal error (request id {info.request_id})",
                 "type": "internal_error", "param": None, "code": "internal_error"}}
         finally:
-            self._generating.discard(key)
-            self._infos.pop(key, None)
+            self._generating.pop(key, None)
         self._preemptions.pop(key, None)
         self._quiet = self.idle_seconds
         result = {"id": "batch_req_" + secrets.token_hex(12), "custom_id": line.custom_id,

@@ -155,7 +155,10 @@ def mask_spans(text: str, spans: Iterable[Span], exempt: Sequence[str] = (),
     value masked outside a string (a number the model wrote) becomes a JSON string,
     ``"<CREDIT_CARD>"``, so that the answer still parses (its schema's type for that value
     no longer holds, which a client's validation then says)."""
-    in_string = json_walk(text, json_state)[0] if json_state is not None else None
+    spans = list(spans)
+    # (the caller walks the released text for the next piece's state; here only when a
+    # value is masked)
+    in_string = json_walk(text, json_state)[0] if json_state is not None and spans else None
     keep = [m.span() for m in PLACEHOLDER.finditer(text)]
     inside: list[tuple[int, int]] = []
     if exempt:
