@@ -256,6 +256,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # One BLAS thread (read when numpy loads, later than this): the PII models' matrix products
+    # are small and run on the PII pool's threads, and a second OpenBLAS thread spinning beside
+    # them takes a core from llama.cpp's decode threads. A site's own setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args = build_parser().parse_args(argv)
     handler = {"serve": cmd_serve, "health": cmd_health, "ask": cmd_ask, "models": cmd_models,
                "status": cmd_status, "config": cmd_config, "pii": cmd_pii,

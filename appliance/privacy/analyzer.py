@@ -29,9 +29,9 @@ from appliance.config import PiiConfig
 from appliance.errors import ConfigError
 from appliance.privacy.lexicon import model_lexicon, not_a_name, ordinary_word
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
-from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers
+from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers, numpy_blas
 from appliance.privacy.name_checks import CheckedSpacyRecognizer
-from appliance.privacy.normalize import load_tables, normalize
+from appliance.privacy.normalize import Normalized, load_tables, normalize
 from appliance.privacy.recognizer_base import CJK_TEXT
 from appliance.privacy.recognizers_context import context_recognizers, in_field_label
 from appliance.privacy.recognizers_context import recognizer_names as context_recognizer_names
@@ -218,6 +218,7 @@ def _nlp_engine(policy: PiiConfig, max_chars: int, ner: bool = True) -> Any:
                                   f"(or pii.spacy_exclude removes it)", key="pii.spacy_model")
             if ner:
                 _drop_unused_tok2vec(nlp)
+            numpy_blas(nlp)
             nlp.max_length = max(nlp.max_length, max_chars + 1)
             self.nlp = {"en": nlp}  # type: ignore[assignment]
 
@@ -303,14 +304,29 @@ class Analyzer:
         log.info("pii_analyzer_loaded", spacy_model=policy.spacy_model, spacy_ner=self.spacy_ner,
                  entities=self._entities, recognizers=self.recognizer_names)
 
-    def find(self, text: str, lang: str = "auto") -> list[Span]:
+    def find(self, text: str, lang: str = "auto",
+             focus: tuple[int, int] | None = None) -> list[Span]:
         """Non-overlapping PII spans in ``text``, in order. ``lang``: auto, en or zh.
 
         The recognizers read a normalised view of the text (see :mod:`normalize`); the spans
-        returned are positions in ``text`` itself."""
+        returned are positions in ``text`` itself. ``focus``: the part of ``text`` whose
+        findings the caller keeps (a block in its window, see :mod:`span_cache`): the PII
+        models read only it and a few words around it (:data:`MODEL_CONTEXT`), the rules
+        the whole text."""
         if not text:
             return []
         view = normalize(text)
+        seen = view.text
+        if focus is not None and len(seen) == len(text):
+            for rec in self._models:
+                rec.focus(seen, *focus)
+        try:
+            return self._find(text, view, lang)
+        finally:
+            for rec in self._models:
+                rec.focus(seen, 0, len(seen))
+
+    def _find(self, text: str, view: Normalized, lang: str) -> list[Span]:
         seen = view.text
         artifacts = None
         if _CJK.search(seen):

@@ -71,7 +71,8 @@ _CUT_ONE_IN = 2
 
 
 class Analyser(Protocol):
-    def find(self, text: str, lang: str = "auto") -> list[Span]: ...
+    def find(self, text: str, lang: str = "auto",
+             focus: tuple[int, int] | None = None) -> list[Span]: ...
 
     def cut_points(self, text: str) -> list[int]: ...
 
@@ -127,8 +128,9 @@ class SpanCache:
         fresh: dict[int, tuple[Span, ...]] = {}
         for i in missing:
             ws, we = windows[i]
+            start, end = blocks[i]
             spans = [Span(s.entity_type, s.start + ws, s.end + ws, s.score)
-                     for s in analyser.find(text[ws:we], lang)]
+                     for s in analyser.find(text[ws:we], lang, focus=(start - ws, end - ws))]
             fresh[i] = _file(spans, *blocks[i])
         self._store(keys, fresh)
         of_blocks = [f if f is not None else fresh[i] for i, f in enumerate(found)]

@@ -99,7 +99,7 @@ def test_an_ordinary_instruction_reaches_the_model_unchanged(recorded) -> None:
 class BrokenAnalyzer:
     """A fake analyzer that fails, standing in for a crashed spaCy or recognizer."""
 
-    def find(self, text: str, lang: str = "auto") -> list:
+    def find(self, text: str, lang: str = "auto", focus: object = None) -> list:
         raise RuntimeError("analyzer crashed")
 
 

@@ -15,7 +15,7 @@ from appliance.privacy.masker import PiiMasker
 class BrokenAnalyzer:
     """A fake analyzer that fails the way a crashing spaCy model would."""
 
-    def find(self, text: str, lang: str = "auto") -> list[object]:
+    def find(self, text: str, lang: str = "auto", focus: object = None) -> list[object]:
         raise MemoryError("spaCy ran out of memory")
 
 

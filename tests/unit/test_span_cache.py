@@ -18,7 +18,7 @@ class Counting:
     def __init__(self) -> None:
         self.calls = 0
 
-    def find(self, text: str, lang: str = "auto") -> list[Span]:
+    def find(self, text: str, lang: str = "auto", focus: object = None) -> list[Span]:
         self.calls += 1
         return [Span("X", 0, 3, 1.0)]
 
@@ -33,7 +33,7 @@ class Recording:
         self.analyzer = analyzer
         self.read: list[int] = []
 
-    def find(self, text: str, lang: str = "auto") -> list[Span]:
+    def find(self, text: str, lang: str = "auto", focus: object = None) -> list[Span]:
         self.read.append(len(text))
         return list(self.analyzer.find(text, lang))
 
@@ -147,7 +147,7 @@ def test_no_cut_inside_a_table_or_a_wrapped_number(analyzer: Any) -> None:
 class LongFinding:
     """A fake analyser whose one finding runs from the start to the end of what it reads."""
 
-    def find(self, text: str, lang: str = "auto") -> list[Span]:
+    def find(self, text: str, lang: str = "auto", focus: object = None) -> list[Span]:
         return [Span("X", 0, len(text), 1.0)]
 
     def cut_points(self, text: str) -> list[int]:
@@ -166,7 +166,7 @@ def test_remembered_findings_never_reach_beyond_the_text_their_key_covers() -> N
 class Nothing:
     """A fake analyser that finds nothing and cuts nowhere."""
 
-    def find(self, text: str, lang: str = "auto") -> list[Span]:
+    def find(self, text: str, lang: str = "auto", focus: object = None) -> list[Span]:
         return []
 
     def cut_points(self, text: str) -> list[int]:

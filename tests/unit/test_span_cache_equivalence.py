@@ -233,7 +233,7 @@ class Reading:
     def __init__(self) -> None:
         self.read: list[str] = []
 
-    def find(self, text: str, lang: str = "auto") -> list[Span]:
+    def find(self, text: str, lang: str = "auto", focus: object = None) -> list[Span]:
         self.read.append(text)
         if "secret" not in text:
             return []
