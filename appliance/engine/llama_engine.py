@@ -126,6 +126,30 @@ class _Seq:
         return self.prefilled < len(self.job.tokens)
 
 
+@dataclass(frozen=True)
+class _Warm:
+    """What a free slot's cells hold: a finished sequence of ``namespace`` (see
+    :meth:`LlamaEngine._in_place`)."""
+
+    namespace: str
+    tokens: tuple[int, ...]
+    windows: tuple[tuple[int, np.ndarray], ...]
+
+
+def _shared(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens ``a`` and ``b`` share (a binary search over slices compared
+    in C: a dozen comparisons for a 1,000-token prompt, not a Python loop over it)."""
+    ta, tb = tuple(a), tuple(b)
+    lo, hi = 0, min(len(ta), len(tb))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if ta[:mid] == tb[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 class LlamaEngine:
     """Serves one GGUF file for one or more tiers."""
 
@@ -172,6 +196,13 @@ class LlamaEngine:
             list(range(spec.prefix_cache_entries)) if spec.prefix_cache_cells else [],
             spec.prefix_cache_cells)
         self._saved: dict[int, SavedSeq] = {}
+        #: Free slots whose finished sequence's cells are still in the KV buffer, by slot:
+        #: the next request of its namespace placed there keeps the prefix it shares and
+        #: drops the rest, as llama-server's slots do, instead of a copy from host memory
+        #: (see :meth:`_reuse`). Only while nothing else runs (see :meth:`_next_step`).
+        self._warm: dict[int, _Warm] = {}
+        #: Requests whose prefix came from their slot's own cells (not from host memory).
+        self.warm_reuses = 0
         #: Host memory those saved cells take (a window two entries share counts twice).
         self.prefix_cache_bytes = 0
         #: Requests holding this engine (from routing to their end); a reload retires the old
@@ -410,10 +441,38 @@ class LlamaEngine:
             self._queue.expire()
             while self._free_ids and (job := self._queue.pop(self._running_others())) \
                     is not None:
-                self._admit(job, self._free_ids.pop())
+                self._admit(job, self._slot_for(job))
+            if self._warm and self._running:
+                self._cool()
             # Read without the lock by the batch worker (waiting_foreground).
             self.starved = self._queue.waiting_foreground()
             return True
+
+    def _slot_for(self, job: Job) -> int:
+        """A free slot for ``job`` (lock held): the warm one holding the longest prefix of
+        its prompt in its namespace, else one with no cells, else any."""
+        best, best_len = None, 0
+        ns = job.cache_namespace
+        for seq_id in self._free_ids:
+            warm = self._warm.get(seq_id)
+            if warm is not None and ns and warm.namespace == ns:
+                length = _shared(warm.tokens, job.tokens)
+                if length > best_len:
+                    best, best_len = seq_id, length
+        if best is None:
+            cold = [i for i in self._free_ids if i not in self._warm]
+            best = cold[-1] if cold else self._free_ids[-1]
+        self._free_ids.remove(best)
+        return best
+
+    def _cool(self) -> None:
+        """Free the cells of every warm slot: llama.cpp's attention spans every used cell of
+        the unified buffer, so cells kept for later would slow the sequences running now
+        (3-11 % with 4,096 held, bench/held_cells.py). Their copies in host memory stay."""
+        assert self._ctx is not None  # noqa: S101
+        for seq_id in self._warm:
+            self._ctx.free_seq(seq_id)
+        self._warm.clear()
 
     def _admit(self, job: Job, seq_id: int) -> None:
         p = job.params
@@ -437,17 +496,22 @@ class LlamaEngine:
 
     def _reuse(self, s: _Seq) -> None:
         """Start ``s`` on a cached prefix of its prompt, when its namespace has one (at
-        least the last prompt token is prefilled: its logits give the first sample)."""
+        least the last prompt token is prefilled: its logits give the first sample): from
+        the cells its slot still holds when they are its namespace's and share at least as
+        much, else from host memory."""
+        assert self._ctx is not None  # noqa: S101
+        warm = self._warm.pop(s.seq_id, None)
         ns = s.job.cache_namespace
         if not ns or not self.prefix_cache.max_cells:
+            if warm is not None:
+                self._ctx.free_seq(s.seq_id)
             return
         hit = self.prefix_cache.lookup(ns, s.job.tokens)
-        if hit is None:
+        length = min(hit.length, len(s.job.tokens) - 1) if hit is not None else 0
+        if warm is not None and self._in_place(s, warm, length):
             return
-        length = min(hit.length, len(s.job.tokens) - 1)
-        if length < self.prefix_cache.min_tokens:
+        if hit is None or length < self.prefix_cache.min_tokens:
             return
-        assert self._ctx is not None  # noqa: S101
         saved = self._saved[hit.entry.key]
         if not self._ctx.load_seq(s.seq_id, saved, length):
             log.warning("prefix_cache_restore_failed", engine=self.name, tokens=length)
@@ -455,6 +519,27 @@ class LlamaEngine:
         s.prefilled = s.pos = s.cached = length
         s.windows = [(end, w) for end, w in saved.windows if end <= length]
         self.prefix_cache.count_reuse(length)
+
+    def _in_place(self, s: _Seq, warm: _Warm, cached: int) -> bool:
+        """Start ``s`` on the prefix its slot's cells share with its prompt, when they are
+        its namespace's, share at least ``cached`` tokens (the host memory's best) and
+        hold the whole window the next position attends to (a sliding-window layer keeps
+        a finished sequence's old cells only until the buffer needs them: llama-server's
+        check, pos_min <= n_past - n_swa). Otherwise the slot's cells are freed."""
+        assert self._ctx is not None  # noqa: S101
+        length = min(_shared(warm.tokens, s.job.tokens), len(s.job.tokens) - 1)
+        ctx = self._ctx
+        if warm.namespace == s.job.cache_namespace and length >= max(
+                cached, self.prefix_cache.min_tokens):
+            ctx.trim_seq(s.seq_id, length)
+            if not ctx.n_swa or 0 <= ctx.seq_pos_min(s.seq_id) <= max(0, length - ctx.n_swa):
+                s.prefilled = s.pos = s.cached = length
+                s.windows = [(end, w) for end, w in warm.windows if end <= length]
+                self.prefix_cache.count_reuse(length)
+                self.warm_reuses += 1
+                return True
+        ctx.free_seq(s.seq_id)
+        return False
 
     def _keep(self, s: _Seq) -> None:
         """Save the cells of a finished sequence to the prefix cache (or let them go).
@@ -652,12 +737,19 @@ class LlamaEngine:
         # Free the slot before telling the caller, so a caller that has its last chunk never
         # sees its own request still counted as running.
         assert self._ctx is not None  # noqa: S101
+        warm = None
         if not isinstance(outcome, EngineFailure):  # after a failed decode the cells are suspect
             self._keep(s)
-        self._ctx.free_seq(s.seq_id)
+            if s.job.cache_namespace and self.prefix_cache.max_cells and s.pos:
+                warm = _Warm(s.job.cache_namespace, (*s.job.tokens, *s.fed)[:s.pos],
+                             tuple(s.windows))
+        if warm is None:
+            self._ctx.free_seq(s.seq_id)
         s.sampler.close()
         self.requests_total += 1
         with self._cv:
+            if warm is not None:
+                self._warm[s.seq_id] = warm
             # the time it was held is not service: it would tell callers of longer waits
             self._queue.finished(time.monotonic() - s.started - s.held)
             self._running.remove(s)

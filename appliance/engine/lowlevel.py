@@ -222,6 +222,15 @@ class Context:
     def free_seq(self, seq: int) -> None:
         ll.llama_memory_seq_rm(self._mem, seq, -1, -1)
 
+    def trim_seq(self, seq: int, keep: int) -> None:
+        """Drop ``seq``'s cells from position ``keep`` on."""
+        ll.llama_memory_seq_rm(self._mem, seq, keep, -1)
+
+    def seq_pos_min(self, seq: int) -> int:
+        """The lowest position ``seq`` still has cells for in every layer (-1: none): a
+        sliding-window layer lets cells its window no longer reaches be reused."""
+        return int(ll.llama_memory_seq_pos_min(self._mem, seq))
+
     def save_seq(self, seq: int) -> np.ndarray | None:
         """A copy of ``seq``'s KV cells in host memory (for :meth:`load_seq`), or None when
         llama.cpp cannot write it. Sliding-window layers are saved for the last ``n_swa``

@@ -70,13 +70,17 @@ def test_a_repeated_prefix_is_reused_and_answers_the_same(
         site: tuple[InProcessServer, dict[str, str]]) -> None:
     server, tokens = site
     cache = _cache(server)
+    (engine,) = server.app.registry.engines
     before = cache.reused_tokens
     first = _ask(server, tokens["alice"], "How do I reset my password?")
+    warm = engine.warm_reuses
     second = _ask(server, tokens["alice"], "How do I reset my password?")
     reused = cache.reused_tokens - before
     print(f"prompt {second.usage.prompt_tokens} tokens, {reused} reused from the cache")
     assert reused >= second.usage.prompt_tokens - 1 - 12  # all but the tail
     assert first.text == second.text  # temperature 0: the same answer from cached cells
+    # Nothing ran in between: the prefix came from the cells alice's slot still held.
+    assert engine.warm_reuses == warm + 1
     other = _ask(server, tokens["alice"], "Where is my invoice?")  # same system prompt
     assert cache.reused_tokens - before - reused > 400
     assert other.finish_reason
@@ -159,6 +163,26 @@ def test_a_raw_prompt_reuses_the_pii_analysis_of_what_it_shares(
     line = next(x for x in text.splitlines()
                 if x.startswith('appliance_prefill_tokens_total{tier="v3"}'))
     assert float(line.rsplit(" ", 1)[1]) > 0
+
+
+def test_a_slot_kept_warm_is_freed_for_other_work_and_the_host_copy_answers_the_same(
+        site: tuple[InProcessServer, dict[str, str]]) -> None:
+    """A finished sequence's cells stay in its slot only while nothing else runs: another
+    identity's request frees them (they would slow its attention), and the next request of
+    the first identity restores its prefix from host memory, with the same answer."""
+    server, tokens = site
+    (engine,) = server.app.registry.engines
+    question = "Can I change the e-mail address on my account?"
+    first = _ask(server, tokens["alice"], question)
+    held = {w.namespace for w in engine._warm.values()}
+    assert len(held) == 1  # alice's slot holds her cells: nothing else ran
+    _ask(server, tokens["carol"], "Hello?", max_tokens=2)
+    assert held.isdisjoint(w.namespace for w in engine._warm.values())
+    warm, reused = engine.warm_reuses, _cache(server).reused_tokens
+    again = _ask(server, tokens["alice"], question)
+    assert engine.warm_reuses == warm
+    assert _cache(server).reused_tokens - reused >= again.usage.prompt_tokens - 13
+    assert again.text == first.text
 
 
 def test_another_identity_never_reuses_the_prefix(
