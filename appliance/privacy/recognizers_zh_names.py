@@ -47,7 +47,11 @@ from appliance.privacy.recognizers_zh import SURNAMES
 COMMON_WORD_FREQ = 100
 #: Dictionary words rarer than this are as good as unknown (许子: 2).
 RARE_WORD_FREQ = 5
+#: A character rarer than this as a word of its own is hardly one: a rare surname (冼: 44,
+#: 仉: 38, 缑: 21), not 非 (16,318) or 兆 (1,231).
+RARE_CHAR_FREQ = 300
 _JOINERS = frozenset(("和", "与", "跟", "及", "、", "或", "同"))
+_NICKNAME_WHY = "阿 + given name, or 小/老 + a rarer surname"
 #: 小/老 + surname pairs that jieba's dictionary gives an ordinary meaning.
 XIAO_LAO_WORDS = frozenset((
     "小时", "老师", "小麦", "小于", "小康", "小孔", "小路", "小米", "小马", "小牛", "小车", "小农",
@@ -59,6 +63,15 @@ XIAO_LAO_WORDS = frozenset((
 NOT_IN_GIVEN_NAMES = frozenset("上下前后左右里外中间来去走是的了在有和与说要会能把被对从到也"
                                "都就还又很最更不没这那么们个之所为以及其而或但如吗呢吧啊着过"
                                "给让向往")
+#: Characters that given names of people born since the 1990s use and the dictionary's older
+#: list of names hardly has (萱: none, 婧: 2); none of them is in an everyday word. They count
+#: as given-name characters as much as the rules below ask.
+MODERN_GIVEN_CHARS = "萱婧梓睿宸彤昕玥芮婕晗皓煜瀚筱芊姝嫣奕"
+#: ... and for the rules that take a name without a frame on both sides, the share of a
+#: character's uses that are in names (see :func:`_given_like`).
+GIVEN_SHARE_MIN = 0.01
+#: Characters of transliterated foreign words (尼维斯, 瓦利斯) that Han given names seldom use.
+_TRANSLITERATION = frozenset("斯尔亚克特拉娃诺夫基奇茨莱耶巴萨坦")
 #: A character counts as one given names use when at least this many of the dictionary's
 #: person names (surname + one or two characters) have it in their given name: 伟 (2,000+),
 #: 秀 and 婷 do; 钥, 件 and 秒 do not (金钥 "key", 张卡 "the card" are no names).
@@ -73,6 +86,9 @@ GIVEN_WORD_CHAR_MIN = 10
 #: is a word of its own: dictionary names starting with it / its frequency as a word. 陈 (0.17),
 #: 林 and 许 (0.05) and 田 (0.034) pass; 时, 和, 于, 高, 方, 文 (0.02 and under) are words first.
 SURNAME_RATIO_MIN = 0.03
+#: ... and a rarer surname that starts a name in a person's frame: 鹿 (0.036) and 练 (0.011)
+#: do; 无, 信 and 同 (0.003 and under) are words.
+RARE_SURNAME_RATIO = 0.01
 #: A character that starts this many of the dictionary's person names is a surname when it
 #: stands apart by a space beside a given name (屠: 24, 隆: 50; 也, 书, 号: 0 or 1).
 SPACED_SURNAME_NAMES = 20
@@ -84,7 +100,13 @@ _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 #: Surnames common in Taiwan that the cue recognizer's list leaves out (洪 ranks about 20th
 #: there; 凃 is how Taiwan writes 涂), and Taiwan's compound surnames 张简 and 范姜.
 TAIWAN_SURNAMES = ("洪", "官", "粘", "凃", "张简", "范姜")
-_COMPOUND = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES) if len(s) == 2)
+#: The compound surnames of the Hundred Family Surnames that the cue recognizer's list leaves
+#: out, but for those that are ordinary words first (第五 "fifth", 东门, 公门).
+MORE_COMPOUND_SURNAMES = ("公羊", "左丘", "太史", "公西", "漆雕", "乐正", "壤驷", "公良", "拓跋",
+                          "夹谷", "宰父", "谷梁", "段干", "梁丘", "羊舌", "微生", "公孙", "仲孙",
+                          "叔孙", "亓官", "司寇", "巫马", "颛孙", "子车", "闾丘", "鲜于", "叱干")
+_COMPOUND = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES, *MORE_COMPOUND_SURNAMES)
+                      if len(s) == 2)
 _SINGLE = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES) if len(s) == 1)
 #: Transliterated names (Uyghur, Kazakh, foreign) join their parts with a middle dot:
 #: 买买提·艾力, 迪丽热巴·迪力木拉提.
@@ -93,8 +115,10 @@ _DOTTED_NAME = re.compile(r"[\u4e00-\u9fff]+(?:[·‧・][\u4e00-\u9fff]+)+")
 _AFTER_DOTTED = frozenset("说是在的和与跟及等也将")
 #: ... and the last characters of places written so (博卡斯·德尔托罗省, 圣·彼得堡).
 _PLACE_ENDS = frozenset("省州市县区岛山河湖港城镇村国语族街路堡湾洲")
-#: ... and characters that come before its first part (由迪丽热巴, 尊敬的艾尔肯).
-_BEFORE_DOTTED = NOT_IN_GIVEN_NAMES | frozenset("由叫给请让被把对向和与跟及、")
+#: ... and one-character words that come before its first part (由迪丽热巴, 尊敬的艾尔肯); a
+#: transliteration's own syllables may be function words elsewhere (阿不都·热合曼), so only
+#: these stop it.
+_BEFORE_DOTTED = frozenset("的了是在有和与跟及由叫给请让被把对向说为、")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CUES = re.compile(r"我叫|我是|名叫|姓名|名字|联系人|聯繫人|患者|客户|客戶|用户|用戶|申请人|"
                    r"收件人|寄件人|持卡人|员工|員工|乘客|经办人|负责人|同事|朋友|家属|"
@@ -129,7 +153,7 @@ _RIGHT_STRONG = re.compile(
     r"提交|提出|报告|汇报|同意|拒绝|建议|介绍|先生|女士|小姐|同学|老师|经理|教授|医生|总|"
     r"的电话|的手机|的邮箱|的地址|的帮助|的意见|的支持|你好|您好|昨天|今天|明天|下周|上周|"
     r"处理|补充|确认|审核|反馈|办理|签收|提供|安排|发来|发给|回电|到场|出席|参加|"
-    r"刚才|已经|正在|将|会|也|都|"
+    r"刚才|已经|正在|将|会|也|都|撤回|邀请|加入了|退出了|"
     # more of what a person does, and when (issue 37: 高宇打算, 钱雪峰透露, 林正义带着孩子)
     r"报道|打算|提醒|透露|指出|强调|宣布|当选|希望|决定|觉得|发现|知道|告诉|问|想|笑|哭|写|带着|"
     r"出生|毕业|住在|买了|获得|荣获|被评为|担任|今年|去年|今日|昨日|明日|上午|下午|晚上|"
@@ -145,6 +169,11 @@ _LABEL_VALUE = re.compile(r"\s*[:：]\s*\S{0,12}?\d")
 _LATIN_PUNCT = frozenset("<>[]{}=/|-_*#@&+~`“”‘’")
 _LATIN_NEAR = re.compile(r"[A-Za-z0-9,.:;!?'\"()\s]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_LATIN_LETTERS = re.compile(r"[A-Za-z]")
+_CJK_CHARS = re.compile(r"[\u4e00-\u9fff]")
+#: One-character words that no name is made of, besides the function words: pronouns and what
+#: English text quotes in Chinese (请按, 谢谢你, 你好).
+_NOT_IN_NAMES = NOT_IN_GIVEN_NAMES | frozenset("你我他她它您们好请按点击再谢见吧嗯哦将")
 _lock = threading.Lock()
 _tokenizer: Any = None
 _freq: dict[str, int] = {}
@@ -173,6 +202,9 @@ def load_segmenter() -> Any:
             _freq = jieba.dt.FREQ
             _dictionary_names = frozenset(names)
             _given_chars = _count_given_chars(names)
+            for char in MODERN_GIVEN_CHARS:
+                _given_chars[char] = max(_given_chars.get(char, 0), GIVEN_WORD_CHAR_MIN,
+                                         int(GIVEN_SHARE_MIN * jieba.dt.FREQ.get(char, 0)) + 1)
             _name_starts = {}
             for name in names:
                 if 2 <= len(name) <= 3:
@@ -199,10 +231,12 @@ class CnNameSegmentRecognizer(OwnRecognizer):
     def load(self) -> None:
         load_segmenter()
 
-    def _judge(self, word: str) -> tuple[float, str] | None:
+    def _judge(self, word: str) -> tuple[float, str] | None:  # noqa: PLR0911 - one check a line
         n = len(word)
         if n == 2 and word[0] in "小老" and word[1] in _SINGLE:
             return None if word in XIAO_LAO_WORDS else (self.XIAO_LAO, "小/老 + surname")
+        if _nickname(word):  # not extended by a character: 阿森/松 of 阿森松 (a place)
+            return self.XIAO_LAO, _NICKNAME_WHY
         if not 2 <= n <= 4 or not _surname_start(word):
             return None
         freq = _freq.get(word)
@@ -264,17 +298,25 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 i += 1
                 continue
             if word in ("小", "老") and nxt[:1] in _SINGLE \
-                    and word + nxt[:1] not in XIAO_LAO_WORDS and set(nxt[1:]) <= NOT_IN_GIVEN_NAMES:
+                    and word + nxt[:1] not in XIAO_LAO_WORDS \
+                    and set(nxt[1:]) <= NOT_IN_GIVEN_NAMES | {"家"}:
                 add(i, i + 1, at, at + 2, self.XIAO_LAO, "小/老 + surname")  # 老 曹说
                 i += 2
                 continue
             if len(word) > 2 and word[0] in "小老" and word[1] in _SINGLE \
-                    and word[:2] not in XIAO_LAO_WORDS and set(word[2:]) <= NOT_IN_GIVEN_NAMES:
+                    and word[:2] not in XIAO_LAO_WORDS \
+                    and set(word[2:]) <= NOT_IN_GIVEN_NAMES | {"家"}:
                 add(i, i, at, at + 2, self.XIAO_LAO, "小/老 + surname")  # 小罗说
                 i += 1
                 continue
             if word in _COMPOUND and _given_name(nxt):
                 add(i, i + 1, at, starts[i + 2], self.SCORE, "compound surname + given name")
+                i += 2
+                continue
+            if word in _COMPOUND and 2 <= len(nxt) <= 3 and nxt[-1] in NOT_IN_GIVEN_NAMES \
+                    and not _freq.get(nxt) and _given_name(nxt[:-1]):
+                # ... whose given name the HMM joined to the next word (上官/雪胜去/处理).
+                add(i, i + 1, at, starts[i + 2] - 1, self.SCORE, "compound surname + given name")
                 i += 2
                 continue
             if len(word) == 2 and _surname_start(word) and _freq.get(word, 0) < RARE_WORD_FREQ \
@@ -312,6 +354,9 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                     and word[-1] in NOT_IN_GIVEN_NAMES:
                 # The HMM glued the next word's first character to a name: 陈婷来 (办公室).
                 found = self._judge(word[:-1])
+                if found is None and len(word) == 3 and _surname_start(word) \
+                        and _new_name_token(word[:2], word[1]):
+                    found = self.FRAMED, "a new word shaped like a name, a particle after it"
                 if found is not None:
                     add(i, i, at, starts[i + 1] - 1, *found)
                     i += 1
@@ -378,7 +423,11 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         if NOT_IN_GIVEN_NAMES.intersection(given):
             return False
         freq = _freq.get(word, 0)
-        if freq >= RARE_WORD_FREQ and (word not in _dictionary_names or freq >= COMMON_WORD_FREQ):
+        person = len(word) == 3 and word in _dictionary_names and latin \
+            and self._in_latin(text, run) and word[0] in _SINGLE \
+            and all(_given_like(c) for c in given)  # 李宗翰: a person of the dictionary
+        if freq >= RARE_WORD_FREQ and (word not in _dictionary_names or freq >= COMMON_WORD_FREQ) \
+                and not person:
             return False  # 王国, 高兴, 索引: a word
         if len(word) == 4 and word[:2] not in _COMPOUND and word not in _dictionary_names \
                 and _freq.get(word[:2], 0) >= COMMON_WORD_FREQ:
@@ -388,8 +437,14 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         if len(first) >= 2 and _freq.get(first, 0) >= RARE_WORD_FREQ \
                 and first not in _dictionary_names:
             return False  # 安装匹配, 文件格式: the "surname" starts a word of its own
-        if any(len(w) >= 2 and _freq.get(w, 0) >= COMMON_WORD_FREQ and not _given_word(w)
-               for w in rest):
+        # In Latin text a surname before one word of given-name characters is a name however
+        # frequent the word (曾/建国, 谢/聪明); in Chinese text only a rarer word is.
+        given_rest = latin and len(word) == 3 and first in _SINGLE and len(rest) == 1 \
+            and first not in _NOT_BEFORE_TITLE and first not in _JOINERS \
+            and self._in_latin(text, run) and _given_word(rest[0], frequent=True) \
+            and all(_given_like(c) for c in rest[0])
+        if not given_rest and any(len(w) >= 2 and _freq.get(w, 0) >= COMMON_WORD_FREQ
+                                  and not _given_word(w) for w in rest):
             return False  # 时出错, 于目录: a character and a common word, not a name
         if not _name_chars(given, len(word)):
             return False
@@ -428,7 +483,17 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         for at, strong_left in lefts:
             for length in (2, 3, 4):
                 name = run[at:at + length]
-                if len(name) < length or not _surname_start(name):
+                if len(name) < length:
+                    continue
+                # A rarer surname (鹿, 练: many of the dictionary's names start with it) starts
+                # a three-character name of given-name characters only, and no word of its own
+                # but one given names are made of (鹿/玉珍; not 若/指定, 子/模组).
+                rare = not _surname_start(name) and length == 3 and _exact_surname(name[0]) \
+                    and name[0] not in NOT_IN_GIVEN_NAMES \
+                    and _name_starts.get(name[0], 0) >= RARE_SURNAME_RATIO * _freq.get(name[0], 0) \
+                    and all(_given_like(c) and c not in _TRANSLITERATION for c in name[1:]) \
+                    and (_freq.get(name[1:], 0) < RARE_WORD_FREQ or _given_word(name[1:]))
+                if not rare and not _surname_start(name):
                     continue
                 if at not in framed and at + length not in bounds:
                     continue  # a token's start frames only a name that ends a token (安全性)
@@ -456,6 +521,13 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 if not word and strong_left and weak_right:
                     found.append((at, end, self.FRAMED, "framed as a person"))
                     break
+                if (weak_right or right is not None) and starts.get(at) == name and not rare \
+                        and _new_name_token(name, given) \
+                        and not (name[0] in CLASSIFIERS and run[at - 1:at] in _COUNTING):
+                    # The segmenter made one new word of a surname and given-name characters
+                    # (等/曾涵/。, 把/杨淑/送到): a name wherever a clause's part may stand.
+                    found.append((at, end, self.FRAMED, "a new word shaped like a name"))
+                    break
         return found
 
     @staticmethod
@@ -468,7 +540,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         follows a name (是, 笑, a clause's end)."""
         start, end, score, why = name
         surname = 2 if run[start:start + 2] in _COMPOUND else 1
-        if end - start != surname + 1 or end >= len(run):
+        if end - start != surname + 1 or end >= len(run) or why.startswith(_NICKNAME_WHY):
             return name
         char = run[end]
         at, token = 0, ""
@@ -525,12 +597,18 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         seg = load_segmenter()
         out = []
         latin = _LATIN_WORD.search(text) is not None
+        # Mostly English (code, lists, e-mail, chat): a Chinese word set alone in it is a name
+        # more often than not, whatever its surname.
+        english = latin and len(_LATIN_LETTERS.findall(text)) >= len(_CJK_CHARS.findall(text))
         spaced = self._spaced(text, seg)
         dotted = _dotted(seg, text)
         for run in _CJK_RUN.finditer(text):
             words = list(seg.cut(run.group(0)))
             if self._alone(text, run, latin):
                 names = [(0, len(run.group(0)), self.SCORE, "a name standing alone in Latin text")]
+            elif english and self._in_latin(text, run) and _unknown_in_english(run.group(0)):
+                names = [(0, len(run.group(0)), self.FRAMED, "an unknown Chinese word set in "
+                          "English text")]
             elif latin and self._name_part_in_latin(text, run):
                 names = [(0, len(run.group(0)), self.PART, "a given name or surname alone in "
                           "Latin text")]
@@ -552,6 +630,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         # Items listed with a name are names too (史雪、白辉和熊明欣三人, 芦信 莫慧燕 云昊林), and
         # so are the other speakers of a transcript whose speaker a name is.
         found = [(r.start, r.end, r.score) for r in out]
+        found += [(start, end, self.SCORE) for start, end in dotted]  # 阿不都·热合曼、格桑梅朵
         out += [make_result(self, self.ENTITY, start, end, score, "listed with a name", False)
                 for start, end, score in _listed(text, found)]
         out += [make_result(self, self.ENTITY, start, end, score, "a speaker beside a named one",
@@ -591,8 +670,7 @@ def _dotted(seg: Any, text: str) -> list[tuple[int, int]]:
         head, *_, tail = re.split(r"[·‧・]", m.group(0))
         start = m.start() + len(head)
         for w in reversed(list(seg.cut(head, HMM=False))):
-            if m.start() + len(head) - (start - len(w)) > 4 \
-                    or _BEFORE_DOTTED.intersection(w):
+            if m.start() + len(head) - (start - len(w)) > 4 or w in _BEFORE_DOTTED:
                 break
             start -= len(w)
         end = m.end() - len(tail)
@@ -629,6 +707,18 @@ def _list_item(item: str) -> bool:
         return False
     freq = _freq.get(item, 0)
     return freq < COMMON_WORD_FREQ or item in _dictionary_names
+
+
+def _transliterated_item(item: str) -> bool:
+    """``item``, listed beside a name, is a name without a Han surname (格桑梅朵 and 巴特尔 after
+    阿不都·热合曼、): three to four characters, no function word, no word of the dictionary
+    but a rare name, nor any word in it but a name (将/半角 of 将半角/全角键 is none)."""
+    if not 3 <= len(item) <= 4 or _NOT_IN_NAMES.intersection(item):
+        return False
+    freq = _freq.get(item, 0)
+    if freq >= RARE_WORD_FREQ and (item not in _dictionary_names or freq >= COMMON_WORD_FREQ):
+        return False
+    return all(len(t) == 1 or t in _dictionary_names for t in load_segmenter().cut(item, HMM=False))
 
 
 def _listed(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
@@ -679,7 +769,8 @@ def _next_item(text: str, end: int) -> tuple[int, int] | None:
     at = after.end()
     for size in (4, 3, 2):
         item = text[at:at + size]
-        if len(item) == size and _CJK_RUN.fullmatch(item) and _list_item(item) \
+        if len(item) == size and _CJK_RUN.fullmatch(item) \
+                and (_list_item(item) or _transliterated_item(item)) \
                 and _LIST_END.match(text, at + size):
             return at, at + size
     return None
@@ -693,7 +784,8 @@ def _previous_item(text: str, start: int) -> tuple[int, int] | None:
     for size in (4, 3, 2):
         item = text[max(0, at - size):at]
         head = text[at - size - 1:at - size] if at - size > 0 else ""
-        if len(item) == size and _CJK_RUN.fullmatch(item) and _list_item(item) \
+        if len(item) == size and _CJK_RUN.fullmatch(item) \
+                and (_list_item(item) or _transliterated_item(item)) \
                 and (not _CJK_RUN.match(head) or head in "由是有"):
             return at - size, at
     return None
@@ -749,6 +841,64 @@ def _merge(names: list[tuple[int, int, float, str]], framed: list[tuple[int, int
             out = [n for n in out if n not in hit]
             out.append((f[0], f[1], max(n[2] for n in hit), f[3]))
     return out
+
+
+def _given_like(char: str) -> bool:
+    """``char`` is one given names are made of: at least :data:`GIVEN_WORD_CHAR_MIN` of the
+    dictionary's names use it, and that many for how often it is written at all (a share of at
+    least :data:`GIVEN_SHARE_MIN`): 涵 (10 names, 325 as a word), 然 and 芳 are; 号, 数, 可 and
+    宽 (names use them too, in a hundredth of their uses or less) are not."""
+    names = _given_chars.get(char, 0)
+    return names >= GIVEN_WORD_CHAR_MIN and names >= GIVEN_SHARE_MIN * _freq.get(char, 0)
+
+
+def _new_name_token(name: str, given: str) -> bool:
+    """``name`` is a surname and a given name the dictionary does not know as a word (a rare
+    dictionary entry is as good as none, 杨淑: 2), whose given-name characters are all common
+    in given names: the shape of most people's names, and of few words a segmenter leaves
+    unknown."""
+    if len(name) == 2 and not _surname_first(name[0]) and name in _freq:
+        return False  # 高亮: a word of the dictionary, however rare, after a word-first surname
+    return _freq.get(name, 0) < RARE_WORD_FREQ and name[0] not in _NOT_BEFORE_TITLE \
+        and name[-1] not in _PLACE_ENDS \
+        and all(_given_like(c) and c not in _TRANSLITERATION for c in given)
+
+
+def _unknown_in_english(word: str) -> bool:
+    """``word``, set apart in mostly English text, is a name: no frequent word of the dictionary
+    and nothing in it that is (用户名, 文本/域, 请按); two or three characters, the first a
+    surname, a rarer one or a character hardly a word of its own (冼, 仉: 冼思凯), the rest
+    given-name characters (思凯, 嘉毅; not 死键 of 无死键)."""
+    if not 2 <= len(word) <= 5 or _NOT_IN_NAMES.intersection(word):
+        return False
+    freq = _freq.get(word, 0)
+    if freq >= RARE_WORD_FREQ and (word not in _dictionary_names or freq >= COMMON_WORD_FREQ):
+        return False
+    if len(word) > 3:
+        return False
+    first = word[0]
+    if not (_exact_surname(first) or _freq.get(first, 0) < RARE_CHAR_FREQ) \
+            or not all(_given_like(c) for c in word[1:]):
+        return False
+    tokens = load_segmenter().lcut(word, HMM=False)
+    # The dictionary tags some words as names (操作符, 格式化): one of its names counts only
+    # with a surname of the common list.
+    return (word in _dictionary_names and first in _SINGLE) or (
+        tokens[0] == first and all(len(t) == 1 or _freq.get(t, 0) < RARE_WORD_FREQ
+                                   or t in _dictionary_names or _given_word(t)
+                                   for t in tokens[1:]))
+
+
+def _nickname(word: str) -> bool:
+    """``word`` is a token the dictionary does not know made of 阿 and a character given names
+    use (阿芳), or of 小/老 and a surname of the rarer ones (小云). 阿姨, 阿里 and 小鸟 are words
+    of the dictionary."""
+    if not 2 <= len(word) <= 3 or word[0] not in "阿小老" or _freq.get(word, 0) >= RARE_WORD_FREQ \
+            or word in XIAO_LAO_WORDS or NOT_IN_GIVEN_NAMES.intersection(word[1:]):
+        return False
+    if len(word) != 2:
+        return False  # 阿萨帕, 阿迪杰: places and peoples written so
+    return _given_like(word[1]) if word[0] == "阿" else _exact_surname(word[1])
 
 
 def _count_given_chars(names: set[str]) -> dict[str, int]:
@@ -813,12 +963,12 @@ def _surname_first(char: str) -> bool:
     return _name_starts.get(char, 0) >= SURNAME_RATIO_MIN * max(1, _freq.get(char, 0))
 
 
-def _given_word(token: str) -> bool:
+def _given_word(token: str, frequent: bool = False) -> bool:
     """``token`` is a two-character word that can be a given name: both characters common in
-    given names, no function word, and no frequent word (美丽, 国家)."""
+    given names, no function word, and no frequent word (美丽, 国家) unless ``frequent``."""
     return len(token) == 2 and _CJK_RUN.fullmatch(token) is not None \
         and not NOT_IN_GIVEN_NAMES.intersection(token) \
-        and _freq.get(token, 0) < GIVEN_WORD_MAX_FREQ \
+        and (frequent or _freq.get(token, 0) < GIVEN_WORD_MAX_FREQ) \
         and all(_given_chars.get(c, 0) >= GIVEN_WORD_CHAR_MIN for c in token)
 
 

@@ -150,7 +150,99 @@ FAMILIES: dict[str, list[str]] = {
         "我的英文名字是 {p}。", "{p} 明天到上海。", "Contact: {p}", "{p} 说没问题。",
         "Please ask {p} to sign.", "请联系 {p}，电话见附件。",
     ],
+    # --- Families added for issue "names nobody here wrote": Chinese-character names in
+    # English-language registers, and names with no cue in Chinese prose.
+    # English sentences with a name in Chinese characters.
+    "en_prose": [
+        "I talked to {n} yesterday and she agreed to the new deadline.",
+        "{n} is our new product manager.", "Can you forward this to {n}?",
+        "According to {n}, the build has been broken since Friday.",
+        "{n} and {m} will review the pull request.", "My colleague {n} recommended this place.",
+        "The report was written by {n} and checked by {m}.", "We hired {n} last month.",
+        "Ask {n} whether the invoice was paid.", "{n}'s laptop needs a new battery.",
+        "Thanks to {n} for the quick fix!", "I think {n} already left for the airport.",
+        "It was {n} who found the bug.", "Let me loop in {n} from finance.",
+    ],
+    # Code and structured data.
+    "code": [
+        'author = "{n}"', "user = User(name='{n}', age=31)",
+        '{{"owner": "{n}", "role": "admin", "active": true}}', "owner: {n}\nteam: infra",
+        "id,name,dept\n17,{n},QA\n18,{m},Ops", "INSERT INTO users (name, email) VALUES "
+        "('{n}', 'a@example.com');", "2024-03-01 12:00:01 INFO login ok user={n} ip=10.0.0.7",
+        "# TODO({n}): remove this workaround", "SELECT * FROM staff WHERE name = '{n}';",
+        "customers = ['{n}', '{m}', '{k}']", "send_mail(to=\"{n}\", subject=\"hi\")",
+        "[WARN] payment failed for customer \"{n}\" (order 8812)", "- name: {n}\n  email: x@y.io",
+        "Co-authored-by: {n} <dev@example.com>", "assignee = '{n}'  # backend",
+    ],
+    # English lists and bullets.
+    "en_list": [
+        "Team members:\n- {n}\n- {m}\n- {k}", "Speakers: {n}, {m}, and {k}",
+        "1) {n} – design\n2) {m} – backend", "* {n} (PM)\n* {m} (QA)",
+        "On call this week: {n}; next week: {m}.", "Winners: {n}, {m}",
+        "Guests\n{n}\n{m}\n{k}", "Reviewers: {n} / {m}", "• {n}\n• {m}",
+    ],
+    # E-mail headers, greetings and signatures in English.
+    "email": [
+        "From: {n} <sales@example.com>\nTo: {m} <ops@example.com>\nSubject: Q3 budget",
+        "Best regards,\n{n}\nSenior Engineer", "Hi {n},\n\nPlease find the file attached.",
+        "Cheers,\n{n}", "Reply-To: {n} <r@example.com>", "On Tue, 3 May, {n} wrote:\n> OK",
+        "--\n{n} | Sales Director | ACME Ltd.", "Hello {n}, your order has shipped.",
+        "Sincerely yours,\n{n}", "To: {n}\nCc: {m}",
+    ],
+    # Chat with speaker labels, and Q&A, in English.
+    "en_chat": [
+        "{n}: are we still on for lunch?\n{m}: yes, 12:30", "[09:14] {n}: deploy done",
+        "<{n}> anyone seen the logs?", "{n} joined the channel", "@{n} can you check this?",
+        "User {n}: how do I reset my password?\nAgent: use the link.",
+        "Q: Who signed the contract?\nA: {n}.", "Q: Who is the driver?\nA: {n}",
+        "{n} (10:02 AM): running late", "Customer: {n}\nIssue: refund not received",
+    ],
+    # English forms.
+    "en_form": [
+        "Name: {n}\nPhone: 555-0100", "Full name: {n}", "Applicant: {n}",
+        "Emergency contact: {n} (mother)", "Patient - {n}", "Signed: {n}",
+        "Passenger: {n}   Seat 14C", "Student: {n}, Grade 3", "Owner {n}, since 2019",
+    ],
+    # Chinese prose without a cue word: subject, object after a preposition, before a verb.
+    "bare": [
+        "我和{n}一起去吃饭。", "他跟{n}吵了一架。", "这份合同要给{n}看看。", "让{n}先回家休息。",
+        "请{n}明天早点来。", "钱包被{n}捡到了。", "他把{n}送到了车站。", "与{n}合作很愉快。",
+        "{n}说明天会下雨。", "{n}表示不同意。", "{n}认为这样不公平。", "{n}的孩子今年上小学。",
+        "我昨天遇到{n}了。", "妈妈很喜欢{n}。", "大家都在等{n}。", "这本书是{n}送给我的。",
+        "她嫁给了{n}。", "{n}和{m}去年结婚了。", "听说{n}要调走了。", "{n}一进门就开始抱怨。",
+        "邻居{n}家的狗又跑出来了。", "上周五{n}没来上班。",
+    ],
+    # Names of a given shape, in a mix of registers (the name's shape is what is tested).
+    "compound": [], "single": [], "rare": [], "trad": [],
+    # 阿 + given name ({a}), 小 + surname ({j}), 老 + surname ({o}), without a title; the
+    # whole form is checked.
+    "nick": [
+        "{a}说他今晚不回来了。", "{j}昨天生病了。", "{o}的儿子考上了大学。",
+        "我刚跟{o}通过电话。", "Ask {j} about it.", "{a}和{j}都来了。",
+        "这事交给{o}吧。", "{a}：我到楼下了", "{j}，帮我拿一下。", "{o}家在三楼。",
+        "Thanks {a}!", "{j}跟我说过这件事。", "我们几个请{o}吃饭。", "{a}的店今天没开门。",
+    ],
+    # Tibetan, Mongolian and Uyghur names (no Han surname) of this probe's own generator
+    # (:func:`ethnic_name`): ``{t}`` and ``{u}``.
+    "ethnic": [
+        "{t}昨天从拉萨回来了。", "我和{t}是同事。", "请{t}到前台登记。", "{t}说草原上下雪了。",
+        "Please ask {t} to call me.", "获奖者：{t}、{u}", "name: {t}", "{t}的女儿在北京读书。",
+        "{t}: 好的，马上到", "感谢{t}的帮助。", "Driver: {t}", "是{t}开车送我们去的。",
+    ],
 }
+
+#: Templates the name-shape families (compound, single, rare) draw from.
+SHAPE_TEMPLATES = [
+    "{n}昨天来过。", "我跟{n}说过了。", "请把钥匙交给{n}。", "{n}认为方案可行。",
+    "{n}的电话打不通。", "让{n}去处理。", "Please ask {n} to sign.", "author: {n}",
+    "{n}和{m}都同意。", "Best,\n{n}", "被{n}发现了。", "Assigned to {n}.",
+]
+#: ... and the traditional-character family (its own sentences, written in traditional).
+TRAD_TEMPLATES = [
+    "{n}昨天來過辦公室。", "請{n}回電。", "我跟{n}約好了週末見面。", "{n}說他明天不能來。",
+    "負責人：{n}", "感謝{n}的協助！", "{n}和{m}是大學同學。", "這件事讓{n}處理。",
+    "{n}覺得這樣不太好。", "報告由{n}撰寫。", "Contact: {n}", "{n}的兒子今年上國中。",
+]
 
 #: Minority names written with an interpunct (Uyghur, Kazakh transliterations) and Tibetan
 #: and Mongolian names without a surname; placed in the templates of a few families.
@@ -188,6 +280,8 @@ PINYIN_SURNAMES = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao"
 PINYIN_SYLLABLES = ("wei", "xiao", "ming", "hong", "li", "jun", "hua", "jian", "guo", "yan",
                     "fang", "na", "min", "jing", "qiang", "lei", "tao", "yu", "hao", "xin",
                     "zhi", "yuan", "jia", "yi", "chen", "rui", "ting", "mei", "lan", "feng")
+#: Families whose names have a shape of their own (see :func:`shaped_name`).
+SHAPED = ("compound", "single", "rare", "trad")
 #: Name sources, by the index ``i % 4`` of the text.
 SOURCES = ("faker_cn", "faker_tw", "own_cn", "own_tw")
 
@@ -203,6 +297,54 @@ def own_name(rnd: random.Random) -> tuple[str, str]:
         surname = rnd.choice(OWN_COMPOUND)
     size = 1 if rnd.random() < 0.3 else 2
     return surname, "".join(rnd.choice(OWN_GIVEN) for _ in range(size))
+
+#: Rarer surnames than :data:`OWN_RARER` (each a real surname; some are words too).
+OWN_RARE = ("冼", "亓", "甯", "郜", "逯", "訾", "阚", "蒯", "禹", "竺", "鞠", "邸", "昝", "郄",
+            "缑", "笪", "仉", "庹", "揭", "茹", "扈", "钮", "嵇", "荀", "芮", "邰", "宓", "闻",
+            "皋", "阙", "戈", "晋", "练", "衣", "母", "朴", "么", "幸", "谈", "贝", "储", "漆",
+            "植", "区", "符", "那", "哈", "拓", "才", "卯")
+#: Compound surnames beyond :data:`OWN_COMPOUND`.
+MORE_COMPOUND = ("司空", "澹台", "闻人", "钟离", "申屠", "赫连", "呼延", "百里", "东郭", "公羊",
+                 "第五", "左丘", "濮阳", "太史")
+#: Parts of Tibetan names (two make a name), Mongolian names, and Uyghur name parts (a given
+#: name and the father's, joined by a middle dot).
+TIBETAN_PARTS = ("扎西", "次仁", "多吉", "卓玛", "格桑", "德吉", "央金", "拉姆", "旺堆", "尼玛",
+                 "达瓦", "平措", "索朗", "顿珠", "强巴", "洛桑", "普布", "边巴", "仁青", "白玛",
+                 "曲珍", "次旦", "罗布", "巴桑")
+MONGOLIAN = ("巴特尔", "乌兰", "其其格", "苏和", "额尔敦", "敖日格勒", "孟和", "斯琴", "图雅",
+             "宝音", "朝鲁", "阿拉坦", "那仁", "乌力吉", "萨仁", "哈斯", "额尔德木图", "查干")
+UYGHUR_PARTS = ("买买提", "艾力", "阿不都", "热合曼", "吐尔逊", "古丽", "阿依古丽", "努尔",
+                "艾尔肯", "帕提古丽", "麦尔丹", "依明", "阿迪力", "玉苏甫", "热依汗", "肉孜",
+                "阿卜杜拉", "米热", "沙吾提", "艾合买提")
+
+
+def ethnic_name(rnd: random.Random) -> str:
+    """A Tibetan (two parts run together), Mongolian, or Uyghur (parts joined by a dot) name."""
+    roll = rnd.random()
+    if roll < 0.4:
+        a, b = rnd.sample(TIBETAN_PARTS, 2)
+        return a + b
+    if roll < 0.7:
+        return rnd.choice(MONGOLIAN)
+    a, b = rnd.sample(UYGHUR_PARTS, 2)
+    return f"{a}·{b}"
+
+
+def shaped_name(family: str, source: int, fakers: list[Faker], rnd: random.Random,
+                s2t: Callable[[str], str]) -> tuple[str, str]:
+    """(surname, given name) of the shape a name-shape family tests: a compound surname, a
+    one-character given name, a rare surname, or any name in traditional characters."""
+    faker = fakers[source] if source < 2 else None
+    if family == "single":
+        surname = faker.last_name() if faker else own_name(rnd)[0]
+        given = (faker.first_name() if faker else rnd.choice(OWN_GIVEN))[:1]
+        return (s2t(surname), s2t(given)) if source in (1, 3) else (surname, given)
+    if family == "trad":
+        pair = split_name(faker.name()) if faker else own_name(rnd)
+        return s2t(pair[0]), s2t(pair[1])
+    surname = rnd.choice((*OWN_COMPOUND, *MORE_COMPOUND) if family == "compound" else OWN_RARE)
+    given = faker.first_name() if faker else own_name(rnd)[1]
+    return (s2t(surname), s2t(given)) if source in (1, 3) else (surname, given)
 
 
 def pinyin_name(rnd: random.Random) -> str:
@@ -225,8 +367,10 @@ def fully_covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def make_names(source: int, fakers: list[Faker], rnd: random.Random,
-               s2t: Callable[[str], str]) -> list[tuple[str, str]]:
-    """Three (surname, given name) pairs of one source."""
+               s2t: Callable[[str], str], family: str = "") -> list[tuple[str, str]]:
+    """Three (surname, given name) pairs of one source (of the shape ``family`` tests)."""
+    if family in SHAPED:
+        return [shaped_name(family, source, fakers, rnd, s2t) for _ in range(3)]
     if source < 2:
         return [split_name(fakers[source].name()) for _ in range(3)]
     pairs = [own_name(rnd) for _ in range(3)]
@@ -241,9 +385,13 @@ def place(template: str, pairs: list[tuple[str, str]], rnd: random.Random,
         full = rnd.sample(MINORITY_NAMES, 3)
     values = {"n": full[0], "m": full[1], "k": full[2], "s": pairs[0][0], "g": pairs[0][1],
               "w": f"{pairs[0][1]} {pairs[0][0]}", "v": f"{pairs[0][0]} {pairs[0][1]}",
-              "x": f"{pairs[1][1]} {pairs[1][0]}", "p": pinyin_name(rnd), "e": rnd.choice(ENGLISH)}
+              "x": f"{pairs[1][1]} {pairs[1][0]}", "p": pinyin_name(rnd), "e": rnd.choice(ENGLISH),
+              "a": "阿" + pairs[0][1][-1:], "j": "小" + pairs[0][0], "o": "老" + pairs[0][0],
+              "t": ethnic_name(rnd), "u": ethnic_name(rnd)}
+    while values["u"] == values["t"]:
+        values["u"] = ethnic_name(rnd)
     text = template.format(**values)
-    checked = [values[key] for key in "nmksgwvxp" if "{" + key + "}" in template]
+    checked = [values[key] for key in "nmksgwvxpajotu" if "{" + key + "}" in template]
     if "{n}" in template and "{s}" in template:  # the surname is checked as part of {n}
         checked.remove(values["s"])
     return text, checked
@@ -265,9 +413,12 @@ def run(n: int = 3000, seed: int = 11, show: int = 8, only: frozenset[str] = fro
     for i in range(n):
         source = i % 4
         family = families[(i // 4) % len(families)]
-        template = rnd.choice(FAMILIES[family])
+        pool = TRAD_TEMPLATES if family == "trad" else SHAPE_TEMPLATES if family in SHAPED \
+            else FAMILIES[family]
+        template = rnd.choice(pool)
         minority = family in MINORITY_FAMILIES and "{s}" not in template and rnd.random() < 0.1
-        text, checked = place(template, make_names(source, fakers, rnd, s2t), rnd, minority)
+        text, checked = place(template, make_names(source, fakers, rnd, s2t, family), rnd,
+                              minority)
         spans = [(span.start, span.end) for span in analyzer.find(text)]
         key = "minority" if minority else family
         for name in checked:
