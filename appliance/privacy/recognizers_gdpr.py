@@ -57,6 +57,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -420,8 +421,8 @@ _NAMED_STREET_TYPES = (
     r"Overpass|Parks|Radial|Ramp|Ridges|River|Roads|Squares|Streets|Throughway|Unions|"
     r"Viaduct|Views|Wall|Motorway|Crossroad|Inlet|Lodge|Mission|Spur|Stravenue|Trailer|"
     r"Annex|Loaf|Ville")
-_UNIT = (r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Studio|Room|Rm|Floor|Fl|Bldg|Building|#)\.?\s*#?\s*"
-         r"[0-9A-Z][0-9A-Za-z\-]*")
+_UNIT = (r"(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Studio|Room|Rm|Floor|Fl|Bldg|Building|#)\.?\s*"
+         r"#?\s*[0-9A-Z][0-9A-Za-z\-]*|[0-9]{1,2}(?:st|nd|rd|th)[ \t]+[Ff]loor)")
 _NAME_WORD = r"(?:[A-Z][A-Za-z'’.\-]*|[0-9]{1,3}(?:st|nd|rd|th)|of|the|de|la|del)"
 _UK_POSTCODE = (r"(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}"
                 r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])\s[0-9][ABD-HJLNP-UW-Z]{2}")
@@ -436,7 +437,7 @@ _OTHER_POSTCODE = (r"[1-9][0-9]{3}\s?(?!SS|SA|SD)[A-Z]{2}|[0-9]{2}-[0-9]{3}|[0-9
                    r"[0-9]{5}-[0-9]{3}|[0-9]{3}-[0-9]{4}")
 _TAIL_PART = (rf"(?:{_UNIT}|(?:{_STATE_ABBR})\.?\s+{_ZIP}|{_UK_POSTCODE}|{_CA_POSTCODE}|"
               r"(?:[0-9]{4,5}|[0-9]{5}-?[0-9]{3}|[0-9]{3}\s[0-9]{2}),?\s+[A-ZÀ-ÖØ-Þ][\w'’\-]+"
-              r"(?:\s+(?:(?:de|da|do|das|dos|la|le|sur|am|an|der|im|di|del)\s+)?"
+              r"(?:\s+(?:(?:de|da|do|das|dos|la|le|sur|am|an|der|im|di|del)\s+){0,2}"
               r"[A-ZÀ-ÖØ-Þ][\w'’\-]+){0,3}|[0-9]{4,8}(?![\w\-])|"
               rf"(?:{_OTHER_POSTCODE})(?:\s+[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’\-]+){{0,2}})?|"
               r"'t\s+[A-Z][\w\-]+|"
@@ -447,11 +448,12 @@ _TAIL_PART = (rf"(?:{_UNIT}|(?:{_STATE_ABBR})\.?\s+{_ZIP}|{_UK_POSTCODE}|{_CA_PO
               r"(?:\s*\([A-Z]{2}\)|\s/\s[A-Z]{2}(?![\w\-]))?")
 _TAIL = rf"(?:,?[ \t]+{_UNIT})?(?:[ \t]?,[ \t]*{_TAIL_PART}){{0,5}}"
 _EN_STREET = (
-    rf"(?:(?:{_UNIT},?\s+)?[0-9]{{1,5}}[A-Za-z]?(?:[\-–/][0-9]{{1,5}}[A-Za-z]?)?|{_UNIT}),?\s+"
+    rf"(?:(?:{_UNIT},?\s+)?[0-9]{{1,5}}[A-Za-z]?(?:[\-–/][0-9]{{1,5}}[A-Za-z]?)?"
+    rf"(?:[ \t]+(?:bis|ter))?|{_UNIT}),?\s+"
     rf"(?:(?:{_NAME_WORD}[ \t]+){{0,4}}(?:{_STREET_TYPES})s?|(?:{_NAME_WORD}[ \t]+){{1,4}}"
     rf"(?:{_NAMED_STREET_TYPES})s?)\b\.?(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?")
 _ROMANCE_STREET = (
-    rf"(?:{_UNIT},?\s+)?[0-9]{{1,4}}(?:\s?(?:bis|ter))?,?\s+"
+    rf"(?:{_UNIT},?\s+)?[0-9]{{1,4}}[A-Za-z]?(?:\s?(?:bis|ter))?,?\s+"
     r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|via|viale|"
     r"piazza|corso|calle|avenida|plaza|paseo|carrer|rua|praça)\s+"
     r"(?:(?:de|du|des|la|le|les|l'|d'|del|della|di|da|do|dos|de los|de las|el)\s*)*"
@@ -466,7 +468,7 @@ _ROMANCE_STREET_FIRST = (
     r"Sítio|Fazenda|Parque|Ladeira|Vereda|Viela|Distrito|Trecho|Esplanada|Morro|Favela|"
     r"Colônia|Condomínio|Recanto|Passarela|Pátio|Trevo|Viaduto|Vale|Lago|Campo|Feira|"
     r"Aeroporto|Área|Estação|Setor|pl\.|plac|os\.|osiedle|aleja|ulica|C\.|Avda\.|Avd\.|"
-    r"Pº|Pso\.|Ctra\.|Pza\.|Rda\.|Urb\.|Trav\.|Tv\.|R\.)\s+"
+    r"Pº|Pso\.|Ctra\.|Pza\.|Rda\.|Urb\.|Trav\.|Tv\.|R\.|C/)\s*"
     r"(?:(?:de|du|des|la|le|les|l'|d'|del|della|di|da|do|dos|das|de los|de las|el)\s*)*"
     r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'\-]*(?:\s+(?:(?:de|du|des|la|le|di|del|da|do|dos)\s+)?"
     r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'\-]*){0,3},?\s+(?:n[º°o]\.?\s*)?[0-9]{1,5}[A-Za-z]?(?:/[0-9]{1,4})?"
@@ -478,7 +480,8 @@ _GERMANIC_STREET = (r"[A-ZÀ-ÖØ-Þ][\wäöüß\-]*(?:straße|strasse|str\.|[Ww
                     r"ring|damm|ufer|chaussee|laan|straat|gracht|plein|steeg|vej|gatan|gata|"
                     r"baan|singel|kade|dijk|hof|pad|-Straße|-Allee|-Ring|vägen|väg|gränd|torget|"
                     r"torg|stigen|backen|allén|leden|dreef|plantsoen|gade|vej|boulevard)"
-                    r"\s+[0-9]{1,4}[a-z]?(?:[/\-][0-9]{1,4}[a-z]?)?")
+                    r"\s+[0-9]{1,4}(?:[a-zA-Z](?![\w])|[a-z]?(?:[/\-][0-9]{1,4}[a-z]?)?)"
+                    r"(?:[ \t]+(?:bis|ter)(?![\w]))?")
 #: A French, Italian, Spanish or Portuguese street named without its number (we're at rue de
 #: Bonnet): the type word in lower case, as those languages write it inside a sentence.
 _ROMANCE_STREET_NAMED = (
@@ -486,13 +489,16 @@ _ROMANCE_STREET_NAMED = (
     r"praça|strada|carrer)[ \t]+(?:(?:de|du|des|la|le|les|l'|d'|del|della|di|da|do|dos|das)"
     r"[ \t]*)*|(?:avenue|place|route|cours)[ \t]+(?:de[ \t]+la|de|du|des|d'|l')[ \t]*)"
     r"[A-ZÀ-ÖØ-Þ][\w'’\-]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’\-]*){0,2}")
-_PO_BOX = r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box)\s+[0-9]{1,6}"
+_PO_BOX = (r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Postbus|Postboks|"
+           r"Apartado(?:\s+de\s+[Cc]orreos)?|Bo[iî]te\s+[Pp]ostale|B\.P\.|Casella\s+[Pp]ostale|"
+           r"Caixa\s+[Pp]ostal|Skrytka\s+[Pp]ocztowa|Postilokero|Case\s+[Pp]ostale)\s+[0-9]{1,6}")
 #: US military mail: a unit and box or a ship, and APO/FPO/DPO with its region and ZIP.
 _MILITARY = (r"(?:(?:PSC|CMR|Unit)\s+[0-9]{3,5},?\s+Box\s+[0-9]{1,5}|(?:USNS|USS|USNV|USCGC)"
              r"\s+[A-Z][A-Za-z]+)(?:,?\s+|\s*\n\s*)(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+[0-9]{5}")
 _EN_ADDRESS = re.compile(
-    rf"(?<![\w\-])(?P<v>(?:{_EN_STREET}|{_ROMANCE_STREET}|{_ROMANCE_STREET_FIRST}|"
-    rf"{_GERMANIC_STREET}|{_PO_BOX}|{_ROMANCE_STREET_NAMED}){_TAIL}|{_MILITARY})")
+    rf"(?<![\w\-])(?P<v>(?:{_EN_STREET}|{_ROMANCE_STREET}|"
+    rf"(?:{_UNIT},[ \t]*)?(?:{_ROMANCE_STREET_FIRST}|{_GERMANIC_STREET}|{_PO_BOX})|"
+    rf"{_ROMANCE_STREET_NAMED}){_TAIL}|{_MILITARY})")
 _TOWN = (r"[A-ZÀ-ÖØ-Þ][\w'’.\-]*(?:[ \t]+(?:(?:de|da|do|das|dos|la|le|sur|am|an|der|im|di|"
          r"del|upon|on|van|den|ter|aan|op|'t)[ \t]+)?[A-ZÀ-ÖØ-Þ][\w'’.\-]*){0,3}")
 #: A line of an address written over several lines that ends it: a postcode and town, a
@@ -672,6 +678,10 @@ _LABEL_AFTER = r"(?:[ \t_\-]?name)?(?:[ \t]*/[ \t]*[A-Za-z]{2,12}){0,2}"
 _LABEL_LINK = r"[\"']?(?:[ \t]*[:：=]|[ \t]+[\-–—](?=[ \t]))[ \t]*[\"']?[ \t]*"
 
 
+#: The next ``key=value`` pair of a log line after a value.
+_NEXT_KEY = re.compile(r"[ \t]+[A-Za-z_][\w.\-]{0,30}=")
+
+
 def _field_values(labels: str, text: str, cjk_labels: str = "") -> list[tuple[int, int]]:
     """The values after a form label, a CSV-style header cell or a JSON key (``Company: …``,
     ``"city": "…"``), up to the end of the line or the closing quote. ``cjk_labels`` may
@@ -686,8 +696,10 @@ def _field_values(labels: str, text: str, cjk_labels: str = "") -> list[tuple[in
         value = m.group("v")
         if text[start - 1] == "'" or re.search(r"'[ \t]*[,:}\]]", value):
             value = value.split("'", 1)[0]  # a value in single quotes stops at its quote
-        value = value.rstrip(" \t,")
+        value = _NEXT_KEY.split(value, 1)[0].rstrip(" \t,")  # tenant=Acme action=login
         end = start + len(value)
+        if value.startswith("the ") and value[4:5].isupper():
+            start, value = start + 4, value[4:]  # "org": "the Salvation Army"
         if any(c.isalpha() for c in value) and (not value[0].islower()
                                                  or _PARTICLE_START.match(value)):
             out.append((start, end))  # "state: it is ready" is prose, not a form
@@ -822,7 +834,8 @@ _EN_ORG = re.compile(
     rf"(?P<c>{_PARTICLES}{_CAP_WORD}(?:{_NO_FORM}{_ORG_LINK}{_CAP_WORD}){{0,3}}"
     rf"{_MORE_FORMS_AFTER})")
 #: Form labels of an organisation, in the languages of European forms.
-_ORG_LABELS = (r"company|employer|organi[sz]ation|org|firm|business|workplace|"
+_ORG_LABELS = (r"company|employer|organi[sz]ation|org|firm|business|workplace|tenant|"
+               r"education|alma\s+mater|"
                r"place\s+of\s+(?:work|employment)|affiliation|institution|university|school|"
                r"college|bank|insurer|supplier|vendor|customer\s+company|client\s+company|"
                r"Firma|Arbeitgeber|Unternehmen|Betrieb|société|entreprise|employeur|empresa|"
@@ -897,6 +910,23 @@ _JA_ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資�
 
 
 
+def _legal_form_orgs(text: str) -> list[tuple[int, int]]:
+    """The firms of ``_EN_ORG``: with a legal form, or after the words for working there."""
+    out = []
+    for m in _EN_ORG.finditer(text):
+        if m.group("f") is not None and any(
+                w in EN_PLACE_NAMES for w in re.findall(r"[A-Z][a-z]+", m.group("f"))):
+            continue  # Kyoto, Osaka and Vienna: a list of places
+        start, end = m.span("v" if m.group("v") is not None else "c")
+        if m.group("v") is None and _no_name_words(text[start:end]):
+            continue  # joined Engineering, works for Monday's team
+        end -= text[start:end].endswith(".") and not _ORG_FORM_END.search(text, 0, end)
+        while start < end and text[start:end].split(" ", 1)[0] in ("The", "A", "An"):
+            start += len(text[start:end].split(" ", 1)[0]) + 1
+        out.append((start, end))
+    return out
+
+
 class OrganizationRecognizer(OwnRecognizer):
     ENTITY = "ORGANIZATION"
     SCORE = 0.9  # above the NER model's, as PlaceRecognizer's (Google, Apple are words too)
@@ -908,16 +938,8 @@ class OrganizationRecognizer(OwnRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
-        out = []
-        for m in _EN_ORG.finditer(text):
-            if m.group("f") is not None and any(
-                    w in EN_PLACE_NAMES for w in re.findall(r"[A-Z][a-z]+", m.group("f"))):
-                continue  # Kyoto, Osaka and Vienna: a list of places
-            start, end = m.span("v" if m.group("v") is not None else "c")
-            end -= text[start:end].endswith(".") and not _ORG_FORM_END.search(text, 0, end)
-            while start < end and text[start:end].split(" ", 1)[0] in ("The", "A", "An"):
-                start += len(text[start:end].split(" ", 1)[0]) + 1
-            out.append(make_result(self, self.ENTITY, start, end, self.SCORE, "legal form"))
+        out = [make_result(self, self.ENTITY, start, end, self.SCORE, "legal form")
+               for start, end in _legal_form_orgs(text)]
         out.extend(make_result(self, self.ENTITY, start, end, self.SCORE, "organisation field")
                    for start, end in _field_values(_ORG_LABELS, text, _ZH_ORG_LABELS))
         out.extend(make_result(self, self.ENTITY, *m.span(), self.SCORE, "large firm")
@@ -1067,7 +1089,7 @@ _JOB = (r"(?:(?:senior|junior|lead|chief|principal|staff|assistant|associate|dep
         r"becario|tirocinante|stagiair)s?")
 _ORG_AFTER_JOB = re.compile(
     rf"(?i:(?<![\w\-]){_JOB})(?:[ \t]+(?:at|with|for|@|bei|chez|en|presso|bij|på|w)[ \t]+"
-    rf"|[ \t]*[,|@·•][ \t]*|[ \t]+[\-–—][ \t]+)(?P<v>{_ORG_PHRASE})")
+    rf"|[ \t]*[,|@·•][ \t]*|[ \t]+[\-–—][ \t]+)(?:the[ \t]+)?(?P<v>{_ORG_PHRASE})")
 #: Words before a firm (cue-bounded): the firm someone starts at, a firm's people and owners.
 _ORG_CUED = re.compile(
     r"(?i:\b(?:(?:start(?:ed|ing|s)?|began|begin|intern(?:ed|ing)?|volunteer(?:ed|ing)?|"
@@ -1088,6 +1110,28 @@ _ORG_CUED = re.compile(
     r"for|last|this|on)\b)|join(?:s|ed|ing)?|rejoin(?:s|ed)?|according\s+to|"
     r"acquire[sd]?|(?:work(?:s|ed|ing)?|employed|been)\s+(?:at|for|with)"
     r"))[ \t]+(?:the[ \t]+)?(?P<v>" + _ORG_PHRASE + ")")
+#: Words before a firm that say someone works, worked or will work there, speaks for it or
+#: is its customer: after them a capitalised name is a firm even when it is an English word
+#: (works at Oracle, an offer from Stripe, employed by Massive Dynamic).
+_ORG_STRONG = re.compile(
+    r"(?i:\b(?:(?:work(?:s|ed|ing)?|employed|hired|interning|intern(?:ed)?|temping|"
+    r"(?:full|part)[\s\-]time|freelancing|contracting)\s+(?:at|for|by|with)"
+    r"|(?:employee|employees|staff|customer|customers|client|clients|spokes(?:person|man|woman)|"
+    r"representative|engineers?|developers?|analysts?|managers?|consultants?|recruiters?)"
+    r"\s+(?:of|at|for|from)"
+    r"|(?:job|jobs|offer|offers|position|internship|role|interview|interviews|career|contract)"
+    r"\s+(?:at|with|from)"
+    r"|(?:reaching\s+out|writing|calling|emailing|contacting\s+you)\s+from"
+    r"|interview(?:ed|ing)?\s+(?:with|at|for)|applied\s+(?:to|at|for)|join(?:s|ed|ing)?|"
+    r"rejoin(?:s|ed)?|(?:left|leaving|quit|quitting)(?=\s+[A-Z][\w&\-]*(?:\s+[A-Z][\w&\-]*)*"
+    r"\s+(?:in|after|to|for|last|this|on|because|and|two|three|four|five|[0-9])\b)|"
+    r"shares\s+(?:in|of)|stake\s+in|studied\s+at|graduated\s+from|alumn(?:us|a|i)\s+of"
+    r"))[ \t]+(?:the[ \t]+)?(?P<v>" + _ORG_PHRASE + ")")
+#: A firm named before what its customers contact ("ugh Workday support is useless").
+_ORG_BEFORE_SUPPORT = re.compile(
+    rf"(?<=[a-z,][ \t])(?P<v>{_ORG_PHRASE})[ \t]+(?:customer[ \t]+)?(?:support|helpdesk|"
+    r"help[ \t]+desk|customer[ \t]+service|hotline|account[ \t]+manager|recruiters?|"
+    r"headquarters|HQ|stock|shares)\b")
 #: The firm in a work-history line: "Acme (2015-2018)", "Acme (Lyon) - Data analyst",
 #: "Acme, Lyon - Accountant", with any dash.
 _YEARS = (r"(?:(?:[A-Z][a-z]{2,8}\.?[ \t]+)?(?:19|20)[0-9]{2}[ \t]*(?:[-–—/]|to|until|bis)"
@@ -1104,14 +1148,15 @@ _ORG_IN_HISTORY = re.compile(
     rf"(?i:{_JOB})\b)")
 #: A firm as the subject of what firms do (left-open: its first words may be the sentence's).
 _ORG_SUBJECT = re.compile(
-    rf"(?:^|(?<=[.!?][ \t])|(?<=\n)|(?<=[:;][ \t]))(?P<v>{_ORG_PHRASE})[ \t]+"
+    rf"(?:^|(?<=[.!?][ \t])|(?<=\n)|(?<=[:;][ \t]))(?:[Tt]he[ \t]+)?(?P<v>{_ORG_PHRASE})[ \t]+"
     r"(?:(?:has|have|had|will|is|was|also|on\s+\w+|today|yesterday|recently|reportedly|"
     r"said\s+it|says\s+it)[ \t]+)?"
     r"(?:announced|reported|posted|unveiled|launched|acquired|agreed|plans|planned|confirmed|"
     r"denied|issued|hired|employs|employed|recalled|filed|raised|expects|opened|signed|won|"
     r"rose|fell|slumped|jumped|warned|cut|laid\s+off|is\s+hiring|hiring|went\s+public|"
     r"shares|stock|reported|said\s+on|told\s+(?:Reuters|reporters|investors)|"
-    r"will\s+(?:open|close|cut|buy|acquire|invest)|agreed\s+to|has\s+agreed)\b")
+    r"will\s+(?:open|close|cut|buy|acquire|invest)|agreed\s+to|has\s+agreed|approved|declined|"
+    r"rejected|sued|settled|apologi[sz]ed|responded|denied|delayed|postponed|cancell?ed)\b")
 
 #: Chinese: the firm someone works at, joins or leaves, and a firm as the subject of news.
 _ZH_ORG_WORK = re.compile(
@@ -1132,6 +1177,11 @@ _ZH_NOT_ORG = frozenset("""
 """.split())  # noqa: SIM905 - as a list literal, four times as long
 
 
+#: Lower-case words that join the words of a name (Bank of Spain, Pires de Pacheco).
+_CONNECTORS = frozenset(("of", "and", "for", "de", "du", "des", "la", "le", "van", "von", "der",
+                         "di", "da", "y", "e", "et", "und", "on", "upon", "the"))
+
+
 def _trim_value(text: str, start: int, end: int) -> tuple[int, int]:
     """A value without the sentence's punctuation after it and the days, months, articles
     and pronouns at its ends (moved to Boston Monday, at The Acme)."""
@@ -1142,8 +1192,9 @@ def _trim_value(text: str, start: int, end: int) -> tuple[int, int]:
             rf"Corp|Inc|Ltd|Ltda|Bros)\.)$", text[start:end]):
         end -= 1
     while (m := _LAST_WORD.search(text, start, end)) is not None \
-            and _NOT_PLACE_WORD.fullmatch(m.group("w").strip(".,")):
-        end = m.start()
+            and (_NOT_PLACE_WORD.fullmatch(m.group("w").strip(".,"))
+                 or m.group("w") in _CONNECTORS):
+        end = m.start()  # Chisinau on Sunday: the day, then the "on" it leaves
     if (m := _LEADING_ARTICLES.match(text, start, end)) is not None:
         start = m.end()
     if _NOT_PLACE_WORD.fullmatch(text[start:end].strip(".,")):
@@ -1449,6 +1500,30 @@ def _zh_org_value(text: str, start: int, end: int, subject: bool = False,
     return start, end
 
 
+class EmployerOrganizationRecognizer(OwnRecognizer):
+    """Firms after the words that say someone works there, is hired, interviewed or
+    employed by one, speaks for it or is its customer (``_ORG_STRONG``), and before the
+    words for its support desk: such a cue makes a capitalised name a firm even when it is
+    an English word (works at Oracle); :func:`doubtful` drops only days, months, pronouns
+    and the parts of a firm (joined Marketing)."""
+
+    ENTITY = "ORGANIZATION"
+    SCORE = 0.86
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for pattern in (_ORG_STRONG, _ORG_BEFORE_SUPPORT):
+            for m in pattern.finditer(text):
+                start, end = _trim_value(text, *m.span("v"))
+                if end > start:
+                    out.append(make_result(self, self.ENTITY, start, end, self.SCORE,
+                                           "organisation after a work cue"))
+        return out
+
+
 class SubjectOrganizationRecognizer(_LeftOpenRecognizer):
     """A firm as the subject of what firms do ("Texier announced", "Shares of …" aside;
     "Yesterday Texier announced": left-open)."""
@@ -1616,14 +1691,16 @@ class TableRecognizer(_StrictTypesRecognizer):
 #: Questions that ask where someone works, lives or comes from, how old they are or where
 #: they live, and the line or sentence that answers them.
 _QUESTION = re.compile(
-    r"(?i)(?P<q>\b(?:where|which|what|who|how)\b[^?\n]{0,80})\?[ \t]*(?:\n[ \t]*)?"
+    r"(?i)(?P<q>\b(?:where|which|what|who|how)\b[^?\n]{0,80})\?[ \t]*(?:[\-–—][ \t]*)?"
+    r"(?:\n[ \t]*)?"
     r"(?:(?:A|Answer|Antwort|R|Réponse|Respuesta|Risposta|Resposta)[ \t]*[:：.)][ \t]*)?"
     r"(?P<a>[^\n]{1,160})")
 _Q_AGE = re.compile(r"(?i)\bhow\s+old\b|\b(?:your|his|her|their)\s+age\b|\bwhat\s+age\b")
 _Q_ORG = re.compile(r"(?i)\bwhere\s+(?:do|did|does|will|are|were|is)\s+(?:you|he|she|they)\s+"
                     r"(?:work|employed|working|intern|study|studying|studied)|\bemployer\b|"
                     r"\bwhich\s+(?:company|firm|organi[sz]ation|bank|university|school)\b|"
-                    r"\bwho\s+do\s+(?:you|they)\s+work\s+for|\b(?:company|firm)\s+do\s+you\b")
+                    r"\bwho\s+do\s+(?:you|they)\s+work\s+for|\b(?:company|firm)\s+do\s+you\b|"
+                    r"\bwhere\s+(?:are|were|is)\s+(?:you|he|she|they)\s+employed")
 _Q_PLACE = re.compile(
     r"(?i)\bwhere\s+(?:are|were|is|was|do|did|does)\s+(?:you|he|she|they|your\s+\w+)\s+"
     r"(?:from|live|living|born|based|located|grow\s+up|staying|raised|moving|move|going)|"
@@ -1691,6 +1768,7 @@ _BUSINESS_WORDS = frozenset((
     "Compliance", "Design", "Product", "Quality", "Testing", "Service", "Services",
     "Customer", "Customers", "Staging", "Training", "Recruiting", "Payroll", "Treasury",
     "Audit", "Risk", "Strategy", "Facilities", "Shipping", "Billing", "Partnerships",
+    "IT", "HR", "QA", "PR", "Ops", "DevOps", "Dev", "Helpdesk", "Communications", "Editorial",
     # The kinds of region and the points of the compass, surnames too (North, Region).
     "County", "Province", "Prefecture", "Region", "District", "Municipality", "Canton",
     "Parish", "State", "Republic", "Kingdom", "City", "Town", "Borough", "Island", "Islands",
@@ -1699,29 +1777,53 @@ _BUSINESS_WORDS = frozenset((
 ))
 
 
-def _ordinary_phrase(value: str, lexicon: Lexicon | None, left_open: bool) -> bool:
+def _ordinary_phrase(value: str, lexicon: Lexicon | None, left_open: bool,
+                     titled: bool = True) -> bool:
     """``value``, which one of our context recognizers found, is only ordinary words (or,
-    ``left_open``, starts with one that is no place's first word)."""
+    ``left_open``, starts with one that is no place's first word); ``titled``: two
+    capitalised words or more are a name even when they are English words (not for a town
+    before a known place, "Visit Berlin, Germany", whose first word may be the sentence's)."""
     if lexicon is None or not len(lexicon):
         return False
     if re.search(f"[{_CJK}]", value):
         return False
     words = re.findall(r"[^\W\d_][\w'’\-]*", value)
-    if not words:
-        return True
-    if value.strip() in _TECH_ACRONYMS or _EN_PLACE.fullmatch(value.strip()):
-        return value.strip() in _TECH_ACRONYMS
+    if not words or value.strip() in _TECH_ACRONYMS or _EN_PLACE.fullmatch(value.strip()):
+        return not words or value.strip() in _TECH_ACRONYMS
 
     def plain(word: str) -> bool:
+        word = re.sub(r"['’]s$", "", word)
+        if _NOT_PLACE_WORD.fullmatch(word):
+            return True
         if word.isupper() and len(word) > 1:
             return word in _TECH_ACRONYMS
         if word.lower() in stop_words() or word in _BUSINESS_WORDS:
             return True
         return ordinary_word(word, lexicon)  # a surname (Lund, Fairbanks) is no word here
 
+    if titled and _titled_name(words) and not (left_open and _OPENING_WORD.fullmatch(words[0])):
+        return False  # Massive Dynamic, Amnesty International: a name of English words
     if left_open and words[0] not in _PLACE_OPENERS and plain(words[0]):
-        return True
+        return True  # "Yesterday Texier announced": its reading "Texier" is kept
     return all(plain(w) for w in words)
+
+
+#: Words a sentence opens with before a name (not the name's first word).
+_OPENING_WORD = re.compile(
+    rf"(?:{_NOT_PLACE_WORD.pattern}|[A-Z][a-z]+ly|Meanwhile|Earlier|Later|Now|Then|However|"
+    r"Also|Still|Here|There|Tonight|Last|Next|When|After|Before|Since|Because|But|And|So|"
+    r"Instead|Elsewhere|Overall|Hi|Hello|Dear|Thanks|Yes|No|Ok|OK|Well|Oh|Please)")
+
+
+def _titled_name(words: list[str]) -> bool:
+    """Two capitalised words or more (connectors between them) that are not only days,
+    months, pronouns, the parts of a firm or the kinds of region: a name, in the place a cue
+    gives a name."""
+    caps = [w for w in words if w[0].isupper()]
+    if len(caps) < 2 or any(w not in _CONNECTORS for w in words if not w[0].isupper()):
+        return False
+    return not all(w in _BUSINESS_WORDS or w.lower() in stop_words()
+                   or _NOT_PLACE_WORD.fullmatch(w) for w in caps)
 
 
 # ---- Ages -------------------------------------------------------------------------------------
@@ -1730,8 +1832,10 @@ _AGE_NUM = r"(?:1[0-2][0-9]|[1-9]?[0-9])"
 _ZH_AGE_NUM = "一二三四五六七八九十两"
 #: "Age:" in the languages of European forms (Alter, âge, edad, età, idade, leeftijd, wiek),
 #: a JSON key's quotes round it.
-_AGE_CUES = (r"(?:alter|âge|age|edad|età|eta|idade|leeftijd|wiek|ålder|alder|ikä|věk|возраст)"
-             r"[\"']?\s*[:=][ \t]*[\"']?")
+_AGE_CUES = (r"(?:(?:[A-Za-z]{1,20}[_.\-])?(?:alter|âge|age|edad|età|eta|idade|leeftijd|wiek|"
+             r"ålder|alder|ikä|věk|возраст)(?:[_\-]?(?:years|yrs|in[_\-]years))?|(?-i:[a-z]{1,20}Age))"
+             r"[\"']?[ \t]*(?:\((?:years|yrs|in\s+years|y)\)[ \t]*)?(?:[:=]|[\-–—](?=[ \t]))"
+             r"[ \t]*[\"']?")
 #: Years after an age in those languages (42 Jahre, 42 ans, 42 años, 42 anni, 42 jaar, 42 lat).
 _AGE_UNITS = (r"Jahre(?:\s+alt)?|J\.|ans|años|anni|anos|jaar(?:\s+oud)?|lat|år|vuotta|"
               r"yo")
@@ -1772,6 +1876,11 @@ class AgeRecognizer(RegexRecognizer):
         rf"|(?<!\w)[A-Z][\w'’\-]+\s\((?P<br>{_AGE_NUM})\)"
         rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives))"
         # Someone and their age and sex in brackets, as forums write it: I (34M), my wife [32F].
+        rf"|(?i:\b(?:my|our|his|her|their)[ \t]+(?:{_AGE_PEOPLE}))[ \t]*[(\[]"
+        rf"(?P<mb>{_AGE_NUM})[)\]]"
+        # An age and sex opening a post: "34M here, looking for …".
+        rf"|(?:^|(?<=\n)|(?<=\bI'm[ \t])|(?<=\bI[ \t]am[ \t]))(?P<ms>{_AGE_NUM}[ \t]?[MF])"
+        rf"(?=[ \t]*(?:[,.;!)]|$)|[ \t]+(?:here|looking|seeking|from|and|with|who|based)\b)"
         rf"|(?i:\b(?:I|me|my\s+[a-z]+|{_AGE_PEOPLE}))[ \t]*[(\[](?:(?P<rd>{_AGE_NUM}[ \t]?"
         rf"(?-i:[MFmf]))|(?P<rd2>(?-i:[MFmf])[ \t]?{_AGE_NUM}))[)\]]"
         # An age between commas after the person it is said of: "a man, 34, from Leeds".
@@ -1796,7 +1905,7 @@ class AgeRecognizer(RegexRecognizer):
         rf"(?P<st>{_AGE_NUM}(?:[\s\-]*(?:years?|yrs?)[\s\-]*old)?)"
         rf"(?=\s*(?:[,;!?)]|\.(?![0-9])|$)|\s+(?:and|but|now|today|this|"
         rf"next|last|with|since|so|already|yet|yesterday|tomorrow|recently|soon|when|while|"
-        rf"lol|haha|too|though|myself|tho|btw)\b)")
+        rf"lol|haha|too|though|myself|tho|btw|on|in|at)\b)")
     SCORE = 0.85
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
@@ -1806,8 +1915,8 @@ class AgeRecognizer(RegexRecognizer):
         return self.SCORE, "pattern"
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("v", "aw", "a", "br", "rd", "rd2", "ap", "an", "dec", "zh", "sui", "jn",
-                      "st"):
+        for group in ("v", "aw", "a", "br", "mb", "ms", "rd", "rd2", "ap", "an", "dec", "zh",
+                      "sui", "jn", "st"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()
@@ -2032,12 +2141,22 @@ def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,
         return True  # translate into plain English: the language, not the people
     if entity_type in ("LOCATION", "ORGANIZATION") and (
             recognizer in _WORD_CHECKED or recognizer in _LEFT_OPEN):
-        return _ordinary_phrase(value, lexicon, recognizer in _LEFT_OPEN)
-    if recognizer == CuedPlaceRecognizer.__name__:
-        return all(w in _BUSINESS_WORDS or w.lower() in stop_words() or w in _TECH_ACRONYMS
-                   for w in re.findall(r"[^\W\d_][\w'’\-]*", value))
+        left_open = recognizer in _LEFT_OPEN
+        return _ordinary_phrase(value, lexicon, left_open,
+                                titled=not left_open or entity_type == "ORGANIZATION")
+    if recognizer in (CuedPlaceRecognizer.__name__, EmployerOrganizationRecognizer.__name__):
+        return _no_name_words(value)
     return (ner or recognizer == NerFacilityRecognizer.__name__) \
         and _doubtful_ner(value, entity_type, lexicon)
+
+
+def _no_name_words(value: str) -> bool:
+    """``value`` is only function words, days, months, computing acronyms and the parts of a
+    firm (joined Marketing, works at Monday's stand-up)."""
+    return all(w in _BUSINESS_WORDS or w.lower() in stop_words() or w in _TECH_ACRONYMS
+               or _NOT_PLACE_WORD.fullmatch(w)
+               for w in (re.sub(r"['’]s$", "", w)
+                         for w in re.findall(r"[^\W\d_][\w'’\-]*", value)))
 
 
 def _doubtful_ner(value: str, entity_type: str, lexicon: Lexicon | None) -> bool:
@@ -2081,8 +2200,11 @@ def _as_language(text: str, start: int, end: int) -> bool:
         or _LANGUAGE_AFTER.match(text, end) is not None)
 
 
+@lru_cache(maxsize=8)
 def _not_dates(text: str) -> list[tuple[int, int]]:
-    """Look-alike spans that are not themselves dates (standard, book, order numbers)."""
+    """Look-alike spans that are not themselves dates (standard, book, order numbers); once
+    per text, not once per date found in it (a text of 10,000 numbers has as many). The
+    list is shared: not to be changed."""
     return [(s, e) for s, e in lookalike_spans(text) if not _DATE_TIME.fullmatch(text[s:e])]
 
 
@@ -2103,7 +2225,8 @@ def gdpr_recognizers(language: str = "en") -> list[EntityRecognizer]:
             NerFacilityRecognizer(language),
             OrganizationRecognizer(language), ContextPlaceRecognizer(language),
             NeighbourPlaceRecognizer(language), ContextOrganizationRecognizer(language),
-            SubjectOrganizationRecognizer(language), TableRecognizer(language),
+            SubjectOrganizationRecognizer(language), EmployerOrganizationRecognizer(language),
+            TableRecognizer(language),
             QuestionAnswerRecognizer(language), AgeRecognizer(language),
             DateTimeRecognizer(language), NationalityRecognizer(language),
             DemonymRecognizer(language), WholeUrlRecognizer(language)]
