@@ -9,6 +9,7 @@ import pytest
 
 from appliance.privacy.normalize import normalize
 from appliance.privacy.recognizers_zh_names import CnNameSegmentRecognizer
+from tests.unit.test_recognizers_zh import names_in as names_of
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +22,7 @@ def rec() -> CnNameSegmentRecognizer:
 def names_in(rec: CnNameSegmentRecognizer, text: str) -> list[str]:
     """What the recognizer finds in the analyzer's view of ``text`` at the default threshold,
     overlapping findings merged."""
-    view = normalize(text).text
-    spans = sorted((r.start, r.end) for r in rec.analyze(view, ["PERSON"]) if r.score >= 0.4)
-    merged: list[list[int]] = []
-    for start, end in spans:
-        if merged and start < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [view[s:e] for s, e in merged]
+    return names_of(rec, normalize(text).text)
 
 
 @pytest.mark.parametrize(("text", "name"), [
