@@ -34,7 +34,7 @@ from appliance.errors import ConfigError
 from appliance.privacy.lexicon import Lexicon, ordinary_word
 from appliance.privacy.name_checks import checked_results
 from appliance.privacy.recognizer_base import CJK_TEXT, make_result
-from appliance.privacy.recognizers_names import gazetteer
+from appliance.privacy.recognizers_names import gazetteer, stop_words
 
 log = structlog.get_logger("appliance.privacy")
 
@@ -246,6 +246,11 @@ def _edge_word(word: str, lexicon: Lexicon) -> bool:
     if word.lower() in _CUES:
         return True
     if word[:1].islower():
+        # a lower-case given name the gazetteer knows stays ("ok tilde koch"), unless it is
+        # a function word ("will") or also a verb, adjective or adverb ("hope", "mark")
+        if word.upper() in gazetteer()[0] and word.lower() not in stop_words() \
+                and not lexicon.is_not_only_a_noun(word):
+            return False
         return lexicon.is_word(word)
     return ordinary_word(word, lexicon)
 

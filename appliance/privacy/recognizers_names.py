@@ -6,8 +6,10 @@ alone on a signature line, a CSV column, a JSON value. Three recognizers add wha
 
 - :class:`GazetteerNameRecognizer`: a first name followed by a surname (optionally with a
   middle initial), or "Surname, First", from the US Census Bureau's 1990 name lists (88,799
-  surnames, 5,494 first names; public domain, shipped in the ``names`` package's wheel). Case
-  does not matter, but lower-case pairs must not contain an English stop word ("will young").
+  surnames, 5,494 first names; public domain, shipped in the ``names`` package's wheel) and
+  the world lists (:func:`world_names`: about 15,000 given names and 10,000 surnames of
+  Faker's Latin-script locales, none an English word). Capitalised or ALL CAPS pairs may use
+  either; lower-case pairs only census names and no English stop word ("will young").
 - :class:`CuedNameRecognizer`: the words after "name:", "contact:", "Dear", "Hi", "Attn:",
   "From:", and on the line after a sign-off ("Regards,", "Thanks,", "Best,", "Sincerely,").
 - :class:`StructuredNameRecognizer`: values of name-like keys in JSON, YAML or key=value text
@@ -41,19 +43,52 @@ _last: frozenset[str] = frozenset()
 
 
 def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
-    """(first names, surnames), upper case, read once from the ``names`` package."""
+    """(first names, surnames), upper case, read once: the census lists
+    (:func:`census_gazetteer`) and the world lists (:func:`world_names`) together."""
     global _first, _last  # noqa: PLW0603 - one process-wide table, read once
     if _last:  # built: read-only from here on, no lock on the hot path
         return _first, _last
     with _lock:
         if not _last:
-            def read(name: str) -> set[str]:
-                text = resources.files("names").joinpath(name).read_text(encoding="ascii")
-                return {line.split()[0] for line in text.splitlines() if line.strip()}
-
-            _first = frozenset(read("dist.male.first") | read("dist.female.first"))
-            _last = frozenset(read("dist.all.last"))
+            census_first, census_last = census_gazetteer()
+            world_first, world_last = world_names()
+            _first = census_first | world_first
+            _last = census_last | world_last
         return _first, _last
+
+
+@lru_cache(maxsize=1)
+def census_gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames), upper case, of the US Census Bureau's 1990 lists in the
+    ``names`` package."""
+    def read(name: str) -> set[str]:
+        text = resources.files("names").joinpath(name).read_text(encoding="ascii")
+        return {line.split()[0] for line in text.splitlines() if line.strip()}
+
+    return frozenset(read("dist.male.first") | read("dist.female.first")), \
+        frozenset(read("dist.all.last"))
+
+
+#: Where the world name lists are (tools/pii_model/world_names.py writes them).
+WORLD_NAMES = ("models", "world-names")
+
+
+@lru_cache(maxsize=1)
+def world_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames), upper case, that the census lists lack: the given names and
+    surnames of Faker's person providers (MIT) of the locales whose names are written in Latin
+    script, without English words (none in WordNet or the stop words, so "Will" and "Grace"
+    stay census names). Built by tools/pii_model/world_names.py; empty where not shipped."""
+    folder = resources.files("appliance.privacy").joinpath(*WORLD_NAMES)
+
+    def read(name: str) -> frozenset[str]:
+        try:
+            text = folder.joinpath(name).read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return frozenset()
+        return frozenset(line.strip().upper() for line in text.splitlines() if line.strip())
+
+    return read("first.txt"), read("last.txt")
 
 
 @lru_cache(maxsize=1)
@@ -118,8 +153,10 @@ class GazetteerNameRecognizer(_NameRecognizer):
             return self.UPPER
         if reversed_order or len(shapes) > 1:
             return None  # "Paris, france", "John smith" are not how either is written
-        if first.lower() in self._stop or last.lower() in self._stop:
-            return None
+        census_first, census_last = census_gazetteer()
+        if first.lower() in self._stop or last.lower() in self._stop \
+                or first.upper() not in census_first or surname not in census_last:
+            return None  # lower case: census names only ("tellervo said": Said is a surname)
         return self.LOWER
 
     def analyze(self, text: str, entities: list[str],
@@ -280,6 +317,8 @@ _NAME_KEYS = (r"(?:full[_\- ]?name|first[_\- ]?name|last[_\- ]?name|given[_\- ]?
 _ROLE_KEYS = (r"(?:maintainer|reviewer|approver|committer|signer|signatory|creator|"
               r"(?:created|modified|updated|requested|approved|reviewed|signed|written|assigned|"
               r"submitted|owned|authored|reported)[_\- ]?by|member|attendee|participant|speaker|"
+              r"watcher|follower|subscriber|collaborator|contributor|invitee|organi[sz]er|"
+              r"mentor|mentee|coach|volunteer|"
               r"person|teacher|student|doctor|physician|nurse|tenant|landlord|spouse|"
               r"emergency[_\- ]?contact|next[_\- ]?of[_\- ]?kin|beneficiary|witness|candidate|"
               r"nick[_\- ]?name|alias|manager|supervisor|(?:team|tech|project)[_\- ]?lead|"
@@ -333,6 +372,12 @@ class StructuredNameRecognizer(_NameRecognizer):
         rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9]+[._])?[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})s?"
         r"[\"']?\s*(?:=|:=|:|=>)\s*[\[(]\s*(?P<v>[\"'][^\]\)\n]{1,400})[\])]")
     _QUOTED = re.compile(r"[\"']([^\"'\n\\\\]{1,60})[\"']")
+    #: A YAML block list under a plural name or role key ("maintainers:\n  - Ana Lima").
+    _YAML_LIST = re.compile(
+        rf"(?im)^(?P<i>[ \t]*)(?:{_NAME_KEYS}|{_ROLE_KEYS})s?[ \t]*:[ \t]*\r?\n"
+        r"(?P<v>(?:(?P=i)[ \t]*-[ \t]+[^\n]*(?:\r?\n|$))+)")
+    _YAML_ITEM = re.compile(
+        r"(?m)^[ \t]*-[ \t]+[\"']?(?P<v>[^\"'\n#]+?)[\"']?[ \t]*(?:#[^\n]*)?$")
 
     def _name_like(self, value: str) -> bool:
         value = value.strip()
@@ -373,8 +418,20 @@ class StructuredNameRecognizer(_NameRecognizer):
                             cued=True) for s, e in spans]
 
 
+    def _yaml_lists(self, text: str) -> list[tuple[int, int]]:
+        """Items of YAML block lists under a name or role key, capitalised and name-like."""
+        spans = []
+        for m in self._YAML_LIST.finditer(text):
+            for q in self._YAML_ITEM.finditer(m.group("v")):
+                value = q.group("v")
+                if self._name_like(value) and value[:1].isupper():
+                    at = m.start("v") + q.start("v")
+                    spans.append((at, at + len(value)))
+        return spans
+
     def _roles(self, text: str) -> list[tuple[int, int]]:
-        """Values of role keys and lists, display names before an address, copyright holders."""
+        """Values of role keys and lists (bracketed or YAML blocks), display names before an
+        address, copyright holders."""
         spans = []
         for m in self._ROLE.finditer(text):
             key = m.group("k").lower()
@@ -392,6 +449,7 @@ class StructuredNameRecognizer(_NameRecognizer):
                 if self._name_like(value) and value[:1].isupper():
                     at = m.start("v") + q.start(1)
                     spans.append((at, at + len(q.group(1).rstrip())))
+        spans += self._yaml_lists(text)
         for regex in (_DISPLAY_NAME, _COPYRIGHT):
             for m in regex.finditer(text):
                 value = m.group("v").rstrip(" .")
