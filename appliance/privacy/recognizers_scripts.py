@@ -8,9 +8,10 @@ rule that needs no word list:
 
 - In the cased scripts only proper nouns and a sentence's first word are capitalised, so two
   or three capitalised words in a row are a proper noun (a person's name, most often).
-- In text written mostly in Latin letters (an English prompt, code, a CSV file), a short run
-  of one to three words in another script is almost always a proper noun too: a name kept in
-  its own script. A longer run is a quotation and stays.
+- In text written in Latin letters (an English prompt, code, a CSV file; at least a quarter of
+  its letters, so that a short frame around two names counts), a short run of one to three
+  words in another script is almost always a proper noun too: a name kept in its own script.
+  A longer run is a quotation and stays.
 
 So: a run of one to three words of one of these scripts is a name when the text around it is
 mostly Latin (and, in a cased script, each word is capitalised); in text mostly in that
@@ -41,8 +42,11 @@ _HAN = "\u4e00-\u9fff"
 _CASED_WORD = rf"[{_CASED_UPPER}][{_CASED_LETTER}\-]*"
 _CASELESS_WORD = rf"[{_CASELESS}][{_CASELESS}\-]*"
 _ANY_WORD = rf"[{_CASED_LETTER}{_CASELESS}][{_CASED_LETTER}{_CASELESS}\-]*"
-_EDGE = rf"(?<![{_CASED_LETTER}{_CASELESS}{_HAN}\w])"
-_END = rf"(?![{_CASED_LETTER}{_CASELESS}{_HAN}\w])"
+#: Letters only: an apostrophe inside a name is part of it, one before or after a run is the
+#: quote around a value ('Ευτέρπη Τσότρας' in SQL or Python).
+_LETTERS = _CASED_LETTER.removesuffix("\u02bc'’")
+_EDGE = rf"(?<![{_LETTERS}{_CASELESS}{_HAN}\w])"
+_END = rf"(?![{_LETTERS}{_CASELESS}{_HAN}\w])"
 #: One to three words of one script, and the words around them (to see how long the run is).
 _CASED_RUN = re.compile(rf"{_EDGE}{_CASED_WORD}(?:[ \t]+{_CASED_WORD}){{0,2}}{_END}")
 _CASELESS_RUN = re.compile(rf"{_EDGE}{_CASELESS_WORD}(?:[ \t]+{_CASELESS_WORD}){{0,2}}{_END}")
@@ -81,8 +85,10 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
                 if regex is not _JAPANESE_NAME and self._in_phrase(text, m.start(), m.end()):
                     continue  # a quoted sentence, not a name
                 own = letters[_script(m.group(0)[0])]
-                # In text mostly of other scripts, a short run of this one is a name.
-                minority = 2 * own <= total
+                # In text of other scripts, a short run of this one is a name: where they
+                # have a quarter of the letters or more (a short English frame around two
+                # names, "Team: 이현지; 이정훈", 'author = "ზინა კუპატაძე"', has no more).
+                minority = own <= 3 * (total - own)
                 cased = regex is _CASED_RUN
                 if not minority and not (cased and len(words) >= 2):
                     continue

@@ -247,6 +247,12 @@ def test_obfuscated_identifiers_are_replaced_with_their_obfuscation(analyzer) ->
     ("Attendees: 수진 김, محمد جهانی and Լիանա Գզիրյան.", ["수진", "محمد", "Լիանա"]),
     ("Please ask 美加子 山田 to review it.", ["美加子", "山田"]),
     ("Вчера Иван Петров пришёл домой.", ["Иван", "Петров"]),
+    # single-quoted values (an apostrophe is part of a Ukrainian name, not of a run's edge)
+    ("INSERT INTO staff (name) VALUES ('טליה שניידר');", ["טליה", "שניידר"]),
+    ("users = ['Ευτέρπη Τσότρας', 'Сем'ян Бойко']", ["Ευτέρπη", "Сем'ян"]),
+    # a short English frame around names that have more letters than it
+    ("Team: 이현지; 이정훈", ["이현지", "이정훈"]),
+    ('author = "ზინა კუპატაძე"', ["ზინა"]),
 ])
 def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
     out = masked(analyzer, text)
@@ -256,6 +262,8 @@ def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
 @pytest.mark.parametrize("text", [
     "The word спасибо means thank you in Russian.",
     "Он сказал, что ООН и НАТО согласны.",
+    # a Korean sentence with an English word: the Latin letters are far under a quarter
+    "이 문서를 PDF로 변환해 주세요",
 ])
 def test_words_in_other_scripts_that_are_not_names(text: str) -> None:
     from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
