@@ -147,6 +147,15 @@ class NameWords:
     def first_name(self, word: str) -> bool:
         return word.upper() in gazetteer()[0]
 
+    def _before_surname(self, words: list[re.Match[str]], i: int) -> bool:
+        """Word ``i`` (capitalised, an English word too) is followed by a capitalised surname
+        that is no English word: a given name that is also a word ("Transfer 200 EUR to Tilde
+        Koch", "send it to Rose Okafor")."""
+        if i + 1 >= len(words):
+            return False
+        nxt = words[i + 1].group(0).rstrip(".")
+        return nxt[:1].isupper() and nxt.upper() in gazetteer()[1] and not self.ordinary(nxt)
+
     def take(self, text: str, start: int, *, strong: bool,  # noqa: C901, PLR0912 - one pass, word by word
              limit: int = 3) -> tuple[int, int] | None:
         """The name words starting at ``start`` (after spaces and an opening quote), at most
@@ -168,7 +177,7 @@ class NameWords:
         kept: list[re.Match[str]] = []
         pending: list[re.Match[str]] = []  # particles waiting for a capitalised word
         count = 0
-        for w in words:
+        for i, w in enumerate(words):
             word = w.group(0).rstrip(".")
             lower = word.lower()
             if _IDENTIFIER_NEXT.match(text, base + w.start() + len(word)):
@@ -186,7 +195,8 @@ class NameWords:
                     and not (word[:1].isupper() and word.upper() in firsts):
                 break
             if word[:1].isupper():
-                if not strong and self.ordinary(word):
+                if not strong and self.ordinary(word) and not (
+                        not kept and self._before_surname(words, i)):
                     break
             elif not (word.upper() in firsts or (not self.ordinary(word) and len(word) > 1)):
                 break  # lower case: only a first name or no English word at all
@@ -234,7 +244,11 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"|(?<![^\n])[ \t]*{_MODIFIERS}\s*names?[ \t]*[:：]"
         r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by|nicknamed|a\.?k\.?a\.?"
         r"|nick-?name(?:\s+is|\s+was|'s|’s|\s*:)|name'?s|i\s+am\s+called|i'?m\s+called"
-        r"|short\s+for|(?:know|knows|knew)\s+(?:me|him|her|them)\s+as|this\s+is"
+        r"|short\s+for|(?:know|knows|knew)\s+(?:me|him|her|them)\s+as"
+        # "You can call me Tilde": a capitalised word (no day or month) after "call me"
+        r"|call(?:s|ed)?\s+me(?=[ \t]+(?!(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:jan|feb"
+        r"|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)(?-i:[A-ZÀ-Þ][a-zß-ÿ]))"
+        r"|this\s+is"
         rf"(?=[ \t]+{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?,?[ \t]+(?:speaking|here|from|calling)\b)"
         # "Hi there, Kenes speaking": a name and "speaking" after a greeting or at the start.
         rf"|(?:^|(?<=[,.!?:])|(?<=\n))(?=[ \t]*{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?[ \t]+"

@@ -430,6 +430,11 @@ def test_fields_with_one_word_values_are_not_a_dialogue(analyzer, text: str) -> 
     ("Transfer 200 EUR to Pascal Schacht, IBAN DE02 2547 6595 6061 5655 17", "Schacht"),
     ("Lost my wallet :( if found call 0381625257 - Emmanuel", "Emmanuel"),  # signed by a dash
     ("Ask for Mahmoud at the front desk.", "Mahmoud"),
+    # a given name that is also an English word, before a surname, after a weak cue
+    ("Transfer 200 EUR to Tilde Koch by Friday.", "Tilde"),
+    # ... and alone after "call me" (a capitalised word there is what one is called)
+    ("You can call me Tilde.", "Tilde"),
+    ("Everyone at work calls me Dita.", "Dita"),
 ])
 def test_names_in_the_slots_of_everyday_sentences(analyzer, text: str, name: str) -> None:
     assert name not in masked(analyzer, text)
@@ -440,6 +445,8 @@ def test_names_in_the_slots_of_everyday_sentences(analyzer, text: str, name: str
     "Dinner at Mum's place?", "I saw Avatar twice.", "Sent the package to London yesterday.",
     "Kind regards, Marketing", "Regards, see you Monday", "Transfer 200 EUR to Savings.",
     "- Milk\n- Eggs", "Python 3 - Django", "Ask for help at the desk.",
+    "Call me Monday morning.", "Call me May 3rd.", "PLEASE CALL ME TOMORROW AT NOON",
+    "Call me back when you can.",
 ])
 def test_the_same_slots_holding_no_name(analyzer, text: str) -> None:
     assert "PERSON" not in masked(analyzer, text)
