@@ -529,15 +529,16 @@ class LlamaEngine:
         assert self._ctx is not None  # noqa: S101
         length = min(_shared(warm.tokens, s.job.tokens), len(s.job.tokens) - 1)
         ctx = self._ctx
-        if warm.namespace == s.job.cache_namespace and length >= max(
-                cached, self.prefix_cache.min_tokens):
-            ctx.trim_seq(s.seq_id, length)
-            if not ctx.n_swa or 0 <= ctx.seq_pos_min(s.seq_id) <= max(0, length - ctx.n_swa):
-                s.prefilled = s.pos = s.cached = length
-                s.windows = [(end, w) for end, w in warm.windows if end <= length]
-                self.prefix_cache.count_reuse(length)
-                self.warm_reuses += 1
-                return True
+        ours = warm.namespace == s.job.cache_namespace and length >= max(
+            cached, self.prefix_cache.min_tokens)
+        # trim_seq is False where the memory cannot drop part of a sequence (recurrent state)
+        if ours and ctx.trim_seq(s.seq_id, length) and (
+                not ctx.n_swa or 0 <= ctx.seq_pos_min(s.seq_id) <= max(0, length - ctx.n_swa)):
+            s.prefilled = s.pos = s.cached = length
+            s.windows = [(end, w) for end, w in warm.windows if end <= length]
+            self.prefix_cache.count_reuse(length)
+            self.warm_reuses += 1
+            return True
         ctx.free_seq(s.seq_id)
         return False
 

@@ -222,9 +222,10 @@ class Context:
     def free_seq(self, seq: int) -> None:
         ll.llama_memory_seq_rm(self._mem, seq, -1, -1)
 
-    def trim_seq(self, seq: int, keep: int) -> None:
-        """Drop ``seq``'s cells from position ``keep`` on."""
-        ll.llama_memory_seq_rm(self._mem, seq, keep, -1)
+    def trim_seq(self, seq: int, keep: int) -> bool:
+        """Drop ``seq``'s cells from position ``keep`` on; False when the memory cannot drop
+        part of a sequence (a recurrent model's state: then nothing is dropped)."""
+        return bool(ll.llama_memory_seq_rm(self._mem, seq, keep, -1))
 
     def seq_pos_min(self, seq: int) -> int:
         """The lowest position ``seq`` still has cells for in every layer (-1: none): a
@@ -268,7 +269,9 @@ class Context:
                                            seq)) <= 0:
             self.free_seq(seq)
             return False
-        ll.llama_memory_seq_rm(self._mem, seq, keep, -1)
+        if not self.trim_seq(seq, keep):
+            self.free_seq(seq)
+            return False
         if self.n_swa:
             # A token at position keep attends back to keep - n_swa + 1; the saved state's
             # window starts at length - n_swa (and now ends at keep). Fill the gap from the

@@ -46,6 +46,9 @@ PIPE_BATCH = 64
 #: Characters of text either side of a focus (see :meth:`ModelNerRecognizer.focus`) that a
 #: model reads with it: about ten words, more than the reach of its reading of a word.
 MODEL_CONTEXT = 48
+#: ... and at least this many words (more than the four tokens either way its reading of a word
+#: reaches, and an entity it may be inside).
+MODEL_CONTEXT_WORDS = 8
 #: A letter of any script (for "one word alone").
 _LETTER = re.compile(r"[^\W\d_]")
 #: Components a pipeline may need to run NER; the rest (tagger, parser …) are not loaded.
@@ -186,13 +189,21 @@ class ModelNerRecognizer(EntityRecognizer):
 
 def _read(text: str, focus: tuple[int, int] | None) -> tuple[int, int]:
     """The part of ``text`` a model reads for ``focus`` (see :meth:`ModelNerRecognizer.focus`):
-    all of it without one."""
+    at least :data:`MODEL_CONTEXT` characters and :data:`MODEL_CONTEXT_WORDS` words either
+    side, out to whole words (a URL or a hash is one long word: characters alone would leave
+    fewer words of context than the model reads); all of it without a focus."""
     if focus is None:
         return 0, len(text)
-    lo, hi = max(0, focus[0] - MODEL_CONTEXT), min(len(text), focus[1] + MODEL_CONTEXT)
-    while lo > 0 and not text[lo - 1].isspace():
+    lo, hi = focus
+    words = 0
+    while lo > 0 and (words < MODEL_CONTEXT_WORDS or focus[0] - lo < MODEL_CONTEXT
+                      or not text[lo - 1].isspace()):
         lo -= 1
-    while hi < len(text) and not text[hi].isspace():
+        words += text[lo].isspace() and not text[lo - 1:lo].isspace()
+    words = 0
+    while hi < len(text) and (words < MODEL_CONTEXT_WORDS or hi - focus[1] < MODEL_CONTEXT
+                              or not text[hi].isspace()):
+        words += text[hi].isspace() and not text[hi - 1:hi].isspace()
         hi += 1
     return lo, hi
 

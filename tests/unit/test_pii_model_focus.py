@@ -9,6 +9,7 @@ import spacy
 
 from appliance.privacy.model_ner import (
     MODEL_CONTEXT,
+    MODEL_CONTEXT_WORDS,
     ModelNerRecognizer,
     _read,
     load_pipeline,
@@ -57,6 +58,12 @@ def test_the_part_read_ends_between_words() -> None:
     assert lo <= 240 - MODEL_CONTEXT and text[lo - 1] == " "
     assert hi >= 258 + MODEL_CONTEXT and text[hi] == " "
     assert _read(text, None) == (0, len(text))
+    # A URL or a hash is one word: the part read still has eight words either side.
+    url = "https://example.com/" + "a" * 120
+    long = f"one two three four five six seven eight nine {url} {url} then Margarethe Vollmer"
+    start = long.index("Margarethe")
+    lo, _hi = _read(long, (start, len(long)))
+    assert len(long[lo:start].split()) >= MODEL_CONTEXT_WORDS
     assert _read("short text", (2, 5)) == (0, len("short text"))
 
 
