@@ -30,8 +30,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 
-#: Capitals of the cased scripts (Greek with tonos, Cyrillic incl. Ukrainian, Armenian).
-_CASED_UPPER = ("\u0386\u0388-\u038f\u0391-\u03a9\u0400-\u042f\u0460-\u0480\u048a-\u04c0"
+#: Capitals of the cased scripts (Greek with tonos, Cyrillic incl. Ukrainian and the letters
+#: of Kazakh, Tatar and others, where capitals and small letters alternate: each word's first
+#: letter is checked again with str.isupper; Armenian).
+_CASED_UPPER = ("\u0386\u0388-\u038f\u0391-\u03a9\u0400-\u042f\u0460-\u0480\u048a-\u052f"
                 "\u0531-\u0556")
 #: Letters of the cased scripts, either case, and the apostrophes inside Ukrainian names.
 _CASED_LETTER = "\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0531-\u0587\u02bc'’"
@@ -94,6 +96,8 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
                     continue
                 if cased and any(not _LOWER_CASED.search(w[1:]) for w in words if len(w) > 1):
                     continue  # an acronym in capitals, not a name
+                if cased and not all(w[0].isupper() for w in words):
+                    continue  # the extended Cyrillic block mixes capitals and small letters
                 out.append(make_result(self, self.ENTITY, m.start(), m.end(), self.SCORE,
                                        "proper noun in another script"))
         return out

@@ -253,6 +253,8 @@ def test_obfuscated_identifiers_are_replaced_with_their_obfuscation(analyzer) ->
     # a short English frame around names that have more letters than it
     ("Team: 이현지; 이정훈", ["이현지", "이정훈"]),
     ('author = "ზინა კუპატაძე"', ["ზინა"]),
+    # Kazakh capitals outside basic Cyrillic
+    ('user = User(name="Нұрлан Әбдіров")', ["Нұрлан", "Әбдіров"]),
 ])
 def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
     out = masked(analyzer, text)
@@ -264,6 +266,7 @@ def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
     "Он сказал, что ООН и НАТО согласны.",
     # a Korean sentence with an English word: the Latin letters are far under a quarter
     "이 문서를 PDF로 변환해 주세요",
+    "The Kazakh word әбдір is lower case.",
 ])
 def test_words_in_other_scripts_that_are_not_names(text: str) -> None:
     from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
