@@ -42,6 +42,7 @@ from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES
 from appliance.privacy.recognizers_ids import _DATE as DATE_PATTERN
 from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_ranks
+from appliance.privacy.recognizers_scripts import FOREIGN_ITEM
 
 #: One word of a name: letters with inner apostrophes and hyphens (L'Heureux, Gonzalez-Ruiz,
 #: O'Brien, curly apostrophes too), Latin letters with diacritics included.
@@ -642,10 +643,13 @@ class NameListRecognizer(_ContextRecognizer):
             if bullets is not None:
                 for bullet in _BULLET_ITEM.finditer(bullets.group(0)):
                     at = bullets.start() + bullet.start("v")
-                    found = self._words.take(text, at, strong=False, limit=4)
+                    found = self._words.take(text, at, strong=False, limit=4) \
+                        or _foreign_item(text, at, text.find("\n", at))
                     if found is not None:
                         out.append(self._result(*found, "item of a list of people"))
                 continue
+            out += [self._result(*found, "item of a list of people")
+                    for found in _foreign_items(text, cue.end())]
             m = _LIST.match(text, cue.end())
             if m is None:
                 continue
@@ -675,6 +679,36 @@ class NameListRecognizer(_ContextRecognizer):
                  else self._words.take(text, at, strong=True, limit=4)
                  for at, f in zip(places, weak, strict=True)]
         return [f for f in found if f is not None]
+
+
+def _foreign_item(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``text[start:end]`` (to the line's end when ``end`` is -1), stripped, when it is one to
+    three words of a script other than Latin or Chinese (FOREIGN_ITEM): a name, in a list the
+    cue says is of people ("Team: יובל הירש; יעל דנינו")."""
+    end = len(text) if end < 0 else end
+    item = text[start:end]
+    lead = len(item) - len(item.lstrip())
+    item = item.strip()
+    if item and FOREIGN_ITEM.fullmatch(item):
+        return start + lead, start + lead + len(item)
+    return None
+
+
+def _foreign_items(text: str, start: int) -> list[tuple[int, int]]:
+    """The items of the rest of the line at ``start`` that are names in other scripts (see
+    :func:`_foreign_item`), split at commas, semicolons and "and"."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    found = []
+    for m in _FOREIGN_SPLIT.finditer(text, start, end):
+        item = _foreign_item(text, m.start(), m.end())
+        if item is not None:
+            found.append(item)
+    return found
+
+
+#: The items of a line's list: what lies between commas, semicolons and "and".
+_FOREIGN_SPLIT = re.compile(r"(?:(?!\band\b)[^,;、\n&])+")
 
 
 #: Korean surnames (the most common, about 90 % of people).

@@ -56,6 +56,9 @@ _JAPANESE_NAME = re.compile(
     rf"(?<![{_HAN}\u3040-\u30ff\w])[{_HAN}\u3040-\u30ff]{{1,4}}[ \t\u3000]"
     rf"[{_HAN}\u3040-\u30ff]{{1,4}}(?![{_HAN}\u3040-\u30ff\w])")
 _FOREIGN_WORD = re.compile(_ANY_WORD)
+#: A whole item of one to three words of these scripts (a list item of a list of people).
+FOREIGN_ITEM = re.compile(rf"(?:{_CASED_WORD}(?:[ \t]+{_CASED_WORD}){{0,2}}"
+                          rf"|{_CASELESS_WORD}(?:[ \t]+{_CASELESS_WORD}){{0,2}})")
 _LETTER = re.compile(r"[^\W\d_]")
 #: The scripts told apart when counting a text's letters: (first code point, last, name).
 _SCRIPTS = ((0x0370, 0x03ff, "greek"), (0x1f00, 0x1fff, "greek"), (0x0400, 0x052f, "cyrillic"),

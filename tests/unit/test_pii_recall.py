@@ -255,6 +255,9 @@ def test_obfuscated_identifiers_are_replaced_with_their_obfuscation(analyzer) ->
     ('author = "ზინა კუპატაძე"', ["ზინა"]),
     # Kazakh capitals outside basic Cyrillic
     ('user = User(name="Нұрлан Әбдіров")', ["Нұрлан", "Әбдіров"]),
+    # the items of a list of people, in a script the name words do not read
+    ("Team: יובל הירש; יעל דנינו", ["יובל", "דנינו"]),
+    ("Participants:\n- ფიქრია ცირეკიძე\n- ბექა პაპუაშვილი", ["ფიქრია", "ბექა"]),
 ])
 def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
     out = masked(analyzer, text)
