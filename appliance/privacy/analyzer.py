@@ -257,7 +257,20 @@ class Analyzer:
         load_tables()
         self.policy = policy
         wanted = set(policy.entities) | ({"DENY_LIST"} if policy.deny_list else set())
-        registry = RecognizerRegistry(supported_languages=["en"])
+        class OrderedRegistry(RecognizerRegistry):
+            """Presidio's registry hands the engine its recognizers as a set, so the order in
+            which they run - and so which of two identical findings survives Presidio's
+            removal of duplicates, and with it which recognizer's checks apply in
+            :meth:`_kept` - changed from process to process (by the objects' addresses):
+            "I work for IT" was masked in one run and not in the next. Here they run in the
+            order they were registered, the more specific recognizer first."""
+
+            def get_recognizers(self, *args: Any, **kwargs: Any) -> list[Any]:
+                found = set(super().get_recognizers(*args, **kwargs))
+                order = {id(r): i for i, r in enumerate(self.recognizers)}
+                return sorted(found, key=lambda r: order.get(id(r), len(order)))
+
+        registry = OrderedRegistry(supported_languages=["en"])
         registry.load_predefined_recognizers(languages=["en"])
         registry.recognizers = [
             r for r in registry.recognizers

@@ -57,7 +57,6 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -1106,7 +1105,8 @@ _ORG_CUED = re.compile(
     r"sued|fined|recruited|headhunted|poached|approached|contacted|offered\s+a\s+job)\s+by"
     r"|agreed\s+to\s+(?:buy|acquire)|(?:merger|merge|merged|partnership|deal|contract|"
     r"agreement)\s+with|invest(?:ed|ing|s|ment)?\s+in|stake\s+in|resigned\s+from|quit|"
-    r"(?:left|leave|leaving|leaves)(?=\s+[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*\s+(?:in|after|to|"
+    r"(?:left|leave|leaving|leaves)(?=[ \t]+(?-i:[A-Z])[\w\-]*(?:[ \t]+(?-i:[A-Z])[\w\-]*){0,4}"
+    r"[ \t]+(?:in|after|to|"
     r"for|last|this|on)\b)|join(?:s|ed|ing)?|rejoin(?:s|ed)?|according\s+to|"
     r"acquire[sd]?|(?:work(?:s|ed|ing)?|employed|been)\s+(?:at|for|with)"
     r"))[ \t]+(?:the[ \t]+)?(?P<v>" + _ORG_PHRASE + ")")
@@ -1123,15 +1123,31 @@ _ORG_STRONG = re.compile(
     r"\s+(?:at|with|from)"
     r"|(?:reaching\s+out|writing|calling|emailing|contacting\s+you)\s+from"
     r"|interview(?:ed|ing)?\s+(?:with|at|for)|applied\s+(?:to|at|for)|join(?:s|ed|ing)?|"
-    r"rejoin(?:s|ed)?|(?:left|leaving|quit|quitting)(?=\s+[A-Z][\w&\-]*(?:\s+[A-Z][\w&\-]*)*"
-    r"\s+(?:in|after|to|for|last|this|on|because|and|two|three|four|five|[0-9])\b)|"
+    r"rejoin(?:s|ed)?|(?:left|leaving|quit|quitting)(?=[ \t]+(?-i:[A-Z])[\w&\-]*"
+    r"(?:[ \t]+(?-i:[A-Z])[\w&\-]*){0,4}[ \t]+(?:in|after|to|for|last|this|on|because|and|"
+    r"two|three|four|five|[0-9])\b)|"
     r"shares\s+(?:in|of)|stake\s+in|studied\s+at|graduated\s+from|alumn(?:us|a|i)\s+of"
     r"))[ \t]+(?:the[ \t]+)?(?P<v>" + _ORG_PHRASE + ")")
-#: A firm named before what its customers contact ("ugh Workday support is useless").
+#: A firm named before what its customers contact ("ugh Workday support is useless"): its
+#: support only with the words for a service desk after it (not "adds Rust support").
 _ORG_BEFORE_SUPPORT = re.compile(
-    rf"(?<=[a-z,][ \t])(?P<v>{_ORG_PHRASE})[ \t]+(?:customer[ \t]+)?(?:support|helpdesk|"
-    r"help[ \t]+desk|customer[ \t]+service|hotline|account[ \t]+manager|recruiters?|"
-    r"headquarters|HQ|stock|shares)\b")
+    rf"(?<=[a-z,][ \t])(?P<v>{_ORG_PHRASE})[ \t]+(?:(?:customer[ \t]+)?support[ \t]+"
+    r"(?:team|agent|agents|ticket|tickets|desk|chat|line|center|centre|staff|reps?|"
+    r"representatives?|is|was|were|are|said|told)|(?:customer[ \t]+)?(?:helpdesk|"
+    r"help[ \t]+desk|hotline|account[ \t]+manager)|customer[ \t]+service|recruiters?|"
+    r"headquarters|HQ)\b")
+#: A firm's stock or shares after the words for trading them ("I bought Tesla stock"; not
+#: "the Linux stock kernel").
+_ORG_BEFORE_STOCK = re.compile(
+    r"(?i:\b(?:bought|sold|own|owns|owned|hold|holds|held|buy|buys|buying|sell|sells|selling)"
+    r"[ \t]+(?:(?:some|more|my|our|all|his|her|their)[ \t]+)?)"
+    rf"(?P<v>{_ORG_PHRASE})[ \t]+(?:stock|stocks|shares)\b")
+#: The cues of ``_ORG_STRONG`` that also name things other than firms (left Python 2,
+#: applied to Computer Science, work with Docker Compose): a firm's one word after them is
+#: no dictionary word.
+_ORG_WEAK_CUE = re.compile(
+    r"(?i:\b(?:left|leaving|quit|quitting|applied[ \t]+(?:to|at|for)|writing[ \t]+from|"
+    r"(?P<with>work(?:s|ed|ing)?[ \t]+with))[ \t]+(?:the[ \t]+)?)$")
 #: The firm in a work-history line: "Acme (2015-2018)", "Acme (Lyon) - Data analyst",
 #: "Acme, Lyon - Accountant", with any dash.
 _YEARS = (r"(?:(?:[A-Z][a-z]{2,8}\.?[ \t]+)?(?:19|20)[0-9]{2}[ \t]*(?:[-–—/]|to|until|bis)"
@@ -1515,7 +1531,7 @@ class EmployerOrganizationRecognizer(OwnRecognizer):
         if self.ENTITY not in entities:
             return []
         out = []
-        for pattern in (_ORG_STRONG, _ORG_BEFORE_SUPPORT):
+        for pattern in (_ORG_STRONG, _ORG_BEFORE_SUPPORT, _ORG_BEFORE_STOCK):
             for m in pattern.finditer(text):
                 start, end = _trim_value(text, *m.span("v"))
                 if end > start:
@@ -1832,8 +1848,12 @@ _AGE_NUM = r"(?:1[0-2][0-9]|[1-9]?[0-9])"
 _ZH_AGE_NUM = "一二三四五六七八九十两"
 #: "Age:" in the languages of European forms (Alter, âge, edad, età, idade, leeftijd, wiek),
 #: a JSON key's quotes round it.
-_AGE_CUES = (r"(?:(?:[A-Za-z]{1,20}[_.\-])?(?:alter|âge|age|edad|età|eta|idade|leeftijd|wiek|"
-             r"ålder|alder|ikä|věk|возраст)(?:[_\-]?(?:years|yrs|in[_\-]years))?|(?-i:[a-z]{1,20}Age))"
+#: The people whose age a key's prefix names (``patient_age``, ``userAge``; not ``max-age``).
+_AGE_KEY_PEOPLE = (r"user|patient|member|child|applicant|customer|client|person|employee|"
+                   r"student|driver|owner|subject|participant|respondent")
+_AGE_CUES = (rf"(?:(?:(?:{_AGE_KEY_PEOPLE})[_.\-])?(?:alter|âge|age|edad|età|eta|idade|"
+             r"leeftijd|wiek|ålder|alder|ikä|věk|возраст)(?:[_\-]?(?:years|yrs|in[_\-]years))?"
+             rf"|(?-i:(?:{_AGE_KEY_PEOPLE})Age))"
              r"[\"']?[ \t]*(?:\((?:years|yrs|in\s+years|y)\)[ \t]*)?(?:[:=]|[\-–—](?=[ \t]))"
              r"[ \t]*[\"']?")
 #: Years after an age in those languages (42 Jahre, 42 ans, 42 años, 42 anni, 42 jaar, 42 lat).
@@ -1862,6 +1882,14 @@ _NAME_BEFORE_BRACKET = re.compile(r"(?<![\w\-])[A-Z][a-z\u00e0-\u024f'’\-]+"
                                   r"(?:\s+[A-Z][a-z\u00e0-\u024f'’\-]+)+\s\($")
 
 
+#: In, at, on after a bare number said of someone: an age only after a person turning it.
+_AGE_PLACE_AFTER = re.compile(r"(?i:\s+(?:on|in|at)\b)")
+#: A person turning an age ("she turned 40 on Saturday"; not "it turned 12 on Monday").
+_TURNED_PERSON = re.compile(
+    rf"(?i:\b(?:i|he|she|they|we|you|who|{_AGE_PEOPLE})(?:[ \t]+just)?[ \t]+"
+    r"(?:turned|turns|turning)[ \t]+)$")
+
+
 class AgeRecognizer(RegexRecognizer):
     ENTITY = "AGE"
     REGEX = re.compile(
@@ -1879,8 +1907,9 @@ class AgeRecognizer(RegexRecognizer):
         rf"|(?i:\b(?:my|our|his|her|their)[ \t]+(?:{_AGE_PEOPLE}))[ \t]*[(\[]"
         rf"(?P<mb>{_AGE_NUM})[)\]]"
         # An age and sex opening a post: "34M here, looking for …".
-        rf"|(?:^|(?<=\n)|(?<=\bI'm[ \t])|(?<=\bI[ \t]am[ \t]))(?P<ms>{_AGE_NUM}[ \t]?[MF])"
-        rf"(?=[ \t]*(?:[,.;!)]|$)|[ \t]+(?:here|looking|seeking|from|and|with|who|based)\b)"
+        rf"|(?:(?:^|(?<=\n))(?={_AGE_NUM}[ \t]?[MF][ \t]+(?:here|looking|seeking|from)\b)"
+        rf"|(?<=\bI'm[ \t])|(?<=\bI[ \t]am[ \t])|(?<=\bme:[ \t]))(?P<ms>{_AGE_NUM}[ \t]?[MF])"
+        rf"(?=[ \t]*(?:[,.;!)]|$)|[ \t]+(?:here|looking|seeking|from|who|based)\b)"
         rf"|(?i:\b(?:I|me|my\s+[a-z]+|{_AGE_PEOPLE}))[ \t]*[(\[](?:(?P<rd>{_AGE_NUM}[ \t]?"
         rf"(?-i:[MFmf]))|(?P<rd2>(?-i:[MFmf])[ \t]?{_AGE_NUM}))[)\]]"
         # An age between commas after the person it is said of: "a man, 34, from Leeds".
@@ -1909,6 +1938,10 @@ class AgeRecognizer(RegexRecognizer):
     SCORE = 0.85
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        if match.group("st") is not None and _AGE_PLACE_AFTER.match(
+                match.string, match.end("st")) and not _TURNED_PERSON.search(
+                match.string, max(0, match.start("st") - 40), match.start("st")):
+            return None  # I'm 5 in line, it turned 12 on Monday: a rank, a count, a thing
         if match.group("br") is not None and not _NAME_BEFORE_BRACKET.search(
                 match.string, 0, match.start("br")):
             return None  # chapter (3), Python (3): a number in brackets after anything else
@@ -2145,16 +2178,41 @@ def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,
         return _ordinary_phrase(value, lexicon, left_open,
                                 titled=not left_open or entity_type == "ORGANIZATION")
     if recognizer in (CuedPlaceRecognizer.__name__, EmployerOrganizationRecognizer.__name__):
-        return _no_name_words(value)
+        return _no_name_words(value) or (recognizer == EmployerOrganizationRecognizer.__name__
+                                         and _weakly_cued(text, start, value, lexicon))
     return (ner or recognizer == NerFacilityRecognizer.__name__) \
         and _doubtful_ner(value, entity_type, lexicon)
 
 
+def _weakly_cued(text: str, start: int, value: str, lexicon: Lexicon | None) -> bool:
+    """``value`` at ``start`` follows a cue that also names things other than firms (left,
+    quit, applied to, writing from, work with) and is one dictionary word or computing
+    acronym (left Windows, quit Smoking), or, after "work with", only such words (Docker
+    Compose)."""
+    cue = _ORG_WEAK_CUE.search(text, max(0, start - 40), start)
+    if cue is None or lexicon is None or not len(lexicon):
+        return False
+    words = re.findall(r"[^\W\d_][\w'’\-]*", value)
+    if len(words) != 1 and cue.group("with") is None:
+        return False
+    return all(w in _TECH_ACRONYMS or lexicon.is_word(re.sub(r"['’]s$", "", w)) for w in words)
+
+
+#: Words that name no firm after a firm's cue: home, school subjects, the hereafter (studied
+#: at Home, applied to Computer Science and Math, an offer from Heaven).
+_NO_FIRM_WORDS = frozenset((
+    "Home", "Homeoffice", "Home-office", "Science", "Sciences", "Computer", "Math", "Maths",
+    "Mathematics", "Physics", "Chemistry", "Biology", "History", "Law", "Medicine",
+    "Engineering", "Art", "Arts", "Economics", "Heaven", "Hell",
+))
+
+
 def _no_name_words(value: str) -> bool:
-    """``value`` is only function words, days, months, computing acronyms and the parts of a
-    firm (joined Marketing, works at Monday's stand-up)."""
+    """``value`` is only function words, days, months, computing acronyms, the parts of a
+    firm and the words of ``_NO_FIRM_WORDS`` (joined Marketing, works at Monday's stand-up,
+    studied at Home)."""
     return all(w in _BUSINESS_WORDS or w.lower() in stop_words() or w in _TECH_ACRONYMS
-               or _NOT_PLACE_WORD.fullmatch(w)
+               or w in _NO_FIRM_WORDS or _NOT_PLACE_WORD.fullmatch(w)
                for w in (re.sub(r"['’]s$", "", w)
                          for w in re.findall(r"[^\W\d_][\w'’\-]*", value)))
 
@@ -2200,12 +2258,27 @@ def _as_language(text: str, start: int, end: int) -> bool:
         or _LANGUAGE_AFTER.match(text, end) is not None)
 
 
-@lru_cache(maxsize=8)
+#: The last few texts' look-alike spans, keyed by the text's hash and length: offsets only,
+#: so no text (and none of its personal data) outlives the call that analysed it.
+_NOT_DATES_SEEN: dict[tuple[int, int], list[tuple[int, int]]] = {}
+_NOT_DATES_LOCK = threading.Lock()
+
+
 def _not_dates(text: str) -> list[tuple[int, int]]:
     """Look-alike spans that are not themselves dates (standard, book, order numbers); once
     per text, not once per date found in it (a text of 10,000 numbers has as many). The
     list is shared: not to be changed."""
-    return [(s, e) for s, e in lookalike_spans(text) if not _DATE_TIME.fullmatch(text[s:e])]
+    key = (hash(text), len(text))  # a str caches its hash: no second pass over the text
+    with _NOT_DATES_LOCK:
+        spans = _NOT_DATES_SEEN.get(key)
+    if spans is None:
+        spans = [(s, e) for s, e in lookalike_spans(text)
+                 if not _DATE_TIME.fullmatch(text[s:e])]
+        with _NOT_DATES_LOCK:
+            while len(_NOT_DATES_SEEN) >= 8:
+                del _NOT_DATES_SEEN[next(iter(_NOT_DATES_SEEN))]
+            _NOT_DATES_SEEN[key] = spans
+    return spans
 
 
 def _file_name(text: str, start: int, end: int) -> bool:
@@ -2224,8 +2297,11 @@ def gdpr_recognizers(language: str = "en") -> list[EntityRecognizer]:
             PlaceRecognizer(language), CuedPlaceRecognizer(language),
             NerFacilityRecognizer(language),
             OrganizationRecognizer(language), ContextPlaceRecognizer(language),
+            # before the looser context recognizers: where both find the same firm, its
+            # checks are the ones that apply (see Analyzer's OrderedRegistry)
+            EmployerOrganizationRecognizer(language),
             NeighbourPlaceRecognizer(language), ContextOrganizationRecognizer(language),
-            SubjectOrganizationRecognizer(language), EmployerOrganizationRecognizer(language),
+            SubjectOrganizationRecognizer(language),
             TableRecognizer(language),
             QuestionAnswerRecognizer(language), AgeRecognizer(language),
             DateTimeRecognizer(language), NationalityRecognizer(language),

@@ -5,10 +5,14 @@ their unit or a post-office box; and ordinary words after the same cues stay."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from appliance.config import STRICT_OUTPUT_SCAN_ENTITIES, STRICT_PII_ENTITIES, PiiConfig
 from appliance.privacy.analyzer import Analyzer
+from appliance.privacy.recognizers_gdpr import _ORG_CUED, _ORG_STRONG, _not_dates
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +103,77 @@ def test_ordinary_words_after_firm_cues_stay(strict: Analyzer, text: str) -> Non
 def test_a_sentence_opening_word_is_no_part_of_the_firm(strict: Analyzer) -> None:
     """"Yesterday Texier announced": the firm is Texier, not "Yesterday Texier"."""
     assert "ORGANIZATION" == masked(strict, "Yesterday Texier announced a deal.").get("Texier")
+
+
+def test_a_left_cue_reads_only_capitalised_words_on_its_line() -> None:
+    """After left/leaving/quit the firm is capitalised words on the same line, a few of them:
+    no letter of any case, no newline, no unbounded run of words (``"left " * 10000`` took
+    seconds per pattern)."""
+    for pattern in (_ORG_CUED, _ORG_STRONG):
+        assert pattern.search("I left Globex in 2019") is not None
+        assert pattern.search("I left globex in 2019") is None
+        assert pattern.search("I left\nGlobex in 2019") is None
+        assert pattern.search("I left A B C D E F G in 2019") is None
+        assert pattern.search("left " * 2000) is None
+
+
+@pytest.mark.parametrize("text", [
+    "This release adds Rust support", "We improved Windows support in v2", "Enable CUDA support",
+    "It now has Bluetooth support", "Ask for Vim support", "a Python support library",
+    "Docker support sucks", "Check the Linux stock kernel",
+])
+def test_technical_names_before_support_or_stock_are_no_firm(strict: Analyzer, text: str) -> None:
+    assert "ORGANIZATION" not in masked(strict, text).values()
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("I called Comcast support team yesterday", "Comcast"),
+    ("I bought Tesla stock in 2020", "Tesla"),
+])
+def test_a_firm_before_its_service_desk_or_traded_stock(strict: Analyzer, text: str,
+                                                        value: str) -> None:
+    assert "ORGANIZATION" == masked(strict, text).get(value)
+
+
+@pytest.mark.parametrize("text", [
+    "I left Python 2 behind", "We left Windows in 2019", "I left Chrome for Firefox",
+    "Quitting Smoking in 5 steps", "He applied to Computer Science and Math",
+    "I studied at Home during lockdown", "I'm writing from Home", "an offer from Heaven",
+    "I work with Docker Compose every day",
+])
+def test_ordinary_words_after_weak_firm_cues_stay(strict: Analyzer, text: str) -> None:
+    assert "ORGANIZATION" not in masked(strict, text).values()
+
+
+@pytest.mark.parametrize("text", [
+    "Cache-Control: max-age=60", "{ maxAge: 100 }", '"cacheAge": 60', "session.maxAge = 30",
+    "retention-age: 7", "storage-age: 12", "min_age: 18",
+    "3M and Honeywell reported earnings.", "10M with the new plan", "5M, 10M and 20M budgets",
+    "I'm 5 in line", "He is 3 in the ranking", "They're 4 in total", "She's 2 at the moment",
+    "The counter turned 9 on reboot", "It turned 12 on Monday",
+])
+def test_settings_amounts_and_ranks_are_no_age(strict: Analyzer, text: str) -> None:
+    assert "AGE" not in masked(strict, text).values()
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("I'm 34M from Leeds", "34M"), ('{"member_age": 29}', "29"), ("I'm 34 years old", "34 years old"),
+])
+def test_ages_said_of_people_stay(strict: Analyzer, text: str, value: str) -> None:
+    assert "AGE" == masked(strict, text).get(value)
+
+
+class _Text(str):
+    """A text that a weak reference can follow (a plain str cannot)."""
+
+
+def test_no_text_outlives_the_date_check() -> None:
+    """The look-alike spans of a text are kept by its hash, not by the text: its personal
+    data is not held in a module global after the call."""
+    text = _Text("Ticket ISO 8601 for Ann Lee, born 1990-01-02")
+    ref = weakref.ref(text)
+    spans = _not_dates(text)
+    assert spans is _not_dates(_Text(str(text)))
+    del text
+    gc.collect()
+    assert ref() is None
