@@ -37,16 +37,17 @@ _CASED_UPPER = ("\u0386\u0388-\u038f\u0391-\u03a9\u0400-\u042f\u0460-\u0480\u048
                 "\u0531-\u0556")
 #: Letters of the cased scripts, either case, and the apostrophes inside Ukrainian names.
 _CASED_LETTER = "\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0531-\u0587\u02bc'’"
+#: Letters only: an apostrophe inside a name is part of it, one before or after a run is the
+#: quote around a value ('Ευτέρπη Τσότρας' in SQL or Python).
+_LETTERS = _CASED_LETTER.removesuffix("\u02bc'’")
 #: Letters (and combining marks) of scripts without capitals.
 _CASELESS = ("\u05d0-\u05ea\u05b0-\u05c7\u0620-\u065f\u0670-\u06d3\u06fa-\u06ff\u10d0-\u10ff"
              "\u0900-\u0963\u0966-\u097f\u0e01-\u0e4e\uac00-\ud7a3\u3040-\u30ff")
 _HAN = "\u4e00-\u9fff"
-_CASED_WORD = rf"[{_CASED_UPPER}][{_CASED_LETTER}\-]*"
+#: An apostrophe only inside a word (Сем'ян), never its last character (a closing quote).
+_CASED_WORD = rf"[{_CASED_UPPER}][{_LETTERS}\-]*(?:['’ʼ][{_LETTERS}\-]+)*"
 _CASELESS_WORD = rf"[{_CASELESS}][{_CASELESS}\-]*"
 _ANY_WORD = rf"[{_CASED_LETTER}{_CASELESS}][{_CASED_LETTER}{_CASELESS}\-]*"
-#: Letters only: an apostrophe inside a name is part of it, one before or after a run is the
-#: quote around a value ('Ευτέρπη Τσότρας' in SQL or Python).
-_LETTERS = _CASED_LETTER.removesuffix("\u02bc'’")
 _EDGE = rf"(?<![{_LETTERS}{_CASELESS}{_HAN}\w])"
 _END = rf"(?![{_LETTERS}{_CASELESS}{_HAN}\w])"
 #: One to three words of one script, and the words around them (to see how long the run is).
@@ -87,14 +88,18 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
         for regex in (_CASED_RUN, _CASELESS_RUN, _JAPANESE_NAME):
             for m in regex.finditer(text):
                 words = m.group(0).split()
-                if regex is not _JAPANESE_NAME and self._in_phrase(text, m.start(), m.end()):
-                    continue  # a quoted sentence, not a name
+                cased = regex is _CASED_RUN
                 own = letters[_script(m.group(0)[0])]
                 # In text of other scripts, a short run of this one is a name: where they
                 # have a quarter of the letters or more (a short English frame around two
                 # names, "Team: 이현지; 이정훈", 'author = "ზინა კუპატაძე"', has no more).
                 minority = own <= 3 * (total - own)
-                cased = regex is _CASED_RUN
+                # There, two or three capitalised words are a name inside a phrase too (after
+                # a title: "пані Олена Баранець", "Др. Свидна Тодорова"); in text of their own
+                # script a phrase around them may be a firm's ("в Московском Государственном").
+                if regex is not _JAPANESE_NAME and not (minority and cased and len(words) >= 2) \
+                        and self._in_phrase(text, m.start(), m.end()):
+                    continue  # a quoted sentence, not a name
                 if not minority and not (cased and len(words) >= 2):
                     continue
                 if cased and any(not _LOWER_CASED.search(w[1:]) for w in words if len(w) > 1):

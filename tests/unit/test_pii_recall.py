@@ -258,6 +258,8 @@ def test_obfuscated_identifiers_are_replaced_with_their_obfuscation(analyzer) ->
     # the items of a list of people, in a script the name words do not read
     ("Team: יובל הירש; יעל דנינו", ["יובל", "דנינו"]),
     ("Participants:\n- ფიქრია ცირეკიძე\n- ბექა პაპუაშვილი", ["ფიქრია", "ბექა"]),
+    # after a title, inside an English sentence
+    ("INSERT INTO staff (name) VALUES ('пані Олена Баранець');", ["Олена", "Баранець"]),
 ])
 def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
     out = masked(analyzer, text)
@@ -270,6 +272,7 @@ def test_names_in_other_scripts(analyzer, text: str, names: list[str]) -> None:
     # a Korean sentence with an English word: the Latin letters are far under a quarter
     "이 문서를 PDF로 변환해 주세요",
     "The Kazakh word әбдір is lower case.",
+    "Я учусь в Московском Государственном Университете.",
 ])
 def test_words_in_other_scripts_that_are_not_names(text: str) -> None:
     from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
