@@ -258,8 +258,9 @@ def _edge_word(word: str, lexicon: Lexicon) -> bool:
         return True
     if word[:1].islower():
         # a lower-case given name the gazetteer knows stays ("ok tilde koch"), unless it is
-        # a function word ("will") or also a verb, adjective or adverb ("hope", "mark")
-        if word.upper() in gazetteer()[0] and word.lower() not in stop_words() \
+        # a function word ("will"), also a verb, adjective or adverb ("hope", "mark"), or
+        # two letters (an abbreviation as often: "2nd ed.")
+        if len(word) > 2 and word.upper() in gazetteer()[0] and word.lower() not in stop_words() \
                 and not lexicon.is_not_only_a_noun(word):
             return False
         return lexicon.is_word(word)
