@@ -136,6 +136,13 @@ class _Warm:
     windows: tuple[tuple[int, np.ndarray], ...]
 
 
+#: Tokens host memory may share beyond a warm slot and still lose to it: prefilling a few
+#: more tokens costs less than copying a thousand-token prefix back (2.3-3.2 ms). Each new
+#: question after one system prompt shares a word or two more with the last question than
+#: with the first (bench.vs_llama_server's "Question: number N"), which lost the slot every time.
+WARM_SLACK = 4
+
+
 def _shared(a: Sequence[int], b: Sequence[int]) -> int:
     """How many leading tokens ``a`` and ``b`` share (a binary search over slices compared
     in C: a dozen comparisons for a 1,000-token prompt, not a Python loop over it)."""
@@ -522,7 +529,8 @@ class LlamaEngine:
 
     def _in_place(self, s: _Seq, warm: _Warm, cached: int) -> bool:
         """Start ``s`` on the prefix its slot's cells share with its prompt, when they are
-        its namespace's, share at least ``cached`` tokens (the host memory's best) and
+        its namespace's, share at least ``cached`` tokens (the host memory's best) less
+        :data:`WARM_SLACK`, and
         hold the whole window the next position attends to (a sliding-window layer keeps
         a finished sequence's old cells only until the buffer needs them: llama-server's
         check, pos_min <= n_past - n_swa). Otherwise the slot's cells are freed."""
@@ -530,7 +538,7 @@ class LlamaEngine:
         length = min(_shared(warm.tokens, s.job.tokens), len(s.job.tokens) - 1)
         ctx = self._ctx
         ours = warm.namespace == s.job.cache_namespace and length >= max(
-            cached, self.prefix_cache.min_tokens)
+            cached - WARM_SLACK, self.prefix_cache.min_tokens)
         # trim_seq is False where the memory cannot drop part of a sequence (recurrent state)
         if ours and ctx.trim_seq(s.seq_id, length) and (
                 not ctx.n_swa or 0 <= ctx.seq_pos_min(s.seq_id) <= max(0, length - ctx.n_swa)):
