@@ -40,6 +40,7 @@ one of ``stop_sequences`` reads ``stop_reason: "end_turn"`` with ``stop_sequence
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -274,7 +275,36 @@ def _format(value: Any, where: str) -> ResponseFormat:
     schema = value.get("schema")
     if not isinstance(schema, dict):
         raise bad(f"{where}.schema", "required: a JSON Schema object")
-    return ResponseFormat("json_schema", json.dumps(schema))
+    return ResponseFormat("json_schema", json.dumps(_sdk_bounds(schema)))
+
+
+#: What Anthropic's SDK appends to a description for the bounds its API does not take
+#: (anthropic.lib._parse._transform: "A number\n\n{minimum: 1, maximum: 10}").
+_PAIR = r"[A-Za-z]+: -?[0-9]+(?:\.[0-9]+)?"
+_MOVED = re.compile(rf"\n\n\{{({_PAIR}(?:, {_PAIR})*)\}}$")
+_BOUNDS = frozenset(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                     "minLength", "maxLength", "minItems", "maxItems"))
+
+
+def _sdk_bounds(schema: Any) -> Any:
+    """``schema`` with the numeric bounds Anthropic's SDK moved into descriptions put back,
+    so that the grammar holds them as it holds a schema's own: messages.parse() with
+    ``Field(ge=0, le=150)`` sends an unbounded integer, and a small model wrote a 16-digit age
+    the caller's own validation then refused. Only a description's last block of the SDK's
+    exact shape, only numeric bounds, never one the schema states itself."""
+    if isinstance(schema, list):
+        return [_sdk_bounds(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _sdk_bounds(v) for k, v in schema.items()}
+    description = out.get("description")
+    m = _MOVED.search(description) if isinstance(description, str) else None
+    if m is not None:
+        pairs = [pair.split(": ") for pair in m.group(1).split(", ")]
+        if all(key in _BOUNDS for key, _ in pairs):
+            for key, number in pairs:
+                out.setdefault(key, float(number) if "." in number else int(number))
+    return out
 
 
 def _only(value: Mapping[str, Any], known: set[str], where: str) -> None:

@@ -223,3 +223,26 @@ def test_a_bad_page_request_is_a_400_naming_the_parameter_not_the_value(
     assert body["error"]["message"].startswith(f"{field}: ")
     assert all(value not in body["error"]["message"] for key, value in query
                if key.endswith("_id"))
+
+
+def test_bounds_the_sdk_moved_into_descriptions_come_back() -> None:
+    """messages.parse() sends Field(ge=0, le=150) as "\\n\\n{minimum: 0, maximum: 150}" at the
+    end of the description (anthropic.lib._parse._transform): the grammar gets them back; a
+    bound the schema states itself wins, and a block holding anything else is left alone."""
+    import json
+
+    fmt = anthropic._format({"type": "json_schema", "schema": {
+        "type": "object",
+        "properties": {
+            "age": {"type": "integer",
+                    "description": "the person's age in years\n\n{minimum: 0, maximum: 150}"},
+            "score": {"type": "number", "maximum": 5,
+                      "description": "a score\n\n{minimum: 0.5, maximum: 10}"},
+            "note": {"type": "string", "description": "free text\n\n{minimum: 1, pattern: x}"},
+            "tags": {"type": "array", "items": {"type": "string"},
+                     "description": "labels\n\n{maxItems: 3}"}}}}, "output_config.format")
+    props = json.loads(fmt.schema)["properties"]
+    assert (props["age"]["minimum"], props["age"]["maximum"]) == (0, 150)
+    assert (props["score"]["minimum"], props["score"]["maximum"]) == (0.5, 5)
+    assert "minimum" not in props["note"]
+    assert props["tags"]["maxItems"] == 3

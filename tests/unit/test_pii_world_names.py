@@ -128,17 +128,6 @@ def test_world_list_builder_keeps_no_english_word_and_no_census_name() -> None:
     assert not keep("John", _Lexicon(), stop, census)
 
 
-def test_probe_reads_gender_guesser_given_names() -> None:
-    """The dev probe's ``gg`` source: given names per country column of nam_dict.txt,
-    rare ones too, only Latin letters."""
-    pytest.importorskip("gender_guesser")
-    en_names = _tool("pii_dev", "en_names")
-    names = en_names.gg_first_names()
-    assert any("Tilde" in col for col in names.values())  # an English word too: it stays
-    assert "Jean-Pierre" in names[7]  # France
-    assert all(en_names._LATIN_NAME.fullmatch(n) for col in names.values() for n in col)
-
-
 def test_probe_placeholders_in_lower_case() -> None:
     en_names = _tool("pii_dev", "en_names")
     values = en_names.name_values(lambda: ("Tilde", "Koch"))
