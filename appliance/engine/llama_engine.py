@@ -550,8 +550,9 @@ class LlamaEngine:
         ctx.free_seq(s.seq_id)
         return False
 
-    def _keep(self, s: _Seq) -> None:
-        """Save the cells of a finished sequence to the prefix cache (or let them go).
+    def _keep(self, s: _Seq) -> _Warm | None:
+        """Save the cells of a finished sequence to the prefix cache (or let them go); what
+        its slot's cells hold, for a warm slot (None: nothing to keep).
 
         The cache lives in host memory, not in the KV buffer: llama.cpp's attention spans
         every used cell of the unified buffer, so cells held there for later would slow
@@ -561,21 +562,23 @@ class LlamaEngine:
         ns = s.job.cache_namespace
         assert self._ctx is not None  # noqa: S101
         if not ns or not self.prefix_cache.max_cells or s.pos == 0:
-            return
+            return None
         tokens = (*s.job.tokens, *s.fed)[:s.pos]
+        warm = _Warm(ns, tokens, tuple(s.windows))
         dst, evicted = self.prefix_cache.store(ns, tokens)
         for entry in evicted:
             self.prefix_cache_bytes -= self._saved.pop(entry).nbytes
         if dst is None:
-            return
+            return warm
         state = self._ctx.save_seq(s.seq_id)
         if state is None:
             log.warning("prefix_cache_save_failed", engine=self.name, tokens=len(tokens))
             self.prefix_cache.drop(dst)
-            return
-        saved = SavedSeq(len(tokens), state, tuple(s.windows))
+            return warm
+        saved = SavedSeq(len(tokens), state, warm.windows)
         self._saved[dst] = saved
         self.prefix_cache_bytes += saved.nbytes
+        return warm
 
     def _windowed(self, s: _Seq) -> bool:
         """Whether ``s`` saves its sliding-window cells on the way (for the prefix cache)."""
@@ -746,12 +749,8 @@ class LlamaEngine:
         # Free the slot before telling the caller, so a caller that has its last chunk never
         # sees its own request still counted as running.
         assert self._ctx is not None  # noqa: S101
-        warm = None
-        if not isinstance(outcome, EngineFailure):  # after a failed decode the cells are suspect
-            self._keep(s)
-            if s.job.cache_namespace and self.prefix_cache.max_cells and s.pos:
-                warm = _Warm(s.job.cache_namespace, (*s.job.tokens, *s.fed)[:s.pos],
-                             tuple(s.windows))
+        # after a failed decode the cells are suspect
+        warm = None if isinstance(outcome, EngineFailure) else self._keep(s)
         if warm is None:
             self._ctx.free_seq(s.seq_id)
         s.sampler.close()
