@@ -15,7 +15,11 @@ order rotated per cell and repetition), each side's connections opened beforehan
 - aggregate completion tokens/s of k one-line prompts sent at once, answers of 16, 64 and
   256 tokens at k = 1, 2, 4, 8 streams: from their release to the last one's end;
 - shared prefix: time to the first text of a question after the same ~1,000-token prefix
-  (after one request that cached it), 8-token answers (llama-server ``cache_prompt`` on);
+  (after one request that cached it), 8-token answers (llama-server ``cache_prompt`` on),
+  the questions asked back to back on one connection: ``shared_prefix_ttft_ms`` with a
+  question of a few tokens (what each side spends around the model weighs most: masking,
+  tokenizing, placing), ``shared_prefix_long_ttft_ms`` with a customer's message of about
+  60 tokens (the prefill of the new text weighs more);
 - resident memory (RSS, now and peak) of each side's processes after the run, and the CPU
   time each side's process used per completion token (all its threads; on a machine shared
   with other work, where both sides' clocks slow, it moves less than tokens/s);
@@ -294,6 +298,14 @@ SHORT_TOKENS = (16, 64, 256)
 SHORT_STREAMS = (1, 2, 4, 8)
 #: Shared-prefix questions timed per repetition (after one request that caches the prefix).
 PREFIX_QUESTIONS = 3
+#: The new text after the shared prefix: a few tokens (the first token then costs little
+#: beyond what each side spends around the model: masking, tokenizing, placing), and a
+#: customer's message of about 60 tokens (its prefill weighs more; masking reads more).
+SHORT_QUESTION = "Question: number {q} ({rep})?"
+LONG_QUESTION = ("Question {q} ({rep}): a customer writes that the invoice for their last "
+                 "order arrived twice this month, that the second copy shows a different "
+                 "total and a later due date, and asks which of the two to pay and whether "
+                 "the duplicate will be cancelled before it falls due.")
 
 #: One persistent connection of a side: (prompt, max_tokens) -> (ms to the first text,
 #: completion tokens).
@@ -433,13 +445,14 @@ def measure_short(sides: list[Side], reps: int) -> dict[str, Any]:
                     cpu[side.name][n][0] += cpu_seconds(side.pid) - used
                     cpu[side.name][n][1] += tokens
                     rows[side.name].setdefault(f"{n}:{k}", []).append(tokens / elapsed)
-            turn += 1
-            for side in sides[turn % len(sides):] + sides[:turn % len(sides)]:
-                call = conns[side.name][0][0]
-                call(f"{PREFIX}\nQuestion: first ({rep})?", 8)
-                rows[side.name].setdefault("shared_prefix_ttft_ms", []).append(
-                    statistics.median(
-                        call(f"{PREFIX}\nQuestion: number {q} ({rep})?", 8)[0]
+            for cell, question in (("shared_prefix_ttft_ms", SHORT_QUESTION),
+                                   ("shared_prefix_long_ttft_ms", LONG_QUESTION)):
+                turn += 1
+                for side in sides[turn % len(sides):] + sides[:turn % len(sides)]:
+                    call = conns[side.name][0][0]
+                    call(f"{PREFIX}\nQuestion: first ({rep})?", 8)
+                    rows[side.name].setdefault(cell, []).append(statistics.median(
+                        call(f"{PREFIX}\n{question.format(q=q, rep=rep)}", 8)[0]
                         for q in range(PREFIX_QUESTIONS)))
     finally:
         for side in sides:
