@@ -243,7 +243,9 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"|{_MODIFIERS}\s*name\s+(?:is|was)"
         # A form's field: "Given names: Franco", "First name: くみ子".
         rf"|(?<![^\n])[ \t]*{_MODIFIERS}\s*names?[ \t]*[:：]"
-        r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by|nicknamed|a\.?k\.?a\.?"
+        r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by"
+        r"|nicknamed(?:\s+(?:me|him|her|them)(?![A-Za-z]))?"
+        r"|a\.?k\.?a\.?"
         r"|nick-?name(?:\s+is|\s+was|'s|’s|\s*:)|name'?s|i\s+am\s+called|i'?m\s+called"
         r"|short\s+for|(?:know|knows|knew)\s+(?:me|him|her|them)\s+as"
         # "You can call me Tilde": a capitalised word (no day or month) after "call me"
@@ -256,9 +258,11 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         r"(?:speaking|here\b(?=[ \t]*[,.!-])))"
         rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+(?:[A-ZÀ-Þ]|{_CJK_LETTER}))"
         r")")
-    _WEAK = re.compile(r"(?i)(?<![A-Za-z])(?:i'?m|i\s+am|i’m|named|called|signed\s+by|"
-                       r"speaking\s+with|talking\s+to|spoke\s+(?:with|to)|"
-                       r"call(?:s|ed)?\s+(?:me|him|her)|"
+    _WEAK = re.compile(r"(?i)(?<![A-Za-z])(?:i'?m|i\s+am|i’m|named|"
+                       # "we called her Franck": the pronoun belongs to the cue
+                       r"call(?:s|ed|ing)?\s+(?:me|him|her|them)(?![A-Za-z])|called|"
+                       r"signed\s+by|speaking\s+with|talking\s+to|spoke\s+(?:with|to)|"
+                       r"alias|"
                        # "Call Thom at 0268 095188", "ring João Miguel on +55 …"
                        r"(?:call|ring|reach|text|phone|message|whatsapp)(?=[ \t]+[^\W\d_][\w'’\-]*"
                        r"(?:[ \t]+[^\W\d_][\w'’\-]*)?[ \t]+(?:at|on)[ \t]+[+(0-9])|"
@@ -297,11 +301,21 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                        r"sincerely|yours(?:\s+(?:truly|sincerely|faithfully))?|love|xoxo|hugs|"
                        r"warmly|rgds),?(?=[ \t]+[^\n]{1,40}(?:\r?\n|$))|"
                        r"saw|seen|proud\s+of|"
-                       r"(?:ask|asked|tell|told|email(?:ed)?|e-mail(?:ed)?|ping(?:ed)?|"
+                       r"(?:ask|asked|tell|told|e-?mail(?![ \t]+from)(?:ed)?|ping(?:ed)?|"
                        r"thank(?:ed)?|remind(?:ed)?|invite(?:d)?|introduce(?:d)?|"
                        r"notif(?:y|ied)|inform(?:ed)?|cc(?:'d)?|bcc|visit(?:ed)?|"
-                       r"phone(?:d)?|text(?:ed)?|contact(?:ed)?|hire(?:d)?|interview(?:ed)?)|"
+                       r"phone(?:d)?|text(?![ \t]+from)(?:ed)?|contact(?:ed)?|hire(?:d)?|"
+                       r"interview(?:ed)?)|"
                        r"on\s+behalf\s+of|married\s+to|assigned\s+to|"
+                       # Verbs whose object is a person: "the manager praised Kati".
+                       r"(?:praised|congratulated|hugged|kissed|promoted|blamed|greeted|"
+                       r"welcomed|befriended|comforted|scolded|consoled|dated|divorced)|"
+                       # What someone sends or shares: "a postcard from Anjeza", "coffee with
+                       # Arisztid" (a firm's "email from Zalando" reads the same: weak cue).
+                       r"(?:postcard|letter|note|card|gift|present|voicemail|text|e-?mail|"
+                       r"message|call|visit|hug|kiss)\s+from|"
+                       r"(?:coffee|lunch|dinner|drinks|breakfast|a\s+chat|a\s+date|a\s+word)"
+                       r"\s+with|"
                        # Attribution: "written by Nicole das Neves", "chaired by Nils Dahl".
                        r"(?:written|prepared|approved|reviewed|authored|submitted|presented|"
                        r"edited|translated|organi[sz]ed|hosted|chaired|led|filed|requested|"
@@ -355,6 +369,7 @@ class IntroducedNameRecognizer(_ContextRecognizer):
             if (self._words.first_name(word) or not self._words.known(word)) \
                     and word.lower() not in _CALENDAR and word not in EN_PLACE_NAMES:
                 out.append(self._result(*m.span(group), "a person in the sentence's frame", 0.6))
+        out += self._subjects(text)
         for m in _DASH_SIGNED.finditer(text):
             word = m.group("v").split(maxsplit=1)[0]
             if self._words.first_name(word) or (_CJK_START.match(word) and cjk_name_like(word)):
@@ -371,6 +386,56 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                        or w.group(0).lower() in _CALENDAR for w in words):
                 out.append(self._result(m.start("v") + words[0].start(), m.end("v"),
                                         "owner of a home or a relative", 0.6))
+        firsts, lasts = gazetteer()
+        for m in _NAMED_POSSESSOR.finditer(text):
+            word = m.group("v")
+            key = word.upper().replace("’", "'")
+            if (key in firsts or key in lasts) and not self._words.known(word) \
+                    and word not in EN_PLACE_NAMES and word.lower() not in _CALENDAR:
+                out.append(self._result(*m.span("v"), "a known name owning something", 0.6))
+        return out
+
+    def _unknown_name(self, word: str) -> bool:
+        """A capitalised word that reads as a name in a person's slot: a first name, or no
+        word the lexicon knows (no place, day or month, acronym or CamelCase identifier)."""
+        if word.lower() in _CALENDAR or word in EN_PLACE_NAMES or word.isupper() \
+                or word.lower() in stop_words():  # "Many asked", "Some said"
+            return False
+        if any(c.isupper() for c in word[1:].replace("-", "")) and not self._words.first_name(word):
+            return False  # GitHub, PyPI: a product, unless a listed name (McKenzie)
+        if not self._words.known(word):
+            return True
+        # A word the lexicon knows: a first name that is no ordinary word, or one of the most
+        # common surnames (WordNet lists Watson and Castro as nouns; "Apple says" is a firm).
+        rank = surname_ranks().get(word.upper().replace("’", "'"))
+        return not self._words.ordinary(word) and (
+            self._words.first_name(word) or (rank is not None and rank <= COMMON_LABEL_SURNAMES))
+
+    def _subjects(self, text: str) -> list[RecognizerResult]:
+        """The subject of a verb of saying or thinking, and a name in a cleft sentence."""
+        out = []
+        for m in _SPEAKS.finditer(text):
+            words = list(re.finditer(r"\S+", m.group("v")))
+            if len(words) > 1 and (self._words.ordinary(words[0].group(0))
+                                   or self._words.known(words[0].group(0))):
+                words = words[1:]  # "Yesterday Holstad said": the sentence's first word
+            firsts, lasts = gazetteer()
+            listed = any(w.group(0).upper() in firsts or w.group(0).upper() in lasts
+                         for w in words)
+            if (listed or _HUMAN_VERB.fullmatch(m.group("verb"))) \
+                    and all(self._unknown_name(w.group(0)) for w in words):
+                out.append(self._result(m.start("v") + words[0].start(), m.end("v"),
+                                        "subject of a verb of saying or thinking", 0.6))
+        for m in _CLAUSE_SUBJECT.finditer(text):
+            parts = m.group("v").split()
+            if (any(self._words.first_name(w) or w.upper() in gazetteer()[1] for w in parts)
+                    or _HUMAN_CLAUSE_VERB.fullmatch(m.group("verb"))) \
+                    and all(self._unknown_name(w) for w in parts):
+                out.append(self._result(*m.span("v"), "subject of a clause of time", 0.6))
+        for m in _CLEFT.finditer(text):
+            group = "v" if m.group("v") else "w"
+            if all(self._unknown_name(w) for w in m.group(group).split()):
+                out.append(self._result(*m.span(group), "a person in a cleft sentence", 0.6))
         return out
 
 
@@ -408,8 +473,56 @@ _POSSESSOR = re.compile(
     r"(?:(?:new|old|little|big|own)[ \t]+)?"
     r"(?:place|house|home|flat|apartment|birthday|wedding|funeral|mum|mom|mother|dad|father|"
     r"wife|husband|son|daughter|kids|children|brother|sister|boyfriend|girlfriend|fianc[ée]e?|"
-    r"parents|grandma|grandmother|grandpa|grandfather|baby|aunt|uncle|cousin|dog|cat)"
+    r"parents|grandma|grandmother|grandpa|grandfather|baby|aunt|uncle|cousin|dog|cat|"
+    r"nephew|niece|grandson|granddaughter|twin|twins|family|friends?|colleagues?|boss|"
+    r"bike|bicycle|desk|shift|handwriting|signature|salary|payslip|retirement|promotion|"
+    r"farewell|leaving\s+party|bedroom|cv|résumé|resume)"
     r"(?![A-Za-z])")
+#: A surname or given name before 's and any noun: "Nowak's report", "Dimitrije's notes" — read
+#: only when the word is a known name (census or world lists) that is no English word.
+_NAMED_POSSESSOR = re.compile(
+    rf"(?<![\w'’\-])(?P<v>[{_CAPITAL}][^\W\d_]+(?:-[^\W\d_]+)?)['’]s[ \t]+"
+    r"(?:(?:new|old|latest|last|first|own|short|long)[ \t]+)?[a-z]{3,}(?![A-Za-z])")
+#: Verbs of saying, thinking and feeling: their subject is a person ("Holstad thinks we should
+#: wait", "# FIXME: Ivana knows why this sleeps", "Kowalski argued that …") — or software spoken
+#: of as one ("Firefox says", "Git thinks"), so a word no name list holds needs one of
+#: :data:`_HUMAN_VERB`.
+_PERSON_VERBS = (r"(?:says|said|thinks|thought|knows|knew|argued|argues|wrote|asked|agreed|"
+                 r"disagreed|disagrees|suggested|suggests|believes|believed|replied|insisted|"
+                 r"insists|recommends|recommended|prefers|preferred|mentioned|explained|"
+                 r"confirmed|promised|decided|reckons|told|admitted|claimed|complained|"
+                 r"laughed|smiled|nodded|apologi[sz]ed|emailed|texted|feels|felt|hopes|hoped|"
+                 r"remembers|remembered|forgot|reali[sz]ed|noticed|wondered|wonders|"
+                 r"has\s+agreed|will\s+(?:review|check|ask|call|handle|decide))")
+#: Verbs that software is not said to do: a subject no name list holds is a person with these.
+_HUMAN_VERB = re.compile(r"argued|argues|agreed|disagreed|disagrees|apologi[sz]ed|laughed|smiled|"
+                         r"nodded|promised|admitted|believes|believed|wondered|wonders|"
+                         r"remembers|remembered|forgot|emailed|texted|insisted|insists|hopes|"
+                         r"hoped|feels|felt|reckons|has\s+agreed")
+_SPEAKS = re.compile(
+    rf"(?<![\w'’\-@#./])(?P<v>[{_CAPITAL}][^\W\d_]+(?:-[{_CAPITAL}][^\W\d_]+)?"
+    rf"(?:[ \t]+[{_CAPITAL}][^\W\d_]+(?:-[{_CAPITAL}][^\W\d_]+)?)?)"
+    rf"[ \t]+(?P<verb>{_PERSON_VERBS})(?![A-Za-z])")
+#: The subject of a clause of time or reason whose verb a person does: "When Roger called, I
+#: was on the train", "Everything changed when Smolarek left the company". Trains leave and
+#: apps crash, so a word no name list holds needs one of :data:`_HUMAN_CLAUSE_VERB`.
+_CLAUSE_SUBJECT = re.compile(
+    r"(?<![A-Za-z])(?:[Ww]hen|[Aa]fter|[Bb]efore|[Uu]ntil|[Oo]nce|[Bb]ecause|[Ss]ince|[Ww]hile|"
+    r"[Uu]nless|[Aa]s[ \t]+soon[ \t]+as)[ \t]+"
+    rf"(?P<v>[{_CAPITAL}][^\W\d_]+(?:-[{_CAPITAL}][^\W\d_]+)?"
+    rf"(?:[ \t]+[{_CAPITAL}][^\W\d_]+(?:-[{_CAPITAL}][^\W\d_]+)?)?)[ \t]+"
+    r"(?P<verb>called|phoned|rang|texted|emailed|replied|arrived|left|came[ \t]+back|"
+    r"got[ \t]+back|returned|woke[ \t]+up|resigned|retired|quit|joined|moved[ \t]+(?:in|out)|"
+    r"was[ \t]+born|got[ \t]+married|showed[ \t]+up|said|asked|told)(?![A-Za-z])")
+_HUMAN_CLAUSE_VERB = re.compile(r"phoned|texted|emailed|replied|resigned|retired|woke[ \t]+up|"
+                                r"was[ \t]+born|got[ \t]+married|said|asked|told")
+#: Cleft sentences and naming frames only a person fills: "It was Saale who found the bug",
+#: "Claudy is what they call me".
+_CLEFT = re.compile(
+    rf"(?<![A-Za-z])(?:[Ii]t|[Tt]hat)[ \t]+(?:was|is|'s|’s)[ \t]+"
+    rf"(?P<v>[{_CAPITAL}][^\W\d_]+(?:[ \t]+[{_CAPITAL}][^\W\d_]+)?)[ \t]+who(?![A-Za-z])"
+    rf"|(?<![\w'’\-])(?P<w>[{_CAPITAL}][^\W\d_]+)[ \t]+is[ \t]+what[ \t]+(?:[a-z]+[ \t]+){{0,2}}"
+    r"call(?:s|ed)?[ \t]+(?:me|him|her|them)(?![A-Za-z])")
 
 
 _NAME_QUESTION = re.compile(
@@ -613,19 +726,36 @@ _PEOPLE = (r"(?:co-?founders?|founders?|attendees|participants|board\s+members|a
            r"roommates|tenants|patients|clients|customers|passengers|players|coaches|managers|"
            r"owners|partners|reviewers|approvers|assignees|attendants|hosts|nominees|winners|"
            r"judges|jurors|referees|finalists|recipients|heirs|trustees|executors|"
-           r"beneficiaries|applicants|residents|occupants|instructors|teachers|mentors)")
+           r"beneficiaries|applicants|residents|occupants|instructors|teachers|mentors|"
+           r"helpers|(?:new[ \t]+)?hires|joiners|newcomers|starters|leavers|shortlist|rota|"
+           r"roster|line-?up)")
+#: What names a list of people only as a line's label: "Present: …", "Who's coming: …".
+_PEOPLE_LABEL = (r"(?:present|absent|invited|apologies(?:[ \t]+from)?|on[ \t]+call|"
+                 r"who(?:'s|’s|[ \t]+is|[ \t]+are)[ \t]+(?:coming|going|joining|attending|"
+                 r"invited|in|on[ \t]+call|here|away|off))")
 _LIST_CUE = re.compile(
-    rf"(?i)(?<![A-Za-z]){_PEOPLE}(?:[ \t]+(?:are|were|include[sd]?|including|is|was))?"
-    r"[ \t]*(?:[:：—–]|-[ \t]|,|[ \t](?=[A-Z]))")
-_ITEM = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}}"
+    # "Volunteers for Saturday:", "On the rota this week:": a few words, then the colon
+    rf"(?im)(?<![A-Za-z]){_PEOPLE}[ \t]+(?:for|on|at|in|from|this|next|of)[ \t]+"
+    r"[^\n:,.;!?]{1,30}?[ \t]*[:：]"
+    rf"|(?<![A-Za-z]){_PEOPLE}(?:[ \t]+(?:are|were|include[sd]?|including|is|was))?"
+    r"[ \t]*(?:[:：—–]|-[ \t]|,|[ \t](?=[A-Z]))"
+    rf"|^[ \t]*{_PEOPLE_LABEL}[ \t]*[:：]"
+    # A heading alone on its line, the list on the lines below it ("Judges\n  Ana Lima").
+    rf"|^[ \t]*(?:our[ \t]+|the[ \t]+)?{_PEOPLE}[ \t]*[:：]?[ \t]*(?=\r?\n)")
+#: A note in brackets after a list's item: "Ana (Mon), Bo (Wed)".
+_ITEM_NOTE = r"(?:[ \t]*\([^()\n]{1,24}\))?"
+_ITEM = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}}{_ITEM_NOTE}"
 _LIST = re.compile(rf"[ \t]*({_ITEM}(?:[ \t]*[,;、][ \t]*(?:and[ \t]+|&[ \t]*)?{_ITEM})*"
                    rf"(?:,?[ \t]+(?:and|&)[ \t]+{_ITEM})?)")
 
 
 #: A bulleted or numbered list on the lines after a cue ("Attendees:\n- Ana Lima\n- …").
-_BULLET_LINE = r"\r?\n[ \t]*(?:[-*•·‣◦]|[0-9]{1,2}[.)])[ \t]+[^\n]*"
+#: A line's mark: a bullet, a number, a checkbox ("[x]"), or an indent alone.
+_MARK = r"(?:[ \t]*(?:[-*•·‣◦]|[0-9]{1,2}[.)]|\[[ xX]\])[ \t]+|[ \t]+(?=[^\W\d_]))"
+_BULLET_LINE = rf"\r?\n{_MARK}[^\n]*"
 _BULLETS = re.compile(rf"[ \t]*(?:{_BULLET_LINE}){{2,}}")
-_BULLET_ITEM = re.compile(r"\n[ \t]*(?:[-*•·‣◦]|[0-9]{1,2}[.)])[ \t]+(?P<v>\S)")
+_BULLET_ITEM = re.compile(rf"\n{_MARK}(?P<v>\S)")
+_MARKED = re.compile(r"\n[ \t]*(?:[-*•·‣◦]|[0-9]{1,2}[.)]|\[[ xX]\])")
 
 
 class NameListRecognizer(_ContextRecognizer):
@@ -643,6 +773,8 @@ class NameListRecognizer(_ContextRecognizer):
             if bullets is not None:
                 for bullet in _BULLET_ITEM.finditer(bullets.group(0)):
                     at = bullets.start() + bullet.start("v")
+                    if not text[at].isupper() and not _MARKED.match(bullet.group(0)):
+                        continue  # an indented line in lower case: code, not a name
                     found = self._words.take(text, at, strong=False, limit=4) \
                         or _foreign_item(text, at, text.find("\n", at))
                     if found is not None:
@@ -659,10 +791,17 @@ class NameListRecognizer(_ContextRecognizer):
                 continue
             pos = m.start(1)
             places = []
+            # A list written all in lower case (a chat's "who's coming: ana, bo and cy"), when
+            # half its items or more are given names, or one is and none is an ordinary word
+            # ("make, cmake and ninja" are tools).
+            heads = [i.split()[0] for i in items]
+            given = sum(self._words.first_name(h) for h in heads)
+            lower = not any(c.isupper() for c in m.group(1)) and (2 * given >= len(items) or (
+                given >= 1 and not any(self._words.ordinary(h) for h in heads)))
             for item in items:
                 at = text.index(item, pos)
                 pos = at + len(item)
-                if item[:1].isupper() or item.split()[0].lower() in _PARTICLES:
+                if item[:1].isupper() or item.split()[0].lower() in _PARTICLES or lower:
                     places.append(at)
             out += [self._result(*found, "item of a list of people")
                     for found in self._items(text, places)]
@@ -807,6 +946,14 @@ _USER_VALUE = re.compile(
     r"[\"']?(?P<v>(?P<f>[^\W\d_]{2,})[._](?P<l>[^\W\d_]{2,}))(?![\w.@])")
 
 
+#: A one-line log entry: a commit hash, a date (and time), then the author's name.
+_COMMIT_LINE = re.compile(
+    r"(?m)^[ \t]*[*|^ \t]*[0-9a-f]{7,40}[ \t]+\(?[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T \t][0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:[ \t]*[+-][0-9]{2}:?[0-9]{2}|Z)?)?[ \t]+"
+    rf"(?P<v>[{_CAPITAL}][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*"
+    rf"(?:[ \t]+[{_CAPITAL}][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*){{1,2}})(?=[ \t]|$)")
+
+
 class RecordNameRecognizer(_ContextRecognizer):
     """Names in records without a header: two neighbouring fields of a delimited line (three
     fields or more, split by commas, semicolons, tabs or bars) that are one capitalised word
@@ -821,10 +968,14 @@ class RecordNameRecognizer(_ContextRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
+        # A listed given name and a listed surname, or a listed given name and a word no
+        # lexicon knows ("user=gestur.logason"; "user=app.service" is neither).
         out = [self._result(m.start("v"), m.end("v"), "a login made of a person's names",
                             self.SCORE)
                for m in _USER_VALUE.finditer(text)
-               if self._words.first_name(m.group("f")) and self._surname(m.group("l"))]
+               if self._words.first_name(m.group("f")) and (
+                   self._surname(m.group("l")) or not self._words.known(m.group("l")))]
+        out += self._commit_lines(text)
         at = 0
         for line in text.splitlines(keepends=True):
             out += self._line_pairs(line, at)
@@ -850,6 +1001,23 @@ class RecordNameRecognizer(_ContextRecognizer):
                 continue
             out += [self._result(s1, e1, "names in neighbouring fields of a record", self.SCORE),
                     self._result(s2, e2, "names in neighbouring fields of a record", self.SCORE)]
+        return out
+
+    def _commit_lines(self, text: str) -> list[RecognizerResult]:
+        """The author of a one-line log entry ("a1b2c3d 2024-02-11 Ana Lima Merge branch"):
+        two or three capitalised words after a commit hash and a date, the last dropped when
+        it is an ordinary word (the subject's first word)."""
+        out = []
+        for m in _COMMIT_LINE.finditer(text):
+            words = list(re.finditer(r"\S+", m.group("v")))
+            if len(words) == 3 and self._words.ordinary(words[2].group(0)):
+                words = words[:2]
+            if len(words) < 2 or not all(self._words.first_name(w.group(0))
+                                         or not self._words.ordinary(w.group(0))
+                                         for w in words):
+                continue
+            out.append(self._result(m.start("v") + words[0].start(), m.start("v") + words[-1].end(),
+                                    "the author of a log line", self.SCORE))
         return out
 
     def _full_name(self, value: str) -> bool:

@@ -323,6 +323,18 @@ _ROLE_KEYS = (r"(?:maintainer|reviewer|approver|committer|signer|signatory|creat
               r"emergency[_\- ]?contact|next[_\- ]?of[_\- ]?kin|beneficiary|witness|candidate|"
               r"nick[_\- ]?name|alias|manager|supervisor|(?:team|tech|project)[_\- ]?lead|"
               r"user[_\- ]?name)")
+#: Jobs as keys ("lead-engineer", "consultantName"): read like role keys, but a program's
+#: settings use some of them for things (developer = "Microsoft"), so the value must be a
+#: full name or a name the name lists hold.
+_JOB_KEYS = (r"(?:lead|engineer|developer|designer|architect|analyst|officer|director|"
+             r"consultant|representative|translator|photographer|interviewer|presenter|"
+             r"chair(?:person)?|secretary|treasurer|forename)")
+#: Keys of one part of a name that name other things alone (a font's family, a middle
+#: value): a name when another part's key stands on the same line (given=…, family=…), or
+#: when the value is a full name or a listed name.
+_PART_KEYS = frozenset(("given", "family", "middle", "forename"))
+_PART_KEY_NEAR = re.compile(r"(?i)(?:first|last|given|family|middle|sur|fore)[_\- ]?(?:name)?"
+                            r"[\"']?\s*(?:=|:=|:|=>)")
 #: Keys that name a person only with a capitalised value (first="Ana"; to="Ana Lima").
 _WEAK_KEYS = r"(?:first|last|given|family|middle|to|cc|bcc|by)"
 #: Keys whose value must be a full name, two or three capitalised words.
@@ -365,13 +377,36 @@ class StructuredNameRecognizer(_NameRecognizer):
     _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})[\"']?\s*$")
     #: A quoted value after a role key or a weak key (see :data:`_ROLE_KEYS`, _WEAK_KEYS).
     _ROLE = re.compile(
-        rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9]+[._])?[\"']?(?P<k>{_ROLE_KEYS}|{_WEAK_KEYS})"
+        rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9]+(?:[._\-]|(?-i:(?<=[a-z0-9])(?=[A-Z]))))*"
+        rf"[\"']?(?P<k>{_ROLE_KEYS}|{_JOB_KEYS}|{_WEAK_KEYS})"
         r"(?:[_\- ]?name)?[\"']?\s*(?:=|:=|:|=>)\s*[\"'`](?P<v>[^\"'`\n\\\\]{1,60})[\"'`]")
     #: A list of quoted values after a plural name or role key: reviewers = ['Ana', 'Bo'].
     _LIST = re.compile(
         rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9]+[._])?[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})s?"
         r"[\"']?\s*(?:=|:=|:|=>)\s*[\[(]\s*(?P<v>[\"'][^\]\)\n]{1,400})[\])]")
     _QUOTED = re.compile(r"[\"']([^\"'\n\\\\]{1,60})[\"']")
+    #: A name field compared with a quoted value, as tests and queries write it:
+    #: ``assert user.last_name == "Nowak"``, ``expect(p.surname).toBe('Nowak')``,
+    #: ``assertEqual(u.first_name, 'Ana')``.
+    _COMPARED = re.compile(
+        rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9_]+\.)+(?P<k>{_NAME_KEYS}|{_ROLE_KEYS})"
+        r"(?:\(\))?\)?[ \t]*(?:[!=]==?|\.to(?:Be|Equal)\(|\.equals\(|,)[ \t]*"
+        r"[\"'`](?P<v>[^\"'`\n\\\\]{1,60})[\"'`]")
+    #: A reStructuredText or Javadoc field: ":author: Ana Lima", "@author Ana Lima".
+    _FIELD = re.compile(
+        rf"(?im)^[ \t]*(?:[*#/]+[ \t]*)?(?::(?:{_NAME_KEYS}|{_ROLE_KEYS})s?:|@(?:author|maintainer|"
+        r"owner|contact))[ \t]+(?P<v>[^\n<>@,;:()]{1,60}?)[ \t]*(?=<|\(|,|$)")
+    #: An HTML or XML element whose name-like attribute says its value is a person:
+    #: ``<meta name="author" content="…">``, ``<input name="contact" value="…">``.
+    _ATTRIBUTE = re.compile(
+        rf"(?i)\b(?:name|id|itemprop|property)[ \t]*=[ \t]*[\"'](?:[a-z]+:)?(?:{_NAME_KEYS}|"
+        rf"{_ROLE_KEYS})[\"'][^<>]{{0,80}}?\b(?:content|value)[ \t]*=[ \t]*"
+        r"[\"'](?P<v>[^\"'<>\n]{1,60})[\"']")
+    #: An SQL INSERT with a column list: the values of name columns are names.
+    _INSERT = re.compile(
+        r"(?is)\binsert[ \t]+into[ \t]+[\w.\"`\[\]]+[ \t]*\((?P<cols>[^()]{1,400})\)[ \t\r\n]*"
+        r"values[ \t\r\n]*(?P<rows>(?:\([^()]{1,600}\)[ \t\r\n]*,?[ \t\r\n]*)+)")
+    _SQL_VALUE = re.compile(r"'(?:[^'\n]|'')*'|[^,()'\s][^,()]*")
     #: A YAML block list under a plural name or role key ("maintainers:\n  - Ana Lima").
     _YAML_LIST = re.compile(
         rf"(?im)^(?P<i>[ \t]*)(?:{_NAME_KEYS}|{_ROLE_KEYS})s?[ \t]*:[ \t]*\r?\n"
@@ -396,6 +431,8 @@ class StructuredNameRecognizer(_NameRecognizer):
         row below it is read, so a table is the one thing in a text whose reading depends on
         lines far apart."""
         spans, extents = column_values(text, self._HEADER_KEY, self._name_like)
+        spans += column_values(text, _PART_HEADER, _capitalised_name(self._name_like),
+                               together=2)[0]
         extents += column_values(text, _DOB_HEADER, _date_like)[1]
         return spans, sorted(set(extents))
 
@@ -429,6 +466,45 @@ class StructuredNameRecognizer(_NameRecognizer):
                     spans.append((at, at + len(value)))
         return spans
 
+    def _fields(self, text: str) -> list[tuple[int, int]]:
+        """Values of name fields compared in tests, of documentation fields (":author:") and
+        of HTML attributes, capitalised and name-like."""
+        spans = []
+        for regex in (self._COMPARED, self._FIELD, self._ATTRIBUTE):
+            for m in regex.finditer(text):
+                value = m.group("v").rstrip()
+                if regex is self._COMPARED and m.group("k").lower() == "name" \
+                        and not _FULL_NAME.fullmatch(value):
+                    continue  # x.name == "Widget": code names things, not people
+                if self._name_like(value) and (value[:1].isupper()
+                                               or re.fullmatch(_CJK_NAME, value)):
+                    spans.append((m.start("v"), m.start("v") + len(value)))
+        return spans
+
+    def _inserts(self, text: str) -> list[tuple[int, int]]:
+        """Quoted values of an SQL INSERT's name columns ("INSERT INTO t (id, given, family)
+        VALUES (17, 'Ana', 'Lima')"), capitalised and name-like."""
+        spans = []
+        for m in self._INSERT.finditer(text):
+            cols = [c.strip(" \t\r\n\"`[]") for c in m.group("cols").split(",")]
+            wanted = {k for k, c in enumerate(cols) if self._HEADER_KEY.match(c)
+                      or re.fullmatch(r"(?i)(?:given|family|first|last|middle)", c)}
+            if not wanted:
+                continue
+            for row in re.finditer(r"\(([^()]*)\)", m.group("rows")):
+                base = m.start("rows") + row.start(1)
+                values = list(self._SQL_VALUE.finditer(row.group(1)))
+                if len(values) != len(cols):
+                    continue
+                for k in wanted:
+                    raw = values[k].group(0)
+                    value = raw.strip().strip("'")
+                    if raw.strip().startswith("'") and value[:1].isupper() \
+                            and self._name_like(value):
+                        at = base + values[k].start() + raw.index(value)
+                        spans.append((at, at + len(value)))
+        return spans
+
     def _roles(self, text: str) -> list[tuple[int, int]]:
         """Values of role keys and lists (bracketed or YAML blocks), display names before an
         address, copyright holders."""
@@ -440,6 +516,10 @@ class StructuredNameRecognizer(_NameRecognizer):
                 continue
             if key in _FULL_ONLY_KEYS and not _FULL_NAME.fullmatch(value):
                 continue
+            if (re.fullmatch(_JOB_KEYS, key) or key in _PART_KEYS) \
+                    and not _FULL_NAME.fullmatch(value) and not _listed_name(value) \
+                    and not (key in _PART_KEYS and _other_part_key(text, m.start("k"))):
+                continue  # developer = "Microsoft", family = "Serif"
             if not (value[:1].isupper() or re.fullmatch(_CJK_NAME, value)):
                 continue  # first = "page", member: "true", user_name = "admin"
             spans.append((m.start("v"), m.start("v") + len(value)))
@@ -450,6 +530,8 @@ class StructuredNameRecognizer(_NameRecognizer):
                     at = m.start("v") + q.start(1)
                     spans.append((at, at + len(q.group(1).rstrip())))
         spans += self._yaml_lists(text)
+        spans += self._fields(text)
+        spans += self._inserts(text)
         for regex in (_DISPLAY_NAME, _COPYRIGHT):
             for m in regex.finditer(text):
                 value = m.group("v").rstrip(" .")
@@ -462,13 +544,37 @@ class StructuredNameRecognizer(_NameRecognizer):
 
 
 _DELIMITERS = (",", "\t", ";", "|")
+#: A column of one part of a name, read only beside another such column ("given,family",
+#: "first;last"): alone, "family" or "first" name other things (a font family, a first try).
+_PART_HEADER = re.compile(r"(?i)^\s*[\"']?(?:given|family|first|last|middle|fore)(?:[_\- ]?names?)?"
+                          r"[\"']?\s*$")
+
+
+def _other_part_key(text: str, at: int) -> bool:
+    """Another name part's key stands on the line of the key at ``at``."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    line_end = len(text) if end < 0 else end
+    return any(m.start() != at for m in _PART_KEY_NEAR.finditer(text, start, line_end))
+
+
+def _listed_name(value: str) -> bool:
+    """``value`` is one word that the name lists hold as a given name or a surname."""
+    firsts, lasts = gazetteer()
+    key = value.strip().upper().replace("’", "'")
+    return " " not in key and (key in firsts or key in lasts)
+
+
+def _capitalised_name(accept: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda value: value[:1].isupper() and accept(value)
 
 
 def column_values(text: str, header_key: re.Pattern[str], accept: Callable[[str], bool],
-                  ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+                  together: int = 1) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The cells of ``text``'s delimited tables (CSV, TSV, ``;`` or ``|``) whose column's
-    header matches ``header_key`` and whose value ``accept`` takes, as spans without quotes;
-    and each such table's extent, its header row to its last row."""
+    header matches ``header_key`` (in at least ``together`` columns of the header) and whose
+    value ``accept`` takes, as spans without quotes; and each such table's extent, its header
+    row to its last row."""
     spans: list[tuple[int, int]] = []
     extents: list[tuple[int, int]] = []
     lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\r\n]+", text)]
@@ -478,7 +584,7 @@ def column_values(text: str, header_key: re.Pattern[str], accept: Callable[[str]
             if len(cells) < 2:
                 continue
             columns = [k for k, c in enumerate(cells) if header_key.match(c)]
-            if not columns:
+            if not columns or len(columns) < together:
                 continue
             last = head_pos + len(header)
             for pos, row in lines[i + 1:]:

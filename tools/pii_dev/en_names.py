@@ -2,10 +2,12 @@
 
 Names are placed in English templates of several registers (code, lists, nicknames, prose,
 chat, Q&A, e-mail, JSON, forms) written for this probe, not in the held-out evaluation's
-(``bench/pii_corpora/``). Two template sets: ``old`` (the first ones, which the recognizers were
-tuned on) and ``new`` (written later, apart, for the weak registers: assignments, kwargs, YAML,
-git log lines, SQL; bullets, bare names one per line; names mid-sentence; "goes by", "aka";
-lower-case chat). Names come from one of three sources that share no list (``--source``):
+(``bench/pii_corpora/``). Three template sets: ``old`` (the first ones, which the recognizers
+were tuned on), ``new`` (written later, apart, for the weak registers: assignments, kwargs,
+YAML, git log lines, SQL; bullets, bare names one per line; names mid-sentence; "goes by",
+"aka"; lower-case chat) and ``fresh`` (written from scratch after both, in a style of its own,
+for code, prose, lists and nicknames: see :data:`FRESH_TEMPLATES`). Names come from one of
+three sources that share no list (``--source``):
 
 - ``faker``: Faker in fourteen locales (what the PII model is trained on, and the source of
   the world name lists the recognizers ship, tools/pii_model/world_names.py: no held-out
@@ -30,6 +32,7 @@ default).
 
     .venv/bin/python tools/pii_dev/en_names.py 600 code,list
     .venv/bin/python tools/pii_dev/en_names.py 600 --source faker,gg,nd --templates new --seed 5
+    .venv/bin/python tools/pii_dev/en_names.py 800 prose --source gg --templates fresh,new
 """
 
 from __future__ import annotations
@@ -196,7 +199,107 @@ NEW_TEMPLATES = {
         "Name of account holder: {full}",
     ],
 }
-TEMPLATE_SETS = {"old": TEMPLATES, "new": NEW_TEMPLATES}
+#: A third set, written from scratch after ``old`` and ``new`` in a style of its own, for the
+#: four registers that leak most: code (camelCase, kebab and snake keys, kwargs, f-strings,
+#: SQL WHERE, structured logs, docstrings, git trailers, CSV with a header, YAML maps, HTML
+#: attributes, comments naming someone), prose (possessives, after prepositions, a surname
+#: alone opening a sentence, in brackets and quotes), lists (bullets of other marks, numbered
+#: with no cue, semicolon and "and" lists, Markdown tables, a rota) and nicknames ("nicknamed",
+#: "alias", "a.k.a.", "they call him", lower case).
+FRESH_TEMPLATES = {
+    "code": [
+        'ticket.assignedTo = "{full}"',
+        "const lead = {{ displayName: '{full}', team: 'billing' }};",
+        '{{"lead-engineer": "{full}", "on_call": false}}',
+        'notify(recipient_name="{full}", urgent=True)',
+        'emp = Employee(firstName="{first}", lastName="{last}", grade=3)',
+        'log.info(f"{{n}} tickets closed by {full}")',
+        "SELECT * FROM orders WHERE customer_name = '{full}';",
+        "DELETE FROM sessions WHERE owner = '{full}' AND expired = 1;",
+        "INSERT INTO authors (id, given, family) VALUES (17, '{first}', '{last}');",
+        'level=warn msg="password reset" actor="{full}" ip=10.0.0.4',
+        "[2025-03-02T09:14:55Z] WARN session expired for {full}",
+        '"""Parse the nightly export.\n\nAuthor: {full}\n"""',
+        ":author: {full}\n:version: 2.1",
+        "Fix flaky retry test\n\nSigned-off-by: {full} <{full_nospace}@example.net>",
+        "Reviewed-by: {full}\nTested-by: {full2}",
+        "id,given,family,joined\n1,{first},{last},2021-06-01",
+        "employee;department\n{full};Logistics\n{full2};Finance",
+        "oncall:\n  primary: {full}\n  backup: {full2}",
+        '<meta name="author" content="{full}">',
+        '<span class="byline" title="{full}">{first}</span>',
+        '<input type="text" name="contact" value="{full}">',
+        "# ask {last} before changing this constant",
+        "# FIXME: {first} knows why this sleeps",
+        "/* {first} says this is temporary */",
+        "-- owner: {full}, last checked 2024-11",
+        "MANAGER_NAME = '{full}'",
+        "self.supervisor = '{full}'",
+        "user_full_name: str = '{full}'",
+        "expect(profile.surname).toBe('{last}');",
+        "props = {{'createdBy': '{full}', 'state': 'draft'}}",
+    ],
+    "prose": [
+        "{last}'s report arrived late, so we postponed the review.",
+        "I had coffee with {first} this morning.",
+        "The parcel is for {full}, not for me.",
+        "We got a postcard from {first} and the kids.",
+        "{last} thinks we should wait another week.",
+        "{last} argued that the budget was too small.",
+        "The new lead ({full}) starts on Monday.",
+        '"It works now," {first} wrote in the ticket.',
+        "She signed the card simply \"{first}\".",
+        "On Tuesday the board and {full} agreed on a price.",
+        "Last week {first} finally fixed the heater.",
+        "The manager praised {first} in front of everyone.",
+        "Did you invite {full} to the party?",
+        "It was {first} who found the bug.",
+        "{first} and I are going hiking.",
+        "Tell {first} I said hi.",
+        "I borrowed {first}'s bike for the weekend.",
+        "Thanks to {full}, the launch went smoothly.",
+        "The photos were taken by {full} during the trip.",
+        "Between {first} and {first2}, nobody remembered the password.",
+        "We stayed at {full}'s flat in the old town.",
+        "The email from {last} was short and polite.",
+        "{full} has agreed to chair the session.",
+        "Everything changed when {last} left the company.",
+        "You should talk to {first} about the lease.",
+    ],
+    "list": [
+        "Volunteers for Saturday:\n• {full}\n• {full2}\n• {full3}",
+        "1. {full}\n2. {full2}\n3. {full3}",
+        "{last}, {first}; {last2}, {first2}; {last3}, {first3}",
+        "The prize goes to {first}, {first2} and {first3}.",
+        "| Name | Role |\n|---|---|\n| {full} | lead |\n| {full2} | QA |",
+        "On the rota this week: {first} (Mon), {first2} (Wed), {first3} (Fri)",
+        "Signed: {full}, {full2}",
+        "Team A: {first}, {first2}\nTeam B: {first3}",
+        "Seating, table 4 \u2013 {full}, {full2}, {full3}",
+        "{full}; {full2}; {full3}",
+        "Who's coming: {first_l}, {first2_l} and {first3_l}",
+        "Judges\n  {full}\n  {full2}\n  {full3}",
+        "[x] {full}\n[ ] {full2}\n[x] {full3}",
+        "Please welcome our new hires {full}, {full2} and {full3}!",
+    ],
+    "nickname": [
+        "Her friends call her {first}.",
+        "They call him {first_l} at the gym.",
+        '{full}, nicknamed "{first2}", ran the night shift.',
+        "{full} (alias {first2}) was never caught.",
+        "The drummer, a.k.a. {first}, missed the bus.",
+        "he goes by {first_l} online",
+        "Everyone knew her as {first}.",
+        "{first} is what they call me back home.",
+        "The kids nicknamed him {first}.",
+        "known to everyone as {first_l}",
+        "my nickname is {first_l}",
+        "Back in school we called her {first}.",
+        "Born {full}, she later went by {first2}.",
+        "Most people just say {first}.",
+    ],
+}
+TEMPLATE_SETS = {"old": TEMPLATES, "new": NEW_TEMPLATES, "fresh": FRESH_TEMPLATES}
 LOCALES = [
     "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL",
     "pt_BR", "pl_PL", "sv_SE", "tr_TR", "en_IN", "vi_VN", "fi_FI",
@@ -349,7 +452,7 @@ def run(n: int = 600, seed: int = 21, show: str = "", *, source: str = "faker", 
     registers ``show``; return the summary."""
     rnd = random.Random(seed)
     chosen: dict[str, list[str]] = defaultdict(list)
-    for name in ("old", "new") if templates == "all" else (templates,):
+    for name in TEMPLATE_SETS if templates == "all" else templates.split(","):
         for register, items in TEMPLATE_SETS[name].items():
             chosen[register] += items
     draw = name_drawer(source, seed, heldout)
@@ -401,11 +504,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=21, help="random seed (21)")
     parser.add_argument("--source", default="faker",
                         help=f"name sources, comma-separated: {','.join(SOURCES)} (faker)")
-    parser.add_argument("--templates", choices=("old", "new", "all"), default="all",
-                        help="template set: old, new or all (all)")
+    parser.add_argument("--templates", default="all",
+                        help="template sets, comma-separated: old, new, fresh; or all (all)")
     parser.add_argument("--heldout", action="store_true",
                         help="only given names of the model's held-out bucket")
     args = parser.parse_args()
+    if args.templates != "all" and not set(args.templates.split(",")) <= set(TEMPLATE_SETS):
+        parser.error(f"unknown template set in {args.templates!r}")
     for source in args.source.split(","):
         if source not in SOURCES:
             parser.error(f"unknown source {source!r}")
