@@ -23,9 +23,15 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from presidio_analyzer import EntityRecognizer
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from appliance.privacy.recognizer_base import CUED_NEAR_MISS_SCORE, RegexRecognizer
+from appliance.privacy.recognizer_base import (
+    CUED_NEAR_MISS_SCORE,
+    OwnRecognizer,
+    RegexRecognizer,
+    make_result,
+)
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -231,7 +237,115 @@ class CnPersonRecognizer(RegexRecognizer):
         return match.span(group)
 
 
+def _words(text: str) -> frozenset[str]:
+    """The words of ``text``, split at white space."""
+    return frozenset(text.split())
+
+
+#: The syllables of Mandarin in Hanyu Pinyin, without tones (ü written v or u).
+PINYIN_SYLLABLES = _words("""
+a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu pa pai pan pang
+pao pei pen peng pi pian piao pie pin ping po pou pu ma mai man mang mao me mei men meng mi mian
+miao mie min ming miu mo mou mu fa fan fang fei fen feng fo fou fu da dai dan dang dao de dei den
+deng di dian diao die ding diu dong dou du duan dui dun duo ta tai tan tang tao te teng ti tian
+tiao tie ting tong tou tu tuan tui tun tuo na nai nan nang nao ne nei nen neng ni nian niang niao
+nie nin ning niu nong nou nu nuan nun nuo nv nve la lai lan lang lao le lei leng li lia lian liang
+liao lie lin ling liu lo long lou lu luan lun luo lv lve ga gai gan gang gao ge gei gen geng gong
+gou gu gua guai guan guang gui gun guo ka kai kan kang kao ke kei ken keng kong kou ku kua kuai
+kuan kuang kui kun kuo ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun
+huo ji jia jian jiang jiao jie jin jing jiong jiu ju juan jue jun qi qia qian qiang qiao qie qin
+qing qiong qiu qu quan que qun xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue xun zha
+zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo
+cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang chui chun chuo
+sha shai shan shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui shun shuo
+ra ran rang rao re ren reng ri rong rou ru rua ruan rui run ruo za zai zan zang zao ze zei zen
+zeng zi zong zou zu zuan zui zun zuo ca cai can cang cao ce cen ceng ci cong cou cu cuan cui cun
+cuo sa sai san sang sao se sen seng si song sou su suan sui sun suo ya yan yang yao ye yi yin ying
+yo yong you yu yuan yue yun wa wai wan wang wei wen weng wo wu e ei en eng er o ou""")
+#: Surnames in pinyin (the common ones and compound ones).
+PINYIN_SURNAMES = _words("""
+Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Gao Lin Luo Zheng Liang
+Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Yuan Pan Yu Jiang Cai Du Ye Cheng Su Wei
+Lu Ding Ren Shen Yao Cui Zhong Tan Fan Jin Shi Liao Jia Xia Fu Fang Bai Zou Meng Xiong Qin Qiu
+Yin Xue Yan Duan Lei Hou Long Tao Mao Hao Gong Shao Wan Qian Kong Mo Dai Qi Kang Niu Chang Wen
+Tao Gu Lai Kou Ouyang Sima Shangguan Zhuge Situ Dongfang Huangfu Murong Linghu Xiahou""")
+#: Cantonese and Wade-Giles surnames (Hong Kong, Macau, Taiwan, the diaspora), written before
+#: a hyphenated given name: Chan Tai-man, Lee Siu-ming, Tsai Ing-wen.
+ROMANISED_SURNAMES = _words("""
+Chan Wong Lee Cheung Lau Ho Ng Leung Lam Tsang Chow Yip Kwok Chu Tse Cheng Lo Mak Fung Hui Yeung
+Poon Tam Au Kwan Siu Choi Law Chiu Tsai Hsu Chang Kuo Hsieh Chou Tseng Kao Yeh Hsiao Tsui Kwong
+Man Mok Pang Shum Szeto Tong Yiu Yuen Chung Koo Kong Lai Liu Lin Wu Huang Ma Ko Ku""")
+#: Pinyin syllables that are also English words: a one-syllable given name or a capitalised
+#: surname spelled so is the English word first ("He Can", "Long Men"); in capitals a
+#: surname counts ("HE Qiang").
+_PINYIN_ENGLISH = _words("""
+a an bang ban bin bun can dang den die ding dong e fan gang gun hang he hen lie long man me men
+nun pa pan pen pin ping run ran she shun sun tan ten tie yo you ye la le ma na o mo bo ha hi""")
+#: Places written in pinyin that a pair of syllables may start (Hong Kong, Beijing Shi).
+_PINYIN_PLACES = _words("""
+Hong Beijing Shanghai Tianjin Chongqing Nanjing Guangzhou Shenzhen Wuhan Hangzhou Chengdu Harbin
+Kunming Taipei Taibei Fujian Hunan Hubei Henan Hebei Shandong Shanxi Shaanxi Jiangsu Zhejiang
+Anhui Jiangxi Sichuan Yunnan Guizhou Gansu Qinghai Hainan Jilin Liaoning Xinjiang Xizang
+Guangdong Guangxi Ningxia Xiamen Suzhou Qingdao Dalian Shenyang Changsha Zhengzhou Jinan""")
+_LATIN_NAME_PAIR = re.compile(
+    r"(?<![A-Za-z0-9_'’-])(?P<a>[A-Z][a-z]+|[A-Z]{2,})[ \u00a0](?P<b>[A-Z][a-z]+(?:[-'’][a-z]+)?)"
+    r"(?![A-Za-z0-9_'’]|-[A-Za-z])")
+
+
+def pinyin_given(word: str) -> bool:
+    """``word`` is a given name in pinyin: one or two syllables (Wei, Xiaoming, Xiao-ming)."""
+    parts = [p.lower() for p in re.split(r"[-'’]", word)]
+    if len(parts) == 2:
+        return all(p in PINYIN_SYLLABLES for p in parts)
+    w = parts[0]
+    return w in PINYIN_SYLLABLES or any(
+        w[:i] in PINYIN_SYLLABLES and w[i:] in PINYIN_SYLLABLES for i in range(1, len(w)))
+
+
+class PinyinNameRecognizer(OwnRecognizer):
+    """Chinese names in Latin letters (issue 37): a pinyin surname and a pinyin given name of
+    one or two syllables in either order (Wang Wei, Zhang Xiaoming, Xiaoming Zhang), the
+    surname in capitals as many documents write it (WANG Wei, SUN Xiaomin), and Hong Kong and
+    Taiwan romanisations before a hyphenated given name (Lee Siu-ming, Tsai Ing-wen). Text in
+    Chinese around them does not hide them (请联系 Qiang Chen). Syllables that are English words
+    (He, Long, Can) count only as a surname in capitals or beside a two-syllable given name."""
+
+    ENTITY = "PERSON"
+    SCORE = 0.6
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in _LATIN_NAME_PAIR.finditer(text):
+            if self._name(m.group("a"), m.group("b")):
+                out.append(make_result(self, self.ENTITY, m.start(), m.end(), self.SCORE,
+                                       "a Chinese name in pinyin"))
+        return out
+
+    @staticmethod
+    def _name(a: str, b: str) -> bool:
+        caps = a.isupper()
+        a_title = a if not caps else a.capitalize()
+        if a_title in _PINYIN_PLACES:
+            return False
+        if "-" in b or "'" in b or "’" in b:  # Lee Siu-ming, Wang Xiao-ming
+            return (a_title in ROMANISED_SURNAMES or a_title in PINYIN_SURNAMES) \
+                and all(2 <= len(p) <= 6 for p in re.split(r"[-'’]", b))
+        long_given = pinyin_given(b) and b.lower() not in PINYIN_SYLLABLES
+        # Surname first: WANG Wei, Zhang Xiaoming, Wang Wei.
+        if a_title in PINYIN_SURNAMES and pinyin_given(b) \
+                and (caps or long_given or (a.lower() not in _PINYIN_ENGLISH
+                                            and b.lower() not in _PINYIN_ENGLISH)):
+            return True
+        # Given name first: Xiaoming Zhang, Qiang Chen.
+        return not caps and b in PINYIN_SURNAMES and pinyin_given(a) \
+            and (a.lower() not in PINYIN_SYLLABLES
+                 or (a.lower() not in _PINYIN_ENGLISH and b.lower() not in _PINYIN_ENGLISH))
+
+
 def chinese_recognizers(language: str = "en") -> list[EntityRecognizer]:
     return [CnResidentIdRecognizer(language), CnMobileRecognizer(language),
             CnLandlineRecognizer(language), CnBankCardRecognizer(language),
-            CnPersonRecognizer(language)]
+            CnPersonRecognizer(language), PinyinNameRecognizer(language)]

@@ -25,6 +25,15 @@ a name written apart by a space inside a sentence (我叫惠美 王); parts join
 (买买提·艾力); a name after an English form's name field (First name: 志豪). Taiwan's common
 surnames the cue list lacks (洪, 官) count as surnames here.
 
+A second round (issue 37) for the registers documents have: roles before a name in court
+papers, delivery notices, school and medical records and newsroom credits (被告, 快递员, 班主任,
+责编), also set apart by a space (本报记者 沈嘉怡); what those documents say a person did
+(辩称, 牵头, 代签收) or has (的家长); a frequent verb of the dictionary after a name a frame
+introduces (听说曾建/调走), and 把/对/被 after a clause's subject; rarer surnames (the rest of
+the Hundred Family Surnames, characters hardly written as words: 仉, 缑, 冼) before given-name
+characters where a person stands; Tibetan names of two given-name parts (扎西顿珠). Pinyin and
+romanised names are :class:`~appliance.privacy.recognizers_zh.PinyinNameRecognizer`'s.
+
 Scores sit under the cue recognizer's (0.85); a cue word before the name raises them to it.
 """
 
@@ -41,7 +50,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from appliance.privacy.recognizer_base import OwnRecognizer, cue_before, make_result
-from appliance.privacy.recognizers_zh import SURNAMES
+from appliance.privacy.recognizers_zh import _CUED_ONLY_SURNAMES, SURNAMES
 
 #: Dictionary "names" at least this frequent in jieba's dictionary are ordinary words.
 COMMON_WORD_FREQ = 100
@@ -62,7 +71,7 @@ XIAO_LAO_WORDS = frozenset((
 #: a new word containing one after its surname is a phrase (向前走, 史上), not a name.
 NOT_IN_GIVEN_NAMES = frozenset("上下前后左右里外中间来去走是的了在有和与说要会能把被对从到也"
                                "都就还又很最更不没这那么们个之所为以及其而或但如吗呢吧啊着过"
-                               "给让向往")
+                               "给让向往你您我他她它咱")
 #: Characters that given names of people born since the 1990s use and the dictionary's older
 #: list of names hardly has (萱: none, 婧: 2); none of them is in an everyday word. They count
 #: as given-name characters as much as the rules below ask.
@@ -97,6 +106,10 @@ SPACED_SURNAME_NAMES = 20
 CLASSIFIERS = frozenset("张位条把本支台部件份项名个只头匹间座架辆根块片首篇封段层双对")
 _COUNTING = frozenset("这那哪每几一二两三四五六七八九十百千万半多某该此各0123456789")
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
+#: A verb of the dictionary (tagged ``v``) at least this frequent, as a token of its own right
+#: after a surname and given-name characters that a frame on the left introduces, says what
+#: that person does (听说/曾建/调走): a frame on the right as good as :data:`_RIGHT_STRONG`'s.
+VERB_FREQ_MIN = 1000
 #: Surnames common in Taiwan that the cue recognizer's list leaves out (洪 ranks about 20th
 #: there; 凃 is how Taiwan writes 涂), and Taiwan's compound surnames 张简 and 范姜.
 TAIWAN_SURNAMES = ("洪", "官", "粘", "凃", "张简", "范姜")
@@ -108,6 +121,11 @@ MORE_COMPOUND_SURNAMES = ("公羊", "左丘", "太史", "公西", "漆雕", "乐
 _COMPOUND = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES, *MORE_COMPOUND_SURNAMES)
                       if len(s) == 2)
 _SINGLE = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES) if len(s) == 1)
+#: Single surnames of the Hundred Family Surnames outside the common list: the ones the cue
+#: recognizer takes only after a cue, and those of its last lines (仉, 缑, 笪, 谯, 佴). Most are
+#: words first (水, 平, 国): they start a name only where :func:`_rarer_surname` says so.
+_HUNDRED_RARER = frozenset(_CUED_ONLY_SURNAMES.split("|")) | frozenset("仉督晋楚汝鄢钦缑亢况郈"
+                                                                     "佴谯笪佟")
 #: Transliterated names (Uyghur, Kazakh, foreign) join their parts with a middle dot:
 #: 买买提·艾力, 迪丽热巴·迪力木拉提.
 _DOTTED_NAME = re.compile(r"[\u4e00-\u9fff]+(?:[·‧・][\u4e00-\u9fff]+)+")
@@ -120,6 +138,21 @@ _PLACE_ENDS = frozenset("省州市县区岛山河湖港城镇村国语族街路�
 #: these stop it.
 _BEFORE_DOTTED = frozenset("的了是在有和与跟及由叫给请让被把对向说为、")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+#: What follows the first syllables of a transliterated place or language (戈雷/尼亚村,
+#: 伊纳/里萨米语): a word starting so after a rare surname's "name" says it is none.
+_TRANSLIT_NEXT = _TRANSLITERATION | _PLACE_ENDS | frozenset("尼里姆维纳")
+#: Tibetan personal names are two of a small stock of given-name parts, run together (扎西多吉,
+#: 次仁卓玛, 格桑德吉); no part is a surname, so the Han rules above find none. Two parts in a
+#: row are a name wherever they stand: one part alone (尼玛, 罗布) is left to a cue.
+TIBETAN_NAME_PARTS = (
+    "扎西", "次仁", "多吉", "多杰", "卓玛", "格桑", "德吉", "央金", "拉姆", "旺堆", "尼玛", "达瓦",
+    "达娃", "平措", "索朗", "顿珠", "强巴", "洛桑", "罗桑", "普布", "边巴", "仁青", "白玛", "曲珍",
+    "次旦", "罗布", "巴桑", "旦增", "丹增", "益西", "贡嘎", "嘎玛", "拉巴", "米玛", "群培", "琼达",
+    "德庆", "央宗", "卓嘎", "次央", "桑珠", "嘉措", "加措", "欧珠", "阿旺", "土登", "次珠", "朗杰",
+    "久美", "泽仁", "才让", "拉毛", "才旦", "措姆", "旺姆", "旺久", "拉珍", "德央", "巴珠", "贡布",
+    "央拉", "次吉", "仓决", "卓措", "拉措", "边珍", "旺加", "布琼", "仁增", "次措", "普琼", "贡觉",
+    "确吉", "丹珍", "诺布", "其美", "尼珍", "格列", "顿旦", "曲措", "斯朗", "玉珍", "吉宗", "次丹")
+_TIBETAN_NAME = re.compile("(?:" + "|".join(TIBETAN_NAME_PARTS) + "){2,3}")
 _CUES = re.compile(r"我叫|我是|名叫|姓名|名字|联系人|聯繫人|患者|客户|客戶|用户|用戶|申请人|"
                    r"收件人|寄件人|持卡人|员工|員工|乘客|经办人|负责人|同事|朋友|家属|"
                    r"(?i:name|contact)")
@@ -143,9 +176,22 @@ _LEFT_STRONG = re.compile(
     r"负责人是|联系人是|联系人|收件人|由|感谢|谢谢|联系|交给|转告|通知|告诉|询问|邀请|委托|"
     r"采访|拜访|陪同|嫁给|娶了|叫|找|问|、|和|与|跟|及|"
     r"您好|你好|亲爱的|尊敬的|记者|通讯员|主持人|主讲人|评委|成员有|病人|患者|学生|有请|"
-    r"恭喜|祝贺|表扬|批评|提醒")
+    r"恭喜|祝贺|表扬|批评|提醒|听说|遇到|遇见|碰到|见到|嫁给了|交给了|"
+    # kin and neighbours named after the word for them (邻居陈家宏家, 室友张宁)
+    r"邻居|室友|朋友|丈夫|妻子|老公|老婆|儿子|女儿|父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|"
+    r"男友|女友|未婚夫|未婚妻|舅舅|叔叔|阿姨|表哥|表姐|表弟|表妹|堂哥|堂姐|"
+    # roles that name a person in documents (issue 37): court papers, waybills and delivery
+    # notices, school notices, medical records, newsroom credits, a chat group's owner
+    r"原告(?!方)|被告(?!方)|证人|被执行人|申请人|上诉人|第三人|当事人|代理人|审判长|审判员|书记员|"
+    r"嫌疑人|骑手|快递员|配送员|派送员|司机|签收人|寄件人|取件人|收货人|群主|班主任|值日生|"
+    r"家属|医师|受检者|编辑|责编|校对|评论员|撰稿|记录人|参会人员|出席人员|审核人|审阅人")
 #: Weaker: a clause boundary before the name.
 _LEFT_WEAK = re.compile(r"[，。！？；：,.!?;:（(“\"「]|是|请|让|给|被|把|对|向")
+#: Prepositions and the disposal marker after a clause's subject (张宁对这个结果很满意, 苏建成
+#: 把钥匙落在车里了): after a name that starts a clause, they say a person acts.
+_SUBJECT_PREP = frozenset("把对被给向从替")
+#: Where a clause starts: the start of the run, or after clause punctuation.
+_CLAUSE_START = re.compile(r"[，。！？；：,.!?;:]")
 _LEFT_FRAME_END = re.compile(f"(?:{_LEFT_STRONG.pattern}|{_LEFT_WEAK.pattern})$")
 #: What a person does or is, right after the name.
 _RIGHT_STRONG = re.compile(
@@ -159,8 +205,16 @@ _RIGHT_STRONG = re.compile(
     r"出生|毕业|住在|买了|获得|荣获|被评为|担任|今年|去年|今日|昨日|明日|上午|下午|晚上|"
     r"上个月|下个月|每天|刚|一直|曾经|本人|等人|等领导|"
     r"主任|董事长|院长|处长|局长|科长|部长|校长|厂长|书记|博士|阿姨|师傅|律师|护士|总监|"
-    r"主管|助理|秘书|大夫|警官|同志")
-_RIGHT_WEAK = re.compile(r"[，。！？；：,.!?;:）)”\"」、]|是|在|的|请|要|去|来|和|与|跟")
+    r"主管|助理|秘书|大夫|警官|同志|"
+    # ... and what documents say a person did or has (issue 37: minutes, court papers,
+    # delivery notices, chat-group system lines, medical records)
+    r"牵头|配合|整理|审阅|辩称|声称|称(?=[，,：:])|出庭|作证|代签收|签收|拒收|拍了拍|领取|转账|向你|向您|"
+    r"修改|发布|术后|名下|家长|医师|代表|值班|缺勤|缺席|入院|出院|就诊|复查|主诉|坦言|"
+    r"解释|承认|否认|签署|起诉|上诉|不服|申请|举报|反映|祝|发来|分享|点评|撰写|执笔|"
+    # kin and colleagues said of a person (请余娜的家长到校)
+    r"的家长|的父亲|的母亲|的爸爸|的妈妈|的孩子|的儿子|的女儿|的丈夫|的妻子|的家人|的同事|"
+    r"的朋友|的老师|的班主任|的学生")
+_RIGHT_WEAK = re.compile(r"[，。！？；：,.!?;:）)”\"」、]|是|在|的|请|要|去|来|和|与|跟|了")
 #: An English form's name field before a name in Chinese (First name: 志豪, Surname 林).
 _NAME_FIELD = re.compile(r"(?i)\b(?:first|given|middle|last|family|sur)[ _-]?name\s*[:：=,]?\s*"
                          r"(?P<v>[\u4e00-\u9fff]{1,3})(?![\u4e00-\u9fff])")
@@ -180,11 +234,12 @@ _freq: dict[str, int] = {}
 _dictionary_names: frozenset[str] = frozenset()
 _given_chars: dict[str, int] = {}
 _name_starts: dict[str, int] = {}
+_verbs: frozenset[str] = frozenset()
 
 
 def load_segmenter() -> Any:
     """jieba's segmenter and the dictionary's person names, initialised once (about 1 s)."""
-    global _tokenizer, _freq, _dictionary_names, _given_chars, _name_starts  # noqa: PLW0603 - built once per process
+    global _tokenizer, _freq, _dictionary_names, _given_chars, _name_starts, _verbs  # noqa: PLW0603 - built once per process
     if _tokenizer is not None:  # built: read-only from here on, no lock on the hot path
         return _tokenizer
     with _lock:
@@ -195,10 +250,18 @@ def load_segmenter() -> Any:
             jieba.initialize()
             # The dictionary's lines are "word frequency tag"; only the person-name tags are
             # kept (jieba.posseg would load its whole HMM to read the same file).
+            names, verbs = set(), set()
             with jieba.get_dict_file() as f:
-                names = {parts[0] for line in f
-                         if len(parts := line.decode("utf-8").split()) == 3
-                         and parts[2] in _NAME_TAGS}
+                for line in f:
+                    parts = line.decode("utf-8").split()
+                    if len(parts) != 3:
+                        continue
+                    if parts[2] in _NAME_TAGS:
+                        names.add(parts[0])
+                    elif parts[2] == "v" and len(parts[0]) >= 2 \
+                            and int(parts[1]) >= VERB_FREQ_MIN:
+                        verbs.add(parts[0])
+            _verbs = frozenset(verbs)
             _freq = jieba.dt.FREQ
             _dictionary_names = frozenset(names)
             _given_chars = _count_given_chars(names)
@@ -231,12 +294,24 @@ class CnNameSegmentRecognizer(OwnRecognizer):
     def load(self) -> None:
         load_segmenter()
 
-    def _judge(self, word: str) -> tuple[float, str] | None:  # noqa: PLR0911 - one check a line
+    def _judge(self, word: str, nxt: str = "", prev: str = "",  # noqa: PLR0911 - one check a line
+               ) -> tuple[float, str] | None:
+        """How ``word``, a token of the segmenter, reads as a name (``nxt`` and ``prev``: the
+        tokens after and before it)."""
         n = len(word)
         if n == 2 and word[0] in "小老" and word[1] in _SINGLE:
             return None if word in XIAO_LAO_WORDS else (self.XIAO_LAO, "小/老 + surname")
         if _nickname(word):  # not extended by a character: 阿森/松 of 阿森松 (a place)
             return self.XIAO_LAO, _NICKNAME_WHY
+        if 2 <= n <= 3 and not _surname_start(word) and not _freq.get(word) \
+                and (word[0] in _HUNDRED_RARER or _hardly_a_word(word[0])) \
+                and nxt[:1] not in _TRANSLIT_NEXT \
+                and prev[-1:] not in _SINGLE \
+                and _rare_name(word, token=True):
+            # One new word of a rarer surname and given-name characters (晋晨, 仉华子); not
+            # a place's transliteration (戈雷/尼亚村), nor the given name of a name whose
+            # surname the segmenter glued to a verb (找付/凤华).
+            return self.FRAMED, "a rarer surname and given-name characters, one new word"
         if not 2 <= n <= 4 or not _surname_start(word):
             return None
         freq = _freq.get(word)
@@ -248,6 +323,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 return None
             return self.SCORE, "segmented as a new word starting with a surname"
         given = word[2:] if word[:2] in _COMPOUND else word[1:]
+        if word[0] in _NOT_BEFORE_TITLE and _freq.get(given, 0) >= COMMON_WORD_FREQ:
+            return None  # 于/本周, 向/前方: a preposition before a word, however it is tagged
         if word in _dictionary_names and freq < COMMON_WORD_FREQ and len(given) <= 2 \
                 and not NOT_IN_GIVEN_NAMES.intersection(given):
             # 向前走 and 严格遵守 are tagged names in the dictionary too: a given name has at
@@ -349,7 +426,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 add(i, i + 1, at, starts[i + 2], self.GIVEN_WORD, "surname + given-name word")
                 i += 2
                 continue
-            found = self._judge(word)
+            found = self._judge(word, nxt, prev)
             if found is None and len(word) in (3, 4) and not _freq.get(word) \
                     and word[-1] in NOT_IN_GIVEN_NAMES:
                 # The HMM glued the next word's first character to a name: 陈婷来 (办公室).
@@ -462,7 +539,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         # In Chinese text, only a token set apart by spaces ("杨红梅 明天到").
         return latin or all(not c or c.isspace() for c in (before, after))
 
-    def _framed(self, run: str, listed: bool = False, words: tuple[str, ...] = (),
+    def _framed(self, run: str, listed: bool = False, words: tuple[str, ...] = (),  # noqa: C901, PLR0912, PLR0915 - one pass
                 ) -> list[tuple[int, int, float, str]]:
         """Names the segmenter splits (戴/建立, 石/明远) but the sentence frames: a surname and
         a one- or two-character given name between a word that introduces a person (由, 经理,
@@ -474,6 +551,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         found: list[tuple[int, int, float, str]] = []
         lefts: list[tuple[int, bool]] = [(0, listed)]
         lefts += [(m.end(), True) for m in _LEFT_STRONG.finditer(run)]
+        # where a frame of two characters or more ends (董事长/江进发: 长江 is no 由于)
+        long_frames = {m.end() for m in _LEFT_STRONG.finditer(run) if m.end() - m.start() > 1}
         lefts += [(m.end(), False) for m in _LEFT_WEAK.finditer(run)]
         offsets = list(itertools.accumulate((len(w) for w in words), initial=0))
         starts = dict(zip(offsets[:-1], words, strict=True))  # token by where it starts
@@ -481,6 +560,13 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         framed = {at for at, _ in lefts}
         lefts += [(b, False) for b in starts if b not in framed and _token_left(starts, b)]
         for at, strong_left in lefts:
+            # The frame's last character makes a common word with the next one (由于, 长江):
+            # only what a person does on the right says a name starts there (由于振丽整理;
+            # not 由于出现了).
+            fallback = None  # a name before a verb, if no longer one is framed
+            glued = 0 < at not in bounds and at not in long_frames \
+                and starts.get(at - 1) == run[at - 1:at + 1] \
+                and _freq.get(run[at - 1:at + 1], 0) >= COMMON_WORD_FREQ
             for length in (2, 3, 4):
                 name = run[at:at + length]
                 if len(name) < length:
@@ -488,11 +574,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 # A rarer surname (鹿, 练: many of the dictionary's names start with it) starts
                 # a three-character name of given-name characters only, and no word of its own
                 # but one given names are made of (鹿/玉珍; not 若/指定, 子/模组).
-                rare = not _surname_start(name) and length == 3 and _exact_surname(name[0]) \
-                    and name[0] not in NOT_IN_GIVEN_NAMES \
-                    and _name_starts.get(name[0], 0) >= RARE_SURNAME_RATIO * _freq.get(name[0], 0) \
-                    and all(_given_like(c) and c not in _TRANSLITERATION for c in name[1:]) \
-                    and (_freq.get(name[1:], 0) < RARE_WORD_FREQ or _given_word(name[1:]))
+                rare = not _surname_start(name) and _rare_name(name)
                 if not rare and not _surname_start(name):
                     continue
                 if at not in framed and at + length not in bounds:
@@ -514,20 +596,44 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 right = _RIGHT_STRONG.match(run, end)
                 # After a weak frame, the frame on the right is a token too (问, not 问题).
                 strong_right = right is not None and (strong_left or right.end() in bounds)
+                verb_right = end in bounds and starts.get(end, "") in _verbs and at in framed \
+                    and _verb_subject(name, given)
                 weak_right = end == len(run) or _RIGHT_WEAK.match(run, end) is not None
+                if glued and not (strong_right or verb_right):
+                    continue
                 if (strong_left and strong_right) or (not word and strong_right):
                     found.append((at, end, self.FRAMED, "framed by what a person does"))
                     break
                 if not word and strong_left and weak_right:
                     found.append((at, end, self.FRAMED, "framed as a person"))
                     break
-                if (weak_right or right is not None) and starts.get(at) == name and not rare \
+                if not word and end in bounds and starts.get(end, "") in _SUBJECT_PREP \
+                        and (at == 0 or _CLAUSE_START.match(run, at - 1) is not None) \
+                        and _verb_subject(name, given):
+                    found.append((at, end, self.FRAMED, "a clause's subject before 把, 对, 被"))
+                    break
+                if rare and _hardly_a_word(name[0]) and (weak_right or right is not None) \
+                        and (at in framed or at + length in bounds):
+                    # A surname hardly written as a word of its own (仉, 缑, 冼) before
+                    # given-name characters, where a clause's part may stand (让仉建去).
+                    found.append((at, end, self.FRAMED, "a rare surname where a person stands"))
+                    break
+                if (weak_right or right is not None) and starts.get(at) == name \
+                        and (not rare or (length == 3 and (name[0] in _HUNDRED_RARER
+                                                           or _hardly_a_word(name[0])))) \
                         and _new_name_token(name, given) \
                         and not (name[0] in CLASSIFIERS and run[at - 1:at] in _COUNTING):
                     # The segmenter made one new word of a surname and given-name characters
                     # (等/曾涵/。, 把/杨淑/送到): a name wherever a clause's part may stand.
                     found.append((at, end, self.FRAMED, "a new word shaped like a name"))
                     break
+                if verb_right and not word and fallback is None:
+                    # Only if no longer name is framed here: the verb may start with the
+                    # name's last character (孙惠/超出/生: 孙惠超 before 出生).
+                    fallback = (at, end, self.FRAMED, "before what a person does (a verb)")
+            else:
+                if fallback is not None:
+                    found.append(fallback)
         return found
 
     @staticmethod
@@ -616,7 +722,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 names = self._names(words)
             # A run right after a list's 、 or a label's colon (参会人员: 曾淑英、姚勇) starts
             # where a name is introduced.
-            listed = run.start() > 0 and text[run.start() - 1] in "、：:;；"
+            listed = run.start() > 0 and (text[run.start() - 1] in "、：:;；"
+                                          or _ROLE_APART.search(text, 0, run.start()) is not None)
             names = _merge(names, self._framed(run.group(0), listed, tuple(words)))
             names = [self._extend(run.group(0), words, n) for n in names]
             for rel_start, rel_end, base, reason in names:
@@ -627,6 +734,9 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                                        why, cued))
         out += [make_result(self, self.ENTITY, *m.span("v"), self.FRAMED, "after a name field's "
                             "label", False) for m in _NAME_FIELD.finditer(text)]
+        out += [make_result(self, self.ENTITY, *m.span(), self.SCORE, "Tibetan name parts",
+                            cue_before(_CUES, text, m.start(), window=8))
+                for m in _TIBETAN_NAME.finditer(text)]
         # Items listed with a name are names too (史雪、白辉和熊明欣三人, 芦信 莫慧燕 云昊林), and
         # so are the other speakers of a transcript whose speaker a name is.
         found = [(r.start, r.end, r.score) for r in out]
@@ -692,6 +802,9 @@ _LIST_SEP = (r"(?:\s*(?:[、，,;；/|]|\band\b|&|以及|和|及|与|跟)\s*"
              r"|\s*\n\s*(?:[-*•]|[0-9]{1,2}[.、)）])?\s*|\s+)")
 _SEP_AFTER = re.compile(_LIST_SEP)
 _SEP_BEFORE = re.compile(_LIST_SEP + r"$")
+#: A role or a list's cue, then spaces, right before a run: the run starts where a name is
+#: introduced (本报记者 计泽惠 摄, 审判长　沙山德, 审批人 余文章).
+_ROLE_APART = re.compile(f"(?:{_LEFT_STRONG.pattern}|人)[ \t\u3000]+$")
 _SPEAKER = re.compile(r"(?m)^[ \t]*(?P<v>[\u4e00-\u9fff]{2,4})[ \t]*[:：]")
 #: After a listed name: the end of the list or of the clause, or a count of the people (三人).
 _LIST_END = re.compile(r"$|[^\u4e00-\u9fff]|等|[一二两三四五六七八九十几]人|" + _RIGHT_WEAK.pattern)
@@ -936,6 +1049,72 @@ def _rare_surname_name(word: str) -> bool:
         and all(len(t) == 1 or _freq.get(t, 0) < RARE_WORD_FREQ or t in _dictionary_names
                 or _given_word(t) for t in rest) \
         and all(_given_chars.get(c, 0) >= GIVEN_CHAR_MIN for c in word[1:])
+
+
+def _verb_subject(name: str, given: str) -> bool:
+    """``name``, before a verb, reads as a person doing it: given-name characters only, and no
+    word of the dictionary inside it but a name or a given name (索引/行, 文字/行 and 项目/旁
+    are no one)."""
+    if not all(_given_like(c) and c not in _TRANSLITERATION for c in given) \
+            or _freq.get(name, 0) >= COMMON_WORD_FREQ \
+            or (len(name) == 2 and name in _freq and not _surname_first(name[0])):
+        return False  # 查询; 高亮 (a word, however rare, after a word-first surname)
+    return all(len(t) == 1 or _given_word(t) or _freq.get(t, 0) < RARE_WORD_FREQ
+               or (t in _dictionary_names and _freq.get(t, 0) < COMMON_WORD_FREQ)
+               for t in load_segmenter().cut(name, HMM=False))
+
+
+def _hardly_a_word(char: str) -> bool:
+    """``char`` is a CJK character hardly ever written as a word of its own (rarer than
+    :data:`RARE_CHAR_FREQ`), no function word, and a surname: one of the Hundred Family
+    Surnames or the first character of a name of the dictionary (仉: 38, 缑: 21, 冼: 44). Such a
+    surname is a rare one more often than anything else where a person's name stands; a
+    character bound in words (绪 of 执行绪, 馈 of 馈流) starts no name."""
+    return _freq.get(char, 0) < RARE_CHAR_FREQ and char not in _NOT_IN_NAMES \
+        and _CJK_RUN.fullmatch(char) is not None \
+        and (char in _HUNDRED_RARER or _name_starts.get(char, 0) >= 1)
+
+
+def _rarer_surname(char: str) -> bool:
+    """``char`` may start a name though the common list lacks it: it is hardly a word (see
+    :func:`_hardly_a_word`), or it is a surname (one of the Hundred Family Surnames, or one
+    that starts :data:`SPACED_SURNAME_NAMES` of the dictionary's names) that starts names at
+    least :data:`RARE_SURNAME_RATIO` as often as it is written as a word (鹿, 练; not 水, 国)."""
+    if _hardly_a_word(char):
+        return True
+    if char in NOT_IN_GIVEN_NAMES or not (_exact_surname(char) or char in _HUNDRED_RARER):
+        return False
+    return _name_starts.get(char, 0) >= RARE_SURNAME_RATIO * _freq.get(char, 0)
+
+
+def _rare_name(name: str, token: bool = False) -> bool:  # noqa: PLR0911 - one check a line
+    """``name`` is a rarer surname (:func:`_rarer_surname`) and a given name of given-name
+    characters only, no word of its own but one given names are made of (鹿/玉珍, 云/海子; not
+    若/指定); a surname hardly a word, or one in a new word (``token``), a token of its own
+    when only the dictionary cuts it (仉/华子; not 蜘蛛). Three
+    characters; two too when the surname is hardly a word (仉建), or when the segmenter made
+    one new word of them (``token``) and the surname starts names more than it is a word (哈敏)."""
+    first = name[0]
+    if not _rarer_surname(first) or len(name) not in (2, 3):
+        return False
+    if len(name) == 2 and not (_hardly_a_word(first)
+                               or (token and _surname_first(first) and _exact_surname(first))):
+        return False
+    # After a surname hardly a word, or in a new word, characters many names use are enough
+    # (缑/红, 朴/雨红); else they must be given-name characters first (see _given_like).
+    loose = token or _hardly_a_word(first)
+    if first in _TRANSLITERATION or not all(
+            (_given_chars.get(c, 0) >= GIVEN_WORD_CHAR_MIN if loose else _given_like(c))
+            and c not in _TRANSLITERATION for c in name[1:]):
+        return False
+    if len(name) == 3 and not (_freq.get(name[1:], 0) < RARE_WORD_FREQ or _given_word(name[1:])):
+        return False
+    if _freq.get(name, 0) >= RARE_WORD_FREQ:
+        return False
+    if not (token or _hardly_a_word(first)):
+        return True  # a surname that starts many names: 云/海子 too
+    tokens: list[str] = load_segmenter().lcut(name, HMM=False)
+    return tokens[0] == first
 
 
 def _exact_surname(run: str, common: bool = False) -> bool:

@@ -234,3 +234,31 @@ def test_a_name_after_an_english_name_field(segment_recognizer, text: str, name:
 ])
 def test_ordinary_words_that_look_like_names(segment_recognizer, text: str) -> None:
     assert [] == names_in(segment_recognizer, text)
+
+
+# Chinese names in Latin letters (issue 37): pinyin, Hong Kong and Taiwan romanisations.
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("请联系 Qiang Chen，电话见附件。", "Qiang Chen"),   # given name first, in Chinese text
+    ("Gao Chen 明天到上海。", "Gao Chen"),
+    ("请联系 SUN Xiaomin，电话见附件。", "SUN Xiaomin"),  # the surname in capitals
+    ("Contact: HE Li", "HE Li"),                         # He is an English word, HE a surname
+    ("I met Zhang Xiaoming yesterday.", "Zhang Xiaoming"),
+    ("Haoming Lin will join the call.", "Haoming Lin"),
+    ("Lee Siu-ming is our tenant.", "Lee Siu-ming"),     # Hong Kong: a hyphenated given name
+    ("Tsai Ing-wen spoke.", "Tsai Ing-wen"),
+])
+def test_pinyin_and_romanised_names(text: str, name: str) -> None:
+    from appliance.privacy.recognizers_zh import PinyinNameRecognizer
+
+    assert found(PinyinNameRecognizer(), text) == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "He Can help you.", "The Long Men caves", "Hong Kong office", "Beijing Shi", "Ding Dong",
+    "New York Times", "Use Ping Pong mode", "Sun Ran out of fuel", "Long-term Plan",
+])
+def test_pinyin_look_alikes_are_no_names(text: str) -> None:
+    from appliance.privacy.recognizers_zh import PinyinNameRecognizer
+
+    assert found(PinyinNameRecognizer(), text) == []

@@ -98,3 +98,59 @@ def test_transliterated_names() -> None:
 ])
 def test_words_that_stay_unmasked(rec: CnNameSegmentRecognizer, text: str) -> None:
     assert [] == names_in(rec, text)
+
+
+# Issue 37, second round: documents' roles and verbs, rare surnames, Tibetan names, verbs and
+# prepositions after a clause's subject; and the ordinary words beside each that must stay.
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("被告许文涛辩称其不知情。", "许文涛"),      # court papers: a role before, 辩称 after
+    ("快递员莫嘉欣正在派送", "莫嘉欣"),          # a delivery notice's role
+    ("骑手章宇祝您用餐愉快", "章宇"),            # ... not 祝您: no given name holds a pronoun
+    ("本报记者 沈嘉怡 摄", "沈嘉怡"),            # a role, then the name apart by a space
+    ("审判员\u3000高明远", "高明远"),
+    ("听说曾建要调走了。", "曾建"),              # 听说 introduces a clause about a person
+    ("会议纪要由于振丽整理", "于振丽"),          # 由 + 于振丽, before what a person does
+    ("请江秋的家长于下周一到校。", "江秋"),      # kin after 的 say a person; not 于下周
+])
+def test_a_name_framed_by_a_document_role_or_verb(rec: CnNameSegmentRecognizer, text: str,
+                                                  name: str) -> None:
+    assert [name] == names_in(rec, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("请转告仉志强明天来。", "仉志强"),          # 仉, 缑, 冼: hardly written as words
+    ("缑丽娟的电话打不通。", "缑丽娟"),
+    ("冼思敏认为可以。", "冼思敏"),
+    ("让仉建去处理。", "仉建"),                  # two characters, between weak frames
+    ("晋涛昨天来过。", "晋涛"),                  # 晋 starts names more than it is a word
+    ("雲海子同學：你好！", "云海子"),            # 云/海子: a rarer surname before 同学
+])
+def test_a_rare_surname_where_a_person_stands(rec: CnNameSegmentRecognizer, text: str,
+                                              name: str) -> None:
+    assert [name] == names_in(rec, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我和扎西顿珠是同事。", "扎西顿珠"), ("感谢白玛格桑的帮助。", "白玛格桑"),
+    ("Please ask 次仁卓玛 to call me.", "次仁卓玛"),
+])
+def test_tibetan_names_of_two_parts(rec: CnNameSegmentRecognizer, text: str, name: str) -> None:
+    assert [name] == names_in(rec, text)
+
+
+@pytest.mark.parametrize("text", [
+    # a frame's last character in a common word with the next (由于), before no verb
+    "由于出现了太多错误，处理过程被中止了。", "由於空的動態字串字組替換而無法載入",
+    # words before a verb: 查询/指定, 索引/引用, 高亮/显示
+    "表记录类型和查询指定记录不匹配", "包括被索引引用到的对象", "高亮显示当前进程和其所有祖先",
+    # characters bound in words (执行绪, 馈流) and transliterated places after a rare surname
+    "不能啟動執行緒來複製資料", "Atom 聯合供稿饋流", "戈雷尼亚村-波利亚内", "伊納里薩米語",
+    "塔沃哈姆莱茨市", "打印机墨用完了。",
+    # a pronoun is no given name; 原告方 is the plaintiff's side; one Tibetan part alone
+    "'%s' 包含您正在編寫的一個中間版本的信件。", "原告方提交了证据。", "洛桑是瑞士的城市。",
+    "被告知会议取消了。", "家长于本周五下午到校。",   # 于/本周: a preposition before a word
+])
+def test_words_beside_the_new_frames_stay_unmasked(rec: CnNameSegmentRecognizer,
+                                                    text: str) -> None:
+    assert [] == names_in(rec, text)

@@ -99,8 +99,10 @@ def main() -> None:
     parser.add_argument(
         "show", nargs="?", type=int, default=40, help="OVER lines to print per locale (40)"
     )
+    parser.add_argument("--seed", type=int, default=5,
+                        help="which messages are drawn (5); check a change on another too")
     args = parser.parse_args()
-    run(args.n, show=args.show)
+    run(args.n, seed=args.seed, show=args.show)
 
 
 if __name__ == "__main__":

@@ -231,6 +231,65 @@ FAMILIES: dict[str, list[str]] = {
     ],
 }
 
+#: A second template group, written apart from :data:`FAMILIES` (issue 37) for registers of
+#: everyday Chinese those leave out: ``--set fresh`` runs it alone, ``--set all`` both. Each
+#: family is one kind of document: WeChat group chat and its system lines, meeting minutes
+#: (参会人员, 记录人), delivery notices and waybills, school notices, medical records, court
+#: documents (原告, 被告, 审判长) and news bylines (记者, 通讯员, 责编).
+FRESH_FAMILIES: dict[str, list[str]] = {
+    "wechat": [
+        "{n}拍了拍{m}", "“{n}”通过扫描二维码加入群聊", "{n}修改群名为“周末爬山小分队”",
+        "你已添加了{n}，现在可以开始聊天了。", "{n}：[语音] 12″", "{n}：[图片]",
+        "{n}领取了你的红包", "{n}向你转账 200.00 元", "{m}：@{n} 晚上几点到？",
+        "[{n}] 我先下了，明天见", "群主{n}发布了新公告", "{n}：收到收到👌",
+        "{n}（备注：楼下超市）", "{n} 撤回了一条消息，{m} 说：没事",
+    ],
+    "minutes": [
+        "会议时间：3月5日14:00\n参会人员：{n}、{m}、{k}\n记录人：{n}",
+        "主持：{n}　记录：{m}", "缺席：{m}（请假）", "会上，{n}汇报了三季度的进展。",
+        "{m}提出预算需要再压缩一成。", "决议：由{n}牵头，{m}配合，月底前完成。",
+        "下一步：{k}负责跟进客户反馈。", "列席：{n}、{m}", "经讨论，大家同意{n}的方案。",
+        "{n}补充：测试环境下周才能到位。", "会议纪要由{m}整理，{n}审阅。",
+        "行动项：1）{n}：更新排期；2）{m}：联系供应商",
+    ],
+    "delivery": [
+        "收件人：{n}　电话：138****5678", "寄件人 {n}\n地址：杭州市西湖区文三路 8 号",
+        "您的快件已由{n}代签收，如有疑问请联系快递员。",
+        "快递员{n}（电话 13900001111）正在为您派送",
+        "签收人：{n}（本人）", "【速运】您的包裹已放至驿站，取件人：{n}",
+        "外卖已送达，骑手{n}祝您用餐愉快", "收货人 {n} 拒收，原因：包装破损",
+        "运单号 SF1234567890 收方：{n}", "请{n}先生/女士于今日18点前取件",
+    ],
+    "school": [
+        "{n}同学在期中考试中获得年级第一名。", "请{n}的家长于本周五下午到校面谈。",
+        "三年二班 {n} 今日缺勤", "班主任：{n}　副班主任：{m}", "表扬名单：{n}、{m}、{k}",
+        "{n}和{m}代表学校参加市运动会。", "学号 20230117　姓名 {n}　成绩 92",
+        "本周值日生：{n}", "{n}家长：孩子最近上课有些走神，请多关注。",
+        "优秀作文　作者：五年级 {n}",
+    ],
+    "medical": [
+        "患者{n}，男，45岁，因胸痛2小时入院。", "主治医师：{n}　护士：{m}",
+        "姓名：{n}　性别：女　床号：12", "{n}，女，32岁，主诉头痛三天。",
+        "家属{m}签字同意手术。", "今日查房，{n}主任指示继续观察。", "检验报告　受检者：{n}",
+        "转诊：由{n}医师转至心内科", "{n}术后恢复良好，明日可出院。", "处方医师 {n}　审核 {m}",
+    ],
+    "legal": [
+        "原告：{n}，男，汉族，1980年出生，住北京市朝阳区。", "被告{m}辩称，其已按约付款。",
+        "委托诉讼代理人：{k}，北京某律师事务所律师。", "审判长　{n}\n审判员　{m}\n书记员　{k}",
+        "本院认为，被告{m}的行为构成违约。", "上诉人（原审原告）{n}不服一审判决。",
+        "证人{k}出庭作证。", "被执行人{n}名下无可供执行的财产。",
+        "申请人{n}与被申请人{m}劳动争议一案",
+        "第三人：{k}",
+    ],
+    "byline": [
+        "（记者 {n} 通讯员 {m}）", "本报记者 {n} 摄", "文｜{n}　编辑｜{m}",
+        "新华社北京5月1日电（记者{n}、{m}）", "来源：晚报　作者：{n}", "责编：{n}　审核：{m}",
+        "{n}/文　{m}/图", "本报讯（见习记者{n}）", "特约评论员 {n}", "校对：{k}",
+    ],
+}
+#: Which families ``--set`` runs.
+SETS = {"base": FAMILIES, "fresh": FRESH_FAMILIES, "all": {**FAMILIES, **FRESH_FAMILIES}}
+
 #: Templates the name-shape families (compound, single, rare) draw from.
 SHAPE_TEMPLATES = [
     "{n}昨天来过。", "我跟{n}说过了。", "请把钥匙交给{n}。", "{n}认为方案可行。",
@@ -397,24 +456,28 @@ def place(template: str, pairs: list[tuple[str, str]], rnd: random.Random,
     return text, checked
 
 
-def run(n: int = 3000, seed: int = 11, show: int = 8, only: frozenset[str] = frozenset()) -> None:
-    """Place names in ``n`` texts, print the JSON summary and up to ``show`` leaks per family."""
+def run(n: int = 3000, seed: int = 11, show: int = 8, only: frozenset[str] = frozenset(),
+        template_set: str = "base") -> None:
+    """Place names in ``n`` texts, print the JSON summary and up to ``show`` leaks per family
+    (of the families of ``template_set``)."""
     rnd = random.Random(seed)
     fakers = [Faker("zh_CN"), Faker("zh_TW")]
     for faker in fakers:
         faker.seed_instance(seed)
     s2t = opencc.OpenCC("s2t").convert
     analyzer = Analyzer(PiiConfig())
-    families = list(FAMILIES)
+    chosen = SETS[template_set]
+    families = list(chosen)
     total = masked = 0
     per_source = {s: [0, 0] for s in SOURCES}
-    per_family = {f: [0, 0] for f in [*families, "minority"]}
+    minority_key = ["minority"] if set(MINORITY_FAMILIES) & set(families) else []
+    per_family = {f: [0, 0] for f in [*families, *minority_key]}
     leaks: dict[str, list[str]] = {f: [] for f in per_family}
     for i in range(n):
         source = i % 4
         family = families[(i // 4) % len(families)]
         pool = TRAD_TEMPLATES if family == "trad" else SHAPE_TEMPLATES if family in SHAPED \
-            else FAMILIES[family]
+            else chosen[family]
         template = rnd.choice(pool)
         minority = family in MINORITY_FAMILIES and "{s}" not in template and rnd.random() < 0.1
         text, checked = place(template, make_names(source, fakers, rnd, s2t, family), rnd,
@@ -459,8 +522,11 @@ def main() -> None:
     parser.add_argument("families", nargs="?", default="",
                         help="comma-separated families whose leaks to print (all)")
     parser.add_argument("--seed", type=int, default=11, help="random seed (11)")
+    parser.add_argument("--set", dest="template_set", choices=sorted(SETS), default="base",
+                        help="template group: base (the first), fresh (issue 37's), all")
     args = parser.parse_args()
-    run(args.n, args.seed, args.show, frozenset(filter(None, args.families.split(","))))
+    run(args.n, args.seed, args.show, frozenset(filter(None, args.families.split(","))),
+        args.template_set)
 
 
 if __name__ == "__main__":
