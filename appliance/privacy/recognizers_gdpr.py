@@ -47,6 +47,16 @@ to "how old", as a decade (in her early 40s) and in 今年35了; addresses over 
 town and postcode lines after the street), in more countries' street forms, US military mail,
 and Chinese roads with a lettered building (戴路M座) and their postcodes.
 
+Where the shape of the text says a firm is — an e-mail signature's firm line, the items of a
+list of clients or suppliers, the answer to "who is your employer?", a name before its CEO or
+board (Harvard's CFO) — a firm whose name is a dictionary word is kept (Oracle, Europol: the
+model's lexicon lists such proper nouns as words); only answers that name no firm (Retired,
+Home) are dropped. Answers are also read on a chat's next line after the speaker's label, to
+questions asked without "?"; postcodes as the answer to a postcode question; ages after a
+form's dot leaders or qualifier (Age at enrolment:), in a list after "ages", in a bulleted
+"name, age" line and in a table whose columns only spaces part (a TSV: the normalised text
+has its tabs as spaces); nationality, religion and party fields whatever their value.
+
 The NER model is loose with these types: :func:`doubtful` drops its findings that are ordinary
 words (the Order Status, Python as ORG), dates with no digit, month or weekday in them (today,
 last year), and URLs that are file names (main.py, README.md).
@@ -643,7 +653,10 @@ class PostcodeRecognizer(RegexRecognizer):
         r"|(?<![\w\-])(?i:zip(?:\s*code)?|post(?:al)?[\s_]*code|postcode|PLZ|code\s+postal|CAP|CEP|CP|"
         r"postleitzahl|c[oó]digo\s+postal|codice\s+postale|kod\s+pocztowy|"
         r"邮编|邮政编码|郵遞區號|郵編|郵便番号)[\"']?[ \t]*(?:[:：#=]|is)?[ \t]*[\"']?[ \t]*〒?"
-        rf"(?P<cued>{_UK_POSTCODE}|{_CA_POSTCODE}|{_OTHER_POSTCODE}|[0-9]{{4,8}})"
+        # with a country's letters before it (H-1051, D-10115) or its digits in two groups
+        # (110 00, 602 00)
+        rf"(?P<cued>{_UK_POSTCODE}|{_CA_POSTCODE}|{_OTHER_POSTCODE}|(?:[A-Z]{{1,2}}-)?[0-9]{{4,8}}"
+        rf"|[0-9]{{3}}[ ][0-9]{{2}})"
         r"(?![\w\-])"
         # Formats of their own, where a 4- or 5-digit number would be anything: NL 1234 AB,
         # PL 00-950, PT 1000-001, BR 01000-000, JP 〒100-0001, after a comma, a line start or
@@ -673,8 +686,10 @@ _LABEL_BEFORE = (r"(?:(?:home|current|present|previous|former|last|birth|residen
                  r"client|registered)[ \t_\-]?)?")
 _LABEL_AFTER = r"(?:[ \t_\-]?name)?(?:[ \t]*/[ \t]*[A-Za-z]{2,12}){0,2}"
 #: Between a label and its value: a colon or equals sign (a quote each side of a JSON key),
-#: or a dash with spaces round it (``Organisation - Acme``).
-_LABEL_LINK = r"[\"']?(?:[ \t]*[:：=]|[ \t]+[\-–—](?=[ \t]))[ \t]*[\"']?[ \t]*"
+#: a dash with spaces round it (``Organisation - Acme``), or a printed form's dot leaders
+#: (``Town ........ Ely``).
+_LABEL_LINK = (r"[\"']?(?:[ \t]*[:：=]|[ \t]+[\-–—](?=[ \t])|[ \t]*\.{3,}|[ \t]*…+)"
+               r"[ \t]*[\"']?[ \t]*")
 
 
 #: The next ``key=value`` pair of a log line after a value.
@@ -795,6 +810,8 @@ _MORE_ORG_FORMS = (r"S\.L\.N\.E|S\.L\.L|S\.L\.U|S\.A\.U|S\.C\.P|S\.L|SL|"
                    r"S\.A\.R\.L|S\.à\s?r\.l|ApS|Oyj|Ky|KK|s\.r\.o|a\.s|Kft|Zrt|Nyrt|d\.o\.o|"
                    r"OÜ|SIA|UAB|Sdn\.?\s?Bhd|Bhd|Pvt\.?\s?Ltd|PLLC|Ltée|LLP|S/A|S\.L\.L|"
                    r"S\.Coop|HB|KB|Tmi|EURL|SNC|SCS|SCA|SELARL|Sàrl|e\.U|OG|Bt|EPP|e\.\s?G|"
+                   # Czech and Slovak, Finnish associations, Danish partnerships
+                   r"v\.\s?o\.\s?s|k\.\s?s|o\.\s?s|spol\.\s?s\s?r\.\s?o|ry|As\s?Oy|I/S|K/S|P/S|IVS|"
                    r"Groep|Gruppe|Groupe|Gruppo|Grupo|"
                    r"-\s(?:ME|EI|EPP|EIRELI|MEI)|&\s+Co\.?(?:\s+(?:KGaA|KG|OHG))?|"
                    r"(?:and|&|e|y|et|en|und|i)\s+(?:Sons|Son|Fils|Filhos|figli|Hijos|hijos|"
@@ -984,7 +1001,8 @@ _NAME_WORD_NO_DIGIT = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[^\W\d_]|['’.\-](?=[^\W\d_]))*\
 _PLACE_PHRASE = (rf"(?<![\w\-'’])"
                  rf"(?:(?:da|das|do|dos|de|del|la|le|les|el|los|las|den|ter|'t)[ \t]+)?"
                  rf"{_NAME_WORD_NO_DIGIT}(?:[ \-](?:(?:de|del|la|le|les|am|an|im|upon|on|sur|di|"
-                 rf"do|da|dos|das|aan|den|op|of|the|y)[ \-])?{_NAME_WORD_NO_DIGIT}){{0,3}}"
+                 rf"do|da|dos|das|aan|den|op|of|the|y|an[ ]der|an[ ]den|nad|pod|na|ob|bei|"
+                 rf"sul)[ \-])?{_NAME_WORD_NO_DIGIT}){{0,3}}"
                  r"(?![\w\-])")
 #: Between the items of a list of places or firms.
 _ITEM_JOIN = r"(?:[ \t]*[,;/][ \t]*(?:and[ \t]+|&[ \t]+|or[ \t]+)?|[ \t]+(?:and|or|&)[ \t]+)"
@@ -995,6 +1013,10 @@ _ORG_LINK_INNER = (r"(?:[ \t]+(?:&|and|y|e|et|en|und|of|de|di|da|do|van|von|der|
 _ORG_PHRASE = (rf"(?<![\w\-'’])(?:(?:van|von|de|der|den|da|di|du|le|la|el|al)[ \t]+){{0,2}}"
                rf"{_NAME_WORD_NO_DIGIT}(?:{_NO_FORM}{_ORG_LINK_INNER}{_NAME_WORD_NO_DIGIT}){{0,4}}"
                rf"(?:,?[ \t]+(?:{_MORE_ORG_FORMS}|{_ORG_FORMS})(?![\w\-])\.?)?")
+
+#: A firm's name where the frame says a firm is: "for" may join its words there (Habitat for
+#: Humanity, Transport for London), not after a weak cue (left Chrome for Firefox).
+_FRAMED_ORG_PHRASE = _ORG_PHRASE.replace("(?:&|and|", "(?:&|and|for|", 1)
 
 #: People who come from a place ("a man, 19, from Iserlohn").
 _AGE_PEOPLE_FROM = (r"man|woman|men|women|boy|girl|people|person|family|resident|residents|"
@@ -1053,7 +1075,9 @@ _ORG_LIST_LABEL = re.compile(
     r"rivals|companies|firms|brands|manufacturers|makers|investors|backers|lenders|insurers|"
     r"carriers|subsidiaries|banks|agencies|distributors|resellers|contractors|"
     r"subcontractors|portfolio|acquisitions|members|affiliations|previous\s+employers|"
-    r"past\s+employers|former\s+employers|worked\s+(?:at|for)|references))[ \t]*[:：\-–—][ \t]*"
+    r"past\s+employers|former\s+employers|worked\s+(?:at|for)|references)"
+    r"(?:[ \t]+(?:we|I)[ \t]+(?:have[ \t]+)?(?:worked|work|partnered|partner)[ \t]+(?:with|for))?)"
+    r"[ \t]*[:：\-–—][ \t]*"
     r"(?=(?:(?:van|von|de|der|den|da|di|du|le|la|el|al)[ \t]+)?[A-ZÀ-ÖØ-ÞĀ-Ž])")
 #: What a heading line over a list of firms or places says.
 _ORG_HEADING = re.compile(
@@ -1091,7 +1115,7 @@ _ORG_AFTER_JOB = re.compile(
     rf"|[ \t]*[,|@·•][ \t]*|[ \t]+[\-–—][ \t]+)(?:the[ \t]+)?(?P<v>{_ORG_PHRASE})")
 #: Words before a firm (cue-bounded): the firm someone starts at, a firm's people and owners.
 _ORG_CUED = re.compile(
-    r"(?i:\b(?:(?:start(?:ed|ing|s)?|began|begin|intern(?:ed|ing)?|volunteer(?:ed|ing)?|"
+    r"(?i:\b(?:(?:start(?:ed|ing|s)?|began|begin|intern(?:ed|ing)?|volunteer(?:ed|ing|s)?|"
     r"employed|hired|job|jobs|internship|role|position|career|placement|apprenticeship|"
     r"traineeship|contract|contractor|consultant|consulting|shifts?|years|decade|stint|"
     r"tenure|customer|banking|insured|interview)\s+(?:at|with|for)"
@@ -1119,13 +1143,16 @@ _ORG_STRONG = re.compile(
     r"|(?:employee|employees|staff|customer|customers|client|clients|spokes(?:person|man|woman)|"
     r"representative|engineers?|developers?|analysts?|managers?|consultants?|recruiters?)"
     r"\s+(?:of|at|for|from)"
+    # the people someone knows there ("our contact at Target", "a friend at Europol")
+    r"|(?:contacts?|colleagues?|co-?workers?|friends?|someone|somebody|people|folks|guys|"
+    r"reps?|boss|account\s+manager)\s+at"
     r"|(?:job|jobs|offer|offers|position|internship|role|interview|interviews|career|contract)"
     r"\s+(?:at|with|from)"
     r"|(?:reaching\s+out|writing|calling|emailing|contacting\s+you)\s+from"
     r"|interview(?:ed|ing)?\s+(?:with|at|for)|applied\s+(?:to|at|for)|join(?:s|ed|ing)?|"
     r"rejoin(?:s|ed)?|(?:left|leaving|quit|quitting)(?=[ \t]+(?-i:[A-Z])[\w&\-]*"
     r"(?:[ \t]+(?-i:[A-Z])[\w&\-]*){0,4}[ \t]+(?:in|after|to|for|last|this|on|because|and|"
-    r"two|three|four|five|[0-9])\b)|"
+    r"two|three|four|five|[0-9]|tbh|lol|soon|now|today|tomorrow|already|finally|yet)\b)|"
     r"shares\s+(?:in|of)|stake\s+in|studied\s+at|graduated\s+from|alumn(?:us|a|i)\s+of"
     r"))[ \t]+(?:the[ \t]+)?(?P<v>" + _ORG_PHRASE + ")")
 #: A firm named before what its customers contact ("ugh Workday support is useless"): its
@@ -1311,6 +1338,9 @@ def _line_listed(text: str, heading_re: re.Pattern[str], phrase: str,
     return out
 
 
+_ITEM_ARTICLE = re.compile(r"(?:the|The)[ \t]+(?=[A-ZÀ-ÖØ-ÞĀ-Ž])")
+
+
 def _list_items(text: str, at: int, phrase: str, limit: int = 12) -> list[tuple[int, int]]:
     """The items of a list that starts at ``at``, each one ``phrase``, joined by commas,
     semicolons, slashes, "and", "or" and "&", on one line."""
@@ -1318,6 +1348,8 @@ def _list_items(text: str, at: int, phrase: str, limit: int = 12) -> list[tuple[
     item = re.compile(phrase)
     pos = at
     while len(out) < limit:
+        if (article := _ITEM_ARTICLE.match(text, pos)) is not None:
+            pos = article.end()  # "Clients: UBS, the Salvation Army": the name after it
         m = item.match(text, pos)
         if m is None:
             break
@@ -1540,6 +1572,65 @@ class EmployerOrganizationRecognizer(OwnRecognizer):
         return out
 
 
+#: A letter's sign-off line, or the line ("-- ") that opens an e-mail signature.
+_SIGN_OFF = (r"(?:(?:best|kind|warm|warmest|many|with\s+best)?[ \t]*(?:regards|wishes)|best|cheers|"
+             r"thanks|thank\s+you|many\s+thanks|sincerely|yours(?:\s+(?:sincerely|faithfully|"
+             r"truly))?|all\s+the\s+best|take\s+care|br|rgds|--)")
+#: A person's name on a signature line: two or three capitalised words (particles between).
+_SIG_NAME = (r"(?:(?:Dr|Prof|Mr|Mrs|Ms|Mx)\.?[ \t]+)?[A-Z][\w'’.\-]+(?:[ \t]+(?:(?:van|von|de|"
+             r"der|den|da|di|du|la|le)[ \t]+)?[A-Z][\w'’.\-]+){1,3}")
+#: The firm of an e-mail signature: the line under a job title that has a line of its own
+#: (Senior Analyst / Europol), the line under the name after a sign-off (Best, / Ana Lima /
+#: UNICEF), and the part after a bar or bullet on the name's line (Jane Doe | Acme Corp).
+_SIG_ORG = re.compile(
+    rf"(?im:^[ \t]*(?:{_JOB})[ \t]*\r?\n)[ \t]*(?:the[ \t]+)?(?P<v>{_FRAMED_ORG_PHRASE})[ \t]*\r?$"
+    rf"|(?im:^[ \t]*{_SIGN_OFF}[ \t]*[,!.]?[ \t]*\r?\n)[ \t]*{_SIG_NAME}[ \t]*\r?\n"
+    rf"(?:[ \t]*(?i:{_JOB})[ \t]*\r?\n)?[ \t]*(?:the[ \t]+)?(?P<n>{_FRAMED_ORG_PHRASE})[ \t]*\r?$"
+    rf"|(?m:^)[ \t]*{_SIG_NAME}[ \t]*(?:,[ \t]*(?i:{_JOB})[ \t]*)?[|·•][ \t]*"
+    rf"(?:(?i:{_JOB})[ \t]*[|·•,][ \t]*)?(?:the[ \t]+)?(?P<b>{_FRAMED_ORG_PHRASE})[ \t]*\r?$",
+    re.MULTILINE)
+#: A sign-off or signature line within a few lines before a "Name | Firm" line.
+_SIG_BEFORE = re.compile(rf"(?im:^[ \t]*{_SIGN_OFF}[ \t]*[,!.]?[ \t]*\r?$)")
+
+
+#: What follows an item of a list on its line: a join, a bracket, the line's or sentence's end.
+_ITEM_END = re.compile(r"[ \t]*(?:[,;/&(]|(?:and|or)(?![\w\-])|[.!]?[ \t]*(?:\r?\n|$))")
+
+
+class FramedOrganizationRecognizer(OwnRecognizer):
+    """Firms where the shape of the text says a firm is there, so that a firm whose name is
+    a dictionary word (Oracle, Europol, Greenpeace: the model's lexicon lists proper nouns
+    too) is kept: an e-mail signature's firm line (see ``_SIG_ORG``), and the items of a
+    list whose label or heading names firms (Clients: …, Suppliers: / - …). :func:`doubtful`
+    drops only values that no firm is called (Home, Sales, Retired)."""
+
+    ENTITY = "ORGANIZATION"
+    SCORE = 0.86
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        spans: list[tuple[int, int]] = []
+        if "\n" in text:
+            for m in _SIG_ORG.finditer(text):
+                group = next(g for g in ("v", "n", "b") if m.group(g) is not None)
+                if group == "b" and text[m.end():].strip() and _SIG_BEFORE.search(
+                        text, text.rfind("\n", 0, max(0, m.start() - 200)) + 1,
+                        m.start()) is None:
+                    continue  # "Home | About": a bar line not in a signature
+                if group != "v" and re.fullmatch(rf"(?i:{_JOB})", m.group(group).strip()):
+                    continue  # the job title's own line
+                spans.append(_trim_value(text, *m.span(group)))
+            spans += _line_listed(text, _ORG_HEADING, _FRAMED_ORG_PHRASE, lambda s, e: False)
+        for m in _ORG_LIST_LABEL.finditer(text):
+            # items, not the first words of a sentence ("Clients: Many asked for …")
+            spans.extend((s, e) for s, e in _list_items(text, m.end(), _FRAMED_ORG_PHRASE)
+                         if _ITEM_END.match(text, e))
+        return [make_result(self, self.ENTITY, s, e, self.SCORE, "organisation by its frame")
+                for s, e in set(spans) if e > s]
+
+
 class SubjectOrganizationRecognizer(_LeftOpenRecognizer):
     """A firm as the subject of what firms do ("Texier announced", "Shares of …" aside;
     "Yesterday Texier announced": left-open)."""
@@ -1547,6 +1638,30 @@ class SubjectOrganizationRecognizer(_LeftOpenRecognizer):
     ENTITY = "ORGANIZATION"
     PATTERN = _ORG_SUBJECT
     WHY = "organisation as a subject"
+
+
+#: A firm before the possessive and one of its officers, bodies or figures ("Harvard's chief
+#: financial officer", "the FBI's spokesperson", "Nestlé's share price").
+_ORG_POSSESSIVE = re.compile(
+    rf"(?<![\w\-'’])(?:[Tt]he[ \t]+)?(?P<v>{_ORG_PHRASE})['’]s[ \t]+(?:(?:new|former|interim|"
+    r"acting|outgoing|incoming|own|global|chief)[ \t]+)*(?:(?:executive|financial|operating|"
+    r"technology|information|marketing|people|legal)[ \t]+officer|CEO|CFO|CTO|COO|CIO|CMO|"
+    r"chair(?:man|woman|person)?|board(?:[ \t]+of[ \t]+directors)?|shareholders|"
+    r"spokes(?:person|man|woman)|headquarters|HQ|co-?founder|founder|managing[ \t]+director|"
+    r"employees|staff|workforce|share[ \t]+price|shares|stock|annual[ \t]+report|earnings|"
+    r"revenues?|profits?|subsidiary|parent[ \t]+company|customer[ \t]+service|"
+    r"(?:HR|IT|legal|press|compliance)[ \t]+(?:department|team|office)|auditors|"
+    r"lawyers|recruiters|hiring[ \t]+manager)\b")
+
+
+class PossessiveOrganizationRecognizer(_LeftOpenRecognizer):
+    """A firm before the possessive and its officers, board, staff or figures
+    (``_ORG_POSSESSIVE``); left-open like the subject of a sentence ("Yesterday Texier's
+    CEO"), and a dictionary word kept (Harvard's CFO): :func:`doubtful`."""
+
+    ENTITY = "ORGANIZATION"
+    PATTERN = _ORG_POSSESSIVE
+    WHY = "organisation before its officers"
 
 
 # ---- Tables, markup and answers ----------------------------------------------------------------
@@ -1658,6 +1773,58 @@ def _table_cells(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+#: A header cell of a table whose columns only spaces part (a TSV, whose tabs the normalised
+#: text has as spaces, or a fixed-width listing): one word of a label.
+_SPACED_HEADER_CELL = re.compile(r"[A-Za-z][\w.#()/\-]{0,30}")
+_BARE_NUMBER = re.compile(r"[0-9]{1,3}")
+#: Words of a sentence, never of a table's header row.
+_NOT_HEADER_WORDS = frozenset((
+    "is", "are", "was", "were", "be", "the", "a", "an", "of", "to", "in", "on", "at", "for",
+    "and", "or", "not", "no", "your", "my", "our", "his", "her", "their", "this", "that", "it",
+    "here", "there", "with", "by", "as", "if", "you", "we", "i", "he", "she", "they", "will",
+    "can", "has", "have", "had", "do", "does", "did", "what", "how", "when", "why",
+))
+
+
+def _spaced_age_cells(text: str) -> list[tuple[int, int]]:
+    """The ages of a table whose columns only spaces part ("full_name age nationality" /
+    "Ana Lima 34 Portuguese"): a row's cell at the age column's place counted from either
+    end of the header, when it is a bare number (other cells may hold spaces too, so a row is
+    read from the end that lines up; "NAME READY STATUS RESTARTS AGE" / "web-1 1/1 Running 0
+    5d" has no number there)."""
+    out: list[tuple[int, int]] = []
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    i = 0
+    while i < len(lines) - 1:
+        header = lines[i][1].split()
+        if not 2 <= len(header) <= 12 or any(c in lines[i][1] for c in ",;|\"") \
+                or not all(_SPACED_HEADER_CELL.fullmatch(h) for h in header) \
+                or any(h.lower() in _NOT_HEADER_WORDS for h in header):  # "Your age is …"
+            i += 1
+            continue
+        ages = [k for k, h in enumerate(header) if _header_type(h) == "AGE"]
+        if len(ages) != 1:
+            i += 1
+            continue
+        k, n = ages[0], len(header)
+        j = i + 1
+        while j < len(lines) and j <= i + 200 and lines[j][1].strip():
+            offset, row = lines[j]
+            cells = [(m.start(), m.end()) for m in re.finditer(r"\S+", row)]
+            places = [c for c in (k, len(cells) - n + k) if len(cells) >= n]
+            for s, e in (cells[c] for c in dict.fromkeys(places)):
+                if _BARE_NUMBER.fullmatch(row[s:e]) and int(row[s:e]) <= 129:
+                    out.append((offset + s, offset + e))
+                    break
+            j += 1
+        i = j
+    return out
+
+
 def _cell_value(entity: str, value: str) -> bool:
     if entity == "AGE":
         m = re.fullmatch(r"(?P<n>[0-9]{1,3})(?:\s*(?:years?|yrs?|y|岁|歳))?", value)
@@ -1671,7 +1838,7 @@ def _cell_value(entity: str, value: str) -> bool:
 class _StrictTypesRecognizer(EntityRecognizer):
     """A recognizer of the strict profile's four types at once."""
 
-    ENTITIES = ("ADDRESS", "AGE", "ORGANIZATION", "LOCATION")
+    ENTITIES: tuple[str, ...] = ("ADDRESS", "AGE", "ORGANIZATION", "LOCATION")
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(supported_entities=list(self.ENTITIES), supported_language=language,
@@ -1701,52 +1868,82 @@ class TableRecognizer(_StrictTypesRecognizer):
         if "\n" in text:
             out.extend(make_result(self, entity, s, e, self.SCORE, "table column")
                        for entity, s, e in _table_cells(text) if entity in wanted)
+            if "AGE" in wanted:
+                out.extend(make_result(self, "AGE", s, e, self.SCORE, "spaced table column")
+                           for s, e in _spaced_age_cells(text))
         return out
 
 
 #: Questions that ask where someone works, lives or comes from, how old they are or where
 #: they live, and the line or sentence that answers them.
+#: The label that opens a line of a chat or transcript: a time, then a speaker (one to four
+#: words, or in angle brackets as IRC writes it) and a colon ("[10:02] Ana Lima: ", "<bob> ",
+#: "Respondent: ", "them: ").
+_SPEAKER = (r"(?:[\[(]?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?[\])]?[ \t]+)?"
+            r"(?:<[\w.\-]{1,30}>|[\w][\w.'’\-]*(?:[ \t]+[\w][\w.'’\-]*){0,3}[ \t]*:)[ \t]*")
 _QUESTION = re.compile(
-    r"(?i)(?P<q>\b(?:where|which|what|who|how)\b[^?\n]{0,80})\?[ \t]*(?:[\-–—][ \t]*)?"
+    r"(?i)(?P<q>\b(?:where|which|what|who|how|(?:your|ur|his|her|their)[ \t]+(?:age|employer|"
+    r"postcode|post[ \t]?code|zip|address|hometown))\b[^?\n]{0,80})(?:\?[ \t]*(?:[\-–—][ \t]*)?"
     r"(?:\n[ \t]*)?"
-    r"(?:(?:A|Answer|Antwort|R|Réponse|Respuesta|Risposta|Resposta)[ \t]*[:：.)][ \t]*)?"
+    r"(?:(?:A|Answer|Antwort|R|Réponse|Respuesta|Risposta|Resposta)[ \t]*[:：.)][ \t]*"
+    # a chat's answer on the next line, after its speaker; or a question asked without "?"
+    # ("me: how old is ur sister" / "them: 34")
+    rf"|(?<=\n){_SPEAKER})?|[ \t]*\r?\n[ \t]*{_SPEAKER})"
     r"(?P<a>[^\n]{1,160})")
-_Q_AGE = re.compile(r"(?i)\bhow\s+old\b|\b(?:your|his|her|their)\s+age\b|\bwhat\s+age\b")
-_Q_ORG = re.compile(r"(?i)\bwhere\s+(?:do|did|does|will|are|were|is)\s+(?:you|he|she|they)\s+"
+_Q_AGE = re.compile(r"(?i)\bhow\s+old\b|\b(?:your|ur|his|her|their)\s+age\b|\bwhat\s+age\b")
+_Q_ORG = re.compile(r"(?i)\bwhere\s+(?:do|did|does|will|are|were|is)\s+(?:you|u|ya|he|she|they)\s+"
                     r"(?:work|employed|working|intern|study|studying|studied)|\bemployer\b|"
                     r"\bwhich\s+(?:company|firm|organi[sz]ation|bank|university|school)\b|"
-                    r"\bwho\s+do\s+(?:you|they)\s+work\s+for|\b(?:company|firm)\s+do\s+you\b|"
-                    r"\bwhere\s+(?:are|were|is)\s+(?:you|he|she|they)\s+employed")
+                    r"\bwho\s+do\s+(?:you|u|ya|they)\s+work\s+for|\b(?:company|firm)\s+do\s+(?:you|u)\b|"
+                    r"\bwhere\s+(?:are|were|is)\s+(?:you|u|ya|he|she|they)\s+employed")
 _Q_PLACE = re.compile(
-    r"(?i)\bwhere\s+(?:are|were|is|was|do|did|does)\s+(?:you|he|she|they|your\s+\w+)\s+"
+    r"(?i)\bwhere\s+(?:are|were|is|was|do|did|does)\s+(?:you|u|ya|he|she|they|(?:your|ur)\s+\w+)\s+"
     r"(?:from|live|living|born|based|located|grow\s+up|staying|raised|moving|move|going)|"
     r"\bwhich\s+(?:city|country|town|state|region|province|county|village)\b|"
     r"\bwhere\s+(?:is|was)\s+(?:your|his|her|their)\s+(?:hometown|home|office|family)\b|"
     r"\bwhere\s+(?:do|did)\s+you\s+(?:call\s+home|come\s+from)|\bhometown\b")
 _Q_ADDRESS = re.compile(r"(?i)\baddress\b")
+_Q_POSTCODE = re.compile(r"(?i)\b(?:post(?:al)?[ \t]*code|zip(?:[ \t]*code)?|PLZ)\b")
+#: An answer that is a postcode: a few digits and letters, maybe in two groups.
+_POSTCODE_ANSWER = re.compile(r"(?i)(?:[A-Z]{1,2}-)?(?=[A-Z0-9 \-]{3,10}(?![\w\-]))"
+                              r"[A-Z0-9]*[0-9][A-Z0-9]*(?:[ \-][A-Z0-9]{2,4})?(?![\w\-])")
 
 
 class QuestionAnswerRecognizer(_StrictTypesRecognizer):
-    """The answer to a question that asks for a firm, a place, an age or an address ("Where
-    do you work? At Texier." "How old are you? 34.")."""
+    """The answer to a question that asks for a firm, a place, an age, an address or a
+    postcode ("Where do you work? At Texier." "How old are you? 34."), on the question's line
+    or the next, after "A:" or a chat's speaker; a question in a chat may have no "?"."""
+
+    ENTITIES = (*_StrictTypesRecognizer.ENTITIES, "POSTCODE")
 
     SCORE = 0.86  # above the NER model's 0.85: an equal span of its is dropped, not ours
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "?" not in text or not set(entities) & set(self.ENTITIES):
+        if ("?" not in text and "\n" not in text) or not set(entities) & set(self.ENTITIES):
             return []
         out = []
         for m in _QUESTION.finditer(text):
             question, at = m.group("q"), m.start("a")
             answer = m.group("a")
             if _Q_AGE.search(question) and "AGE" in entities:
-                a = re.match(rf"(?i)(?:i'?m[ \t]+|i[ \t]+am[ \t]+|(?:he|she)(?:'s|[ \t]+is)"
-                             rf"[ \t]+)?(?P<n>{_AGE_NUM}(?:[ \t]*(?:years?|yrs?)(?:[ \t]+old)?)?)"
-                             r"(?![0-9]|[.,:/\-][0-9])", answer)
+                a = re.match(rf"(?i)(?:i'?m[ \t]+|i[ \t]+am[ \t]+|i[ \t]+was[ \t]+|(?:he|she)"
+                             rf"(?:'s|[ \t]+is|[ \t]+was)[ \t]+|they(?:'re|[ \t]+are|[ \t]+were)"
+                             rf"[ \t]+|(?:just[ \t]+)?turned[ \t]+|about[ \t]+|almost[ \t]+)?"
+                             rf"(?P<n>(?:{_AGE_NUM}|{_AGE_WORDS}(?![\w\-]))"
+                             r"(?:[ \t]*(?:years?|yrs?)(?:[ \t]+old)?)?)"
+                             r"(?![0-9]|[.,:/\-][0-9])"
+                             # the age and nothing more of it (not "34 tickets left")
+                             r"(?=[ \t]*(?:[.,;:!?)]|$|(?:y/?o|yo|and|but|now|next|this|last|"
+                             r"soon|lol|haha|tho|though|btw|in|on|or|I|he|she)\b))", answer)
                 if a is not None:
                     out.append(make_result(self, "AGE", at + a.start("n"), at + a.end("n"),
                                            self.SCORE, "answer to how old"))
+            elif _Q_POSTCODE.search(question) and "POSTCODE" in entities:
+                a = _POSTCODE_ANSWER.match(answer)
+                if a is not None:
+                    out.append(make_result(self, "POSTCODE", at + a.start(), at + a.end(),
+                                           self.SCORE, "answer to a postcode question"))
             elif _Q_ADDRESS.search(question) and "ADDRESS" in entities:
                 if re.search(r"[0-9]", answer):
                     s, e = _trim_value(text, at, m.end("a"))
@@ -1760,7 +1957,7 @@ class QuestionAnswerRecognizer(_StrictTypesRecognizer):
                 a = re.match(r"(?i:(?:i[ \t]+(?:work|live|am|'m)[ \t]+)?(?:at|for|with|in|"
                              r"from|near|to)[ \t]+)?", answer)
                 start = at + (a.end() if a else 0)
-                phrase = _ORG_PHRASE if entity == "ORGANIZATION" else _PLACE_PHRASE
+                phrase = _FRAMED_ORG_PHRASE if entity == "ORGANIZATION" else _PLACE_PHRASE
                 for s, e in _list_items(text, start, phrase, limit=4):
                     out.append(make_result(self, entity, s, e, self.SCORE, "answer"))
         return out
@@ -1854,7 +2051,11 @@ _AGE_KEY_PEOPLE = (r"user|patient|member|child|applicant|customer|client|person|
 _AGE_CUES = (rf"(?:(?:(?:{_AGE_KEY_PEOPLE})[_.\-])?(?:alter|âge|age|edad|età|eta|idade|"
              r"leeftijd|wiek|ålder|alder|ikä|věk|возраст)(?:[_\-]?(?:years|yrs|in[_\-]years))?"
              rf"|(?-i:(?:{_AGE_KEY_PEOPLE})Age))"
-             r"[\"']?[ \t]*(?:\((?:years|yrs|in\s+years|y)\)[ \t]*)?(?:[:=]|[\-–—](?=[ \t]))"
+             # a form's qualifier: "Age at enrolment:", "Age on admission:"
+             r"(?:[ \t]+(?:at|on|upon|when)[ \t]+[a-z]{2,15}(?:[ \t]+[a-z]{2,15})?)?"
+             r"[\"']?[ \t]*(?:\((?:years|yrs|in\s+years|y)\)[ \t]*)?(?:[:=]|[\-–—](?=[ \t])"
+             # dot leaders of a printed form: "Age ........ 34"
+             r"|\.{3,}|…+)"
              r"[ \t]*[\"']?")
 #: Years after an age in those languages (42 Jahre, 42 ans, 42 años, 42 anni, 42 jaar, 42 lat).
 _AGE_UNITS = (r"Jahre(?:\s+alt)?|J\.|ans|años|anni|anos|jaar(?:\s+oud)?|lat|år|vuotta|"
@@ -1902,7 +2103,7 @@ class AgeRecognizer(RegexRecognizer):
         rf"[ \t]*(?P<a>{_AGE_NUM}(?![0-9]|[.,][0-9]){_AGE_AFTER})"
         # A name and the age in brackets after it (Ana Lima (42)), the way lists write it.
         rf"|(?<!\w)[A-Z][\w'’\-]+\s\((?P<br>{_AGE_NUM})\)"
-        rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives))"
+        rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives)|[ \t]*(?:\r?\n|$))"
         # Someone and their age and sex in brackets, as forums write it: I (34M), my wife [32F].
         rf"|(?i:\b(?:my|our|his|her|their)[ \t]+(?:{_AGE_PEOPLE}))[ \t]*[(\[]"
         rf"(?P<mb>{_AGE_NUM})[)\]]"
@@ -1917,6 +2118,10 @@ class AgeRecognizer(RegexRecognizer):
         rf"|(?<!,[ \t])(?-i:\b[A-Z][a-z'’\-]+),[ \t]*(?P<an>{_AGE_NUM}),[ \t]*(?=(?:of|from|"
         rf"who|was|is|has|had|said|told|lives|died|were|works|worked|pleaded|admitted|denied|"
         rf"appeared|remains|male|female|single|married|divorced|widowed)\b)"
+        # A list line of a person, their age and more: "- Ana Lima, 34, Porto".
+        rf"|(?m:^[ \t]*(?:[-*•·–]|[0-9]{{1,2}}[.)])[ \t]+)(?-i:[A-Z][\w'’.\-]+"
+        rf"(?:[ \t]+(?:(?:van|von|de|der|da|di|du|la|le)[ \t]+)?[A-Z][\w'’\-]+){{1,3}}),[ \t]*"
+        rf"(?P<bl>{_AGE_NUM})(?=[ \t]*(?:,|;|\r?$))"
         # In one's forties: an age by its decade.
         rf"|\bin\s+(?:his|her|their|my|your|our)\s+(?P<dec>(?:(?:early|mid|late)[\s\-]+)?"
         rf"(?:[1-9]0'?s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|"
@@ -1948,11 +2153,36 @@ class AgeRecognizer(RegexRecognizer):
         return self.SCORE, "pattern"
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("v", "aw", "a", "br", "mb", "ms", "rd", "rd2", "ap", "an", "dec", "zh",
+        for group in ("v", "aw", "a", "br", "mb", "ms", "rd", "rd2", "ap", "an", "bl", "dec", "zh",
                       "sui", "jn", "st"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()
+
+
+#: The ages listed after the word for them: "Ages of the children: 13, 9 and 4", "ages 7 & 9".
+_AGE_LIST = re.compile(
+    r"(?i:(?<![\w\-])ages(?:[ \t]+(?:of|for)[ \t]+(?:(?:the|my|our|his|her|their|all)[ \t]+)?"
+    r"[a-z]{2,15}(?:[ \t]+[a-z]{2,15})?)?(?:[ \t]*[:=\-–—]|[ \t]+(?:are|were))?[ \t]*)"
+    rf"(?P<v>{_AGE_NUM}(?:[ \t]*(?:,|;|&|and|,[ \t]*and)[ \t]*{_AGE_NUM}){{1,11}})"
+    r"(?![0-9]|[.,:/\-][0-9]|[ \t]*(?:times|x|%|percent|ms|s|seconds?|minutes?|hours?|days?|"
+    r"weeks?|months?)\b)")
+_AGE_ITEM = re.compile(rf"(?<![0-9]){_AGE_NUM}(?![0-9])")
+
+
+class AgeListRecognizer(OwnRecognizer):
+    """Each age of a list after the word "ages" (Ages of the children: 13, 9 and 4)."""
+
+    ENTITY = "AGE"
+    SCORE = 0.85
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        return [make_result(self, self.ENTITY, m.start("v") + n.start(), m.start("v") + n.end(),
+                            self.SCORE, "list of ages")
+                for m in _AGE_LIST.finditer(text) for n in _AGE_ITEM.finditer(m.group("v"))]
 
 
 # ---- Dates and times --------------------------------------------------------------------------
@@ -2032,6 +2262,13 @@ _NRP = re.compile(
     rf"(?:国籍|國籍|民族)[ \t]*(?:[:：是为]|为)?[ \t]*(?P<z>[{_CJK}]{{1,8}}?(?:族|籍|国|人)?)"
     rf"(?=[\s，,。；;、)）]|$)"
     rf"|(?P<ji>(?:{_ZH_COUNTRY})籍|外籍|(?:{_ZH_COUNTRY})人(?![民口工才员士物气家]))"
+    # a form's or record's field of nationality, religion or party: its whole value, in any
+    # case ("Religion: atheist", "political_party": "Labour")
+    r"|(?i:(?<![\w\-])(?:nationality|citizenship|ethnicity|ethnic[ _]origin|religion|"
+    r"religious[ _]affiliation|faith|denomination|political[ _](?:party|affiliation|views)|"
+    r"party[ _]affiliation)[\"']?[ \t]*(?:\([a-z ]{1,20}\)[ \t]*)?[:=][ \t]*[\"']?)"
+    r"(?!(?i:we|i|it|you|they|he|she|is|are|was|the|a|an|to|of|and|in|not|no|my|our)\b)"
+    r"(?P<f>[^\W\d_][\w'’\\\-]*(?:[ \t][^\W\d_][\w'’\-]*){0,2}?)(?=[\"']?[ \t]*(?:[,;}\]\r\n]|$))"
     r"|(?i:nationality|citizenship|ethnicity)[ \t]*(?::|is|=)?[ \t]*"
     r"(?P<e>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)")
 
@@ -2042,7 +2279,7 @@ class NationalityRecognizer(RegexRecognizer):
     SCORE = 0.95  # after a cue: above the country gazetteer's LOCATION (国籍 中国)
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("z", "ji", "e"):
+        for group in ("z", "ji", "f", "e"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()
@@ -2173,15 +2410,62 @@ def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,
     if entity_type == "NRP" and _as_language(text, start, end):
         return True  # translate into plain English: the language, not the people
     if entity_type in ("LOCATION", "ORGANIZATION") and (
-            recognizer in _WORD_CHECKED or recognizer in _LEFT_OPEN):
-        left_open = recognizer in _LEFT_OPEN
-        return _ordinary_phrase(value, lexicon, left_open,
-                                titled=not left_open or entity_type == "ORGANIZATION")
+            recognizer in _WORD_CHECKED or recognizer in _LEFT_OPEN or recognizer in _FRAMED):
+        return _doubtful_context(value, entity_type, recognizer, lexicon)
     if recognizer in (CuedPlaceRecognizer.__name__, EmployerOrganizationRecognizer.__name__):
         return _no_name_words(value) or (recognizer == EmployerOrganizationRecognizer.__name__
                                          and _weakly_cued(text, start, value, lexicon))
     return (ner or recognizer == NerFacilityRecognizer.__name__) \
         and _doubtful_ner(value, entity_type, lexicon)
+
+
+#: Ours whose firms stand where the text's shape says a firm is (a signature's firm line, a
+#: list of clients, the answer to "who is your employer?", before its CEO): a dictionary word
+#: there is a firm (Oracle, Europol: the lexicon lists such proper nouns as words).
+_FRAMED = frozenset({FramedOrganizationRecognizer.__name__, QuestionAnswerRecognizer.__name__,
+                     PossessiveOrganizationRecognizer.__name__})
+
+
+def _doubtful_context(value: str, entity_type: str, recognizer: str,
+                      lexicon: Lexicon | None) -> bool:
+    """A place or firm of our context recognizers that is not one: where the frame says a
+    firm is, one that names none (:func:`_doubtful_framed`); else ordinary words
+    (:func:`_ordinary_phrase`)."""
+    if entity_type == "ORGANIZATION" and recognizer in _FRAMED:
+        return _doubtful_framed(value, recognizer, lexicon)
+    left_open = recognizer in _LEFT_OPEN
+    return _ordinary_phrase(value, lexicon, left_open,
+                            titled=not left_open or entity_type == "ORGANIZATION")
+
+
+def _doubtful_framed(value: str, recognizer: str, lexicon: Lexicon | None) -> bool:
+    """A firm of ``_FRAMED`` that names none (:func:`_not_a_firm`); for the left-open
+    possessive, also a reading that starts with a sentence's opening word (Yesterday Texier)
+    or, of two words or more, one that starts with an ordinary word."""
+    if recognizer != PossessiveOrganizationRecognizer.__name__:
+        return _not_a_firm(value)
+    first = re.match(r"[^\W\d_][\w'’\-]*", value)
+    return first is None or _OPENING_WORD.fullmatch(first.group(0)) is not None \
+        or _not_a_firm(value) or (
+            len(value.split()) > 1 and _ordinary_phrase(value, lexicon, left_open=True))
+
+
+def _not_a_firm(value: str) -> bool:
+    """``value``, where a firm is expected, names none: only function words, days, parts of
+    a firm and the words of ``_NO_FIRM_WORDS`` (Home, Sales), or an answer that says there
+    is no employer (Retired, Self-employed, Nowhere)."""
+    bare = re.sub(r"^(?:the|The)[ \t]+|[ \t.!]+$", "", value)
+    return _no_name_words(value) or bare.lower() in _NO_EMPLOYER
+
+
+#: Answers to "where do you work?" that name no firm.
+_NO_EMPLOYER = frozenset((
+    "retired", "unemployed", "jobless", "freelance", "freelancer", "self-employed",
+    "self employed", "nowhere", "remote", "remotely", "various", "none", "nothing", "myself",
+    "student", "homemaker", "housewife", "househusband", "stay-at-home", "volunteer",
+    "contractor", "n/a", "na", "unknown", "not working", "between jobs", "private",
+    "confidential", "prefer not to say", "same", "same as above", "here", "there",
+))
 
 
 def _weakly_cued(text: str, start: int, value: str, lexicon: Lexicon | None) -> bool:
@@ -2299,10 +2583,11 @@ def gdpr_recognizers(language: str = "en") -> list[EntityRecognizer]:
             OrganizationRecognizer(language), ContextPlaceRecognizer(language),
             # before the looser context recognizers: where both find the same firm, its
             # checks are the ones that apply (see Analyzer's OrderedRegistry)
-            EmployerOrganizationRecognizer(language),
+            EmployerOrganizationRecognizer(language), FramedOrganizationRecognizer(language),
             NeighbourPlaceRecognizer(language), ContextOrganizationRecognizer(language),
-            SubjectOrganizationRecognizer(language),
+            SubjectOrganizationRecognizer(language), PossessiveOrganizationRecognizer(language),
             TableRecognizer(language),
             QuestionAnswerRecognizer(language), AgeRecognizer(language),
+            AgeListRecognizer(language),
             DateTimeRecognizer(language), NationalityRecognizer(language),
             DemonymRecognizer(language), WholeUrlRecognizer(language)]
