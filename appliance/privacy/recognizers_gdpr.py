@@ -2100,9 +2100,13 @@ class AgeRecognizer(RegexRecognizer):
         rf"|{_AGE_WORDS}(?:[\s\-]+years?[\s\-]+old|-year-old|[\s\-]+years?\s+of\s+age))"
         rf"|(?i:\baged)[ \t]+(?P<aw>{_AGE_WORDS})\b"
         rf"|(?i:\baged?|\bages|\bat\s+(?:the\s+)?age\s+of|\bage\s+of|(?<![\w\-]){_AGE_CUES})"
-        rf"[ \t]*(?P<a>{_AGE_NUM}(?![0-9]|[.,][0-9]){_AGE_AFTER})"
+        rf"[ \t]*(?P<a>(?:{_AGE_NUM}(?![0-9]|[.,][0-9])|{_AGE_WORDS}(?![\w\-])){_AGE_AFTER})"
+        # An age opening a sentence of what someone did at it: "At 27 she moved to Lyon",
+        # "at 19, I left home" (13 and over: "at 5 we met" is a time).
+        rf"|(?:^|(?<=[\n.!?][ \t])|(?<=\n))(?i:at)[ \t]+(?P<at>(?:1[3-9]|[2-9][0-9]))"
+        rf"(?=,?[ \t]+(?i:i|he|she|they|we)[ \t]+[a-z]+(?:ed|ew|ent|ame|ook|ot|ound|ft)\b)"
         # A name and the age in brackets after it (Ana Lima (42)), the way lists write it.
-        rf"|(?<!\w)[A-Z][\w'’\-]+\s\((?P<br>{_AGE_NUM})\)"
+        rf"|(?<!\w)(?-i:[A-Z])[\w'’\-]{{1,40}}\s\((?P<br>{_AGE_NUM})\)"
         rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives)|[ \t]*(?:\r?\n|$))"
         # Someone and their age and sex in brackets, as forums write it: I (34M), my wife [32F].
         rf"|(?i:\b(?:my|our|his|her|their)[ \t]+(?:{_AGE_PEOPLE}))[ \t]*[(\[]"
@@ -2115,7 +2119,7 @@ class AgeRecognizer(RegexRecognizer):
         rf"(?-i:[MFmf]))|(?P<rd2>(?-i:[MFmf])[ \t]?{_AGE_NUM}))[)\]]"
         # An age between commas after the person it is said of: "a man, 34, from Leeds".
         rf"|(?i:\b(?:{_AGE_PEOPLE}))[ \t]*,[ \t]*(?P<ap>{_AGE_NUM})[ \t]*,"
-        rf"|(?<!,[ \t])(?-i:\b[A-Z][a-z'’\-]+),[ \t]*(?P<an>{_AGE_NUM}),[ \t]*(?=(?:of|from|"
+        rf"|(?<!,[ \t])(?-i:\b[A-Z][a-z'’\-]{{1,40}}),[ \t]*(?P<an>{_AGE_NUM}),[ \t]*(?=(?:of|from|"
         rf"who|was|is|has|had|said|told|lives|died|were|works|worked|pleaded|admitted|denied|"
         rf"appeared|remains|male|female|single|married|divorced|widowed)\b)"
         # A list line of a person, their age and more: "- Ana Lima, 34, Porto".
@@ -2136,7 +2140,8 @@ class AgeRecognizer(RegexRecognizer):
         rf"|(?i:(?<![\w'’])(?:i'?m|i\s+am|(?:he|she)(?:'s|\s+is|\s+was)|they(?:'re|\s+are)|"
         rf"(?:who|which)(?:'s|\s+is)|just\s+turned|turned|turns|turning|"
         rf"my\s+(?:{_AGE_PEOPLE})\s+(?:is|was|turned|turns|just\s+turned)))\s+"
-        rf"(?P<st>{_AGE_NUM}(?:[\s\-]*(?:years?|yrs?)[\s\-]*old)?)"
+        rf"(?P<st>(?:{_AGE_NUM}|(?<!which is )(?<!which's ){_AGE_WORDS}(?![\w\-]))"
+        rf"(?:[\s\-]*(?:years?|yrs?)[\s\-]*old)?)"
         rf"(?=\s*(?:[,;!?)]|\.(?![0-9])|$)|\s+(?:and|but|now|today|this|"
         rf"next|last|with|since|so|already|yet|yesterday|tomorrow|recently|soon|when|while|"
         rf"lol|haha|too|though|myself|tho|btw|on|in|at)\b)")
@@ -2153,8 +2158,8 @@ class AgeRecognizer(RegexRecognizer):
         return self.SCORE, "pattern"
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("v", "aw", "a", "br", "mb", "ms", "rd", "rd2", "ap", "an", "bl", "dec", "zh",
-                      "sui", "jn", "st"):
+        for group in ("v", "aw", "a", "at", "br", "mb", "ms", "rd", "rd2", "ap", "an", "bl", "dec",
+                      "zh", "sui", "jn", "st"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()
