@@ -342,7 +342,7 @@ _FULL_ONLY_KEYS = frozenset(("to", "cc", "bcc", "by"))
 #: An RFC 5322 display name before its address: "Ana Lima <ana@x.org>" (From:, Author:,
 #: Co-authored-by:, git --author, a mailing list's header).
 _DISPLAY_NAME = re.compile(
-    r"(?<![\w'’\-])(?P<v>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*){0,3})"
+    r"(?<![\w'’.\-])(?P<v>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*){0,3})"
     r"[ \t]*[\"']?[ \t]*<[^<>\s@]+@[^<>\s]+>")
 #: Copyright lines name their holder after the year: "Copyright (c) 2019-2021 Ana Lima".
 _COPYRIGHT = re.compile(
@@ -355,6 +355,9 @@ _ORG_WORDS = frozenset(("inc", "llc", "ltd", "gmbh", "corp", "corporation", "fou
                         "authors", "contributors", "team", "support", "project", "group", "bot",
                         "noreply", "no-reply", "admin", "info", "sales", "service",
                         "notifications"))
+#: Last words of a field's value that name a team, a bot, a firm or a product, not a person.
+_NOT_A_PERSON_END = frozenset(("team", "bot", "corp", "inc", "group", "pro", "ltd", "llc",
+                               "gmbh", "squad", "crew", "department", "dept", "org"))
 #: The bare key "name" in code (not first_name, author …).
 _BARE_NAME_KEY = re.compile(r"(?i)(?<![A-Za-z0-9_])name\s*(?:=|:=|:|=>)")
 #: Two or three capitalised words: how a person's full name is written.
@@ -376,10 +379,13 @@ class StructuredNameRecognizer(_NameRecognizer):
         r"(?P<v>[^\s,;&\"'{}=:][^,;&\"'{}=:\n]{0,59})")
     _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})[\"']?\s*$")
     #: A quoted value after a role key or a weak key (see :data:`_ROLE_KEYS`, _WEAK_KEYS).
+    #: The identifier is matched whole (a match never starts inside a dotted or hyphenated
+    #: chain) and its key found by :func:`_role_key`: a camelCase split inside a repeated
+    #: regex group backtracks exponentially on an API key or a base64 blob.
     _ROLE = re.compile(
-        rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9]+(?:[._\-]|(?-i:(?<=[a-z0-9])(?=[A-Z]))))*"
-        rf"[\"']?(?P<k>{_ROLE_KEYS}|{_JOB_KEYS}|{_WEAK_KEYS})"
-        r"(?:[_\- ]?name)?[\"']?\s*(?:=|:=|:|=>)\s*[\"'`](?P<v>[^\"'`\n\\\\]{1,60})[\"'`]")
+        r"(?<![A-Za-z0-9_])(?<![A-Za-z0-9_][.\-])[\"']?"
+        r"(?P<id>[A-Za-z0-9][A-Za-z0-9._\-]*(?: [A-Za-z0-9._\-]+){0,2})"
+        r"[\"']?\s*(?:=|:=|:|=>)\s*[\"'`](?P<v>[^\"'`\n\\\\]{1,60})[\"'`]")
     #: A list of quoted values after a plural name or role key: reviewers = ['Ana', 'Bo'].
     _LIST = re.compile(
         rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9]+[._])?[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})s?"
@@ -389,7 +395,8 @@ class StructuredNameRecognizer(_NameRecognizer):
     #: ``assert user.last_name == "Nowak"``, ``expect(p.surname).toBe('Nowak')``,
     #: ``assertEqual(u.first_name, 'Ana')``.
     _COMPARED = re.compile(
-        rf"(?i)(?<![A-Za-z0-9_])(?:[A-Za-z0-9_]+\.)+(?P<k>{_NAME_KEYS}|{_ROLE_KEYS})"
+        rf"(?i)(?<![A-Za-z0-9_])(?<![A-Za-z0-9_]\.)[A-Za-z0-9_][A-Za-z0-9_.]*\."
+        rf"(?P<k>{_NAME_KEYS}|{_ROLE_KEYS})"
         r"(?:\(\))?\)?[ \t]*(?:[!=]==?|\.to(?:Be|Equal)\(|\.equals\(|,)[ \t]*"
         r"[\"'`](?P<v>[^\"'`\n\\\\]{1,60})[\"'`]")
     #: A reStructuredText or Javadoc field: ":author: Ana Lima", "@author Ana Lima".
@@ -418,6 +425,8 @@ class StructuredNameRecognizer(_NameRecognizer):
         value = value.strip()
         if not value or any(c.isdigit() for c in value) or "@" in value:
             return False
+        if value.split()[-1].lower().rstrip(".") in _NOT_A_PERSON_END:
+            return False  # owner = "Platform Team", "@author Build Bot", "Widget Pro"
         if re.fullmatch(_CJK_NAME, value):
             return True
         words = value.split()
@@ -487,8 +496,12 @@ class StructuredNameRecognizer(_NameRecognizer):
         spans = []
         for m in self._INSERT.finditer(text):
             cols = [c.strip(" \t\r\n\"`[]") for c in m.group("cols").split(",")]
+            parts = {k for k, c in enumerate(cols)
+                     if re.fullmatch(r"(?i)(?:given|family|first|last|middle)", c)}
+            # A lone part column names other things ("fonts (id, family, weight)"): read
+            # parts only beside another, as :data:`_PART_HEADER` columns are read
             wanted = {k for k, c in enumerate(cols) if self._HEADER_KEY.match(c)
-                      or re.fullmatch(r"(?i)(?:given|family|first|last|middle)", c)}
+                      and k not in parts} | (parts if len(parts) >= 2 else set())
             if not wanted:
                 continue
             for row in re.finditer(r"\(([^()]*)\)", m.group("rows")):
@@ -505,24 +518,32 @@ class StructuredNameRecognizer(_NameRecognizer):
                         spans.append((at, at + len(value)))
         return spans
 
+    def _role_value(self, text: str, m: re.Match[str]) -> tuple[int, int] | None:
+        """The span of a :data:`_ROLE` match's value when its identifier ends in a role, job
+        or weak key and the value suits that key."""
+        found = _role_key(m.group("id"))
+        if found is None:
+            return None
+        key = found.group("k").lower()
+        key_at = m.start("id") + found.start("k")
+        value = m.group("v").rstrip()
+        if not self._name_like(value):
+            return None
+        if key in _FULL_ONLY_KEYS and not _FULL_NAME.fullmatch(value):
+            return None
+        if (re.fullmatch(_JOB_KEYS, key) or key in _PART_KEYS) \
+                and not _FULL_NAME.fullmatch(value) and not _listed_name(value) \
+                and not (key in _PART_KEYS and _other_part_key(text, key_at)):
+            return None  # developer = "Microsoft", family = "Serif"
+        if not (value[:1].isupper() or re.fullmatch(_CJK_NAME, value)):
+            return None  # first = "page", member: "true", user_name = "admin"
+        return m.start("v"), m.start("v") + len(value)
+
     def _roles(self, text: str) -> list[tuple[int, int]]:
         """Values of role keys and lists (bracketed or YAML blocks), display names before an
         address, copyright holders."""
-        spans = []
-        for m in self._ROLE.finditer(text):
-            key = m.group("k").lower()
-            value = m.group("v").rstrip()
-            if not self._name_like(value):
-                continue
-            if key in _FULL_ONLY_KEYS and not _FULL_NAME.fullmatch(value):
-                continue
-            if (re.fullmatch(_JOB_KEYS, key) or key in _PART_KEYS) \
-                    and not _FULL_NAME.fullmatch(value) and not _listed_name(value) \
-                    and not (key in _PART_KEYS and _other_part_key(text, m.start("k"))):
-                continue  # developer = "Microsoft", family = "Serif"
-            if not (value[:1].isupper() or re.fullmatch(_CJK_NAME, value)):
-                continue  # first = "page", member: "true", user_name = "admin"
-            spans.append((m.start("v"), m.start("v") + len(value)))
+        spans = [span for m in self._ROLE.finditer(text)
+                 if (span := self._role_value(text, m)) is not None]
         for m in self._LIST.finditer(text):
             for q in self._QUOTED.finditer(m.group("v")):
                 value = q.group(1).strip()
@@ -558,11 +579,31 @@ def _other_part_key(text: str, at: int) -> bool:
     return any(m.start() != at for m in _PART_KEY_NEAR.finditer(text, start, line_end))
 
 
+#: Where a key may start inside an identifier: after a separator or at a camelCase hump.
+_ID_SPLIT = re.compile(r"[._\- ]|(?<=[a-z0-9])(?=[A-Z])")
+_ROLE_KEY = re.compile(rf"(?i)(?P<k>{_ROLE_KEYS}|{_JOB_KEYS}|{_WEAK_KEYS})(?:[_\- ]?name)?")
+
+
+def _role_key(ident: str) -> re.Match[str] | None:
+    """The role, job or weak key that ends the identifier ``ident`` (``reviewer``,
+    ``build.owner``, ``projectLeadName``, ``created by``), starting at its beginning, after a
+    separator or at a camelCase hump; the last such start wins, as a greedy prefix would."""
+    starts = [0] + [m.end() for m in _ID_SPLIT.finditer(ident)]
+    for pos in reversed(starts):
+        if len(ident) - pos > 48:
+            break
+        found = _ROLE_KEY.fullmatch(ident, pos)
+        if found:
+            return found
+    return None
+
+
 def _listed_name(value: str) -> bool:
-    """``value`` is one word that the name lists hold as a given name or a surname."""
-    firsts, lasts = gazetteer()
+    """``value`` is one word that the name lists hold as a given name: alone after a job key,
+    a surname is as often a word (director = "Sales", chair = "Board", photographer =
+    "Canon": the census lists them all as surnames)."""
     key = value.strip().upper().replace("’", "'")
-    return " " not in key and (key in firsts or key in lasts)
+    return " " not in key and key in gazetteer()[0]
 
 
 def _capitalised_name(accept: Callable[[str], bool]) -> Callable[[str], bool]:

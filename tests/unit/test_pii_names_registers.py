@@ -178,3 +178,76 @@ def test_clauses_log_lines_and_logins(analyzer, text: str, name: str) -> None:
 ])
 def test_clause_and_record_cues_leave_things_alone(analyzer, text: str) -> None:
     assert "<PERSON" not in masked(analyzer, text)
+
+
+# --- review 54: products in person frames, subject lines, ordinary words after job keys ------
+
+@pytest.mark.parametrize("text", [
+    "When Jenkins called the webhook, the build failed.",  # a census surname that is software
+    "After Redis replied, the cache warmed.",  # services reply and ask too
+    "Before Terraform asked for confirmation, the plan ran.",
+    "It was Postgres who lost the data.",
+    "Jenkins's pipeline is slow.",
+    "The alias Main points to origin.",  # git's or a shell's alias, not a nickname
+    "An email from Zalando arrived.",  # firms send mail: one unlisted word is no sender
+    "9f8e7d6 2024-03-01 Fix Login Bug",  # a subject line with no author before it
+])
+def test_person_frames_leave_software_and_subject_lines_alone(analyzer, text: str) -> None:
+    assert "<PERSON" not in masked(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    'director = "Sales"',  # ordinary words that the census also lists as surnames
+    'chair = "Board"',
+    'secretary = "General"',
+    'photographer = "Canon"',
+    'assert product.name == "Widget Pro"',  # a team, a bot, a product
+    "expect(config.owner).toBe('Platform Team')",
+    ":author: Core Team",
+    "@author Build Bot",
+    '<meta name="owner" content="Platform Team">',
+    "INSERT INTO fonts (id, family, weight) VALUES (1,'Helvetica',400)",  # a lone part column
+])
+def test_job_and_part_keys_leave_ordinary_values_alone(text: str) -> None:
+    assert found(StructuredNameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("After Dorota replied, we left.", "Dorota"),  # a listed name keeps the clause frame
+    ("chair = 'Dorota'", "Dorota"),  # a listed given name alone after a job key
+    ("chair = 'Ana Kowalski'", "Ana Kowalski"),
+    ("9f8e7d6 2024-03-01 Ana Lima Fix login bug", "Ana Lima"),
+    ("He signed it (alias Bazzo) and left.", "Bazzo"),
+])
+def test_review_fixes_keep_names(analyzer, text: str, name: str) -> None:
+    assert name not in masked(analyzer, text)
+
+
+# --- adversarial inputs: no regex may backtrack exponentially or rescan a chain ------------
+# (A broken pattern makes these take minutes or hours; a linear one milliseconds. No timing
+# is asserted: the result is.)
+
+@pytest.mark.parametrize("text", [
+    "id: " + "aB" * 1000,  # camelCase humps: 2^n ways to split under a repeated group
+    "key=" + "xYz9Kq" * 500 + "Ab",  # a base64-like API key
+    "token = '" + "aB" * 1000 + "'",
+    "path " + "a." * 1500,  # a match must not start again at every segment of a chain
+    "slug " + "ab-" * 1000,
+    "x = " + "a." * 1500 + "b",
+    "assert " + "ab." * 1000 + "== 'x'",
+    "mail " + "a." * 1500 + " <x@y.org>",
+])
+def test_structured_names_on_adversarial_input(text: str) -> None:
+    assert found(StructuredNameRecognizer(), text) == []
+
+
+def test_role_regex_on_adversarial_input_finds_the_key() -> None:
+    # A long camelCase identifier with a role key at its end is still read, once.
+    text = "a" + "Bc" * 1000 + "Reviewer = 'Ana Lima'"
+    assert found(StructuredNameRecognizer(), text) == ["Ana Lima"]
+    text = "a" + "Bc" * 1000 + "Reviewerx = 'Ana Lima'"  # no key ends it
+    assert found(StructuredNameRecognizer(), text) == []
+    text = "projectLeadReviewer = 'Ana Lima' " + "aB" * 1000
+    assert found(StructuredNameRecognizer(), text) == ["Ana Lima"]
+    assert StructuredNameRecognizer._ROLE.search("id: " + "aB" * 1000) is None
+    assert StructuredNameRecognizer._COMPARED.search("a." * 1500) is None
