@@ -22,10 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from appliance.config import PiiConfig
+from appliance.privacy.lexicon import Lexicon, model_lexicon
 from appliance.privacy.recognizer_base import (
     CUED_NEAR_MISS_SCORE,
     OwnRecognizer,
@@ -287,6 +290,16 @@ Hong Beijing Shanghai Tianjin Chongqing Nanjing Guangzhou Shenzhen Wuhan Hangzho
 Kunming Taipei Taibei Fujian Hunan Hubei Henan Hebei Shandong Shanxi Shaanxi Jiangsu Zhejiang
 Anhui Jiangxi Sichuan Yunnan Guizhou Gansu Qinghai Hainan Jilin Liaoning Xinjiang Xizang
 Guangdong Guangxi Ningxia Xiamen Suzhou Qingdao Dalian Shenyang Changsha Zhengzhou Jinan""")
+#: Pinyin pairs that are no person: greetings and loanwords (Ni Hao, Qi Gong, Feng Shui, Tai Chi,
+#: Wu Tang), places written in two words (Hu Nan, Jiang Xi, Zhong Shan, Shao Lin), compared
+#: with the two words run together in lower case.
+_PINYIN_NOT_NAMES = frozenset(w.lower() for w in _PINYIN_PLACES) | _words("""
+nihao xiexie zaijian ganbei gongxi qigong gongfu kungfu taichi taiji fengshui wutang wushu
+yinyang taote daode guanxi hutong hongbao jiaozi baozi mantou baijiu majiang renmin xinhua
+zhonghua zhongguo putonghua shaolin zhongshan jinjiang wudang emei huangshan taishan facai
+meiguo changjiang huanghe guzheng erhu weiqi huawei""")
+#: Pinyin surnames that are also English words or acronyms in capitals (MA, WAN, HE).
+_CAPS_WORDS = _PINYIN_ENGLISH | _words("wan gong tang kong")
 _LATIN_NAME_PAIR = re.compile(
     r"(?<![A-Za-z0-9_'’-])(?P<a>[A-Z][a-z]+|[A-Z]{2,})[ \u00a0](?P<b>[A-Z][a-z]+(?:[-'’][a-z]+)?)"
     r"(?![A-Za-z0-9_'’]|-[A-Za-z])")
@@ -302,13 +315,31 @@ def pinyin_given(word: str) -> bool:
         w[:i] in PINYIN_SYLLABLES and w[i:] in PINYIN_SYLLABLES for i in range(1, len(w)))
 
 
+@lru_cache(maxsize=1)
+def _lexicon() -> Lexicon:
+    """The default spaCy model's lexicon of English words (an empty one without the model),
+    read on first use."""
+    return model_lexicon(PiiConfig().spacy_model)
+
+
+def _english_given(word: str) -> bool:
+    """``word``, read as a pinyin given name of two syllables run together, is an English word
+    (Panda, Human, Tango, Yoga): one syllable alone is checked against the shorter list
+    :data:`_PINYIN_ENGLISH`, since many one-syllable names are a word of some dictionary."""
+    return word.lower() not in PINYIN_SYLLABLES and "-" not in word \
+        and bool(_lexicon().is_word(word))
+
+
 class PinyinNameRecognizer(OwnRecognizer):
     """Chinese names in Latin letters (issue 37): a pinyin surname and a pinyin given name of
     one or two syllables in either order (Wang Wei, Zhang Xiaoming, Xiaoming Zhang), the
     surname in capitals as many documents write it (WANG Wei, SUN Xiaomin), and Hong Kong and
     Taiwan romanisations before a hyphenated given name (Lee Siu-ming, Tsai Ing-wen). Text in
     Chinese around them does not hide them (请联系 Qiang Chen). Syllables that are English words
-    (He, Long, Can) count only as a surname in capitals or beside a two-syllable given name."""
+    (He, Long, Can) count only as a surname in capitals or beside a two-syllable given name; a
+    two-syllable given name that is an English word (Panda, Human) is none, nor a greeting, a
+    loanword or a place (Ni Hao, Qi Gong, Hu Nan). A pair rejected does not hide the next one
+    (Dear Zhang Wei)."""
 
     ENTITY = "PERSON"
     SCORE = 0.6
@@ -318,29 +349,39 @@ class PinyinNameRecognizer(OwnRecognizer):
         if self.ENTITY not in entities:
             return []
         out = []
-        for m in _LATIN_NAME_PAIR.finditer(text):
+        pos = 0
+        while (m := _LATIN_NAME_PAIR.search(text, pos)) is not None:
             if self._name(m.group("a"), m.group("b")):
                 out.append(make_result(self, self.ENTITY, m.start(), m.end(), self.SCORE,
                                        "a Chinese name in pinyin"))
+                pos = m.end()
+            else:  # Dear Zhang / Zhang Wei: the second word may start a name
+                pos = m.start("b")
         return out
 
     @staticmethod
     def _name(a: str, b: str) -> bool:
         caps = a.isupper()
         a_title = a if not caps else a.capitalize()
-        if a_title in _PINYIN_PLACES:
+        if a_title in _PINYIN_PLACES or re.sub(r"[-'’]", "", a + b).lower() in _PINYIN_NOT_NAMES:
             return False
         if "-" in b or "'" in b or "’" in b:  # Lee Siu-ming, Wang Xiao-ming
+            parts = re.split(r"[-'’]", b)
+            # not an English compound (Law Non-profit, Long Follow-up)
+            english = _lexicon().is_word(b) or (len(parts[-1]) >= 5 and _lexicon().is_word(
+                parts[-1]) and parts[-1].lower() not in PINYIN_SYLLABLES)
             return (a_title in ROMANISED_SURNAMES or a_title in PINYIN_SURNAMES) \
-                and all(2 <= len(p) <= 6 for p in re.split(r"[-'’]", b))
+                and all(2 <= len(p) <= 6 for p in parts) and not english
         long_given = pinyin_given(b) and b.lower() not in PINYIN_SYLLABLES
-        # Surname first: WANG Wei, Zhang Xiaoming, Wang Wei.
-        if a_title in PINYIN_SURNAMES and pinyin_given(b) \
-                and (caps or long_given or (a.lower() not in _PINYIN_ENGLISH
-                                            and b.lower() not in _PINYIN_ENGLISH)):
+        # Surname first: WANG Wei, Zhang Xiaoming, Wang Wei; in capitals not an acronym before
+        # an English word (WAN Ping, MA Human).
+        if a_title in PINYIN_SURNAMES and pinyin_given(b) and not _english_given(b) \
+                and ((caps and not (a.lower() in _CAPS_WORDS and b.lower() in _PINYIN_ENGLISH))
+                     or long_given or (a.lower() not in _PINYIN_ENGLISH
+                                       and b.lower() not in _PINYIN_ENGLISH)):
             return True
         # Given name first: Xiaoming Zhang, Qiang Chen.
-        return not caps and b in PINYIN_SURNAMES and pinyin_given(a) \
+        return not caps and b in PINYIN_SURNAMES and pinyin_given(a) and not _english_given(a) \
             and (a.lower() not in PINYIN_SYLLABLES
                  or (a.lower() not in _PINYIN_ENGLISH and b.lower() not in _PINYIN_ENGLISH))
 

@@ -91,6 +91,10 @@ GIVEN_WORD_MAX_FREQ = 1000
 #: ... and "common in given names" means at least this many dictionary names for that rule:
 #: 秀 (183), 豪 (41) and 彬 (15) are; 出 (6) and 错 (4) of 出错 "go wrong" are not.
 GIVEN_WORD_CHAR_MIN = 10
+#: A common word the dictionary also lists as a name is one, where a frame says a person
+#: stands, only if each of its given-name characters is in at least this many given names
+#: (王明: 明 in 600; not 王府井: 井 in 16, nor 师傅: 傅 in 24).
+NAME_WORD_CHAR_MIN = 30
 #: A surname standing alone before a possible given name must start names more often than it
 #: is a word of its own: dictionary names starting with it / its frequency as a word. 陈 (0.17),
 #: 林 and 许 (0.05) and 田 (0.034) pass; 时, 和, 于, 高, 方, 文 (0.02 and under) are words first.
@@ -128,7 +132,9 @@ _HUNDRED_RARER = frozenset(_CUED_ONLY_SURNAMES.split("|")) | frozenset("仉督�
                                                                      "佴谯笪佟")
 #: Transliterated names (Uyghur, Kazakh, foreign) join their parts with a middle dot:
 #: 买买提·艾力, 迪丽热巴·迪力木拉提.
-_DOTTED_NAME = re.compile(r"[\u4e00-\u9fff]+(?:[·‧・][\u4e00-\u9fff]+)+")
+#: (Starting at a run's first character only: a long run without a dot is read once, not once
+#: per character.)
+_DOTTED_NAME = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]+(?:[·‧・][\u4e00-\u9fff]+)+")
 #: Single characters that end a dotted name's last part (艾力说, 艾力的).
 _AFTER_DOTTED = frozenset("说是在的和与跟及等也将")
 #: ... and the last characters of places written so (博卡斯·德尔托罗省, 圣·彼得堡).
@@ -589,8 +595,16 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                 if not 1 <= len(given) <= 2 or NOT_IN_GIVEN_NAMES.intersection(given) \
                         or not _name_chars(given, length):
                     continue
-                # 李子, 黄金: a dictionary word that is no name needs a person's frame on both
-                # sides (经理黄金说 is someone; 黄金价格 is gold).
+                # A common word the segmenter keeps whole is that word, whatever frames it
+                # (听说/明天/会, 遇到/王府井/的), and so is a title (司机 师傅, 老师); unless the
+                # dictionary lists it as a name too, of characters given names often use
+                # (记者/王明/报道, 李白).
+                if name in TITLES or (
+                        starts.get(at) == name and _freq.get(name, 0) >= COMMON_WORD_FREQ
+                        and not (name in _dictionary_names and min(
+                            _given_chars.get(c, 0) for c in given) >= NAME_WORD_CHAR_MIN)):
+                    continue
+                # A rarer dictionary word that is no name needs a person's frame on both sides.
                 word = _freq.get(name, 0) >= RARE_WORD_FREQ and name not in _dictionary_names
                 end = at + length
                 right = _RIGHT_STRONG.match(run, end)
@@ -637,24 +651,19 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         return found
 
     @staticmethod
-    def _extend(run: str, words: list[str], name: tuple[int, int, float, str],
+    def _extend(run: str, tokens: dict[int, str], name: tuple[int, int, float, str],
                 ) -> tuple[int, int, float, str]:
         """``name`` with the next character when the segmenter glued a three-character name's
         last character to the word after it (黄玉/英是/我, 严萍/英笑/着): a name of a surname
         and one character, then a character given names use that starts a token the dictionary
         does not know (or stands alone at the end of the run: 慕容燕/婧), and after it what
-        follows a name (是, 笑, a clause's end)."""
+        follows a name (是, 笑, a clause's end). ``tokens``: the run's tokens by their start."""
         start, end, score, why = name
         surname = 2 if run[start:start + 2] in _COMPOUND else 1
         if end - start != surname + 1 or end >= len(run) or why.startswith(_NICKNAME_WHY):
             return name
         char = run[end]
-        at, token = 0, ""
-        for w in words:
-            if at == end:
-                token = w  # the token that starts right after the name
-                break
-            at += len(w)
+        token = tokens.get(end, "")  # the token that starts right after the name
         if not token or char in NOT_IN_GIVEN_NAMES or char in _PLACE_ENDS:
             return name
         rest = end + 1
@@ -723,9 +732,12 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             # A run right after a list's 、 or a label's colon (参会人员: 曾淑英、姚勇) starts
             # where a name is introduced.
             listed = run.start() > 0 and (text[run.start() - 1] in "、：:;；"
-                                          or _ROLE_APART.search(text, 0, run.start()) is not None)
+                                          or _ROLE_APART.search(text, max(0, run.start() - 16),
+                                                                run.start()) is not None)
             names = _merge(names, self._framed(run.group(0), listed, tuple(words)))
-            names = [self._extend(run.group(0), words, n) for n in names]
+            tokens = dict(zip(itertools.accumulate((len(w) for w in words[:-1]), initial=0),
+                              words, strict=True))  # each token by where it starts
+            names = [self._extend(run.group(0), tokens, n) for n in names]
             for rel_start, rel_end, base, reason in names:
                 start = run.start() + rel_start
                 cued = cue_before(_CUES, text, start, window=8)
@@ -803,8 +815,10 @@ _LIST_SEP = (r"(?:\s*(?:[、，,;；/|]|\band\b|&|以及|和|及|与|跟)\s*"
 _SEP_AFTER = re.compile(_LIST_SEP)
 _SEP_BEFORE = re.compile(_LIST_SEP + r"$")
 #: A role or a list's cue, then spaces, right before a run: the run starts where a name is
-#: introduced (本报记者 计泽惠 摄, 审判长　沙山德, 审批人 余文章).
-_ROLE_APART = re.compile(f"(?:{_LEFT_STRONG.pattern}|人)[ \t\u3000]+$")
+#: introduced (本报记者 计泽惠 摄, 审判长　沙山德, 审批人 余文章). Searched in the few
+#: characters before the run only (a role is four characters at most), so that a text of many
+#: runs is not rescanned from its start for each.
+_ROLE_APART = re.compile(f"(?:{_LEFT_STRONG.pattern}|人)[ \t\u3000]{{1,4}}$")
 _SPEAKER = re.compile(r"(?m)^[ \t]*(?P<v>[\u4e00-\u9fff]{2,4})[ \t]*[:：]")
 #: After a listed name: the end of the list or of the clause, or a count of the people (三人).
 _LIST_END = re.compile(r"$|[^\u4e00-\u9fff]|等|[一二两三四五六七八九十几]人|" + _RIGHT_WEAK.pattern)

@@ -247,6 +247,10 @@ def test_ordinary_words_that_look_like_names(segment_recognizer, text: str) -> N
     ("Haoming Lin will join the call.", "Haoming Lin"),
     ("Lee Siu-ming is our tenant.", "Lee Siu-ming"),     # Hong Kong: a hyphenated given name
     ("Tsai Ing-wen spoke.", "Tsai Ing-wen"),
+    # a capitalised word before the name does not hide it (review 54, defect 4)
+    ("Dear Zhang Wei, thanks.", "Zhang Wei"),
+    ("Contact Wang Xiaoming today.", "Wang Xiaoming"),
+    ("Professor Chen Jing said", "Chen Jing"),
 ])
 def test_pinyin_and_romanised_names(text: str, name: str) -> None:
     from appliance.privacy.recognizers_zh import PinyinNameRecognizer
@@ -257,8 +261,43 @@ def test_pinyin_and_romanised_names(text: str, name: str) -> None:
 @pytest.mark.parametrize("text", [
     "He Can help you.", "The Long Men caves", "Hong Kong office", "Beijing Shi", "Ding Dong",
     "New York Times", "Use Ping Pong mode", "Sun Ran out of fuel", "Long-term Plan",
+    # greetings, loanwords and places in pinyin; English words read as two syllables; an
+    # acronym in capitals before an English word (review 54, defect 5)
+    "Ni Hao means hello.", "I practise Qi Gong", "Wu Tang Clan", "Feng Shui", "Tao Te Ching",
+    "The MA Human Rights program", "Use the WAN Ping test.", "Fu Panda", "Long Tango",
+    "Hu Nan", "Jiang Xi", "Shao Lin", "Zhong Shan", "Jin Jiang", "Mango Li",
+    "Gong Xi Fa Cai to everyone!", "She plays the Gu Zheng.", "Charity Law Non-profit Guide",
 ])
 def test_pinyin_look_alikes_are_no_names(text: str) -> None:
     from appliance.privacy.recognizers_zh import PinyinNameRecognizer
 
     assert found(PinyinNameRecognizer(), text) == []
+
+
+def test_a_pinyin_pair_rejected_restarts_at_its_second_word() -> None:
+    """Many capitalised words in a row (a title-cased line) are read once each: every pair is
+    tried, and only the real name is found."""
+    from appliance.privacy.recognizers_zh import PinyinNameRecognizer
+
+    text = "Dear " * 1500 + "Zhang Wei"
+    assert found(PinyinNameRecognizer(), text) == ["Zhang Wei"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # many short runs after a role's or 人's space: each run's frame is read in a few
+    # characters before it, not from the text's start (review 54, defect 3)
+    ("人 " * 4000, []),
+    ("记者 " * 2000, []),
+    ("被告 张三，" * 1000, ["张三"] * 1000),
+    # one long run without a dot or a space (the dotted-name and extension rules read it once)
+    ("张" * 6000, None),
+    ("扎西" * 3000, None),
+    ("仉建" * 3000, []),
+])
+def test_long_adversarial_chinese_input(segment_recognizer, text: str,
+                                        expected: list[str] | None) -> None:
+    found_names = names_in(segment_recognizer, text)
+    if expected is None:  # whatever is found lies inside the text, none over a whole run
+        assert all(0 < len(n) <= 12 for n in found_names)
+    else:
+        assert found_names == expected

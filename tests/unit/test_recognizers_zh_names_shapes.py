@@ -150,7 +150,20 @@ def test_tibetan_names_of_two_parts(rec: CnNameSegmentRecognizer, text: str, nam
     # a pronoun is no given name; 原告方 is the plaintiff's side; one Tibetan part alone
     "'%s' 包含您正在編寫的一個中間版本的信件。", "原告方提交了证据。", "洛桑是瑞士的城市。",
     "被告知会议取消了。", "家长于本周五下午到校。",   # 于/本周: a preposition before a word
+    # a common word kept whole by the segmenter, a title after a role (review 54, defect 6)
+    "听说明天会下雨。", "听说明年会涨价。", "请 司机 师傅 等一下", "遇到王府井的店",
+    "请 班主任 老师 签字",
 ])
 def test_words_beside_the_new_frames_stay_unmasked(rec: CnNameSegmentRecognizer,
                                                     text: str) -> None:
     assert [] == names_in(rec, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("听说张伟会来。", "张伟"),            # the frame still finds a name beside those words
+    ("请 司机 刘强 等一下", "刘强"),
+    ("请 司机 王师傅 等一下", "王师傅"),
+])
+def test_names_beside_common_words_and_titles(rec: CnNameSegmentRecognizer, text: str,
+                                              name: str) -> None:
+    assert [name] == names_in(rec, text)
