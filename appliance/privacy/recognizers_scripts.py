@@ -18,12 +18,24 @@ mostly Latin (and, in a cased script, each word is capitalised); in text mostly 
 script, a run of two or three capitalised words of a cased script is. Japanese names written
 "given family" in kanji or kana with a space ("美加子 山田") count as a run of two in Latin
 text; a single Chinese word is left to the Chinese name recognizers.
+
+Three frames need no Latin majority. A title written in the name's script goes with it: in a
+cased script a small or abbreviated word right before the capitalised run ("пані", "г-жа",
+"Др."), in the others a short list of titles ("جناب آقای", "الدكتور", "श्रीमती", "นางสาว"); after
+one, a run of its script is a name in any text. A line with Latin letters ("aka", "owner:",
+"Members:") around a run of two or three words of another script makes it a name even where
+the other script has most of the text's letters. And a bullet or numbered list whose items in
+these scripts all have a name's shape (two or three words of a script without capitals; a
+Japanese "family given" pair; a Hangul word of three syllables after a common surname) is a
+list of people: a list of things is written in single words ("- Молоко", "- 牛乳", "- 우유").
+Arabic names keep their linking words (بن, عبد, أبو) inside the run.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -43,19 +55,65 @@ _LETTERS = _CASED_LETTER.removesuffix("\u02bc'’")
 #: Letters (and combining marks) of scripts without capitals.
 _CASELESS = ("\u05d0-\u05ea\u05b0-\u05c7\u0620-\u065f\u0670-\u06d3\u06fa-\u06ff\u10d0-\u10ff"
              "\u0900-\u0963\u0966-\u097f\u0e01-\u0e4e\uac00-\ud7a3\u3040-\u30ff")
-_HAN = "\u4e00-\u9fff"
+_HAN = "\u4e00-\u9fff\u3005\u3006"
 #: An apostrophe only inside a word (Сем'ян), never its last character (a closing quote).
 _CASED_WORD = rf"[{_CASED_UPPER}][{_LETTERS}\-]*(?:['’ʼ][{_LETTERS}\-]+)*"
-_CASELESS_WORD = rf"[{_CASELESS}][{_CASELESS}\-]*"
+#: An apostrophe (straight or curly) or a geresh inside a name: מחאג'נה, ג'נא.
+_CASELESS_WORD = rf"[{_CASELESS}][{_CASELESS}\-]*(?:['’\u05f3][{_CASELESS}]+)*"
 _ANY_WORD = rf"[{_CASED_LETTER}{_CASELESS}][{_CASED_LETTER}{_CASELESS}\-]*"
 _EDGE = rf"(?<![{_LETTERS}{_CASELESS}{_HAN}\w])"
 _END = rf"(?![{_LETTERS}{_CASELESS}{_HAN}\w])"
-#: One to three words of one script, and the words around them (to see how long the run is).
-_CASED_RUN = re.compile(rf"{_EDGE}{_CASED_WORD}(?:[ \t]+{_CASED_WORD}){{0,2}}{_END}")
-_CASELESS_RUN = re.compile(rf"{_EDGE}{_CASELESS_WORD}(?:[ \t]+{_CASELESS_WORD}){{0,2}}{_END}")
+#: Titles written in the scripts without capitals, before a name (Persian, Arabic with and
+#: without the article, Hebrew, Devanagari, Thai, Georgian, Armenian is cased).
+_CASELESS_TITLES = (
+    "جناب|آقای|آقا|خانم|سرکار|دکتر|مهندس|استاد|حاج|حاجی|"
+    "(?:ال)?(?:سيد|سيدة|آنسة|دكتور|دكتورة|أستاذ|أستاذة|شيخ|شيخة|مهندس|مهندسة|حاج|حاجة|"
+    "أستاذ|سيّد|سيّدة)|"
+    "מר|גב'|גברת|ד\"ר|פרופ'|הרב|"
+    "श्री|श्रीमती|सुश्री|कुमारी|डॉ\\.?|डा\\.|प्रो\\.|माननीय|सम्मानात्मक|आदरसूचक|"
+    "นาย|นาง|นางสาว|ดร\\.|คุณ|"
+    "ბატონი|ქალბატონი|ბ-ნი|ქ-ნი")
+#: A title before a capitalised run of a cased script: a word in small letters ("пані",
+#: "тов.") or a capitalised abbreviation with a full stop ("Др.").
+_CASED_LOWER = "\u03ac-\u03ce\u0430-\u045f\u0461-\u0481\u0561-\u0587"
+_CASED_TITLE = (rf"(?:[{_CASED_LOWER}][{_CASED_LOWER}\-]{{0,7}}\.?"
+                rf"|[{_CASED_UPPER}][{_CASED_LOWER}]{{0,3}}\.)")
+#: Words that link the parts of an Arabic name ("بن", "عبد", "أبو"), kept inside the run.
+_LINKS = "بن|بنت|ابن|بنو|أبو|ابو|عبد|آل|ال"
+#: One to three words of one script, and the words around them (to see how long the run is);
+#: before them, titles in that script.
+_CASED_RUN = re.compile(rf"{_EDGE}(?P<title>{_CASED_TITLE}[ \t]+)?"
+                        rf"(?P<name>{_CASED_WORD}(?:[ \t]+{_CASED_WORD}){{0,2}}){_END}")
+_CASELESS_RUN = re.compile(
+    rf"{_EDGE}(?P<title>(?:(?:{_CASELESS_TITLES})[ \t]+){{1,3}})?"
+    rf"(?P<name>{_CASELESS_WORD}(?:[ \t]+(?:(?:{_LINKS})[ \t]+)?{_CASELESS_WORD}){{0,3}}){_END}")
 _JAPANESE_NAME = re.compile(
-    rf"(?<![{_HAN}\u3040-\u30ff\w])[{_HAN}\u3040-\u30ff]{{1,4}}[ \t\u3000]"
-    rf"[{_HAN}\u3040-\u30ff]{{1,4}}(?![{_HAN}\u3040-\u30ff\w])")
+    rf"(?<![{_HAN}\u3040-\u30ff\w])(?P<name>[{_HAN}\u3040-\u30ff]{{1,4}}[ \t\u3000]"
+    rf"[{_HAN}\u3040-\u30ff]{{1,4}})(?![{_HAN}\u3040-\u30ff\w])")
+#: An item of a bulleted or numbered list, one a line.
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·‣▪–]|\d{1,3}[.)])[ \t]+(?P<item>\S[^\n]*?)[ \t]*$",
+                        re.MULTILINE)
+#: Common Korean surnames (one syllable each); a Hangul word of three syllables after one
+#: is a name's shape.
+_KO_SURNAMES = ("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진"
+                "지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국")
+_KOREAN_NAME = re.compile(rf"[{_KO_SURNAMES}][\uac00-\ud7a3]{{2}}")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+#: A word of kanji and kana without spaces (Japanese writes none between words).
+_CJK_WORD = re.compile(rf"[{_HAN}\u3040-\u30ff]+")
+#: printf and Python format codes in translated messages ("%s", "%1$d", "{name}").
+_FORMAT_CODE = re.compile(r"%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[a-zA-Z]|\{[^}]*\}")
+#: A maximal run of words of these scripts, of any length.
+_FOREIGN_PHRASE = re.compile(rf"(?<!\w){_ANY_WORD}(?:['’\u05f3][{_CASELESS}]+)*"
+                             rf"(?:[ \t]+{_ANY_WORD}(?:['’\u05f3][{_CASELESS}]+)*)*(?![.\w])")
+#: An English word: Latin letters with a small one (an acronym, "PID", "COPY", is a term).
+_ENGLISH_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]*[a-z\u00df-\u00ff][A-Za-z\u00c0-\u024f]*")
+#: What may stand between two names of a Latin frame's line: punctuation, "and", "or".
+_RUN_GAP = re.compile(r"[ \t]*(?:[,;|/\u3001\u060c&]|and|or)[ \t]*")
+_LINK_WORDS = frozenset(_LINKS.split("|"))
+_TITLE_WORD = re.compile(_CASELESS_TITLES)
+#: What separates the items of an enumeration on one line.
+_SEP = re.compile(r"[ \t]*(?:[,;|/\u3001\u060c]|\][ \t]*\[|[ \t](?:and|or|&)[ \t])[ \t]*")
 _FOREIGN_WORD = re.compile(_ANY_WORD)
 #: A whole item of one to three words of these scripts (a list item of a list of people).
 FOREIGN_ITEM = re.compile(rf"(?:{_CASED_WORD}(?:[ \t]+{_CASED_WORD}){{0,2}}"
@@ -84,31 +142,60 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
             return []
         letters = _letters_by_script(text)
         total = sum(letters.values())
+        things = _enumerated_words(text)
         out = []
+        frames: dict[int, bool] = {}  # _latin_frame by line start: each line read once
         for regex in (_CASED_RUN, _CASELESS_RUN, _JAPANESE_NAME):
             for m in regex.finditer(text):
-                words = m.group(0).split()
-                cased = regex is _CASED_RUN
-                own = letters[_script(m.group(0)[0])]
-                # In text of other scripts, a short run of this one is a name: where they
-                # have a quarter of the letters or more (a short English frame around two
-                # names, "Team: 이현지; 이정훈", 'author = "ზინა კუპატაძე"', has no more).
-                minority = own <= 3 * (total - own)
-                # There, two or three capitalised words are a name inside a phrase too (after
-                # a title: "пані Олена Баранець", "Др. Свидна Тодорова"); in text of their own
-                # script a phrase around them may be a firm's ("в Московском Государственном").
-                if regex is not _JAPANESE_NAME and not (minority and cased and len(words) >= 2) \
-                        and self._in_phrase(text, m.start(), m.end()):
-                    continue  # a quoted sentence, not a name
-                if not minority and not (cased and len(words) >= 2):
-                    continue
-                if cased and any(not _LOWER_CASED.search(w[1:]) for w in words if len(w) > 1):
-                    continue  # an acronym in capitals, not a name
-                if cased and not all(w[0].isupper() for w in words):
-                    continue  # the extended Cyrillic block mixes capitals and small letters
-                out.append(make_result(self, self.ENTITY, m.start(), m.end(), self.SCORE,
-                                       "proper noun in another script"))
+                found = self._run(text, m, letters, total, things, frames=frames,
+                                  cased=regex is _CASED_RUN, japanese=regex is _JAPANESE_NAME)
+                if found is not None:
+                    out.append(make_result(self, self.ENTITY, found[0], found[1], self.SCORE,
+                                           "proper noun in another script"))
+        out.extend(make_result(self, self.ENTITY, start, end, self.SCORE,
+                               "list of names in another script")
+                   for start, end in _name_list_items(text))
         return out
+
+    def _run(self, text: str, m: re.Match[str], letters: Counter[str], total: int,  # noqa: PLR0911, PLR0913 - one reason a line
+             things: set[tuple[int, int]], *, cased: bool, japanese: bool,
+             frames: dict[int, bool]) -> tuple[int, int] | None:
+        """The span of the name in a run, or None where the run is no name."""
+        name = m.group("name")
+        words = name.split()
+        titled = not japanese and m.group("title") is not None
+        start, end = (m.start() if titled else m.start("name")), m.end("name")
+        own = letters[_script(name[0])]
+        # In text of other scripts, a short run of this one is a name: where they have a
+        # quarter of the letters or more (a short English frame around two names, "Team:
+        # 이현지; 이정훈", 'author = "ზინა კუპატაძე"', has no more); or where the run's own
+        # line has Latin letters around a run of two or three words ("aka ცისანა იმნაძე",
+        # "-- owner: გურამ რეხვიაშვილი").
+        minority = own <= 3 * (total - own) or (len(words) >= 2 and _latin_frame(text, start,
+                                                                                  frames))
+        # A run of more than three words is a name only with a linking word inside it.
+        if len(words) > 3 and not any(w in _LINK_WORDS for w in words[1:-1]):
+            return None
+        # There, two or three capitalised words are a name inside a phrase too (after a
+        # title: "пані Олена Баранець", "Др. Свидна Тодорова"); in text of their own script a
+        # phrase around them may be a firm's ("в Московском Государственном"). A caseless
+        # title ("جناب آقای") makes the run a name whatever is around it.
+        if not japanese and not (minority and cased and len(words) >= 2) \
+                and not (titled and not cased) and self._in_phrase(text, start, end):
+            return None  # a quoted sentence, not a name
+        if not minority and not (cased and len(words) >= 2) and not (titled and not cased):
+            return None
+        if cased and any(not _LOWER_CASED.search(w[1:]) or w[1:].isupper()
+                         for w in words if len(w) > 1):
+            return None  # an acronym in capitals, not a name
+        if cased and not all(w[0].isupper() for w in words):
+            return None  # the extended Cyrillic block mixes capitals and small letters
+        if cased and titled and not minority \
+                and _LETTER.search(text[text.rfind("\n", 0, start) + 1:start]) is not None:
+            start = m.start("name")  # a small word inside a sentence, not a title
+        if len(words) == 1 and not titled and (start, end) in things:
+            return None  # one of a list of single words: things, not people
+        return start, end
 
     @staticmethod
     def _in_phrase(text: str, start: int, end: int) -> bool:
@@ -116,6 +203,103 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
         run is part of a longer phrase."""
         return _WORD_BEFORE.search(text, max(0, start - 40), start) is not None \
             or _WORD_AFTER.match(text, end) is not None
+
+
+def _latin_frame(text: str, at: int, frames: dict[int, bool] | None = None) -> bool:
+    """Whether the line at ``at`` is an English frame around short runs of other scripts:
+    words in Latin letters with small ones (three letters or more; format codes such as
+    "%s" and acronyms such as "PID" aside) and, apart from them, only runs of two or three
+    words (titles and Arabic linking words aside; an abbreviated title, "Др.", is no run)
+    between punctuation ("aka ცისანა იმნაძე", "Members: A B; C D"). A translated message
+    with a code or a term in Latin letters ("%s 연산자가 없음, 건너뜀",
+    "이 플랫폼에서는 peer 인증이 지원되지 않음") has runs of other lengths, or runs with only
+    a Latin word between them."""
+    lo = text.rfind("\n", 0, at) + 1
+    if frames is not None:
+        if lo not in frames:  # many runs on one long line: the line is read once, not per run
+            frames[lo] = _latin_frame(text, at)
+        return frames[lo]
+    hi = text.find("\n", at)
+    line = text[lo:(len(text) if hi < 0 else hi)]
+    if sum(len(w) for w in _ENGLISH_WORD.findall(_FORMAT_CODE.sub("", line))) < 3:
+        return False
+    runs = list(_FOREIGN_PHRASE.finditer(line))
+    if any(not 2 <= len([w for w in r.group(0).split()
+                         if w not in _LINK_WORDS and not _TITLE_WORD.fullmatch(w)]) <= 3
+           for r in runs):
+        return False
+    return all(_RUN_GAP.fullmatch(line, a.end(), b.start()) for a, b in pairwise(runs))
+
+
+def _enumerated_words(text: str) -> set[tuple[int, int]]:
+    """Spans of single words of these scripts that are items of an enumeration of single
+    words (two or more, one a line after bullets, or on one line between commas, semicolons,
+    bars, slashes, brackets or "and"/"or"): "- Молоко\n- Хлеб", "Menu: სალათი, სუპი",
+    "[Փակել] [Կաթ]", "- 豆腐\n- キャベツ". People in a list have full names; Korean names are
+    one word, so a list whose Hangul words all have a Korean name's shape ("이현지") stays."""
+    out: set[tuple[int, int]] = set()
+    items = [(m.start("item"), m.end("item")) for m in _LIST_ITEM.finditer(text)]
+    for line in re.finditer(r"[^\n]+", text):
+        pieces, at = [], line.start()
+        for sep in _SEP.finditer(text, line.start(), line.end()):
+            pieces.append((at, sep.start()))
+            at = sep.end()
+        pieces.append((at, line.end()))
+        if len(pieces) >= 2:
+            items.extend(pieces)
+            out |= _single_words(text, pieces)
+    bulleted = [i for i in items if _LIST_ITEM.match(text, text.rfind("\n", 0, i[0]) + 1)]
+    out |= _single_words(text, bulleted)
+    return out
+
+
+def _single_words(text: str, pieces: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The single words of ``pieces`` when every piece with letters of these scripts is one
+    (after a label such as "Menu:" and brackets or quotes), and there are two or more."""
+    words = []
+    for lo, hi in pieces:
+        piece = text[lo:hi]
+        label = piece.rfind(":")
+        core = piece[label + 1:] if label >= 0 else piece
+        stripped = core.strip(" \t[](){}\"'«».")
+        if not _FOREIGN_WORD.search(stripped) and not _CJK_WORD.fullmatch(stripped):
+            continue
+        if _FOREIGN_WORD.fullmatch(stripped) is None and _CJK_WORD.fullmatch(stripped) is None:
+            return set()
+        start = lo + (label + 1 if label >= 0 else 0) + core.index(stripped)
+        words.append((start, start + len(stripped)))
+    if all(_KOREAN_NAME.fullmatch(text[lo:hi]) for lo, hi in words):
+        return set()  # "Team: 이현지; 이정훈": Korean names are written in one word
+    return set(words) if len(words) >= 2 else set()
+
+
+def _name_shaped(item: str) -> bool:
+    """An item of a list that has a name's shape in a script without capitals (or Japanese):
+    two or three words (or any after a title), a spaced Japanese pair, a Hangul word of three
+    syllables after a common surname (Korean names have no space)."""
+    m = _CASELESS_RUN.fullmatch(item)
+    if m is not None:
+        words = m.group("name").split()
+        if m.group("title") is not None:
+            return True
+        if _script(words[0][0]) == "hangul":  # a Korean name is one word: "설정 저장" is none
+            return len(words) == 1 and _KOREAN_NAME.fullmatch(words[0]) is not None
+        return len(words) >= 2
+    return _JAPANESE_NAME.fullmatch(item) is not None
+
+
+def _name_list_items(text: str) -> list[tuple[int, int]]:
+    """The items of a list of people written in a script without capitals: two or more items
+    one a line, every one in these scripts of a name's shape (a list of things has
+    one-word items: "- 우유", "- ხინკალი")."""
+    if "\n" not in text:
+        return []
+    items = [m for m in _LIST_ITEM.finditer(text)
+             if _FOREIGN_WORD.search(m.group("item")) or _JAPANESE_NAME.search(m.group("item"))]
+    foreign = [m for m in items if not _LATIN_LETTER.search(m.group("item"))]
+    if len(foreign) < 2 or not all(_name_shaped(m.group("item")) for m in foreign):
+        return []
+    return [(m.start("item"), m.end("item")) for m in foreign]
 
 
 def _script(char: str) -> str:
