@@ -674,6 +674,9 @@ class PostcodeRecognizer(RegexRecognizer):
 
 #: A capitalised word of a name in any European language (Bolaños, Łódź, O'Neill, Wilson-Hodges).
 _CAP_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.\-]*(?:/[A-Z]{1,2}(?![\w/]))?"  # S/A, a legal form
+#: The same, read possessively (a hyphenated word is never split again at each hyphen by the
+#: joiners around it: _REGION_KIND on "Lee-" * 2000 took minutes), ending before a possessive 's.
+_CAP_WORD_WHOLE = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[\w.\-]|['’](?![sS](?!\w)))*+(?:/[A-Z]{1,2}(?![\w/]))?"
 
 
 #: A name that starts with a particle (da Cunha - ME, van der Sloot).
@@ -994,7 +997,10 @@ _PLACE_OPENERS = frozenset((
     "St", "San", "Santa", "São", "Sao", "Bad", "La", "Le", "Les", "Los", "Las", "El", "Den",
     "Royal", "Grand", "Central", "Bay", "Point", "Glen", "Cape", "Isle", "Holy"))
 #: A capitalised word with no digit in it (a postcode's M5V is none).
-_NAME_WORD_NO_DIGIT = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[^\W\d_]|['’.\-](?=[^\W\d_]))*\.?"
+# Possessive: a hyphenated run (Saint-Jean-de-Luz) is one word, never split again at each
+# hyphen by the joiners around it ("Lee-" * 200 took 40 s, tried every way).
+_NAME_WORD_NO_DIGIT = (r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[^\W\d_]|[.\-](?=[^\W\d_])"
+                       r"|['’](?![sS](?![^\W\d_]))(?=[^\W\d_]))*+\.?")  # not Harvard's 's
 #: A place's name: capitalised words, with the particles that join them (Pires de Pacheco).
 # Both phrases start where a word does: a phrase tried from inside a word ("AAAA…") reads on
 # to the word's end from every letter of it, quadratic in the word's length.
@@ -1052,17 +1058,17 @@ _PLACE_BEFORE_SITE = re.compile(
     r"area|region|metro\s+area|suburbs|subsidiary)\b")
 #: Regions named by their kind: Blekinge län, Orange County, County Cork, Province of Ferrara.
 _REGION_KIND = re.compile(
-    rf"(?<![\w\-])(?P<v>{_CAP_WORD}(?:[ \-]{_CAP_WORD}){{0,2}}[ \t]+(?:County|Province|"
+    rf"(?<![\w\-])(?P<v>{_CAP_WORD_WHOLE}(?:[ \-]{_CAP_WORD_WHOLE}){{0,2}}[ \t]+(?:County|Province|"
     r"Prefecture|Oblast|Krai|Voivodeship|Canton|Parish|Shire|Governorate|District|"
     r"Municipality|Region|län|kommun|Kreis|Landkreis|Bezirk|Département|Departamento)"
     rf"|(?:County|Province|Prefecture|Canton|Region|Department|State|Republic|Kingdom|"
     rf"Commonwealth|Emirate|Principality|Grand[ \t]+Duchy|Duchy|Isle|Island|Islands|City|"
-    rf"Town|Borough)[ \t]+of[ \t]+(?:the[ \t]+)?{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}}"
-    rf"|County[ \t]+{_CAP_WORD}"
+    rf"Town|Borough)[ \t]+of[ \t]+(?:the[ \t]+)?{_CAP_WORD_WHOLE}(?:[ \t]+{_CAP_WORD_WHOLE}){{0,2}}"
+    rf"|County[ \t]+{_CAP_WORD_WHOLE}"
     rf"|(?:województwo|powiat|gmina|Landkreis|Kreis|Kanton|provincia[ \t]+di|provincia[ \t]+de|"
     rf"province[ \t]+de|région|département|comté|condado[ \t]+de|estado[ \t]+de|comune[ \t]+di|"
-    rf"gemeente|kommune|municipio[ \t]+de|município[ \t]+de)[ \t]+{_CAP_WORD}"
-    rf"(?:[ \-]{_CAP_WORD}){{0,2}})(?![\w\-])")
+    rf"gemeente|kommune|municipio[ \t]+de|município[ \t]+de)[ \t]+{_CAP_WORD_WHOLE}"
+    rf"(?:[ \-]{_CAP_WORD_WHOLE}){{0,2}})(?![\w\-])")
 #: A list of places after the word for them: "Offices: Lyon, Graz and Turku".
 _PLACE_LIST_LABEL = re.compile(
     r"(?i:\b(?:offices|locations|cities|towns|branches|countries|destinations|stops|regions|"
