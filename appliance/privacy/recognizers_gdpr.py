@@ -1887,6 +1887,11 @@ class TableRecognizer(_StrictTypesRecognizer):
 #: "Respondent: ", "them: ").
 _SPEAKER = (r"(?:[\[(]?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?[\])]?[ \t]+)?"
             r"(?:<[\w.\-]{1,30}>|[\w][\w.'’\-]*(?:[ \t]+[\w][\w.'’\-]*){0,3}[ \t]*:)[ \t]*")
+#: Labels of a tool's or a document's lines, not a chat's speakers: "Fix your address parser /
+#: Tests: 12 passed" asks nothing.
+_NOT_SPEAKER = (r"(?:notes?|status|results?|tests?|steps?|errors?|warnings?|output|input|info|"
+                r"debug|log|summary|todo|fixme|example|usage|expected|actual|response|request|"
+                r"description|title|version|build|commit|fix|changes?)[ \t]*:")
 _QUESTION = re.compile(
     r"(?i)(?P<q>\b(?:where|which|what|who|how|(?:your|ur|his|her|their)[ \t]+(?:age|employer|"
     r"postcode|post[ \t]?code|zip|address|hometown))\b[^?\n]{0,80})(?:\?[ \t]*(?:[\-–—][ \t]*)?"
@@ -1894,7 +1899,7 @@ _QUESTION = re.compile(
     r"(?:(?:A|Answer|Antwort|R|Réponse|Respuesta|Risposta|Resposta)[ \t]*[:：.)][ \t]*"
     # a chat's answer on the next line, after its speaker; or a question asked without "?"
     # ("me: how old is ur sister" / "them: 34")
-    rf"|(?<=\n){_SPEAKER})?|[ \t]*\r?\n[ \t]*{_SPEAKER})"
+    rf"|(?<=\n){_SPEAKER})?|[ \t]*\r?\n[ \t]*(?!{_NOT_SPEAKER}){_SPEAKER})"
     r"(?P<a>[^\n]{1,160})")
 _Q_AGE = re.compile(r"(?i)\bhow\s+old\b|\b(?:your|ur|his|her|their)\s+age\b|\bwhat\s+age\b")
 _Q_ORG = re.compile(r"(?i)\bwhere\s+(?:do|did|does|will|are|were|is)\s+(?:you|u|ya|he|she|they)\s+"
@@ -1912,7 +1917,8 @@ _Q_ADDRESS = re.compile(r"(?i)\baddress\b")
 _Q_POSTCODE = re.compile(r"(?i)\b(?:post(?:al)?[ \t]*code|zip(?:[ \t]*code)?|PLZ)\b")
 #: An answer that is a postcode: a few digits and letters, maybe in two groups.
 _POSTCODE_ANSWER = re.compile(r"(?i)(?:[A-Z]{1,2}-)?(?=[A-Z0-9 \-]{3,10}(?![\w\-]))"
-                              r"[A-Z0-9]*[0-9][A-Z0-9]*(?:[ \-][A-Z0-9]{2,4})?(?![\w\-])")
+                              r"[A-Z0-9]*[0-9][A-Z0-9]*(?-i:[ \-][A-Z0-9]{2,4})?"
+                              r"(?![\w\-])")
 
 
 class QuestionAnswerRecognizer(_StrictTypesRecognizer):
@@ -1947,7 +1953,8 @@ class QuestionAnswerRecognizer(_StrictTypesRecognizer):
                                            self.SCORE, "answer to how old"))
             elif _Q_POSTCODE.search(question) and "POSTCODE" in entities:
                 a = _POSTCODE_ANSWER.match(answer)
-                if a is not None:
+                # three characters at least: "2 of them" answers "which zip file?"
+                if a is not None and len(re.sub(r"[ \-]", "", a.group(0))) >= 3:
                     out.append(make_result(self, "POSTCODE", at + a.start(), at + a.end(),
                                            self.SCORE, "answer to a postcode question"))
             elif _Q_ADDRESS.search(question) and "ADDRESS" in entities:
@@ -2110,7 +2117,9 @@ class AgeRecognizer(RegexRecognizer):
         # An age opening a sentence of what someone did at it: "At 27 she moved to Lyon",
         # "at 19, I left home" (13 and over: "at 5 we met" is a time).
         rf"|(?:^|(?<=[\n.!?][ \t])|(?<=\n))(?i:at)[ \t]+(?P<at>(?:1[3-9]|[2-9][0-9]))"
-        rf"(?=,?[ \t]+(?i:i|he|she|they|we)[ \t]+[a-z]+(?:ed|ew|ent|ame|ook|ot|ound|ft)\b)"
+        rf"(?=,?[ \t]+(?i:i|he|she)[ \t]+(?:moved|left|married|joined|emigrated|enlisted|"
+        rf"retired|graduated|became|began|started[ \t]+(?:school|university|college|work)|"
+        rf"lost|won|wrote|learned|learnt|met|quit|dropped[ \t]+out|had[ \t]+(?:my|his|her))\b)"
         # A name and the age in brackets after it (Ana Lima (42)), the way lists write it.
         rf"|(?<!\w)(?-i:[A-Z])[\w'’\-]{{1,40}}\s\((?P<br>{_AGE_NUM})\)"
         rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives)|[ \t]*(?:\r?\n|$))"
@@ -2276,11 +2285,16 @@ _NRP = re.compile(
     # a form's or record's field of nationality, religion or party: its whole value, in any
     # case ("Religion: atheist", "political_party": "Labour")
     r"|(?i:(?<![\w\-])(?:nationality|citizenship|ethnicity|ethnic[ _]origin|religion|"
-    r"religious[ _]affiliation|faith|denomination|political[ _](?:party|affiliation|views)|"
+    r"religious[ _]affiliation|faith|political[ _](?:party|affiliation|views)|"
     r"party[ _]affiliation)[\"']?[ \t]*(?:\([a-z ]{1,20}\)[ \t]*)?[:=][ \t]*[\"']?)"
     r"(?!(?i:we|i|it|you|they|he|she|is|are|was|the|a|an|to|of|and|in|not|no|my|our)\b)"
+    # a placeholder, a type or a flag is no one's value (Religion: none, "nationality": "string")
+    r"(?!(?i:none|null|nil|n/?a|unknown|other|nothing|undefined|true|false|string|str|text|"
+    r"integer|int|number|boolean|bool|enum|object|array|required|optional|high|low|strong|"
+    r"weak|usd|eur|gbp)[\"']?[ \t]*(?:[,;}\]\r\n]|$))"
     r"(?P<f>[^\W\d_][\w'’\\\-]*(?:[ \t][^\W\d_][\w'’\-]*){0,2}?)(?=[\"']?[ \t]*(?:[,;}\]\r\n]|$))"
     r"|(?i:nationality|citizenship|ethnicity)[ \t]*(?::|is|=)?[ \t]*"
+    r"(?!(?:Unknown|Other|None|Null|Undefined|Nothing|Required|Optional|String)\b)"
     r"(?P<e>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)")
 
 

@@ -195,3 +195,34 @@ def test_a_hyphenated_run_is_one_word_to_the_place_patterns() -> None:
     assert _BEFORE_KNOWN_PLACE.search("Stratford-upon-Avon, England") is not None
     for pattern in (_REGION_KIND, _BEFORE_KNOWN_PLACE):
         assert list(pattern.finditer("Lee-" * 500)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Religion: none", "Nationality: Unknown", "Ethnicity: Other",
+    '{"nationality": "string", "political_party": "string"}', "Denomination: USD",
+    "religion = True",
+])
+def test_placeholders_in_nrp_fields_are_no_one_s_value(strict: Analyzer, text: str) -> None:
+    assert "NRP" not in masked(strict, text).values(), masked(strict, text)
+
+
+@pytest.mark.parametrize("text", [
+    "At 18 we opened the doors.", "At 20 she released version 2.",
+    "At 16 we moved the servers to Frankfurt.",
+])
+def test_an_hour_opening_a_sentence_is_no_age(strict: Analyzer, text: str) -> None:
+    assert "AGE" not in masked(strict, text).values(), masked(strict, text)
+
+
+def test_a_postcode_answer_takes_no_word_after_it(strict: Analyzer) -> None:
+    text = "Which zip file do I need?\nA: 2 of them"
+    assert "POSTCODE" not in masked(strict, text).values(), masked(strict, text)
+    assert covered(strict, "What is your postcode?\nA: SW1A 1AA", "SW1A 1AA")
+
+
+@pytest.mark.parametrize("text", [
+    "Fix your address parser\nTests: 12 passed", "Update your age check\nStatus: 18",
+    "Check your postcode lookup\nResult: 404",
+])
+def test_a_tool_s_line_label_is_no_speaker_answering(strict: Analyzer, text: str) -> None:
+    assert masked(strict, text) == {}, masked(strict, text)
