@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from appliance import config
-from appliance.config import STRICT_OUTPUT_SCAN_ENTITIES, STRICT_PII_ENTITIES, PiiConfig
+from appliance.config import STRICT_OUTPUT_SCAN_ENTITIES, STRICT_PII_ENTITIES
 from appliance.privacy.analyzer import Analyzer
 
 
@@ -18,12 +18,6 @@ def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "appliance.toml"
     path.write_text(text + "\n[audit]\ndev_officer_key = true\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def strict() -> Analyzer:
-    return Analyzer(PiiConfig(entities=STRICT_PII_ENTITIES,
-                              output_scan_entities=STRICT_OUTPUT_SCAN_ENTITIES, models=()))
 
 
 def masked(analyzer: Analyzer, text: str) -> dict[str, str]:

@@ -10,15 +10,8 @@ import weakref
 
 import pytest
 
-from appliance.config import STRICT_OUTPUT_SCAN_ENTITIES, STRICT_PII_ENTITIES, PiiConfig
 from appliance.privacy.analyzer import Analyzer
 from appliance.privacy.recognizers_gdpr import _ORG_CUED, _ORG_STRONG, _not_dates
-
-
-@pytest.fixture(scope="module")
-def strict() -> Analyzer:
-    return Analyzer(PiiConfig(entities=STRICT_PII_ENTITIES,
-                              output_scan_entities=STRICT_OUTPUT_SCAN_ENTITIES, models=()))
 
 
 def masked(analyzer: Analyzer, text: str) -> dict[str, str]:
