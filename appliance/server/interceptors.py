@@ -68,7 +68,10 @@ async def _write(context: Context, item: Any, timeout: float) -> None:
         if timeout <= 0:
             await context.write(item)
         else:
-            await asyncio.wait_for(context.write(item), timeout)
+            # A timer per write, not wait_for's task per write: one less task and loop
+            # iteration for every streamed token.
+            async with asyncio.timeout(timeout):
+                await context.write(item)
     except TimeoutError:
         raise errors.ReaderStalled(f"the client took no data for {timeout:g} s; stream cancelled "
                             "([server] stream_write_timeout_seconds)",
