@@ -3,9 +3,11 @@
 - spaCy: the configured model package is loaded with ``spacy.load`` and only the components NER
   needs; a model that is not installed is an error, never a download (Presidio's own
   ``SpacyNlpEngine.load`` would download it through the spaCy command line).
-- tldextract: Presidio's email recognizer calls ``tldextract.extract``, whose default extractor
+- tldextract: Presidio's recognizers may call ``tldextract.extract``, whose default extractor
   fetches the public suffix list over the network on first use. We replace that extractor with
   one that reads only the snapshot bundled in the package (``suffix_list_urls=()``, no cache).
+  E-mail addresses are ours (:class:`recognizers_ids.EmailAddressRecognizer`), which reads the
+  same snapshot's top-level names.
 - Words the NER model alone tags as names are checked against the model's own lexicon of
   ordinary words (see :mod:`lexicon`).
 - Languages: pattern recognizers (ours for Chinese identifiers included) run on all text; the
@@ -250,6 +252,7 @@ class Analyzer:
             RecognizerRegistry,
         )
         from presidio_analyzer.predefined_recognizers import (  # noqa: PLC0415
+            EmailRecognizer,
             PhoneRecognizer,
             SpacyRecognizer,
         )
@@ -276,7 +279,9 @@ class Analyzer:
         registry.load_predefined_recognizers(languages=["en"])
         registry.recognizers = [
             r for r in registry.recognizers
-            if set(r.supported_entities) & wanted and not isinstance(r, PhoneRecognizer)]
+            if set(r.supported_entities) & wanted
+            # ours: recognizers_phone.FastPhoneRecognizer, recognizers_ids.EmailAddressRecognizer
+            and not isinstance(r, PhoneRecognizer | EmailRecognizer)]
         if "PHONE_NUMBER" in wanted:
             registry.add_recognizer(FastPhoneRecognizer(
                 policy.phone_regions,

@@ -23,6 +23,9 @@
   Presidio's ``\\b``-bounded pattern cannot see.
 - ``IBAN_CODE``: after "IBAN" (glued to it too), an IBAN whose mod-97 check fails is a near
   miss; a valid one is found even when wrapped or glued to CJK text.
+- ``EMAIL_ADDRESS``: in place of Presidio's recognizer — addresses inside a logged URL or a
+  ``key=value`` field, under a suffix the public suffix list holds whole (``*.sch.uk``) or a
+  private top-level name (``.internal``, ``.corp``), and glued to Chinese text.
 - ``DATE_OF_BIRTH``: a date within a few words after DOB / date of birth / born / 出生 / 生日
   (14/03/1987, 1987-03-14, 14 March 1987, March 14th, 1987, 14-Mar-1987 …).
 - ``CREDIT_CARD`` cue words count up to 48 characters before the number: a question names the
@@ -36,7 +39,9 @@ enhancer writes into it) and says whether a cue raised it.
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -250,6 +255,61 @@ class CjkIpv4Recognizer(RegexRecognizer):
         return self.SCORE, "IPv4 address"
 
 
+# ---- e-mail addresses -------------------------------------------------------------------------
+
+#: Top-level names no public registry sells, which sites use for their own mail: RFC 2606 and
+#: RFC 6761 reserved names, and the usual private ones (corp, internal, lan: RFC 6762 names
+#: them; ICANN reserved .internal in 2024). An appliance on a site's network sees these.
+PRIVATE_TLDS = frozenset({"example", "test", "invalid", "localhost", "local", "internal",
+                          "intranet", "corp", "lan", "home", "private", "localdomain", "arpa"})
+
+
+@functools.cache
+def known_tlds() -> frozenset[str]:
+    """Every top-level label in the public suffix list that tldextract bundles (read once,
+    offline), and :data:`PRIVATE_TLDS`."""
+    import tldextract  # noqa: PLC0415
+
+    text = (Path(tldextract.__file__).parent / ".tld_set_snapshot").read_text(encoding="utf-8")
+    tlds = {line.strip().rsplit(".", 1)[-1].lower() for line in text.splitlines()
+            if line.strip() and not line.startswith("//")}
+    return frozenset(tlds | PRIVATE_TLDS)
+
+
+_LOCAL = "A-Za-z0-9_%+\\-\u00c0-\u024f"
+_LABEL = "A-Za-z0-9\u00c0-\u024f\u0400-\u04ff"
+
+
+class EmailAddressRecognizer(RegexRecognizer):
+    """E-mail addresses, in place of Presidio's recognizer, which loses two common kinds:
+
+    - an address inside a longer token (``?email=ana@x.org`` in a logged URL, ``user=ana@x.org``
+      in a log line): its pattern lets ``/ ? =`` into the local part, so the match starts at
+      the URL's path, and the public suffix check then rejects the whole;
+    - an address whose domain the public suffix list holds as a suffix (``*.sch.uk``:
+      ``head@oakwood.sch.uk``) or under a private top-level name (``.internal``, ``.corp``,
+      ``.example``) that mail inside a site uses.
+
+    The local part is dot-separated runs of letters, digits and ``_ % + - '`` (no leading,
+    trailing or doubled dot); the domain is dot-separated labels ending in a top-level name
+    that :func:`known_tlds` lists, so ``icon@2x.png`` and ``pkg@1.2.3`` are not addresses."""
+
+    ENTITY = "EMAIL_ADDRESS"
+    # Separators are required between runs, so each character has one reading: linear time.
+    # Latin letters only (and Cyrillic in the domain): an address glued to Chinese text
+    # (邮箱wang.lei@163.com谢谢) ends where the Chinese begins.
+    REGEX = re.compile(
+        rf"(?<![{_LOCAL}.])(?P<v>[{_LOCAL}]+(?:['.][{_LOCAL}]+)*"
+        rf"@(?:[{_LABEL}][{_LABEL}-]*\.)+(?P<tld>[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]+))"
+        rf"(?![{_LABEL}-]|\.[{_LABEL}])")
+    SCORE = 1.0
+
+    def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
+        if match["tld"].lower() not in known_tlds():
+            return None
+        return self.SCORE, "e-mail address"
+
+
 # ---- IBAN after its cue --------------------------------------------------------------------------
 
 _IBAN_LETTERS = {c: str(int(c, 36)) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
@@ -314,4 +374,4 @@ def id_recognizers(language: str = "en") -> list[EntityRecognizer]:
             CnPassportRecognizer(language), CnTravelPermitRecognizer(language),
             CnServiceIdRecognizer(language), DateOfBirthRecognizer(language),
             PaymentCardRecognizer(language), CjkIpv4Recognizer(language),
-            CuedIbanRecognizer(language)]
+            CuedIbanRecognizer(language), EmailAddressRecognizer(language)]
