@@ -45,6 +45,7 @@ from appliance.privacy.recognizers_names import (
     widen_names,
 )
 from appliance.privacy.recognizers_phone import VERSION_LIKE, FastPhoneRecognizer, glued
+from appliance.privacy.recognizers_handles import handle_recognizers
 from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
 from appliance.privacy.recognizers_zh import (
     CnBankCardRecognizer,
@@ -297,7 +298,8 @@ class Analyzer:
         for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
                     ForeignScriptNameRecognizer("en"),
                     *id_recognizers("en"), *name_recognizers("en"), *gdpr_recognizers("en"),
-                    *context_recognizers(self._lexicon, "en")]:
+                    *context_recognizers(self._lexicon, "en"),
+                    *handle_recognizers(self._lexicon, "en")]:
             if set(rec.supported_entities) & wanted:
                 registry.add_recognizer(rec)
         self._models = model_recognizers(policy, self._lexicon, max_chars)  # [pii] models
