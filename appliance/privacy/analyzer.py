@@ -38,6 +38,7 @@ from appliance.privacy.recognizer_base import CJK_TEXT
 from appliance.privacy.recognizers_context import context_recognizers, in_field_label
 from appliance.privacy.recognizers_context import recognizer_names as context_recognizer_names
 from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES, doubtful, gdpr_recognizers
+from appliance.privacy.recognizers_handles import handle_recognizers
 from appliance.privacy.recognizers_ids import id_recognizers
 from appliance.privacy.recognizers_names import (
     StructuredNameRecognizer,
@@ -45,7 +46,6 @@ from appliance.privacy.recognizers_names import (
     widen_names,
 )
 from appliance.privacy.recognizers_phone import VERSION_LIKE, FastPhoneRecognizer, glued
-from appliance.privacy.recognizers_handles import handle_recognizers
 from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
 from appliance.privacy.recognizers_zh import (
     CnBankCardRecognizer,
@@ -297,7 +297,8 @@ class Analyzer:
             if isinstance(r, SpacyRecognizer) else r for r in registry.recognizers]
         for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
                     ForeignScriptNameRecognizer("en"),
-                    *id_recognizers("en"), *name_recognizers("en"), *gdpr_recognizers("en"),
+                    *id_recognizers("en"), *name_recognizers("en"),
+                    *gdpr_recognizers("en", self._lexicon),
                     *context_recognizers(self._lexicon, "en"),
                     *handle_recognizers(self._lexicon, "en")]:
             if set(rec.supported_entities) & wanted:

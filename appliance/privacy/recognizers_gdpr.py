@@ -67,16 +67,17 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from appliance.privacy.lexicon import Lexicon, ordinary_word
+from appliance.privacy.lexicon import COMMON_SURNAMES, Lexicon, ordinary_word
 from appliance.privacy.lookalikes import lookalike_spans, within_lookalike
 from appliance.privacy.recognizer_base import OwnRecognizer, RegexRecognizer, make_result
-from appliance.privacy.recognizers_names import stop_words
+from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_ranks
 
 #: The types this module adds to the standard profile.
 GDPR_TYPES = frozenset({"ADDRESS", "POSTCODE", "LOCATION", "ORGANIZATION", "AGE", "DATE_TIME",
@@ -940,10 +941,21 @@ def _legal_form_orgs(text: str) -> list[tuple[int, int]]:
         if m.group("v") is None and _no_name_words(text[start:end]):
             continue  # joined Engineering, works for Monday's team
         end -= text[start:end].endswith(".") and not _ORG_FORM_END.search(text, 0, end)
+        if m.group("v") is not None and "\n" in text[start:end]:
+            # A firm's name is on one line: "Jane Roe / Human Resources / Acme Corp" (a
+            # signature's lines) is the last line's firm, not one name across them.
+            start = text.rfind("\n", start, end) + 1
+            start += len(text[start:end]) - len(text[start:end].lstrip())
         while start < end and text[start:end].split(" ", 1)[0] in ("The", "A", "An"):
             start += len(text[start:end].split(" ", 1)[0]) + 1
+        if _GENERIC_FORM.fullmatch(text[start:end]):
+            continue  # "The Bank's annual report", "the University's staff": no name
         out.append((start, end))
     return out
+
+
+#: A legal form or kind of body alone, without a name (what "the" opens: "the Bank").
+_GENERIC_FORM = re.compile(rf"(?:{_ORG_FORMS})\.?")
 
 
 class OrganizationRecognizer(OwnRecognizer):
@@ -1670,6 +1682,190 @@ class PossessiveOrganizationRecognizer(_LeftOpenRecognizer):
     WHY = "organisation before its officers"
 
 
+# ---- Listed companies by name -------------------------------------------------------------------
+#
+# Real text names real firms, mostly with no legal form and no cue (Siemens, Unilever, Adobe):
+# the short names of the listed companies of many stock indices are looked up word by word
+# (a dict by the first word, not one alternation of 1,800 names). A name that is an ordinary
+# word (Apple, Target, Shell, Next) or a person's name (Ford, Morgan), or an acronym of a few
+# letters (AES, RPC), counts only where the text says a firm is: see _doubtful_known_firm.
+
+#: Short names of the listed companies of many stock indices (S&P 500, DAX, FTSE 100, Nikkei
+#: 225 …), written by tools/pii_dev/build_org_names.py from pytickersymbols (MIT licence).
+ORG_NAMES_FILE = Path(__file__).with_name("data") / "org_names.txt"
+#: Where a listed company's name may start: a word not inside a word, a hyphenated name
+#: (Rolls-Royce's Royce) or an e-mail or web address; its letters, digits and & are the key
+#: the names are looked up by.
+_FIRM_HEAD = re.compile(r"(?<![\w\-&'’@./])[^\W_][\w&]*")
+#: A legal form after a listed company's name (Siemens AG, Adobe Inc., Apple, Inc.).
+_FIRM_FORM = re.compile(rf",?(?<![ \t])[ \t]{{1,4}}(?:{_ORG_FORMS}|{_MORE_ORG_FORMS})"
+                        r"(?![\w\-])\.?")
+#: After a name, what makes it part of a longer word or name, a web address or an identifier
+#: (Adobe.com, Shell-like, L'Oréal's L, Target(s)); a possessive is no such thing (Nestlé's).
+_FIRM_GOES_ON = re.compile(r"[\w\-&]|['’](?![sS](?!\w))\w|\.\w|\(\w")
+#: Before a name: a person's title, an initial or a particle of a surname (Mr. Ford, Gerald
+#: R. Ford, Werner von Siemens): the name is part of a person's.
+_FIRM_PERSON_BEFORE = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Herr|Frau|Mme|Mlle)\.?"
+    r"|\b[A-Z]\.|\b(?:von|van|de|der|den|di|du|da|le|la|del))[ \t]+$")
+#: The capitalised word right before a name (Harrison Ford, Fox News).
+_FIRM_WORD_BEFORE = re.compile(r"(?<![\w'’\-])([A-Z][\w'’\-]*)[ \t]+$")
+#: Where a sentence, line, list item or quoted value starts, before a word.
+_FIRM_SENTENCE_BEFORE = re.compile(r"(?:^|[.!?:•*>#|\"“”‘(\[{\-–—\n\r])[ \t]*$")
+#: Words before a name that say it is a firm: working, joining or leaving there, buying it or
+#: from it, its officers and shares (works at Ford, joined Target, Oracle's … aside).
+_FIRM_CUE_BEFORE = re.compile(
+    r"(?i:\b(?:at|joined|joining|join|joins|left|leaving|quit|employer|clients?|customers?|"
+    r"suppliers?|competitors?|rivals?|acquired|acquire|acquires|bought|buys|sold[ \t]+to|"
+    r"stake[ \t]+in|shares[ \t]+(?:of|in)|invest(?:ed|s|ing)?[ \t]+in|"
+    r"work(?:s|ed|ing)?[ \t]+(?:at|for)|employed[ \t]+(?:at|by)|hired[ \t]+by|"
+    r"(?:job|role|position|internship|career|offer|interview)[ \t]+(?:at|with|from)|"
+    r"(?:CEO|CFO|CTO|COO|founder|chair(?:man|woman)?|director|president|employees?|"
+    r"spokes(?:person|man|woman))[ \t]+(?:of|at|for))[ \t]+(?:the[ \t]+)?)$")
+#: Words after a name that say it is a firm (Target's CEO, Shell shares, Next announced).
+_FIRM_CUE_AFTER = re.compile(
+    r"(?:['’]s)?[ \t]+(?:shares|stock|share[ \t]+price|CEO|CFO|CTO|COO|chief[ \t]+executive|"
+    r"spokes(?:person|man|woman)|employees|staff|headquarters|HQ|announced|reported|posted|"
+    r"annual[ \t]+report|earnings|revenues?|profits?|board|subsidiary|shareholders|"
+    r"investors|stores)\b")
+#: Words before an ordinary word that make it no firm's name though it is capitalised mid-
+#: sentence: a determiner (the Amazon, a Target), a verb of a user interface (click Next).
+_FIRM_NOT_BEFORE = re.compile(
+    r"(?i:\b(?:the|a|an|this|that|these|those|my|your|our|his|her|its|their|any|each|every|"
+    r"no|some|click|clicking|press|pressing|select|tap|choose|hit|pick|type|enter|open|run|"
+    r"use|using|via)[ \t]+)$")
+#: A word of a user interface or of computing after an ordinary word (Next button, Shell
+#: script, Target pool).
+_FIRM_NOT_AFTER = re.compile(
+    r"[ \t]+(?i:button|key|tab|menu|field|option|command|prompt|script|scripts|window|box|"
+    r"link|page|icon|screen|dialog|mode|variable|session|card|cards|resources?|pool|"
+    r"instances?|type|file|directory|path|object|value|server|device|address)\b")
+
+
+@lru_cache(maxsize=1)
+def known_firms() -> dict[str, tuple[str, ...]]:
+    """The listed companies' short names by their first word's key (``_FIRM_HEAD``), the
+    longest first."""
+    by_head: dict[str, list[str]] = {}
+    for line in ORG_NAMES_FILE.read_text(encoding="utf-8").splitlines():
+        name = line.strip()
+        head = _FIRM_HEAD.match(name)
+        if name and not name.startswith("#") and head is not None:
+            by_head.setdefault(head.group(), []).append(name)
+    return {head: tuple(sorted(names, key=len, reverse=True))
+            for head, names in by_head.items()}
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    """``pos`` is where a sentence, a line, a list item or a quoted value starts."""
+    return _FIRM_SENTENCE_BEFORE.search(text, max(0, pos - 12), pos) is not None
+
+
+def _in_person_name(text: str, start: int) -> bool:
+    """The name at ``start`` ends a person's name: after a title, an initial, a particle or a
+    first name (Harrison Ford), or after another capitalised word mid-sentence (Fox News);
+    not after a function word or a sentence's first word (At Siemens, Visit Adobe)."""
+    lo = max(0, start - 40)
+    if _FIRM_PERSON_BEFORE.search(text, lo, start) is not None:
+        return True
+    m = _FIRM_WORD_BEFORE.search(text, lo, start)
+    if m is None:
+        return False
+    word = m.group(1)
+    if word.lower() in stop_words():
+        return False
+    return word.upper() in gazetteer()[0] or not _sentence_start(text, m.start(1))
+
+
+class KnownFirmRecognizer(OwnRecognizer):
+    """Listed companies by their short names (``ORG_NAMES_FILE``), case-sensitive, whole
+    words, with a legal form after them when there is one (Siemens AG); not where the name
+    ends a person's (:func:`_in_person_name`), nor a name that is ordinary words, a person's
+    name or a short acronym where nothing round it says a firm is (:func:`_doubtful_known_firm`,
+    with the model's ``lexicon``). Checked here, not in :func:`doubtful`: a finding of ours
+    dropped there would first have hidden another recognizer's finding of the same span."""
+
+    ENTITY = "ORGANIZATION"
+    SCORE = 0.91  # above the place cues' 0.9: "sent to Acushnet" names the firm, not a town
+
+    def __init__(self, language: str = "en", lexicon: Lexicon | None = None) -> None:
+        super().__init__(language)
+        self._lexicon = lexicon
+
+    def load(self) -> None:
+        known_firms()
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        firms = known_firms()
+        out = []
+        done = 0
+        for m in _FIRM_HEAD.finditer(text):
+            start = m.start()
+            names = firms.get(m.group())
+            if names is None or start < done:
+                continue
+            name = next((n for n in names if text.startswith(n, start)
+                         and _FIRM_GOES_ON.match(text, start + len(n)) is None), None)
+            if name is None or _in_person_name(text, start):
+                continue
+            end = start + len(name)
+            form = _FIRM_FORM.match(text, end)
+            end = form.end() if form is not None else end
+            if _doubtful_known_firm(text, start, end, self._lexicon):
+                continue
+            done = end
+            out.append(make_result(self, self.ENTITY, start, end, self.SCORE,
+                                   "listed company by name"))
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _firm_kind(name: str, lexicon: Lexicon | None) -> str:
+    """``cue`` for a listed company's name that is a person's name or a short acronym (Ford,
+    AES), ``word`` for one of ordinary words only (Apple, Best Buy), else ``name``."""
+    words = re.findall(r"[^\W\d_]+", name)
+    rank = surname_ranks().get(name.upper())
+    if (re.fullmatch(r"[A-Z0-9&.\-]{2,5}", name) and name not in FIRMS) or (
+            len(words) == 1 and " " not in name and (
+                name.upper() in gazetteer()[0] or (rank is not None and rank <= COMMON_SURNAMES))):
+        return "cue"
+    if lexicon is None or not len(lexicon) or (words and all(
+            lexicon.is_word(w) or w.lower() in stop_words() for w in words)):
+        return "word"  # with no lexicon, every name is taken for words
+    return "name"
+
+
+def _doubtful_known_firm(text: str, start: int, end: int, lexicon: Lexicon | None) -> bool:
+    """A finding of :class:`KnownFirmRecognizer` whose name is no firm's there: a name with no
+    legal form that is a person's name or an acronym with no firm's cue round it, or ordinary
+    words with neither a cue nor the capital of a name mid-sentence (sentence-initial Target,
+    the Amazon, click Next, Shell script)."""
+    value = text[start:end]
+    form = _FIRM_FORM.search(value)
+    kind = _firm_kind(value, lexicon)
+    if (form is not None and form.end() == len(value)) or kind == "name":
+        return False  # Apple Inc., Next plc; Siemens
+    lo = max(0, start - 40)
+    if _FIRM_CUE_AFTER.match(text, end):
+        return False
+    longer = re.match(r"[ \t]+[A-Z]", text[end:end + 2]) is not None
+    cued = _FIRM_CUE_BEFORE.search(text, lo, start) is not None
+    if longer or kind == "cue":
+        return longer or not cued  # a longer name: Ford Madox Brown, Target Audience
+    if cued:
+        return False
+    before = re.search(r"(?:([^\W\d_][\w'’\-]*)|([,;&]))[ \t]*$", text[lo:start])
+    mid = before is not None and (before.group(2) is not None or before.group(1)[0].islower())
+    # Two capitalised words or more, the whole of a listed name, where no capitalised word
+    # follows (not a heading's run): Dollar Tree, General Motors said
+    mid = mid or len(value.split()) > 1
+    return not mid or _FIRM_NOT_BEFORE.search(text, lo, start) is not None \
+        or _FIRM_NOT_AFTER.match(text, end) is not None
+
+
 # ---- Tables, markup and answers ----------------------------------------------------------------
 
 #: Header cells and markup tags of each type (``company_name``, ``Home City``, ``年龄``).
@@ -1681,7 +1877,8 @@ _HEADER_TYPES = (
         r"dirección|direccion|indirizzo|adres|endereço|endereco|rue|via|地址|住址|住所|"
         r"通讯地址|收货地址|家庭住址|联系地址)")),
     ("AGE", re.compile(r"(?i)(?:age|age[ _\-]?years|alter|âge|edad|età|idade|leeftijd|wiek|"
-                       r"ålder|年龄|年齡|年齢|岁数)")),
+                       r"ålder|年龄|年齡|年齢|岁数)"
+                       r"(?:[ \t]*\((?:years?|yrs?|y|in[ \t]+years|岁)\))?")),
     ("ORGANIZATION", re.compile(
         rf"(?i){_LABEL_BEFORE}(?:{_ORG_LABELS})(?:[ _\-]?name)?|{_ZH_ORG_LABELS}")),
     ("LOCATION", re.compile(
@@ -1765,6 +1962,7 @@ def _table_cells(text: str) -> list[tuple[str, int, int]]:
                 continue
             header = _cells(line, offset, delim)
             types = [_header_type(text[s:e]) for s, e in header]
+            things = _table_of_things([text[s:e] for s, e in header])
             if not any(types) or not all(_HEADER_CELL.fullmatch(text[s:e]) for s, e in header):
                 continue  # "Company, city and age are required": prose, not a header
             for row_offset, row in lines[i + 1:i + 201]:
@@ -1774,7 +1972,8 @@ def _table_cells(text: str) -> list[tuple[str, int, int]]:
                 if re.fullmatch(r"[\s|:\-+]*", row) or cells is None:
                     continue  # a Markdown table's rule, a row of another shape
                 out.extend((entity, s, e) for (s, e), entity in zip(cells, types, strict=True)
-                           if entity is not None and e > s and _cell_value(entity, text[s:e]))
+                           if entity is not None and e > s and _cell_value(entity, text[s:e])
+                           and (entity != "AGE" or not things))
             break
     return out
 
@@ -1806,14 +2005,15 @@ def _spaced_age_cells(text: str) -> list[tuple[int, int]]:
         pos += len(line) + 1
     i = 0
     while i < len(lines) - 1:
-        header = lines[i][1].split()
+        # a unit in brackets goes with its header cell: "Name   Age (years)"
+        header = re.findall(r"\S+(?:[ \t]\((?:years?|yrs?|y|岁)\))?", lines[i][1])
         if not 2 <= len(header) <= 12 or any(c in lines[i][1] for c in ",;|\"") \
-                or not all(_SPACED_HEADER_CELL.fullmatch(h) for h in header) \
+                or not all(_SPACED_HEADER_CELL.fullmatch(h.replace(" ", "")) for h in header) \
                 or any(h.lower() in _NOT_HEADER_WORDS for h in header):  # "Your age is …"
             i += 1
             continue
         ages = [k for k, h in enumerate(header) if _header_type(h) == "AGE"]
-        if len(ages) != 1:
+        if len(ages) != 1 or _table_of_things(header):
             i += 1
             continue
         k, n = ages[0], len(header)
@@ -1829,6 +2029,31 @@ def _spaced_age_cells(text: str) -> list[tuple[int, int]]:
             j += 1
         i = j
     return out
+
+
+#: Header cells that say a table's rows are things (a package's version, a file's size, a
+#: car's model): its Age column holds their ages ("Component  Version  Age").
+_THING_HEADER = re.compile(
+    r"(?i)(?:version|release|file(?:name)?|size|package|component|module|build|commit|branch|"
+    r"image|container|pod|node|service|host|server|model|make|vehicle|car|mileage|item|"
+    r"product|sku|key|cache|object|record|ticket|issue|document|page|url|path|bucket|table|"
+    r"index|snapshot|backup|cert(?:ificate)?|token|session|job|task|process|pid|device|asset|"
+    r"artifact|library|dependency|plugin|app|application|repo(?:sitory)?|dataset|year|"
+    r"tag|instance|volume|disk|machine|vm|cluster|domain|bottle|vintage|wine|tree|building)"
+    r"(?:[ _\-]?(?:name|id|no|number|type|s))?")
+#: Header cells that say a table's rows are people.
+_PERSON_HEADER = re.compile(
+    r"(?i)(?:(?:full|first|last|given|family|sur|patient|employee|member|student|child|"
+    r"user|customer|client|participant|respondent|applicant)[ _\-]?name|person|patient|"
+    r"employee|member|student|child|customer|client|participant|respondent|applicant|pupil|"
+    r"player|athlete|sex|gender)s?")
+
+
+def _table_of_things(header: list[str]) -> bool:
+    """A table header with a cell that names things and none that names people."""
+    cells = [h.strip().strip("\"'`*").strip() for h in header]
+    return any(_THING_HEADER.fullmatch(c) for c in cells) \
+        and not any(_PERSON_HEADER.fullmatch(c) for c in cells)
 
 
 def _cell_value(entity: str, value: str) -> bool:
@@ -2422,7 +2647,7 @@ _FILE_EXTENSIONS = frozenset(("py", "md", "sh", "rs", "pl", "js", "ts", "cc", "a
                               "json", "csv", "html", "css", "xml", "pdf", "png", "jpg", "sql"))
 
 
-def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,  # noqa: PLR0913, PLR0917 - a finding and its text
+def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,  # noqa: PLR0911, PLR0913, PLR0917 - a finding and its text; a check per kind
              ner: bool, lexicon: Lexicon | None) -> bool:
     """A strict-profile finding that is not personal data (see the module docstring);
     ``ner``: ``recognizer`` is an NER model."""
@@ -2434,6 +2659,10 @@ def doubtful(text: str, entity_type: str, start: int, end: int, recognizer: str,
             or within_lookalike(text, start, end, _not_dates(text))
     if entity_type == "NRP" and _as_language(text, start, end):
         return True  # translate into plain English: the language, not the people
+    if entity_type == "AGE":
+        return _doubtful_age(text, start, end, recognizer, lexicon)
+    if entity_type == "ORGANIZATION" and _no_body_named(text, start, end, recognizer, lexicon):
+        return True  # the Council's decision, Python's founder, Partners: Gold, Silver
     if entity_type in ("LOCATION", "ORGANIZATION") and (
             recognizer in _WORD_CHECKED or recognizer in _LEFT_OPEN or recognizer in _FRAMED):
         return _doubtful_context(value, entity_type, recognizer, lexicon)
@@ -2559,6 +2788,210 @@ def _ordinary_words(bare: str, entity_type: str, lexicon: Lexicon | None) -> boo
     return all(lexicon.is_word(w) for w in words)
 
 
+#: Common nouns for a kind of body, capitalised as a contract or a minute capitalises a
+#: defined term ("the Company", "the Council's decision"): alone, they name no body.
+_GENERIC_BODIES = frozenset((
+    "Company", "Companies", "Corporation", "Firm", "Business", "Employer", "Bank", "University",
+    "College", "Hospital", "Clinic", "Institute", "Foundation", "Group", "Holdings", "Agency",
+    "Council", "Association", "Society", "Museum", "Ministry", "Department", "Church",
+    "School", "Academy", "Commission", "Committee", "Union", "Party", "Board", "Club",
+    "Government", "Authority", "Court", "Office", "Bureau", "Trust", "Fund", "Organisation",
+    "Organization", "Partnership", "Charity", "Agencies", "Parliament", "Senate", "Cabinet",
+    "Team", "Division", "Branch", "Subsidiary", "Client", "Supplier", "Vendor", "Contractor",
+    "Licensor", "Licensee", "Provider", "Customer", "Buyer", "Seller", "Lender", "Borrower",
+    "Landlord", "Tenant", "Insurer", "Publisher", "Operator", "Controller",
+    "Processor", "Trustee", "Trustees", "Directors", "Shareholders", "Members",
+))
+#: Software, programming languages, operating systems and apps, which a firm's frame ("…'s
+#: founder", "… announced") holds as often as a firm; a firm's own name is no product name.
+_PRODUCTS = frozenset((
+    "Python", "Java", "JavaScript", "TypeScript", "Perl", "PHP", "Ruby", "Rust", "Kotlin",
+    "Haskell", "Scala", "Golang", "Erlang", "Elixir", "Fortran", "COBOL", "Lua", "Julia",
+    "Linux", "Windows", "macOS", "iOS", "Android", "Ubuntu", "Debian", "Fedora", "FreeBSD",
+    "Chrome", "Chromium", "Firefox", "Safari", "Thunderbird", "Excel", "PowerPoint", "Outlook",
+    "OneDrive", "Photoshop", "Illustrator", "Kubernetes", "PostgreSQL", "Postgres", "MySQL",
+    "SQLite", "MongoDB", "Redis", "Kafka", "Django", "Flask", "React", "Angular", "Vue",
+    "NumPy", "Pandas", "PyTorch", "TensorFlow", "Node.js", "Git", "Bash", "Vim", "Emacs",
+    "Gmail", "Jira", "Confluence", "Jenkins", "Terraform", "Ansible", "Nginx", "Apache",
+    "WordPress", "Word", "Teams", "Bluetooth", "Wi-Fi", "WiFi", "USB-C",
+))
+#: What follows a product's name and its possessive ("Chrome's settings page", "Python's
+#: standard library"): parts of software, not of a firm.
+_PRODUCT_PART = re.compile(
+    r"['’]s[ \t]+(?:(?:new|old|latest|standard|built-in|own|default|official|main|whole|"
+    r"current|next|previous|first|mobile|desktop|web)[ \t]+)*(?:settings|preferences|options|"
+    r"library|libraries|docs|documentation|manual|API|APIs|syntax|grammar|interpreter|"
+    r"compiler|runtime|kernel|source(?:[ \t]+code)?|codebase|releases?|versions?|installer|"
+    r"extensions?|plug-?ins?|add-?ons?|packages?|modules?|UI|interface|menus?|toolbar|tabs?|"
+    r"address[ \t]+bar|dev[ \t]*tools|developer[ \t]+tools|type[ \t]+system|garbage[ \t]+"
+    r"collector|engine|updates?|bugs?|issue[ \t]+tracker|repo(?:sitory)?|changelog|CLI|"
+    r"shell|debugger|profiler|cache|cookies|bookmarks|keyboard[ \t]+shortcuts?|shortcuts?|"
+    r"features?|functions?|methods?|classes|types|operators?|keywords?|dependenc(?:y|ies)|"
+    r"config(?:uration)?|command[ \t]+line|terminal|console|error[ \t]+messages?|"
+    r"memory[ \t]+model)(?![\w\-])")
+#: A determiner before a capitalised common noun: "the Company's", "our Firm's".
+_DETERMINER_BEFORE = re.compile(
+    r"(?<![\w\-])(?:[Tt]he|[Oo]ur|[Yy]our|[Tt]heir|[Ii]ts|[Hh]is|[Hh]er|[Mm]y|[Tt]his|[Tt]hat|"
+    r"[Ee]ach|[Ee]very|[Ww]hose|[Aa]n?)[ \t]+$")
+#: Ours whose firm a label, a column or a question names ("Employer: Slack"): a product's
+#: name there is the firm's.
+_LABELLED = frozenset({"TableRecognizer", QuestionAnswerRecognizer.__name__,
+                       OrganizationRecognizer.__name__, EmployerOrganizationRecognizer.__name__})
+#: Recognizers of the items of a list a firm's cue opens ("Partners: Gold, Silver").
+_LISTED = frozenset({FramedOrganizationRecognizer.__name__,
+                     ContextOrganizationRecognizer.__name__, OrganizationRecognizer.__name__})
+
+
+def _no_body_named(text: str, start: int, end: int, recognizer: str,  # noqa: PLR0911 - a check per kind
+                   lexicon: Lexicon | None) -> bool:
+    """An organisation finding that names no body: only the common nouns for one ("the
+    Council's decision", "The Company's board"); one capitalised common noun after a
+    determiner before a possessive ("our Firm's staff"); a product ("Python's founder",
+    "Chrome's settings page"); an item of a list of ordinary words ("Partners: Gold, Silver,
+    Bronze"); a department's name ("Human Resources")."""
+    value = text[start:end].strip()
+    bare = re.sub(r"^(?:the|The)[ \t]+", "", value)
+    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"[^\W\d_][\w'’.\-]*", bare)]
+    if not words:
+        return False
+    if all(w in _GENERIC_BODIES for w in words):
+        return True
+    if _department(words, lexicon):
+        return True
+    if recognizer in _LISTED and _ordinary_list(text, start, end, recognizer, lexicon):
+        return True
+    if recognizer in _LABELLED or _FIRM.fullmatch(bare) is not None:
+        return False
+    if len(words) == 1 and bare.removesuffix("'s").removesuffix("’s") in _PRODUCTS:
+        return True
+    if _PRODUCT_PART.match(text, end) is not None and len(words) <= 2:
+        return True
+    return len(words) == 1 and re.match(r"['’]s(?!\w)", text[end:end + 3]) is not None \
+        and words[0][1:].islower() and lexicon is not None and len(lexicon) > 0 \
+        and lexicon.is_word(words[0].lower()) \
+        and _DETERMINER_BEFORE.search(text, max(0, start - 10), start) is not None
+
+
+#: The last word of a department's name ("Human Resources", "Customer Success", "Finance
+#: Department"; not of a body's: the Home Office, the Social Security Administration).
+_DEPARTMENT_HEADS = frozenset((
+    "Department", "Dept", "Division", "Team", "Resources", "Relations", "Operations",
+    "Development", "Success", "Support", "Experience", "Management", "Engineering",
+    "Communications",
+))
+
+
+def _department(words: list[str], lexicon: Lexicon | None) -> bool:
+    """``words`` are a department's name: ordinary words that end in the word for a
+    department or a function (Human Resources, Customer Success, Research and Development,
+    Finance Department), or only the parts of a firm (Sales, Legal)."""
+    if lexicon is None or not len(lexicon) or len(words) < 2:
+        return False
+    if words[-1] not in _DEPARTMENT_HEADS and not all(
+            w in _BUSINESS_WORDS or w in _CONNECTORS for w in words):
+        return False
+    return all(w in _CONNECTORS or w in _BUSINESS_WORDS or w in _DEPARTMENT_HEADS
+               or (not w.isupper() and lexicon.is_word(w) and ordinary_word(w, lexicon))
+               for w in words)
+
+
+def _list_siblings(text: str, start: int, end: int, recognizer: str) -> list[str]:
+    """The items of the list the finding at ``start`` is one of: the bulleted lines next to
+    its line, or the items after the label on its line ("Partners: Gold, Silver")."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    if recognizer == OrganizationRecognizer.__name__:
+        segment = text[start:end]  # "Platinum, Gold and Silver": three names of one firm?
+    elif _LIST_LINE.fullmatch(text, lo, hi) is not None:
+        for _, items in _line_list_runs(text):
+            if any(s <= start < e + 1 for s, e in items):
+                return [text[s:e].strip(" .!") for s, e in items]
+        return []
+    else:
+        label = max(text.rfind(":", lo, start), text.rfind("：", lo, start))
+        segment = text[(label + 1 if label >= 0 else lo):hi]
+    return [p.strip(" \t.!") for p in _ITEM_JOIN_RE.split(segment) if p.strip(" \t.!")]
+
+
+def _ordinary_list(text: str, start: int, end: int, recognizer: str,
+                   lexicon: Lexicon | None) -> bool:
+    """The finding is an item of a list of two or more ordinary words, most of them
+    adjectives or verbs as well as nouns (tiers, grades, kinds: Gold, Silver, Bronze;
+    Premium, Standard, Basic; Local, Regional, National). A list of firms whose names are
+    nouns (Oracle, Shell, Apple) has few such words."""
+    if lexicon is None or not len(lexicon):
+        return False
+    items = _list_siblings(text, start, end, recognizer)
+    if len(items) < 2 or any(_FIRM.fullmatch(i) or " " in i or not i[:1].isalpha()
+                             for i in items):
+        return False
+    if not all(lexicon.is_word(i) and not i.isupper() for i in items):
+        return False
+    ranks = surname_ranks()
+    if any(ranks.get(i.upper(), _COMMON_SURNAME + 1) <= _COMMON_SURNAME
+           or i.upper() in gazetteer()[0] for i in items):
+        return False  # Watson, Miller and Parker; Brown, Green and White: a firm's names
+    return 2 * sum(lexicon.is_not_only_a_noun(i) for i in items) > len(items)
+
+
+#: The rank below which a surname is common enough that a list holding it is of names.
+_COMMON_SURNAME = 1000
+
+
+# ---- Ages without a person ----------------------------------------------------------------
+
+#: A number of a list of numbers: its item and what joins two.
+_NUMBER_ITEM = r"[0-9]+(?:\.[0-9]+)*(?![\w%])"
+_NUMBER_JOIN = r"[ \t]*(?:,|;|&|/|and|or|to|[\-–])[ \t]*"
+_NUMBERS_BEFORE = re.compile(rf"(?:{_NUMBER_ITEM}{_NUMBER_JOIN})+$")
+_NUMBERS_AFTER = re.compile(rf"(?:{_NUMBER_JOIN}{_NUMBER_ITEM})+")
+#: Capitalised words, then a comma or an opening bracket, before a bare number: the frame of
+#: "Tom, 12, from Leeds" and "Ana Lima (42)", and of titles ("Release Notes, 12, final",
+#: "Solve Equation (5)").
+_WORDS_BEFORE_NUMBER = re.compile(
+    r"(?<![\w'’\-])(?P<w>[A-Z][\w'’\-]*(?:[ \t]+[A-Z][\w'’\-]*){0,3})[ \t]*(?:,|\()[ \t]*$")
+#: A word before "age" and a bare number: "cache age 45", "page age 12" (a thing's age).
+_WORD_AGE_BEFORE = re.compile(r"(?<![\w'’\-])(?P<w>[A-Za-z]{3,})[ \t_\-]+age[ \t]*$", re.I)
+#: Words that say which age of a person a form asks for ("Current age 34").
+_AGE_QUALIFIERS = frozenset((
+    "current", "present", "actual", "approximate", "approx", "exact", "estimated", "stated",
+    "real", "biological", "chronological", "true", "reported", "claimed", "apparent", "your",
+))
+_PERSON_NOUN = re.compile(rf"(?i:{_AGE_PEOPLE}|persons?|people|individual|adult|mr|mrs|ms|"
+                          r"miss|mx|dr|prof|sir|dame)")
+
+
+def _doubtful_age(text: str, start: int, end: int, recognizer: str,
+                  lexicon: Lexicon | None) -> bool:
+    """A bare number found as an age that is none: one of a list of numbers with decimals
+    in it (versions: "ages 10, 12, 3.5"), after a title's words and a comma or bracket
+    ("Release Notes, 12, final", "Solve Equation (5)"), or after a thing's word and "age"
+    ("cache age 45")."""
+    if re.fullmatch(r"[0-9]{1,3}", text[start:end]) is None:
+        return False
+    before = _NUMBERS_BEFORE.search(text, max(0, start - 80), start)
+    after = _NUMBERS_AFTER.match(text, end)
+    run = (before.group() if before else "") + (after.group() if after else "")
+    if re.search(r"[0-9]\.[0-9]", run):
+        return True
+    if recognizer != "AgeRecognizer" or lexicon is None or not len(lexicon):
+        return False
+    frame = _WORDS_BEFORE_NUMBER.search(text, max(0, start - 60), start)
+    if frame is not None:
+        words = frame.group("w").split()
+        return not any(_PERSON_NOUN.fullmatch(w.rstrip(".")) for w in words) \
+            and all(ordinary_word(w, lexicon) and w.lower() not in ("i", "me") for w in words)
+    thing = _WORD_AGE_BEFORE.search(text, max(0, start - 40), start)
+    if thing is not None:
+        word = thing.group("w")
+        # a word, not a first name (a surname that is a word is a thing here: "Page age")
+        return word.lower() not in _AGE_QUALIFIERS and word.lower() not in stop_words() \
+            and not _PERSON_NOUN.fullmatch(word) and lexicon.is_word(word.lower()) \
+            and word.upper() not in gazetteer()[0]
+    return False
+
+
 def _as_language(text: str, start: int, end: int) -> bool:
     """``text[start:end]`` is a nationality word that names the language there (in English,
     French text)."""
@@ -2601,11 +3034,18 @@ def _file_name(text: str, start: int, end: int) -> bool:
     return value.rsplit(".", 1)[-1].lower() in _FILE_EXTENSIONS
 
 
-def gdpr_recognizers(language: str = "en") -> list[EntityRecognizer]:
+def gdpr_recognizers(language: str = "en", lexicon: Lexicon | None = None,
+                     ) -> list[EntityRecognizer]:
+    """The strict profile's recognizers; ``lexicon``: the model's ordinary words, for the
+    listed companies whose names are words too (Apple, Next)."""
+    from appliance.privacy.recognizers_places import GazetteerPlaceRecognizer  # noqa: PLC0415 - it reads this module's gazetteers
+
     return [AddressRecognizer(language), PostcodeRecognizer(language),
             PlaceRecognizer(language), CuedPlaceRecognizer(language),
+            GazetteerPlaceRecognizer(language, lexicon),
             NerFacilityRecognizer(language),
-            OrganizationRecognizer(language), ContextPlaceRecognizer(language),
+            OrganizationRecognizer(language), KnownFirmRecognizer(language, lexicon),
+            ContextPlaceRecognizer(language),
             # before the looser context recognizers: where both find the same firm, its
             # checks are the ones that apply (see Analyzer's OrderedRegistry)
             EmployerOrganizationRecognizer(language), FramedOrganizationRecognizer(language),

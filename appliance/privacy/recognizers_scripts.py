@@ -41,6 +41,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
+from appliance.privacy.recognizers_names import gazetteer
 
 #: Capitals of the cased scripts (Greek with tonos, Cyrillic incl. Ukrainian and the letters
 #: of Kazakh, Tatar and others, where capitals and small letters alternate: each word's first
@@ -142,7 +143,7 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
             return []
         letters = _letters_by_script(text)
         total = sum(letters.values())
-        things = _enumerated_words(text)
+        things = _enumerated_words(text) | _unnamed_list_items(text)
         out = []
         frames: dict[int, bool] = {}  # _latin_frame by line start: each line read once
         for regex in (_CASED_RUN, _CASELESS_RUN, _JAPANESE_NAME):
@@ -193,8 +194,10 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
         if cased and titled and not minority \
                 and _LETTER.search(text[text.rfind("\n", 0, start) + 1:start]) is not None:
             start = m.start("name")  # a small word inside a sentence, not a title
-        if len(words) == 1 and not titled and (start, end) in things:
-            return None  # one of a list of single words: things, not people
+        if (len(words) == 1 or not cased) and not titled and (start, end) in things:
+            # one of a list of single words, or of a list of phrases in a script without
+            # capitals that nothing says is of people: things, not people
+            return None
         return start, end
 
     @staticmethod
@@ -291,7 +294,9 @@ def _name_shaped(item: str) -> bool:
 def _name_list_items(text: str) -> list[tuple[int, int]]:
     """The items of a list of people written in a script without capitals: two or more items
     one a line, every one in these scripts of a name's shape (a list of things has
-    one-word items: "- 우유", "- ხინკალი")."""
+    one-word items: "- 우유", "- ხინკალი"), and something that says they are people
+    (:func:`_people_listed`): two words are also an everyday phrase ("- לחם לבן", "- خبز
+    أبيض", "- सफेद ब्रेड")."""
     if "\n" not in text:
         return []
     items = [m for m in _LIST_ITEM.finditer(text)
@@ -299,7 +304,103 @@ def _name_list_items(text: str) -> list[tuple[int, int]]:
     foreign = [m for m in items if not _LATIN_LETTER.search(m.group("item"))]
     if len(foreign) < 2 or not all(_name_shaped(m.group("item")) for m in foreign):
         return []
+    if not _people_listed(text, foreign):
+        return []
     return [(m.start("item"), m.end("item")) for m in foreign]
+
+
+def _unnamed_list_items(text: str) -> set[tuple[int, int]]:
+    """The items in scripts without capitals of a bulleted or numbered list (two or more
+    such items) that nothing says is of people (:func:`_people_listed`): "Shopping list:\n-
+    לחם לבן\n- חלב טרי" is not a list of names because its heading is in English."""
+    if "\n" not in text:
+        return set()
+    foreign = [m for m in _LIST_ITEM.finditer(text)
+               if _CASELESS_RUN.fullmatch(m.group("item")) is not None
+               and _script(m.group("item")[0]) not in ("cjk", "hangul")]
+    if len(foreign) < 2 or _people_listed(text, foreign):
+        return set()
+    return {(m.start("item"), m.end("item")) for m in foreign}
+
+
+#: Common given names written in the scripts without capitals (Hebrew, Arabic, Persian,
+#: Devanagari, Georgian): the first word of an item that says a list is of people.
+_GIVEN_NAMES = frozenset("""
+דוד משה יוסף אברהם יעקב יצחק שמואל דניאל מיכאל אורי נועם איתי יונתן עומר אריאל איתן רון גיא
+אמיר עידו יואב אלון תומר רועי נדב שרה רחל לאה רבקה מרים אסתר נועה תמר מאיה יעל שירה מיכל
+רונית אורית ענבל הילה טל גל שני ליאור דנה אביגיל חנה רות אילנה יוסי אבי חיים מרדכי אליהו שלמה
+בנימין אהרון מנחם עמית אסף ניר ערן זיו אדם אליה מוחמד אחמד עלי
+محمد أحمد احمد علي حسن حسين عمر خالد يوسف إبراهيم ابراهيم عبدالله مصطفى محمود سعيد سامي طارق
+كريم ماجد فيصل سلطان ناصر فاطمة عائشة مريم زينب خديجة سارة نور ليلى هدى رنا ريم سلمى أمل منى
+دينا ياسمين هند لينا عمرو ياسر هشام وليد رامي زياد
+محمد علی حسین حسن رضا مهدی امیر احمد سعید مجید حمید مسعود جواد کاظم محسن مصطفی عباس ابراهیم
+یوسف داود بهرام کیان آرش بابک کوروش داریوش فرهاد پرویز سیاوش زهرا فاطمه مریم زینب سارا نرگس
+لیلا مینا نازنین شیرین پریسا الهام سمیرا نگار آزاده مهسا ستاره یاسمین هانیه نیلوفر فرشته رویا
+ژیلا ستایش حدیث امیرعلی محمدرضا علیرضا
+राहुल अमित सुनील अनिल राजेश संजय विजय अजय रवि सुरेश रमेश महेश दिनेश मुकेश राकेश अशोक प्रकाश
+मनोज विनोद आनंद अर्जुन आदित्य रोहित विकास दीपक सचिन प्रिया पूजा अंजलि नेहा सुनीता अनीता कविता
+रीता गीता सीता लक्ष्मी आरती नीता स्नेहा दिव्या आशा उषा मीना रेखा सुमन किरण जय राम श्याम कृष्ण
+गोपाल हरि मोहन सोहन राज अरुण वरुण करण अभिषेक आकाश निखिल गौरव सौरभ कुणाल
+გიორგი დავით ნიკოლოზ ლევან ირაკლი ზურაბ გოგა ალექსანდრე ლუკა საბა თორნიკე დათო მიხეილ ნინო
+მარიამ ანა თამარ ეკატერინე ნათია მაკა ქეთევან სალომე ელენე ნანა ლიკა თეა
+""".split())  # noqa: SIM905 - as a list literal, four times as long
+
+
+#: A heading or label over a list of people, in English and in the scripts without
+#: capitals (Hebrew, Arabic, Persian, Devanagari, Thai, Georgian).
+_PEOPLE_CUE = re.compile(
+    r"(?i)(?<![A-Za-z])(?:attendees|attending|participants|members|team|speakers|guests|"
+    r"staff|people|names|contacts|authors|students|pupils|employees|invitees|invited|"
+    r"panel(?:ists)?|committee|board|owners|reviewers|volunteers|players|candidates|"
+    r"winners|present|absent|apologies|cast|crew|family|friends|colleagues|organi[sz]ers|"
+    r"hosts|judges|signatories|residents|tenants|patients|clients|recipients|assignees|"
+    r"maintainers|contributors|credits|who|roster|rota|on[ \t]+call|leads?|managers|"
+    r"teachers|doctors|nurses|drivers|graduates|contestants|delegates|representatives|"
+    r"partners|founders|directors|trustees)"
+    r"(?![A-Za-z])"
+    r"|משתתפים|נוכחים|צוות|חברי|חברים|שמות|אורחים|תלמידים|עובדים|מוזמנים|רשימת[ \t]+שמות|"
+    r"המשתתפים|الحضور|المشاركون|المشاركين|الفريق|فريق|الأعضاء|أعضاء|الأسماء|أسماء|الضيوف|"
+    r"الطلاب|الموظفون|الموظفين|المدعوون|شرکت[\u200c ]?کنندگان|اعضا|اعضای|تیم|اسامی|نام[\u200c ]?ها|"
+    r"مهمانان|دانشجویان|کارکنان|प्रतिभागी|सदस्य|टीम|नाम|अतिथि|छात्र|कर्मचारी|उपस्थित|"
+    r"ผู้เข้าร่วม|สมาชิก|ทีม|รายชื่อ|แขก|นักเรียน|พนักงาน|"
+    r"მონაწილეები|წევრები|გუნდი|სახელები|სტუმრები|სტუდენტები|თანამშრომლები|დამსწრეები")
+#: The last word of a name in Georgian (the suffixes of its surnames: -ძე, -შვილი, Megrelian
+#: -უა, -ავა; not -ია and -ანი, which end many words) and in Persian (-زاده, -پور, -نژاد,
+#: -نیا, -فر, -یان, -وند), after a stem of three letters or more (რძე, milk, is no name).
+_SURNAME_FORM = re.compile(r"\w{3,}(?:ძე|შვილი|უა|ავა|زاده|پور|نژاد|نیا|فر|یان|وند)")
+#: Arabic linking words of a name (ibn, bint, abd, abu, banu; not the article "ال" alone).
+_NAME_LINKS = _LINK_WORDS - {"ال"}
+#: A Latin name as an item of the same list: "John Smith" (a census first name first).
+_LATIN_NAME_ITEM = re.compile(r"(?P<first>[A-Z][a-z'’\-]+)(?:[ \t]+[A-Z][a-z'’\-]+){1,2}")
+
+
+def _people_listed(text: str, foreign: list[re.Match[str]]) -> bool:
+    """Something says a list of two-word items in these scripts is of people, not of things:
+    a heading or label over it that names people, an item with a title or a common given
+    name first, an Arabic linking word (بن, عبد), a Georgian or Persian surname's ending, a
+    Thai or Japanese pair apart by a space (both write words without spaces between them), a
+    Korean name's shape, or a Latin name (a census first name first) in the same list."""
+    first = foreign[0].start()
+    line_start = text.rfind("\n", 0, first) + 1
+    above = text[max(0, text.rfind("\n", 0, max(0, line_start - 1)) + 1):line_start]
+    k = line_start
+    while above and _LIST_ITEM.fullmatch(above.rstrip("\n")) is not None and k > 0:
+        k = text.rfind("\n", 0, k - 1) + 1  # the heading is above the list's other items
+        above = text[max(0, text.rfind("\n", 0, max(0, k - 1)) + 1):k]
+    if _PEOPLE_CUE.search(above) or _PEOPLE_CUE.search(text[line_start:first]):
+        return True
+    for m in foreign:
+        item = m.group("item")
+        run = _CASELESS_RUN.fullmatch(item)
+        words = item.split()
+        if (run is not None and run.group("title") is not None) \
+                or (words and words[0] in _GIVEN_NAMES) \
+                or any(w in _NAME_LINKS for w in words) \
+                or (len(words) >= 2 and _SURNAME_FORM.fullmatch(words[-1]) is not None) \
+                or _script(item[0]) in ("thai", "cjk", "hangul"):
+            return True
+    latin = (_LATIN_NAME_ITEM.fullmatch(m.group("item")) for m in _LIST_ITEM.finditer(text))
+    return any(n is not None and n.group("first").upper() in gazetteer()[0] for n in latin)
 
 
 def _script(char: str) -> str:
