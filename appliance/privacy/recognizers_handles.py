@@ -153,6 +153,12 @@ class HandleChecks:
             # names too) than a login.
             return len(value) > 2 and value.lower() not in stop_words() \
                 and not ordinary_word(value, self._lexicon)
+        parts = [p for p in re.split(r"[._-]", value) if p]
+        if len(parts) > 1 and all(p.isalpha() for p in parts) and self._lexicon is not None \
+                and len(self._lexicon) and ordinary_word(parts[-1], self._lexicon):
+            # Words joined (grace.period, first_name): a login only after a name that is no
+            # English word as well (tariq.bakes).
+            return not self._lexicon.is_word(parts[0])
         return True
 
     def code_value(self, value: str, key: str) -> bool:

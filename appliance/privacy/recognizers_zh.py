@@ -208,6 +208,10 @@ _BEFORE = r"(?:我叫|我是|名叫|姓名[:：]?\s*|名字[是叫:：]\s*|联�
 _NAME_END = (r"[的是在和与跟说来去已于等电手身卡住今昨要想，。、,.;；：:！!？?\s（(]"
              r"|[^\u4e00-\u9fff]")
 _AFTER = r"(?=先生|女士|小姐|同志|老师|医生|教授|经理|同学)"
+#: Honorifics that, after a surname alone, make with it all a notice calls the person by
+#: (a delivery notice's 曹先生, then 您的快件已到达): masked with the surname, so that no half of
+#: it is left.
+_HONORIFIC = re.compile(r"先生|女士|小姐")
 
 
 #: The rest of the Hundred Family Surnames (百家姓): rarer, and many of them ordinary words
@@ -237,7 +241,12 @@ class CnPersonRecognizer(RegexRecognizer):
         # "v": the name after a cue (我叫王伟); "w": the name before one (李明先生); "s" and
         # "g": a form's surname and given-name fields.
         group = next(g for g in ("v", "w", "s", "g") if match.group(g))
-        return match.span(group)
+        start, end = match.span(group)
+        if group == "w" and match.group("w") in SURNAMES:
+            title = _HONORIFIC.match(match.string, end)  # 曹先生: a surname alone
+            if title is not None:
+                end = title.end()
+        return start, end
 
 
 def _words(text: str) -> frozenset[str]:

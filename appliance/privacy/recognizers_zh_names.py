@@ -34,6 +34,13 @@ the Hundred Family Surnames, characters hardly written as words: 仉, 缑, 冼) 
 characters where a person stands; Tibetan names of two given-name parts (扎西顿珠). Pinyin and
 romanised names are :class:`~appliance.privacy.recognizers_zh.PinyinNameRecognizer`'s.
 
+A third round (issue 37) for everyday messages: a name called out at the start of a chat line
+(慧敏, then a comma and 你…), nicknames (阿强, 小雪, 胖哥, 熊猫哥) as a clause's subject or after
+a word that introduces a person, a user mentioned with @, a compound surname before a given name
+written twice (诸葛亮亮), a surname an answer speaks of (欧阳是复姓, 我姓王), a surname alone
+masked with the honorific after it (曹先生), job titles and roles before a name in news and
+notices (副总裁, 家长, 发言人), and 于 before a time after one (范志远于昨日).
+
 Scores sit under the cue recognizer's (0.85); a cue word before the name raises them to it.
 """
 
@@ -170,6 +177,39 @@ TITLES = frozenset((
     "书记", "护士", "护士长", "总监", "主管", "秘书", "警官", "同志", "同学", "老板", "所长",
     "队长", "组长", "班长", "会计", "太太", "夫人", "总工", "工程师", "主席", "市长", "县长",
     "镇长", "村长"))
+#: Honorifics that, after a surname alone, make with it all a notice calls the person (曹先生,
+#: 欧阳女士): the surname and the honorific are masked together, so that no half is left.
+HONORIFICS = frozenset(("先生", "女士", "小姐", "太太", "夫人"))
+#: Characters after 阿 or 小 that make a word for kin or a common noun, not a nickname (阿姨,
+#: 小弟, 阿婆, 小哥 "delivery guy").
+_KIN_CHARS = frozenset("姨婆公爸妈爹娘哥姐弟妹叔伯婶嫂舅爷奶孩娃伙儿女子朋友")
+#: What stands before 哥 or 姐 in a kin word, a rank or a common noun (大哥, 表姐, 帅哥, 空姐,
+#: 师姐, 学姐, 的哥), not in a nickname (胖哥, 熊猫哥, 涛哥).
+_NOT_BEFORE_GE = frozenset("大二三四五六七八九十老小表堂师帅靓亲俺我你他她学空港嫂歌哥姐"
+                           "干义姑舅姨叔伯阿的了在是家")
+#: A character after 阿 or 小 is a given name's when this many of the dictionary's names use
+#: it (强, 白, 红), or a hundredth of its uses are in names (磊: 6 names, 78 uses); not 兔, 样,
+#: 狗 or 满 (小兔, 小样, 小狗 and 小满 are words and animals).
+NICK_CHAR_NAMES = 50
+#: After a nickname that a clause starts with: what the person does (阿强说, 胖哥明天, 熊猫哥帮).
+_NICK_RIGHT = re.compile(r"帮|给你|给我|让你|叫你|找你|问你|你|请|又|还|也|都|就|刚|已|在|要|去|来")
+#: Where a chat line starts, so a name may be called out there (慧敏, then a comma and
+#: 你妈让你回电话; 小雪你到广州了没), after a channel's label and its colon if any (微信, 群聊, A).
+_VOCATIVE = re.compile(r"(?m)^[ \t]*(?:[^\s：:，,。]{1,6}[：:][ \t]*)?(?=[\u4e00-\u9fff])")
+#: A user mentioned in a social post or a chat (@万晓晴 下次请你们吃火锅, 转发给@胖哥).
+_MENTION = re.compile(r"(?<![A-Za-z0-9_.])[@＠](?P<v>[\u4e00-\u9fff]{2,4})(?=[^\u4e00-\u9fff]|$)")
+_CALLED_AFTER = re.compile(r"(?P<sep>[，,！!～~]?)[ \t]*(?P<you>你|您)?")
+#: A compound surname and a given name of one character written twice (诸葛亮亮, 欧阳娜娜): the
+#: segmenter reads the famous name inside it (诸葛亮/亮).
+_REDUPLICATED = re.compile(r"(?:" + "|".join(sorted(
+    (s for s in (*SURNAMES, *TAIWAN_SURNAMES, *MORE_COMPOUND_SURNAMES) if len(s) == 2),
+    key=len, reverse=True)) + r")(?P<c>[\u4e00-\u9fff])(?P=c)(?!(?P=c))")
+#: A surname alone where an answer says what it is (欧阳是复姓, 王是单姓), or after 姓 in one
+#: (我姓欧阳, 免贵姓王).
+_SURNAME_SAID = re.compile(r"(?<![\u4e00-\u9fff])(?P<v>[\u4e00-\u9fff]{1,2})"
+                           r"(?=是(?:一个)?(?:复|单|大|小)?姓|这个姓)"
+                           r"|(?:我|他|她|您|你|免贵|本人|贵)姓(?P<w>[\u4e00-\u9fff]{1,2}?)"
+                           r"(?=[^\u4e00-\u9fff]|是|名|叫|的|$)")
 #: One-character titles the segmenter joins to the surname in one unknown word (王工, 李姐).
 _SHORT_TITLES = frozenset("工姐哥叔总")
 #: Surnames that are first a preposition, conjunction or adverb before a noun (向老师请教).
@@ -190,7 +230,13 @@ _LEFT_STRONG = re.compile(
     # notices, school notices, medical records, newsroom credits, a chat group's owner
     r"原告(?!方)|被告(?!方)|证人|被执行人|申请人|上诉人|第三人|当事人|代理人|审判长|审判员|书记员|"
     r"嫌疑人|骑手|快递员|配送员|派送员|司机|签收人|寄件人|取件人|收货人|群主|班主任|值日生|"
-    r"家属|医师|受检者|编辑|责编|校对|评论员|撰稿|记录人|参会人员|出席人员|审核人|审阅人")
+    r"家属|医师|受检者|编辑|责编|校对|评论员|撰稿|记录人|参会人员|出席人员|审核人|审阅人|"
+    # ... and job titles and roles news and notices put before a name (副总裁范志远, 家长段红梅,
+    # 发言人, 教练): a role noun written right before the person who holds it (not the X长
+    # that end words too: 银行长期, 家乡长大)
+    r"家长(?![们会])|理事长|秘书长|董事|总编|主编|发言人|创始人|合伙人|执行官|教练|领队|"
+    r"经纪人|工程师|设计师|分析师|研究员|法官|检察官|民警|辅警|选手|运动员|演员|歌手|导演|"
+    r"作者|译者|失主|车主|业主|房东|租客|网友|博主")
 #: Weaker: a clause boundary before the name.
 _LEFT_WEAK = re.compile(r"[，。！？；：,.!?;:（(“\"「]|是|请|让|给|被|把|对|向")
 #: Prepositions and the disposal marker after a clause's subject (张宁对这个结果很满意, 苏建成
@@ -209,7 +255,8 @@ _RIGHT_STRONG = re.compile(
     # more of what a person does, and when (issue 37: 高宇打算, 钱雪峰透露, 林正义带着孩子)
     r"报道|打算|提醒|透露|指出|强调|宣布|当选|希望|决定|觉得|发现|知道|告诉|问|想|笑|哭|写|带着|"
     r"出生|毕业|住在|买了|获得|荣获|被评为|担任|今年|去年|今日|昨日|明日|上午|下午|晚上|"
-    r"上个月|下个月|每天|刚|一直|曾经|本人|等人|等领导|"
+    r"上个月|下个月|每天|刚|一直|曾经|本人|等人|等领导|日前|近日|当天|当日|"
+    r"于(?=[昨今近前本上下明去当该日同次]|[0-9一二两三四五六七八九十])|帮我|帮忙|"
     r"主任|董事长|院长|处长|局长|科长|部长|校长|厂长|书记|博士|阿姨|师傅|律师|护士|总监|"
     r"主管|助理|秘书|大夫|警官|同志|"
     # ... and what documents say a person did or has (issue 37: minutes, court papers,
@@ -377,6 +424,11 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             at = starts[i]
             title = self._titled(word, nxt, words[i - 1] if i else "")
             if title is not None:
+                if title[1] == len(word) and nxt in HONORIFICS:  # 曹/先生: the two together
+                    add(i, i + 1, at + title[0], starts[i + 2], self.FRAMED,
+                        "surname before an honorific")
+                    i += 2
+                    continue
                 add(i, i, at + title[0], at + title[1], self.FRAMED, "surname before a title")
                 i += 1
                 continue
@@ -650,6 +702,37 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                     found.append(fallback)
         return found
 
+    def _nicknames(self, text: str, run: re.Match[str], words: list[str],
+                   ) -> list[tuple[int, int, float, str]]:
+        """Nicknames a clause names a person by (阿强, 小雪, 胖哥, 熊猫哥; see
+        :func:`_nickname_form`) where a person stands: after a word that introduces one
+        (感谢熊猫哥帮我搬家, 告诉阿强), or opening a clause before what a person does (阿强说,
+        胖哥明天给你转账). Offsets are characters into the run."""
+        chars = run.group(0)
+        offsets = list(itertools.accumulate((len(w) for w in words), initial=0))
+        bounds = set(offsets)
+        lefts = {m.end() for m in _LEFT_STRONG.finditer(chars)}
+        before = text[run.start() - 1:run.start()] if run.start() else ""
+        clause = not before or not before.isalnum()  # the run opens a clause
+        found: list[tuple[int, int, float, str]] = []
+        for at in sorted(bounds | lefts):
+            if at not in lefts and not (at == 0 and clause):
+                continue
+            for length in (3, 2):
+                end = at + length
+                nick = chars[at:end]
+                if len(nick) < length or not _nickname_form(nick) \
+                        or chars[end:end + 1] in ("哥", "姐", "们", "夫", "妹", "弟"):
+                    continue
+                right = _RIGHT_STRONG.match(chars, end) is not None \
+                    or _NICK_RIGHT.match(chars, end) is not None \
+                    or any(chars.startswith(v, end) for v in words if v in _verbs)
+                weak = end == len(chars) or _RIGHT_WEAK.match(chars, end) is not None
+                if (at in lefts and (right or weak)) or (at == 0 and clause and right):
+                    found.append((at, end, self.XIAO_LAO, _NICKNAME_WHY + ", framed"))
+                    break
+        return found
+
     @staticmethod
     def _extend(run: str, tokens: dict[int, str], name: tuple[int, int, float, str],
                 ) -> tuple[int, int, float, str]:
@@ -735,6 +818,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                                           or _ROLE_APART.search(text, max(0, run.start() - 16),
                                                                 run.start()) is not None)
             names = _merge(names, self._framed(run.group(0), listed, tuple(words)))
+            names = _merge(names, self._nicknames(text, run, words))
             tokens = dict(zip(itertools.accumulate((len(w) for w in words[:-1]), initial=0),
                               words, strict=True))  # each token by where it starts
             names = [self._extend(run.group(0), tokens, n) for n in names]
@@ -746,6 +830,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                                        why, cued))
         out += [make_result(self, self.ENTITY, *m.span("v"), self.FRAMED, "after a name field's "
                             "label", False) for m in _NAME_FIELD.finditer(text)]
+        out += [make_result(self, self.ENTITY, start, end, self.FRAMED, why, False)
+                for start, end, why in _called(text)]
         out += [make_result(self, self.ENTITY, *m.span(), self.SCORE, "Tibetan name parts",
                             cue_before(_CUES, text, m.start(), window=8))
                 for m in _TIBETAN_NAME.finditer(text)]
@@ -830,8 +916,8 @@ def _list_item(item: str) -> bool:
     compound = item[:2] in _COMPOUND and len(item) > 2
     given = item[2:] if compound else item[1:]
     if not (compound or _exact_surname(item[0])) or not 1 <= len(given) <= 2 \
-            or NOT_IN_GIVEN_NAMES.intersection(given):
-        return False
+            or _NOT_IN_NAMES.intersection(given):
+        return False  # (谢谢, 你好: words of thanks and greeting, not names)
     freq = _freq.get(item, 0)
     return freq < COMMON_WORD_FREQ or item in _dictionary_names
 
@@ -1180,3 +1266,80 @@ def _given_name(token: str) -> bool:
         return False
     return len(token) == 1 or token in _dictionary_names \
         or _freq.get(token, 0) < COMMON_WORD_FREQ
+
+
+def _nickname_form(word: str, called: bool = False) -> bool:
+    """``word`` is shaped like a nickname a person goes by: 阿 and a character given names use
+    (阿强, 阿芳; not 阿姨, 阿里), 小 and one (小磊, 小明; not 小心, 小弟, 小哥, 小三), or one or
+    two characters and 哥 or 姐 (胖哥, 熊猫哥, 涛姐; not 大哥, 表姐, 帅哥, 空姐, 师姐, 哥哥). A
+    word of the dictionary is that word (小草, 小兵, 小龙), unless a rarer one is ``called``
+    out right before 你 (小雪你到了没: 小雪 is a solar term too)."""
+    if not 2 <= len(word) <= 3 or _CJK_RUN.fullmatch(word) is None or word in XIAO_LAO_WORDS:
+        return False
+    if len(word) == 2 and word[0] in "阿小":
+        char = word[1]
+        limit = COMMON_WORD_FREQ if called and word[0] == "小" else RARE_WORD_FREQ
+        names = _given_chars.get(char, 0)
+        return char not in _KIN_CHARS and char not in _NOT_IN_NAMES and char not in _COUNTING \
+            and names >= GIVEN_CHAR_MIN and _freq.get(word, 0) < limit \
+            and (names >= NICK_CHAR_NAMES or names >= GIVEN_SHARE_MIN * _freq.get(char, 0))
+    if word[-1] in "哥姐":
+        # Two characters before it are a word (熊猫哥, 土豆哥) or one written twice (涛涛哥),
+        # not a transliteration's syllables (托巴哥 of 千里达及托巴哥, 巴哥 "pug").
+        head = word[:-1]
+        return head[0] not in _NOT_BEFORE_GE and not _NOT_IN_NAMES.intersection(head) \
+            and not _TRANSLIT_NEXT.intersection(head) and _freq.get(word, 0) < RARE_WORD_FREQ \
+            and (len(head) == 1 or head[0] == head[1] or _freq.get(head, 0) >= RARE_WORD_FREQ)
+    return False
+
+
+def _vocative_name(word: str, sep: str, you: str) -> bool:
+    """``word``, opening a chat line and called out (a comma or 你 after it), is a name: a
+    nickname (:func:`_nickname_form`), or two characters many given names use that are no
+    word of the dictionary (慧敏, 志强; not 明天, 据悉), or a surname and given-name characters
+    (李秀英; not 解码时). A word of the dictionary (小雪 is a solar term too) counts only right
+    before 你 or 您, but for a name the dictionary lists (志强). ``sep``: what follows the word
+    (a comma; "@" for a user mentioned); ``you``: 你 or 您 after it, or nothing."""
+    if not (sep or you):
+        return False
+    if _nickname_form(word, called=bool(you)):
+        return True
+    if _NOT_IN_NAMES.intersection(word) or word in TITLES or word[0] in "阿小老":
+        return False  # (阿/小/老 and a character: a nickname or nothing)
+    freq = _freq.get(word, 0)
+    if freq >= RARE_WORD_FREQ and (word not in _dictionary_names or freq >= COMMON_WORD_FREQ):
+        return False
+    if len(word) == 3:  # a surname and given-name characters (李秀英; not 解码时)
+        return _list_item(word) and _new_name_token(word, word[1:])
+    return all(_given_chars.get(c, 0) >= GIVEN_WORD_CHAR_MIN for c in word) \
+        and (bool(you) or freq < RARE_WORD_FREQ or word in _dictionary_names)
+
+
+def _called(text: str) -> list[tuple[int, int, str]]:
+    """Names the text calls a person by outside a clause's frame: a name called out at the start
+    of a chat line (慧敏，你妈让你回电话), a user mentioned with @ (@万晓晴, @胖哥), a compound
+    surname before a given name written twice (诸葛亮亮), a surname an answer speaks of (欧阳是
+    复姓, 我姓王)."""
+    found = []
+    for m in _VOCATIVE.finditer(text):
+        at = m.end()
+        for length in (3, 2):
+            word = text[at:at + length]
+            after = _CALLED_AFTER.match(text, at + length)
+            if len(word) == length and _CJK_RUN.fullmatch(word) and after is not None \
+                    and _vocative_name(word, after.group("sep"), after.group("you") or ""):
+                found.append((at, at + length, "a name called out at the start of a line"))
+                break
+    for m in _MENTION.finditer(text):
+        # a name, a nickname or a given name (not @人民日报, @央视新闻, @微博小秘书)
+        if _list_item(m.group("v")) or _vocative_name(m.group("v"), "@", ""):
+            found.append((*m.span("v"), "a user mentioned by name"))
+    for m in _REDUPLICATED.finditer(text):
+        char = m.group("c")
+        if char not in _NOT_IN_NAMES and _given_chars.get(char, 0) >= GIVEN_CHAR_MIN:
+            found.append((*m.span(), "compound surname + a given name written twice"))
+    for m in _SURNAME_SAID.finditer(text):
+        group = "v" if m.group("v") else "w"
+        if _exact_surname(m.group(group), common=True):
+            found.append((*m.span(group), "a surname an answer speaks of"))
+    return found
