@@ -48,7 +48,16 @@ _PHONE_CUES = re.compile(
     r"(?i)(?<![A-Za-z])(?:tel(?:ephone|efon[oe]?)?|t[ée]l[ée]phone|t[ée]l|phone|mobile?|cell(?:phone)?|"
     r"call(?:ed)?|fax|whats\s?app|wechat|handy|"
     r"contact|reach|ring|text|sms|dial(?:led)?|hotline|extension|ext|mob|ph)(?![A-Za-z])|"
-    r"电话|電話|手机|手機|座机|固话|联系|聯繫|联络|传真|致电|拨打|热线|号码|號碼|微信")
+    r"电话|電話|手机|手機|座机|固话|联系|聯繫|联络|传真|致电|拨打|热线|号码|號碼|微信|"
+    # The same in the other languages people write here: call / reach / mobile verbs and
+    # nouns (Rufen Sie … an, Sie erreichen mich unter, appelez-nous au, llámenos al, chiamaci
+    # al, bel ons op, zadzwoń pod; Handy, portable, móvil, cellulare, mobiel, komórka).
+    r"(?i:(?<![^\W\d_])(?:anrufen|ruf(?:en)?|erreichen|erreichbar|rufnummer|mobil(?:nummer)?|"
+    r"festnetz|appel(?:ez|er|le)(?:-(?:nous|moi))?|joindre|portable|llam(?:e|a|ar|en)(?:nos|me)?|"
+    r"ll[aá]m(?:enos|ame|anos)|m[oó]vil|celular|chiam(?:a|are|i|ate)(?:ci|mi)?|cellulare|"
+    r"contatt(?:aci|ami|are)|bel(?:len)?|mobiel|telefoon(?:nummer)?|zadzwo[nń]|dzwo[nń]|"
+    r"kom[oó]rk[aię]|tel[eé]fono|telefon(?:u|em)?)(?![^\W\d_]))|"
+    r"携[帯带]|[連联]絡先|전화|연락처|휴대폰|핸드폰|문의")
 #: Cues that name the number right after them (see :func:`named_by_cue`) but say too little
 #: a few words away: a signature's or a form's line labels ("Office: …", "Direct: …",
 #: "M: …", "T. …") and "my new number is …", "their number:", "best contact no. …".
@@ -57,6 +66,9 @@ _NAMING_CUES = re.compile(
     r"landline|switchboard|call-?back|"
     r"(?:my|your|his|her|their|our|new|old|home|work|best|right|correct|private|personal)"
     r"(?:\s+(?:new|home|work|private|personal))?\s+(?:number|no\.|nr\.?|#))(?![A-Za-z])|"
+    # "Meine Nummer", "mon numéro", "mi número", "il mio numero", "mijn nummer", "mój numer"
+    r"(?i:(?<![^\W\d_])(?:meine?|unsere?|mon|notre|mi|nuestro|il\s+mio|il\s+nostro|mijn|ons|"
+    r"m[oó]j|nasz)\s+(?:nummer|num[ée]ro|n[uú]mero|numero|numer)(?![^\W\d_]))|"
     r"(?<![^\n])[ \t]*[TMPFOHWD](?=[ \t]*[.:])")
 #: What may stand between a cue and the number it names: a colon, a bracket, a line break
 #: (``Phone:\n0612…``) and a few short words ("is", "me back at", "on my mobile"), nothing
@@ -64,7 +76,11 @@ _NAMING_CUES = re.compile(
 _CUE_GAP = re.compile(
     r"(?i)(?:[ \t]*(?:(?:is|was|are|'s|’s|me|us|him|her|them|at|on|to|back|now|here|anytime|"
     r"directly|instead|please|only|also|still|my|your|the|number|no|nr|mobile|cell|home|work|"
-    r"office|private|direct)(?![A-Za-z])|[:#=(),\-–\"'“”]|\.(?![ \t]*[A-Z])))*+"
+    r"office|private|direct)(?![A-Za-z])|"
+    # "Chiamaci al", "appelez-nous au", "Sie erreichen mich unter", "zadzwoń pod", "bel ons op"
+    r"(?:sie|uns|mich|ihn|unter|am|auf|nous|moi|au|sous|nos|me|al|en|ci|mi|ons|mij|op|pod|"
+    r"na|numer|nummer|num[ée]ro|n[uú]mero|numero)(?![^\W\d_])|"
+    r"[:#=(),\-–\"'“”]|\.(?![ \t]*[A-Z])))*+"
     r"[ \t]*(?:\r?\n[ \t]*)?")
 #: Words after a number that say it is a phone number: "… is my number", "… as her mobile",
 #: "Is … the right number?"
