@@ -41,6 +41,7 @@ from appliance.privacy.lexicon import Lexicon, ordinary_word
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES
 from appliance.privacy.recognizers_ids import _DATE as DATE_PATTERN
+from appliance.privacy.recognizers_ids import _DOB_CUE as BIRTH_CUE
 from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_ranks
 from appliance.privacy.recognizers_scripts import FOREIGN_ITEM
 
@@ -92,6 +93,21 @@ _QUOTE = re.compile(r"[ \t]*[\"“'‘][A-Za-zÀ-ÿ]")
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
 _TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
            r"herr|frau|mme|mlle|señor|señora|sr|sra|grandma|grandpa|granny|auntie|aunt|uncle)")
+#: Jobs written in lower case before a person's name in news and reports ("presenter Clive
+#: Underhill-Smythe", "the striker Ana Lima").
+_OCCUPATIONS = (r"(?:presenter|broadcaster|actor|actress|singer|songwriter|rapper|musician|"
+                r"comedian|journalist|reporter|novelist|author|poet|painter|photographer|chef|"
+                r"footballer|striker|goalkeeper|midfielder|defender|athlete|boxer|cyclist|"
+                r"sprinter|senator|minister|councillor|councilor|mayor|governor|chairman|"
+                r"chairwoman|founder|co-founder|producer|spokesman|spokeswoman|spokesperson|"
+                r"barrister|solicitor|detective|inspector|sergeant|constable|lecturer|"
+                r"researcher|scientist|economist|businessman|businesswoman|entrepreneur|"
+                r"activist|campaigner|headteacher|headmaster|headmistress|surgeon|pastor|"
+                r"priest|bishop|vicar|rabbi|imam|veteran|pensioner|grandmother|grandfather|"
+                r"widow|widower|schoolboy|schoolgirl|teenager|designer|architect|pianist|"
+                r"guitarist|drummer|director|filmmaker)")
+#: The shape of a surname with an apostrophe: O'Neill, D'Arcy (a curly one too).
+_IRISH_NORMAN = re.compile(r"[OD]['’][A-Z][a-z]")
 #: Surnames this common are names even as a speaker label (Smith:, Baker:), where rarer surnames
 #: that are also ordinary words are roles (Agent:, Driver:, Guest:).
 COMMON_LABEL_SURNAMES = 1_000
@@ -137,6 +153,8 @@ class NameWords:
         self._stop = stop_words()
 
     def ordinary(self, word: str) -> bool:
+        if _IRISH_NORMAN.match(word):
+            return False  # O'Neill, D'Arcy: WordNet lists a famous one, the shape is a name's
         return ordinary_word(word, self._lexicon)
 
     def role(self, word: str) -> bool:
@@ -242,7 +260,7 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"(?:{_MODIFIERS}\s*)?name(?:\s+is|\s+was|'s|’s|:)"
         rf"|{_MODIFIERS}\s*name\s+(?:is|was)"
         # A form's field: "Given names: Franco", "First name: くみ子".
-        rf"|(?<![^\n])[ \t]*{_MODIFIERS}\s*names?[ \t]*[:：]"
+        rf"|(?:(?<![^\n])|(?<=[ \t]{{2}})|(?<=\t))[ \t]*{_MODIFIERS}\s*names?[ \t]*[:：]"
         r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by"
         r"|nicknamed(?:\s+(?:me|him|her|them)(?![A-Za-z]))?"
         r"|a\.?k\.?a\.?"
@@ -259,6 +277,18 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+(?:[A-ZÀ-Þ]|{_CJK_LETTER}))"
         r")")
     _WEAK = re.compile(r"(?i)(?<![A-Za-z])(?:i'?m|i\s+am|i’m|named|"
+                       # A meeting's motion, an approval: "seconded by Sparrow".
+                       r"(?:seconded|proposed|nominated|moved|endorsed|sponsored|countersigned|"
+                       r"witnessed|authori[sz]ed|verified|minuted|raised|actioned)\s+by|"
+                       # Whose name an account or booking is in: "in the name of Fitzgerald".
+                       r"in\s+(?:the\s+)?names?\s+of|under\s+the\s+name(?:\s+of)?|"
+                       r"(?:booked|registered|reserved)\s+under|"
+                       # What a label or a cheque bears: 'a coat labelled "M. Underwood"'.
+                       r"labell?ed|made\s+out\s+to|payable\s+to|addressed\s+to|"
+                       r"(?:forwarding|forwarded|forwards|sending|sends|handing|handed|passing|"
+                       r"passed)(?:\s+(?:this|it|them))?\s+to|"
+                       # A job before a name in news: "Former BBC presenter Clive Underhill".
+                       rf"(?-i:{_OCCUPATIONS})(?=[ \t]+(?-i:[A-ZÀ-Þ]))|"
                        # "we called her Franck": the pronoun belongs to the cue
                        r"call(?:s|ed|ing)?\s+(?:me|him|her|them)(?![A-Za-z])|called|"
                        r"signed\s+by|speaking\s+with|talking\s+to|spoke\s+(?:with|to)|"
@@ -366,7 +396,87 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                     continue
                 out.append(self._result(*found, "introduced as a name",
                                         None if strong else 0.6))
-        return out + self._framed(text)
+        return out + self._framed(text) + self._labelled(text)
+
+    def _not_all_ordinary(self, text: str, found: tuple[int, int]) -> bool:
+        """``found`` holds a word that reads as a name: not every word ordinary, and no
+        acronym ("TBD"), day, month or known place at its start."""
+        words = re.findall(_NAME_WORD, text[found[0]:found[1]])
+        words = [w for w in words if len(w) > 1 or not w.isupper()]  # initials aside
+        if not words or (words[0].isupper() and len(words[0]) <= 4) \
+                or words[0].lower() in _CALENDAR or words[0].lower() in _SOFTWARE \
+                or text[found[0]:found[1]] in EN_PLACE_NAMES:
+            return False
+        if any(any(c.isupper() for c in w[1:].replace("-", "").replace("'", ""))
+               and not w.isupper() and not self._words.first_name(w)
+               and not re.match(r"(?:Mc|Mac|O'|O’|D'|D’|De|Di|Da|Le|La|Van|Von)[A-Z]", w)
+               for w in words):
+            return False  # DevOps, GitHub: a product
+        return not all(self._words.ordinary(w) for w in words)
+
+    def _labelled(self, text: str) -> list[RecognizerResult]:
+        """Names in the frames of records and minutes: a role's label ("Manager: Anil
+        Kapoor"), who is to act ("Action: Ignatius Mbeki to circulate", "Huxley to follow
+        up"), a relative ("my husband, Rhys"), a spelled name ("T-S-H-A-B-A-L-A"), a chat's
+        greeting in lower case ("hey priya") and a thanked one ("Thanks, Cormac —")."""
+        out = []
+        for m in _ROLE_LABEL.finditer(text):
+            found = self._words.take(text, m.end(), strong=True)
+            if found is not None and self._not_all_ordinary(text, found):
+                out.append(self._result(*found, "a role's label"))
+        for m in _TO_ACT.finditer(text):
+            found = self._words.take(text, m.start("v"), strong=True)
+            if found is None or found[1] != m.end("v") or (
+                    m.group("title") and (len(m.group("v").split()) < 2 or m.group("at") != ":")):
+                continue  # "Postgres to MySQL": a title after one word is a migration
+            if self._not_all_ordinary(text, found):
+                out.append(self._result(*found, "who is to act", 0.6))
+        for m in _RELATION.finditer(text):
+            found = self._words.take(text, m.end(), strong=True)
+            if found is not None and text[found[0]].isupper() \
+                    and self._not_all_ordinary_or_first(text, found):
+                out.append(self._result(*found, "a relative named", 0.6))
+        lasts = gazetteer()[1]
+        for m in _SURNAME_FIRST.finditer(text):
+            last, given = m.group("l"), m.group("f")
+            if last.upper() in lasts and last not in EN_PLACE_NAMES \
+                    and not self._words.ordinary(given) and given not in EN_PLACE_NAMES \
+                    and given.lower() not in _CALENDAR and not self._words.ordinary(last):
+                out.append(self._result(m.start("l"), m.end("f"), "surname, given name", 0.6))
+        return out + self._addressed(text)
+
+    def _addressed(self, text: str) -> list[RecognizerResult]:
+        """A chat's greeting in lower case ("hey priya"), one thanked after a comma ("Thanks,
+        Cormac —") and a name spelled out after it or a request to spell it."""
+        out = []
+        firsts = gazetteer()[0]
+        for m in _LOWER_GREETING.finditer(text):
+            word = m.group("v")
+            if word.upper() in firsts and not self._words.known(word) \
+                    and word not in stop_words():
+                out.append(self._result(*m.span("v"), "greeted in a chat", 0.6))
+        for m in _THANKED.finditer(text):
+            word = m.group("v")
+            if (self._words.first_name(word) or not self._words.known(word)) \
+                    and word.lower() not in _CALENDAR and word not in EN_PLACE_NAMES \
+                    and word.lower() not in _FIRM_ENDS:  # "Thanks for calling Acme, Inc."
+                out.append(self._result(*m.span("v"), "addressed after thanks", 0.6))
+        for m in _SPELLED.finditer(text):
+            letters = re.sub(r"[^A-Za-z]", "", m.group(0)).lower()
+            before = text[max(0, m.start() - 120):m.start()]
+            said = [w for w in re.findall(_NAME_WORD, before) if w.lower() == letters]
+            if (said and not self._words.ordinary(said[-1])) \
+                    or _SPELL_CUE.search(text, max(0, m.start() - 200), m.start()):
+                out.append(self._result(*m.span(), "a name spelled out", 0.6))
+        return out
+
+    def _not_all_ordinary_or_first(self, text: str, found: tuple[int, int]) -> bool:
+        """After a word for a relative, a capitalised word is a name even when it is a word
+        too ("my cousin Yaw"), unless a day, a month, a place or software."""
+        value = text[found[0]:found[1]]
+        first = value.split(maxsplit=1)[0]
+        return first.lower() not in _CALENDAR and value not in EN_PLACE_NAMES \
+            and first.lower() not in _SOFTWARE and not (first.isupper() and len(first) <= 4)
 
     def _framed(self, text: str) -> list[RecognizerResult]:
         """Names in a frame only a person fills (:data:`_SUBJECT`) and owners of what only a
@@ -434,6 +544,9 @@ class IntroducedNameRecognizer(_ContextRecognizer):
             firsts, lasts = gazetteer()
             listed = any(w.group(0).upper() in firsts or w.group(0).upper() in lasts
                          for w in words)
+            if m.group("verb") in ("owns", "maintains") \
+                    and any(self._words.known(w.group(0)) for w in words):
+                continue  # "the Copyright Holder maintains": owning takes no word, only names
             if (listed or _HUMAN_VERB.fullmatch(m.group("verb"))) \
                     and all(self._unknown_name(w.group(0)) for w in words):
                 out.append(self._result(m.start("v") + words[0].start(), m.end("v"),
@@ -455,6 +568,69 @@ class IntroducedNameRecognizer(_ContextRecognizer):
 
 
 _CAPITAL = "A-ZÀ-ÖØ-ÞĀ-ʯḀ-ỿ"
+#: A record's or a ticket's label for the person in a role: "Manager: Anil Kapoor.",
+#: "Requester: Saoirse Ní Bhriain | Org: …". (Speakers of a transcript — agent, caller — are
+#: left to :class:`SpeakerLabelRecognizer`: what follows them is speech.)
+_ROLE_LABEL = re.compile(
+    r"(?im)(?:^|(?<=[.;|][ \t])|(?<=[ \t]{2}))[ \t]*(?:[-*•][ \t]*)?"
+    r"(?:(?:line|account|project|hiring|case|reporting|duty|shift)[ \t]+)?"
+    r"(?:manager|supervisor|requester|requestor|chair(?:person)?|approver|reviewer|"
+    r"coordinator|organi[sz]er|witness|sponsor|mentor|tutor|teacher|consultant|referrer|"
+    r"technician|handler|case[ \t]?worker|officer|point[ \t]+of[ \t]+contact|next[ \t]+of[ \t]+kin|"
+    r"emergency[ \t]+contact|guarantor|signatory|interviewer|interviewee|assignee|"
+    r"minute[ \t-]?taker|note[ \t-]?taker|scribe|facilitator|secretary|treasurer|"
+    r"action(?:[ \t]+items?)?|actions?|follow[ \t-]?up|owner|lead|on[ \t-]?call|referred[ \t]+by|"
+    r"prepared[ \t]+by|approved[ \t]+by|reviewed[ \t]+by|requested[ \t]+by|spouse|partner|"
+    r"gp|physician|doctor|nurse|tenant|landlord|landlady)"
+    r"[ \t]*[:：][ \t]*(?=[A-ZÀ-Þ])")
+#: Minutes and action lists: who is to do what ("Huxley to follow up", "Action: Ignatius
+#: Mbeki to circulate the budget"), or what someone moves to ("Promotion: Mbali Zulu to
+#: Senior Analyst"). The name starts a clause: the text, a line, or after a colon, a
+#: semicolon, a sentence's end or a bullet.
+_TO_ACT = re.compile(
+    r"(?m)(?:^[ \t]*(?:[-*•][ \t]*)?|(?P<at>[:;.!?])[ \t]+)"
+    rf"(?P<v>[{_CAPITAL}][^\W\d_]+(?:[\-'’][^\W\d_]+)*(?:[ \t]+[{_CAPITAL}][^\W\d_]+"
+    r"(?:[\-'’][^\W\d_]+)*){0,2})[ \t]+to[ \t]+"
+    r"(?:(?:follow[ \t]+up|circulate|send|share|draft|prepare|review|check|confirm|contact|"
+    r"chase|email|e-mail|call|phone|ring|book|arrange|organi[sz]e|schedule|update|"
+    r"investigate|look[ \t]+into|liaise|set[ \t]+up|write|present|report|fix|collect|own|"
+    r"lead|coordinate|finali[sz]e|provide|reply|respond|order|sort|ask|speak|talk|"
+    r"distribute|source|cover|test|escalate|raise|compile|attend|bring|update|circulate|"
+    r"invite|notify|inform|brief|draft|action|agree|sign|approve|submit|send|handle|take|"
+    r"pick[ \t]+up|drop|buy|pay|refund|visit|meet|email)(?![A-Za-z])"
+    rf"|(?P<title>[{_CAPITAL}][a-z]+))")
+#: A relative named after the word for them, a comma between allowed: "It's under my
+#: husband, Rhys ap Gruffydd", "congrats to my cousin Yaw".
+_RELATION = re.compile(
+    r"(?i)(?<![A-Za-z])(?:my|our|your|his|her|their)[ \t]+(?:(?:little|older|younger|big|"
+    r"baby|twin|late|step)[ \t]*)?(?:sister|brother|mum|mom|mother|dad|father|wife|husband|"
+    r"son|daughter|cousin|aunt|auntie|uncle|niece|nephew|grandma|grandpa|grandmother|"
+    r"grandfather|granddaughter|grandson|boyfriend|girlfriend|fianc[ée]e?|spouse|"
+    r"sister-in-law|brother-in-law|mother-in-law|father-in-law|son-in-law|daughter-in-law|"
+    r"godson|goddaughter|godmother|godfather|stepmother|stepfather|stepson|stepdaughter)"
+    r",?(?=[ \t]+(?-i:[A-ZÀ-Þ]))")
+#: A chat's greeting in lower case and the name after it: "hey priya did u get …".
+_LOWER_GREETING = re.compile(
+    r"(?m)(?:^|(?<=[\s,(]))(?:hey|hi|hiya|hello|yo|morning|thanks|thx|ty|cheers|congrats|"
+    r"sorry)[ \t,]+(?P<v>[a-z][a-z'\-]{2,})(?![\w'’\-])")
+#: The one thanked or greeted, after a comma, ending the clause: "Thanks for your help
+#: earlier, Cormac — the issue is resolved."
+_THANKED = re.compile(
+    r"(?<![A-Za-z])(?i:thanks|thank[ \t]+you|sorry|cheers|congrat[a-z]*|welcome|well[ \t]+done|"
+    r"good[ \t]+(?:morning|night|luck)|see[ \t]+you|love[ \t]+you|miss[ \t]+you|hi|hello|hey)"
+    rf"[^.!?\n,]{{0,60}},[ \t]+(?P<v>[{_CAPITAL}][^\W\d_]+)(?=[ \t]*(?:[—–!?.,:]|-[ \t]|\r?\n|$))")
+#: A name written surname first, as records and rosters write it, after a word that takes a
+#: person and ending its clause: "Refund approved for Bird, Talulah."
+_SURNAME_FIRST = re.compile(
+    r"(?<![A-Za-z])(?:for|to|by|from|with|of|re|[:：])[ \t]+"
+    rf"(?P<l>[{_CAPITAL}][^\W\d_]+(?:-[{_CAPITAL}][^\W\d_]+)?)[ \t]*,[ \t]*"
+    rf"(?P<f>[{_CAPITAL}][^\W\d_]+(?:-[{_CAPITAL}][^\W\d_]+)?)(?=[ \t]*(?:[.;)]|\r?\n|$))")
+#: A word spelled out letter by letter: "T-S-H-A-B-A-L-A-L-A", "S M I T H".
+_SPELLED = re.compile(r"(?<![\w\-.])(?:[A-Za-z](?:[-.][A-Za-z]){3,}|[A-Z](?: [A-Z]){3,})(?![\w\-])")
+_SPELL_CUE = re.compile(r"(?i)\bspell")
+#: A firm's legal form after a comma: "Acme, Inc." names no one.
+_FIRM_ENDS = frozenset(("inc", "ltd", "llc", "llp", "corp", "co", "gmbh", "plc", "ag", "sa",
+                        "bv", "nv", "pty", "limited", "srl", "spa", "oy", "ab", "as"))
 #: Software and services whose names the census lists as surnames or that a person's frame
 #: holds ("When Jenkins called the webhook", "Jenkins's pipeline", "It was Postgres who"):
 #: no person in a weak frame.
@@ -519,7 +695,7 @@ _PERSON_VERBS = (r"(?:says|said|thinks|thought|knows|knew|argued|argues|wrote|as
                  r"confirmed|promised|decided|reckons|told|admitted|claimed|complained|"
                  r"laughed|smiled|nodded|apologi[sz]ed|emailed|texted|feels|felt|hopes|hoped|"
                  r"remembers|remembered|forgot|reali[sz]ed|noticed|wondered|wonders|"
-                 r"has\s+agreed|will\s+(?:review|check|ask|call|handle|decide))")
+                 r"has\s+agreed|owns|maintains|will\s+(?:review|check|ask|call|handle|decide))")
 #: Verbs that software is not said to do: a subject no name list holds is a person with these.
 _HUMAN_VERB = re.compile(r"argued|argues|agreed|disagreed|disagrees|apologi[sz]ed|laughed|smiled|"
                          r"nodded|promised|admitted|believes|believed|wondered|wonders|"
@@ -572,26 +748,44 @@ _NAME_QUESTION = re.compile(
     # A request that ends its sentence: "Please state your name.", "Spell your surname:"
     r"|(?<![A-Za-z])(?:state|spell|give|tell|enter|confirm|type|write)\s+(?:me\s+|us\s+)?"
     rf"(?:your|his|her|their)\s+(?:{_MODIFIERS}\s*)?name(?:,?\s+please)?\s*[.:!]")
-_BIRTH_WORD = r"(?:date\s+of\s+birth|birth\s*-?\s*date|birthday|d\.?o\.?b\b\.?|born)"
+#: The birth words of the date-of-birth recognizer, in every language it reads ("Wann sind
+#: Sie geboren?", "Quelle est votre date de naissance ?", "¿Cuándo naciste?", "您的出生年月?").
+_BIRTH_WORD = rf"(?:date\s+of\s+birth|birth\s*-?\s*date|birthday|d\.?o\.?b\b\.?|born|{BIRTH_CUE})"
 #: A question that mentions a birth ("Can I have your date of birth, please?", "And the birth
-#: date on the account?", "When were you born?", "Full name and date of birth, please."), or
-#: a request for one ending its sentence
+#: date on the account?", "When were you born?", "Full name and date of birth, please.",
+#: "生年月日を教えてください。"), or a request for one ending its sentence
 #: ("Please enter your date of birth.", "To verify you, confirm your DOB:"). The answer is
 #: looked for after it, so a date inside the same sentence ("send the birthday card by
 #: 12/05") is none.
 _BIRTH_QUESTION = re.compile(
-    rf"(?i)(?<![A-Za-z]){_BIRTH_WORD}(?![A-Za-z])[^?.!\n]{{0,40}}?(?:\?|,?[ \t]+please[ \t]*[.!:])"
+    rf"(?i)(?<![A-Za-z]){_BIRTH_WORD}(?![A-Za-z])[^?？.!。\n]{{0,40}}?"
+    r"(?:[?？]|,?[ \t]+please[ \t]*[.!:]"
+    r"|(?:教えて|ください|下さい|알려|주세요|주십시오|告诉|提供|填写)[^?？.!。\n]{0,8}[。.!！])"
     r"|(?<![A-Za-z])(?:please|kindly|confirm|provide|enter|verify|give|tell|state|type|share|"
     r"need|send|what|when|which)(?![A-Za-z])[^?.!\n]{0,40}?"
     rf"(?<![A-Za-z]){_BIRTH_WORD}(?![A-Za-z])[^?.!:\n]{{0,30}}(?:[.!:]|(?=\n))")
 #: What may stand between a question and its answer: the rest of the line, a line break and a
 #: speaker label, and words that lead into the answer.
 _ANSWER_LEAD = re.compile(
-    r"[ \t]*(?:\\n|\r?\n)?[ \t]*(?:[-*>•][ \t]*)?(?:[A-Za-z][\w'’ \-]{0,24}:[ \t]*)?"
+    r"[ \t]*(?:\\n|\r?\n)?[ \t]*(?:[-*>•—–][ \t]*)?(?:[^\W\d_][\w'’ \-]{0,24}[ \t]?[:：][ \t]*)?"
     r"(?:(?:sure|yes|yeah|ok(?:ay)?|of\s+course|certainly|well|um+|uh+|it'?s|it\s+is|it’s|"
     r"that'?s|that\s+is|i\s+was\s+born(?:\s+on)?|born(?:\s+on)?|my\s+(?:\w+\s+)?name\s+is|i'?m|"
     r"i\s+am|on|the)(?![A-Za-z])[ \t,!.]*)*", re.IGNORECASE)
 _DATE = re.compile(rf"(?i){DATE_PATTERN}(?![0-9])")
+#: A bare year answers a birth question ("Q: What year were you born?\nA: 1999, so 25.",
+#: "答: 1988年"), when it opens the answer.
+_YEAR_ANSWER = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?:年|년)?(?![0-9]|[./\-:][0-9])")
+#: An answer of one or two capitalised words that end their clause or line.
+_ANSWER_ALONE = re.compile(rf"[{_CAPITAL}][^\W\d_'’\-]+(?:[\-'’][^\W\d_]+)*"
+                           rf"(?:[ \t]+[{_CAPITAL}][^\W\d_'’\-]+(?:[\-'’][^\W\d_]+)*)?"
+                           r"[ \t]*(?:[,.!]|\r?\n|$)")
+#: Replies that are no name.
+_NOT_ANSWERS = frozenset(("sure", "yes", "no", "nope", "yeah", "okay", "ok", "pass", "none",
+                          "unknown", "same", "why", "sorry", "pardon", "what", "later", "skip",
+                          "answer", "thanks", "correct", "right", "wrong", "hello", "hi",
+                          "certainly", "absolutely", "fine", "great", "good", "nothing",
+                          "anonymous", "private", "declined", "withheld", "redacted", "hmm",
+                          "oh", "ah", "um", "uh", "well", "again", "really", "seriously"))
 #: A word between a question and its answer.
 _LEAD_WORDS = re.compile(r"[^\W\d_][\w'’\-]*")
 
@@ -614,6 +808,13 @@ class AnswerRecognizer(_ContextRecognizer):
                 # Not strong: the text after a question may be an instruction ("What is the
                 # customer's name? Answer with the name only.") rather than the answer.
                 found = self._words.take(text, at, strong=False)
+                if found is None and _ANSWER_ALONE.match(text, at):
+                    # "A: Tiberius, don't laugh.": a word alone before a comma or the line's
+                    # end is the answer, even when it is a word too
+                    found = self._words.take(text, at, strong=True)
+                    if found is not None and not self._words.first_name(text[found[0]:found[1]]) \
+                            and text[found[0]:found[1]].lower() in _NOT_ANSWERS:
+                        found = None
                 if found is not None and text[found[0]].isalpha():
                     out.append(self._result(*found, "answer to a name question"))
         if "DATE_OF_BIRTH" in entities:
@@ -625,13 +826,22 @@ class AnswerRecognizer(_ContextRecognizer):
                         and len(_LEAD_WORDS.findall(text, q.end(), date.start())) <= 4:
                     out.append(self._result(*date.span(), "answer to a birth question",
                                             0.85, "DATE_OF_BIRTH"))
+                    continue
+                year = _YEAR_ANSWER.search(text, q.end(), min(len(text), q.end() + 40))
+                # A year only as the answer's first words: "Customer: 1985 I think", not
+                # "I moved here in 2019".
+                if year is not None and not {"?", "？"} & set(text[q.end():year.start()]) \
+                        and len(_LEAD_WORDS.findall(text, q.end(), year.start())) <= 2:
+                    out.append(self._result(*year.span(), "year answering a birth question",
+                                            0.85, "DATE_OF_BIRTH"))
         return out
 
 
 #: A line that starts with a label and a colon, and says something after it.
 _LABEL_LINE = re.compile(
     rf"(?m)^[ \t]*(?:\[[^\]\n]{{1,24}}\][ \t]*)?(?P<v>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}}"
-    rf"|{_CJK_NAME_WORD})[ \t]*(?:\([^)\n]{{0,24}}\))?[ \t]*[:：][ \t]*(?=\S)(?!//)")
+    rf"|{_CJK_NAME_WORD})[ \t]*(?:\([^)\n]{{0,24}}\)|\[[0-9:.apmAPM \t]{{3,12}}\])?"
+    r"[ \t]*[:：][ \t]*(?=\S)(?!//)")
 #: What a speaker says in English: a word of Latin letters, and nothing in CJK script.
 _ENGLISH_SPEECH = re.compile(rf"(?=[^\n]*[A-Za-z]{{2}})(?![^\n]*{_CJK_LETTER})")
 
@@ -755,7 +965,7 @@ _PEOPLE = (r"(?:co-?founders?|founders?|attendees|participants|board\s+members|a
            r"judges|jurors|referees|finalists|recipients|heirs|trustees|executors|"
            r"beneficiaries|applicants|residents|occupants|instructors|teachers|mentors|"
            r"helpers|(?:new[ \t]+)?hires|joiners|newcomers|starters|leavers|shortlist|rota|"
-           r"roster|line-?up)")
+           r"roster|line-?up|rsvps?|guest[ \t]+list)")
 #: What names a list of people only as a line's label: "Present: …", "Who's coming: …".
 _PEOPLE_LABEL = (r"(?:present|absent|invited|apologies(?:[ \t]+from)?|on[ \t]+call|"
                  r"who(?:'s|’s|[ \t]+is|[ \t]+are)[ \t]+(?:coming|going|joining|attending|"
@@ -770,8 +980,8 @@ _LIST_CUE = re.compile(
     # A heading alone on its line, the list on the lines below it ("Judges\n  Ana Lima").
     rf"|^[ \t]*(?:our[ \t]+|the[ \t]+)?{_PEOPLE}[ \t]*[:：]?[ \t]*(?=\r?\n)")
 #: A note in brackets after a list's item: "Ana (Mon), Bo (Wed)".
-_ITEM_NOTE = r"(?:[ \t]*\([^()\n]{1,24}\))?"
-_ITEM = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}}{_ITEM_NOTE}"
+_ITEM_NOTE = r"(?:[ \t]*\([^()\n]{1,24}\))?(?:[ \t]*[✔✓✗✘☑☒✅❌])?"
+_ITEM = rf"(?:[A-Z]\.[ \t]*)?{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}}{_ITEM_NOTE}"
 _LIST = re.compile(rf"[ \t]*({_ITEM}(?:[ \t]*[,;、][ \t]*(?:and[ \t]+|&[ \t]*)?{_ITEM})*"
                    rf"(?:,?[ \t]+(?:and|&)[ \t]+{_ITEM})?)")
 
@@ -798,14 +1008,7 @@ class NameListRecognizer(_ContextRecognizer):
         for cue in _LIST_CUE.finditer(text):
             bullets = _BULLETS.match(text, cue.end())
             if bullets is not None:
-                for bullet in _BULLET_ITEM.finditer(bullets.group(0)):
-                    at = bullets.start() + bullet.start("v")
-                    if not text[at].isupper() and not _MARKED.match(bullet.group(0)):
-                        continue  # an indented line in lower case: code, not a name
-                    found = self._words.take(text, at, strong=False, limit=4) \
-                        or _foreign_item(text, at, text.find("\n", at))
-                    if found is not None:
-                        out.append(self._result(*found, "item of a list of people"))
+                out += self._bulleted(text, bullets)
                 continue
             out += [self._result(*found, "item of a list of people")
                     for found in _foreign_items(text, cue.end())]
@@ -834,6 +1037,27 @@ class NameListRecognizer(_ContextRecognizer):
                     for found in self._items(text, places)]
         return out
 
+
+    def _bulleted(self, text: str, bullets: re.Match[str]) -> list[RecognizerResult]:
+        """The names of a bulleted list below a cue; when most items read as names, the rest
+        are names too ("- Agnieszka\n- Hollander\n- Pip")."""
+        places = []
+        for bullet in _BULLET_ITEM.finditer(bullets.group(0)):
+            at = bullets.start() + bullet.start("v")
+            if not text[at].isupper() and not _MARKED.match(bullet.group(0)):
+                continue  # an indented line in lower case: code, not a name
+            places.append(at)
+        weak = [self._words.take(text, at, strong=False, limit=4)
+                or _foreign_item(text, at, text.find("\n", at)) for at in places]
+        most = 2 * sum(f is not None for f in weak) >= len(weak) >= 2
+        out = []
+        for at, item in zip(places, weak, strict=True):
+            found = item
+            if found is None and most and text[at].isupper():
+                found = self._words.take(text, at, strong=True, limit=4)
+            if found is not None:
+                out.append(self._result(*found, "item of a list of people"))
+        return out
 
     def _items(self, text: str, places: list[int]) -> list[tuple[int, int]]:
         """The names at ``places``, each an item of one list. The cue says these are people:
@@ -960,6 +1184,8 @@ class UnknownPairRecognizer(_ContextRecognizer):
     def _known_word(self, word: str) -> bool:
         """An ordinary word, or one the lexicon knows that is no census first name (Cloud,
         Helm and Lake are surnames too, but here they name things)."""
+        if _CONTRACTION.sub("", word.lower()) in stop_words():
+            return True  # "I'm Declan": a pronoun and its verb
         return self._words.ordinary(word) or (self._words.known(word)
                                               and not self._words.first_name(word))
 
@@ -979,6 +1205,10 @@ _COMMIT_LINE = re.compile(
     r"(?:[T \t][0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:[ \t]*[+-][0-9]{2}:?[0-9]{2}|Z)?)?[ \t]+"
     rf"(?P<v>[{_CAPITAL}][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*"
     rf"(?:[ \t]+[{_CAPITAL}][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*){{1,2}})(?=[ \t]|$)")
+
+
+#: A phone number's digits in a record's field: seven or more, spaces and dashes between.
+_CONTACT_DIGITS = re.compile(r"(?<![\d.])\+?\d(?:[ \-]?\d){6,}(?![\d.])")
 
 
 class RecordNameRecognizer(_ContextRecognizer):
@@ -1022,9 +1252,15 @@ class RecordNameRecognizer(_ContextRecognizer):
             pos += len(raw) + len(delimiter)
         out = [self._result(s, e, "a person's name as a field of a record", self.SCORE)
                for s, e, value in fields if self._full_name(value)]
+        contact = "@" in line or _CONTACT_DIGITS.search(line) is not None
         for (s1, e1, a), (s2, e2, b) in itertools.pairwise(fields):
             if not (self._name_word(a) and self._name_word(b)) \
-                    or not (self._words.first_name(a) or self._words.first_name(b)):
+                    or not (self._words.first_name(a) or self._words.first_name(b)
+                            # "Lefebvre;Cyprien;c.l@x.fr": a listed surname beside a word no
+                            # lexicon knows, in a record that holds a contact (an address, a
+                            # phone number): "Kotlin,Gradle,1.9" is none
+                            or (contact and self._surname(a) and not self._words.known(b))
+                            or (contact and self._surname(b) and not self._words.known(a))):
                 continue
             out += [self._result(s1, e1, "names in neighbouring fields of a record", self.SCORE),
                     self._result(s2, e2, "names in neighbouring fields of a record", self.SCORE)]

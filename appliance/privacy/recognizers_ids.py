@@ -54,6 +54,7 @@ from appliance.privacy.recognizer_base import (
     cue_before,
     make_result,
 )
+from appliance.privacy.recognizers_names import gazetteer
 from appliance.privacy.recognizers_zh import card_grouping, luhn_valid, one_separator
 
 # ---- Hong Kong -------------------------------------------------------------------------------
@@ -152,44 +153,171 @@ class CnServiceIdRecognizer(CnPassportRecognizer):
 
 # ---- Dates of birth ----------------------------------------------------------------------------
 
-_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+#: Month names as dates write them, in the languages of the people who write to us: English,
+#: German, French, Spanish, Italian, Portuguese, Dutch, Polish (genitive: "8 sierpnia"),
+#: Turkish and Russian (genitive: "8 августа"), full or cut to three or four letters.
+_MONTH_WORDS = (  # noqa: SIM905 - as a list literal, four times as long
+    "january february march april may june july august september october november december "
+    "januar jänner februar märz mai juni juli oktober dezember "
+    "janvier février fevrier mars avril juin juillet août aout septembre octobre novembre "
+    "décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre "
+    "diciembre "
+    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
+    "janeiro fevereiro março marco abril maio junho julho agosto setembro outubro novembro "
+    "dezembro "
+    "januari februari maart mei augustus "
+    "styczeń stycznia luty lutego marzec marca kwiecień kwietnia maj maja czerwiec czerwca "
+    "lipiec lipca sierpień sierpnia wrzesień września październik października listopad "
+    "listopada grudzień grudnia "
+    "ocak şubat subat mart nisan mayıs mayis haziran temmuz ağustos agustos eylül eylul ekim "
+    "kasım kasim aralık aralik "
+    "январь января февраль февраля март марта апрель апреля май мая июнь июня июль июля "
+    "август августа сентябрь сентября октябрь октября ноябрь ноября декабрь декабря "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+).split()
+#: Other languages' cut names, only with their full stop: bare, many are words ("set", "out",
+#: "gen", "ago", "lis").
+_MONTH_CUTS = (  # noqa: SIM905 - as a list literal, four times as long
+    "mär mrz okt dez janv févr fév avr juil déc ene abr ago dic gen mag giu lug set ott fev "
+    "out mrt sty lut kwi cze lip sie wrz paź lis gru янв фев февр мар апр авг сен сент окт "
+    "нояб дек"
+).split()
+_MONTHS = ("(?:(?:" + "|".join(sorted(set(_MONTH_WORDS), key=lambda w: (-len(w), w)))
+           + r")(?![^\W\d_])\.?|(?:"
+           + "|".join(sorted(set(_MONTH_CUTS), key=lambda w: (-len(w), w))) + r")\.)")
+_DAY = r"(?:0?[1-9]|[12][0-9]|3[01])"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:19|20)[0-9]{2}"
+#: After a month's name: four digits, '66, or two digits that are no clock time ("7 Jan 01").
+_NAMED_YEAR = r"(?:(?:19|20)[0-9]{2}|['’][0-9]{2}|[0-9]{2}(?![0-9:]))"
+#: 1st, 1er (fr), 1º (es, pt), 23. (de, pl, tr, ru write the day with a full stop).
+_ORDINAL = r"(?:st|nd|rd|th|er|º|°|\.)?"
+#: The word "year" after a Russian year (written out or cut), and after a Polish one.
+_YEAR_WORD = r"(?:[ \t]?(?:г\.|года|r\.|roku)(?![^\W\d_]))?"
 _DATE = (
-    r"(?:(?:19|20)[0-9]{2}[-/.年](?:0?[1-9]|1[0-2])[-/.月](?:0?[1-9]|[12][0-9]|3[01])日?"
-    r"|(?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?[0-9]{2}"
-    r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12][0-9]|3[01])[-/.](?:19|20)?[0-9]{2}"
-    rf"|{_MONTHS}\s+(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,?\s+(?:19|20)[0-9]{{2}}"
-    rf"|(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS},?\s+(?:19|20)[0-9]{{2}}"
+    # 1987-03-14, 1987年3月14日, 1988년 8월 8일, 1988. 8. 8.: year first, as CJK writes it.
+    rf"(?:{_YEAR}(?:[-/.年]|년)[ \t]?{_MONTH}(?:[-/.月]|월)[ \t]?{_DAY}(?:[日号號일]|\.(?![0-9]))?"
+    rf"|{_DAY}[-/.]{_MONTH}[-/.](?:19|20)?[0-9]{{2}}"
+    rf"|{_MONTH}[-/.]{_DAY}[-/.](?:19|20)?[0-9]{{2}}"
+    rf"|{_MONTHS}[ \t]+{_DAY}(?:st|nd|rd|th)?,?[ \t]+{_NAMED_YEAR}"
+    # 14 March 1987, the 3rd of June, 1966, 23. Juni 1971, 8 de agosto de 1988, 7 Jan 01.
+    rf"|{_DAY}{_ORDINAL}[ \t]*(?:(?:of|de)[ \t]+)?{_MONTHS},?[ \t]+(?:de[ \t]+|del[ \t]+)?"
+    rf"{_NAMED_YEAR}{_YEAR_WORD}"
     # 14-Mar-1987, 14/Mar/87: a month's name between separators, as forms and banks write it.
-    rf"|(?:0?[1-9]|[12][0-9]|3[01])[-/]{_MONTHS}[-/](?:19|20)?[0-9]{{2}}"
-    r"|(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))"
+    rf"|{_DAY}[-/]{_MONTHS}[-/](?:19|20)?[0-9]{{2}}"
+    r"|(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    # The month and year only (1988年10月, June 1966, agosto de 1988, 10/1988): a birth date
+    # as a CV or a form asking for "Geburtsmonat" gives it.
+    rf"|{_YEAR}(?:年|년)[ \t]?{_MONTH}(?:月|월)"
+    rf"|{_MONTHS},?[ \t]+(?:de[ \t]+|del[ \t]+)?{_YEAR}{_YEAR_WORD}"
+    rf"|{_MONTH}[/.]{_YEAR}|{_YEAR}[./]{_MONTH}(?![0-9]|[./][0-9]))"
 )
+#: Letters a cue word must not run on into (Latin with accents, Cyrillic).
+_NO_LETTER = r"(?![A-Za-zÀ-ÖØ-öø-ɏЀ-ӿ])"
 _DOB_CUE = (r"(?:(?<![A-Za-z])d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*-?\s*date|"
             r"birth\s*-?\s*day|b-?day|b['’]day|born(?:\s+on)?|birth(?=\s*[:=])|"
             # The same cue in the languages of the people who write to us: Geburtsdatum: …,
-            # fecha de nacimiento, née le, data di nascita, geboortedatum, 生年月日 …
-            r"geburts(?:datum|tag)|geboren|fecha\s+de\s+nacimiento|nacid[oa]|"
-            r"date\s+de\s+naissance|née?\s+le|data\s+di\s+nascita|nat[oa]\s+il|"
-            r"data\s+de\s+nascimento|nascid[oa]\s+em|geboortedatum|geboren\s+op|"
-            r"f[öo]delsedatum|f[øo]dselsdato|data\s+urodzenia|urodzon[ya]|do[ğg]um\s+tarihi|"
-            r"datum\s+narozen[íi]|narozen[aá]?|生年月日|생년월일|"
+            # geb. 23.06.1971, fecha de nacimiento, F. nac., née le, Né(e) le, data di
+            # nascita, nato/a il, geboortedatum, ur., Дата рождения, 生年月日, 생년월일 …
+            r"geburts(?:datum|tag|jahr|monat(?:\s+und\s+-jahr)?)|geburt(?=\s*[:=])|\(\s*\*|"
+            r"geboren|(?<![A-Za-z])geb\.(?:\s*-?\s*datum)?|"
+            r"fecha\s+(?:de\s+)?nac(?:imiento|\.|(?=\s*:))|(?<![A-Za-z])f\.\s?nac\.|nacimiento|"
+            r"nac(?:id[oa]s?(?:/[ao])?|í|iste|ió)|"
+            r"date\s+de\s+naissance|naissance(?=\s*[:=])|né(?:e|\(e\))?\s+(?:le|en)|"
+            r"data\s+(?:di\s+)?nascita|nacqu[ei]|(?-i:[Nn]at[oa](?:/[ao])?)(?=[ \t:])|"
+            r"data\s+de\s+nascimento|nascimento|(?<![A-Za-z])dt\.\s?nasc\.|"
+            r"nasc(?:id[oa]|i)\s+em|nasceu\s+em|"
+            r"geboortedatum|geboren\s+op|(?<![A-Za-z])geb\.\s*datum|"
+            r"f[öo]delsedatum|f[øo]dselsdato|data\s+urodzenia|data\s+ur\.|(?<![A-Za-z])ur\.|"
+            r"urodzon[ya]|urodzi[łl](?:a|am|em|aś|eś)?(?:\s+si[ęe])?|"
+            r"do[ğg]um\s+tarih(?:i|im|iniz|in)?|"
+            r"datum\s+narozen[íi]|narozen[aá]?|"
+            r"дата\s+рожд(?:ения|\.)|родил(?:ся|ась|ись)|"
+            r"生年月日|생년월일|생일|출생(?:일)?|"
+            r"(?:(?<=\()|(?<=,)|(?<=,[ \t]))b\.|"
             r"出生(?:日期|年月日|于|於)?|生日|出生年月)")
 #: Between a birth cue and its date: a colon, quotes ("dob": "…"), "is", "on the", a format
-#: hint ("(dd/mm/yyyy)"), a place ("born in Lyon on"): up to three such words, no others ("the
-#: dob field was added on 2024-05-01", "the birthday card by 12/05" name no birth date).
-_DOB_GAP = (r"(?:[\s:：=,;\-–\"“”]*(?:(?-i:[A-Z])[^\s\d.!?:：=,;\-–\"“”]*+|\([^)\d\n]{1,16}\)|"
-            r"(?:is|was|on|the|of|in|at|to|'s|’s|home|around|circa|ca|exactly|[是为為])"
-            r"(?![^\s\d.!?:：=,;\-–\"“”]))){0,3}?[\s:：=,;\-–.\"“”]*")
+#: hint ("(dd/mm/yyyy)"), a place ("born in Lyon on", "nata a Torino il"): up to three such
+#: words, no others ("the dob field was added on 2024-05-01", "the birthday card by 12/05"
+#: name no birth date).
+_DOB_GAP = (r"(?:[\s:：=,;\-–—\"“”]*(?:(?-i:[A-Z])[^\s\d.!?:：=,;\-–—\"“”]*+|\([^)\d\n]{1,16}\)|"
+            r"(?:is|was|on|the|of|in|at|to|'s|’s|home|around|circa|ca|exactly|"
+            r"am|im|op|te|il|el|le|em|en|à|a|w|we|в|[是为為])"
+            r"(?![^\s\d.!?:：=,;\-–—\"“”]))){0,3}?[\s:：=,;\-–—.\"“”]*")
+#: After a date, a word that says it is a birth date: "am 3.4.1980 (in Bremen) geboren",
+#: "1988年8月8日生まれ", "1988年8月8日出生", "1988년 8월 8일생", "8.8.1988 doğumlu",
+#: "08.08.1988 года рождения".
+_DOB_AFTER = (r"(?:[ \t]*(?:生まれ|生れ|出生|生(?=[\s）)、,，。]|$)"
+              r"|출생|생(?![가-힣])|에[ \t]*태어)"
+              r"|(?:[ \t]+(?:in|im|te|zu)[ \t]+(?-i:[A-Z])[^\W\d_]*)?[ \t]+geboren(?![^\W\d_])"
+              r"|[ \t]+(?:tarihinde[ \t]+)?do[ğg](?:du|dum|dun|umlu|muş)(?![^\W\d_])"
+              r"|[ \t]*(?:г(?:ода|\.)[ \t]*)?рождения|[ \t]*г\.[ \t]*р\.)")
+#: A bare year is a birth date only in a birth frame: right after "born", "b." in brackets or
+#: after a comma, as biographies write it ("Anna Smith (b. 1962)", "Smith, b. 1962", "born
+#: 1951 in Cork"; not "section b. 2019"), the same words in other languages ("Geboren: 1977"),
+#: or a year-of-birth field. Not after a preposition: "born in 1985" stays a year.
+_YEAR_CUE = (r"(?:(?<![A-Za-z])born|(?:(?<=\()|(?<=,)|(?<=,[ \t]))b\.|year\s+of\s+birth|"
+             r"birth\s*-?\s*year|"
+             r"(?<![A-Za-z])yob|geburtsjahr|jahrgang|année\s+de\s+naissance|geboren|né(?:e|\(e\))?|"
+             r"nacid[oa]|nascid[oa]|urodzon[ya]|"
+             r"año\s+de\s+nacimiento|anno\s+di\s+nascita|ano\s+de\s+nascimento|geboortejaar|"
+             r"rok\s+urodzenia|doğum\s+yılı|год\s+рождения|出生年份)")
+#: A life span after a name, in an obituary or a biography: "RIP Uncle Bartek, 1951-2024",
+#: "Anna Kowalska (1951-2024)": two capitalised words, then the span after a comma or in
+#: brackets. The first year is the birth year. Outside an obituary one of the words must be
+#: a known first name ("Annual Revenue, 1990-2020" is none) and the span at least 10 years
+#: ("Growth Strategy (2019-2024)"); none runs backwards.
+_LIFESPAN = re.compile(
+    r"(?<![^\W\d_])(?P<a>[A-ZÀ-ÖØ-Þ][^\W\d_]*)"
+    r"(?:[ \t]+(?:de|du|da|di|del|dos|das|van|von|der|den|la|le|y))*"
+    r"[ \t]+(?P<b>[A-Z][^\W\d_]+)(?:[-'’][A-Z][^\W\d_]+)?(?:,[ \t]*|[ \t]*\([ \t]*(?:\*[ \t]*)?)"
+    rf"(?P<v>{_YEAR})[ \t]*(?:[–—\-]|†)[ \t]*(?P<d>{_YEAR})(?![0-9])")
+
+
+#: An obituary's opening words: after them a short life span is a life too ("In loving memory
+#: of Tom Hale (2009-2016)").
+_MOURNING = re.compile(r"(?i)(?<![A-Za-z])(?:rip|r\.i\.p|in\s+(?:loving\s+)?memory|in\s+memoriam|"
+                       r"obituary|funeral|nachruf|wir\s+trauern|avis\s+de\s+d[ée]c[èe]s|"
+                       r"necrologio|nekrolog|esquela|overlijdensbericht|некролог)(?![A-Za-z])|†")
 
 
 class DateOfBirthRecognizer(RegexRecognizer):
     ENTITY = "DATE_OF_BIRTH"
-    REGEX = re.compile(rf"(?i){_DOB_CUE}(?![A-Za-z]){_DOB_GAP}(?<![0-9])(?P<v>{_DATE})"
+    REGEX = re.compile(rf"(?i){_DOB_CUE}{_NO_LETTER}{_DOB_GAP}(?<![0-9])(?P<v>{_DATE})"
                        r"(?![0-9])")
+    #: A date with its birth word after it ("am 3.4.1980 geboren", "1988年8月8日生まれ").
+    DATE_FIRST = re.compile(rf"(?i)(?<![0-9])(?P<v>{_DATE})(?![0-9]){_DOB_AFTER}")
+    #: A bare year in a birth frame; not one a month or day follows ("born 1951", not
+    #: "born 1951/52 season").
+    YEAR = re.compile(rf"(?i){_YEAR_CUE}{_NO_LETTER}[ \t]*[:=]?[ \t]*(?P<v>{_YEAR})"
+                      r"(?![0-9]|[./\-][0-9])")
     SCORE = 0.85
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
         return self.SCORE, "date after a birth cue"
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = super().analyze(text, entities, nlp_artifacts)
+        found = [(m.span("v"), "date before a birth word")
+                 for m in self.DATE_FIRST.finditer(text)]
+        found += [(m.span("v"), "year after a birth cue") for m in self.YEAR.finditer(text)]
+        for m in _LIFESPAN.finditer(text):
+            years = int(m.group("d")) - int(m.group("v"))
+            if _MOURNING.search(text, max(0, m.start() - 60), m.start()) is not None:
+                lived = 1 <= years <= 115
+            else:
+                firsts = gazetteer()[0]
+                lived = 10 <= years <= 115 and (m.group("a").upper() in firsts
+                                                or m.group("b").upper() in firsts)
+            if lived:
+                found.append((m.span("v"), "birth year of a life span"))
+        out += [make_result(self, self.ENTITY, s, e, self.SCORE, why, cued=True)
+                for (s, e), why in found]
+        return out
 
 
 # ---- Payment cards in other IIN ranges --------------------------------------------------------

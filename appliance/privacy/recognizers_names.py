@@ -188,6 +188,11 @@ class GazetteerNameRecognizer(_NameRecognizer):
 #: A name in Chinese characters, Hangul or katakana (a form's surname field may hold one
 #: character: "Last name: 越").
 _CJK_NAME = r"[\u4e00-\u9fff]{1,4}|[\uac00-\ud7a3]{1,4}|[\u30a0-\u30ff]{2,10}"
+#: Between a key's separator and its value: spaces, or a line break when the next line is
+#: no key of its own ("Name:\nAna Lima", but not "patient:\n  name: Ana Lima").
+_SAME_OR_NEXT_LINE = r"(?:[ \t]*\r?\n(?![^\n:=]{1,30}[:=]))?[ \t]*"
+#: What ends a field's value on a line of several fields: a run of spaces, a tab, a bar.
+_FIELD_GAP = re.compile(r"[ \t]{2,}|\t|[ \t]+\|")
 _NAME_TOKENS = (r"(?:[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)"
                 r"(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?){0,3}"
                 rf"|(?:{_CJK_NAME})(?![\u4e00-\u9fff\uac00-\ud7a3\u30a0-\u30ff])")
@@ -211,7 +216,7 @@ class CuedNameRecognizer(_NameRecognizer):
         r"(?im)(?:^|(?<=[\s,;(]))(?:full\s+name|first\s+name|last\s+name|surname|name|"
         r"contact(?:\s+person)?|attn|attention|from|signed|patient|customer|client|employee|"
         r"applicant|recipient|cardholder|account\s+holder|passenger|guest|reported\s+by|"
-        rf"assigned\s+to|owner)\s*[:=\-–]\s*(?P<v>{_NAME_TOKENS})")
+        rf"assigned\s+to|owner)[ \t]*[:=\-–]{_SAME_OR_NEXT_LINE}(?P<v>{_NAME_TOKENS})")
     #: A greeting and a name, in prose or inside a string of code ("print('Hello Alice')",
     #: f"Thanks {x}" aside): it starts a line or follows a space, a comma, a quote or an
     #: opening bracket, and the name ends the clause, the line or the string.
@@ -245,8 +250,9 @@ class CuedNameRecognizer(_NameRecognizer):
         if re.fullmatch(_CJK_NAME, value):
             return 0, len(value)
         words = list(_WORD.finditer(value))
-        if words and words[0].group(0).lower() in _GREETED_NO_ONE:
-            return None  # "Hello World", "Dear Sir", "Thanks Team"
+        if words and (words[0].group(0).lower() in _GREETED_NO_ONE
+                      or words[0].group(0).lower() in _SPEECH_OPENERS):
+            return None  # "Hello World", "Dear Sir", "Thanks Team"; "Customer: Hi, …"
         keep = []
         for w in words:
             if _CONTRACTION.sub("", w.group(0).lower()) in self._stop:
@@ -264,7 +270,11 @@ class CuedNameRecognizer(_NameRecognizer):
         for regex, why in ((self._KEYED, "after a name key"), (self._GREETING, "greeting"),
                            (self._SIGNOFF, "signature line")):
             for m in regex.finditer(text):
-                part = self._plausible(m.group("v"))
+                value = m.group("v")
+                if regex is self._KEYED:
+                    # A form's fields side by side: "Surname: NGUYEN   Given names: THI"
+                    value = _FIELD_GAP.split(value, maxsplit=1)[0]
+                part = self._plausible(value)
                 if part is None or _inside_identifier(text, m.start("v") + part[1]):
                     continue
                 start = m.start("v") + part[0]
@@ -358,6 +368,9 @@ _ORG_WORDS = frozenset(("inc", "llc", "ltd", "gmbh", "corp", "corporation", "fou
 #: Last words of a field's value that name a team, a bot, a firm or a product, not a person.
 _NOT_A_PERSON_END = frozenset(("team", "bot", "corp", "inc", "group", "pro", "ltd", "llc",
                                "gmbh", "squad", "crew", "department", "dept", "org"))
+#: Words that open a line of speech, not a name: "Customer: Hi, I'm …".
+_SPEECH_OPENERS = frozenset(("hi", "hello", "hey", "thanks", "yes", "yeah", "ok", "okay", "sure",
+                             "sorry", "please", "dear", "morning", "evening", "afternoon"))
 #: The bare key "name" in code (not first_name, author …).
 _BARE_NAME_KEY = re.compile(r"(?i)(?<![A-Za-z0-9_])name\s*(?:=|:=|:|=>)")
 #: Two or three capitalised words: how a person's full name is written.
@@ -375,7 +388,7 @@ class StructuredNameRecognizer(_NameRecognizer):
         rf"(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[._])?{_NAME_KEYS}\s*(?:=|:=|:|=>)\s*"
         r"[\"'`](?P<v>[^\"'`\n\\\\]{1,60})[\"'`]")
     _PAIR = re.compile(
-        rf"(?im)(?:^|(?<=[\s,;&?{{]))(?<![A-Za-z_\-]){_NAME_KEYS}\s*[=:]\s*"
+        rf"(?im)(?:^|(?<=[\s,;&?{{]))(?<![A-Za-z_\-]){_NAME_KEYS}[ \t]*[=:]{_SAME_OR_NEXT_LINE}"
         r"(?P<v>[^\s,;&\"'{}=:][^,;&\"'{}=:\n]{0,59})")
     _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})[\"']?\s*$")
     #: A quoted value after a role key or a weak key (see :data:`_ROLE_KEYS`, _WEAK_KEYS).
@@ -430,8 +443,9 @@ class StructuredNameRecognizer(_NameRecognizer):
         if re.fullmatch(_CJK_NAME, value):
             return True
         words = value.split()
-        if words and _CONTRACTION.sub("", words[0].lower()) in stop_words():
-            return False  # "customer: It's broken" is a line of speech
+        if words and (_CONTRACTION.sub("", words[0].lower()) in stop_words()
+                      or words[0].lower().strip(",.!") in _SPEECH_OPENERS):
+            return False  # "customer: It's broken", "Customer: Hi, …" are lines of speech
         return 1 <= len(words) <= 4 and all(_WORD.fullmatch(w.rstrip(".")) for w in words)
 
     def tables(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -453,6 +467,9 @@ class StructuredNameRecognizer(_NameRecognizer):
         for regex in (self._JSON, self._CODE, self._PAIR):
             for m in regex.finditer(text):
                 value = m.group("v").rstrip()
+                if regex is self._PAIR:
+                    # A form's fields side by side: "Surname: NGUYEN   Given names: THI"
+                    value = _FIELD_GAP.split(value, maxsplit=1)[0]
                 if regex is self._CODE and _BARE_NAME_KEY.search(text, m.start(), m.start("v")) \
                         and not _FULL_NAME.fullmatch(value):
                     continue  # name = "build", name="Widget": code names things, not people
@@ -647,7 +664,12 @@ def column_values(text: str, header_key: re.Pattern[str], accept: Callable[[str]
 
 
 _DOB_KEYS = (r"(?:d\.?o\.?b\.?|date[_\- ]?of[_\- ]?birth|birth[_\- ]?date|birth[_\- ]?day|"
-             r"born(?:[_\- ]?on)?|出生日期|出生年月日?|生日)")
+             r"born(?:[_\- ]?on)?|出生日期|出生年月日?|生日|"
+             # The same column in other languages' records (issue 37): "geburtsdatum",
+             # "date_de_naissance", "fecha_nacimiento", "data_urodzenia", "生年月日" …
+             r"geburtsdatum|date[_\- ]de[_\- ]naissance|fecha[_\- ](?:de[_\- ])?nacimiento|"
+             r"data[_\- ]d[ie][_\- ]nasc(?:ita|imento)|geboortedatum|data[_\- ]urodzenia|"
+             r"do[ğg]um[_\- ]tarihi|дата[_\- ]рождения|生年月日|생년월일)")
 _DOB_HEADER = re.compile(rf"(?i)^\s*[\"']?{_DOB_KEYS}[\"']?\s*$")
 _DATE_VALUE = re.compile(
     r"(?:(?:19|20)?[0-9]{2}|[0-9]{1,2})[-/.年][0-9]{1,2}[-/.月][0-9]{1,4}日?"
@@ -697,6 +719,10 @@ def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
     while True:
         if (m := _NEXT_WORD.match(text, end)) is not None and name_word(m.group(1)):
             end = m.end()
+        elif (h := _HYPHEN_PART.match(text, end)) is not None:
+            end = h.end()  # "Adewumi" of "Adewumi-Banks": a double surname is one name
+        elif (p := _PARTICLE_THEN_NAME.match(text, end)) is not None:
+            end = p.end()  # "Rhys ap Gruffydd", "Ana de Souza": a particle and a surname
         elif (q := _NICKNAME_THEN_NAME.match(text, end)) is not None:
             end = q.end()  # Edwin "Buzz" Aldrin: the nickname and the surname after it
         else:
@@ -707,10 +733,18 @@ def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+#: A hyphen and a capitalised word right after a name (Adewumi-Banks, Underhill-Smythe).
+_HYPHEN_PART = re.compile(r"-[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’]+(?![\w\-])")
+#: A lower-case name particle and a capitalised word after a name ("Rhys ap Gruffydd").
+_PARTICLE_THEN_NAME = re.compile(
+    r"[ \t]+(?:ap|ab|van|von|de|da|di|do|dos|das|del|della|du|bin|binti|ibn|ní|nic|ó|mac|"
+    r"ter|ten|van[ \t]+der|van[ \t]+den|de[ \t]+la|de[ \t]+los)[ \t]+"
+    r"[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’]+(?:-[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’]+)?(?![\w\-])")
 _NICKNAME_THEN_NAME = re.compile(
     r"[ \t]+[\"“'‘(][A-Z][A-Za-z'’\-]*[\"”'’)][ \t]+[A-Z][A-Za-z'’\-]+(?![^\W\d_])")
-_NEXT_WORD = re.compile(r"[ \t]+([A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)(?![^\W\d_])")
-_PREV_WORD = re.compile(r"(?<![^\W\d_])([A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)[ \t]+$")
+#: (One space: a run of spaces is a gap between a form's fields, "NGUYEN   Given names:".)
+_NEXT_WORD = re.compile(r"[ \t]([A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)(?![^\W\d_])")
+_PREV_WORD = re.compile(r"(?<![^\W\d_])([A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)[ \t]$")
 
 
 def name_recognizers(language: str = "en") -> list[EntityRecognizer]:
