@@ -109,7 +109,7 @@ def test_labels_are_mapped_and_unmapped_ones_ignored() -> None:
 def test_site_model_runs_beside_the_rules(analyzer: Analyzer) -> None:
     """A model loaded from a local path is one recognizer among the rules, and its findings
     are masked with theirs."""
-    assert {"ModelNerRecognizer", "GazetteerNameRecognizer", "EmailRecognizer"} \
+    assert {"ModelNerRecognizer", "GazetteerNameRecognizer", "EmailAddressRecognizer"} \
         <= set(analyzer.recognizer_names)
     masked = mask_texts(analyzer, ["Okonkwo: mail jo@example.com the keys for "
                                    "221B Baker Street"]).texts[0]
