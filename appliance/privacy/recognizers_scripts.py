@@ -29,6 +29,12 @@ these scripts all have a name's shape (two or three words of a script without ca
 Japanese "family given" pair; a Hangul word of three syllables after a common surname) is a
 list of people: a list of things is written in single words ("- Молоко", "- 牛乳", "- 우유").
 Arabic names keep their linking words (بن, عبد, أبو) inside the run.
+
+In running text of its own language a name is found by its frame (:func:`_frame_names`): a
+form's label with a colon ("氏名", "성함", "الاسم", "ФИО"), a greeting or self-introduction
+("안녕하세요, …입니다", "مرحبا …", "Здравствуйте, …", "меня зовут …", "…と申します"), an
+honorific after it ("…さん", "…様", "… 씨", "…고객님") or an Arabic title before it. Japanese
+frames other than a label need kana (or 様) in the text: "王先生" in Chinese is the zh rules'.
 """
 
 from __future__ import annotations
@@ -139,7 +145,8 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
-        if _FOREIGN_WORD.search(text) is None and _JAPANESE_NAME.search(text) is None:
+        if _FOREIGN_WORD.search(text) is None and _JAPANESE_NAME.search(text) is None \
+                and _JA_LABELLED.search(text) is None:
             return []
         letters = _letters_by_script(text)
         total = sum(letters.values())
@@ -156,6 +163,9 @@ class ForeignScriptNameRecognizer(OwnRecognizer):
         out.extend(make_result(self, self.ENTITY, start, end, self.SCORE,
                                "list of names in another script")
                    for start, end in _name_list_items(text))
+        out.extend(make_result(self, self.ENTITY, start, end, self.SCORE,
+                               "name in a frame of its own language")
+                   for start, end in _frame_names(text))
         return out
 
     def _run(self, text: str, m: re.Match[str], letters: Counter[str], total: int,  # noqa: PLR0911, PLR0913 - one reason a line
@@ -411,3 +421,191 @@ def _script(char: str) -> str:
 def _letters_by_script(text: str) -> Counter[str]:
     """How many letters ``text`` has in each script (Latin and the rest count as "other")."""
     return Counter(_script(c) for c in _LETTER.findall(text))
+
+
+#: Frames of the scripts' own languages around a name: a label of a form ("氏名", "성함:",
+#: "الاسم:", "ФИО:"), a greeting or a self-introduction ("안녕하세요, …입니다", "مرحبا …",
+#: "Здравствуйте, …", "меня зовут …"), an honorific after the name ("…さん", "… 씨",
+#: "…고객님"). Each finds a name where the rules above find none: a single word, a run in
+#: text of its own script, a Korean or Japanese name written without spaces around it.
+_HANGUL = "\uac00-\ud7a3"
+_KANA = "\u3040-\u30ff"
+#: A Korean full name: a common surname and one or two syllables (three in all without a
+#: label's colon: "기자", "배우", "정보", "이모" are words), ended by a particle or the end
+#: of the word.
+_KO_FULL = rf"[{_KO_SURNAMES}][{_HANGUL}]{{1,2}}"
+_KO_FULL3 = rf"[{_KO_SURNAMES}][{_HANGUL}]{{2}}"
+_KO_PARTICLE = (r"(?:입니다|이에요|예요|이고|이며|이라고|라고|이|가|은|는|을|를|"
+                r"에게|께서|께|의|와|과|랑|이랑|님|씨|도|만)?")
+_KO_NOT_AFTER = rf"(?![{_HANGUL}])"
+#: Nouns of three syllables after a surname's syllable that are roles or things, not names
+#: ("공무원입니다", "선생님", "고객님", "주부입니다").
+_KO_NOT_NAMES = frozenset("""
+공무원 선생님 선생 고객 고객님 사장 사장님 부장 과장 대리 팀장 회장 교수 원장 실장 차장 주임 주부
+소방관 간호사 변호사 안내원 상담원 연구원 회사원 직원 정비사 조교 학생 기사 한국인 외국인 여러분
+이번 오늘 지금 저희 우리 여기 거기 정말 진짜 고객센터 관리자 사용자 담당자 신청자 작성자
+구매자 주최자 방문자 진행자 지원자 참가자 참석자 판매자 노동자 지도자 소방관 연구원 은행원 정치인
+유튜버 마케터 한국인 신입생 전학생 안내원 도우미 하느님 이웃집 주인공 선배님 이모님 고모님
+""".split())  # noqa: SIM905
+_KO_ROLE = (r"(?:고객|선생|교수|사장|부장|과장|차장|대리|팀장|실장|원장|회원|기사|작가|감독|"
+            r"의원|박사)님")
+_KO_LABEL = (r"(?:성함|이름|성명|담당자|담당|작성자|신청자|예약자|보호자|수신인|수신자|발신인|"
+             r"보내는[ \t]*사람|받는[ \t]*사람|대표자|환자명|고객명)")
+#: A role before a name without a colon ("담당자 정민수에게"); not "이름" ("파일 이름 정규화").
+_KO_ROLE_LABEL = r"(?:담당자|담당|작성자|신청자|예약자|보호자|수신인|수신자|발신인|대표자|고객명)"
+#: A last syllable that is a particle: "정보는", "인수가", "문자로" are a word and a particle.
+_KO_PARTICLE_END = frozenset("는을를의가과로에도와")
+_KO_SELF = r"(?:입니다|이에요|예요|라고[ \t]*합니다|이라고[ \t]*합니다)"
+_KO_FRAMES = re.compile(
+    # a label of a form (with a colon: two syllables too) or a role before the name
+    rf"{_KO_LABEL}[ \t]*[:：][ \t]*(?P<a>{_KO_FULL}){_KO_PARTICLE}{_KO_NOT_AFTER}"
+    rf"|{_KO_ROLE_LABEL}[ \t]+(?P<f>{_KO_FULL3}){_KO_PARTICLE}{_KO_NOT_AFTER}"
+    # a greeting or a self-introduction
+    rf"|(?:안녕하세요|안녕하십니까|반갑습니다)[,.!\s]*(?:저는[ \t]+)?(?P<b>{_KO_FULL3})"
+    rf"(?:{_KO_SELF}|이고|이며)"
+    rf"|(?:저는|제[ \t]*이름은)[ \t]+(?P<c>{_KO_FULL3}){_KO_SELF}"
+    # an honorific after the name (a space before it: two syllables too)
+    rf"|(?<![{_HANGUL}])(?:(?P<d>{_KO_FULL3})[ \t]*|(?P<g>{_KO_FULL})[ \t]+)"
+    rf"(?:씨|님|{_KO_ROLE}){_KO_PARTICLE}{_KO_NOT_AFTER}")
+#: Honorifics after a Japanese name, and words ending in one that are no name ("皆さん",
+#: "お客様", "様子"): the name is a run of two to four kanji or of katakana (or a spaced
+#: "family given" pair), the honorific not followed by a kanji that makes a word of it.
+_JA_NAME = (rf"(?:[{_HAN}]{{1,4}}[ \t\u3000][{_HAN}{_KANA}]{{1,4}}|[{_HAN}]{{2,4}}"
+            r"|[\u30a1-\u30fa\u30fc]{2,8}(?:[・＝][\u30a1-\u30fa\u30fc]{2,8})?)")
+_JA_HONORIFIC = r"(?:さん|様|さま|君|くん|ちゃん|先生|氏|殿)(?![子々式相])"
+#: Hiragana after a kanji run that make it a word of a sentence, not a name.
+_JA_NOT_HONORIFIC = r"(?!さん|さま|くん|ちゃん)[\u3041-\u3096]"
+#: Labels of a Japanese form, also as the recognizers see them: the text's kanji in their
+#: simplified form (normalize: "契約者" is read as "契约者").
+_JA_LABEL = (r"(?:氏名|お名前|名前|フリガナ|担当者|担当|ご担当者|差出人|宛名|送信者|申込者|申請者|"
+             r"申请者|代表者|責任者|责任者|患者名|利用者|契約者|契约者|連絡先氏名|连络先氏名|作成者|"
+             r"依頼者)")
+#: A Japanese form's label, in text without kana ("氏名: 佐藤 健太").
+_JA_LABELLED = re.compile(rf"{_JA_LABEL}[ \t]*[：:]")
+_JA_FRAMES = re.compile(
+    # a label's value, not a word of a sentence ("名前: 空ではいけません")
+    rf"{_JA_LABEL}[ \t]*[：:][ \t\u3000]*(?P<a>{_JA_NAME})(?!{_JA_NOT_HONORIFIC})"
+    rf"(?P<more>(?:[（(][^）)\n]{{0,30}}[）)])?(?:[、,，][ \t]*{_JA_NAME}"
+    rf"(?![{_HAN}{_KANA}])(?:[（(][^）)\n]{{0,30}}[）)])?)*)"
+    rf"|(?<![{_HAN}\u30a1-\u30fa\u30fc])(?P<b>{_JA_NAME}){_JA_HONORIFIC}"
+    # "私は山田と申します"; with "です" only a spaced pair ("私は元気です", "私は学生です")
+    rf"|(?:私は|わたしは|僕は|仆は|俺は)[ \t\u3000]*(?:(?P<c>{_JA_NAME})[ \t\u3000]*"
+    rf"(?:と申します|といいます|と言います)|(?P<f>[{_HAN}]{{1,4}}[ \t\u3000][{_HAN}{_KANA}]{{1,4}})"
+    r"[ \t\u3000]*です)"
+    rf"|(?<![{_HAN}{_KANA}])(?P<e>{_JA_NAME})(?:と申します|といいます)")
+#: Words before an honorific that are no name ("皆", "お客", "奥", "神", "お疲れ"), and a
+#: form's placeholders after a label ("担当者: 未定").
+_JA_NOT_NAMES = frozenset("""
+皆 お客 客 奥 神 王 同 仕 模 お疲れ ご苦労 お世話 皆々 各位 患者 利用者 お子 ご利用者 担当者 先生
+ユーザー メンバー ゲスト オーナー スタッフ ファン ママ パパ プレイヤー カスタマー サポーター ゲーム
+お母 お父 お兄 お姉 お爺 お婆 お嬢 坊ちゃん 旦那 若 殿 王子 姫 人 方 御 皆さま 各 お客さま 一般 社員
+会員 生徒 学生 選手 監督 社長 部長 課長 店長 院長 校長 医者 医師 弁護士 運転手 乗客 読者 視聴者
+未定 不明 未記入 空欄 調整中 募集中 全員 各自 本人 代理 未设定 未設定 无 無 なし 未定义
+""".split())  # noqa: SIM905
+_AR = "\u0620-\u064a\u066e-\u06d3\u064b-\u065f"
+_AR_WORD = rf"[{_AR}]{{2,}}"
+_AR_GREETING = (r"(?:مرحبا|مرحباً|مرحبًا|أهلا|أهلاً|اهلا|أهلًا|عزيزي|عزيزتي|صباح[ \t]+الخير|"
+                r"مساء[ \t]+الخير|السلام[ \t]+عليكم|تحية[ \t]+طيبة|شكرا|شكراً|شكرًا)")
+_AR_LABEL = (r"(?:الاسم(?:[ \t]+الكامل)?|اسم[ \t]+(?:العميل|المريض|الطالب|المستخدم|المرسل|المستلم)|"
+             r"المرسل|المستلم|مقدم[ \t]+الطلب|المسؤول)")
+#: Titles, also with a preposition or "and" joined to them ("بالسيدة", "وللدكتور").
+_AR_TITLE = (r"(?:(?:[وبف]|وب)?(?:ال|لل)(?:سيد|سيدة|آنسة|أستاذ|أستاذة|استاذ|استاذة|دكتور|دكتورة|"
+             r"شيخ|مهندس|مهندسة)|الحاج|د\.|م\.|أ\.)")  # not "الحاجة": also "the need"
+_AR_FRAMES = re.compile(
+    rf"(?<![{_AR}])(?:(?P<g>{_AR_GREETING})[ \t]*[،,]?[ \t]*(?:يا[ \t]+)?"
+    rf"|(?P<label>{_AR_LABEL}[ \t]*[:：][ \t]*)|(?:اسمي|أنا[ \t]+اسمي)[ \t]*[:：]?[ \t]*"
+    rf"|(?P<title>{_AR_TITLE})[ \t]*)"
+    rf"(?P<name>{_AR_WORD}(?:[ \t]+(?:(?:{_LINKS})[ \t]+)?{_AR_WORD}){{0,2}})")
+#: Words after an Arabic greeting that are no name: "مرحبا بكم", "عزيزي العميل".
+_AR_NOT_NAMES = frozenset("""
+بك بكم بكِ بكما بالجميع بالجميع جميعا جميعاً وسهلا وسهلاً ومرحبا العميل العملاء عميلنا
+المستخدم الزبون المشترك المشتركين الجميع لكم لك لكِ على في من إلى عن مع يا صديقي صديقتي
+أخي أختي الأعزاء الكرام سيدي سيدتي والدي أمي كل بعد إلا لقد لقد أنا نحن هذا هذه
+""".split())  # noqa: SIM905
+_RU_CUE = (r"(?:(?:[Мм]еня[ \t]+)?зовут[ \t]+|(?:Здравствуйте|Здравствуй|Привет|Добрый[ \t]+"
+           r"(?:день|вечер)|Доброе[ \t]+утро|С[ \t]+уважением)[ \t]*[,!.]?[ \t\n]*"
+           r"|(?:Уважаем(?:ый|ая)|Дорог(?:ой|ая))[ \t]+"
+           # a form's label takes a colon: "Имя   Тип" is a table's header
+           r"|(?:ФИО|Ф\.И\.О\.|Имя|Фамилия|Контактное[ \t]+лицо|Ответственный|Отправитель|"
+           r"Получатель|Пациент|Заявитель|Исполнитель|Автор)[ \t]*:[ \t]*)")
+_RU_WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+_RU_FRAMES = re.compile(
+    rf"(?<![\w])(?P<cue>{_RU_CUE})(?P<name>{_RU_WORD}(?: {_RU_WORD}){{0,2}})(?![\w])")
+#: Capitalised words after a Russian greeting or label that are no name ("Здравствуйте, Коллеги").
+_RU_NOT_NAMES = frozenset("""
+Коллеги Друзья Господа Все Уважаемые Дорогие Клиент Пользователь Покупатель Спасибо Пожалуйста
+Как Мы Я Вы Меня Нас Вас Ваш Ваша Это Сегодня Заявка Ваше Команда Добрый Доброе Хорошего Благодарим
+Уважаемый Уважаемая Сообщаем Напоминаем Рады Не Нет Да
+""".split())  # noqa: SIM905
+
+
+def _frame_names(text: str) -> list[tuple[int, int]]:  # noqa: C901 - one frame a branch
+    """Spans of names in the frames of their own language (see the constants above)."""
+    out: list[tuple[int, int]] = []
+    if re.search(f"[{_HANGUL}]", text):
+        for m in _KO_FRAMES.finditer(text):
+            group = next(g for g in "abcdfg" if m.group(g) is not None)
+            name = m.group(group)
+            if name not in _KO_NOT_NAMES and not (group == "f"
+                                                  and name[-1] in _KO_PARTICLE_END):
+                out.append(m.span(group))
+    kana = re.search(f"[{_KANA}様]", text) is not None  # 様 is Japanese; Chinese writes 样
+    for m in _JA_FRAMES.finditer(text):
+        group = next(g for g in "abcef" if m.group(g) is not None)
+        name = m.group(group)
+        if group != "a" and not kana:
+            continue  # kana make it Japanese: "王先生" in Chinese is the zh rules'
+        if name in _JA_NOT_NAMES or name.split()[0] in _JA_NOT_NAMES \
+                or any(name.endswith(w) for w in ("さま", "お客", "皆")):
+            continue
+        out.append(m.span(group))
+        if group == "a" and m.group("more"):  # the other names of the label's list
+            for n in re.finditer(rf"[、,，][ \t]*(?P<n>{_JA_NAME})",
+                                 m.group("more")):
+                out.append((m.start("more") + n.start("n"), m.start("more") + n.end("n")))
+    if re.search(f"[{_AR}]", text):
+        out.extend(_arabic_frames(text))
+    if re.search("[А-ЯЁа-яё]", text):
+        for m in _RU_FRAMES.finditer(text):
+            words = m.group("name").split()
+            if words[0] in _RU_NOT_NAMES:
+                continue
+            out.append(m.span("name"))
+    return out
+
+
+def _arabic_frames(text: str) -> list[tuple[int, int]]:
+    """Names after an Arabic greeting, label or title. A run that punctuation ends (or the
+    end of the line, after a form's label or a title) is the name whole; else its first word and the
+    words after it that are a family name ("الفارسي"), a father's given name ("وليد حسن") or
+    start with a linking word ("بن علي"): "مرحبا سامي كيف حالك" is a greeting, a name and a
+    question."""
+    out: list[tuple[int, int]] = []
+    at = 0
+    while (m := _AR_FRAMES.search(text, at)) is not None:
+        at = m.end()
+        words = m.group("name").split()
+        if words[0] in _AR_NOT_NAMES:
+            at = m.start("name")  # "أهلاً وسهلاً بالسيدة …": a title may follow
+            continue
+        tail = text[m.end("name"):m.end("name") + 2]
+        keep = 1
+        if (tail.lstrip(" \t")[:1] or "\n") in "،,.!؟?:؛;)" \
+                or ((m.group("label") or m.group("title")) is not None
+                    and not tail.strip(" \t")[:1].strip()):
+            keep = len(words)
+        else:
+            while keep < len(words) and (words[keep].startswith("ال")
+                                         or words[keep] in _GIVEN_NAMES
+                                         or words[keep] in _LINK_WORDS):
+                keep += 2 if words[keep] in _LINK_WORDS else 1
+            keep = min(keep, len(words))
+        while keep > 0 and words[keep - 1] in _AR_NOT_NAMES:
+            keep -= 1
+        if keep == 0:
+            continue
+        name, pos = m.group("name"), 0
+        for w in words[:keep]:  # the end of the words kept (a space or a tab apart)
+            pos = name.index(w, pos) + len(w)
+        out.append((m.start("name"), m.start("name") + pos))
+    return out
