@@ -17,7 +17,10 @@
 - ``ORGANIZATION``: names ending in a legal form or an institution word (Acme Corp., Siemens
   AG, Stanford University, 华为技术有限公司, 中国银行), University/Bank of X, and jieba's
   organisation words (tag ``nt``); spaCy's ORG through SpacyRecognizer.
-- ``AGE``: 42 years old, aged 42, age: 42, a 42-year-old, 42岁, 年龄：42, 四十二岁.
+- ``AGE``: 42 years old, aged 42, age: 42, a 42-year-old, 42岁, 年龄：42, 四十二岁; a clinical
+  note's sex and age (M/47, F/72, 47F presents) on a line that reads as one, other languages'
+  units (45-jähriger, 60 tuổi, 40 ans: not "il y a 40 ans"), "ur 30" and "turning 40 in May"
+  in chat, a program's (name, age) pair ("Hemi Parata", 44) and the answer to "Age?".
 - ``DATE_TIME``: written dates and times (ISO, numeric, month names, 2025年8月16日, 下午3点);
   Presidio's DateRecognizer and spaCy's DATE and TIME add their own.
 - ``NRP``: nationality after a cue (国籍：中国, nationality: French), X籍 and X国人 for a country
@@ -2118,7 +2121,8 @@ _NOT_SPEAKER = (r"(?:notes?|status|results?|tests?|steps?|errors?|warnings?|outp
                 r"debug|log|summary|todo|fixme|example|usage|expected|actual|response|request|"
                 r"description|title|version|build|commit|fix|changes?)[ \t]*:")
 _QUESTION = re.compile(
-    r"(?i)(?P<q>\b(?:where|which|what|who|how|(?:your|ur|his|her|their)[ \t]+(?:age|employer|"
+    r"(?i)(?P<q>\b(?:where|which|what|who|how|age(?=[ \t]*\?)|"
+    r"(?:your|ur|his|her|their)[ \t]+(?:age|employer|"
     r"postcode|post[ \t]?code|zip|address|hometown))\b[^?\n]{0,80})(?:\?[ \t]*(?:[\-–—][ \t]*)?"
     r"(?:\n[ \t]*)?"
     r"(?:(?:A|Answer|Antwort|R|Réponse|Respuesta|Risposta|Resposta)[ \t]*[:：.)][ \t]*"
@@ -2126,7 +2130,7 @@ _QUESTION = re.compile(
     # ("me: how old is ur sister" / "them: 34")
     rf"|(?<=\n){_SPEAKER})?|[ \t]*\r?\n[ \t]*(?!{_NOT_SPEAKER}){_SPEAKER})"
     r"(?P<a>[^\n]{1,160})")
-_Q_AGE = re.compile(r"(?i)\bhow\s+old\b|\b(?:your|ur|his|her|their)\s+age\b|\bwhat\s+age\b")
+_Q_AGE = re.compile(r"(?i)\bhow\s+old\b|\b(?:your|ur|his|her|their)\s+age\b|\bwhat\s+age\b|^age$")
 _Q_ORG = re.compile(r"(?i)\bwhere\s+(?:do|did|does|will|are|were|is)\s+(?:you|u|ya|he|she|they)\s+"
                     r"(?:work|employed|working|intern|study|studying|studied)|\bemployer\b|"
                     r"\bwhich\s+(?:company|firm|organi[sz]ation|bank|university|school)\b|"
@@ -2171,7 +2175,8 @@ class QuestionAnswerRecognizer(_StrictTypesRecognizer):
                              r"(?:[ \t]*(?:years?|yrs?)(?:[ \t]+old)?)?)"
                              r"(?![0-9]|[.,:/\-][0-9])"
                              # the age and nothing more of it (not "34 tickets left")
-                             r"(?=[ \t]*(?:[.,;:!?)]|$|(?:y/?o|yo|and|but|now|next|this|last|"
+                             r"(?=[ \t]*(?:[.,;:!?)]|\((?:nearly|almost|turning|about)\b|$|"
+                             r"(?:y/?o|yo|and|but|now|next|this|last|"
                              r"soon|lol|haha|tho|though|btw|in|on|or|I|he|she)\b))", answer)
                 if a is not None:
                     out.append(make_result(self, "AGE", at + a.start("n"), at + a.end("n"),
@@ -2297,7 +2302,23 @@ _AGE_CUES = (rf"(?:(?:(?:{_AGE_KEY_PEOPLE})[_.\-])?(?:alter|âge|age|edad|età|e
              r"[ \t]*[\"']?")
 #: Years after an age in those languages (42 Jahre, 42 ans, 42 años, 42 anni, 42 jaar, 42 lat).
 _AGE_UNITS = (r"Jahre(?:\s+alt)?|J\.|ans|años|anni|anos|jaar(?:\s+oud)?|lat|år|vuotta|"
-              r"yo")
+              r"yo|tuổi|éves|yaşında")
+#: An age as an adjective in those languages: ein 45-jähriger Mann, een 45-jarige man, 45-letni
+#: mężczyzna, en 45-årig man, un 45enne.
+_AGE_ADJECTIVE = r"[\s\-]?jährige[rnms]?|-jarige|-?letni(?:ej|ego|a|e|m|ch)?|-årig[ae]?|enne"
+#: What comes after a sex and age in a clinical note: "M/47  c/o chest pain", "47F presents with".
+_CLINICAL_NEXT = (r"c/o|w/|with|presents?|presenting|presented|complains?|complaining|"
+                  r"admitted|brought|BIBA|hx|h/o|PMH|PMHx|s/p|referred|reports?|reporting|"
+                  r"known|seen|attends?|attending|who|here|for\s+review|denies|fell|found|"
+                  r"pt|patient|NKDA|SOB|CP|DOB")
+#: A clinical note's line, where a sex and age stand with only punctuation after them ("Triage
+#: note: F/72, fall at home", "Bed 4 - Kowalczyk - M/81 - post-op"); not "apertures F/2, F/4".
+_CLINICAL_LINE = re.compile(
+    r"(?i)\b(?:pt|patient|triage|handover|ward|bed|obs|ED|A&E|admitted|admission|referral|"
+    r"referred|discharge|hx|h/o|c/o|presents|presented|presenting|complain\w*|PMH\w*|s/p|"
+    r"GP|NKDA|allerg\w*|BP|GCS|SpO2|SOB|"
+    r"post-op|pre-op|fall|fell|injury|fracture|delirium|diagnos\w*|symptoms?|pain|"
+    r"clinic|consult\w*|ambulance|BIBA|surgery|theatre|nurse|Dr)\b")
 #: What may follow an age after a cue: its unit (Age: 34 years, 年龄 34岁).
 _AGE_AFTER = (rf"(?:[ \t]*(?:(?:years?|yrs?)(?:[ \t]+old)?|y\.?o\.?|{_AGE_UNITS})(?![\w\-])"
               r"|[ \t]*(?:周?岁|歳|세))?")
@@ -2318,15 +2339,44 @@ _AGE_PEOPLE = (r"man|woman|men|women|boy|girl|patient|driver|victim|suspect|resi
 
 #: Two capitalised words and an opening bracket: a name with its age after it.
 _NAME_BEFORE_BRACKET = re.compile(r"(?<![\w\-])[A-Z][a-z\u00e0-\u024f'’\-]+"
-                                  r"(?:\s+[A-Z][a-z\u00e0-\u024f'’\-]+)+\s\($")
+                                  r"(?:\s+(?:(?:van|von|de|der|den|da|di|du|la|le|dos|das|del)\s+)?"
+                                  r"[A-Z][a-z\u00e0-\u024f'’\-]+)+\s\($")
 
 
+#: What a person named with an age in brackets does next: "Grace Hsu (41) presents with".
+_BRACKET_VERBS = (r"presents|presented|presenting|reports|reported|says|said|told|died|works|"
+                  r"worked|arrived|arrives|complains|complained|attended|attends|admitted|were|"
+                  r"will|would|who|with|won|lost|left|moved|came|comes|went|goes|started|"
+                  r"lived|describes|described|denies|denied|wrote|writes|studies|studied|"
+                  r"teaches|taught|appeared|appears|pleaded|remains|became|becomes|married|"
+                  r"graduated|retired|plays|played|scored|runs|ran|needs|wants|likes|loves|"
+                  r"enjoys|suffers|suffered|underwent|received|receives|requires|requested|"
+                  r"leads|led|runs|owns|owned|heads|headed|manages|managed|coaches|coached|"
+                  r"founded|joins|spent|spends|faces|faced|survived|escaped|drowned|vanished")
+#: Time words round an age's unit that make it a span of time: "il y a 40 ans", "hace 40
+#: años", "seit 40 Jahren", "for 40 yrs", "40 lat temu".
+_SPAN_BEFORE = re.compile(r"(?i:(?:\bil\s+y\s+a|\bdepuis|\bhace|\bdesde|\bseit|\bvor|\bod|"
+                          r"\bprzez|\bhá|\bper|\bda|\bdal|\bfor|\bover|\bin|\bafter|"
+                          r"\bwithin|\bsince|\bpendant|\bdurante)\s+)$")
+_SPAN_AFTER = re.compile(r"(?i:\s+(?:ago|temu|назад|fa|geleden|sedan|siden|later|earlier)\b)")
+#: A day or month after "turned 5": "lily turned 5 in april", "bro turns 16 on sunday".
+_TURNED_ON_DAY = re.compile(
+    r"(?i:\s+(?:on|in)\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|"
+    r"april|may|june|july|august|september|october|november|december)\b)")
+#: Things, not people, that turn a number: "it turned 12 on Monday".
+_TURNED_THING = re.compile(r"(?i:\b(?:it|that|this|which|there|what|counter|count|number|"
+                           r"score|total|clock|odometer|meter|version|app|blog|site|website|"
+                           r"company|firm|project|shop|store|business|brand|product|channel|"
+                           r"podcast|festival|show|series|restaurant|club|band|magazine|"
+                           r"paper|newspaper|school|church|charity)(?:['’]s)?[ \t]+"
+                           r"(?:just[ \t]+)?(?:turned|turns|turning)[ \t]+)$")
 #: In, at, on after a bare number said of someone: an age only after a person turning it.
 _AGE_PLACE_AFTER = re.compile(r"(?i:\s+(?:on|in|at)\b)")
 #: A person turning an age ("she turned 40 on Saturday"; not "it turned 12 on Monday").
 _TURNED_PERSON = re.compile(
-    rf"(?i:\b(?:i|he|she|they|we|you|who|{_AGE_PEOPLE})(?:[ \t]+just)?[ \t]+"
-    r"(?:turned|turns|turning)[ \t]+)$")
+    rf"(?i:\b(?:i|he|she|they|we|you|who|{_AGE_PEOPLE}|(?!it\b|that\b|this\b|there\b|what\b|"
+    r"here\b|where\b)[a-z]+['’]s)(?:['’](?:s|m|re)|[ \t]+(?:is|was|are|were|will[ \t]+be|am))?"
+    r"(?:[ \t]+just)?[ \t]+(?:turned|turns|turning)[ \t]+)$")
 
 
 class AgeRecognizer(RegexRecognizer):
@@ -2334,7 +2384,7 @@ class AgeRecognizer(RegexRecognizer):
     REGEX = re.compile(
         rf"(?i)(?<![\w.])(?P<v>{_AGE_NUM}(?:[\s\-]*(?:years?|yrs?)[\s\-]*old|[\s\-]*y/?o\b"
         rf"|[\s\-]*(?:years?|yrs?)\s+of\s+age|-year-old|[\s\-]*(?:months?|weeks?)[\s\-]*old"
-        rf"|\s?(?:yrs?|y\.o\.|{_AGE_UNITS})(?![\w\-]))"
+        rf"|\s?(?:yrs?|y\.o\.|{_AGE_UNITS})(?![\w\-])|(?:{_AGE_ADJECTIVE})(?![\w\-]))"
         rf"|{_AGE_WORDS}(?:[\s\-]+years?[\s\-]+old|-year-old|[\s\-]+years?\s+of\s+age))"
         rf"|(?i:\baged)[ \t]+(?P<aw>{_AGE_WORDS})\b"
         rf"|(?i:\baged?|\bages|\bat\s+(?:the\s+)?age\s+of|\bage\s+of|(?<![\w\-]){_AGE_CUES})"
@@ -2347,7 +2397,11 @@ class AgeRecognizer(RegexRecognizer):
         rf"lost|won|wrote|learned|learnt|met|quit|dropped[ \t]+out|had[ \t]+(?:my|his|her))\b)"
         # A name and the age in brackets after it (Ana Lima (42)), the way lists write it.
         rf"|(?<!\w)(?-i:[A-Z])[\w'’\-]{{1,40}}\s\((?P<br>{_AGE_NUM})\)"
-        rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives)|[ \t]*(?:\r?\n|$))"
+        rf"(?=\s*[,;:.]|\s+(?:is|was|has|had|and|from|of|in|joined|lives|{_BRACKET_VERBS})\b"
+        rf"|[ \t]*(?:\r?\n|$))"
+        # A name and an age as a pair of a program's data: ("Hemi Parata", 44).
+        rf"|[(\[][ \t]*(?P<tq>[\"'])(?-i:[A-Z][\w'’\-]+(?:[ \t]+[A-Z][\w'’\-]+){{1,3}})(?P=tq)"
+        rf"[ \t]*,[ \t]*(?P<tu>{_AGE_NUM})[ \t]*(?=[,)\]])"
         # Someone and their age and sex in brackets, as forums write it: I (34M), my wife [32F].
         rf"|(?i:\b(?:my|our|his|her|their)[ \t]+(?:{_AGE_PEOPLE}))[ \t]*[(\[]"
         rf"(?P<mb>{_AGE_NUM})[)\]]"
@@ -2357,6 +2411,14 @@ class AgeRecognizer(RegexRecognizer):
         rf"(?=[ \t]*(?:[,.;!)]|$)|[ \t]+(?:here|looking|seeking|from|who|based)\b)"
         rf"|(?i:\b(?:I|me|my\s+[a-z]+|{_AGE_PEOPLE}))[ \t]*[(\[](?:(?P<rd>{_AGE_NUM}[ \t]?"
         rf"(?-i:[MFmf]))|(?P<rd2>(?-i:[MFmf])[ \t]?{_AGE_NUM}))[)\]]"
+        # A sex and age as clinical notes write them: "M/47  c/o", "Triage: F/72, fall",
+        # "Pt 47M with"; not an aperture or a size ("at F/8", "M/2 bolts", "$40M with").
+        rf"|(?<![\w/.$€£¥#@+\-])(?<!\bat )(?<!\bf-stop )"
+        rf"(?P<sx>(?-i:[MF])[ \t]?/[ \t]?{_AGE_NUM}|{_AGE_NUM}[ \t]?/[ \t]?(?-i:[MF]))"
+        rf"(?![\w/\-]|\.[0-9])(?=[ \t]*(?:[,;)]|\.|\r?$|\n)|[ \t]{{2}}|[ \t]+[\-–—|][ \t]"
+        rf"|[ \t]+(?:{_CLINICAL_NEXT})(?![\w]))"
+        rf"|(?<![\w/.$€£¥#@+\-])(?P<sx2>{_AGE_NUM}[ \t]?(?-i:[MF]))(?![\w/.\-])"
+        rf"(?=[ \t]*(?:[,;]|\r?$|\n)|[ \t]+[\-–—|][ \t]|[ \t]+(?:{_CLINICAL_NEXT})(?![\w]))"
         # An age between commas after the person it is said of: "a man, 34, from Leeds".
         rf"|(?i:\b(?:{_AGE_PEOPLE}))[ \t]*,[ \t]*(?P<ap>{_AGE_NUM})[ \t]*,"
         rf"|(?<!,[ \t])(?-i:\b[A-Z][a-z'’\-]{{1,40}}),[ \t]*(?P<an>{_AGE_NUM}),[ \t]*(?=(?:of|from|"
@@ -2378,11 +2440,15 @@ class AgeRecognizer(RegexRecognizer):
         rf"|今年(?P<jn>{_AGE_NUM})(?=了|[，,。！!？?\s]|$)"
         # A bare number said of a person: "I'm 34", "she is 71 and retired", "turned 18".
         rf"|(?i:(?<![\w'’])(?:i'?m|i\s+am|(?:he|she)(?:'s|\s+is|\s+was)|they(?:'re|\s+are)|"
+        rf"you(?:'re|’re|\s+are)|youre|ur|u\s+r|"
         rf"(?:who|which)(?:'s|\s+is)|just\s+turned|turned|turns|turning|"
         rf"my\s+(?:{_AGE_PEOPLE})\s+(?:is|was|turned|turns|just\s+turned)))\s+"
         rf"(?P<st>(?:{_AGE_NUM}|(?<!which is )(?<!which's ){_AGE_WORDS}(?![\w\-]))"
         rf"(?:[\s\-]*(?:years?|yrs?)[\s\-]*old)?)"
-        rf"(?=\s*(?:[,;!?)]|\.(?![0-9])|$)|\s+(?:and|but|now|today|this|"
+        rf"(?=\s*(?:[,;!?)]|\.(?![0-9])|$|[\u2600-\u27bf\U0001f300-\U0001faff])"
+        rf"|\s+(?:and|but|not|now|today|tonight|this|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+        rf"jan(?:uary)?|feb(?:ruary)?|march|april|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+        rf"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
         rf"next|last|with|since|so|already|yet|yesterday|tomorrow|recently|soon|when|while|"
         rf"lol|haha|too|though|myself|tho|btw|on|in|at)\b)")
     SCORE = 0.85
@@ -2390,16 +2456,34 @@ class AgeRecognizer(RegexRecognizer):
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
         if match.group("st") is not None and _AGE_PLACE_AFTER.match(
                 match.string, match.end("st")) and not _TURNED_PERSON.search(
-                match.string, max(0, match.start("st") - 40), match.start("st")):
+                match.string, max(0, match.start("st") - 40), match.start("st")) and not (
+                _TURNED_ON_DAY.match(match.string, match.end("st"))
+                and re.search(r"(?i)\b(?:turned|turns|turning)[ \t]+$",
+                              match.string[max(0, match.start("st") - 12):match.start("st")])
+                and not _TURNED_THING.search(
+                    match.string, max(0, match.start("st") - 40), match.start("st"))):
             return None  # I'm 5 in line, it turned 12 on Monday: a rank, a count, a thing
+        if match.group("v") is not None and not re.search(
+                r"(?i)old|alt|oud|jähr|jarig|letni|årig|enne|y\.?o|-", match.group("v")) and (
+                _SPAN_BEFORE.search(match.string, max(0, match.start("v") - 20), match.start("v"))
+                or _SPAN_AFTER.match(match.string, match.end("v"))):
+            return None  # il y a 40 ans, for 40 yrs, 40 lat temu: a span of time
+        sex = match.group("sx") or match.group("sx2")
+        if sex is not None and (match.group("sx2") is not None or not re.match(
+                rf"[ \t]+(?:{_CLINICAL_NEXT})(?!\w)", match.string[match.end():])):
+            line_start = match.string.rfind("\n", 0, match.start()) + 1
+            line_end = match.string.find("\n", match.end())
+            line = match.string[line_start:line_end if line_end >= 0 else len(match.string)]
+            if not _CLINICAL_LINE.search(line.replace(sex, " ")):
+                return None  # apertures F/2, F/4; 10M with the plan: no clinical note
         if match.group("br") is not None and not _NAME_BEFORE_BRACKET.search(
                 match.string, 0, match.start("br")):
             return None  # chapter (3), Python (3): a number in brackets after anything else
         return self.SCORE, "pattern"
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        for group in ("v", "aw", "a", "at", "br", "mb", "ms", "rd", "rd2", "ap", "an", "bl", "dec",
-                      "zh", "sui", "jn", "st"):
+        for group in ("v", "aw", "a", "at", "br", "sx", "sx2", "tu", "mb", "ms", "rd", "rd2", "ap",
+                      "an", "bl", "dec", "zh", "sui", "jn", "st"):
             if match.group(group) is not None:
                 return match.span(group)
         return match.span()
@@ -2950,7 +3034,7 @@ _NUMBERS_AFTER = re.compile(rf"(?:{_NUMBER_JOIN}{_NUMBER_ITEM})+")
 #: "Tom, 12, from Leeds" and "Ana Lima (42)", and of titles ("Release Notes, 12, final",
 #: "Solve Equation (5)").
 _WORDS_BEFORE_NUMBER = re.compile(
-    r"(?<![\w'’\-])(?P<w>[A-Z][\w'’\-]*(?:[ \t]+[A-Z][\w'’\-]*){0,3})[ \t]*(?:,|\()[ \t]*$")
+    r"(?<![\w'’\-])(?P<w>[A-Z][\w'’\-]*(?:[ \t]+[A-Z][\w'’\-]*){0,3})[\"']?[ \t]*(?:,|\()[ \t]*$")
 #: A word before "age" and a bare number: "cache age 45", "page age 12" (a thing's age).
 _WORD_AGE_BEFORE = re.compile(r"(?<![\w'’\-])(?P<w>[A-Za-z]{3,})[ \t_\-]+age[ \t]*$", re.I)
 #: Words that say which age of a person a form asks for ("Current age 34").
