@@ -37,7 +37,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from appliance.privacy import recognizers_zh_names as zh_names
-from appliance.privacy.lexicon import Lexicon, ordinary_word
+from appliance.privacy.lexicon import COMMON_SURNAMES, Lexicon, ordinary_word
 from appliance.privacy.recognizer_base import OwnRecognizer, make_result
 from appliance.privacy.recognizers_gdpr import EN_PLACE_NAMES
 from appliance.privacy.recognizers_ids import _DATE as DATE_PATTERN
@@ -414,6 +414,14 @@ class IntroducedNameRecognizer(_ContextRecognizer):
             return False  # DevOps, GitHub: a product
         return not all(self._words.ordinary(w) for w in words)
 
+    def _party_name(self, word: str) -> bool:
+        """The last word after a party's title is a name: a given name, no English word, or
+        one of the 10,000 most frequent surnames ("Hill", "Wainwright"); a rarer surname that
+        is a word too is the title's noun ("Customer Service", "Patient Portal")."""
+        word = word.strip(".,")
+        return self._words.first_name(word) or not self._words.known(word) or (
+            surname_ranks().get(word.upper(), COMMON_SURNAMES) <= COMMON_SURNAMES // 2)
+
     def _labelled(self, text: str) -> list[RecognizerResult]:
         """Names in the frames of records and minutes: a role's label ("Manager: Anil
         Kapoor"), who is to act ("Action: Ignatius Mbeki to circulate", "Huxley to follow
@@ -424,6 +432,12 @@ class IntroducedNameRecognizer(_ContextRecognizer):
             found = self._words.take(text, m.end(), strong=True)
             if found is not None and self._not_all_ordinary(text, found):
                 out.append(self._result(*found, "a role's label"))
+        for m in _PARTY_BEFORE_NAME.finditer(text):
+            found = self._words.take(text, m.end(), strong=False)
+            if found is not None and _PARTY_NAME_END.match(text, found[1]) \
+                    and self._not_all_ordinary(text, found) \
+                    and self._party_name(text[found[0]:found[1]].rsplit(maxsplit=1)[-1]):
+                out.append(self._result(*found, "a party's title before the name", 0.6))
         for m in _TO_ACT.finditer(text):
             found = self._words.take(text, m.start("v"), strong=True)
             if found is None or found[1] != m.end("v") or (
@@ -583,6 +597,18 @@ _ROLE_LABEL = re.compile(
     r"prepared[ \t]+by|approved[ \t]+by|reviewed[ \t]+by|requested[ \t]+by|spouse|partner|"
     r"gp|physician|doctor|nurse|tenant|landlord|landlady)"
     r"[ \t]*[:：][ \t]*(?=[A-ZÀ-Þ])")
+#: A record's party written as a title before the name, without a colon, at the start of a
+#: clause: a police or court record's "Complainant Felicity Wainwright states", an interview
+#: note's "Candidate Hill did well", a courier's "Driver Raj will arrive". The name is read
+#: without the strong cue's licence (an ordinary capitalised word ends it: "Customer Service
+#: asks", "Patient Portal", "Driver Update") and is followed by a lower-case word or the
+#: clause's end (:data:`_PARTY_NAME_END`).
+_PARTY_BEFORE_NAME = re.compile(
+    r"(?m)(?:^|(?<=[.;:!?][ \t])|(?<=[.;:!?][ \t]{2}))[ \t]*(?:[-*•][ \t]*)?"
+    r"(?:Complainant|Claimant|Defendant|Respondent|Appellant|Applicant|Candidate|Driver|"
+    r"Courier|Suspect|Victim|Witness|Addressee|Consignee|Pupil|Resident|Tenant|Patient|"
+    r"Customer|Client|Passenger)[ \t]+(?=[A-ZÀ-Þ])")
+_PARTY_NAME_END = re.compile(r"[ \t]+[a-z]|[ \t]*(?:[,.;:)(]|\(|$)")
 #: Minutes and action lists: who is to do what ("Huxley to follow up", "Action: Ignatius
 #: Mbeki to circulate the budget"), or what someone moves to ("Promotion: Mbali Zulu to
 #: Senior Analyst"). The name starts a clause: the text, a line, or after a colon, a

@@ -55,6 +55,7 @@ from appliance.privacy.recognizer_base import (
     make_result,
 )
 from appliance.privacy.recognizers_names import gazetteer
+from appliance.privacy.recognizers_phone import SPOKEN_DIGITS, spoken_digits
 from appliance.privacy.recognizers_zh import card_grouping, luhn_valid, one_separator
 
 # ---- Hong Kong -------------------------------------------------------------------------------
@@ -198,6 +199,8 @@ _YEAR_WORD = r"(?:[ \t]?(?:г\.|года|r\.|roku)(?![^\W\d_]))?"
 _DATE = (
     # 1987-03-14, 1987年3月14日, 1988년 8월 8일, 1988. 8. 8.: year first, as CJK writes it.
     rf"(?:{_YEAR}(?:[-/.年]|년)[ \t]?{_MONTH}(?:[-/.月]|월)[ \t]?{_DAY}(?:[日号號일]|\.(?![0-9]))?"
+    # 昭和23年5月2日: a Japanese era year, as Japanese forms and records write a birth date.
+    rf"|(?:明治|大正|昭和|平成|令和)[ \t]?(?:[0-9]{{1,2}}|元)年[ \t]?{_MONTH}月[ \t]?{_DAY}日"
     rf"|{_DAY}[-/.]{_MONTH}[-/.](?:19|20)?[0-9]{{2}}"
     rf"|{_MONTH}[-/.]{_DAY}[-/.](?:19|20)?[0-9]{{2}}"
     rf"|{_MONTHS}[ \t]+{_DAY}(?:st|nd|rd|th)?,?[ \t]+{_NAMED_YEAR}"
@@ -241,10 +244,10 @@ _DOB_CUE = (r"(?:(?<![A-Za-z])d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*-?\s*
 #: hint ("(dd/mm/yyyy)"), a place ("born in Lyon on", "nata a Torino il"): up to three such
 #: words, no others ("the dob field was added on 2024-05-01", "the birthday card by 12/05"
 #: name no birth date).
-_DOB_GAP = (r"(?:[\s:：=,;\-–—\"“”]*(?:(?-i:[A-Z])[^\s\d.!?:：=,;\-–—\"“”]*+|\([^)\d\n]{1,16}\)|"
-            r"(?:is|was|on|the|of|in|at|to|'s|’s|home|around|circa|ca|exactly|"
+_DOB_GAP = (r"(?:[\s:：=,;\-–—\"“”'‘]*(?:(?-i:[A-Z])[^\s\d.!?:：=,;\-–—\"“”]*+|\([^)\d\n]{1,16}\)|"
+            r"(?:is|was|on|the|of|in|at|to|'s|’s|home|around|circa|ca|exactly|as(?![ \t]+of)|"
             r"am|im|op|te|il|el|le|em|en|à|a|w|we|в|[是为為])"
-            r"(?![^\s\d.!?:：=,;\-–—\"“”]))){0,3}?[\s:：=,;\-–—.\"“”]*")
+            r"(?![^\s\d.!?:：=,;\-–—\"“”]))){0,3}?[\s:：=,;\-–—.\"“”'‘]*")
 #: After a date, a word that says it is a birth date: "am 3.4.1980 (in Bremen) geboren",
 #: "1988年8月8日生まれ", "1988年8月8日出生", "1988년 8월 8일생", "8.8.1988 doğumlu",
 #: "08.08.1988 года рождения".
@@ -282,6 +285,41 @@ _MOURNING = re.compile(r"(?i)(?<![A-Za-z])(?:rip|r\.i\.p|in\s+(?:loving\s+)?memo
                        r"necrologio|nekrolog|esquela|overlijdensbericht|некролог)(?![A-Za-z])|†")
 
 
+#: A date read out in words, as dictation and call transcripts write it (issue 37): "twenty-third
+#: of November nineteen seventy-six", "March the fourth, two thousand and one", "fourteen oh
+#: three nineteen eighty two" (day, month, year as digits read out).
+_UNIT_W = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TEEN_W = (r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+           r"nineteen)")
+_ORD_W = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|"
+          r"twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|"
+          r"nineteenth|twentieth|thirtieth)")
+_W = r"[ \t-]+"
+_SPOKEN_DAY = (rf"(?:(?:the{_W})?(?:(?:twenty|thirty){_W}(?:{_ORD_W}|{_UNIT_W})|{_ORD_W}|"
+               rf"{_TEEN_W}|twenty|thirty(?:{_W}one)?|{_UNIT_W}))")
+_SPOKEN_YEAR = (rf"(?:nineteen{_W}(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+                rf"(?:{_W}{_UNIT_W})?|oh{_W}{_UNIT_W}|{_TEEN_W})|"
+                rf"two{_W}thousand(?:{_W}(?:and{_W})?(?:twenty(?:{_W}{_UNIT_W})?|{_TEEN_W}|"
+                rf"{_UNIT_W}))?|twenty{_W}(?:oh{_W}{_UNIT_W}|{_TEEN_W}|twenty(?:{_W}{_UNIT_W})?))")
+_SPOKEN_MONTH_NO = rf"(?:oh{_W}{_UNIT_W}|ten|eleven|twelve)"
+_SPOKEN_DATE = (rf"(?:{_SPOKEN_DAY}(?:{_W}of)?{_W}{_MONTHS},?{_W}{_SPOKEN_YEAR}"
+                rf"|{_MONTHS}(?:{_W}the)?{_W}{_SPOKEN_DAY},?{_W}{_SPOKEN_YEAR}"
+                rf"|{_SPOKEN_DAY}{_W}{_SPOKEN_MONTH_NO}{_W}{_SPOKEN_YEAR})(?![A-Za-z])")
+_ANY_DATE = re.compile(rf"(?i)(?<![0-9A-Za-z])(?:{_DATE}(?![0-9])|{_SPOKEN_DATE})")
+_DOB_CUE_RE = re.compile(rf"(?i){_DOB_CUE}{_NO_LETTER}")
+#: A speaker's turn in a transcript or a chat log: "Caller: …", "User: …".
+_TURN = re.compile(r"(?m)^[ \t]*[A-Z][\w .'’\-]{0,24}:[ \t]*(?P<rest>[^\n]{1,120})$")
+_WHEN = re.compile(r"(?i)(?<![A-Za-z])when(?![A-Za-z])")
+#: What may open an answer before its date: hesitation, "it's", "born on", and the false
+#: start of a date read out ("twenty-third of, er, twenty-third of November …"); nothing
+#: else ("not sure, ask HR. Ticket opened Jul 10" answers no birth-date question).
+_ANSWER_OPENING = re.compile(
+    rf"(?i)(?:(?:er|erm|um+|uh+m?|ah|oh|so|well|yes|yeah|yep|sure|ok(?:ay)?|right|"
+    rf"it['’]?s|it\s+is|that['’]?s|that\s+is|mine(?:['’]s|\s+is)?|"
+    rf"(?:i\s+was\s+)?born(?:\s+on)?|on|the|of|and|twenty|thirty|{_ORD_W}|{_TEEN_W}|{_UNIT_W}|"
+    rf"[0-9]{{1,2}}(?:st|nd|rd|th)?)(?![A-Za-z])[\s,.…\-]*)*")
+
+
 class DateOfBirthRecognizer(RegexRecognizer):
     ENTITY = "DATE_OF_BIRTH"
     REGEX = re.compile(rf"(?i){_DOB_CUE}{_NO_LETTER}{_DOB_GAP}(?<![0-9])(?P<v>{_DATE})"
@@ -292,10 +330,38 @@ class DateOfBirthRecognizer(RegexRecognizer):
     #: "born 1951/52 season").
     YEAR = re.compile(rf"(?i){_YEAR_CUE}{_NO_LETTER}[ \t]*[:=]?[ \t]*(?P<v>{_YEAR})"
                       r"(?![0-9]|[./\-][0-9])")
+    #: A date read out in words after the cue ("dob is fourteen oh three nineteen eighty two").
+    SPOKEN = re.compile(rf"(?i){_DOB_CUE}{_NO_LETTER}{_DOB_GAP}(?P<v>{_SPOKEN_DATE})")
+    #: Digits a scan spaced out ("D.O.B: 0 7/0 9/1 9 5 2"): a date once the spaces go.
+    SPACED = re.compile(rf"(?i){_DOB_CUE}{_NO_LETTER}{_DOB_GAP}(?<![0-9])"
+                        r"(?P<v>[0-9](?:[ ]?[0-9/.\-])*(?<=[0-9]))(?![0-9])")
     SCORE = 0.85
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
         return self.SCORE, "date after a birth cue"
+
+    @staticmethod
+    def answered(text: str) -> list[tuple[tuple[int, int], str]]:
+        """A date that answers a question about the birth date a turn or two before, in a
+        call transcript or a chat log: "Agent: Date of birth?\nCaller: er, 17th March 1999".
+        Not across a turn that asks when something else happened."""
+        found = []
+        turns = list(_TURN.finditer(text))
+        for i, turn in enumerate(turns):
+            before = [t for t in turns[max(0, i - 2):i] if t.end() >= turn.start() - 200]
+            for prior in reversed(before):
+                if _DOB_CUE_RE.search(prior.group("rest")) is None:
+                    if _WHEN.search(prior.group("rest")) or _ANY_DATE.search(
+                            prior.group("rest")):
+                        break
+                    continue
+                date = _ANY_DATE.search(text, turn.start("rest"), turn.end("rest"))
+                if date is not None and _ANSWER_OPENING.fullmatch(
+                        text, turn.start("rest"), date.start()) is not None \
+                        and _DOB_CUE_RE.search(turn.group("rest")) is None:
+                    found.append((date.span(), "date answering a birth-date question"))
+                break
+        return found
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
@@ -305,6 +371,12 @@ class DateOfBirthRecognizer(RegexRecognizer):
         found = [(m.span("v"), "date before a birth word")
                  for m in self.DATE_FIRST.finditer(text)]
         found += [(m.span("v"), "year after a birth cue") for m in self.YEAR.finditer(text)]
+        found += [(m.span("v"), "date in words after a birth cue")
+                  for m in self.SPOKEN.finditer(text)]
+        found += [(m.span("v"), "spaced-out date after a birth cue")
+                  for m in self.SPACED.finditer(text) if " " in m.group("v")
+                  and re.fullmatch(rf"(?i){_DATE}", m.group("v").replace(" ", ""))]
+        found += self.answered(text)
         for m in _LIFESPAN.finditer(text):
             years = int(m.group("d")) - int(m.group("v"))
             if _MOURNING.search(text, max(0, m.start() - 60), m.start()) is not None:
@@ -360,6 +432,24 @@ class PaymentCardRecognizer(RegexRecognizer):
         if cued and grouped:
             return CUED_NEAR_MISS_SCORE, "Luhn failed, card groups, cue word"
         return None
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        out = super().analyze(text, entities, nlp_artifacts)
+        if self.ENTITY not in entities:
+            return out
+        for m in SPOKEN_DIGITS.finditer(text):
+            # A card number read out digit by digit after a card cue, as a call transcript or
+            # a dictation writes it ("card number four five three two zero one …").
+            digits = spoken_digits(m.group(0))
+            if m.group("plus") or not 13 <= len(digits) <= 19 \
+                    or not cue_before(self.CUES, text, m.start(), self.WINDOW):
+                continue
+            score, why = (1.0, "read out, Luhn valid, cue word") if luhn_valid(digits) else (
+                CUED_NEAR_MISS_SCORE, "read out, Luhn failed, cue word")
+            out.append(make_result(self, self.ENTITY, m.start(), m.end(), score, why,
+                                   cued=True))
+        return out
 
 
 # ---- IPv4 glued to CJK text ----------------------------------------------------------------

@@ -391,6 +391,11 @@ class StructuredNameRecognizer(_NameRecognizer):
         rf"(?im)(?:^|(?<=[\s,;&?{{]))(?<![A-Za-z_\-]){_NAME_KEYS}[ \t]*[=:]{_SAME_OR_NEXT_LINE}"
         r"(?P<v>[^\s,;&\"'{}=:][^,;&\"'{}=:\n]{0,59})")
     _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})[\"']?\s*$")
+    #: A tab-separated table's name column: the header keys, the parties of an order or a
+    #: gift (buyer, seller, donor, payee) that only a column's header makes a person, and
+    #: a key after a prefix ("card_holder", "primary_contact"; :func:`spaced_column_values`).
+    _TABLE_KEY = re.compile(rf"(?i)\s*[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS}|buyer|seller|donor|"
+                            r"purchaser|payee|payer)[\"']?\s*$")
     #: A quoted value after a role key or a weak key (see :data:`_ROLE_KEYS`, _WEAK_KEYS).
     #: The identifier is matched whole (a match never starts inside a dotted or hyphenated
     #: chain) and its key found by :func:`_role_key`: a camelCase split inside a repeated
@@ -446,6 +451,9 @@ class StructuredNameRecognizer(_NameRecognizer):
         if words and (_CONTRACTION.sub("", words[0].lower()) in stop_words()
                       or words[0].lower().strip(",.!") in _SPEECH_OPENERS):
             return False  # "customer: It's broken", "Customer: Hi, …" are lines of speech
+        if len(words) >= 2 and words[0].endswith(",") and words[0][:1].isupper() \
+                and words[1][:1].isupper():
+            words[0] = words[0][:-1]  # "MUKHERJEE, ANIRBAN": a record's surname-first form
         return 1 <= len(words) <= 4 and all(_WORD.fullmatch(w.rstrip(".")) for w in words)
 
     def tables(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -456,6 +464,8 @@ class StructuredNameRecognizer(_NameRecognizer):
         spans, extents = column_values(text, self._HEADER_KEY, self._name_like)
         spans += column_values(text, _PART_HEADER, _capitalised_name(self._name_like),
                                together=2)[0]
+        spans += spaced_column_values(text, self._TABLE_KEY,
+                                      _capitalised_name(self._name_like))
         extents += column_values(text, _DOB_HEADER, _date_like)[1]
         return spans, sorted(set(extents))
 
@@ -465,11 +475,13 @@ class StructuredNameRecognizer(_NameRecognizer):
             return []
         spans = []
         for regex in (self._JSON, self._CODE, self._PAIR):
-            for m in regex.finditer(text):
+            for m in self._pairs(text) if regex is self._PAIR else regex.finditer(text):
                 value = m.group("v").rstrip()
                 if regex is self._PAIR:
                     # A form's fields side by side: "Surname: NGUYEN   Given names: THI"
                     value = _FIELD_GAP.split(value, maxsplit=1)[0]
+                    if text[m.end():m.end() + 1] == ":" and " " in value.strip():
+                        value = value.rstrip().rpartition(" ")[0].rstrip()  # a next key
                 if regex is self._CODE and _BARE_NAME_KEY.search(text, m.start(), m.start("v")) \
                         and not _FULL_NAME.fullmatch(value):
                     continue  # name = "build", name="Widget": code names things, not people
@@ -480,6 +492,21 @@ class StructuredNameRecognizer(_NameRecognizer):
         return [make_result(self, self.ENTITY, s, e, self.SCORE, "value of a name field",
                             cued=True) for s, e in spans]
 
+
+    def _pairs(self, text: str) -> list[re.Match[str]]:
+        """The :data:`_PAIR` fields of ``text``, and the next field's when a value runs on to
+        its key one space away, as a tracker's or a form's line sets fields side by side
+        ("Assignee: Wiremu Tane Reporter: Sarah-Jane Oduya"): the value stops at the colon, so
+        its last word is that key."""
+        found: list[re.Match[str]] = []
+        pos = 0
+        while len(found) < 200 and (m := self._PAIR.search(text, pos)) is not None:
+            found.append(m)
+            pos = m.end()
+            value = m.group("v").rstrip()
+            if text[m.end():m.end() + 1] == ":" and " " in value.strip():
+                pos = m.start("v") + len(value.rpartition(" ")[0]) + 1
+        return found
 
     def _yaml_lists(self, text: str) -> list[tuple[int, int]]:
         """Items of YAML block lists under a name or role key, capitalised and name-like."""
@@ -663,6 +690,68 @@ def column_values(text: str, header_key: re.Pattern[str], accept: Callable[[str]
     return spans, extents
 
 
+#: A header cell of a tab-separated table once normalised (tabs read as spaces): one
+#: identifier-like word ("order_id", "Surname", "card_holder").
+_SPACED_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
+#: Columns only a table of people has: a bare "name" column is a person's beside one of them
+#: ("id name email city"), a thing's beside a price or a stock ("sku name price stock").
+_PERSON_COLUMN = re.compile(
+    r"(?i)(?:[a-z]+_)?(?:e-?mail|phone|mobile|tel|cell|dob|birth[_a-z]*|age|gender|sex|"
+    r"address|nationality|salutation|ssn|nhs|ward|dept|department|role|salary|grade|class)")
+#: A word of a name cell in such a table: capitalised (or upper case), a lower-case particle
+#: ("de la Fuente, Álvaro"), the surname-first comma allowed.
+_SPACED_NAME_WORD = re.compile(
+    r"(?:[A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zÀ-ÿĀ-ʯḀ-ỿ'’\-]*\.?|ap|van|von|de|da|di|dos|das|del|della|du|"
+    r"la|le|bin|binti|ibn|ter|ten|den|der),?")
+
+
+def spaced_column_values(text: str, header_key: re.Pattern[str],
+                         accept: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """The cells of name columns of tab-separated tables whose tabs the normalised view has
+    folded to spaces (see :mod:`normalize`), so that a cell's own spaces cannot be told from
+    the gaps between cells. The header is a line of 2 to 12 identifier-like words joined by
+    single spaces, one a name key (part keys count beside a name key or another part key); a
+    row is read while it has at least as many words as the header and a digit (a record's id,
+    date, phone or amount: prose under a line of words rarely has both). With as many words as
+    the header, each word is its cell; with more, only the first name column is read, when
+    every cell before it is one word with a digit or no letter (an id, a quantity), as the run
+    of up to four name words from its place, no longer than the row's spare words allow."""
+    spans: list[tuple[int, int]] = []
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\r\n]+", text)]
+    for i, (_, header) in enumerate(lines):
+        keys = header.strip().split()
+        if not 2 <= len(keys) <= 12 or header.strip() != " ".join(keys) \
+                or not all(_SPACED_KEY.fullmatch(k) for k in keys):
+            continue
+        named = [k for k, c in enumerate(keys)
+                 if any(header_key.match(c, m.end()) for m in re.finditer(r"^|_", c))
+                 and (c.lower() != "name" or any(_PERSON_COLUMN.fullmatch(o) for o in keys))]
+        parts = [k for k, c in enumerate(keys) if _PART_HEADER.match(c) and k not in named]
+        if named or len(parts) >= 2:
+            named = sorted(named + parts)
+        for pos, row in lines[i + 1:] if named else []:
+            words = [(pos + m.start(), m.group(0)) for m in re.finditer(r"\S+", row)]
+            extra = len(words) - len(keys)
+            if extra < 0 or not any(ch.isdigit() for ch in row):
+                break
+            cells = [(k, k + 1) for k in named] if extra == 0 else []
+            if extra > 0 and all(any(ch.isdigit() for ch in w) or not any(ch.isalpha() for ch in w)
+                                 for _, w in words[:named[0]]):
+                col, n = named[0], 0
+                while n < min(4, extra + 1) and _SPACED_NAME_WORD.fullmatch(words[col + n][1]):
+                    n += 1
+                cells = [(col, col + n)] if n else []
+            for a, b in cells:
+                if not all(_SPACED_NAME_WORD.fullmatch(w) for _, w in words[a:b]):
+                    continue
+                start = words[a][0]
+                value = text[start:words[b - 1][0] + len(words[b - 1][1])].rstrip(",")
+                first = re.search(r"[A-ZÀ-ÞĀ-ʯḀ-ỿ]", value)
+                if first is not None and accept(value[first.start():]):
+                    spans.append((start, start + len(value)))
+    return spans
+
+
 _DOB_KEYS = (r"(?:d\.?o\.?b\.?|date[_\- ]?of[_\- ]?birth|birth[_\- ]?date|birth[_\- ]?day|"
              r"born(?:[_\- ]?on)?|出生日期|出生年月日?|生日|"
              # The same column in other languages' records (issue 37): "geburtsdatum",
@@ -690,12 +779,19 @@ class DobFieldRecognizer(OwnRecognizer):
     _FIELD = re.compile(
         rf"(?i)(?<![A-Za-z0-9])[\"']?{_DOB_KEYS}[\"']?\s*(?:=>|:=|[:=：])\s*[\"'`]?"
         r"(?P<v>[^\"'`\n,;}]{6,30}?)[\"'`]?\s*(?=[,;}\n]|$)")
+    #: A record that names its field in one key and gives its value in the next, as
+    #: validation errors and form dumps write it: ``{"field": "dob", "value": "31/02/1990"}``.
+    _NAMED = re.compile(
+        r"(?i)[\"']?(?:field|name|key|attr(?:ibute)?|param(?:eter)?|column|path)[\"']?\s*[:=]\s*"
+        rf"[\"']{_DOB_KEYS}[\"']\s*,\s*[\"']?(?:value|val|input|given|got)[\"']?\s*[:=]\s*"
+        r"[\"'](?P<v>[^\"'\n]{6,30})[\"']")
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
-        spans = [m.span("v") for m in self._FIELD.finditer(text) if _date_like(m.group("v"))]
+        spans = [m.span("v") for regex in (self._FIELD, self._NAMED)
+                 for m in regex.finditer(text) if _date_like(m.group("v"))]
         spans += column_values(text, _DOB_HEADER, _date_like)[0]
         return [make_result(self, self.ENTITY, s, e, self.SCORE, "date of birth field",
                             cued=True) for s, e in spans]
@@ -721,6 +817,8 @@ def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
             end = m.end()
         elif (h := _HYPHEN_PART.match(text, end)) is not None:
             end = h.end()  # "Adewumi" of "Adewumi-Banks": a double surname is one name
+        elif (broken := _line_broken_end(text, end)) is not None:
+            end = broken  # "Ogun-\nleye": a scanned or wrapped letter split the name
         elif (p := _PARTICLE_THEN_NAME.match(text, end)) is not None:
             end = p.end()  # "Rhys ap Gruffydd", "Ana de Souza": a particle and a surname
         elif (q := _NICKNAME_THEN_NAME.match(text, end)) is not None:
@@ -730,11 +828,49 @@ def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
     while (m := _PREV_WORD.search(text[max(0, start - 40):start])) is not None \
             and name_word(m.group(1)):
         start -= len(m.group(0))
-    return start, end
+    return _surname_first(text, start, end), end
+
+
+def _line_broken_end(text: str, end: int) -> int | None:
+    """Where a name ending at ``end`` ends when its last word goes on after a hyphen at the
+    end of the line: the finder took the hyphen ("Ogun-"), or the two halves make a name the
+    lists hold ("Per-" and "kins"); else None ("Ana Lima-\nthanks": a dash)."""
+    if (b := _BROKEN_AT_LINE_END.match(text, end - 1)) is None:
+        return None
+    if text[end - 1] != "-":
+        firsts, lasts = gazetteer()
+        head = re.search(r"[^\W\d_]+$", text[max(0, end - 40):end])
+        tail = re.match(r"-[ \t]*\r?\n[ \t]*([^\W\d_]+)", b.group(0))
+        key = ((head.group(0) if head else "") + (tail.group(1) if tail else "")).upper()
+        if key not in lasts and key not in firsts:
+            return None
+    return b.end()
+
+
+def _surname_first(text: str, start: int, end: int) -> int:
+    """Where a one-word given name starting at ``start`` starts with the surname a record
+    writes before it ("Patient Summers, Jacqueline"): a listed surname, no function word."""
+    firsts, lasts = gazetteer()
+    if " " in text[start:end].strip() or text[start:end].upper() not in firsts:
+        return start
+    m = _SURNAME_FIRST.search(text[max(0, start - 40):start])
+    if m is None or m.group(1).upper() not in lasts or m.group(1).lower() in stop_words():
+        return start
+    return start - len(m.group(0))
 
 
 #: A hyphen and a capitalised word right after a name (Adewumi-Banks, Underhill-Smythe).
 _HYPHEN_PART = re.compile(r"-[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’]+(?![\w\-])")
+#: A word broken by a hyphen at the end of a line and its lower-case rest on the next, as
+#: scanned letters and hard-wrapped text split a name ("Ogun-\nleye", "Per-\nkins-Wade").
+_BROKEN_AT_LINE_END = re.compile(
+    r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*[a-zà-ÿĀ-ʯḀ-ỿ]{2,}"
+    r"(?:-[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’]+)?(?![\w\-])")
+#: A capitalised word and a comma right before a one-word given name: a record's surname
+#: first ("Patient Summers, Jacqueline"); not after another comma or "and", where the word
+#: is one item of a list.
+_SURNAME_FIRST = re.compile(
+    r"(?<![,&][ \t])(?<!\band[ \t])(?<![^\W\d_])([A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+),[ \t]$")
 #: A lower-case name particle and a capitalised word after a name ("Rhys ap Gruffydd").
 _PARTICLE_THEN_NAME = re.compile(
     r"[ \t]+(?:ap|ab|van|von|de|da|di|do|dos|das|del|della|du|bin|binti|ibn|ní|nic|ó|mac|"

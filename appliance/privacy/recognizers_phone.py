@@ -112,6 +112,31 @@ _YEAR = re.compile(r"(?:1[89]|20)[0-9]{2}")
 VERSION_LIKE = re.compile(r"(?!0[1-9][0-9]{0,3}(?:\.[0-9]{2,4}){3,5}$)[0-9]+(?:\.[0-9]+){3,}")
 
 
+#: Digits read out one by one, as dictation and call transcripts write them (issue 37): "oh
+#: eight seven two …", "plus three five three …", "five four one two, seven five zero zero",
+#: "double seven". Only digit words: "twenty", "eighty" make a year or an amount, not a
+#: number read digit by digit.
+_DIGIT_WORDS = {"zero": "0", "oh": "0", "nought": "0", "one": "1", "two": "2", "three": "3",
+                "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_DIGIT_WORD = r"(?:zero|oh|nought|one|two|three|four|five|six|seven|eight|nine)"
+_SPOKEN_TOKEN = rf"(?:(?:double|triple)[ \t-]+)?{_DIGIT_WORD}"
+SPOKEN_DIGITS = re.compile(
+    rf"(?i)(?<![A-Za-z\-])(?P<plus>plus[ \t]+)?{_SPOKEN_TOKEN}"
+    rf"(?:(?:[ \t]*,[ \t]*|[ \t]+|-){_SPOKEN_TOKEN})+(?![A-Za-z\-])")
+
+
+def spoken_digits(words: str) -> str:
+    """The digits a run of :data:`SPOKEN_DIGITS` reads out ("double seven" is "77")."""
+    out, times = [], 1
+    for word in re.findall(r"[A-Za-z]+", words.lower()):
+        if word in ("double", "triple"):
+            times = 2 if word == "double" else 3
+        elif word in _DIGIT_WORDS:
+            out.append(_DIGIT_WORDS[word] * times)
+            times = 1
+    return "".join(out)
+
+
 def glued(text: str, start: int, end: int) -> bool:
     """Digits joined to letters or by -_/. to something else: part of another identifier
     (letters that are a phone cue word, as in ``Tel0612345678``, do not count)."""
@@ -396,6 +421,15 @@ class FastPhoneRecognizer(EntityRecognizer):
             if not separated and trunk_number(digits):
                 found[span] = (self.FORM, "national number with a trunk prefix")
 
+    def _spoken(self, text: str, found: dict[tuple[int, int], tuple[float, str]]) -> None:
+        """A number read out digit by digit right after a phone cue ("her number is oh eight
+        seven …", "mobile plus three five three …"): seven digits at least."""
+        for m in SPOKEN_DIGITS.finditer(text):
+            if _MIN_DIGITS <= len(spoken_digits(m.group(0))) <= 15 \
+                    and named_by_cue(text, m.start(), m.end()) \
+                    and not any(s < m.end() and m.start() < e for s, e in found):
+                found[m.span()] = (self.CUED, "digits read out, a phone cue names them")
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if "PHONE_NUMBER" not in entities:
@@ -422,6 +456,7 @@ class FastPhoneRecognizer(EntityRecognizer):
             if end > core_end:  # the extension goes with the number it follows
                 for sub in [sub for sub in found if sub[0] >= start and core_end <= sub[1] < end]:
                     found[sub[0], end] = found.pop(sub)
+        self._spoken(text, found)
         out = []
         for (start, end), (base, reason) in found.items():
             cued = cue_before(_PHONE_CUES, text, start) or named_by_cue(text, start, end)

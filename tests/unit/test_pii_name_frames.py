@@ -165,3 +165,82 @@ def test_widening_takes_hyphen_and_particle() -> None:
     assert widen_names(text, 0, len("Perpetua Adewumi")) == (0, len("Perpetua Adewumi-Banks"))
     at = text.index("Rhys")
     assert widen_names(text, at, at + 4) == (at, len(text))
+
+
+# --- tab-separated tables (tabs read as spaces), wrapped names, side-by-side fields ----------
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("ref\tpayee\tamount\tdate\nR-118\tOrla Kinsella\t€240.00\t2026-03-02", ["Orla Kinsella"]),
+    ("Surname\tFirst\tDOB\nPRZYBYLSKI\tMarek\t1971-06-30", ["PRZYBYLSKI", "Marek"]),
+    ("account_holder\tsort_code\nBEATRIX QUENNELL\t20-00-00", ["BEATRIX QUENNELL"]),
+    ("lot\tqty\tseller\nL-9\t2\tWilhelmina", ["Wilhelmina"]),
+    ("employee\tteam\tjoined\nvan der Merwe, Pieter\tOps\t2023-11-20", ["van der Merwe, Pieter"]),
+])
+def test_tab_separated_name_columns(text: str, names: list[str]) -> None:
+    from appliance.privacy.normalize import normalize
+
+    seen = normalize(text).text
+    assert found(StructuredNameRecognizer(), seen) == names
+
+
+@pytest.mark.parametrize("text", [
+    "sku\tname\tprice\tstock\nKB-204\tErgonomic Chair\t189.99\t3",  # a product's name
+    "customer\tstatus\nActive\tpending",  # no digit: no record row
+    "The customer name is shown below\nOrder 42 Shipped Today",  # prose, not a header
+    "owner\tcount\nplatform_team\t12",  # no capitalised value
+])
+def test_tab_separated_near_misses(text: str) -> None:
+    from appliance.privacy.normalize import normalize
+
+    assert found(StructuredNameRecognizer(), normalize(text).text) == []
+
+
+def test_fields_side_by_side_on_one_line() -> None:
+    text = "TKT-88 Owner: Tamsin Achterberg Reporter: Obiageli Nwosu\nPriority: low"
+    assert found(StructuredNameRecognizer(), text) == ["Tamsin Achterberg", "Obiageli Nwosu"]
+    assert found(StructuredNameRecognizer(), "Contact: Ana Lima Phone: 020 7946 0000") \
+        == ["Ana Lima"]
+
+
+def test_surname_first_value_in_a_record() -> None:
+    assert found(StructuredNameRecognizer(), '{"name": "OKONJO, CHIAMAKA", "bed": 4}') \
+        == ["OKONJO, CHIAMAKA"]
+    assert found(StructuredNameRecognizer(), '{"name": "thanks, see you"}') == []
+
+
+def test_widening_rejoins_a_name_broken_at_the_line_end() -> None:
+    text = "Dear Ms Imogen Fother-\ngill-Brook,\nThank you"
+    at = text.index("Imogen")
+    assert widen_names(text, at, text.index("-\n") + 1) == (at, text.index(","))
+    dash = "Regards Ana Lima-\nthanks for all"  # a dash, not a broken word
+    at = dash.index("Ana")
+    assert widen_names(dash, at, at + len("Ana Lima")) == (at, at + len("Ana Lima"))
+
+
+def test_widening_takes_a_surname_written_first() -> None:
+    text = "Patient Harrison, Margaret (72) for review"
+    at = text.index("Margaret")
+    assert widen_names(text, at, at + len("Margaret")) == (text.index("Harrison"), at + 8)
+    thanks = "Thanks, Margaret"
+    at = thanks.index("Margaret")
+    assert widen_names(thanks, at, at + 8)[0] == at
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Claimant Augustina Braithwaite disputes the valuation.", "Augustina Braithwaite"),
+    ("Notes: Candidate Wood answered well; see the panel's scores.", "Wood"),
+    ("Tenant Rosalind Okonkwo reports a leak (flat 3).", "Rosalind Okonkwo"),
+])
+def test_party_title_before_the_name(lexicon, text: str, name: str) -> None:
+    assert found(IntroducedNameRecognizer(lexicon), text) == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Customer Service asks that you keep your receipt.",
+    "Patient Portal is down for maintenance.",
+    "Client Care will call you back.",
+    "Driver Update Utility installed.",
+    "Applicant Tracking System migration is complete.",
+])
+def test_party_title_before_a_noun_is_no_name(lexicon, text: str) -> None:
+    assert found(IntroducedNameRecognizer(lexicon), text) == []
