@@ -204,6 +204,8 @@ class NameWords:
             if lower in _PARTICLES and not word[:1].isupper():
                 pending.append(w)  # van der Vlist, "dos hastuti": kept if a name word follows
                 continue
+            if kept and re.match(r"[ \t]*[:：]", text[base + w.end():base + w.end() + 3]):
+                break  # the next turn's label: "A: Rain. Q: Just Rain?"
             if kept and len(word) == 1 and w.group(0).endswith("."):
                 kept.append(w)  # a middle initial: "angelo c. lanfranchi"
                 continue
@@ -260,7 +262,9 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"(?:{_MODIFIERS}\s*)?name(?:\s+is|\s+was|'s|’s|:)"
         rf"|{_MODIFIERS}\s*name\s+(?:is|was)"
         # A form's field: "Given names: Franco", "First name: くみ子".
-        rf"|(?:(?<![^\n])|(?<=[ \t]{{2}})|(?<=\t))[ \t]*{_MODIFIERS}\s*names?[ \t]*[:：]"
+        # (one start per field: not every position inside a long blank run)
+        rf"|(?:(?<![^\n])[ \t]*|(?:(?<=[ \t]{{2}})|(?<=\t))(?![ \t]))"
+        rf"{_MODIFIERS}\s*names?[ \t]*[:：]"
         r"|known(?:\s+[a-z]+){0,4}?\s+as|goes\s+by|go\s+by|went\s+by"
         r"|nicknamed(?:\s+(?:me|him|her|them)(?![A-Za-z]))?"
         r"|a\.?k\.?a\.?"
@@ -475,6 +479,7 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                     and word.lower() not in _CALENDAR and word not in EN_PLACE_NAMES \
                     and word.lower() not in _FIRM_ENDS:  # "Thanks for calling Acme, Inc."
                 out.append(self._result(*m.span("v"), "addressed after thanks", 0.6))
+        out += self._texted(text)
         for m in _SPELLED.finditer(text):
             letters = re.sub(r"[^A-Za-z]", "", m.group(0)).lower()
             before = text[max(0, m.start() - 120):m.start()]
@@ -482,6 +487,38 @@ class IntroducedNameRecognizer(_ContextRecognizer):
             if (said and not self._words.ordinary(said[-1])) \
                     or _SPELL_CUE.search(text, max(0, m.start() - 200), m.start()):
                 out.append(self._result(*m.span(), "a name spelled out", 0.6))
+        return out
+
+    def _texted(self, text: str) -> list[RecognizerResult]:
+        """Names in a text message's or a voicemail's frames: who speaks after a greeting
+        (:data:`_SELF_NAMED`), whom a birthday wish is for (:data:`_WISHED`) and who signs a
+        short message (:data:`_SMS_SIGNED`). The word is a census first name or no English
+        word, and no day, month, place or stop word."""
+        out = []
+        stop = stop_words()
+
+        def name_like(word: str) -> bool:
+            return (self._words.first_name(word) or not self._words.known(word)) \
+                and word.lower() not in stop and word.lower() not in _CALENDAR \
+                and word not in EN_PLACE_NAMES and word.lower() not in _SOFTWARE
+
+        for regex, why in ((_SELF_NAMED, "who speaks, after a greeting"),
+                           (_WISHED, "wished a happy birthday")):
+            out += [self._result(*m.span("v"), why, 0.6) for m in regex.finditer(text)
+                    if name_like(m.group("v"))]
+        if len(_TURN_LABEL.findall(text)) >= 2:
+            out += [self._result(*m.span("v"), "opens a turn of a dialogue", 0.6)
+                    for m in _TURN_OPENS.finditer(text) if name_like(m.group("v"))
+                    and m.group("v").lower() not in _SIGNOFF_WORDS]
+        if len(text) <= 320 and "\n" not in text.strip():
+            m = _SMS_SIGNED.search(text)
+            # A capitalised first name alone, or any name-like word a kiss follows.
+            # An acronym in capitals ("… see below. LTYPE") signs nothing.
+            if m is not None and name_like(m.group("v")) and not m.group("v").isupper() \
+                    and m.group("v").lower() not in _SIGNOFF_WORDS and (
+                    m.group("x") or (m.group("v")[0].isupper() and not self._words.known(
+                        m.group("v")))):
+                out.append(self._result(*m.span("v"), "signs a text message", 0.6))
         return out
 
     def _not_all_ordinary_or_first(self, text: str, found: tuple[int, int]) -> bool:
@@ -586,7 +623,9 @@ _CAPITAL = "A-ZÀ-ÖØ-ÞĀ-ʯḀ-ỿ"
 #: "Requester: Saoirse Ní Bhriain | Org: …". (Speakers of a transcript — agent, caller — are
 #: left to :class:`SpeakerLabelRecognizer`: what follows them is speech.)
 _ROLE_LABEL = re.compile(
-    r"(?im)(?:^|(?<=[.;|][ \t])|(?<=[ \t]{2}))[ \t]*(?:[-*•][ \t]*)?"
+    # One start per label: a line's start with its indent, or right after ". " or a gap of
+    # two blanks — not every position inside a long blank run (quadratic on padded text).
+    r"(?im)(?:^[ \t]*|(?:(?<=[.;|][ \t])|(?<=[ \t]{2}))(?![ \t]))(?:[-*•][ \t]*)?"
     r"(?:(?:line|account|project|hiring|case|reporting|duty|shift)[ \t]+)?"
     r"(?:manager|supervisor|requester|requestor|chair(?:person)?|approver|reviewer|"
     r"coordinator|organi[sz]er|witness|sponsor|mentor|tutor|teacher|consultant|referrer|"
@@ -639,6 +678,34 @@ _RELATION = re.compile(
 _LOWER_GREETING = re.compile(
     r"(?m)(?:^|(?<=[\s,(]))(?:hey|hi|hiya|hello|yo|morning|thanks|thx|ty|cheers|congrats|"
     r"sorry)[ \t,]+(?P<v>[a-z][a-z'\-]{2,})(?![\w'’\-])")
+#: Who is speaking, after a greeting, in a voicemail or a text: "Hi Aunty Bisi, it's Tolu, call
+#: me back", "heyyy JOSH it's becca lol" (issue 37).
+_SELF_NAMED = re.compile(
+    r"(?im)(?:^|(?<=[\s,(]))(?:he+y+|hi+|hiya|hello+|morning|evening)(?![A-Za-z])[^.!?\n]{0,40}?"
+    r"(?:,|\s)[ \t]*it['’]?s[ \t]+(?:(?:only|just)[ \t]+)?(?:me[ \t]*,?[ \t]+)?"
+    r"(?P<v>[^\W\d_][^\W\d_'’\-]+)(?=[ \t]*(?:[,.!?;:\n—–]|$|-[ \t]|here|again|lol|x+\b))")
+#: A birthday wish and the one wished, in lower case or not: "happy bday kez!! 🎉".
+_WISHED = re.compile(
+    r"(?i:(?<![A-Za-z])happy[ \t]+(?:b-?day|birthday|bday|anniversary))[ \t,]+"
+    r"(?P<v>[^\W\d_][^\W\d_'’\-]+)(?=[ \t]*(?:[!.,?\n]|$|[^\w\s]))")
+#: A text message signed at its end by one word after its last sentence, kisses allowed:
+#: "Pick up Tyler at 3, I'm stuck at work. Mo", "running late, sorry!! lil x".
+_SMS_SIGNED = re.compile(
+    r"[.!?][ \t]+(?P<v>[^\W\d_][^\W\d_'’\-]{1,14})(?P<x>[ \t]+[xX]{1,4})?"
+    r"[ \t]*[.!]*[ \t]*\Z")
+#: A turn of a dialogue written on one line that opens with a name and a comma or a question
+#: mark: one named in reply or asked after ("A: Nils, from Oslo.", "B: Declan? Yes, this
+#: morning."). Two turns at least make the dialogue.
+_TURN_OPENS = re.compile(
+    r"(?:^|(?<=[.!?\"”][ \t]))(?:[A-Z]|Q|Caller|Agent|Customer|User|Me|Them)[ \t]*:[ \t]+"
+    r"(?P<v>[A-ZÀ-ÖØ-Þ][^\W\d_'’\-]+)[ \t]*(?:\?|,(?=[ \t]+[a-z]))")
+_TURN_LABEL = re.compile(r"(?:^|(?<=\s))(?:[A-Z]|Q|Caller|Agent|Customer|User|Me|Them)[ \t]*:[ \t]")
+#: How a text message ends that names no one: "See you soon. Love x", "Ta. Night x".
+_SIGNOFF_WORDS = frozenset(("love", "lots", "soon", "later", "thanks", "thx", "ta", "cheers",
+                            "bye", "night", "nite", "hugs", "xoxo", "mum", "mom", "dad", "nan",
+                            "gran", "sis", "bro", "babe", "hun", "luv", "ok", "okay", "yes",
+                            "no", "sorry", "please", "pls", "plz", "asap", "tonight", "tomorrow",
+                            "today", "thank", "welcome", "congrats", "enjoy", "done"))
 #: The one thanked or greeted, after a comma, ending the clause: "Thanks for your help
 #: earlier, Cormac — the issue is resolved."
 _THANKED = re.compile(
@@ -768,6 +835,11 @@ _NAME_QUESTION = re.compile(
     rf"|(?:^|\n)[ \t]*(?:{_MODIFIERS}\s*)?name"
     r"|how\s+do\s+you\s+spell\s+(?:your|that)(?:\s+(?:last|first)?\s*name)?"
     # "And your first name?", "Q: Your surname?", "Could you spell your last name?"
+    # A form's question with its verb left out: "Partner's name?", "Q: Mother's maiden name?"
+    r"|(?:^|(?<=[\n:.?!])[ \t]*)(?:partner|spouse|husband|wife|mother|father|mum|mom|dad|"
+    r"parent|guardian|child|son|daughter|baby|brother|sister|sibling|carer|doctor|gp|dentist|"
+    r"landlord|tenant|employer|manager|witness|contact|kin|owner|cardholder|patient)['’]s\s+"
+    rf"(?:{_MODIFIERS}\s*)?name"
     rf"|(?<![A-Za-z])(?:your|his|her|their)\s+(?:{_MODIFIERS}\s*)?name"
     r"(?:,?\s+(?:please|again|for\s+me|for\s+the\s+record))?"
     r")\s*\?"

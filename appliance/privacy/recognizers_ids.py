@@ -46,6 +46,7 @@ from pathlib import Path
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from appliance.privacy.lexicon import COMMON_SURNAMES
 from appliance.privacy.lookalikes import lookalike_spans, within_lookalike
 from appliance.privacy.recognizer_base import (
     CUED_NEAR_MISS_SCORE,
@@ -54,7 +55,7 @@ from appliance.privacy.recognizer_base import (
     cue_before,
     make_result,
 )
-from appliance.privacy.recognizers_names import gazetteer
+from appliance.privacy.recognizers_names import gazetteer, surname_ranks
 from appliance.privacy.recognizers_phone import SPOKEN_DIGITS, spoken_digits
 from appliance.privacy.recognizers_zh import card_grouping, luhn_valid, one_separator
 
@@ -266,6 +267,21 @@ _YEAR_CUE = (r"(?:(?<![A-Za-z])born|(?:(?<=\()|(?<=,)|(?<=,[ \t]))b\.|year\s+of\
              r"nacid[oa]|nascid[oa]|urodzon[ya]|"
              r"año\s+de\s+nacimiento|anno\s+di\s+nascita|ano\s+de\s+nascimento|geboortejaar|"
              r"rok\s+urodzenia|doğum\s+yılı|год\s+рождения|出生年份)")
+def _after_a_name(text: str, cue: int) -> bool:
+    """"b." stands for born only after someone's name: "Ada Lovelace (b. 1815)", not
+    "Products (b. 2019)" or "Section 4, b. 2019": the word before the bracket or comma is a
+    listed given name (or one of the two before it), or a common surname."""
+    before = re.search(r"((?:[^\W\d_][^\W\d_'’.-]*[ \t]+){0,2}[^\W\d_][^\W\d_'’-]*)"
+                       r"[ \t]*[(,][ \t]*$", text[max(0, cue - 96):cue])
+    if before is None:
+        return False
+    firsts, _lasts = gazetteer()
+    words = [w for w in before.group(1).split() if w[0].isupper()]
+    last_rank = surname_ranks().get(words[-1].upper()) if words else None
+    return any(w.upper() in firsts for w in words) or (
+        last_rank is not None and last_rank <= COMMON_SURNAMES)
+
+
 #: A life span after a name, in an obituary or a biography: "RIP Uncle Bartek, 1951-2024",
 #: "Anna Kowalska (1951-2024)": two capitalised words, then the span after a comma or in
 #: brackets. The first year is the birth year. Outside an obituary one of the words must be
@@ -275,14 +291,22 @@ _LIFESPAN = re.compile(
     r"(?<![^\W\d_])(?P<a>[A-ZÀ-ÖØ-Þ][^\W\d_]*)"
     r"(?:[ \t]+(?:de|du|da|di|del|dos|das|van|von|der|den|la|le|y))*"
     r"[ \t]+(?P<b>[A-Z][^\W\d_]+)(?:[-'’][A-Z][^\W\d_]+)?(?:,[ \t]*|[ \t]*\([ \t]*(?:\*[ \t]*)?)"
+    r"(?:(?P<role>(?:[a-z][^\W\d_]*[ \t]+){0,3}[a-z][^\W\d_]*),[ \t]*)?"
     rf"(?P<v>{_YEAR})[ \t]*(?:[–—\-]|†)[ \t]*(?P<d>{_YEAR})(?![0-9])")
+#: The same in Chinese or Japanese, in full-width brackets after a name and its title:
+#: "沉痛悼念郭秀兰女士" and the years in full-width brackets.
+_CJK_LIFESPAN = re.compile(
+    r"(?<=[\u4e00-\u9fff])[（(][ \t]*"
+    rf"(?P<v>{_YEAR}年?)[ \t]*[–—\-－~～至][ \t]*(?P<d>{_YEAR})年?[ \t]*[）)]")
 
 
 #: An obituary's opening words: after them a short life span is a life too ("In loving memory
 #: of Tom Hale (2009-2016)").
 _MOURNING = re.compile(r"(?i)(?<![A-Za-z])(?:rip|r\.i\.p|in\s+(?:loving\s+)?memory|in\s+memoriam|"
                        r"obituary|funeral|nachruf|wir\s+trauern|avis\s+de\s+d[ée]c[èe]s|"
-                       r"necrologio|nekrolog|esquela|overlijdensbericht|некролог)(?![A-Za-z])|†")
+                       r"necrologio|nekrolog|esquela|overlijdensbericht|некролог|"
+                       r"passed\s+away|beloved|the\s+late)(?![A-Za-z])|†|悼念|讣告|訃告|逝世|去世|追悼|"
+                       r"告别|告別")
 
 
 #: A date read out in words, as dictation and call transcripts write it (issue 37): "twenty-third
@@ -370,7 +394,8 @@ class DateOfBirthRecognizer(RegexRecognizer):
         out = super().analyze(text, entities, nlp_artifacts)
         found = [(m.span("v"), "date before a birth word")
                  for m in self.DATE_FIRST.finditer(text)]
-        found += [(m.span("v"), "year after a birth cue") for m in self.YEAR.finditer(text)]
+        found += [(m.span("v"), "year after a birth cue") for m in self.YEAR.finditer(text)
+                  if m.group(0)[:2].lower() != "b." or _after_a_name(text, m.start())]
         found += [(m.span("v"), "date in words after a birth cue")
                   for m in self.SPOKEN.finditer(text)]
         found += [(m.span("v"), "spaced-out date after a birth cue")
@@ -379,13 +404,25 @@ class DateOfBirthRecognizer(RegexRecognizer):
         found += self.answered(text)
         for m in _LIFESPAN.finditer(text):
             years = int(m.group("d")) - int(m.group("v"))
-            if _MOURNING.search(text, max(0, m.start() - 60), m.start()) is not None:
+            # A few words between the name and the span ("Rosa Bianchi, beloved nonna,
+            # 1938-2026") only in an obituary, whose words may follow the span too.
+            mourned = _MOURNING.search(text, max(0, m.start() - 60), m.start()) is not None \
+                or (m.group("role") is not None
+                    and _MOURNING.search(text, m.start(), min(len(text), m.end() + 60)))
+            if m.group("role") is not None and not mourned:
+                continue
+            if mourned:
                 lived = 1 <= years <= 115
             else:
                 firsts = gazetteer()[0]
                 lived = 10 <= years <= 115 and (m.group("a").upper() in firsts
                                                 or m.group("b").upper() in firsts)
             if lived:
+                found.append((m.span("v"), "birth year of a life span"))
+        for m in _CJK_LIFESPAN.finditer(text):
+            years = int(m.group("d")) - int(m.group("v")[:4])
+            if 1 <= years <= 115 and _MOURNING.search(
+                    text, max(0, m.start() - 30), min(len(text), m.end() + 30)):
                 found.append((m.span("v"), "birth year of a life span"))
         out += [make_result(self, self.ENTITY, s, e, self.SCORE, why, cued=True)
                 for (s, e), why in found]
@@ -521,6 +558,9 @@ class EmailAddressRecognizer(RegexRecognizer):
         rf"@(?:[{_LABEL}][{_LABEL}-]*\.)+(?P<tld>[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]+))"
         rf"(?![{_LABEL}-]|\.[{_LABEL}])")
     SCORE = 1.0
+
+    def load(self) -> None:
+        known_tlds()  # read the suffix list when the analyzer is built, not on a request
 
     def accept(self, match: re.Match[str], cued: bool) -> tuple[float, str] | None:
         if match["tld"].lower() not in known_tlds():

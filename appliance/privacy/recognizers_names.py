@@ -216,7 +216,8 @@ class CuedNameRecognizer(_NameRecognizer):
         r"(?im)(?:^|(?<=[\s,;(]))(?:full\s+name|first\s+name|last\s+name|surname|name|"
         r"contact(?:\s+person)?|attn|attention|from|signed|patient|customer|client|employee|"
         r"applicant|recipient|cardholder|account\s+holder|passenger|guest|reported\s+by|"
-        rf"assigned\s+to|owner)[ \t]*[:=\-–]{_SAME_OR_NEXT_LINE}(?P<v>{_NAME_TOKENS})")
+        rf"assigned\s+to|owner)(?:[ \t]*\([^()\n]{{1,30}}\))?[ \t]*[:=\-–]{_SAME_OR_NEXT_LINE}"
+        rf"(?P<v>{_NAME_TOKENS})")
     #: A greeting and a name, in prose or inside a string of code ("print('Hello Alice')",
     #: f"Thanks {x}" aside): it starts a line or follows a space, a comma, a quote or an
     #: opening bracket, and the name ends the clause, the line or the string.
@@ -240,6 +241,30 @@ class CuedNameRecognizer(_NameRecognizer):
         r"(?P<v>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+"
         r"(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-.]+){0,2})"
         r"[ \t]*$")
+
+    #: Announcements and obituaries name a person, then the age and the home town: "Pieter de
+    #: Vries (79) of Haarlem passed away", "Mary Byrne, 84, of Cork", or surname first as death
+    #: notices head them: "LONG, Robert \"Bobby\", 73, of Galway." (issue 37).
+    _AGED_OF = re.compile(
+        r"(?m)(?:^|(?<=[\s(\"“]))(?:(?P<s>[A-Z][A-Z'’\-]+),[ \t]+)?"
+        r"(?P<v>[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+(?:[ \t]+(?:(?:van|von|de|der|den|da|di|del|du|"
+        r"dos|la|le)[ \t]+)*[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+){0,3})"
+        r"(?P<n>[ \t]+[\"“][A-Z][a-z]+[\"”])?"
+        r"(?:[ \t]*\((?:aged[ \t]+)?[1-9][0-9]?[0-9]?\)|,[ \t]*(?:aged[ \t]+)?[1-9][0-9]?[0-9]?,)"
+        r"[ \t]+(?:of|from)[ \t]+[A-ZÀ-ÞĀ-ʯḀ-ỿ]")
+    #: A couple's news in an announcement or an invitation: "Ayşe & Mehmet are getting married!"
+    _COUPLE = re.compile(
+        r"(?<![\w'’])(?P<a>[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+)[ \t]+(?:&|and)[ \t]+"
+        r"(?P<b>[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+)[ \t]+(?:are|were|have[ \t]+got)[ \t]+"
+        r"(?:getting[ \t]+married|engaged|expecting|tying[ \t]+the[ \t]+knot|just[ \t]+married)"
+        r"(?![A-Za-z])")
+    #: Whom to contact, and on what number or at what time, in classifieds, invitations and
+    #: notes: "RSVP to Hannah on 0412 999 001", "call Jo after 6pm", "text Sam at 07700…".
+    _CONTACT_AT = re.compile(
+        r"(?i:(?<![A-Za-z])(?:rsvp|reply|call|ring|phone|text|message|whatsapp|ask[ \t]+for|"
+        r"contact|speak[ \t]+to|talk[ \t]+to))(?:[ \t]+to)?[ \t]+"
+        r"(?P<v>[A-ZÀ-ÞĀ-ʯḀ-ỿ][a-zà-ÿĀ-ʯḀ-ỿ'’\-]+)[ \t]+(?:on|at|after|before|via|between)"
+        r"[ \t]+(?=[+(0-9])")
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(language)
@@ -281,6 +306,7 @@ class CuedNameRecognizer(_NameRecognizer):
                 out.append(make_result(self, self.ENTITY, start, m.start("v") + part[1],
                                        self.SCORE, why, cued=True))
         firsts = gazetteer()[0]
+        out += self._announced(text, firsts)
         for m in self._GREETING_LIST.finditer(text):
             # Greeted together: names when one of them is a first name ("Hello Sales and
             # Marketing" greets no one).
@@ -291,6 +317,32 @@ class CuedNameRecognizer(_NameRecognizer):
             out += [make_result(self, self.ENTITY, m.start("v") + w.start(),
                                 m.start("v") + w.end(), self.SCORE, "greeted together",
                                 cued=True) for w in items]
+        return out
+
+    def _announced(self, text: str, firsts: frozenset[str]) -> list[RecognizerResult]:
+        """Names in an announcement's frames (:data:`_AGED_OF`, :data:`_COUPLE`) and whom
+        to contact on a number or at a time (:data:`_CONTACT_AT`); one of the words must be
+        a known first name."""
+        out = []
+        for m in self._AGED_OF.finditer(text):
+            words = m.group("v").split()
+            if not any(w.upper() in firsts for w in words) \
+                    or any(w.lower() in self._stop for w in words):
+                continue
+            start = m.start("s") if m.group("s") else m.start("v")
+            end = m.end("n") if m.group("n") else m.end("v")
+            out.append(make_result(self, self.ENTITY, start, end, self.SCORE,
+                                   "named with age and home town", cued=True))
+        for m in self._COUPLE.finditer(text):
+            pair = (m.group("a"), m.group("b"))
+            if any(w.upper() in firsts for w in pair) \
+                    and not any(w.lower() in self._stop for w in pair):
+                out += [make_result(self, self.ENTITY, *m.span(g), self.SCORE,
+                                    "a couple's news", cued=True) for g in ("a", "b")]
+        for m in self._CONTACT_AT.finditer(text):
+            if m.group("v").upper() in firsts and m.group("v").lower() not in self._stop:
+                out.append(make_result(self, self.ENTITY, *m.span("v"), self.SCORE,
+                                       "whom to contact", cued=True))
         return out
 
 

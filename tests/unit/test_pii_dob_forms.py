@@ -124,3 +124,16 @@ def test_dates_and_years_no_birth_frame_claims(analyzer, text: str) -> None:
     """Dates under other cues, years in prose, "born" with no date and life-span look-alikes
     are no dates of birth."""
     assert [] == birth_dates(analyzer, text)
+
+
+@pytest.mark.parametrize(("text", "dob"), [
+    ("Products (b. 2019) were discontinued.", None),
+    ("Fiscal years (b. 2021) are listed.", None),
+    ("See Section 4, b. 2019 guidelines.", None),
+    ("Smith (b. 1962) joined the board.", "1962"),
+    ("Jan Kowalski, b. 1962, joined in 2001.", "1962"),
+])
+def test_b_dot_is_born_only_after_a_name(analyzer, text: str, dob: str | None) -> None:
+    found = [text[f.start:f.end] for f in mask_texts(analyzer, [text]).findings[0]
+             if f.entity_type == "DATE_OF_BIRTH"]
+    assert found == ([dob] if dob else [])

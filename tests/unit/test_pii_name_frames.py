@@ -244,3 +244,94 @@ def test_party_title_before_the_name(lexicon, text: str, name: str) -> None:
 ])
 def test_party_title_before_a_noun_is_no_name(lexicon, text: str) -> None:
     assert found(IntroducedNameRecognizer(lexicon), text) == []
+
+
+# ---- Announcements, invitations, classifieds and text messages (issue 37) ---------------------
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Margaret Doyle (91) of Ennis died peacefully at home.", ["Margaret Doyle"]),
+    ("Johan van der Berg, 68, of Utrecht, formerly of Leiden.", ["Johan van der Berg"]),
+    ('MURPHY, Thomas "Tommy", 80, of Limerick.', ['MURPHY, Thomas "Tommy"']),
+    ("Priya & Daniel are getting married! Save the date.", ["Priya", "Daniel"]),
+    ("Bike for sale, good nick. Text Sophie on 07700 900 123.", ["Sophie"]),
+    ("Party at ours! RSVP to Grace by Friday, or call Grace after 5pm.", ["Grace"]),
+])
+def test_announcement_and_classified_frames(text: str, names: list[str]) -> None:
+    assert found(CuedNameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize("text", [
+    "Chapter (12) of Part Two covers the proof.",
+    "Salt & Pepper are getting cheaper this year.",
+    "Call Support on 0800 123 456 for help.",
+    "Figure (3) of Section Four shows the loop.",
+])
+def test_announcement_frames_leave_other_text_alone(text: str) -> None:
+    assert found(CuedNameRecognizer(), text) == []
+
+
+def test_form_key_with_a_hint_in_brackets() -> None:
+    text = "Surname (as on passport): OKAFOR"
+    assert found(CuedNameRecognizer(), text) == ["OKAFOR"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("hiya mum, it's jodie, phone died, ring me on this number", "jodie"),
+    ("Hello Grandad, it's Keiran again, call me back later.", "Keiran"),
+    ("happy bday shaz!! have a good one", "shaz"),
+    ("Dinner's in the oven, back by 9. Marta", "Marta"),
+    ("on the train now, see u soon!! jojo x", "jojo"),
+])
+def test_text_message_frames(lexicon, text: str, name: str) -> None:
+    assert name in found(IntroducedNameRecognizer(lexicon), text)
+
+
+@pytest.mark.parametrize("text", [
+    "Hi, it's fine, no rush.",
+    "hey it's Tuesday already!",
+    "On my way home now. Love x",
+    "Meeting moved to 3pm. Thanks",
+    "All tests passed. Done",
+])
+def test_text_message_frames_leave_other_words_alone(lexicon, text: str) -> None:
+    assert found(IntroducedNameRecognizer(lexicon), text) == []
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    ("Giulia Romano, devoted mother, 1941–2025. Funeral on Friday.", "1941"),
+    ("深切悼念王建国先生（1936年—2024年）", "1936年"),
+])
+def test_life_span_in_an_obituary(text: str, year: str) -> None:
+    from appliance.privacy.recognizers_ids import DateOfBirthRecognizer
+
+    got = [text[r.start:r.end] for r in DateOfBirthRecognizer().analyze(text, ["DATE_OF_BIRTH"])]
+    assert got == [year]
+
+
+@pytest.mark.parametrize("text", [
+    "Acme Widgets, annual report, 1990–2020.",
+    "会议纪要（2019年—2024年）",
+])
+def test_life_span_needs_an_obituary_or_a_name(text: str) -> None:
+    from appliance.privacy.recognizers_ids import DateOfBirthRecognizer
+
+    assert DateOfBirthRecognizer().analyze(text, ["DATE_OF_BIRTH"]) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("A: Who signed for it? B: Brendan? No, it was someone else.", "Brendan"),
+    ("Agent: Account holder? Customer: Siobhan, sorry, it's under my name.", "Siobhan"),
+])
+def test_a_dialogue_turn_opened_by_a_name(lexicon, text: str, name: str) -> None:
+    assert name in found(IntroducedNameRecognizer(lexicon), text)
+
+
+def test_a_dialogue_turn_opened_by_a_word_is_no_name(lexicon) -> None:
+    text = "A: Coffee? B: Yes, please. A: Monday? B: Fine, thanks."
+    assert found(IntroducedNameRecognizer(lexicon), text) == []
+
+
+def test_a_forms_question_without_its_verb(lexicon) -> None:
+    text = "Q: Mother's maiden name? A: Halloran. Q: Town of birth? A: Sligo."
+    assert found(AnswerRecognizer(lexicon), text) == ["Halloran"]
+    assert found(AnswerRecognizer(lexicon), "Q: Project's name? A: Apollo. Q: Owner? A: Me.") == []

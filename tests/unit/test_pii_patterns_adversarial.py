@@ -59,3 +59,16 @@ def test_each_pattern_reads_a_long_repetition_of_a_unit_once(unit: str) -> None:
     for name, pattern in PATTERNS:
         for m in pattern.finditer(text):
             assert m.end() <= len(text), name
+
+
+@pytest.mark.parametrize("blank", [" ", "\t"])
+def test_a_long_blank_run_after_a_label_is_read_once(analyzer, blank: str) -> None:
+    """Padded text (fixed-width reports, tab-separated pastes): a pattern that may start at
+    every position inside a blank run and then reads to its end is quadratic — 19 s at 16,000
+    blanks through the whole analyzer, minutes at this length. Read once, it is about a
+    second; quadratic, it runs past pytest's timeout."""
+    from appliance.privacy.masker import mask_texts
+
+    for label in ("Summary:", "Manager:", "Given names:"):
+        text = f"{label}{blank * 60000}Ana Lima"
+        assert f"{label}{blank * 60000}<PERSON_1>" == mask_texts(analyzer, [text]).texts[0]
