@@ -46,6 +46,7 @@ from appliance.privacy.recognizers_names import (
     widen_names,
 )
 from appliance.privacy.recognizers_phone import VERSION_LIKE, FastPhoneRecognizer, glued
+from appliance.privacy.recognizers_places import GazetteerPlaceRecognizer
 from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
 from appliance.privacy.recognizers_zh import (
     CnBankCardRecognizer,
@@ -298,7 +299,8 @@ class Analyzer:
         for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
                     ForeignScriptNameRecognizer("en"),
                     *id_recognizers("en"), *name_recognizers("en"),
-                    *gdpr_recognizers("en", self._lexicon),
+                    *gdpr_recognizers("en", self._lexicon,
+                                      [GazetteerPlaceRecognizer("en", self._lexicon)]),
                     *context_recognizers(self._lexicon, "en"),
                     *handle_recognizers(self._lexicon, "en")]:
             if set(rec.supported_entities) & wanted:

@@ -70,6 +70,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -434,7 +435,8 @@ _NAMED_STREET_TYPES = (
     r"Overpass|Parks|Radial|Ramp|Ridges|River|Roads|Squares|Streets|Throughway|Unions|"
     r"Viaduct|Views|Wall|Motorway|Crossroad|Inlet|Lodge|Mission|Spur|Stravenue|Trailer|"
     r"Annex|Loaf|Ville")
-_UNIT = (r"(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Studio|Room|Rm|Floor|Fl|Bldg|Building|#)\.?\s*"
+_UNIT = (r"(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Studio|Room|Rm|Floor|Fl|Level|Lvl|Bldg|"
+         r"Building|#)\.?\s*"
          r"#?\s*[0-9A-Z][0-9A-Za-z\-]*|[0-9]{1,2}(?:st|nd|rd|th)[ \t]+[Ff]loor)")
 _NAME_WORD = r"(?:[A-Z][A-Za-z'’.\-]*|[0-9]{1,3}(?:st|nd|rd|th)|of|the|de|la|del)"
 _UK_POSTCODE = (r"(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}"
@@ -456,12 +458,14 @@ _TAIL_PART = (rf"(?:{_UNIT}|(?:{_STATE_ABBR})\.?\s+{_ZIP}|{_UK_POSTCODE}|{_CA_PO
               r"'t\s+[A-Z][\w\-]+|"
               r"[A-ZÀ-ÖØ-Þ][\w'’.\-]+(?:\s+(?:(?:de|da|do|di|del|la|le|sur|am|an|der|im)\s+)?"
               r"[A-ZÀ-ÖØ-Þ][\w'’.\-]+){0,3}"
-              rf"(?:\s+(?:{_STATE_ABBR}|{_UK_POSTCODE}|{_CA_POSTCODE}|{_ZIP}))?)"
+              rf"(?:\s+(?:{_STATE_ABBR}|{_UK_POSTCODE}|{_CA_POSTCODE}|{_ZIP}|[0-9]{{3}}-[0-9]{{4}}"
+              r"|[0-9]{4}(?![\w\-])))?)"
               # Italy's province (Milano (MI)), Brazil's state (Recife / PE).
               r"(?:\s*\([A-Z]{2}\)|\s/\s[A-Z]{2}(?![\w\-]))?")
 _TAIL = rf"(?:,?[ \t]+{_UNIT})?(?:[ \t]?,[ \t]*{_TAIL_PART}){{0,5}}"
 _EN_STREET = (
-    rf"(?:(?:{_UNIT},?\s+)?[0-9]{{1,5}}[A-Za-z]?(?:[\-–/][0-9]{{1,5}}[A-Za-z]?)?"
+    rf"(?:(?:{_UNIT},?\s+)?(?:(?:[Nn]umber|[Nn]o\.|[Nn]º)[ \t]+)?[0-9]{{1,5}}[A-Za-z]?"
+    rf"(?:[\-–/][0-9]{{1,5}}[A-Za-z]?){{0,2}}"
     rf"(?:[ \t]+(?:bis|ter))?|{_UNIT}),?\s+"
     rf"(?:(?:{_NAME_WORD}[ \t]+){{0,4}}(?:{_STREET_TYPES})s?|(?:{_NAME_WORD}[ \t]+){{1,4}}"
     rf"(?:{_NAMED_STREET_TYPES})s?)\b\.?(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?")
@@ -508,8 +512,19 @@ _PO_BOX = (r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Postbus|Postboks|
 #: US military mail: a unit and box or a ship, and APO/FPO/DPO with its region and ZIP.
 _MILITARY = (r"(?:(?:PSC|CMR|Unit)\s+[0-9]{3,5},?\s+Box\s+[0-9]{1,5}|(?:USNS|USS|USNV|USCGC)"
              r"\s+[A-Z][A-Za-z]+)(?:,?\s+|\s*\n\s*)(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+[0-9]{5}")
+#: A Japanese address written in Latin letters: block numbers, district, then its ward or
+#: city by its suffix (2-14-7 Nishi-Shinjuku, Shinjuku-ku, Tokyo 160-0023).
+_JA_ROMAJI_STREET = (r"[0-9]{1,4}(?:-[0-9]{1,4}){1,2},?[ \t]+[A-Z][a-zāōū]+(?:-[A-Za-zāōū]+)*"
+                     r"(?:[ \t]+[0-9]{1,2}-?[Cc]home)?,[ \t]*[A-Z][a-zāōū]+(?:-[a-zāōū]+)*"
+                     r"-(?:ku|shi|cho|chō|machi|mura|gun)(?![\w\-])")
+#: The grid addresses of Colombia and its neighbours: the street's kind and number, then the
+#: crossing street's number and the distance from it (Calle 93 #11-27, Cra. 7 No. 71-21).
+_GRID_STREET = (r"(?:Calle|Carrera|Cra\.?|Kra\.?|Cl\.?|Avenida|Av\.?|Transversal|Tv\.?|"
+                r"Diagonal|Dg\.?|Ak\.?|Ac\.?)[ \t]+[0-9]{1,3}[ \t]?[A-Z]?"
+                r"(?:[ \t]?(?:Bis|bis|Sur|Este))?[ \t]*(?:#|No\.?|N[º°o]\.?)[ \t]*"
+                r"[0-9]{1,3}[ \t]?[A-Z]?[ \t]*-[ \t]*[0-9]{1,3}(?![\w\-])")
 _EN_ADDRESS = re.compile(
-    rf"(?<![\w\-])(?P<v>(?:{_EN_STREET}|{_ROMANCE_STREET}|"
+    rf"(?<![\w\-])(?P<v>(?:{_EN_STREET}|{_ROMANCE_STREET}|{_JA_ROMAJI_STREET}|{_GRID_STREET}|"
     rf"(?:{_UNIT},[ \t]*)?(?:{_ROMANCE_STREET_FIRST}|{_GERMANIC_STREET}|{_PO_BOX})|"
     rf"{_ROMANCE_STREET_NAMED}){_TAIL}|{_MILITARY})")
 _TOWN = (r"[A-ZÀ-ÖØ-Þ][\w'’.\-]*(?:[ \t]+(?:(?:de|da|do|das|dos|la|le|sur|am|an|der|im|di|"
@@ -554,11 +569,20 @@ _ADDRESS_LINE = re.compile(
 #: and room after it (東京都新宿区西新宿2丁目8番1号 ハイツ新宿101).
 _JA_ADDRESS = re.compile(
     r"(?:〒?[0-9]{3}-[0-9]{4}\s*)?[\u4e00-\u9fff]{1,4}[都道府県][\u3005\u4e00-\u9fff\u30a0-\u30ff]{1,12}?"
-    r"[市区町村郡][\u3005\u4e00-\u9fff\u30a0-\u30ffー]{0,10}?[0-9０-９]+丁目(?:[0-9０-９]+番(?:地)?)?"
-    r"(?:[0-9０-９]+号)?(?:[ \t　]*[\u3040-\u30ff\u4e00-\u9fffーA-Za-z]{1,20}[0-9０-９]{1,5}"
-    r"(?:号室)?)?")
+    r"[市区町村郡][\u3005\u4e00-\u9fff\u30a0-\u30ffー]{0,10}?(?:[0-9０-９]+丁目(?:[0-9０-９]+番(?:地)?)?"
+    r"(?:[0-9０-９]+号)?|[0-9０-９]{1,4}(?:[-－‐−ー][0-9０-９]{1,4}){1,2}(?:番地?|号)?)"
+    r"(?:[ \t　]*[\u3040-\u30ff\u4e00-\u9fffーA-Za-zＡ-Ｚ]{1,20}[0-9０-９]{1,5}"
+    r"(?:号室|[FＦ階])?)?")
+#: A Korean road-name address: province or metropolitan city, city, county or district, the
+#: road (로, 길) and its building number (서울특별시 강남구 테헤란로 152).
+_KO_ADDRESS = re.compile(
+    r"(?:[가-힣]{1,8}(?:특별시|광역시|특별자치시|특별자치도|도)[ \t]+)?"
+    r"(?:[가-힣]{1,6}(?:시|군|구)[ \t]+){1,2}(?:[가-힣]{1,6}(?:읍|면|동)[ \t]+)?"
+    r"[가-힣0-9]{1,12}(?:로|길)[ \t]*[0-9]{1,5}(?:-[0-9]{1,4})?(?![0-9])"
+    r"(?:[ \t]*(?:번길[ \t]*[0-9]{1,5}))?(?:,?[ \t]*[0-9]{1,4}(?:동|호|층)){0,3}")
 _ZH_NUM = "0-9一二三四五六七八九十百千零〇两"
 _ZH_ROAD = (rf"(?:[{_CJK}0-9]{{1,10}}?(?:大街|大道|路|街|巷|弄|胡同|里|村|道)"
+            rf"(?:[东西南北中](?=[{_ZH_NUM}]))?"
             rf"(?:[0-9一二三四五六七八九十]{{1,3}}段)?(?:[0-9]{{1,4}}(?:巷|弄))*)"
             rf"(?:[{_ZH_NUM}]+(?:号|號|弄|巷)(?:之[0-9]+)?|[A-Za-z0-9]{{1,3}}(?:座|栋|棟|幢|号楼))")
 _ZH_BUILDING = (rf"(?:[{_CJK}A-Za-z0-9\-]{{0,12}}?[{_ZH_NUM}A-Za-z\-]+"
@@ -604,6 +628,8 @@ class AddressRecognizer(OwnRecognizer):
             if re.search(f"[0-9{_CJK}]", value) and (group == "z" or re.search("[0-9]", value)):
                 out.append(make_result(self, self.ENTITY, *m.span(group), self.CUED,
                                        "line after an address cue", cued=True))
+        out.extend(make_result(self, self.ENTITY, *m.span(), self.SCORE, "Korean address")
+                   for m in _KO_ADDRESS.finditer(text))
         if _CJK_RUN.search(text):
             out.extend(make_result(self, self.ENTITY, *m.span(), self.SCORE, "Japanese address")
                        for m in _JA_ADDRESS.finditer(text))
@@ -636,7 +662,8 @@ def _zh_postcodes(text: str, start: int, end: int) -> tuple[int, int]:
 def _road_name_start(road: str) -> int:
     """Where the left edge search starts within a matched road: its end (the edge search
     walks back over whole words, so the road's own name is included when it is a word)."""
-    m = re.search(rf"(?:大街|大道|路|街|巷|弄|胡同|里|村|道)(?=[{_ZH_NUM}]|[A-Za-z0-9]{{1,3}}"
+    m = re.search(rf"(?:大街|大道|路|街|巷|弄|胡同|里|村|道)"
+                  rf"(?=[东西南北中]?[{_ZH_NUM}]|[A-Za-z0-9]{{1,3}}"
                   r"(?:座|栋|棟|幢|号楼))", road)
     return m.end() if m else len(road)
 
@@ -870,7 +897,9 @@ _ZH_ORG_LABELS = (r"公司|单位|工作单位|单位名称|公司名称|就职�
 _ORG_FORM_END = re.compile(rf"\b(?:{_ORG_FORMS})\.$")
 _ZH_ORG_SUFFIX = re.compile(
     r"(?:株式会社|有限会社|合同会社|合資会社|合名会社|股份有限公司|有限责任公司|有限公司|集团|银行|大学|学院|医院|研究所|研究院|事务所|"
-    r"公司|中学|小学|基金会|协会|实验室|科技|律师事务所|控股|股份|出版社|电视台|商行)")
+    r"公司|中学|小学|基金会|协会|实验室|科技|律师事务所|控股|股份|出版社|电视台|商行|"
+    # Japanese: a hospital, a high school (大阪大学医学部附属病院, 県立北高等学校)
+    r"病院|高等学校)")
 
 #: Large firms people name without a legal form, by names that are no English word (Apple,
 #: Amazon, Shell and Oracle are left to the NER model and the cues).
@@ -911,7 +940,7 @@ _FIRM = re.compile(r"(?<![\w\-&])(?:" + "|".join(
 #: Suffixes that also end a kind of firm (设计公司, 一家科技公司, 上大学): the name before them
 #: must hold a word that is no common word.
 _ZH_WEAK_ORG_SUFFIXES = frozenset(("公司", "科技", "集团", "银行", "大学", "学院", "医院", "中学",
-                                   "小学", "股份", "控股", "实验室", "协会"))
+                                   "小学", "股份", "控股", "实验室", "协会", "病院", "高等学校"))
 
 
 def _zh_name_start(text: str, start: int, end: int) -> int:
@@ -1591,6 +1620,179 @@ class EmployerOrganizationRecognizer(OwnRecognizer):
                     out.append(make_result(self, self.ENTITY, start, end, self.SCORE,
                                            "organisation after a work cue"))
         return out
+
+
+#: The head nouns of an institution's name that say what kind of body it is (a surgery, a
+#: club, a school, a trust, a co-operative, an agency): capitalised words before one name a
+#: body even where they are ordinary words (Greenway Medical Centre, Meridian Health Trust,
+#: Auckland Rugby Club). Hospital and Clinic alone are legal-form words (``_ORG_FORMS``).
+_INSTITUTION_HEAD = (
+    r"(?:(?:Medical|Health|Healthcare|Dental|Community|Leisure|Sports?|Wellness|Family|Youth|"
+    r"Cancer|Eye|Fertility|Rehabilitation|Rehab|Veterinary|Vet|Day|Care|Learning|Language|"
+    r"Training|Conference|Garden|Tyre|Tire|Fitness)[ \t]+Cent(?:re|er)s?"
+    r"|(?:Medical|Dental|Family|General|Veterinary|GP|Group)[ \t]+(?:Practice|Surgery|Group)"
+    r"|Family[ \t]+Medicine|Urgent[ \t]+Care|Medical[ \t]+Clinic|Health[ \t]+Services?"
+    r"|(?:Health|NHS|Foundation|Housing|Hospitals?|Care|Healthcare|Ambulance|Wildlife|"
+    r"Community|Academy|Academies|Schools|Charitable|Educational)[ \t]+Trust"
+    r"|Hospitals|Clinics|Infirmary|Hospice|Pharmacy|Chemists?|Dentistry|Dental[ \t]+Care"
+    r"|(?:Rugby|Football|Cricket|Golf|Tennis|Sports|Yacht|Sailing|Rowing|Chess|Country|"
+    r"Swimming|Athletic|Athletics|Boxing|Cycling|Running|Bowls|Bowling|Hockey|Netball|"
+    r"Squash|Lions|Rotary|Rifle|Riding|Ski|Climbing|Badminton|Basketball|Baseball|Soccer|"
+    r"Volleyball|Darts|Snooker|Angling|Gymnastics)[ \t]+Club"
+    r"|(?:Primary|Secondary|High|Grammar|Infant|Infants|Junior|Middle|Elementary|"
+    r"Comprehensive|Prep|Preparatory|Nursery|Montessori|Catholic|Church|Free|Independent)"
+    r"[ \t]+School|Academy|Sixth[ \t]+Form[ \t]+College"
+    r"|Co-?op|Co-?operative|Credit[ \t]+Union|Building[ \t]+Society|Housing[ \t]+Association"
+    r"|Estate[ \t]+Agents?|Letting[ \t]+Agents?|Solicitors|Accountants|Architects|"
+    r"Surveyors|Dental[ \t]+Surgery|Opticians?|Veterinary[ \t]+Surgeons?|Vets)"
+)
+#: A name before such a head: one to four capitalised words (no digit: not "Unit 4").
+_INSTITUTION = re.compile(
+    rf"(?<![\w\-'’])(?P<v>{_NAME_WORD_NO_DIGIT}(?:[ \t]+(?:(?:&|and|of|on|de|St\.?)[ \t]+)?"
+    rf"{_NAME_WORD_NO_DIGIT}){{0,3}}?[ \t]+(?P<h>{_INSTITUTION_HEAD}))(?![\w\-])")
+#: Words that open a capitalised run without naming its body (Call Greenway Medical Centre,
+#: Our Family Practice, Local Health Trust).
+_INSTITUTION_NOT_NAME = frozenset((
+    "Local", "Nearest", "Nearby", "New", "Main", "Private", "Public", "State", "Your", "Our",
+    "My", "His", "Her", "Their", "Its", "This", "That", "These", "Those", "Every", "Any", "Each",
+    "Some", "Which", "What", "Whose", "Another", "Other", "Same", "Best", "Good", "Big", "Small",
+    "Nhs", "NHS", "Independent", "Community", "Medical", "Health", "Family", "Sports",
+))
+#: Someone introducing themselves by the body they speak for ("this is Deborah Fuller from
+#: Fuller & Sons Estate Agents", "it's Priya from Apollo Clinics"): a person's name, then the
+#: body. Case-sensitive name: "it's me from work" names nothing.
+_INTRO_ORG = re.compile(
+    r"(?i:\b(?:this[ \t]+is|it'?s|it’s|i'?m|i’m|i[ \t]+am|my[ \t]+name[ \t]+is|here[ \t]+is)"
+    r"[ \t]+(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?[ \t]+)?)"
+    r"(?-i:[A-Z][a-z'’\-]+(?:[ \t]+[A-Z][a-z'’\-]+){0,2})"
+    r"(?:[ \t]*,[ \t]*[a-z]+(?:[ \t]+[a-z]+){0,3}[ \t]*,?)?"  # ", the practice manager,"
+    r"[ \t]+(?:from|at|with)[ \t]+(?:the[ \t]+)?"
+    rf"(?P<v>{_FRAMED_ORG_PHRASE}(?:[ \t]+{_INSTITUTION_HEAD})?)")
+#: Experience named by the place it was gained at ("1 year experience at Costa Coffee").
+_EXPERIENCE_AT = re.compile(
+    rf"(?i:\bexperience[ \t]+(?:working[ \t]+)?at)[ \t]+(?:the[ \t]+)?(?P<v>{_ORG_PHRASE})")
+
+#: Chinese: the sender's signature a Chinese text message must carry (【顺丰速运】), the body
+#: someone says they speak for (我是平安保险的曹丽), a body before its department or event
+#: (阿里巴巴人事部, 腾讯招聘会) and a sender line before its greeting (京东物流, a full-width
+#: colon, 您的订单).
+_ZH_SENDER_SIGNATURE = re.compile(rf"【(?P<v>[{_CJK}A-Za-z0-9&·]{{2,12}})】")
+_ZH_SPEAKS_FOR = re.compile(
+    rf"(?:我是|这里是|这边是|我们是)(?P<v>[{_CJK}A-Za-z0-9&]{{2,10}}?)的"
+    rf"(?=(?:小|老|阿)[{_CJK}](?![{_CJK}])|[{_CJK}]{{1,3}}(?:[，,。！!？?、\s]|$)"
+    rf"|[{_CJK}]{{0,3}}(?:经理|老师|医生|护士|师傅|主管|专员|顾问|客服|律师|工作人员))")
+_ZH_DEPARTMENT = re.compile(
+    r"(?:人事部|人力资源部|人力资源中心|招聘部|招聘会|招聘组|校园招聘|客服中心|客服部|财务部|"
+    r"法务部|市场部|总部|分公司|分行|支行|门店|营业厅)")
+_ZH_SENDER_LINE = re.compile(
+    rf"(?m:^[ \t]*)(?P<v>[{_CJK}A-Za-z0-9&]{{2,8}})[：:][ \t]*"
+    r"(?=您|你好|尊敬的|亲爱的|取件码|验证码|【)")
+#: Kinds of message a bracket or a line's label names, not a sender (【温馨提示】, 通知).
+_ZH_MESSAGE_KIND = re.compile(
+    r"(?:提示|通知|提醒|公告|验证码|消息|广告|推广|活动|快讯|预警|告知|须知|声明|紧急|重要|"
+    r"转发|回复|标题|备注|附件|更新|新闻|头条|热点|福利|优惠|促销)$")
+#: Endings of a business that sends such lines (菜鸟驿站, 京东物流): with one, common words
+#: before it name the sender still.
+_ZH_BUSINESS_END = re.compile(
+    r"(?:驿站|物流|快递|速运|速递|银行|保险|医院|诊所|药房|药店|超市|商城|酒店|航空|公司|集团|"
+    r"电力|燃气|水务|电信|移动|联通|证券|基金|地产|物业)$")
+
+
+class InstitutionOrganizationRecognizer(OwnRecognizer):
+    """Bodies by what they are called and how they are introduced: capitalised words before
+    the head noun of an institution (Greenway Medical Centre, Auckland Rugby Club), the body
+    someone introducing themselves speaks for (this is Deborah Fuller from Fuller & Sons),
+    where experience was gained; Chinese senders' signatures (【顺丰速运】), the body someone
+    says they are from (我是平安保险的曹丽), a body before its department (阿里巴巴人事部) and
+    a sender line (京东物流：您的订单). A sentence's opening ordinary word before a name is
+    left out (Call Greenway Medical Centre)."""
+
+    ENTITY = "ORGANIZATION"
+    SCORE = 0.86
+
+    def __init__(self, language: str = "en", lexicon: Lexicon | None = None) -> None:
+        super().__init__(language)
+        self._lexicon = lexicon
+
+    def load(self) -> None:
+        _ZhDictionary.load()
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        out = []
+        for m in _INSTITUTION.finditer(text):
+            span = self._institution(text, m.start("v"), m.start("h"), m.end("h"))
+            if span is not None:
+                out.append(make_result(self, self.ENTITY, *span, self.SCORE,
+                                       "name before an institution's head noun"))
+        for pattern in (_INTRO_ORG, _EXPERIENCE_AT):
+            for m in pattern.finditer(text):
+                start, end = m.span("v")
+                cut = re.search(r"[.!?][ \t]", text[start:end])  # a sentence ends in it
+                start, end = _trim_value(text, start, start + cut.start() if cut else end)
+                value = text[start:end]
+                if end > start and not _no_name_words(value) and value not in EN_PLACE_NAMES \
+                        and _NOT_PLACE_WORD.fullmatch(value.split()[0]) is None:
+                    out.append(make_result(self, self.ENTITY, start, end, self.SCORE,
+                                           "organisation someone speaks for"))
+        if _CJK_RUN.search(text):
+            out.extend(make_result(self, self.ENTITY, *span, self.SCORE,
+                                   "Chinese organisation by its frame")
+                       for span in _zh_framed_orgs(text))
+        return out
+
+    def _institution(self, text: str, start: int, head: int, end: int,
+                     ) -> tuple[int, int] | None:
+        """The body's span, without the opening words that name none; None where no name
+        is left before the head."""
+        words = [(w.start() + start, w.group()) for w in
+                 re.finditer(r"\S+", text[start:head])]
+        while words:
+            pos, word = words[0]
+            bare = word.rstrip(".,")
+            opening = _sentence_start(text, pos) and self._lexicon is not None \
+                and len(self._lexicon) and self._lexicon.is_word(bare) and len(words) > 1
+            if bare in _INSTITUTION_NOT_NAME or bare.lower() in stop_words() \
+                    or _OPENING_WORD.fullmatch(bare) or bare in ("&", "and", "of", "on") \
+                    or opening:
+                words.pop(0)
+                continue
+            break
+        names = [w for _, w in words if w not in ("&", "and", "of", "on", "de")]
+        if not names or _no_name_words(" ".join(names)) \
+                or all(w in _GENERIC_BODIES or w in _INSTITUTION_NOT_NAME for w in names):
+            return None
+        return words[0][0], end
+
+
+def _zh_framed_orgs(text: str) -> list[tuple[int, int]]:
+    """The Chinese bodies of :class:`InstitutionOrganizationRecognizer`."""
+    out = []
+    for m in _ZH_SENDER_SIGNATURE.finditer(text):
+        value = m.group("v")
+        if _ZH_MESSAGE_KIND.search(value) is None and value not in _ZH_NOT_ORG:
+            out.append(m.span("v"))
+    for m in _ZH_SPEAKS_FOR.finditer(text):
+        span = _zh_org_value(text, *m.span("v"))
+        if span is not None and _ZH_MESSAGE_KIND.search(text[span[0]:span[1]]) is None:
+            out.append(span)
+    for m in _ZH_DEPARTMENT.finditer(text):
+        start = _zh_left_edge(text, m.start())
+        span = _zh_org_value(text, start, m.start(), subject=True) \
+            if m.start() - start >= 2 else None
+        if span is not None:
+            out.append(span)
+    for m in _ZH_SENDER_LINE.finditer(text):
+        start, end = m.span("v")
+        value = text[start:end]
+        if _ZH_MESSAGE_KIND.search(value) is not None or value in _ZH_NOT_ORG:
+            continue
+        if _ZH_BUSINESS_END.search(value) is not None \
+                or _zh_org_value(text, start, end, subject=True) is not None:
+            out.append((start, end))
+    return out
 
 
 #: A letter's sign-off line, or the line ("-- ") that opens an e-mail signature.
@@ -3119,20 +3321,21 @@ def _file_name(text: str, start: int, end: int) -> bool:
 
 
 def gdpr_recognizers(language: str = "en", lexicon: Lexicon | None = None,
-                     ) -> list[EntityRecognizer]:
+                     places: Sequence[EntityRecognizer] = ()) -> list[EntityRecognizer]:
     """The strict profile's recognizers; ``lexicon``: the model's ordinary words, for the
-    listed companies whose names are words too (Apple, Next)."""
-    from appliance.privacy.recognizers_places import GazetteerPlaceRecognizer  # noqa: PLC0415 - it reads this module's gazetteers
-
+    listed companies whose names are words too (Apple, Next); ``places``: the world towns'
+    recognizer (:mod:`recognizers_places`, which reads this module's gazetteers), beside
+    the other place recognizers."""
     return [AddressRecognizer(language), PostcodeRecognizer(language),
             PlaceRecognizer(language), CuedPlaceRecognizer(language),
-            GazetteerPlaceRecognizer(language, lexicon),
+            *places,
             NerFacilityRecognizer(language),
             OrganizationRecognizer(language), KnownFirmRecognizer(language, lexicon),
             ContextPlaceRecognizer(language),
             # before the looser context recognizers: where both find the same firm, its
             # checks are the ones that apply (see Analyzer's OrderedRegistry)
             EmployerOrganizationRecognizer(language), FramedOrganizationRecognizer(language),
+            InstitutionOrganizationRecognizer(language, lexicon),
             NeighbourPlaceRecognizer(language), ContextOrganizationRecognizer(language),
             SubjectOrganizationRecognizer(language), PossessiveOrganizationRecognizer(language),
             TableRecognizer(language),

@@ -174,17 +174,7 @@ def test_not_in_the_default_profile() -> None:
     assert names  # the strict profile's own list is there to add it to
 
 
-def test_strict_analyzer_with_the_recognizer_masks_and_keeps_people(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from appliance.config import STRICT_OUTPUT_SCAN_ENTITIES, STRICT_PII_ENTITIES, PiiConfig
-    from appliance.privacy import analyzer as analyzer_module
-
-    stock = analyzer_module.gdpr_recognizers
-    monkeypatch.setattr(analyzer_module, "gdpr_recognizers", lambda language="en", lex=None: [
-        *stock(language, lex), GazetteerPlaceRecognizer(language, lex)])
-    strict = analyzer_module.Analyzer(PiiConfig(
-        entities=STRICT_PII_ENTITIES, output_scan_entities=STRICT_OUTPUT_SCAN_ENTITIES,
-        models=()))
+def test_strict_analyzer_with_the_recognizer_masks_and_keeps_people(strict) -> None:
     assert GazetteerPlaceRecognizer.__name__ in strict.recognizer_names
     text = "Viele Grüße aus Graz"
     assert ("LOCATION", "Graz") in [(s.entity_type, text[s.start:s.end])
