@@ -517,7 +517,7 @@ class StructuredNameRecognizer(_NameRecognizer):
         spans += column_values(text, _PART_HEADER, _capitalised_name(self._name_like),
                                together=2)[0]
         spans += spaced_column_values(text, self._TABLE_KEY,
-                                      _capitalised_name(self._name_like))
+                                      _capitalised_name(self._name_like), extents)
         extents += column_values(text, _DOB_HEADER, _date_like)[1]
         return spans, sorted(set(extents))
 
@@ -758,19 +758,22 @@ _SPACED_NAME_WORD = re.compile(
 
 
 def spaced_column_values(text: str, header_key: re.Pattern[str],
-                         accept: Callable[[str], bool]) -> list[tuple[int, int]]:
+                         accept: Callable[[str], bool],
+                         extents: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """The cells of name columns of tab-separated tables whose tabs the normalised view has
     folded to spaces (see :mod:`normalize`), so that a cell's own spaces cannot be told from
     the gaps between cells. The header is a line of 2 to 12 identifier-like words joined by
     single spaces, one a name key (part keys count beside a name key or another part key); a
-    row is read while it has at least as many words as the header and a digit (a record's id,
-    date, phone or amount: prose under a line of words rarely has both). With as many words as
+    row is read while it has at least as many words as the header, at most four more, and a
+    digit (a record's id, date, phone or amount: prose under a line of words rarely has all
+    three). With as many words as
     the header, each word is its cell; with more, only the first name column is read, when
     every cell before it is one word with a digit or no letter (an id, a quantity), as the run
-    of up to four name words from its place, no longer than the row's spare words allow."""
+    of up to four name words from its place, no longer than the row's spare words allow.
+    ``extents`` gets each such table's extent, header to last row read (see ``tables``)."""
     spans: list[tuple[int, int]] = []
     lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\r\n]+", text)]
-    for i, (_, header) in enumerate(lines):
+    for i, (head, header) in enumerate(lines):
         keys = header.strip().split()
         if not 2 <= len(keys) <= 12 or header.strip() != " ".join(keys) \
                 or not all(_SPACED_KEY.fullmatch(k) for k in keys):
@@ -781,11 +784,15 @@ def spaced_column_values(text: str, header_key: re.Pattern[str],
         parts = [k for k, c in enumerate(keys) if _PART_HEADER.match(c) and k not in named]
         if named or len(parts) >= 2:
             named = sorted(named + parts)
+        last = None
         for pos, row in lines[i + 1:] if named else []:
             words = [(pos + m.start(), m.group(0)) for m in re.finditer(r"\S+", row)]
             extra = len(words) - len(keys)
-            if extra < 0 or not any(ch.isdigit() for ch in row):
+            # A line of prose that has a digit is no row: rows are short (a name of up to four
+            # words, a multi-word cell or two).
+            if extra < 0 or extra > 4 or not any(ch.isdigit() for ch in row):
                 break
+            last = pos + len(row)
             cells = [(k, k + 1) for k in named] if extra == 0 else []
             if extra > 0 and all(any(ch.isdigit() for ch in w) or not any(ch.isalpha() for ch in w)
                                  for _, w in words[:named[0]]):
@@ -801,6 +808,8 @@ def spaced_column_values(text: str, header_key: re.Pattern[str],
                 first = re.search(r"[A-ZÀ-ÞĀ-ʯḀ-ỿ]", value)
                 if first is not None and accept(value[first.start():]):
                     spans.append((start, start + len(value)))
+        if last is not None and extents is not None:
+            extents.append((head, last))
     return spans
 
 
