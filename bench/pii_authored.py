@@ -5,8 +5,9 @@ spans every personal value of the text; look-alike records (``register`` "lookal
 none. Authors wrote them from a brief of registers and conventions alone (titles outside a
 name, an age's number only, a handle without its ``@``), without reading the code or any
 other set: ``bench/pii_corpora/authored/`` holds the two sets kept out of development (never
-read to write or tune a rule), ``tools/pii_dev/authored/`` the four that were (their leaks
-were read and fixed by class, so they flatter).
+read to write or tune a rule), ``tools/pii_dev/authored/`` the ones that were (their leaks
+were read and fixed by class, so they flatter). When a held-out set's leaks are read, it moves
+there, and a set written afterwards takes its place.
 
 Per profile (the default policy, and strict: the default plus the strict classes), per file:
 each type's values and how many leaked (a value leaks unless every letter and digit of it is
