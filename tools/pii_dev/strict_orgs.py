@@ -34,8 +34,6 @@ A name counts as masked when every letter and digit of it lies inside an ORGANIZ
 from __future__ import annotations
 
 import argparse
-import ast
-import gettext
 import gzip
 import json
 import random
@@ -53,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build_org_names import build
+from clean_text import docstring_lines, gettext_messages, licence_sentences
 
 from appliance.config import STRICT_OUTPUT_SCAN_ENTITIES, STRICT_PII_ENTITIES, PiiConfig
 from appliance.privacy import recognizers_gdpr
@@ -137,55 +136,6 @@ def records(names: list[str], n: int, seed: int) -> list[tuple[str, str, str, tu
 
 
 # ---- Clean text --------------------------------------------------------------------------------
-
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-
-
-def licence_sentences(limit: int) -> list[str]:
-    out: list[str] = []
-    for path in sorted(Path("/usr/share/common-licenses").glob("*")):
-        if path.is_file():
-            text = re.sub(r"\s+", " ", path.read_text(errors="replace"))
-            out += [s for s in _SENT.split(text) if 30 <= len(s) <= 400]
-    return random.Random(0).sample(out, min(limit, len(out)))
-
-
-def docstring_lines(limit: int = 300) -> list[str]:
-    """``limit`` non-empty lines of the standard library's docstrings, in file order."""
-    out: list[str] = []
-    for path in sorted((Path(sys.base_prefix) / "lib").glob("python3*/*.py")):
-        try:
-            tree = ast.parse(path.read_text(errors="replace"))
-        except (SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module, ast.AsyncFunctionDef)):
-                doc = ast.get_docstring(node)
-                out += [line.strip() for line in (doc or "").splitlines()
-                        if len(line.strip()) >= 20]
-                if len(out) >= limit:
-                    return out[:limit]
-    return out
-
-
-def gettext_messages(limit: int) -> list[str]:
-    """English messages (the msgids) of the German catalogs: user-interface text (Next,
-    Apply, Shell …); the ISO lists of places left out."""
-    found: set[str] = set()
-    for path in sorted(Path("/usr/share/locale/de/LC_MESSAGES").glob("*.mo")):
-        if path.name.startswith("iso_"):
-            continue
-        try:
-            with path.open("rb") as fh:
-                catalog = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001, S112 - a catalog gettext rejects is left out
-            continue
-        for key in catalog:
-            msg = key[0] if isinstance(key, tuple) else key
-            if isinstance(msg, str) and 12 <= len(msg) <= 300 and len(msg.split()) >= 2:
-                found.add(msg)
-    return random.Random(0).sample(sorted(found), min(limit, len(found)))
-
 
 def man_lines(limit: int, with_names: bool) -> list[str]:
     """Lines of prose of the manual pages in sections 1 and 8 (roff requests and escapes

