@@ -308,14 +308,18 @@ def _mention_in_code(text: str, at: int, end: int) -> bool:  # noqa: PLR0911 - o
     return _CODE_LINE.match(following) is not None
 
 
-class MentionRecognizer(OwnRecognizer):
-    """@mentions of people in prose, chat and social text (see the module docstring)."""
+class _HandleRecognizer(OwnRecognizer):
+    """A recognizer of handles by one kind of frame, with the checks every frame shares."""
 
     ENTITY = "PERSON"
 
     def __init__(self, lexicon: Lexicon | None = None, language: str = "en") -> None:
         super().__init__(language)
         self._checks = HandleChecks(lexicon)
+
+
+class MentionRecognizer(_HandleRecognizer):
+    """@mentions of people in prose, chat and social text (see the module docstring)."""
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
@@ -380,14 +384,8 @@ _INLINE_LIST = re.compile(rf"(?<![\w.\-])[\"']?(?P<k>{_LIST_KEYS})[\"']?[ \t]*[:
 _ONCALL_KEYS = re.compile(r"(?i)on[_-]?call|pager(?:duty)?|rotation|escalation")
 
 
-class HandleFieldRecognizer(OwnRecognizer):
+class HandleFieldRecognizer(_HandleRecognizer):
     """Logins as the value of a person key (see the module docstring)."""
-
-    ENTITY = "PERSON"
-
-    def __init__(self, lexicon: Lexicon | None = None, language: str = "en") -> None:
-        super().__init__(language)
-        self._checks = HandleChecks(lexicon)
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
@@ -585,14 +583,8 @@ deprecation optimization optimize speed memory bug bugs fix wip maybe nit style 
 """)
 
 
-class HandleRefRecognizer(OwnRecognizer):
+class HandleRefRecognizer(_HandleRecognizer):
     """The user of a merged pull request's branch, the owner of a TODO, a doc comment's author."""
-
-    ENTITY = "PERSON"
-
-    def __init__(self, lexicon: Lexicon | None = None, language: str = "en") -> None:
-        super().__init__(language)
-        self._checks = HandleChecks(lexicon)
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
