@@ -350,6 +350,9 @@ class DateOfBirthRecognizer(RegexRecognizer):
                        r"(?![0-9])")
     #: A date with its birth word after it ("am 3.4.1980 geboren", "1988年8月8日生まれ").
     DATE_FIRST = re.compile(rf"(?i)(?<![0-9])(?P<v>{_DATE})(?![0-9]){_DOB_AFTER}")
+    #: Text in which every birth word of :data:`_DOB_AFTER` can be found: the date pattern,
+    #: tried at every character, took 0.3 ms of a short record that holds none.
+    DATE_FIRST_HINT = re.compile(r"(?i)生|생|태어|geboren|do[ğg](?:du|um|mu)|рождения|г\.[ \t]*р\.")
     #: A bare year in a birth frame; not one a month or day follows ("born 1951", not
     #: "born 1951/52 season").
     YEAR = re.compile(rf"(?i){_YEAR_CUE}{_NO_LETTER}[ \t]*[:=]?[ \t]*(?P<v>{_YEAR})"
@@ -393,7 +396,8 @@ class DateOfBirthRecognizer(RegexRecognizer):
             return []
         out = super().analyze(text, entities, nlp_artifacts)
         found = [(m.span("v"), "date before a birth word")
-                 for m in self.DATE_FIRST.finditer(text)]
+                 for m in self.DATE_FIRST.finditer(text)] \
+            if self.DATE_FIRST_HINT.search(text) else []
         found += [(m.span("v"), "year after a birth cue") for m in self.YEAR.finditer(text)
                   if m.group(0)[:2].lower() != "b." or _after_a_name(text, m.start())]
         found += [(m.span("v"), "date in words after a birth cue")
