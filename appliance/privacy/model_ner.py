@@ -34,6 +34,7 @@ from appliance.errors import ConfigError
 from appliance.privacy.lexicon import Lexicon, ordinary_word
 from appliance.privacy.name_checks import checked_results
 from appliance.privacy.recognizer_base import CJK_TEXT, make_result
+from appliance.privacy.recognizers_gdpr import STREET_TYPES, org_word, place_name
 from appliance.privacy.recognizers_names import gazetteer, stop_words
 
 log = structlog.get_logger("appliance.privacy")
@@ -178,6 +179,20 @@ class ModelNerRecognizer(EntityRecognizer):
         out = []
         for ent in doc.ents:
             kind = self.labels.get(ent.label_)
+            if kind == "ADDRESS" and "PERSON" in entities and self.lexicon is not None \
+                    and not alone and not address_like(ent.text):
+                # The small model files a name in a frame it learnt addresses in ("applicant
+                # Kateryna Shevchenko, DOB …", "re: Tyler-James O'Connor, 14,") under ADDRESS.
+                # A span with no digit before its first comma and no street word is none; its
+                # parts count as a name when a word of them is a known given name or surname
+                # and none is an organisation's or a place's word.
+                read = [make_result(self, "PERSON", lo + start, lo + end, self.score,
+                                    f"{self.entry} {ent.label_} read as a name")
+                        for start, end in capitalised_parts(ent)
+                        if named(seen[lo + start:lo + end], self.lexicon)]
+                out += read
+                if read:
+                    continue
             if kind is None or kind not in entities or (alone and kind == "PERSON"):
                 continue
             spans = [(ent.start_char, ent.end_char)] if kind != "PERSON" \
@@ -185,6 +200,73 @@ class ModelNerRecognizer(EntityRecognizer):
             out += [make_result(self, kind, lo + start, lo + end, self.score,
                                 f"{self.entry} {ent.label_}") for start, end in spans]
         return out if self.lexicon is None else checked_results(text, out, self.lexicon)
+
+
+#: A street or a unit: what an address the model finds has, and a name lacks. Not the
+#: street types that are surnames as often (Mill, Park, Green: "Agnes Mill, 88").
+_ADDRESS_WORDS = re.compile(
+    rf"(?<![^\W\d_])(?:{STREET_TYPES}|Apt|Apartment|Suite|Unit|Flat|Floor|Box|Building|"
+    r"Bldg|House|Cottage|Farm|Tower)\.?(?![^\W\d_])")
+#: A word of a name: capitalised, then lower case (with ' and - inside: O'Connor,
+#: Tyler-James, McAllister), or an initial.
+_NAME_WORD = re.compile(r"[^\W\d_a-z](?:\.|[^\W\d_]*(?:['’\-][^\W\d_]+)*)")
+
+
+#: The last word of a place's name, never of a person's (Quezon City, Orange County).
+_PLACE_KINDS = frozenset({"City", "Town", "Village", "County", "District", "Province", "Region",
+                          "State", "Prefecture", "Borough", "Township", "Municipality"})
+
+
+def address_like(span: str) -> bool:
+    """Whether the model's ADDRESS ``span`` has a house number before its first comma ("Doris
+    May, 76" is a name and an age) or a street or unit word."""
+    head = span.partition(",")[0]
+    return re.search(r"[0-9]", head) is not None or _ADDRESS_WORDS.search(span) is not None
+
+
+def capitalised_parts(ent: Any) -> list[tuple[int, int]]:
+    """The runs of ``ent`` between punctuation, less the words at their edges that are not
+    capitalised, are function words or cues ("applicant Kateryna Shevchenko", "re: …")."""
+    runs: list[list[Any]] = [[]]
+    for token in ent:
+        if token.text in _BREAKS or token.is_space:
+            runs.append([])
+        else:
+            runs[-1].append(token)
+
+    def edge(token: Any) -> bool:
+        word = token.text
+        return not word[:1].isupper() or word.lower() in stop_words() \
+            or word.lower() in _CUES
+    parts = []
+    for run in runs:
+        while run and edge(run[0]):
+            run.pop(0)
+        while run and edge(run[-1]):
+            run.pop()
+        if run:
+            parts.append((run[0].idx, run[-1].idx + len(run[-1].text)))
+    return parts
+
+
+def named(part: str, lexicon: Lexicon) -> bool:
+    """A part of a span read as a name: a word of it a known given name or surname, or a
+    capitalised word no dictionary holds (Shevchenko), and no word an organisation's (Clinic,
+    Ltd, Trust), nor the part or its last word a place ("Quezon City", "Ecobank Ghana")."""
+    firsts, lasts = gazetteer()
+    words = part.split()
+    if not all(_NAME_WORD.fullmatch(w) for w in words) or any(org_word(w) for w in words) \
+            or place_name(part) or place_name(words[-1]) or words[-1] in _PLACE_KINDS:
+        return False
+
+    def known(word: str) -> bool:
+        bare = word.replace("'", "").replace("’", "").upper()
+        return bare in firsts or bare in lasts or re.split(r"['’]", word)[-1].upper() in lasts
+    pieces = [p for w in words for p in w.split("-") if len(p) > 1]
+    # One known name (Doris, O'Connor), or two words and one of them in no dictionary
+    # (Kateryna Shevchenko): a single unknown capitalised word is as often jargon (Changelog).
+    return any(known(p) for p in pieces) or (len(pieces) > 1 and any(
+        len(p) > 2 and not lexicon.is_word(p) for p in pieces))
 
 
 def _read(text: str, focus: tuple[int, int] | None) -> tuple[int, int]:

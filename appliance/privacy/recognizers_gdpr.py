@@ -415,7 +415,7 @@ def _zh_left_edge(text: str, end: int, limit: int = 24, keep_first: bool = False
 
 # ---- Addresses --------------------------------------------------------------------------------
 
-_STREET_TYPES = (
+STREET_TYPES = _STREET_TYPES = (
     r"Street|St|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|"
     r"Square|Sq|Terrace|Ter|Way|Parkway|Pkwy|Highway|Hwy|Close|Crescent|Cres|Circle|Cir|"
     r"Trail|Trl|Row|Mews|Grove|Gardens|Gdns|Walk|Plaza|Alley|Expressway|Expy|Freeway|Fwy|"
@@ -2827,6 +2827,22 @@ _ORG_WORDS = re.compile(rf"(?:^|\s)(?:{_ORG_FORMS}|Group|Company|Holdings|Agency
                         r"Association|Society|Museum|Ministry|Department|Church|School|"
                         r"Academy|Commission|Committee|Union|Party|Airport|Station|Park)\.?$")
 _DATE_WORD = re.compile(rf"(?i)[0-9]|\b{_MONTH_NAMES}\b|\b{_WEEKDAYS}\b")
+_ORG_WORD = re.compile(rf"(?:{_ORG_FORMS}|Group|Company|Holdings|Agency|Council|Association|"
+                       r"Society|Museum|Ministry|Department|Church|School|Academy|Commission|"
+                       r"Committee|Union|Party|Airport|Station|Park|Trust|Practice|Surgery|"
+                       r"Centre|Center|Services|Solutions|Systems|Partners|Power|Energy|Bank|"
+                       r"Grammar|Dental|Medical|Plumbing|Surveyors|Co-operative|Cooperative|"
+                       r"Club|Team|Board|Office|Hotel|Restaurant|Café|Cafe|Store|Shop|Market)\.?")
+
+
+def org_word(word: str) -> bool:
+    """Whether ``word`` is one an organisation's name ends or is made of (Ltd, Trust, Clinic)."""
+    return _ORG_WORD.fullmatch(word) is not None
+
+
+def place_name(text: str) -> bool:
+    """Whether ``text`` is a place the strict profile's list names, whole (Quezon City)."""
+    return _EN_PLACE.fullmatch(text) is not None
 #: Acronyms of formats and computing, never places or bodies.
 _TECH_ACRONYMS = frozenset((
     "JSON", "XML", "HTML", "CSS", "API", "SQL", "CSV", "PDF", "HTTP", "HTTPS", "URL", "REST",

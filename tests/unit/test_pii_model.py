@@ -15,12 +15,15 @@ from appliance.config.reader import ConfigErrors, load
 from appliance.config.schema import DEFAULT_MODEL_LABELS
 from appliance.errors import ConfigError
 from appliance.privacy.analyzer import Analyzer
+from appliance.privacy.lexicon import model_lexicon
 from appliance.privacy.masker import mask_texts
 from appliance.privacy.model_ner import (
     ModelNerRecognizer,
+    address_like,
     builtin_models_dir,
     model_path,
     model_recognizers,
+    named,
 )
 
 SHIPPED = "builtin:pii-ner-en"
@@ -149,3 +152,33 @@ def test_config_check_names_a_missing_model_directory(tmp_path: Path) -> None:
     with pytest.raises(ConfigErrors) as caught:
         load(bad)
     assert ["pii.models"] == sorted({e.key for e in caught.value.problems})
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Housing application: applicant Oksana Didenko, DOB 03/07/1979.", "Oksana Didenko"),
+    ("Referral to the memory clinic, re: Mary-Kate O'Sullivan, 81, repeated falls.",
+     "Mary-Kate O'Sullivan"),
+    ("Flu clinic: Agnes Mill, 88, needs a home visit.", "Agnes Mill"),
+])
+def test_a_name_the_model_files_as_an_address_is_masked_as_a_name(text: str, name: str) -> None:
+    """The small model sometimes tags a name in a form's or a referral's frame ADDRESS. With
+    no house number before its first comma and no street word, the span's capitalised words
+    count as a name when one of them is a known name or two words are not dictionary words."""
+    lexicon = model_lexicon(PiiConfig().spacy_model)
+    assert not address_like(f"{name}, 81") and named(name, lexicon)
+    analyzer = Analyzer(PiiConfig())
+    spans = {text[f.start:f.end] for f in mask_texts(analyzer, [text]).findings[0]}
+    assert name in spans
+
+
+def test_what_is_no_name_stays_an_address_or_nothing() -> None:
+    """Street words and house numbers keep a span an address; jargon, rooms, firms and places
+    are no name."""
+    lexicon = model_lexicon(PiiConfig().spacy_model)
+    assert address_like("14 Elm Grove") and address_like("Flat 3, Rosebank")
+    assert address_like("Church Road") and not address_like("Agnes Mill, 88")
+    for text in ("Changelog", "Conference Room B;CUTYPE", "Smile Dental Clinic",
+                 "Quezon City", "Ecobank Ghana"):
+        assert not named(text, lexicon), text
+    table = "SKU\tItem\tPrice\nKB-210\tMechanical Keyboard\t89.99\nMS-110\tWireless Mouse\t24.50"
+    assert [] == list(mask_texts(Analyzer(PiiConfig()), [table]).findings[0])
