@@ -154,12 +154,24 @@ class HandleChecks:
             return len(value) > 2 and value.lower() not in stop_words() \
                 and not ordinary_word(value, self._lexicon)
         parts = [p for p in re.split(r"[._-]", value) if p]
+        if len(parts) == 2 and min(map(len, parts)) == 1 and all(p.isalpha() for p in parts) \
+                and self._lexicon is not None and len(self._lexicon):
+            # A name and an initial (lucy_w, k.osei) in a frame that names a person.
+            name = max(parts, key=len)
+            if not ordinary_word(name, self._lexicon) and (
+                    name.upper() in gazetteer()[0] or not self._lexicon.is_word(name)):
+                return True
         if len(parts) > 1 and all(p.isalpha() for p in parts) and self._lexicon is not None \
                 and len(self._lexicon) and ordinary_word(parts[-1], self._lexicon):
             # Words joined (grace.period, first_name): a login only after a name that is no
             # English word as well (tariq.bakes).
             return not self._lexicon.is_word(parts[0])
         return True
+
+    def unknown(self, word: str) -> bool:
+        """``word`` is a given name or no dictionary word (quietmoth), with a lexicon."""
+        return self._lexicon is not None and len(self._lexicon) > 0 and (
+            word.upper() in gazetteer()[0] or not self._lexicon.is_word(word))
 
     def code_value(self, value: str, key: str) -> bool:
         """An unquoted ``value`` that is code: the key again (``user=user``), a variable named
@@ -292,6 +304,8 @@ def _mention_in_code(text: str, at: int, end: int) -> bool:  # noqa: PLR0911 - o
         return True  # a doctest line; a doc tag after a comment marker
     if before.strip(" >"):  # after a quoted reply's "> " the line starts again
         preceding = before.rstrip()[-1:]
+        if preceding == "|" and line.lstrip().startswith("|"):
+            return False  # a cell of a Markdown table: "| 49 | @ferhat |"
         return preceding in "=<>+*|&!^~"  # an operand (T-SQL, matrix product)
     rest = text[end:line_end].strip()
     if rest.startswith("="):
@@ -563,6 +577,12 @@ def _header(line: str, offset: int) -> tuple[str, int, set[int]] | None:
 
 # ---- pull requests, TODO(name), @author ------------------------------------------------------
 
+#: A handle in a forum's or chat's frame: joined by . or _ or with digits (dave_the_rave,
+#: miguel.f, k.osei, SKYWALKER_77), or one lower-case word (quietmoth): not "Thanks Anna"
+#: (a name, the model's), nor "thanks again".
+_HANDLE_WORD = r"(?:[^\W\d_][\w\-]*[._0-9][\w.\-]*|[^\W\d_A-Z][^\W\d_]+)(?![\w@])"
+#: Only joined: a sign-off after a dash ("k.osei" after an en dash, not "- done").
+_JOINED = r"[^\W\d_][\w\-]*[._][\w.\-]*(?![\w@])"
 _REFS = re.compile(
     rf"(?:(?i:pull[ \t]+request)[ \t]+#[0-9]+[ \t]+from[ \t]+(?P<pr>{_TOKEN})/"
     rf"|\b(?:TODO|FIXME|XXX|HACK|NOTE|BUG|NB)\([ \t]*@?(?P<todo>{_TOKEN})[ \t]*\)"
@@ -572,7 +592,21 @@ _REFS = re.compile(
     # by", "new device for x from".
     rf"|\b(?:for[ \t]+(?:(?:invalid|illegal|unknown)[ \t]+)?(?:user[ \t]+)?"
     rf"|(?i:invalid|illegal|unknown)[ \t]+user[ \t]+)(?P<for>{_TOKEN})(?=[ \t]+from\b)"
-    rf"|\b(?:for|by|as)[ \t]+user[ \t]+(?P<user>{_TOKEN}))", re.MULTILINE)
+    rf"|\b(?:for|by|as)[ \t]+user[ \t]+(?P<user>{_TOKEN})"
+    # Forums and chats: "Posted by dave_the_rave:", "Reply to grannyknits:", "Thanks quietmoth
+    # for …", "DM devon_codes", "u/keeb_tilly", "auth failed for x (ldap …)", a timestamped
+    # chat line's speaker ("[14:02] miguel.f: …", "User nadia.k: …"), a sign-off after a dash
+    # at a sentence's end ("can a mod help? -- k.osei" with an en dash; not "new_pos - curr_pos").
+    rf"|(?i:\b(?:posted|written|submitted|shared|started|asked|answered)[ \t]+by|"
+    rf"\b(?:reply(?:ing)?|replied|respond(?:ing)?)[ \t]+to|\b(?:thanks|thank[ \t]+you|thx|ty|"
+    rf"kudos[ \t]+to|shout[- ]?out[ \t]+to|dm)|"
+    rf"\b(?:log[- ]?in|logon|auth(?:entication)?|sign[- ]?in|password)[ \t]+(?:failed|failure|"
+    rf"error|denied|rejected|ok|succeeded)[ \t]+for)[ \t]+(?P<forum>{_HANDLE_WORD})"
+    rf"|(?<![\w/])u/(?P<reddit>{_TOKEN})"
+    rf"|^[ \t]*(?:\[[0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}})?\]|(?i:user))[ \t]+"
+    rf"(?P<speaker>{_HANDLE_WORD}):[ \t]"
+    rf"|(?:(?<=[.!?])[ \t]*[–—-]|^[ \t]*[–—])[ \t]*(?P<signoff>{_JOINED})[ \t]*$)",
+    re.MULTILINE)
 
 
 #: What a TODO is about when it names no one: ``TODO(perf)``, ``FIXME(security)``.
@@ -592,12 +626,15 @@ class HandleRefRecognizer(_HandleRecognizer):
             return []
         out = []
         for m in _REFS.finditer(text):
-            group = next(g for g in ("pr", "todo", "author", "for", "user")
-                         if m.group(g) is not None)
+            group = next(g for g in ("pr", "todo", "author", "for", "user", "forum", "reddit",
+                                     "speaker", "signoff") if m.group(g) is not None)
             start, end = m.start(group), _trimmed(text, *m.span(group))
             if group == "pr":
                 end = m.end(group)  # the branch's owner, up to the "/"
             value = text[start:end]
+            if group in ("forum", "speaker") and (len(value) < 3 or (
+                    value.isalpha() and not self._checks.unknown(value))):
+                continue  # "shared by start and path", "answered by r1": no one's handle
             if self._checks.person(value) and not self._checks.code_value(value, "") \
                     and not (group == "todo" and value.lower() in _TODO_TOPICS):
                 out.append(make_result(self, self.ENTITY, start, end, HANDLE_SCORE, group))

@@ -69,6 +69,39 @@ def test_code_host_comment_and_log_frames_name_people(recognizers, text: str,
     assert handle in found(recognizers, text)
 
 
+@pytest.mark.parametrize(("text", "handle"), [
+    ("Started by greta_h: does anyone have the old firmware?", "greta_h"),
+    ("Replying to pottery_pam: the glaze needs a second firing", "pottery_pam"),
+    ("Kudos to bramblefox for finding the leak", "bramblefox"),
+    ("dm olu.adeyemi if you want the slides", "olu.adeyemi"),
+    ("saw it on r/cycling, u/spoke_wrench_9 posted the fix", "spoke_wrench_9"),
+    ("Nov 30 02:14:09 login failed for tomasz.k (bad password)", "tomasz.k"),
+    ("[09:41] ines.v: the VPN drops again", "ines.v"),
+    ("user marta_g: my invoice is missing", "marta_g"),
+    ("Is the old dock still for sale? — jon.e", "jon.e"),
+    ("| 50 | @kiri_w | @stellan |", "kiri_w"),
+    ("@ruth_b thanks, that sorted it", "ruth_b"),
+])
+def test_forum_chat_and_log_frames_name_people(recognizers, text: str, handle: str) -> None:
+    """A handle where forums, chats and logs name their users: by whom something was posted,
+    to whom one replies or gives thanks, a timestamped chat line's speaker, a sign-off after a
+    dash, a failed login, a cell of a Markdown rota; a name joined to an initial."""
+    assert handle in found(recognizers, text)
+
+
+@pytest.mark.parametrize("text", [
+    "# Work out how much of the filepath is shared by start and path.",
+    "x = event.x_root - x_org",
+    "requests answered by r1 after three low scores",
+    "--MS_Mac_OE_3071477847_720252_MIME_Part--",
+    "Thanks again for the quick reply",
+    "[10:02] build: started",
+    "self.assertEqual(s.close(), None)",
+])
+def test_forum_frames_leave_words_and_code_alone(recognizers, text: str) -> None:
+    assert set() == found(recognizers, text)
+
+
 @pytest.mark.parametrize("text", [
     "@property\ndef name(self):\n    return self._name",
     "    @staticmethod\n    def parse(raw):",
