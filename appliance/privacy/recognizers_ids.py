@@ -176,6 +176,12 @@ _MONTH_WORDS = (  # noqa: SIM905 - as a list literal, four times as long
     "kasım kasim aralık aralik "
     "январь января февраль февраля март марта апрель апреля май мая июнь июня июль июля "
     "август августа сентябрь сентября октябрь октября ноябрь ноября декабрь декабря "
+    # id, ms, tl, sv, cs (genitive), el (genitive), th
+    "maret agustus desember mac julai ogos disember pebrero marso hunyo hulyo setyembre "
+    "oktubre nobyembre disyembre augusti ledna února března dubna května června července srpna "
+    "září října listopadu prosince ιανουαρίου φεβρουαρίου μαρτίου απριλίου μαΐου ιουνίου "
+    "ιουλίου αυγούστου σεπτεμβρίου οκτωβρίου νοεμβρίου δεκεμβρίου มกราคม กุมภาพันธ์ มีนาคม "
+    "เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 ).split()
 #: Other languages' cut names, only with their full stop: bare, many are words ("set", "out",
@@ -192,7 +198,7 @@ _DAY = r"(?:0?[1-9]|[12][0-9]|3[01])"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _YEAR = r"(?:19|20)[0-9]{2}"
 #: After a month's name: four digits, '66, or two digits that are no clock time ("7 Jan 01").
-_NAMED_YEAR = r"(?:(?:19|20)[0-9]{2}|['’][0-9]{2}|[0-9]{2}(?![0-9:]))"
+_NAMED_YEAR = r"(?:(?:19|20|25)[0-9]{2}|['’][0-9]{2}|[0-9]{2}(?![0-9:]))"  # 25xx: Thai (BE)
 #: 1st, 1er (fr), 1º (es, pt), 23. (de, pl, tr, ru write the day with a full stop).
 _ORDINAL = r"(?:st|nd|rd|th|er|º|°|\.)?"
 #: The word "year" after a Russian year (written out or cut), and after a Polish one.
@@ -239,6 +245,20 @@ _DOB_CUE = (r"(?:(?<![A-Za-z])d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*-?\s*
             r"datum\s+narozen[íi]|narozen[aá]?|"
             r"дата\s+рожд(?:ения|\.)|родил(?:ся|ась|ись)|"
             r"生年月日|생년월일|생일|출생(?:일)?|"
+            # … and ngày sinh (vi), tanggal/tarikh lahir (id, ms), petsa ng kapanganakan (tl),
+            # tarehe ya kuzaliwa (sw), जन्म तिथि (hi), تاريخ الميلاد (ar), ημερομηνία γέννησης
+            # (el), วันเกิด (th), תאריך לידה (he), född/født (sv, da, no), syntymäaika (fi),
+            # születési idő (hu), data nașterii (ro).
+            r"ng[àa]y\s+sinh|sinh\s+ng[àa]y|"
+            r"(?:tanggal|tgl\.?|tarikh)\s+lahir|lahir\s+(?:pada|tanggal|tarikh)|"
+            r"petsa\s+ng\s+kapanganakan|kaarawan|ipinanganak(?:\s+noong)?|"
+            r"tarehe\s+ya\s+kuzaliwa|alizaliwa|janm\s+tithi|"
+            r"जन्म\s*(?:तिथि|दिनांक|की\s+तारीख)|"
+            r"تاريخ\s+(?:الميلاد|الولادة)|مواليد|"
+            r"ημερομηνία\s+γέννησης|ημ\.?\s*γέννησης|γεννήθηκε|"
+            r"วันเกิด|เกิดวันที่|תאריך\s+(?:ה)?לידה|נולד(?:ה)?|"
+            r"f[öø]dd|født|syntym[äa]aika|syntynyt|sz[üu]let[ée]si\s+(?:id[őo]|d[áa]tum)|"
+            r"data\s+na[șs]terii|n[ăa]scut(?:[ăa])?|"
             r"(?:(?<=\()|(?<=,)|(?<=,[ \t]))b\.|"
             r"出生(?:日期|年月日|于|於)?|生日|出生年月)")
 #: Between a birth cue and its date: a colon, quotes ("dob": "…"), "is", "on the", a format
@@ -326,9 +346,14 @@ _SPOKEN_YEAR = (rf"(?:nineteen{_W}(?:(?:twenty|thirty|forty|fifty|sixty|seventy|
                 rf"two{_W}thousand(?:{_W}(?:and{_W})?(?:twenty(?:{_W}{_UNIT_W})?|{_TEEN_W}|"
                 rf"{_UNIT_W}))?|twenty{_W}(?:oh{_W}{_UNIT_W}|{_TEEN_W}|twenty(?:{_W}{_UNIT_W})?))")
 _SPOKEN_MONTH_NO = rf"(?:oh{_W}{_UNIT_W}|ten|eleven|twelve)"
+#: A year read out as two digits ("twelve oh three eighty five"): only after a month read as
+#: its number, where the three groups read out are a date.
+_SPOKEN_YY = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:{_W}{_UNIT_W})?"
+              rf"|oh{_W}{_UNIT_W}|{_TEEN_W})")
 _SPOKEN_DATE = (rf"(?:{_SPOKEN_DAY}(?:{_W}of)?{_W}{_MONTHS},?{_W}{_SPOKEN_YEAR}"
                 rf"|{_MONTHS}(?:{_W}the)?{_W}{_SPOKEN_DAY},?{_W}{_SPOKEN_YEAR}"
-                rf"|{_SPOKEN_DAY}{_W}{_SPOKEN_MONTH_NO}{_W}{_SPOKEN_YEAR})(?![A-Za-z])")
+                rf"|{_SPOKEN_DAY}{_W}{_SPOKEN_MONTH_NO}{_W}(?:{_SPOKEN_YEAR}|{_SPOKEN_YY}))"
+                r"(?![A-Za-z])")
 _ANY_DATE = re.compile(rf"(?i)(?<![0-9A-Za-z])(?:{_DATE}(?![0-9])|{_SPOKEN_DATE})")
 _DOB_CUE_RE = re.compile(rf"(?i){_DOB_CUE}{_NO_LETTER}")
 #: A speaker's turn in a transcript or a chat log: "Caller: …", "User: …".

@@ -42,6 +42,17 @@ def birth_dates(analyzer, text: str) -> list[str]:
     ("Дата рождения — 01.02.1990", "01.02.1990"),
     ("생일: 1990년 1월 2일", "1990년 1월 2일"),
     ("nacque il 4 luglio 1950 a Napoli", "4 luglio 1950"),
+    ("Họ tên: Trần Văn Bảo, ngày sinh: 21/07/1984", "21/07/1984"),
+    ("Nama: Siti Rahma, tanggal lahir 9 Agustus 1991", "9 Agustus 1991"),
+    ("Tarikh lahir: 15 Julai 1979", "15 Julai 1979"),
+    ("Petsa ng kapanganakan: Hunyo 12, 1993", "Hunyo 12, 1993"),
+    ("Tarehe ya kuzaliwa: 02/05/1987", "02/05/1987"),
+    ("जन्म तिथि: 11/11/1975", "11/11/1975"),
+    ("تاريخ الميلاد: 1982/04/30", "1982/04/30"),
+    ("Ημερομηνία γέννησης: 17/02/1969", "17/02/1969"),
+    ("วันเกิด 5 สิงหาคม 2530", "5 สิงหาคม 2530"),
+    ("תאריך לידה: 08/10/1990", "08/10/1990"),
+    ("Personnummer saknas, född 1971-03-28", "1971-03-28"),
 ])
 def test_a_birth_word_in_another_language_marks_the_date(analyzer, text: str,
                                                          value: str) -> None:
@@ -69,6 +80,8 @@ def test_english_dates_in_short_and_partial_forms(analyzer, text: str, value: st
     ("—¿Cuándo naciste?\n—El 8 de agosto de 1988", "8 de agosto de 1988"),
     ("問：生年月日を教えてください。\n答：1985年3月14日です。", "1985年3月14日"),
     ("Interviewer: And what year were you born?\nMaggie: 1954, I think.", "1954"),
+    ("Agent: can I take your date of birth please?\nCaller: yeah it's nine oh four seventy six",
+     "nine oh four seventy six"),
 ])
 def test_an_answer_a_line_after_its_birth_question(analyzer, text: str, value: str) -> None:
     """The answer to a birth question in any of these languages is a date of birth, a bare
