@@ -224,6 +224,10 @@ def address_like(span: str) -> bool:
     return re.search(r"[0-9]", head) is not None or _ADDRESS_WORDS.search(span) is not None
 
 
+#: Names in mixed case: McAllister, MacLeod, DeShawn, O'Connor.
+_MC = re.compile(r"(?:Mc|Mac|De|La|Le|Di|Da|Van|O['’]|D['’])[A-Z][a-z]+$")
+
+
 def capitalised_parts(ent: Any) -> list[tuple[int, int]]:
     """The runs of ``ent`` between punctuation, less the words at their edges that are not
     capitalised, are function words or cues ("applicant Kateryna Shevchenko", "re: …")."""
@@ -260,13 +264,25 @@ def named(part: str, lexicon: Lexicon) -> bool:
         return False
 
     def known(word: str) -> bool:
+        # A given name, or a surname no dictionary holds (Okonkwo; Cover and Baker are words).
         bare = word.replace("'", "").replace("’", "").upper()
-        return bare in firsts or bare in lasts or re.split(r"['’]", word)[-1].upper() in lasts
+        if bare in firsts and not ordinary_word(word, lexicon):
+            return True
+        return (bare in lasts or re.split(r"['’]", word)[-1].upper() in lasts) \
+            and not lexicon.is_word(word)
     pieces = [p for w in words for p in w.split("-") if len(p) > 1]
-    # One known name (Doris, O'Connor), or two words and one of them in no dictionary
-    # (Kateryna Shevchenko): a single unknown capitalised word is as often jargon (Changelog).
-    return any(known(p) for p in pieces) or (len(pieces) > 1 and any(
-        len(p) > 2 and not lexicon.is_word(p) for p in pieces))
+    if not pieces or any(not (p.istitle() or _MC.match(p)) for p in pieces):
+        return False  # NaN, FILE, DFSG: no name's case
+    if len(pieces) == 1:  # one word alone: a given name, or jargon as often (Changelog)
+        return pieces[0].upper() in firsts and not ordinary_word(pieces[0], lexicon)
+    ordinary = [p for p in pieces if ordinary_word(p, lexicon)]
+    # At most three words, at most one of them a dictionary word, and that one a noun only (a
+    # surname WordNet lists: Shevchenko), not a verb's or adjective's (Massive, Back, Text).
+    if len(words) > 3 or len(ordinary) > 1 \
+            or any(lexicon.is_not_only_a_noun(p) for p in ordinary):
+        return False
+    # A known name (Doris, O'Connor), or a word in no dictionary (Kateryna Shevchenko).
+    return any(known(p) or (len(p) > 2 and not lexicon.is_word(p)) for p in pieces)
 
 
 def _read(text: str, focus: tuple[int, int] | None) -> tuple[int, int]:

@@ -958,6 +958,17 @@ _SPEECH = re.compile(r"(?![^\n]*\w[ \t]*:[ \t])[^\n]*?\S[ \t]+\S")
 _ONE_WORD_REPLY = re.compile(r"[ \t]*[^\W\d_][^\W\d_'’]*[.!?…]*[ \t]*\r?$", re.MULTILINE)
 
 
+#: A line holding two turns or more: a label, a sentence, then another label.
+_INLINE_DIALOGUE = re.compile(rf"(?m)^[^\n]*?[.!?\"”…][ \t]+{_NAME_WORD}[ \t]*:[ \t]+[^\n]*$")
+#: One turn: a capitalised label at the line's start or after a sentence's end, then words up
+#: to the end of a sentence that the next label or the line's end follows.
+_INLINE_TURN = re.compile(
+    rf"(?:(?<=\n)|^|(?<=[.!?\"”…][ \t]))[ \t]*"
+    rf"(?P<v>(?-i:[A-Z]){_NAME_WORD}?(?:[ \t]+(?-i:[A-Z]){_NAME_WORD}?){{0,2}})[ \t]*:[ \t]+"
+    rf"[^:\n]{{0,200}}?[^\s:][.!?\"”…]+(?=[ \t]+{_NAME_WORD}[ \t]*:[ \t]|[ \t]*$)",
+    re.MULTILINE)
+
+
 def _in_dialogue(text: str, label: re.Match[str], latin: bool = False) -> bool:
     """The line of ``label`` is next to a line where another label says something: a reply of
     one word there ("Hunt: Agreed.") is a speaker's, not a field's value. ``latin``: that
@@ -1032,6 +1043,25 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
             out.append(self._result(base + first.start(), base + rest[-1].end(),
                                     "speaker label"))
         out += self._chat_handles(text)
+        out += self._inline_turns(text)
+        return out
+
+    def _inline_turns(self, text: str) -> list[RecognizerResult]:
+        """Turns written on one line: "Hunter: the deal slipped. Sky: why?", "Summer: "Ship
+        it." Winter: "Fine."". Two or more, each a label and a sentence ended before the next
+        label: a form's fields have no sentences ("Name: Ann Lee Phone: 555"). A label counts
+        when it is no role or field word (a given name that is a word too, Summer, is none)."""
+        out = []
+        for line in _INLINE_DIALOGUE.finditer(text):
+            turns = list(_INLINE_TURN.finditer(text, line.start(), line.end()))
+            if len(turns) < 2:
+                continue
+            for turn in turns:
+                label = turn.group("v")  # one word here; longer labels ("Mr Lee") are others'
+                if " " in label or "\t" in label or len(label) < 3 or self._words.role(label) \
+                        or label in EN_PLACE_NAMES:
+                    continue
+                out.append(self._result(*turn.span("v"), "speaker of a turn on one line"))
         return out
 
     def _chat_handles(self, text: str) -> list[RecognizerResult]:
@@ -1309,6 +1339,14 @@ _COMMIT_LINE = re.compile(
 _CONTACT_DIGITS = re.compile(r"(?<![\d.])\+?\d(?:[ \-]?\d){6,}(?![\d.])")
 
 
+#: Capitalised words, then an age between commas (or before the line's or sentence's end).
+_CAP = r"(?:[A-Z][a-zà-öø-ÿ]*(?:['’][A-Z]?[a-zà-öø-ÿ]+)?(?:-[A-Z][a-zà-öø-ÿ'’]+)?)"
+_NAME_AGE = re.compile(
+    rf"(?<![\w'’\-])(?P<v>{_CAP}(?:[ \t]+{_CAP}){{1,3}}),[ \t]*(?P<age>[0-9]{{1,3}})"
+    r"(?:[ \t]*(?:y/?o|yrs?|years?(?:[ \t]+old)?))?(?=[ \t]*(?:[,;)]|$|\.(?:\s|$)))",
+    re.MULTILINE)
+
+
 class RecordNameRecognizer(_ContextRecognizer):
     """Names in records without a header: two neighbouring fields of a delimited line (three
     fields or more, split by commas, semicolons, tabs or bars) that are one capitalised word
@@ -1331,10 +1369,32 @@ class RecordNameRecognizer(_ContextRecognizer):
                if self._words.first_name(m.group("f")) and (
                    self._surname(m.group("l")) or not self._words.known(m.group("l")))]
         out += self._commit_lines(text)
+        out += self._name_and_age(text)
         at = 0
         for line in text.splitlines(keepends=True):
             out += self._line_pairs(line, at)
             at += len(line)
+        return out
+
+    def _name_and_age(self, text: str) -> list[RecognizerResult]:
+        """A person as case notes, referrals and registers write one: names, then the age
+        between commas ("Storm Adams, 22, ACL tear", "re: Tyler-James O'Connor, 14,", "Child
+        Harper Wood, 4, nursery"). Two or three capitalised words, not all of them role or
+        field words (a given name or a common surname is none), no place; an age of 0-110."""
+        out = []
+        for m in _NAME_AGE.finditer(text):
+            if int(m.group("age")) > 110:
+                continue
+            words = [w for w in re.split(r"[ \t]+", m.group("v")) if w]
+            while words and self._words.role(words[0]) \
+                    and not self._words.first_name(words[0]) and len(words) > 2:
+                words.pop(0)  # "Child Harper Wood": a role before the names
+            name = " ".join(words)
+            if len(words) < 2 or all(self._words.role(w) for w in words) \
+                    or name in EN_PLACE_NAMES or words[-1] in EN_PLACE_NAMES:
+                continue
+            end = m.end("v")
+            out.append(self._result(end - len(name), end, "names before an age", self.SCORE))
         return out
 
     def _line_pairs(self, line: str, at: int) -> list[RecognizerResult]:

@@ -335,3 +335,43 @@ def test_a_forms_question_without_its_verb(lexicon) -> None:
     text = "Q: Mother's maiden name? A: Halloran. Q: Town of birth? A: Sligo."
     assert found(AnswerRecognizer(lexicon), text) == ["Halloran"]
     assert found(AnswerRecognizer(lexicon), "Q: Project's name? A: Apollo. Q: Owner? A: Me.") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Autumn: the supplier called back. Hunter: and? Autumn: they can ship Monday.",
+     ["Autumn", "Hunter"]),
+    ('Mr Adeyemi: "Can we start?" Summer: "Two minutes."', ["Summer"]),
+])
+def test_turns_written_on_one_line_name_their_speakers(analyzer, text: str,
+                                                       names: list[str]) -> None:
+    """Two turns or more on one line, each a label and a sentence: the labels are speakers,
+    given names that are words too among them."""
+    spans = {text[f.start:f.end] for f in mask_texts(analyzer, [text]).findings[0]}
+    assert set(names) <= spans
+
+
+@pytest.mark.parametrize("text", [
+    "Status: open. Priority: high.", "Reason: price. Outcome: churned.",
+    "Warning: disk full. Error: cannot write.", "Note: call back. Action: none.",
+])
+def test_fields_on_one_line_are_no_turns(analyzer, text: str) -> None:
+    assert [] == list(mask_texts(analyzer, [text]).findings[0])
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Dietitian referral: Blaze Whitfield, 17, low BMI.", "Blaze Whitfield"),
+    ("Safeguarding note — Sunny Marsh, 9, missed three sessions.", "Sunny Marsh"),
+    ("re: Ruby-Mae Costello, 6 yrs, asthma review", "Ruby-Mae Costello"),
+])
+def test_names_before_an_age_between_commas(analyzer, text: str, name: str) -> None:
+    """Case notes and referrals write a person as names, then the age between commas."""
+    spans = {text[f.start:f.end] for f in mask_texts(analyzer, [text]).findings[0]}
+    assert name in spans
+
+
+@pytest.mark.parametrize("text", [
+    "Sizes: Small, Medium, 10, Large", "Table Mountain, 3, Cape Town", "Main Street, 12, Leeds",
+    "Grade Level, 5, Math", "High Priority, 3, open",
+])
+def test_words_before_a_number_between_commas_are_no_name(analyzer, text: str) -> None:
+    assert not [f for f in mask_texts(analyzer, [text]).findings[0] if f.entity_type == "PERSON"]
