@@ -265,10 +265,12 @@ _DOB_CUE = (r"(?:(?<![A-Za-z])d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*-?\s*
 #: hint ("(dd/mm/yyyy)"), a place ("born in Lyon on", "nata a Torino il"): up to three such
 #: words, no others ("the dob field was added on 2024-05-01", "the birthday card by 12/05"
 #: name no birth date).
-_DOB_GAP = (r"(?:[\s:：=,;\-–—\"“”'‘]*(?:(?-i:[A-Z])[^\s\d.!?:：=,;\-–—\"“”]*+|\([^)\d\n]{1,16}\)|"
+_DOB_GAP = (r"(?:[\s:：=,;\-–—\"“”'‘?？]*(?:(?-i:[A-Z])[^\s\d.!?:：=,;\-–—\"“”]*+|"
+            r"\([^)\d\n]{1,16}\)|"
             r"(?:is|was|on|the|of|in|at|to|'s|’s|home|around|circa|ca|exactly|as(?![ \t]+of)|"
+            r"please|pls|sir|madam|ma['’]am|"
             r"am|im|op|te|il|el|le|em|en|à|a|w|we|в|[是为為])"
-            r"(?![^\s\d.!?:：=,;\-–—\"“”]))){0,3}?[\s:：=,;\-–—.\"“”'‘]*")
+            r"(?![^\s\d.!?:：=,;\-–—\"“”]))){0,3}?[\s:：=,;\-–—.\"“”'‘?？]*")
 #: After a date, a word that says it is a birth date: "am 3.4.1980 (in Bremen) geboren",
 #: "1988年8月8日生まれ", "1988年8月8日出生", "1988년 8월 8일생", "8.8.1988 doğumlu",
 #: "08.08.1988 года рождения".
@@ -350,14 +352,20 @@ _SPOKEN_MONTH_NO = rf"(?:oh{_W}{_UNIT_W}|ten|eleven|twelve)"
 #: its number, where the three groups read out are a date.
 _SPOKEN_YY = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:{_W}{_UNIT_W})?"
               rf"|oh{_W}{_UNIT_W}|{_TEEN_W})")
-_SPOKEN_DATE = (rf"(?:{_SPOKEN_DAY}(?:{_W}of)?{_W}{_MONTHS},?{_W}{_SPOKEN_YEAR}"
-                rf"|{_MONTHS}(?:{_W}the)?{_W}{_SPOKEN_DAY},?{_W}{_SPOKEN_YEAR}"
+_SPOKEN_DATE = (rf"(?:{_SPOKEN_DAY}(?:{_W}of)?{_W}{_MONTHS},?{_W}(?:{_SPOKEN_YEAR}|{_YEAR})"
+                rf"|{_MONTHS}(?:{_W}the)?{_W}{_SPOKEN_DAY},?{_W}(?:{_SPOKEN_YEAR}|{_YEAR})"
                 rf"|{_SPOKEN_DAY}{_W}{_SPOKEN_MONTH_NO}{_W}(?:{_SPOKEN_YEAR}|{_SPOKEN_YY}))"
                 r"(?![A-Za-z])")
 _ANY_DATE = re.compile(rf"(?i)(?<![0-9A-Za-z])(?:{_DATE}(?![0-9])|{_SPOKEN_DATE})")
 _DOB_CUE_RE = re.compile(rf"(?i){_DOB_CUE}{_NO_LETTER}")
 #: A speaker's turn in a transcript or a chat log: "Caller: …", "User: …".
 _TURN = re.compile(r"(?m)^[ \t]*[A-Z][\w .'’\-]{0,24}:[ \t]*(?P<rest>[^\n]{1,120})$")
+#: Turns written on one line, as chat exports and notes do: "Agent: your date of birth?
+#: Caller: the fourth of May 1988." A label after a sentence's end, its turn up to the next.
+_INLINE_TURNS = re.compile(
+    r"(?<=[.!?…\"”])[ \t]+[A-Z][\w.'’\-]{0,20}(?:[ \t][A-Z][\w.'’\-]{0,20})?:[ \t]*"
+    r"(?P<rest>[^\n]{1,120}?)(?=[ \t]+[A-Z][\w.'’\-]{0,20}(?:[ \t][A-Z][\w.'’\-]{0,20})?:[ \t]|$)",
+    re.MULTILINE)
 _WHEN = re.compile(r"(?i)(?<![A-Za-z])when(?![A-Za-z])")
 #: What may open an answer before its date: hesitation, "it's", "born on", and the false
 #: start of a date read out ("twenty-third of, er, twenty-third of November …"); nothing
@@ -398,7 +406,8 @@ class DateOfBirthRecognizer(RegexRecognizer):
         call transcript or a chat log: "Agent: Date of birth?\nCaller: er, 17th March 1999".
         Not across a turn that asks when something else happened."""
         found = []
-        turns = list(_TURN.finditer(text))
+        turns = sorted([*_TURN.finditer(text), *_INLINE_TURNS.finditer(text)],
+                       key=lambda t: t.start("rest"))
         for i, turn in enumerate(turns):
             before = [t for t in turns[max(0, i - 2):i] if t.end() >= turn.start() - 200]
             for prior in reversed(before):

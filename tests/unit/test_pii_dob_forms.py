@@ -150,3 +150,28 @@ def test_b_dot_is_born_only_after_a_name(analyzer, text: str, dob: str | None) -
     found = [text[f.start:f.end] for f in mask_texts(analyzer, [text]).findings[0]
              if f.entity_type == "DATE_OF_BIRTH"]
     assert found == ([dob] if dob else [])
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Agent: can you confirm your date of birth? Caller: yeah, the fourth of may 1988.",
+     "the fourth of may 1988"),
+    ("Officer: Your date of birth, sir? Driver: nineteenth of July, nineteen seventy-nine.",
+     "nineteenth of July, nineteen seventy-nine"),
+    ("Agent: date of birth please. Customer: twelve oh three eighty five",
+     "twelve oh three eighty five"),
+    ("what's your date of birth? the second of march 1979", "the second of march 1979"),
+])
+def test_a_question_and_its_answer_on_one_line(analyzer, text: str, value: str) -> None:
+    """Chat exports and notes write a dialogue on one line: the answer after the turn that
+    asks for the birth date, read out or written, is the date of birth."""
+    assert [value] == birth_dates(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "When was the contract signed? 12/03/2020",
+    "Agent: when did the outage start? Caller: 3 March 2024.",
+    "Agent: and your date of birth? Caller: hang on. Agent: when did you last log in? "
+    "Caller: 4 May 2024.",
+])
+def test_other_questions_answered_on_one_line_are_no_birth_date(analyzer, text: str) -> None:
+    assert [] == birth_dates(analyzer, text)
