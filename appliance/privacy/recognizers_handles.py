@@ -580,9 +580,10 @@ def _header(line: str, offset: int) -> tuple[str, int, set[int]] | None:
 #: A handle in a forum's or chat's frame: joined by . or _ or with digits (dave_the_rave,
 #: miguel.f, k.osei, SKYWALKER_77), or one lower-case word (quietmoth): not "Thanks Anna"
 #: (a name, the model's), nor "thanks again".
-_HANDLE_WORD = r"(?:[^\W\d_][\w\-]*[._0-9][\w.\-]*|[^\W\d_A-Z][^\W\d_]+)(?![\w@])"
+_HANDLE_WORD = (r"(?:[^\W\d_][\w\-]*(?:[._][^\W_]|[0-9])[\w.\-]*|[^\W\d_A-Z][^\W\d_]+)"
+                r"(?![\w@])")
 #: Only joined: a sign-off after a dash ("k.osei" after an en dash, not "- done").
-_JOINED = r"[^\W\d_][\w\-]*[._][\w.\-]*(?![\w@])"
+_JOINED = r"[^\W\d_][\w\-]*[._][^\W_][\w.\-]*(?![\w@])"
 _REFS = re.compile(
     rf"(?:(?i:pull[ \t]+request)[ \t]+#[0-9]+[ \t]+from[ \t]+(?P<pr>{_TOKEN})/"
     rf"|\b(?:TODO|FIXME|XXX|HACK|NOTE|BUG|NB)\([ \t]*@?(?P<todo>{_TOKEN})[ \t]*\)"

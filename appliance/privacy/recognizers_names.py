@@ -193,8 +193,11 @@ _CJK_NAME = r"[\u4e00-\u9fff]{1,4}|[\uac00-\ud7a3]{1,4}|[\u30a0-\u30ff]{2,10}"
 _SAME_OR_NEXT_LINE = r"(?:[ \t]*\r?\n(?![^\n:=]{1,30}[:=]))?[ \t]*"
 #: What ends a field's value on a line of several fields: a run of spaces, a tab, a bar.
 _FIELD_GAP = re.compile(r"[ \t]{2,}|\t|[ \t]+\|")
-_NAME_TOKENS = (r"(?:[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)"
-                r"(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?){0,3}"
+#: A full stop inside a name only after an initial or a title ("J. Smith", "Dr. Lee"): after
+#: a word it ends a sentence ("Customer: Siobhan. Agent: thanks").
+_NAME_STOP = r"(?:(?<=(?<![^\W\d_])[^\W\d_])\.|(?<=Jr|Sr|Dr|Mr|Ms|St)\.|(?<=Mrs)\.)?"
+_NAME_TOKENS = (rf"(?:[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*{_NAME_STOP})"
+                rf"(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*{_NAME_STOP}){{0,3}}"
                 rf"|(?:{_CJK_NAME})(?![\u4e00-\u9fff\uac00-\ud7a3\u30a0-\u30ff])")
 
 

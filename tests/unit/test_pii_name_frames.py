@@ -375,3 +375,13 @@ def test_names_before_an_age_between_commas(analyzer, text: str, name: str) -> N
 ])
 def test_words_before_a_number_between_commas_are_no_name(analyzer, text: str) -> None:
     assert not [f for f in mask_texts(analyzer, [text]).findings[0] if f.entity_type == "PERSON"]
+
+
+def test_a_cued_name_stops_at_the_end_of_its_sentence(analyzer) -> None:
+    """A full stop after a word ends the sentence ("Customer: Siobhan. Agent: …"): the next
+    label is no part of the name; after an initial or a title it does not ("J. Blige")."""
+    text = "Agent: And your first name? Customer: Siobhan. Agent: thanks Siobhan."
+    spans = person_spans(analyzer, text)
+    assert not any(s <= text.index("Agent", 10) < e for s, e in spans)
+    assert covered(person_spans(analyzer, "Name: Mary J. Blige"), "Name: Mary J. Blige",
+                   "Mary J. Blige")
