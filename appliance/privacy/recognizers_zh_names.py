@@ -817,6 +817,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
             listed = run.start() > 0 and (text[run.start() - 1] in "、：:;；"
                                           or _ROLE_APART.search(text, max(0, run.start() - 16),
                                                                 run.start()) is not None)
+            names = _merge(names, _famous(words, self.SCORE))
             names = _merge(names, self._framed(run.group(0), listed, tuple(words)))
             names = _merge(names, self._nicknames(text, run, words))
             tokens = dict(zip(itertools.accumulate((len(w) for w in words[:-1]), initial=0),
@@ -1053,6 +1054,36 @@ def _merge(names: list[tuple[int, int, float, str]], framed: list[tuple[int, int
         elif all(f[0] == n[0] and n[1] < f[1] for n in hit):  # only ever to the right
             out = [n for n in out if n not in hit]
             out.append((f[0], f[1], max(n[2] for n in hit), f[3]))
+    return out
+
+
+#: Last characters of the dictionary's three-character "names" that are places, buildings,
+#: plants and events (钟祥市, 黄鹤楼, 杜鹃花, 季后赛), and of peoples (蒙古人).
+_NOT_A_NAME_END = frozenset("市县郡州省区镇乡村庄屯街路巷河湖江海港湾岛山岭峰岩洞桥庙寺宫殿"
+                            "楼塔门城关堡营寨花草树木林园赛周节人族语")
+
+
+#: More characters that spell foreign names and places out (莫斯科, 柏拉图): a "given name"
+#: made only of these and :data:`_TRANSLITERATION`'s is a transliteration.
+_SPELLED_OUT = _TRANSLITERATION | frozenset("科姆德森罗洛普布什卡索维契里图顿伦堡汉")
+
+
+def _famous(words: list[str], score: float) -> list[tuple[int, int, float, str]]:
+    """The dictionary's people of three characters, however often the dictionary writes them
+    (诸葛亮, 司马光, 欧阳修, 张居正): a surname, then characters given names use; writers take
+    them for anyone's name in examples and notes, and the frequency that marks 白雪 or 文明 as
+    words marks these as famous. Not places, buildings and the like (钟祥市, 黄鹤楼), nor a
+    frequent word after the surname (黄金周, 杜鹃花)."""
+    out, at = [], 0
+    for w in words:
+        if len(w) == 3 and w in _dictionary_names and w[-1] not in _NOT_A_NAME_END:
+            given = w[2:] if w[:2] in _COMPOUND else w[1:]
+            surname_ok = w[:2] in _COMPOUND or (w[0] in _SINGLE
+                                               and _freq.get(w[:2], 0) < COMMON_WORD_FREQ)
+            if surname_ok and all(_given_like(c) for c in given) \
+                    and not all(c in _SPELLED_OUT for c in given) and w[0] != w[1]:
+                out.append((at, at + 3, score, "a person of the dictionary"))
+        at += len(w)
     return out
 
 

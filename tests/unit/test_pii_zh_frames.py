@@ -172,3 +172,23 @@ def test_a_user_mentioned_by_name(analyzer: Analyzer, text: str, name: str) -> N
 @pytest.mark.parametrize("text", ["转发@人民日报 的消息", "感谢@央视新闻 的报道"])
 def test_an_organisation_mentioned_is_no_person(analyzer: Analyzer, text: str) -> None:
     assert person_spans(analyzer, text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("诸葛亮下午提交了测试报告。", "诸葛亮"),
+    ("这笔差旅费由司马光报销。", "司马光"),
+    ("会议记录：欧阳修主持，讨论预算。", "欧阳修"),
+])
+def test_people_the_dictionary_knows_are_names_however_famous(analyzer: Analyzer, text: str,
+                                                               name: str) -> None:
+    """Writers take famous people's names for anyone's in examples and notes: a three-character
+    person of the segmenter's dictionary counts whatever its frequency."""
+    assert masked(analyzer, text, name)
+
+
+@pytest.mark.parametrize("text", [
+    "黄金周期间去黄鹤楼，看杜鹃花。", "他在莫斯科读书，喜欢柏拉图。", "提非纳字母 (柏柏尔语)",
+    "钟祥市的季后赛门票售罄。",
+])
+def test_dictionary_places_and_words_stay(analyzer: Analyzer, text: str) -> None:
+    assert [] == person_spans(analyzer, text)
