@@ -31,7 +31,12 @@ from appliance.config import PiiConfig
 from appliance.errors import ConfigError
 from appliance.privacy.lexicon import model_lexicon, not_a_name, ordinary_word
 from appliance.privacy.lookalikes import LOOSE_TYPES, lookalike_spans, within_lookalike
-from appliance.privacy.model_ner import ModelNerRecognizer, model_recognizers, numpy_blas
+from appliance.privacy.model_ner import (
+    ModelNerRecognizer,
+    foreign_word,
+    model_recognizers,
+    numpy_blas,
+)
 from appliance.privacy.name_checks import CheckedSpacyRecognizer
 from appliance.privacy.normalize import Normalized, load_tables, normalize
 from appliance.privacy.recognizer_base import CJK_TEXT
@@ -480,6 +485,8 @@ class Analyzer:
         if recognizer == "GazetteerNameRecognizer" \
                 and in_field_label(seen, start, end, self._lexicon):
             return None  # "Summer Sale:": a census first name and surname as a heading
+        if r.entity_type == "PERSON" and foreign_word(seen[start:end]):
+            return None  # "am Freitag, 12. Juni", "le 3 mars": a date's words, no one
         if _distractor(seen, r.entity_type, start, end, recognizer, lookalikes) \
                 or doubtful(seen, r.entity_type, start, end, recognizer,
                             recognizer in _NER_RECOGNIZERS, self._lexicon):

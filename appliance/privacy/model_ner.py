@@ -35,6 +35,7 @@ from appliance.privacy.lexicon import Lexicon, ordinary_word
 from appliance.privacy.name_checks import checked_results
 from appliance.privacy.recognizer_base import CJK_TEXT, make_result
 from appliance.privacy.recognizers_gdpr import STREET_TYPES, org_word, place_name
+from appliance.privacy.recognizers_ids import CALENDAR_WORDS
 from appliance.privacy.recognizers_names import gazetteer, stop_words
 
 log = structlog.get_logger("appliance.privacy")
@@ -196,7 +197,9 @@ class ModelNerRecognizer(EntityRecognizer):
             if kind is None or kind not in entities or (alone and kind == "PERSON"):
                 continue
             spans = [(ent.start_char, ent.end_char)] if kind != "PERSON" \
-                or self.lexicon is None else name_parts(ent, self.lexicon)
+                or self.lexicon is None else [
+                    (start, end) for start, end in name_parts(ent, self.lexicon)
+                    if not foreign_word(seen[lo + start:lo + end], short=True)]
             out += [make_result(self, kind, lo + start, lo + end, self.score,
                                 f"{self.entry} {ent.label_}") for start, end in spans]
         return out if self.lexicon is None else checked_results(text, out, self.lexicon)
@@ -226,6 +229,30 @@ def address_like(span: str) -> bool:
 
 #: Names in mixed case: McAllister, MacLeod, DeShawn, O'Connor.
 _MC = re.compile(r"(?:Mc|Mac|De|La|Le|Di|Da|Van|O['’]|D['’])[A-Z][a-z]+$")
+
+
+#: Articles and prepositions of other languages a name never is alone (le, el, der, am).
+_FUNCTION_WORDS = frozenset((
+    "le", "la", "les", "el", "los", "las", "der", "die", "das", "den", "dem", "am", "im", "zum",
+    "zur", "il", "lo", "gli", "un", "une", "uno", "una", "ein", "eine", "et", "y", "und", "och",
+    "og", "en", "au", "aux", "du", "des", "del", "al",
+    # … and the words that place a weekday or month: el próximo lunes, la semaine prochaine
+    "próximo", "próxima", "proximo", "proxima", "pasado", "pasada", "último", "última",
+    "siguiente", "prochain", "prochaine", "dernier", "dernière", "nächste", "nächsten",
+    "nächster", "letzte", "letzten", "prossimo", "prossima", "scorso", "scorsa", "semana",
+    "semaine", "woche", "settimana"))
+
+
+def foreign_word(part: str, short: bool = False) -> bool:
+    """``part`` is made only of month and weekday names (Freitag, Juni, lunes) and other
+    languages' function words; with ``short``, or is one lower-case word of two letters (what
+    the model alone tags: "le"): no name alone."""
+    firsts = gazetteer()[0]
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", part)]
+    return bool(words) and (all((w in CALENDAR_WORDS or w in _FUNCTION_WORDS)
+                                and w.upper() not in firsts for w in words)
+                            or (short and len(words) == 1 and len(part) <= 2
+                                and part.islower()))
 
 
 def capitalised_parts(ent: Any) -> list[tuple[int, int]]:

@@ -184,6 +184,20 @@ _MONTH_WORDS = (  # noqa: SIM905 - as a list literal, four times as long
     "เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 ).split()
+_WEEKDAY_WORDS = (  # noqa: SIM905 - as a list literal, four times as long
+    "montag dienstag mittwoch donnerstag freitag samstag sonntag sonnabend "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche "
+    "lunes martes miércoles miercoles jueves viernes sábado sabado domingo "
+    "lunedì lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato "
+    "domenica segunda terça terca quarta quinta sexta maandag dinsdag woensdag donderdag "
+    "vrijdag zaterdag zondag poniedziałek wtorek środa czwartek piątek sobota niedziela"
+).split()
+#: Month and weekday names of other languages: a name model trained on English tags "Freitag",
+#: "Juni" and "lunes" as names. English ones are not among them (June, April and Friday are
+#: someone's name), nor those a given name is spelled as too (Marco, Mei, Julio, Domingo): see
+#: :func:`calendar_word`.
+CALENDAR_WORDS = frozenset((*_MONTH_WORDS[12:], *_WEEKDAY_WORDS)) - frozenset(_MONTH_WORDS[:12])
+
 #: Other languages' cut names, only with their full stop: bare, many are words ("set", "out",
 #: "gen", "ago", "lis").
 _MONTH_CUTS = (  # noqa: SIM905 - as a list literal, four times as long

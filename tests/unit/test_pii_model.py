@@ -182,3 +182,20 @@ def test_what_is_no_name_stays_an_address_or_nothing() -> None:
         assert not named(text, lexicon), text
     table = "SKU\tItem\tPrice\nKB-210\tMechanical Keyboard\t89.99\nMS-110\tWireless Mouse\t24.50"
     assert [] == list(mask_texts(Analyzer(PiiConfig()), [table]).findings[0])
+
+
+@pytest.mark.parametrize("text", [
+    "le 3 mars", "el próximo lunes", "am Freitag um 10 Uhr", "Dienstag, 4. März",
+])
+def test_other_languages_dates_are_no_names(text: str) -> None:
+    """Weekdays, months and their articles in other languages are no one's name (a model
+    trained on English text tags "Freitag", "März" and "le"). Whole sentences of other
+    languages are beyond this: the model still tags some of their nouns."""
+    found = mask_texts(Analyzer(PiiConfig()), [text]).findings[0]
+    assert [] == [text[f.start:f.end] for f in found if f.entity_type == "PERSON"]
+
+
+def test_a_given_name_spelled_as_a_month_stays_a_name() -> None:
+    text = "Hey it's Marco from the courier, Julio is downstairs."
+    spans = {text[f.start:f.end] for f in mask_texts(Analyzer(PiiConfig()), [text]).findings[0]}
+    assert {"Marco", "Julio"} <= spans
