@@ -180,8 +180,8 @@ class ModelNerRecognizer(EntityRecognizer):
         out = []
         for ent in doc.ents:
             kind = self.labels.get(ent.label_)
-            if kind == "ADDRESS" and "PERSON" in entities and self.lexicon is not None \
-                    and not alone and not address_like(ent.text):
+            if kind == "ADDRESS" and "PERSON" in entities and "ADDRESS" not in entities \
+                    and self.lexicon is not None and not alone and not address_like(ent.text):
                 # The small model files a name in a frame it learnt addresses in ("applicant
                 # Kateryna Shevchenko, DOB …", "re: Tyler-James O'Connor, 14,") under ADDRESS.
                 # A span with no digit before its first comma and no street word is none; its
@@ -206,10 +206,14 @@ class ModelNerRecognizer(EntityRecognizer):
 
 
 #: A street or a unit: what an address the model finds has, and a name lacks. Not the
-#: street types that are surnames as often (Mill, Park, Green: "Agnes Mill, 88").
+#: street and house words that are surnames as often (Mill, Park, Green, Hall, Court: "Agnes
+#: Mill, 88").
 _ADDRESS_WORDS = re.compile(
     rf"(?<![^\W\d_])(?:{STREET_TYPES}|Apt|Apartment|Suite|Unit|Flat|Floor|Box|Building|"
-    r"Bldg|House|Cottage|Farm|Tower)\.?(?![^\W\d_])")
+    r"Bldg|House|Cottage|Farm|Tower|Lodge|Manor|Barn|"
+    # … and a place's first word (Fort William, Mount Vernon, Port Talbot, St Ives)
+    r"Fort|Mount|Mt|Port|Saint|St|San|Santa|Lake|Glen|Cape|Upper|Lower|North|South|East|"
+    r"West)\.?(?![^\W\d_])")
 #: A word of a name: capitalised, then lower case (with ' and - inside: O'Connor,
 #: Tyler-James, McAllister), or an initial.
 _NAME_WORD = re.compile(r"[^\W\d_a-z](?:\.|[^\W\d_]*(?:['’\-][^\W\d_]+)*)")
@@ -300,8 +304,8 @@ def named(part: str, lexicon: Lexicon) -> bool:
     pieces = [p for w in words for p in w.split("-") if len(p) > 1]
     if not pieces or any(not (p.istitle() or _MC.match(p)) for p in pieces):
         return False  # NaN, FILE, DFSG: no name's case
-    if len(pieces) == 1:  # one word alone: a given name, or jargon as often (Changelog)
-        return pieces[0].upper() in firsts and not ordinary_word(pieces[0], lexicon)
+    if len(words) == 1:  # one word alone: a place as often where the model saw an address
+        return False  # ("moved to Austin in May"), or jargon (Changelog)
     ordinary = [p for p in pieces if ordinary_word(p, lexicon)]
     # At most three words, at most one of them a dictionary word, and that one a noun only (a
     # surname WordNet lists: Shevchenko), not a verb's or adjective's (Massive, Back, Text).

@@ -958,6 +958,8 @@ _SPEECH = re.compile(r"(?![^\n]*\w[ \t]*:[ \t])[^\n]*?\S[ \t]+\S")
 _ONE_WORD_REPLY = re.compile(r"[ \t]*[^\W\d_][^\W\d_'’]*[.!?…]*[ \t]*\r?$", re.MULTILINE)
 
 
+_SEASONS = frozenset({"Spring", "Summer", "Autumn", "Fall", "Winter"})
+_TITLED = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?[ \t]")
 #: A line holding two turns or more: a label, a sentence, then another label.
 _INLINE_DIALOGUE = re.compile(rf"(?m)^[^\n]*?[.!?\"”…][ \t]+{_NAME_WORD}[ \t]*:[ \t]+[^\n]*$")
 #: One turn: a capitalised label at the line's start or after a sentence's end, then words up
@@ -1056,10 +1058,18 @@ class SpeakerLabelRecognizer(_ContextRecognizer):
             turns = list(_INLINE_TURN.finditer(text, line.start(), line.end()))
             if len(turns) < 2:
                 continue
+            labels = {t.group("v") for t in turns}
+            # People talk here only when every label is a role (Agent) or a given name:
+            # "Redis: hit! Postgres: slow." and "Spring: planting. Summer: harvest." are no
+            # dialogue of people.
+            if any(not self._words.role(w) and not self._words.first_name(w)
+                   for label in labels if not _TITLED.match(label) for w in label.split()) \
+                    or labels <= _SEASONS:
+                continue
             for turn in turns:
                 label = turn.group("v")  # one word here; longer labels ("Mr Lee") are others'
-                if " " in label or "\t" in label or len(label) < 3 or self._words.role(label) \
-                        or label in EN_PLACE_NAMES:
+                if " " in label or "\t" in label or len(label) < 3 \
+                        or not self._words.first_name(label) or label in EN_PLACE_NAMES:
                     continue
                 out.append(self._result(*turn.span("v"), "speaker of a turn on one line"))
         return out
@@ -1378,9 +1388,10 @@ class RecordNameRecognizer(_ContextRecognizer):
 
     def _name_and_age(self, text: str) -> list[RecognizerResult]:
         """A person as case notes, referrals and registers write one: names, then the age
-        between commas ("Storm Adams, 22, ACL tear", "re: Tyler-James O'Connor, 14,", "Child
-        Harper Wood, 4, nursery"). Two or three capitalised words, not all of them role or
-        field words (a given name or a common surname is none), no place; an age of 0-110."""
+        between commas ("Blaze Whitfield, 17, low BMI", "re: Tyler-James O'Connor, 14,",
+        "Child Olwen Pryce, 4, nursery"). Two to four capitalised words, a given name or a word
+        no dictionary holds first, no role or field word last, no place; an age of 0-110.
+        A given name that is a word too (Storm, Harper) is left to the other frames."""
         out = []
         for m in _NAME_AGE.finditer(text):
             if int(m.group("age")) > 110:
@@ -1388,9 +1399,15 @@ class RecordNameRecognizer(_ContextRecognizer):
             words = [w for w in re.split(r"[ \t]+", m.group("v")) if w]
             while words and self._words.role(words[0]) \
                     and not self._words.first_name(words[0]) and len(words) > 2:
-                words.pop(0)  # "Child Harper Wood": a role before the names
+                words.pop(0)  # "Child Olwen Pryce": a role before the names
             name = " ".join(words)
-            if len(words) < 2 or all(self._words.role(w) for w in words) \
+            # A given name (or a word no dictionary holds) first, and no role or field word
+            # last: not "Iron Man, 3", "Max Retries, 3", "Star Wars, 4", "See Figure A, 3".
+            if len(words) < 2 or any(len(w) < 2 for w in words) \
+                    or not ((self._words.first_name(words[0])
+                             and not self._words.ordinary(words[0]))
+                            or not self._words.known(words[0])) \
+                    or self._words.role(words[-1]) \
                     or name in EN_PLACE_NAMES or words[-1] in EN_PLACE_NAMES:
                 continue
             end = m.end("v")

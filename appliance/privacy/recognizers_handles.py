@@ -168,6 +168,17 @@ class HandleChecks:
             return not self._lexicon.is_word(parts[0])
         return True
 
+    def named(self, value: str) -> bool:
+        """A handle in a forum's or chat's frame, where code and logs use the same frames
+        (ticket_1234, worker_3, health_check, v2.1, pandas.DataFrame): at least three
+        characters, no CamelCase part, and a part of two letters or more that is a given name
+        or no dictionary word (dave_the_rave, k.osei, quietmoth)."""
+        parts = [p for p in re.split(r"[._\-0-9]+", value) if p]
+        if len(value) < 3 or value.lower() in _CHAT_WORDS \
+                or any(re.search(r"[a-z][A-Z]", p) for p in parts):
+            return False
+        return any(len(p) > 2 and self.unknown(p) for p in parts)
+
     def unknown(self, word: str) -> bool:
         """``word`` is a given name or no dictionary word (quietmoth), with a lexicon."""
         return self._lexicon is not None and len(self._lexicon) > 0 and (
@@ -577,6 +588,9 @@ def _header(line: str, offset: int) -> tuple[str, int, set[int]] | None:
 
 # ---- pull requests, TODO(name), @author ------------------------------------------------------
 
+#: Chat words a handle's frame takes for one ("thanks lol", "thx all").
+_CHAT_WORDS = _words("lol lmao rofl btw fyi imo imho tbh np ty thx all everyone guys folks team "
+                     "mate bro again much so")
 #: A handle in a forum's or chat's frame: joined by . or _ or with digits (dave_the_rave,
 #: miguel.f, k.osei, SKYWALKER_77), or one lower-case word (quietmoth): not "Thanks Anna"
 #: (a name, the model's), nor "thanks again".
@@ -633,9 +647,8 @@ class HandleRefRecognizer(_HandleRecognizer):
             if group == "pr":
                 end = m.end(group)  # the branch's owner, up to the "/"
             value = text[start:end]
-            if group in ("forum", "speaker") and (len(value) < 3 or (
-                    value.isalpha() and not self._checks.unknown(value))):
-                continue  # "shared by start and path", "answered by r1": no one's handle
+            if group in ("forum", "speaker", "signoff") and not self._checks.named(value):
+                continue  # "shared by start", "Reply to ticket_1234", "[12:00] worker_3: …"
             if self._checks.person(value) and not self._checks.code_value(value, "") \
                     and not (group == "todo" and value.lower() in _TODO_TOPICS):
                 out.append(make_result(self, self.ENTITY, start, end, HANDLE_SCORE, group))

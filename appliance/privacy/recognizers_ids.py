@@ -263,8 +263,9 @@ _DOB_CUE = (r"(?:(?<![A-Za-z])d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*-?\s*
             # tarehe ya kuzaliwa (sw), जन्म तिथि (hi), تاريخ الميلاد (ar), ημερομηνία γέννησης
             # (el), วันเกิด (th), תאריך לידה (he), född/født (sv, da, no), syntymäaika (fi),
             # születési idő (hu), data nașterii (ro).
-            r"ng[àa]y\s+sinh|sinh\s+ng[àa]y|"
-            r"(?:tanggal|tgl\.?|tarikh)\s+lahir|lahir\s+(?:pada|tanggal|tarikh)|"
+            # (not "phát sinh ngày": arisen on; not "lahir pada": figurative "born on")
+            r"ng[àa]y\s+sinh|(?<![^\W\d_])(?<!ph[áa]t\s)(?<!h[ọo]c\s)sinh\s+ng[àa]y|"
+            r"(?:tanggal|tgl\.?|tarikh)\s+lahir|lahir\s+(?:tanggal|tarikh)|"
             r"petsa\s+ng\s+kapanganakan|kaarawan|ipinanganak(?:\s+noong)?|"
             r"tarehe\s+ya\s+kuzaliwa|alizaliwa|janm\s+tithi|"
             r"जन्म\s*(?:तिथि|दिनांक|की\s+तारीख)|"

@@ -175,3 +175,14 @@ def test_a_question_and_its_answer_on_one_line(analyzer, text: str, value: str) 
 ])
 def test_other_questions_answered_on_one_line_are_no_birth_date(analyzer, text: str) -> None:
     assert [] == birth_dates(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Chi phí phát sinh ngày 12/05/2023 đã được thanh toán.",
+    "Lỗi phát sinh ngày 03/04/2024 trên máy chủ.",
+    "Produk ini lahir pada 12 Maret 2023.",
+])
+def test_birth_words_inside_other_phrases_are_no_cue(analyzer, text: str) -> None:
+    """"phát sinh ngày" (arisen on) holds the Vietnamese birth words; an Indonesian product
+    "born on" a date is figurative."""
+    assert [] == birth_dates(analyzer, text)

@@ -97,6 +97,9 @@ def test_forum_chat_and_log_frames_name_people(recognizers, text: str, handle: s
     "Thanks again for the quick reply",
     "[10:02] build: started",
     "self.assertEqual(s.close(), None)",
+    "Reply to ticket_1234: fixed in main", "[12:00] worker_3: processing batch",
+    "[10:00:01] health_check: ok", "Thanks v2.1 works", "Thanks pandas.DataFrame, so slow",
+    "Thanks lol for the laugh", "Great release. – python3.12", "thanks to_do list",
 ])
 def test_forum_frames_leave_words_and_code_alone(recognizers, text: str) -> None:
     assert set() == found(recognizers, text)
