@@ -407,8 +407,8 @@ _FULL_ONLY_KEYS = frozenset(("to", "cc", "bcc", "by"))
 #: An RFC 5322 display name before its address: "Ana Lima <ana@x.org>" (From:, Author:,
 #: Co-authored-by:, git --author, a mailing list's header).
 _DISPLAY_NAME = re.compile(
-    r"(?<![\w'’.\-])(?P<v>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*(?:[ \t]+[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*){0,3})"
-    r"[ \t]*[\"']?[ \t]*<[^<>\s@]+@[^<>\s]+>")
+    r"(?<![\w'’.\-])(?P<v>[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*+(?:[ \t]++[A-Za-zÀ-ÿĀ-ʯḀ-ỿ][\w'’.\-]*+)"
+    r"{0,3})[ \t]*+[\"']?[ \t]*+<[^<>\s@]+@[^<>\s]+>")  # possessive: no blank run split twice
 #: Copyright lines name their holder after the year: "Copyright (c) 2019-2021 Ana Lima".
 _COPYRIGHT = re.compile(
     r"(?i:copyright|©|\(c\))[ \t]*(?:\(c\)|©)?[ \t]*[0-9]{4}(?:[ \t]*[-–,][ \t]*[0-9]{4})*"
