@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -259,29 +259,30 @@ def foreign_word(part: str, short: bool = False) -> bool:
                                 and part.islower()))
 
 
-def capitalised_parts(ent: Any) -> list[tuple[int, int]]:
-    """The runs of ``ent`` between punctuation, less the words at their edges that are not
-    capitalised, are function words or cues ("applicant Kateryna Shevchenko", "re: …")."""
+def _trimmed_runs(ent: Any, edge: Callable[[str], bool]) -> list[list[Any]]:
+    """The runs of ``ent``'s tokens between punctuation, less the tokens at their edges that
+    ``edge`` says are no part of a name; empty runs left out."""
     runs: list[list[Any]] = [[]]
     for token in ent:
         if token.text in _BREAKS or token.is_space:
             runs.append([])
         else:
             runs[-1].append(token)
+    for run in runs:
+        while run and edge(run[0].text):
+            run.pop(0)
+        while run and edge(run[-1].text):
+            run.pop()
+    return [run for run in runs if run]
 
-    def edge(token: Any) -> bool:
-        word = token.text
+
+def capitalised_parts(ent: Any) -> list[tuple[int, int]]:
+    """The runs of ``ent`` between punctuation, less the words at their edges that are not
+    capitalised, are function words or cues ("applicant Kateryna Shevchenko", "re: …")."""
+    def edge(word: str) -> bool:
         return not word[:1].isupper() or word.lower() in stop_words() \
             or word.lower() in _CUES
-    parts = []
-    for run in runs:
-        while run and edge(run[0]):
-            run.pop(0)
-        while run and edge(run[-1]):
-            run.pop()
-        if run:
-            parts.append((run[0].idx, run[-1].idx + len(run[-1].text)))
-    return parts
+    return [(run[0].idx, run[-1].idx + len(run[-1].text)) for run in _trimmed_runs(ent, edge)]
 
 
 def named(part: str, lexicon: Lexicon) -> bool:
@@ -341,20 +342,10 @@ def name_parts(ent: Any, lexicon: Lexicon) -> list[tuple[int, int]]:
     """The runs of ``ent`` between punctuation, less the ordinary words at their edges:
         lower-case English words, capitalised ones that are no census name (see
     :func:`lexicon.ordinary_word`); particles (van, de) stay."""
-    runs: list[list[Any]] = [[]]
-    for token in ent:
-        if token.text in _BREAKS or token.is_space:
-            runs.append([])
-        else:
-            runs[-1].append(token)
     parts = []
-    for run in runs:
-        while run and _edge_word(run[0].text, lexicon):
-            run.pop(0)
-        while run and _edge_word(run[-1].text, lexicon):
-            run.pop()
+    for run in _trimmed_runs(ent, lambda word: _edge_word(word, lexicon)):
         words = [t.text for t in run]
-        if run and not _all_dictionary_words(words, lexicon) and not _unknown_lower(words):
+        if not _all_dictionary_words(words, lexicon) and not _unknown_lower(words):
             parts.append((run[0].idx, run[-1].idx + len(run[-1].text)))
     return parts
 
