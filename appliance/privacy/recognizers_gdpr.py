@@ -2823,16 +2823,16 @@ class NationalityRecognizer(RegexRecognizer):
 
 # ---- What the NER model and Presidio's patterns get wrong ------------------------------------
 
-_ORG_WORDS = re.compile(rf"(?:^|\s)(?:{_ORG_FORMS}|Group|Company|Holdings|Agency|Council|"
-                        r"Association|Society|Museum|Ministry|Department|Church|School|"
-                        r"Academy|Commission|Committee|Union|Party|Airport|Station|Park)\.?$")
+_BODY_WORDS = (rf"{_ORG_FORMS}|Group|Company|Holdings|Agency|Council|Association|Society|"
+               r"Museum|Ministry|Department|Church|School|Academy|Commission|Committee|Union|"
+               r"Party|Airport|Station|Park")
+_ORG_WORDS = re.compile(rf"(?:^|\s)(?:{_BODY_WORDS})\.?$")
 _DATE_WORD = re.compile(rf"(?i)[0-9]|\b{_MONTH_NAMES}\b|\b{_WEEKDAYS}\b")
-_ORG_WORD = re.compile(rf"(?:{_ORG_FORMS}|Group|Company|Holdings|Agency|Council|Association|"
-                       r"Society|Museum|Ministry|Department|Church|School|Academy|Commission|"
-                       r"Committee|Union|Party|Airport|Station|Park|Trust|Practice|Surgery|"
-                       r"Centre|Center|Services|Solutions|Systems|Partners|Power|Energy|Bank|"
-                       r"Grammar|Dental|Medical|Plumbing|Surveyors|Co-operative|Cooperative|"
-                       r"Club|Team|Board|Office|Hotel|Restaurant|Café|Cafe|Store|Shop|Market)\.?")
+#: … and the words a firm's or a practice's name is made of, for :func:`org_word`.
+_ORG_WORD = re.compile(rf"(?:{_BODY_WORDS}|Trust|Practice|Surgery|Centre|Center|Services|"
+                       r"Solutions|Systems|Partners|Power|Energy|Bank|Grammar|Dental|Medical|"
+                       r"Plumbing|Surveyors|Co-operative|Cooperative|Club|Team|Board|Office|"
+                       r"Hotel|Restaurant|Café|Cafe|Store|Shop|Market)\.?")
 
 
 def org_word(word: str) -> bool:
