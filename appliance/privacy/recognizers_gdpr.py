@@ -61,8 +61,10 @@ form's dot leaders or qualifier (Age at enrolment:), in a list after "ages", in 
 has its tabs as spaces); nationality, religion and party fields whatever their value.
 
 The NER model is loose with these types: :func:`doubtful` drops its findings that are ordinary
-words (the Order Status, Python as ORG), dates with no digit, month or weekday in them (today,
-last year), and URLs that are file names (main.py, README.md).
+words (the Order Status, Python as ORG), dates with no digit, month, weekday or day word in
+them ("last year", "next month"; "today", "tomorrow", "next week" date an appointment and
+stay), and URLs
+that are file names (main.py, README.md).
 """
 
 from __future__ import annotations
@@ -2742,7 +2744,17 @@ _DATE_TIME = re.compile(
     rf"|{_MONTH_NAMES},?\s+{_Y}"
     rf"|{_Y}-(?:0[1-9]|1[0-2])"
     rf"|{_CLOCK})(?:\s+(?:at\s+)?(?:{_CLOCK}))?)(?![A-Za-z0-9/])"
-    rf"|(?P<zh>{_ZH_DATE})")
+    rf"|(?P<zh>{_ZH_DATE})"
+    # Dates said relative to the message (strict masks all dates, "next Tuesday" and "明天"
+    # as much as "12 May"): they date an appointment, an absence, a visit.
+    rf"|(?<![A-Za-z])(?P<rel>(?i:today|tonight|tomorrow|yesterday|"
+    rf"the\s+day\s+(?:after|before)\s+(?:tomorrow|yesterday)|"
+    rf"(?:this|next|last|coming)\s+(?:week(?:end)?|morning|afternoon|evening|night)|"
+    rf"(?:on\s+)?the\s+{_D}(?:st|nd|rd|th)|on\s+{_D}(?:st|nd|rd|th))"
+    rf"|今天|明天|昨天|后天|後天|前天|今晚|明晚|昨晚|今早|明早|"
+    rf"(?:上|下|这|這|本)(?:个|個)?(?:周|週|星期|礼拜|禮拜)[一二三四五六日天末]?)"
+    # (a day, not "last year" or "next month": too wide to date anyone's anything)
+    rf"(?![A-Za-z])")
 
 
 class DateTimeRecognizer(RegexRecognizer):
@@ -2751,7 +2763,7 @@ class DateTimeRecognizer(RegexRecognizer):
     SCORE = 0.8
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
-        return match.span("v" if match.group("v") is not None else "zh")
+        return match.span(next(g for g in ("v", "zh", "rel") if match.group(g) is not None))
 
 
 # ---- URLs -------------------------------------------------------------------------------------
@@ -2827,7 +2839,9 @@ _BODY_WORDS = (rf"{_ORG_FORMS}|Group|Company|Holdings|Agency|Council|Association
                r"Museum|Ministry|Department|Church|School|Academy|Commission|Committee|Union|"
                r"Party|Airport|Station|Park")
 _ORG_WORDS = re.compile(rf"(?:^|\s)(?:{_BODY_WORDS})\.?$")
-_DATE_WORD = re.compile(rf"(?i)[0-9]|\b{_MONTH_NAMES}\b|\b{_WEEKDAYS}\b")
+_DATE_WORD = re.compile(rf"(?i)[0-9]|\b{_MONTH_NAMES}\b|\b{_WEEKDAYS}\b|"
+                        r"\b(?:today|tonight|tomorrow|yesterday|(?:this|next|last|coming)\s+"
+                        r"(?:week(?:end)?|morning|afternoon|evening|night))\b")
 #: … and the words a firm's or a practice's name is made of, for :func:`org_word`.
 _ORG_WORD = re.compile(rf"(?:{_BODY_WORDS}|Trust|Practice|Surgery|Centre|Center|Services|"
                        r"Solutions|Systems|Partners|Power|Energy|Bank|Grammar|Dental|Medical|"

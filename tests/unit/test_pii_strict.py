@@ -149,15 +149,28 @@ PROSE = (
     "city, country, postal_code, company and date_of_birth. Return the Order Status, "
     "Shipping Method and Payment Type as separate columns. Please summarize the paragraph "
     "about Python and Docker. The Release Notes mention that the Search Service now supports "
-    "Boolean queries. See main.py and README.md for the details. Today the team met again, "
+    "Boolean queries. See main.py and README.md for the details. The team met again, "
     "and last year the library stayed open late for students. "
     "这份报告介绍了系统的现状。城市的发展很快，小区里有超市和学校，地区之间的交通也越来越方便。"
     "请把下面的字段转换成表格：姓名、地址、城市、国家和公司。")
 
 
 def test_ordinary_prose_is_not_masked(strict: Analyzer) -> None:
-    """Capitalised words, field names, product names and relative dates stay as written."""
+    """Capitalised words, field names, product names and vague relative dates ("last year")
+    stay as written."""
     assert {} == masked(strict, PROSE)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Can you cover my shift tomorrow?", "tomorrow"), ("Please reply today.", "today"),
+    ("The courier came on the 14th.", "the 14th"), ("She is off next week.", "next week"),
+    ("我们明天下午开会。", "明天"), ("下周三之前提交。", "下周三"),
+])
+def test_days_said_relative_to_the_message_are_dates(strict: Analyzer, text: str,
+                                                     value: str) -> None:
+    """Strict masks all dates: a day said relative to the message dates an appointment or an
+    absence as much as "12 May" does."""
+    assert covered(strict, text, value)
 
 
 @pytest.mark.parametrize("text", [
@@ -304,7 +317,7 @@ def test_addresses_over_lines_and_locales(strict: Analyzer, text: str, value: st
     ("I work in Sales and report to Marketing.", ["Sales", "Marketing"]),
     ("We moved to Production last week.", ["Production"]),
     ("Visit Berlin, Germany this summer.", ["Visit"]),
-    ("Yesterday Texier announced a recall.", ["Yesterday", "announced"]),
+    ("Yesterday Texier announced a recall.", ["announced"]),
     ("As a developer, I prefer tabs.", ["developer", "prefer"]),
     ("According to Figure 3, sales rose.", ["Figure"]),
     ("Clients: Many asked for a discount.", ["Many"]),
