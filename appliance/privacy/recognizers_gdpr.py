@@ -2506,7 +2506,10 @@ _AGE_CUES = (rf"(?:(?:(?:{_AGE_KEY_PEOPLE})[_.\-])?(?:alter|âge|age|edad|età|e
              r"[ \t]*[\"']?")
 #: Years after an age in those languages (42 Jahre, 42 ans, 42 años, 42 anni, 42 jaar, 42 lat).
 _AGE_UNITS = (r"Jahre(?:\s+alt)?|J\.|ans|años|anni|anos|jaar(?:\s+oud)?|lat|år|vuotta|"
-              r"yo|tuổi|éves|yaşında")
+              r"yo|tuổi|éves|yaşında|"
+              # … and года/лет (ru), tahun (id, ms), taong gulang (tl), साल/वर्ष (hi),
+              # عاما/سنة (ar), ετών/χρονών (el), ปี (th), anys (ca)
+              r"года|лет|tahun|taong\s+gulang|साल|वर्ष|عام[اًا]+|سنة|ετών|χρονών|ปี|anys")
 #: An age as an adjective in those languages: ein 45-jähriger Mann, een 45-jarige man, 45-letni
 #: mężczyzna, en 45-årig man, un 45enne.
 _AGE_ADJECTIVE = r"[\s\-]?jährige[rnms]?|-jarige|-?letni(?:ej|ego|a|e|m|ch)?|-årig[ae]?|enne"

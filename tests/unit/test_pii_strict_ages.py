@@ -141,3 +141,11 @@ def test_answer_to_age_question(strict: Analyzer, text: str, age: str) -> None:
 ])
 def test_no_age(strict: Analyzer, text: str) -> None:
     assert ages(strict, text) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Ей 34 года.", "34 года"), ("Umurnya 34 tahun.", "34 tahun"), ("είναι 34 ετών", "34 ετών"),
+    ("Siya ay 34 taong gulang.", "34 taong gulang"),
+])
+def test_an_age_with_its_unit_in_more_languages(strict: Analyzer, text: str, value: str) -> None:
+    assert masked(strict, text, value)
