@@ -146,12 +146,12 @@ def test_negative_matrix(site: Site) -> None:
 
 def test_pii_profile_per_identity(site: Site) -> None:
     """The site policy allows one address through unmasked; the identity with the strict
-    profile gets it masked."""
+    profile gets it masked, and the day too (strict masks dates, "today" among them)."""
     prompt = "Please write to ann@example.com today."
     with site.client("app") as c:
         assert {} == c.generate(prompt, **GEN).pii
     with site.client("strict") as c:
-        assert {"EMAIL_ADDRESS": 1} == c.generate(prompt, **GEN).pii
+        assert {"EMAIL_ADDRESS": 1, "DATE_TIME": 1} == c.generate(prompt, **GEN).pii
 
 
 def test_revocation_takes_effect_without_restart(site: Site) -> None:
