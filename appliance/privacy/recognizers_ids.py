@@ -443,18 +443,22 @@ class DateOfBirthRecognizer(RegexRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
-        out = super().analyze(text, entities, nlp_artifacts)
+        # REGEX, SPOKEN, SPACED and answered() each need a birth cue: one search for it (0.2
+        # ms on a few lines) spares the other four on the texts that hold none.
+        cued = _DOB_CUE_RE.search(text) is not None
+        out = super().analyze(text, entities, nlp_artifacts) if cued else []
         found = [(m.span("v"), "date before a birth word")
                  for m in self.DATE_FIRST.finditer(text)] \
             if self.DATE_FIRST_HINT.search(text) else []
         found += [(m.span("v"), "year after a birth cue") for m in self.YEAR.finditer(text)
                   if m.group(0)[:2].lower() != "b." or _after_a_name(text, m.start())]
-        found += [(m.span("v"), "date in words after a birth cue")
-                  for m in self.SPOKEN.finditer(text)]
-        found += [(m.span("v"), "spaced-out date after a birth cue")
-                  for m in self.SPACED.finditer(text) if " " in m.group("v")
-                  and re.fullmatch(rf"(?i){_DATE}", m.group("v").replace(" ", ""))]
-        found += self.answered(text)
+        if cued:
+            found += [(m.span("v"), "date in words after a birth cue")
+                      for m in self.SPOKEN.finditer(text)]
+            found += [(m.span("v"), "spaced-out date after a birth cue")
+                      for m in self.SPACED.finditer(text) if " " in m.group("v")
+                      and re.fullmatch(rf"(?i){_DATE}", m.group("v").replace(" ", ""))]
+            found += self.answered(text)
         for m in _LIFESPAN.finditer(text):
             years = int(m.group("d")) - int(m.group("v"))
             # A few words between the name and the span ("Rosa Bianchi, beloved nonna,

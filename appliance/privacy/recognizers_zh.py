@@ -202,6 +202,7 @@ _SURNAMES = (
 )
 SURNAMES: tuple[str, ...] = tuple(_SURNAMES.split("|"))
 _CJK = r"[\u4e00-\u9fff]"
+_HAS_CJK = re.compile(_CJK)
 _BEFORE = r"(?:我叫|我是|名叫|姓名[:：]?\s*|名字[是叫:：]\s*|联系人[:：]?\s*|患者[:：]?\s*|" \
           r"客户[:：]?\s*|用户[:：]?\s*|申请人[:：]?\s*|收件人[:：]?\s*|持卡人[:：]?\s*|" \
           r"寄件人[:：]?\s*|员工[:：]?\s*|乘客[:：]?\s*)"
@@ -236,6 +237,14 @@ class CnPersonRecognizer(RegexRecognizer):
         rf"|(?<![\u4e00-\u9fff])名\s*[:：]\s*(?P<g>{_CJK}{{1,2}})(?={_NAME_END}|$)"
     )
     SCORE = 0.85
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        # Every branch of REGEX holds a Chinese character; tried at every position of a text
+        # with none, it took 0.4 ms of a 650-character English paragraph.
+        if _HAS_CJK.search(text) is None:
+            return []
+        return super().analyze(text, entities, nlp_artifacts)
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
         # "v": the name after a cue (我叫王伟); "w": the name before one (李明先生); "s" and
