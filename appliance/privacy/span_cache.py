@@ -110,6 +110,14 @@ class SpanCache:
         cuts = analyser.cut_points(text) if len(text) >= 2 * self.block_chars else []
         blocks = self._blocks(text, cuts)
         windows = [self._window(text, cuts, start, end) for start, end in blocks]
+        # A block whose window reaches the text's end is read with the last block, as one:
+        # its window already holds all of that block, the next request most often changes
+        # the end (it would be read again anyway), and one analysis of both costs far less
+        # than two (the PII model and each recognizer have a fixed cost per call: a new
+        # question after a prompt of prose, 19.9 -> 12 ms).
+        while len(blocks) > 1 and windows[-2][1] == len(text):
+            blocks[-2:] = [(blocks[-2][0], len(text))]
+            windows[-2:] = [self._window(text, cuts, *blocks[-1])]
         keys = [self._digest(namespace, lang, text[ws:we], (start - ws, end - ws))
                 for (start, end), (ws, we) in zip(blocks, windows, strict=True)]
         with self._lock:
@@ -153,7 +161,8 @@ class SpanCache:
         such block is cut further, into blocks of at least ``fine_chars`` at every cut point
         past that: a text's end is what the next request most often changes (a new question
         after the same prompt), and then only the small block the change falls in is
-        analysed again, not the whole last block."""
+        analysed again, not the whole last block. (:meth:`find` then reads a block whose
+        window reaches the text's end together with the last block.)"""
         blocks, start = [], 0
         for cut in cuts:
             size = cut - start

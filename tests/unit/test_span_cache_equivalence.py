@@ -270,3 +270,21 @@ def test_each_block_is_read_in_its_own_window() -> None:
     cache.find("n", body, "auto", reader)
     assert len(reader.read) > 5
     assert max(len(t) for t in reader.read) <= 4 * 256 + 4 * 64 + 40
+
+
+def test_the_blocks_whose_windows_hold_the_end_are_read_once() -> None:
+    """A new question after a prompt of prose: the last block of the prompt has the question
+    in its window, so it is read again anyway; it is read with the question in one analysis,
+    not in two (each analysis has a fixed cost)."""
+    body = " ".join(f"Sentence {i} has an x in it." for i in range(200))
+    reader = Reading()
+    cache = SpanCache(entries=4096, min_chars=64, block_chars=256, margin=64, fine_chars=96,
+                      margin_after=32)
+    cache.find("n", f"{body} Question one is about a secret thing here", "auto", reader)
+    del reader.read[:]
+    text = f"{body} Question two is about another secret thing"
+    warm = cache.find("n", text, "auto", reader)
+    assert len(reader.read) == 1
+    assert text.endswith(reader.read[0])
+    assert warm == SpanCache(entries=4096, min_chars=64, block_chars=256, margin=64,
+                             fine_chars=96, margin_after=32).find("n", text, "auto", Reading())
