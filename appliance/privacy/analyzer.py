@@ -54,11 +54,12 @@ from appliance.privacy.recognizers_phone import VERSION_LIKE, FastPhoneRecognize
 from appliance.privacy.recognizers_places import GazetteerPlaceRecognizer
 from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
 from appliance.privacy.recognizers_zh import (
+    SURNAMES,
     CnBankCardRecognizer,
     CnPersonRecognizer,
     chinese_recognizers,
 )
-from appliance.privacy.recognizers_zh_names import CnNameSegmentRecognizer
+from appliance.privacy.recognizers_zh_names import CnNameSegmentRecognizer, given_name_alone
 from appliance.privacy.site_recognizers import site_recognizers
 
 log = structlog.get_logger("appliance.privacy")
@@ -154,6 +155,8 @@ _NER_RECOGNIZERS = frozenset({_NER_RECOGNIZER, ModelNerRecognizer.NAME})
 _EN_NAME_RECOGNIZERS = frozenset({*_NER_RECOGNIZERS, "GazetteerNameRecognizer",
                                   "CuedNameRecognizer", ForeignScriptNameRecognizer.__name__,
                                   *context_recognizer_names()})
+#: Chinese surnames of one character: a three-character name is surname + given name.
+_ONE_CHAR_SURNAMES = frozenset(s for s in SURNAMES if len(s) == 1)
 _ZH_NAME_RECOGNIZERS = frozenset({CnPersonRecognizer.__name__, CnNameSegmentRecognizer.__name__})
 
 
@@ -446,6 +449,8 @@ class Analyzer:
             start, end, recognizer = kept
             if r.entity_type == "PERSON" and recognizer in _EN_NAME_RECOGNIZERS:
                 start, end = self._widen(seen, *widen_names(seen, start, end))
+                while end > start + 1 and seen[end - 1] in "'’":
+                    end -= 1  # "VALUES ('Ann al-Farsi', …": the quote closes the string
                 people.append((start, end, r.score))
             spans.append(Span(r.entity_type, *view.span(start, end), r.score))
         spans += [Span("PERSON", *view.span(s, e), score)
@@ -610,6 +615,10 @@ class Analyzer:
                 if _CJK.search(value):
                     if len(value) >= 2 and not _NOT_CJK_NAME.search(value):
                         names[value] = max(names.get(value, 0.0), s.score)
+                        # "@陈思远 思远，…": the given name of a three-character name, alone
+                        if len(value) == 3 and value[0] in _ONE_CHAR_SURNAMES \
+                                and given_name_alone(value[1:]):
+                            names[value[1:]] = max(names.get(value[1:], 0.0), s.score)
                     continue
                 if len(value) < 3 or not_a_name(value, 0, len(value), self._lexicon):
                     continue

@@ -60,6 +60,9 @@ _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "
 _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}}"
                           rf"|(?<!{_CJK_LETTER})(?:{_CJK_NAME_WORD}))")
 _CALL = re.compile(r"(?i)call")
+_LOWER_TITLE = re.compile(r"(?:mr|mrs|ms|miss|dr|prof)\.?")
+#: A verb of getting in touch, whose object a number or an address follows ("ring Jade 07…").
+_CONTACT_VERB = re.compile(r"(?i)call|ring|reach|text|phone|message|whatsapp|dm|pm|bel|bell")
 #: English words after a CJK name, on its line: the name sits in an English sentence.
 _LATIN_AROUND = re.compile(r"[^\n]*?[A-Za-z]{2}|[ \t]*[,.!?]?[ \t]*(?:\r?\n|$)")
 _CJK_START = re.compile(_CJK_LETTER)
@@ -281,6 +284,9 @@ class IntroducedNameRecognizer(_ContextRecognizer):
         rf"|(?<![A-Za-z]){_TITLES}\.?(?=[ \t]+(?:[A-ZÀ-Þ]|{_CJK_LETTER}))"
         r")")
     _WEAK = re.compile(r"(?i)(?<![A-Za-z])(?:i'?m|i\s+am|i’m|named|"
+                       # A title in dictated lower case: "ring mr abara", "call back mrs
+                       # lindqvist" (the words after it: a given name or no English word).
+                       r"(?-i:mr|mrs|ms|miss|dr|prof)\.?(?=[ \t]+[a-z])|"
                        # A meeting's motion, an approval: "seconded by Sparrow".
                        r"(?:seconded|proposed|nominated|moved|endorsed|sponsored|countersigned|"
                        r"witnessed|authori[sz]ed|verified|minuted|raised|actioned)\s+by|"
@@ -299,9 +305,14 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                        # "(alias Tilde)", "alias: Tilde", "under the alias Tilde" ("the alias
                        # Main points to origin" is git's or a shell's alias)
                        r"\(alias|alias:|(?:by|under|using|uses|used)\s+the\s+alias|"
-                       # "Call Thom at 0268 095188", "ring João Miguel on +55 …"
-                       r"(?:call|ring|reach|text|phone|message|whatsapp)(?=[ \t]+[^\W\d_][\w'’\-]*"
-                       r"(?:[ \t]+[^\W\d_][\w'’\-]*)?[ \t]+(?:at|on)[ \t]+[+(0-9])|"
+                       # "Call Thom at 0268 095188", "ring João Miguel on +55 …", "ring Jade
+                       # 07123 456789", "DM Sarah or call 07700 …", "message Ana on ana@…",
+                       # Dutch "bel Sanne 06-…": a contact verb, a name, then the number or
+                       # the address to reach them by.
+                       r"(?:call|ring|reach|text|phone|message|whatsapp|dm|pm|bel|bell)"
+                       r"(?=[ \t]+[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*)?"
+                       r"(?:[ \t]+(?:at|on|op|or[ \t]+(?:call|text|ring|phone|whatsapp)"
+                       r"(?:[ \t]+(?:at|on))?))?[ \t]+(?:\+?\(?[0-9]|[\w.+\-]+@\w))|"
                        # Verbs whose object is a person: "forward this to Huxley".
                        r"(?:forward|send|sent|give|gave|hand|pass|reply|replied|write|wrote|"
                        r"report(?:s|ed)?|talk(?:ed)?|speak|chat(?:ted)?|met|meet(?:ing)?|show|"
@@ -373,11 +384,19 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                     continue
                 if not (strong or quoted) and not text[found[0]].isupper() \
                         and not _CJK_START.match(text, found[0]) and not _CALL.match(m.group(0)) \
+                        and not _LOWER_TITLE.fullmatch(m.group(0)) \
                         and not (_PERSON_VERB.match(m.group(0)) and self._words.first_name(
                             text[found[0]:found[1]].split(maxsplit=1)[0])):
                     continue  # "I'm kinda", "named after": these weak cues need a capital
                 if not (strong or quoted) and text[found[0]:found[1]] in EN_PLACE_NAMES:
                     continue  # "sent the package to London"
+                if _LOWER_TITLE.fullmatch(m.group(0)) and not all(
+                        self._party_name(w) for w in text[found[0]:found[1]].split()):
+                    continue  # "ms word", "dr server": a lower-case title's words are a name's
+                if not (strong or quoted) and _CONTACT_VERB.fullmatch(m.group(0)) and all(
+                        self._words.known(w) and not self._words.first_name(w)
+                        for w in text[found[0]:found[1]].split()):
+                    continue  # "call Room 12", "call Customer Service at 1-800 …": what one rings
                 first = text[found[0]:found[1]].split(maxsplit=1)[0]
                 if not (strong or quoted) and (
                         first.lower() in _SOFTWARE

@@ -381,6 +381,8 @@ _INLINE_TURNS = re.compile(
     r"(?<=[.!?…\"”])[ \t]+[A-Z][\w.'’\-]{0,20}(?:[ \t][A-Z][\w.'’\-]{0,20})?:[ \t]*"
     r"(?P<rest>[^\n]{1,120}?)(?=[ \t]+[A-Z][\w.'’\-]{0,20}(?:[ \t][A-Z][\w.'’\-]{0,20})?:[ \t]|$)",
     re.MULTILINE)
+_ORDINAL_ARTICLE = re.compile(r"(?i)(?<![A-Za-z])the[ \t]+\Z")
+_ORDINAL_DAY = re.compile(rf"(?i)[0-9]{{1,2}}(?:st|nd|rd|th)(?![A-Za-z])|{_ORD_W}")
 _WHEN = re.compile(r"(?i)(?<![A-Za-z])when(?![A-Za-z])")
 #: What may open an answer before its date: hesitation, "it's", "born on", and the false
 #: start of a date read out ("twenty-third of, er, twenty-third of November …"); nothing
@@ -483,6 +485,11 @@ class DateOfBirthRecognizer(RegexRecognizer):
                 found.append((m.span("v"), "birth year of a life span"))
         out += [make_result(self, self.ENTITY, s, e, self.SCORE, why, cued=True)
                 for (s, e), why in found]
+        for r in out:
+            # "the 3rd of February 1991": the article belongs to a day said as an ordinal.
+            article = _ORDINAL_ARTICLE.search(text, max(0, r.start - 4), r.start)
+            if article is not None and _ORDINAL_DAY.match(text, r.start):
+                r.start = article.start()
         return out
 
 

@@ -22,6 +22,7 @@ alone on a signature line, a CSV column, a JSON value. Three recognizers add wha
 
 from __future__ import annotations
 
+import datetime
 import re
 import threading
 from collections.abc import Callable
@@ -834,9 +835,85 @@ def _date_like(value: str) -> bool:
     return _DATE_VALUE.fullmatch(value.strip()) is not None
 
 
+#: An SQL row: ``INSERT INTO patients (name, dob) VALUES ('Ann Lee', '1975-02-14')``.
+_SQL_INSERT = re.compile(r"(?i)insert[ \t]+into[ \t]+[\w.\"`\[\]]+[ \t]*\((?P<cols>[^()\n]{1,400})\)"
+                         r"\s*values\s*\((?P<vals>[^()\n]{1,2000})\)")
+_SQL_VALUE = re.compile(r"[ \t]*(?:'(?P<q>(?:[^'\n]|'')*)'|(?P<b>[^,'\n]*?))[ \t]*(?:,|$)")
+#: A cell that holds a person's name: a given name, then one to four capitalised words or
+#: particles ("Bianca Ferreira da Silva").
+_ROW_NAME = re.compile(r"[A-ZÀ-Þ][\w'’\-]+(?:[ ]+(?:[A-ZÀ-Þ][\w'’\-]*\.?|da|de|del|della|di|do|"
+                       r"dos|das|du|van|von|der|den|ter|bin|binti|al|el|la|le)){1,4}")
+_ROW_DATE = re.compile(rf"(?<![\w/.\-])(?:{_DATE_VALUE.pattern})(?![\w/.\-])")
+_ROW_NAME_DATE = re.compile(rf"[ \t]*(?P<n>{_ROW_NAME.pattern})[ \t]+(?P<d>{_ROW_DATE.pattern})"
+                            r"(?:[ \t]|$)")
+#: Years a date of birth in a headerless row may have: old enough not to be the row's event.
+_BIRTH_YEARS_AGO = 10
+
+
+def _sql_dobs(text: str) -> list[tuple[int, int]]:
+    """Values of an SQL insert whose column is a date of birth."""
+    spans = []
+    for m in _SQL_INSERT.finditer(text):
+        columns = [c.strip(" \t\"`[]") for c in m.group("cols").split(",")]
+        values = []
+        pos = m.start("vals")
+        while pos < m.end("vals"):
+            v = _SQL_VALUE.match(text, pos, m.end("vals"))
+            if v is None or v.end() == pos:
+                break
+            group = "q" if v.group("q") is not None else "b"
+            values.append(v.span(group))
+            pos = v.end()
+        if len(values) != len(columns):
+            continue
+        spans += [(s, e) for col, (s, e) in zip(columns, values, strict=True)
+                  if _DOB_HEADER.match(col) and _date_like(text[s:e])]
+    return spans
+
+
+def _row_dobs(text: str, this_year: int) -> list[tuple[int, int]]:
+    """A date in a record's row with no header (tab- or comma-separated, three cells at
+    least) beside a cell with a person's name, when it is the row's only date and from at
+    least :data:`_BIRTH_YEARS_AGO` years ago: "Yaw Mensah<TAB>1984-09-17<TAB>5537 …"."""
+    firsts = gazetteer()[0]
+    spans = []
+    for line in re.finditer(r"[^\r\n]+", text):
+        for delim in ("\t", ","):
+            cells = line.group(0).split(delim)
+            if len(cells) < 3:
+                continue
+            named, dates, offset = False, [], line.start()
+            for cell in cells:
+                value = cell.strip(" \"'")
+                if _ROW_NAME.fullmatch(value) and value.split()[0].upper() in firsts:
+                    named = not dates  # the name first, then its date
+                elif value and _date_like(value) and _old_enough(value, this_year):
+                    start = offset + cell.index(value)
+                    dates.append((start, start + len(value)))
+                offset += len(cell) + len(delim)
+            if named and len(dates) == 1:
+                spans.append(dates[0])
+            break
+        else:
+            # Tab-separated, read with its tabs as spaces (see normalize): the name opens the
+            # line and the date follows it with nothing between.
+            m = _ROW_NAME_DATE.match(line.group(0))
+            if m is not None and m.group("n").split()[0].upper() in firsts \
+                    and _old_enough(m.group("d"), this_year) \
+                    and len(_ROW_DATE.findall(line.group(0))) == 1:
+                spans.append((line.start() + m.start("d"), line.start() + m.end("d")))
+    return spans
+
+
+def _old_enough(date: str, this_year: int) -> bool:
+    years = re.findall(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])", date)
+    return bool(years) and 1900 <= int(years[-1]) <= this_year - _BIRTH_YEARS_AGO
+
+
 class DobFieldRecognizer(OwnRecognizer):
     """Dates of birth in a record's fields: a DOB column of a table, ``"dob": "…"`` in JSON,
-    ``birth_date=…`` — where no cue word stands right before the date."""
+    ``birth_date=…``, an SQL insert's DOB column, a headerless row's one old date beside a
+    person's name — where no cue word stands right before the date."""
 
     ENTITY = "DATE_OF_BIRTH"
     SCORE = 0.85
@@ -857,8 +934,15 @@ class DobFieldRecognizer(OwnRecognizer):
         spans = [m.span("v") for regex in (self._FIELD, self._NAMED)
                  for m in regex.finditer(text) if _date_like(m.group("v"))]
         spans += column_values(text, _DOB_HEADER, _date_like)[0]
-        return [make_result(self, self.ENTITY, s, e, self.SCORE, "date of birth field",
-                            cued=True) for s, e in spans]
+        if _SQL_INSERT.search(text):
+            spans += _sql_dobs(text)
+        out = [make_result(self, self.ENTITY, s, e, self.SCORE, "date of birth field",
+                           cued=True) for s, e in spans]
+        out += [make_result(self, self.ENTITY, s, e, 0.6,
+                            "an old date beside a name in a record's row", cued=False)
+                for s, e in _row_dobs(text, datetime.date.today().year)
+                if not any(a <= s < b for a, b in spans)]
+        return out
 
 
 def widen_names(text: str, start: int, end: int) -> tuple[int, int]:

@@ -38,6 +38,12 @@ _CANDIDATE = re.compile(
     r"(?P<ext>[ ]?(?i:x|ext\.?|extension)[ ]?[0-9]{1,6}(?![0-9A-Za-z])"
     r"|[ ]?(?:分机|转|轉)[ ]?[0-9]{1,6})?")
 _MARGIN = 3
+#: An internal extension alone after its cue, no number before it: "(ext. 4417)", "extension
+#: 22", "分机8023", "Durchwahl 12", "poste 305" (a bare "x10" is as often a count).
+_EXTENSION = re.compile(
+    r"(?:(?i:(?<![^\W\d_])(?:ext\.?|extn\.?|extension|durchwahl|poste|interno|ramal|toestel|"
+    r"wewn\.?))[ \t]*[:#.]?[ \t]*|(?:分机|分機|内线|內線)[ \t]*[:：]?[ \t]*)"
+    r"(?P<v>[0-9]{2,6})(?![0-9]|[.,][0-9]|[ \t]*(?i:months?|years?|weeks?|days?|hours?|mins?|%))")
 _CARD_FORM = re.compile(r"[0-9](?:[ -]?[0-9])+")
 # No region's numbers are shorter (phonenumbers' own minimum for a valid number).
 _MIN_DIGITS = 7
@@ -457,6 +463,9 @@ class FastPhoneRecognizer(EntityRecognizer):
                 for sub in [sub for sub in found if sub[0] >= start and core_end <= sub[1] < end]:
                     found[sub[0], end] = found.pop(sub)
         self._spoken(text, found)
+        for m in _EXTENSION.finditer(text):
+            if not any(s < m.end("v") and m.start("v") < e for s, e in found):
+                found[m.span("v")] = (self.CUED, "an extension after its cue")
         out = []
         for (start, end), (base, reason) in found.items():
             cued = cue_before(_PHONE_CUES, text, start) or named_by_cue(text, start, end)

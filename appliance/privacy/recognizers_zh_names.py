@@ -329,6 +329,18 @@ def load_segmenter() -> Any:
         return _tokenizer
 
 
+def given_name_alone(word: str) -> bool:
+    """``word`` can stand alone as a given name: two characters that given names use, and no
+    dictionary word unless a rare one or a name (思远, 梓辰; not 你好, 邮箱, 文明)."""
+    load_segmenter()
+    if len(word) != 2 or NOT_IN_GIVEN_NAMES.intersection(word):
+        return False
+    if not all(_given_chars.get(c, 0) >= GIVEN_CHAR_MIN for c in word):
+        return False
+    freq = _freq.get(word, 0)
+    return freq < RARE_WORD_FREQ or (word in _dictionary_names and freq < COMMON_WORD_FREQ)
+
+
 def _surname_start(word: str) -> bool:
     return word[:2] in _COMPOUND or word[:1] in _SINGLE
 
@@ -535,13 +547,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         if _exact_surname(word):
             return _freq.get(word, 0) < COMMON_WORD_FREQ or word in _dictionary_names
         # A given name alone: two characters (three-character runs are full names, see
-        # _alone), characters given names use, and no dictionary word unless a rare name.
-        if len(word) != 2 or NOT_IN_GIVEN_NAMES.intersection(word):
-            return False
-        if not all(_given_chars.get(c, 0) >= GIVEN_CHAR_MIN for c in word):
-            return False
-        freq = _freq.get(word, 0)
-        return freq < RARE_WORD_FREQ or (word in _dictionary_names and freq < COMMON_WORD_FREQ)
+        # _alone).
+        return given_name_alone(word)
 
     def _alone(self, text: str, run: re.Match[str], latin: bool) -> bool:  # noqa: PLR0911 - one check a line
         """``run`` is two to four Chinese characters between Latin words ("Please contact 唐建华
