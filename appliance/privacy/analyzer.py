@@ -615,7 +615,7 @@ class Analyzer:
                 if _CJK.search(value):
                     if len(value) >= 2 and not _NOT_CJK_NAME.search(value):
                         names[value] = max(names.get(value, 0.0), s.score)
-                        # "@陈思远 思远，…": the given name of a three-character name, alone
+                        # "@陈思远 思远, …": the given name of a three-character name, alone
                         if len(value) == 3 and value[0] in _ONE_CHAR_SURNAMES \
                                 and given_name_alone(value[1:]):
                             names[value[1:]] = max(names.get(value[1:], 0.0), s.score)

@@ -836,8 +836,8 @@ def _date_like(value: str) -> bool:
 
 
 #: An SQL row: ``INSERT INTO patients (name, dob) VALUES ('Ann Lee', '1975-02-14')``.
-_SQL_INSERT = re.compile(r"(?i)insert[ \t]+into[ \t]+[\w.\"`\[\]]+[ \t]*\((?P<cols>[^()\n]{1,400})\)"
-                         r"\s*values\s*\((?P<vals>[^()\n]{1,2000})\)")
+_SQL_INSERT = re.compile(r"(?i)insert[ \t]+into[ \t]+[\w.\"`\[\]]+[ \t]*"
+                         r"\((?P<cols>[^()\n]{1,400})\)\s*values\s*\((?P<vals>[^()\n]{1,2000})\)")
 _SQL_VALUE = re.compile(r"[ \t]*(?:'(?P<q>(?:[^'\n]|'')*)'|(?P<b>[^,'\n]*?))[ \t]*(?:,|$)")
 #: A cell that holds a person's name: a given name, then one to four capitalised words or
 #: particles ("Bianca Ferreira da Silva").
@@ -882,7 +882,8 @@ def _row_dobs(text: str, this_year: int) -> list[tuple[int, int]]:
             cells = line.group(0).split(delim)
             if len(cells) < 3:
                 continue
-            named, dates, offset = False, [], line.start()
+            named, offset = False, line.start()
+            dates: list[tuple[int, int]] = []
             for cell in cells:
                 value = cell.strip(" \"'")
                 if _ROW_NAME.fullmatch(value) and value.split()[0].upper() in firsts:
@@ -940,7 +941,7 @@ class DobFieldRecognizer(OwnRecognizer):
                            cued=True) for s, e in spans]
         out += [make_result(self, self.ENTITY, s, e, 0.6,
                             "an old date beside a name in a record's row", cued=False)
-                for s, e in _row_dobs(text, datetime.date.today().year)
+                for s, e in _row_dobs(text, datetime.datetime.now(datetime.UTC).year)
                 if not any(a <= s < b for a, b in spans)]
         return out
 

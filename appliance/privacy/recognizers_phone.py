@@ -436,6 +436,13 @@ class FastPhoneRecognizer(EntityRecognizer):
                     and not any(s < m.end() and m.start() < e for s, e in found):
                 found[m.span()] = (self.CUED, "digits read out, a phone cue names them")
 
+    @staticmethod
+    def _extensions(text: str, found: dict[tuple[int, int], tuple[float, str]]) -> None:
+        """An extension alone after its cue ("(ext. 4417)", "分机8023"): no number before it."""
+        for m in _EXTENSION.finditer(text):
+            if not any(s < m.end("v") and m.start("v") < e for s, e in found):
+                found[m.span("v")] = (FastPhoneRecognizer.CUED, "an extension after its cue")
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if "PHONE_NUMBER" not in entities:
@@ -463,9 +470,7 @@ class FastPhoneRecognizer(EntityRecognizer):
                 for sub in [sub for sub in found if sub[0] >= start and core_end <= sub[1] < end]:
                     found[sub[0], end] = found.pop(sub)
         self._spoken(text, found)
-        for m in _EXTENSION.finditer(text):
-            if not any(s < m.end("v") and m.start("v") < e for s, e in found):
-                found[m.span("v")] = (self.CUED, "an extension after its cue")
+        self._extensions(text, found)
         out = []
         for (start, end), (base, reason) in found.items():
             cued = cue_before(_PHONE_CUES, text, start) or named_by_cue(text, start, end)

@@ -530,7 +530,7 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         return all(not c or _LATIN_NEAR.match(c) or c in _LATIN_PUNCT
                    for c in (text[run.start() - 1:run.start()], text[run.end():run.end() + 1]))
 
-    def _name_part_in_latin(self, text: str, run: re.Match[str]) -> bool:  # noqa: PLR0911 - one check a line
+    def _name_part_in_latin(self, text: str, run: re.Match[str]) -> bool:
         """``run`` is a given name or a surname on its own, written in Chinese inside Latin
         text ("Hi 志远,", "Last name: 屠", "cc: 梓辰"): one to three characters with Latin text,
         digits, spaces or punctuation on both sides, that are either exactly a surname or made
