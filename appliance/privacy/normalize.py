@@ -20,6 +20,8 @@ recognizers read a normalised view instead:
   letter ``n``;
 - an ideographic full stop between digits (``192。168。1。1``, as a Chinese input method types
   it) read as ``.``;
+- a run of 64 or more punctuation characters broken by a space every 32 (spaCy's tokenizer
+  reads one long run of them in quadratic time);
 - traditional Chinese characters read as their simplified forms, one character for one
   (陳麗華 → 陈丽华, 聯繫人 → 联系人): the surname lists, cue words and jieba's dictionary the
   Chinese recognizers use are simplified, and Taiwan, Hong Kong and Macau write traditional.
@@ -127,6 +129,32 @@ class Normalized:
 
 def normalize(text: str) -> Normalized:
     """The recognizers' view of ``text`` (see the module docstring)."""
+    return _break_runs(_normalize(text))
+
+
+#: A run of punctuation this long is broken by a space every :data:`_RUN_BREAK` characters in
+#: the view: spaCy's tokenizer strips a word's suffixes one at a time, each a search of the
+#: rest, so one "word" of 10,000 commas took 18 s (quadratic). No identifier or name is made
+#: of punctuation alone.
+_LONG_RUN = re.compile(r"[^\w\s]{64,}")
+_RUN_BREAK = 32
+
+
+def _break_runs(view: Normalized) -> Normalized:
+    runs = list(_LONG_RUN.finditer(view.text))
+    if not runs:
+        return view
+    chars = list(view.text)
+    for m in runs:
+        for i in range(m.start() + _RUN_BREAK, m.end(), _RUN_BREAK):
+            chars[i] = " "
+    if view.identity:
+        n = len(view.text)
+        return Normalized(view.original, "".join(chars), tuple(range(n)), tuple(range(1, n + 1)))
+    return Normalized(view.original, "".join(chars), view.starts, view.ends)
+
+
+def _normalize(text: str) -> Normalized:
     if text.isascii() and "\t" not in text and "%" not in text \
             and _ESCAPE.search(text) is None and not _has_wrapped_digits(text):
         return Normalized(text, text, (), ())
