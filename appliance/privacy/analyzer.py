@@ -47,19 +47,30 @@ from appliance.privacy.recognizers_handles import handle_recognizers
 from appliance.privacy.recognizers_ids import id_recognizers
 from appliance.privacy.recognizers_names import (
     StructuredNameRecognizer,
+    gazetteer,
     name_recognizers,
     widen_names,
 )
 from appliance.privacy.recognizers_phone import VERSION_LIKE, FastPhoneRecognizer, glued
 from appliance.privacy.recognizers_places import GazetteerPlaceRecognizer
 from appliance.privacy.recognizers_scripts import ForeignScriptNameRecognizer
+from appliance.privacy.recognizers_vi import (
+    VietnameseNameRecognizer,
+    vietnamese_letters,
+    vietnamese_name,
+    vietnamese_text,
+)
 from appliance.privacy.recognizers_zh import (
     SURNAMES,
     CnBankCardRecognizer,
     CnPersonRecognizer,
     chinese_recognizers,
 )
-from appliance.privacy.recognizers_zh_names import CnNameSegmentRecognizer, given_name_alone
+from appliance.privacy.recognizers_zh_names import (
+    COMPOUND_SURNAMES,
+    CnNameSegmentRecognizer,
+    given_name_alone,
+)
 from appliance.privacy.site_recognizers import site_recognizers
 
 log = structlog.get_logger("appliance.privacy")
@@ -154,7 +165,20 @@ _NER_RECOGNIZER = "SpacyRecognizer"
 _NER_RECOGNIZERS = frozenset({_NER_RECOGNIZER, ModelNerRecognizer.NAME})
 _EN_NAME_RECOGNIZERS = frozenset({*_NER_RECOGNIZERS, "GazetteerNameRecognizer",
                                   "CuedNameRecognizer", ForeignScriptNameRecognizer.__name__,
+                                  VietnameseNameRecognizer.__name__,
                                   *context_recognizer_names()})
+class Names(dict[str, float]):
+    """The names a request's texts hold, with their scores (:meth:`Analyzer.names_in`), and
+    which of them are a Chinese given name alone: looked for only with no Chinese character
+    either side ("思远, …", not 思远 of 思远科技)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alone: set[str] = set()
+
+
+#: A title in lower case before a name ("mrs lindqvist"): the name is looked for without it.
+_LOWER_TITLE = re.compile(r"(?:mr|mrs|ms|miss|dr|prof)\.?[ \t]+(?=[a-z])")
 #: Chinese surnames of one character: a three-character name is surname + given name.
 _ONE_CHAR_SURNAMES = frozenset(s for s in SURNAMES if len(s) == 1)
 _ZH_NAME_RECOGNIZERS = frozenset({CnPersonRecognizer.__name__, CnNameSegmentRecognizer.__name__})
@@ -374,8 +398,8 @@ class Analyzer:
             CheckedSpacyRecognizer(self._lexicon, list(r.supported_entities))
             if isinstance(r, SpacyRecognizer) else r for r in registry.recognizers]
         for rec in [*chinese_recognizers("en"), CnNameSegmentRecognizer("en"),
-                    ForeignScriptNameRecognizer("en"),
-                    *id_recognizers("en"), *name_recognizers("en"),
+                    ForeignScriptNameRecognizer("en"), VietnameseNameRecognizer("en"),
+                    *id_recognizers("en"), *name_recognizers("en", self._lexicon.is_word),
                     *gdpr_recognizers("en", self._lexicon,
                                       [GazetteerPlaceRecognizer("en", self._lexicon)]),
                     *context_recognizers(self._lexicon, "en"),
@@ -492,11 +516,31 @@ class Analyzer:
             return None  # "Summer Sale:": a census first name and surname as a heading
         if r.entity_type == "PERSON" and foreign_word(seen[start:end]):
             return None  # "am Freitag, 12. Juni", "le 3 mars": a date's words, no one
-        if _distractor(seen, r.entity_type, start, end, recognizer, lookalikes) \
+        if r.entity_type == "PERSON" and vietnamese_text(seen) \
+                and (recognizer in _NER_RECOGNIZERS or recognizer == "UnknownPairRecognizer"):
+            start, end = self._in_vietnamese(seen, r) or (-1, -1)
+        if start < 0 or _distractor(seen, r.entity_type, start, end, recognizer, lookalikes) \
                 or doubtful(seen, r.entity_type, start, end, recognizer,
                             recognizer in _NER_RECOGNIZERS, self._lexicon):
             return None  # look-alikes; strict types: "the Order Status" as ORG, "today"
         return start, end, recognizer
+
+    def _in_vietnamese(self, seen: str, r: Any) -> tuple[int, int] | None:
+        """Where a PERSON finding of the English model (or of two capitalised words) in
+        Vietnamese text is, or None to drop it: "Khách hàng" (customer) and "Hà Nội" are no
+        one, "Anh Trần Văn Hùng" is a title and a name."""
+        name = vietnamese_name(seen, r.start, r.end)
+        if name is not None:
+            return name
+        if not vietnamese_letters(seen[r.start:r.end]) and all(
+                w.upper() in gazetteer()[0] or w.upper() in gazetteer()[1]
+                for w in seen[r.start:r.end].split()):
+            return r.start, r.end  # a name from elsewhere: "John Smith"
+        # Where places are masked, what it reads is most often one: "trú tại Đà Nẵng".
+        if "LOCATION" not in self._entities:
+            return None
+        r.entity_type = "LOCATION"
+        return r.start, r.end
 
     def _listed_with(self, seen: str, people: list[tuple[int, int, float]],
                      ) -> list[tuple[int, int, float]]:
@@ -601,12 +645,12 @@ class Analyzer:
                 found.append((s, e, score))
         return found
 
-    def names_in(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> dict[str, float]:
+    def names_in(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> Names:
         """The names found in ``texts`` (PERSON findings ``spans``), and the words of each that
         are a name on their own, with the score of the finding they came from: what
         :meth:`mentions` looks for elsewhere. A finding that is all ordinary words
         (:func:`not_a_name`) is not looked for again: a wrong guess stays one mistake."""
-        names: dict[str, float] = {}
+        names = Names()
         for text, found in zip(texts, spans, strict=True):
             for s in found:
                 if s.entity_type != "PERSON":
@@ -617,9 +661,14 @@ class Analyzer:
                         names[value] = max(names.get(value, 0.0), s.score)
                         # "@陈思远 思远, …": the given name of a three-character name, alone
                         if len(value) == 3 and value[0] in _ONE_CHAR_SURNAMES \
+                                and value[:2] not in COMPOUND_SURNAMES \
                                 and given_name_alone(value[1:]):
                             names[value[1:]] = max(names.get(value[1:], 0.0), s.score)
+                            names.alone.add(value[1:])
                     continue
+                titled = _LOWER_TITLE.match(value)
+                if titled:  # "mrs lindqvist", then "lindqvist will confirm"
+                    value = value[titled.end():]
                 if len(value) < 3 or not_a_name(value, 0, len(value), self._lexicon):
                     continue
                 names[value] = max(names.get(value, 0.0), s.score)
@@ -642,12 +691,19 @@ class Analyzer:
         # of re's cache (512, first in first out), which then compiled them again (0.4 ms a
         # record). Leftmost first, the longest name at a place, as the alternation read them.
         found = []
+        alone: set[str] | frozenset[str] = getattr(names, "alone", frozenset())
         for name in names:
             latin = _CJK.search(name) is None
             at = text.find(name) if name else -1
             while at >= 0:
                 end = at + len(name)
-                if not latin or not (_word_char(text, at - 1) or _word_char(text, end)):
+                if latin:
+                    apart = not (_word_char(text, at - 1) or _word_char(text, end))
+                elif name in alone:  # no Chinese character either side
+                    apart = not (at and _CJK.match(text, at - 1)) and not _CJK.match(text, end)
+                else:
+                    apart = True
+                if apart:
                     found.append((at, -end))
                 at = text.find(name, at + 1)
         last = 0

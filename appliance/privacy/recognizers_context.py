@@ -62,7 +62,7 @@ _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAM
 _CALL = re.compile(r"(?i)call")
 _LOWER_TITLE = re.compile(r"(?:mr|mrs|ms|miss|dr|prof)\.?")
 #: A verb of getting in touch, whose object a number or an address follows ("ring Jade 07…").
-_CONTACT_VERB = re.compile(r"(?i)call|ring|reach|text|phone|message|whatsapp|dm|pm|bel|bell")
+_CONTACT_VERB = re.compile(r"(?i)call|ring|reach|text|phone|message|whatsapp|dm|bel|bell")
 #: English words after a CJK name, on its line: the name sits in an English sentence.
 _LATIN_AROUND = re.compile(r"[^\n]*?[A-Za-z]{2}|[ \t]*[,.!?]?[ \t]*(?:\r?\n|$)")
 _CJK_START = re.compile(_CJK_LETTER)
@@ -309,12 +309,13 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                        # 07123 456789", "DM Sarah or call 07700 …", "message Ana on ana@…",
                        # Dutch "bel Sanne 06-…": a contact verb, a name, then the number or
                        # the address to reach them by.
-                       r"(?:call|ring|reach|text|phone|message|whatsapp|dm|pm|bel|bell)"
+                       r"(?:call|ring|reach|text|phone|message|whatsapp|dm|bel|bell)"
                        r"(?=[ \t]+[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*)?"
                        r"(?:[ \t]+(?:at|on|op|or[ \t]+(?:call|text|ring|phone|whatsapp)"
-                       r"(?:[ \t]+(?:at|on))?))?[ \t]+(?:\+?\(?[0-9]|[\w.+\-]+@\w))|"
+                       r"(?:[ \t]+(?:at|on))?))?[ \t]+(?:\+?\(?[0-9](?:[ ()./\-]?[0-9]){6}|"
+                       r"[\w.+\-]+@\w))|"
                        # Verbs whose object is a person: "forward this to Huxley".
-                       r"(?:forward|send|sent|give|gave|hand|pass|reply|replied|write|wrote|"
+                       r"(?:forward(?:ed)?|send|sent|give|gave|hand|pass|reply|replied|write|wrote|"
                        r"report(?:s|ed)?|talk(?:ed)?|speak|chat(?:ted)?|met|meet(?:ing)?|show|"
                        r"showed|lend|lent|bring|brought|take|took|mail|mailed|explain|explained)"
                        # "send the photos to Vera", "give my keys to Tracy"
@@ -390,13 +391,13 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                     continue  # "I'm kinda", "named after": these weak cues need a capital
                 if not (strong or quoted) and text[found[0]:found[1]] in EN_PLACE_NAMES:
                     continue  # "sent the package to London"
-                if _LOWER_TITLE.fullmatch(m.group(0)) and not all(
-                        self._party_name(w) for w in text[found[0]:found[1]].split()):
-                    continue  # "ms word", "dr server": a lower-case title's words are a name's
-                if not (strong or quoted) and _CONTACT_VERB.fullmatch(m.group(0)) and all(
-                        self._words.known(w) and not self._words.first_name(w)
-                        for w in text[found[0]:found[1]].split()):
-                    continue  # "call Room 12", "call Customer Service at 1-800 …": what one rings
+                if _LOWER_TITLE.fullmatch(m.group(0)):
+                    if not all(self._party_name(w) for w in text[found[0]:found[1]].split()):
+                        continue  # "ms word", "dr server": the words after it are a name's
+                    found = (m.start(), found[1])  # "mrs lindqvist" whole, as "Dr Lee" is
+                if not (strong or quoted) and _CONTACT_VERB.fullmatch(m.group(0)) \
+                        and not self._contactable(text[found[0]:found[1]].split()):
+                    continue  # "call Customer Service at 1-800 …", "ring Tesco 0800 …"
                 first = text[found[0]:found[1]].split(maxsplit=1)[0]
                 if not (strong or quoted) and (
                         first.lower() in _SOFTWARE
@@ -420,6 +421,17 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                 out.append(self._result(*found, "introduced as a name",
                                         None if strong else 0.6))
         return out + self._framed(text) + self._labelled(text)
+
+    def _contactable(self, words: list[str]) -> bool:
+        """Whom one calls, texts or messages at a number: a capitalised given name first, or a
+        surname the census lists last ("Call Thom at …", "ring Jade 07…", "DM Sarah or call
+        …"); not a firm's, a desk's or a function's name ("ring Tesco 0800 …", "call malloc
+        16 times")."""
+        if not words or not words[0][:1].isupper():
+            return False
+        return self._words.first_name(words[0]) or (
+            len(words) > 1 and words[-1].upper() in gazetteer()[1]
+            and not self._words.known(words[-1]))
 
     def _not_all_ordinary(self, text: str, found: tuple[int, int]) -> bool:
         """``found`` holds a word that reads as a name: not every word ordinary, and no
@@ -611,6 +623,9 @@ class IntroducedNameRecognizer(_ContextRecognizer):
             if len(words) > 1 and (self._words.ordinary(words[0].group(0))
                                    or self._words.known(words[0].group(0))):
                 words = words[1:]  # "Yesterday Holstad said": the sentence's first word
+            at = m.start("v") + words[0].start()
+            if _ARTICLE_BEFORE.search(text, max(0, at - 6), at):
+                continue  # "The Bill presented to Parliament": a thing, not a person
             firsts, lasts = gazetteer()
             listed = any(w.group(0).upper() in firsts or w.group(0).upper() in lasts
                          for w in words)
@@ -807,8 +822,11 @@ _PERSON_VERBS = (r"(?:says|said|thinks|thought|knows|knew|argued|argues|wrote|as
                  r"confirmed|promised|decided|reckons|told|admitted|claimed|complained|"
                  r"laughed|smiled|nodded|apologi[sz]ed|emailed|texted|feels|felt|hopes|hoped|"
                  r"remembers|remembered|forgot|reali[sz]ed|noticed|wondered|wonders|"
-                 r"has\s+agreed|owns|maintains|will\s+(?:review|check|ask|call|handle|decide))")
+                 r"has\s+agreed|owns|maintains|will\s+(?:review|check|ask|call|handle|decide)|"
+                 # what a person does at work: "Grace presented Q4 numbers"
+                 r"presented|chaired|attended|volunteered|resigned|apologised|interviewed)")
 #: Verbs that software is not said to do: a subject no name list holds is a person with these.
+_ARTICLE_BEFORE = re.compile(r"(?i)(?<![A-Za-z])(?:the|a|an|this|that|its)[ \t]+\Z")
 _HUMAN_VERB = re.compile(r"argued|argues|agreed|disagreed|disagrees|apologi[sz]ed|laughed|smiled|"
                          r"nodded|promised|admitted|believes|believed|wondered|wonders|"
                          r"remembers|remembered|forgot|emailed|texted|insisted|insists|hopes|"

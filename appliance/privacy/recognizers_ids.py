@@ -487,7 +487,7 @@ class DateOfBirthRecognizer(RegexRecognizer):
                 for (s, e), why in found]
         for r in out:
             # "the 3rd of February 1991": the article belongs to a day said as an ordinal.
-            article = _ORDINAL_ARTICLE.search(text, max(0, r.start - 4), r.start)
+            article = _ORDINAL_ARTICLE.search(text, max(0, r.start - 8), r.start)
             if article is not None and _ORDINAL_DAY.match(text, r.start):
                 r.start = article.start()
         return out

@@ -871,39 +871,62 @@ def _sql_dobs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _row_dobs(text: str, this_year: int) -> list[tuple[int, int]]:
+def _row_dobs(text: str, this_year: int, is_word: Callable[[str], bool],
+              ) -> list[tuple[int, int]]:
     """A date in a record's row with no header (tab- or comma-separated, three cells at
-    least) beside a cell with a person's name, when it is the row's only date and from at
-    least :data:`_BIRTH_YEARS_AGO` years ago: "Yaw Mensah<TAB>1984-09-17<TAB>5537 …"."""
-    firsts = gazetteer()[0]
+    least) after a cell with a person's name, when it is the row's only date and from at
+    least :data:`_BIRTH_YEARS_AGO` years ago: "Yaw Mensah<TAB>1984-09-17<TAB>5537 …". A
+    table with a header is read by its header (a hire date's column is no birth date), and
+    a name cell is a given name and words no dictionary holds ("Morgan Stanley" passes,
+    "Madison Square Garden" and "Max Planck Institute" do not)."""
     spans = []
-    for line in re.finditer(r"[^\r\n]+", text):
+    lines = list(re.finditer(r"[^\r\n]+", text))
+    headed: dict[str, int] = {}  # per delimiter: cells of the table a header line opened
+    for line in lines:
         for delim in ("\t", ","):
             cells = line.group(0).split(delim)
             if len(cells) < 3:
+                headed.pop(delim, None)
                 continue
+            if headed.get(delim) == len(cells):
+                break  # a row of a table with a header
             named, offset = False, line.start()
             dates: list[tuple[int, int]] = []
             for cell in cells:
                 value = cell.strip(" \"'")
-                if _ROW_NAME.fullmatch(value) and value.split()[0].upper() in firsts:
+                if _person_cell(value, is_word):
                     named = not dates  # the name first, then its date
-                elif value and _date_like(value) and _old_enough(value, this_year):
+                elif value and _date_like(value):
                     start = offset + cell.index(value)
                     dates.append((start, start + len(value)))
                 offset += len(cell) + len(delim)
-            if named and len(dates) == 1:
+            if not named and not dates:
+                headed[delim] = len(cells)  # a header: "name,hire_date,department"
+            elif named and len(dates) == 1 and _old_enough(text[slice(*dates[0])], this_year):
                 spans.append(dates[0])
             break
         else:
             # Tab-separated, read with its tabs as spaces (see normalize): the name opens the
-            # line and the date follows it with nothing between.
+            # line and the date follows it with nothing between, then no prose ("Anna Lee
+            # 2012-03-01 fix typo" is a commit log's line).
             m = _ROW_NAME_DATE.match(line.group(0))
-            if m is not None and m.group("n").split()[0].upper() in firsts \
+            if m is not None and _person_cell(m.group("n"), is_word) \
                     and _old_enough(m.group("d"), this_year) \
-                    and len(_ROW_DATE.findall(line.group(0))) == 1:
+                    and len(_ROW_DATE.findall(line.group(0))) == 1 \
+                    and not re.match(r"[ \t]+[a-z]", line.group(0)[m.end("d"):]):
                 spans.append((line.start() + m.start("d"), line.start() + m.end("d")))
     return spans
+
+
+def _person_cell(value: str, is_word: Callable[[str], bool]) -> bool:
+    """A record's cell that holds a person's name: a given name, then capitalised words no
+    dictionary holds (or given names) and particles."""
+    if _ROW_NAME.fullmatch(value) is None:
+        return False
+    words = value.split()
+    firsts = gazetteer()[0]
+    return words[0].upper() in firsts and all(
+        not w[:1].isupper() or w.upper() in firsts or not is_word(w.rstrip(".")) for w in words[1:])
 
 
 def _old_enough(date: str, this_year: int) -> bool:
@@ -928,6 +951,13 @@ class DobFieldRecognizer(OwnRecognizer):
         rf"[\"']{_DOB_KEYS}[\"']\s*,\s*[\"']?(?:value|val|input|given|got)[\"']?\s*[:=]\s*"
         r"[\"'](?P<v>[^\"'\n]{6,30})[\"']")
 
+    def __init__(self, language: str = "en", is_word: Callable[[str], bool] | None = None,
+                 ) -> None:
+        super().__init__(language)
+        #: Whether a word is in the dictionary (the analyzer's lexicon); without one, every
+        #: capitalised word after a given name counts.
+        self._is_word = is_word or (lambda _word: False)
+
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
@@ -941,7 +971,7 @@ class DobFieldRecognizer(OwnRecognizer):
                            cued=True) for s, e in spans]
         out += [make_result(self, self.ENTITY, s, e, 0.6,
                             "an old date beside a name in a record's row", cued=False)
-                for s, e in _row_dobs(text, datetime.datetime.now(datetime.UTC).year)
+                for s, e in _row_dobs(text, datetime.datetime.now(datetime.UTC).year, self._is_word)
                 if not any(a <= s < b for a, b in spans)]
         return out
 
@@ -1032,6 +1062,7 @@ _NEXT_WORD = re.compile(r"[ \t]([A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-�
 _PREV_WORD = re.compile(r"(?<![^\W\d_])([A-Za-zÀ-ÿĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]*\.?)[ \t]$")
 
 
-def name_recognizers(language: str = "en") -> list[EntityRecognizer]:
+def name_recognizers(language: str = "en", is_word: Callable[[str], bool] | None = None,
+                     ) -> list[EntityRecognizer]:
     return [GazetteerNameRecognizer(language), CuedNameRecognizer(language),
-            StructuredNameRecognizer(language), DobFieldRecognizer(language)]
+            StructuredNameRecognizer(language), DobFieldRecognizer(language, is_word)]

@@ -39,11 +39,19 @@ _CANDIDATE = re.compile(
     r"|[ ]?(?:分机|转|轉)[ ]?[0-9]{1,6})?")
 _MARGIN = 3
 #: An internal extension alone after its cue, no number before it: "(ext. 4417)", "extension
-#: 22", "分机8023", "Durchwahl 12", "poste 305" (a bare "x10" is as often a count).
+#: 22", "分机8023", "Durchwahl 12" (a bare "x10" is as often a count). Not a year ("contract
+#: extension 2025", "内线2024年") nor a count ("分机 25台", "extension 3000 rpm").
 _EXTENSION = re.compile(
-    r"(?:(?i:(?<![^\W\d_])(?:ext\.?|extn\.?|extension|durchwahl|poste|interno|ramal|toestel|"
-    r"wewn\.?))[ \t]*[:#.]?[ \t]*|(?:分机|分機|内线|內線)[ \t]*[:：]?[ \t]*)"
-    r"(?P<v>[0-9]{2,6})(?![0-9]|[.,][0-9]|[ \t]*(?i:months?|years?|weeks?|days?|hours?|mins?|%))")
+    r"(?:(?i:(?<![^\W\d_])(?:(?P<latin>ext\.?|extn\.?|extension)|durchwahl|wewn\.?))"
+    r"[ \t]*(?:[:#.][ \t]*)?|(?:分机|分機|内线|內線)[ \t]*(?:[:：][ \t]*)?)"
+    r"(?P<v>(?!(?:19|20)[0-9]{2}(?![0-9]))[0-9]{2,6})"
+    r"(?![0-9]|[.,][0-9]|[ \t]*(?:[%年台条个号部]|(?i:lines?|chars?|characters|rpm|months?|"
+    r"years?|weeks?|days?|hours?|min(?:ute)?s?|times|units?|pcs|[mck]m|kg)(?![A-Za-z])))")
+#: What makes a Latin extension cue a telephone's: a bracket before it ("(ext. 4417)"), or a
+#: phone cue or a number in the words before it ("Sure, it's 555-0176, extension 22").
+_EXTENSION_CONTEXT = re.compile(r"[(\[][ \t]*\Z|[0-9][ \t]*[,;][ \t]*\Z")
+_EXTENSION_CUES = re.compile(r"(?i)(?<![A-Za-z])(?:tel|phone|call(?:ing)?|ring|reach|dial|"
+                             r"contact|switchboard|desk|reception)(?![A-Za-z])|电话|電話|联系")
 _CARD_FORM = re.compile(r"[0-9](?:[ -]?[0-9])+")
 # No region's numbers are shorter (phonenumbers' own minimum for a valid number).
 _MIN_DIGITS = 7
@@ -86,6 +94,8 @@ _CUE_GAP = re.compile(
     # "Chiamaci al", "appelez-nous au", "Sie erreichen mich unter", "zadzwoń pod", "bel ons op"
     r"(?:sie|uns|mich|ihn|unter|am|auf|nous|moi|au|sous|nos|me|al|en|ci|mi|ons|mij|op|pod|"
     r"na|numer|nummer|num[ée]ro|n[uú]mero|numero)(?![^\W\d_])|"
+    # whom to call, then "on" or "at": "call back mrs lindqvist on oh seven nine …"
+    r"[^\W\d_][\w'’\-]*(?=(?:[ \t]+[^\W\d_][\w'’\-]*){0,2}[ \t]+(?:on|at)(?![A-Za-z]))|"
     r"[:#=(),\-–\"'“”]|\.(?![ \t]*[A-Z])))*+"
     r"[ \t]*(?:\r?\n[ \t]*)?")
 #: Words after a number that say it is a phone number: "… is my number", "… as her mobile",
@@ -440,6 +450,10 @@ class FastPhoneRecognizer(EntityRecognizer):
     def _extensions(text: str, found: dict[tuple[int, int], tuple[float, str]]) -> None:
         """An extension alone after its cue ("(ext. 4417)", "分机8023"): no number before it."""
         for m in _EXTENSION.finditer(text):
+            if m.group("latin") and not (
+                    _EXTENSION_CONTEXT.search(text, max(0, m.start() - 4), m.start())
+                    or cue_before(_EXTENSION_CUES, text, m.start())):
+                continue  # "Chrome extension 1234", "PHP ext 82", "EXT. 55 PARKING LOT"
             if not any(s < m.end("v") and m.start("v") < e for s, e in found):
                 found[m.span("v")] = (FastPhoneRecognizer.CUED, "an extension after its cue")
 

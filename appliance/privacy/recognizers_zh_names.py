@@ -131,6 +131,8 @@ MORE_COMPOUND_SURNAMES = ("公羊", "左丘", "太史", "公西", "漆雕", "乐
                           "叔孙", "亓官", "司寇", "巫马", "颛孙", "子车", "闾丘", "鲜于", "叱干")
 _COMPOUND = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES, *MORE_COMPOUND_SURNAMES)
                       if len(s) == 2)
+#: (The compound surnames, for the analyzer: 欧阳锋 is 欧阳 + 锋.)
+COMPOUND_SURNAMES = _COMPOUND
 _SINGLE = frozenset(s for s in (*SURNAMES, *TAIWAN_SURNAMES) if len(s) == 1)
 #: Single surnames of the Hundred Family Surnames outside the common list: the ones the cue
 #: recognizer takes only after a cue, and those of its last lines (仉, 缑, 笪, 谯, 佴). Most are
@@ -192,7 +194,9 @@ _NOT_BEFORE_GE = frozenset("大二三四五六七八九十老小表堂师帅靓�
 #: 狗 or 满 (小兔, 小样, 小狗 and 小满 are words and animals).
 NICK_CHAR_NAMES = 50
 #: After a nickname that a clause starts with: what the person does (阿强说, 胖哥明天, 熊猫哥帮).
-_NICK_RIGHT = re.compile(r"帮|给你|给我|让你|叫你|找你|问你|你|请|又|还|也|都|就|刚|已|在|要|去|来")
+_NICK_RIGHT = re.compile(r"帮|给你|给我|让你|叫你|找你|问你|你|请|又|还|也|都|就|刚|已|在|要|去|来|"
+                         r"发个|发消息|发信息|发短信|发微信|回电话|回个电话|打个电话|问一下|问问|"
+                         r"说一声|带个话")
 #: Where a chat line starts, so a name may be called out there (慧敏, then a comma and
 #: 你妈让你回电话; 小雪你到广州了没), after a channel's label and its colon if any (微信, 群聊, A).
 _VOCATIVE = re.compile(r"(?m)^[ \t]*(?:[^\s：:，,。]{1,6}[：:][ \t]*)?(?=[\u4e00-\u9fff])")
@@ -719,11 +723,13 @@ class CnNameSegmentRecognizer(OwnRecognizer):
         offsets = list(itertools.accumulate((len(w) for w in words), initial=0))
         bounds = set(offsets)
         lefts = {m.end() for m in _LEFT_STRONG.finditer(chars)}
+        # "给小李发个消息", "打电话给阿强问一下": after 给 only with what a person does after it
+        given_to = {m.end() for m in re.finditer("给", chars)} - lefts
         before = text[run.start() - 1:run.start()] if run.start() else ""
         clause = not before or not before.isalnum()  # the run opens a clause
         found: list[tuple[int, int, float, str]] = []
-        for at in sorted(bounds | lefts):
-            if at not in lefts and not (at == 0 and clause):
+        for at in sorted(bounds | lefts | given_to):
+            if at not in lefts and at not in given_to and not (at == 0 and clause):
                 continue
             for length in (3, 2):
                 end = at + length
@@ -735,7 +741,8 @@ class CnNameSegmentRecognizer(OwnRecognizer):
                     or _NICK_RIGHT.match(chars, end) is not None \
                     or any(chars.startswith(v, end) for v in words if v in _verbs)
                 weak = end == len(chars) or _RIGHT_WEAK.match(chars, end) is not None
-                if (at in lefts and (right or weak)) or (at == 0 and clause and right):
+                if (at in lefts and (right or weak)) or (at == 0 and clause and right) \
+                        or (at in given_to and right):
                     found.append((at, end, self.XIAO_LAO, _NICKNAME_WHY + ", framed"))
                     break
         return found
@@ -1061,6 +1068,10 @@ def _merge(names: list[tuple[int, int, float, str]], framed: list[tuple[int, int
         elif all(f[0] == n[0] and n[1] < f[1] for n in hit):  # only ever to the right
             out = [n for n in out if n not in hit]
             out.append((f[0], f[1], max(n[2] for n in hit), f[3]))
+        elif f[3].startswith(_NICKNAME_WHY) and all(n[0] == f[0] + 1 for n in hit):
+            # 给小李发个消息: the frame reads 小李, not a name 李发 after 小
+            out = [n for n in out if n not in hit]
+            out.append(f)
     return out
 
 
