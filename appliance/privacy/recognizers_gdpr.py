@@ -83,6 +83,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from appliance.privacy.lexicon import COMMON_SURNAMES, Lexicon, ordinary_word
 from appliance.privacy.lookalikes import lookalike_spans, within_lookalike
 from appliance.privacy.recognizer_base import OwnRecognizer, RegexRecognizer, make_result
+from appliance.privacy.recognizers_ids import FOREIGN_WEEKDAYS, MONTH_NAMES, ORDINAL_WORDS
 from appliance.privacy.recognizers_names import gazetteer, stop_words, surname_ranks
 
 #: The types this module adds to the standard profile.
@@ -2760,6 +2761,62 @@ _DATE_TIME = re.compile(
     rf"(?![A-Za-z])")
 
 
+#: Weekdays as other languages write them (with :data:`FOREIGN_WEEKDAYS`): Turkish, Nordic,
+#: Finnish, Russian (also after "в": в пятницу), Indonesian and Malay, Greek, Arabic; the
+#: Portuguese ones with "-feira" (segunda, quinta alone are "second", an estate). Not the
+#: ones that are words too: pazar (market), minggu (week), cuma.
+_MORE_WEEKDAYS = (  # noqa: SIM905 - as a list literal, four times as long
+    "pazartesi salı çarşamba perşembe cumartesi måndag tisdag onsdag torsdag fredag lördag "
+    "söndag mandag tirsdag lørdag søndag maanantai tiistai keskiviikko torstai perjantai "
+    "lauantai sunnuntai понедельник вторник среду среда четверг пятницу пятница субботу "
+    "суббота воскресенье senin selasa rabu kamis jumat sabtu isnin khamis jumaat δευτέρα "
+    "τρίτη τετάρτη πέμπτη παρασκευή σάββατο κυριακή الاثنين الثلاثاء الأربعاء الخميس الجمعة "
+    "السبت الأحد").split()
+_FOREIGN_WEEKDAY = ("(?:(?:segunda|terça|terca|quarta|quinta|sexta)-feira|" + "|".join(sorted(
+    {*(w for w in FOREIGN_WEEKDAYS if w not in ("segunda", "quarta", "quinta", "sexta")),
+     *_MORE_WEEKDAYS}, key=lambda w: (-len(w), w))) + ")")
+_ARABIC_MONTHS = "يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر"
+#: Words for today, tomorrow and yesterday in the languages people write here (German and
+#: Dutch "morgen" only in lower case: "Guten Morgen" is a greeting).
+_RELATIVE_DAYS = (
+    r"(?i:hoy|ayer|pasado\s+mañana|demain|hier|aujourd['’]hui|après-demain|amanhã|ontem|hoje|"
+    r"domani|ieri|oggi|dopodomani|heute|gestern|übermorgen|vorgestern|vandaag|gisteren|"
+    r"overmorgen|jutro|dzisiaj|dziś|wczoraj|pojutrze|yarın|bugün|dün|imorgon|i\s+morgon|"
+    r"i\s+morgen|idag|i\s+dag|igår|i\s+går|huomenna|tänään|eilen|завтра|сегодня|вчера|"
+    r"послезавтра|αύριο|σήμερα|χθες|besok|hari\s+ini|kemarin|esok)|(?-i:morgen)|"
+    r"내일|오늘|어제|모레|明日|今日|昨日|明後日|غدا|غداً|اليوم|أمس|आज")
+_CJK_RELATIVE = (
+    r"(?:今天|明天|昨天|后天|後天|前天)(?:上午|下午|晚上|早上|中午|傍晚|凌晨|下班前|下班后|之前|以前)?"
+    rf"|(?:下|上|本|这|這)(?:个|個)?月[{_ZH_DIGIT}]{{1,3}}[日号號]"
+    r"|[一二两三四五六七八九十0-9]{1,3}(?:个|個)?(?:周|週|星期|礼拜|天|个月|個月)(?:后|後|以后|之后)"
+    r"|(?:再来[週周]|来[週周]|先[週周]|今[週周])の?(?:[月火水木金土日]曜日?)?"
+    r"|[0-9]{1,2}월[ \t]*[0-9]{1,2}일"
+    r"|(?:내일|오늘|어제|모레)[ \t]*(?:오전|오후)(?:[ \t]*[0-9]{1,2}시)?")
+_FOREIGN_DATE = re.compile(
+    # "jueves 9 de abril", "terça-feira, 14/07", "donderdag 9 april", "الأحد 12 أكتوبر"
+    rf"(?<![^\W\d_])(?P<v>(?:(?i:(?:в[ \t]+)?{_FOREIGN_WEEKDAY}),?[ \t]+)?"
+    rf"{_D}(?:\.|º|er)?[ \t]*(?:de[ \t]+)?(?:(?i:{MONTH_NAMES})|{_ARABIC_MONTHS})"
+    rf"(?:,?[ \t]+(?:de[ \t]+)?(?:{_Y}|25[0-9]{{2}}))?"
+    rf"|(?i:(?:в[ \t]+)?{_FOREIGN_WEEKDAY})(?:,?[ \t]+{_D}[/.]{_M}(?![/.]?[0-9]))?)"
+    rf"(?![^\W\d_])"
+    rf"|(?P<cjk>{_CJK_RELATIVE})"
+    rf"|(?<![^\W\d_])(?P<rel>{_RELATIVE_DAYS})(?![^\W\d_])"
+    # English: "by end of March", "the end of the month", "Sat 11th", "by the twentieth"
+    rf"|(?<![A-Za-z])(?P<en>(?i:(?:the[ \t]+)?(?:end|beginning|start|middle|mid)[ \t]+of[ \t]+"
+    rf"(?:the[ \t]+)?(?:month|week|(?-i:{_MONTH_NAMES})))"
+    rf"|{_WEEKDAYS}[ \t]+{_D}(?:st|nd|rd|th))(?![A-Za-z])"
+    rf"|(?<![A-Za-z])(?i:on|by|until|till|before|after|from)[ \t]+"
+    rf"(?P<ord>(?i:the[ \t]+{ORDINAL_WORDS}))"
+    r"(?![A-Za-z]|[ \t]+(?:floor|time|place|day|one|page|chapter|step|item|row|line|round|"
+    r"attempt|person|visit|call|question|option|half|quarter|of[ \t]+(?:the|all|these|those|"
+    r"them|us|you)))"
+    # A day and month without a year after a date's preposition or before a time: "booked for
+    # 12/03", "Dentist … 24/03 4.15pm" (not "24/7", a ratio or a fraction)
+    rf"|(?<![A-Za-z])(?i:for|on|by|until|till|from|due|le|du|au|am|vom|bis|el|del|al|il|dal|em|"
+    rf"op|per|dia)[ \t]+(?P<dm>{_D}/{_M})(?![/.]?[0-9])"
+    rf"|(?<![0-9/.])(?P<dmt>{_D}/{_M})[ \t]+(?=(?:{_CLOCK}|[0-9]{{1,2}}\.[0-5][0-9][ \t]?[ap]m))")
+
+
 class DateTimeRecognizer(RegexRecognizer):
     ENTITY = "DATE_TIME"
     REGEX = _DATE_TIME
@@ -2767,6 +2824,16 @@ class DateTimeRecognizer(RegexRecognizer):
 
     def value_span(self, match: re.Match[str]) -> tuple[int, int]:
         return match.span(next(g for g in ("v", "zh", "rel") if match.group(g) is not None))
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        out = super().analyze(text, entities, nlp_artifacts)
+        if self.ENTITY in entities:
+            # Other languages' dates and days, and English ones said in words (see above).
+            out += [make_result(self, self.ENTITY, *m.span(g), self.SCORE, "date in words")
+                    for m in _FOREIGN_DATE.finditer(text)
+                    for g in ("v", "rel", "cjk", "en", "ord", "dm", "dmt") if m.group(g)]
+        return out
 
 
 # ---- URLs -------------------------------------------------------------------------------------

@@ -211,6 +211,10 @@ _MONTHS = ("(?:(?:" + "|".join(sorted(set(_MONTH_WORDS), key=lambda w: (-len(w),
 _DAY = r"(?:0?[1-9]|[12][0-9]|3[01])"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _YEAR = r"(?:19|20)[0-9]{2}"
+#: (For the strict profile's dates: month names of many languages, as a pattern, and the
+#: weekdays of other languages.)
+MONTH_NAMES = _MONTHS
+FOREIGN_WEEKDAYS = tuple(_WEEKDAY_WORDS)
 #: After a month's name: four digits, '66, or two digits that are no clock time ("7 Jan 01").
 _NAMED_YEAR = r"(?:(?:19|20|25)[0-9]{2}|['’][0-9]{2}|[0-9]{2}(?![0-9:]))"  # 25xx: Thai (BE)
 #: 1st, 1er (fr), 1º (es, pt), 23. (de, pl, tr, ru write the day with a full stop).
@@ -355,6 +359,7 @@ _TEEN_W = (r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|ei
 _ORD_W = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|"
           r"twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|"
           r"nineteenth|twentieth|thirtieth)")
+ORDINAL_WORDS = _ORD_W  # (for the strict profile's dates)
 _W = r"[ \t-]+"
 _SPOKEN_DAY = (rf"(?:(?:the{_W})?(?:(?:twenty|thirty){_W}(?:{_ORD_W}|{_UNIT_W})|{_ORD_W}|"
                rf"{_TEEN_W}|twenty|thirty(?:{_W}one)?|{_UNIT_W}))")
