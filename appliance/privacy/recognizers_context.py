@@ -1319,10 +1319,20 @@ class HonorificNameRecognizer(_ContextRecognizer):
 
 
 _UNKNOWN_CAP = "[A-ZÀ-ÖØ-ÞĀ-ʯḀ-ỿ][a-zß-öø-ÿĀ-ʯḀ-ỿ'’\\-]+"
+#: Lower-case particles between a given name and a surname: "Ibrahim bin Yusof", "Felipe de
+#: Sousa Lima", "Anke van der Berg".
+_PAIR_PARTICLES = frozenset(("bin", "binti", "bint", "ibn", "van", "von", "der", "den", "de",
+                             "da", "do", "dos", "das", "di", "del", "della", "du", "ter", "ten",
+                             "ap", "ben", "la", "le"))
 _CAP_PAIR = re.compile(
-    rf"(?<![A-Za-zÀ-ÖØ-öø-ÿĀ-ʯḀ-ỿ'’\-])(?P<v>{_UNKNOWN_CAP}(?:[ \t]+{_UNKNOWN_CAP}){{1,2}})"
+    rf"(?<![A-Za-zÀ-ÖØ-öø-ÿĀ-ʯḀ-ỿ'’\-])(?P<v>{_UNKNOWN_CAP}(?:[ \t]+"
+    rf"(?:(?:{'|'.join(sorted(_PAIR_PARTICLES))})[ \t]+){{0,2}}{_UNKNOWN_CAP}){{1,2}})"
     r"(?![A-Za-zÀ-ÖØ-öø-ÿĀ-ʯḀ-ỿ'’\-])")
 _LINE_WORDS = re.compile(r"[^\W\d_][\w'’\-]*")
+_HOUSE_NUMBER = re.compile(r"(?<![0-9.,:/\-])[0-9]{1,5}[A-Za-z]?[ \t]*,?[ \t]+\Z")
+#: A line with a number of three digits or more is a record's ("Olumide Bakare  Finance  2231
+#: 192.168.14.52"), not a heading, whatever its share of capitalised words.
+_RECORD_DIGITS = re.compile(r"[^\n]*?[0-9]{3}")
 
 
 class UnknownPairRecognizer(_ContextRecognizer):
@@ -1341,22 +1351,28 @@ class UnknownPairRecognizer(_ContextRecognizer):
         lines: dict[int, tuple[int, int]] = {}
         for m in _CAP_PAIR.finditer(text):
             words = [(w.start() + m.start("v"), w.end() + m.start("v"), w.group(0))
-                     for w in re.finditer(r"\S+", m.group("v"))]
+                     for w in re.finditer(r"\S+", m.group("v"))
+                     if w.group(0) not in _PAIR_PARTICLES]
             while words and self._known_word(words[0][2]):
                 words.pop(0)  # "Yesterday Kutay ...": the sentence's first word
+            while len(words) > 2 and self._known_word(words[-1][2]):
+                words.pop()  # "Olumide Bakare Finance 2231": the next field's word
             if len(words) < 2 or any(self._known_word(w) or w in EN_PLACE_NAMES
                                      for _, _, w in words):
                 continue
             start, end = words[0][0], words[-1][1]
-            if text[start:end] in EN_PLACE_NAMES:
-                continue
+            if text[start:end] in EN_PLACE_NAMES or _HOUSE_NUMBER.search(
+                    text, max(0, start - 12), start):
+                continue  # "51 Franklin St": a street after its house number
             line_start = text.rfind("\n", 0, start) + 1
             if line_start not in lines:  # each line's words counted once, not once a match
                 line_end = text.find("\n", end)
                 line = _LINE_WORDS.findall(text[line_start:line_end if line_end >= 0 else None])
                 lines[line_start] = (len(line), sum(w[:1].isupper() for w in line))
             count, capitalised = lines[line_start]
-            if count < len(words) + 2 or capitalised * 2 > count:
+            if (count < len(words) + 2 or capitalised * 2 > count) \
+                    and not _RECORD_DIGITS.search(text, line_start, max(end, line_start)) \
+                    and not _RECORD_DIGITS.match(text, end):
                 continue  # a heading, a title or a label: no running text around the words
             out.append(self._result(start, end, "capitalised words no lexicon knows",
                                     self.SCORE))

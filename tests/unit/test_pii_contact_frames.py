@@ -157,3 +157,20 @@ def test_names_in_frames_of_w9_and_w10(analyzer, text: str, name: str) -> None:
 ])
 def test_their_look_alikes(analyzer, text: str) -> None:
     assert found(analyzer, text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Olumide Bakare\tFinance\t2231\t192.168.14.52", "Olumide Bakare"),
+    ("Olumide Bakare Finance 2231 192.168.14.52", "Olumide Bakare"),
+])
+def test_unknown_capitalised_words_in_a_record_row(analyzer, text: str, name: str) -> None:
+    assert name in found(analyzer, text, "PERSON")
+
+
+@pytest.mark.parametrize("text", [
+    "Free Software Foundation, Inc. 51 Franklin St, Fifth Floor, Boston, MA 02110-1301 USA",
+    "Kubernetes Helm Chart 3.2.1 for Grafana Loki",
+    "Porto Alegre 2019 Annual Report",
+])
+def test_a_street_or_a_heading_with_numbers_is_no_name(analyzer, text: str) -> None:
+    assert found(analyzer, text, "PERSON") == []
