@@ -707,13 +707,21 @@ class Analyzer:
                     found.append((at, -end))
                 at = text.find(name, at + 1)
         last = 0
-        for at, neg_end in sorted(found):
-            if at < last:
+        for found_at, neg_end in sorted(found):
+            if found_at < last:
                 continue
-            last = -neg_end
+            at, last = found_at, -neg_end
             i = bisect.bisect_left(starts, last)  # spans starting before this mention ends
             if i == 0 or spans[i - 1].end <= at:
-                extra.append(Span("PERSON", at, last, names[text[at:last]]))
+                score = names[text[at:last]]
+                if _CJK.search(text, at, last) is None:
+                    # "Sousa" of "Hugo de Sousa Lima", again in "Felipe de Sousa Lima": the
+                    # names around it too, unless that reaches a finding
+                    wide = widen_names(text, at, last)
+                    j = bisect.bisect_left(starts, wide[1])
+                    if not j or spans[j - 1].end <= wide[0]:
+                        at, last = wide
+                extra.append(Span("PERSON", at, last, score))
         return non_overlapping([*spans, *extra]) if extra else spans
 
     def cut_points(self, text: str) -> list[int]:

@@ -446,7 +446,9 @@ class StructuredNameRecognizer(_NameRecognizer):
     _PAIR = re.compile(
         rf"(?im)(?:^|(?<=[\s,;&?{{]))(?<![A-Za-z_\-]){_NAME_KEYS}[ \t]*[=:]{_SAME_OR_NEXT_LINE}"
         r"(?P<v>[^\s,;&\"'{}=:][^,;&\"'{}=:\n]{0,59})")
-    _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS})[\"']?\s*$")
+    _HEADER_KEY = re.compile(rf"(?i)^\s*[\"']?(?:{_NAME_KEYS}|{_ROLE_KEYS}|"
+                             r"(?:card|account|policy|primary|secondary|emergency|billing|"
+                             r"shipping)[_ \-]?(?:holder|contact)(?:[_ \-]?name)?)[\"']?\s*$")
     #: A tab-separated table's name column: the header keys, the parties of an order or a
     #: gift (buyer, seller, donor, payee) that only a column's header makes a person, and
     #: a key after a prefix ("card_holder", "primary_contact"; :func:`spaced_column_values`).
@@ -919,13 +921,13 @@ def _row_dobs(text: str, this_year: int, is_word: Callable[[str], bool],
 
 
 def _person_cell(value: str, is_word: Callable[[str], bool]) -> bool:
-    """A record's cell that holds a person's name: a given name, then capitalised words no
-    dictionary holds (or given names) and particles."""
+    """A record's cell that holds a person's name: a given name or a word no dictionary holds
+    ("Yaw"), then capitalised words no dictionary holds (or given names) and particles."""
     if _ROW_NAME.fullmatch(value) is None:
         return False
     words = value.split()
     firsts = gazetteer()[0]
-    return words[0].upper() in firsts and all(
+    return (words[0].upper() in firsts or not is_word(words[0])) and all(
         not w[:1].isupper() or w.upper() in firsts or not is_word(w.rstrip(".")) for w in words[1:])
 
 
@@ -1004,10 +1006,20 @@ def widen_names(text: str, start: int, end: int) -> tuple[int, int]:
             end = q.end()  # Edwin "Buzz" Aldrin: the nickname and the surname after it
         else:
             break
-    while (m := _PREV_WORD.search(text[max(0, start - 40):start])) is not None \
-            and name_word(m.group(1)):
-        start -= len(m.group(0))
+    while (grown := _name_before(text, start, name_word)) < start:
+        start = grown
     return _surname_first(text, start, end), end
+
+
+def _name_before(text: str, start: int, name_word: Callable[[str], bool]) -> int:
+    """Where a name word right before ``start`` begins (with a particle between: "Felipe de"
+    of "Felipe de Sousa Lima" when "Sousa" was found), or ``start``."""
+    before = text[max(0, start - 40):start]
+    if (m := _PREV_WORD.search(before)) is not None and name_word(m.group(1)):
+        return start - len(m.group(0))
+    if (p := _NAME_THEN_PARTICLE.search(before)) is not None and name_word(p.group("n")):
+        return start - len(p.group(0))
+    return start
 
 
 def _line_broken_end(text: str, end: int) -> int | None:
@@ -1051,6 +1063,10 @@ _BROKEN_AT_LINE_END = re.compile(
 _SURNAME_FIRST = re.compile(
     r"(?<![,&][ \t])(?<!\band[ \t])(?<![^\W\d_])([A-ZÀ-ÞĀ-ʯḀ-ỿ][A-Za-zà-ÿĀ-ʯḀ-ỿ'’\-]+),[ \t]$")
 #: A lower-case name particle and a capitalised word after a name ("Rhys ap Gruffydd").
+#: A name and a particle right before a found surname: "Felipe de " of "Felipe de Sousa".
+_NAME_THEN_PARTICLE = re.compile(
+    r"(?<![\w'’\-])(?P<n>[A-ZÀ-Þ][\w'’\-]+)[ \t]+(?:de|da|do|dos|das|di|del|della|du|van|von|"
+    r"ter|ten|bin|binti|ibn)(?:[ \t]+(?:la|las|los|der|den))?[ \t]+\Z")
 _PARTICLE_THEN_NAME = re.compile(
     r"[ \t]+(?:ap|ab|van|von|de|da|di|do|dos|das|del|della|du|bin|binti|ibn|ní|nic|ó|mac|"
     r"ter|ten|van[ \t]+der|van[ \t]+den|de[ \t]+la|de[ \t]+los)[ \t]+"

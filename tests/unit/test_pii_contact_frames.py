@@ -174,3 +174,14 @@ def test_unknown_capitalised_words_in_a_record_row(analyzer, text: str, name: st
 ])
 def test_a_street_or_a_heading_with_numbers_is_no_name(analyzer, text: str) -> None:
     assert found(analyzer, text, "PERSON") == []
+
+
+def test_a_name_mentioned_again_with_its_given_name_and_particle(analyzer) -> None:
+    text = ("Spoke to Hugo de Sousa Lima (executor) re probate for estate of late Felipe de "
+            "Sousa Lima of Funchal.")
+    assert found(analyzer, text, "PERSON") == ["Hugo de Sousa Lima", "Felipe de Sousa Lima"]
+
+
+def test_a_card_holder_column(analyzer) -> None:
+    text = "card_holder,card_number,exp\nR. Gupta,5182199351819098,09/28"
+    assert found(analyzer, text, "PERSON") == ["R. Gupta"]
