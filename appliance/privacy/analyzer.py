@@ -37,7 +37,7 @@ from appliance.privacy.model_ner import (
     model_recognizers,
     numpy_blas,
 )
-from appliance.privacy.name_checks import CheckedSpacyRecognizer
+from appliance.privacy.name_checks import CheckedSpacyRecognizer, person_context
 from appliance.privacy.normalize import Normalized, load_tables, normalize
 from appliance.privacy.recognizer_base import CJK_TEXT
 from appliance.privacy.recognizers_context import context_recognizers, in_field_label
@@ -475,6 +475,9 @@ class Analyzer:
                 start, end = self._widen(seen, *widen_names(seen, start, end))
                 while end > start + 1 and seen[end - 1] in "'’":
                     end -= 1  # "VALUES ('Ann al-Farsi', …": the quote closes the string
+                if recognizer in _NER_RECOGNIZERS and seen[start:end] in EN_PLACE_NAMES \
+                        and not person_context(seen, start, end):
+                    continue  # "Lumpur" found, widened over "Kuala": the city
                 people.append((start, end, r.score))
             spans.append(Span(r.entity_type, *view.span(start, end), r.score))
         spans += [Span("PERSON", *view.span(s, e), score)

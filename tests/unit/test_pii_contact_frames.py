@@ -185,3 +185,8 @@ def test_a_name_mentioned_again_with_its_given_name_and_particle(analyzer) -> No
 def test_a_card_holder_column(analyzer) -> None:
     text = "card_holder,card_number,exp\nR. Gupta,5182199351819098,09/28"
     assert found(analyzer, text, "PERSON") == ["R. Gupta"]
+
+
+def test_a_city_the_model_half_read_as_a_name(analyzer) -> None:
+    assert found(analyzer, "Caller from the Kuala Lumpur branch reports a fault.", "PERSON") == []
+    assert found(analyzer, "Hi Georgia, thanks for the notes.", "PERSON") == ["Georgia"]
