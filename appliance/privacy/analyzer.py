@@ -58,6 +58,7 @@ from appliance.privacy.recognizers_vi import (
     VietnameseNameRecognizer,
     vietnamese_letters,
     vietnamese_name,
+    vietnamese_place,
     vietnamese_text,
 )
 from appliance.privacy.recognizers_zh import (
@@ -167,6 +168,19 @@ _EN_NAME_RECOGNIZERS = frozenset({*_NER_RECOGNIZERS, "GazetteerNameRecognizer",
                                   "CuedNameRecognizer", ForeignScriptNameRecognizer.__name__,
                                   VietnameseNameRecognizer.__name__,
                                   *context_recognizer_names()})
+#: Words after which Vietnamese names a place: at, in, from, to, lives in, city, province.
+_VI_PLACE_CUE = re.compile(r"(?i)(?:tại|ở|từ|đến|sống|trú|thành[ \t]+phố|tỉnh|tp\.?)[ \t]+\Z")
+
+
+def _around(text: str, start: int, end: int) -> str:
+    """The line a finding is on, at most 300 characters either side of it: whether that is in
+    Vietnamese is decided there, not for the whole text (an English signature under a
+    Vietnamese address)."""
+    lo = max(text.rfind("\n", 0, start) + 1, start - 300)
+    hi = text.find("\n", end)
+    return text[lo:min(hi if hi >= 0 else len(text), end + 300)]
+
+
 class Names(dict[str, float]):
     """The names a request's texts hold, with their scores (:meth:`Analyzer.names_in`), and
     which of them are a Chinese given name alone: looked for only with no Chinese character
@@ -519,7 +533,7 @@ class Analyzer:
             return None  # "Summer Sale:": a census first name and surname as a heading
         if r.entity_type == "PERSON" and foreign_word(seen[start:end]):
             return None  # "am Freitag, 12. Juni", "le 3 mars": a date's words, no one
-        if r.entity_type == "PERSON" and vietnamese_text(seen) \
+        if r.entity_type == "PERSON" and vietnamese_text(_around(seen, start, end)) \
                 and (recognizer in _NER_RECOGNIZERS or recognizer == "UnknownPairRecognizer"):
             start, end = self._in_vietnamese(seen, r) or (-1, -1)
         if start < 0 or _distractor(seen, r.entity_type, start, end, recognizer, lookalikes) \
@@ -531,17 +545,38 @@ class Analyzer:
     def _in_vietnamese(self, seen: str, r: Any) -> tuple[int, int] | None:
         """Where a PERSON finding of the English model (or of two capitalised words) in
         Vietnamese text is, or None to drop it: "Khách hàng" (customer) and "Hà Nội" are no
-        one, "Anh Trần Văn Hùng" is a title and a name."""
+        one, "Anh Trần Văn Hùng" is a title and a name, "Cảm ơn John Smith đã" holds a name
+        from elsewhere."""
+        if vietnamese_place(seen, r.start, r.end):
+            return None if "LOCATION" not in self._entities else self._as_place(r)
         name = vietnamese_name(seen, r.start, r.end)
         if name is not None:
             return name
-        if not vietnamese_letters(seen[r.start:r.end]) and all(
-                w.upper() in gazetteer()[0] or w.upper() in gazetteer()[1]
-                for w in seen[r.start:r.end].split()):
-            return r.start, r.end  # a name from elsewhere: "John Smith"
-        # Where places are masked, what it reads is most often one: "trú tại Đà Nẵng".
-        if "LOCATION" not in self._entities:
+        # The run of capitalised words without a Vietnamese letter that holds a census name
+        firsts, lasts = gazetteer()
+        run: list[re.Match[str]] = []
+        best: tuple[int, int] | None = None
+        for w in [*re.finditer(r"\S+", seen[r.start:r.end]), None]:
+            word = w.group(0).strip(",.;:()") if w is not None else ""
+            if w is not None and word[:1].isupper() and not vietnamese_letters(word):
+                run.append(w)
+                continue
+            if any(x.group(0).strip(",.;:()").upper() in firsts | lasts for x in run) \
+                    and (best is None or run[-1].end() - run[0].start() > best[1] - best[0]):
+                lo, hi = r.start + run[0].start(), r.start + run[-1].end()
+                best = (lo, lo + len(seen[lo:hi].rstrip(",.;:)")))
+            run = []
+        if best is not None:
+            return best
+        # Where places are masked, a run after a word that places it is one ("trú tại Đà
+        # Nẵng", "ở Hà Nội"); the rest is dropped.
+        if "LOCATION" not in self._entities \
+                or not _VI_PLACE_CUE.search(seen, max(0, r.start - 12), r.start):
             return None
+        return self._as_place(r)
+
+    @staticmethod
+    def _as_place(r: Any) -> tuple[int, int]:
         r.entity_type = "LOCATION"
         return r.start, r.end
 

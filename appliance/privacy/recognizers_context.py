@@ -60,6 +60,8 @@ _PARTICLES = frozenset(("van", "der", "den", "de", "del", "della", "di", "da", "
 _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAME_WORD}\.?){{0,3}}"
                           rf"|(?<!{_CJK_LETTER})(?:{_CJK_NAME_WORD}))")
 _CALL = re.compile(r"(?i)call")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_NAME_PREFIX = re.compile(r"(?:Mc|Mac|O['’]|D['’]|De|Di|Da|Le|La|Van|Von)[A-Z]")
 _LOWER_TITLE = re.compile(r"(?:mr|mrs|ms|miss|dr|prof)\.?")
 #: A verb of getting in touch, whose object a number or an address follows ("ring Jade 07…").
 _CONTACT_VERB = re.compile(r"(?i)call|ring|reach|text|phone|message|whatsapp|dm|bel|bell")
@@ -389,15 +391,12 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                         and not (_PERSON_VERB.match(m.group(0)) and self._words.first_name(
                             text[found[0]:found[1]].split(maxsplit=1)[0])):
                     continue  # "I'm kinda", "named after": these weak cues need a capital
-                if not (strong or quoted) and text[found[0]:found[1]] in EN_PLACE_NAMES:
-                    continue  # "sent the package to London"
+                if not (strong or quoted) and self._thing_not_person(text, m, found):
+                    continue
                 if _LOWER_TITLE.fullmatch(m.group(0)):
                     if not all(self._party_name(w) for w in text[found[0]:found[1]].split()):
                         continue  # "ms word", "dr server": the words after it are a name's
                     found = (m.start(), found[1])  # "mrs lindqvist" whole, as "Dr Lee" is
-                if not (strong or quoted) and _CONTACT_VERB.fullmatch(m.group(0)) \
-                        and not self._contactable(text[found[0]:found[1]].split()):
-                    continue  # "call Customer Service at 1-800 …", "ring Tesco 0800 …"
                 first = text[found[0]:found[1]].split(maxsplit=1)[0]
                 if not (strong or quoted) and (
                         first.lower() in _SOFTWARE
@@ -421,6 +420,15 @@ class IntroducedNameRecognizer(_ContextRecognizer):
                 out.append(self._result(*found, "introduced as a name",
                                         None if strong else 0.6))
         return out + self._framed(text) + self._labelled(text)
+
+    def _thing_not_person(self, text: str, m: re.Match[str], found: tuple[int, int]) -> bool:
+        """What a weak cue introduced is a place, a product or a firm: "sent the package to
+        London", "forwarded the alert to PagerDuty", "ring Tesco 0800 …"."""
+        value = text[found[0]:found[1]]
+        return value in EN_PLACE_NAMES \
+            or (_CAMEL.search(value) is not None and not _NAME_PREFIX.match(value)) \
+            or (_CONTACT_VERB.fullmatch(m.group(0)) is not None
+                and not self._contactable(value.split()))
 
     def _contactable(self, words: list[str]) -> bool:
         """Whom one calls, texts or messages at a number: a capitalised given name first, or a
@@ -1332,7 +1340,7 @@ _LINE_WORDS = re.compile(r"[^\W\d_][\w'’\-]*")
 _HOUSE_NUMBER = re.compile(r"(?<![0-9.,:/\-])[0-9]{1,5}[A-Za-z]?[ \t]*,?[ \t]+\Z")
 #: A line with a number of three digits or more is a record's ("Olumide Bakare  Finance  2231
 #: 192.168.14.52"), not a heading, whatever its share of capitalised words.
-_RECORD_DIGITS = re.compile(r"[^\n]*?[0-9]{3}")
+_RECORD_DIGITS = re.compile(r"[0-9]{3}")
 
 
 class UnknownPairRecognizer(_ContextRecognizer):
@@ -1348,7 +1356,7 @@ class UnknownPairRecognizer(_ContextRecognizer):
         if self.ENTITY not in entities:
             return []
         out = []
-        lines: dict[int, tuple[int, int]] = {}
+        lines: dict[int, tuple[int, int, bool]] = {}
         for m in _CAP_PAIR.finditer(text):
             words = [(w.start() + m.start("v"), w.end() + m.start("v"), w.group(0))
                      for w in re.finditer(r"\S+", m.group("v"))
@@ -1365,14 +1373,14 @@ class UnknownPairRecognizer(_ContextRecognizer):
                     text, max(0, start - 12), start):
                 continue  # "51 Franklin St": a street after its house number
             line_start = text.rfind("\n", 0, start) + 1
-            if line_start not in lines:  # each line's words counted once, not once a match
+            if line_start not in lines:  # each line read once, not once a match
                 line_end = text.find("\n", end)
-                line = _LINE_WORDS.findall(text[line_start:line_end if line_end >= 0 else None])
-                lines[line_start] = (len(line), sum(w[:1].isupper() for w in line))
-            count, capitalised = lines[line_start]
-            if (count < len(words) + 2 or capitalised * 2 > count) \
-                    and not _RECORD_DIGITS.search(text, line_start, max(end, line_start)) \
-                    and not _RECORD_DIGITS.match(text, end):
+                whole = text[line_start:line_end if line_end >= 0 else None]
+                line = _LINE_WORDS.findall(whole)
+                lines[line_start] = (len(line), sum(w[:1].isupper() for w in line),
+                                     _RECORD_DIGITS.search(whole) is not None)
+            count, capitalised, record = lines[line_start]
+            if (count < len(words) + 2 or capitalised * 2 > count) and not record:
                 continue  # a heading, a title or a label: no running text around the words
             out.append(self._result(start, end, "capitalised words no lexicon knows",
                                     self.SCORE))

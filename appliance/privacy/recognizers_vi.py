@@ -48,7 +48,8 @@ _VIETNAMESE_TEXT = 2
 _PLACE_BEFORE = re.compile(
     r"(?i)(?:[0-9][0-9A-Za-z/\-]*|đường|phố|đ\.|p\.|ngõ|ngách|hẻm|số|quận|q\.|huyện|tỉnh|"
     r"thành[ \t]+phố|tp\.?|phường|xã|thị[ \t]+xã|thị[ \t]+trấn|cầu|chợ|hồ|sông|núi|trường|"
-    r"bệnh[ \t]+viện|công[ \t]+ty|ngân[ \t]+hàng|street|st\.|road|rd\.|ave\.?|district|"
+    r"bệnh[ \t]+viện|công[ \t]+ty(?:[ \t]+(?:tnhh|cổ[ \t]+phần|cp))?|ngân[ \t]+hàng|street|"
+    r"st\.|road|rd\.|ave\.?|district|"
     r"province|city)[ \t,]*\Z")
 #: Provinces, cities and districts that read as a family name and a syllable.
 _PLACES = frozenset((
@@ -77,6 +78,22 @@ def vietnamese_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
+#: Words a place's or an institution's name starts with: city, province, district, school,
+#: hospital, company, bank, market, airport, hotel.
+_PLACE_START = re.compile(r"(?i)(?:thành[ \t]+phố|tỉnh|quận|huyện|phường|trường|bệnh[ \t]+viện|"
+                          r"công[ \t]+ty|ngân[ \t]+hàng|chợ|sân[ \t]+bay|khách[ \t]+sạn)"
+                          r"(?![^\W\d_])")
+
+
+def vietnamese_place(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` holds one of :data:`_PLACES`, starts with a place's or an
+    institution's word ("Thành phố Hồ Chí Minh", "Trường Tiểu học Kim Đồng"), or stands after
+    one or a number ("TP. Hồ Chí Minh", "đường Lê Lợi")."""
+    value = text[start:end].strip()
+    return any(p in value for p in _PLACES) or _PLACE_START.match(value) is not None \
+        or _PLACE_BEFORE.search(text, max(0, start - 16), start) is not None
+
+
 def _name_here(text: str, m: re.Match[str]) -> bool:
     value = m.group("v")
     if any(value == p or value.startswith(p + " ") for p in _PLACES):
@@ -88,7 +105,9 @@ class VietnameseNameRecognizer(OwnRecognizer):
     """Vietnamese names by their shape (see the module docstring)."""
 
     ENTITY = "PERSON"
-    SCORE = 0.6
+    #: Over the English model's 0.85: a name it finds inside the model's wider span (two
+    #: names joined by "và") survives Presidio's removal of contained findings.
+    SCORE = 0.86
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:

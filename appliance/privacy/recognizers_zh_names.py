@@ -66,6 +66,9 @@ RARE_WORD_FREQ = 5
 #: A character rarer than this as a word of its own is hardly one: a rare surname (冼: 44,
 #: 仉: 38, 缑: 21), not 非 (16,318) or 兆 (1,231).
 RARE_CHAR_FREQ = 300
+#: No Chinese name the recognizers find is longer (a compound surname and a long given name,
+#: or a minority name's parts): how far back :func:`_merge` looks for an overlap.
+_LONGEST_NAME = 16
 _JOINERS = frozenset(("和", "与", "跟", "及", "、", "或", "同"))
 _NICKNAME_WHY = "阿 + given name, or 小/老 + a rarer surname"
 #: 小/老 + surname pairs that jieba's dictionary gives an ordinary meaning.
@@ -1059,19 +1062,32 @@ def _merge(names: list[tuple[int, int, float, str]], framed: list[tuple[int, int
            ) -> list[tuple[int, int, float, str]]:
     """``names`` and the ``framed`` ones that overlap none of them; a framed name that starts
     where the name it overlaps starts, and ends later, replaces it (孙惠 of 孙惠/超出/生: the
-    frame 出生 says 孙惠超), so that no name is half masked."""
-    out = list(names)
+    frame 出生 says 孙惠超), so that no name is half masked; and a framed nickname replaces a
+    two-character name one character after its start (给小李发个消息: 小李, not 李发).
+
+    Kept in order of start, each framed name compared with the names that start at most
+    :data:`_LONGEST_NAME` characters before it: linear in a long text, not quadratic."""
+    out = sorted(names)
+    starts = [n[0] for n in out]
     for f in framed:
-        hit = [n for n in out if n[0] < f[1] and f[0] < n[1]]
+        lo = bisect.bisect_left(starts, f[0] - _LONGEST_NAME)
+        hi = bisect.bisect_left(starts, f[1])
+        hit = [i for i in range(lo, hi) if f[0] < out[i][1]]
         if not hit:
-            out.append(f)
-        elif all(f[0] == n[0] and n[1] < f[1] for n in hit):  # only ever to the right
-            out = [n for n in out if n not in hit]
-            out.append((f[0], f[1], max(n[2] for n in hit), f[3]))
-        elif f[3].startswith(_NICKNAME_WHY) and all(n[0] == f[0] + 1 for n in hit):
-            # 给小李发个消息: the frame reads 小李, not a name 李发 after 小
-            out = [n for n in out if n not in hit]
-            out.append(f)
+            replace, keep = [], f
+        elif all(f[0] == out[i][0] and out[i][1] < f[1] for i in hit):  # only ever to the right
+            replace, keep = hit, (f[0], f[1], max(out[i][2] for i in hit), f[3])
+        elif f[3].startswith(_NICKNAME_WHY) and all(
+                out[i][0] == f[0] + 1 and out[i][1] - out[i][0] == 2 for i in hit):
+            replace, keep = hit, f
+        else:
+            continue
+        for i in reversed(replace):
+            del out[i]
+            del starts[i]
+        at = bisect.bisect_left(starts, keep[0])
+        out.insert(at, keep)
+        starts.insert(at, keep[0])
     return out
 
 
