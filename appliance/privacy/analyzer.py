@@ -172,6 +172,12 @@ _EN_NAME_RECOGNIZERS = frozenset({*_NER_RECOGNIZERS, "GazetteerNameRecognizer",
 _VI_PLACE_CUE = re.compile(r"(?i)(?:tại|ở|từ|đến|sống|trú|thành[ \t]+phố|tỉnh|tp\.?)[ \t]+\Z")
 
 
+#: A Vietnamese title of address (brother, sister, Mr, Mrs, teacher …) before a given name
+#: without its family name.
+_VI_TITLED = re.compile(r"(?i:anh|chị|em|ông|bà|cô|chú|bác|cậu|thầy|cháu|bạn)[ \t]+"
+                        r"(?P<v>[^\W\d_]{1,7}(?:[ \t]+[^\W\d_]{1,7}){0,2})(?![^\W\d_])")
+
+
 def _around(text: str, start: int, end: int) -> str:
     """The line a finding is on, at most 300 characters either side of it: whether that is in
     Vietnamese is decided there, not for the whole text (an English signature under a
@@ -552,6 +558,15 @@ class Analyzer:
         name = vietnamese_name(seen, r.start, r.end)
         if name is not None:
             return name
+        titled = _VI_TITLED.match(seen, r.start, r.end)
+        if titled is not None:  # "chị Lan Anh", "Anh Tuấn": a title and a given name
+            at, end = titled.start("v"), titled.start("v")
+            for part in re.finditer(r"\S+", titled.group("v")):
+                if not part.group(0)[0].isupper():
+                    break
+                end = titled.start("v") + part.end()
+            if end > at:
+                return at, end
         # The run of capitalised words without a Vietnamese letter that holds a census name
         firsts, lasts = gazetteer()
         run: list[re.Match[str]] = []

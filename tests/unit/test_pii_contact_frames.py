@@ -210,3 +210,12 @@ def test_one_long_line_of_names_is_read_in_linear_time(analyzer) -> None:
     capitalised words: 10,000 characters of this took 150 s when it was not."""
     text = "Lilja Pelkonen and Kutay Yildirim, " * 1700
     assert len(found(analyzer, text, "PERSON")) >= 1700
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Chào chị Lan Anh, đơn hàng của chị đã được giao.", ["Lan Anh"]),
+    ("Anh Tuấn ơi, mai họp lúc 9 giờ nhé.", ["Tuấn"]),
+    ("Em cảm ơn anh nhiều.", []),
+])
+def test_a_vietnamese_given_name_after_a_title(analyzer, text: str, names: list[str]) -> None:
+    assert found(analyzer, text, "PERSON") == names
