@@ -61,6 +61,8 @@ _WORDS_AFTER = re.compile(rf"[ \t]*[\"“'‘「]?({_NAME_WORD}\.?(?:[ \t]+{_NAM
                           rf"|(?<!{_CJK_LETTER})(?:{_CJK_NAME_WORD}))")
 _CALL = re.compile(r"(?i)call")
 _CAMEL = re.compile(r"[a-z][A-Z]")
+_SLAVIC_TITLE = re.compile(r"(?i)(?:pan|pani|panem|panu|pana|panią|paní)\.?")
+_SLAVIC_TEXT = re.compile("[ąćęłńśźżřůěĄĆĘŁŃŚŹŻŘŮĚ]")
 _NAME_PREFIX = re.compile(r"(?:Mc|Mac|O['’]|D['’]|De|Di|Da|Le|La|Van|Von)[A-Z]")
 _LOWER_TITLE = re.compile(r"(?:mr|mrs|ms|miss|dr|prof)\.?")
 #: A verb of getting in touch, whose object a number or an address follows ("ring Jade 07…").
@@ -97,7 +99,12 @@ _SEEING = re.compile(r"(?i)saw|seen|proud\s+of")
 _QUOTE = re.compile(r"[ \t]*[\"“'‘][A-Za-zÀ-ÿ]")
 _CONTRACTION = re.compile(r"['’](?:s|m|re|ll|ve|d|t)$")
 _TITLES = (r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|mister|doctor|rev|"
-           r"herr|frau|mme|mlle|señor|señora|sr|sra|grandma|grandpa|granny|auntie|aunt|uncle)")
+           r"herr|herrn|frau|mme|mlle|señor|señora|sr|sra|dra|lic|grandma|grandpa|granny|"
+           r"auntie|aunt|uncle|"
+           # Polish and Czech (inflected: "z panem Wiśniewskim"), Italian ("l'avv. De Luca",
+           # "la sig.ra Rossi"), Dutch, Romanian
+           r"pan|pani|panem|panu|pana|panią|paní|avv|avvocato|dott|dott\.ssa|dottor|dottoressa|"
+           r"sig\.ra|sig\.na|signor|signora|prof\.ssa|dhr|mevr|domnul|doamna)")
 #: Jobs written in lower case before a person's name in news and reports ("presenter Clive
 #: Underhill-Smythe", "the striker Ana Lima").
 _OCCUPATIONS = (r"(?:presenter|broadcaster|actor|actress|singer|songwriter|rapper|musician|"
@@ -382,6 +389,8 @@ class IntroducedNameRecognizer(_ContextRecognizer):
             for m in regex.finditer(text):
                 # A quoted word right after the phrase is what someone is called ("Chip").
                 quoted = _QUOTE.match(text, m.end()) is not None
+                if strong and _SLAVIC_TITLE.fullmatch(m.group(0)) and not _SLAVIC_TEXT.search(text):
+                    continue  # "a pan Tefal", "Pani Puri": Polish and Czech titles in their text
                 found = self._words.take(text, m.end(), strong=strong or quoted)
                 if found is None:
                     continue

@@ -219,3 +219,12 @@ def test_one_long_line_of_names_is_read_in_linear_time(analyzer) -> None:
 ])
 def test_a_vietnamese_given_name_after_a_title(analyzer, text: str, names: list[str]) -> None:
     assert found(analyzer, text, "PERSON") == names
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("jutro spotkanie z panem Wiśniewskim w Krakowie", "Wiśniewskim"),
+    ("Incontro con l'avv. De Luca presso lo studio", "De Luca"),
+    ("afspraak met dhr. Jansen en mevr. de Vries", "Jansen"),
+])
+def test_titles_in_other_languages(analyzer, text: str, name: str) -> None:
+    assert name in found(analyzer, text, "PERSON")
