@@ -1370,6 +1370,11 @@ class UnknownPairRecognizer(_ContextRecognizer):
             words = [(w.start() + m.start("v"), w.end() + m.start("v"), w.group(0))
                      for w in re.finditer(r"\S+", m.group("v"))
                      if w.group(0) not in _PAIR_PARTICLES]
+            # The pattern's ranges hold lower-case ơ, ā and ư too: the run ends at the first
+            # word that is not capitalised ("Anh Tuấn ơi" is "Anh Tuấn"; "Cảm ơn" no pair).
+            upper = next((i for i, (_, _, w) in enumerate(words) if not w[0].isupper()),
+                         len(words))
+            words = words[:upper]
             while words and self._known_word(words[0][2]):
                 words.pop(0)  # "Yesterday Kutay ...": the sentence's first word
             while len(words) > 2 and self._known_word(words[-1][2]):

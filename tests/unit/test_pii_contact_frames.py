@@ -228,3 +228,13 @@ def test_a_vietnamese_given_name_after_a_title(analyzer, text: str, names: list[
 ])
 def test_titles_in_other_languages(analyzer, text: str, name: str) -> None:
     assert name in found(analyzer, text, "PERSON")
+
+
+def test_lower_case_letters_of_extended_latin_are_no_capitals(analyzer) -> None:
+    """The pair pattern's extended Latin ranges interleave capitals and small letters: a run that
+    starts with ơ or ā is no capitalised pair."""
+    pair = next(r for r in analyzer._engine.registry.recognizers
+                if type(r).__name__ == "UnknownPairRecognizer")
+    text = "We said ơn ưu ēkas to everyone in the long meeting about the plan."
+    assert pair.analyze(text, ["PERSON"]) == []
+    assert pair.analyze("According to Lilja Pelkonen, the plan works.", ["PERSON"])
